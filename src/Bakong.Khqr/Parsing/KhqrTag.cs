@@ -1,0 +1,168 @@
+namespace Bakong.Khqr.Parsing;
+
+/// <summary>The tags the SDK knows, in its order (<c>constant/KHQRTag.js</c>); tag 30 reads as 29.</summary>
+internal enum KhqrTag : byte
+{
+    Unknown = 0,
+    PayloadFormatIndicator,
+    PointOfInitiationMethod,
+    UnionPay,
+    MerchantAccount,
+    MerchantCategoryCode,
+    TransactionCurrency,
+    TransactionAmount,
+    CountryCode,
+    MerchantName,
+    MerchantCity,
+    AdditionalData,
+    LanguageTemplate,
+    Timestamps,
+    Crc,
+}
+
+internal static class KhqrTags
+{
+    public static KhqrTag Parse(ReadOnlySpan<char> tag) => tag switch
+    {
+        "00" => KhqrTag.PayloadFormatIndicator,
+        "01" => KhqrTag.PointOfInitiationMethod,
+        "15" => KhqrTag.UnionPay,
+        "29" or "30" => KhqrTag.MerchantAccount,
+        "52" => KhqrTag.MerchantCategoryCode,
+        "53" => KhqrTag.TransactionCurrency,
+        "54" => KhqrTag.TransactionAmount,
+        "58" => KhqrTag.CountryCode,
+        "59" => KhqrTag.MerchantName,
+        "60" => KhqrTag.MerchantCity,
+        "62" => KhqrTag.AdditionalData,
+        "64" => KhqrTag.LanguageTemplate,
+        "99" => KhqrTag.Timestamps,
+        "63" => KhqrTag.Crc,
+        _ => KhqrTag.Unknown,
+    };
+
+    public static string Code(KhqrTag tag, bool isMerchantTag = false) => tag switch
+    {
+        KhqrTag.PayloadFormatIndicator => "00",
+        KhqrTag.PointOfInitiationMethod => "01",
+        KhqrTag.UnionPay => "15",
+        KhqrTag.MerchantAccount => isMerchantTag ? "30" : "29",
+        KhqrTag.MerchantCategoryCode => "52",
+        KhqrTag.TransactionCurrency => "53",
+        KhqrTag.TransactionAmount => "54",
+        KhqrTag.CountryCode => "58",
+        KhqrTag.MerchantName => "59",
+        KhqrTag.MerchantCity => "60",
+        KhqrTag.AdditionalData => "62",
+        KhqrTag.LanguageTemplate => "64",
+        KhqrTag.Timestamps => "99",
+        KhqrTag.Crc => "63",
+        _ => "??",
+    };
+}
+
+/// <summary>A top-level field the SDK keeps: which tag, whether it was written as 30, and where its value is.</summary>
+internal readonly record struct KhqrField(KhqrTag Tag, bool IsMerchantTag, int ValueStart, int ValueLength)
+{
+    public ReadOnlySpan<char> Value(string s) => s.AsSpan(ValueStart, ValueLength);
+}
+
+/// <summary>
+/// The SDK's top-level read loop (<c>decodeKHQR.js</c>, <c>decodeValidation.js</c>): cut fields until the string is
+/// used up or a tag repeats the one just read, keeping only the tags it knows.
+/// A cut that does not shorten the string repeats its tag and so ends the SDK's loop, except for tag 30, which is
+/// compared as 29 and spins the SDK forever; here that ends the reading and sets <see cref="Stuck"/>.
+/// </summary>
+internal ref struct KhqrFieldReader(string s)
+{
+    private readonly string _s = s;
+    private int _position;
+    private char _lastTag0 = '\uFFFF';
+    private char _lastTag1 = '\uFFFF';
+    private int _lastTagLength = -1;
+
+    public KhqrField Current { get; private set; }
+
+    /// <summary>Read with <c>while (reader.MoveNext())</c>, not foreach, so this stays visible afterwards.</summary>
+    public bool Stuck { get; private set; }
+
+    public bool MoveNext()
+    {
+        while (_position < _s.Length)
+        {
+            var field = JsTlvCursor.Cut(_s, _position, _s.Length);
+            var rawTag = field.Tag(_s);
+
+            // As in the SDK: the raw tag is compared with the previous tag as renamed (30 → 29),
+            // so "29…30…" and "30…30…" read on while "30…29…" stops.
+            if (rawTag.Length == _lastTagLength && (rawTag.Length < 1 || rawTag[0] == _lastTag0) && (rawTag.Length < 2 || rawTag[1] == _lastTag1))
+            {
+                _position = _s.Length;
+                return false;
+            }
+
+            var isMerchantTag = rawTag.SequenceEqual("30");
+            ReadOnlySpan<char> tag = isMerchantTag ? "29" : rawTag;
+            _lastTagLength = tag.Length;
+            _lastTag0 = tag.Length > 0 ? tag[0] : '\uFFFF';
+            _lastTag1 = tag.Length > 1 ? tag[1] : '\uFFFF';
+            // A cut that does not move on is read again next time and stops there as a repeat, except a 30,
+            // which is compared as 29: on that the SDK never ends.
+            if (field.Next == _position && isMerchantTag)
+            {
+                Stuck = true;
+                _position = _s.Length;
+            }
+            else
+            {
+                _position = field.Next;
+            }
+
+            var known = KhqrTags.Parse(tag);
+            if (known != KhqrTag.Unknown)
+            {
+                Current = new KhqrField(known, isMerchantTag, field.ValueStart, field.ValueLength);
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>
+/// The SDK's sub-field loop for templates 29/30, 62, 64 and 99. Unlike the top level it has no repeat check, so a
+/// length that does not move the reader forward (NaN, or a negative one) spins the SDK forever;
+/// here it ends the loop and sets <see cref="Stuck"/>.
+/// </summary>
+internal ref struct KhqrSubFieldReader(string s, int start, int length)
+{
+    private readonly string _s = s;
+    private readonly int _end = start + length;
+    private int _position = start;
+
+    public JsTlvField Current { get; private set; }
+
+    /// <summary>Read with <c>while (reader.MoveNext())</c>, not foreach, so this stays visible afterwards.</summary>
+    public bool Stuck { get; private set; }
+
+    public bool MoveNext()
+    {
+        if (_position >= _end)
+        {
+            return false;
+        }
+
+        var field = JsTlvCursor.Cut(_s, _position, _end);
+        if (field.Next == _position)
+        {
+            Stuck = true;
+            _position = _end;
+            return false;
+        }
+
+        _position = field.Next;
+        Current = field;
+        return true;
+    }
+}
