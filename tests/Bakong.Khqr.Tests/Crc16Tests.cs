@@ -12,7 +12,7 @@ public sealed class Crc16Tests
     }
 
     [Fact]
-    public void Sliced_tables_agree_with_the_bitwise_definition_for_every_length_up_to_600()
+    public void Sliced_tables_agree_with_the_bitwise_definition_for_every_length_up_to_600_bytes()
     {
         var random = new Random(2026);
         var data = new byte[600];
@@ -30,6 +30,19 @@ public sealed class Crc16Tests
         Crc16.WriteHex(Crc16.Compute(Encoding.UTF8.GetBytes("5908ចន ស្មីន6304")), hex);
 
         Assert.Equal(Bitwise(Encoding.UTF8.GetBytes("5908ចន ស្មីន6304")).ToString("X4", System.Globalization.CultureInfo.InvariantCulture), hex.ToString());
+    }
+
+    [Fact]
+    public void Crc_of_text_longer_than_one_encoding_chunk_equals_the_crc_of_its_utf8_bytes()
+    {
+        // Khmer is three UTF-8 bytes a character, so 300 characters cross several 256-byte chunks mid-character;
+        // the emoji pair puts a surrogate pair at varying offsets.
+        var text = string.Concat(Enumerable.Repeat("ភ្នំពេញ😀a", 40));
+        for (var length = 0; length <= text.Length; length += 7)
+        {
+            var part = text[..length];
+            Assert.Equal(Bitwise(Encoding.UTF8.GetBytes(part)), Crc16.ComputeUtf8(part));
+        }
     }
 
     private static ushort Bitwise(ReadOnlySpan<byte> data)

@@ -30,20 +30,49 @@ public static class KhqrAmount
             return false;
         }
 
-        bool integral = decimal.IsInteger(amount);
-        if (currency == KhqrCurrency.Khr && !integral)
+        // Below 10^13 with at most 28 decimals the unscaled value may still be 96 bits wide; strip trailing zeros
+        // (1.500 is 1.5) on the 96-bit value, then read the digits from a 64-bit one.
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(amount, bits);
+        var scale = (bits[3] >> 16) & 0xFF;
+        var unscaled = new UInt128((uint)bits[2], ((ulong)(uint)bits[1] << 32) | (uint)bits[0]);
+        while (scale > 0 && unscaled % 10 == 0)
+        {
+            unscaled /= 10;
+            scale--;
+        }
+
+        if (scale > 0 && currency == KhqrCurrency.Khr)
         {
             why = "riel amounts are whole numbers";
             return false;
         }
 
-        if (!integral && !decimal.IsInteger(amount * 100))
+        if (scale > 2)
         {
             why = "at most two decimals";
             return false;
         }
 
-        amount.TryFormat(destination, out written, integral ? "F0" : "F2", CultureInfo.InvariantCulture);
+        // The SDK writes an integral amount bare and any other with exactly two decimals (1.5 -> "1.50").
+        var value = (ulong)unscaled;
+        if (scale == 1)
+        {
+            value *= 10;
+        }
+
+        var fractional = scale > 0;
+        var integral = fractional ? value / 100 : value;
+        integral.TryFormat(destination, out written, provider: CultureInfo.InvariantCulture);
+        if (fractional)
+        {
+            var cents = (int)(value % 100);
+            destination[written] = '.';
+            destination[written + 1] = (char)('0' + (cents / 10));
+            destination[written + 2] = (char)('0' + (cents % 10));
+            written += 3;
+        }
+
         if (written > KhqrLimits.Amount)
         {
             why = "at most 13 characters";

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text;
 using Bakong.Khqr.Generation;
@@ -19,6 +20,7 @@ public sealed class KhqrGenerator(TimeProvider timeProvider)
 
     private readonly TimeProvider _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
 
+    [SkipLocalsInit]
     public KhqrResult<KhqrCode> Generate(KhqrRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -313,7 +315,7 @@ public sealed class KhqrGenerator(TimeProvider timeProvider)
     private static KhqrCode Seal(ref TlvWriter tlv)
     {
         tlv.Raw("6304");
-        Span<byte> utf8 = stackalloc byte[MaxPayloadChars * 3];
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetByteCount(tlv.Written) + 4];
         var byteCount = Encoding.UTF8.GetBytes(tlv.Written, utf8);
         Span<char> crc = stackalloc char[4];
         Crc16.WriteHex(Crc16.Compute(utf8[..byteCount]), crc);

@@ -1,3 +1,11 @@
+using System.Buffers.Binary;
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using System.Text.Unicode;
+
 namespace Bakong.Khqr.Hashing;
 
 /// <summary>
@@ -5,34 +13,111 @@ namespace Bakong.Khqr.Hashing;
 /// computed over the UTF-8 bytes of the payload up to and including "6304".
 /// </summary>
 /// <remarks>
-/// Slicing-by-8: eight 256-entry tables let one step consume eight bytes with independent lookups, several times
-/// faster than the byte-at-a-time table the SDK uses, which matters because every generate and verify pays it.
+/// Slicing-by-16: sixteen 256-entry tables (8 KiB) let one step consume sixteen bytes with independent lookups,
+/// so only one lookup per 16 bytes waits on the previous step. Several times faster than the byte-at-a-time table
+/// the SDK uses, which matters because every generate and verify pays it.
 /// </remarks>
 internal static class Crc16
 {
     private const ushort Polynomial = 0x1021;
     private const ushort Initial = 0xFFFF;
+    private const int Slices = 16;
+
+    private const int FoldBlock = 16;
 
     private static readonly ushort[] s_tables = BuildTables();
+    private static readonly ulong s_xPow128 = XPowModP(128);
+    private static readonly ulong s_xPow192 = XPowModP(192);
 
-    public static ushort Compute(ReadOnlySpan<byte> data)
+    public static ushort Compute(ReadOnlySpan<byte> data) =>
+        Pclmulqdq.IsSupported && data.Length >= 2 * FoldBlock ? Fold(data) : Update(Initial, data);
+
+    /// <summary>The CRC of the UTF-8 encoding of <paramref name="text"/>, encoded a chunk at a time on the stack.</summary>
+    [SkipLocalsInit]
+    public static ushort ComputeUtf8(ReadOnlySpan<char> text)
     {
-        var t = s_tables.AsSpan();
-        uint crc = Initial;
-        while (data.Length >= 8)
+        Span<byte> chunk = stackalloc byte[256];
+        var crc = Initial;
+        while (true)
         {
-            var hi = (crc >> 8) ^ data[0];
-            var lo = (crc & 0xFF) ^ data[1];
-            crc = (uint)(t[(7 * 256) + (int)hi] ^ t[(6 * 256) + (int)lo]
-                ^ t[(5 * 256) + data[2]] ^ t[(4 * 256) + data[3]]
-                ^ t[(3 * 256) + data[4]] ^ t[(2 * 256) + data[5]]
-                ^ t[256 + data[6]] ^ t[data[7]]);
-            data = data[8..];
+            // The whole remaining text is the source each time, so a surrogate pair is never cut in two.
+            var status = Utf8.FromUtf16(text, chunk, out var read, out var written, replaceInvalidSequences: true, isFinalBlock: true);
+            crc = crc == Initial && status == OperationStatus.Done && Pclmulqdq.IsSupported && written >= 2 * FoldBlock
+                ? Fold(chunk[..written])
+                : Update(crc, chunk[..written]);
+            text = text[read..];
+            if (status != OperationStatus.DestinationTooSmall)
+            {
+                return crc;
+            }
+        }
+    }
+
+    // Carry-less multiplication folds 16 bytes at a time: with X the 128 bits read so far (hi·x^64 + lo) and Y the
+    // next 16 bytes, X·x^128 + Y ≡ hi·(x^192 mod P) + lo·(x^128 mod P) + Y (mod P), a 79-bit product that fits
+    // in 128 bits again. The CRC of the folded 16 bytes followed by the tail is the CRC of the whole message,
+    // because the CRC (with a zero initial value) is the message times x^16 mod P. The initial 0xFFFF is the same
+    // as 0xFFFF xored into the first two bytes.
+    private static ushort Fold(ReadOnlySpan<byte> data)
+    {
+        // Reversing a block's 16 bytes turns it into one 128-bit big-endian number: lane 1 high, lane 0 low.
+        var reverse = Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+        var constants = Vector128.Create(s_xPow128, s_xPow192);
+        var x = Vector128.Shuffle(Vector128.Create(data), reverse).AsUInt64() ^ Vector128.Create(0, (ulong)Initial << 48);
+        data = data[FoldBlock..];
+        while (data.Length >= FoldBlock)
+        {
+            var y = Vector128.Shuffle(Vector128.Create(data), reverse).AsUInt64();
+            x = y ^ Pclmulqdq.CarrylessMultiply(x, constants, 0x11) ^ Pclmulqdq.CarrylessMultiply(x, constants, 0x00);
+            data = data[FoldBlock..];
+        }
+
+        Span<byte> remainder = stackalloc byte[FoldBlock];
+        Vector128.Shuffle(x.AsByte(), reverse).CopyTo(remainder);
+        return Update(Update(0, remainder), data);
+    }
+
+    // x^n mod P as a polynomial with bit i the coefficient of x^i.
+    private static ulong XPowModP(int n)
+    {
+        uint r = 1;
+        for (var i = 0; i < n; i++)
+        {
+            r <<= 1;
+            if ((r & 0x10000) != 0)
+            {
+                r ^= 0x10000 | Polynomial;
+            }
+        }
+
+        return r;
+    }
+
+    private static ushort Update(ushort initial, ReadOnlySpan<byte> data)
+    {
+        // Indices are a byte plus a multiple of 256 below 16 × 256: within the table by construction.
+        ref var t = ref MemoryMarshal.GetArrayDataReference(s_tables);
+        uint crc = initial;
+        while (data.Length >= 16)
+        {
+            var first = BinaryPrimitives.ReadUInt64BigEndian(data);
+            var second = BinaryPrimitives.ReadUInt64BigEndian(data[8..]);
+            var hi = ((crc >> 8) ^ (uint)(first >> 56)) & 0xFF;
+            var lo = (crc ^ (uint)(first >> 48)) & 0xFF;
+            crc = (uint)(Unsafe.Add(ref t, (15 * 256) + (int)hi) ^ Unsafe.Add(ref t, (14 * 256) + (int)lo)
+                ^ Unsafe.Add(ref t, (13 * 256) + (int)((first >> 40) & 0xFF)) ^ Unsafe.Add(ref t, (12 * 256) + (int)((first >> 32) & 0xFF))
+                ^ Unsafe.Add(ref t, (11 * 256) + (int)((first >> 24) & 0xFF)) ^ Unsafe.Add(ref t, (10 * 256) + (int)((first >> 16) & 0xFF))
+                ^ Unsafe.Add(ref t, (9 * 256) + (int)((first >> 8) & 0xFF)) ^ Unsafe.Add(ref t, (8 * 256) + (int)(first & 0xFF))
+                ^ Unsafe.Add(ref t, (7 * 256) + (int)(second >> 56)) ^ Unsafe.Add(ref t, (6 * 256) + (int)((second >> 48) & 0xFF))
+                ^ Unsafe.Add(ref t, (5 * 256) + (int)((second >> 40) & 0xFF)) ^ Unsafe.Add(ref t, (4 * 256) + (int)((second >> 32) & 0xFF))
+                ^ Unsafe.Add(ref t, (3 * 256) + (int)((second >> 24) & 0xFF)) ^ Unsafe.Add(ref t, (2 * 256) + (int)((second >> 16) & 0xFF))
+                ^ Unsafe.Add(ref t, 256 + (int)((second >> 8) & 0xFF)) ^ Unsafe.Add(ref t, (int)(second & 0xFF)));
+            data = data[16..];
         }
 
         foreach (var b in data)
         {
-            crc = ((crc << 8) ^ t[(int)(((crc >> 8) ^ b) & 0xFF)]) & 0xFFFF;
+            crc = ((crc << 8) ^ Unsafe.Add(ref t, (int)(((crc >> 8) ^ b) & 0xFF))) & 0xFFFF;
         }
 
         return (ushort)crc;
@@ -51,7 +136,7 @@ internal static class Crc16
     // Table k maps a byte to the CRC of that byte followed by k zero bytes.
     private static ushort[] BuildTables()
     {
-        var tables = new ushort[8 * 256];
+        var tables = new ushort[Slices * 256];
         for (var i = 0; i < 256; i++)
         {
             var crc = (ushort)(i << 8);
@@ -63,7 +148,7 @@ internal static class Crc16
             tables[i] = crc;
         }
 
-        for (var k = 1; k < 8; k++)
+        for (var k = 1; k < Slices; k++)
         {
             for (var i = 0; i < 256; i++)
             {

@@ -18,6 +18,12 @@ internal static class JsNumber
     /// </summary>
     public static int? ParseInt(ReadOnlySpan<char> s)
     {
+        // The usual case: two decimal digits.
+        if (s.Length == 2 && char.IsAsciiDigit(s[0]) && char.IsAsciiDigit(s[1]))
+        {
+            return ((s[0] - '0') * 10) + (s[1] - '0');
+        }
+
         var i = 0;
         while (i < s.Length && IsJsWhiteSpace(s[i]))
         {
@@ -50,6 +56,22 @@ internal static class JsNumber
     /// <summary><c>Number(s)</c>: the StringToNumber grammar (trimmed; empty is 0; hex/octal/binary prefixes; Infinity).</summary>
     public static double ToNumber(ReadOnlySpan<char> s)
     {
+        // The usual case, a timestamp: up to 15 ASCII digits are exact in a double.
+        if (s.Length is > 0 and <= 15)
+        {
+            long digits = 0;
+            var i = 0;
+            for (; i < s.Length && char.IsAsciiDigit(s[i]); i++)
+            {
+                digits = (digits * 10) + (s[i] - '0');
+            }
+
+            if (i == s.Length)
+            {
+                return digits;
+            }
+        }
+
         var start = 0;
         var end = s.Length;
         while (start < end && IsJsWhiteSpace(s[start]))
@@ -141,6 +163,24 @@ internal static class JsNumber
         var exponent = n - 1;
         var mantissa = k == 1 ? digits : string.Concat(digits.AsSpan(0, 1), ".", digits.AsSpan(1));
         return mantissa + "e" + (exponent >= 0 ? "+" : "-") + Math.Abs(exponent).ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary><c>String(x).length</c>, without building the string for the usual case of a whole number.</summary>
+    public static int StringLength(double x)
+    {
+        if (x == Math.Floor(x) && Math.Abs(x) < 1e15)
+        {
+            var magnitude = (long)Math.Abs(x);
+            var digits = 1;
+            for (var power = 10L; power <= magnitude; power *= 10)
+            {
+                digits++;
+            }
+
+            return x < 0 ? digits + 1 : digits;
+        }
+
+        return ToString(x).Length;
     }
 
     /// <summary>Is <paramref name="x"/> a valid JavaScript Date time value?</summary>

@@ -20,6 +20,15 @@ internal static class JsTlvCursor
     public static JsTlvField Cut(string s, int position, int end)
     {
         var m = end - position;
+
+        // The usual case: a two-digit length.
+        if (m >= 4 && char.IsAsciiDigit(s[position + 2]) && char.IsAsciiDigit(s[position + 3]))
+        {
+            var digits = ((s[position + 2] - '0') * 10) + (s[position + 3] - '0');
+            var available = Math.Min(digits, m - 4);
+            return new JsTlvField(position, 2, position + 4, available, position + 4 + available);
+        }
+
         var tagLength = Math.Min(2, m);
         var lengthField = s.AsSpan(position + Math.Min(2, m), Math.Max(0, Math.Min(4, m) - 2));
         var length = JsNumber.ParseInt(lengthField);

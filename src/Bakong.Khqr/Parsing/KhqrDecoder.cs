@@ -12,7 +12,7 @@ public static class KhqrDecoder
 {
     public static KhqrDecoded Decode(string? qr)
     {
-        var decoded = new KhqrDecoded();
+        var decoded = new KhqrDecoded(qr ?? string.Empty);
         if (string.IsNullOrEmpty(qr))
         {
             return decoded;
@@ -33,54 +33,54 @@ public static class KhqrDecoder
             }
         }
 
-        decoded.PayloadFormatIndicator = Text(qr, last[(int)KhqrTag.PayloadFormatIndicator]);
-        decoded.PointOfInitiationMethod = Text(qr, last[(int)KhqrTag.PointOfInitiationMethod]);
-        decoded.UnionPayMerchant = Text(qr, last[(int)KhqrTag.UnionPay]);
-        decoded.MerchantCategoryCode = Text(qr, last[(int)KhqrTag.MerchantCategoryCode]);
-        decoded.TransactionCurrency = Text(qr, last[(int)KhqrTag.TransactionCurrency]);
-        decoded.TransactionAmount = Text(qr, last[(int)KhqrTag.TransactionAmount]);
-        decoded.CountryCode = Text(qr, last[(int)KhqrTag.CountryCode]);
-        decoded.MerchantName = Text(qr, last[(int)KhqrTag.MerchantName]);
-        decoded.MerchantCity = Text(qr, last[(int)KhqrTag.MerchantCity]);
-        decoded.Crc = Text(qr, last[(int)KhqrTag.Crc]);
+        Set(decoded, DecodedField.PayloadFormatIndicator, last[(int)KhqrTag.PayloadFormatIndicator]);
+        Set(decoded, DecodedField.PointOfInitiationMethod, last[(int)KhqrTag.PointOfInitiationMethod]);
+        Set(decoded, DecodedField.UnionPayMerchant, last[(int)KhqrTag.UnionPay]);
+        Set(decoded, DecodedField.MerchantCategoryCode, last[(int)KhqrTag.MerchantCategoryCode]);
+        Set(decoded, DecodedField.TransactionCurrency, last[(int)KhqrTag.TransactionCurrency]);
+        Set(decoded, DecodedField.TransactionAmount, last[(int)KhqrTag.TransactionAmount]);
+        Set(decoded, DecodedField.CountryCode, last[(int)KhqrTag.CountryCode]);
+        Set(decoded, DecodedField.MerchantName, last[(int)KhqrTag.MerchantName]);
+        Set(decoded, DecodedField.MerchantCity, last[(int)KhqrTag.MerchantCity]);
+        Set(decoded, DecodedField.Crc, last[(int)KhqrTag.Crc]);
 
         Span<Range?> slots = stackalloc Range?[5];
         var complete = !reader.Stuck;
         if (Template(qr, last[(int)KhqrTag.MerchantAccount], KhqrTemplates.Account, slots, ref complete))
         {
-            decoded.BakongAccountID = Text(qr, slots[0]);
+            Set(decoded, DecodedField.BakongAccountID, slots[0]);
             if (isMerchant)
             {
-                decoded.MerchantID = Text(qr, slots[1]);
+                Set(decoded, DecodedField.MerchantID, slots[1]);
             }
             else
             {
-                decoded.AccountInformation = Text(qr, slots[1]);
+                Set(decoded, DecodedField.AccountInformation, slots[1]);
             }
 
-            decoded.AcquiringBank = Text(qr, slots[2]);
+            Set(decoded, DecodedField.AcquiringBank, slots[2]);
         }
 
         if (Template(qr, last[(int)KhqrTag.AdditionalData], KhqrTemplates.AdditionalData, slots, ref complete))
         {
-            decoded.BillNumber = Text(qr, slots[0]);
-            decoded.MobileNumber = Text(qr, slots[1]);
-            decoded.StoreLabel = Text(qr, slots[2]);
-            decoded.TerminalLabel = Text(qr, slots[3]);
-            decoded.PurposeOfTransaction = Text(qr, slots[4]);
+            Set(decoded, DecodedField.BillNumber, slots[0]);
+            Set(decoded, DecodedField.MobileNumber, slots[1]);
+            Set(decoded, DecodedField.StoreLabel, slots[2]);
+            Set(decoded, DecodedField.TerminalLabel, slots[3]);
+            Set(decoded, DecodedField.PurposeOfTransaction, slots[4]);
         }
 
         if (Template(qr, last[(int)KhqrTag.LanguageTemplate], KhqrTemplates.Language, slots, ref complete))
         {
-            decoded.LanguagePreference = Text(qr, slots[0]);
-            decoded.MerchantNameAlternateLanguage = Text(qr, slots[1]);
-            decoded.MerchantCityAlternateLanguage = Text(qr, slots[2]);
+            Set(decoded, DecodedField.LanguagePreference, slots[0]);
+            Set(decoded, DecodedField.MerchantNameAlternateLanguage, slots[1]);
+            Set(decoded, DecodedField.MerchantCityAlternateLanguage, slots[2]);
         }
 
         if (Template(qr, last[(int)KhqrTag.Timestamps], KhqrTemplates.Timestamps, slots, ref complete))
         {
-            decoded.CreationTimestamp = Text(qr, slots[0]);
-            decoded.ExpirationTimestamp = Text(qr, slots[1]);
+            Set(decoded, DecodedField.CreationTimestamp, slots[0]);
+            Set(decoded, DecodedField.ExpirationTimestamp, slots[1]);
         }
 
         decoded.IsMalformed = !complete;
@@ -88,7 +88,7 @@ public static class KhqrDecoder
     }
 
     // Reads one template into slots; the SDK stops decoding at the first template it cannot get past.
-    private static bool Template(string qr, KhqrField? field, string[] subTags, Span<Range?> slots, ref bool complete)
+    private static bool Template(string qr, KhqrField? field, int[] subTags, Span<Range?> slots, ref bool complete)
     {
         slots.Clear();
         if (!complete || field is not { } template)
@@ -100,7 +100,19 @@ public static class KhqrDecoder
         return true;
     }
 
-    private static string? Text(string qr, KhqrField? field) => field is { } f ? qr.Substring(f.ValueStart, f.ValueLength) : null;
+    private static void Set(KhqrDecoded decoded, DecodedField name, KhqrField? field)
+    {
+        if (field is { } f)
+        {
+            decoded.Set(name, f.ValueStart, f.ValueLength);
+        }
+    }
 
-    private static string? Text(string qr, Range? range) => range is { } r ? qr[r] : null;
+    private static void Set(KhqrDecoded decoded, DecodedField name, Range? range)
+    {
+        if (range is { } r)
+        {
+            decoded.Set(name, r.Start.Value, r.End.Value - r.Start.Value);
+        }
+    }
 }

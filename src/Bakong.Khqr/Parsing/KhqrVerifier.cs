@@ -1,6 +1,5 @@
-using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Globalization;
-using System.Text;
 using Bakong.Khqr.Hashing;
 using Bakong.Khqr.Parsing;
 
@@ -17,10 +16,34 @@ namespace Bakong.Khqr;
 /// </remarks>
 public sealed class KhqrVerifier(TimeProvider timeProvider)
 {
-    private const int StackUtf8Limit = 1024;
+    private const int MaxStackFields = 48;
+
+    // The tags the SDK requires, in the order it looks for them, and the error for each one missing.
+    private static readonly (KhqrTag Tag, KhqrErrorCode Code, string Name)[] s_requiredTags =
+    [
+        (KhqrTag.PayloadFormatIndicator, KhqrErrorCode.PayloadFormatIndicatorTagRequired, "tag 00"),
+        (KhqrTag.MerchantAccount, KhqrErrorCode.MerchantTypeRequired, "tag 29/30"),
+        (KhqrTag.MerchantCategoryCode, KhqrErrorCode.MerchantCategoryTagRequired, "tag 52"),
+        (KhqrTag.TransactionCurrency, KhqrErrorCode.CurrencyTypeRequired, "tag 53"),
+        (KhqrTag.CountryCode, KhqrErrorCode.CountryCodeTagRequired, "tag 58"),
+        (KhqrTag.MerchantName, KhqrErrorCode.MerchantNameRequired, "tag 59"),
+        (KhqrTag.MerchantCity, KhqrErrorCode.MerchantCityTagRequired, "tag 60"),
+        (KhqrTag.Crc, KhqrErrorCode.CrcTagRequired, "tag 63"),
+    ];
+
+    // Tag 62's sub-fields in KhqrTemplates.AdditionalData order, each 1 to 25 characters.
+    private static readonly (KhqrErrorCode Code, string Name)[] s_additionalDataChecks =
+    [
+        (KhqrErrorCode.BillNumberLengthInvalid, "tag 62 sub-tag 01"),
+        (KhqrErrorCode.MobileNumberLengthInvalid, "tag 62 sub-tag 02"),
+        (KhqrErrorCode.StoreLabelLengthInvalid, "tag 62 sub-tag 03"),
+        (KhqrErrorCode.TerminalLabelLengthInvalid, "tag 62 sub-tag 07"),
+        (KhqrErrorCode.PurposeOfTransactionLengthInvalid, "tag 62 sub-tag 08"),
+    ];
 
     private readonly TimeProvider _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
 
+    [SkipLocalsInit]
     public KhqrVerification Verify(string? qr, bool requireTagOrder = false)
     {
         if (qr is null || !EndsWithCrcField(qr))
@@ -38,31 +61,30 @@ public sealed class KhqrVerifier(TimeProvider timeProvider)
             return Invalid(KhqrErrorCode.KhqrInvalid, null, "shorter than 12 characters");
         }
 
-        return CheckStructure(qr, requireTagOrder) ?? CheckFields(qr);
-    }
-
-    // Pass one: which fields are there (the SDK checks dynamic-QR and required tags before any field's content).
-    private static KhqrVerification? CheckStructure(string qr, bool requireTagOrder)
-    {
+        // Read the fields once; a string with more fields than fit on the stack (never a real KHQR) is read twice.
+        Span<KhqrField> buffer = stackalloc KhqrField[MaxStackFields];
+        var reader = new KhqrFieldReader(qr);
+        var count = 0;
         var seen = 0;
         var dynamic = false;
         var previous = KhqrTag.Unknown;
-        var reader = new KhqrFieldReader(qr);
         while (reader.MoveNext())
         {
             var field = reader.Current;
             seen |= 1 << (int)field.Tag;
-            if (field.Tag == KhqrTag.PointOfInitiationMethod && field.Value(qr).SequenceEqual("12"))
-            {
-                dynamic = true;
-            }
-
+            dynamic |= field.Tag == KhqrTag.PointOfInitiationMethod && field.Value(qr) is "12";
             if (requireTagOrder && field.Tag <= previous)
             {
                 return Invalid(KhqrErrorCode.TagNotInOrder, TagName(field), "fields must be in the order 00 01 15 29/30 52 53 54 58 59 60 62 64 99 63");
             }
 
             previous = field.Tag;
+            if (count < buffer.Length)
+            {
+                buffer[count] = field;
+            }
+
+            count++;
         }
 
         if (reader.Stuck)
@@ -70,83 +92,96 @@ public sealed class KhqrVerifier(TimeProvider timeProvider)
             return KhqrVerification.Invalid(Stuck("tag 30"));
         }
 
+        if (CheckPresence(seen, dynamic) is { } missing)
+        {
+            return KhqrVerification.Invalid(missing);
+        }
+
+        // Each field's content, in the order the fields appear, as the SDK re-validates them.
+        var pointOfInitiation = default(KhqrField?);
+        if (count <= buffer.Length)
+        {
+            foreach (var field in buffer[..count])
+            {
+                if (CheckField(qr, field, ref pointOfInitiation) is { } error)
+                {
+                    return KhqrVerification.Invalid(error);
+                }
+            }
+
+            return KhqrVerification.Valid;
+        }
+
+        reader = new KhqrFieldReader(qr);
+        while (reader.MoveNext())
+        {
+            if (CheckField(qr, reader.Current, ref pointOfInitiation) is { } error)
+            {
+                return KhqrVerification.Invalid(error);
+            }
+        }
+
+        return KhqrVerification.Valid;
+    }
+
+    // The SDK checks the dynamic-QR fields and the required tags before any field's content.
+    private static KhqrError? CheckPresence(int seen, bool dynamic)
+    {
         bool Has(KhqrTag tag) => (seen & (1 << (int)tag)) != 0;
         if (dynamic && !Has(KhqrTag.TransactionAmount))
         {
-            return Invalid(KhqrErrorCode.InvalidDynamicKhqr, "tag 54", "a dynamic QR (01 = 12) needs an amount");
+            return Error(KhqrErrorCode.InvalidDynamicKhqr, "tag 54", "a dynamic QR (01 = 12) needs an amount");
         }
 
         if ((dynamic || Has(KhqrTag.TransactionAmount)) && !Has(KhqrTag.Timestamps))
         {
-            return Invalid(KhqrErrorCode.ExpirationTimestampRequired, "tag 99", "a QR with an amount needs the timestamp template");
+            return Error(KhqrErrorCode.ExpirationTimestampRequired, "tag 99", "a QR with an amount needs the timestamp template");
         }
 
-        ReadOnlySpan<(KhqrTag Tag, KhqrErrorCode Code, string Name)> required =
-        [
-            (KhqrTag.PayloadFormatIndicator, KhqrErrorCode.PayloadFormatIndicatorTagRequired, "tag 00"),
-            (KhqrTag.MerchantAccount, KhqrErrorCode.MerchantTypeRequired, "tag 29/30"),
-            (KhqrTag.MerchantCategoryCode, KhqrErrorCode.MerchantCategoryTagRequired, "tag 52"),
-            (KhqrTag.TransactionCurrency, KhqrErrorCode.CurrencyTypeRequired, "tag 53"),
-            (KhqrTag.CountryCode, KhqrErrorCode.CountryCodeTagRequired, "tag 58"),
-            (KhqrTag.MerchantName, KhqrErrorCode.MerchantNameRequired, "tag 59"),
-            (KhqrTag.MerchantCity, KhqrErrorCode.MerchantCityTagRequired, "tag 60"),
-            (KhqrTag.Crc, KhqrErrorCode.CrcTagRequired, "tag 63"),
-        ];
-        foreach (var (tag, code, name) in required)
+        foreach (var (tag, code, name) in s_requiredTags)
         {
             if (!Has(tag))
             {
-                return Invalid(code, name, "required field missing");
+                return Error(code, name, "required field missing");
             }
         }
 
         return null;
     }
 
-    // Pass two: each field's content, in the order the fields appear, as the SDK re-validates them.
-    private KhqrVerification CheckFields(string qr)
+    private KhqrError? CheckField(string qr, KhqrField field, ref KhqrField? pointOfInitiation)
     {
-        var pointOfInitiation = default(KhqrField?);
-        var reader = new KhqrFieldReader(qr);
-        while (reader.MoveNext())
+        var value = field.Value(qr);
+        var error = field.Tag switch
         {
-            var field = reader.Current;
-            var value = field.Value(qr);
-            var error = field.Tag switch
-            {
-                KhqrTag.PayloadFormatIndicator => Text(value, required: KhqrErrorCode.PayloadFormatIndicatorTagRequired, 2, KhqrErrorCode.PayloadFormatIndicatorLengthInvalid, "tag 00"),
-                KhqrTag.PointOfInitiationMethod => CheckPointOfInitiation(value),
-                KhqrTag.UnionPay => value.Length > KhqrLimits.UpiMerchantAccount ? Error(KhqrErrorCode.UpiAccountInformationLengthInvalid, "tag 15", null) : null,
-                KhqrTag.MerchantAccount => CheckAccount(qr, field),
-                KhqrTag.MerchantCategoryCode => Text(value, KhqrErrorCode.MerchantCategoryTagRequired, KhqrLimits.MerchantCategoryCode, KhqrErrorCode.MerchantCodeLengthInvalid, "tag 52")
-                    ?? (IsAsciiDigits(value) ? null : Error(KhqrErrorCode.InvalidMerchantCategoryCode, "tag 52", "digits only")),
-                KhqrTag.TransactionCurrency => Text(value, KhqrErrorCode.CurrencyTypeRequired, 3, KhqrErrorCode.TransactionCurrencyLengthInvalid, "tag 53")
-                    ?? (JsNumber.ParseInt(value) is 116 or 840 ? null : Error(KhqrErrorCode.UnsupportedCurrency, "tag 53", "116 or 840")),
-                KhqrTag.TransactionAmount => value.Length > KhqrLimits.Amount || value.Contains('-') || value.IsEmpty
-                    ? Error(KhqrErrorCode.TransactionAmountInvalid, "tag 54", null)
-                    : null,
-                KhqrTag.CountryCode => Text(value, KhqrErrorCode.CountryCodeTagRequired, 3, KhqrErrorCode.CountryCodeLengthInvalid, "tag 58"),
-                KhqrTag.MerchantName => Text(value, KhqrErrorCode.MerchantNameRequired, KhqrLimits.MerchantName, KhqrErrorCode.MerchantNameLengthInvalid, "tag 59"),
-                KhqrTag.MerchantCity => Text(value, KhqrErrorCode.MerchantCityTagRequired, KhqrLimits.MerchantCity, KhqrErrorCode.MerchantCityLengthInvalid, "tag 60"),
-                KhqrTag.AdditionalData => CheckAdditionalData(qr, field),
-                KhqrTag.LanguageTemplate => CheckLanguageTemplate(qr, field),
-                KhqrTag.Timestamps => CheckTimestamps(qr, field, pointOfInitiation is { } poi && poi.Value(qr).SequenceEqual("12")),
-                KhqrTag.Crc => Text(value, KhqrErrorCode.CrcTagRequired, 4, KhqrErrorCode.CrcLengthInvalid, "tag 63"),
-                _ => null,
-            };
+            KhqrTag.PayloadFormatIndicator => Text(value, required: KhqrErrorCode.PayloadFormatIndicatorTagRequired, 2, KhqrErrorCode.PayloadFormatIndicatorLengthInvalid, "tag 00"),
+            KhqrTag.PointOfInitiationMethod => CheckPointOfInitiation(value),
+            KhqrTag.UnionPay => value.Length > KhqrLimits.UpiMerchantAccount ? Error(KhqrErrorCode.UpiAccountInformationLengthInvalid, "tag 15", null) : null,
+            KhqrTag.MerchantAccount => CheckAccount(qr, field),
+            KhqrTag.MerchantCategoryCode => Text(value, KhqrErrorCode.MerchantCategoryTagRequired, KhqrLimits.MerchantCategoryCode, KhqrErrorCode.MerchantCodeLengthInvalid, "tag 52")
+                ?? (IsAsciiDigits(value) ? null : Error(KhqrErrorCode.InvalidMerchantCategoryCode, "tag 52", "digits only")),
+            KhqrTag.TransactionCurrency => Text(value, KhqrErrorCode.CurrencyTypeRequired, 3, KhqrErrorCode.TransactionCurrencyLengthInvalid, "tag 53")
+                ?? (JsNumber.ParseInt(value) is 116 or 840 ? null : Error(KhqrErrorCode.UnsupportedCurrency, "tag 53", "116 or 840")),
+            KhqrTag.TransactionAmount => value.Length > KhqrLimits.Amount || value.Contains('-') || value.IsEmpty
+                ? Error(KhqrErrorCode.TransactionAmountInvalid, "tag 54", null)
+                : null,
+            KhqrTag.CountryCode => Text(value, KhqrErrorCode.CountryCodeTagRequired, 3, KhqrErrorCode.CountryCodeLengthInvalid, "tag 58"),
+            KhqrTag.MerchantName => Text(value, KhqrErrorCode.MerchantNameRequired, KhqrLimits.MerchantName, KhqrErrorCode.MerchantNameLengthInvalid, "tag 59"),
+            KhqrTag.MerchantCity => Text(value, KhqrErrorCode.MerchantCityTagRequired, KhqrLimits.MerchantCity, KhqrErrorCode.MerchantCityLengthInvalid, "tag 60"),
+            KhqrTag.AdditionalData => CheckAdditionalData(qr, field),
+            KhqrTag.LanguageTemplate => CheckLanguageTemplate(qr, field),
+            KhqrTag.Timestamps => CheckTimestamps(qr, field, pointOfInitiation is { } poi && poi.Value(qr) is "12"),
+            KhqrTag.Crc => Text(value, KhqrErrorCode.CrcTagRequired, 4, KhqrErrorCode.CrcLengthInvalid, "tag 63"),
+            _ => null,
+        };
 
-            if (error is not null)
-            {
-                return KhqrVerification.Invalid(error);
-            }
-
-            if (field.Tag == KhqrTag.PointOfInitiationMethod)
-            {
-                pointOfInitiation = field;
-            }
+        // The SDK takes the point of initiation as the timestamp rule's context once that field has passed.
+        if (error is null && field.Tag == KhqrTag.PointOfInitiationMethod)
+        {
+            pointOfInitiation = field;
         }
 
-        return KhqrVerification.Valid;
+        return error;
     }
 
     private static KhqrError? CheckPointOfInitiation(ReadOnlySpan<char> value) =>
@@ -211,19 +246,11 @@ public sealed class KhqrVerifier(TimeProvider timeProvider)
             return Stuck("tag 62");
         }
 
-        ReadOnlySpan<(KhqrErrorCode Code, string Name)> checks =
-        [
-            (KhqrErrorCode.BillNumberLengthInvalid, "tag 62 sub-tag 01"),
-            (KhqrErrorCode.MobileNumberLengthInvalid, "tag 62 sub-tag 02"),
-            (KhqrErrorCode.StoreLabelLengthInvalid, "tag 62 sub-tag 03"),
-            (KhqrErrorCode.TerminalLabelLengthInvalid, "tag 62 sub-tag 07"),
-            (KhqrErrorCode.PurposeOfTransactionLengthInvalid, "tag 62 sub-tag 08"),
-        ];
-        for (var i = 0; i < checks.Length; i++)
+        for (var i = 0; i < s_additionalDataChecks.Length; i++)
         {
             if (sub[i] is { } r && (qr.AsSpan(r).IsEmpty || qr.AsSpan(r).Length > 25))
             {
-                return Error(checks[i].Code, checks[i].Name, "1 to 25 characters");
+                return Error(s_additionalDataChecks[i].Code, s_additionalDataChecks[i].Name, "1 to 25 characters");
             }
         }
 
@@ -297,7 +324,7 @@ public sealed class KhqrVerifier(TimeProvider timeProvider)
             return Error(KhqrErrorCode.ExpirationTimestampRequired, "tag 99 sub-tag 01", null);
         }
 
-        if (JsNumber.ToString(expiration).Length != KhqrLimits.Timestamp)
+        if (JsNumber.StringLength(expiration) != KhqrLimits.Timestamp)
         {
             return Error(KhqrErrorCode.ExpirationTimestampLengthInvalid, "tag 99 sub-tag 01", "Unix time in milliseconds has 13 digits");
         }
@@ -349,35 +376,20 @@ public sealed class KhqrVerifier(TimeProvider timeProvider)
 
     private static bool CrcMatches(string qr, out string expected)
     {
-        var body = qr.AsSpan(0, qr.Length - 4);
-        var maxBytes = Encoding.UTF8.GetMaxByteCount(body.Length);
-        byte[]? rented = null;
-        Span<byte> utf8 = maxBytes <= StackUtf8Limit ? stackalloc byte[StackUtf8Limit] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
-        try
+        Span<char> hex = stackalloc char[4];
+        Crc16.WriteHex(Crc16.ComputeUtf8(qr.AsSpan(0, qr.Length - 4)), hex);
+        var given = qr.AsSpan(qr.Length - 4);
+        for (var i = 0; i < 4; i++)
         {
-            var crc = Crc16.Compute(utf8[..Encoding.UTF8.GetBytes(body, utf8)]);
-            Span<char> hex = stackalloc char[4];
-            Crc16.WriteHex(crc, hex);
-            var given = qr.AsSpan(qr.Length - 4);
-            for (var i = 0; i < 4; i++)
+            if (char.ToUpperInvariant(given[i]) != hex[i])
             {
-                if (char.ToUpperInvariant(given[i]) != hex[i])
-                {
-                    expected = new string(hex);
-                    return false;
-                }
+                expected = new string(hex);
+                return false;
             }
+        }
 
-            expected = string.Empty;
-            return true;
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        expected = string.Empty;
+        return true;
     }
 
     private static bool IsAsciiDigits(ReadOnlySpan<char> value)

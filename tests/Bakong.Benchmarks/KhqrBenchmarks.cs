@@ -1,0 +1,78 @@
+using BenchmarkDotNet.Attributes;
+using Bakong.Khqr;
+
+namespace Bakong.Benchmarks;
+
+/// <summary>
+/// The codec on the DESIGN.md §6 bench input (merchant, USD, dynamic, bill number, store and terminal labels) —
+/// the same input as <c>bakong khqr bench</c> and the SDK's bench-sdk.cjs.
+/// </summary>
+[MemoryDiagnoser]
+public class KhqrBenchmarks
+{
+    private readonly KhqrGenerator _generator = new(TimeProvider.System);
+    private readonly KhqrVerifier _verifier = new(TimeProvider.System);
+    private KhqrRequest _request = null!;
+    private string _qr = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _request = new KhqrRequest
+        {
+            Type = KhqrMerchantType.Merchant,
+            BakongAccountId = "kiosk_shop@aclb",
+            MerchantName = "Sokha Coffee",
+            MerchantCity = "Phnom Penh",
+            MerchantId = "1234567890",
+            AcquiringBank = "ACLEDA Bank",
+            Currency = KhqrCurrency.Usd,
+            Amount = 12.5m,
+            BillNumber = "INV-2026-000123",
+            StoreLabel = "Riverside",
+            TerminalLabel = "POS-01",
+            ExpirationTimestamp = TimeProvider.System.GetUtcNow().AddHours(1).ToUnixTimeMilliseconds(),
+        };
+        _qr = _generator.Generate(_request).Value!.Qr;
+    }
+
+    [Benchmark]
+    public KhqrCode Generate() => _generator.Generate(_request).Value!;
+
+    [Benchmark]
+    public bool Verify() => _verifier.Verify(_qr).IsValid;
+
+    [Benchmark]
+    public KhqrDecoded Decode() => KhqrDecoder.Decode(_qr);
+}
+
+/// <summary>Where verify's time goes: the top-level read, and the CRC over the payload's UTF-8 bytes.</summary>
+[MemoryDiagnoser]
+public class VerifyPartsBenchmarks
+{
+    private string _qr = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var benchmarks = new KhqrBenchmarks();
+        benchmarks.Setup();
+        _qr = benchmarks.Generate().Qr;
+    }
+
+    [Benchmark]
+    public int ReadTopLevelFields()
+    {
+        var reader = new Bakong.Khqr.Parsing.KhqrFieldReader(_qr);
+        var n = 0;
+        while (reader.MoveNext())
+        {
+            n += reader.Current.ValueLength;
+        }
+
+        return n;
+    }
+
+    [Benchmark]
+    public ushort CrcOfPayload() => Bakong.Khqr.Hashing.Crc16.ComputeUtf8(_qr.AsSpan(0, _qr.Length - 4));
+}
