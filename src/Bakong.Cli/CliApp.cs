@@ -1,0 +1,40 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Bakong.Cli.Khqr;
+
+namespace Bakong.Cli;
+
+/// <summary>The <c>bakong</c> command tree, built over a <see cref="CliContext"/> so it runs the same in a test.</summary>
+internal static class CliApp
+{
+    public static RootCommand Build(CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new RootCommand("bakong: KHQR codes and Bakong payments from the shell.")
+        {
+            new KhqrCommand(context),
+        };
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
+    public static Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var parseResult = Build(context).Parse(args);
+
+        // System.CommandLine answers a usage error with exit code 1 and the whole help text; ours is 2 (1 means
+        // "invalid" to verify), and the error lines alone, so that a script sees one line per mistake.
+        if (parseResult.Action is ParseErrorAction)
+        {
+            foreach (var error in parseResult.Errors)
+            {
+                context.Error.WriteLine(error.Message);
+            }
+
+            return Task.FromResult(ExitCodes.BadInput);
+        }
+
+        var invocation = new InvocationConfiguration { Output = context.Output, Error = context.Error };
+        return parseResult.InvokeAsync(invocation, cancellationToken);
+    }
+}

@@ -1,0 +1,144 @@
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Bakong.Khqr;
+
+namespace Bakong.Cli.Khqr;
+
+/// <summary>
+/// Reads the <c>khqr</c> options' text. Everything is culture-invariant: <c>1,5</c> is an error, never 15 or 1.5.
+/// A value the SDK itself has an error code for (amount, currency) is reported in the same one-line form as the
+/// generator's errors, with that code.
+/// </summary>
+internal static class InputParsers
+{
+    // The SDK's messages for the two codes the CLI reports before the generator sees the value (the same text as
+    // KhqrError.Message for these codes).
+    private const string AmountInvalidMessage = "Amount is invalid";
+    private const string UnsupportedCurrencyMessage = "Unsupported currency";
+
+    private const long MaxDurationNumber = 1_000_000_000;
+
+    public static decimal? ParseAmount(ArgumentResult result)
+    {
+        var text = result.Tokens[0].Value;
+        if (TryParseAmount(text, out var amount))
+        {
+            return amount;
+        }
+
+        result.AddError(SdkStyleError("--amount", "amount", AmountInvalidMessage, KhqrErrorCode.TransactionAmountInvalid,
+            $"'{text}' is not a number like 12.50"));
+        return null;
+    }
+
+    /// <summary>Digits with an optional decimal point; no sign, exponent, group separator or rounding.</summary>
+    public static bool TryParseAmount(string text, out decimal amount)
+    {
+        if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out amount))
+        {
+            return false;
+        }
+
+        // decimal keeps at most 28 decimals and rounds the rest away silently; an amount is taken exactly or not at all.
+        var point = text.IndexOf('.', StringComparison.Ordinal);
+        var decimals = point < 0 ? 0 : text.Length - point - 1;
+        return amount.Scale == decimals;
+    }
+
+    public static KhqrCurrency? ParseCurrency(ArgumentResult result)
+    {
+        var text = result.Tokens[0].Value;
+        switch (text.ToUpperInvariant())
+        {
+            case "KHR" or "116":
+                return KhqrCurrency.Khr;
+            case "USD" or "840":
+                return KhqrCurrency.Usd;
+            default:
+                result.AddError(SdkStyleError("--currency", "currency", UnsupportedCurrencyMessage, KhqrErrorCode.UnsupportedCurrency,
+                    $"'{text}' is not KHR, USD, 116 or 840"));
+                return null;
+        }
+    }
+
+    public static KhqrMerchantType? ParseMerchantType(ArgumentResult result)
+    {
+        var text = result.Tokens[0].Value;
+        switch (text.ToLowerInvariant())
+        {
+            case "individual":
+                return KhqrMerchantType.Individual;
+            case "merchant":
+                return KhqrMerchantType.Merchant;
+            default:
+                result.AddError($"--type: '{text}' is not individual or merchant");
+                return null;
+        }
+    }
+
+    public static TimeSpan? ParseDuration(ArgumentResult result)
+    {
+        var text = result.Tokens[0].Value;
+        if (TryParseDuration(text, out var duration))
+        {
+            return duration;
+        }
+
+        result.AddError($"--expires-in: '{text}' is not a duration like 300 (seconds), 90s, 5m or 1h");
+        return null;
+    }
+
+    /// <summary>Whole seconds, or a whole number with an <c>s</c>, <c>m</c> or <c>h</c> suffix; more than zero.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        if (text.Length == 0)
+        {
+            return false;
+        }
+
+        long unitSeconds = char.ToLowerInvariant(text[^1]) switch
+        {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => 0,
+        };
+        var digits = unitSeconds == 0 ? text : text[..^1];
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number <= 0 || number > MaxDurationNumber)
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromSeconds(number * Math.Max(unitSeconds, 1));
+        return true;
+    }
+
+    public static DateTimeOffset? ParseUnixMilliseconds(ArgumentResult result)
+    {
+        var text = result.Tokens[0].Value;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
+            && milliseconds <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+        }
+
+        result.AddError($"--now: '{text}' is not a Unix time in milliseconds, like 1767225600000");
+        return null;
+    }
+
+    public static double ParseSeconds(ArgumentResult result)
+    {
+        var text = result.Tokens[0].Value;
+        if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and <= 3600)
+        {
+            return seconds;
+        }
+
+        result.AddError($"--seconds: '{text}' is not a number of seconds between 0 and 3600, like 3 or 0.5");
+        return 0;
+    }
+
+    private static string SdkStyleError(string flag, string field, string message, KhqrErrorCode code, string detail) =>
+        string.Create(CultureInfo.InvariantCulture, $"{flag} ({field}): {message} (KHQR error {(int)code}): {detail}");
+}
