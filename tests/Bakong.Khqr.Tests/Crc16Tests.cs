@@ -33,6 +33,17 @@ public sealed class Crc16Tests
     }
 
     [Fact]
+    public void Crc_of_text_agrees_with_the_bitwise_definition_for_every_length_up_to_600_characters()
+    {
+        var random = new Random(116);
+        var text = new string(Enumerable.Range(0, 600).Select(_ => (char)random.Next(' ', '~' + 1)).ToArray());
+        for (var length = 0; length <= text.Length; length++)
+        {
+            Assert.Equal(Bitwise(Encoding.UTF8.GetBytes(text[..length])), Crc16.ComputeUtf8(text.AsSpan(0, length)));
+        }
+    }
+
+    [Fact]
     public void Crc_of_text_longer_than_one_encoding_chunk_equals_the_crc_of_its_utf8_bytes()
     {
         // Khmer is three UTF-8 bytes a character, so 300 characters cross several 256-byte chunks mid-character;

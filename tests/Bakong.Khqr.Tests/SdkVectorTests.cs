@@ -83,6 +83,30 @@ public sealed class SdkVectorTests
         AssertNoFailures(failures);
     }
 
+    [Fact]
+    public void Fast_path_accepts_every_qr_the_sdk_generated_and_nothing_the_general_reader_rejects()
+    {
+        var failures = new List<string>();
+        foreach (var c in s_cases.Value.Where(c => c.Op == "verify"))
+        {
+            var qr = c.Input.GetProperty("qr").GetString();
+            var verifier = new KhqrVerifier(new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(c.Now)));
+            var general = verifier.Verify(qr, requireTagOrder: false, allowFastPath: false);
+            var withFastPath = verifier.Verify(qr, requireTagOrder: false, allowFastPath: true);
+            if (general.IsValid != withFastPath.IsValid)
+            {
+                failures.Add($"{c.Id}: general {general.IsValid}, with fast path {withFastPath.IsValid}: {qr}");
+            }
+
+            if (c.Kind == "generated" && !Parsing.CanonicalKhqr.IsCertainlyValid(qr!, new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(c.Now))))
+            {
+                failures.Add($"{c.Id}: an SDK-generated QR missed the fast path: {qr}");
+            }
+        }
+
+        AssertNoFailures(failures);
+    }
+
     [Theory]
     [MemberData(nameof(DecodeKinds))]
     public void Decode_returns_every_field_the_sdk_returns(string kind)

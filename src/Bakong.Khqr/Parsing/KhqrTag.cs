@@ -78,11 +78,13 @@ internal readonly record struct KhqrField(KhqrTag Tag, bool IsMerchantTag, int V
 /// </summary>
 internal ref struct KhqrFieldReader(string s)
 {
+    // A tag (the next one or two characters) packed as its length and characters, so comparing is one compare.
+    private const long Tag29 = (2L << 32) | ('2' << 16) | '9';
+    private const long Tag30 = (2L << 32) | ('3' << 16) | '0';
+
     private readonly string _s = s;
     private int _position;
-    private char _lastTag0 = '\uFFFF';
-    private char _lastTag1 = '\uFFFF';
-    private int _lastTagLength = -1;
+    private long _lastTag = -1;
 
     public KhqrField Current { get; private set; }
 
@@ -91,37 +93,37 @@ internal ref struct KhqrFieldReader(string s)
 
     public bool MoveNext()
     {
-        while (_position < _s.Length)
+        var s = _s;
+        while (_position < s.Length)
         {
-            var field = JsTlvCursor.Cut(_s, _position, _s.Length);
-            var rawTag = field.Tag(_s);
+            var field = JsTlvCursor.Cut(s, _position, s.Length);
+            var rawTag = field.TagLength == 2 ? (2L << 32) | ((long)s[_position] << 16) | s[_position + 1]
+                : (1L << 32) | ((long)s[_position] << 16);
 
             // As in the SDK: the raw tag is compared with the previous tag as renamed (30 → 29),
             // so "29…30…" and "30…30…" read on while "30…29…" stops.
-            if (rawTag.Length == _lastTagLength && (rawTag.Length < 1 || rawTag[0] == _lastTag0) && (rawTag.Length < 2 || rawTag[1] == _lastTag1))
+            if (rawTag == _lastTag)
             {
-                _position = _s.Length;
+                _position = s.Length;
                 return false;
             }
 
-            var isMerchantTag = rawTag is "30";
-            ReadOnlySpan<char> tag = isMerchantTag ? "29" : rawTag;
-            _lastTagLength = tag.Length;
-            _lastTag0 = tag.Length > 0 ? tag[0] : '\uFFFF';
-            _lastTag1 = tag.Length > 1 ? tag[1] : '\uFFFF';
+            var isMerchantTag = rawTag == Tag30;
+            _lastTag = isMerchantTag ? Tag29 : rawTag;
+
             // A cut that does not move on is read again next time and stops there as a repeat, except a 30,
             // which is compared as 29: on that the SDK never ends.
             if (field.Next == _position && isMerchantTag)
             {
                 Stuck = true;
-                _position = _s.Length;
+                _position = s.Length;
             }
             else
             {
                 _position = field.Next;
             }
 
-            var known = KhqrTags.Parse(tag);
+            var known = KhqrTags.Parse(field.Tag(s));
             if (known != KhqrTag.Unknown)
             {
                 Current = new KhqrField(known, isMerchantTag, field.ValueStart, field.ValueLength);

@@ -43,8 +43,11 @@ public sealed class KhqrVerifier(TimeProvider timeProvider)
 
     private readonly TimeProvider _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
 
+    public KhqrVerification Verify(string? qr, bool requireTagOrder = false) => Verify(qr, requireTagOrder, allowFastPath: true);
+
+    /// <summary>Tests compare the fast path's verdicts with the general reader's through this.</summary>
     [SkipLocalsInit]
-    public KhqrVerification Verify(string? qr, bool requireTagOrder = false)
+    internal KhqrVerification Verify(string? qr, bool requireTagOrder, bool allowFastPath)
     {
         if (qr is null || !EndsWithCrcField(qr))
         {
@@ -61,7 +64,13 @@ public sealed class KhqrVerifier(TimeProvider timeProvider)
             return Invalid(KhqrErrorCode.KhqrInvalid, null, "shorter than 12 characters");
         }
 
-        // Read the fields once; a string with more fields than fit on the stack (never a real KHQR) is read twice.
+        if (allowFastPath && CanonicalKhqr.IsCertainlyValid(qr, _timeProvider))
+        {
+            return KhqrVerification.Valid;
+        }
+
+        // The general reader, the SDK's parse reproduced, for every other string and for the reason a string is
+        // invalid. It reads the fields once; more fields than fit on the stack (never a real KHQR) are read twice.
         Span<KhqrField> buffer = stackalloc KhqrField[MaxStackFields];
         var reader = new KhqrFieldReader(qr);
         var count = 0;
