@@ -32,5 +32,5 @@ public class HashingBenchmarks
     }
 
     [Benchmark]
-    public ushort Crc16Sliced() => Crc16.Compute(_payload);
+    public ushort Crc16() => Bakong.Khqr.Hashing.Crc16.Compute(_payload);
 }
