@@ -33,25 +33,31 @@ internal sealed class BenchCommand : Command
         SetAction(RunAsync);
     }
 
+    /// <summary>
+    /// The bench input (DESIGN.md §6), the same as the SDK's bench script's and the BenchmarkDotNet project's:
+    /// a merchant USD dynamic QR with bill number, store label and terminal label, expiring 5 minutes after now.
+    /// </summary>
+    internal static KhqrRequest Input(DateTimeOffset now) => new()
+    {
+        Type = KhqrMerchantType.Merchant,
+        BakongAccountId = "kiosk_shop@aclb",
+        MerchantName = "Sokha Coffee",
+        MerchantCity = "Phnom Penh",
+        MerchantId = "1234567890",
+        AcquiringBank = "ACLEDA Bank",
+        Currency = KhqrCurrency.Usd,
+        Amount = 12.5m,
+        BillNumber = "INV-2026-000123",
+        StoreLabel = "Riverside",
+        TerminalLabel = "POS-01",
+        ExpirationTimestamp = (now + TimeSpan.FromMinutes(5)).ToUnixTimeMilliseconds(),
+    };
+
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var budget = TimeSpan.FromSeconds(parseResult.GetValue(_seconds));
         var clock = _context.TimeProvider;
-        var request = new KhqrRequest
-        {
-            Type = KhqrMerchantType.Merchant,
-            BakongAccountId = "kiosk_shop@aclb",
-            MerchantName = "Sokha Coffee",
-            MerchantCity = "Phnom Penh",
-            MerchantId = "1234567890",
-            AcquiringBank = "ACLEDA Bank",
-            Currency = KhqrCurrency.Usd,
-            Amount = 12.5m,
-            BillNumber = "INV-2026-000123",
-            StoreLabel = "Riverside",
-            TerminalLabel = "POS-01",
-            ExpirationTimestamp = (clock.GetUtcNow() + TimeSpan.FromMinutes(5)).ToUnixTimeMilliseconds(),
-        };
+        var request = Input(clock.GetUtcNow());
         var generator = new KhqrGenerator(clock);
         var verifier = new KhqrVerifier(clock);
 
