@@ -9,7 +9,9 @@ namespace Bakong.Khqr;
 /// </summary>
 public sealed class KhqrError
 {
-    internal KhqrError(KhqrErrorCode code, string? field, string? detail = null)
+    /// <summary>An error with the SDK's message for <paramref name="code"/>; adapters (CLI, gRPC) use this to report
+    /// input they reject before it reaches the codec in the same form.</summary>
+    public KhqrError(KhqrErrorCode code, string? field, string? detail = null)
     {
         Code = code;
         Field = field;

@@ -11,11 +11,6 @@ namespace Bakong.Cli.Khqr;
 /// </summary>
 internal static class InputParsers
 {
-    // The SDK's messages for the two codes the CLI reports before the generator sees the value (the same text as
-    // KhqrError.Message for these codes).
-    private const string AmountInvalidMessage = "Amount is invalid";
-    private const string UnsupportedCurrencyMessage = "Unsupported currency";
-
     private const long MaxDurationNumber = 1_000_000_000;
 
     public static decimal? ParseAmount(ArgumentResult result)
@@ -26,8 +21,7 @@ internal static class InputParsers
             return amount;
         }
 
-        result.AddError(SdkStyleError("--amount", "amount", AmountInvalidMessage, KhqrErrorCode.TransactionAmountInvalid,
-            $"'{text}' is not a number like 12.50"));
+        result.AddError(ErrorLine.For(new KhqrError(KhqrErrorCode.TransactionAmountInvalid, "amount", $"'{text}' is not a number like 12.50"), "--amount"));
         return null;
     }
 
@@ -55,8 +49,7 @@ internal static class InputParsers
             case "USD" or "840":
                 return KhqrCurrency.Usd;
             default:
-                result.AddError(SdkStyleError("--currency", "currency", UnsupportedCurrencyMessage, KhqrErrorCode.UnsupportedCurrency,
-                    $"'{text}' is not KHR, USD, 116 or 840"));
+                result.AddError(ErrorLine.For(new KhqrError(KhqrErrorCode.UnsupportedCurrency, "currency", $"'{text}' is not KHR, USD, 116 or 840"), "--currency"));
                 return null;
         }
     }
@@ -138,7 +131,4 @@ internal static class InputParsers
         result.AddError($"--seconds: '{text}' is not a number of seconds between 0 and 3600, like 3 or 0.5");
         return 0;
     }
-
-    private static string SdkStyleError(string flag, string field, string message, KhqrErrorCode code, string detail) =>
-        string.Create(CultureInfo.InvariantCulture, $"{flag} ({field}): {message} (KHQR error {(int)code}): {detail}");
 }
