@@ -1,0 +1,311 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Bakong.Sandbox.Api;
+
+/// <summary>The simulated <c>/v1/...</c> endpoints: faults first, then the token, then the body, as nginx and Bakong would.</summary>
+internal static class BakongApi
+{
+    private const int MaxListItems = 50;
+
+    public static void Map(IEndpointRouteBuilder routes)
+    {
+        foreach (var endpoint in BakongEndpoint.All)
+        {
+            routes.MapPost("/v1/" + endpoint.Name, context => HandleAsync(context, endpoint))
+                .WithName("BakongSandbox_" + endpoint.Name)
+                .ExcludeFromDescription();
+        }
+    }
+
+    private static async Task HandleAsync(HttpContext context, BakongEndpoint endpoint)
+    {
+        var state = context.RequestServices.GetRequiredService<SandboxState>();
+        var logger = context.RequestServices.GetRequiredService<ILogger<SandboxState>>();
+        var cancellationToken = context.RequestAborted;
+        var faults = state.DrawFaults(endpoint);
+        try
+        {
+            if (faults.Forbidden)
+            {
+                SandboxLog.FaultInjected(logger, "403", endpoint.Name);
+                await WriteNginxPageAsync(context, HttpStatusCode.Forbidden, "403 Forbidden").ConfigureAwait(false);
+                return;
+            }
+
+            if (faults.Latency > TimeSpan.Zero)
+            {
+                await HoldAsync(state, faults.Latency, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (faults.Timeout)
+            {
+                SandboxLog.FaultInjected(logger, "timeout", endpoint.Name);
+                await HoldAsync(state, state.Options.TimeoutHoldLimit, cancellationToken).ConfigureAwait(false);
+
+                await WriteNginxPageAsync(context, HttpStatusCode.GatewayTimeout, "504 Gateway Time-out").ConfigureAwait(false);
+                return;
+            }
+
+            if (faults.TooManyRequests)
+            {
+                SandboxLog.FaultInjected(logger, "429", endpoint.Name);
+                await WriteNginxPageAsync(context, HttpStatusCode.TooManyRequests, "429 Too Many Requests").ConfigureAwait(false);
+                return;
+            }
+
+            if (faults.ServerErrorStatus != 0)
+            {
+                SandboxLog.ServerErrorInjected(logger, faults.ServerErrorStatus, endpoint.Name);
+                var status = (HttpStatusCode)faults.ServerErrorStatus;
+                await WriteNginxPageAsync(context, status, $"{faults.ServerErrorStatus} {ReasonPhrases.GetReasonPhrase(faults.ServerErrorStatus)}").ConfigureAwait(false);
+                return;
+            }
+
+            BakongEnvelope envelope;
+            HttpStatusCode httpStatus;
+            if (endpoint.RequiresToken && !state.IsTokenValid(BearerToken(context.Request)))
+            {
+                (envelope, httpStatus) = (BakongEnvelope.Error(BakongError.Unauthorized), BakongError.Unauthorized.Status);
+            }
+            else
+            {
+                (envelope, httpStatus) = await ExecuteAsync(context, state, endpoint, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (faults.Malformed)
+            {
+                SandboxLog.FaultInjected(logger, "malformed JSON", endpoint.Name);
+            }
+
+            await WriteEnvelopeAsync(context, httpStatus, envelope, faults.Malformed).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client gave up: nobody is left to answer.
+        }
+    }
+
+    private static async Task HoldAsync(SandboxState state, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        // The timer starts before the request counts as held, so whoever waits for the hold and then moves the
+        // clock moves it for this timer too.
+        var delay = Task.Delay(duration, state.TimeProvider, cancellationToken);
+        using (state.Hold())
+        {
+            await delay.ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<(BakongEnvelope Envelope, HttpStatusCode Status)> ExecuteAsync(
+        HttpContext context, SandboxState state, BakongEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        JsonElement body;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, default, cancellationToken).ConfigureAwait(false);
+            body = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return Fail(BakongError.MissingFields);
+        }
+
+        return endpoint.Kind switch
+        {
+            BakongEndpointKind.RequestToken => state.RequestToken(Text(body, "email"), Text(body, "organization"), Text(body, "project")) is { } error
+                ? Fail(error)
+                : Ok(BakongMessages.EmailSent, null),
+            BakongEndpointKind.Verify => TokenAnswer(state.Verify(Text(body, "code"))),
+            BakongEndpointKind.RenewToken => TokenAnswer(state.Renew(Text(body, "email"))),
+            BakongEndpointKind.Deeplink => Deeplink(state, body),
+            BakongEndpointKind.Md5 => Text(body, "md5") is { } md5 ? Single(state.FindByMd5(md5)) : Fail(BakongError.MissingFields),
+            BakongEndpointKind.Hash => Text(body, "hash") is { } hash ? Single(state.FindByHash(hash)) : Fail(BakongError.MissingFields),
+            BakongEndpointKind.ShortHash => ShortHash(state, body),
+            BakongEndpointKind.InstructionRef => Text(body, "instructionRef") is { } instructionRef
+                ? Single(state.Find(t => string.Equals(t.InstructionRef, instructionRef, StringComparison.Ordinal)))
+                : Fail(BakongError.MissingFields),
+            BakongEndpointKind.ExternalRef => Text(body, "externalRef") is { } externalRef
+                ? Single(state.Find(t => string.Equals(t.ExternalRef, externalRef, StringComparison.Ordinal)))
+                : Fail(BakongError.MissingFields),
+            BakongEndpointKind.Md5List => List(body, key => new Md5ListItem(key, state.FindByMd5(key))),
+            BakongEndpointKind.HashList => List(body, key => new HashListItem(key, state.FindByHash(key))),
+            BakongEndpointKind.Account => Text(body, "accountId") is { } accountId
+                ? state.CheckAccount(accountId) is { } accountError ? Fail(accountError) : Ok(BakongMessages.AccountExists, null)
+                : Fail(BakongError.MissingFields),
+            _ => throw new InvalidOperationException("unmapped endpoint " + endpoint.Name),
+        };
+    }
+
+    private static (BakongEnvelope, HttpStatusCode) Ok(string message, object? data) => (BakongEnvelope.Success(message, data), HttpStatusCode.OK);
+
+    private static (BakongEnvelope, HttpStatusCode) Fail(BakongError error) => (BakongEnvelope.Error(error), error.Status);
+
+    private static (BakongEnvelope, HttpStatusCode) TokenAnswer((SandboxIssuedToken? Token, BakongError? Error) result) =>
+        result.Error is { } error ? Fail(error) : Ok(BakongMessages.TokenIssued, new TokenData(result.Token!.Token));
+
+    private static (BakongEnvelope, HttpStatusCode) Single((LookupStatus Status, SandboxTransaction? Transaction) found) => found.Status switch
+    {
+        LookupStatus.Success => Ok(BakongMessages.TransactionOk, found.Transaction),
+        LookupStatus.StaticQr => Fail(BakongError.StaticQr),
+        LookupStatus.Failed => Fail(BakongError.TransactionFailed),
+        _ => Fail(BakongError.NotFound),
+    };
+
+    private static (BakongEnvelope, HttpStatusCode) Deeplink(SandboxState state, JsonElement body)
+    {
+        if (Text(body, "qr") is not { } qr)
+        {
+            return Fail(BakongError.MissingFields);
+        }
+
+        // sourceInfo is optional, but when present all three fields are required.
+        if (body.TryGetProperty("sourceInfo", out var source) && source.ValueKind != JsonValueKind.Null
+            && (Text(source, "appIconUrl") is null || Text(source, "appName") is null || Text(source, "appDeepLinkCallback") is null))
+        {
+            return Fail(BakongError.MissingFields);
+        }
+
+        return Ok(BakongMessages.DeeplinkOk, new DeeplinkData(state.Deeplink(qr)));
+    }
+
+    private static (BakongEnvelope, HttpStatusCode) ShortHash(SandboxState state, JsonElement body)
+    {
+        var hash = Text(body, "hash");
+        var currency = Text(body, "currency");
+        if (hash is not { Length: 8 } || currency is null || !TryGetAmount(body, out var amount))
+        {
+            return Fail(BakongError.MissingFields);
+        }
+
+        return Single(state.Find(t =>
+            t.Hash.StartsWith(hash, StringComparison.OrdinalIgnoreCase)
+            && t.Amount == amount
+            && string.Equals(t.Currency, currency, StringComparison.OrdinalIgnoreCase)));
+    }
+
+    private static (BakongEnvelope, HttpStatusCode) List(JsonElement body, Func<string, object> check)
+    {
+        if (body.ValueKind != JsonValueKind.Array)
+        {
+            return Fail(BakongError.MissingFields);
+        }
+
+        if (body.GetArrayLength() > MaxListItems)
+        {
+            return Fail(BakongError.TooManyItems);
+        }
+
+        var items = new List<object>(body.GetArrayLength());
+        foreach (var element in body.EnumerateArray())
+        {
+            if (element.ValueKind != JsonValueKind.String || element.GetString() is not { Length: > 0 } key)
+            {
+                return Fail(BakongError.MissingFields);
+            }
+
+            items.Add(check(key));
+        }
+
+        return Ok(BakongMessages.TransactionOk, items);
+    }
+
+    private static string? Text(JsonElement body, string name) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            && value.GetString() is { Length: > 0 } text
+            ? text
+            : null;
+
+    private static bool TryGetAmount(JsonElement body, out decimal amount)
+    {
+        amount = 0;
+        if (!body.TryGetProperty("amount", out var value))
+        {
+            return false;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.Number => value.TryGetDecimal(out amount),
+            JsonValueKind.String => decimal.TryParse(value.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out amount),
+            _ => false,
+        };
+    }
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string Scheme = "Bearer ";
+        return header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? header[Scheme.Length..].Trim() : null;
+    }
+
+    private static async Task WriteEnvelopeAsync(HttpContext context, HttpStatusCode status, BakongEnvelope envelope, bool malformed)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(envelope, SandboxJson.Options);
+        if (malformed)
+        {
+            // Cut mid-document: what a proxy that dropped the connection, or a broken upstream, hands over.
+            json = json[..(json.Length / 2)];
+        }
+
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = json.Length;
+        await context.Response.Body.WriteAsync(json, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task WriteNginxPageAsync(HttpContext context, HttpStatusCode status, string title)
+    {
+        var html = Encoding.ASCII.GetBytes(
+            $"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n");
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = "text/html";
+        context.Response.ContentLength = html.Length;
+        context.Response.Headers.Server = "nginx";
+        await context.Response.Body.WriteAsync(html, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private sealed record TokenData(string Token);
+
+    private sealed record DeeplinkData(string ShortLink);
+
+    private sealed record Md5ListItem(string Md5, string Status, string Message, SandboxTransaction? Data)
+    {
+        public Md5ListItem(string md5, (LookupStatus Status, SandboxTransaction? Transaction) found)
+            : this(md5, ListStatus(found.Status), ListMessage(found.Status), found.Transaction)
+        {
+        }
+    }
+
+    private sealed record HashListItem(string Hash, string Status, string Message, SandboxTransaction? Data)
+    {
+        public HashListItem(string hash, (LookupStatus Status, SandboxTransaction? Transaction) found)
+            : this(hash, ListStatus(found.Status), ListMessage(found.Status), found.Transaction)
+        {
+        }
+    }
+
+    private static string ListStatus(LookupStatus status) => status switch
+    {
+        LookupStatus.Success => "SUCCESS",
+        LookupStatus.StaticQr => "STATIC_QR",
+        LookupStatus.Failed => "FAILED",
+        _ => "NOT_FOUND",
+    };
+
+    private static string ListMessage(LookupStatus status) => status switch
+    {
+        LookupStatus.Success => BakongMessages.TransactionOk,
+        LookupStatus.StaticQr => BakongError.StaticQr.Message,
+        LookupStatus.Failed => BakongError.TransactionFailed.Message,
+        _ => BakongError.NotFound.Message,
+    };
+}
