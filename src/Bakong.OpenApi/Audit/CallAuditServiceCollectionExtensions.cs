@@ -1,0 +1,47 @@
+using Bakong.OpenApi.Audit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Bakong call audit.</summary>
+public static class CallAuditServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="LiteDbCallAudit"/> (also as <see cref="IBakongCallAudit"/>) and the hosted writer that persists
+    /// and prunes it, with <see cref="BakongCallAuditOptions"/> validated at start. Records reach the database only
+    /// while the host runs; stopping the host persists what is queued.
+    /// </summary>
+    public static IServiceCollection AddBakongCallAudit(this IServiceCollection services, Action<BakongCallAuditOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        var options = services.AddOptionsWithValidateOnStart<BakongCallAuditOptions, BakongCallAuditOptionsValidator>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        return services.AddBakongCallAuditCore();
+    }
+
+    /// <summary>As <see cref="AddBakongCallAudit(IServiceCollection, Action{BakongCallAuditOptions}?)"/>, bound to a configuration section.</summary>
+    public static IServiceCollection AddBakongCallAudit(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptionsWithValidateOnStart<BakongCallAuditOptions, BakongCallAuditOptionsValidator>().Bind(configuration);
+        return services.AddBakongCallAuditCore();
+    }
+
+    private static IServiceCollection AddBakongCallAuditCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<LiteDbCallAudit>();
+        services.TryAddSingleton<IBakongCallAudit>(sp => sp.GetRequiredService<LiteDbCallAudit>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CallAuditWriter>());
+        return services;
+    }
+}

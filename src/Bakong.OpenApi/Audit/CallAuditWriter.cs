@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bakong.OpenApi.Audit;
+
+/// <summary>
+/// Drains the audit queue into LiteDB and prunes on a <see cref="PeriodicTimer"/> driven by the injected clock. On
+/// stop it completes the queue and persists what is left before returning.
+/// </summary>
+internal sealed class CallAuditWriter(
+    LiteDbCallAudit audit,
+    IOptions<BakongCallAuditOptions> options,
+    TimeProvider timeProvider,
+    ILogger<CallAuditWriter> logger) : BackgroundService
+{
+    private Task? _writer;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Started here, not in ExecuteAsync: since .NET 10 ExecuteAsync runs on Task.Run with the stopping token, so a
+        // host stopped right after starting could skip it and leave queued records unwritten.
+        _writer = Task.Run(() => audit.RunWriterAsync(CancellationToken.None), CancellationToken.None);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        audit.Complete();
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_writer is { } writer)
+        {
+            await writer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PruneInterval, timeProvider);
+        do
+        {
+            try
+            {
+                audit.Prune();
+            }
+#pragma warning disable CA1031 // Pruning is retried on the next tick; a failure must not stop the writer.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                AuditLog.PruneFailed(logger, exception);
+            }
+
+            try
+            {
+                if (!await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        while (true);
+    }
+}

@@ -1,0 +1,263 @@
+using System.Threading.Channels;
+using LiteDB;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bakong.OpenApi.Audit;
+
+/// <summary>
+/// The call audit: every <see cref="BakongCallRecord"/> is logged at once as a structured event and queued for a
+/// background writer (<see cref="CallAuditWriter"/>) that persists it in LiteDB, so recording never blocks a call to
+/// Bakong on disk I/O. Retention is bounded by age and by count.
+/// </summary>
+/// <remarks>
+/// The queue is bounded (<see cref="BakongCallAuditOptions.QueueCapacity"/>). When it is full the oldest waiting
+/// record is dropped rather than the caller made to wait or the newest lost: during a stall the recent calls are the
+/// ones worth keeping. Drops are counted (<see cref="DroppedCount"/>) and reported in the log; the dropped records'
+/// own log events were already written.
+/// </remarks>
+public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
+{
+    private const string CollectionName = "bakong_calls";
+    private const int MaxBatch = 256;
+
+    private readonly BakongCallAuditOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly LiteDatabase _database;
+    private readonly ILiteCollection<BsonDocument> _calls;
+    private readonly Channel<BakongCallRecord> _queue;
+    private readonly Lock _flushGate = new();
+    private readonly List<(long Target, TaskCompletionSource Done)> _flushWaiters = [];
+    private long _accepted;
+    private long _settled;
+    private long _dropped;
+    private long _unreportedDrops;
+
+    public LiteDbCallAudit(IOptions<BakongCallAuditOptions> options, TimeProvider timeProvider, ILogger<LiteDbCallAudit> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+
+        var fullPath = Path.GetFullPath(_options.DatabasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct });
+        _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
+        _calls.EnsureIndex("time");
+        _calls.EnsureIndex("endpoint");
+
+        _queue = Channel.CreateBounded<BakongCallRecord>(
+            new BoundedChannelOptions(_options.QueueCapacity)
+            {
+                FullMode = BoundedChannelFullMode.DropOldest,
+                SingleReader = true,
+                SingleWriter = false,
+            },
+            OnDropped);
+    }
+
+    /// <summary>Records dropped because the queue was full, since start.</summary>
+    public long DroppedCount => Interlocked.Read(ref _dropped);
+
+    /// <summary>Logs the record and queues it for persistence; never blocks.</summary>
+    public void Record(BakongCallRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record = AuditRedaction.Scrub(record);
+
+        var level = record.HttpStatus is >= 200 and < 300 ? LogLevel.Information : LogLevel.Warning;
+        AuditLog.BakongCall(
+            _logger,
+            level,
+            record.Endpoint,
+            record.Attempt,
+            record.Outcome,
+            record.HttpStatus,
+            record.ResponseCode,
+            record.ErrorCode,
+            record.ResponseMessage,
+            record.Latency.TotalMilliseconds,
+            record.Subject);
+
+        // Counted before the write, so a flush that starts now waits for this record whether it is written or dropped.
+        Interlocked.Increment(ref _accepted);
+        if (!_queue.Writer.TryWrite(record))
+        {
+            // Only after shutdown completed the queue.
+            CountDrop();
+            Settle(1);
+        }
+    }
+
+    /// <summary>
+    /// The records at or after <paramref name="since"/>, newest first, optionally only for one endpoint (as the
+    /// client names it), at most <paramref name="limit"/>. Backs <c>bakong audit list --since 1h</c>.
+    /// </summary>
+    public IReadOnlyList<BakongCallRecord> Query(DateTimeOffset since, string? endpoint = null, int limit = 100)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var query = _calls.Query().Where(LiteDB.Query.GTE("time", since.UtcTicks));
+        if (!string.IsNullOrWhiteSpace(endpoint))
+        {
+            query = query.Where(LiteDB.Query.EQ("endpoint", endpoint));
+        }
+
+        var rows = query.OrderByDescending("time").Limit(limit).ToList();
+        var records = new List<BakongCallRecord>(rows.Count);
+        foreach (var row in rows)
+        {
+            records.Add(FromDocument(row));
+        }
+
+        return records;
+    }
+
+    /// <summary>Completes when everything recorded before the call has been persisted (or dropped).</summary>
+    public Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var target = Interlocked.Read(ref _accepted);
+        lock (_flushGate)
+        {
+            if (Interlocked.Read(ref _settled) >= target)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _flushWaiters.Add((target, done));
+            return done.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Deletes records older than the retention and the oldest beyond the maximum count.</summary>
+    public int Prune()
+    {
+        var cutoff = (_timeProvider.GetUtcNow() - _options.Retention).UtcTicks;
+        var deleted = _calls.DeleteMany(LiteDB.Query.LT("time", cutoff));
+
+        var excess = _calls.Count() - _options.MaxRecords;
+        if (excess > 0)
+        {
+            var last = _calls.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending), skip: excess - 1, limit: 1).FirstOrDefault();
+            if (last is not null)
+            {
+                deleted += _calls.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
+            }
+        }
+
+        if (deleted > 0)
+        {
+            AuditLog.Pruned(_logger, deleted, _options.Retention, _options.MaxRecords);
+        }
+
+        return deleted;
+    }
+
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _database.Dispose();
+    }
+
+    /// <summary>Stops accepting records; the writer drains what is queued and returns.</summary>
+    internal void Complete() => _queue.Writer.TryComplete();
+
+    /// <summary>Persists queued records in batches until <see cref="Complete"/> is called and the queue is empty.</summary>
+    internal async Task RunWriterAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<BsonDocument>(MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var record))
+            {
+                batch.Add(ToDocument(record));
+            }
+
+            if (batch.Count > 0)
+            {
+                try
+                {
+                    _calls.InsertBulk(batch);
+                }
+#pragma warning disable CA1031 // A failing disk must not stop the writer: the records are in the log regardless.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    AuditLog.WriteFailed(_logger, batch.Count, exception);
+                }
+
+                Settle(batch.Count);
+                batch.Clear();
+            }
+
+            if (Interlocked.Exchange(ref _unreportedDrops, 0) is > 0 and var drops)
+            {
+                AuditLog.RecordsDropped(_logger, drops);
+            }
+        }
+    }
+
+    private void OnDropped(BakongCallRecord record)
+    {
+        CountDrop();
+        Settle(1);
+    }
+
+    /// <summary>Records persisted, failed to persist, or dropped: releases the flushes waiting for them.</summary>
+    private void Settle(int count)
+    {
+        var settled = Interlocked.Add(ref _settled, count);
+        lock (_flushGate)
+        {
+            for (var i = _flushWaiters.Count - 1; i >= 0; i--)
+            {
+                if (_flushWaiters[i].Target <= settled)
+                {
+                    _flushWaiters[i].Done.TrySetResult();
+                    _flushWaiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    private void CountDrop()
+    {
+        Interlocked.Increment(ref _dropped);
+        Interlocked.Increment(ref _unreportedDrops);
+    }
+
+    private static BsonDocument ToDocument(BakongCallRecord record) => new()
+    {
+        ["time"] = record.Time.UtcTicks,
+        ["endpoint"] = record.Endpoint,
+        ["subject"] = record.Subject,
+        ["httpStatus"] = record.HttpStatus,
+        ["responseCode"] = record.ResponseCode,
+        ["errorCode"] = record.ErrorCode,
+        ["responseMessage"] = record.ResponseMessage,
+        ["latency"] = record.Latency.Ticks,
+        ["attempt"] = record.Attempt,
+        ["outcome"] = record.Outcome,
+    };
+
+    private static BakongCallRecord FromDocument(BsonDocument row) => new(
+        new DateTimeOffset(row["time"].AsInt64, TimeSpan.Zero),
+        row["endpoint"].AsString ?? string.Empty,
+        NullableString(row["subject"]),
+        NullableInt(row["httpStatus"]),
+        NullableInt(row["responseCode"]),
+        NullableInt(row["errorCode"]),
+        NullableString(row["responseMessage"]),
+        TimeSpan.FromTicks(row["latency"].AsInt64),
+        row["attempt"].AsInt32,
+        row["outcome"].AsString ?? string.Empty);
+
+    private static string? NullableString(BsonValue value) => value.IsString ? value.AsString : null;
+
+    private static int? NullableInt(BsonValue value) => value.IsNumber ? value.AsInt32 : null;
+}

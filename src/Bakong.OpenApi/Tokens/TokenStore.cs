@@ -1,0 +1,102 @@
+using Bakong.OpenApi.Client;
+using LiteDB;
+using Microsoft.Extensions.Options;
+
+namespace Bakong.OpenApi.Tokens;
+
+/// <summary>What the store holds for one environment.</summary>
+internal sealed record StoredToken(BakongToken? Token, string? Email, DateTimeOffset? SetAt, bool Renewed);
+
+/// <summary>
+/// The token of each environment, encrypted (see <see cref="TokenCipher"/>), with its expiry, the registered e-mail
+/// and when it was set, in its own LiteDB collection. One <see cref="LiteDatabase"/> (direct mode, thread-safe) per
+/// file for the life of the store.
+/// </summary>
+internal sealed class TokenStore : IDisposable
+{
+    private const string CollectionName = "bakong_tokens";
+
+    private readonly LiteDatabase _database;
+    private readonly ILiteCollection<BsonDocument> _tokens;
+    private readonly TokenCipher _cipher;
+
+    public TokenStore(IOptions<BakongTokenOptions> options)
+        : this(options?.Value.DatabasePath ?? throw new ArgumentNullException(nameof(options)))
+    {
+    }
+
+    public TokenStore(string databasePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        var fullPath = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        _cipher = TokenCipher.OpenOrCreate(fullPath + ".key");
+        _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct });
+        _tokens = _database.GetCollection(CollectionName);
+    }
+
+    /// <summary>
+    /// The stored entry, with <see cref="StoredToken.Token"/> null when none was set or it cannot be decrypted
+    /// (key file replaced), in which case <paramref name="unreadable"/> is true.
+    /// </summary>
+    public StoredToken? Load(BakongEnvironment environment, out bool unreadable)
+    {
+        unreadable = false;
+        var document = _tokens.FindById(Key(environment));
+        if (document is null)
+        {
+            return null;
+        }
+
+        BakongToken? token = null;
+        if (document["token"] is { IsBinary: true } sealedToken)
+        {
+            var value = _cipher.Decrypt(sealedToken.AsBinary, Key(environment));
+            unreadable = value is null;
+            token = value is null ? null : new BakongToken(value, ToTime(document["exp"]));
+        }
+
+        return new StoredToken(token, document["email"] is { IsString: true } email ? email.AsString : null, ToTime(document["setAt"]), document["renewed"] is { IsBoolean: true, AsBoolean: true });
+    }
+
+    /// <summary>Saves a token (set, verified or renewed); keeps the stored e-mail unless a new one is given.</summary>
+    public void SaveToken(BakongEnvironment environment, BakongToken token, string? email, DateTimeOffset setAt, bool renewed)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        var key = Key(environment);
+        var document = _tokens.FindById(key) ?? new BsonDocument { ["_id"] = key };
+        document["token"] = _cipher.Encrypt(token.Value, key);
+        document["exp"] = token.ExpiresAt is { } exp ? exp.ToUnixTimeMilliseconds() : BsonValue.Null;
+        document["setAt"] = setAt.ToUnixTimeMilliseconds();
+        document["renewed"] = renewed;
+        if (!string.IsNullOrWhiteSpace(email))
+        {
+            document["email"] = email;
+        }
+
+        _tokens.Upsert(document);
+    }
+
+    /// <summary>Remembers the registered e-mail (from <c>bakong token register</c>) without touching the token.</summary>
+    public void SaveEmail(BakongEnvironment environment, string email)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        var key = Key(environment);
+        var document = _tokens.FindById(key) ?? new BsonDocument { ["_id"] = key };
+        document["email"] = email;
+        _tokens.Upsert(document);
+    }
+
+    public void Dispose() => _database.Dispose();
+
+    private static string Key(BakongEnvironment environment) => environment switch
+    {
+        BakongEnvironment.Sandbox => "sandbox",
+        BakongEnvironment.Sit => "sit",
+        BakongEnvironment.Production => "production",
+        _ => throw new ArgumentOutOfRangeException(nameof(environment), environment, "Unknown Bakong environment."),
+    };
+
+    private static DateTimeOffset? ToTime(BsonValue value) =>
+        value is { IsInt64: true } or { IsInt32: true } ? DateTimeOffset.FromUnixTimeMilliseconds(value.AsInt64) : null;
+}

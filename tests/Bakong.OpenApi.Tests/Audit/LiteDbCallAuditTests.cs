@@ -1,0 +1,244 @@
+using System.Text;
+using Bakong.OpenApi.Audit;
+using Bakong.OpenApi.Tests.Tokens;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+
+namespace Bakong.OpenApi.Tests.Audit;
+
+public sealed class LiteDbCallAuditTests : IDisposable
+{
+    private static readonly DateTimeOffset s_start = new(2025, 6, 1, 8, 0, 0, TimeSpan.Zero);
+
+    private readonly TempDirectory _directory = new();
+    private readonly SignallingTimeProvider _time = new(s_start);
+    private readonly FakeLogCollector _logs = new();
+    private readonly BakongCallAuditOptions _options;
+
+    public LiteDbCallAuditTests() => _options = new BakongCallAuditOptions { DatabasePath = _directory.File("audit.db") };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Every_recorded_call_is_persisted_with_all_its_fields()
+    {
+        using var audit = NewAudit();
+        var writer = await StartWriterAsync(audit);
+        var record = Call(s_start, "/v1/check_transaction_by_md5", "d60f3db96913029a2af979a1662c1e72", 200, 1, 1,
+            "Transaction could not be found. Please check and try again.", attempt: 2, outcome: "NotFound");
+
+        audit.Record(record);
+        await audit.FlushAsync(Ct);
+        await writer.StopAsync(Ct);
+
+        Assert.Equal(record, Assert.Single(audit.Query(s_start.AddHours(-1))));
+    }
+
+    [Fact]
+    public async Task Records_survive_a_restart()
+    {
+        using (var audit = NewAudit())
+        {
+            var writer = await StartWriterAsync(audit);
+            audit.Record(Call(s_start, "/v1/check_transaction_by_md5"));
+            audit.Record(Call(s_start.AddSeconds(1), "/v1/check_transaction_by_md5"));
+
+            // Stopping drains what is queued: no flush needed.
+            await writer.StopAsync(Ct);
+        }
+
+        using var reopened = NewAudit();
+        Assert.Equal(2, reopened.Query(s_start.AddDays(-1)).Count);
+    }
+
+    [Fact]
+    public async Task Query_returns_records_since_a_time_newest_first_optionally_for_one_endpoint_up_to_a_limit()
+    {
+        using var audit = NewAudit();
+        var writer = await StartWriterAsync(audit);
+        for (var minute = 0; minute < 10; minute++)
+        {
+            audit.Record(Call(s_start.AddMinutes(minute), minute % 2 == 0 ? "/v1/check_transaction_by_md5" : "/v1/renew_token"));
+        }
+
+        await audit.FlushAsync(Ct);
+        await writer.StopAsync(Ct);
+
+        var sinceFive = audit.Query(s_start.AddMinutes(5));
+        Assert.Equal([9, 8, 7, 6, 5], sinceFive.Select(r => (int)(r.Time - s_start).TotalMinutes));
+
+        var md5Only = audit.Query(s_start, "/v1/check_transaction_by_md5");
+        Assert.Equal([8, 6, 4, 2, 0], md5Only.Select(r => (int)(r.Time - s_start).TotalMinutes));
+
+        var newestTwo = audit.Query(s_start, limit: 2);
+        Assert.Equal([9, 8], newestTwo.Select(r => (int)(r.Time - s_start).TotalMinutes));
+
+        Assert.Empty(audit.Query(s_start.AddHours(1)));
+    }
+
+    [Fact]
+    public async Task Records_older_than_the_retention_are_pruned()
+    {
+        _options.Retention = TimeSpan.FromDays(30);
+        using var audit = NewAudit();
+        var writer = await StartWriterAsync(audit);
+        audit.Record(Call(s_start, "old"));
+        audit.Record(Call(s_start.AddDays(20), "recent"));
+        await writer.StopAsync(Ct);
+
+        _time.Advance(TimeSpan.FromDays(31));
+        var pruned = audit.Prune();
+
+        Assert.Equal(1, pruned);
+        Assert.Equal("recent", Assert.Single(audit.Query(DateTimeOffset.MinValue)).Endpoint);
+    }
+
+    [Fact]
+    public async Task Beyond_the_maximum_count_the_oldest_records_are_pruned()
+    {
+        _options.MaxRecords = 5;
+        using var audit = NewAudit();
+        var writer = await StartWriterAsync(audit);
+        for (var i = 0; i < 8; i++)
+        {
+            audit.Record(Call(s_start.AddSeconds(i), "call" + i));
+        }
+
+        await audit.FlushAsync(Ct);
+        audit.Prune();
+        await writer.StopAsync(Ct);
+
+        Assert.Equal(["call7", "call6", "call5", "call4", "call3"], audit.Query(DateTimeOffset.MinValue).Select(r => r.Endpoint));
+    }
+
+    [Fact]
+    public async Task The_writer_prunes_on_its_timer_as_the_clock_advances()
+    {
+        _options.Retention = TimeSpan.FromDays(1);
+        _options.PruneInterval = TimeSpan.FromHours(1);
+        using var audit = NewAudit();
+        var writer = await StartWriterAsync(audit);
+        await _time.NextTimerAsync();
+        audit.Record(Call(s_start, "old"));
+        await audit.FlushAsync(Ct);
+
+        _time.Advance(TimeSpan.FromDays(2));
+        await WaitForEventAsync(1203);
+        await writer.StopAsync(Ct);
+
+        Assert.Empty(audit.Query(DateTimeOffset.MinValue));
+    }
+
+    [Fact]
+    public async Task When_the_queue_is_full_recording_does_not_block_and_the_oldest_waiting_records_are_dropped_and_counted()
+    {
+        _options.QueueCapacity = 2;
+        using var audit = NewAudit();
+
+        // No writer running: the queue fills up.
+        for (var i = 0; i < 5; i++)
+        {
+            audit.Record(Call(s_start.AddSeconds(i), "call" + i));
+        }
+
+        Assert.Equal(3, audit.DroppedCount);
+        var writer = await StartWriterAsync(audit);
+        await audit.FlushAsync(Ct);
+        await writer.StopAsync(Ct);
+
+        Assert.Equal(["call4", "call3"], audit.Query(DateTimeOffset.MinValue).Select(r => r.Endpoint));
+        Assert.Contains(_logs.GetSnapshot(), r => r.Id.Id == 1201 && r.GetStructuredStateValue("Count") == "3");
+        Assert.Equal(5, _logs.GetSnapshot().Count(r => r.Id.Id == 1200));
+    }
+
+    [Fact]
+    public async Task Every_record_is_a_structured_log_event_with_its_fields()
+    {
+        using var audit = NewAudit();
+
+        audit.Record(Call(s_start, "/v1/check_transaction_by_md5", "d60f3db96913029a2af979a1662c1e72", 401, 1, 6,
+            "Unauthorized, not yet requested for token or code invalid", attempt: 1, outcome: "Unauthorized", latencyMs: 120));
+
+        var entry = Assert.Single(_logs.GetSnapshot());
+        Assert.Equal(1200, entry.Id.Id);
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Equal("/v1/check_transaction_by_md5", entry.GetStructuredStateValue("Endpoint"));
+        Assert.Equal("d60f3db96913029a2af979a1662c1e72", entry.GetStructuredStateValue("Subject"));
+        Assert.Equal("401", entry.GetStructuredStateValue("HttpStatus"));
+        Assert.Equal("1", entry.GetStructuredStateValue("ResponseCode"));
+        Assert.Equal("6", entry.GetStructuredStateValue("ErrorCode"));
+        Assert.Equal("Unauthorized", entry.GetStructuredStateValue("Outcome"));
+        Assert.Equal("1", entry.GetStructuredStateValue("Attempt"));
+        Assert.Equal("120", entry.GetStructuredStateValue("LatencyMs"));
+    }
+
+    [Fact]
+    public async Task A_token_slipped_into_a_record_reaches_neither_the_store_nor_the_log()
+    {
+        using var audit = NewAudit();
+        var writer = await StartWriterAsync(audit);
+        var token = TestJwt.Create(s_start.AddDays(90));
+
+        audit.Record(Call(s_start, "/v1/check_transaction_by_md5", subject: token, message: "Bearer " + token + " rejected", outcome: "Unauthorized " + token));
+        await audit.FlushAsync(Ct);
+        await writer.StopAsync(Ct);
+        audit.Dispose();
+
+        var stored = Encoding.UTF8.GetString(_directory.AllDatabaseBytes());
+        Assert.DoesNotContain(token, stored, StringComparison.Ordinal);
+        Assert.DoesNotContain(token.Split('.')[1], stored, StringComparison.Ordinal);
+        var logged = TokenFixture.LogText(_logs);
+        Assert.DoesNotContain(token, logged, StringComparison.Ordinal);
+        Assert.DoesNotContain(token.Split('.')[1], logged, StringComparison.Ordinal);
+
+        using var reopened = NewAudit();
+        var record = Assert.Single(reopened.Query(DateTimeOffset.MinValue));
+        Assert.Equal("[redacted]", record.Subject);
+        Assert.Equal("Bearer [redacted] rejected", record.ResponseMessage);
+    }
+
+    [Fact]
+    public void Md5_subjects_and_bakong_messages_are_stored_unchanged()
+    {
+        Assert.Equal("d60f3db96913029a2af979a1662c1e72", AuditRedaction.Scrub("d60f3db96913029a2af979a1662c1e72"));
+        Assert.Equal("50 md5s", AuditRedaction.Scrub("50 md5s"));
+        Assert.Equal("Transaction could not be found. Please check and try again.", AuditRedaction.Scrub("Transaction could not be found. Please check and try again."));
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    private LiteDbCallAudit NewAudit() =>
+        new(Options.Create(_options), _time, new FakeLogger<LiteDbCallAudit>(_logs));
+
+    private async Task<CallAuditWriter> StartWriterAsync(LiteDbCallAudit audit)
+    {
+        var writer = new CallAuditWriter(audit, Options.Create(_options), _time, new FakeLogger<CallAuditWriter>(_logs));
+        await writer.StartAsync(Ct);
+        return writer;
+    }
+
+    private async Task WaitForEventAsync(int eventId)
+    {
+        await foreach (var record in _logs.GetLogsAsync(Ct).WithCancellation(Ct))
+        {
+            if (record.Id.Id == eventId)
+            {
+                return;
+            }
+        }
+    }
+
+    private static BakongCallRecord Call(
+        DateTimeOffset time,
+        string endpoint,
+        string? subject = "d60f3db96913029a2af979a1662c1e72",
+        int? httpStatus = 200,
+        int? responseCode = 0,
+        int? errorCode = null,
+        string? message = "Success",
+        int attempt = 1,
+        string outcome = "Paid",
+        int latencyMs = 35) =>
+        new(time, endpoint, subject, httpStatus, responseCode, errorCode, message, TimeSpan.FromMilliseconds(latencyMs), attempt, outcome);
+}
