@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using Bakong.Cli.Khqr;
+using Bakong.Cli.Sandbox;
 
 namespace Bakong.Cli;
 
@@ -13,6 +14,7 @@ internal static class CliApp
         return new RootCommand("bakong: KHQR codes and Bakong payments from the shell.")
         {
             new KhqrCommand(context),
+            new SandboxCommand(context),
         };
     }
 
