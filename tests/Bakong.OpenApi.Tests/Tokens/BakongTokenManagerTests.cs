@@ -100,7 +100,7 @@ public sealed class BakongTokenManagerTests
 
         Assert.Null(await fixture.Manager.RenewAsync(rejected, Ct));
         Assert.Equal(0, fixture.Api.RenewCount);
-        Assert.Equal(1, fixture.CountEvents(1105));
+        Assert.Equal(1, fixture.CountEvents(1305));
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class BakongTokenManagerTests
 
         Assert.Null(await fixture.Manager.RenewAsync(rejected, Ct));
         Assert.Same(rejected, await fixture.Manager.GetCurrentAsync(Ct));
-        Assert.Equal(1, fixture.CountEvents(1106));
+        Assert.Equal(1, fixture.CountEvents(1306));
 
         fixture.Api.IssueFreshTokens(fixture.Time);
         Assert.NotNull(await fixture.Manager.RenewAsync(rejected, Ct));
@@ -138,7 +138,7 @@ public sealed class BakongTokenManagerTests
         fixture.Api.RenewHandler = _ => throw new HttpRequestException("connection refused");
 
         Assert.Null(await fixture.Manager.RenewAsync(rejected, Ct));
-        Assert.Equal(1, fixture.CountEvents(1110));
+        Assert.Equal(1, fixture.CountEvents(1310));
     }
 
     [Fact]

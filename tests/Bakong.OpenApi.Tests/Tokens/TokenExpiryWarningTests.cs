@@ -9,8 +9,8 @@ namespace Bakong.OpenApi.Tests.Tokens;
 
 public sealed class TokenExpiryWarningTests
 {
-    private const int ExpiringSoonEvent = 1100;
-    private const int ExpiredEvent = 1101;
+    private const int ExpiringSoonEvent = 1300;
+    private const int ExpiredEvent = 1301;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

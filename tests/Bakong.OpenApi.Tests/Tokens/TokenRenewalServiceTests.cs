@@ -74,7 +74,7 @@ public sealed class TokenRenewalServiceTests
 
         Assert.Equal(3, fixture.Api.RenewCount);
         Assert.Equal(renewed, (await fixture.Manager.GetCurrentAsync(Ct))?.Value);
-        Assert.Equal(2, fixture.CountEvents(1108));
+        Assert.Equal(2, fixture.CountEvents(1308));
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class TokenRenewalServiceTests
         await service.StopAsync(Ct);
 
         Assert.Equal(0, fixture.Api.RenewCount);
-        Assert.Equal(1, fixture.CountEvents(1109));
+        Assert.Equal(1, fixture.CountEvents(1309));
     }
 
     [Fact]
