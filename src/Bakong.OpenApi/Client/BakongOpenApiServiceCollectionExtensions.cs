@@ -39,10 +39,11 @@ public static class BakongOpenApiServiceCollectionExtensions
         services.TryAddSingleton<BakongResilience>();
         services.TryAddSingleton<Md5ListFallback>();
 
-        services.AddHttpClient<IBakongClient, BakongClient>(ConfigureHttpClient)
-            .RedactLoggedHeaders(static _ => true);
-        services.AddHttpClient<IBakongRegistrationApi, BakongRegistrationClient>(ConfigureHttpClient)
-            .RedactLoggedHeaders(static _ => true);
+        // No HttpClientFactory logging: at Trace its header events carry the raw Authorization value in their
+        // structured state (RedactLoggedHeaders only redacts the rendered message). Every attempt is logged by the
+        // client's own events and the audit instead.
+        services.AddHttpClient<IBakongClient, BakongClient>(ConfigureHttpClient).RemoveAllLoggers();
+        services.AddHttpClient<IBakongRegistrationApi, BakongRegistrationClient>(ConfigureHttpClient).RemoveAllLoggers();
         return services;
     }
 

@@ -68,7 +68,9 @@ public sealed class TokenOnboarding(BakongTokenManager manager, IBakongRegistrat
         var result = await registration.VerifyAsync(code, cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
-            return Fail(result.ErrorCode == 6
+            // Bakong answers a wrong code like a bad token (HTTP 401, errorCode 6), which the client reports as an
+            // Unauthorized fault; here it means the code, not a token.
+            return Fail(result.ErrorCode == 6 || result.Fault?.Kind == BakongFaultKind.Unauthorized
                 ? "Bakong did not accept that code (wrong or already used). Check the e-mail, or register again."
                 : $"Verification failed: {result.Failure}");
         }
