@@ -15,6 +15,8 @@ internal static class CliApp
         {
             new KhqrCommand(context),
             new SandboxCommand(context),
+            new Bakong.Cli.Token.TokenCommand(context),
+            new Bakong.Cli.Audit.AuditCommand(context),
         };
     }
 
