@@ -1,0 +1,115 @@
+using System.ComponentModel.DataAnnotations;
+using Bakong.Khqr;
+using Microsoft.Extensions.Options;
+
+namespace Bakong.Payments.Configuration;
+
+/// <summary><c>Storage:*</c> — where payments are kept.</summary>
+public sealed class PaymentStorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>The LiteDB file; <c>&lt;Path&gt;.lock</c> and LiteDB's <c>&lt;name&gt;-log.db</c> live beside it.</summary>
+    [Required]
+    public string Path { get; set; } = "./data/bakong.db";
+}
+
+/// <summary>
+/// <c>Merchant:*</c> — the KHQR profile every payment QR carries. With a <see cref="MerchantId"/> the QR is a
+/// merchant QR (tag 30, acquiring bank required); without, an individual QR (tag 29).
+/// </summary>
+public sealed class MerchantOptions : IValidatableObject
+{
+    public const string Section = "Merchant";
+
+    /// <summary>The receiving Bakong account, <c>name@bank</c>; settlement checks Bakong's receiver against it.</summary>
+    [Required]
+    [MaxLength(KhqrLimits.BakongAccountId)]
+    [RegularExpression("^[^@\\s]+@[^@\\s]+$", ErrorMessage = "Merchant:BakongAccountId must look like name@bank.")]
+    public string BakongAccountId { get; set; } = "";
+
+    [Required]
+    [MaxLength(KhqrLimits.MerchantName)]
+    public string Name { get; set; } = "";
+
+    [MaxLength(KhqrLimits.MerchantCity)]
+    public string City { get; set; } = "Phnom Penh";
+
+    /// <summary>Set for a merchant QR.</summary>
+    [MaxLength(KhqrLimits.MerchantId)]
+    public string? MerchantId { get; set; }
+
+    /// <summary>Required for a merchant QR.</summary>
+    [MaxLength(KhqrLimits.AcquiringBank)]
+    public string? AcquiringBank { get; set; }
+
+    /// <summary>Individual QR only: phone or account number.</summary>
+    [MaxLength(KhqrLimits.AccountInformation)]
+    public string? AccountInformation { get; set; }
+
+    /// <summary>Merchant category code, up to four digits.</summary>
+    [RegularExpression("^[0-9]{1,4}$", ErrorMessage = "Merchant:CategoryCode must be 1 to 4 digits.")]
+    public string CategoryCode { get; set; } = "5999";
+
+    /// <summary>The currency a client means when it names none: <c>KHR</c> or <c>USD</c>.</summary>
+    [RegularExpression("^(KHR|USD)$", ErrorMessage = "Merchant:DefaultCurrency must be KHR or USD.")]
+    public string DefaultCurrency { get; set; } = "KHR";
+
+    public bool IsMerchantQr => !string.IsNullOrEmpty(MerchantId);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (IsMerchantQr && string.IsNullOrEmpty(AcquiringBank))
+        {
+            yield return new ValidationResult(
+                "Merchant:AcquiringBank is required when Merchant:MerchantId is set (a merchant QR).", [nameof(AcquiringBank)]);
+        }
+
+        if (IsMerchantQr && !string.IsNullOrEmpty(AccountInformation))
+        {
+            yield return new ValidationResult(
+                "Merchant:AccountInformation is for individual QRs only; remove it or Merchant:MerchantId.", [nameof(AccountInformation)]);
+        }
+    }
+}
+
+/// <summary><c>Payments:*</c> — payment lifetime rules.</summary>
+public sealed class PaymentOptions : IValidatableObject
+{
+    public const string Section = "Payments";
+
+    /// <summary>The seed rule's ceiling for a KHQR's lifetime.</summary>
+    public static readonly TimeSpan ExpiryCeiling = TimeSpan.FromMinutes(10);
+
+    /// <summary>A QR's lifetime when the request names none.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "00:10:00")]
+    public TimeSpan DefaultExpiry { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest lifetime a request may ask for (at most 10 minutes).</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "00:10:00")]
+    public TimeSpan MaxExpiry { get; set; } = ExpiryCeiling;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (DefaultExpiry > MaxExpiry)
+        {
+            yield return new ValidationResult(
+                "Payments:DefaultExpiry must not be longer than Payments:MaxExpiry.", [nameof(DefaultExpiry)]);
+        }
+    }
+}
+
+[OptionsValidator]
+internal sealed partial class PaymentStorageOptionsValidator : IValidateOptions<PaymentStorageOptions>
+{
+}
+
+[OptionsValidator]
+internal sealed partial class MerchantOptionsValidator : IValidateOptions<MerchantOptions>
+{
+}
+
+[OptionsValidator]
+internal sealed partial class PaymentOptionsValidator : IValidateOptions<PaymentOptions>
+{
+}

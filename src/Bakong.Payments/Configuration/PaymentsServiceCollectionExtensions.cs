@@ -1,0 +1,41 @@
+using Bakong.Khqr;
+using Bakong.Payments.Configuration;
+using Bakong.Payments.Creation;
+using Bakong.Payments.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the payment domain.</summary>
+public static class PaymentsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>) and
+    /// <see cref="PaymentFactory"/>, with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from
+    /// <paramref name="configuration"/> (the root) and validated at start.
+    /// </summary>
+    public static IServiceCollection AddBakongPayments(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptionsWithValidateOnStart<PaymentStorageOptions, PaymentStorageOptionsValidator>()
+            .Bind(configuration.GetSection(PaymentStorageOptions.Section));
+        services.AddOptionsWithValidateOnStart<MerchantOptions, MerchantOptionsValidator>()
+            .Bind(configuration.GetSection(MerchantOptions.Section));
+        services.AddOptionsWithValidateOnStart<PaymentOptions, PaymentOptionsValidator>()
+            .Bind(configuration.GetSection(PaymentOptions.Section));
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new KhqrGenerator(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new LiteDbPaymentStore(
+            sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path,
+            sp.GetRequiredService<ILogger<LiteDbPaymentStore>>()));
+        services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
+        services.TryAddSingleton<PaymentFactory>();
+        return services;
+    }
+}

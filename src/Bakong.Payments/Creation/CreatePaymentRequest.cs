@@ -1,0 +1,52 @@
+namespace Bakong.Payments.Creation;
+
+/// <summary>What a POS asks for, as it arrived: <see cref="PaymentFactory"/> validates every field.</summary>
+public sealed record CreatePaymentRequest
+{
+    public const int MaxRequestIdLength = 128;
+    public const int MaxTerminalIdLength = 64;
+    public const int MaxOrderRefLength = 128;
+
+    /// <summary>The idempotency key: the same key with the same parameters returns the same payment.</summary>
+    public required string RequestId { get; init; }
+
+    public required string TerminalId { get; init; }
+
+    /// <summary><c>KHR</c> or <c>USD</c>; empty means the merchant's default currency.</summary>
+    public string? Currency { get; init; }
+
+    /// <summary>Major units: whole riel, or dollars with at most two decimals.</summary>
+    public required decimal Amount { get; init; }
+
+    /// <summary>The POS's order reference; not put in the QR (the bill number is per payment).</summary>
+    public string? OrderRef { get; init; }
+
+    /// <summary>The QR's lifetime; null for the configured default; at most the configured maximum (10 minutes).</summary>
+    public TimeSpan? ExpiresIn { get; init; }
+
+    /// <summary>KHQR tag 62 sub-tag 03, at most 25 characters.</summary>
+    public string? StoreLabel { get; init; }
+
+    /// <summary>KHQR tag 62 sub-tag 07, at most 25 characters.</summary>
+    public string? TerminalLabel { get; init; }
+}
+
+/// <summary>How a create request went. A conflict or invalid input is an answer, not an exception.</summary>
+public abstract record CreatePaymentResult
+{
+    private CreatePaymentResult()
+    {
+    }
+
+    /// <summary>A new payment, stored before this was returned.</summary>
+    public sealed record Created(Payment Payment) : CreatePaymentResult;
+
+    /// <summary>The request id was seen before with the same parameters: the payment made then.</summary>
+    public sealed record Replayed(Payment Payment) : CreatePaymentResult;
+
+    /// <summary>The request id was seen before with other parameters (ALREADY_EXISTS); <see cref="Fields"/> names them.</summary>
+    public sealed record Conflict(Payment Existing, IReadOnlyList<string> Fields) : CreatePaymentResult;
+
+    /// <summary>Bad input (INVALID_ARGUMENT), every bad field named.</summary>
+    public sealed record Invalid(IReadOnlyList<FieldViolation> Violations) : CreatePaymentResult;
+}

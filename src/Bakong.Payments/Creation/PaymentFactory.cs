@@ -1,0 +1,209 @@
+using System.Globalization;
+using Bakong.Khqr;
+using Bakong.Payments.Configuration;
+using Bakong.Payments.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bakong.Payments.Creation;
+
+/// <summary>
+/// The <c>CreatePayment</c> use case: validates, generates the KHQR (a bill number of its own, tag-99 expiry),
+/// and stores the payment before it returns. Idempotent by request id, also under concurrent duplicates: the
+/// store's unique index on the request id decides which of them creates the payment; the others get it back.
+/// </summary>
+public sealed class PaymentFactory
+{
+    private readonly IPaymentStore _store;
+    private readonly KhqrGenerator _generator;
+    private readonly MerchantOptions _merchant;
+    private readonly PaymentOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    public PaymentFactory(
+        IPaymentStore store,
+        KhqrGenerator generator,
+        IOptions<MerchantOptions> merchant,
+        IOptions<PaymentOptions> options,
+        TimeProvider timeProvider,
+        ILogger<PaymentFactory> logger)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(merchant);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _store = store;
+        _generator = generator;
+        _merchant = merchant.Value;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public async Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var violations = new List<FieldViolation>();
+        var parameters = Validate(request, violations);
+        if (parameters is null)
+        {
+            return new CreatePaymentResult.Invalid(violations);
+        }
+
+        var hash = PaymentParametersHash.Compute(parameters);
+
+        // The common retry finds its payment without generating a QR; a race past this read is settled by the insert.
+        var existing = await _store.GetByRequestIdAsync(request.RequestId, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return Compare(existing, parameters, hash);
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        var id = PaymentIds.NewPaymentId();
+        var billNumber = PaymentIds.BillNumberFor(id);
+
+        // Tag 99 carries milliseconds: the payment's expiry is exactly the QR's.
+        var expireTime = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds() + (long)parameters.ExpiresIn.TotalMilliseconds);
+        var generated = _generator.Generate(new KhqrRequest
+        {
+            Type = _merchant.IsMerchantQr ? KhqrMerchantType.Merchant : KhqrMerchantType.Individual,
+            BakongAccountId = _merchant.BakongAccountId,
+            MerchantName = _merchant.Name,
+            MerchantCity = _merchant.City,
+            MerchantId = _merchant.MerchantId,
+            AcquiringBank = _merchant.AcquiringBank,
+            AccountInformation = _merchant.IsMerchantQr ? null : _merchant.AccountInformation,
+            MerchantCategoryCode = _merchant.CategoryCode,
+            Currency = parameters.Money.Currency,
+            Amount = parameters.Money.Amount,
+            BillNumber = billNumber,
+            StoreLabel = parameters.StoreLabel,
+            TerminalLabel = parameters.TerminalLabel,
+            ExpirationTimestamp = expireTime.ToUnixTimeMilliseconds(),
+        });
+        if (!generated.IsSuccess)
+        {
+            return generated.Error.Field switch
+            {
+                "storeLabel" => Invalid("store_label", generated.Error.ToString()),
+                "terminalLabel" => Invalid("terminal_label", generated.Error.ToString()),
+                "amount" => Invalid("amount", generated.Error.ToString()),
+                _ => throw new InvalidOperationException("The merchant profile (Merchant:*) cannot make a KHQR: " + generated.Error),
+            };
+        }
+
+        var payment = Payment.Create(
+            id,
+            request.RequestId,
+            hash,
+            parameters,
+            billNumber,
+            _merchant.BakongAccountId,
+            generated.Value.Qr,
+            generated.Value.Md5,
+            now,
+            expireTime);
+        var inserted = await _store.InsertIfAbsentAsync(payment, cancellationToken).ConfigureAwait(false);
+        if (!inserted.Inserted)
+        {
+            return Compare(inserted.Payment, parameters, hash);
+        }
+
+        PaymentLog.Created(_logger, payment.Id, parameters.TerminalId, parameters.Money, billNumber, payment.Md5, expireTime);
+        return new CreatePaymentResult.Created(payment);
+    }
+
+    private CreatePaymentResult Compare(Payment existing, PaymentParameters requested, string hash)
+    {
+        if (existing.ParametersHash == hash)
+        {
+            PaymentLog.Replayed(_logger, existing.RequestId, existing.Id);
+            return new CreatePaymentResult.Replayed(existing);
+        }
+
+        var fields = PaymentParametersHash.Differences(existing.Parameters, requested);
+        if (fields.Count == 0)
+        {
+            // Same fields, another hash: stored under an older canonical form. Still the same request.
+            return new CreatePaymentResult.Replayed(existing);
+        }
+
+        PaymentLog.Conflict(_logger, existing.RequestId, existing.Id, string.Join(", ", fields));
+        return new CreatePaymentResult.Conflict(existing, fields);
+    }
+
+    private PaymentParameters? Validate(CreatePaymentRequest request, List<FieldViolation> violations)
+    {
+        Required(request.RequestId, "request_id", CreatePaymentRequest.MaxRequestIdLength, violations);
+        Required(request.TerminalId, "terminal_id", CreatePaymentRequest.MaxTerminalIdLength, violations);
+        var orderRef = Optional(request.OrderRef, "order_ref", CreatePaymentRequest.MaxOrderRefLength, violations);
+        var storeLabel = Optional(request.StoreLabel, "store_label", KhqrLimits.StoreLabel, violations);
+        var terminalLabel = Optional(request.TerminalLabel, "terminal_label", KhqrLimits.TerminalLabel, violations);
+
+        var currency = string.IsNullOrEmpty(request.Currency) ? _merchant.DefaultCurrency : request.Currency;
+        if (!Money.TryCreate(currency, request.Amount, out var money, out var moneyViolation))
+        {
+            violations.Add(moneyViolation!);
+        }
+
+        var expiresIn = request.ExpiresIn ?? _options.DefaultExpiry;
+        if (expiresIn < TimeSpan.FromSeconds(10) || expiresIn > _options.MaxExpiry)
+        {
+            violations.Add(new FieldViolation(
+                "expires_in",
+                string.Create(CultureInfo.InvariantCulture, $"must be from 10 seconds to {_options.MaxExpiry.TotalSeconds:0} seconds")));
+        }
+        else if (expiresIn.Ticks % TimeSpan.TicksPerMillisecond != 0)
+        {
+            violations.Add(new FieldViolation("expires_in", "whole milliseconds only"));
+        }
+
+        return violations.Count > 0
+            ? null
+            : new PaymentParameters
+            {
+                TerminalId = request.TerminalId,
+                Money = money,
+                OrderRef = orderRef,
+                ExpiresIn = expiresIn,
+                StoreLabel = storeLabel,
+                TerminalLabel = terminalLabel,
+            };
+    }
+
+    private static void Required(string? value, string field, int maxLength, List<FieldViolation> violations)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            violations.Add(new FieldViolation(field, "required"));
+        }
+        else if (value.Length > maxLength)
+        {
+            violations.Add(new FieldViolation(field, TooLong(value, maxLength)));
+        }
+    }
+
+    private static string? Optional(string? value, string field, int maxLength, List<FieldViolation> violations)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (value.Length > maxLength)
+        {
+            violations.Add(new FieldViolation(field, TooLong(value, maxLength)));
+        }
+
+        return value;
+    }
+
+    private static string TooLong(string value, int maxLength) =>
+        string.Create(CultureInfo.InvariantCulture, $"{value.Length} characters, at most {maxLength}");
+
+    private static CreatePaymentResult.Invalid Invalid(string field, string description) => new([new FieldViolation(field, description)]);
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+
+namespace Bakong.Payments;
+
+// Event ids 2000-2099 belong to the payment domain and its store; the poller, reconciler and dispatcher take
+// 2100-2199 onwards.
+internal static partial class PaymentLog
+{
+    [LoggerMessage(EventId = 2000, EventName = "PaymentStoreOpened", Level = LogLevel.Information,
+        Message = "Payment store {Path} open with {Count} payments")]
+    public static partial void StoreOpened(ILogger logger, string path, int count);
+
+    [LoggerMessage(EventId = 2001, EventName = "PaymentCreated", Level = LogLevel.Information,
+        Message = "Payment {PaymentId} created for terminal {TerminalId}: {Money}, bill {BillNumber}, md5 {Md5}, expires {ExpireTime:O}")]
+    public static partial void Created(
+        ILogger logger, string paymentId, string terminalId, Money money, string billNumber, string md5, DateTimeOffset expireTime);
+
+    [LoggerMessage(EventId = 2002, EventName = "PaymentRequestReplayed", Level = LogLevel.Debug,
+        Message = "Request {RequestId} repeated with the same parameters: returning payment {PaymentId}")]
+    public static partial void Replayed(ILogger logger, string requestId, string paymentId);
+
+    [LoggerMessage(EventId = 2003, EventName = "PaymentRequestConflict", Level = LogLevel.Warning,
+        Message = "Request {RequestId} repeated with different {Fields} than payment {PaymentId}: rejected")]
+    public static partial void Conflict(ILogger logger, string requestId, string paymentId, string fields);
+
+    [LoggerMessage(EventId = 2004, EventName = "PaymentSaveConflict", Level = LogLevel.Debug,
+        Message = "Payment {PaymentId} was read at version {ReadVersion} but the store has {StoredVersion}: save refused")]
+    public static partial void SaveConflict(ILogger logger, string paymentId, long readVersion, long storedVersion);
+
+    [LoggerMessage(EventId = 2005, EventName = "PaymentNeedsReview", Level = LogLevel.Warning,
+        Message = "Payment {PaymentId} ({State}) needs review: Bakong reported transaction {TransactionHash} that does not match: {Reason}")]
+    public static partial void NeedsReview(ILogger logger, string paymentId, PaymentState state, string transactionHash, string reason);
+}

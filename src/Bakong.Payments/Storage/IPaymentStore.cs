@@ -1,0 +1,94 @@
+namespace Bakong.Payments.Storage;
+
+/// <summary>
+/// Where payments live. One payment is one record holding its state, version, events, outbox and next check
+/// time, so each transition is one atomic write. The embedded implementation is <see cref="LiteDbPaymentStore"/>;
+/// a PostgreSQL one can implement the same contract (due checks with <c>FOR UPDATE SKIP LOCKED</c>).
+/// </summary>
+/// <remarks>
+/// Implementations make <see cref="InsertIfAbsentAsync"/> and any save that carries an event (a transition or a
+/// review flag) durable before they return; check bookkeeping and outbox delivery marks may be lost in a power cut
+/// (the poller re-checks, the dispatcher re-delivers).
+/// </remarks>
+public interface IPaymentStore
+{
+    /// <summary>
+    /// Inserts a new payment unless one with its request id exists, atomically: the store's unique index on the
+    /// request id decides, so concurrent duplicates yield exactly one payment. Returns the one that is stored.
+    /// </summary>
+    Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken);
+
+    Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken);
+
+    Task<Payment?> GetByRequestIdAsync(string requestId, CancellationToken cancellationToken);
+
+    Task<Payment?> GetByMd5Async(string md5, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the payment's changes if the store still holds <see cref="Payment.PersistedVersion"/>; otherwise
+    /// <see cref="SaveResult.Conflict"/>: someone else changed it since it was read — read it again and re-apply.
+    /// Outbox delivery state is the store's: a save never undoes <see cref="MarkOutboxDeliveredAsync"/>.
+    /// </summary>
+    Task<SaveResult> SaveAsync(Payment payment, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Payments whose next check time is at or before <paramref name="now"/> and that are pending or awaiting
+    /// reconciliation (expired, cancelled), earliest first, at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Payments newest first, filtered, one page at a time.</summary>
+    Task<PaymentPage> ListAsync(PaymentQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Undelivered outbox entries due at <paramref name="now"/>, oldest due first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Marks an outbox entry delivered. Unknown ids are ignored (returns false).</summary>
+    Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken);
+
+    /// <summary>Records a failed delivery attempt and when to try again. Unknown ids are ignored (returns false).</summary>
+    Task<bool> RecordOutboxFailureAsync(
+        string paymentId, string eventId, DateTimeOffset nextAttemptTime, string? failure, CancellationToken cancellationToken);
+}
+
+/// <summary>The payment that is stored for a request id, and whether this call stored it.</summary>
+public sealed record InsertResult(Payment Payment, bool Inserted);
+
+/// <summary>How a save went.</summary>
+public enum SaveResult
+{
+    Saved = 1,
+
+    /// <summary>The stored version is not the one the payment was read at.</summary>
+    Conflict = 2,
+
+    NotFound = 3,
+}
+
+/// <summary>An outbox entry to deliver and the payment it describes (the payload is built from it).</summary>
+public sealed record PendingOutboxEntry(Payment Payment, OutboxEntry Entry);
+
+/// <summary>A filter and a page position for <see cref="IPaymentStore.ListAsync"/>.</summary>
+public sealed record PaymentQuery
+{
+    public const int MaxPageSize = 500;
+
+    public PaymentState? State { get; init; }
+
+    public string? TerminalId { get; init; }
+
+    /// <summary>Created at or after.</summary>
+    public DateTimeOffset? CreatedFrom { get; init; }
+
+    /// <summary>Created before.</summary>
+    public DateTimeOffset? CreatedTo { get; init; }
+
+    /// <summary>1 to <see cref="MaxPageSize"/>.</summary>
+    public int PageSize { get; init; } = 50;
+
+    /// <summary>The previous page's <see cref="PaymentPage.NextPageToken"/>; null for the first page.</summary>
+    public string? PageToken { get; init; }
+}
+
+/// <summary>One page of payments; <see cref="NextPageToken"/> is null on the last.</summary>
+public sealed record PaymentPage(IReadOnlyList<Payment> Payments, string? NextPageToken);
