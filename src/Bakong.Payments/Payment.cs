@@ -327,6 +327,21 @@ public sealed class Payment
         return TransitionResult.Applied;
     }
 
+    /// <summary>
+    /// The reconciler could not ask Bakong (a fault): the same check is tried again at <paramref name="retryTime"/>
+    /// and does not count against <see cref="ReconciliationSchedule"/>. Bumps the version; appends no event.
+    /// </summary>
+    public TransitionResult PostponeReconciliationCheck(DateTimeOffset now, DateTimeOffset retryTime)
+    {
+        if (State is not (PaymentState.Expired or PaymentState.Cancelled))
+        {
+            return NotFromState("postpone a reconciliation check on");
+        }
+
+        _data = _data with { NextCheckTime = retryTime, Version = _data.Version + 1, UpdateTime = now };
+        return TransitionResult.Applied;
+    }
+
     private TransitionResult FlagForReview(string reason, BakongTransaction transaction, DateTimeOffset now)
     {
         if (_data.Review is { } existing

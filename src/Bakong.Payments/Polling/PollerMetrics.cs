@@ -1,0 +1,33 @@
+using System.Diagnostics.Metrics;
+
+namespace Bakong.Payments.Polling;
+
+/// <summary>
+/// The poller's counters on the <c>Bakong.Payments</c> meter: <c>bakong.payments.checks</c> (tag <c>result</c>:
+/// transfer, failed, not_found, not_found_reconciliation, static_qr, fault; faults also tag <c>fault</c> with the kind) and
+/// <c>bakong.payments.transitions</c> (tag <c>state</c>).
+/// </summary>
+internal sealed class PollerMetrics
+{
+    public const string MeterName = "Bakong.Payments";
+
+    private readonly Counter<long> _checks;
+    private readonly Counter<long> _transitions;
+
+    public PollerMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(MeterName);
+        _checks = meter.CreateCounter<long>("bakong.payments.checks", "{check}", "Payments checked with Bakong, by result.");
+        _transitions = meter.CreateCounter<long>("bakong.payments.transitions", "{transition}", "Payment state changes made by the poller.");
+    }
+
+    public void Checked(string result, int count = 1) =>
+        _checks.Add(count, new KeyValuePair<string, object?>("result", result));
+
+    public void Faulted(string kind, int count) =>
+        _checks.Add(count, new KeyValuePair<string, object?>("result", "fault"), new KeyValuePair<string, object?>("fault", kind));
+
+    public void Transitioned(PaymentState state) =>
+        _transitions.Add(1, new KeyValuePair<string, object?>("state", state.ToString()));
+}
