@@ -1,0 +1,25 @@
+namespace Bakong.Payments.Watching;
+
+/// <summary>No payment has this id. The gRPC layer maps it to <c>NOT_FOUND</c>.</summary>
+public sealed class PaymentNotFoundException : Exception
+{
+    public PaymentNotFoundException()
+        : this("")
+    {
+    }
+
+    public PaymentNotFoundException(string paymentId)
+        : base("Payment '" + paymentId + "' does not exist.")
+    {
+        PaymentId = paymentId;
+    }
+
+    public PaymentNotFoundException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        PaymentId = "";
+    }
+
+    /// <summary>The id that was asked for.</summary>
+    public string PaymentId { get; }
+}

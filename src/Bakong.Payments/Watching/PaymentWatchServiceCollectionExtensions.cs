@@ -1,0 +1,27 @@
+using Bakong.Payments.Storage;
+using Bakong.Payments.Watching;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the payment watch hub.</summary>
+public static class PaymentWatchServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="PaymentWatchHub"/> as a singleton and the metrics it reports to. It needs an
+    /// <see cref="IPaymentStore"/> (<c>AddBakongPayments</c>) and the host's <see cref="IHostApplicationLifetime"/>.
+    /// </summary>
+    public static IServiceCollection AddPaymentWatchHub(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new PaymentWatchHub(
+            sp.GetRequiredService<IPaymentStore>(),
+            sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetService<ILogger<PaymentWatchHub>>()));
+        return services;
+    }
+}

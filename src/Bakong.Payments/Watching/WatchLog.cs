@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace Bakong.Payments.Watching;
+
+// Event ids 2400-2419 belong to the watch hub.
+internal static partial class WatchLog
+{
+    [LoggerMessage(EventId = 2400, EventName = "PaymentWatchStarted", Level = LogLevel.Debug,
+        Message = "Watching payment {PaymentId} after version {AfterVersion}")]
+    public static partial void Started(ILogger logger, string paymentId, long afterVersion);
+
+    [LoggerMessage(EventId = 2401, EventName = "PaymentWatchEnded", Level = LogLevel.Debug,
+        Message = "Stopped watching payment {PaymentId} at version {Version}: {Reason}")]
+    public static partial void Ended(ILogger logger, string paymentId, long version, WatchEnd reason);
+}
+
+/// <summary>Why a watching stream ended.</summary>
+internal enum WatchEnd
+{
+    /// <summary>The payment reached a terminal state and the stream showed it (or the client already had it).</summary>
+    Terminal = 1,
+
+    /// <summary>The caller cancelled (the client went away).</summary>
+    Cancelled = 2,
+
+    /// <summary>The application is stopping.</summary>
+    Stopping = 3,
+
+    /// <summary>The payment does not exist.</summary>
+    NotFound = 4,
+
+    /// <summary>The reader stopped reading before an end, or reading the payment failed.</summary>
+    Abandoned = 5,
+}
