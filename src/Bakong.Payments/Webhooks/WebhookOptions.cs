@@ -1,0 +1,94 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Bakong.Payments.Webhooks;
+
+/// <summary>
+/// <c>Webhooks:*</c> — where payment outcomes are POSTed and how delivery retries. Without a <see cref="Url"/> the
+/// dispatcher does not run and outbox entries stay undelivered: they are sent, oldest first, once a URL is configured
+/// and the gateway restarts. Nothing is dropped or marked skipped.
+/// </summary>
+public sealed class WebhookOptions : IValidatableObject
+{
+    public const string Section = "Webhooks";
+
+    /// <summary>The shortest <see cref="Secret"/> accepted: 32 characters (e.g. 24 random bytes in base64).</summary>
+    public const int MinSecretLength = 32;
+
+    /// <summary>The receiver's absolute <c>https</c> URL (<c>http</c> only for loopback or with <see cref="AllowHttp"/>); <see langword="null"/> turns delivery off.</summary>
+    public Uri? Url { get; set; }
+
+    /// <summary>The HMAC-SHA256 key (its UTF-8 bytes) shared with the receiver; required with a <see cref="Url"/>.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>Allow a plain <c>http</c> URL on a non-loopback host (a trusted private network).</summary>
+    public bool AllowHttp { get; set; }
+
+    /// <summary>How long one attempt may take, connection to response headers.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The retry delay after the first failed attempt; it doubles per failure up to <see cref="BackoffMax"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest retry delay: at-least-once delivery keeps retrying at this interval.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan BackoffMax { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Give up (park the entry) after this many attempts; <see langword="null"/> (the default) retries forever.</summary>
+    [Range(1, int.MaxValue)]
+    public int? MaxAttempts { get; set; }
+
+    /// <summary>How often the dispatcher looks for due entries when nobody signals it (a safety net for saves that do not call <see cref="IWebhookSignal.Notify"/>).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Entries read from the store per pass.</summary>
+    [Range(1, 500)]
+    public int BatchSize { get; set; } = 50;
+
+    /// <summary>Payments whose webhooks are sent at the same time (one payment's events go one after another).</summary>
+    [Range(1, 64)]
+    public int MaxConcurrency { get; set; } = 4;
+
+    public bool IsEnabled => Url is not null;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Url is null)
+        {
+            yield break;
+        }
+
+        if (!Url.IsAbsoluteUri || (Url.Scheme != Uri.UriSchemeHttps && Url.Scheme != Uri.UriSchemeHttp))
+        {
+            yield return new ValidationResult("Webhooks:Url must be an absolute http(s) URL.", [nameof(Url)]);
+        }
+        else if (Url.Scheme == Uri.UriSchemeHttp && !Url.IsLoopback && !AllowHttp)
+        {
+            yield return new ValidationResult(
+                "Webhooks:Url must use https (plain http is allowed for loopback, or set Webhooks:AllowHttp on a trusted network).", [nameof(Url)]);
+        }
+
+        if (string.IsNullOrEmpty(Secret))
+        {
+            yield return new ValidationResult("Webhooks:Secret is required when Webhooks:Url is set.", [nameof(Secret)]);
+        }
+        else if (Secret.Length < MinSecretLength)
+        {
+            yield return new ValidationResult(
+                $"Webhooks:Secret must be at least {MinSecretLength} characters.", [nameof(Secret)]);
+        }
+
+        if (BackoffMax < BackoffBase)
+        {
+            yield return new ValidationResult("Webhooks:BackoffMax must not be shorter than Webhooks:BackoffBase.", [nameof(BackoffMax)]);
+        }
+    }
+}
+
+[OptionsValidator]
+internal sealed partial class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
+{
+}
