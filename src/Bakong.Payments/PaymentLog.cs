@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Bakong.Payments;
 
 // Event ids: 2000-2099 the payment domain and its store, 2100-2199 the poller and reconciliation,
-// 2300-2399 the webhook dispatcher, 2400-2419 the watch hub.
+// 2300-2399 the webhook dispatcher, 2400-2419 the watch hub; the gateway host uses 2500-2599.
 internal static partial class PaymentLog
 {
     [LoggerMessage(EventId = 2000, EventName = "PaymentStoreOpened", Level = LogLevel.Information,

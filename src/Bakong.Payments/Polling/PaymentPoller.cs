@@ -40,6 +40,7 @@ internal sealed class PaymentPoller : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly PollerMetrics _metrics;
+    private readonly IPaymentChangeSink[] _changeSinks;
     private int _faultsInARow;
 
     public PaymentPoller(
@@ -49,7 +50,8 @@ internal sealed class PaymentPoller : BackgroundService
         IOptions<PaymentPollerOptions> options,
         TimeProvider timeProvider,
         ILogger<PaymentPoller> logger,
-        PollerMetrics metrics)
+        PollerMetrics metrics,
+        IEnumerable<IPaymentChangeSink>? changeSinks = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(client);
@@ -65,6 +67,7 @@ internal sealed class PaymentPoller : BackgroundService
         _timeProvider = timeProvider;
         _logger = logger;
         _metrics = metrics;
+        _changeSinks = changeSinks?.ToArray() ?? [];
     }
 
     /// <summary>Called after every pass of the loop (tests wait on it).</summary>
@@ -239,6 +242,11 @@ internal sealed class PaymentPoller : BackgroundService
             {
                 case SaveResult.Saved:
                     Report(payment, before, events);
+                    foreach (var sink in _changeSinks)
+                    {
+                        sink.Saved(payment, events);
+                    }
+
                     return true;
                 case SaveResult.NotFound:
                     PollerLog.PaymentGone(_logger, payment.Id);

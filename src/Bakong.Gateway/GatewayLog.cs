@@ -1,0 +1,23 @@
+using Bakong.OpenApi.Client;
+
+namespace Bakong.Gateway;
+
+/// <summary>The gateway host's own log events (2500–2599; 2000–2499 belong to Bakong.Payments).</summary>
+internal static partial class GatewayLog
+{
+    [LoggerMessage(EventId = 2500, EventName = "SandboxMode", Level = LogLevel.Warning,
+        Message = "SANDBOX MODE: payments are checked against the simulated Bakong at {SandboxUrl}, not real money ({Why}). To go live set Bakong:Mode=Sit or Production and a token with 'bakong token set'.")]
+    public static partial void SandboxMode(ILogger logger, Uri sandboxUrl, string why);
+
+    [LoggerMessage(EventId = 2501, EventName = "BakongMode", Level = LogLevel.Information,
+        Message = "Checking payments with Bakong {Environment} at {BaseUrl}")]
+    public static partial void BakongMode(ILogger logger, BakongEnvironment environment, Uri baseUrl);
+
+    [LoggerMessage(EventId = 2502, EventName = "SandboxTokenIssued", Level = LogLevel.Information,
+        Message = "Issued a sandbox token (expires {ExpiresAt:u}) and set it in the token store: payment checks work with no setup")]
+    public static partial void SandboxTokenIssued(ILogger logger, DateTimeOffset? expiresAt);
+
+    [LoggerMessage(EventId = 2503, EventName = "Storage", Level = LogLevel.Information,
+        Message = "Payments are stored in {PaymentsPath}; tokens in {TokensPath}; the Bakong call audit in {AuditPath}")]
+    public static partial void Storage(ILogger logger, string paymentsPath, string tokensPath, string auditPath);
+}

@@ -1,0 +1,122 @@
+using Bakong.Payments;
+using Bakong.Payments.Creation;
+using Bakong.Payments.Polling;
+using Bakong.Payments.Storage;
+using Bakong.Payments.Watching;
+using Grpc.Core;
+using V1 = Bakong.Payments.V1;
+
+namespace Bakong.Gateway.Rpc;
+
+/// <summary>
+/// <c>bakong.payments.v1.PaymentService</c>: checks the request, calls the domain, maps the result. Errors are built by
+/// <see cref="RpcErrors"/> (thrown exceptions are mapped there too, by <see cref="RpcErrorInterceptor"/>).
+/// </summary>
+internal sealed class PaymentGrpcService(
+    PaymentFactory factory,
+    IPaymentStore store,
+    PaymentWatchHub hub,
+    PaymentCancellation cancellation,
+    PaymentListing listing,
+    IPollerSignal poller,
+    IHostApplicationLifetime lifetime) : V1.PaymentService.PaymentServiceBase
+{
+    public override async Task<V1.CreatePaymentResponse> CreatePayment(V1.CreatePaymentRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var violations = new List<FieldViolation>();
+        var create = PaymentMapper.ToDomain(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
+        switch (await factory.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
+        {
+            case CreatePaymentResult.Created created:
+                // The first check is due at once: wake the poller rather than wait for its tick.
+                poller.Notify();
+                return new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(created.Payment) };
+            case CreatePaymentResult.Replayed replayed:
+                return new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(replayed.Payment) };
+            case CreatePaymentResult.Conflict conflict:
+                throw RpcErrors.RequestIdConflict(conflict.Existing.Id, conflict.Fields);
+            case CreatePaymentResult.Invalid invalid:
+                throw RpcErrors.InvalidArgument([.. invalid.Violations.Select(PaymentMapper.ToProtoPath)]);
+            default:
+                throw new InvalidOperationException("Unknown create result.");
+        }
+    }
+
+    public override async Task<V1.GetPaymentResponse> GetPayment(V1.GetPaymentRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        RequirePaymentId(request.PaymentId);
+        var payment = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
+            ?? throw new PaymentNotFoundException(request.PaymentId);
+        return new V1.GetPaymentResponse { Payment = PaymentMapper.ToProto(payment) };
+    }
+
+    public override async Task WatchPayment(
+        V1.WatchPaymentRequest request, IServerStreamWriter<V1.WatchPaymentResponse> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        RequirePaymentId(request.PaymentId);
+        if (request.AfterVersion < 0)
+        {
+            throw RpcErrors.InvalidArgument("after_version", "must not be negative");
+        }
+
+        var current = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
+            ?? throw new PaymentNotFoundException(request.PaymentId);
+        if (request.AfterVersion > current.Version)
+        {
+            throw RpcErrors.InvalidArgument("after_version", "greater than the payment's version " + current.Version);
+        }
+
+        // The hub ends the stream after a terminal state, and also (without one) when the application stops.
+        var endedTerminal = false;
+        await foreach (var snapshot in hub.WatchAsync(request.PaymentId, request.AfterVersion, context.CancellationToken).ConfigureAwait(false))
+        {
+            await responseStream.WriteAsync(new V1.WatchPaymentResponse { Payment = PaymentMapper.ToProto(snapshot) }, context.CancellationToken)
+                .ConfigureAwait(false);
+            endedTerminal = snapshot.State != PaymentState.Pending;
+        }
+
+        if (!endedTerminal && lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            throw RpcErrors.NotServing();
+        }
+    }
+
+    public override async Task<V1.CancelPaymentResponse> CancelPayment(V1.CancelPaymentRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        RequirePaymentId(request.PaymentId);
+        return await cancellation.CancelAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false) switch
+        {
+            CancelOutcome.Cancelled cancelled => new V1.CancelPaymentResponse { Payment = PaymentMapper.ToProto(cancelled.Payment) },
+            CancelOutcome.NotPending notPending => throw RpcErrors.PaymentNotPending(
+                notPending.Payment.Id, PaymentMapper.ToProto(notPending.Payment.State)),
+            _ => throw new InvalidOperationException("Unknown cancel outcome."),
+        };
+    }
+
+    public override async Task<V1.ListPaymentsResponse> ListPayments(V1.ListPaymentsRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var violations = new List<FieldViolation>();
+        var query = PaymentListing.Parse(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
+        return await listing.ListAsync(query, context.CancellationToken).ConfigureAwait(false)
+            ?? throw RpcErrors.InvalidArgument("page_token", "not a token from a ListPayments call with these filters");
+    }
+
+    private static void RequirePaymentId(string paymentId)
+    {
+        if (string.IsNullOrEmpty(paymentId))
+        {
+            throw RpcErrors.InvalidArgument("payment_id", "required");
+        }
+    }
+}

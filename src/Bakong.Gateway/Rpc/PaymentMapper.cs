@@ -1,0 +1,249 @@
+using System.Text.RegularExpressions;
+using Bakong.Payments;
+using Bakong.Payments.Creation;
+using Google.Protobuf.WellKnownTypes;
+using V1 = Bakong.Payments.V1;
+
+namespace Bakong.Gateway.Rpc;
+
+/// <summary>
+/// Converts between the public contract (<c>bakong.payments.v1</c>) and the domain, in both directions, and applies
+/// the rules the contract adds to the domain's (identifier alphabet and lengths, <c>Money</c> units and nanos).
+/// Field violations are named by their proto paths (<c>amount.nanos</c>).
+/// </summary>
+internal static partial class PaymentMapper
+{
+    /// <summary>request_id and terminal_id: 1 to 64 characters from <c>A-Z a-z 0-9 - _ . :</c>.</summary>
+    public const int MaxIdentifierLength = 64;
+
+    public const int MaxOrderRefLength = 64;
+
+    private const int NanosPerCent = 10_000_000;
+    private const int NanosPerMillisecond = 1_000_000;
+    private const long MaxDurationSeconds = 86_400;
+
+    /// <summary>The domain request, or the violations of the contract's own rules (the domain then checks the rest).</summary>
+    public static CreatePaymentRequest? ToDomain(V1.CreatePaymentRequest request, List<FieldViolation> violations)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(violations);
+        Identifier(request.RequestId, "request_id", violations);
+        Identifier(request.TerminalId, "terminal_id", violations);
+        if (request.OrderRef.Length > MaxOrderRefLength)
+        {
+            violations.Add(new FieldViolation("order_ref", "at most " + MaxOrderRefLength + " characters"));
+        }
+
+        var amount = ToAmount(request.Amount, violations);
+        var expiresIn = ToExpiresIn(request.ExpiresIn, violations);
+        if (violations.Count > 0)
+        {
+            return null;
+        }
+
+        return new CreatePaymentRequest
+        {
+            RequestId = request.RequestId,
+            TerminalId = request.TerminalId,
+            Currency = request.Amount.CurrencyCode,
+            Amount = amount,
+            OrderRef = request.OrderRef,
+            ExpiresIn = expiresIn,
+            StoreLabel = request.StoreLabel,
+            TerminalLabel = request.TerminalLabel,
+        };
+    }
+
+    /// <summary>A domain violation named by the request field's proto path.</summary>
+    public static FieldViolation ToProtoPath(FieldViolation violation)
+    {
+        ArgumentNullException.ThrowIfNull(violation);
+        return violation.Field switch
+        {
+            "currency" => violation with { Field = "amount.currency_code" },
+            "amount" => violation with { Field = "amount.units" },
+            _ => violation,
+        };
+    }
+
+    public static V1.Payment ToProto(Payment payment)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        return ToProto(payment.ToSnapshot());
+    }
+
+    public static V1.Payment ToProto(PaymentSnapshot payment)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        var proto = new V1.Payment
+        {
+            PaymentId = payment.Id,
+            RequestId = payment.RequestId,
+            TerminalId = payment.Parameters.TerminalId,
+            State = ToProto(payment.State),
+            Amount = ToProto(payment.Parameters.Money),
+            Khqr = payment.Qr,
+            Md5 = payment.Md5,
+            BillNumber = payment.BillNumber,
+            OrderRef = payment.Parameters.OrderRef ?? "",
+            StoreLabel = payment.Parameters.StoreLabel ?? "",
+            TerminalLabel = payment.Parameters.TerminalLabel ?? "",
+            CreateTime = Timestamp.FromDateTimeOffset(payment.CreateTime),
+            ExpireTime = Timestamp.FromDateTimeOffset(payment.ExpireTime),
+            UpdateTime = Timestamp.FromDateTimeOffset(payment.UpdateTime),
+            Version = payment.Version,
+            NeedsReview = payment.Review is not null,
+            ReviewReason = payment.Review?.Reason ?? "",
+        };
+        if (payment.SettleTime is { } settled)
+        {
+            proto.SettleTime = Timestamp.FromDateTimeOffset(settled);
+        }
+
+        // The settling transaction when paid; otherwise the one that did not match, if any.
+        var transaction = payment.State is PaymentState.Paid or PaymentState.PaidLate ? payment.Transaction ?? payment.Review?.Transaction : payment.Review?.Transaction;
+        if (transaction is not null)
+        {
+            proto.BakongTransaction = ToProto(transaction);
+        }
+
+        return proto;
+    }
+
+    public static V1.Payment.Types.State ToProto(PaymentState state) => state switch
+    {
+        PaymentState.Pending => V1.Payment.Types.State.Pending,
+        PaymentState.Paid => V1.Payment.Types.State.Paid,
+        PaymentState.Failed => V1.Payment.Types.State.Failed,
+        PaymentState.Expired => V1.Payment.Types.State.Expired,
+        PaymentState.Cancelled => V1.Payment.Types.State.Cancelled,
+        PaymentState.PaidLate => V1.Payment.Types.State.PaidLate,
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "not a payment state"),
+    };
+
+    /// <summary>The domain state of a filter value; null for STATE_UNSPECIFIED and values this version does not know.</summary>
+    public static PaymentState? ToDomain(V1.Payment.Types.State state) => state switch
+    {
+        V1.Payment.Types.State.Pending => PaymentState.Pending,
+        V1.Payment.Types.State.Paid => PaymentState.Paid,
+        V1.Payment.Types.State.Failed => PaymentState.Failed,
+        V1.Payment.Types.State.Expired => PaymentState.Expired,
+        V1.Payment.Types.State.Cancelled => PaymentState.Cancelled,
+        V1.Payment.Types.State.PaidLate => PaymentState.PaidLate,
+        _ => null,
+    };
+
+    public static V1.Money ToProto(Money money) => money.Currency == Khqr.KhqrCurrency.Khr
+        ? new V1.Money { CurrencyCode = money.CurrencyCode, Units = money.MinorUnits }
+        : new V1.Money { CurrencyCode = money.CurrencyCode, Units = money.MinorUnits / 100, Nanos = (int)(money.MinorUnits % 100) * NanosPerCent };
+
+    private static V1.BakongTransaction ToProto(Bakong.OpenApi.Client.BakongTransaction transaction)
+    {
+        var units = decimal.Truncate(transaction.Amount);
+        var proto = new V1.BakongTransaction
+        {
+            Hash = transaction.Hash,
+            FromAccountId = transaction.FromAccountId ?? "",
+            ToAccountId = transaction.ToAccountId ?? "",
+            Amount = new V1.Money
+            {
+                CurrencyCode = transaction.Currency.ToUpperInvariant(),
+                Units = (long)units,
+                Nanos = (int)((transaction.Amount - units) * 1_000_000_000m),
+            },
+        };
+        if (transaction.CreatedAt is { } created)
+        {
+            proto.CreateTime = Timestamp.FromDateTimeOffset(created);
+        }
+
+        if (transaction.AcknowledgedAt is { } acknowledged)
+        {
+            proto.AcknowledgeTime = Timestamp.FromDateTimeOffset(acknowledged);
+        }
+
+        return proto;
+    }
+
+    private static void Identifier(string value, string field, List<FieldViolation> violations)
+    {
+        if (value.Length == 0)
+        {
+            violations.Add(new FieldViolation(field, "required"));
+        }
+        else if (value.Length > MaxIdentifierLength)
+        {
+            violations.Add(new FieldViolation(field, value.Length + " characters, at most " + MaxIdentifierLength));
+        }
+        else if (!IdentifierPattern().IsMatch(value))
+        {
+            violations.Add(new FieldViolation(field, "only the characters A-Z a-z 0-9 - _ . : are allowed"));
+        }
+    }
+
+    private static decimal ToAmount(V1.Money? money, List<FieldViolation> violations)
+    {
+        if (money is null)
+        {
+            violations.Add(new FieldViolation("amount", "required"));
+            return 0;
+        }
+
+        var before = violations.Count;
+        if (!Money.TryParseCurrency(money.CurrencyCode, out var currency))
+        {
+            violations.Add(new FieldViolation("amount.currency_code", "must be KHR or USD"));
+        }
+
+        if (money.Units < 0)
+        {
+            violations.Add(new FieldViolation("amount.units", "must not be negative"));
+        }
+
+        if (money.Nanos is < 0 or > 999_999_999)
+        {
+            violations.Add(new FieldViolation("amount.nanos", "must be from 0 to 999,999,999"));
+        }
+        else if (violations.Count == before && currency == Khqr.KhqrCurrency.Khr && money.Nanos != 0)
+        {
+            violations.Add(new FieldViolation("amount.nanos", "KHR amounts are whole riel: nanos must be 0"));
+        }
+        else if (violations.Count == before && currency == Khqr.KhqrCurrency.Usd && money.Nanos % NanosPerCent != 0)
+        {
+            violations.Add(new FieldViolation("amount.nanos", "USD amounts are whole cents: nanos must be a multiple of 10,000,000"));
+        }
+
+        return violations.Count == before ? money.Units + (money.Nanos / 1_000_000_000m) : 0;
+    }
+
+    private static TimeSpan? ToExpiresIn(Duration? duration, List<FieldViolation> violations)
+    {
+        if (duration is null)
+        {
+            return null;
+        }
+
+        if (duration.Seconds < 0 || duration.Nanos < 0 || (duration.Seconds == 0 && duration.Nanos == 0) || duration.Nanos > 999_999_999)
+        {
+            violations.Add(new FieldViolation("expires_in", "must be greater than zero"));
+            return null;
+        }
+
+        if (duration.Seconds > MaxDurationSeconds)
+        {
+            violations.Add(new FieldViolation("expires_in", "must be at most 10 minutes"));
+            return null;
+        }
+
+        if (duration.Nanos % NanosPerMillisecond != 0)
+        {
+            violations.Add(new FieldViolation("expires_in", "whole milliseconds only"));
+            return null;
+        }
+
+        return TimeSpan.FromSeconds(duration.Seconds) + TimeSpan.FromMilliseconds(duration.Nanos / NanosPerMillisecond);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdentifierPattern();
+}

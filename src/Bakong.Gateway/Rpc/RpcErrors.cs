@@ -1,0 +1,124 @@
+using System.Globalization;
+using Bakong.Payments.Watching;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using V1 = Bakong.Payments.V1;
+
+namespace Bakong.Gateway.Rpc;
+
+/// <summary>
+/// The one place where a call that could not be processed becomes a gRPC status, with the rich details
+/// <c>error_reason.proto</c> promises: <c>google.rpc.BadRequest</c> for INVALID_ARGUMENT, <c>google.rpc.ErrorInfo</c>
+/// (domain <c>bakong.payments.v1</c>) for NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION and UNAVAILABLE.
+/// </summary>
+internal static class RpcErrors
+{
+    public const string Domain = "bakong.payments.v1";
+
+    private const string ReasonPrefix = "ERROR_REASON_";
+
+    public static RpcException InvalidArgument(IReadOnlyCollection<Bakong.Payments.FieldViolation> violations)
+    {
+        ArgumentNullException.ThrowIfNull(violations);
+        var badRequest = new BadRequest();
+        foreach (var violation in violations)
+        {
+            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = violation.Field, Description = violation.Description });
+        }
+
+        var message = "Invalid request: " + string.Join("; ", violations.Select(v => v.Field + ": " + v.Description)) + ".";
+        return new Google.Rpc.Status { Code = (int)Code.InvalidArgument, Message = message, Details = { Any.Pack(badRequest) } }.ToRpcException();
+    }
+
+    public static RpcException InvalidArgument(string field, string description) => InvalidArgument([new Bakong.Payments.FieldViolation(field, description)]);
+
+    public static RpcException PaymentNotFound(string paymentId) => Error(
+        Code.NotFound,
+        V1.ErrorReason.PaymentNotFound,
+        "Payment '" + paymentId + "' does not exist.",
+        ("payment_id", paymentId));
+
+    /// <param name="paymentId">The payment the request id was first used for.</param>
+    /// <param name="fields">The differing request fields, in field-number order.</param>
+    public static RpcException RequestIdConflict(string paymentId, IReadOnlyList<string> fields) => Error(
+        Code.AlreadyExists,
+        V1.ErrorReason.RequestIdConflict,
+        "The request_id was already used with other parameters (" + string.Join(", ", fields) + ") for payment '" + paymentId + "'.",
+        ("payment_id", paymentId),
+        ("conflicting_fields", string.Join(',', fields)));
+
+    public static RpcException PaymentNotPending(string paymentId, V1.Payment.Types.State state)
+    {
+        var name = V1.Payment.Descriptor.EnumTypes[0].FindValueByNumber((int)state)?.Name
+            ?? ((int)state).ToString(CultureInfo.InvariantCulture);
+        return Error(
+            Code.FailedPrecondition,
+            V1.ErrorReason.PaymentNotPending,
+            "Payment '" + paymentId + "' is " + name + ", not PENDING: only a pending payment can be cancelled.",
+            ("payment_id", paymentId),
+            ("state", name));
+    }
+
+    public static RpcException NotServing() => Error(
+        Code.Unavailable,
+        V1.ErrorReason.NotServing,
+        "The gateway is stopping; call again (a WatchPayment resumes with after_version).");
+
+    /// <summary>What an exception thrown by the domain or the store means on the wire; null for a bug (INTERNAL).</summary>
+    public static RpcException? Map(Exception exception, ServerCallContext context, CancellationToken stopping) => exception switch
+    {
+        RpcException => null,
+        PaymentNotFoundException notFound => PaymentNotFound(notFound.PaymentId),
+
+        // The store closes and the watch hub's token fires as the host stops: a retryable condition, not a bug.
+        ObjectDisposedException or OperationCanceledException
+            when stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested => NotServing(),
+        _ => null,
+    };
+
+    private static RpcException Error(Code code, V1.ErrorReason reason, string message, params (string Key, string Value)[] metadata)
+    {
+        var name = V1.ErrorReasonReflection.Descriptor.EnumTypes[0].FindValueByNumber((int)reason).Name;
+        var info = new ErrorInfo { Domain = Domain, Reason = name.StartsWith(ReasonPrefix, StringComparison.Ordinal) ? name[ReasonPrefix.Length..] : name };
+        foreach (var (key, value) in metadata)
+        {
+            info.Metadata[key] = value;
+        }
+
+        return new Google.Rpc.Status { Code = (int)code, Message = message, Details = { Any.Pack(info) } }.ToRpcException();
+    }
+}
+
+/// <summary>Applies <see cref="RpcErrors.Map"/> to whatever a payment call throws.</summary>
+internal sealed class RpcErrorInterceptor(IHostApplicationLifetime lifetime) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        try
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RpcErrors.Map(e, context, lifetime.ApplicationStopping) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        try
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RpcErrors.Map(e, context, lifetime.ApplicationStopping) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+}
