@@ -1,0 +1,179 @@
+using System.CommandLine;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Bakong.Cli.Payments;
+
+/// <summary>How the client commands reach the gateway's <c>PaymentService</c>, and how they report its errors.</summary>
+internal static class GatewayClient
+{
+    /// <summary>The gateway's gRPC endpoint as <c>dotnet run --project src/Bakong.Gateway</c> starts it.</summary>
+    public const string DefaultServer = "http://127.0.0.1:5080";
+
+    public const string StartHint = "Start it with: dotnet run --project src/Bakong.Gateway";
+
+    /// <summary>
+    /// When set, the channel sends through the handler this makes instead of the network: a test routes the commands
+    /// into a gateway hosted in-process (<c>factory.Server.CreateHandler</c>). Async-local, so parallel tests do not
+    /// see each other's gateway.
+    /// </summary>
+    internal static readonly AsyncLocal<Func<HttpMessageHandler>?> HandlerOverride = new();
+
+    public static Option<Uri> ServerOption() => new("--server")
+    {
+        Description = "The gateway's gRPC address.",
+        DefaultValueFactory = _ => new Uri(DefaultServer),
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 0 ? DefaultServer : result.Tokens[0].Value;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            {
+                return uri;
+            }
+
+            result.AddError($"--server: '{text}' is not an http:// or https:// URL.");
+            return null;
+        },
+    };
+
+    public static Option<bool> JsonOption() => new("--json")
+    {
+        Description = "Write one JSON object per line (created, each change, the result) instead of text, for scripts.",
+    };
+
+    public static GrpcChannel Open(Uri server)
+    {
+        var handler = HandlerOverride.Value?.Invoke() ?? new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            EnableMultipleHttp2Connections = true,
+        };
+        return GrpcChannel.ForAddress(server, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+    }
+
+    /// <summary>Writes the one line that says why a call failed; returns the exit code (2 for a bad request, else 1).</summary>
+    public static int ReportError(CliContext context, bool json, Uri server, RpcException error)
+    {
+        var code = CodeName(error.StatusCode);
+        var violations = FieldViolations(error);
+        string line;
+        if (error.StatusCode == StatusCode.Unavailable && error.Status.DebugException is not null)
+        {
+            line = $"error: cannot reach the gateway at {server} ({code}: {error.Status.DebugException.Message}). {StartHint}";
+        }
+        else if (violations.Count > 0)
+        {
+            line = code + ": " + string.Join("; ", violations.Select(v => v.Field + ": " + v.Description));
+        }
+        else
+        {
+            line = code + ": " + error.Status.Detail;
+        }
+
+        context.Error.WriteLine(line);
+        if (json)
+        {
+            var body = new System.Text.Json.Nodes.JsonObject
+            {
+                ["event"] = "error",
+                ["code"] = code,
+                ["message"] = line,
+                ["field_violations"] = new System.Text.Json.Nodes.JsonArray(
+                    violations.Select(v => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["field"] = v.Field,
+                        ["description"] = v.Description,
+                    }).ToArray()),
+            };
+            context.Output.WriteLine(body.ToJsonString(PaymentText.JsonLine));
+        }
+
+        context.Output.Flush();
+        context.Error.Flush();
+        return error.StatusCode is StatusCode.InvalidArgument or StatusCode.AlreadyExists ? PaymentExitCodes.Failed : PaymentExitCodes.Error;
+    }
+
+    /// <summary><c>InvalidArgument</c> → <c>INVALID_ARGUMENT</c>, as gRPC spells its codes.</summary>
+    public static string CodeName(StatusCode code)
+    {
+        var name = code.ToString();
+        var text = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]))
+            {
+                text.Append('_');
+            }
+
+            text.Append(char.ToUpperInvariant(name[i]));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The <c>google.rpc.BadRequest</c> field violations in the error's <c>grpc-status-details-bin</c> trailer, read
+    /// off the wire format (google.rpc.Status.details = 3 of Any{type_url = 1, value = 2}; BadRequest.field_violations
+    /// = 1 of {field = 1, description = 2}).
+    /// </summary>
+    public static IReadOnlyList<(string Field, string Description)> FieldViolations(RpcException error)
+    {
+        var result = new List<(string, string)>();
+        var details = error.Trailers.GetValueBytes("grpc-status-details-bin");
+        if (details is null)
+        {
+            return result;
+        }
+
+        try
+        {
+            foreach (var any in Fields(details, 3))
+            {
+                var typeUrl = Fields(any, 1).Select(b => b.ToStringUtf8()).FirstOrDefault() ?? string.Empty;
+                if (!typeUrl.EndsWith("/google.rpc.BadRequest", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                foreach (var value in Fields(any, 2))
+                {
+                    foreach (var violation in Fields(value, 1))
+                    {
+                        var field = Fields(violation, 1).Select(b => b.ToStringUtf8()).FirstOrDefault() ?? string.Empty;
+                        var description = Fields(violation, 2).Select(b => b.ToStringUtf8()).FirstOrDefault() ?? string.Empty;
+                        result.Add((field, description));
+                    }
+                }
+            }
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            // Details we cannot read: the status code and message still say what went wrong.
+        }
+
+        return result;
+    }
+
+    private static List<ByteString> Fields(ReadOnlySpan<byte> message, int number) => Fields(ByteString.CopyFrom(message), number);
+
+    private static List<ByteString> Fields(ByteString message, int number)
+    {
+        var found = new List<ByteString>();
+        var input = new CodedInputStream(message.ToByteArray());
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            if (WireFormat.GetTagFieldNumber(tag) == number && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+            {
+                found.Add(input.ReadBytes());
+            }
+            else
+            {
+                input.SkipLastField();
+            }
+        }
+
+        return found;
+    }
+}

@@ -1,0 +1,287 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Bakong.Payments.V1;
+using State = Bakong.Payments.V1.Payment.Types.State;
+
+namespace Bakong.Cli.Tests.Payments;
+
+/// <summary>
+/// Not in parallel with other classes, to be safe: while WebApplicationFactory starts the gateway it listens for every
+/// host built in the process, and a <c>SandboxServer</c> another test starts at that moment could be caught instead.
+/// </summary>
+[CollectionDefinition(nameof(GatewayHostedTests), DisableParallelization = true)]
+public sealed class GatewayHostedTests;
+
+[Collection(nameof(GatewayHostedTests))]
+public sealed class PaymentCommandsTests : IAsyncLifetime
+{
+    private readonly CliGateway _gateway = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task Pay_shows_the_qr_and_ends_paid_with_exit_code_0_when_the_customer_pays()
+    {
+        var run = _gateway.Launch(Ct, "pay", "--amount", "12.50", "--currency", "USD", "--terminal", "POS-01", "--order", "INV-1");
+
+        var id = (await run.Output.LineAsync("Payment ")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        await run.Output.LineAsync("PENDING  waiting for the customer, expires in 5:00");
+        await _gateway.WaitForFirstCheckAsync(id);
+        await _gateway.PayAsync(await KhqrAsync(id));
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(0, await run.ExitCodeAsync());
+        var output = run.Output.ToString();
+        Assert.Contains("Amount    12.50 USD", output, StringComparison.Ordinal);
+        Assert.Contains("Terminal  POS-01   Order INV-1", output, StringComparison.Ordinal);
+        Assert.Contains("MD5       ", output, StringComparison.Ordinal);
+        Assert.Contains("█", output, StringComparison.Ordinal); // the QR
+        Assert.StartsWith("PAID: 12.50 USD received", run.Output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
+        Assert.Empty(run.Error.ToString());
+    }
+
+    [Fact]
+    public async Task Pay_with_json_writes_created_each_change_and_the_result()
+    {
+        var run = _gateway.Launch(Ct, "pay", "--amount", "5000", "--currency", "KHR", "--terminal", "POS-01", "--request-id", "sale-1", "--json");
+
+        var created = Json(await run.Output.LineAsync("\"event\":\"created\""));
+        Assert.Equal("sale-1", created.GetProperty("request_id").GetString());
+        Assert.Equal("5000", created.GetProperty("amount").GetString());
+        Assert.Equal("KHR", created.GetProperty("currency").GetString());
+        Assert.Equal("PENDING", created.GetProperty("state").GetString());
+        Assert.Equal(300, created.GetProperty("seconds_left").GetInt64());
+        await run.Output.LineAsync("\"version\":2");
+        await _gateway.PayAsync(created.GetProperty("khqr").GetString()!);
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(0, await run.ExitCodeAsync());
+        var events = run.Output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Json).ToList();
+        Assert.All(events, e => Assert.Equal(created.GetProperty("payment_id").GetString(), e.GetProperty("payment_id").GetString()));
+        Assert.Equal("created", events[0].GetProperty("event").GetString());
+        Assert.All(events[1..^1], e => Assert.Equal("status", e.GetProperty("event").GetString()));
+        var result = events[^1];
+        Assert.Equal(("result", "PAID", 0), (result.GetProperty("event").GetString(), result.GetProperty("state").GetString(), result.GetProperty("exit_code").GetInt32()));
+        Assert.Equal(64, result.GetProperty("transaction_hash").GetString()!.Length);
+    }
+
+    [Fact]
+    public async Task A_failed_payment_exits_2()
+    {
+        var run = _gateway.Launch(Ct, "pay", "--amount", "1.25", "--currency", "USD", "--terminal", "POS-01", "--json", "--no-qr");
+
+        var created = Json(await run.Output.LineAsync("\"event\":\"created\""));
+        await _gateway.WaitForFirstCheckAsync(created.GetProperty("payment_id").GetString()!);
+        await _gateway.FailAsync(created.GetProperty("khqr").GetString()!);
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(2, await run.ExitCodeAsync());
+        Assert.Contains("\"state\":\"FAILED\"", run.Output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unpaid_payment_expires_and_exits_3()
+    {
+        var run = _gateway.Launch(Ct, "pay", "--amount", "1.25", "--currency", "USD", "--terminal", "POS-01", "--expires", "1m", "--no-qr");
+
+        var id = (await run.Output.LineAsync("Payment ")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        await run.Output.LineAsync("expires in 1:00");
+        await _gateway.WaitForFirstCheckAsync(id);
+        _gateway.AdvanceAndPoll(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(10)); // past expire_time and the grace
+
+        Assert.Equal(3, await run.ExitCodeAsync());
+        Assert.EndsWith("EXPIRED: no payment arrived before the QR expired\n", run.Output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_cancels_the_payment_and_exits_4()
+    {
+        using var ctrlC = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var run = _gateway.Launch(ctrlC.Token, "pay", "--amount", "1.25", "--currency", "USD", "--terminal", "POS-01", "--no-qr");
+
+        var id = (await run.Output.LineAsync("Payment ")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        await run.Output.LineAsync("PENDING");
+        await ctrlC.CancelAsync();
+
+        Assert.Equal(4, await run.ExitCodeAsync());
+        Assert.Contains("cancelled", run.Output.ToString(), StringComparison.Ordinal);
+        var payment = (await _gateway.Payments.GetPaymentAsync(new GetPaymentRequest { PaymentId = id }, cancellationToken: Ct)).Payment;
+        Assert.Equal(State.Cancelled, payment.State);
+    }
+
+    [Theory]
+    [InlineData("12.505", "USD", "INVALID_ARGUMENT: amount.nanos: ")]
+    [InlineData("0", "USD", "INVALID_ARGUMENT: amount.units: ")]
+    [InlineData("5", "EUR", "INVALID_ARGUMENT: amount.currency_code: ")]
+    public async Task A_rejected_request_exits_2_naming_the_field(string amount, string currency, string expected)
+    {
+        var run = await _gateway.RunAsync("pay", "--amount", amount, "--currency", currency, "--terminal", "POS-01");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith(expected, Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.Empty(run.Output);
+    }
+
+    [Fact]
+    public async Task A_reused_request_id_with_another_amount_exits_2_already_exists()
+    {
+        await _gateway.Payments.CreatePaymentAsync(
+            new CreatePaymentRequest { RequestId = "dup", TerminalId = "POS-01", Amount = new Money { CurrencyCode = "USD", Units = 1 } },
+            cancellationToken: Ct);
+
+        var run = await _gateway.RunAsync("pay", "--amount", "2", "--currency", "USD", "--terminal", "POS-01", "--request-id", "dup", "--json");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("ALREADY_EXISTS: ", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.Equal("ALREADY_EXISTS", Json(Assert.Single(run.OutputLines)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task An_unreachable_gateway_exits_1_saying_how_to_start_it()
+    {
+        var run = await Cli.RunAsync("pay", "--amount", "1", "--currency", "USD", "--terminal", "POS-01", "--server", $"http://127.0.0.1:{ClosedPort()}");
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.ErrorLines);
+        Assert.Contains("cannot reach the gateway", line, StringComparison.Ordinal);
+        Assert.Contains("dotnet run --project src/Bakong.Gateway", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Watch_follows_an_existing_payment_to_its_end()
+    {
+        var created = (await _gateway.Payments.CreatePaymentAsync(
+            new CreatePaymentRequest { RequestId = "w-1", TerminalId = "POS-02", Amount = new Money { CurrencyCode = "KHR", Units = 4000 } },
+            cancellationToken: Ct)).Payment;
+        var run = _gateway.Launch(Ct, "watch", created.PaymentId, "--json");
+
+        var first = Json(await run.Output.LineAsync("\"event\":\"payment\""));
+        Assert.Equal(("PENDING", created.Md5), (first.GetProperty("state").GetString(), first.GetProperty("md5").GetString()));
+        await _gateway.WaitForFirstCheckAsync(created.PaymentId);
+        await _gateway.PayAsync(created.Khqr);
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(0, await run.ExitCodeAsync());
+        Assert.Contains("\"event\":\"result\",\"payment_id\":\"" + created.PaymentId + "\",\"state\":\"PAID\"", run.Output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Watch_of_a_cancelled_payment_exits_4_and_of_an_unknown_one_1()
+    {
+        var created = (await _gateway.Payments.CreatePaymentAsync(
+            new CreatePaymentRequest { RequestId = "w-2", TerminalId = "POS-02", Amount = new Money { CurrencyCode = "KHR", Units = 4000 } },
+            cancellationToken: Ct)).Payment;
+        await _gateway.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct);
+
+        var cancelled = await _gateway.RunAsync("watch", created.PaymentId);
+        var unknown = await _gateway.RunAsync("watch", "nope");
+
+        Assert.Equal(4, cancelled.ExitCode);
+        Assert.Equal("CANCELLED: the payment was cancelled", cancelled.OutputLines[^1]);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.StartsWith("NOT_FOUND: ", Assert.Single(unknown.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Payments_list_shows_a_table_newest_first_and_filters()
+    {
+        var older = await CreateAsync("l-1", "POS-01", 100);
+        _gateway.Clock.Advance(TimeSpan.FromSeconds(1));
+        var newer = await CreateAsync("l-2", "POS-02", 250);
+        await _gateway.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = older.PaymentId }, cancellationToken: Ct);
+
+        var all = await _gateway.RunAsync("payments", "list");
+        var cancelled = await _gateway.RunAsync("payments", "list", "--state", "cancelled", "--json");
+        var pos2 = await _gateway.RunAsync("payments", "list", "--terminal", "POS-02", "--limit", "1");
+
+        Assert.Equal(0, all.ExitCode);
+        Assert.Equal(["CREATED", "PAYMENT", "TERMINAL", "STATE", "AMOUNT", "ORDER"], all.OutputLines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(newer.PaymentId, all.OutputLines[1], StringComparison.Ordinal);
+        Assert.Contains("2026-03-01 09:00:01", all.OutputLines[1], StringComparison.Ordinal);
+        Assert.Contains("2.50 USD", all.OutputLines[1], StringComparison.Ordinal);
+        Assert.Contains(older.PaymentId, all.OutputLines[2], StringComparison.Ordinal);
+        Assert.Contains("CANCELLED", all.OutputLines[2], StringComparison.Ordinal);
+        Assert.Equal("2 payments", all.OutputLines[^1]);
+
+        var only = Json(Assert.Single(cancelled.OutputLines));
+        Assert.Equal((older.PaymentId, "CANCELLED"), (only.GetProperty("payment_id").GetString(), only.GetProperty("state").GetString()));
+
+        Assert.Contains(newer.PaymentId, pos2.OutputLines[1], StringComparison.Ordinal);
+        Assert.Equal("1 payment", pos2.OutputLines[^1]);
+    }
+
+    [Fact]
+    public async Task Payments_list_rejects_an_unknown_state_and_a_limit_below_1()
+    {
+        var state = await _gateway.RunAsync("payments", "list", "--state", "lost");
+        var limit = await _gateway.RunAsync("payments", "list", "--limit", "0");
+
+        Assert.Equal(2, state.ExitCode);
+        Assert.Contains("--state: 'lost'", Assert.Single(state.ErrorLines), StringComparison.Ordinal);
+        Assert.Equal(2, limit.ExitCode);
+        Assert.Equal("--limit: must be greater than zero.", Assert.Single(limit.ErrorLines));
+    }
+
+    [Theory]
+    [InlineData("90s", 90)]
+    [InlineData("5m", 300)]
+    [InlineData("1m30s", 90)]
+    [InlineData("45", 45)]
+    [InlineData("00:02:00", 120)]
+    public async Task Expires_reads_durations(string text, int seconds)
+    {
+        using var ctrlC = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var run = _gateway.Launch(ctrlC.Token, "pay", "--amount", "1", "--currency", "USD", "--terminal", "POS-01", "--expires", text, "--json");
+
+        var created = Json(await run.Output.LineAsync("\"event\":\"created\""));
+        await ctrlC.CancelAsync();
+
+        Assert.Equal(seconds, created.GetProperty("seconds_left").GetInt64());
+        Assert.Equal(4, await run.ExitCodeAsync());
+    }
+
+    [Theory]
+    [InlineData("soon")]
+    [InlineData("0s")]
+    [InlineData("-5")]
+    public async Task Expires_rejects_what_is_no_positive_duration(string text)
+    {
+        var run = await _gateway.RunAsync("pay", "--amount", "1", "--currency", "USD", "--terminal", "POS-01", "--expires", text);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--expires", run.Error, StringComparison.Ordinal);
+    }
+
+    private async Task<Payment> CreateAsync(string requestId, string terminal, long cents) =>
+        (await _gateway.Payments.CreatePaymentAsync(
+            new CreatePaymentRequest
+            {
+                RequestId = requestId,
+                TerminalId = terminal,
+                Amount = new Money { CurrencyCode = "USD", Units = cents / 100, Nanos = (int)(cents % 100) * 10_000_000 },
+            },
+            cancellationToken: Ct)).Payment;
+
+    private async Task<string> KhqrAsync(string paymentId) =>
+        (await _gateway.Payments.GetPaymentAsync(new GetPaymentRequest { PaymentId = paymentId }, cancellationToken: Ct)).Payment.Khqr;
+
+    private static JsonElement Json(string line)
+    {
+        using var document = JsonDocument.Parse(line);
+        return document.RootElement.Clone();
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
