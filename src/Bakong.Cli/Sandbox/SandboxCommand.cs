@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bakong.Cli.Payments;
 using Bakong.Sandbox;
 using Microsoft.Extensions.Logging;
 
@@ -49,13 +50,16 @@ internal sealed class SandboxCommand : Command
             await context.Output.WriteLineAsync($"Bakong sandbox at {url} (API {url}/v1/..., control {url}/control/...)".AsMemory(), cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync($"Try: bakong sandbox pay --url {url} --qr <payload>; Ctrl-C stops it.".AsMemory(), cancellationToken).ConfigureAwait(false);
             await context.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            // Ctrl-C or SIGTERM: caught here on the real console (the web host's own handler would stop the server
+            // but leave this command waiting), or the invocation's cancellation in tests.
+            using var interrupt = new Interrupt(context, cancellationToken);
             try
             {
-                await Task.Delay(Timeout.InfiniteTimeSpan, context.TimeProvider, cancellationToken).ConfigureAwait(false);
+                await server.WaitForShutdownAsync(interrupt.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                // Ctrl-C: the normal way to stop.
+                // The normal way to stop.
             }
 
             return ExitCodes.Success;
