@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Bakong.Cli.Payments;
 using Bakong.Sandbox;
 using Microsoft.Extensions.Logging;
 

@@ -1,10 +1,11 @@
 using System.Runtime.InteropServices;
 
-namespace Bakong.Cli.Payments;
+namespace Bakong.Cli;
 
 /// <summary>
 /// The invocation's cancellation, plus Ctrl-C and SIGTERM caught here when the command runs on the real console, so
-/// that <c>pay</c> can cancel its payment before it exits (a signal would otherwise end the process at once).
+/// that <c>pay</c> can cancel its payment and <c>sandbox serve</c> can stop its server before exiting (a signal would
+/// otherwise end the process at once, or leave it waiting).
 /// </summary>
 internal sealed class Interrupt : IDisposable
 {
