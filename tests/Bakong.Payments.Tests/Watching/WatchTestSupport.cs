@@ -74,16 +74,16 @@ internal sealed class WatchHarness : IDisposable
         _dir.Dispose();
     }
 
-    private sealed class HookedStore(IPaymentStore inner, WatchHarness harness) : IPaymentStore
+    private sealed class HookedStore(IPaymentStore inner, WatchHarness harness) : DelegatingPaymentStore(inner)
     {
-        public async Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken)
+        public override async Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken)
         {
             if (harness.BeforeRead is { } before)
             {
                 await before();
             }
 
-            var payment = await inner.GetAsync(paymentId, cancellationToken);
+            var payment = await Inner.GetAsync(paymentId, cancellationToken);
             if (harness.AfterRead is { } after)
             {
                 await after();
@@ -91,27 +91,6 @@ internal sealed class WatchHarness : IDisposable
 
             return payment;
         }
-
-        public Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken) => inner.InsertIfAbsentAsync(payment, cancellationToken);
-
-        public Task<Payment?> GetByRequestIdAsync(string requestId, CancellationToken cancellationToken) => inner.GetByRequestIdAsync(requestId, cancellationToken);
-
-        public Task<Payment?> GetByMd5Async(string md5, CancellationToken cancellationToken) => inner.GetByMd5Async(md5, cancellationToken);
-
-        public Task<SaveResult> SaveAsync(Payment payment, CancellationToken cancellationToken) => inner.SaveAsync(payment, cancellationToken);
-
-        public Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => inner.GetDueAsync(now, limit, cancellationToken);
-
-        public Task<PaymentPage> ListAsync(PaymentQuery query, CancellationToken cancellationToken) => inner.ListAsync(query, cancellationToken);
-
-        public Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-            inner.GetPendingOutboxAsync(now, limit, cancellationToken);
-
-        public Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken) =>
-            inner.MarkOutboxDeliveredAsync(paymentId, eventId, deliveredTime, cancellationToken);
-
-        public Task<bool> RecordOutboxFailureAsync(string paymentId, string eventId, DateTimeOffset nextAttemptTime, string? failure, CancellationToken cancellationToken) =>
-            inner.RecordOutboxFailureAsync(paymentId, eventId, nextAttemptTime, failure, cancellationToken);
     }
 }
 

@@ -325,29 +325,9 @@ public sealed class WebhookDispatcherTests : IAsyncDisposable
     }
 
     /// <summary>The process "dies" after the POST: the delivery mark never reaches the store.</summary>
-    private sealed class CrashBeforeMarkStore(IPaymentStore inner) : IPaymentStore
+    private sealed class CrashBeforeMarkStore(IPaymentStore inner) : DelegatingPaymentStore(inner)
     {
-        public Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken) => inner.InsertIfAbsentAsync(payment, cancellationToken);
-
-        public Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken) => inner.GetAsync(paymentId, cancellationToken);
-
-        public Task<Payment?> GetByRequestIdAsync(string requestId, CancellationToken cancellationToken) => inner.GetByRequestIdAsync(requestId, cancellationToken);
-
-        public Task<Payment?> GetByMd5Async(string md5, CancellationToken cancellationToken) => inner.GetByMd5Async(md5, cancellationToken);
-
-        public Task<SaveResult> SaveAsync(Payment payment, CancellationToken cancellationToken) => inner.SaveAsync(payment, cancellationToken);
-
-        public Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => inner.GetDueAsync(now, limit, cancellationToken);
-
-        public Task<PaymentPage> ListAsync(PaymentQuery query, CancellationToken cancellationToken) => inner.ListAsync(query, cancellationToken);
-
-        public Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-            inner.GetPendingOutboxAsync(now, limit, cancellationToken);
-
-        public Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken) =>
+        public override Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken) =>
             throw new IOException("simulated crash before the delivery mark");
-
-        public Task<bool> RecordOutboxFailureAsync(string paymentId, string eventId, DateTimeOffset nextAttemptTime, string? failure, CancellationToken cancellationToken) =>
-            inner.RecordOutboxFailureAsync(paymentId, eventId, nextAttemptTime, failure, cancellationToken);
     }
 }
