@@ -1,10 +1,12 @@
 namespace Bakong.Payments;
 
 /// <summary>
-/// Told about every payment change a background component (the poller) saved, right after the save. The host wires it
-/// to what must follow a save: the watch hub (<c>WatchPayment</c> streams) and the webhook dispatcher's wake-up.
+/// Told about every payment change right after it is saved: a creation (<see cref="Creation.PaymentFactory"/>, with the
+/// <see cref="PaymentEventType.Created"/> event), a poll result, a cancel. Every registered sink is told. The host wires
+/// sinks to what must follow a save: the watch hub (<c>WatchPayment</c> streams), the webhook dispatcher's wake-up, the
+/// serial display bridge.
 /// </summary>
-/// <remarks>Called on the saving component's loop: an implementation returns at once and does not throw.</remarks>
+/// <remarks>Called on the saving component's loop or request: an implementation returns at once and does not throw.</remarks>
 public interface IPaymentChangeSink
 {
     /// <summary>The store saved <paramref name="payment"/> (no unsaved changes left) with <paramref name="events"/> appended (often none: check bookkeeping).</summary>

@@ -8,7 +8,7 @@ namespace Bakong.Gateway.Rpc;
 /// The <c>CancelPayment</c> use case: the aggregate decides (<see cref="Payment.Cancel"/>), the save is optimistic, and
 /// a save that lost a race with the poller is retried on what is stored now, so a settlement is never overwritten.
 /// </summary>
-internal sealed class PaymentCancellation(IPaymentStore store, PaymentChangeNotifier notifier, TimeProvider timeProvider)
+internal sealed class PaymentCancellation(IPaymentStore store, IEnumerable<IPaymentChangeSink> changeSinks, TimeProvider timeProvider)
 {
     private const int MaxAttempts = 10;
 
@@ -32,7 +32,11 @@ internal sealed class PaymentCancellation(IPaymentStore store, PaymentChangeNoti
             switch (await store.SaveAsync(payment, cancellationToken).ConfigureAwait(false))
             {
                 case SaveResult.Saved:
-                    notifier.Saved(payment, events);
+                    foreach (var sink in changeSinks)
+                    {
+                        sink.Saved(payment, events);
+                    }
+
                     return new CancelOutcome.Cancelled(payment);
                 case SaveResult.NotFound:
                     throw new PaymentNotFoundException(paymentId);

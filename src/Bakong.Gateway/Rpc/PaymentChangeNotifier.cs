@@ -16,7 +16,7 @@ internal sealed class PaymentChangeNotifier(PaymentWatchHub hub, IWebhookSignal 
         ArgumentNullException.ThrowIfNull(payment);
         ArgumentNullException.ThrowIfNull(events);
         hub.Publish(payment);
-        if (events.Count > 0)
+        if (events.Any(e => e.Type != PaymentEventType.Created))
         {
             webhooks.Notify();
         }

@@ -20,6 +20,7 @@ public sealed class PaymentFactory
     private readonly PaymentOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly IPaymentChangeSink[] _changeSinks;
 
     public PaymentFactory(
         IPaymentStore store,
@@ -27,7 +28,8 @@ public sealed class PaymentFactory
         IOptions<MerchantOptions> merchant,
         IOptions<PaymentOptions> options,
         TimeProvider timeProvider,
-        ILogger<PaymentFactory> logger)
+        ILogger<PaymentFactory> logger,
+        IEnumerable<IPaymentChangeSink>? changeSinks = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(generator);
@@ -41,6 +43,7 @@ public sealed class PaymentFactory
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
+        _changeSinks = changeSinks?.ToArray() ?? [];
     }
 
     public async Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, CancellationToken cancellationToken)
@@ -114,6 +117,11 @@ public sealed class PaymentFactory
         }
 
         PaymentLog.Created(_logger, payment.Id, parameters.TerminalId, parameters.Money, billNumber, payment.Md5, expireTime);
+        foreach (var sink in _changeSinks)
+        {
+            sink.Saved(payment, payment.Events);
+        }
+
         return new CreatePaymentResult.Created(payment);
     }
 
