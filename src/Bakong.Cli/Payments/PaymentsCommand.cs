@@ -5,13 +5,14 @@ using Grpc.Core;
 
 namespace Bakong.Cli.Payments;
 
-/// <summary><c>bakong payments list</c>: the gateway's payments, newest first.</summary>
+/// <summary><c>bakong payments list|load</c>: the gateway's payments, newest first; CreatePayment load.</summary>
 internal sealed class PaymentsCommand : Command
 {
     public PaymentsCommand(CliContext context)
         : base("payments", "Look at the gateway's payments.")
     {
         Subcommands.Add(List(context));
+        Subcommands.Add(LoadCommand.Create(context));
     }
 
     private static Command List(CliContext context)
