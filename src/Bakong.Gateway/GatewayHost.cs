@@ -31,6 +31,15 @@ internal static class GatewayHost
         services.AddSingleton<PaymentChangeNotifier>();
         services.AddSingleton<IPaymentChangeSink>(sp => sp.GetRequiredService<PaymentChangeNotifier>());
 
+        if (bakong.HostsSandbox)
+        {
+            services.AddBakongSandbox();
+
+            // First of the hosted services (they start in registration order): the token renewal service then finds a
+            // token rather than warning that none is set, and the poller's first pass has it.
+            services.AddHostedService<SandboxTokenBootstrap>();
+        }
+
         // Bakong: the client (Bakong:OpenApi:*), the token (Bakong:Tokens:*) and the call audit (Bakong:Audit:*), the
         // two databases beside Storage:Path. Mode and base URL are the gateway's keys and win over the sections'.
         var environment = bakong.Environment;
@@ -50,14 +59,6 @@ internal static class GatewayHost
         services.AddBakongCallAudit(configuration.GetSection("Bakong:Audit"));
         services.AddOptions<BakongCallAuditOptions>().PostConfigure<IOptions<PaymentStorageOptions>>(
             (o, storage) => o.DatabasePath = Beside(storage.Value.Path, AuditFileName));
-
-        if (bakong.HostsSandbox)
-        {
-            services.AddBakongSandbox();
-
-            // Before the poller (hosted services start in order), so its first pass has a token.
-            services.AddHostedService<SandboxTokenBootstrap>();
-        }
 
         services.AddPaymentPoller(configuration);
 
