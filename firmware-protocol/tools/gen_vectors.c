@@ -124,7 +124,7 @@ static void message_rec(const char *kind, const char *name, const bkd_msg *m, co
     size_t len;
     bkd_msg u;
     payload_of(m, p, &len, name);
-    memcpy(p + len, extra, extra_len);
+    if (extra_len) memcpy(p + len, extra, extra_len);
     len += extra_len;
     if (bkd_msg_unpack(m->type, p, len, &u) != BKD_R_OK) die("unpack failed", name);
     if (vec_format_fields(m, want, sizeof want) || vec_format_fields(&u, got, sizeof got) || strcmp(want, got) != 0)

@@ -291,7 +291,7 @@ typedef struct {
     uint8_t cache[BKD_DEV_MAX_WIRE];
     /* the one outstanding device-originated event (BOOT or STATE_CHANGED) */
     uint8_t tx_seq;          /* last seq used, 0 = none yet */
-    uint8_t ev_state;        /* 0 none, 1 waiting for ACK, 2 pending until the link is up */
+    uint8_t ev_state;        /* 0 none, 1 sent and waiting for its ACK */
     uint8_t ev_type, ev_seq, ev_retries;
     uint32_t ev_sent_ms, boot_sent_ms;
     uint16_t ev_len;
@@ -303,7 +303,7 @@ typedef struct {
     uint8_t payment_id[BKD_PAYMENT_ID_MAX];
     uint8_t qr_running;      /* countdown running on the QR screen */
     uint32_t qr_deadline_ms; /* clock value at which the countdown ends */
-    uint8_t expired_pending; /* STATE_CHANGED expired_locally still to be delivered */
+    uint8_t pending_reason;  /* a STATE_CHANGED (this reason) to send once HELLO was seen and the link is up */
     /* counters */
     uint32_t executed;       /* host commands executed */
     uint32_t duplicates;     /* duplicates answered from the cache */
@@ -313,9 +313,12 @@ typedef struct {
 void bkd_dev_init(bkd_dev *dev, const bkd_dev_config *cfg);
 /* Feeds received bytes (from the UART ISR's ring buffer, in the main loop). */
 void bkd_dev_rx(bkd_dev *dev, const uint8_t *bytes, size_t len);
-/* Call often (every 10-50 ms): retransmits, BOOT repeat, link-lost detection, the local countdown. */
-void bkd_dev_poll(bkd_dev *dev);
-/* Reports the current screen to the host as STATE_CHANGED with the given reason (after rendering, or a button). */
+/* Call often (every 10-50 ms): retransmits, BOOT repeat, link-lost detection, the local countdown.
+ * Returns 1 when the screen model changed by itself (link lost: draw the offline mark; countdown ended: draw
+ * EXPIRED), so the application redraws from dev->screen, dev->status, dev->offline. */
+int bkd_dev_poll(bkd_dev *dev);
+/* Reports the current screen to the host as STATE_CHANGED with the given reason (after rendering, or a button);
+ * held until HELLO was seen and the link is up. */
 void bkd_dev_report(bkd_dev *dev, uint8_t reason);
 /* Sends a LOG frame (no ACK). text is NUL-terminated, truncated to 96 bytes. */
 void bkd_dev_log(bkd_dev *dev, uint8_t level, const char *text);
