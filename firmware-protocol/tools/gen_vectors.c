@@ -49,6 +49,7 @@ static void frame_rec(const char *name, uint8_t type, uint8_t flags, uint8_t seq
     static bkd_decoder d;
     bkd_frame f;
     size_t n = bkd_frame_encode(type, flags, seq, p, len, wire, sizeof wire);
+    memset(&f, 0, sizeof f);
     if (n == 0) die("encode failed", name);
     if (decode_all(wire, n, &d, &f) != 1 || f.type != type || f.flags != flags || f.seq != seq || f.len != len ||
         (len && memcmp(f.payload, p, len) != 0))
