@@ -160,9 +160,17 @@ static int on_screen(const bkd_dev *dev, bkd_str id)
            (id.len == 0 || memcmp(id.ptr, dev->payment_id, id.len) == 0);
 }
 
-/* Applies a validated screen command to the model. */
+/* Applies a validated screen command to the model. A screen command also supersedes a STATE_CHANGED that is still
+ * pending or unacknowledged: the host has decided what is shown, the old report is stale. */
 static void apply(bkd_dev *dev, const bkd_msg *m)
 {
+    if (m->type == BKD_T_SHOW_IDLE || m->type == BKD_T_CLEAR || m->type == BKD_T_SHOW_QR ||
+        m->type == BKD_T_SET_STATUS) {
+        dev->pending_reason = 0;
+        if (dev->ev_state && dev->ev_type == BKD_T_STATE_CHANGED) {
+            dev->ev_state = 0;
+        }
+    }
     switch (m->type) {
     case BKD_T_SHOW_IDLE:
     case BKD_T_CLEAR:
@@ -187,9 +195,11 @@ static void apply(bkd_dev *dev, const bkd_msg *m)
         dev->pending_reason = 0;
         break;
     case BKD_T_SET_STATUS:
-        dev->screen = BKD_SCREEN_STATUS;
-        dev->status = m->u.set_status.status;
-        dev->qr_running = 0;
+        if (m->u.set_status.status != BKD_STATUS_WAITING) { /* WAITING on the QR screen changes nothing */
+            dev->screen = BKD_SCREEN_STATUS;
+            dev->status = m->u.set_status.status;
+            dev->qr_running = 0;
+        }
         dev->pending_reason = 0;
         break;
     default: /* SET_CONFIG and BEEP do not change the screen model */
@@ -245,8 +255,10 @@ static void handle_request(bkd_dev *dev, const bkd_frame *f)
         result = BKD_R_UNKNOWN_TYPE; /* includes device->host types sent the wrong way */
         break;
     }
-    if (result == BKD_R_OK && f->type == BKD_T_SET_STATUS && !on_screen(dev, m.u.set_status.payment_id)) {
-        result = BKD_R_BAD_STATE;
+    if (result == BKD_R_OK && f->type == BKD_T_SET_STATUS &&
+        (!on_screen(dev, m.u.set_status.payment_id) ||
+         (m.u.set_status.status == BKD_STATUS_WAITING && dev->screen != BKD_SCREEN_QR))) {
+        result = BKD_R_BAD_STATE; /* another payment, or WAITING when the QR is no longer shown */
     }
     dev->executed++;
     if (result != BKD_R_OK) {
@@ -302,7 +314,7 @@ static void handle_frame(bkd_dev *dev, const bkd_frame *f)
     }
     if (f->flags & BKD_FLAG_RESPONSE) {
         bkd_msg a;
-        if (f->type == BKD_T_ACK && dev->ev_state && f->seq == dev->ev_seq &&
+        if (f->ver == BKD_PROTO_MAJOR && f->type == BKD_T_ACK && dev->ev_state && f->seq == dev->ev_seq &&
             bkd_msg_unpack(f->type, f->payload, f->len, &a) == BKD_R_OK && a.u.ack.acked_type == dev->ev_type) {
             dev->ev_state = 0;
         }

@@ -324,11 +324,18 @@ static void screens_and_state(void)
     memset(&m, 0, sizeof m);
     m.type = BKD_T_SET_STATUS;
     m.u.set_status.payment_id = S("pay-1");
+    m.u.set_status.status = BKD_STATUS_WAITING; /* WAITING on the QR screen: nothing changes */
+    send_msg(&D, &m, BKD_FLAG_ACK_REQUESTED, 41);
+    CHECK(is_ack(take(&R), 0, 41, BKD_R_OK, BKD_T_SET_STATUS) && D.screen == BKD_SCREEN_QR);
+    CHECK(bkd_dev_seconds_left(&D) == 100);
     m.u.set_status.status = BKD_STATUS_PAID;
     m.u.set_status.message = S("Thank you");
     send_msg(&D, &m, BKD_FLAG_ACK_REQUESTED, 5);
     CHECK(is_ack(take(&R), 0, 5, BKD_R_OK, BKD_T_SET_STATUS));
     CHECK(D.screen == BKD_SCREEN_STATUS && D.status == BKD_STATUS_PAID && bkd_dev_seconds_left(&D) == 0);
+    m.u.set_status.status = BKD_STATUS_WAITING; /* the QR is gone: WAITING cannot be shown without SHOW_QR */
+    send_msg(&D, &m, BKD_FLAG_ACK_REQUESTED, 42);
+    CHECK(is_ack(take(&R), 0, 42, BKD_R_BAD_STATE, BKD_T_SET_STATUS) && D.status == BKD_STATUS_PAID);
     simple(&D, BKD_T_CLEAR, 6);
     CHECK(is_ack(take(&R), 0, 6, BKD_R_OK, BKD_T_CLEAR) && D.screen == BKD_SCREEN_IDLE && D.payment_id_len == 0);
     /* STATE_CHANGED after rendering: sent with ACK_REQUESTED, retransmitted identical, cleared by the host's ACK */
@@ -355,6 +362,22 @@ static void screens_and_state(void)
         bkd_dev_poll(&D);
         CHECK(take(&R)->n == 0);
     }
+    /* an unacknowledged STATE_CHANGED is superseded by the host's next screen command: no more retransmits */
+    bkd_dev_report(&D, BKD_REASON_BUTTON);
+    t = take(&R);
+    CHECK(t->n == 1 && t->f[0].type == BKD_T_STATE_CHANGED);
+    {
+        const uint8_t ack_ok[2] = {BKD_R_OK, BKD_T_STATE_CHANGED};
+        send_raw(&D, 2, BKD_T_ACK, BKD_FLAG_RESPONSE, t->f[0].seq, ack_ok, 2); /* an ACK with ver 2 does not count */
+        R.t += 250;
+        bkd_dev_poll(&D);
+        CHECK(take(&R)->n == 1);
+    }
+    simple(&D, BKD_T_CLEAR, 43);
+    CHECK(is_ack(take(&R), 0, 43, BKD_R_OK, BKD_T_CLEAR));
+    R.t += 1000;
+    bkd_dev_poll(&D);
+    CHECK(take(&R)->n == 0);
     /* LOG: no ACK requested, seq 0 */
     bkd_dev_log(&D, 1, "hello log");
     t = take(&R);
