@@ -242,6 +242,8 @@ typedef struct {
 
 /* 1 if type is a v1 message type. */
 int bkd_msg_known(uint8_t type);
+/* 1 if type is a v1 host -> device request (what a device executes). */
+int bkd_msg_to_device(uint8_t type);
 /* Unpacks a payload. Returns BKD_R_OK, BKD_R_UNKNOWN_TYPE or BKD_R_BAD_PAYLOAD. Bytes after the known fields are
  * ignored (newer minor versions append fields). String views point into payload. */
 int bkd_msg_unpack(uint8_t type, const uint8_t *payload, size_t len, bkd_msg *out);

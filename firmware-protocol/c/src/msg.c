@@ -96,7 +96,7 @@ static void wr_str(writer *w, bkd_str s, unsigned prefix_bytes, uint16_t max)
     }
 }
 
-int bkd_msg_known(uint8_t type)
+int bkd_msg_to_device(uint8_t type)
 {
     switch (type) {
     case BKD_T_HELLO:
@@ -108,17 +108,16 @@ int bkd_msg_known(uint8_t type)
     case BKD_T_SET_CONFIG:
     case BKD_T_BEEP:
     case BKD_T_GET_STATE:
-    case BKD_T_HELLO_ACK:
-    case BKD_T_PONG:
-    case BKD_T_STATE:
-    case BKD_T_ACK:
-    case BKD_T_BOOT:
-    case BKD_T_STATE_CHANGED:
-    case BKD_T_LOG:
         return 1;
     default:
         return 0;
     }
+}
+
+int bkd_msg_known(uint8_t type)
+{
+    return bkd_msg_to_device(type) || (type >= BKD_T_HELLO_ACK && type <= BKD_T_STATE) || type == BKD_T_ACK ||
+           (type >= BKD_T_BOOT && type <= BKD_T_LOG);
 }
 
 static int unpack_config(reader *r, bkd_set_config *c)
@@ -272,32 +271,24 @@ int bkd_msg_unpack(uint8_t type, const uint8_t *payload, size_t len, bkd_msg *ou
     return r.bad ? BKD_R_BAD_PAYLOAD : BKD_R_OK;
 }
 
+static void pack_config_entry(writer *w, uint8_t has, uint8_t key, uint8_t value, uint8_t max)
+{
+    if (!has) {
+        return;
+    }
+    if (value > max && w->err == BKD_R_OK) {
+        w->err = BKD_R_BAD_PAYLOAD;
+    }
+    wr_le(w, key, 1);
+    wr_le(w, 1, 1);
+    wr_le(w, value, 1);
+}
+
 static void pack_config(writer *w, const bkd_set_config *c)
 {
-    if (c->has_brightness) {
-        if (c->brightness > 100) {
-            w->err = BKD_R_BAD_PAYLOAD;
-        }
-        wr_le(w, BKD_CFG_BRIGHTNESS, 1);
-        wr_le(w, 1, 1);
-        wr_le(w, c->brightness, 1);
-    }
-    if (c->has_beep_on_result) {
-        if (c->beep_on_result > 1) {
-            w->err = BKD_R_BAD_PAYLOAD;
-        }
-        wr_le(w, BKD_CFG_BEEP_ON_RESULT, 1);
-        wr_le(w, 1, 1);
-        wr_le(w, c->beep_on_result, 1);
-    }
-    if (c->has_language) {
-        if (c->language > 1) {
-            w->err = BKD_R_BAD_PAYLOAD;
-        }
-        wr_le(w, BKD_CFG_LANGUAGE, 1);
-        wr_le(w, 1, 1);
-        wr_le(w, c->language, 1);
-    }
+    pack_config_entry(w, c->has_brightness, BKD_CFG_BRIGHTNESS, c->brightness, 100);
+    pack_config_entry(w, c->has_beep_on_result, BKD_CFG_BEEP_ON_RESULT, c->beep_on_result, 1);
+    pack_config_entry(w, c->has_language, BKD_CFG_LANGUAGE, c->language, 1);
 }
 
 int bkd_msg_pack(const bkd_msg *m, uint8_t *out, size_t cap, size_t *out_len)

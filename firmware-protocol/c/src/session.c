@@ -239,22 +239,8 @@ static void handle_request(bkd_dev *dev, const bkd_frame *f)
     int answer_it = (f->flags & BKD_FLAG_ACK_REQUESTED) != 0;
     int result;
 
-    switch (f->type) {
-    case BKD_T_HELLO:
-    case BKD_T_PING:
-    case BKD_T_SHOW_IDLE:
-    case BKD_T_SHOW_QR:
-    case BKD_T_SET_STATUS:
-    case BKD_T_CLEAR:
-    case BKD_T_SET_CONFIG:
-    case BKD_T_BEEP:
-    case BKD_T_GET_STATE:
-        result = bkd_msg_unpack(f->type, f->payload, f->len, &m);
-        break;
-    default:
-        result = BKD_R_UNKNOWN_TYPE; /* includes device->host types sent the wrong way */
-        break;
-    }
+    /* device->host types sent the wrong way are unknown here too */
+    result = bkd_msg_to_device(f->type) ? bkd_msg_unpack(f->type, f->payload, f->len, &m) : BKD_R_UNKNOWN_TYPE;
     if (result == BKD_R_OK && f->type == BKD_T_SET_STATUS &&
         (!on_screen(dev, m.u.set_status.payment_id) ||
          (m.u.set_status.status == BKD_STATUS_WAITING && dev->screen != BKD_SCREEN_QR))) {
