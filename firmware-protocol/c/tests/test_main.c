@@ -1,0 +1,41 @@
+/* bkd_tests SUITE [FILES...]: one CTest test per suite (see CMakeLists.txt). */
+#include <stdio.h>
+#include <string.h>
+
+#include "test.h"
+
+int test_failures = 0;
+int test_checks = 0;
+
+int main(int argc, char **argv)
+{
+    const char *suite = argc > 1 ? argv[1] : "";
+    int records = -1;
+    if (strcmp(suite, "crc") == 0) {
+        test_crc();
+    } else if (strcmp(suite, "cobs") == 0) {
+        test_cobs();
+    } else if (strcmp(suite, "stream") == 0) {
+        test_stream();
+    } else if (strcmp(suite, "frames") == 0 && argc > 2) {
+        records = test_frames(argv[2]);
+    } else if (strcmp(suite, "messages") == 0 && argc > 2) {
+        records = test_messages(argv[2]);
+    } else if (strcmp(suite, "spec") == 0 && argc > 4) {
+        records = test_spec(argv[2], argv[3], argv[4]);
+    } else if (strcmp(suite, "session") == 0) {
+        test_session();
+    } else {
+        fprintf(stderr, "usage: bkd_tests crc|cobs|stream|session|frames FILE|messages FILE|spec SPEC FRAMES MESSAGES\n");
+        return 2;
+    }
+    if (records == 0) {
+        fprintf(stderr, "%s: no records read\n", suite);
+        return 1;
+    }
+    printf("%s: %d checks, %d failed%s", suite, test_checks, test_failures, records > 0 ? "" : "\n");
+    if (records > 0) {
+        printf(", %d records\n", records);
+    }
+    return test_failures == 0 && test_checks > 0 ? 0 : 1;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole C check, as .ci/run runs it: build and test with gcc, build and test with clang under
+# AddressSanitizer+UndefinedBehaviorSanitizer, then fuzz the decoder/unpack/session for FUZZ_SECONDS (default 60).
+#   firmware-protocol/ci.sh [BUILD_DIR]      (BUILD_DIR defaults to .ci/out/firmware-protocol)
+# Installs cmake, gcc, clang and the libFuzzer runtime with apt-get when they are missing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-$here/../.ci/out/firmware-protocol}
+fuzz_seconds=${FUZZ_SECONDS:-60}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+have_fuzzer_runtime() {
+  command -v clang >/dev/null || return 1
+  echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' > "$out/probe.c"
+  clang -fsanitize=fuzzer "$out/probe.c" -o "$out/probe" 2>/dev/null
+}
+if ! command -v cmake >/dev/null || ! command -v gcc >/dev/null || ! have_fuzzer_runtime; then
+  apt-get update -qq
+  apt-get install -y -qq cmake gcc clang >/dev/null
+  if ! have_fuzzer_runtime; then
+    apt-get install -y -qq "libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev" >/dev/null
+  fi
+fi
+
+build_and_test() { # NAME CC [cmake options...]
+  local name=$1 cc=$2
+  shift 2
+  echo "--- $name: configure, build, ctest"
+  CC=$cc cmake -S "$here" -B "$out/$name" "$@" >/dev/null
+  cmake --build "$out/$name" -j 2 >/dev/null
+  ctest --test-dir "$out/$name" --output-on-failure
+}
+build_and_test gcc-O2 gcc -DCMAKE_BUILD_TYPE=Release
+build_and_test clang-asan-ubsan clang -DBKD_SANITIZE=ON
+
+echo "--- fuzz: ${fuzz_seconds} s, libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer"
+CC=clang cmake -S "$here" -B "$out/fuzz" -DBKD_FUZZ=ON >/dev/null
+cmake --build "$out/fuzz" -j 2 --target fuzz_decoder make_corpus >/dev/null
+rm -rf "$out/fuzz/seeds" "$out/fuzz/corpus"
+mkdir -p "$out/fuzz/seeds" "$out/fuzz/corpus"
+"$out/fuzz/make_corpus" "$here/vectors" "$out/fuzz/seeds"
+# Any crash, sanitizer report, leak or timeout makes libFuzzer exit non-zero (and write crash-* into $out/fuzz).
+(cd "$out/fuzz" && ./fuzz_decoder -max_total_time="$fuzz_seconds" -timeout=10 -print_final_stats=1 corpus seeds 2>fuzz.log) || {
+  tail -50 "$out/fuzz/fuzz.log"
+  exit 1
+}
+grep -E '^(Done|stat::number_of_executed_units|stat::new_units_added)' "$out/fuzz/fuzz.log"
+echo "--- firmware-protocol: all C checks passed"
