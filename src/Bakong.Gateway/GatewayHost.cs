@@ -69,6 +69,7 @@ internal static class GatewayHost
         services.AddGrpcReflection();
         services.AddSingleton<PaymentCancellation>();
         services.AddSingleton<PaymentListing>();
+        services.AddSingleton<PaymentDeeplinks>();
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>
             {

@@ -19,6 +19,7 @@ internal sealed class PaymentGrpcService(
     PaymentCancellation cancellation,
     PaymentListing listing,
     IPollerSignal poller,
+    PaymentDeeplinks deeplinks,
     IHostApplicationLifetime lifetime) : V1.PaymentService.PaymentServiceBase
 {
     public override async Task<V1.CreatePaymentResponse> CreatePayment(V1.CreatePaymentRequest request, ServerCallContext context)
@@ -26,15 +27,21 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var violations = new List<FieldViolation>();
-        var create = PaymentMapper.ToDomain(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
+        var create = PaymentMapper.ToDomain(request, violations);
+        var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(options, violations) : null;
+        if (create is null || violations.Count > 0)
+        {
+            throw RpcErrors.InvalidArgument(violations);
+        }
+
         switch (await factory.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
         {
             case CreatePaymentResult.Created created:
                 // The first check is due at once: wake the poller rather than wait for its tick.
                 poller.Notify();
-                return new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(created.Payment) };
+                return await RespondAsync(created.Payment, request, sourceInfo, context.CancellationToken).ConfigureAwait(false);
             case CreatePaymentResult.Replayed replayed:
-                return new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(replayed.Payment) };
+                return await RespondAsync(replayed.Payment, request, sourceInfo, context.CancellationToken).ConfigureAwait(false);
             case CreatePaymentResult.Conflict conflict:
                 throw RpcErrors.RequestIdConflict(conflict.Existing.Id, conflict.Fields);
             case CreatePaymentResult.Invalid invalid:
@@ -110,6 +117,19 @@ internal sealed class PaymentGrpcService(
         var query = PaymentListing.Parse(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
         return await listing.ListAsync(query, context.CancellationToken).ConfigureAwait(false)
             ?? throw RpcErrors.InvalidArgument("page_token", "not a token from a ListPayments call with these filters");
+    }
+
+    /// <summary>The payment, and the deeplink when asked for (after the save: getting one never fails the call).</summary>
+    private async Task<V1.CreatePaymentResponse> RespondAsync(
+        Payment payment, V1.CreatePaymentRequest request, OpenApi.Client.DeeplinkSourceInfo? sourceInfo, CancellationToken cancellationToken)
+    {
+        var response = new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(payment) };
+        if (request.Deeplink is not null)
+        {
+            response.Deeplink = await deeplinks.GetAsync(payment, sourceInfo, cancellationToken).ConfigureAwait(false);
+        }
+
+        return response;
     }
 
     private static void RequirePaymentId(string paymentId)
