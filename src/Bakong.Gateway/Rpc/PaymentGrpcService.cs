@@ -2,6 +2,7 @@ using Bakong.Payments;
 using Bakong.Payments.Creation;
 using Bakong.Payments.Polling;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Telemetry;
 using Bakong.Payments.Watching;
 using Grpc.Core;
 using V1 = Bakong.Payments.V1;
@@ -20,7 +21,8 @@ internal sealed class PaymentGrpcService(
     PaymentListing listing,
     IPollerSignal poller,
     PaymentDeeplinks deeplinks,
-    IHostApplicationLifetime lifetime) : V1.PaymentService.PaymentServiceBase
+    IHostApplicationLifetime lifetime,
+    ILogger<PaymentGrpcService> logger) : V1.PaymentService.PaymentServiceBase
 {
     public override async Task<V1.CreatePaymentResponse> CreatePayment(V1.CreatePaymentRequest request, ServerCallContext context)
     {
@@ -34,6 +36,13 @@ internal sealed class PaymentGrpcService(
             throw RpcErrors.InvalidArgument(violations);
         }
 
+        // The payment id is not known before the factory returns: until then the request's ids are the scope
+        // (PaymentRequestId, as ASP.NET Core's own scope already has a RequestId: the HTTP request's).
+        using var requestScope = logger.BeginScope(new KeyValuePair<string, object?>[]
+        {
+            new(PaymentLogScope.TerminalIdKey, request.TerminalId),
+            new("PaymentRequestId", request.RequestId),
+        });
         switch (await factory.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
         {
             case CreatePaymentResult.Created created:
@@ -56,6 +65,7 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         RequirePaymentId(request.PaymentId);
+        using var scope = PaymentLogScope.Begin(logger, request.PaymentId);
         var payment = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
             ?? throw new PaymentNotFoundException(request.PaymentId);
         return new V1.GetPaymentResponse { Payment = PaymentMapper.ToProto(payment) };
@@ -75,6 +85,7 @@ internal sealed class PaymentGrpcService(
 
         var current = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
             ?? throw new PaymentNotFoundException(request.PaymentId);
+        using var scope = PaymentLogScope.Begin(logger, current);
         if (request.AfterVersion > current.Version)
         {
             throw RpcErrors.InvalidArgument("after_version", "greater than the payment's version " + current.Version);
@@ -100,6 +111,7 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         RequirePaymentId(request.PaymentId);
+        using var scope = PaymentLogScope.Begin(logger, request.PaymentId);
         return await cancellation.CancelAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false) switch
         {
             CancelOutcome.Cancelled cancelled => new V1.CancelPaymentResponse { Payment = PaymentMapper.ToProto(cancelled.Payment) },
@@ -126,6 +138,7 @@ internal sealed class PaymentGrpcService(
         var response = new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(payment) };
         if (request.Deeplink is not null)
         {
+            using var scope = PaymentLogScope.Begin(logger, payment);
             response.Deeplink = await deeplinks.GetAsync(payment, sourceInfo, cancellationToken).ConfigureAwait(false);
         }
 
