@@ -74,6 +74,27 @@ public sealed class RestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reused_request_id_is_409_and_cancelling_a_settled_payment_is_400_failed_precondition()
+    {
+        var first = await CreateAsync("rest-reused", riel: 5000);
+        using var conflict = await _http.PostAsJsonAsync(
+            new Uri("/v1/payments", UriKind.Relative),
+            new { requestId = "rest-reused", terminalId = "till-1", amount = new { currencyCode = "KHR", units = 6000 } },
+            Ct);
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        var info = Assert.Single((await conflict.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("details").EnumerateArray());
+        Assert.Equal("REQUEST_ID_CONFLICT", info.GetProperty("reason").GetString());
+
+        var paid = await _gateway.CreatePaidAsync("rest-paid");
+        using var cancel = await _http.PostAsync(new Uri("/v1/payments/" + paid.PaymentId + ":cancel", UriKind.Relative), null, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, cancel.StatusCode);
+        var error = await cancel.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(9, error.GetProperty("code").GetInt32());
+        Assert.Equal("STATE_PAID", Assert.Single(error.GetProperty("details").EnumerateArray()).GetProperty("metadata").GetProperty("state").GetString());
+        Assert.Equal("STATE_PENDING", (await GetJsonAsync("/v1/payments/" + first.GetProperty("paymentId").GetString())).GetProperty("payment").GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Cancel_cancels_a_pending_payment_and_cancelling_a_cancelled_one_returns_it_unchanged()
     {
         var id = (await CreateAsync("rest-cancel")).GetProperty("paymentId").GetString();
