@@ -110,7 +110,15 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         await base.DisposeAsync();
         if (Directory.Exists(_directory))
         {
-            Directory.Delete(_directory, recursive: true);
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Seen once ("Directory not empty"): a file appeared while the tree was being deleted. Once more.
+                Directory.Delete(_directory, recursive: true);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
@@ -74,6 +75,30 @@ public sealed partial class TelemetryTests : IAsyncLifetime
             created.Scopes.OfType<IEnumerable<KeyValuePair<string, object?>>>(), s => s.Any(p => p.Key == PaymentLogScope.TerminalIdKey));
         Assert.Contains(new KeyValuePair<string, object?>("TerminalId", "till-1"), requestScope);
         Assert.Contains(new KeyValuePair<string, object?>("PaymentRequestId", "scoped"), requestScope);
+    }
+
+    [Fact]
+    public async Task A_poller_pass_and_each_bakong_attempt_are_activities_with_their_outcome()
+    {
+        var activities = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Bakong.Payments" or "Bakong.OpenApi",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activities.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await _gateway.CreatePaidAsync("traced");
+
+        var passes = activities.Where(a => a.OperationName == "poll pass" && a.GetTagItem("bakong.poll.calls") is 1).ToList();
+        Assert.True(passes.Count >= 2, "a first check and the one that finds the money");
+        var calls = passes.Select(p => Assert.Single(activities, c => c.ParentSpanId == p.SpanId)).ToList();
+        Assert.All(calls, c => Assert.Equal(("bakong check_transaction_by_md5_list", ActivityKind.Client, "1 md5s"), (c.OperationName, c.Kind, c.GetTagItem("bakong.subject"))));
+
+        // The list call itself answers Success: its items say not found or paid.
+        Assert.All(calls, c => Assert.Equal("Success", c.GetTagItem("bakong.outcome")));
+        Assert.Equal(1, passes[^1].GetTagItem("bakong.poll.saved"));
     }
 
     private async Task<string> ScrapeAsync()

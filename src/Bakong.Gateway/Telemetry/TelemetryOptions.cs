@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Bakong.Gateway.Configuration;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
 
@@ -23,19 +24,9 @@ internal sealed class TelemetryOptions : IValidatableObject
     public OtlpOptions Otlp { get; set; } = new();
 
     /// <summary>Reads and validates the section now: which exporters exist is decided while the services are registered.</summary>
-    public static TelemetryOptions Read(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var options = new TelemetryOptions();
-        configuration.GetSection(Section).Bind(options);
-        var result = new TelemetryOptionsValidator().Validate(Options.DefaultName, options);
-        if (result.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(TelemetryOptions), result.Failures);
-        }
-
-        return options;
-    }
+    /// <exception cref="OptionsValidationException">The section is not valid; the message names every bad key.</exception>
+    public static TelemetryOptions Read(IConfiguration configuration) =>
+        StartupOptions.Read(configuration, Section, new TelemetryOptionsValidator());
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

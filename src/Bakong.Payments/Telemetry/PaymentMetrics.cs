@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Bakong.Payments.Webhooks;
 
 namespace Bakong.Payments.Telemetry;
 
@@ -50,7 +51,7 @@ internal sealed class PaymentMetrics : IPaymentChangeSink
                 case PaymentEventType.ReviewRequired:
                     break;
                 default:
-                    _settled.Add(1, new KeyValuePair<string, object?>("state", StateName(e.State)));
+                    _settled.Add(1, new KeyValuePair<string, object?>("state", WebhookPayload.StateName(e.State)));
                     if (e.Type == PaymentEventType.Paid)
                     {
                         _settleDuration.Record((e.Time - payment.CreateTime).TotalSeconds);
@@ -60,16 +61,4 @@ internal sealed class PaymentMetrics : IPaymentChangeSink
             }
         }
     }
-
-    /// <summary>paid, failed, expired, cancelled, paid_late.</summary>
-    public static string StateName(PaymentState state) => state switch
-    {
-        PaymentState.Pending => "pending",
-        PaymentState.Paid => "paid",
-        PaymentState.Failed => "failed",
-        PaymentState.Expired => "expired",
-        PaymentState.Cancelled => "cancelled",
-        PaymentState.PaidLate => "paid_late",
-        _ => state.ToString().ToLowerInvariant(),
-    };
 }
