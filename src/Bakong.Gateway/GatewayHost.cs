@@ -62,11 +62,15 @@ internal static class GatewayHost
 
         services.AddPaymentPoller(configuration);
 
-        // gRPC: the payment service, health (grpc.health.v1 over the health checks below) and reflection.
-        services.AddGrpc(o => o.Interceptors.Add<RpcErrorInterceptor>());
+        // gRPC: the payment service (and its REST transcoding), health (grpc.health.v1 over the health checks below) and reflection.
+        // REST: the same service as JSON over HTTP/1.1 on the Web endpoint, by the google.api.http options in the proto.
+        // Its error bodies are JSON google.rpc.Status with the same details, which need their types registered.
+        services.AddGrpc(o => o.Interceptors.Add<RpcErrorInterceptor>())
+            .AddJsonTranscoding(o => o.TypeRegistry = RpcErrors.DetailTypes);
         services.AddGrpcReflection();
         services.AddSingleton<PaymentCancellation>();
         services.AddSingleton<PaymentListing>();
+        services.AddSingleton<PaymentDeeplinks>();
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>
             {

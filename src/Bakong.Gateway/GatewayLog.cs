@@ -20,4 +20,8 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 2503, EventName = "Storage", Level = LogLevel.Information,
         Message = "Payments are stored in {PaymentsPath}; tokens in {TokensPath}; the Bakong call audit in {AuditPath}")]
     public static partial void Storage(ILogger logger, string paymentsPath, string tokensPath, string auditPath);
+
+    [LoggerMessage(EventId = 2504, EventName = "DeeplinkFailed", Level = LogLevel.Warning,
+        Message = "No deeplink for payment {PaymentId}: {Reason}. The payment stands; it is payable by its QR")]
+    public static partial void DeeplinkFailed(ILogger logger, string paymentId, string reason);
 }

@@ -1,13 +1,17 @@
 using Bakong.Gateway;
 using Bakong.Gateway.Configuration;
+using Bakong.Gateway.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
 // Read now, not at start: whether the simulated Bakong is hosted here shapes the services and endpoints.
 var bakong = GatewayBakongOptions.Read(builder.Configuration);
+var telemetry = TelemetryOptions.Read(builder.Configuration);
 builder.Services.AddGateway(builder.Configuration, bakong);
+builder.Services.AddGatewayTelemetry(telemetry);
 
 var app = builder.Build();
+app.MapGatewayTelemetry(telemetry);
 app.MapGateway(bakong);
 await app.RunAsync().ConfigureAwait(false);
 

@@ -32,6 +32,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
     public FakeTimeProvider Clock { get; } = new(Start);
 
+    /// <summary>More host configuration for one test class, applied after the factory's own (e.g. fake logging).</summary>
+    public Action<IWebHostBuilder>? ConfigureHost { get; init; }
+
     public string StoragePath => Path.Combine(_directory, "bakong.db");
 
     public GrpcChannel Channel => _channel ??= GrpcChannel.ForAddress(
@@ -98,6 +101,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             services.ConfigureAll<HttpClientFactoryOptions>(o =>
                 o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = new TestServerHandler(b.Services)));
         });
+        ConfigureHost?.Invoke(builder);
     }
 
     public override async ValueTask DisposeAsync()
@@ -106,7 +110,15 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         await base.DisposeAsync();
         if (Directory.Exists(_directory))
         {
-            Directory.Delete(_directory, recursive: true);
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Seen once ("Directory not empty"): a file appeared while the tree was being deleted. Once more.
+                Directory.Delete(_directory, recursive: true);
+            }
         }
     }
 

@@ -36,19 +36,8 @@ internal sealed class GatewayBakongOptions : IValidatableObject
 
     /// <summary>Reads and validates the section now: the host's shape (is the sandbox mapped?) depends on it.</summary>
     /// <exception cref="OptionsValidationException">The section is not valid; the message names every bad key.</exception>
-    public static GatewayBakongOptions Read(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var options = new GatewayBakongOptions();
-        configuration.GetSection(Section).Bind(options);
-        var result = new GatewayBakongOptionsValidator().Validate(Options.DefaultName, options);
-        if (result.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(GatewayBakongOptions), result.Failures);
-        }
-
-        return options;
-    }
+    public static GatewayBakongOptions Read(IConfiguration configuration) =>
+        StartupOptions.Read(configuration, Section, new GatewayBakongOptionsValidator());
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

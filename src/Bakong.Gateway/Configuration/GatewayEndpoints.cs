@@ -8,6 +8,22 @@ internal static class GatewayEndpoints
     public const string DefaultGrpcUrl = "http://127.0.0.1:5080";
     public const string DefaultWebUrl = "http://127.0.0.1:5081";
 
+    /// <summary>The port of the <c>Grpc</c> endpoint as configured; null when it is not a fixed port (unset, or 0).</summary>
+    public static int? GrpcPort(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var url = configuration[GrpcUrlKey];
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            url = DefaultGrpcUrl;
+        }
+
+        // Kestrel accepts wildcard hosts that Uri does not: only the port matters here.
+        var colon = url.LastIndexOf(':');
+        var end = url.IndexOf('/', colon + 1);
+        return colon > 0 && int.TryParse(end < 0 ? url[(colon + 1)..] : url[(colon + 1)..end], out var port) && port > 0 ? port : null;
+    }
+
     /// <summary>Where the in-process sandbox's API is, seen from the gateway itself: <c>&lt;Web&gt;/sandbox/</c>.</summary>
     /// <remarks>A wildcard host (<c>*</c>, <c>+</c>, <c>0.0.0.0</c>, <c>[::]</c>) is reached on the loopback address.</remarks>
     public static Uri SandboxBaseUrl(IConfiguration configuration)

@@ -2,6 +2,7 @@ using Bakong.Payments;
 using Bakong.Payments.Creation;
 using Bakong.Payments.Polling;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Telemetry;
 using Bakong.Payments.Watching;
 using Grpc.Core;
 using V1 = Bakong.Payments.V1;
@@ -19,22 +20,37 @@ internal sealed class PaymentGrpcService(
     PaymentCancellation cancellation,
     PaymentListing listing,
     IPollerSignal poller,
-    IHostApplicationLifetime lifetime) : V1.PaymentService.PaymentServiceBase
+    PaymentDeeplinks deeplinks,
+    IHostApplicationLifetime lifetime,
+    ILogger<PaymentGrpcService> logger) : V1.PaymentService.PaymentServiceBase
 {
     public override async Task<V1.CreatePaymentResponse> CreatePayment(V1.CreatePaymentRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var violations = new List<FieldViolation>();
-        var create = PaymentMapper.ToDomain(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
+        var create = PaymentMapper.ToDomain(request, violations);
+        var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(options, violations) : null;
+        if (create is null || violations.Count > 0)
+        {
+            throw RpcErrors.InvalidArgument(violations);
+        }
+
+        // The payment id is not known before the factory returns: until then the request's ids are the scope
+        // (PaymentRequestId, as ASP.NET Core's own scope already has a RequestId: the HTTP request's).
+        using var requestScope = logger.BeginScope(new KeyValuePair<string, object?>[]
+        {
+            new(PaymentLogScope.TerminalIdKey, request.TerminalId),
+            new("PaymentRequestId", request.RequestId),
+        });
         switch (await factory.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
         {
             case CreatePaymentResult.Created created:
                 // The first check is due at once: wake the poller rather than wait for its tick.
                 poller.Notify();
-                return new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(created.Payment) };
+                return await RespondAsync(created.Payment, request, sourceInfo, context.CancellationToken).ConfigureAwait(false);
             case CreatePaymentResult.Replayed replayed:
-                return new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(replayed.Payment) };
+                return await RespondAsync(replayed.Payment, request, sourceInfo, context.CancellationToken).ConfigureAwait(false);
             case CreatePaymentResult.Conflict conflict:
                 throw RpcErrors.RequestIdConflict(conflict.Existing.Id, conflict.Fields);
             case CreatePaymentResult.Invalid invalid:
@@ -49,6 +65,7 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         RequirePaymentId(request.PaymentId);
+        using var scope = PaymentLogScope.Begin(logger, request.PaymentId);
         var payment = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
             ?? throw new PaymentNotFoundException(request.PaymentId);
         return new V1.GetPaymentResponse { Payment = PaymentMapper.ToProto(payment) };
@@ -68,6 +85,7 @@ internal sealed class PaymentGrpcService(
 
         var current = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
             ?? throw new PaymentNotFoundException(request.PaymentId);
+        using var scope = PaymentLogScope.Begin(logger, current);
         if (request.AfterVersion > current.Version)
         {
             throw RpcErrors.InvalidArgument("after_version", "greater than the payment's version " + current.Version);
@@ -93,6 +111,7 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         RequirePaymentId(request.PaymentId);
+        using var scope = PaymentLogScope.Begin(logger, request.PaymentId);
         return await cancellation.CancelAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false) switch
         {
             CancelOutcome.Cancelled cancelled => new V1.CancelPaymentResponse { Payment = PaymentMapper.ToProto(cancelled.Payment) },
@@ -110,6 +129,20 @@ internal sealed class PaymentGrpcService(
         var query = PaymentListing.Parse(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
         return await listing.ListAsync(query, context.CancellationToken).ConfigureAwait(false)
             ?? throw RpcErrors.InvalidArgument("page_token", "not a token from a ListPayments call with these filters");
+    }
+
+    /// <summary>The payment, and the deeplink when asked for (after the save: getting one never fails the call).</summary>
+    private async Task<V1.CreatePaymentResponse> RespondAsync(
+        Payment payment, V1.CreatePaymentRequest request, OpenApi.Client.DeeplinkSourceInfo? sourceInfo, CancellationToken cancellationToken)
+    {
+        var response = new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(payment) };
+        if (request.Deeplink is not null)
+        {
+            using var scope = PaymentLogScope.Begin(logger, payment);
+            response.Deeplink = await deeplinks.GetAsync(payment, sourceInfo, cancellationToken).ConfigureAwait(false);
+        }
+
+        return response;
     }
 
     private static void RequirePaymentId(string paymentId)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Google.Protobuf.Reflection;
 using Bakong.Payments.Watching;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -18,6 +19,9 @@ internal static class RpcErrors
     public const string Domain = "bakong.payments.v1";
 
     private const string ReasonPrefix = "ERROR_REASON_";
+
+    /// <summary>The detail messages the errors carry: REST (JSON transcoding) needs them to write the details as JSON.</summary>
+    public static TypeRegistry DetailTypes { get; } = TypeRegistry.FromMessages(BadRequest.Descriptor, ErrorInfo.Descriptor);
 
     public static RpcException InvalidArgument(IReadOnlyCollection<Bakong.Payments.FieldViolation> violations)
     {

@@ -39,9 +39,10 @@ internal sealed class BakongClient : IBakongClient
         IBakongTokenSource tokens,
         IBakongCallAudit audit,
         TimeProvider timeProvider,
-        ILogger<BakongClient> logger)
+        ILogger<BakongClient> logger,
+        BakongCallTelemetry? telemetry = null)
     {
-        _sender = new BakongHttpSender(httpClient, audit, timeProvider, logger);
+        _sender = new BakongHttpSender(httpClient, audit, timeProvider, logger, telemetry);
         _resilience = resilience;
         _md5ListFallback = md5ListFallback;
         _tokens = tokens;

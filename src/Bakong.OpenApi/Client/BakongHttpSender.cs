@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -29,13 +30,15 @@ internal sealed class BakongCall(string endpoint, string? subject, byte[] body, 
 }
 
 /// <summary>Makes one HTTP attempt, classifies it, and records it in the audit and the log. Shared by both clients.</summary>
-internal sealed class BakongHttpSender(HttpClient httpClient, IBakongCallAudit audit, TimeProvider timeProvider, ILogger logger)
+internal sealed class BakongHttpSender(
+    HttpClient httpClient, IBakongCallAudit audit, TimeProvider timeProvider, ILogger logger, BakongCallTelemetry? telemetry = null)
 {
     private static readonly MediaTypeHeaderValue s_json = new("application/json") { CharSet = "utf-8" };
 
     public async ValueTask<HttpAttempt> SendAsync(BakongCall call, BakongToken? token, CancellationToken cancellationToken)
     {
         var attempt = call.NextAttempt();
+        using var activity = BakongCallTelemetry.Start(call.Endpoint, call.Subject, attempt);
         var started = timeProvider.GetTimestamp();
         HttpAttempt result;
         try
@@ -57,6 +60,7 @@ internal sealed class BakongHttpSender(HttpClient httpClient, IBakongCallAudit a
             var elapsed = timeProvider.GetElapsedTime(started);
             var timedOut = !call.CallerToken.IsCancellationRequested;
             Record(call, attempt, elapsed, null, null, timedOut ? nameof(BakongFaultKind.Timeout) : "Cancelled");
+            activity?.SetStatus(ActivityStatusCode.Error, timedOut ? nameof(BakongFaultKind.Timeout) : "Cancelled");
             if (timedOut)
             {
                 BakongClientLog.AttemptTimedOut(logger, call.Endpoint, call.Subject, attempt, elapsed.TotalMilliseconds);
@@ -73,8 +77,10 @@ internal sealed class BakongHttpSender(HttpClient httpClient, IBakongCallAudit a
 
         var latency = timeProvider.GetElapsedTime(started);
         Record(call, attempt, latency, result.HttpStatus, result.Envelope, result.Outcome);
+        activity?.SetTag("bakong.outcome", result.Outcome);
         if (result.Fault is { } fault)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, fault.Kind.ToString());
             BakongClientLog.AttemptFaulted(logger, call.Endpoint, call.Subject, attempt, fault.Kind, result.HttpStatus, latency.TotalMilliseconds, fault.Message);
         }
         else
@@ -86,7 +92,9 @@ internal sealed class BakongHttpSender(HttpClient httpClient, IBakongCallAudit a
         return result;
     }
 
-    private void Record(BakongCall call, int attempt, TimeSpan latency, int? httpStatus, BakongEnvelope? envelope, string outcome) =>
+    private void Record(BakongCall call, int attempt, TimeSpan latency, int? httpStatus, BakongEnvelope? envelope, string outcome)
+    {
+        telemetry?.Record(call.Endpoint, outcome, envelope?.ErrorCode, latency);
         audit.Record(new BakongCallRecord(
             timeProvider.GetUtcNow(),
             "/" + call.Endpoint,
@@ -98,4 +106,5 @@ internal sealed class BakongHttpSender(HttpClient httpClient, IBakongCallAudit a
             latency,
             attempt,
             outcome));
+    }
 }

@@ -38,6 +38,7 @@ public static class BakongOpenApiServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BakongResilience>();
         services.TryAddSingleton<Md5ListFallback>();
+        services.TryAddSingleton(sp => new BakongCallTelemetry(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
 
         // No HttpClientFactory logging: at Trace its header events carry the raw Authorization value in their
         // structured state (RedactLoggedHeaders only redacts the rendered message). Every attempt is logged by the

@@ -24,10 +24,11 @@ internal sealed class BakongRegistrationClient : IBakongRegistrationApi
         IBakongCallAudit audit,
         TimeProvider timeProvider,
         IOptions<BakongOpenApiOptions> options,
-        ILogger<BakongRegistrationClient> logger)
+        ILogger<BakongRegistrationClient> logger,
+        BakongCallTelemetry? telemetry = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _sender = new BakongHttpSender(httpClient, audit, timeProvider, logger);
+        _sender = new BakongHttpSender(httpClient, audit, timeProvider, logger, telemetry);
         _timeProvider = timeProvider;
         _timeout = options.Value.TotalTimeout;
     }

@@ -1,7 +1,9 @@
 using Bakong.Khqr;
+using Bakong.Payments;
 using Bakong.Payments.Configuration;
 using Bakong.Payments.Creation;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -36,6 +38,11 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<ILogger<LiteDbPaymentStore>>()));
         services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
         services.TryAddSingleton<PaymentFactory>();
+
+        // Telemetry: the payment counters follow every saved change; the display hook is for the display sessions.
+        services.AddMetrics();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentChangeSink, PaymentMetrics>());
+        services.TryAddSingleton<DisplayLinkStates>();
         return services;
     }
 }

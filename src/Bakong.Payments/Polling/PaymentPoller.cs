@@ -1,5 +1,6 @@
 using Bakong.OpenApi.Client;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -118,6 +119,10 @@ internal sealed class PaymentPoller : BackgroundService
     internal async Task<PollPass> RunOnceAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var due = await _store.GetDueAsync(now, _options.MaxDuePerPass, cancellationToken).ConfigureAwait(false);
+
+        // A pass with nothing due is the idle tick: not worth a trace.
+        using var activity = due.Count == 0 ? null : PaymentActivities.Source.StartActivity("poll pass");
+        activity?.SetTag("bakong.poll.due", due.Count);
         var calls = 0;
         var faults = 0;
         var saved = 0;
@@ -134,6 +139,7 @@ internal sealed class PaymentPoller : BackgroundService
                     md5s[i] = batch[i].Md5;
                 }
 
+                _metrics.Batch(md5s.Length);
                 answers = await _client.CheckTransactionsByMd5Async(md5s, cancellationToken).ConfigureAwait(false);
                 calls++;
             }
@@ -192,6 +198,9 @@ internal sealed class PaymentPoller : BackgroundService
             PollerLog.NotAsked(_logger, skipped, backOff.Kind.ToString());
         }
 
+        activity?.SetTag("bakong.poll.calls", calls);
+        activity?.SetTag("bakong.poll.faults", faults);
+        activity?.SetTag("bakong.poll.saved", saved);
         return new PollPass(now, due.Count, calls, faults, saved, MoreDue: due.Count == _options.MaxDuePerPass && saved > 0);
     }
 
@@ -219,6 +228,7 @@ internal sealed class PaymentPoller : BackgroundService
     private async Task<bool> ProcessAsync(
         Payment payment, BakongResult<TransactionCheck> result, DateTimeOffset now, TimeSpan faultDelay, CancellationToken cancellationToken)
     {
+        using var scope = PaymentLogScope.Begin(_logger, payment);
         if (result.IsSuccess)
         {
             _metrics.Checked(ResultName(payment, result.Value));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -144,6 +145,7 @@ internal sealed class WebhookDispatcher(
     private async Task<Outcome> DeliverAsync(WebhookSender sender, PendingOutboxEntry pending, WebhookOptions o, CancellationToken cancellationToken)
     {
         var (payment, entry) = (pending.Payment, pending.Entry);
+        using var scope = PaymentLogScope.Begin(logger, payment);
         var attempt = entry.Attempts + 1;
         var result = await sender.SendAsync(entry.EventId, WebhookPayload.Build(pending), cancellationToken).ConfigureAwait(false);
         if (result.Delivered)

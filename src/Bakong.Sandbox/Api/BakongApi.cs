@@ -174,7 +174,9 @@ internal static class BakongApi
             return Fail(BakongError.MissingFields);
         }
 
-        return Ok(BakongMessages.DeeplinkOk, new DeeplinkData(state.Deeplink(qr)));
+        return state.Faults.DeeplinkProviderError
+            ? Fail(BakongError.DeeplinkProvider)
+            : Ok(BakongMessages.DeeplinkOk, new DeeplinkData(state.Deeplink(qr)));
     }
 
     private static (BakongEnvelope, HttpStatusCode) ShortHash(SandboxState state, JsonElement body)

@@ -33,6 +33,9 @@ public sealed record SandboxFaults
     /// <summary>Every endpoint answers 403 with nginx HTML: the geo-block non-Cambodian addresses see.</summary>
     public bool GeoBlocked { get; init; }
 
+    /// <summary><c>generate_deeplink_by_qr</c> answers errorCode 4: the deeplink provider failed.</summary>
+    public bool DeeplinkProviderError { get; init; }
+
     internal string? Validate()
     {
         if (LatencyMs < 0)

@@ -237,6 +237,20 @@ public sealed class TransactionEndpointTests
     }
 
     [Fact]
+    public async Task A_deeplink_provider_failure_is_bakong_error_4_with_its_message_and_no_link()
+    {
+        await using var gateway = await SandboxGateway.StartAsync();
+        await gateway.FaultsAsync(new { deeplinkProviderError = true });
+
+        var result = await gateway.Client.GenerateDeeplinkAsync(gateway.DynamicQr(2m).Qr, null, Ct);
+
+        Assert.False(result.IsSuccess);
+        Assert.Null(result.Value);
+        Assert.Equal((4, "Error occurred on requesting deeplink from provider."), (result.ErrorCode, result.Message));
+        Assert.Equal("Bakong error 4: Error occurred on requesting deeplink from provider.", result.Failure);
+    }
+
+    [Fact]
     public async Task The_account_check_finds_a_qr_receiver_and_tells_an_unknown_account_from_an_invalid_id()
     {
         await using var gateway = await SandboxGateway.StartAsync();

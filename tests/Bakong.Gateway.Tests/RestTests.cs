@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Bakong.Gateway.Tests;
+
+/// <summary>The PaymentService as REST (JSON transcoding by the proto's <c>google.api.http</c> options), over plain HTTP/1.1.</summary>
+public sealed class RestTests : IAsyncLifetime
+{
+    private readonly GatewayFactory _gateway = new();
+    private HttpClient _http = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync()
+    {
+        _http = _gateway.CreateClient();
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _gateway.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Post_creates_a_payment_and_get_returns_it_in_lower_camel_case_json()
+    {
+        var created = await CreateAsync("rest-1", riel: 4200);
+
+        Assert.Equal("STATE_PENDING", created.GetProperty("state").GetString());
+        Assert.Equal("KHR", created.GetProperty("amount").GetProperty("currencyCode").GetString());
+        Assert.Equal(4200, created.GetProperty("amount").GetProperty("units").GetInt64());
+        Assert.StartsWith("000201", created.GetProperty("khqr").GetString(), StringComparison.Ordinal);
+        Assert.Equal("2026-03-01T09:05:00Z", created.GetProperty("expireTime").GetString());
+
+        var id = created.GetProperty("paymentId").GetString();
+        using var got = await _http.GetAsync(new Uri("/v1/payments/" + id, UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.OK, got.StatusCode);
+        var payment = (await got.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("payment");
+        Assert.Equal((id, "STATE_PENDING"), (payment.GetProperty("paymentId").GetString(), payment.GetProperty("state").GetString()));
+    }
+
+    [Fact]
+    public async Task Invalid_input_is_400_with_a_bad_request_detail_naming_each_field()
+    {
+        using var response = await _http.PostAsync(
+            new Uri("/v1/payments", UriKind.Relative),
+            Json("""{"requestId":"has space","terminalId":"till-1","amount":{"currencyCode":"KHR","units":100,"nanos":500000000}}"""),
+            Ct);
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync(Ct));
+        var error = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(3, error.GetProperty("code").GetInt32());
+        var detail = Assert.Single(error.GetProperty("details").EnumerateArray());
+        Assert.Equal("type.googleapis.com/google.rpc.BadRequest", detail.GetProperty("@type").GetString());
+        var fields = detail.GetProperty("fieldViolations").EnumerateArray().Select(v => v.GetProperty("field").GetString()).ToList();
+        Assert.Equal(["request_id", "amount.nanos"], fields);
+    }
+
+    [Fact]
+    public async Task An_unknown_payment_is_404_with_the_error_info()
+    {
+        using var response = await _http.GetAsync(new Uri("/v1/payments/nope", UriKind.Relative), Ct);
+
+        Assert.True(response.StatusCode == HttpStatusCode.NotFound, await response.Content.ReadAsStringAsync(Ct));
+        var error = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var info = Assert.Single(error.GetProperty("details").EnumerateArray());
+        Assert.Equal("type.googleapis.com/google.rpc.ErrorInfo", info.GetProperty("@type").GetString());
+        Assert.Equal("PAYMENT_NOT_FOUND", info.GetProperty("reason").GetString());
+        Assert.Equal("nope", info.GetProperty("metadata").GetProperty("payment_id").GetString());
+    }
+
+    [Fact]
+    public async Task A_reused_request_id_is_409_and_cancelling_a_settled_payment_is_400_failed_precondition()
+    {
+        var first = await CreateAsync("rest-reused", riel: 5000);
+        using var conflict = await _http.PostAsJsonAsync(
+            new Uri("/v1/payments", UriKind.Relative),
+            new { requestId = "rest-reused", terminalId = "till-1", amount = new { currencyCode = "KHR", units = 6000 } },
+            Ct);
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        var info = Assert.Single((await conflict.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("details").EnumerateArray());
+        Assert.Equal("REQUEST_ID_CONFLICT", info.GetProperty("reason").GetString());
+
+        var paid = await _gateway.CreatePaidAsync("rest-paid");
+        using var cancel = await _http.PostAsync(new Uri("/v1/payments/" + paid.PaymentId + ":cancel", UriKind.Relative), null, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, cancel.StatusCode);
+        var error = await cancel.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(9, error.GetProperty("code").GetInt32());
+        Assert.Equal("STATE_PAID", Assert.Single(error.GetProperty("details").EnumerateArray()).GetProperty("metadata").GetProperty("state").GetString());
+        Assert.Equal("STATE_PENDING", (await GetJsonAsync("/v1/payments/" + first.GetProperty("paymentId").GetString())).GetProperty("payment").GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Cancel_cancels_a_pending_payment_and_cancelling_a_cancelled_one_returns_it_unchanged()
+    {
+        var id = (await CreateAsync("rest-cancel")).GetProperty("paymentId").GetString();
+
+        var cancelled = await CancelAsync(id!);
+        var again = await CancelAsync(id!);
+
+        Assert.Equal("STATE_CANCELLED", cancelled.GetProperty("state").GetString());
+        Assert.Equal(cancelled.GetProperty("version").GetInt64(), again.GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task List_filters_by_terminal_and_state_from_the_query_string_and_pages()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await CreateAsync("rest-list-" + i, terminal: "till-7")).GetProperty("paymentId").GetString()!);
+            _gateway.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        await CreateAsync("rest-other", terminal: "till-8");
+        await CancelAsync(ids[0]);
+
+        var page = await GetJsonAsync("/v1/payments?terminalId=till-7&pageSize=2");
+        Assert.Equal([ids[2], ids[1]], page.GetProperty("payments").EnumerateArray().Select(p => p.GetProperty("paymentId").GetString()));
+        var next = page.GetProperty("nextPageToken").GetString();
+        var last = await GetJsonAsync("/v1/payments?terminalId=till-7&pageSize=2&pageToken=" + Uri.EscapeDataString(next!));
+        Assert.Equal(ids[0], Assert.Single(last.GetProperty("payments").EnumerateArray()).GetProperty("paymentId").GetString());
+
+        var cancelled = await GetJsonAsync("/v1/payments?states=STATE_CANCELLED");
+        Assert.Equal(ids[0], Assert.Single(cancelled.GetProperty("payments").EnumerateArray()).GetProperty("paymentId").GetString());
+    }
+
+    [Fact]
+    public async Task Watch_streams_one_json_object_per_line_until_the_payment_is_paid()
+    {
+        var created = await CreateAsync("rest-watch");
+        var id = created.GetProperty("paymentId").GetString();
+        using var response = await _http.GetAsync(new Uri("/v1/payments/" + id + ":watch", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+
+        var states = new List<string>();
+        var first = await NextLineAsync(reader);
+        states.Add(first.GetProperty("state").GetString()!);
+        var latest = first;
+        while (latest.GetProperty("version").GetInt64() < 2)
+        {
+            latest = await NextLineAsync(reader);
+        }
+
+        await _gateway.PayAsync(created.GetProperty("khqr").GetString()!);
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        while (latest.GetProperty("state").GetString() == "STATE_PENDING")
+        {
+            latest = await NextLineAsync(reader);
+        }
+
+        Assert.Equal("STATE_PENDING", states[0]);
+        Assert.Equal("STATE_PAID", latest.GetProperty("state").GetString());
+        Assert.Null(await reader.ReadLineAsync(Ct).AsTask().WaitAsync(GatewayFactory.Timeout, Ct));
+    }
+
+    private async Task<JsonElement> CreateAsync(string requestId, long riel = 5000, string terminal = "till-1")
+    {
+        using var response = await _http.PostAsJsonAsync(
+            new Uri("/v1/payments", UriKind.Relative),
+            new { requestId, terminalId = terminal, amount = new { currencyCode = "KHR", units = riel } },
+            Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("payment");
+    }
+
+    private async Task<JsonElement> CancelAsync(string id)
+    {
+        using var response = await _http.PostAsync(new Uri("/v1/payments/" + id + ":cancel", UriKind.Relative), null, Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("payment");
+    }
+
+    private async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await _http.GetAsync(new Uri(path, UriKind.Relative), Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+    }
+
+    /// <summary>The next message of a REST watch: one line of JSON, <c>{"payment": ...}</c>.</summary>
+    private static async Task<JsonElement> NextLineAsync(StreamReader reader)
+    {
+        var line = await reader.ReadLineAsync(Ct).AsTask().WaitAsync(GatewayFactory.Timeout, Ct);
+        Assert.False(string.IsNullOrEmpty(line), "the watch ended");
+        return JsonDocument.Parse(line).RootElement.GetProperty("payment").Clone();
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Bakong.Payments.Telemetry;
+using Bakong.Payments.V1;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace Bakong.Gateway.Tests;
+
+/// <summary>The Prometheus scrape endpoint and the logging scopes, after real payments through the in-process sandbox.</summary>
+/// <remarks>
+/// Not in parallel with other tests: OpenTelemetry listens to meters by name across the process, so another test's
+/// gateway would add its payments to the counts asserted here.
+/// </remarks>
+[Collection(nameof(TelemetryTests))]
+public sealed partial class TelemetryTests : IAsyncLifetime
+{
+    private readonly GatewayFactory _gateway = new() { ConfigureHost = b => b.ConfigureLogging(l => l.AddFakeLogging()) };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task After_a_paid_payment_metrics_shows_every_series_with_plausible_values()
+    {
+        _gateway.Services.GetRequiredService<DisplayLinkStates>().Set("till-1", up: true);
+        _gateway.Services.GetRequiredService<DisplayLinkStates>().Set("till-2", up: false);
+        var paid = await _gateway.CreatePaidAsync("metrics-paid");
+        Assert.Equal(Payment.Types.State.Paid, paid.State);
+
+        // A second payment, watched while the metrics are read.
+        var pending = (await _gateway.Payments.CreatePaymentAsync(Requests.Create("metrics-pending"), cancellationToken: Ct)).Payment;
+        using var watch = _gateway.Payments.WatchPayment(new WatchPaymentRequest { PaymentId = pending.PaymentId }, cancellationToken: Ct);
+        await GatewayFactory.NextAsync(watch);
+
+        var text = await ScrapeAsync();
+
+        Assert.Equal(2, Value(text, "bakong_payments_created_total", "currency=\"KHR\""));
+        Assert.Equal(1, Value(text, "bakong_payments_settled_total", "state=\"paid\""));
+        Assert.Equal(1, Value(text, "bakong_payments_settle_duration_seconds_count"));
+        Assert.Equal(2, Value(text, "bakong_payments_settle_duration_seconds_sum"));
+        Assert.Equal(1, Value(text, "bakong_payments_settle_duration_seconds_bucket", "le=\"5\""));
+        Assert.True(Value(text, "bakong_openapi_calls_total", "bakong_endpoint=\"check_transaction_by_md5_list\"", "bakong_outcome=\"Success\"") >= 2);
+        Assert.True(Value(text, "bakong_openapi_call_duration_seconds_count", "bakong_endpoint=\"check_transaction_by_md5_list\"") >= 2);
+        Assert.True(Value(text, "bakong_payments_poll_batch_size_count") >= 2);
+        Assert.Equal(1, Value(text, "bakong_payments_poll_batch_size_bucket", "le=\"1\"") / Value(text, "bakong_payments_poll_batch_size_count"));
+        Assert.Equal(1, Value(text, "bakong_payments_watchers"));
+        Assert.Equal(1, Value(text, "bakong_display_link_up", "terminal_id=\"till-1\""));
+        Assert.Equal(0, Value(text, "bakong_display_link_up", "terminal_id=\"till-2\""));
+        Assert.InRange(Value(text, "bakong_token_days_left_days"), 1, 93);
+        Assert.Equal(1, Value(text, "http_server_request_duration_seconds_count", "http_route=\"/bakong.payments.v1.PaymentService/WatchPayment\""));
+    }
+
+    [Fact]
+    public async Task Poller_and_service_logs_about_a_payment_carry_its_payment_id_and_terminal_id_in_scope()
+    {
+        var paid = await _gateway.CreatePaidAsync("scoped");
+
+        var logs = _gateway.Services.GetFakeLogCollector().GetSnapshot();
+
+        var paidLog = Assert.Single(logs, r => r.Id.Name == "PaymentPaid");
+        var scope = Assert.Single(paidLog.Scopes.OfType<PaymentLogScope>());
+        Assert.Equal((paid.PaymentId, "till-1"), (scope.PaymentId, scope.TerminalId));
+        Assert.Contains(new KeyValuePair<string, object?>("PaymentId", paid.PaymentId), scope);
+
+        var created = Assert.Single(logs, r => r.Id.Name == "PaymentCreated");
+        var requestScope = Assert.Single(
+            created.Scopes.OfType<IEnumerable<KeyValuePair<string, object?>>>(), s => s.Any(p => p.Key == PaymentLogScope.TerminalIdKey));
+        Assert.Contains(new KeyValuePair<string, object?>("TerminalId", "till-1"), requestScope);
+        Assert.Contains(new KeyValuePair<string, object?>("PaymentRequestId", "scoped"), requestScope);
+    }
+
+    [Fact]
+    public async Task A_poller_pass_and_each_bakong_attempt_are_activities_with_their_outcome()
+    {
+        var activities = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Bakong.Payments" or "Bakong.OpenApi",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activities.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await _gateway.CreatePaidAsync("traced");
+
+        var passes = activities.Where(a => a.OperationName == "poll pass" && a.GetTagItem("bakong.poll.calls") is 1).ToList();
+        Assert.True(passes.Count >= 2, "a first check and the one that finds the money");
+        var calls = passes.Select(p => Assert.Single(activities, c => c.ParentSpanId == p.SpanId)).ToList();
+        Assert.All(calls, c => Assert.Equal(("bakong check_transaction_by_md5_list", ActivityKind.Client, "1 md5s"), (c.OperationName, c.Kind, c.GetTagItem("bakong.subject"))));
+
+        // The list call itself answers Success: its items say not found or paid.
+        Assert.All(calls, c => Assert.Equal("Success", c.GetTagItem("bakong.outcome")));
+        Assert.Equal(1, passes[^1].GetTagItem("bakong.poll.saved"));
+    }
+
+    private async Task<string> ScrapeAsync()
+    {
+        using var http = _gateway.CreateClient();
+        using var response = await http.GetAsync(new Uri("/metrics", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync(Ct);
+    }
+
+    /// <summary>The value of the one series named <paramref name="name"/> whose labels include every one of <paramref name="labels"/>.</summary>
+    private static double Value(string text, string name, params string[] labels)
+    {
+        var values = new List<double>();
+        foreach (Match m in SeriesLine().Matches(text))
+        {
+            if (m.Groups["name"].Value == name && labels.All(l => m.Groups["labels"].Value.Contains(l, StringComparison.Ordinal)))
+            {
+                values.Add(double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
+            }
+        }
+
+        Assert.True(values.Count == 1, $"expected one {name}{{{string.Join(',', labels)}}} series, found {values.Count} in:\n{text}");
+        return values[0];
+    }
+
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?<labels>[^}]*)\})? (?<value>\S+)", RegexOptions.Multiline)]
+    private static partial Regex SeriesLine();
+}
+
+[CollectionDefinition(nameof(TelemetryTests), DisableParallelization = true)]
+public sealed class TelemetryTestsRunAlone;
