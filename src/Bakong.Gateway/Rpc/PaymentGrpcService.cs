@@ -26,15 +26,29 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var violations = new List<FieldViolation>();
-        var create = PaymentMapper.ToDomain(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
+        var create = PaymentMapper.ToDomain(request, violations);
+        var image = QrImageMapper.ToSpec(request.QrImage, violations);
+        if (create is null || violations.Count > 0)
+        {
+            throw RpcErrors.InvalidArgument(violations);
+        }
+
         switch (await factory.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
         {
             case CreatePaymentResult.Created created:
                 // The first check is due at once: wake the poller rather than wait for its tick.
                 poller.Notify();
-                return new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(created.Payment) };
+                return new V1.CreatePaymentResponse
+                {
+                    Payment = PaymentMapper.ToProto(created.Payment),
+                    QrImage = QrImageMapper.ToProto(created.Payment, image),
+                };
             case CreatePaymentResult.Replayed replayed:
-                return new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(replayed.Payment) };
+                return new V1.CreatePaymentResponse
+                {
+                    Payment = PaymentMapper.ToProto(replayed.Payment),
+                    QrImage = QrImageMapper.ToProto(replayed.Payment, image),
+                };
             case CreatePaymentResult.Conflict conflict:
                 throw RpcErrors.RequestIdConflict(conflict.Existing.Id, conflict.Fields);
             case CreatePaymentResult.Invalid invalid:
@@ -48,10 +62,21 @@ internal sealed class PaymentGrpcService(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        RequirePaymentId(request.PaymentId);
+        var violations = new List<FieldViolation>();
+        if (string.IsNullOrEmpty(request.PaymentId))
+        {
+            violations.Add(new FieldViolation("payment_id", "required"));
+        }
+
+        var image = QrImageMapper.ToSpec(request.QrImage, violations);
+        if (violations.Count > 0)
+        {
+            throw RpcErrors.InvalidArgument(violations);
+        }
+
         var payment = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
             ?? throw new PaymentNotFoundException(request.PaymentId);
-        return new V1.GetPaymentResponse { Payment = PaymentMapper.ToProto(payment) };
+        return new V1.GetPaymentResponse { Payment = PaymentMapper.ToProto(payment), QrImage = QrImageMapper.ToProto(payment, image) };
     }
 
     public override async Task WatchPayment(
