@@ -11,7 +11,7 @@ const params = new URLSearchParams(location.search);
 const terminalId = params.get("terminal") || "KIOSK-1";
 const presetAmount = params.get("amount") ?? "";
 const presetCurrency = (params.get("currency") ?? "").toUpperCase();
-const expiresSeconds = boundedInt(params.get("expires"), 1, 600);
+const expiresSeconds = boundedInt(params.get("expires"), 10, 600); // the gateway's bounds for expires_in
 const resultSeconds = boundedInt(params.get("result"), 1, 600) ?? 8;
 
 const client = createClient(PaymentService, createGrpcWebTransport({ baseUrl: location.origin }));
