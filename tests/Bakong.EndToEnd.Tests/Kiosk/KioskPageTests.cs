@@ -63,6 +63,26 @@ public sealed class KioskPageTests
     }
 
     [Fact]
+    public async Task Cancel_cancels_the_payment_shows_cancelled_then_goes_back_to_the_start()
+    {
+        await using var browser = await KioskBrowser.LaunchAsync();
+        await using var gateway = await GatewayProcess.StartAsync(cancellationToken: Ct);
+        var page = await browser.NewPageAsync(1280, 800);
+
+        await page.GotoAsync(gateway.WebUrl + "kiosk?terminal=KIOSK-E2E&result=2");
+        await page.GetByLabel("Amount").FillAsync("9900");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show QR" }).ClickAsync();
+        var payment = await ShowsQrAsync(page, gateway);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+
+        await ShowsResultAsync(page, "CANCELLED", "Cancelled");
+        Assert.Equal(Payment.Types.State.Cancelled, (await GetAsync(gateway, payment.PaymentId)).State);
+        await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-screen", "start", new() { Timeout = ScreenTimeoutMs }); // ?result=2
+        await Expect(page.GetByLabel("Amount")).ToBeFocusedAsync();
+        await Expect(page.GetByLabel("Amount")).ToHaveValueAsync("");
+    }
+
+    [Fact]
     public async Task A_dropped_watch_stream_resumes_after_the_last_version_seen_and_still_shows_paid()
     {
         await using var browser = await KioskBrowser.LaunchAsync();
@@ -123,6 +143,12 @@ public sealed class KioskPageTests
         await page.WaitForFunctionAsync("() => { const i = document.getElementById('qr-card'); return i.complete && i.naturalWidth > 0; }");
         var paymentId = await page.Locator("#app").GetAttributeAsync("data-payment-id");
         Assert.False(string.IsNullOrEmpty(paymentId));
+        return await GetAsync(gateway, paymentId!);
+    }
+
+    /// <summary>The payment as the gateway has it now, over plain gRPC (the Grpc endpoint, HTTP/2).</summary>
+    private static async Task<Payment> GetAsync(GatewayProcess gateway, string paymentId)
+    {
         using var channel = GrpcChannel.ForAddress(gateway.GrpcUrl);
         var client = new PaymentService.PaymentServiceClient(channel);
         return (await client.GetPaymentAsync(new GetPaymentRequest { PaymentId = paymentId }, cancellationToken: Ct)).Payment;
