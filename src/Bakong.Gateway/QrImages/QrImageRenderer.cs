@@ -28,12 +28,13 @@ internal static class QrImageRenderer
     /// <summary>Bumped whenever the drawing changes, so caches holding the old bytes (ETag) revalidate.</summary>
     public const string Revision = "r1";
 
-    // Error correction M (15% of codewords recoverable). A KHQR is 150–300 bytes: at M that is QR version 8 to 13
-    // (49–69 modules), at Q version 10 to 16 and at H 12 to 18. A phone at counter distance (30–60 cm from a screen
-    // or a printed stand) reads a code by its module pitch, so for the same printed size fewer, larger modules scan
-    // faster and from further away; M keeps them about 20% larger than Q and 30% larger than H, while still
-    // absorbing screen glare, reflections and a smudged print, which L (7%) does not. No logo is drawn over the
-    // modules, so none of that margin is spent. M is also what the bakong command's terminal QR uses.
+    // Error correction M (15% of codewords recoverable). A KHQR is 150–300 bytes (this gateway's are about 170). With
+    // QRCoder 1.8.1 that is QR version 8 to 13 at M (49–69 modules a side; 170 bytes: version 9, 53 modules), 10 to
+    // 16 at Q (57–81) and 12 to 18 at H (65–89). A phone at counter distance (30–60 cm from a screen or a printed
+    // stand) resolves a code by its module pitch, so at the same printed size fewer, larger modules scan faster and
+    // from further away: M's are about 15% larger than Q's and 30% larger than H's. M still absorbs screen glare,
+    // reflections and a smudged print, which L (7%) does not, and no logo is drawn over the modules, so none of that
+    // margin is spent. M is also what the bakong command's terminal QR uses.
     private const QRCodeGenerator.ECCLevel ErrorCorrection = QRCodeGenerator.ECCLevel.M;
 
     private const string KhqrRed = "#E1232E";
