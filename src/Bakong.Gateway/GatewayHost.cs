@@ -1,5 +1,7 @@
 using Bakong.Gateway.Configuration;
 using Bakong.Gateway.Health;
+using Bakong.Gateway.Kiosk;
+using Bakong.Gateway.QrImages;
 using Bakong.Gateway.Rpc;
 using Bakong.Gateway.Sandbox;
 using Bakong.OpenApi.Audit;
@@ -80,15 +82,22 @@ internal static class GatewayHost
             })
             .AddCheck<PaymentStoreHealthCheck>(PaymentStoreHealthCheck.Name, tags: ["ready"])
             .AddCheck<BakongHealthCheck>(BakongHealthCheck.Name, tags: ["ready", "bakong"]);
+
+        // Browsers: gRPC-Web on the web endpoint, for the kiosk page and for kiosk apps on the origins Cors:AllowedOrigins lists.
+        services.AddGrpcWebCors(configuration);
         return services;
     }
 
     /// <summary>Maps the endpoints and logs the mode the gateway runs in.</summary>
     public static WebApplication MapGateway(this WebApplication app, GatewayBakongOptions bakong)
     {
-        app.MapGrpcService<PaymentGrpcService>();
-        app.MapGrpcHealthChecksService();
+        app.UseCors();
+        app.UseGrpcWeb();
+        app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
+        app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapGrpcReflectionService();
+        app.MapQrImages();
+        app.MapKiosk();
         if (bakong.HostsSandbox)
         {
             app.MapBakongSandbox(SandboxPrefix);
@@ -115,4 +124,27 @@ internal static class GatewayHost
 
     private static string Beside(string storagePath, string fileName) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(storagePath)) ?? ".", fileName);
+
+    private static void AddGrpcWebCors(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptionsWithValidateOnStart<GatewayCorsOptions, GatewayCorsOptionsValidator>()
+            .Bind(configuration.GetSection(GatewayCorsOptions.Section));
+        services.AddCors();
+        services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<GatewayCorsOptions>>((cors, allowed) =>
+            cors.AddDefaultPolicy(policy =>
+            {
+                if (allowed.Value.AllowsAnyOrigin)
+                {
+                    policy.AllowAnyOrigin();
+                }
+                else
+                {
+                    policy.WithOrigins([.. allowed.Value.AllowedOrigins]);
+                }
+
+                policy.WithMethods("GET", "POST")
+                    .WithHeaders(GatewayCorsOptions.AllowedHeaders)
+                    .WithExposedHeaders(GatewayCorsOptions.ExposedHeaders);
+            }));
+    }
 }

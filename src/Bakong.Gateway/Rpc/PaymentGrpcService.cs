@@ -1,3 +1,4 @@
+using Bakong.Gateway.QrImages;
 using Bakong.Payments;
 using Bakong.Payments.Creation;
 using Bakong.Payments.Polling;
@@ -31,6 +32,7 @@ internal sealed class PaymentGrpcService(
         var violations = new List<FieldViolation>();
         var create = PaymentMapper.ToDomain(request, violations);
         var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(options, violations) : null;
+        var image = QrImageMapper.ToSpec(request.QrImage, violations);
         if (create is null || violations.Count > 0)
         {
             throw RpcErrors.InvalidArgument(violations);
@@ -48,9 +50,9 @@ internal sealed class PaymentGrpcService(
             case CreatePaymentResult.Created created:
                 // The first check is due at once: wake the poller rather than wait for its tick.
                 poller.Notify();
-                return await RespondAsync(created.Payment, request, sourceInfo, context.CancellationToken).ConfigureAwait(false);
+                return await RespondAsync(created.Payment, request, sourceInfo, image, context.CancellationToken).ConfigureAwait(false);
             case CreatePaymentResult.Replayed replayed:
-                return await RespondAsync(replayed.Payment, request, sourceInfo, context.CancellationToken).ConfigureAwait(false);
+                return await RespondAsync(replayed.Payment, request, sourceInfo, image, context.CancellationToken).ConfigureAwait(false);
             case CreatePaymentResult.Conflict conflict:
                 throw RpcErrors.RequestIdConflict(conflict.Existing.Id, conflict.Fields);
             case CreatePaymentResult.Invalid invalid:
@@ -64,11 +66,22 @@ internal sealed class PaymentGrpcService(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        RequirePaymentId(request.PaymentId);
+        var violations = new List<FieldViolation>();
+        if (string.IsNullOrEmpty(request.PaymentId))
+        {
+            violations.Add(new FieldViolation("payment_id", "required"));
+        }
+
+        var image = QrImageMapper.ToSpec(request.QrImage, violations);
+        if (violations.Count > 0)
+        {
+            throw RpcErrors.InvalidArgument(violations);
+        }
+
         using var scope = PaymentLogScope.Begin(logger, request.PaymentId);
         var payment = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
             ?? throw new PaymentNotFoundException(request.PaymentId);
-        return new V1.GetPaymentResponse { Payment = PaymentMapper.ToProto(payment) };
+        return new V1.GetPaymentResponse { Payment = PaymentMapper.ToProto(payment), QrImage = QrImageMapper.ToProto(payment, image) };
     }
 
     public override async Task WatchPayment(
@@ -131,11 +144,15 @@ internal sealed class PaymentGrpcService(
             ?? throw RpcErrors.InvalidArgument("page_token", "not a token from a ListPayments call with these filters");
     }
 
-    /// <summary>The payment, and the deeplink when asked for (after the save: getting one never fails the call).</summary>
+    /// <summary>The payment, its QR image and the deeplink when asked for (after the save: getting a deeplink never fails the call).</summary>
     private async Task<V1.CreatePaymentResponse> RespondAsync(
-        Payment payment, V1.CreatePaymentRequest request, OpenApi.Client.DeeplinkSourceInfo? sourceInfo, CancellationToken cancellationToken)
+        Payment payment,
+        V1.CreatePaymentRequest request,
+        OpenApi.Client.DeeplinkSourceInfo? sourceInfo,
+        QrImageSpec? image,
+        CancellationToken cancellationToken)
     {
-        var response = new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(payment) };
+        var response = new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(payment), QrImage = QrImageMapper.ToProto(payment, image) };
         if (request.Deeplink is not null)
         {
             using var scope = PaymentLogScope.Begin(logger, payment);

@@ -36,7 +36,7 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public static ChildProcess Start(string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -94,6 +94,22 @@ internal sealed class ChildProcess : IAsyncDisposable
         throw new InvalidOperationException($"The process ended (exit {_process.ExitCode}) before the expected line. Output:\n{Output}");
     }
 
+    /// <summary>SIGTERM, as a service manager stops a service: the process shuts down cleanly. Waits for it to exit.</summary>
+    public async Task TerminateAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(cancellationToken);
+        }
+
+        await _process.WaitForExitAsync(cancellationToken).WaitAsync(timeout, cancellationToken);
+    }
+
     /// <summary>SIGKILL: the process gets no chance to flush, checkpoint or say goodbye.</summary>
     public async Task KillAsync(CancellationToken cancellationToken)
     {
@@ -129,6 +145,10 @@ internal sealed class ChildProcess : IAsyncDisposable
 
         _process.Dispose();
     }
+
+    /// <summary>The dotnet host running this test (set by <c>dotnet test</c>), else the one on the PATH.</summary>
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     private void OnLine(string? line)
     {

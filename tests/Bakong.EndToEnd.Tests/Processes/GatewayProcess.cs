@@ -4,53 +4,100 @@ using Grpc.Net.Client;
 namespace Bakong.EndToEnd.Tests.Processes;
 
 /// <summary>
-/// The gateway as an operator runs it (<c>dotnet Bakong.Gateway.dll</c>), on its own ports and data folder, checking
-/// payments with a sandbox that runs elsewhere (<c>Bakong:BaseUrl</c>), so killing the gateway does not lose Bakong.
+/// The gateway as an operator runs it (<c>dotnet Bakong.Gateway.dll</c> from its build folder) on two free loopback
+/// ports. It can be killed (SIGKILL), stopped (SIGTERM, as a service manager does) and started again on the same ports
+/// and data, like a gateway restart in a shop.
 /// </summary>
 internal sealed class GatewayProcess : IAsyncDisposable
 {
-    private readonly ChildProcess _process;
-    private readonly GrpcChannel _channel;
+    /// <summary>How long the gateway may take to start or stop before the test fails instead of hanging.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private GatewayProcess(ChildProcess process, Uri grpc)
+    private readonly Dictionary<string, string> _settings;
+    private readonly bool _ownsData;
+    private ChildProcess? _process;
+    private GrpcChannel? _channel;
+
+    private GatewayProcess(IReadOnlyDictionary<string, string> settings)
     {
-        _process = process;
-        _channel = GrpcChannel.ForAddress(grpc);
-        Payments = new PaymentService.PaymentServiceClient(_channel);
-    }
-
-    public PaymentService.PaymentServiceClient Payments { get; }
-
-    public string Output => _process.Output;
-
-    /// <summary>Starts a gateway and returns once it says it has started (its store is open and its ports listen).</summary>
-    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
-    {
-        var grpc = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        var environment = new Dictionary<string, string>(settings)
+        GrpcUrl = new Uri("http://127.0.0.1:" + FreePort.Next());
+        WebUrl = new Uri("http://127.0.0.1:" + FreePort.Next());
+        _ownsData = !settings.ContainsKey("Storage__Path");
+        DataDirectory = _ownsData
+            ? Path.Combine(Path.GetTempPath(), "bakong-e2e-" + Guid.NewGuid().ToString("N"))
+            : Path.GetDirectoryName(settings["Storage__Path"])!;
+        _settings = new Dictionary<string, string>(settings)
         {
-            ["Kestrel__Endpoints__Grpc__Url"] = grpc.AbsoluteUri,
-            ["Kestrel__Endpoints__Web__Url"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["Kestrel__Endpoints__Grpc__Url"] = GrpcUrl.AbsoluteUri.TrimEnd('/'),
+            ["Kestrel__Endpoints__Web__Url"] = WebUrl.AbsoluteUri.TrimEnd('/'),
+            ["ASPNETCORE_URLS"] = "",
         };
-        var process = ChildProcess.Start(Built.Gateway, [], environment);
-        try
+        _settings.TryAdd("Storage__Path", Path.Combine(DataDirectory, "bakong.db"));
+    }
+
+    public Uri GrpcUrl { get; }
+
+    public Uri WebUrl { get; }
+
+    /// <summary>The folder of <c>Storage:Path</c> (a temp folder of its own unless the settings give one).</summary>
+    public string DataDirectory { get; }
+
+    public PaymentService.PaymentServiceClient Payments => new(_channel ??= GrpcChannel.ForAddress(GrpcUrl));
+
+    /// <summary>What the gateway printed so far (this run), for failure messages.</summary>
+    public string Output => _process?.Output ?? string.Empty;
+
+    /// <summary>Starts a gateway (tried again on new ports if another process took one meanwhile).</summary>
+    /// <param name="settings">Configuration as environment variables, e.g. <c>Polling__ExpiryGrace</c>.</param>
+    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
         {
-            await process.WaitForLineAsync(l => l.Contains("Application started", StringComparison.Ordinal), TimeSpan.FromSeconds(60), cancellationToken);
-            return new GatewayProcess(process, grpc);
-        }
-        catch
-        {
-            await process.DisposeAsync();
-            throw;
+            var gateway = new GatewayProcess(settings ?? new Dictionary<string, string>());
+            try
+            {
+                await gateway.StartAgainAsync(cancellationToken);
+                return gateway;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && gateway.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                await gateway.DisposeAsync();
+            }
         }
     }
+
+    /// <summary>Starts the process (again) on the same ports and data; returns once it says it has started.</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(DataDirectory);
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
+        _process = ChildProcess.Start(Built.Gateway, [], _settings);
+        await _process.WaitForLineAsync(l => l.Contains("Application started", StringComparison.Ordinal), Timeout, cancellationToken);
+    }
+
+    /// <summary>Stops the process as a service manager does (SIGTERM) and waits for it to exit.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) =>
+        _process?.TerminateAsync(Timeout, cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>kill -9 while it works: no shutdown hook, no checkpoint, no flush.</summary>
-    public Task KillAsync(CancellationToken cancellationToken) => _process.KillAsync(cancellationToken);
+    public Task KillAsync(CancellationToken cancellationToken = default) =>
+        _process?.KillAsync(cancellationToken) ?? Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {
-        _channel.Dispose();
-        await _process.DisposeAsync();
+        _channel?.Dispose();
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
+        if (_ownsData && Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
     }
 }

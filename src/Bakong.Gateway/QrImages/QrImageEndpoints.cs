@@ -1,0 +1,67 @@
+using Bakong.Payments;
+using Bakong.Payments.Storage;
+using Microsoft.Net.Http.Headers;
+
+namespace Bakong.Gateway.QrImages;
+
+/// <summary>
+/// <c>GET /payments/{id}/qr.png</c> and <c>/qr.svg</c> (<c>?style=plain|card&amp;size=N</c>) on the web endpoint:
+/// 404 for an unknown payment, 400 (problem details naming the parameter) for a bad query. A payment's QR never
+/// changes, so the image is cacheable forever, with a strong ETag for revalidation.
+/// </summary>
+internal static class QrImageEndpoints
+{
+    private const string CacheForever = "public, max-age=31536000, immutable";
+
+    public static IEndpointRouteBuilder MapQrImages(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet("/payments/{paymentId}/qr.png", (string paymentId, HttpContext http, IPaymentStore store) =>
+            ServeAsync(paymentId, QrImageFormat.Png, http, store));
+        endpoints.MapGet("/payments/{paymentId}/qr.svg", (string paymentId, HttpContext http, IPaymentStore store) =>
+            ServeAsync(paymentId, QrImageFormat.Svg, http, store));
+        return endpoints;
+    }
+
+    private static async Task<IResult> ServeAsync(string paymentId, QrImageFormat format, HttpContext http, IPaymentStore store)
+    {
+        var query = http.Request.Query;
+        var violations = new List<FieldViolation>();
+        var spec = QrImageSpec.FromQuery(format, Single(query["style"]), Single(query["size"]), violations);
+        if (spec is null)
+        {
+            return Results.ValidationProblem(
+                violations.GroupBy(v => v.Field).ToDictionary(g => g.Key, g => g.Select(v => v.Description).ToArray()),
+                title: "Invalid " + string.Join(", ", violations.Select(v => v.Field).Distinct()) + ": " + string.Join("; ", violations.Select(v => v.Description)));
+        }
+
+        var payment = await store.GetAsync(paymentId, http.RequestAborted).ConfigureAwait(false);
+        if (payment is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Payment '" + paymentId + "' does not exist.");
+        }
+
+        var etag = new EntityTagHeaderValue(
+            "\"" + payment.Md5 + "-" + spec.Format + "-" + spec.Style + "-" + spec.Size + "-" + QrImageRenderer.Revision + "\"");
+        var headers = http.Response.GetTypedHeaders();
+        headers.ETag = etag;
+        http.Response.Headers.CacheControl = CacheForever;
+        var ifNoneMatch = http.Request.GetTypedHeaders().IfNoneMatch;
+        if (ifNoneMatch.Any(t => t.Tag == etag.Tag || t == EntityTagHeaderValue.Any))
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var image = QrImageRenderer.Render(payment, spec);
+        return Results.Bytes(image.Data, image.ContentType);
+    }
+
+    /// <summary>A query value given once; a repeated parameter counts as a bad one (an empty string).</summary>
+    private static string? Single(Microsoft.Extensions.Primitives.StringValues values) =>
+        values.Count switch
+        {
+            0 => null,
+            1 => values[0],
+            _ => "",
+        };
+}
