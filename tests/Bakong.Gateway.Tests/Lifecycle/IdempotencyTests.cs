@@ -1,0 +1,105 @@
+using Bakong.Payments.V1;
+using Google.Rpc;
+using Grpc.Core;
+using PaymentEventType = Bakong.Payments.PaymentEventType;
+using PaymentState = Bakong.Payments.PaymentState;
+using State = Bakong.Payments.V1.Payment.Types.State;
+
+namespace Bakong.Gateway.Tests.Lifecycle;
+
+/// <summary>CreatePayment's idempotency (Stripe semantics) under concurrent duplicates, through gRPC and the real store.</summary>
+public sealed class IdempotencyTests : IAsyncLifetime
+{
+    private const int Racers = 16;
+
+    private readonly GatewayFactory _gateway = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task Sixteen_concurrent_duplicates_all_get_the_one_payment_stored_once_with_one_created_event()
+    {
+        var client = _gateway.Payments;
+        var calls = Enumerable.Range(0, Racers)
+            .Select(_ => Task.Run(() => client.CreatePaymentAsync(Requests.Create("race-same"), cancellationToken: Ct).ResponseAsync, Ct))
+            .ToArray();
+
+        var payments = (await Task.WhenAll(calls).WaitAsync(GatewayFactory.Timeout, Ct)).Select(r => r.Payment).ToList();
+
+        var first = payments[0];
+        Assert.All(payments, p => Assert.Equal(
+            (first.PaymentId, first.Khqr, first.Md5, first.BillNumber, first.CreateTime, 1L),
+            (p.PaymentId, p.Khqr, p.Md5, p.BillNumber, p.CreateTime, p.Version)));
+        var listed = await client.ListPaymentsAsync(new ListPaymentsRequest { PageSize = 100 }, cancellationToken: Ct);
+        Assert.Equal(first.PaymentId, Assert.Single(listed.Payments).PaymentId);
+        var stored = await _gateway.Store.GetByRequestIdAsync("race-same", Ct);
+        Assert.Single(stored!.Events, e => e.Type == PaymentEventType.Created);
+        Assert.Single(_gateway.Store.Writes, w => w.Kind == Support.StoreWriteKind.Inserted);
+        Assert.Single(_gateway.Logs.Named("PaymentCreated"));
+    }
+
+    [Fact]
+    public async Task Concurrent_duplicates_with_different_amounts_let_exactly_one_win_and_the_rest_are_already_exists_naming_amount()
+    {
+        var client = _gateway.Payments;
+        var calls = Enumerable.Range(0, Racers)
+            .Select(i => Task.Run(
+                async () =>
+                {
+                    try
+                    {
+                        return (Payment: (await client.CreatePaymentAsync(Requests.Create("race-other", riel: 1000 + i), cancellationToken: Ct)).Payment, Error: (RpcException?)null);
+                    }
+                    catch (RpcException e)
+                    {
+                        return (Payment: (Payment?)null, Error: e);
+                    }
+                },
+                Ct))
+            .ToArray();
+
+        var results = await Task.WhenAll(calls).WaitAsync(GatewayFactory.Timeout, Ct);
+
+        var winner = Assert.Single(results, r => r.Payment is not null).Payment!;
+        var losers = results.Where(r => r.Error is not null).Select(r => r.Error!).ToList();
+        Assert.Equal(Racers - 1, losers.Count);
+        Assert.All(losers, e =>
+        {
+            Assert.Equal(StatusCode.AlreadyExists, e.StatusCode);
+            var info = e.GetRpcStatus()!.GetDetail<ErrorInfo>();
+            Assert.Equal("REQUEST_ID_CONFLICT", info.Reason);
+            Assert.Equal(winner.PaymentId, info.Metadata["payment_id"]);
+            Assert.Equal("amount", info.Metadata["conflicting_fields"]);
+        });
+        var listed = await client.ListPaymentsAsync(new ListPaymentsRequest { PageSize = 100 }, cancellationToken: Ct);
+        Assert.Equal(winner.PaymentId, Assert.Single(listed.Payments).PaymentId);
+
+        // The winner's own parameters still replay to it.
+        var replay = await _gateway.CreateAsync(Requests.Create("race-other", riel: winner.Amount.Units));
+        Assert.Equal((winner.PaymentId, winner.BillNumber), (replay.PaymentId, replay.BillNumber));
+    }
+
+    [Fact]
+    public async Task Retrying_an_order_with_a_new_request_id_makes_a_new_payment_with_a_new_bill_number_and_qr()
+    {
+        var first = await _gateway.CreateAsync(Requests.Create("order-7-try-1"));
+        var retry = Requests.Create("order-7-try-2");
+        retry.OrderRef = first.OrderRef;
+
+        var second = await _gateway.CreateAsync(retry);
+
+        Assert.NotEqual(first.PaymentId, second.PaymentId);
+        Assert.NotEqual(first.BillNumber, second.BillNumber);
+        Assert.NotEqual(first.Khqr, second.Khqr);
+        Assert.NotEqual(first.Md5, second.Md5);
+        Assert.Equal(first.OrderRef, second.OrderRef);
+        Assert.Contains(first.BillNumber, first.Khqr, StringComparison.Ordinal);
+        Assert.Contains(second.BillNumber, second.Khqr, StringComparison.Ordinal);
+        var listed = await _gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { States = { State.Pending } }, cancellationToken: Ct);
+        Assert.Equal(2, listed.Payments.Count);
+    }
+}
