@@ -39,12 +39,15 @@ internal sealed class RecordingPaymentStore(IPaymentStore inner) : DelegatingPay
         }
     }
 
-    /// <summary>The first write, past or future, that matches; fails after <see cref="GatewayFactory.Timeout"/>.</summary>
-    public Task<StoreWrite> WaitForAsync(Func<StoreWrite, bool> match)
+    /// <summary>
+    /// The first write, past (from the <paramref name="skip"/>th on) or future, that matches; fails after
+    /// <see cref="GatewayFactory.Timeout"/>.
+    /// </summary>
+    public Task<StoreWrite> WaitForAsync(Func<StoreWrite, bool> match, int skip = 0)
     {
         lock (_gate)
         {
-            foreach (var write in _writes)
+            foreach (var write in _writes.Skip(skip))
             {
                 if (match(write))
                 {

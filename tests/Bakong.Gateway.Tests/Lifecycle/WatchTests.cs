@@ -1,0 +1,118 @@
+using Bakong.Gateway.Tests.Support;
+using State = Bakong.Payments.V1.Payment.Types.State;
+
+namespace Bakong.Gateway.Tests.Lifecycle;
+
+/// <summary>Many <c>WatchPayment</c> streams on one payment, and resuming a stream by version, over gRPC.</summary>
+public sealed class WatchTests : IAsyncLifetime
+{
+    private const int Watchers = 8;
+
+    private readonly GatewayFactory _gateway = new();
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task Every_watcher_of_one_payment_that_keeps_up_is_shown_the_same_versions_and_ends_on_paid()
+    {
+        var created = await _gateway.CreateAsync(Requests.Create("crowd"));
+        var watches = Enumerable.Range(0, Watchers).Select(_ => _gateway.Watch(created.PaymentId)).ToList();
+        try
+        {
+            // Each step waits until every stream has shown the change before making the next one.
+            await AllShownAsync(watches, p => p.Version >= 2);
+            _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+            await AllShownAsync(watches, p => p.Version >= 3);
+            await _gateway.PayAsync(created.Khqr);
+            _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+            await AllShownAsync(watches, p => p.State != State.Pending);
+
+            var expected = watches[0].Seen;
+            Assert.Equal(State.Paid, expected[^1].State);
+            PaymentLifecycleTests.AssertIncreasing(watches[0].Versions);
+            Assert.All(watches, w => Assert.Equal(expected, w.Seen));
+            foreach (var watch in watches)
+            {
+                await watch.EndsAsync();
+            }
+        }
+        finally
+        {
+            watches.ForEach(w => w.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task A_watcher_that_reads_nothing_until_the_end_does_not_hold_up_another_and_is_then_shown_its_changes_up_to_paid()
+    {
+        var created = await _gateway.CreateAsync(Requests.Create("slow-reader"));
+        using var slow = _gateway.Watch(created.PaymentId);
+        using var fast = _gateway.Watch(created.PaymentId);
+        await fast.UntilAsync(p => p.Version >= 2);
+        for (var i = 0; i < 5; i++)
+        {
+            var before = fast.Seen[^1].Version;
+            _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+            await fast.UntilAsync(p => p.Version > before);
+        }
+
+        await _gateway.PayAsync(created.Khqr);
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        var paid = await fast.SettledAsync();
+
+        var last = await slow.SettledAsync();
+        Assert.Equal(paid, last);
+        // What it is shown is the fast stream's sequence or part of it (latest wins if its buffers fill), in order.
+        Assert.All(slow.Seen, p => Assert.Contains(p, fast.Seen));
+        PaymentLifecycleTests.AssertIncreasing(slow.Versions);
+        await slow.EndsAsync();
+    }
+
+    [Fact]
+    public async Task A_watch_resumed_after_a_version_is_shown_exactly_the_changes_after_it()
+    {
+        var (created, first) = await _gateway.CreateCheckedAsync(Requests.Create("reconnect"));
+        long seen;
+        using (first)
+        {
+            seen = first.Seen[^1].Version;
+        }
+
+        // While nobody watches, the poller checks once more.
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        var missed = await _gateway.Store.SavedAsync(created.PaymentId, p => p.Version > seen);
+
+        using var behind = _gateway.Watch(created.PaymentId, seen);
+        using var current = _gateway.Watch(created.PaymentId, missed.Version);
+        var caughtUp = await behind.NextAsync();
+        Assert.Equal(missed.Version, caughtUp.Version);
+        Assert.Equal(State.Pending, caughtUp.State);
+
+        await _gateway.PayAsync(created.Khqr);
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        var paid = await behind.SettledAsync();
+
+        Assert.Equal([missed.Version, paid.Version], behind.Versions);
+        Assert.Equal(paid, await current.NextAsync());
+        Assert.Equal([paid.Version], current.Versions);
+        await behind.EndsAsync();
+        await current.EndsAsync();
+
+        // Resuming after the terminal version: nothing more to show.
+        using var after = _gateway.Watch(created.PaymentId, paid.Version);
+        await after.EndsAsync();
+    }
+
+    private static async Task AllShownAsync(List<PaymentWatch> watches, Func<Bakong.Payments.V1.Payment, bool> match)
+    {
+        foreach (var watch in watches)
+        {
+            if (watch.Seen.Count == 0 || !match(watch.Seen[^1]))
+            {
+                await watch.UntilAsync(match);
+            }
+        }
+    }
+}
