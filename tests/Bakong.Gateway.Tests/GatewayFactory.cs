@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -29,7 +30,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     /// <summary>How long a test waits for a message before it fails instead of hanging.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
+    private readonly TaskCompletionSource _servicesDisposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private GrpcChannel? _channel;
+    private volatile bool _hostStarted;
 
     public GatewayFactory()
         : this(Path.Combine(Path.GetTempPath(), "bakong-gateway-" + Guid.NewGuid().ToString("N")), Start)
@@ -194,6 +197,11 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
+            services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(_ =>
+            {
+                _hostStarted = true;
+                return new DisposalSignal(_servicesDisposed);
+            }));
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton<IPaymentStore>(sp => new RecordingPaymentStore(sp.GetRequiredService<LiteDbPaymentStore>()));
             services.ConfigureAll<HttpClientFactoryOptions>(o => o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler =
@@ -205,6 +213,14 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     {
         _channel?.Dispose();
         await base.DisposeAsync();
+
+        // The entry point's RunAsync disposes the host too, on its own thread; whichever of the two comes second
+        // returns at once. Wait for the disposal itself, so the store's lock and the files are released.
+        if (_hostStarted)
+        {
+            await _servicesDisposed.Task.WaitAsync(Timeout);
+        }
+
         if (!KeepStorage && Directory.Exists(StorageDirectory))
         {
             Directory.Delete(StorageDirectory, recursive: true);
@@ -214,6 +230,19 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     /// <summary>The IHttpClientFactory name the webhook dispatcher sends with (<c>WebhookSender.HttpClientName</c>).</summary>
     private const string WebhookClientName = "Bakong.Webhooks";
 
+    /// <summary>
+    /// The first hosted service, so it is created before every singleton that holds a file (store, tokens, audit) and
+    /// the container, disposing in reverse order of creation, disposes it after all of them.
+    /// </summary>
+    private sealed class DisposalSignal(TaskCompletionSource disposed) : IHostedService, IDisposable
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose() => disposed.TrySetResult();
+    }
+
     /// <summary>Hands webhook POSTs to the test's receiver; one per handler the factory builds, the receiver shared.</summary>
     private sealed class WebhookHandler(WebhookReceiver receiver) : HttpMessageHandler
     {
@@ -221,15 +250,30 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             receiver.ReceiveAsync(request, cancellationToken);
     }
 
-    /// <summary>Sends into the TestServer, resolved at the first request (the server starts after the clients are made).</summary>
+    /// <summary>
+    /// Sends into the TestServer, resolved at the first request (the server starts after the clients are made). A
+    /// request made while the host is still starting (the poller's first pass after a restart, with payments due)
+    /// waits for the server: Kestrel would refuse the connection and the poller retry after its fault delay, the
+    /// TestServer would throw, and either way the test would depend on that race.
+    /// </summary>
     private sealed class TestServerHandler(IServiceProvider services) : HttpMessageHandler
     {
         private HttpMessageInvoker? _inner;
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            var started = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted;
+            if (!started.IsCancellationRequested)
+            {
+                var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using (started.Register(() => ready.TrySetResult()))
+                {
+                    await ready.Task.WaitAsync(cancellationToken);
+                }
+            }
+
             _inner ??= new HttpMessageInvoker(((TestServer)services.GetRequiredService<IServer>()).CreateHandler());
-            return _inner.SendAsync(request, cancellationToken);
+            return await _inner.SendAsync(request, cancellationToken);
         }
 
         protected override void Dispose(bool disposing)

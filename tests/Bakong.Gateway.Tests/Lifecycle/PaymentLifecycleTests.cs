@@ -161,6 +161,7 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
         var stored = await Stored(expired.PaymentId);
         Assert.Equal([PaymentEventType.Created, PaymentEventType.Expired, PaymentEventType.PaidLate], stored.Events.Select(e => e.Type));
         Assert.DoesNotContain(stored.Events, e => e.Type == PaymentEventType.Paid);
+        await _gateway.Logs.WaitForAsync("PaymentPaidLate");
         Assert.Single(_gateway.Logs.Named("PaymentPaidLate"));
     }
 
