@@ -62,6 +62,27 @@ public sealed class FaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_payment_whose_qr_expires_while_bakong_is_down_stays_pending_and_is_paid_not_expired_when_bakong_answers()
+    {
+        var (created, watch) = await PaidButFaultingAsync("down-over-expiry", new { serverErrorRate = 1.0 });
+        using var _ = watch;
+        var expiry = created.ExpireTime.ToDateTimeOffset();
+
+        // Long past the expiry and its grace, Bakong still gives no answer: the payment cannot be called expired.
+        // The retry waits the longer of the fault delay (5 s) and the schedule's interval at this age (10 s).
+        _gateway.AdvanceAndPollTo(expiry.AddMinutes(1));
+        await AssertFaultedCheckAsync(created.PaymentId, watch, TimeSpan.FromSeconds(10));
+
+        await _gateway.ClearFaultsAsync();
+        await _gateway.AdvanceToNextCheckAsync(created.PaymentId);
+        var settled = await watch.SettledAsync();
+
+        Assert.Equal(State.Paid, settled.State);
+        await watch.EndsAsync();
+        Assert.Equal([PaymentEventType.Created, PaymentEventType.Paid], (await Stored(created.PaymentId)).Events.Select(e => e.Type));
+    }
+
+    [Fact]
     public async Task A_check_bakong_never_answers_times_out_on_the_clock_and_leaves_the_payment_pending_until_bakong_answers_again()
     {
         _gateway.Settings["Bakong:OpenApi:RetryCount"] = "0";

@@ -85,6 +85,37 @@ public sealed class IdempotencyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replaying_a_request_after_its_payment_was_paid_returns_the_paid_payment_and_no_new_qr()
+    {
+        var paid = await _gateway.CreatePaidAsync("paid-then-retried");
+
+        var replay = await _gateway.CreateAsync(Requests.Create("paid-then-retried"));
+
+        Assert.Equal(paid, replay);
+        Assert.Equal(State.Paid, replay.State);
+        Assert.Single(_gateway.Store.Writes, w => w.Kind == Support.StoreWriteKind.Inserted);
+    }
+
+    [Fact]
+    public async Task Sixteen_concurrent_cancels_all_answer_cancelled_and_record_one_cancellation()
+    {
+        var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create("cancel-race"));
+        using var _ = watch;
+        var client = _gateway.Payments;
+
+        var calls = Enumerable.Range(0, Racers)
+            .Select(_ => Task.Run(() => client.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct).ResponseAsync, Ct))
+            .ToArray();
+        var answers = (await Task.WhenAll(calls).WaitAsync(GatewayFactory.Timeout, Ct)).Select(r => r.Payment).ToList();
+
+        Assert.All(answers, p => Assert.Equal((State.Cancelled, answers[0].Version, answers[0].SettleTime), (p.State, p.Version, p.SettleTime)));
+        Assert.Equal(answers[0], await watch.SettledAsync());
+        var stored = await _gateway.Store.GetAsync(created.PaymentId, Ct);
+        Assert.Single(stored!.Events, e => e.Type == PaymentEventType.Cancelled);
+        Assert.Equal("payment.cancelled", Assert.Single(stored.Outbox).Type);
+    }
+
+    [Fact]
     public async Task Retrying_an_order_with_a_new_request_id_makes_a_new_payment_with_a_new_bill_number_and_qr()
     {
         var first = await _gateway.CreateAsync(Requests.Create("order-7-try-1"));

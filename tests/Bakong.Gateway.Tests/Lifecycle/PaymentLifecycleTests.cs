@@ -53,6 +53,49 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_usd_payment_paid_in_the_sandbox_settles_as_paid_with_its_cents()
+    {
+        var request = Requests.Create("usd-paid");
+        request.Amount = new Money { CurrencyCode = "USD", Units = 1, Nanos = 250_000_000 };
+        var (created, watch) = await _gateway.CreateCheckedAsync(request);
+        using var _ = watch;
+
+        await _gateway.PayAsync(created.Khqr);
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        var paid = await watch.SettledAsync();
+
+        Assert.Equal(State.Paid, paid.State);
+        Assert.False(paid.NeedsReview);
+        Assert.Equal(("USD", 1L, 250_000_000), (paid.BakongTransaction.Amount.CurrencyCode, paid.BakongTransaction.Amount.Units, paid.BakongTransaction.Amount.Nanos));
+    }
+
+    [Fact]
+    public async Task Sixty_payments_paid_at_once_all_settle_in_one_poll_through_batched_list_calls_without_a_fault()
+    {
+        var created = new List<Payment>();
+        for (var i = 0; i < 60; i++)
+        {
+            created.Add(await _gateway.CreateAsync(Requests.Create("batch-" + i)));
+        }
+
+        foreach (var payment in created)
+        {
+            await _gateway.Store.SavedAsync(payment.PaymentId, p => p.CheckCount == 1);
+            await _gateway.PayAsync(payment.Khqr);
+        }
+
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        foreach (var payment in created)
+        {
+            var paid = await _gateway.Store.SavedAsync(payment.PaymentId, p => p.State != PaymentState.Pending);
+            Assert.Equal((PaymentState.Paid, 2), (paid.State, paid.CheckCount));
+        }
+
+        Assert.Empty(_gateway.Logs.Named("PollerCheckFault"));
+        Assert.Empty(_gateway.Logs.Named("BakongMd5ListRefused"));
+    }
+
+    [Fact]
     public async Task An_unpaid_payment_is_checked_at_expiry_and_expires_only_after_the_final_check_after_the_grace()
     {
         var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create("walked-off"));

@@ -1,4 +1,9 @@
 using Bakong.Gateway.Tests.Support;
+using Bakong.Payments.V1;
+using Google.Rpc;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using State = Bakong.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Gateway.Tests.Lifecycle;
@@ -11,6 +16,8 @@ public sealed class WatchTests : IAsyncLifetime
     private readonly GatewayFactory _gateway = new();
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public ValueTask DisposeAsync() => _gateway.DisposeAsync();
 
@@ -107,6 +114,22 @@ public sealed class WatchTests : IAsyncLifetime
         // Resuming after the terminal version: nothing more to show.
         using var after = _gateway.Watch(created.PaymentId, paid.Version);
         await after.EndsAsync();
+    }
+
+    [Fact]
+    public async Task Stopping_the_gateway_ends_an_open_watch_with_unavailable_not_serving()
+    {
+        var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create("shutdown"));
+        using var _ = watch;
+        var call = _gateway.Payments.WatchPayment(new WatchPaymentRequest { PaymentId = created.PaymentId, AfterVersion = watch.Seen[^1].Version }, cancellationToken: Ct);
+
+        var stopping = _gateway.Services.GetRequiredService<IHostApplicationLifetime>();
+        stopping.StopApplication();
+        var e = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(Ct).WaitAsync(GatewayFactory.Timeout, Ct));
+
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Equal("NOT_SERVING", e.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
+        call.Dispose();
     }
 
     private static async Task AllShownAsync(List<PaymentWatch> watches, Func<Bakong.Payments.V1.Payment, bool> match)

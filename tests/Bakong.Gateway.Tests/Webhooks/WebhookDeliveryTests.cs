@@ -172,12 +172,14 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         var failExpired = true;
         _gateway.Webhooks.Respond = r => failExpired && r.Type == "payment.expired" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
         var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create("hook-expired-late"));
+        Payment expiredPayment;
         using (watch)
         {
             _gateway.AdvanceAndPollTo(created.ExpireTime.ToDateTimeOffset());
             await watch.NextAsync();
             _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(5));
-            Assert.Equal(State.Expired, (await watch.SettledAsync()).State);
+            expiredPayment = await watch.SettledAsync();
+            Assert.Equal(State.Expired, expiredPayment.State);
         }
 
         var refused = await _gateway.Webhooks.NextAsync();
@@ -198,6 +200,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.True(expired.Count >= 2, "the expired event was refused, then sent again");
         Assert.All(expired, r => Assert.Equal(("expired", paidLate.Version - 1), (r.State, r.Version)));
         Assert.All(expired, r => Assert.False(r.Data.TryGetProperty("transaction", out _)));
+        Assert.All(expired, r => Assert.Equal(expiredPayment.SettleTime.ToDateTimeOffset(), DateTimeOffset.Parse(Text(r.Data, "settle_time")!, CultureInfo.InvariantCulture)));
         var late = Assert.Single(received, r => r.Type == "payment.paid_late");
         Assert.Equal(("paid_late", paidLate.Version), (late.State, late.Version));
         Assert.NotEqual(refused.Id, late.Id);
