@@ -1,6 +1,8 @@
 using Bakong.OpenApi.Tokens;
+using Bakong.Payments.V1;
 using Microsoft.Extensions.DependencyInjection;
 using PaymentEventType = Bakong.Payments.PaymentEventType;
+using PaymentState = Bakong.Payments.PaymentState;
 using State = Bakong.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Gateway.Tests.Lifecycle;
@@ -80,6 +82,28 @@ public sealed class FaultTests : IAsyncLifetime
         Assert.Equal(State.Paid, settled.State);
         await watch.EndsAsync();
         Assert.Equal([PaymentEventType.Created, PaymentEventType.Paid], (await Stored(created.PaymentId)).Events.Select(e => e.Type));
+    }
+
+    [Fact]
+    public async Task A_cancel_that_lands_while_a_check_is_finding_the_money_stands_and_the_money_becomes_paid_late()
+    {
+        var (created, watch) = await PaidButFaultingAsync("cancel-vs-check", new { latencyMs = 1000 });
+        using var _ = watch;
+
+        // The poller has read the payment and asked Bakong; Bakong's answer (paid) is held for a second.
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        await _gateway.Sandbox.WaitForHeldRequestsAsync(1, Ct).WaitAsync(GatewayFactory.Timeout, Ct);
+        var cancelled = (await _gateway.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct)).Payment;
+        Assert.Equal(State.Cancelled, cancelled.State);
+        _gateway.Clock.Advance(TimeSpan.FromSeconds(1));
+
+        // The poller's save conflicts with the cancel; it re-reads and applies the answer to the cancelled payment.
+        var late = await _gateway.Store.SavedAsync(created.PaymentId, p => p.State != PaymentState.Cancelled && p.Version > cancelled.Version);
+        Assert.Equal(PaymentState.PaidLate, late.State);
+        Assert.Equal(cancelled, await watch.SettledAsync());
+        var stored = await Stored(created.PaymentId);
+        Assert.Equal([PaymentEventType.Created, PaymentEventType.Cancelled, PaymentEventType.PaidLate], stored.Events.Select(e => e.Type));
+        Assert.Equal(State.PaidLate, (await _gateway.GetAsync(created.PaymentId)).State);
     }
 
     [Fact]

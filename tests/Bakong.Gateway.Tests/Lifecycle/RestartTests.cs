@@ -118,6 +118,42 @@ public sealed class RestartTests
     }
 
     [Fact]
+    public async Task Outcomes_reached_while_webhooks_were_off_are_each_delivered_once_a_restart_turns_them_on()
+    {
+        var first = new GatewayFactory { KeepStorage = true };
+        string[] expected;
+        try
+        {
+            var paid = await first.CreatePaidAsync("webhooks-off-paid");
+            var cancelled = (await first.Payments.CancelPaymentAsync(
+                new CancelPaymentRequest { PaymentId = (await first.CreateAsync(Requests.Create("webhooks-off-cancelled"))).PaymentId },
+                cancellationToken: Ct)).Payment;
+            expected =
+            [
+                (await first.Store.GetAsync(paid.PaymentId, Ct))!.Outbox.Single().EventId,
+                (await first.Store.GetAsync(cancelled.PaymentId, Ct))!.Outbox.Single().EventId,
+            ];
+            Assert.Empty(first.Webhooks.All);
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+
+        await using var second = new GatewayFactory(first.StorageDirectory, first.Clock.GetUtcNow().AddMinutes(1));
+        second.EnableWebhooks();
+        _ = second.Services;
+
+        foreach (var id in expected)
+        {
+            await second.Store.WaitForAsync(w => w.Kind == StoreWriteKind.OutboxDelivered && w.EventId == id);
+        }
+
+        // Two payments' entries go out in parallel, so in either order.
+        Assert.Equal(expected.Order(), second.Webhooks.All.Select(r => r.Id).Order());
+    }
+
+    [Fact]
     public async Task A_second_gateway_on_a_store_another_gateway_holds_does_not_start()
     {
         await using var running = new GatewayFactory();
