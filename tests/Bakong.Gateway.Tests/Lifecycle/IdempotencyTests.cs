@@ -1,29 +1,18 @@
 using Bakong.Payments.V1;
 using Google.Rpc;
 using Grpc.Core;
-using PaymentEventType = Bakong.Payments.PaymentEventType;
-using PaymentState = Bakong.Payments.PaymentState;
-using State = Bakong.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Gateway.Tests.Lifecycle;
 
 /// <summary>CreatePayment's idempotency (Stripe semantics) under concurrent duplicates, through gRPC and the real store.</summary>
-public sealed class IdempotencyTests : IAsyncLifetime
+public sealed class IdempotencyTests : GatewayTest
 {
     private const int Racers = 16;
-
-    private readonly GatewayFactory _gateway = new();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
 
     [Fact]
     public async Task Sixteen_concurrent_duplicates_all_get_the_one_payment_stored_once_with_one_created_event()
     {
-        var client = _gateway.Payments;
+        var client = Gateway.Payments;
         var calls = Enumerable.Range(0, Racers)
             .Select(_ => Task.Run(() => client.CreatePaymentAsync(Requests.Create("race-same"), cancellationToken: Ct).ResponseAsync, Ct))
             .ToArray();
@@ -37,16 +26,16 @@ public sealed class IdempotencyTests : IAsyncLifetime
             (p.PaymentId, p.Khqr, p.Md5, p.BillNumber, p.CreateTime)));
         var listed = await client.ListPaymentsAsync(new ListPaymentsRequest { PageSize = 100 }, cancellationToken: Ct);
         Assert.Equal(first.PaymentId, Assert.Single(listed.Payments).PaymentId);
-        var stored = await _gateway.Store.GetByRequestIdAsync("race-same", Ct);
+        var stored = await Gateway.Store.GetByRequestIdAsync("race-same", Ct);
         Assert.Single(stored!.Events, e => e.Type == PaymentEventType.Created);
-        Assert.Single(_gateway.Store.Writes, w => w.Kind == Support.StoreWriteKind.Inserted);
-        Assert.Single(_gateway.Logs.Named("PaymentCreated"));
+        Assert.Single(Gateway.Store.Writes, w => w.Kind == Support.StoreWriteKind.Inserted);
+        Assert.Single(Gateway.Logs.Named("PaymentCreated"));
     }
 
     [Fact]
     public async Task Concurrent_duplicates_with_different_amounts_let_exactly_one_win_and_the_rest_are_already_exists_naming_amount()
     {
-        var client = _gateway.Payments;
+        var client = Gateway.Payments;
         var calls = Enumerable.Range(0, Racers)
             .Select(i => Task.Run(
                 async () =>
@@ -80,28 +69,28 @@ public sealed class IdempotencyTests : IAsyncLifetime
         Assert.Equal(winner.PaymentId, Assert.Single(listed.Payments).PaymentId);
 
         // The winner's own parameters still replay to it.
-        var replay = await _gateway.CreateAsync(Requests.Create("race-other", riel: winner.Amount.Units));
+        var replay = await Gateway.CreateAsync(Requests.Create("race-other", riel: winner.Amount.Units));
         Assert.Equal((winner.PaymentId, winner.BillNumber), (replay.PaymentId, replay.BillNumber));
     }
 
     [Fact]
     public async Task Replaying_a_request_after_its_payment_was_paid_returns_the_paid_payment_and_no_new_qr()
     {
-        var paid = await _gateway.CreatePaidAsync("paid-then-retried");
+        var paid = await Gateway.CreatePaidAsync("paid-then-retried");
 
-        var replay = await _gateway.CreateAsync(Requests.Create("paid-then-retried"));
+        var replay = await Gateway.CreateAsync(Requests.Create("paid-then-retried"));
 
         Assert.Equal(paid, replay);
         Assert.Equal(State.Paid, replay.State);
-        Assert.Single(_gateway.Store.Writes, w => w.Kind == Support.StoreWriteKind.Inserted);
+        Assert.Single(Gateway.Store.Writes, w => w.Kind == Support.StoreWriteKind.Inserted);
     }
 
     [Fact]
     public async Task Sixteen_concurrent_cancels_all_answer_cancelled_and_record_one_cancellation()
     {
-        var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create("cancel-race"));
+        var (created, watch) = await Gateway.CreateCheckedAsync(Requests.Create("cancel-race"));
         using var _ = watch;
-        var client = _gateway.Payments;
+        var client = Gateway.Payments;
 
         var calls = Enumerable.Range(0, Racers)
             .Select(_ => Task.Run(() => client.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct).ResponseAsync, Ct))
@@ -110,7 +99,7 @@ public sealed class IdempotencyTests : IAsyncLifetime
 
         Assert.All(answers, p => Assert.Equal((State.Cancelled, answers[0].Version, answers[0].SettleTime), (p.State, p.Version, p.SettleTime)));
         Assert.Equal(answers[0], await watch.SettledAsync());
-        var stored = await _gateway.Store.GetAsync(created.PaymentId, Ct);
+        var stored = await Gateway.Store.GetAsync(created.PaymentId, Ct);
         Assert.Single(stored!.Events, e => e.Type == PaymentEventType.Cancelled);
         Assert.Equal("payment.cancelled", Assert.Single(stored.Outbox).Type);
     }
@@ -118,11 +107,11 @@ public sealed class IdempotencyTests : IAsyncLifetime
     [Fact]
     public async Task Retrying_an_order_with_a_new_request_id_makes_a_new_payment_with_a_new_bill_number_and_qr()
     {
-        var first = await _gateway.CreateAsync(Requests.Create("order-7-try-1"));
+        var first = await Gateway.CreateAsync(Requests.Create("order-7-try-1"));
         var retry = Requests.Create("order-7-try-2");
         retry.OrderRef = first.OrderRef;
 
-        var second = await _gateway.CreateAsync(retry);
+        var second = await Gateway.CreateAsync(retry);
 
         Assert.NotEqual(first.PaymentId, second.PaymentId);
         Assert.NotEqual(first.BillNumber, second.BillNumber);
@@ -131,7 +120,7 @@ public sealed class IdempotencyTests : IAsyncLifetime
         Assert.Equal(first.OrderRef, second.OrderRef);
         Assert.Contains(first.BillNumber, first.Khqr, StringComparison.Ordinal);
         Assert.Contains(second.BillNumber, second.Khqr, StringComparison.Ordinal);
-        var listed = await _gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { States = { State.Pending } }, cancellationToken: Ct);
+        var listed = await Gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { States = { State.Pending } }, cancellationToken: Ct);
         Assert.Equal(2, listed.Payments.Count);
     }
 }

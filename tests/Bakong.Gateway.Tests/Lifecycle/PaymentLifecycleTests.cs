@@ -2,9 +2,6 @@ using Bakong.Payments.V1;
 using Bakong.Sandbox;
 using Google.Rpc;
 using Grpc.Core;
-using PaymentEventType = Bakong.Payments.PaymentEventType;
-using PaymentState = Bakong.Payments.PaymentState;
-using State = Bakong.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Gateway.Tests.Lifecycle;
 
@@ -12,27 +9,19 @@ namespace Bakong.Gateway.Tests.Lifecycle;
 /// Every state and transition of a payment over gRPC, driven through the real poller, Bakong client and in-process
 /// sandbox on a fake clock, each watched by a <c>WatchPayment</c> stream (PENDING → PAID is in PaymentServiceTests).
 /// </summary>
-public sealed class PaymentLifecycleTests : IAsyncLifetime
+public sealed class PaymentLifecycleTests : GatewayTest
 {
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Reconciliation = TimeSpan.FromMinutes(5);
 
-    private readonly GatewayFactory _gateway = new();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
-
     [Fact]
     public async Task A_transfer_bakong_reports_failed_makes_the_payment_failed_and_ends_its_watch()
     {
-        var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create("declined"));
+        var (created, watch) = await Gateway.CreateCheckedAsync(Requests.Create("declined"));
         using var _ = watch;
 
-        await _gateway.FailAsync(created.Khqr);
-        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        await Gateway.FailAsync(created.Khqr);
+        Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
         var failed = await watch.SettledAsync();
 
         Assert.Equal(State.Failed, failed.State);
@@ -41,13 +30,13 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
         Assert.False(failed.NeedsReview);
         AssertIncreasing(watch.Versions);
         await watch.EndsAsync();
-        Assert.Equal(failed, await _gateway.GetAsync(created.PaymentId));
+        Assert.Equal(failed, await Gateway.GetAsync(created.PaymentId));
 
-        var stored = await Stored(created.PaymentId);
+        var stored = await StoredAsync(created.PaymentId);
         Assert.Equal([PaymentEventType.Created, PaymentEventType.Failed], stored.Events.Select(e => e.Type));
         Assert.Equal("payment.failed", Assert.Single(stored.Outbox).Type);
         Assert.Null(stored.NextCheckTime);
-        var cancel = await Assert.ThrowsAsync<RpcException>(() => _gateway.Payments.CancelPaymentAsync(
+        var cancel = await Assert.ThrowsAsync<RpcException>(() => Gateway.Payments.CancelPaymentAsync(
             new CancelPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, cancel.StatusCode);
     }
@@ -57,11 +46,11 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
     {
         var request = Requests.Create("usd-paid");
         request.Amount = new Money { CurrencyCode = "USD", Units = 1, Nanos = 250_000_000 };
-        var (created, watch) = await _gateway.CreateCheckedAsync(request);
+        var (created, watch) = await Gateway.CreateCheckedAsync(request);
         using var _ = watch;
 
-        await _gateway.PayAsync(created.Khqr);
-        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        await Gateway.PayAsync(created.Khqr);
+        Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
         var paid = await watch.SettledAsync();
 
         Assert.Equal(State.Paid, paid.State);
@@ -75,47 +64,47 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
         var created = new List<Payment>();
         for (var i = 0; i < 60; i++)
         {
-            created.Add(await _gateway.CreateAsync(Requests.Create("batch-" + i)));
+            created.Add(await Gateway.CreateAsync(Requests.Create("batch-" + i)));
         }
 
         foreach (var payment in created)
         {
-            await _gateway.Store.SavedAsync(payment.PaymentId, p => p.CheckCount == 1);
-            await _gateway.PayAsync(payment.Khqr);
+            await Gateway.Store.SavedAsync(payment.PaymentId, p => p.CheckCount == 1);
+            await Gateway.PayAsync(payment.Khqr);
         }
 
-        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
         foreach (var payment in created)
         {
-            var paid = await _gateway.Store.SavedAsync(payment.PaymentId, p => p.State != PaymentState.Pending);
+            var paid = await Gateway.Store.SavedAsync(payment.PaymentId, p => p.State != PaymentState.Pending);
             Assert.Equal((PaymentState.Paid, 2), (paid.State, paid.CheckCount));
         }
 
-        Assert.Empty(_gateway.Logs.Named("PollerCheckFault"));
-        Assert.Empty(_gateway.Logs.Named("BakongMd5ListRefused"));
+        Assert.Empty(Gateway.Logs.Named("PollerCheckFault"));
+        Assert.Empty(Gateway.Logs.Named("BakongMd5ListRefused"));
     }
 
     [Fact]
     public async Task An_unpaid_payment_is_checked_at_expiry_and_expires_only_after_the_final_check_after_the_grace()
     {
-        var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create("walked-off"));
+        var (created, watch) = await Gateway.CreateCheckedAsync(Requests.Create("walked-off"));
         using var _ = watch;
         var expiry = created.ExpireTime.ToDateTimeOffset();
 
-        _gateway.AdvanceAndPollTo(expiry);
+        Gateway.AdvanceAndPollTo(expiry);
         var atExpiry = await watch.NextAsync();
 
         Assert.Equal(State.Pending, atExpiry.State);
-        Assert.Equal(expiry + Grace, (await Stored(created.PaymentId)).NextCheckTime);
+        Assert.Equal(expiry + Grace, (await StoredAsync(created.PaymentId)).NextCheckTime);
 
-        _gateway.AdvanceAndPoll(Grace);
+        Gateway.AdvanceAndPoll(Grace);
         var expired = await watch.NextAsync();
 
         Assert.Equal(State.Expired, expired.State);
         Assert.Equal(expiry + Grace, expired.SettleTime.ToDateTimeOffset());
         Assert.Equal(atExpiry.Version + 2, expired.Version); // the final check's bookkeeping and the transition, one save
         await watch.EndsAsync();
-        var stored = await Stored(created.PaymentId);
+        var stored = await StoredAsync(created.PaymentId);
         Assert.Equal([PaymentEventType.Created, PaymentEventType.Expired], stored.Events.Select(e => e.Type));
         Assert.Equal("payment.expired", Assert.Single(stored.Outbox).Type);
         Assert.Equal(3, stored.CheckCount);
@@ -125,17 +114,17 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task A_transfer_bakong_acknowledges_during_the_grace_makes_the_payment_paid_not_expired()
     {
-        var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create("last-second"));
+        var (created, watch) = await Gateway.CreateCheckedAsync(Requests.Create("last-second"));
         using var _ = watch;
         var expiry = created.ExpireTime.ToDateTimeOffset();
 
         // Paid now, but Bakong only reports it 2 s after the QR's expiry: the check at expiry does not see it yet.
         var acknowledged = expiry.AddSeconds(2);
-        await _gateway.PayAsync(new SandboxPayRequest { Qr = created.Khqr, DelayMs = (long)(acknowledged - _gateway.Clock.GetUtcNow()).TotalMilliseconds });
-        _gateway.AdvanceAndPollTo(expiry);
+        await Gateway.PayAsync(new SandboxPayRequest { Qr = created.Khqr, DelayMs = (long)(acknowledged - Gateway.Clock.GetUtcNow()).TotalMilliseconds });
+        Gateway.AdvanceAndPollTo(expiry);
         Assert.Equal(State.Pending, (await watch.NextAsync()).State);
 
-        _gateway.AdvanceAndPoll(Grace);
+        Gateway.AdvanceAndPoll(Grace);
         var settled = await watch.SettledAsync();
 
         Assert.Equal(State.Paid, settled.State);
@@ -143,7 +132,7 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
         Assert.Equal(acknowledged, settled.BakongTransaction.AcknowledgeTime.ToDateTimeOffset());
         Assert.Equal(created.Amount, settled.BakongTransaction.Amount);
         await watch.EndsAsync();
-        var stored = await Stored(created.PaymentId);
+        var stored = await StoredAsync(created.PaymentId);
         Assert.Equal([PaymentEventType.Created, PaymentEventType.Paid], stored.Events.Select(e => e.Type));
         Assert.Null(stored.NextCheckTime);
     }
@@ -151,30 +140,30 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Money_for_a_cancelled_payment_is_found_by_the_five_minute_reconciliation_and_becomes_paid_late()
     {
-        var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create("changed-mind"));
+        var (created, watch) = await Gateway.CreateCheckedAsync(Requests.Create("changed-mind"));
         using var _ = watch;
-        var cancelled = (await _gateway.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct)).Payment;
+        var cancelled = (await Gateway.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct)).Payment;
         Assert.Equal(cancelled, await watch.SettledAsync());
         await watch.EndsAsync();
 
         // The customer had the QR open and pays anyway.
-        await _gateway.PayAsync(created.Khqr);
+        await Gateway.PayAsync(created.Khqr);
         var cancelTime = cancelled.SettleTime.ToDateTimeOffset();
-        Assert.Equal(cancelTime + Reconciliation, (await Stored(created.PaymentId)).NextCheckTime);
-        _gateway.AdvanceAndPollTo(cancelTime + Reconciliation);
-        await _gateway.Store.SavedAsync(created.PaymentId, p => p.State == PaymentState.PaidLate);
+        Assert.Equal(cancelTime + Reconciliation, (await StoredAsync(created.PaymentId)).NextCheckTime);
+        Gateway.AdvanceAndPollTo(cancelTime + Reconciliation);
+        await Gateway.Store.SavedAsync(created.PaymentId, p => p.State == PaymentState.PaidLate);
 
-        var late = await _gateway.GetAsync(created.PaymentId);
+        var late = await Gateway.GetAsync(created.PaymentId);
         Assert.Equal(State.PaidLate, late.State);
         Assert.Equal(cancelled.Version + 1, late.Version);
         Assert.Equal(cancelTime + Reconciliation, late.SettleTime.ToDateTimeOffset());
         Assert.Equal(created.Amount, late.BakongTransaction.Amount);
 
         // A client that wants late money watches again from the version it has and is shown the change.
-        using var again = _gateway.Watch(created.PaymentId, cancelled.Version);
+        using var again = Gateway.Watch(created.PaymentId, cancelled.Version);
         Assert.Equal(late, await again.NextAsync());
         await again.EndsAsync();
-        var stored = await Stored(created.PaymentId);
+        var stored = await StoredAsync(created.PaymentId);
         Assert.Equal([PaymentEventType.Created, PaymentEventType.Cancelled, PaymentEventType.PaidLate], stored.Events.Select(e => e.Type));
         Assert.Equal(["payment.cancelled", "payment.paid_late"], stored.Outbox.Select(o => o.Type));
         Assert.Null(stored.NextCheckTime);
@@ -185,27 +174,27 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
     {
         var expired = await ExpireAsync("too-slow");
         var expiredAt = expired.SettleTime.ToDateTimeOffset();
-        await _gateway.PayAsync(new SandboxPayRequest { Qr = expired.Khqr, Force = true });
+        await Gateway.PayAsync(new SandboxPayRequest { Qr = expired.Khqr, Force = true });
 
         // One second early: a payment created now is checked in a pass that finds the expired one not due yet.
-        _gateway.AdvanceAndPollTo(expiredAt + Reconciliation - TimeSpan.FromSeconds(1));
-        var sentinel = await _gateway.CreateAsync(Requests.Create("sentinel"));
-        await _gateway.Store.SavedAsync(sentinel.PaymentId, p => p.CheckCount == 1);
-        var early = await _gateway.GetAsync(expired.PaymentId);
+        Gateway.AdvanceAndPollTo(expiredAt + Reconciliation - TimeSpan.FromSeconds(1));
+        var sentinel = await Gateway.CreateAsync(Requests.Create("sentinel"));
+        await Gateway.Store.SavedAsync(sentinel.PaymentId, p => p.CheckCount == 1);
+        var early = await Gateway.GetAsync(expired.PaymentId);
         Assert.Equal((State.Expired, expired.Version), (early.State, early.Version));
 
-        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(1));
-        await _gateway.Store.SavedAsync(expired.PaymentId, p => p.State == PaymentState.PaidLate);
+        Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(1));
+        await Gateway.Store.SavedAsync(expired.PaymentId, p => p.State == PaymentState.PaidLate);
 
-        var late = await _gateway.GetAsync(expired.PaymentId);
+        var late = await Gateway.GetAsync(expired.PaymentId);
         Assert.Equal(State.PaidLate, late.State);
         Assert.Equal(expired.Version + 1, late.Version);
         Assert.Equal(expiredAt + Reconciliation, late.SettleTime.ToDateTimeOffset());
-        var stored = await Stored(expired.PaymentId);
+        var stored = await StoredAsync(expired.PaymentId);
         Assert.Equal([PaymentEventType.Created, PaymentEventType.Expired, PaymentEventType.PaidLate], stored.Events.Select(e => e.Type));
         Assert.DoesNotContain(stored.Events, e => e.Type == PaymentEventType.Paid);
-        await _gateway.Logs.WaitForAsync("PaymentPaidLate");
-        Assert.Single(_gateway.Logs.Named("PaymentPaidLate"));
+        await Gateway.Logs.WaitForAsync("PaymentPaidLate");
+        Assert.Single(Gateway.Logs.Named("PaymentPaidLate"));
     }
 
     [Fact]
@@ -217,16 +206,16 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
 
         for (var i = 0; i < schedule.Length; i++)
         {
-            _gateway.AdvanceAndPollTo(expiredAt + schedule[i]);
-            var checkedNow = await _gateway.Store.SavedAsync(expired.PaymentId, p => p.ReconciliationCount == i + 1);
+            Gateway.AdvanceAndPollTo(expiredAt + schedule[i]);
+            var checkedNow = await Gateway.Store.SavedAsync(expired.PaymentId, p => p.ReconciliationCount == i + 1);
             Assert.Equal(PaymentState.Expired, checkedNow.State);
             Assert.Equal(i + 1 < schedule.Length ? expiredAt + schedule[i + 1] : null, checkedNow.NextCheckTime);
         }
 
-        var final = await _gateway.GetAsync(expired.PaymentId);
+        var final = await Gateway.GetAsync(expired.PaymentId);
         Assert.Equal(State.Expired, final.State);
         Assert.Equal(expired.Version + schedule.Length, final.Version);
-        Assert.Single((await Stored(expired.PaymentId)).Outbox);
+        Assert.Single((await StoredAsync(expired.PaymentId)).Outbox);
     }
 
     [Theory]
@@ -235,28 +224,28 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
     [InlineData("receiver", "receiving account other_shop@devb, expected demo_shop@devb")]
     public async Task A_transfer_with_the_wrong_terms_is_not_paid_but_flagged_for_review_and_the_payment_still_expires(string wrong, string reason)
     {
-        var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create("mismatch-" + wrong, riel: 5000));
+        var (created, watch) = await Gateway.CreateCheckedAsync(Requests.Create("mismatch-" + wrong, riel: 5000));
         using var _ = watch;
-        await _gateway.PayAsync(wrong switch
+        await Gateway.PayAsync(wrong switch
         {
             "amount" => new SandboxPayRequest { Qr = created.Khqr, Amount = 4000 },
             "currency" => new SandboxPayRequest { Qr = created.Khqr, Currency = "USD" },
             _ => new SandboxPayRequest { Qr = created.Khqr, ToAccountId = "other_shop@devb" },
         });
 
-        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
         var flagged = await watch.UntilAsync(p => p.NeedsReview);
 
         Assert.Equal(State.Pending, flagged.State);
         Assert.Contains(reason, flagged.ReviewReason, StringComparison.Ordinal);
         Assert.NotNull(flagged.BakongTransaction);
         Assert.Null(flagged.SettleTime);
-        Assert.Single(_gateway.Logs.Named("PaymentNeedsReview"));
+        Assert.Single(Gateway.Logs.Named("PaymentNeedsReview"));
 
         // The QR keeps its schedule: it expires as unpaid, still flagged, and reconciliation never makes it paid late.
-        _gateway.AdvanceAndPollTo(created.ExpireTime.ToDateTimeOffset());
+        Gateway.AdvanceAndPollTo(created.ExpireTime.ToDateTimeOffset());
         Assert.Equal(State.Pending, (await watch.NextAsync()).State);
-        _gateway.AdvanceAndPoll(Grace);
+        Gateway.AdvanceAndPoll(Grace);
         var expired = await watch.SettledAsync();
         Assert.Equal(State.Expired, expired.State);
         Assert.True(expired.NeedsReview);
@@ -264,14 +253,14 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
         AssertIncreasing(watch.Versions);
         await watch.EndsAsync();
 
-        _gateway.AdvanceAndPoll(Reconciliation);
-        var reconciled = await _gateway.Store.SavedAsync(created.PaymentId, p => p.ReconciliationCount == 1);
+        Gateway.AdvanceAndPoll(Reconciliation);
+        var reconciled = await Gateway.Store.SavedAsync(created.PaymentId, p => p.ReconciliationCount == 1);
         Assert.Equal(PaymentState.Expired, reconciled.State);
-        var stored = await Stored(created.PaymentId);
+        var stored = await StoredAsync(created.PaymentId);
         Assert.Equal([PaymentEventType.Created, PaymentEventType.ReviewRequired, PaymentEventType.Expired], stored.Events.Select(e => e.Type));
         Assert.Equal(["payment.review_required", "payment.expired"], stored.Outbox.Select(o => o.Type));
         Assert.Null(stored.Transaction);
-        Assert.Single(_gateway.Logs.Named("PaymentNeedsReview"));
+        Assert.Single(Gateway.Logs.Named("PaymentNeedsReview"));
     }
 
     internal static void AssertIncreasing(IReadOnlyList<long> versions)
@@ -285,15 +274,13 @@ public sealed class PaymentLifecycleTests : IAsyncLifetime
     /// <summary>Creates a payment and lets it expire unpaid (check at expiry, final check after the grace).</summary>
     private async Task<Payment> ExpireAsync(string requestId)
     {
-        var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create(requestId));
+        var (created, watch) = await Gateway.CreateCheckedAsync(Requests.Create(requestId));
         using var _ = watch;
-        _gateway.AdvanceAndPollTo(created.ExpireTime.ToDateTimeOffset());
+        Gateway.AdvanceAndPollTo(created.ExpireTime.ToDateTimeOffset());
         await watch.NextAsync();
-        _gateway.AdvanceAndPoll(Grace);
+        Gateway.AdvanceAndPoll(Grace);
         var expired = await watch.SettledAsync();
         Assert.Equal(State.Expired, expired.State);
         return expired;
     }
-
-    private async Task<Bakong.Payments.Payment> Stored(string paymentId) => (await _gateway.Store.GetAsync(paymentId, Ct))!;
 }

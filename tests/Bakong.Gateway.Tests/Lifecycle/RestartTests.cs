@@ -2,8 +2,6 @@ using System.Net;
 using Bakong.Gateway.Tests.Support;
 using Bakong.Payments.Storage;
 using Bakong.Payments.V1;
-using PaymentState = Bakong.Payments.PaymentState;
-using State = Bakong.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Gateway.Tests.Lifecycle;
 

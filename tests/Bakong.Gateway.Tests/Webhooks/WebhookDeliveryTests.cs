@@ -7,8 +7,6 @@ using Bakong.Payments.V1;
 using Bakong.Payments.Webhooks;
 using Bakong.Sandbox;
 using Microsoft.Extensions.DependencyInjection;
-using PaymentState = Bakong.Payments.PaymentState;
-using State = Bakong.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Gateway.Tests.Webhooks;
 
@@ -17,32 +15,24 @@ namespace Bakong.Gateway.Tests.Webhooks;
 /// dispatcher (the gateway's <c>Bakong.Webhooks</c> HttpClient routed to a receiver the test controls), signed as
 /// docs/webhooks.md says, retried with backoff on the fake clock, each event id always with the same body.
 /// </summary>
-public sealed class WebhookDeliveryTests : IAsyncLifetime
+public sealed class WebhookDeliveryTests : GatewayTest
 {
     private static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(5);
 
-    private readonly GatewayFactory _gateway = new();
-
     public WebhookDeliveryTests()
     {
-        _gateway.EnableWebhooks();
+        Gateway.EnableWebhooks();
 
         // An attempt may take as long as the largest clock step a test makes, so moving the clock never times one out.
-        _gateway.Settings["Webhooks:Timeout"] = "00:05:00";
+        Gateway.Settings["Webhooks:Timeout"] = "00:05:00";
     }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
 
     [Fact]
     public async Task A_paid_payment_is_posted_once_signed_with_hmac_sha256_over_the_timestamp_and_raw_body()
     {
-        var paid = await _gateway.CreatePaidAsync("hook-paid");
+        var paid = await Gateway.CreatePaidAsync("hook-paid");
 
-        var received = await _gateway.Webhooks.NextAsync();
+        var received = await Gateway.Webhooks.NextAsync();
         await DeliveredAsync(paid.PaymentId);
 
         Assert.Equal(HttpMethod.Post, received.Method);
@@ -59,61 +49,61 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         var tampered = received.Body.ToArray();
         tampered[^2] ^= 1;
         Assert.False(WebhookSignature.Verify(received.Signature, tampered, WebhookReceiver.Secret, received.ReceivedAt, WebhookSignature.DefaultTolerance));
-        Assert.Single(_gateway.Webhooks.All);
+        Assert.Single(Gateway.Webhooks.All);
     }
 
     [Fact]
     public async Task Every_outcome_of_every_payment_is_delivered_once_with_its_own_event_id_type_and_version()
     {
-        var cancelled = await _gateway.CreateAsync(Requests.Create("hook-cancel"));
-        var failed = await _gateway.CreateAsync(Requests.Create("hook-fail"));
-        var paid = await _gateway.CreateAsync(Requests.Create("hook-pay"));
-        var mismatched = await _gateway.CreateAsync(Requests.Create("hook-mismatch"));
-        var late = await _gateway.CreateAsync(Requests.Create("hook-late"));
+        var cancelled = await Gateway.CreateAsync(Requests.Create("hook-cancel"));
+        var failed = await Gateway.CreateAsync(Requests.Create("hook-fail"));
+        var paid = await Gateway.CreateAsync(Requests.Create("hook-pay"));
+        var mismatched = await Gateway.CreateAsync(Requests.Create("hook-mismatch"));
+        var late = await Gateway.CreateAsync(Requests.Create("hook-late"));
         string[] all = [cancelled.PaymentId, failed.PaymentId, paid.PaymentId, mismatched.PaymentId, late.PaymentId];
         foreach (var id in all)
         {
-            await _gateway.Store.SavedAsync(id, p => p.CheckCount == 1);
+            await Gateway.Store.SavedAsync(id, p => p.CheckCount == 1);
         }
 
-        await _gateway.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = cancelled.PaymentId }, cancellationToken: Ct);
-        await _gateway.FailAsync(failed.Khqr);
-        await _gateway.PayAsync(paid.Khqr);
-        await _gateway.PayAsync(new SandboxPayRequest { Qr = mismatched.Khqr, Amount = 4000 });
-        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
-        await _gateway.Store.SavedAsync(failed.PaymentId, p => p.State == PaymentState.Failed);
-        await _gateway.Store.SavedAsync(paid.PaymentId, p => p.State == PaymentState.Paid);
-        await _gateway.Store.SavedAsync(mismatched.PaymentId, p => p.Review is not null);
-        await _gateway.Store.SavedAsync(late.PaymentId, p => p.CheckCount == 2);
+        await Gateway.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = cancelled.PaymentId }, cancellationToken: Ct);
+        await Gateway.FailAsync(failed.Khqr);
+        await Gateway.PayAsync(paid.Khqr);
+        await Gateway.PayAsync(new SandboxPayRequest { Qr = mismatched.Khqr, Amount = 4000 });
+        Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        await Gateway.Store.SavedAsync(failed.PaymentId, p => p.State == PaymentState.Failed);
+        await Gateway.Store.SavedAsync(paid.PaymentId, p => p.State == PaymentState.Paid);
+        await Gateway.Store.SavedAsync(mismatched.PaymentId, p => p.Review is not null);
+        await Gateway.Store.SavedAsync(late.PaymentId, p => p.CheckCount == 2);
         await DeliveredAsync(all);
 
         // Expiry: the check at expiry, the cancelled payment's first reconciliation, then the final check after the grace.
         var expiry = late.ExpireTime.ToDateTimeOffset();
-        _gateway.AdvanceAndPollTo(expiry);
-        await _gateway.Store.SavedAsync(mismatched.PaymentId, p => p.LastCheckTime == expiry);
-        await _gateway.Store.SavedAsync(late.PaymentId, p => p.LastCheckTime == expiry);
-        await _gateway.Store.SavedAsync(cancelled.PaymentId, p => p.ReconciliationCount == 1);
-        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(5));
-        await _gateway.Store.SavedAsync(mismatched.PaymentId, p => p.State == PaymentState.Expired);
-        var expired = await _gateway.Store.SavedAsync(late.PaymentId, p => p.State == PaymentState.Expired);
+        Gateway.AdvanceAndPollTo(expiry);
+        await Gateway.Store.SavedAsync(mismatched.PaymentId, p => p.LastCheckTime == expiry);
+        await Gateway.Store.SavedAsync(late.PaymentId, p => p.LastCheckTime == expiry);
+        await Gateway.Store.SavedAsync(cancelled.PaymentId, p => p.ReconciliationCount == 1);
+        Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(5));
+        await Gateway.Store.SavedAsync(mismatched.PaymentId, p => p.State == PaymentState.Expired);
+        var expired = await Gateway.Store.SavedAsync(late.PaymentId, p => p.State == PaymentState.Expired);
         await DeliveredAsync(all);
 
-        await _gateway.PayAsync(new SandboxPayRequest { Qr = late.Khqr, Force = true });
-        _gateway.AdvanceAndPollTo(expired.SettleTime!.Value.AddMinutes(5));
-        await _gateway.Store.SavedAsync(late.PaymentId, p => p.State == PaymentState.PaidLate);
-        await _gateway.Store.SavedAsync(mismatched.PaymentId, p => p.ReconciliationCount == 1);
+        await Gateway.PayAsync(new SandboxPayRequest { Qr = late.Khqr, Force = true });
+        Gateway.AdvanceAndPollTo(expired.SettleTime!.Value.AddMinutes(5));
+        await Gateway.Store.SavedAsync(late.PaymentId, p => p.State == PaymentState.PaidLate);
+        await Gateway.Store.SavedAsync(mismatched.PaymentId, p => p.ReconciliationCount == 1);
         await DeliveredAsync(all);
 
         var outbox = new List<(string PaymentId, Bakong.Payments.OutboxEntry Entry)>();
         foreach (var id in all)
         {
-            outbox.AddRange((await _gateway.Store.GetAsync(id, Ct))!.Outbox.Select(o => (id, o)));
+            outbox.AddRange((await Gateway.Store.GetAsync(id, Ct))!.Outbox.Select(o => (id, o)));
         }
 
         Assert.Equal(
             ["payment.cancelled", "payment.failed", "payment.paid", "payment.review_required", "payment.expired", "payment.expired", "payment.paid_late"],
             outbox.Select(o => o.Entry.Type));
-        var received = _gateway.Webhooks.All;
+        var received = Gateway.Webhooks.All;
         Assert.Equal(outbox.Count, received.Count);
         Assert.Equal(outbox.Count, received.Select(r => r.Id).Distinct().Count());
         foreach (var (paymentId, entry) in outbox)
@@ -132,23 +122,23 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     public async Task A_receiver_failing_twice_gets_the_same_event_again_after_each_backoff_and_it_is_delivered_on_the_third_attempt()
     {
         var answers = new Queue<HttpStatusCode>([HttpStatusCode.InternalServerError, HttpStatusCode.InternalServerError]);
-        _gateway.Webhooks.Respond = _ => answers.TryDequeue(out var status) ? status : HttpStatusCode.NoContent;
-        var paid = await _gateway.CreatePaidAsync("hook-retry");
+        Gateway.Webhooks.Respond = _ => answers.TryDequeue(out var status) ? status : HttpStatusCode.NoContent;
+        var paid = await Gateway.CreatePaidAsync("hook-retry");
 
-        var first = await _gateway.Webhooks.NextAsync();
-        var firstFailure = await _gateway.Store.WaitForAsync(w => w.Kind == StoreWriteKind.OutboxFailed && w.EventId == first.Id);
+        var first = await Gateway.Webhooks.NextAsync();
+        var firstFailure = await Gateway.Store.WaitForAsync(w => w.Kind == StoreWriteKind.OutboxFailed && w.EventId == first.Id);
         AssertBackoff(first.ReceivedAt, firstFailure.NextAttemptTime!.Value, failures: 1);
 
-        _gateway.Clock.Advance(firstFailure.NextAttemptTime.Value - _gateway.Clock.GetUtcNow());
+        Gateway.Clock.Advance(firstFailure.NextAttemptTime.Value - Gateway.Clock.GetUtcNow());
         WakeDispatcher();
-        var second = await _gateway.Webhooks.NextAsync();
-        var secondFailure = await _gateway.Store.WaitForAsync(
+        var second = await Gateway.Webhooks.NextAsync();
+        var secondFailure = await Gateway.Store.WaitForAsync(
             w => w.Kind == StoreWriteKind.OutboxFailed && w.EventId == first.Id && w.NextAttemptTime > firstFailure.NextAttemptTime);
         AssertBackoff(second.ReceivedAt, secondFailure.NextAttemptTime!.Value, failures: 2);
 
-        _gateway.Clock.Advance(secondFailure.NextAttemptTime.Value - _gateway.Clock.GetUtcNow());
+        Gateway.Clock.Advance(secondFailure.NextAttemptTime.Value - Gateway.Clock.GetUtcNow());
         WakeDispatcher();
-        var third = await _gateway.Webhooks.NextAsync();
+        var third = await Gateway.Webhooks.NextAsync();
         await DeliveredAsync(paid.PaymentId);
 
         Assert.Equal(firstFailure.NextAttemptTime, second.ReceivedAt);
@@ -160,37 +150,37 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             AssertSigned(r);
         });
         Assert.Equal(3, new[] { first.Signature, second.Signature, third.Signature }.Distinct().Count());
-        var entry = Assert.Single((await _gateway.Store.GetAsync(paid.PaymentId, Ct))!.Outbox);
+        var entry = Assert.Single((await Gateway.Store.GetAsync(paid.PaymentId, Ct))!.Outbox);
         Assert.Equal((3, third.ReceivedAt), (entry.Attempts, entry.DeliveredTime));
         Assert.Equal("HTTP 500 Internal Server Error", entry.LastError);
-        Assert.Equal(3, _gateway.Webhooks.All.Count);
+        Assert.Equal(3, Gateway.Webhooks.All.Count);
     }
 
     [Fact]
     public async Task An_expired_event_resent_after_the_payment_was_paid_late_still_says_expired_and_no_event_id_ever_carries_two_outcomes()
     {
         var failExpired = true;
-        _gateway.Webhooks.Respond = r => failExpired && r.Type == "payment.expired" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
-        var (created, watch) = await _gateway.CreateCheckedAsync(Requests.Create("hook-expired-late"));
+        Gateway.Webhooks.Respond = r => failExpired && r.Type == "payment.expired" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
+        var (created, watch) = await Gateway.CreateCheckedAsync(Requests.Create("hook-expired-late"));
         Payment expiredPayment;
         using (watch)
         {
-            _gateway.AdvanceAndPollTo(created.ExpireTime.ToDateTimeOffset());
+            Gateway.AdvanceAndPollTo(created.ExpireTime.ToDateTimeOffset());
             await watch.NextAsync();
-            _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(5));
+            Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(5));
             expiredPayment = await watch.SettledAsync();
             Assert.Equal(State.Expired, expiredPayment.State);
         }
 
-        var refused = await _gateway.Webhooks.NextAsync();
-        await _gateway.Store.WaitForAsync(w => w.Kind == StoreWriteKind.OutboxFailed && w.EventId == refused.Id);
-        await _gateway.PayAsync(new SandboxPayRequest { Qr = created.Khqr, Force = true });
-        _gateway.AdvanceAndPoll(TimeSpan.FromMinutes(5));
-        var paidLate = await _gateway.Store.SavedAsync(created.PaymentId, p => p.State == PaymentState.PaidLate);
+        var refused = await Gateway.Webhooks.NextAsync();
+        await Gateway.Store.WaitForAsync(w => w.Kind == StoreWriteKind.OutboxFailed && w.EventId == refused.Id);
+        await Gateway.PayAsync(new SandboxPayRequest { Qr = created.Khqr, Force = true });
+        Gateway.AdvanceAndPoll(TimeSpan.FromMinutes(5));
+        var paidLate = await Gateway.Store.SavedAsync(created.PaymentId, p => p.State == PaymentState.PaidLate);
         failExpired = false;
         await DeliverAllAsync(created.PaymentId);
 
-        var received = _gateway.Webhooks.All;
+        var received = Gateway.Webhooks.All;
         Assert.All(received.GroupBy(r => r.Id), attempts =>
         {
             Assert.Single(attempts.Select(r => Convert.ToBase64String(r.Body)).Distinct());
@@ -227,23 +217,23 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
 
     private static string? Text(System.Text.Json.JsonElement element, string name) => element.GetProperty(name).GetString();
 
-    private void WakeDispatcher() => _gateway.Services.GetRequiredService<IWebhookSignal>().Notify();
+    private void WakeDispatcher() => Gateway.Services.GetRequiredService<IWebhookSignal>().Notify();
 
     /// <summary>Moves the clock to each next attempt and wakes the dispatcher until every entry of the payment is delivered.</summary>
     private async Task DeliverAllAsync(string paymentId)
     {
         while (true)
         {
-            var seen = _gateway.Store.Writes.Count;
-            var undelivered = (await _gateway.Store.GetAsync(paymentId, Ct))!.Outbox.Where(o => !o.IsDelivered).ToList();
+            var seen = Gateway.Store.Writes.Count;
+            var undelivered = (await Gateway.Store.GetAsync(paymentId, Ct))!.Outbox.Where(o => !o.IsDelivered).ToList();
             if (undelivered.Count == 0)
             {
                 return;
             }
 
-            _gateway.AdvanceAndPollTo(undelivered.Min(o => o.DueTime!.Value));
+            Gateway.AdvanceAndPollTo(undelivered.Min(o => o.DueTime!.Value));
             WakeDispatcher();
-            await _gateway.Store.WaitForAsync(
+            await Gateway.Store.WaitForAsync(
                 w => w.PaymentId == paymentId && w.Kind is StoreWriteKind.OutboxDelivered or StoreWriteKind.OutboxFailed, seen);
         }
     }
@@ -253,9 +243,9 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     {
         foreach (var id in paymentIds)
         {
-            foreach (var entry in (await _gateway.Store.GetAsync(id, Ct))!.Outbox)
+            foreach (var entry in (await Gateway.Store.GetAsync(id, Ct))!.Outbox)
             {
-                await _gateway.Store.WaitForAsync(w => w.Kind == StoreWriteKind.OutboxDelivered && w.EventId == entry.EventId);
+                await Gateway.Store.WaitForAsync(w => w.Kind == StoreWriteKind.OutboxDelivered && w.EventId == entry.EventId);
             }
         }
     }
