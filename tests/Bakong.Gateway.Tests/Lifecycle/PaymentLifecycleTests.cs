@@ -1,5 +1,8 @@
+using System.Globalization;
+using Bakong.Khqr;
 using Bakong.Payments.V1;
 using Bakong.Sandbox;
+using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 
@@ -39,6 +42,24 @@ public sealed class PaymentLifecycleTests : GatewayTest
         var cancel = await Assert.ThrowsAsync<RpcException>(() => Gateway.Payments.CancelPaymentAsync(
             new CancelPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, cancel.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ten_minutes_is_the_longest_expiry_and_it_is_the_qrs_tag_99_expiry_to_the_millisecond()
+    {
+        var longest = Requests.Create("ten-minutes");
+        longest.ExpiresIn = Duration.FromTimeSpan(TimeSpan.FromMinutes(10));
+        var tooLong = Requests.Create("eleven-minutes");
+        tooLong.ExpiresIn = Duration.FromTimeSpan(TimeSpan.FromMinutes(11));
+
+        var created = await Gateway.CreateAsync(longest);
+        var e = await Assert.ThrowsAsync<RpcException>(() => Gateway.Payments.CreatePaymentAsync(tooLong, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(GatewayFactory.Start.AddMinutes(10), created.ExpireTime.ToDateTimeOffset());
+        var tag99 = long.Parse(KhqrDecoder.Decode(created.Khqr).ExpirationTimestamp!, CultureInfo.InvariantCulture);
+        Assert.Equal(created.ExpireTime.ToDateTimeOffset().ToUnixTimeMilliseconds(), tag99);
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal("expires_in", Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
     }
 
     [Fact]

@@ -40,6 +40,7 @@ public sealed class RestartTests
         var resumed = await second.Store.SavedAsync(pending.PaymentId, p => p.CheckCount == pendingStored.CheckCount + 1);
         Assert.Equal(PaymentState.Pending, resumed.State);
         Assert.Equal(paid, await second.GetAsync(paid.PaymentId));
+        Assert.Equal(paid, await second.CreateAsync(Requests.Create("restart-paid"))); // the request id is still known
         Assert.Equal(cancelled, await second.GetAsync(cancelled.PaymentId));
         var listed = await second.Payments.ListPaymentsAsync(new ListPaymentsRequest(), cancellationToken: Ct);
         Assert.Equal(3, listed.Payments.Count);
