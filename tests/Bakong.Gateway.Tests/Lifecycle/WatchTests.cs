@@ -108,7 +108,7 @@ public sealed class WatchTests : GatewayTest
     }
 
     [Fact]
-    public async Task Stopping_theGateway_ends_an_open_watch_with_unavailable_not_serving()
+    public async Task Stopping_the_gateway_ends_an_open_watch_with_unavailable_not_serving()
     {
         var (created, watch) = await Gateway.CreateCheckedAsync(Requests.Create("shutdown"));
         using var _ = watch;
