@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using Bakong.Payments.V1;
 using Google.Rpc;
 using Grpc.Core;
-using State = Bakong.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Gateway.Tests;
 

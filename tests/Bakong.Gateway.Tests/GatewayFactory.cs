@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
+using Bakong.Gateway.Tests.Support;
 using Bakong.Payments.Polling;
+using Bakong.Payments.Storage;
 using Bakong.Payments.V1;
 using Bakong.Sandbox;
 using Grpc.Core;
@@ -9,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -27,15 +30,46 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     /// <summary>How long a test waits for a message before it fails instead of hanging.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "bakong-gateway-" + Guid.NewGuid().ToString("N"));
+    private readonly TaskCompletionSource _servicesDisposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private GrpcChannel? _channel;
+    private volatile bool _hostStarted;
 
-    public FakeTimeProvider Clock { get; } = new(Start);
+    public GatewayFactory()
+        : this(Path.Combine(Path.GetTempPath(), "bakong-gateway-" + Guid.NewGuid().ToString("N")), Start)
+    {
+    }
 
     /// <summary>More host configuration for one test class, applied after the factory's own (e.g. fake logging).</summary>
     public Action<IWebHostBuilder>? ConfigureHost { get; init; }
 
-    public string StoragePath => Path.Combine(_directory, "bakong.db");
+    /// <summary>A gateway on the storage directory another one used (a restart), its clock at <paramref name="now"/>.</summary>
+    public GatewayFactory(string storageDirectory, DateTimeOffset now)
+    {
+        StorageDirectory = storageDirectory;
+        Clock = new FakeTimeProvider(now);
+        Webhooks = new WebhookReceiver(Clock);
+    }
+
+    public FakeTimeProvider Clock { get; }
+
+    /// <summary>Holds <see cref="StoragePath"/> and the token and audit databases beside it; deleted on dispose unless <see cref="KeepStorage"/>.</summary>
+    public string StorageDirectory { get; }
+
+    public string StoragePath => Path.Combine(StorageDirectory, "bakong.db");
+
+    /// <summary>Leave <see cref="StorageDirectory"/> on dispose, for a gateway started on it next.</summary>
+    public bool KeepStorage { get; set; }
+
+    /// <summary>Configuration added to the gateway's own (e.g. <c>Polling:*</c>, <c>Bakong:OpenApi:*</c>); set before the first use.</summary>
+    public Dictionary<string, string?> Settings { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Where the <c>Bakong.Webhooks</c> client's requests go; only used once <see cref="EnableWebhooks"/> configured a URL.</summary>
+    public WebhookReceiver Webhooks { get; }
+
+    public LogCapture Logs { get; } = new();
+
+    /// <summary>The gateway's real store, recording each write it accepts (every component uses this one).</summary>
+    internal RecordingPaymentStore Store => (RecordingPaymentStore)Services.GetRequiredService<IPaymentStore>();
 
     public GrpcChannel Channel => _channel ??= GrpcChannel.ForAddress(
         Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
@@ -52,6 +86,70 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         using var http = CreateClient();
         using var response = await http.PostAsJsonAsync("/sandbox/control/pay", new SandboxPayRequest { Qr = khqr }, Ct);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    /// <summary>A sandbox control call (<c>/sandbox/control/...</c>) that must succeed.</summary>
+    public async Task ControlAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var http = CreateClient();
+        using var request = new HttpRequestMessage(method, "/sandbox/control/" + path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        using var response = await http.SendAsync(request, Ct);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    /// <summary>The customer pays, with whatever <paramref name="request"/> overrides (a wrong amount, a delay).</summary>
+    public Task PayAsync(SandboxPayRequest request) => ControlAsync(HttpMethod.Post, "pay", request);
+
+    /// <summary>The customer's transfer fails: Bakong answers FAILED for the QR from now on.</summary>
+    public Task FailAsync(string khqr) => ControlAsync(HttpMethod.Post, "fail", new SandboxFailRequest { Qr = khqr });
+
+    /// <summary>Replaces the sandbox's faults (<c>PUT control/faults</c>), e.g. <c>new { serverErrorRate = 1.0 }</c>.</summary>
+    public Task SetFaultsAsync(object faults) => ControlAsync(HttpMethod.Put, "faults", faults);
+
+    public Task ClearFaultsAsync() => ControlAsync(HttpMethod.Delete, "faults");
+
+    /// <summary>Turns webhook delivery on, to <see cref="Webhooks"/>; call before the first use.</summary>
+    public void EnableWebhooks()
+    {
+        Settings["Webhooks:Url"] = WebhookReceiver.Url;
+        Settings["Webhooks:Secret"] = WebhookReceiver.Secret;
+    }
+
+    public PaymentWatch Watch(string paymentId, long afterVersion = 0) =>
+        new(Payments.WatchPayment(new WatchPaymentRequest { PaymentId = paymentId, AfterVersion = afterVersion }, cancellationToken: Ct));
+
+    public async Task<Payment> CreateAsync(CreatePaymentRequest request) =>
+        (await Payments.CreatePaymentAsync(request, cancellationToken: Ct)).Payment;
+
+    public async Task<Payment> GetAsync(string paymentId) =>
+        (await Payments.GetPaymentAsync(new GetPaymentRequest { PaymentId = paymentId }, cancellationToken: Ct)).Payment;
+
+    /// <summary>Creates a payment and watches it until the poller's first check (nothing paid yet) is saved: version 2.</summary>
+    public async Task<(Payment Created, PaymentWatch Watch)> CreateCheckedAsync(CreatePaymentRequest request)
+    {
+        var created = await CreateAsync(request);
+        var watch = Watch(created.PaymentId);
+        await watch.UntilAsync(p => p.Version >= 2);
+        return (created, watch);
+    }
+
+    /// <summary>Moves the clock to <paramref name="time"/> (if it is later) and wakes the poller.</summary>
+    public void AdvanceAndPollTo(DateTimeOffset time)
+    {
+        var by = time - Clock.GetUtcNow();
+        AdvanceAndPoll(by > TimeSpan.Zero ? by : TimeSpan.Zero);
+    }
+
+    /// <summary>Moves the clock to the payment's stored next check time (if it is later) and wakes the poller.</summary>
+    public async Task AdvanceToNextCheckAsync(string paymentId)
+    {
+        var stored = await Store.GetAsync(paymentId, Ct);
+        AdvanceAndPollTo(stored?.NextCheckTime ?? throw new InvalidOperationException("payment " + paymentId + " has no next check"));
     }
 
     /// <summary>Moves the clock on and wakes the poller, so every payment due by then is checked now.</summary>
@@ -94,12 +192,23 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Storage:Path", StoragePath);
-        builder.ConfigureLogging(logging => logging.ClearProviders());
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
+            services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(_ =>
+            {
+                _hostStarted = true;
+                return new DisposalSignal(_servicesDisposed);
+            }));
             services.AddSingleton<TimeProvider>(Clock);
-            services.ConfigureAll<HttpClientFactoryOptions>(o =>
-                o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = new TestServerHandler(b.Services)));
+            services.AddSingleton<IPaymentStore>(sp => new RecordingPaymentStore(sp.GetRequiredService<LiteDbPaymentStore>()));
+            services.ConfigureAll<HttpClientFactoryOptions>(o => o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler =
+                b.Name == WebhookClientName ? new WebhookHandler(Webhooks) : new TestServerHandler(b.Services)));
         });
         ConfigureHost?.Invoke(builder);
     }
@@ -108,29 +217,67 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     {
         _channel?.Dispose();
         await base.DisposeAsync();
-        if (Directory.Exists(_directory))
+
+        // The entry point's RunAsync disposes the host too, on its own thread; whichever of the two comes second
+        // returns at once. Wait for the disposal itself, so the store's lock and the files are released.
+        if (_hostStarted)
         {
-            try
-            {
-                Directory.Delete(_directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Seen once ("Directory not empty"): a file appeared while the tree was being deleted. Once more.
-                Directory.Delete(_directory, recursive: true);
-            }
+            await _servicesDisposed.Task.WaitAsync(Timeout);
+        }
+
+        if (!KeepStorage && Directory.Exists(StorageDirectory))
+        {
+            Directory.Delete(StorageDirectory, recursive: true);
         }
     }
 
-    /// <summary>Sends into the TestServer, resolved at the first request (the server starts after the clients are made).</summary>
+    /// <summary>The IHttpClientFactory name the webhook dispatcher sends with (<c>WebhookSender.HttpClientName</c>).</summary>
+    private const string WebhookClientName = "Bakong.Webhooks";
+
+    /// <summary>
+    /// The first hosted service, so it is created before every singleton that holds a file (store, tokens, audit) and
+    /// the container, disposing in reverse order of creation, disposes it after all of them.
+    /// </summary>
+    private sealed class DisposalSignal(TaskCompletionSource disposed) : IHostedService, IDisposable
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose() => disposed.TrySetResult();
+    }
+
+    /// <summary>Hands webhook POSTs to the test's receiver; one per handler the factory builds, the receiver shared.</summary>
+    private sealed class WebhookHandler(WebhookReceiver receiver) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            receiver.ReceiveAsync(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends into the TestServer, resolved at the first request (the server starts after the clients are made). A
+    /// request made while the host is still starting (the poller's first pass after a restart, with payments due)
+    /// waits for the server: Kestrel would refuse the connection and the poller retry after its fault delay, the
+    /// TestServer would throw, and either way the test would depend on that race.
+    /// </summary>
     private sealed class TestServerHandler(IServiceProvider services) : HttpMessageHandler
     {
         private HttpMessageInvoker? _inner;
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            var started = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted;
+            if (!started.IsCancellationRequested)
+            {
+                var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using (started.Register(() => ready.TrySetResult()))
+                {
+                    await ready.Task.WaitAsync(cancellationToken);
+                }
+            }
+
             _inner ??= new HttpMessageInvoker(((TestServer)services.GetRequiredService<IServer>()).CreateHandler());
-            return _inner.SendAsync(request, cancellationToken);
+            return await _inner.SendAsync(request, cancellationToken);
         }
 
         protected override void Dispose(bool disposing)
