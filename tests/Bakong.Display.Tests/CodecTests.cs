@@ -163,6 +163,7 @@ public sealed class CodecTests
             new ShowIdleMessage("ហាងកាហ្វេ", ""),
             new ShowQrMessage("pay_01", 5000, 116, 0, 1_772_355_900_000, 300, "ហាងកាហ្វេ", new string('Q', 512)),
             new SetStatusMessage("pay_01", DisplayStatus.Paid, "Thank you"),
+            new SetConfigMessage(80, null, 1),
             new BeepMessage(2, 1),
             new HelloAckMessage(1, 0, 0xDEADBEEF, 640, 1, "1.0.0", "emu", "0001"),
             new PongMessage(7, 1234, DisplayScreenKind.Qr),
@@ -177,8 +178,12 @@ public sealed class CodecTests
             var payload = message.ToPayload();
             Assert.Equal(AckResult.Ok, DisplayMessages.TryRead((byte)message.Type, payload, out var back));
             Assert.Equal(message, back);
-            Assert.Equal(AckResult.Ok, DisplayMessages.TryRead((byte)message.Type, [.. payload, 0xAB, 0xCD], out var extended));
-            Assert.Equal(message, extended);
+            if (message is not SetConfigMessage)
+            {
+                // SET_CONFIG is entries to the payload end: a newer host appends whole entries, not bytes.
+                Assert.Equal(AckResult.Ok, DisplayMessages.TryRead((byte)message.Type, [.. payload, 0xAB, 0xCD], out var extended));
+                Assert.Equal(message, extended);
+            }
         }
     }
 

@@ -99,6 +99,11 @@ public static class FrameCodec
             return FrameError.CobsInvalid;
         }
 
+        if (length > MaxDecoded)
+        {
+            return FrameError.TooLong;
+        }
+
         if (length < HeaderLength + CrcLength)
         {
             return FrameError.TooShort;
@@ -115,11 +120,6 @@ public static class FrameCodec
         if (BinaryPrimitives.ReadUInt32LittleEndian(decoded[covered..]) != Crc32C.Compute(decoded[..covered]))
         {
             return FrameError.BadCrc;
-        }
-
-        if (payloadLength > MaxPayload)
-        {
-            return FrameError.TooLong;
         }
 
         frame = new Frame(decoded[0], decoded[1], (FrameOptions)decoded[2], decoded[3], decoded.Slice(HeaderLength, payloadLength));

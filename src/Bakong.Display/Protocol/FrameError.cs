@@ -15,6 +15,6 @@ public enum FrameError
     /// <summary>The CRC-32C does not match.</summary>
     BadCrc = 3,
 
-    /// <summary>More than 647 bytes before a delimiter, or a payload over 634 bytes.</summary>
+    /// <summary>More than 647 bytes before a delimiter, or more than 644 decoded bytes (checked first).</summary>
     TooLong = 4,
 }

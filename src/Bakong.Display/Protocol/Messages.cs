@@ -88,24 +88,29 @@ public sealed record SetStatusMessage(string PaymentId, DisplayStatus Status, st
     }
 }
 
-/// <summary>One SET_CONFIG entry: 1 brightness, 2 beep_on_result, 3 language.</summary>
-public sealed record ConfigEntry(byte Key, byte[] Value);
-
-public sealed record SetConfigMessage(IReadOnlyList<ConfigEntry> Entries) : DisplayMessage
+/// <summary>SET_CONFIG: the keys present (1 brightness 0–100, 2 beep_on_result 0/1, 3 language 0 en / 1 km); packed in key order, RAM only.</summary>
+public sealed record SetConfigMessage(byte? Brightness, byte? BeepOnResult, byte? Language) : DisplayMessage
 {
-    public const byte Brightness = 1;
-    public const byte BeepOnResult = 2;
-    public const byte Language = 3;
+    public const byte BrightnessKey = 1;
+    public const byte BeepOnResultKey = 2;
+    public const byte LanguageKey = 3;
 
     public override MessageType Type => MessageType.SetConfig;
 
     public override void Write(ref PayloadWriter writer)
     {
-        foreach (var entry in Entries)
+        Entry(ref writer, BrightnessKey, Brightness);
+        Entry(ref writer, BeepOnResultKey, BeepOnResult);
+        Entry(ref writer, LanguageKey, Language);
+    }
+
+    private static void Entry(ref PayloadWriter writer, byte key, byte? value)
+    {
+        if (value is { } v)
         {
-            writer.U8(entry.Key);
-            writer.U8(checked((byte)entry.Value.Length));
-            writer.Bytes(entry.Value);
+            writer.U8(key);
+            writer.U8(1);
+            writer.U8(v);
         }
     }
 }
@@ -341,7 +346,7 @@ public static class DisplayMessages
 
     private static SetConfigMessage? ReadConfig(ref PayloadReader r)
     {
-        var entries = new List<ConfigEntry>();
+        byte? brightness = null, beep = null, language = null;
         while (r.Remaining > 0)
         {
             if (!r.TryU8(out var key) || !r.TryU8(out var length) || !r.TryBytes(length, out var value))
@@ -349,9 +354,31 @@ public static class DisplayMessages
                 return null;
             }
 
-            entries.Add(new ConfigEntry(key, value.ToArray()));
+            if (key is < SetConfigMessage.BrightnessKey or > SetConfigMessage.LanguageKey)
+            {
+                continue; // an unknown key (a newer host): ignored
+            }
+
+            var max = key == SetConfigMessage.BrightnessKey ? 100 : 1;
+            if (length != 1 || value[0] > max)
+            {
+                return null;
+            }
+
+            switch (key)
+            {
+                case SetConfigMessage.BrightnessKey:
+                    brightness = value[0];
+                    break;
+                case SetConfigMessage.BeepOnResultKey:
+                    beep = value[0];
+                    break;
+                default:
+                    language = value[0];
+                    break;
+            }
         }
 
-        return new SetConfigMessage(entries);
+        return new SetConfigMessage(brightness, beep, language);
     }
 }
