@@ -1,4 +1,6 @@
+using Bakong.Display;
 using Bakong.Gateway.Configuration;
+using Bakong.Gateway.Display;
 using Bakong.Gateway.Health;
 using Bakong.Gateway.Rpc;
 using Bakong.Gateway.Sandbox;
@@ -61,6 +63,9 @@ internal static class GatewayHost
 
         services.AddPaymentPoller(configuration);
 
+        // Serial displays (Displays:*): one more change sink, the port owners, a health check per display.
+        var displays = services.AddBakongDisplays(configuration);
+
         // gRPC: the payment service, health (grpc.health.v1 over the health checks below) and reflection.
         services.AddGrpc(o => o.Interceptors.Add<RpcErrorInterceptor>());
         services.AddGrpcReflection();
@@ -69,9 +74,15 @@ internal static class GatewayHost
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>
             {
-                // "" and the service's own name both mean: can payments be served (store, Bakong, token).
-                o.Services.Map("", _ => true);
-                o.Services.Map("bakong.payments.v1.PaymentService", _ => true);
+                // "" and the service's own name both mean: can payments be served (store, Bakong, token). A display
+                // is its own service (bakong.display.<TerminalId>): a dead display never makes payments unready.
+                o.Services.Map("", c => !c.Tags.Contains(DisplayHealthCheck.Tag));
+                o.Services.Map("bakong.payments.v1.PaymentService", c => !c.Tags.Contains(DisplayHealthCheck.Tag));
+                foreach (var terminalId in displays)
+                {
+                    var name = DisplayHealthCheck.NameOf(terminalId);
+                    o.Services.Map(name, c => c.Name == name);
+                }
             })
             .AddCheck<PaymentStoreHealthCheck>(PaymentStoreHealthCheck.Name, tags: ["ready"])
             .AddCheck<BakongHealthCheck>(BakongHealthCheck.Name, tags: ["ready", "bakong"]);
@@ -82,6 +93,7 @@ internal static class GatewayHost
     public static WebApplication MapGateway(this WebApplication app, GatewayBakongOptions bakong)
     {
         app.MapGrpcService<PaymentGrpcService>();
+        app.MapGrpcService<DisplayGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (bakong.HostsSandbox)
