@@ -13,14 +13,15 @@ public enum LinkEnd
     /// <summary>The stream ended or faulted (an unplugged port).</summary>
     StreamFailed = 1,
 
-    /// <summary>The device stopped answering: retransmits exhausted, or silence past the link timeout.</summary>
+    /// <summary>No valid frame from the device for the link timeout.</summary>
     Unresponsive = 2,
 }
 
 /// <summary>
 /// The host side of one display link over an open duplex stream: HELLO handshake, stop-and-wait requests (one in
-/// flight, RTO, 3 retransmits, a newer screen supersedes an unacknowledged one), PING when idle, link down on silence,
-/// BOOT or a new boot id → HELLO and the whole desired screen again; device events are ACKed.
+/// flight, RTO, 3 retransmits, a newer screen supersedes an unacknowledged one), PING when idle, link down after the
+/// retransmits (→ HELLO again) or on silence (→ the session ends), BOOT or a new boot id → HELLO and the whole desired
+/// screen again; device events are ACKed.
 /// </summary>
 /// <remarks>
 /// Everything runs on one loop fed by a channel (frames from the read loop, timer ticks, desired-screen changes), so
@@ -138,7 +139,13 @@ public sealed class HostLinkSession(
         {
             if (o.Retries >= options.MaxRetransmits)
             {
-                return Fail(LinkEnd.Unresponsive, $"{o.Type} seq {o.Seq} unanswered after {o.Retries} retransmits");
+                // The link is down. A noisy line still passes some frames, so the port stays open: handshake again
+                // and send the whole screen; only silence past the link timeout (or a dead stream) ends the session.
+                var reason = $"{o.Type} seq {o.Seq} unanswered after {o.Retries} retransmits";
+                DisplayLog.Offline(logger, TerminalId, reason);
+                SetStatus(s => s with { State = DisplayLinkState.Offline, LastError = reason });
+                await SendHelloAsync(stream, cancellationToken).ConfigureAwait(false);
+                return null;
             }
 
             o.Retries++;

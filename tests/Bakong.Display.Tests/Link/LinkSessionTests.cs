@@ -111,7 +111,7 @@ public sealed class LinkSessionTests
     }
 
     [Fact]
-    public async Task A_silent_device_is_pinged_after_one_second_and_the_link_goes_down_when_pings_go_unanswered()
+    public async Task A_silent_device_is_pinged_after_one_second_the_link_goes_down_when_pings_go_unanswered_and_the_session_ends_after_three_seconds()
     {
         var (host, peerStream) = DuplexStream.CreatePair();
         await using var peer = new ScriptedPeer(peerStream);
@@ -129,8 +129,11 @@ public sealed class LinkSessionTests
 
         _clock.Advance(TimeSpan.FromMilliseconds(250));
 
-        Assert.Equal(LinkEnd.Unresponsive, await run.WaitAsync(Waiting.Timeout, Ct));
+        // Retransmits exhausted: the link is down and the host starts over with HELLO; 3 s of silence end the session.
+        await peer.NextAsync(MessageType.Hello);
         Assert.Equal(DisplayLinkState.Offline, _controller.Status.State);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(LinkEnd.Unresponsive, await run.WaitAsync(Waiting.Timeout, Ct));
     }
 
     [Fact]
