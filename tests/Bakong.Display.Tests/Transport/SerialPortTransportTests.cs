@@ -71,7 +71,7 @@ public sealed class SerialPortTransportTests : IDisposable
         var device = emulator.RunAsync(pty.Master, Ct);
         await service.StartAsync(Ct);
 
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 2; i++)
         {
             var id = "pay-" + i;
             terminal.Controller.SetDesired(Qr(id, DisplayStatus.Waiting));
