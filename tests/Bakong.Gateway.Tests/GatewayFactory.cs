@@ -41,6 +41,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
     public SandboxState Sandbox => Services.GetRequiredService<SandboxState>();
 
+    /// <summary>More host configuration for one test (settings, services), applied after the defaults above.</summary>
+    public Action<IWebHostBuilder>? Configure { get; init; }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>The customer pays the QR, through the sandbox's control API on the Web endpoint.</summary>
@@ -98,6 +101,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             services.ConfigureAll<HttpClientFactoryOptions>(o =>
                 o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = new TestServerHandler(b.Services)));
         });
+        Configure?.Invoke(builder);
     }
 
     public override async ValueTask DisposeAsync()
