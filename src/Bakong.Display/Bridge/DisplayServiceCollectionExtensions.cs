@@ -54,6 +54,10 @@ public static class DisplayServiceCollectionExtensions
         return terminalIds!;
     }
 
+    /// <summary>The controller of the display bound to <paramref name="terminalId"/> (its desired screen and link status), or null.</summary>
+    public static Link.DisplayController? FindDisplay(this IServiceProvider services, string terminalId) =>
+        services.GetRequiredService<DisplayBridge>().TryGet(terminalId, out var terminal) ? terminal.Controller : null;
+
     /// <summary>The link status of every configured display, by terminal id (for the gateway's status RPC).</summary>
     public static IReadOnlyList<(string TerminalId, string PortName, Link.DisplayLinkStatus Status)> DisplayStatuses(this IServiceProvider services) =>
         services.GetRequiredService<DisplayBridge>().Terminals
