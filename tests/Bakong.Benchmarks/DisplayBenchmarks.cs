@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bakong.Benchmarks;
 
-/// <summary>The display frame codec on a SHOW_QR with a 200-character KHQR: pack, frame, and decode byte by byte.</summary>
+/// <summary>The display frame codec on a SHOW_QR with a 216-character KHQR: pack, frame, and decode byte by byte.</summary>
 [MemoryDiagnoser]
 public class DisplayCodecBenchmarks
 {
@@ -92,7 +92,7 @@ public class DisplayLatencyBenchmarks
         ShowQrToAck().GetAwaiter().GetResult();
     }
 
-    /// <summary>A new payment's SHOW_QR (≈270 bytes on the wire) until the host has its ACK.</summary>
+    /// <summary>A new payment's SHOW_QR (272 bytes on the wire) until the host has its ACK.</summary>
     [Benchmark]
     public Task ShowQrToAck()
     {
@@ -100,7 +100,7 @@ public class DisplayLatencyBenchmarks
         return ChangeAsync(_current);
     }
 
-    /// <summary>A result on the QR on screen: SET_STATUS (≈45 bytes on the wire) until the host has its ACK.</summary>
+    /// <summary>A result on the QR on screen: SET_STATUS (22 bytes on the wire) until the host has its ACK.</summary>
     [Benchmark]
     public Task SetStatusToAck() =>
         ChangeAsync(_current! with { Status = _n++ % 2 == 0 ? DisplayStatus.Paid : DisplayStatus.Failed });
@@ -127,7 +127,7 @@ public class DisplayLatencyBenchmarks
 
 internal static class DisplayBenchmarkData
 {
-    /// <summary>A typical KHQR: 200 characters.</summary>
+    /// <summary>A typical KHQR: 216 characters.</summary>
     public const string Khqr =
         "00020101021230480015kiosk_shop@aclb011012345678900211ACLEDA Bank5204599953038405405" +
         "12.505802KH5912Sokha Coffee6010Phnom Penh62410115INV-2026-0001230309Riverside0706POS-0199340013176722560000001131767225900000630412AB";

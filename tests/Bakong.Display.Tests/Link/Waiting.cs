@@ -6,49 +6,33 @@ internal static class Waiting
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public static async Task<DeviceScreen> WaitForScreenAsync(this DeviceLinkSession device, Func<DeviceScreen, bool> predicate)
+    public static Task<DeviceScreen> WaitForScreenAsync(this DeviceLinkSession device, Func<DeviceScreen, bool> predicate) =>
+        WaitAsync(h => device.ScreenChanged += h, h => device.ScreenChanged -= h, () => device.Screen, predicate);
+
+    public static Task<DisplayLinkStatus> WaitForStatusAsync(this DisplayController controller, Func<DisplayLinkStatus, bool> predicate) =>
+        WaitAsync(h => controller.StatusChanged += h, h => controller.StatusChanged -= h, () => controller.Status, predicate);
+
+    /// <summary>The current value or the first one raised that satisfies <paramref name="predicate"/>, or a timeout failure.</summary>
+    private static async Task<T> WaitAsync<T>(Action<Action<T>> subscribe, Action<Action<T>> unsubscribe, Func<T> current, Func<T, bool> predicate)
     {
-        var reached = new TaskCompletionSource<DeviceScreen>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnChanged(DeviceScreen screen)
+        var reached = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(T value)
         {
-            if (predicate(screen))
+            if (predicate(value))
             {
-                reached.TrySetResult(screen);
+                reached.TrySetResult(value);
             }
         }
 
-        device.ScreenChanged += OnChanged;
+        subscribe(OnChanged);
         try
         {
-            OnChanged(device.Screen);
+            OnChanged(current());
             return await reached.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
         }
         finally
         {
-            device.ScreenChanged -= OnChanged;
-        }
-    }
-
-    public static async Task<DisplayLinkStatus> WaitForStatusAsync(this DisplayController controller, Func<DisplayLinkStatus, bool> predicate)
-    {
-        var reached = new TaskCompletionSource<DisplayLinkStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnChanged(DisplayLinkStatus status)
-        {
-            if (predicate(status))
-            {
-                reached.TrySetResult(status);
-            }
-        }
-
-        controller.StatusChanged += OnChanged;
-        try
-        {
-            OnChanged(controller.Status);
-            return await reached.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            controller.StatusChanged -= OnChanged;
+            unsubscribe(OnChanged);
         }
     }
 }
