@@ -260,6 +260,29 @@ public sealed class LinkSessionTests
         await run;
     }
 
+    [Fact]
+    public async Task An_emulator_that_reboots_gets_the_current_screen_again_from_a_host_on_another_clock()
+    {
+        // The device's clock is faked (its reboot timer), the host's runs in real time and never fires here.
+        await using var link = new RelayedLink();
+        var emulator = new Bakong.Display.Emulation.DisplayEmulator(
+            new DeviceIdentity(), new Bakong.Display.Emulation.EmulatorOptions { RebootEvery = TimeSpan.FromSeconds(60) }, _clock);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        _controller.SetDesired(Qr("pay-6"));
+        var runs = Task.WhenAll(
+            emulator.RunAsync(link.DeviceStream, stop.Token),
+            new HostLinkSession(_controller, new HostLinkOptions(), TimeProvider.System, _clock, NullLogger.Instance).RunAsync(link.HostStream, stop.Token));
+        await emulator.WaitForScreenAsync(s => s.PaymentId == "pay-6", Waiting.Timeout, Ct).WaitAsync(Waiting.Timeout, Ct);
+        var firstBoot = emulator.BootId;
+
+        _clock.Advance(TimeSpan.FromSeconds(60));
+        await emulator.WaitForScreenAsync(s => s.PaymentId == "pay-6" && emulator.Boots == 2, Waiting.Timeout, Ct).WaitAsync(Waiting.Timeout, Ct);
+
+        Assert.NotEqual(firstBoot, emulator.BootId);
+        await stop.CancelAsync();
+        await runs;
+    }
+
     private static HelloMessage Hello() => new(1, 0, 0, 1000, 3000, "test");
 
     private static async Task AnswerHelloAsync(ScriptedPeer peer, uint bootId)

@@ -59,7 +59,7 @@ public sealed class DisplayEndToEndTests : IDisposable
     }
 
     [Fact]
-    public async Task Unplugged_mid_payment_and_replugged_the_display_shows_the_latest_state_and_payments_never_waited_for_it()
+    public async Task Unplugged_mid_payment_and_replugged_the_display_shows_the_latest_state_while_payments_stay_ready_without_it()
     {
         RequirePty();
         var first = PseudoTerminal.Open();
@@ -79,6 +79,9 @@ public sealed class DisplayEndToEndTests : IDisposable
         await device;
         first.Dispose();
         await noticed;
+        var health = new Grpc.Health.V1.Health.HealthClient(gateway.Channel);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest { Service = "bakong.display." + Terminal }, cancellationToken: Ct)).Status);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "" }, cancellationToken: Ct)).Status);
         using var watch = gateway.Payments.WatchPayment(new WatchPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct);
         var latest = await GatewayFactory.NextAsync(watch);
         await gateway.PayAsync(created.Khqr);
