@@ -341,7 +341,6 @@ public sealed class DeviceLinkSession : IDisposable
         try
         {
             await stream.WriteAsync(wire, cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {

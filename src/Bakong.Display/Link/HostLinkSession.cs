@@ -406,8 +406,9 @@ public sealed class HostLinkSession(
     {
         using var timeout = new CancellationTokenSource(options.WriteTimeout, linkClock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        // No Flush: on a serial port whose device vanished, SerialStream.Flush spins forever on its write queue and
+        // no token can stop it. A write that cannot complete is cancelled by the timeout instead.
         await stream.WriteAsync(wire, linked.Token).ConfigureAwait(false);
-        await stream.FlushAsync(linked.Token).ConfigureAwait(false);
         _lastSent = linkClock.GetUtcNow();
     }
 
