@@ -97,15 +97,24 @@ internal sealed class DisplayTerminal
         DisplayLog.ScreenSet(_logger, _options.TerminalId, screen);
     }
 
-    private ShowQrMessage QrOf(Payment payment) => new(
-        payment.Id,
-        (ulong)payment.Money.MinorUnits,
-        payment.Money.Currency == KhqrCurrency.Usd ? (ushort)840 : (ushort)116,
-        payment.Money.Currency == KhqrCurrency.Usd ? (byte)2 : (byte)0,
-        (ulong)payment.ExpireTime.ToUnixTimeMilliseconds(),
-        0,
-        _merchantName,
-        payment.Qr);
+    private ShowQrMessage QrOf(Payment payment)
+    {
+        var qr = new ShowQrMessage(
+            payment.Id,
+            (ulong)payment.Money.MinorUnits,
+            payment.Money.Currency == KhqrCurrency.Usd ? (ushort)840 : (ushort)116,
+            payment.Money.Currency == KhqrCurrency.Usd ? (byte)2 : (byte)0,
+            (ulong)payment.ExpireTime.ToUnixTimeMilliseconds(),
+            0,
+            _merchantName,
+            payment.Qr);
+
+        // A long QR and a long name together can exceed one frame: the name gives way, never the QR.
+        var excess = qr.PayloadLength - FrameCodec.MaxPayload;
+        return excess <= 0
+            ? qr
+            : qr with { MerchantName = Utf8Text.Truncate(_merchantName, Math.Max(0, System.Text.Encoding.UTF8.GetByteCount(_merchantName) - excess)) };
+    }
 
     private static DisplayStatus StatusOf(PaymentState state) => state switch
     {

@@ -31,6 +31,7 @@ public sealed class DeviceLinkSession : IDisposable
     private DateTimeOffset _lastHostFrame;
     private bool _expiredReportPending;
     private DeviceScreen _screen = DeviceScreen.Blank;
+    private TimeSpan _linkTimeout;
 
     public DeviceLinkSession(DeviceIdentity identity, DeviceLinkOptions options, TimeProvider clock)
     {
@@ -38,6 +39,7 @@ public sealed class DeviceLinkSession : IDisposable
         _options = options;
         _clock = clock;
         _started = clock.GetUtcNow();
+        _linkTimeout = options.LinkTimeout;
         BootId = options.BootId != 0 ? options.BootId : RandomBootId();
     }
 
@@ -105,7 +107,7 @@ public sealed class DeviceLinkSession : IDisposable
 
         if (!_screen.Offline)
         {
-            due = Min(due, _lastHostFrame + _options.LinkTimeout);
+            due = Min(due, _lastHostFrame + _linkTimeout);
         }
 
         if (_screen is { Kind: DisplayScreenKind.Qr, CountdownEnd: { } end })
@@ -145,7 +147,7 @@ public sealed class DeviceLinkSession : IDisposable
             }
         }
 
-        if (!_screen.Offline && now - _lastHostFrame >= _options.LinkTimeout)
+        if (!_screen.Offline && now - _lastHostFrame >= _linkTimeout)
         {
             Render(_screen with { Offline = true });
         }
@@ -154,7 +156,7 @@ public sealed class DeviceLinkSession : IDisposable
         {
             // The display never infers an outcome: its own countdown ended, so the QR is no longer payable here.
             Render(_screen with { Kind = DisplayScreenKind.Status, Status = DisplayStatus.Expired, CountdownEnd = null });
-            if (_screen.Offline)
+            if (_screen.Offline || !_helloSeen)
             {
                 _expiredReportPending = true;
             }
@@ -184,8 +186,14 @@ public sealed class DeviceLinkSession : IDisposable
         {
             await OnRequestAsync(stream, frame, cancellationToken).ConfigureAwait(false);
         }
+        else if (frame.Version == FrameCodec.ProtocolVersion && frame.Type < (byte)MessageType.HelloAck
+            && DisplayMessages.TryRead(frame.Type, frame.Payload, out var unanswered) == AckResult.Ok)
+        {
+            // A known command sent without ACK_REQUESTED: executed, not answered (SPEC §5.2).
+            await ExecuteAsync(stream, unanswered!, _clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
 
-        if (_expiredReportPending && !_screen.Offline)
+        if (_expiredReportPending && !_screen.Offline && _helloSeen)
         {
             _expiredReportPending = false;
             await SendStateChangedAsync(stream, StateChangedMessage.ExpiredLocally, cancellationToken).ConfigureAwait(false);
@@ -222,6 +230,8 @@ public sealed class DeviceLinkSession : IDisposable
             EmptyMessage { Kind: MessageType.GetState } => new StateMessage(_screen.Kind, _screen.Status, _screen.SecondsLeft(now), _screen.PaymentId),
             SetStatusMessage status when status.PaymentId != _screen.PaymentId || _screen.Kind is not (DisplayScreenKind.Qr or DisplayScreenKind.Status)
                 => new AckMessage(AckResult.BadState, frame.Type),
+            SetStatusMessage { Status: DisplayStatus.Waiting } when _screen.Kind == DisplayScreenKind.Status
+                => new AckMessage(AckResult.BadState, frame.Type), // the QR is gone: the host sends SHOW_QR
             null => new AckMessage(result, frame.Type),
             _ when message.Type >= MessageType.HelloAck => new AckMessage(AckResult.UnknownType, frame.Type),
             _ => new AckMessage(AckResult.Ok, frame.Type),
@@ -249,8 +259,19 @@ public sealed class DeviceLinkSession : IDisposable
     {
         switch (message)
         {
-            case HelloMessage:
+            case HelloMessage hello:
+                // Stops the BOOT repetition and an unacknowledged BOOT; a lost-link report may go out now.
                 _helloSeen = true;
+                if (_event?.Type == MessageType.Boot)
+                {
+                    _event = null;
+                }
+
+                if (hello.LinkTimeoutMs > 0)
+                {
+                    _linkTimeout = TimeSpan.FromMilliseconds(hello.LinkTimeoutMs);
+                }
+
                 return;
             case ShowIdleMessage idle:
                 Render(DeviceScreen.Blank with { Kind = DisplayScreenKind.Idle, MerchantName = idle.MerchantName, Line2 = idle.Line2 });
@@ -278,7 +299,16 @@ public sealed class DeviceLinkSession : IDisposable
                 return;
         }
 
-        await SendStateChangedAsync(stream, StateChangedMessage.Rendered, cancellationToken).ConfigureAwait(false);
+        // A screen command makes a pending or unacknowledged expired_locally report stale (SPEC §11.3).
+        _expiredReportPending = false;
+        if (_helloSeen)
+        {
+            await SendStateChangedAsync(stream, StateChangedMessage.Rendered, cancellationToken).ConfigureAwait(false);
+        }
+        else if (_event?.Type == MessageType.StateChanged)
+        {
+            _event = null;
+        }
     }
 
     private void Render(DeviceScreen screen)
@@ -304,7 +334,7 @@ public sealed class DeviceLinkSession : IDisposable
         // One event in flight: a newer one replaces it (the host wants the latest state, not the history).
         var seq = _seq.Next();
         var wire = FrameCodec.Encode(message.Type, FrameOptions.AckRequested, seq, message.ToPayload());
-        _event = new PendingEvent(seq, wire) { Deadline = _clock.GetUtcNow() + _options.Rto };
+        _event = new PendingEvent(seq, message.Type, wire) { Deadline = _clock.GetUtcNow() + _options.Rto };
         await WriteAsync(stream, wire, cancellationToken).ConfigureAwait(false);
     }
 
@@ -363,9 +393,11 @@ public sealed class DeviceLinkSession : IDisposable
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    private sealed class PendingEvent(byte seq, byte[] wire)
+    private sealed class PendingEvent(byte seq, MessageType type, byte[] wire)
     {
         public byte Seq { get; } = seq;
+
+        public MessageType Type { get; } = type;
 
         public byte[] Wire { get; } = wire;
 

@@ -22,7 +22,18 @@ public sealed record HostLinkOptions
 
     public string HostName { get; init; } = "bakong-gateway";
 
-    /// <summary>The RTO for a frame of <paramref name="wireBytes"/> bytes: 10 bits per byte (8N1).</summary>
-    public TimeSpan RtoFor(int wireBytes) =>
-        BaudRate <= 0 ? Rto : Rto + TimeSpan.FromSeconds(2.0 * wireBytes * 10 / BaudRate);
+    /// <summary>
+    /// The RTO for a request of <paramref name="wireBytes"/> bytes: on a UART, 2 × the wire time of the request and of
+    /// its largest answer (a HELLO_ACK is at most 317 bytes, any other answer at most 20) at 10 bits per byte (8N1).
+    /// </summary>
+    public TimeSpan RtoFor(int wireBytes, Protocol.MessageType type)
+    {
+        if (BaudRate <= 0)
+        {
+            return Rto;
+        }
+
+        var answerBytes = type == Protocol.MessageType.Hello ? 317 : 20;
+        return Rto + TimeSpan.FromSeconds(2.0 * (wireBytes + answerBytes) * 10 / BaudRate);
+    }
 }

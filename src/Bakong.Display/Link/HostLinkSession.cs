@@ -45,6 +45,7 @@ public sealed class HostLinkSession(
     private DateTimeOffset _lastSent;
     private DateTimeOffset _lastReceived;
     private long _errorsReported;
+    private int _mtu = FrameCodec.MaxHeaderAndPayload;
 
     private string TerminalId => controller.TerminalId;
 
@@ -152,7 +153,7 @@ public sealed class HostLinkSession(
             DisplayLog.Retransmit(logger, TerminalId, o.Type, o.Seq, o.Retries);
             SetStatus(s => s with { Retransmits = s.Retransmits + 1 });
             await WriteAsync(stream, o.Wire, cancellationToken).ConfigureAwait(false);
-            o.Deadline = linkClock.GetUtcNow() + options.RtoFor(o.Wire.Length);
+            o.Deadline = linkClock.GetUtcNow() + options.RtoFor(o.Wire.Length, o.Type);
             return null;
         }
 
@@ -171,12 +172,14 @@ public sealed class HostLinkSession(
         SetStatus(s => s with { LastFrameTime = now });
         if (frame.Version != FrameCodec.ProtocolVersion)
         {
-            if (frame.AckRequested)
+            // A request from another major version is refused (and tells us the device is not ours to operate);
+            // a response from one is ignored, never answered.
+            if (frame.AckRequested && !frame.IsResponse)
             {
                 await RespondAsync(stream, frame, new AckMessage(AckResult.UnsupportedVersion, frame.Type), cancellationToken).ConfigureAwait(false);
+                MarkIncompatible(frame.Version);
             }
 
-            MarkIncompatible(frame.Version);
             return null;
         }
 
@@ -242,6 +245,7 @@ public sealed class HostLinkSession(
                 _helloDone = true;
                 _incompatible = false;
                 _bootId = hello.BootId;
+                _mtu = Math.Min((int)hello.Mtu, FrameCodec.MaxHeaderAndPayload);
                 _shown = null;
                 _shownStatus = DisplayStatus.None;
                 DisplayLog.Online(logger, TerminalId, hello.BootId, hello.FwVersion, hello.Model, hello.Serial, hello.Mtu);
@@ -345,6 +349,13 @@ public sealed class HostLinkSession(
             return null; // already in flight
         }
 
+        if (FrameCodec.HeaderLength + message.ToPayload().Length > _mtu)
+        {
+            // More than this device accepts (its HELLO_ACK mtu): never sent (logged as TOO_LARGE); the screen stays.
+            Acknowledged(new Outstanding(0, message.Type, [], key), AckResult.TooLarge);
+            return null;
+        }
+
         await SendRequestAsync(stream, message, key, cancellationToken).ConfigureAwait(false);
         return null;
     }
@@ -395,7 +406,7 @@ public sealed class HostLinkSession(
     {
         var seq = _seq.Next();
         var wire = FrameCodec.Encode(message.Type, FrameOptions.AckRequested, seq, message.ToPayload());
-        _outstanding = new Outstanding(seq, message.Type, wire, key) { Deadline = linkClock.GetUtcNow() + options.RtoFor(wire.Length) };
+        _outstanding = new Outstanding(seq, message.Type, wire, key) { Deadline = linkClock.GetUtcNow() + options.RtoFor(wire.Length, message.Type) };
         await WriteAsync(stream, wire, cancellationToken).ConfigureAwait(false);
     }
 

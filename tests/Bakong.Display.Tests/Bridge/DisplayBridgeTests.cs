@@ -100,6 +100,21 @@ public sealed class DisplayBridgeTests
     }
 
     [Fact]
+    public void A_512_byte_qr_with_a_long_merchant_name_still_fits_one_frame_by_shortening_the_name()
+    {
+        var terminal = new DisplayTerminal(
+            new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null" }, new string('ក', 40), _clock, NullLogger.Instance);
+        var payment = New(qr: new string('Q', 512));
+
+        terminal.OnSaved(payment);
+
+        var qr = Assert.IsType<QrScreen>(terminal.Controller.Desired).Qr;
+        Assert.True(qr.ToPayload().Length <= FrameCodec.MaxPayload);
+        Assert.Equal(payment.Qr, qr.Qr);
+        Assert.StartsWith("កក", qr.MerchantName, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bad_display_settings_fail_at_start_naming_each_setting()
     {
         var options = new DisplaysOptions();
@@ -118,11 +133,11 @@ public sealed class DisplayBridgeTests
             result.Failures);
     }
 
-    private static Payment New(Money? money = null, string terminalId = "POS-01", DateTimeOffset? createTime = null)
+    private static Payment New(Money? money = null, string terminalId = "POS-01", DateTimeOffset? createTime = null, string? qr = null)
     {
         var created = createTime ?? Start;
         var id = PaymentIds.NewPaymentId();
         var parameters = new PaymentParameters { TerminalId = terminalId, Money = money ?? Money.Create(KhqrCurrency.Khr, 5000), ExpiresIn = TimeSpan.FromMinutes(5) };
-        return Payment.Create(id, "req-" + id, "hash", parameters, "bill", "shop@aclb", "000201-" + id, "md5", created, created.AddMinutes(5));
+        return Payment.Create(id, "req-" + id, "hash", parameters, "bill", "shop@aclb", qr ?? "000201-" + id, "md5", created, created.AddMinutes(5));
     }
 }

@@ -240,7 +240,7 @@ public sealed class LinkSessionTests
     }
 
     [Fact]
-    public async Task Set_status_for_a_payment_not_on_screen_is_bad_state_and_an_unknown_type_is_unknown_type()
+    public async Task Set_status_for_a_payment_not_on_screen_or_waiting_on_a_result_is_bad_state_and_an_unknown_type_is_unknown_type()
     {
         var (deviceStream, peerStream) = DuplexStream.CreatePair();
         await using var peer = new ScriptedPeer(peerStream);
@@ -253,9 +253,21 @@ public sealed class LinkSessionTests
         await peer.SendAsync(new LogMessage(1, "not a request"), FrameOptions.AckRequested, 3);
         var unknown = (AckMessage)(await peer.NextAsync(MessageType.Ack)).Message;
 
+        await peer.SendAsync(Qr("pay-7").Qr with { SecondsLeft = 60 }, FrameOptions.AckRequested, 4);
+        await peer.SendAsync(new SetStatusMessage("pay-7", DisplayStatus.Failed, ""), FrameOptions.AckRequested, 5);
+        await device.WaitForScreenAsync(s => s.Status == DisplayStatus.Failed);
+        await peer.SendAsync(new SetStatusMessage("pay-7", DisplayStatus.Waiting, ""), FrameOptions.AckRequested, 6);
+        AckMessage waitingOnResult;
+        do
+        {
+            waitingOnResult = (AckMessage)(await peer.NextAsync(MessageType.Ack)).Message;
+        }
+        while (waitingOnResult.Result == AckResult.Ok);
+
         Assert.Equal(new AckMessage(AckResult.BadState, (byte)MessageType.SetStatus), badState);
+        Assert.Equal(new AckMessage(AckResult.BadState, (byte)MessageType.SetStatus), waitingOnResult);
         Assert.Equal(new AckMessage(AckResult.UnknownType, (byte)MessageType.Log), unknown);
-        Assert.Equal(0, device.ExecutedCount(MessageType.SetStatus));
+        Assert.Equal(1, device.ExecutedCount(MessageType.SetStatus));
         await stop.CancelAsync();
         await run;
     }
