@@ -349,20 +349,22 @@ public sealed class DeviceLinkSession : IDisposable
             return;
         }
 
-        _ = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    await Task.Delay(_options.AckDelay, _clock, cancellationToken).ConfigureAwait(false);
-                    await WriteAsync(stream, wire, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
-                {
-                    // The session ended while the answer waited.
-                }
-            },
-            CancellationToken.None);
+        // The timer starts now, on the loop, so the answer leaves exactly AckDelay after the request was handled.
+        var delay = Task.Delay(_options.AckDelay, _clock, cancellationToken);
+        _ = SendLaterAsync(stream, wire, delay, cancellationToken);
+    }
+
+    private async Task SendLaterAsync(Stream stream, byte[] wire, Task delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await delay.ConfigureAwait(false);
+            await WriteAsync(stream, wire, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The session ended while the answer waited.
+        }
     }
 
     private async ValueTask WriteAsync(Stream stream, byte[] wire, CancellationToken cancellationToken)
