@@ -84,6 +84,37 @@ public sealed class SerialPortTransportTests : IDisposable
         await service.StopAsync(Ct);
     }
 
+    [Fact]
+    public async Task Dtr_on_a_pseudo_terminal_fails_to_open_and_is_reported_and_retried_not_thrown()
+    {
+        RequirePty();
+        using var pty = PseudoTerminal.Open();
+        var terminal = new DisplayTerminal(
+            new DisplayPortOptions { TerminalId = "POS-03", PortName = pty.SlavePath, Dtr = true }, "Coffee", TimeProvider.System, NullLogger.Instance);
+        using var service = new DisplayService(new DisplayBridge([terminal]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        await service.StartAsync(Ct);
+
+        var status = await terminal.Controller.WaitForStatusAsync(s => s.LastError is not null);
+
+        Assert.Equal(DisplayLinkState.Disconnected, status.State);
+        Assert.Contains("Inappropriate ioctl", status.LastError, StringComparison.Ordinal);
+        await service.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task A_missing_port_is_reported_as_no_such_device()
+    {
+        var terminal = new DisplayTerminal(
+            new DisplayPortOptions { TerminalId = "POS-04", PortName = Path.Combine(_directory, "nothing") }, "Coffee", TimeProvider.System, NullLogger.Instance);
+        using var service = new DisplayService(new DisplayBridge([terminal]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        await service.StartAsync(Ct);
+
+        var status = await terminal.Controller.WaitForStatusAsync(s => s.LastError is not null);
+
+        Assert.Equal("no such device", status.LastError);
+        await service.StopAsync(Ct);
+    }
+
     private static QrScreen Qr(string paymentId, DisplayStatus status) => new(
         new ShowQrMessage(paymentId, 5000, 116, 0, (ulong)TimeProvider.System.GetUtcNow().AddMinutes(5).ToUnixTimeMilliseconds(), 0, "Coffee", "00020101021229" + new string('7', 150)),
         status,

@@ -120,6 +120,16 @@ public sealed class DisplayEndToEndTests : IDisposable
         Assert.True(emulator.FramesDropped + gateway.Services.DisplayStatuses().Single().Status.FramesDropped > 0, "the corruption reached the decoders");
     }
 
+    [Fact]
+    public async Task A_display_without_a_port_stops_the_gateway_at_start_naming_the_setting()
+    {
+        await using var gateway = new GatewayFactory { Configure = b => b.UseSetting("Displays:0:TerminalId", Terminal) };
+
+        var e = Assert.ThrowsAny<Microsoft.Extensions.Options.OptionsValidationException>(() => gateway.Services);
+
+        Assert.Contains("Displays:0:PortName is required", e.Message, StringComparison.Ordinal);
+    }
+
     private static void RequirePty()
     {
         if (!PseudoTerminal.IsSupported)
