@@ -1,4 +1,6 @@
+using Bakong.Display;
 using Bakong.Gateway.Configuration;
+using Bakong.Gateway.Display;
 using Bakong.Gateway.Health;
 using Bakong.Gateway.Kiosk;
 using Bakong.Gateway.QrImages;
@@ -64,6 +66,9 @@ internal static class GatewayHost
 
         services.AddPaymentPoller(configuration);
 
+        // Serial displays (Displays:*): one more change sink, the port owners, a health check per display.
+        var displays = services.AddBakongDisplays(configuration);
+
         // gRPC: the payment service (and its REST transcoding), health (grpc.health.v1 over the health checks below) and reflection.
         // REST: the same service as JSON over HTTP/1.1 on the Web endpoint, by the google.api.http options in the proto.
         // Its error bodies are JSON google.rpc.Status with the same details, which need their types registered.
@@ -76,9 +81,15 @@ internal static class GatewayHost
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>
             {
-                // "" and the service's own name both mean: can payments be served (store, Bakong, token).
-                o.Services.Map("", _ => true);
-                o.Services.Map("bakong.payments.v1.PaymentService", _ => true);
+                // "" and the service's own name both mean: can payments be served (store, Bakong, token). A display
+                // is its own service (bakong.display.<TerminalId>): a dead display never makes payments unready.
+                o.Services.Map("", c => !c.Tags.Contains(DisplayHealthCheck.Tag));
+                o.Services.Map("bakong.payments.v1.PaymentService", c => !c.Tags.Contains(DisplayHealthCheck.Tag));
+                foreach (var terminalId in displays)
+                {
+                    var name = DisplayHealthCheck.NameOf(terminalId);
+                    o.Services.Map(name, c => c.Name == name);
+                }
             })
             .AddCheck<PaymentStoreHealthCheck>(PaymentStoreHealthCheck.Name, tags: ["ready"])
             .AddCheck<BakongHealthCheck>(BakongHealthCheck.Name, tags: ["ready", "bakong"]);
@@ -94,6 +105,8 @@ internal static class GatewayHost
         app.UseCors();
         app.UseGrpcWeb();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
+        app.MapGrpcService<DisplayGrpcService>();
+        app.Services.StartDisplayMetrics();
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapGrpcReflectionService();
         app.MapQrImages();

@@ -16,8 +16,7 @@ internal static class TerminalQr
     /// </summary>
     public static string Render(string payload, bool darkOnLight = false)
     {
-        // KHQR payloads are UTF-8 (a Khmer alternate name is not ISO-8859-1); M is the level banking apps read well.
-        using var data = QRCodeGenerator.GenerateQrCode(payload, QRCodeGenerator.ECCLevel.M, forceUtf8: true);
+        using var data = Encode(payload);
         var modules = data.ModuleMatrix; // includes the quiet zone
         var size = modules.Count;
         var text = new StringBuilder((size + 1) * ((size + 1) / 2));
@@ -41,4 +40,9 @@ internal static class TerminalQr
 
         return text.ToString();
     }
+
+    /// <summary>The QR of a KHQR payload, quiet zone included; also drawn as an image by <c>bakong display emulate --png</c>.</summary>
+    public static QRCodeData Encode(string payload) =>
+        // KHQR payloads are UTF-8 (a Khmer alternate name is not ISO-8859-1); M is the level banking apps read well.
+        QRCodeGenerator.GenerateQrCode(payload, QRCodeGenerator.ECCLevel.M, forceUtf8: true);
 }

@@ -1,6 +1,6 @@
+using Bakong.Display;
 using Bakong.Gateway.Configuration;
 using Bakong.OpenApi.Tokens;
-using Bakong.Payments.Telemetry;
 using Bakong.Payments.Watching;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -19,7 +19,7 @@ internal static class GatewayTelemetry
     public const string MetricsPath = "/metrics";
 
     /// <summary>The meters and activity sources of our own code, by area.</summary>
-    public static readonly string[] Meters = [PaymentWatchHub.MeterName, BakongTokenManager.MeterName, DisplayLinkStates.MeterName];
+    public static readonly string[] Meters = [PaymentWatchHub.MeterName, BakongTokenManager.MeterName, DisplayServiceCollectionExtensions.MeterName];
 
     public static readonly string[] Sources = [PaymentWatchHub.MeterName, BakongTokenManager.MeterName];
 

@@ -39,10 +39,9 @@ public static class PaymentsServiceCollectionExtensions
         services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
         services.TryAddSingleton<PaymentFactory>();
 
-        // Telemetry: the payment counters follow every saved change; the display hook is for the display sessions.
+        // Telemetry: the payment counters follow every saved change.
         services.AddMetrics();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentChangeSink, PaymentMetrics>());
-        services.TryAddSingleton<DisplayLinkStates>();
         return services;
     }
 }

@@ -1,0 +1,26 @@
+using Bakong.Payments;
+
+namespace Bakong.Display;
+
+/// <summary>
+/// The payments' side of the displays: an <see cref="IPaymentChangeSink"/> that hands each saved change of a terminal
+/// with a display to that display's <see cref="DisplayTerminal"/>. Returns at once and never throws, so a dead display
+/// cannot block or fail a payment.
+/// </summary>
+internal sealed class DisplayBridge(IEnumerable<DisplayTerminal> terminals) : IPaymentChangeSink
+{
+    private readonly Dictionary<string, DisplayTerminal> _byTerminal = terminals.ToDictionary(t => t.Options.TerminalId, StringComparer.Ordinal);
+
+    public IEnumerable<DisplayTerminal> Terminals => _byTerminal.Values;
+
+    public bool TryGet(string terminalId, out DisplayTerminal terminal) => _byTerminal.TryGetValue(terminalId, out terminal!);
+
+    public void Saved(Payment payment, IReadOnlyList<PaymentEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        if (_byTerminal.TryGetValue(payment.TerminalId, out var terminal))
+        {
+            terminal.OnSaved(payment);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using System.Diagnostics.Metrics;
+using Bakong.Display.Link;
+
+namespace Bakong.Display;
+
+/// <summary>
+/// <c>bakong.display.link.up</c>: per configured display (tag <c>terminal.id</c>), 1 while its device is online (it
+/// answered the handshake and keeps answering), 0 otherwise. Observed from the controllers' link status at each
+/// collection, so it can never disagree with health or <c>bakong display status</c>.
+/// </summary>
+internal sealed class DisplayMetrics
+{
+    /// <summary>The meter of the display instruments; the gateway's metrics listen to it.</summary>
+    public const string MeterName = "Bakong.Display";
+
+    public DisplayMetrics(IMeterFactory meterFactory, DisplayBridge bridge)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(bridge);
+        meterFactory.Create(MeterName).CreateObservableGauge(
+            "bakong.display.link.up",
+            () => bridge.Terminals.Select(t => new Measurement<int>(
+                t.Controller.Status.State == DisplayLinkState.Online ? 1 : 0,
+                new KeyValuePair<string, object?>("terminal.id", t.Options.TerminalId))),
+            unit: "{link}",
+            description: "1 while the serial display of a terminal is connected and answering, 0 while it is not.");
+    }
+}

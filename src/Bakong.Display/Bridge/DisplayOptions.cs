@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Options;
+
+namespace Bakong.Display;
+
+/// <summary>One configured display (<c>Displays:N:*</c>): the POS terminal it belongs to and its serial port.</summary>
+public sealed class DisplayPortOptions
+{
+    /// <summary>The POS terminal whose payments it shows (<c>CreatePaymentRequest.terminal_id</c>).</summary>
+    public string TerminalId { get; set; } = "";
+
+    /// <summary>The serial device, e.g. <c>/dev/serial/by-id/usb-...-if00</c>, <c>/dev/ttyACM0</c>, or a pty the emulator printed.</summary>
+    public string PortName { get; set; } = "";
+
+    /// <summary>115200 by default; ignored by USB-CDC and pseudo-terminals.</summary>
+    public int BaudRate { get; set; } = 115200;
+
+    /// <summary>Raise DTR on open: true for USB-CDC devices that wait for it; false (default) for pseudo-terminals, where it fails.</summary>
+    public bool Dtr { get; set; }
+
+    /// <summary>How long a result (PAID, FAILED, EXPIRED, CANCELLED) stays before the idle screen returns.</summary>
+    public TimeSpan ResultHold { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The idle screen's second line (empty by default).</summary>
+    public string IdleText { get; set; } = "";
+}
+
+/// <summary>The <c>Displays</c> array, validated at start.</summary>
+public sealed class DisplaysOptions
+{
+    public const string Section = "Displays";
+
+    public List<DisplayPortOptions> Displays { get; } = [];
+}
+
+internal sealed class DisplaysOptionsValidator : IValidateOptions<DisplaysOptions>
+{
+    private static readonly int[] StandardRates = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
+
+    public ValidateOptionsResult Validate(string? name, DisplaysOptions options)
+    {
+        var errors = new List<string>();
+        var terminals = new HashSet<string>(StringComparer.Ordinal);
+        var ports = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Displays.Count; i++)
+        {
+            var d = options.Displays[i];
+            var at = $"Displays:{i}:";
+            if (string.IsNullOrWhiteSpace(d.TerminalId))
+            {
+                errors.Add(at + "TerminalId is required");
+            }
+            else if (!terminals.Add(d.TerminalId))
+            {
+                errors.Add(at + "TerminalId " + d.TerminalId + " is configured twice");
+            }
+
+            if (string.IsNullOrWhiteSpace(d.PortName))
+            {
+                errors.Add(at + "PortName is required (e.g. /dev/ttyACM0)");
+            }
+            else if (!ports.Add(d.PortName))
+            {
+                errors.Add(at + "PortName " + d.PortName + " is used by two displays (one owner per port)");
+            }
+
+            if (Array.IndexOf(StandardRates, d.BaudRate) < 0)
+            {
+                errors.Add(at + "BaudRate must be a standard rate (" + string.Join(", ", StandardRates) + ")");
+            }
+
+            if (d.ResultHold < TimeSpan.Zero || d.ResultHold > TimeSpan.FromMinutes(10))
+            {
+                errors.Add(at + "ResultHold must be between 00:00:00 and 00:10:00");
+            }
+
+            if (System.Text.Encoding.UTF8.GetByteCount(d.IdleText) > Protocol.PayloadLimits.Text)
+            {
+                errors.Add(at + "IdleText must be at most 96 UTF-8 bytes");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,134 @@
+using Bakong.Display.Link;
+using Bakong.Display.Protocol;
+using Bakong.Khqr;
+using Bakong.Payments;
+using Microsoft.Extensions.Logging;
+
+namespace Bakong.Display;
+
+/// <summary>
+/// One terminal's display as the payments see it: turns the terminal's payment changes into the desired screen (its
+/// QR, then its result, then idle after the hold). Only the terminal's latest payment is shown; changes to older ones
+/// are ignored. Everything here returns at once: the link converges the device on its own loop.
+/// </summary>
+internal sealed class DisplayTerminal
+{
+    private readonly Lock _lock = new();
+    private readonly DisplayPortOptions _options;
+    private readonly string _merchantName;
+    private readonly TimeProvider _holdClock;
+    private readonly ILogger _logger;
+    private string? _paymentId;
+    private DateTimeOffset _paymentCreated;
+    private DisplayStatus _status;
+    private ITimer? _hold;
+
+    public DisplayTerminal(DisplayPortOptions options, string merchantName, TimeProvider holdClock, ILogger logger)
+    {
+        _options = options;
+        _merchantName = Utf8Text.Truncate(merchantName, PayloadLimits.Text);
+        _holdClock = holdClock;
+        _logger = logger;
+        Controller = new DisplayController(options.TerminalId);
+        Controller.SetDesired(Idle);
+    }
+
+    public DisplayController Controller { get; }
+
+    public DisplayPortOptions Options => _options;
+
+    private IdleScreen Idle => new(_merchantName, _options.IdleText);
+
+    public void OnSaved(Payment payment)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(payment.Id) > PayloadLimits.PaymentId
+            || System.Text.Encoding.UTF8.GetByteCount(payment.Qr) > PayloadLimits.Qr)
+        {
+            return; // cannot be shown by a v1 display; the POS still has the QR
+        }
+
+        lock (_lock)
+        {
+            if (payment.Id != _paymentId)
+            {
+                // A newer pending payment takes the screen; an older payment's late news does not.
+                if (payment.State != PaymentState.Pending || (_paymentId is not null && payment.CreateTime < _paymentCreated))
+                {
+                    return;
+                }
+
+                _paymentId = payment.Id;
+                _paymentCreated = payment.CreateTime;
+                _status = DisplayStatus.None;
+            }
+
+            var status = StatusOf(payment.State);
+            if (status == _status)
+            {
+                return; // check bookkeeping, or a repeat: nothing new to show
+            }
+
+            _status = status;
+            var screen = new QrScreen(QrOf(payment), status, MessageOf(payment, status));
+            _hold?.Dispose();
+            _hold = null;
+            Set(screen);
+            if (status != DisplayStatus.Waiting)
+            {
+                _hold = _holdClock.CreateTimer(_ => BackToIdle(screen), null, _options.ResultHold, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void BackToIdle(QrScreen result)
+    {
+        lock (_lock)
+        {
+            if (Controller.TrySetDesired(result, Idle))
+            {
+                DisplayLog.ScreenSet(_logger, _options.TerminalId, Controller.Desired!);
+            }
+        }
+    }
+
+    private void Set(DesiredScreen screen)
+    {
+        Controller.SetDesired(screen);
+        DisplayLog.ScreenSet(_logger, _options.TerminalId, screen);
+    }
+
+    private ShowQrMessage QrOf(Payment payment)
+    {
+        var qr = new ShowQrMessage(
+            payment.Id,
+            (ulong)payment.Money.MinorUnits,
+            payment.Money.Currency == KhqrCurrency.Usd ? (ushort)840 : (ushort)116,
+            payment.Money.Currency == KhqrCurrency.Usd ? (byte)2 : (byte)0,
+            (ulong)payment.ExpireTime.ToUnixTimeMilliseconds(),
+            0,
+            _merchantName,
+            payment.Qr);
+
+        // A long QR and a long name together can exceed one frame: the name gives way, never the QR.
+        var excess = qr.PayloadLength - FrameCodec.MaxPayload;
+        return excess <= 0
+            ? qr
+            : qr with { MerchantName = Utf8Text.Truncate(_merchantName, Math.Max(0, System.Text.Encoding.UTF8.GetByteCount(_merchantName) - excess)) };
+    }
+
+    private static DisplayStatus StatusOf(PaymentState state) => state switch
+    {
+        PaymentState.Pending => DisplayStatus.Waiting,
+        PaymentState.Paid or PaymentState.PaidLate => DisplayStatus.Paid,
+        PaymentState.Failed => DisplayStatus.Failed,
+        PaymentState.Expired => DisplayStatus.Expired,
+        _ => DisplayStatus.Cancelled,
+    };
+
+    private static string MessageOf(Payment payment, DisplayStatus status) => status switch
+    {
+        DisplayStatus.Paid => "Thank you",
+        DisplayStatus.Failed => Utf8Text.Truncate(payment.FailureReason ?? "Payment failed", PayloadLimits.Text),
+        _ => "",
+    };
+}

@@ -1,0 +1,65 @@
+using Bakong.Display.Link;
+using Bakong.Display.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Bakong.Display;
+
+// Event ids 2600-2699: the serial display (link 2600-2639, transport 2640-2669, bridge 2670-2699).
+internal static partial class DisplayLog
+{
+    [LoggerMessage(EventId = 2600, EventName = "DisplayOnline", Level = LogLevel.Information,
+        Message = "Display {TerminalId} online: boot {BootId:x8}, firmware {Firmware}, model {Model}, serial {Serial}, MTU {Mtu}")]
+    public static partial void Online(ILogger logger, string terminalId, uint bootId, string firmware, string model, string serial, int mtu);
+
+    [LoggerMessage(EventId = 2601, EventName = "DisplayOffline", Level = LogLevel.Warning,
+        Message = "Display {TerminalId} offline: {Reason}")]
+    public static partial void Offline(ILogger logger, string terminalId, string reason);
+
+    [LoggerMessage(EventId = 2602, EventName = "DisplayIncompatible", Level = LogLevel.Error,
+        Message = "Display {TerminalId} speaks protocol major version {Major}, this gateway speaks 1: not operated")]
+    public static partial void Incompatible(ILogger logger, string terminalId, int major);
+
+    [LoggerMessage(EventId = 2603, EventName = "DisplayRebooted", Level = LogLevel.Information,
+        Message = "Display {TerminalId} booted (boot {BootId:x8}, reset reason {ResetReason}): handshake and full screen again")]
+    public static partial void Rebooted(ILogger logger, string terminalId, uint bootId, byte resetReason);
+
+    [LoggerMessage(EventId = 2604, EventName = "DisplayRetransmit", Level = LogLevel.Debug,
+        Message = "Display {TerminalId}: no answer to {Type} seq {Seq}, retransmit {Attempt}")]
+    public static partial void Retransmit(ILogger logger, string terminalId, MessageType type, byte seq, int attempt);
+
+    [LoggerMessage(EventId = 2605, EventName = "DisplayNak", Level = LogLevel.Warning,
+        Message = "Display {TerminalId} refused {Type}: {Result}")]
+    public static partial void Nak(ILogger logger, string terminalId, MessageType type, AckResult result);
+
+    [LoggerMessage(EventId = 2606, EventName = "DisplayStateChanged", Level = LogLevel.Debug,
+        Message = "Display {TerminalId} shows {Screen} {Status} for {PaymentId} (reason {Reason})")]
+    public static partial void DeviceState(ILogger logger, string terminalId, DisplayScreenKind screen, DisplayStatus status, string paymentId, byte reason);
+
+    [LoggerMessage(EventId = 2607, EventName = "DisplayDeviceLog", Level = LogLevel.Information,
+        Message = "Display {TerminalId} says (level {Level}): {Text}")]
+    public static partial void DeviceLog(ILogger logger, string terminalId, byte level, string text);
+
+    [LoggerMessage(EventId = 2640, EventName = "DisplayPortOpened", Level = LogLevel.Information,
+        Message = "Display {TerminalId}: port {PortName} open at {BaudRate} baud (DTR {Dtr})")]
+    public static partial void PortOpened(ILogger logger, string terminalId, string portName, int baudRate, bool dtr);
+
+    [LoggerMessage(EventId = 2641, EventName = "DisplayPortOpenFailed", Level = LogLevel.Warning,
+        Message = "Display {TerminalId}: cannot open {PortName} ({Reason}); retrying in {Delay}")]
+    public static partial void PortOpenFailed(ILogger logger, string terminalId, string portName, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2642, EventName = "DisplayPortLost", Level = LogLevel.Warning,
+        Message = "Display {TerminalId}: port {PortName} lost ({Reason}); reopening")]
+    public static partial void PortLost(ILogger logger, string terminalId, string portName, string reason);
+
+    [LoggerMessage(EventId = 2643, EventName = "DisplayPortCloseHung", Level = LogLevel.Warning,
+        Message = "Display {TerminalId}: closing {PortName} did not finish in {Timeout}; abandoned (a write after the device vanished)")]
+    public static partial void PortCloseHung(ILogger logger, string terminalId, string portName, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 2670, EventName = "DisplayBridgeStarted", Level = LogLevel.Information,
+        Message = "Display for terminal {TerminalId} on {PortName}")]
+    public static partial void BridgeStarted(ILogger logger, string terminalId, string portName);
+
+    [LoggerMessage(EventId = 2671, EventName = "DisplayScreenSet", Level = LogLevel.Debug,
+        Message = "Display {TerminalId}: desired screen {Screen}")]
+    public static partial void ScreenSet(ILogger logger, string terminalId, DesiredScreen screen);
+}

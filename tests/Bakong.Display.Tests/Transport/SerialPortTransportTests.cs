@@ -1,0 +1,138 @@
+using Bakong.Display.Emulation;
+using Bakong.Display.Link;
+using Bakong.Display.Protocol;
+using Bakong.Display.Tests.Link;
+using Bakong.Display.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bakong.Display.Tests.Transport;
+
+/// <summary>The gateway's port owner over real pseudo-terminals (openpty), with the emulator as the device, in real time.</summary>
+public sealed class SerialPortTransportTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly string _directory = Directory.CreateTempSubdirectory("bakong-display-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string PortLink => Path.Combine(_directory, "ttyDisplay");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task The_display_shows_the_latest_screen_after_an_unplug_and_a_replug_on_the_same_path()
+    {
+        RequirePty();
+        var terminal = new DisplayTerminal(
+            new DisplayPortOptions { TerminalId = "POS-01", PortName = PortLink }, "Coffee", TimeProvider.System, NullLogger.Instance);
+        var bridge = new DisplayBridge([terminal]);
+        using var service = new DisplayService(bridge, new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        var emulator = new DisplayEmulator(new DeviceIdentity(), new EmulatorOptions(), TimeProvider.System);
+
+        var first = PseudoTerminal.Open();
+        Repoint(first.SlavePath);
+        using var unplug = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var device = emulator.RunAsync(first.Master, unplug.Token);
+        await service.StartAsync(Ct);
+
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && s.MerchantName == "Coffee", Timeout, Ct);
+        terminal.Controller.SetDesired(Qr("pay-1", DisplayStatus.Waiting));
+        await emulator.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Qr, PaymentId: "pay-1" }, Timeout, Ct);
+        var firstBoot = emulator.BootId;
+
+        // Unplug: the device side of the pty goes away; the gateway sees its port hang up. The payment moves on meanwhile.
+        await unplug.CancelAsync();
+        await device;
+        first.Dispose();
+        await terminal.Controller.WaitForStatusAsync(s => s.State is DisplayLinkState.Disconnected);
+        terminal.Controller.SetDesired(Qr("pay-1", DisplayStatus.Paid));
+
+        // Replug: a new pty behind the same path (a udev symlink does this for a real USB display).
+        using var second = PseudoTerminal.Open();
+        Repoint(second.SlavePath);
+        var replugged = emulator.RunAsync(second.Master, Ct);
+        var screen = await emulator.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Status, PaymentId: "pay-1" }, Timeout, Ct);
+
+        Assert.Equal(DisplayStatus.Paid, screen.Status);
+        Assert.NotEqual(firstBoot, emulator.BootId);
+        Assert.True(terminal.Controller.Status.Reconnects >= 1);
+        await service.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task With_one_percent_of_bytes_corrupted_both_ways_the_display_still_converges()
+    {
+        RequirePty();
+        using var pty = PseudoTerminal.Open();
+        var terminal = new DisplayTerminal(
+            new DisplayPortOptions { TerminalId = "POS-02", PortName = pty.SlavePath }, "Coffee", TimeProvider.System, NullLogger.Instance);
+        using var service = new DisplayService(new DisplayBridge([terminal]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        var emulator = new DisplayEmulator(new DeviceIdentity(), new EmulatorOptions { CorruptRate = 0.01, Seed = 7 }, TimeProvider.System);
+        var device = emulator.RunAsync(pty.Master, Ct);
+        await service.StartAsync(Ct);
+
+        for (var i = 0; i < 2; i++)
+        {
+            var id = "pay-" + i;
+            terminal.Controller.SetDesired(Qr(id, DisplayStatus.Waiting));
+            await emulator.WaitForScreenAsync(s => s.PaymentId == id && s.Kind == DisplayScreenKind.Qr, Timeout, Ct);
+            terminal.Controller.SetDesired(Qr(id, DisplayStatus.Paid));
+            await emulator.WaitForScreenAsync(s => s.PaymentId == id && s.Status == DisplayStatus.Paid, Timeout, Ct);
+        }
+
+        Assert.Equal(DisplayStatus.Paid, emulator.Screen.Status);
+        await service.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Dtr_on_a_pseudo_terminal_fails_to_open_and_is_reported_and_retried_not_thrown()
+    {
+        RequirePty();
+        using var pty = PseudoTerminal.Open();
+        var terminal = new DisplayTerminal(
+            new DisplayPortOptions { TerminalId = "POS-03", PortName = pty.SlavePath, Dtr = true }, "Coffee", TimeProvider.System, NullLogger.Instance);
+        using var service = new DisplayService(new DisplayBridge([terminal]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        await service.StartAsync(Ct);
+
+        var status = await terminal.Controller.WaitForStatusAsync(s => s.LastError is not null);
+
+        Assert.Equal(DisplayLinkState.Disconnected, status.State);
+        Assert.Contains("Inappropriate ioctl", status.LastError, StringComparison.Ordinal);
+        await service.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task A_missing_port_is_reported_as_no_such_device()
+    {
+        var terminal = new DisplayTerminal(
+            new DisplayPortOptions { TerminalId = "POS-04", PortName = Path.Combine(_directory, "nothing") }, "Coffee", TimeProvider.System, NullLogger.Instance);
+        using var service = new DisplayService(new DisplayBridge([terminal]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        await service.StartAsync(Ct);
+
+        var status = await terminal.Controller.WaitForStatusAsync(s => s.LastError is not null);
+
+        Assert.Equal("no such device", status.LastError);
+        await service.StopAsync(Ct);
+    }
+
+    private static QrScreen Qr(string paymentId, DisplayStatus status) => new(
+        new ShowQrMessage(paymentId, 5000, 116, 0, (ulong)TimeProvider.System.GetUtcNow().AddMinutes(5).ToUnixTimeMilliseconds(), 0, "Coffee", "00020101021229" + new string('7', 150)),
+        status,
+        "");
+
+    private static void RequirePty()
+    {
+        if (!PseudoTerminal.IsSupported)
+        {
+            Assert.Skip("pseudo-terminals need Linux");
+        }
+    }
+
+    private void Repoint(string target)
+    {
+        var temp = PortLink + ".new";
+        File.Delete(temp);
+        File.CreateSymbolicLink(temp, target);
+        File.Move(temp, PortLink, overwrite: true);
+    }
+}

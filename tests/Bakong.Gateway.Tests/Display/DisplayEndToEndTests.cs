@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using Bakong.Display;
+using Bakong.Display.Emulation;
+using Bakong.Display.Link;
+using Bakong.Display.Protocol;
+using Bakong.Display.Transport;
+using Bakong.Payments.V1;
+using Grpc.Health.V1;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bakong.Gateway.Tests.Display;
+
+/// <summary>
+/// The gateway with <c>Displays</c> bound to a real pseudo-terminal (openpty, through a symlink the test can repoint),
+/// opened with System.IO.Ports; on the other side the emulator's device logic, in-process. Payments run on the
+/// factory's fake clock; the display links run in real time, as a device on a port does.
+/// </summary>
+public sealed class DisplayEndToEndTests : IDisposable
+{
+    private const string Terminal = "till-1";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly string _directory = Directory.CreateTempSubdirectory("bakong-display-e2e-").FullName;
+    private readonly ConcurrentQueue<DeviceScreen> _seen = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string PortLink => Path.Combine(_directory, "ttyPOS");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task A_payment_on_a_bound_terminal_shows_its_qr_then_paid_then_idle_and_the_display_has_its_own_health()
+    {
+        RequirePty();
+        using var pty = PseudoTerminal.Open();
+        Repoint(pty.SlavePath);
+        var emulator = Emulator(new EmulatorOptions());
+        var device = emulator.RunAsync(pty.Master, Ct);
+        await using var gateway = Gateway(TimeSpan.FromMilliseconds(300));
+        var health = new Grpc.Health.V1.Health.HealthClient(gateway.Channel);
+
+        var idle = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, Timeout, Ct);
+        var paid = await gateway.CreatePaidAsync("display-1");
+        var result = await emulator.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Status, Status: DisplayStatus.Paid } && s.PaymentId == paid.PaymentId, Timeout, Ct);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && _seen.Any(x => x.Status == DisplayStatus.Paid), Timeout, Ct);
+
+        var qr = Assert.Single(_seen, s => s.Kind == DisplayScreenKind.Qr && s.PaymentId == paid.PaymentId);
+        Assert.Equal((paid.Khqr, "5000 KHR", "Demo Shop"), (qr.Qr, qr.AmountText(), qr.MerchantName));
+        Assert.InRange(qr.SecondsLeft(qr.CountdownEnd!.Value.AddSeconds(-1)), 1, 900);
+        Assert.Equal("Thank you", result.Message);
+        Assert.Equal("Demo Shop", idle.MerchantName);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "bakong.display." + Terminal }, cancellationToken: Ct)).Status);
+        var statuses = await new Bakong.Display.V1.DisplayService.DisplayServiceClient(gateway.Channel).ListDisplaysAsync(new(), cancellationToken: Ct);
+        var listed = Assert.Single(statuses.Displays);
+        Assert.Equal((Terminal, Bakong.Display.V1.Display.Types.LinkState.Online, emulator.BootId!.Value), (listed.TerminalId, listed.LinkState, listed.BootId));
+    }
+
+    [Fact]
+    public async Task Unplugged_mid_payment_and_replugged_the_display_shows_the_latest_state_while_payments_stay_ready_without_it()
+    {
+        RequirePty();
+        var first = PseudoTerminal.Open();
+        Repoint(first.SlavePath);
+        var emulator = Emulator(new EmulatorOptions());
+        using var unplug = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var device = emulator.RunAsync(first.Master, unplug.Token);
+        await using var gateway = Gateway(TimeSpan.FromMinutes(5));
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, Timeout, Ct);
+
+        var created = (await gateway.Payments.CreatePaymentAsync(Requests.Create("display-2"), cancellationToken: Ct)).Payment;
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Qr && s.PaymentId == created.PaymentId, Timeout, Ct);
+
+        // Unplug, then the customer pays while the display is gone: the payment settles regardless.
+        var noticed = WhenLink(gateway, s => s.State != DisplayLinkState.Online);
+        await unplug.CancelAsync();
+        await device;
+        first.Dispose();
+        await noticed;
+        var health = new Grpc.Health.V1.Health.HealthClient(gateway.Channel);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest { Service = "bakong.display." + Terminal }, cancellationToken: Ct)).Status);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "" }, cancellationToken: Ct)).Status);
+        using var watch = gateway.Payments.WatchPayment(new WatchPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct);
+        var latest = await GatewayFactory.NextAsync(watch);
+        await gateway.PayAsync(created.Khqr);
+        while (latest.State == State.Pending)
+        {
+            gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+            latest = await GatewayFactory.NextAsync(watch);
+        }
+
+        Assert.Equal(State.Paid, latest.State);
+
+        // Replug behind the same path: a new boot, which gets the whole latest screen.
+        using var second = PseudoTerminal.Open();
+        Repoint(second.SlavePath);
+        var replugged = emulator.RunAsync(second.Master, Ct);
+        var screen = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Status && s.PaymentId == created.PaymentId, Timeout, Ct);
+
+        Assert.Equal(DisplayStatus.Paid, screen.Status);
+        Assert.Equal(2, emulator.Boots);
+    }
+
+    [Fact]
+    public async Task With_one_percent_of_bytes_corrupted_the_display_still_converges_to_paid()
+    {
+        RequirePty();
+        using var pty = PseudoTerminal.Open();
+        Repoint(pty.SlavePath);
+        var emulator = Emulator(new EmulatorOptions { CorruptRate = 0.01, Seed = 11 });
+        var device = emulator.RunAsync(pty.Master, Ct);
+        await using var gateway = Gateway(TimeSpan.FromMinutes(5));
+
+        var paid = await gateway.CreatePaidAsync("display-3");
+        var screen = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Status && s.PaymentId == paid.PaymentId, Timeout, Ct);
+
+        Assert.Equal(DisplayStatus.Paid, screen.Status);
+        Assert.True(emulator.FramesDropped + gateway.Services.DisplayStatuses().Single().Status.FramesDropped > 0, "the corruption reached the decoders");
+    }
+
+    [Fact]
+    public async Task A_display_without_a_port_stops_the_gateway_at_start_naming_the_setting()
+    {
+        await using var gateway = new GatewayFactory { ConfigureHost = b => b.UseSetting("Displays:0:TerminalId", Terminal) };
+
+        var e = Assert.ThrowsAny<Microsoft.Extensions.Options.OptionsValidationException>(() => gateway.Services);
+
+        Assert.Contains("Displays:0:PortName is required", e.Message, StringComparison.Ordinal);
+    }
+
+    private static void RequirePty()
+    {
+        if (!PseudoTerminal.IsSupported)
+        {
+            Assert.Skip("pseudo-terminals need Linux");
+        }
+    }
+
+    private static Task<DisplayLinkStatus> WhenLink(GatewayFactory gateway, Func<DisplayLinkStatus, bool> predicate)
+    {
+        var controller = gateway.Services.FindDisplay(Terminal)!;
+        var reached = new TaskCompletionSource<DisplayLinkStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        controller.StatusChanged += s =>
+        {
+            if (predicate(s))
+            {
+                reached.TrySetResult(s);
+            }
+        };
+        return reached.Task.WaitAsync(Timeout, Ct);
+    }
+
+    private DisplayEmulator Emulator(EmulatorOptions options)
+    {
+        var emulator = new DisplayEmulator(new DeviceIdentity(), options, TimeProvider.System);
+        emulator.ScreenChanged += _seen.Enqueue;
+        return emulator;
+    }
+
+    private GatewayFactory Gateway(TimeSpan resultHold)
+    {
+        var gateway = new GatewayFactory
+        {
+            ConfigureHost = builder =>
+            {
+                builder.UseSetting("Displays:0:TerminalId", Terminal);
+                builder.UseSetting("Displays:0:PortName", PortLink);
+                builder.UseSetting("Displays:0:ResultHold", resultHold.ToString());
+                builder.ConfigureTestServices(services => services.AddSingleton(new DisplayClock(TimeProvider.System)));
+            },
+        };
+        _ = gateway.Services; // start it: the display service opens the port
+        return gateway;
+    }
+
+    private void Repoint(string target)
+    {
+        var temp = PortLink + ".new";
+        File.Delete(temp);
+        File.CreateSymbolicLink(temp, target);
+        File.Move(temp, PortLink, overwrite: true);
+    }
+}
