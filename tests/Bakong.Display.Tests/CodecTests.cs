@@ -74,19 +74,7 @@ public sealed class CodecTests
         {
             var wire = FrameCodec.Encode((MessageType)type, (FrameOptions)flags, seq, payload);
             Assert.True(wire.Length <= FrameCodec.MaxWire);
-            var decoder = new FrameDecoder();
-            var delivered = 0;
-            foreach (var b in wire)
-            {
-                if (decoder.Push(b, out var frame))
-                {
-                    delivered++;
-                    Assert.Equal((FrameCodec.ProtocolVersion, type, flags, seq), (frame.Version, frame.Type, (byte)frame.Flags, frame.Seq));
-                    Assert.Equal(payload, frame.Payload.ToArray());
-                }
-            }
-
-            Assert.Equal((1, 0L), (delivered, decoder.Errors));
+            DecoderAssert.DeliversOneFrame(wire, type, flags, seq, payload);
         });
     }
 

@@ -31,19 +31,7 @@ public sealed class VectorTests
         var n = FrameCodec.Encode(FrameCodec.ProtocolVersion, type, (FrameOptions)flags, seq, payload, encoded);
         Assert.Equal(Convert.ToHexStringLower(wire), Convert.ToHexStringLower(encoded.AsSpan(0, n)));
 
-        var decoder = new FrameDecoder();
-        var delivered = 0;
-        foreach (var b in wire)
-        {
-            if (decoder.Push(b, out var frame))
-            {
-                delivered++;
-                Assert.Equal((FrameCodec.ProtocolVersion, type, flags, seq), (frame.Version, frame.Type, (byte)frame.Flags, frame.Seq));
-                Assert.Equal(payload, frame.Payload.ToArray());
-            }
-        }
-
-        Assert.Equal((1, 0L), (delivered, decoder.Errors));
+        DecoderAssert.DeliversOneFrame(wire, type, flags, seq, payload);
     }
 
     [Theory]
