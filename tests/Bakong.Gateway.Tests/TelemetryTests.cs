@@ -79,6 +79,10 @@ public sealed partial class TelemetryTests : IAsyncLifetime
             created.Scopes.OfType<IEnumerable<KeyValuePair<string, object?>>>(), s => s.Any(p => p.Key == PaymentLogScope.TerminalIdKey));
         Assert.Contains(new KeyValuePair<string, object?>("TerminalId", "till-1"), requestScope);
         Assert.Contains(new KeyValuePair<string, object?>("PaymentRequestId", "scoped"), requestScope);
+
+        // What the console formatter prints for a scope (Logging:Console:IncludeScopes=true): its ToString().
+        Assert.Equal("PaymentId:" + paid.PaymentId + " TerminalId:till-1", scope.ToString());
+        Assert.Equal("TerminalId:till-1 PaymentRequestId:scoped", requestScope.ToString());
     }
 
     [Fact]
