@@ -33,4 +33,8 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 2504, EventName = "DeeplinkFailed", Level = LogLevel.Warning,
         Message = "No deeplink for payment {PaymentId}: {Reason}. The payment stands; it is payable by its QR")]
     public static partial void DeeplinkFailed(ILogger logger, string paymentId, string reason);
+
+    [LoggerMessage(EventId = 2505, EventName = "PaymentCancelled", Level = LogLevel.Information,
+        Message = "Payment {PaymentId} of terminal {TerminalId} cancelled by CancelPayment")]
+    public static partial void PaymentCancelled(ILogger logger, string paymentId, string terminalId);
 }

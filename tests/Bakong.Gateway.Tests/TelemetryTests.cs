@@ -86,6 +86,18 @@ public sealed partial class TelemetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cancel_is_logged_with_the_payment_and_its_terminal()
+    {
+        var pending = (await _gateway.Payments.CreatePaymentAsync(Requests.Create("cancel-logged"), cancellationToken: Ct)).Payment;
+        await _gateway.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = pending.PaymentId }, cancellationToken: Ct);
+
+        var cancelled = Assert.Single(_gateway.Services.GetFakeLogCollector().GetSnapshot(), r => r.Id.Name == "PaymentCancelled");
+        Assert.Equal(LogLevel.Information, cancelled.Level);
+        Assert.Equal($"Payment {pending.PaymentId} of terminal till-1 cancelled by CancelPayment", cancelled.Message);
+        Assert.Equal(pending.PaymentId, Assert.Single(cancelled.Scopes.OfType<PaymentLogScope>()).PaymentId);
+    }
+
+    [Fact]
     public async Task A_poller_pass_and_each_bakong_attempt_are_activities_with_their_outcome()
     {
         var activities = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
