@@ -21,7 +21,20 @@ internal static partial class GatewayLog
         Message = "Payments are stored in {PaymentsPath}; tokens in {TokensPath}; the Bakong call audit in {AuditPath}")]
     public static partial void Storage(ILogger logger, string paymentsPath, string tokensPath, string auditPath);
 
+    // A scope's state is printed by the console formatter (Logging:Console:IncludeScopes) with ToString(): a defined
+    // scope renders "TerminalId:POS-01 PaymentRequestId:INV-1" and still enumerates both as structured properties.
+    private static readonly Func<ILogger, string, string, IDisposable?> s_createPaymentScope =
+        LoggerMessage.DefineScope<string, string>("TerminalId:{TerminalId} PaymentRequestId:{PaymentRequestId}");
+
+    /// <summary>The scope of a <c>CreatePayment</c> call until the payment has an id: its terminal and request ids.</summary>
+    public static IDisposable? CreatePaymentScope(ILogger logger, string terminalId, string requestId) =>
+        s_createPaymentScope(logger, terminalId, requestId);
+
     [LoggerMessage(EventId = 2504, EventName = "DeeplinkFailed", Level = LogLevel.Warning,
         Message = "No deeplink for payment {PaymentId}: {Reason}. The payment stands; it is payable by its QR")]
     public static partial void DeeplinkFailed(ILogger logger, string paymentId, string reason);
+
+    [LoggerMessage(EventId = 2505, EventName = "PaymentCancelled", Level = LogLevel.Information,
+        Message = "Payment {PaymentId} of terminal {TerminalId} cancelled by CancelPayment")]
+    public static partial void PaymentCancelled(ILogger logger, string paymentId, string terminalId);
 }

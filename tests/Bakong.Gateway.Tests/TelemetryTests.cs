@@ -79,6 +79,22 @@ public sealed partial class TelemetryTests : IAsyncLifetime
             created.Scopes.OfType<IEnumerable<KeyValuePair<string, object?>>>(), s => s.Any(p => p.Key == PaymentLogScope.TerminalIdKey));
         Assert.Contains(new KeyValuePair<string, object?>("TerminalId", "till-1"), requestScope);
         Assert.Contains(new KeyValuePair<string, object?>("PaymentRequestId", "scoped"), requestScope);
+
+        // What the console formatter prints for a scope (Logging:Console:IncludeScopes=true): its ToString().
+        Assert.Equal("PaymentId:" + paid.PaymentId + " TerminalId:till-1", scope.ToString());
+        Assert.Equal("TerminalId:till-1 PaymentRequestId:scoped", requestScope.ToString());
+    }
+
+    [Fact]
+    public async Task A_cancel_is_logged_with_the_payment_and_its_terminal()
+    {
+        var pending = (await _gateway.Payments.CreatePaymentAsync(Requests.Create("cancel-logged"), cancellationToken: Ct)).Payment;
+        await _gateway.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = pending.PaymentId }, cancellationToken: Ct);
+
+        var cancelled = Assert.Single(_gateway.Services.GetFakeLogCollector().GetSnapshot(), r => r.Id.Name == "PaymentCancelled");
+        Assert.Equal(LogLevel.Information, cancelled.Level);
+        Assert.Equal($"Payment {pending.PaymentId} of terminal till-1 cancelled by CancelPayment", cancelled.Message);
+        Assert.Equal(pending.PaymentId, Assert.Single(cancelled.Scopes.OfType<PaymentLogScope>()).PaymentId);
     }
 
     [Fact]

@@ -37,9 +37,10 @@ internal static class GatewayClient
         },
     };
 
-    public static Option<bool> JsonOption() => new("--json")
+    public static Option<bool> JsonOption(
+        string description = "Write one JSON object per line (created, each change, the result) instead of text, for scripts.") => new("--json")
     {
-        Description = "Write one JSON object per line (created, each change, the result) instead of text, for scripts.",
+        Description = description,
     };
 
     public static GrpcChannel Open(Uri server)

@@ -24,7 +24,7 @@ internal sealed class PaymentsCommand : Command
         var terminal = new Option<string?>("--terminal") { Description = "Only payments of this POS terminal." };
         var limit = new Option<int>("--limit") { Description = "At most this many payments (newest first).", DefaultValueFactory = _ => 20 };
         var server = GatewayClient.ServerOption();
-        var json = GatewayClient.JsonOption();
+        var json = GatewayClient.JsonOption("Write one JSON object per payment, one per line, instead of the table, for scripts.");
         var command = new Command("list", "List payments, newest first, as a table (or one JSON object per line with --json).")
         {
             states, terminal, limit, server, json,
@@ -57,6 +57,7 @@ internal sealed class PaymentsCommand : Command
             using var channel = GatewayClient.Open(uri);
             var client = new PaymentService.PaymentServiceClient(channel);
             var payments = new List<Payment>();
+            var more = false;
             try
             {
                 do
@@ -67,19 +68,26 @@ internal sealed class PaymentsCommand : Command
                     request.PageToken = page.NextPageToken;
                 }
                 while (request.PageToken.Length > 0 && payments.Count < wanted);
+
+                // A full page may still end the list: one more look says whether --limit cut it short.
+                if (request.PageToken.Length > 0)
+                {
+                    request.PageSize = 1;
+                    more = (await client.ListPaymentsAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false)).Payments.Count > 0;
+                }
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
             {
                 return GatewayClient.ReportError(context, asJson, uri, e);
             }
 
-            Write(context, payments, asJson);
+            Write(context, payments, more, asJson);
             return ExitCodes.Success;
         });
         return command;
     }
 
-    private static void Write(CliContext context, List<Payment> payments, bool json)
+    private static void Write(CliContext context, List<Payment> payments, bool more, bool json)
     {
         var output = context.Output;
         if (json)
@@ -114,7 +122,9 @@ internal sealed class PaymentsCommand : Command
             output.WriteLine("(no payments)");
         }
 
-        output.WriteLine(payments.Count.ToString(CultureInfo.InvariantCulture) + " payment" + (payments.Count == 1 ? "" : "s"));
+        output.WriteLine(
+            payments.Count.ToString(CultureInfo.InvariantCulture) + " payment" + (payments.Count == 1 ? "" : "s")
+            + (more ? " (the newest; there are more: raise --limit)" : ""));
         output.Flush();
     }
 }

@@ -8,7 +8,8 @@ namespace Bakong.Gateway.Rpc;
 /// The <c>CancelPayment</c> use case: the aggregate decides (<see cref="Payment.Cancel"/>), the save is optimistic, and
 /// a save that lost a race with the poller is retried on what is stored now, so a settlement is never overwritten.
 /// </summary>
-internal sealed class PaymentCancellation(IPaymentStore store, IEnumerable<IPaymentChangeSink> changeSinks, TimeProvider timeProvider)
+internal sealed class PaymentCancellation(
+    IPaymentStore store, IEnumerable<IPaymentChangeSink> changeSinks, TimeProvider timeProvider, ILogger<PaymentCancellation> logger)
 {
     private const int MaxAttempts = 10;
 
@@ -37,6 +38,7 @@ internal sealed class PaymentCancellation(IPaymentStore store, IEnumerable<IPaym
                         sink.Saved(payment, events);
                     }
 
+                    GatewayLog.PaymentCancelled(logger, payment.Id, payment.TerminalId);
                     return new CancelOutcome.Cancelled(payment);
                 case SaveResult.NotFound:
                     throw new PaymentNotFoundException(paymentId);

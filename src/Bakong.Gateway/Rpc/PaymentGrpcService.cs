@@ -40,11 +40,7 @@ internal sealed class PaymentGrpcService(
 
         // The payment id is not known before the factory returns: until then the request's ids are the scope
         // (PaymentRequestId, as ASP.NET Core's own scope already has a RequestId: the HTTP request's).
-        using var requestScope = logger.BeginScope(new KeyValuePair<string, object?>[]
-        {
-            new(PaymentLogScope.TerminalIdKey, request.TerminalId),
-            new("PaymentRequestId", request.RequestId),
-        });
+        using var requestScope = GatewayLog.CreatePaymentScope(logger, request.TerminalId, request.RequestId);
         switch (await factory.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
         {
             case CreatePaymentResult.Created created:

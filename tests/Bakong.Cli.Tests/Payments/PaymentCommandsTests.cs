@@ -198,6 +198,8 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         var all = await _gateway.RunAsync("payments", "list");
         var cancelled = await _gateway.RunAsync("payments", "list", "--state", "cancelled", "--json");
         var pos2 = await _gateway.RunAsync("payments", "list", "--terminal", "POS-02", "--limit", "1");
+        var newest = await _gateway.RunAsync("payments", "list", "--limit", "1");
+        var exactly = await _gateway.RunAsync("payments", "list", "--limit", "2");
 
         Assert.Equal(0, all.ExitCode);
         Assert.Equal(["CREATED", "PAYMENT", "TERMINAL", "STATE", "AMOUNT", "ORDER"], all.OutputLines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
@@ -213,6 +215,11 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
 
         Assert.Contains(newer.PaymentId, pos2.OutputLines[1], StringComparison.Ordinal);
         Assert.Equal("1 payment", pos2.OutputLines[^1]);
+
+        // A list cut short by --limit says so; one that happens to fill the limit does not.
+        Assert.Contains(newer.PaymentId, newest.OutputLines[1], StringComparison.Ordinal);
+        Assert.Equal("1 payment (the newest; there are more: raise --limit)", newest.OutputLines[^1]);
+        Assert.Equal("2 payments", exactly.OutputLines[^1]);
     }
 
     [Fact]

@@ -44,6 +44,26 @@ public sealed class KioskPageTests
     }
 
     [Fact]
+    public async Task A_payment_the_bank_declines_shows_payment_failed()
+    {
+        await using var browser = await KioskBrowser.LaunchAsync();
+        await using var gateway = await GatewayProcess.StartAsync(cancellationToken: Ct);
+        var page = await browser.NewPageAsync(1080, 1920);
+
+        await page.GotoAsync(gateway.WebUrl + "kiosk?terminal=KIOSK-E2E&result=600");
+        await page.GetByLabel("Amount").FillAsync("25000");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show QR" }).ClickAsync();
+        var payment = await ShowsQrAsync(page, gateway);
+
+        await ControlAsync(gateway, "fail", payment.Khqr);
+
+        await ShowsResultAsync(page, "FAILED", "Payment failed");
+        await Expect(page.Locator("#result-detail")).ToHaveTextAsync("The bank declined the payment. Please try again.");
+        Assert.Equal(Payment.Types.State.Failed, (await GetAsync(gateway, payment.PaymentId)).State);
+        await KioskBrowser.ScreenshotAsync(page, "kiosk-failed");
+    }
+
+    [Fact]
     public async Task The_countdown_reaches_zero_and_the_page_shows_expired_at_1280x800()
     {
         await using var browser = await KioskBrowser.LaunchAsync();
@@ -163,10 +183,13 @@ public sealed class KioskPageTests
     }
 
     /// <summary>The customer pays the QR: the sandbox's control API on the gateway's web endpoint.</summary>
-    private static async Task PayAsync(GatewayProcess gateway, string khqr)
+    private static Task PayAsync(GatewayProcess gateway, string khqr) => ControlAsync(gateway, "pay", khqr);
+
+    /// <summary>The customer's bank acts on the QR (<c>pay</c> or <c>fail</c>) through the sandbox's control API.</summary>
+    private static async Task ControlAsync(GatewayProcess gateway, string action, string khqr)
     {
         using var http = new HttpClient { BaseAddress = gateway.WebUrl };
-        using var response = await http.PostAsJsonAsync("sandbox/control/pay", new { qr = khqr }, Ct);
+        using var response = await http.PostAsJsonAsync("sandbox/control/" + action, new { qr = khqr }, Ct);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
     }
 }
