@@ -39,7 +39,10 @@ internal static class CliApp
                 context.Error.WriteLine(error.Message);
             }
 
-            return Task.FromResult(ExitCodes.BadInput);
+            // pay and watch report a payment's outcome by exit code, where 2 means "failed": a mistake there is 1.
+            return Task.FromResult(parseResult.CommandResult.Command is Payments.PayCommand or Payments.WatchCommand
+                ? Payments.PaymentExitCodes.Error
+                : ExitCodes.BadInput);
         }
 
         var invocation = new InvocationConfiguration { Output = context.Output, Error = context.Error };

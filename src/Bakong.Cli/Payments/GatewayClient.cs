@@ -53,8 +53,13 @@ internal static class GatewayClient
         return GrpcChannel.ForAddress(server, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 
-    /// <summary>Writes the one line that says why a call failed; returns the exit code (2 for a bad request, else 1).</summary>
-    public static int ReportError(CliContext context, bool json, Uri server, RpcException error)
+    /// <summary>
+    /// Writes the one line that says why a call failed; returns the exit code: 1, or <see cref="ExitCodes.BadInput"/>
+    /// (2) for a request the gateway refused (INVALID_ARGUMENT, ALREADY_EXISTS) when <paramref name="badRequestIsBadInput"/>.
+    /// <c>pay</c> and <c>watch</c> pass false: their 2 means "the payment failed", so a script can tell a declined
+    /// payment from a mistake in its own request.
+    /// </summary>
+    public static int ReportError(CliContext context, bool json, Uri server, RpcException error, bool badRequestIsBadInput = true)
     {
         var code = CodeName(error.StatusCode);
         var violations = FieldViolations(error);
@@ -92,7 +97,9 @@ internal static class GatewayClient
 
         context.Output.Flush();
         context.Error.Flush();
-        return error.StatusCode is StatusCode.InvalidArgument or StatusCode.AlreadyExists ? PaymentExitCodes.Failed : PaymentExitCodes.Error;
+        return badRequestIsBadInput && error.StatusCode is StatusCode.InvalidArgument or StatusCode.AlreadyExists
+            ? ExitCodes.BadInput
+            : PaymentExitCodes.Error;
     }
 
     /// <summary><c>InvalidArgument</c> → <c>INVALID_ARGUMENT</c>, as gRPC spells its codes.</summary>

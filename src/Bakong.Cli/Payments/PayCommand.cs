@@ -14,7 +14,7 @@ internal sealed partial class PayCommand : Command
 {
     public PayCommand(CliContext context)
         : base("pay", "Create a KHQR payment, show its QR with a live countdown, and wait for the outcome. "
-            + "Exit code: 0 paid, 2 failed or rejected, 3 expired, 4 cancelled (Ctrl-C cancels the payment), 1 error.")
+            + "Exit code: 0 paid, 2 failed (declined), 3 expired, 4 cancelled (Ctrl-C cancels the payment), 1 anything else (a mistake in the request, no gateway).")
     {
         var amount = new Option<decimal>("--amount") { Description = "The amount to pay, e.g. 12.50 (USD: whole cents; KHR: whole riel).", Required = true };
         var currency = new Option<string>("--currency") { Description = "USD or KHR.", Required = true };
@@ -75,7 +75,7 @@ internal sealed partial class PayCommand : Command
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            return GatewayClient.ReportError(context, json, server, e);
+            return GatewayClient.ReportError(context, json, server, e, badRequestIsBadInput: false);
         }
         catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
         {
@@ -96,7 +96,7 @@ internal sealed partial class PayCommand : Command
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            return GatewayClient.ReportError(context, json, server, e);
+            return GatewayClient.ReportError(context, json, server, e, badRequestIsBadInput: false);
         }
         catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
         {
@@ -125,7 +125,7 @@ internal sealed partial class PayCommand : Command
         }
         catch (RpcException e)
         {
-            GatewayClient.ReportError(context, json, server, e);
+            GatewayClient.ReportError(context, json, server, e, badRequestIsBadInput: false);
             return PaymentExitCodes.Error;
         }
     }

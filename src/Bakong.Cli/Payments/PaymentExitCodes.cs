@@ -7,10 +7,10 @@ internal static class PaymentExitCodes
 {
     public const int Paid = 0;
 
-    /// <summary>The gateway could not be reached or answered an error other than a bad request.</summary>
+    /// <summary>No outcome: a usage mistake, a request the gateway refused, or the gateway could not be reached.</summary>
     public const int Error = 1;
 
-    /// <summary>The payment failed, or the gateway rejected the request (INVALID_ARGUMENT, ALREADY_EXISTS).</summary>
+    /// <summary>The payment failed (the bank declined it). Nothing else: a script can rely on it.</summary>
     public const int Failed = 2;
 
     public const int Expired = 3;

@@ -43,7 +43,7 @@ internal sealed class WatchCommand : Command
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            return GatewayClient.ReportError(context, json, server, e);
+            return GatewayClient.ReportError(context, json, server, e, badRequestIsBadInput: false);
         }
         catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
         {

@@ -118,17 +118,17 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     [InlineData("12.505", "USD", "INVALID_ARGUMENT: amount.nanos: ")]
     [InlineData("0", "USD", "INVALID_ARGUMENT: amount.units: ")]
     [InlineData("5", "EUR", "INVALID_ARGUMENT: amount.currency_code: ")]
-    public async Task A_rejected_request_exits_2_naming_the_field(string amount, string currency, string expected)
+    public async Task A_rejected_request_exits_1_not_2_which_means_declined_naming_the_field(string amount, string currency, string expected)
     {
         var run = await _gateway.RunAsync("pay", "--amount", amount, "--currency", currency, "--terminal", "POS-01");
 
-        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(1, run.ExitCode);
         Assert.StartsWith(expected, Assert.Single(run.ErrorLines), StringComparison.Ordinal);
         Assert.Empty(run.Output);
     }
 
     [Fact]
-    public async Task A_reused_request_id_with_another_amount_exits_2_already_exists()
+    public async Task A_reused_request_id_with_another_amount_exits_1_already_exists()
     {
         await _gateway.Payments.CreatePaymentAsync(
             new CreatePaymentRequest { RequestId = "dup", TerminalId = "POS-01", Amount = new Money { CurrencyCode = "USD", Units = 1 } },
@@ -136,7 +136,7 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
 
         var run = await _gateway.RunAsync("pay", "--amount", "2", "--currency", "USD", "--terminal", "POS-01", "--request-id", "dup", "--json");
 
-        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(1, run.ExitCode);
         Assert.StartsWith("ALREADY_EXISTS: ", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
         Assert.Equal("ALREADY_EXISTS", Json(Assert.Single(run.OutputLines)).GetProperty("code").GetString());
     }
@@ -284,11 +284,11 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     [InlineData("soon")]
     [InlineData("0s")]
     [InlineData("-5")]
-    public async Task Expires_rejects_what_is_no_positive_duration(string text)
+    public async Task Expires_rejects_what_is_no_positive_duration_with_exit_1(string text)
     {
         var run = await _gateway.RunAsync("pay", "--amount", "1", "--currency", "USD", "--terminal", "POS-01", "--expires", text);
 
-        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(1, run.ExitCode);
         Assert.Contains("--expires", run.Error, StringComparison.Ordinal);
     }
 
