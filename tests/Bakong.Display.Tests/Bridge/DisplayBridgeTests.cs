@@ -1,3 +1,4 @@
+using System.Text;
 using Bakong.Display.Link;
 using Bakong.Display.Protocol;
 using Bakong.Khqr;
@@ -112,6 +113,25 @@ public sealed class DisplayBridgeTests
         Assert.True(qr.ToPayload().Length <= FrameCodec.MaxPayload);
         Assert.Equal(payment.Qr, qr.Qr);
         Assert.StartsWith("កក", qr.MerchantName, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_shortened_merchant_name_ends_on_a_whole_utf8_character_and_is_the_longest_that_fits()
+    {
+        // "Ab" puts the 3-byte Khmer letters off the byte limits (96, and what the QR leaves), so both cuts land mid-letter.
+        var name = "Ab" + new string('ក', 40);
+        var terminal = new DisplayTerminal(
+            new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null" }, name, _clock, NullLogger.Instance);
+        var payment = New(qr: new string('Q', 512));
+
+        terminal.OnSaved(payment);
+
+        var qr = Assert.IsType<QrScreen>(terminal.Controller.Desired).Qr;
+        var length = qr.ToPayload().Length;
+        Assert.True(length <= FrameCodec.MaxPayload);
+        Assert.True(length + 3 > FrameCodec.MaxPayload); // one more letter would not fit
+        Assert.Equal("Ab" + new string('ក', qr.MerchantName.Length - 2), qr.MerchantName);
+        Assert.Equal(0, (Encoding.UTF8.GetByteCount(qr.MerchantName) - 2) % 3);
     }
 
     [Fact]
