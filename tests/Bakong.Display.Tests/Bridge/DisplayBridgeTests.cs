@@ -140,6 +140,7 @@ public sealed class DisplayBridgeTests
         var options = new DisplaysOptions();
         options.Displays.Add(new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/ttyACM0" });
         options.Displays.Add(new DisplayPortOptions { TerminalId = "POS-01", PortName = "", BaudRate = 12345 });
+        options.Displays.Add(new DisplayPortOptions { TerminalId = new string('T', 65), PortName = "/dev/ttyACM1" });
 
         var result = new DisplaysOptionsValidator().Validate(null, options);
 
@@ -149,6 +150,7 @@ public sealed class DisplayBridgeTests
                 "Displays:1:TerminalId POS-01 is configured twice",
                 "Displays:1:PortName is required (e.g. /dev/ttyACM0)",
                 "Displays:1:BaudRate must be a standard rate (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)",
+                "Displays:2:TerminalId must be at most 64 characters (the terminal_id limit of CreatePayment)",
             ],
             result.Failures);
     }
