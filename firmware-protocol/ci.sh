@@ -23,10 +23,17 @@ if ! command -v cmake >/dev/null || ! command -v gcc >/dev/null || ! have_fuzzer
   fi
 fi
 
+fresh_if_foreign() { # DIR: a build dir configured from another checkout makes cmake refuse it ("does not match the source")
+  if [ -f "$1/CMakeCache.txt" ] && ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$here" "$1/CMakeCache.txt"; then
+    rm -rf "$1"
+  fi
+}
+
 build_and_test() { # NAME CC [cmake options...]
   local name=$1 cc=$2
   shift 2
   echo "--- $name: configure, build, ctest"
+  fresh_if_foreign "$out/$name"
   CC=$cc cmake -S "$here" -B "$out/$name" "$@" >/dev/null
   cmake --build "$out/$name" -j 2 >/dev/null
   ctest --test-dir "$out/$name" --output-on-failure
@@ -35,6 +42,7 @@ build_and_test gcc-O2 gcc -DCMAKE_BUILD_TYPE=Release
 build_and_test clang-asan-ubsan clang -DBKD_SANITIZE=ON
 
 echo "--- fuzz: ${fuzz_seconds} s, libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer"
+fresh_if_foreign "$out/fuzz"
 CC=clang cmake -S "$here" -B "$out/fuzz" -DBKD_FUZZ=ON >/dev/null
 cmake --build "$out/fuzz" -j 2 --target fuzz_decoder make_corpus >/dev/null
 rm -rf "$out/fuzz/seeds" "$out/fuzz/corpus"

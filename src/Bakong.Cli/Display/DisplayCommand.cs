@@ -73,7 +73,7 @@ internal sealed class DisplayCommand : Command
 
             var emulator = new DisplayEmulator(new DeviceIdentity(), options, context.TimeProvider);
             using var interrupt = new Interrupt(context, cancellationToken);
-            var view = new EmulatorView(context, emulator, pty.SlavePath, parseResult.GetValue(png)?.FullName);
+            var view = new EmulatorView(context, emulator, pty.SlavePath, portName, parseResult.GetValue(png)?.FullName);
             try
             {
                 await Task.WhenAll(emulator.RunAsync(pty.Master, interrupt.Token), view.RunAsync(interrupt.Token)).ConfigureAwait(false);
@@ -163,7 +163,7 @@ internal sealed class DisplayCommand : Command
 }
 
 /// <summary>Draws the emulator's screen: redrawn in place every second on a terminal (the countdown), one line per change otherwise; PNGs on request.</summary>
-internal sealed class EmulatorView(CliContext context, DisplayEmulator emulator, string path, string? pngDirectory)
+internal sealed class EmulatorView(CliContext context, DisplayEmulator emulator, string path, string portName, string? pngDirectory)
 {
     private readonly System.Threading.Channels.Channel<DeviceScreen> _changes = System.Threading.Channels.Channel.CreateUnbounded<DeviceScreen>();
     private int _images;
@@ -218,7 +218,11 @@ internal sealed class EmulatorView(CliContext context, DisplayEmulator emulator,
         if (Interactive)
         {
             var header = string.Create(CultureInfo.InvariantCulture, $"bakong display emulate · {path} · boot {emulator.BootId:x8} · Ctrl-C stops");
-            await context.Output.WriteAsync(("\u001b[2J\u001b[H" + ScreenText.Render(screen, now, header)).AsMemory(), cancellationToken).ConfigureAwait(false);
+            // The redraw clears the lines printed at start, so the blank screen repeats how to bind the gateway to it.
+            var hint = screen.Kind == Bakong.Display.Protocol.DisplayScreenKind.Blank
+                ? "\n  Start the gateway with: Displays__0__TerminalId=POS-01 Displays__0__PortName=" + portName + "\n"
+                : "";
+            await context.Output.WriteAsync(("\u001b[2J\u001b[H" + ScreenText.Render(screen, now, header) + hint).AsMemory(), cancellationToken).ConfigureAwait(false);
         }
         else if (changed)
         {

@@ -49,6 +49,11 @@ internal sealed class DisplaysOptionsValidator : IValidateOptions<DisplaysOption
             {
                 errors.Add(at + "TerminalId is required");
             }
+            else if (d.TerminalId.Length > Payments.Creation.CreatePaymentRequest.MaxTerminalIdLength)
+            {
+                // CreatePayment refuses a longer terminal_id, so no payment could ever reach this display.
+                errors.Add(at + "TerminalId must be at most " + Payments.Creation.CreatePaymentRequest.MaxTerminalIdLength + " characters (the terminal_id limit of CreatePayment)");
+            }
             else if (!terminals.Add(d.TerminalId))
             {
                 errors.Add(at + "TerminalId " + d.TerminalId + " is configured twice");

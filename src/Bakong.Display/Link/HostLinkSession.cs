@@ -138,6 +138,20 @@ public sealed class HostLinkSession(
 
         if (_outstanding is { } o && now >= o.Deadline)
         {
+            if (o.Busy)
+            {
+                // SPEC §7: after BUSY the request is tried again as a new request (new seq). The same bytes would be a
+                // duplicate, which the device answers from its cache (BUSY again) without executing it.
+                _outstanding = null;
+                if (o.Type == MessageType.Hello)
+                {
+                    await SendHelloAsync(stream, cancellationToken).ConfigureAwait(false);
+                    return null;
+                }
+
+                return await SendNextAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
+
             if (o.Retries >= options.MaxRetransmits)
             {
                 // The link is down. A noisy line still passes some frames, so the port stays open: handshake again
@@ -270,7 +284,9 @@ public sealed class HostLinkSession(
             case AckMessage ack when ack.AckedType == (byte)request.Type:
                 if (ack.Result == AckResult.Busy)
                 {
-                    return null; // the RTO retransmits it
+                    request.Busy = true; // tried again as a new request after the RTO
+                    request.Deadline = now + options.RtoFor(request.Wire.Length, request.Type);
+                    return null;
                 }
 
                 _outstanding = null;
@@ -449,6 +465,9 @@ public sealed class HostLinkSession(
         public object? Key { get; } = key;
 
         public int Retries { get; set; }
+
+        /// <summary>The device answered BUSY: at the deadline the request is sent again with a new seq.</summary>
+        public bool Busy { get; set; }
 
         public DateTimeOffset Deadline { get; set; }
     }

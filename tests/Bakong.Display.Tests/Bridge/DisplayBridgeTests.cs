@@ -1,3 +1,4 @@
+using System.Text;
 using Bakong.Display.Link;
 using Bakong.Display.Protocol;
 using Bakong.Khqr;
@@ -115,11 +116,31 @@ public sealed class DisplayBridgeTests
     }
 
     [Fact]
+    public void A_shortened_merchant_name_ends_on_a_whole_utf8_character_and_is_the_longest_that_fits()
+    {
+        // "Ab" puts the 3-byte Khmer letters off the byte limits (96, and what the QR leaves), so both cuts land mid-letter.
+        var name = "Ab" + new string('ក', 40);
+        var terminal = new DisplayTerminal(
+            new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null" }, name, _clock, NullLogger.Instance);
+        var payment = New(qr: new string('Q', 512));
+
+        terminal.OnSaved(payment);
+
+        var qr = Assert.IsType<QrScreen>(terminal.Controller.Desired).Qr;
+        var length = qr.ToPayload().Length;
+        Assert.True(length <= FrameCodec.MaxPayload);
+        Assert.True(length + 3 > FrameCodec.MaxPayload); // one more letter would not fit
+        Assert.Equal("Ab" + new string('ក', qr.MerchantName.Length - 2), qr.MerchantName);
+        Assert.Equal(0, (Encoding.UTF8.GetByteCount(qr.MerchantName) - 2) % 3);
+    }
+
+    [Fact]
     public void Bad_display_settings_fail_at_start_naming_each_setting()
     {
         var options = new DisplaysOptions();
         options.Displays.Add(new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/ttyACM0" });
         options.Displays.Add(new DisplayPortOptions { TerminalId = "POS-01", PortName = "", BaudRate = 12345 });
+        options.Displays.Add(new DisplayPortOptions { TerminalId = new string('T', 65), PortName = "/dev/ttyACM1" });
 
         var result = new DisplaysOptionsValidator().Validate(null, options);
 
@@ -129,6 +150,7 @@ public sealed class DisplayBridgeTests
                 "Displays:1:TerminalId POS-01 is configured twice",
                 "Displays:1:PortName is required (e.g. /dev/ttyACM0)",
                 "Displays:1:BaudRate must be a standard rate (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)",
+                "Displays:2:TerminalId must be at most 64 characters (the terminal_id limit of CreatePayment)",
             ],
             result.Failures);
     }

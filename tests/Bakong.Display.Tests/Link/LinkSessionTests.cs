@@ -297,6 +297,32 @@ public sealed class LinkSessionTests
 
     private static HelloMessage Hello() => new(1, 0, 0, 1000, 3000, "test");
 
+    [Fact]
+    public async Task A_busy_answer_is_tried_again_after_the_rto_as_a_new_request_not_as_a_duplicate()
+    {
+        var (host, peerStream) = DuplexStream.CreatePair();
+        await using var peer = new ScriptedPeer(peerStream);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var run = Host().RunAsync(host, stop.Token);
+        await AnswerHelloAsync(peer, 0x5555);
+        _controller.SetDesired(Qr("busy"));
+        var first = await peer.NextAsync(MessageType.ShowQr);
+
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        await peer.RespondAsync(first, new AckMessage(AckResult.Busy, (byte)MessageType.ShowQr));
+        await _controller.WaitForStatusAsync(s => s.LastFrameTime == _clock.GetUtcNow());
+        _clock.Advance(TimeSpan.FromMilliseconds(250));
+        var again = await peer.NextAsync(MessageType.ShowQr);
+        await peer.RespondAsync(again, new AckMessage(AckResult.Ok, (byte)MessageType.ShowQr));
+
+        // A byte-identical retransmit would be a duplicate: the device would answer BUSY from its cache and never run it.
+        Assert.NotEqual(first.Frame.Seq, again.Frame.Seq);
+        Assert.Equal("busy", ((ShowQrMessage)again.Message).PaymentId);
+        Assert.Equal(0, _controller.Status.Retransmits);
+        await stop.CancelAsync();
+        await run;
+    }
+
     private static async Task AnswerHelloAsync(ScriptedPeer peer, uint bootId)
     {
         var hello = await peer.NextAsync(MessageType.Hello);

@@ -9,6 +9,7 @@ using Grpc.Health.V1;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bakong.Gateway.Tests.Display;
 
@@ -117,6 +118,33 @@ public sealed class DisplayEndToEndTests : IDisposable
 
         Assert.Equal(DisplayStatus.Paid, screen.Status);
         Assert.True(emulator.FramesDropped + gateway.Services.DisplayStatuses().Single().Status.FramesDropped > 0, "the corruption reached the decoders");
+    }
+
+    [Fact]
+    public async Task A_missing_display_port_and_a_display_that_never_answers_neither_delay_nor_fail_payments()
+    {
+        RequirePty();
+        using var silent = PseudoTerminal.Open(); // nothing runs on its master: the device never says a word
+        var frozen = new FakeTimeProvider(DateTimeOffset.UnixEpoch); // the links' timers never fire: a payment waiting on a display would wait forever
+        await using var gateway = new GatewayFactory
+        {
+            ConfigureHost = builder =>
+            {
+                builder.UseSetting("Displays:0:TerminalId", Terminal);
+                builder.UseSetting("Displays:0:PortName", Path.Combine(_directory, "unplugged"));
+                builder.UseSetting("Displays:1:TerminalId", "till-2");
+                builder.UseSetting("Displays:1:PortName", silent.SlavePath);
+                builder.ConfigureTestServices(services => services.AddSingleton(new DisplayClock(frozen)));
+            },
+        };
+
+        var paid = await gateway.CreatePaidAsync("no-display-1").WaitAsync(Timeout, Ct);
+        var created = await gateway.Payments.CreatePaymentAsync(Requests.Create("no-display-2", terminal: "till-2"), cancellationToken: Ct)
+            .ResponseAsync.WaitAsync(Timeout, Ct);
+
+        Assert.Equal(State.Paid, paid.State);
+        Assert.Equal(State.Pending, created.Payment.State);
+        Assert.All(gateway.Services.DisplayStatuses(), d => Assert.NotEqual(DisplayLinkState.Online, d.Status.State));
     }
 
     [Fact]
