@@ -47,6 +47,10 @@ internal static partial class DisplayLog
         Message = "Display {TerminalId}: cannot open {PortName} ({Reason}); retrying in {Delay}")]
     public static partial void PortOpenFailed(ILogger logger, string terminalId, string portName, string reason, TimeSpan delay);
 
+    [LoggerMessage(EventId = 2644, EventName = "DisplayPortStillFailing", Level = LogLevel.Debug,
+        Message = "Display {TerminalId}: still cannot open {PortName} ({Reason}); retrying in {Delay}")]
+    public static partial void PortStillFailing(ILogger logger, string terminalId, string portName, string reason, TimeSpan delay);
+
     [LoggerMessage(EventId = 2642, EventName = "DisplayPortLost", Level = LogLevel.Warning,
         Message = "Display {TerminalId}: port {PortName} lost ({Reason}); reopening")]
     public static partial void PortLost(ILogger logger, string terminalId, string portName, string reason);
@@ -58,6 +62,10 @@ internal static partial class DisplayLog
     [LoggerMessage(EventId = 2670, EventName = "DisplayBridgeStarted", Level = LogLevel.Information,
         Message = "Display for terminal {TerminalId} on {PortName}")]
     public static partial void BridgeStarted(ILogger logger, string terminalId, string portName);
+
+    [LoggerMessage(EventId = 2672, EventName = "DisplayPaymentTooLarge", Level = LogLevel.Warning,
+        Message = "Display {TerminalId}: payment {PaymentId} is not shown (its id or QR is longer than a v1 display takes); the POS has the QR")]
+    public static partial void PaymentTooLarge(ILogger logger, string terminalId, string paymentId);
 
     [LoggerMessage(EventId = 2671, EventName = "DisplayScreenSet", Level = LogLevel.Debug,
         Message = "Display {TerminalId}: desired screen {Screen}")]

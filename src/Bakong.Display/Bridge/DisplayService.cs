@@ -24,6 +24,7 @@ internal sealed class DisplayService(DisplayBridge bridge, DisplayClock clock, T
         var controller = terminal.Controller;
         DisplayLog.BridgeStarted(_logger, options.TerminalId, options.PortName);
         var attempt = 0;
+        string? lastFailure = null;
         var link = new HostLinkOptions { BaudRate = options.BaudRate };
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -36,12 +37,23 @@ internal sealed class DisplayService(DisplayBridge bridge, DisplayClock clock, T
             {
                 var delay = Backoff[Math.Min(attempt++, Backoff.Length - 1)];
                 var reason = e.InnerException?.Message is { } inner ? e.Message + ": " + inner : e.Message;
-                DisplayLog.PortOpenFailed(_logger, options.TerminalId, options.PortName, reason, delay);
+                // The first failure (or a new reason) is a warning; the same failure again every few seconds is not news.
+                if (reason == lastFailure)
+                {
+                    DisplayLog.PortStillFailing(_logger, options.TerminalId, options.PortName, reason, delay);
+                }
+                else
+                {
+                    DisplayLog.PortOpenFailed(_logger, options.TerminalId, options.PortName, reason, delay);
+                    lastFailure = reason;
+                }
+
                 controller.UpdateStatus(s => s with { State = DisplayLinkState.Disconnected, LastError = reason });
                 await DelayAsync(delay, stoppingToken).ConfigureAwait(false);
                 continue;
             }
 
+            lastFailure = null;
             var session = new HostLinkSession(controller, link, clock.Time, wallClock, _logger);
             var wasOnline = false;
             void Watch(DisplayLinkStatus s) => wasOnline |= s.State == DisplayLinkState.Online;

@@ -44,7 +44,13 @@ internal sealed class DisplayTerminal
         if (System.Text.Encoding.UTF8.GetByteCount(payment.Id) > PayloadLimits.PaymentId
             || System.Text.Encoding.UTF8.GetByteCount(payment.Qr) > PayloadLimits.Qr)
         {
-            return; // cannot be shown by a v1 display; the POS still has the QR
+            // Cannot be shown by a v1 display; the POS still has the QR. Said once, at creation.
+            if (payment.State == PaymentState.Pending && payment.Version == 1)
+            {
+                DisplayLog.PaymentTooLarge(_logger, _options.TerminalId, payment.Id);
+            }
+
+            return;
         }
 
         lock (_lock)
