@@ -302,6 +302,12 @@ public sealed class HostLinkSession(
 
     private void Acknowledged(Outstanding request, AckResult result)
     {
+        // SPEC §7: a result code this host does not know (7–255, from a newer device) is handled as BAD_STATE.
+        if (!Enum.IsDefined(result))
+        {
+            result = AckResult.BadState;
+        }
+
         if (result == AckResult.UnsupportedVersion)
         {
             MarkIncompatible(0);

@@ -323,6 +323,28 @@ public sealed class LinkSessionTests
         await run;
     }
 
+    [Fact]
+    public async Task A_result_code_the_host_does_not_know_is_taken_as_bad_state_and_the_whole_screen_is_sent_again()
+    {
+        var (host, peerStream) = DuplexStream.CreatePair();
+        await using var peer = new ScriptedPeer(peerStream);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var run = Host().RunAsync(host, stop.Token);
+        await AnswerHelloAsync(peer, 0x7777);
+        _controller.SetDesired(Qr("newer-device", DisplayStatus.Paid));
+        var show = await peer.NextAsync(MessageType.ShowQr);
+        await peer.RespondAsync(show, new AckMessage(AckResult.Ok, (byte)MessageType.ShowQr));
+        var status = await peer.NextAsync(MessageType.SetStatus);
+
+        // SPEC §7: a result code from a newer device (7–255) is handled as BAD_STATE.
+        await peer.RespondAsync(status, new AckMessage((AckResult)42, (byte)MessageType.SetStatus));
+
+        var again = await peer.NextAsync(MessageType.ShowQr);
+        Assert.Equal("newer-device", ((ShowQrMessage)again.Message).PaymentId);
+        await stop.CancelAsync();
+        await run;
+    }
+
     private static async Task AnswerHelloAsync(ScriptedPeer peer, uint bootId)
     {
         var hello = await peer.NextAsync(MessageType.Hello);
