@@ -6,6 +6,7 @@ using Bakong.Payments.Telemetry;
 using Bakong.Payments.V1;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
@@ -92,6 +93,16 @@ public sealed partial class TelemetryTests : IAsyncLifetime
         Assert.Equal(1, Value(text, "bakong_payments_current", "state=\"cancelled\""));
         Assert.Equal(0, Value(text, "bakong_payments_current", "state=\"expired\""));
         Assert.DoesNotContain("bakong_payments_created_total", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_gauge_is_seeded_by_a_hosted_service_that_starts_before_anything_that_saves_payments()
+    {
+        var started = _gateway.Services.GetServices<IHostedService>().Select(s => s.GetType().Name).ToList();
+
+        var seeding = started.IndexOf("PaymentStateSeeding");
+        Assert.True(seeding >= 0, string.Join(", ", started));
+        Assert.All(["PaymentPoller", "GenericWebHostService"], later => Assert.True(started.IndexOf(later) > seeding, string.Join(", ", started)));
     }
 
     [Fact]
