@@ -6,6 +6,7 @@ using Bakong.Payments.Telemetry;
 using Bakong.Payments.V1;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
@@ -57,9 +58,51 @@ public sealed partial class TelemetryTests : IAsyncLifetime
         Assert.True(Value(text, "bakong_payments_poll_batch_size_count") >= 2);
         Assert.Equal(1, Value(text, "bakong_payments_poll_batch_size_bucket", "le=\"1\"") / Value(text, "bakong_payments_poll_batch_size_count"));
         Assert.Equal(1, Value(text, "bakong_payments_watchers"));
+        Assert.Equal(1, Value(text, "bakong_payments_current", "state=\"pending\""));
+        Assert.Equal(1, Value(text, "bakong_payments_current", "state=\"paid\""));
+        Assert.Equal(0, Value(text, "bakong_payments_current", "state=\"paid_late\""));
+        Assert.Equal(1, Value(text, "bakong_payments_transitions_total", "state=\"paid\""));
         Assert.Equal(0, Value(text, "bakong_display_link_up", "terminal_id=\"till-2\""));
         Assert.InRange(Value(text, "bakong_token_days_left_days"), 1, 93);
         Assert.Equal(1, Value(text, "http_server_request_duration_seconds_count", "http_route=\"/bakong.payments.v1.PaymentService/WatchPayment\""));
+    }
+
+    [Fact]
+    public async Task After_a_restart_the_payments_by_state_gauge_is_seeded_from_the_store_while_the_counters_start_again()
+    {
+        var first = new GatewayFactory { KeepStorage = true };
+        try
+        {
+            await first.CreatePaidAsync("gauge-paid");
+            var toCancel = await first.CreateAsync(Requests.Create("gauge-cancelled"));
+            await first.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = toCancel.PaymentId }, cancellationToken: Ct);
+            await first.CreateAsync(Requests.Create("gauge-pending-1"));
+            await first.CreateAsync(Requests.Create("gauge-pending-2"));
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+
+        // Nothing is created, paid or cancelled after the restart: what the gauge shows comes from the store.
+        await using var second = new GatewayFactory(first.StorageDirectory, first.Clock.GetUtcNow().AddMinutes(1));
+        var text = await ScrapeAsync(second);
+
+        Assert.Equal(2, Value(text, "bakong_payments_current", "state=\"pending\""));
+        Assert.Equal(1, Value(text, "bakong_payments_current", "state=\"paid\""));
+        Assert.Equal(1, Value(text, "bakong_payments_current", "state=\"cancelled\""));
+        Assert.Equal(0, Value(text, "bakong_payments_current", "state=\"expired\""));
+        Assert.DoesNotContain("bakong_payments_created_total", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_gauge_is_seeded_by_a_hosted_service_that_starts_before_anything_that_saves_payments()
+    {
+        var started = _gateway.Services.GetServices<IHostedService>().Select(s => s.GetType().Name).ToList();
+
+        var seeding = started.IndexOf("PaymentStateSeeding");
+        Assert.True(seeding >= 0, string.Join(", ", started));
+        Assert.All(["PaymentPoller", "GenericWebHostService"], later => Assert.True(started.IndexOf(later) > seeding, string.Join(", ", started)));
     }
 
     [Fact]
@@ -121,9 +164,11 @@ public sealed partial class TelemetryTests : IAsyncLifetime
         Assert.Equal(1, passes[^1].GetTagItem("bakong.poll.saved"));
     }
 
-    private async Task<string> ScrapeAsync()
+    private Task<string> ScrapeAsync() => ScrapeAsync(_gateway);
+
+    private static async Task<string> ScrapeAsync(GatewayFactory gateway)
     {
-        using var http = _gateway.CreateClient();
+        using var http = gateway.CreateClient();
         using var response = await http.GetAsync(new Uri("/metrics", UriKind.Relative), Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadAsStringAsync(Ct);

@@ -19,6 +19,8 @@ internal abstract class DelegatingPaymentStore(IPaymentStore inner) : IPaymentSt
 
     public virtual Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => Inner.GetDueAsync(now, limit, cancellationToken);
 
+    public virtual Task<IReadOnlyDictionary<PaymentState, long>> CountByStateAsync(CancellationToken cancellationToken) => Inner.CountByStateAsync(cancellationToken);
+
     public virtual Task<PaymentPage> ListAsync(PaymentQuery query, CancellationToken cancellationToken) => Inner.ListAsync(query, cancellationToken);
 
     public virtual Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>

@@ -6,6 +6,7 @@ using Bakong.Payments.Storage;
 using Bakong.Payments.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -39,9 +40,12 @@ public static class PaymentsServiceCollectionExtensions
         services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
         services.TryAddSingleton<PaymentFactory>();
 
-        // Telemetry: the payment counters follow every saved change.
+        // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store by
+        // the first hosted service, before anything that saves starts.
         services.AddMetrics();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentChangeSink, PaymentMetrics>());
+        services.TryAddSingleton<PaymentMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentChangeSink, PaymentMetrics>(sp => sp.GetRequiredService<PaymentMetrics>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PaymentStateSeeding>());
         return services;
     }
 }

@@ -5,7 +5,8 @@ namespace Bakong.Payments.Polling;
 /// <summary>
 /// The poller's counters on the <c>Bakong.Payments</c> meter: <c>bakong.payments.checks</c> (tag <c>result</c>:
 /// transfer, failed, not_found, not_found_reconciliation, static_qr, fault; faults also tag <c>fault</c> with the kind) and
-/// <c>bakong.payments.transitions</c> (tag <c>state</c>), and the histogram <c>bakong.payments.poll.batch.size</c>: the md5s
+/// <c>bakong.payments.transitions</c> (tag <c>state</c>, named as in <c>bakong.payments.settled</c>: paid, failed, expired,
+/// paid_late), and the histogram <c>bakong.payments.poll.batch.size</c>: the md5s
 /// asked per list call.
 /// </summary>
 internal sealed class PollerMetrics
@@ -39,5 +40,5 @@ internal sealed class PollerMetrics
     public void Batch(int size) => _batchSize.Record(size);
 
     public void Transitioned(PaymentState state) =>
-        _transitions.Add(1, new KeyValuePair<string, object?>("state", state.ToString()));
+        _transitions.Add(1, new KeyValuePair<string, object?>("state", Webhooks.WebhookPayload.StateName(state)));
 }

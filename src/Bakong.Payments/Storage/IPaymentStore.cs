@@ -37,6 +37,12 @@ public interface IPaymentStore
     /// </summary>
     Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How many payments are in each state, every state present (0 included), counted in one consistent read: the
+    /// seed of the <c>bakong.payments.current</c> gauge at start.
+    /// </summary>
+    Task<IReadOnlyDictionary<PaymentState, long>> CountByStateAsync(CancellationToken cancellationToken);
+
     /// <summary>Payments newest first, filtered, one page at a time.</summary>
     Task<PaymentPage> ListAsync(PaymentQuery query, CancellationToken cancellationToken);
 

@@ -214,6 +214,29 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         return Task.FromResult<IReadOnlyList<Payment>>(docs.ConvertAll(Read));
     }
 
+    public Task<IReadOnlyDictionary<PaymentState, long>> CountByStateAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var counts = Enum.GetValues<PaymentState>().ToDictionary(s => s, _ => 0L);
+
+        // No index on the state (nothing else needs one): one pass over the collection, grouped. Under the write
+        // gate, so no save lands halfway through the count.
+        lock (_writeGate)
+        {
+            ThrowIfDisposed();
+            var groups = _payments.Query()
+                .GroupBy(BsonExpression.Create("$." + PaymentDocument.State))
+                .Select(BsonExpression.Create("{ state: @key, count: COUNT(*) }"))
+                .ToList();
+            foreach (var group in groups)
+            {
+                counts[Enum.Parse<PaymentState>(group["state"].AsString)] = group["count"].AsInt64;
+            }
+        }
+
+        return Task.FromResult<IReadOnlyDictionary<PaymentState, long>>(counts);
+    }
+
     public Task<PaymentPage> ListAsync(PaymentQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
