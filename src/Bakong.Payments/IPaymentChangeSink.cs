@@ -3,8 +3,8 @@ namespace Bakong.Payments;
 /// <summary>
 /// Told about every payment change right after it is saved: a creation (<see cref="Creation.PaymentFactory"/>, with the
 /// <see cref="PaymentEventType.Created"/> event), a poll result, a cancel. Every registered sink is told. The host wires
-/// sinks to what must follow a save: the watch hub (<c>WatchPayment</c> streams), the webhook dispatcher's wake-up, the
-/// serial display bridge.
+/// sinks to what must follow a save: the watch hub (<c>WatchPayment</c> streams; only saves that appended events, so
+/// check bookkeeping is not a message), the webhook dispatcher's wake-up, the serial display bridge.
 /// </summary>
 /// <remarks>Called on the saving component's loop or request: an implementation returns at once and does not throw.</remarks>
 public interface IPaymentChangeSink

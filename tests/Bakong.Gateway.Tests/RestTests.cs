@@ -130,32 +130,30 @@ public sealed class RestTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Watch_streams_one_json_object_per_line_until_the_payment_is_paid()
+    public async Task Watch_streams_one_json_object_per_change_with_no_line_for_checks_that_find_nothing_until_the_payment_is_paid()
     {
         var created = await CreateAsync("rest-watch");
-        var id = created.GetProperty("paymentId").GetString();
+        var id = created.GetProperty("paymentId").GetString()!;
         using var response = await _http.GetAsync(new Uri("/v1/payments/" + id + ":watch", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
 
-        var states = new List<string>();
         var first = await NextLineAsync(reader);
-        states.Add(first.GetProperty("state").GetString()!);
-        var latest = first;
-        while (latest.GetProperty("version").GetInt64() < 2)
+        var next = NextLineAsync(reader);
+        await _gateway.CheckedAsync(id, checks: 1);
+        for (var check = 0; check < 3; check++)
         {
-            latest = await NextLineAsync(reader);
+            await _gateway.CheckNextAsync(id);
         }
 
+        Assert.False(next.IsCompleted, "a check that found nothing was streamed");
         await _gateway.PayAsync(created.GetProperty("khqr").GetString()!);
         _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
-        while (latest.GetProperty("state").GetString() == "STATE_PENDING")
-        {
-            latest = await NextLineAsync(reader);
-        }
+        var paid = await next;
 
-        Assert.Equal("STATE_PENDING", states[0]);
-        Assert.Equal("STATE_PAID", latest.GetProperty("state").GetString());
+        Assert.Equal("STATE_PENDING", first.GetProperty("state").GetString());
+        Assert.Equal("STATE_PAID", paid.GetProperty("state").GetString());
+        Assert.True(paid.GetProperty("version").GetInt64() > first.GetProperty("version").GetInt64() + 3);
         Assert.Null(await reader.ReadLineAsync(Ct).AsTask().WaitAsync(GatewayFactory.Timeout, Ct));
     }
 

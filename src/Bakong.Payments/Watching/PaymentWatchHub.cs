@@ -9,8 +9,9 @@ namespace Bakong.Payments.Watching;
 
 /// <summary>
 /// Fans saved payment changes out to the streams watching them (<c>WatchPayment</c>). Whoever saves a change —
-/// creation, cancel, the poller, the reconciler — calls <see cref="Publish(Payment)"/> after the save; each stream
-/// reads the store once when it starts and is then woken only by changes to its own payment.
+/// creation, cancel, the poller, the reconciler — has <see cref="Publish(Payment)"/> called after the save (the
+/// gateway publishes only saves that appended an event, not check bookkeeping); each stream reads the store once when
+/// it starts and is then woken only by published changes to its own payment.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -22,8 +23,9 @@ namespace Bakong.Payments.Watching;
 /// </para>
 /// <para>
 /// Back-pressure is "latest wins" per stream (<see cref="WatchMailbox"/>): <see cref="Publish(PaymentSnapshot)"/>
-/// never waits for a reader, a slow reader skips intermediate versions (the version also bumps on poll bookkeeping,
-/// so clients must expect gaps anyway), and a terminal snapshot is never skipped.
+/// never waits for a reader, a slow reader skips intermediate versions (clients must expect gaps anyway: check
+/// bookkeeping bumps the version without being published), and a terminal snapshot is never skipped. Nothing here
+/// assumes consecutive versions: a stream only compares them (what it has shown against what is offered).
 /// </para>
 /// <para>
 /// A stream ends with <see cref="OperationCanceledException"/> when its caller's token is cancelled and completes
@@ -122,8 +124,10 @@ public sealed class PaymentWatchHub
     /// </summary>
     /// <param name="paymentId">The payment to watch.</param>
     /// <param name="afterVersion">
-    /// The version the client already has; 0 for none. Changes are those after the stored version even when the client
-    /// claims a later one (unsynced bookkeeping versions can be lost in a power cut), so a transition is never skipped.
+    /// The version the client already has; 0 for none. When it is lower than the stored version, the stream starts with
+    /// the payment as it is now, even if only unpublished bookkeeping changed since. Changes are those after the stored
+    /// version even when the client claims a later one (unsynced bookkeeping versions can be lost in a power cut), so a
+    /// transition is never skipped.
     /// </param>
     /// <param name="cancellationToken">The call's token; cancelling it ends the stream with <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="PaymentNotFoundException">On the first read, when no payment has this id.</exception>

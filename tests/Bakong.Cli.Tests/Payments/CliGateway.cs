@@ -1,8 +1,10 @@
 extern alias gateway;
 
+using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text;
 using Bakong.Cli.Payments;
+using Bakong.Payments;
 using Bakong.Payments.Polling;
 using Bakong.Payments.V1;
 using Bakong.Sandbox;
@@ -31,6 +33,7 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "bakong-cli-gateway-" + Guid.NewGuid().ToString("N"));
+    private readonly CheckRecorder _checks = new();
     private GrpcChannel? _channel;
 
     public FakeTimeProvider Clock { get; } = new(Start);
@@ -77,20 +80,11 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
         Services.GetRequiredService<IPollerSignal>().Notify();
     }
 
-    /// <summary>Waits until the poller has checked the payment once (version 2), as the gateway's own tests pay after it.</summary>
-    public async Task WaitForFirstCheckAsync(string paymentId)
-    {
-        using var watch = Payments.WatchPayment(new WatchPaymentRequest { PaymentId = paymentId }, cancellationToken: Ct);
-        while (true)
-        {
-            Assert.True(await watch.ResponseStream.MoveNext(Ct).WaitAsync(Timeout, Ct), "the watch ended");
-            var payment = watch.ResponseStream.Current.Payment;
-            if (payment.Version >= 2 || payment.State != Payment.Types.State.Pending)
-            {
-                return;
-            }
-        }
-    }
+    /// <summary>
+    /// Waits until the poller has saved its first check of the payment, as the gateway's own tests pay after it. A
+    /// check that finds nothing is bookkeeping, which a watch does not show, so this listens to the saves themselves.
+    /// </summary>
+    public Task WaitForFirstCheckAsync(string paymentId) => _checks.FirstCheckAsync(paymentId).WaitAsync(Timeout, Ct);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -99,6 +93,7 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<IPaymentChangeSink>(_checks);
             services.ConfigureAll<HttpClientFactoryOptions>(o =>
                 o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = new TestServerHandler(b.Services)));
         });
@@ -141,6 +136,25 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
 
             base.Dispose(disposing);
         }
+    }
+
+    /// <summary>Told about every save, as every change sink is: signals each payment's first saved poller check (or its end).</summary>
+    private sealed class CheckRecorder : IPaymentChangeSink
+    {
+        private readonly ConcurrentDictionary<string, TaskCompletionSource> _checked = new(StringComparer.Ordinal);
+
+        public Task FirstCheckAsync(string paymentId) => Signal(paymentId).Task;
+
+        public void Saved(Bakong.Payments.Payment payment, IReadOnlyList<PaymentEvent> events)
+        {
+            if (payment.CheckCount > 0 || payment.State != PaymentState.Pending)
+            {
+                Signal(payment.Id).TrySetResult();
+            }
+        }
+
+        private TaskCompletionSource Signal(string paymentId) =>
+            _checked.GetOrAdd(paymentId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
     }
 }
 

@@ -79,6 +79,10 @@ internal sealed class GatewayProcess : IAsyncDisposable
         await _process.WaitForLineAsync(l => l.Contains("Application started", StringComparison.Ordinal), Timeout, cancellationToken);
     }
 
+    /// <summary>The next line of the running process's output (from the first not yet read) that <paramref name="match"/> accepts.</summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> match, CancellationToken cancellationToken = default) =>
+        (_process ?? throw new InvalidOperationException("The gateway is not running.")).WaitForLineAsync(match, Timeout, cancellationToken);
+
     /// <summary>Stops the process as a service manager does (SIGTERM) and waits for it to exit.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) =>
         _process?.TerminateAsync(Timeout, cancellationToken) ?? Task.CompletedTask;

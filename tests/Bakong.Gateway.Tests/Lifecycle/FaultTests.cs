@@ -34,7 +34,7 @@ public sealed class FaultTests : GatewayTest
         });
         using var _ = watch;
 
-        await TwoFaultedChecksAsync(created.PaymentId, watch);
+        await TwoFaultedChecksAsync(created.PaymentId);
 
         Assert.NotEmpty(Gateway.Logs.Named("PollerCheckFault"));
         await SettlesOnceClearedAsync(created, watch);
@@ -50,7 +50,7 @@ public sealed class FaultTests : GatewayTest
         // Long past the expiry and its grace, Bakong still gives no answer: the payment cannot be called expired.
         // The retry waits the longer of the fault delay (5 s) and the schedule's interval at this age (10 s).
         Gateway.AdvanceAndPollTo(expiry.AddMinutes(1));
-        await AssertFaultedCheckAsync(created.PaymentId, watch, TimeSpan.FromSeconds(10));
+        AssertFaultedCheck(await Gateway.CheckedAsync(created.PaymentId, checks: 2), TimeSpan.FromSeconds(10));
 
         await SettlesOnceClearedAsync(created, watch);
     }
@@ -87,7 +87,7 @@ public sealed class FaultTests : GatewayTest
         await Gateway.AdvanceToNextCheckAsync(created.PaymentId);
         await Gateway.Sandbox.WaitForHeldRequestsAsync(1, Ct).WaitAsync(GatewayFactory.Timeout, Ct);
         Gateway.Clock.Advance(TimeSpan.FromSeconds(4)); // Bakong:OpenApi:AttemptTimeout
-        await AssertFaultedCheckAsync(created.PaymentId, watch, FirstFaultDelay);
+        AssertFaultedCheck(await Gateway.CheckedAsync(created.PaymentId, checks: 2), FirstFaultDelay);
         Assert.NotEmpty(Gateway.Logs.Named("BakongAttemptTimedOut"));
 
         await SettlesOnceClearedAsync(created, watch);
@@ -102,7 +102,7 @@ public sealed class FaultTests : GatewayTest
         using var _ = watch;
         await Gateway.ControlAsync(HttpMethod.Post, "tokens/expire");
 
-        await TwoFaultedChecksAsync(created.PaymentId, watch);
+        await TwoFaultedChecksAsync(created.PaymentId);
 
         Assert.NotEmpty(Gateway.Logs.Named("BakongTokenNotRenewed"));
         Gateway.Services.GetRequiredService<BakongTokenManager>().Set(Gateway.Sandbox.IssueToken().Token);
@@ -145,24 +145,23 @@ public sealed class FaultTests : GatewayTest
         Gateway.Settings["Bakong:OpenApi:CircuitBreakerBreakDuration"] = "00:01:00";
         var (created, watch) = await PaidButFaultingAsync("circuit", new { serverErrorRate = 1.0 });
         using var _ = watch;
-        await TwoFaultedChecksAsync(created.PaymentId, watch);
+        await TwoFaultedChecksAsync(created.PaymentId);
 
         Assert.Single(Gateway.Logs.Named("BakongCircuitOpened"));
 
         // Bakong is healthy and has the money, but the open circuit refuses the call: still no change.
         await Gateway.ClearFaultsAsync();
-        await Gateway.AdvanceToNextCheckAsync(created.PaymentId);
-        await AssertFaultedCheckAsync(created.PaymentId, watch, FirstFaultDelay * 4);
+        AssertFaultedCheck(await Gateway.CheckNextAsync(created.PaymentId), FirstFaultDelay * 4);
         Assert.NotEmpty(Gateway.Logs.Named("BakongCallRejectedCircuitOpen"));
 
-        var latest = watch.Seen[^1];
-        for (var check = 0; check < 3 && latest.State == State.Pending; check++)
+        var latest = PaymentState.Pending;
+        for (var check = 0; check < 3 && latest == PaymentState.Pending; check++)
         {
-            await Gateway.AdvanceToNextCheckAsync(created.PaymentId);
-            latest = await watch.NextAsync();
+            latest = (await Gateway.CheckNextAsync(created.PaymentId)).State;
         }
 
-        Assert.Equal(State.Paid, latest.State);
+        Assert.Equal(PaymentState.Paid, latest);
+        Assert.Equal(State.Paid, (await watch.NextAsync()).State);
         Assert.Single(Gateway.Logs.Named("BakongCircuitClosed"));
     }
 
@@ -192,27 +191,26 @@ public sealed class FaultTests : GatewayTest
         Assert.Equal([PaymentEventType.Created, PaymentEventType.Paid], (await StoredAsync(created.PaymentId)).Events.Select(e => e.Type));
     }
 
-    /// <summary>The next two checks fault: each is bookkeeping only, and the poller backs off (5 s, then 10 s).</summary>
-    private async Task TwoFaultedChecksAsync(string paymentId, Support.PaymentWatch watch)
+    /// <summary>The next two checks fault: each is bookkeeping only (no watch message), and the poller backs off (5 s, then 10 s).</summary>
+    private async Task TwoFaultedChecksAsync(string paymentId)
     {
         for (var faults = 1; faults <= 2; faults++)
         {
-            await Gateway.AdvanceToNextCheckAsync(paymentId);
-            await AssertFaultedCheckAsync(paymentId, watch, FirstFaultDelay * faults);
+            AssertFaultedCheck(await Gateway.CheckNextAsync(paymentId), FirstFaultDelay * faults);
         }
     }
 
-    /// <summary>The check just made is shown as bookkeeping only, and the next one waits <paramref name="retryDelay"/>.</summary>
-    private async Task AssertFaultedCheckAsync(string paymentId, Support.PaymentWatch watch, TimeSpan retryDelay)
+    /// <summary>
+    /// The check just saved is bookkeeping only (no state, review, transaction, event or outbox entry: nothing a watch
+    /// shows), and the next one waits <paramref name="retryDelay"/>.
+    /// </summary>
+    private static void AssertFaultedCheck(Bakong.Payments.PaymentSnapshot saved, TimeSpan retryDelay)
     {
-        var shown = await watch.NextAsync();
-        Assert.Equal(State.Pending, shown.State);
-        Assert.False(shown.NeedsReview);
-        Assert.Null(shown.BakongTransaction);
-        var stored = await StoredAsync(paymentId);
-        Assert.Equal(shown.Version, stored.Version);
-        Assert.Equal([PaymentEventType.Created], stored.Events.Select(e => e.Type));
-        Assert.Empty(stored.Outbox);
-        Assert.Equal(stored.LastCheckTime + retryDelay, stored.NextCheckTime);
+        Assert.Equal(PaymentState.Pending, saved.State);
+        Assert.Null(saved.Review);
+        Assert.Null(saved.Transaction);
+        Assert.Equal([PaymentEventType.Created], saved.Events.Select(e => e.Type));
+        Assert.Empty(saved.Outbox);
+        Assert.Equal(saved.LastCheckTime + retryDelay, saved.NextCheckTime);
     }
 }

@@ -113,11 +113,12 @@ public sealed class PaymentLifecycleTests : GatewayTest
         var expiry = created.ExpireTime.ToDateTimeOffset();
 
         Gateway.AdvanceAndPollTo(expiry);
-        var atExpiry = await watch.NextAsync();
+        var atExpiry = await Gateway.Store.SavedAsync(created.PaymentId, p => p.LastCheckTime == expiry);
 
-        Assert.Equal(State.Pending, atExpiry.State);
-        Assert.Equal(expiry + Grace, (await StoredAsync(created.PaymentId)).NextCheckTime);
+        Assert.Equal(PaymentState.Pending, atExpiry.State);
+        Assert.Equal(expiry + Grace, atExpiry.NextCheckTime);
 
+        // The check at expiry changed nothing a watcher sees: the next message is the expiry itself.
         Gateway.AdvanceAndPoll(Grace);
         var expired = await watch.NextAsync();
 
@@ -143,7 +144,7 @@ public sealed class PaymentLifecycleTests : GatewayTest
         var acknowledged = expiry.AddSeconds(2);
         await Gateway.PayAsync(new SandboxPayRequest { Qr = created.Khqr, DelayMs = (long)(acknowledged - Gateway.Clock.GetUtcNow()).TotalMilliseconds });
         Gateway.AdvanceAndPollTo(expiry);
-        Assert.Equal(State.Pending, (await watch.NextAsync()).State);
+        Assert.Equal(PaymentState.Pending, (await Gateway.Store.SavedAsync(created.PaymentId, p => p.LastCheckTime == expiry)).State);
 
         Gateway.AdvanceAndPoll(Grace);
         var settled = await watch.SettledAsync();
@@ -264,8 +265,9 @@ public sealed class PaymentLifecycleTests : GatewayTest
         Assert.Single(Gateway.Logs.Named("PaymentNeedsReview"));
 
         // The QR keeps its schedule: it expires as unpaid, still flagged, and reconciliation never makes it paid late.
-        Gateway.AdvanceAndPollTo(created.ExpireTime.ToDateTimeOffset());
-        Assert.Equal(State.Pending, (await watch.NextAsync()).State);
+        var expiry = created.ExpireTime.ToDateTimeOffset();
+        Gateway.AdvanceAndPollTo(expiry);
+        Assert.Equal(PaymentState.Pending, (await Gateway.Store.SavedAsync(created.PaymentId, p => p.LastCheckTime == expiry)).State);
         Gateway.AdvanceAndPoll(Grace);
         var expired = await watch.SettledAsync();
         Assert.Equal(State.Expired, expired.State);
@@ -297,8 +299,9 @@ public sealed class PaymentLifecycleTests : GatewayTest
     {
         var (created, watch) = await Gateway.CreateCheckedAsync(Requests.Create(requestId));
         using var _ = watch;
-        Gateway.AdvanceAndPollTo(created.ExpireTime.ToDateTimeOffset());
-        await watch.NextAsync();
+        var expiry = created.ExpireTime.ToDateTimeOffset();
+        Gateway.AdvanceAndPollTo(expiry);
+        await Gateway.Store.SavedAsync(created.PaymentId, p => p.LastCheckTime == expiry);
         Gateway.AdvanceAndPoll(Grace);
         var expired = await watch.SettledAsync();
         Assert.Equal(State.Expired, expired.State);

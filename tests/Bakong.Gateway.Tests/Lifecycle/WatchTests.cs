@@ -15,23 +15,24 @@ public sealed class WatchTests : GatewayTest
     [Fact]
     public async Task Every_watcher_of_one_payment_that_keeps_up_is_shown_the_same_versions_and_ends_on_paid()
     {
-        // Opened once the first check is saved, so every stream starts from the same snapshot, version 2.
+        // Opened once the first check is saved, so every stream starts from the same snapshot, version 2; the next
+        // check finds nothing and is not shown, so the streams show the snapshot, then PAID.
         var created = await Gateway.CreateAsync(Requests.Create("crowd"));
         await Gateway.Store.SavedAsync(created.PaymentId, p => p.Version == 2);
         var watches = Enumerable.Range(0, Watchers).Select(_ => Gateway.Watch(created.PaymentId)).ToList();
         try
         {
-            // Each step waits until every stream has shown the change before making the next one.
+            // Each step waits until every stream has shown the change (or the store has saved the unshown check)
+            // before making the next one.
             await AllShownAsync(watches, p => p.Version >= 2);
-            Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
-            await AllShownAsync(watches, p => p.Version >= 3);
+            await Gateway.CheckNextAsync(created.PaymentId);
             await Gateway.PayAsync(created.Khqr);
             Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
             await AllShownAsync(watches, p => p.State != State.Pending);
 
             var expected = watches[0].Seen;
             Assert.Equal(2, expected[0].Version);
-            Assert.Equal(State.Paid, expected[^1].State);
+            Assert.Equal([State.Pending, State.Paid], expected.Select(p => p.State));
             PaymentLifecycleTests.AssertIncreasing(watches[0].Versions);
             Assert.All(watches, w => Assert.Equal(expected, w.Seen));
             foreach (var watch in watches)
@@ -51,17 +52,17 @@ public sealed class WatchTests : GatewayTest
         var created = await Gateway.CreateAsync(Requests.Create("slow-reader"));
         using var slow = Gateway.Watch(created.PaymentId);
         using var fast = Gateway.Watch(created.PaymentId);
-        await fast.UntilAsync(p => p.Version >= 2);
+        await fast.NextAsync();
+        await Gateway.CheckedAsync(created.PaymentId, checks: 1);
         for (var i = 0; i < 5; i++)
         {
-            var before = fast.Seen[^1].Version;
-            Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
-            await fast.UntilAsync(p => p.Version > before);
+            await Gateway.CheckNextAsync(created.PaymentId);
         }
 
         await Gateway.PayAsync(created.Khqr);
         Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
-        var paid = await fast.SettledAsync();
+        var paid = await fast.NextAsync();
+        Assert.Equal(State.Paid, paid.State);
 
         var last = await slow.SettledAsync();
         Assert.Equal(paid, last);
@@ -105,6 +106,33 @@ public sealed class WatchTests : GatewayTest
         // Resuming after the terminal version: nothing more to show.
         using var after = Gateway.Watch(created.PaymentId, paid.Version);
         await after.EndsAsync();
+    }
+
+    [Fact]
+    public async Task A_watcher_of_a_pending_payment_is_shown_no_message_for_checks_that_find_nothing_and_paid_next()
+    {
+        var (created, watch) = await Gateway.CreateCheckedAsync(Requests.Create("quiet"));
+        using var _ = watch;
+        var next = watch.NextAsync();
+
+        // Three more checks find nothing: each is saved (the version goes up) but is only bookkeeping.
+        var versions = new List<long> { watch.Seen[0].Version };
+        for (var check = 0; check < 3; check++)
+        {
+            var saved = await Gateway.CheckNextAsync(created.PaymentId);
+            Assert.Equal(PaymentState.Pending, saved.State);
+            versions.Add(saved.Version);
+        }
+
+        Assert.False(next.IsCompleted, "a check that found nothing was shown");
+        await Gateway.PayAsync(created.Khqr);
+        Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        var paid = await next;
+
+        Assert.Equal(State.Paid, paid.State);
+        PaymentLifecycleTests.AssertIncreasing([.. versions, paid.Version]);
+        Assert.Equal(2, watch.Seen.Count);
+        await watch.EndsAsync();
     }
 
     [Fact]

@@ -165,8 +165,9 @@ public sealed class WebhookDeliveryTests : GatewayTest
         Payment expiredPayment;
         using (watch)
         {
-            Gateway.AdvanceAndPollTo(created.ExpireTime.ToDateTimeOffset());
-            await watch.NextAsync();
+            var expiry = created.ExpireTime.ToDateTimeOffset();
+            Gateway.AdvanceAndPollTo(expiry);
+            await Gateway.Store.SavedAsync(created.PaymentId, p => p.LastCheckTime == expiry);
             Gateway.AdvanceAndPoll(TimeSpan.FromSeconds(5));
             expiredPayment = await watch.SettledAsync();
             Assert.Equal(State.Expired, expiredPayment.State);

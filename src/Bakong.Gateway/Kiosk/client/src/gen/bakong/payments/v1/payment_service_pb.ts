@@ -563,10 +563,18 @@ export const PaymentService: GenService<{
    * - The first message is the payment as it is now, unless the client
    *   already has that version (`after_version` equal to the current
    *   version): then the first message is the next change.
-   * - Then one message per change. Every message carries the whole payment
-   *   and its `version`; versions only increase. A client that reads slowly
-   *   may skip intermediate versions (it gets the latest payment, never an
-   *   older one after a newer one), but always gets the terminal state.
+   * - Then one message per change a client can see: the state changed, or
+   *   `needs_review` was set. Every message carries the whole payment and
+   *   its `version`; versions only increase but are not consecutive. The
+   *   gateway's own check bookkeeping (how often it asked Bakong, when it
+   *   asks next) raises `version` and `update_time` without a message, so
+   *   a PENDING payment is not resent on every check. A client that reads
+   *   slowly may also skip intermediate changes (it gets the latest payment,
+   *   never an older one after a newer one), but always gets the terminal
+   *   state.
+   * - A watch resumed with an `after_version` lower than the current version
+   *   gets the current payment as its first message, even if only
+   *   bookkeeping changed since that version.
    * - The stream completes with OK right after the message with a terminal
    *   state (PAID, FAILED, EXPIRED, CANCELLED, PAID_LATE), or at once, without
    *   a message, if the payment is terminal and the client already has its
