@@ -39,8 +39,8 @@ internal static class GatewayHost
         {
             services.AddBakongSandbox();
 
-            // First of the hosted services (they start in registration order): the token renewal service then finds a
-            // token rather than warning that none is set, and the poller's first pass has it.
+            // Before the token renewal service and the poller (hosted services start in registration order): the renewal
+            // service then finds a token rather than warning that none is set, and the poller's first pass has it.
             services.AddHostedService<SandboxTokenBootstrap>();
         }
 
