@@ -30,9 +30,8 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     /// <summary>How long a test waits for a message before it fails instead of hanging.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private readonly TaskCompletionSource _servicesDisposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HostDisposalSignal _disposal = new();
     private GrpcChannel? _channel;
-    private volatile bool _hostStarted;
 
     public GatewayFactory()
         : this(Path.Combine(Path.GetTempPath(), "bakong-gateway-" + Guid.NewGuid().ToString("N")), Start)
@@ -215,11 +214,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
-            services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(_ =>
-            {
-                _hostStarted = true;
-                return new DisposalSignal(_servicesDisposed);
-            }));
+            _disposal.Register(services);
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton<IPaymentStore>(sp => new RecordingPaymentStore(sp.GetRequiredService<LiteDbPaymentStore>()));
             services.ConfigureAll<HttpClientFactoryOptions>(o => o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler =
@@ -235,10 +230,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
         // The entry point's RunAsync disposes the host too, on its own thread; whichever of the two comes second
         // returns at once. Wait for the disposal itself, so the store's lock and the files are released.
-        if (_hostStarted)
-        {
-            await _servicesDisposed.Task.WaitAsync(Timeout);
-        }
+        await _disposal.WaitAsync(Timeout);
 
         if (!KeepStorage && Directory.Exists(StorageDirectory))
         {
@@ -253,15 +245,6 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     /// The first hosted service, so it is created before every singleton that holds a file (store, tokens, audit) and
     /// the container, disposing in reverse order of creation, disposes it after all of them.
     /// </summary>
-    private sealed class DisposalSignal(TaskCompletionSource disposed) : IHostedService, IDisposable
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public void Dispose() => disposed.TrySetResult();
-    }
-
     /// <summary>Hands webhook POSTs to the test's receiver; one per handler the factory builds, the receiver shared.</summary>
     private sealed class WebhookHandler(WebhookReceiver receiver) : HttpMessageHandler
     {

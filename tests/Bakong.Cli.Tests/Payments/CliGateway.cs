@@ -34,6 +34,7 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "bakong-cli-gateway-" + Guid.NewGuid().ToString("N"));
     private readonly CheckRecorder _checks = new();
+    private readonly Bakong.Gateway.Tests.HostDisposalSignal _disposal = new();
     private GrpcChannel? _channel;
 
     public FakeTimeProvider Clock { get; } = new(Start);
@@ -92,6 +93,7 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
         builder.ConfigureLogging(logging => logging.ClearProviders());
         builder.ConfigureTestServices(services =>
         {
+            _disposal.Register(services);
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton<IPaymentChangeSink>(_checks);
             services.ConfigureAll<HttpClientFactoryOptions>(o =>
@@ -103,6 +105,7 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
     {
         _channel?.Dispose();
         await base.DisposeAsync();
+        await _disposal.WaitAsync(Timeout);
         if (Directory.Exists(_directory))
         {
             Directory.Delete(_directory, recursive: true);
