@@ -97,7 +97,7 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton<IPaymentChangeSink>(_checks);
             services.ConfigureAll<HttpClientFactoryOptions>(o =>
-                o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = new TestServerHandler(b.Services)));
+                o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = new Bakong.Gateway.Tests.TestServerHandler(b.Services)));
         });
     }
 
@@ -117,28 +117,6 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
         using var http = CreateClient();
         using var response = await http.PostAsJsonAsync(path, body, Ct);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
-    }
-
-    /// <summary>Sends into the TestServer, resolved at the first request (the server starts after the clients are made).</summary>
-    private sealed class TestServerHandler(IServiceProvider services) : HttpMessageHandler
-    {
-        private HttpMessageInvoker? _inner;
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            _inner ??= new HttpMessageInvoker(((TestServer)services.GetRequiredService<IServer>()).CreateHandler());
-            return _inner.SendAsync(request, cancellationToken);
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _inner?.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 
     /// <summary>Told about every save, as every change sink is: signals each payment's first saved poller check (or its end).</summary>

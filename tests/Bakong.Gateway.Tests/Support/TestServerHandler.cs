@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Bakong.Gateway.Tests;
+
+/// <summary>
+/// Sends into the TestServer, resolved at the first request (the server starts after the clients are made). A
+/// request made while the host is still starting (the poller's first pass after a restart, with payments due)
+/// waits for the server: Kestrel would refuse the connection and the poller retry after its fault delay, the
+/// TestServer would throw, and either way the test would depend on that race.
+/// </summary>
+internal sealed class TestServerHandler(IServiceProvider services) : HttpMessageHandler
+{
+    private HttpMessageInvoker? _inner;
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var started = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted;
+        if (!started.IsCancellationRequested)
+        {
+            var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (started.Register(() => ready.TrySetResult()))
+            {
+                await ready.Task.WaitAsync(cancellationToken);
+            }
+        }
+
+        _inner ??= new HttpMessageInvoker(((TestServer)services.GetRequiredService<IServer>()).CreateHandler());
+        return await _inner.SendAsync(request, cancellationToken);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
