@@ -27,7 +27,10 @@ public readonly record struct Money
     public long MinorUnits { get; }
 
     /// <summary>The amount in major units: riel, or dollars with at most two decimals.</summary>
-    public decimal Amount => Currency == KhqrCurrency.Khr ? MinorUnits : MinorUnits / 100m;
+    public decimal Amount => MinorUnits / MinorPerMajor(Currency);
+
+    /// <summary>Digits of the minor unit (ISO 4217 exponent): 0 for riel, 2 for dollars.</summary>
+    public int MinorUnitDigits => DigitsOf(Currency);
 
     /// <summary>The ISO 4217 code: <c>KHR</c> or <c>USD</c>.</summary>
     public string CurrencyCode => CodeOf(Currency);
@@ -75,7 +78,7 @@ public readonly record struct Money
         }
 
         // KhqrAmount accepted it: riel are whole and dollars have at most two decimals, so this is exact.
-        money = new Money(currency, currency == KhqrCurrency.Khr ? (long)amount : (long)(amount * 100));
+        money = new Money(currency, (long)(amount * MinorPerMajor(currency)));
         violation = null;
         return true;
     }
@@ -88,7 +91,7 @@ public readonly record struct Money
 
     /// <summary>Money from stored minor units (whole riel or cents); throws <see cref="ArgumentException"/> if they are not valid money.</summary>
     public static Money FromMinorUnits(KhqrCurrency currency, long minorUnits) =>
-        Create(currency, currency == KhqrCurrency.Khr ? minorUnits : minorUnits / 100m);
+        Create(currency, minorUnits / MinorPerMajor(currency));
 
     /// <summary>Parses <c>KHR</c> or <c>USD</c>, in any case.</summary>
     public static bool TryParseCurrency(string? code, out KhqrCurrency currency)
@@ -125,6 +128,12 @@ public readonly record struct Money
             ? new string(text[..written])
             : throw new InvalidOperationException("Money that KHQR cannot carry: " + why);
     }
+
+    /// <summary>The one place that says riel are whole and dollars have cents.</summary>
+    private static int DigitsOf(KhqrCurrency currency) => currency == KhqrCurrency.Khr ? 0 : 2;
+
+    /// <summary>Minor units in one major unit: 1 riel is 1 riel, 1 dollar is 100 cents.</summary>
+    private static decimal MinorPerMajor(KhqrCurrency currency) => DigitsOf(currency) == 0 ? 1m : 100m;
 
     /// <summary>Whether Bakong's report of a transfer (<paramref name="currencyCode"/>, <paramref name="amount"/> in major units) is exactly this money.</summary>
     public bool Matches(string? currencyCode, decimal amount) =>

@@ -1,6 +1,5 @@
 using Bakong.Display.Link;
 using Bakong.Display.Protocol;
-using Bakong.Khqr;
 using Bakong.Payments;
 using Microsoft.Extensions.Logging;
 
@@ -108,8 +107,8 @@ internal sealed class DisplayTerminal
         var qr = new ShowQrMessage(
             payment.Id,
             (ulong)payment.Money.MinorUnits,
-            payment.Money.Currency == KhqrCurrency.Usd ? (ushort)840 : (ushort)116,
-            payment.Money.Currency == KhqrCurrency.Usd ? (byte)2 : (byte)0,
+            (ushort)payment.Money.Currency, // KhqrCurrency's values are the ISO 4217 numeric codes (116, 840)
+            (byte)payment.Money.MinorUnitDigits,
             (ulong)payment.ExpireTime.ToUnixTimeMilliseconds(),
             0,
             _merchantName,
