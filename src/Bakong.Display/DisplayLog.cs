@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Bakong.Display;
 
 // Event ids 2600-2699: the serial display (link 2600-2639, transport 2640-2669, bridge 2670-2699).
+// Every string a device wrote reaches these methods escaped (Link/DeviceText).
 internal static partial class DisplayLog
 {
     [LoggerMessage(EventId = 2600, EventName = "DisplayOnline", Level = LogLevel.Information,

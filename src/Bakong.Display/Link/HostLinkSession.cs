@@ -197,7 +197,8 @@ public sealed class HostLinkSession(
             return null;
         }
 
-        var result = DisplayMessages.TryRead(frame.Type, frame.Payload, out var message);
+        var result = DisplayMessages.TryRead(frame.Type, frame.Payload, out var read);
+        var message = read is null ? null : DeviceText.Clean(read); // from here on, the device's text is safe to log and show
         if (frame.IsResponse)
         {
             if (result == AckResult.Ok && _outstanding is { } o && o.Seq == frame.Seq)
