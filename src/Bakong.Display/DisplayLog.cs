@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Bakong.Display;
 
 // Event ids 2600-2699: the serial display (link 2600-2639, transport 2640-2669, bridge 2670-2699).
+// Every string a device wrote reaches these methods escaped (Link/DeviceText), and every line the link logs about a
+// device is first allowed by that display's budget (Link/DeviceLogBudget).
 internal static partial class DisplayLog
 {
     [LoggerMessage(EventId = 2600, EventName = "DisplayOnline", Level = LogLevel.Information,
@@ -38,6 +40,14 @@ internal static partial class DisplayLog
     [LoggerMessage(EventId = 2607, EventName = "DisplayDeviceLog", Level = LogLevel.Information,
         Message = "Display {TerminalId} says (level {Level}): {Text}")]
     public static partial void DeviceLog(ILogger logger, string terminalId, byte level, string text);
+
+    [LoggerMessage(EventId = 2608, EventName = "DisplayLogSuppressed", Level = LogLevel.Warning,
+        Message = "Display {TerminalId} makes more log than allowed ({Burst} lines, then {PerMinute} a minute): further lines suppressed (counted in bakong.display.log.suppressed)")]
+    public static partial void DeviceLinesSuppressed(ILogger logger, string terminalId, int burst, int perMinute);
+
+    [LoggerMessage(EventId = 2609, EventName = "DisplayLogResumed", Level = LogLevel.Information,
+        Message = "Display {TerminalId}: logging again after {Count} suppressed lines")]
+    public static partial void DeviceLinesResumed(ILogger logger, string terminalId, long count);
 
     [LoggerMessage(EventId = 2640, EventName = "DisplayPortOpened", Level = LogLevel.Information,
         Message = "Display {TerminalId}: port {PortName} open at {BaudRate} baud (DTR {Dtr})")]

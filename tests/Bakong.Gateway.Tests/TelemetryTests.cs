@@ -63,6 +63,7 @@ public sealed partial class TelemetryTests : IAsyncLifetime
         Assert.Equal(0, Value(text, "bakong_payments_current", "state=\"paid_late\""));
         Assert.Equal(1, Value(text, "bakong_payments_transitions_total", "state=\"paid\""));
         Assert.Equal(0, Value(text, "bakong_display_link_up", "terminal_id=\"till-2\""));
+        Assert.Equal(0, Value(text, "bakong_display_log_suppressed_total", "terminal_id=\"till-2\""));
         Assert.InRange(Value(text, "bakong_token_days_left_days"), 1, 93);
         Assert.Equal(1, Value(text, "http_server_request_duration_seconds_count", "http_route=\"/bakong.payments.v1.PaymentService/WatchPayment\""));
     }

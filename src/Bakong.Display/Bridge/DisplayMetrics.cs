@@ -7,6 +7,8 @@ namespace Bakong.Display;
 /// <c>bakong.display.link.up</c>: per configured display (tag <c>terminal.id</c>), 1 while its device is online (it
 /// answered the handshake and keeps answering), 0 otherwise. Observed from the controllers' link status at each
 /// collection, so it can never disagree with health or <c>bakong display status</c>.
+/// <c>bakong.display.log.suppressed</c>: per display, the lines it made the host log past its budget (dropped, see
+/// <see cref="DeviceLogBudget"/>).
 /// </summary>
 internal sealed class DisplayMetrics
 {
@@ -17,12 +19,20 @@ internal sealed class DisplayMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(bridge);
-        meterFactory.Create(MeterName).CreateObservableGauge(
+        var meter = meterFactory.Create(MeterName);
+        meter.CreateObservableGauge(
             "bakong.display.link.up",
             () => bridge.Terminals.Select(t => new Measurement<int>(
                 t.Controller.Status.State == DisplayLinkState.Online ? 1 : 0,
                 new KeyValuePair<string, object?>("terminal.id", t.Options.TerminalId))),
             unit: "{link}",
             description: "1 while the serial display of a terminal is connected and answering, 0 while it is not.");
+        meter.CreateObservableCounter(
+            "bakong.display.log.suppressed",
+            () => bridge.Terminals.Select(t => new Measurement<long>(
+                t.Controller.LogBudget.Suppressed,
+                new KeyValuePair<string, object?>("terminal.id", t.Options.TerminalId))),
+            unit: "{line}",
+            description: "Log lines a serial display caused past its budget (a burst, then a few a minute), dropped rather than written.");
     }
 }

@@ -56,7 +56,7 @@ public static class DisplayServiceCollectionExtensions
         return terminalIds!;
     }
 
-    /// <summary>The name of the display meter (<c>bakong.display.link.up</c>), for the host's metrics to listen to.</summary>
+    /// <summary>The name of the display meter (<c>bakong.display.link.up</c>, <c>bakong.display.log.suppressed</c>), for the host's metrics to listen to.</summary>
     public const string MeterName = DisplayMetrics.MeterName;
 
     /// <summary>Creates the display instruments (the gauge observes the displays from then on).</summary>

@@ -26,6 +26,9 @@ public sealed class DisplayController(string terminalId)
 
     public DisplayLinkStatus Status => Volatile.Read(ref _status);
 
+    /// <summary>What this display may make the host log; kept across link sessions, so a reconnect earns no new burst.</summary>
+    internal DeviceLogBudget LogBudget { get; } = new();
+
     /// <summary>Raised after every status change (on the link's loop).</summary>
     public event Action<DisplayLinkStatus>? StatusChanged;
 

@@ -99,7 +99,11 @@ public sealed class HostLinkSession(
 
     private LinkEnd? Fail(LinkEnd end, string reason)
     {
-        DisplayLog.Offline(logger, TerminalId, reason);
+        if (MayLog(LogLevel.Warning))
+        {
+            DisplayLog.Offline(logger, TerminalId, reason);
+        }
+
         SetStatus(s => s with { State = DisplayLinkState.Offline, LastError = reason });
         return end;
     }
@@ -157,14 +161,22 @@ public sealed class HostLinkSession(
                 // The link is down. A noisy line still passes some frames, so the port stays open: handshake again
                 // and send the whole screen; only silence past the link timeout (or a dead stream) ends the session.
                 var reason = $"{o.Type} seq {o.Seq} unanswered after {o.Retries} retransmits";
-                DisplayLog.Offline(logger, TerminalId, reason);
+                if (MayLog(LogLevel.Warning))
+                {
+                    DisplayLog.Offline(logger, TerminalId, reason);
+                }
+
                 SetStatus(s => s with { State = DisplayLinkState.Offline, LastError = reason });
                 await SendHelloAsync(stream, cancellationToken).ConfigureAwait(false);
                 return null;
             }
 
             o.Retries++;
-            DisplayLog.Retransmit(logger, TerminalId, o.Type, o.Seq, o.Retries);
+            if (MayLog(LogLevel.Debug))
+            {
+                DisplayLog.Retransmit(logger, TerminalId, o.Type, o.Seq, o.Retries);
+            }
+
             SetStatus(s => s with { Retransmits = s.Retransmits + 1 });
             await WriteAsync(stream, o.Wire, cancellationToken).ConfigureAwait(false);
             o.Deadline = linkClock.GetUtcNow() + options.RtoFor(o.Wire.Length, o.Type);
@@ -197,7 +209,8 @@ public sealed class HostLinkSession(
             return null;
         }
 
-        var result = DisplayMessages.TryRead(frame.Type, frame.Payload, out var message);
+        var result = DisplayMessages.TryRead(frame.Type, frame.Payload, out var read);
+        var message = read is null ? null : DeviceText.Clean(read); // from here on, the device's text is safe to log and show
         if (frame.IsResponse)
         {
             if (result == AckResult.Ok && _outstanding is { } o && o.Seq == frame.Seq)
@@ -210,7 +223,7 @@ public sealed class HostLinkSession(
 
         if (!frame.AckRequested)
         {
-            if (message is LogMessage log)
+            if (message is LogMessage log && MayLog(LogLevel.Information))
             {
                 DisplayLog.DeviceLog(logger, TerminalId, log.Level, log.Text);
             }
@@ -226,7 +239,13 @@ public sealed class HostLinkSession(
             case BootMessage boot:
                 if (_bootId != boot.BootId || !_helloDone)
                 {
-                    DisplayLog.Rebooted(logger, TerminalId, boot.BootId, boot.ResetReason);
+                    if (MayLog(LogLevel.Information))
+                    {
+                        DisplayLog.Rebooted(logger, TerminalId, boot.BootId, boot.ResetReason);
+                    }
+
+                    // At most one HELLO in flight: a flood of BOOTs costs one ACK each, and the whole screen follows
+                    // only the device's HELLO_ACK, once per handshake.
                     if (_helloDone || _incompatible || _outstanding?.Type != MessageType.Hello)
                     {
                         await SendHelloAsync(stream, cancellationToken).ConfigureAwait(false);
@@ -235,7 +254,11 @@ public sealed class HostLinkSession(
 
                 break;
             case StateChangedMessage changed:
-                DisplayLog.DeviceState(logger, TerminalId, changed.Screen, changed.Status, changed.PaymentId, changed.Reason);
+                if (MayLog(LogLevel.Debug))
+                {
+                    DisplayLog.DeviceState(logger, TerminalId, changed.Screen, changed.Status, changed.PaymentId, changed.Reason);
+                }
+
                 SetStatus(s => s with { DeviceScreen = changed.Screen, DeviceStatus = changed.Status, DevicePaymentId = changed.PaymentId });
                 break;
         }
@@ -262,7 +285,11 @@ public sealed class HostLinkSession(
                 _mtu = Math.Min((int)hello.Mtu, FrameCodec.MaxHeaderAndPayload);
                 _shown = null;
                 _shownStatus = DisplayStatus.None;
-                DisplayLog.Online(logger, TerminalId, hello.BootId, hello.FwVersion, hello.Model, hello.Serial, hello.Mtu);
+                if (MayLog(LogLevel.Information))
+                {
+                    DisplayLog.Online(logger, TerminalId, hello.BootId, hello.FwVersion, hello.Model, hello.Serial, hello.Mtu);
+                }
+
                 SetStatus(s => s with
                 {
                     State = DisplayLinkState.Online, BootId = hello.BootId, FirmwareVersion = hello.FwVersion, Model = hello.Model,
@@ -275,7 +302,11 @@ public sealed class HostLinkSession(
                 if (pong.BootId != _bootId)
                 {
                     // The device rebooted between two heartbeats and its BOOT got lost.
-                    DisplayLog.Rebooted(logger, TerminalId, pong.BootId, 0);
+                    if (MayLog(LogLevel.Information))
+                    {
+                        DisplayLog.Rebooted(logger, TerminalId, pong.BootId, 0);
+                    }
+
                     await SendHelloAsync(stream, cancellationToken).ConfigureAwait(false);
                     return null;
                 }
@@ -314,7 +345,7 @@ public sealed class HostLinkSession(
             return;
         }
 
-        if (result is not AckResult.Ok)
+        if (result is not AckResult.Ok && MayLog(LogLevel.Warning))
         {
             DisplayLog.Nak(logger, TerminalId, request.Type, result);
         }
@@ -348,7 +379,11 @@ public sealed class HostLinkSession(
         _incompatible = true;
         _helloDone = false;
         _outstanding = null;
-        DisplayLog.Incompatible(logger, TerminalId, major);
+        if (MayLog(LogLevel.Error))
+        {
+            DisplayLog.Incompatible(logger, TerminalId, major);
+        }
+
         SetStatus(s => s with { State = DisplayLinkState.Incompatible, LastError = "incompatible protocol version " + major });
     }
 
@@ -455,6 +490,9 @@ public sealed class HostLinkSession(
             SetStatus(s => s with { FramesDropped = s.FramesDropped + added });
         }
     }
+
+    /// <summary>Every line this session logs is about what a device did (or failed to do): it is first allowed by the display's budget.</summary>
+    private bool MayLog(LogLevel level) => controller.LogBudget.Allows(logger, level, TerminalId, linkClock);
 
     private void SetStatus(Func<DisplayLinkStatus, DisplayLinkStatus> update) => controller.UpdateStatus(update);
 

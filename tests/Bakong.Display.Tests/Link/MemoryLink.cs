@@ -146,6 +146,13 @@ internal sealed class ScriptedPeer : IAsyncDisposable
         await _stream.FlushAsync(TestContext.Current.CancellationToken);
     }
 
+    /// <summary>Writes many encoded frames in one go (a flood), as fast as the stream takes them.</summary>
+    public async Task SendAllAsync(IEnumerable<byte[]> frames)
+    {
+        await _stream.WriteAsync(frames.SelectMany(f => f).ToArray(), TestContext.Current.CancellationToken);
+        await _stream.FlushAsync(TestContext.Current.CancellationToken);
+    }
+
     public Task RespondAsync(WireFrame request, DisplayMessage response) => SendAsync(response, FrameOptions.Response, request.Frame.Seq);
 
     public async ValueTask DisposeAsync()
