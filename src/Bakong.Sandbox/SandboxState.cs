@@ -12,8 +12,9 @@ namespace Bakong.Sandbox;
 /// Everything the simulated Bakong knows, as one entry point for the control API and in-process callers: the
 /// <see cref="Tokens"/>, the <see cref="Ledger"/> of QRs and payments, the known <see cref="Accounts"/>, the requests
 /// <see cref="Holds"/> is holding and the faults in force (<see cref="FaultInjector"/>), all drawing on one seeded
-/// <see cref="SandboxRandom"/>. Each part guards its own state with its own lock; calls are short and never wait while
-/// holding one.
+/// <see cref="SandboxRandom"/>. Each part guards its own state with its own lock; the accounts' and the random's are
+/// leaves, taken inside the others' and never around one. Calls are short and never wait on anything else while holding
+/// a lock.
 /// </summary>
 public sealed class SandboxState
 {
