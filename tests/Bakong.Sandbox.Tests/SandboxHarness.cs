@@ -10,7 +10,7 @@ namespace Bakong.Sandbox.Tests;
 /// <summary>A sandbox on a real loopback port, a fake clock, and plain HTTP helpers around it.</summary>
 internal sealed class SandboxHarness : IAsyncDisposable
 {
-    public const string MerchantAccount = "merchant_shop@devb";
+    public const string MerchantAccount = TestQrs.MerchantAccount;
 
     private SandboxHarness(FakeTimeProvider time, SandboxServer server)
     {
@@ -40,36 +40,10 @@ internal sealed class SandboxHarness : IAsyncDisposable
         await Server.DisposeAsync();
     }
 
-    public KhqrCode DynamicQr(decimal amount, KhqrCurrency currency = KhqrCurrency.Usd, string account = MerchantAccount, string? bill = null)
-    {
-        var result = new KhqrGenerator(Time).Generate(new KhqrRequest
-        {
-            Type = KhqrMerchantType.Individual,
-            BakongAccountId = account,
-            MerchantName = "Sandbox Shop",
-            MerchantCity = "Phnom Penh",
-            Currency = currency,
-            Amount = amount,
-            BillNumber = bill ?? "INV-" + Guid.NewGuid().ToString("N")[..8],
-            ExpirationTimestamp = Time.GetUtcNow().AddMinutes(10).ToUnixTimeMilliseconds(),
-        });
-        Assert.True(result.IsSuccess, result.Error?.ToString());
-        return result.Value;
-    }
+    public KhqrCode DynamicQr(decimal amount, KhqrCurrency currency = KhqrCurrency.Usd, string account = MerchantAccount, string? bill = null) =>
+        TestQrs.Dynamic(Time, amount, currency, account, bill);
 
-    public KhqrCode StaticQr(string account = MerchantAccount)
-    {
-        var result = new KhqrGenerator(Time).Generate(new KhqrRequest
-        {
-            Type = KhqrMerchantType.Individual,
-            BakongAccountId = account,
-            MerchantName = "Sandbox Shop",
-            MerchantCity = "Phnom Penh",
-            Currency = KhqrCurrency.Khr,
-        });
-        Assert.True(result.IsSuccess, result.Error?.ToString());
-        return result.Value;
-    }
+    public KhqrCode StaticQr(string account = MerchantAccount) => TestQrs.Static(Time, account);
 
     public async Task<string> TokenAsync(string? email = null)
     {

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Bakong.Khqr;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Bakong.Sandbox.Tests;
 
@@ -215,5 +217,32 @@ public sealed class TransactionTests
 
         Assert.Equal(HttpStatusCode.NoContent, status);
         Assert.Equal(1, answer.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Reset_also_clears_the_faults_and_restarts_the_seed_but_keeps_the_mailbox_and_known_accounts()
+    {
+        await using var sandbox = await SandboxHarness.StartAsync(o => o.Seed = 7);
+        var fresh = new SandboxState(Options.Create(new SandboxOptions { Seed = 7 }), sandbox.Time, NullLogger<SandboxState>.Instance);
+        var qr = sandbox.DynamicQr(1m, account: "paid_shop@devb");
+        var token = await sandbox.TokenAsync("dev@shop.kh");
+        await sandbox.ControlOkAsync("control/accounts", new { accountId = "added@devb" });
+        await sandbox.PayAsync(new { qr = qr.Qr });
+        await sandbox.FaultsAsync(new { serverErrorRate = 0.5 });
+
+        var (status, _) = await sandbox.SendAsync(HttpMethod.Post, "control/reset");
+        var repaid = sandbox.State.Pay(new SandboxPayRequest { Qr = qr.Qr }).Transaction;
+        var firstOfSeed = fresh.Pay(new SandboxPayRequest { Qr = qr.Qr }).Transaction;
+        var accounts = new[]
+        {
+            await sandbox.BakongAsync("check_bakong_account", new { accountId = "added@devb" }),
+            await sandbox.BakongAsync("check_bakong_account", new { accountId = "paid_shop@devb" }),
+        };
+
+        Assert.Equal(HttpStatusCode.NoContent, status);
+        Assert.Equal(SandboxFaults.None, sandbox.State.Faults);
+        Assert.Equal((firstOfSeed.Hash, firstOfSeed.ExternalRef), (repaid.Hash, repaid.ExternalRef));
+        Assert.All(accounts, a => Assert.Equal(0, a.ResponseCode));
+        Assert.Equal(token, Assert.Single(sandbox.State.Mailbox("dev@shop.kh")).Token);
     }
 }

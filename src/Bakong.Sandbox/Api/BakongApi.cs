@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Bakong.Sandbox.Transactions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,6 +17,7 @@ namespace Bakong.Sandbox.Api;
 internal static class BakongApi
 {
     private const int MaxListItems = 50;
+    private const string Alphanumerics = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     public static void Map(IEndpointRouteBuilder routes)
     {
@@ -31,7 +34,7 @@ internal static class BakongApi
         var state = context.RequestServices.GetRequiredService<SandboxState>();
         var logger = context.RequestServices.GetRequiredService<ILogger<SandboxState>>();
         var cancellationToken = context.RequestAborted;
-        var faults = state.DrawFaults(endpoint);
+        var faults = state.FaultInjector.Draw(endpoint);
         try
         {
             if (faults.Forbidden)
@@ -43,13 +46,13 @@ internal static class BakongApi
 
             if (faults.Latency > TimeSpan.Zero)
             {
-                await HoldAsync(state, faults.Latency, cancellationToken).ConfigureAwait(false);
+                await state.Holds.HoldAsync(faults.Latency, cancellationToken).ConfigureAwait(false);
             }
 
             if (faults.Timeout)
             {
                 SandboxLog.FaultInjected(logger, "timeout", endpoint.Name);
-                await HoldAsync(state, state.Options.TimeoutHoldLimit, cancellationToken).ConfigureAwait(false);
+                await state.Holds.HoldAsync(state.Options.TimeoutHoldLimit, cancellationToken).ConfigureAwait(false);
 
                 await WriteNginxPageAsync(context, HttpStatusCode.GatewayTimeout, "504 Gateway Time-out").ConfigureAwait(false);
                 return;
@@ -72,7 +75,7 @@ internal static class BakongApi
 
             BakongEnvelope envelope;
             HttpStatusCode httpStatus;
-            if (endpoint.RequiresToken && !state.IsTokenValid(BearerToken(context.Request)))
+            if (endpoint.RequiresToken && !state.Tokens.IsValid(BearerToken(context.Request)))
             {
                 (envelope, httpStatus) = (BakongEnvelope.Error(BakongError.Unauthorized), BakongError.Unauthorized.Status);
             }
@@ -94,17 +97,6 @@ internal static class BakongApi
         }
     }
 
-    private static async Task HoldAsync(SandboxState state, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        // The timer starts before the request counts as held, so whoever waits for the hold and then moves the
-        // clock moves it for this timer too.
-        var delay = Task.Delay(duration, state.TimeProvider, cancellationToken);
-        using (state.Hold())
-        {
-            await delay.ConfigureAwait(false);
-        }
-    }
-
     private static async Task<(BakongEnvelope Envelope, HttpStatusCode Status)> ExecuteAsync(
         HttpContext context, SandboxState state, BakongEndpoint endpoint, CancellationToken cancellationToken)
     {
@@ -121,25 +113,25 @@ internal static class BakongApi
 
         return endpoint.Kind switch
         {
-            BakongEndpointKind.RequestToken => state.RequestToken(Text(body, "email"), Text(body, "organization"), Text(body, "project")) is { } error
+            BakongEndpointKind.RequestToken => state.Tokens.Request(Text(body, "email"), Text(body, "organization"), Text(body, "project")) is { } error
                 ? Fail(error)
                 : Ok(BakongMessages.EmailSent, null),
-            BakongEndpointKind.Verify => TokenAnswer(state.Verify(Text(body, "code"))),
-            BakongEndpointKind.RenewToken => TokenAnswer(state.Renew(Text(body, "email"))),
+            BakongEndpointKind.Verify => TokenAnswer(state.Tokens.Verify(Text(body, "code"))),
+            BakongEndpointKind.RenewToken => TokenAnswer(state.Tokens.Renew(Text(body, "email"))),
             BakongEndpointKind.Deeplink => Deeplink(state, body),
-            BakongEndpointKind.Md5 => Text(body, "md5") is { } md5 ? Single(state.FindByMd5(md5)) : Fail(BakongError.MissingFields),
-            BakongEndpointKind.Hash => Text(body, "hash") is { } hash ? Single(state.FindByHash(hash)) : Fail(BakongError.MissingFields),
-            BakongEndpointKind.ShortHash => ShortHash(state, body),
+            BakongEndpointKind.Md5 => Text(body, "md5") is { } md5 ? Single(state.Ledger.FindByMd5(md5)) : Fail(BakongError.MissingFields),
+            BakongEndpointKind.Hash => Text(body, "hash") is { } hash ? Single(state.Ledger.FindByHash(hash)) : Fail(BakongError.MissingFields),
+            BakongEndpointKind.ShortHash => ShortHash(state.Ledger, body),
             BakongEndpointKind.InstructionRef => Text(body, "instructionRef") is { } instructionRef
-                ? Single(state.Find(t => string.Equals(t.InstructionRef, instructionRef, StringComparison.Ordinal)))
+                ? Single(state.Ledger.FindByInstructionRef(instructionRef))
                 : Fail(BakongError.MissingFields),
             BakongEndpointKind.ExternalRef => Text(body, "externalRef") is { } externalRef
-                ? Single(state.Find(t => string.Equals(t.ExternalRef, externalRef, StringComparison.Ordinal)))
+                ? Single(state.Ledger.FindByExternalRef(externalRef))
                 : Fail(BakongError.MissingFields),
-            BakongEndpointKind.Md5List => List(body, key => new Md5ListItem(key, state.FindByMd5(key))),
-            BakongEndpointKind.HashList => List(body, key => new HashListItem(key, state.FindByHash(key))),
+            BakongEndpointKind.Md5List => List(body, key => new Md5ListItem(key, state.Ledger.FindByMd5(key))),
+            BakongEndpointKind.HashList => List(body, key => new HashListItem(key, state.Ledger.FindByHash(key))),
             BakongEndpointKind.Account => Text(body, "accountId") is { } accountId
-                ? state.CheckAccount(accountId) is { } accountError ? Fail(accountError) : Ok(BakongMessages.AccountExists, null)
+                ? state.Accounts.Check(accountId) is { } accountError ? Fail(accountError) : Ok(BakongMessages.AccountExists, null)
                 : Fail(BakongError.MissingFields),
             _ => throw new InvalidOperationException("unmapped endpoint " + endpoint.Name),
         };
@@ -152,7 +144,7 @@ internal static class BakongApi
     private static (BakongEnvelope, HttpStatusCode) TokenAnswer((SandboxIssuedToken? Token, BakongError? Error) result) =>
         result.Error is { } error ? Fail(error) : Ok(BakongMessages.TokenIssued, new TokenData(result.Token!.Token));
 
-    private static (BakongEnvelope, HttpStatusCode) Single((LookupStatus Status, SandboxTransaction? Transaction) found) => found.Status switch
+    private static (BakongEnvelope, HttpStatusCode) Single(LedgerLookup found) => found.Status switch
     {
         LookupStatus.Success => Ok(BakongMessages.TransactionOk, found.Transaction),
         LookupStatus.StaticQr => Fail(BakongError.StaticQr),
@@ -176,10 +168,10 @@ internal static class BakongApi
 
         return state.Faults.DeeplinkProviderError
             ? Fail(BakongError.DeeplinkProvider)
-            : Ok(BakongMessages.DeeplinkOk, new DeeplinkData(state.Deeplink(qr)));
+            : Ok(BakongMessages.DeeplinkOk, new DeeplinkData(ShortLink(state.Options.DeeplinkBaseUrl, qr)));
     }
 
-    private static (BakongEnvelope, HttpStatusCode) ShortHash(SandboxState state, JsonElement body)
+    private static (BakongEnvelope, HttpStatusCode) ShortHash(SandboxLedger ledger, JsonElement body)
     {
         var hash = Text(body, "hash");
         var currency = Text(body, "currency");
@@ -188,10 +180,21 @@ internal static class BakongApi
             return Fail(BakongError.MissingFields);
         }
 
-        return Single(state.Find(t =>
-            t.Hash.StartsWith(hash, StringComparison.OrdinalIgnoreCase)
-            && t.Amount == amount
-            && string.Equals(t.Currency, currency, StringComparison.OrdinalIgnoreCase)));
+        return Single(ledger.FindByShortHash(hash, amount, currency));
+    }
+
+    // Deterministic per QR (the real ones differ per call): 17 alphanumerics drawn from the payload's SHA-256.
+    private static string ShortLink(string baseUrl, string qr)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(qr), digest);
+        Span<char> link = stackalloc char[17];
+        for (var i = 0; i < link.Length; i++)
+        {
+            link[i] = Alphanumerics[digest[i] % Alphanumerics.Length];
+        }
+
+        return baseUrl + new string(link);
     }
 
     private static (BakongEnvelope, HttpStatusCode) List(JsonElement body, Func<string, object> check)
@@ -281,7 +284,7 @@ internal static class BakongApi
 
     private sealed record Md5ListItem(string Md5, string Status, string Message, SandboxTransaction? Data)
     {
-        public Md5ListItem(string md5, (LookupStatus Status, SandboxTransaction? Transaction) found)
+        public Md5ListItem(string md5, LedgerLookup found)
             : this(md5, ListStatus(found.Status), ListMessage(found.Status), found.Transaction)
         {
         }
@@ -289,7 +292,7 @@ internal static class BakongApi
 
     private sealed record HashListItem(string Hash, string Status, string Message, SandboxTransaction? Data)
     {
-        public HashListItem(string hash, (LookupStatus Status, SandboxTransaction? Transaction) found)
+        public HashListItem(string hash, LedgerLookup found)
             : this(hash, ListStatus(found.Status), ListMessage(found.Status), found.Transaction)
         {
         }

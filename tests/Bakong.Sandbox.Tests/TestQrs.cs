@@ -1,0 +1,40 @@
+using Bakong.Khqr;
+
+namespace Bakong.Sandbox.Tests;
+
+/// <summary>KHQR payloads as a merchant's app makes them, for the harness and for tests of the parts alone.</summary>
+internal static class TestQrs
+{
+    public const string MerchantAccount = "merchant_shop@devb";
+
+    /// <summary>A dynamic QR that expires 10 minutes after <paramref name="time"/>'s now.</summary>
+    public static KhqrCode Dynamic(TimeProvider time, decimal amount, KhqrCurrency currency = KhqrCurrency.Usd, string account = MerchantAccount, string? bill = null) =>
+        Generate(time, new KhqrRequest
+        {
+            Type = KhqrMerchantType.Individual,
+            BakongAccountId = account,
+            MerchantName = "Sandbox Shop",
+            MerchantCity = "Phnom Penh",
+            Currency = currency,
+            Amount = amount,
+            BillNumber = bill ?? "INV-" + Guid.NewGuid().ToString("N")[..8],
+            ExpirationTimestamp = time.GetUtcNow().AddMinutes(10).ToUnixTimeMilliseconds(),
+        });
+
+    public static KhqrCode Static(TimeProvider time, string account = MerchantAccount) =>
+        Generate(time, new KhqrRequest
+        {
+            Type = KhqrMerchantType.Individual,
+            BakongAccountId = account,
+            MerchantName = "Sandbox Shop",
+            MerchantCity = "Phnom Penh",
+            Currency = KhqrCurrency.Khr,
+        });
+
+    private static KhqrCode Generate(TimeProvider time, KhqrRequest request)
+    {
+        var result = new KhqrGenerator(time).Generate(request);
+        Assert.True(result.IsSuccess, result.Error?.ToString());
+        return result.Value;
+    }
+}
