@@ -131,6 +131,22 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         Assert.Empty(run.Output);
     }
 
+    [Theory]
+    [InlineData("12,50")]
+    [InlineData("1,2,3")]
+    [InlineData("1e3")]
+    [InlineData("12.50.1")]
+    public async Task Pay_refuses_an_amount_that_is_not_digits_and_a_point_with_exit_1_and_creates_nothing(string amount)
+    {
+        var run = await _gateway.RunAsync("pay", "--amount", amount, "--currency", "USD", "--terminal", "POS-01", "--no-qr");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith($"--amount: '{amount}' is not an amount like 12.50", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.Empty(run.Output);
+        var list = await _gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest(), cancellationToken: Ct);
+        Assert.Empty(list.Payments);
+    }
+
     [Fact]
     public async Task A_reused_request_id_with_another_amount_exits_1_already_exists()
     {
