@@ -274,6 +274,19 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Payments_load_without_a_warm_up_measures_the_count_it_was_given()
+    {
+        var run = await _gateway.RunAsync("payments", "load", "--count", "3", "--concurrency", "2", "--warm-up", "0");
+
+        Assert.Equal(0, run.ExitCode);
+        var result = Json(Assert.Single(run.OutputLines));
+        Assert.Equal(3, result.GetProperty("count").GetInt32());
+        Assert.True(result.GetProperty("max_ms").GetDouble() >= result.GetProperty("p50_ms").GetDouble());
+        var list = await _gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { TerminalId = "LOAD" }, cancellationToken: Ct);
+        Assert.Equal(3, list.Payments.Count);
+    }
+
+    [Fact]
     public async Task Payments_load_rejects_a_count_below_1()
     {
         var run = await _gateway.RunAsync("payments", "load", "--count", "0");
