@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Bakong.Payments.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
 using State = Bakong.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Cli.Tests.Payments;
@@ -170,6 +174,31 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         var line = Assert.Single(run.ErrorLines);
         Assert.Contains("cannot reach the gateway", line, StringComparison.Ordinal);
         Assert.Contains("dotnet run --project src/Bakong.Gateway", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("pay", "--amount", "1", "--currency", "USD", "--terminal", "POS-01")]
+    [InlineData("watch", "some-payment")]
+    [InlineData("payments", "list")]
+    [InlineData("payments", "load", "--count", "1")]
+    public async Task A_client_command_sent_to_an_http_1_endpoint_says_where_grpc_is_and_exits_1(params string[] command)
+    {
+        // What the gateway's Web endpoint is: Kestrel speaking HTTP/1.1 only.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1));
+        builder.Logging.ClearProviders();
+        await using var web = builder.Build();
+        web.MapGet("/", () => "the kiosk");
+        await web.StartAsync(Ct);
+        var url = web.Urls.Single();
+
+        var run = await Cli.RunAsync([.. command, "--server", url]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(
+            $"error: gRPC is on the gateway's Grpc endpoint (default http://127.0.0.1:5080); {url} did not answer gRPC "
+            + "(it does not speak HTTP/2: the gateway's Web endpoint?)",
+            Assert.Single(run.ErrorLines));
     }
 
     [Fact]
