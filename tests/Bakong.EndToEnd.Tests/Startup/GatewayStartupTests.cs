@@ -14,6 +14,8 @@ public sealed class GatewayStartupTests : IAsyncLifetime
 
     [Theory]
     [InlineData("Bakong__Mode", "Prod", "The gateway cannot start: Bakong:Mode must be Sandbox, Sit or Production (got 'Prod').")]
+    [InlineData("Bakong__Mode", "Production",
+        "The gateway cannot start: Merchant:BakongAccountId is the demo account demo_shop@devb: with Bakong:Mode=Production, set your own receiving Bakong account (name@bank).")]
     public async Task A_bad_setting_stops_the_gateway_with_one_line_naming_it_and_no_stack_trace(string key, string value, string expected)
     {
         await using var gateway = ChildProcess.Start(Built.Gateway, [], new Dictionary<string, string>
