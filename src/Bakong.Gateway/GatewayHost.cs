@@ -79,6 +79,7 @@ internal static class GatewayHost
         services.AddSingleton<PaymentCancellation>();
         services.AddSingleton<PaymentListing>();
         services.AddSingleton<PaymentDeeplinks>();
+        services.AddSingleton<BakongTokenGate>();
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>
             {
