@@ -39,6 +39,14 @@ internal static class CliApp
                 context.Error.WriteLine(error.Message);
             }
 
+            if (args.Count == 0)
+            {
+                // Plain `bakong`: nothing was asked, so say what can be. The usage goes to stderr with the error, keeping
+                // stdout empty as for any other mistake.
+                parseResult.RootCommandResult.Command.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = context.Error });
+                return Task.FromResult(ExitCodes.NoCommand);
+            }
+
             // pay and watch report a payment's outcome by exit code, where 2 means "failed": a mistake there is 1.
             return Task.FromResult(parseResult.CommandResult.Command is Payments.PayCommand or Payments.WatchCommand
                 ? Payments.PaymentExitCodes.Error

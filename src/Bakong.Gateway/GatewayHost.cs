@@ -30,6 +30,7 @@ internal static class GatewayHost
 
         // The domain: store, factory, watch hub, webhook outbox.
         services.AddBakongPayments(configuration);
+        services.AddSingleton<IValidateOptions<MerchantOptions>>(new LiveMerchantValidator(bakong.Environment));
         services.AddPaymentWatchHub();
         services.AddWebhookDispatcher(configuration);
         services.AddSingleton<PaymentChangeNotifier>();
@@ -78,6 +79,7 @@ internal static class GatewayHost
         services.AddSingleton<PaymentCancellation>();
         services.AddSingleton<PaymentListing>();
         services.AddSingleton<PaymentDeeplinks>();
+        services.AddSingleton<BakongTokenGate>();
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>
             {

@@ -3,17 +3,30 @@ using Bakong.Gateway.Configuration;
 using Bakong.Gateway.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
+try
+{
+    // Read now, not at start: whether the simulated Bakong is hosted here shapes the services and endpoints.
+    var bakong = GatewayBakongOptions.Read(builder.Configuration);
+    var telemetry = TelemetryOptions.Read(builder.Configuration);
+    builder.Services.AddGateway(builder.Configuration, bakong);
+    builder.Services.AddGatewayTelemetry(telemetry);
 
-// Read now, not at start: whether the simulated Bakong is hosted here shapes the services and endpoints.
-var bakong = GatewayBakongOptions.Read(builder.Configuration);
-var telemetry = TelemetryOptions.Read(builder.Configuration);
-builder.Services.AddGateway(builder.Configuration, bakong);
-builder.Services.AddGatewayTelemetry(telemetry);
+    var app = builder.Build();
+    StartupFailure.ValidateOptions(app.Services);
+    app.MapGatewayTelemetry(telemetry);
+    app.MapGateway(bakong);
+    await app.RunAsync().ConfigureAwait(false);
+    return 0;
+}
+catch (Exception e) when (StartupFailure.IsOwnProcess && StartupFailure.Describe(e) is { } lines)
+{
+    foreach (var line in lines)
+    {
+        await Console.Error.WriteLineAsync(line).ConfigureAwait(false);
+    }
 
-var app = builder.Build();
-app.MapGatewayTelemetry(telemetry);
-app.MapGateway(bakong);
-await app.RunAsync().ConfigureAwait(false);
+    return StartupFailure.ExitCode;
+}
 
 /// <summary>The gateway's entry point; public so tests can host it with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
 public partial class Program;

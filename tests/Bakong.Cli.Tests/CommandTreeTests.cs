@@ -41,6 +41,19 @@ public sealed class CommandTreeTests
     }
 
     [Fact]
+    public async Task Bakong_alone_prints_the_usage_on_stderr_and_exits_1()
+    {
+        var run = await Cli.RunAsync();
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("Required command was not provided.", run.ErrorLines[0]);
+        Assert.Contains("Usage:", run.Error, StringComparison.Ordinal);
+        Assert.Contains("khqr", run.Error, StringComparison.Ordinal);
+        Assert.Contains("pay", run.Error, StringComparison.Ordinal);
+        Assert.Empty(run.Output);
+    }
+
+    [Fact]
     public async Task A_missing_subcommand_is_a_usage_error_with_exit_code_2()
     {
         var run = await Cli.RunAsync("khqr");

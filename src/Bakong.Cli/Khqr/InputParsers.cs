@@ -13,30 +13,20 @@ internal static class InputParsers
 {
     private const long MaxDurationNumber = 1_000_000_000;
 
+    /// <summary>
+    /// <see cref="AmountText.TryParse"/>, the CLI's one amount reading; the error is the SDK's, with its code, as the
+    /// generator would report it.
+    /// </summary>
     public static decimal? ParseAmount(ArgumentResult result)
     {
         var text = result.Tokens[0].Value;
-        if (TryParseAmount(text, out var amount))
+        if (AmountText.TryParse(text, out var amount))
         {
             return amount;
         }
 
         result.AddError(ErrorLine.For(new KhqrError(KhqrErrorCode.TransactionAmountInvalid, "amount", $"'{text}' is not a number like 12.50"), "--amount"));
         return null;
-    }
-
-    /// <summary>Digits with an optional decimal point; no sign, exponent, group separator or rounding.</summary>
-    public static bool TryParseAmount(string text, out decimal amount)
-    {
-        if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out amount))
-        {
-            return false;
-        }
-
-        // decimal keeps at most 28 decimals and rounds the rest away silently; an amount is taken exactly or not at all.
-        var point = text.IndexOf('.', StringComparison.Ordinal);
-        var decimals = point < 0 ? 0 : text.Length - point - 1;
-        return amount.Scale == decimals;
     }
 
     public static KhqrCurrency? ParseCurrency(ArgumentResult result)

@@ -64,7 +64,12 @@ internal static class GatewayClient
         var code = CodeName(error.StatusCode);
         var violations = FieldViolations(error);
         string line;
-        if (error.StatusCode == StatusCode.Unavailable && error.Status.DebugException is not null)
+        if (SpeaksNoHttp2(error))
+        {
+            line = $"error: gRPC is on the gateway's Grpc endpoint (default {DefaultServer}); {server.AbsoluteUri.TrimEnd('/')} did not answer gRPC "
+                + "(it does not speak HTTP/2: the gateway's Web endpoint?)";
+        }
+        else if (error.StatusCode == StatusCode.Unavailable && error.Status.DebugException is not null)
         {
             line = $"error: cannot reach the gateway at {server} ({code}: {error.Status.DebugException.Message}). {StartHint}";
         }
@@ -100,6 +105,23 @@ internal static class GatewayClient
         return badRequestIsBadInput && error.StatusCode is StatusCode.InvalidArgument or StatusCode.AlreadyExists
             ? ExitCodes.BadInput
             : PaymentExitCodes.Error;
+    }
+
+    /// <summary>
+    /// Something answered at the address, but not in HTTP/2, which gRPC needs: the gateway's HTTP/1.1-only Web endpoint
+    /// refuses the connection with HTTP_1_1_REQUIRED, any other HTTP/1.x server's reply is a protocol error.
+    /// </summary>
+    private static bool SpeaksNoHttp2(RpcException error)
+    {
+        for (var e = error.Status.DebugException; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.HttpProtocolError })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>InvalidArgument</c> → <c>INVALID_ARGUMENT</c>, as gRPC spells its codes.</summary>

@@ -40,14 +40,14 @@ internal static class LoadCommand
                 "load-" + Guid.NewGuid().ToString("N")[..8] + "-");
             try
             {
-                await load.RunAsync(parseResult.GetValue(warmUp), parseResult.GetValue(concurrency), measure: false, cancellationToken).ConfigureAwait(false);
-                var measured = await load.RunAsync(parseResult.GetValue(count), parseResult.GetValue(concurrency), measure: true, cancellationToken).ConfigureAwait(false);
+                await load.RunAsync(parseResult.GetValue(warmUp), parseResult.GetValue(concurrency), report: false, cancellationToken).ConfigureAwait(false);
+                var measured = await load.RunAsync(parseResult.GetValue(count), parseResult.GetValue(concurrency), report: true, cancellationToken).ConfigureAwait(false);
                 if (!parseResult.GetValue(keep))
                 {
                     await load.CancelAllAsync(parseResult.GetValue(concurrency), cancellationToken).ConfigureAwait(false);
                 }
 
-                await context.Output.WriteLineAsync(measured.ToJsonString().AsMemory(), cancellationToken).ConfigureAwait(false);
+                await context.Output.WriteLineAsync(measured.ToJson().ToJsonString().AsMemory(), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
@@ -71,7 +71,8 @@ internal static class LoadCommand
         private readonly List<string> _created = [];
         private int _next;
 
-        public async Task<JsonObject> RunAsync(int count, int concurrency, bool measure, CancellationToken cancellationToken)
+        /// <summary>Creates <paramref name="count"/> payments (none for a warm-up of 0), <paramref name="concurrency"/> at a time.</summary>
+        public async Task<Run> RunAsync(int count, int concurrency, bool report, CancellationToken cancellationToken)
         {
             var clock = context.TimeProvider;
             var latencies = new double[count];
@@ -100,7 +101,7 @@ internal static class LoadCommand
                         }
 
                         var finished = Interlocked.Increment(ref done);
-                        if (measure && clock.GetElapsedTime(Volatile.Read(ref lastReport)) >= TimeSpan.FromSeconds(1))
+                        if (report && clock.GetElapsedTime(Volatile.Read(ref lastReport)) >= TimeSpan.FromSeconds(1))
                         {
                             Volatile.Write(ref lastReport, clock.GetTimestamp());
                             context.Error.WriteLine($"{finished}/{count} created");
@@ -112,17 +113,7 @@ internal static class LoadCommand
             var seconds = clock.GetElapsedTime(start).TotalSeconds;
 
             Array.Sort(latencies);
-            return new JsonObject
-            {
-                ["count"] = count,
-                ["concurrency"] = concurrency,
-                ["seconds"] = Math.Round(seconds, 3),
-                ["per_s"] = seconds > 0 ? Math.Round(count / seconds, 1) : null,
-                ["p50_ms"] = Percentile(latencies, 0.50),
-                ["p90_ms"] = Percentile(latencies, 0.90),
-                ["p99_ms"] = Percentile(latencies, 0.99),
-                ["max_ms"] = Math.Round(latencies[^1], 2),
-            };
+            return new Run(latencies, concurrency, seconds);
         }
 
         public async Task CancelAllAsync(int concurrency, CancellationToken cancellationToken)
@@ -134,9 +125,26 @@ internal static class LoadCommand
                 async (id, ct) => await client.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = id }, cancellationToken: ct).ConfigureAwait(false))
                 .ConfigureAwait(false);
         }
+    }
 
-        /// <summary>The nearest-rank percentile of sorted values, in ms to 0.01.</summary>
-        private static double Percentile(double[] sorted, double p) =>
-            Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)], 2);
+    /// <summary>One batch of creations: each call's latency in ms, sorted, and the batch's wall time.</summary>
+    private sealed record Run(IReadOnlyList<double> SortedLatencies, int Concurrency, double Seconds)
+    {
+        /// <summary>The result line; only for the measured batch, which has at least one call (<c>--count</c> ≥ 1).</summary>
+        public JsonObject ToJson() => new()
+        {
+            ["count"] = SortedLatencies.Count,
+            ["concurrency"] = Concurrency,
+            ["seconds"] = Math.Round(Seconds, 3),
+            ["per_s"] = Seconds > 0 ? Math.Round(SortedLatencies.Count / Seconds, 1) : null,
+            ["p50_ms"] = Percentile(0.50),
+            ["p90_ms"] = Percentile(0.90),
+            ["p99_ms"] = Percentile(0.99),
+            ["max_ms"] = Math.Round(SortedLatencies[SortedLatencies.Count - 1], 2),
+        };
+
+        /// <summary>The nearest-rank percentile, in ms to 0.01.</summary>
+        private double Percentile(double p) =>
+            Math.Round(SortedLatencies[Math.Clamp((int)Math.Ceiling(p * SortedLatencies.Count) - 1, 0, SortedLatencies.Count - 1)], 2);
     }
 }

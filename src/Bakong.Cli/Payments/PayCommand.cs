@@ -16,7 +16,12 @@ internal sealed partial class PayCommand : Command
         : base("pay", "Create a KHQR payment, show its QR with a live countdown, and wait for the outcome. "
             + "Exit code: 0 paid, 2 failed (declined), 3 expired, 4 cancelled (Ctrl-C cancels the payment), 1 anything else (a mistake in the request, no gateway).")
     {
-        var amount = new Option<decimal>("--amount") { Description = "The amount to pay, e.g. 12.50 (USD: whole cents; KHR: whole riel).", Required = true };
+        var amount = new Option<decimal?>("--amount")
+        {
+            Description = "The amount to pay, e.g. 12.50 (USD: whole cents; KHR: whole riel).",
+            Required = true,
+            CustomParser = AmountText.Parse,
+        };
         var currency = new Option<string>("--currency") { Description = "USD or KHR.", Required = true };
         var terminal = new Option<string>("--terminal") { Description = "The POS terminal id, e.g. POS-01; its display, if configured, shows the QR.", Required = true };
         var order = new Option<string?>("--order") { Description = "Your order reference, e.g. INV-1 (kept with the payment, not in the QR)." };
@@ -48,7 +53,7 @@ internal sealed partial class PayCommand : Command
             {
                 RequestId = parseResult.GetValue(requestId) ?? Guid.NewGuid().ToString(),
                 TerminalId = parseResult.GetValue(terminal)!,
-                Amount = PaymentText.ToMoney(parseResult.GetValue(amount), parseResult.GetValue(currency)!.Trim().ToUpperInvariant()),
+                Amount = PaymentText.ToMoney(parseResult.GetValue(amount)!.Value, parseResult.GetValue(currency)!.Trim().ToUpperInvariant()),
                 OrderRef = parseResult.GetValue(order) ?? string.Empty,
             };
             if (parseResult.GetValue(expires) is { } expiry)

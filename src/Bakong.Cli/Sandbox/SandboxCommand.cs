@@ -69,7 +69,11 @@ internal sealed class SandboxCommand : Command
     private static Command Pay(CliContext context)
     {
         var (md5, qr, url) = Target();
-        var amount = new Option<decimal?>("--amount") { Description = "Pay this amount instead of the QR's (a wrong amount, on purpose)." };
+        var amount = new Option<decimal?>("--amount")
+        {
+            Description = "Pay this amount instead of the QR's (a wrong amount, on purpose), e.g. 12.50.",
+            CustomParser = AmountText.Parse,
+        };
         var currency = new Option<string?>("--currency") { Description = "Pay in this currency (USD or KHR) instead of the QR's." };
         var delay = new Option<int?>("--delay-ms") { Description = "Bakong acknowledges the payment this many milliseconds later." };
         var force = new Option<bool>("--force") { Description = "Pay even if the QR has expired (a bank app would refuse)." };

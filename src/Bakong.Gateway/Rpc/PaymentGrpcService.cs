@@ -1,3 +1,4 @@
+using Bakong.Gateway.Health;
 using Bakong.Gateway.QrImages;
 using Bakong.Payments;
 using Bakong.Payments.Creation;
@@ -22,6 +23,7 @@ internal sealed class PaymentGrpcService(
     PaymentListing listing,
     IPollerSignal poller,
     PaymentDeeplinks deeplinks,
+    BakongTokenGate tokenGate,
     IHostApplicationLifetime lifetime,
     ILogger<PaymentGrpcService> logger) : V1.PaymentService.PaymentServiceBase
 {
@@ -36,6 +38,11 @@ internal sealed class PaymentGrpcService(
         if (create is null || violations.Count > 0)
         {
             throw RpcErrors.InvalidArgument(violations);
+        }
+
+        if (tokenGate.Refusal() is { } unusable)
+        {
+            throw RpcErrors.BakongTokenUnusable(unusable);
         }
 
         // The payment id is not known before the factory returns: until then the request's ids are the scope

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Google.Protobuf.Reflection;
+using Bakong.OpenApi.Tokens;
 using Bakong.Payments.Watching;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -69,6 +70,20 @@ internal static class RpcErrors
         Code.Unavailable,
         V1.ErrorReason.NotServing,
         "The gateway is stopping; call again (a WatchPayment resumes with after_version).");
+
+    /// <summary>
+    /// Outside the sandbox, no usable Bakong token: a payment created now could never be seen as PAID. Retryable once an
+    /// operator sets or renews the token. The message is <see cref="TokenOnboarding.Describe"/>'s, which never holds the token.
+    /// </summary>
+    public static RpcException BakongTokenUnusable(TokenStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        return Error(
+            Code.Unavailable,
+            status.State == TokenState.Expired ? V1.ErrorReason.BakongTokenExpired : V1.ErrorReason.BakongTokenMissing,
+            "The gateway creates no payments without a usable Bakong token (Bakong could not confirm them): " + TokenOnboarding.Describe(status),
+            ("environment", status.Environment.ToString()));
+    }
 
     /// <summary>What an exception thrown by the domain or the store means on the wire; null for a bug (INTERNAL).</summary>
     public static RpcException? Map(Exception exception, ServerCallContext context, CancellationToken stopping) => exception switch

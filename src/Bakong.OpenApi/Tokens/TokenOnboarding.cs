@@ -122,7 +122,7 @@ public sealed class TokenOnboarding(BakongTokenManager manager, IBakongRegistrat
     public TokenCommandResult Status()
     {
         var status = manager.GetStatus();
-        return new TokenCommandResult(status.State is TokenState.Healthy or TokenState.ExpiringSoon, Describe(status), status);
+        return new TokenCommandResult(status.IsUsable, Describe(status), status);
     }
 
     /// <summary>One line saying where the token stands and what to do about it.</summary>

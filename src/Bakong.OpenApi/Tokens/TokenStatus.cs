@@ -37,6 +37,9 @@ public sealed record TokenStatus(
 {
     public bool HasToken => State != TokenState.Missing;
 
+    /// <summary>A token Bakong will accept: set and not expired (expiring soon still works).</summary>
+    public bool IsUsable => State is TokenState.Healthy or TokenState.ExpiringSoon;
+
     /// <summary>Whole days left (rounded down; negative once expired), or null when unknown.</summary>
     public int? DaysLeft => TimeLeft is { } left ? (int)Math.Floor(left.TotalDays) : null;
 }

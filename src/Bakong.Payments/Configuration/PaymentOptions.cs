@@ -23,7 +23,7 @@ public sealed class MerchantOptions : IValidatableObject
     public const string Section = "Merchant";
 
     /// <summary>The receiving Bakong account, <c>name@bank</c>; settlement checks Bakong's receiver against it.</summary>
-    [Required]
+    [Required(ErrorMessage = "Merchant:BakongAccountId is required: the receiving Bakong account (name@bank) every QR pays.")]
     [MaxLength(KhqrLimits.BakongAccountId)]
     [RegularExpression("^[^@\\s]+@[^@\\s]+$", ErrorMessage = "Merchant:BakongAccountId must look like name@bank.")]
     public string BakongAccountId { get; set; } = "";

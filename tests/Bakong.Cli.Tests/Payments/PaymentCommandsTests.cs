@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Bakong.Payments.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
 using State = Bakong.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Cli.Tests.Payments;
@@ -131,6 +135,22 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         Assert.Empty(run.Output);
     }
 
+    [Theory]
+    [InlineData("12,50")]
+    [InlineData("1,2,3")]
+    [InlineData("1e3")]
+    [InlineData("12.50.1")]
+    public async Task Pay_refuses_an_amount_that_is_not_digits_and_a_point_with_exit_1_and_creates_nothing(string amount)
+    {
+        var run = await _gateway.RunAsync("pay", "--amount", amount, "--currency", "USD", "--terminal", "POS-01", "--no-qr");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith($"--amount: '{amount}' is not an amount like 12.50", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.Empty(run.Output);
+        var list = await _gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest(), cancellationToken: Ct);
+        Assert.Empty(list.Payments);
+    }
+
     [Fact]
     public async Task A_reused_request_id_with_another_amount_exits_1_already_exists()
     {
@@ -154,6 +174,31 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         var line = Assert.Single(run.ErrorLines);
         Assert.Contains("cannot reach the gateway", line, StringComparison.Ordinal);
         Assert.Contains("dotnet run --project src/Bakong.Gateway", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("pay", "--amount", "1", "--currency", "USD", "--terminal", "POS-01")]
+    [InlineData("watch", "some-payment")]
+    [InlineData("payments", "list")]
+    [InlineData("payments", "load", "--count", "1")]
+    public async Task A_client_command_sent_to_an_http_1_endpoint_says_where_grpc_is_and_exits_1(params string[] command)
+    {
+        // What the gateway's Web endpoint is: Kestrel speaking HTTP/1.1 only.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1));
+        builder.Logging.ClearProviders();
+        await using var web = builder.Build();
+        web.MapGet("/", () => "the kiosk");
+        await web.StartAsync(Ct);
+        var url = web.Urls.Single();
+
+        var run = await Cli.RunAsync([.. command, "--server", url]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(
+            $"error: gRPC is on the gateway's Grpc endpoint (default http://127.0.0.1:5080); {url} did not answer gRPC "
+            + "(it does not speak HTTP/2: the gateway's Web endpoint?)",
+            Assert.Single(run.ErrorLines));
     }
 
     [Fact]
@@ -255,6 +300,19 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         Assert.Equal(14, list.Payments.Count);
         Assert.Equal(14, list.Payments.Select(p => p.BillNumber).Distinct().Count());
         Assert.All(list.Payments, p => Assert.Equal(Payment.Types.State.Cancelled, p.State));
+    }
+
+    [Fact]
+    public async Task Payments_load_without_a_warm_up_measures_the_count_it_was_given()
+    {
+        var run = await _gateway.RunAsync("payments", "load", "--count", "3", "--concurrency", "2", "--warm-up", "0");
+
+        Assert.Equal(0, run.ExitCode);
+        var result = Json(Assert.Single(run.OutputLines));
+        Assert.Equal(3, result.GetProperty("count").GetInt32());
+        Assert.True(result.GetProperty("max_ms").GetDouble() >= result.GetProperty("p50_ms").GetDouble());
+        var list = await _gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { TerminalId = "LOAD" }, cancellationToken: Ct);
+        Assert.Equal(3, list.Payments.Count);
     }
 
     [Fact]

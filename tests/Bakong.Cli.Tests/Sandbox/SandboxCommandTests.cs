@@ -52,6 +52,20 @@ public sealed class SandboxCommandTests : IAsyncLifetime
         Assert.Equal("Give exactly one of --md5 and --qr.", Assert.Single(run.ErrorLines));
     }
 
+    [Theory]
+    [InlineData("1,25")]
+    [InlineData("1,2,3")]
+    public async Task Pay_refuses_an_amount_that_is_not_digits_and_a_point_naming_the_option(string amount)
+    {
+        var qr = DynamicUsdQr(1.25m);
+
+        var run = await Cli.RunAsync("sandbox", "pay", "--url", Url, "--qr", qr, "--amount", amount);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith($"--amount: '{amount}' is not an amount like 12.50", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.Empty(run.Output);
+    }
+
     [Fact]
     public async Task Paying_the_same_qr_twice_is_refused_with_the_sandboxs_reason()
     {

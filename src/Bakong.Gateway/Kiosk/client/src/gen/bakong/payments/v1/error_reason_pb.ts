@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file bakong/payments/v1/error_reason.proto.
  */
 export const file_bakong_payments_v1_error_reason: GenFile = /*@__PURE__*/
-  fileDesc("CiViYWtvbmcvcGF5bWVudHMvdjEvZXJyb3JfcmVhc29uLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEquQEKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiQKIEVSUk9SX1JFQVNPTl9SRVFVRVNUX0lEX0NPTkZMSUNUEAESIgoeRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX0ZPVU5EEAISJAogRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX1BFTkRJTkcQAxIcChhFUlJPUl9SRUFTT05fTk9UX1NFUlZJTkcQBEIVqgISQmFrb25nLlBheW1lbnRzLlYxYgZwcm90bzM");
+  fileDesc("CiViYWtvbmcvcGF5bWVudHMvdjEvZXJyb3JfcmVhc29uLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEqhwIKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiQKIEVSUk9SX1JFQVNPTl9SRVFVRVNUX0lEX0NPTkZMSUNUEAESIgoeRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX0ZPVU5EEAISJAogRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX1BFTkRJTkcQAxIcChhFUlJPUl9SRUFTT05fTk9UX1NFUlZJTkcQBBIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX01JU1NJTkcQBRIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX0VYUElSRUQQBkIVqgISQmFrb25nLlBheW1lbnRzLlYxYgZwcm90bzM");
 
 /**
  * Why a `PaymentService` call failed, for machines.
@@ -74,6 +74,25 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_NOT_SERVING = 4;
    */
   NOT_SERVING = 4,
+
+  /**
+   * UNAVAILABLE from `CreatePayment`: outside the sandbox (`Bakong:Mode` Sit
+   * or Production) the gateway has no Bakong API token, so it could never see
+   * a payment as paid and creates none. Retry once an operator has set one
+   * (`bakong token set`). Metadata: `environment` ("Sit" or "Production").
+   *
+   * @generated from enum value: ERROR_REASON_BAKONG_TOKEN_MISSING = 5;
+   */
+  BAKONG_TOKEN_MISSING = 5,
+
+  /**
+   * UNAVAILABLE from `CreatePayment`: as `ERROR_REASON_BAKONG_TOKEN_MISSING`,
+   * but the token has expired (`bakong token renew`). Metadata:
+   * `environment`.
+   *
+   * @generated from enum value: ERROR_REASON_BAKONG_TOKEN_EXPIRED = 6;
+   */
+  BAKONG_TOKEN_EXPIRED = 6,
 }
 
 /**

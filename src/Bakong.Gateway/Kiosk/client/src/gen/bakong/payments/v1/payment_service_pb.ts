@@ -500,7 +500,9 @@ export const ListPaymentsResponseSchema: GenMessage<ListPaymentsResponse> = /*@_
  *   RPC, with a `google.rpc.ErrorInfo` (see `ErrorReason`). Do not retry
  *   unchanged.
  * - UNAVAILABLE: only for conditions that pass, such as the gateway starting
- *   or stopping (`ERROR_REASON_NOT_SERVING`). Retry with backoff.
+ *   or stopping (`ERROR_REASON_NOT_SERVING`), or, outside the sandbox, no
+ *   usable Bakong token (`ERROR_REASON_BAKONG_TOKEN_MISSING`,
+ *   `ERROR_REASON_BAKONG_TOKEN_EXPIRED`). Retry with backoff.
  *
  * Anything else (DEADLINE_EXCEEDED, CANCELLED, INTERNAL) comes from the
  * transport, the client, or a bug in the gateway.
@@ -536,7 +538,7 @@ export const PaymentService: GenService<{
    *   `request_id`.
    *
    * Errors: INVALID_ARGUMENT (see the request's fields), ALREADY_EXISTS,
-   * UNAVAILABLE.
+   * UNAVAILABLE (also while the gateway has no usable Bakong token).
    *
    * @generated from rpc bakong.payments.v1.PaymentService.CreatePayment
    */
