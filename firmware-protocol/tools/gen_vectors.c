@@ -443,6 +443,35 @@ static void frames(void)
     w[n - 3] = 0x00; /* the last two CRC bytes lost */
     reject_rec("truncated-ping-crc", w, n - 2, -1);
 
+    fprintf(ff, "\n# Check order (SPEC.md section 4.2): the length check comes before the COBS check. Each candidate is\n"
+                "# k blocks 01 (k zeros) then an incomplete block 05 41 (a code byte promising 4 bytes, 1 present):\n"
+                "# decoded length k + 1. Over 644 it is TOO_LONG even though the last block is incomplete.\n");
+    {
+        static const size_t ks[] = {643, 644, 645, 646};
+        static const char *const names[] = {"incomplete-last-block-decoded-644", "incomplete-last-block-decoded-645",
+                                            "incomplete-last-block-647-encoded", "incomplete-last-block-648-encoded"};
+        static const int drops[] = {BKD_DROP_COBS_INVALID, BKD_DROP_TOO_LONG, BKD_DROP_TOO_LONG, BKD_DROP_TOO_LONG};
+        size_t k;
+        for (k = 0; k < 4; k++) {
+            w[0] = 0;
+            memset(w + 1, 0x01, ks[k]);
+            w[1 + ks[k]] = 0x05;
+            w[2 + ks[k]] = 0x41;
+            w[3 + ks[k]] = 0;
+            reject_rec(names[k], w, ks[k] + 4, drops[k]);
+        }
+        /* the same with a non-zero final run: 0xff blocks, then an incomplete one */
+        w[0] = 0;
+        w[1] = 0xFF;
+        memset(w + 2, 0x41, 254);
+        w[256] = 0xFF;
+        memset(w + 257, 0x42, 254);
+        w[511] = 0xFF; /* promises 254 bytes; 136 are present */
+        memset(w + 512, 0x43, 136);
+        w[648] = 0; /* 647 encoded, 254 + 254 + 136 = 644 decoded: within the limit, so COBS_INVALID */
+        reject_rec("incomplete-ff-block-decoded-644", w, 649, BKD_DROP_COBS_INVALID);
+    }
+
     fprintf(ff, "\n# Streams fed byte by byte: <frames> frames delivered, <errors> drops counted in total.\n");
     m = m_hello();
     payload_of(&m, p, &len, "hello");
@@ -482,6 +511,16 @@ static void frames(void)
     stream_rec("half-frame-then-frame", w2, n / 2 + n, 1, 1);
     n = raw_wire(2, BKD_T_HELLO, REQ, 1, (uint16_t)len, p, len, 1, w, sizeof w);
     stream_rec("version-2-frame-is-delivered", w, n, 1, 0);
+    /* a drop is counted when its candidate ends (at the 0x00), also for TOO_LONG: an over-long candidate that has
+     * not ended yet is not counted */
+    w2[0] = 0;
+    memset(w2 + 1, 0x41, 700);
+    stream_rec("too-long-not-ended-not-counted", w2, 701, 0, 0);
+    m = m_hello();
+    payload_of(&m, p, &len, "hello");
+    n = bkd_frame_encode(BKD_T_HELLO, REQ, 1, p, len, w, sizeof w);
+    memcpy(w2 + 701, w, n);
+    stream_rec("too-long-then-frame", w2, 701 + n, 1, 1);
     /* the non-canonical encoding of a final 254-byte run (an extra 0x01 code byte) decodes to the same frame */
     {
         uint8_t q[251];
