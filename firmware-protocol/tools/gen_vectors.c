@@ -1177,6 +1177,31 @@ static void sessions(void)
                "hello show-qr-p+mac:7 hello show-qr-q+mac:7 show-qr-q+mac:8 reboot hello show-qr-q+mac:1");
 }
 
+/* The v1.1 messages on the wire (frames.txt: the frame layer is unchanged, so v1.0 decoders pass these too). */
+static void frames11(void)
+{
+    static uint8_t p[BKD_MAX_PAYLOAD];
+    bkd_msg m;
+    size_t len, n;
+    fprintf(ff, "\n# Protocol v1.1 messages on the wire (their fields: messages-1.1.txt; the MAC trailer: mac.txt).\n");
+    m = m_result(pay_id, BKD_STATUS_PAID, "Sokha Chan", "Thank you");
+    frame_msg("show-result", &m, BKD_FLAG_ACK_REQUESTED, 13);
+    m = m_hello_ack();
+    m.minor = 1;
+    m.u.hello_ack.proto_minor = 1;
+    frame_msg("hello-ack-1.1", &m, BKD_FLAG_RESPONSE, 1);
+    m = m_state();
+    m.minor = 1;
+    m.u.state.frames_ok = 1234;
+    frame_msg("state-1.1", &m, BKD_FLAG_RESPONSE, 9);
+    m = m_ack(BKD_R_AUTH_FAILED, BKD_T_SHOW_QR);
+    frame_msg("ack-auth-failed", &m, BKD_FLAG_RESPONSE, 14);
+    m = m_qr("Sokha Chan", khqr);
+    payload_of(&m, p, &len, "show-qr-mac");
+    n = bkd_mac_append(mac_key, sizeof mac_key, BOOT_ID, BKD_T_SHOW_QR, 1, p, len, sizeof p);
+    frame_rec("show-qr-mac", BKD_T_SHOW_QR, BKD_FLAG_ACK_REQUESTED, 15, p, n);
+}
+
 int main(int argc, char **argv)
 {
     char path[1024];
@@ -1191,7 +1216,6 @@ int main(int argc, char **argv)
     if (!ff || !fm) die("cannot write", argv[1]);
     frames();
     messages();
-    fclose(ff);
     fclose(fm);
     sprintf(path, "%.1000s/messages-1.1.txt", argv[1]);
     fm = fopen(path, "w");
@@ -1209,5 +1233,7 @@ int main(int argc, char **argv)
     if (!fs) die("cannot write", path);
     sessions();
     fclose(fs);
+    frames11();
+    fclose(ff);
     return 0;
 }

@@ -158,6 +158,23 @@ int test_sizes(const char *spec)
             CHECK_MSG(lo == hi && wire_max(lo) == typical, name); /* a fixed-size message: typical = largest */
         }
     }
+    /* the RTO table of section 8.2: | UART <baud> | <byte time> | <host> ms | <device> ms | <SHOW_QR on the wire> ms | */
+    {
+        unsigned long host_req = wire_max(payload_size(BKD_T_SHOW_QR, 1, 1)), ack = wire_max(2);
+        unsigned long dev_req = wire_max(payload_size(BKD_T_BOOT, 1, 1));
+        int uart_rows = 0;
+        rewind(f);
+        while (fgets(line, sizeof line, f)) {
+            unsigned long baud, host, dev, wire;
+            if (sscanf(line, "| UART %lu | %*[^|]| %lu ms | %lu ms | %lu ms |", &baud, &host, &dev, &wire) != 4) continue;
+            uart_rows++;
+            /* 10 bits per byte; rounded up to the next millisecond */
+            CHECK_MSG(host == 250u + (2u * (host_req + ack) * 10000u + baud - 1u) / baud, "host RTO");
+            CHECK_MSG(dev == 250u + (2u * (dev_req + ack) * 10000u + baud - 1u) / baud, "device RTO");
+            CHECK_MSG(wire == (host_req * 10000u + baud - 1u) / baud, "SHOW_QR wire time");
+        }
+        CHECK(uart_rows == 4);
+    }
     fclose(f);
     CHECK(rows >= 18);
     /* the device's buffers (bkdisp.h) hold its largest frame: a v1.1 HELLO_ACK */

@@ -281,7 +281,8 @@ int test_sessions(const char *path)
  * equal bytes taken from the vectors:
  *   <!-- wire frames.txt NAME -->        the wire-hex of frame vector NAME
  *   <!-- decoded frames.txt NAME -->     that frame decoded (header, payload, CRC)
- *   <!-- payload messages.txt NAME -->   the payload-hex of message vector NAME */
+ *   <!-- payload messages.txt NAME -->   the payload-hex of message vector NAME (also messages-1.1.txt)
+ *   <!-- tagged mac.txt NAME -->         the payload with its MAC trailer of tagged vector NAME */
 static long vector_bytes(const char *path, const char *what, const char *want, uint8_t *out, size_t cap)
 {
     static char line[LINE_MAX_LEN];
@@ -313,6 +314,8 @@ static long vector_bytes(const char *path, const char *what, const char *want, u
         } else if ((strcmp(kind, "message") == 0 || strcmp(kind, "message-ext") == 0) && k >= 2 &&
                    strcmp(what, "payload") == 0) {
             n = vec_unhex(tokens[1], out, cap);
+        } else if (strcmp(kind, "tagged") == 0 && k == 6 && strcmp(what, "tagged") == 0) {
+            n = vec_unhex(tokens[5], out, cap);
         }
     }
     fclose(f);
@@ -346,7 +349,14 @@ int test_spec(const char *spec, const char *frames, const char *messages)
             }
         }
         hex[h] = 0;
-        n = vector_bytes(strcmp(file, "messages.txt") == 0 ? messages : frames, what, name, want, sizeof want);
+        {
+            /* the named file, in the directory of frames.txt */
+            static char path[1200];
+            const char *slash = strrchr(frames, '/');
+            (void)messages;
+            snprintf(path, sizeof path, "%.*s%s", slash ? (int)(slash - frames + 1) : 0, frames, file);
+            n = vector_bytes(path, what, name, want, sizeof want);
+        }
         glen = vec_unhex(hex, got, sizeof got);
         CHECK_MSG(n > 0, name);
         CHECK_MSG(glen == n && memcmp(got, want, (size_t)(n > 0 ? n : 0)) == 0, name);
