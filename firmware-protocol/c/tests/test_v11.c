@@ -543,15 +543,17 @@ static void config_defaults_beep_and_redraw_reasons(void)
     why = bkd_dev_take_redraw(&D);
     CHECK((why & BKD_REDRAW_SCREEN) && (why & BKD_REDRAW_COUNTDOWN) && D.shown_seconds == 3);
     {
-        int ticks = 0, i;
+        /* the v1.0 README's loop redrew only when bkd_dev_poll() returned 1: it never does for a countdown tick */
+        int ticks = 0, poll_said = 0, i;
         for (i = 0; i < 200; i++) {
             A.t += 10;
-            (void)bkd_dev_poll(&D);
+            poll_said += bkd_dev_poll(&D);
             why = bkd_dev_take_redraw(&D);
             if (why & BKD_REDRAW_COUNTDOWN) ticks++;
             CHECK(!(why & BKD_REDRAW_SCREEN));
         }
         CHECK(ticks == 2 && D.shown_seconds == 1); /* 3 -> 2 -> 1 */
+        CHECK(poll_said == 0);
     }
     /* the link is lost (3 s without a host frame): OFFLINE; the countdown ends: SCREEN + a beep (error) */
     {
