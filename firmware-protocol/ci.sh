@@ -25,13 +25,18 @@ int main(void) { return (int)strlen(""); }' > "$out/probe-arm.c"
   arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb --specs=nano.specs --specs=nosys.specs "$out/probe-arm.c" \
     -o "$out/probe-arm.elf" 2>/dev/null
 }
-if ! command -v cmake >/dev/null || ! command -v gcc >/dev/null || ! have_fuzzer_runtime ||
-  ! command -v zbarimg >/dev/null || ! have_arm_newlib; then
-  apt-get update -qq
-  apt-get install -y -qq cmake gcc clang zbar-tools gcc-arm-none-eabi libnewlib-arm-none-eabi >/dev/null
+apt_updated=
+apt_update_once() { [ -n "$apt_updated" ] || { apt-get update -qq && apt_updated=1; }; }
+if ! command -v cmake >/dev/null || ! command -v gcc >/dev/null || ! have_fuzzer_runtime; then
+  apt_update_once
+  apt-get install -y -qq cmake gcc clang >/dev/null
   if ! have_fuzzer_runtime; then
     apt-get install -y -qq "libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev" >/dev/null
   fi
+fi
+if ! command -v zbarimg >/dev/null || ! have_arm_newlib; then
+  apt_update_once
+  apt-get install -y -qq --no-install-recommends zbar-tools gcc-arm-none-eabi libnewlib-arm-none-eabi >/dev/null
 fi
 
 fresh_if_foreign() { # DIR: a build dir configured from another checkout makes cmake refuse it ("does not match the source")

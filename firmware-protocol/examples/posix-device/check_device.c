@@ -256,7 +256,8 @@ int main(int argc, char **argv)
         report("boot-repeats", ok, seen ? "no second BOOT with a new seq before HELLO" : "no BOOT at all");
     }
 
-    /* answers-in-time: HELLO -> HELLO_ACK quickly (§5.3: SHOULD within 20 ms; 150 ms here for a busy CI host) */
+    /* answers-in-time: HELLO -> HELLO_ACK quickly (§5.3: SHOULD within 20 ms; 200 ms here for a busy CI host, still
+     * well below a broken device's 400 ms) */
     m = hello();
     if (!request(&m, &r) || r.f.type != BKD_T_HELLO_ACK) {
         report("answers-in-time", 0, "no HELLO_ACK");
@@ -264,7 +265,7 @@ int main(int argc, char **argv)
         uint32_t took = r.at - sent_at;
         char why[64];
         snprintf(why, sizeof why, "HELLO_ACK after %lu ms", (unsigned long)took);
-        report("answers-in-time", took <= 150u, why);
+        report("answers-in-time", took <= 200u, why);
     }
 
     /* duplicates-not-executed: SHOW_QR; 1.2 s later the same bytes again: answered, but the countdown is not
