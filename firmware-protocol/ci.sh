@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The whole C check, as .ci/run runs it: build and test with gcc, build and test with clang under
-# AddressSanitizer+UndefinedBehaviorSanitizer, then fuzz the decoder/unpack/session for FUZZ_SECONDS (default 60).
+# AddressSanitizer+UndefinedBehaviorSanitizer (the CTests include the QR encoder decoded by zbarimg and the POSIX
+# reference device on a pseudo-terminal), compile and link the Cortex-M0 example with arm-none-eabi-gcc and print its
+# size, then fuzz the decoder/unpack/session for FUZZ_SECONDS (default 60).
 #   firmware-protocol/ci.sh [BUILD_DIR]      (BUILD_DIR defaults to .ci/out/firmware-protocol)
-# Installs cmake, gcc, clang and the libFuzzer runtime with apt-get when they are missing.
+# Installs cmake, gcc, clang, the libFuzzer runtime, zbar-tools, gcc-arm-none-eabi and libnewlib-arm-none-eabi with
+# apt-get when they are missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/../.ci/out/firmware-protocol}
@@ -15,12 +18,25 @@ have_fuzzer_runtime() {
   echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' > "$out/probe.c"
   clang -fsanitize=fuzzer "$out/probe.c" -o "$out/probe" 2>/dev/null
 }
+have_arm_newlib() {
+  command -v arm-none-eabi-gcc >/dev/null || return 1
+  echo '#include <string.h>
+int main(void) { return (int)strlen(""); }' > "$out/probe-arm.c"
+  arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb --specs=nano.specs --specs=nosys.specs "$out/probe-arm.c" \
+    -o "$out/probe-arm.elf" 2>/dev/null
+}
+apt_updated=
+apt_update_once() { [ -n "$apt_updated" ] || { apt-get update -qq && apt_updated=1; }; }
 if ! command -v cmake >/dev/null || ! command -v gcc >/dev/null || ! have_fuzzer_runtime; then
-  apt-get update -qq
+  apt_update_once
   apt-get install -y -qq cmake gcc clang >/dev/null
   if ! have_fuzzer_runtime; then
     apt-get install -y -qq "libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev" >/dev/null
   fi
+fi
+if ! command -v zbarimg >/dev/null || ! have_arm_newlib; then
+  apt_update_once
+  apt-get install -y -qq --no-install-recommends zbar-tools gcc-arm-none-eabi libnewlib-arm-none-eabi >/dev/null
 fi
 
 fresh_if_foreign() { # DIR: a build dir configured from another checkout makes cmake refuse it ("does not match the source")
@@ -40,6 +56,9 @@ build_and_test() { # NAME CC [cmake options...]
 }
 build_and_test gcc-O2 gcc -DCMAKE_BUILD_TYPE=Release
 build_and_test clang-asan-ubsan clang -DBKD_SANITIZE=ON
+
+echo "--- Cortex-M0 example (examples/mcu-cortex-m0): compile and link, size"
+"$here/examples/mcu-cortex-m0/build.sh" "$out/mcu-cortex-m0"
 
 echo "--- fuzz: ${fuzz_seconds} s, libFuzzer + AddressSanitizer + UndefinedBehaviorSanitizer"
 fresh_if_foreign "$out/fuzz"

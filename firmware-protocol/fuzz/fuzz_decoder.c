@@ -1,11 +1,14 @@
-/* libFuzzer harness: the streaming decoder, message unpack/pack, and the device session, on arbitrary bytes.
+/* libFuzzer harness: the streaming decoder, message unpack/pack (v1.0 and v1.1), and the device session, on
+ * arbitrary bytes.
  *   clang, -fsanitize=fuzzer,address,undefined (cmake -DBKD_FUZZ=ON); seed corpus from vectors/ (make_corpus).
  * Properties checked (a violation aborts, which libFuzzer reports as a crash):
  *   - a delivered frame has len <= 634 and its payload inside the decoder buffer;
  *   - unpack never reads outside the payload (ASan), and for every type but SET_CONFIG packing what was unpacked
- *     gives back exactly the unpacked prefix of the payload;
- *   - the device session never writes a frame that the decoder would not accept (fed raw bytes, and fed valid
- *     frames built from the input). */
+ *     gives back exactly the unpacked prefix of the payload (as v1.1 and as v1.0);
+ *   - the device session never writes a frame that the decoder would not accept (fed raw bytes, fed valid frames
+ *     built from the input, and fed valid frames with QR MAC trailers to a session with a key);
+ *   - the result latch: a result on screen is latched, and the QR screen never shows a latched payment;
+ *   - the MAC: a session with a key never shows a QR or result that did not carry a valid trailer. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +42,36 @@ static void check_message(uint8_t type, const uint8_t *p, size_t len)
     bkd_msg m;
     uint8_t again[BKD_MAX_PAYLOAD];
     size_t n = 0;
-    int r = bkd_msg_unpack(type, p, len, &m);
-    if (r != BKD_R_OK || type == BKD_T_SET_CONFIG) return;
-    r = bkd_msg_pack(&m, again, sizeof again, &n);
-    if (r != BKD_R_OK || n > len || memcmp(again, p, n) != 0) abort();
+    uint8_t minor;
+    for (minor = 0; minor <= 1; minor++) {
+        int r = bkd_msg_unpack_minor(type, p, len, minor, &m);
+        if (r != BKD_R_OK || type == BKD_T_SET_CONFIG) continue;
+        r = bkd_msg_pack(&m, again, sizeof again, &n);
+        /* a v1.0 view may accept values that v1.1 packing refuses (an empty payment id, a currency out of range) */
+        if (r == BKD_R_BAD_PAYLOAD && minor == 0) continue;
+        if (r != BKD_R_OK || n > len || memcmp(again, p, n) != 0) abort();
+    }
+}
+
+/* The latch invariant, checked after every step. */
+static void check_latch(const bkd_dev *d)
+{
+    if (d->screen == BKD_SCREEN_STATUS && d->payment_id_len > 0 && !bkd_dev_latched(d, d->payment_id, d->payment_id_len))
+        abort();
+    if (d->screen == BKD_SCREEN_QR && bkd_dev_latched(d, d->payment_id, d->payment_id_len)) abort();
+}
+
+static const uint8_t fuzz_key[32] = {7, 7, 7, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                     13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
+static int authentic_shown; /* the MAC session: a tagged SHOW_QR / SHOW_RESULT was accepted */
+
+static void mac_command(void *ctx, const bkd_msg *m)
+{
+    (void)ctx;
+    if (m->type == BKD_T_SHOW_QR || m->type == BKD_T_SHOW_RESULT || m->type == BKD_T_SET_STATUS) {
+        if (!authentic_shown) abort(); /* applied without a trailer that the harness made */
+        authentic_shown = 0;
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -80,9 +109,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         clock_ms += 7;
         bkd_dev_rx(&dev, &data[i], 1);
         if (i % 16 == 0) (void)bkd_dev_poll(&dev);
+        (void)bkd_dev_take_redraw(&dev);
+        check_latch(&dev);
     }
     clock_ms += 60000;
     (void)bkd_dev_poll(&dev);
+    check_latch(&dev);
 
     /* 4. the session fed VALID frames built from the input, so the CRC does not hide the session from the fuzzer:
      *    records of [type][flags][seq][n][n payload bytes][clock step]; most of them well-formed messages */
@@ -98,6 +130,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         i += 4 + n;
         if (i < size) clock_ms += (uint32_t)data[i++] * 40u; /* up to ~10 s per step */
         (void)bkd_dev_poll(&dev);
+        (void)bkd_dev_take_redraw(&dev);
+        check_latch(&dev);
+    }
+
+    /* 5. a session with a QR MAC key, fed valid frames; for SHOW_QR / SHOW_RESULT records whose flags byte has bit 7
+     *    set the harness appends a correct trailer with counter = the seq byte: only those may be applied */
+    cfg.mac_key = fuzz_key;
+    cfg.mac_key_len = sizeof fuzz_key;
+    cfg.on_command = mac_command;
+    bkd_decoder_init(&out_dec);
+    bkd_dev_init(&dev, &cfg);
+    i = 0;
+    while (i + 4 <= size) {
+        uint8_t wire[BKD_MAX_WIRE], p[BKD_MAX_PAYLOAD];
+        size_t n = data[i + 3], w;
+        uint8_t type = data[i], flags = (uint8_t)(data[i + 1] & 0x7Fu);
+        if (i + 4 + n > size) n = size - i - 4;
+        if (n > BKD_MAX_PAYLOAD - BKD_MAC_TRAILER_LEN) n = BKD_MAX_PAYLOAD - BKD_MAC_TRAILER_LEN;
+        memcpy(p, data + i + 4, n);
+        authentic_shown = 0;
+        if ((data[i + 1] & 0x80u) && (type == BKD_T_SHOW_QR || type == BKD_T_SHOW_RESULT)) {
+            n = bkd_mac_append(fuzz_key, sizeof fuzz_key, cfg.boot_id, type, data[i + 2], p, n, sizeof p);
+            authentic_shown = data[i + 2] > dev.mac_counter; /* the device may apply it */
+        }
+        w = bkd_frame_encode(type, flags, data[i + 2], p, n, wire, sizeof wire);
+        if (w == 0) abort();
+        bkd_dev_rx(&dev, wire, w);
+        i += 4 + (size_t)data[i + 3];
+        if (i < size) clock_ms += (uint32_t)data[i++] * 40u;
+        (void)bkd_dev_poll(&dev);
+        (void)bkd_dev_take_redraw(&dev);
+        check_latch(&dev);
     }
     return 0;
 }

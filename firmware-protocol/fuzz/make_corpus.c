@@ -1,5 +1,5 @@
-/* make_corpus VECTOR_DIR OUT_DIR: one seed file per vector (frames: the wire bytes; messages: type byte + payload,
- * the layout fuzz_decoder's second stage reads). */
+/* make_corpus VECTOR_DIR OUT_DIR: one seed file per vector (frames: the wire bytes; messages and v1.1 messages: type
+ * byte + payload, the layout fuzz_decoder's second stage reads). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 {
     char path[1200];
     FILE *f;
-    int n = 0;
+    int n = 0, k;
     if (argc != 3) {
         fprintf(stderr, "usage: make_corpus VECTOR_DIR OUT_DIR\n");
         return 2;
@@ -44,7 +44,8 @@ int main(int argc, char **argv)
         if (len > 0 && emit(argv[2], "frame", n++, buf, (size_t)len)) return 1;
     }
     fclose(f);
-    sprintf(path, "%.1000s/messages.txt", argv[1]);
+    for (k = 0; k < 2; k++) {
+    sprintf(path, "%.1000s/%s", argv[1], k == 0 ? "messages.txt" : "messages-1.1.txt");
     if (!(f = fopen(path, "r"))) return 1;
     while (fgets(line, sizeof line, f)) {
         char *kind, *type, *hex;
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
         if (len >= 0 && emit(argv[2], "message", n++, buf, (size_t)len + 1)) return 1;
     }
     fclose(f);
+    }
     printf("make_corpus: %d seeds\n", n);
     return 0;
 }

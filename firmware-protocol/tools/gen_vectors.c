@@ -1,17 +1,20 @@
-/* Generates firmware-protocol/vectors/frames.txt and messages.txt from the C reference implementation.
- * Every record is checked against the implementation while it is written (a record that would not pass the tests
- * aborts the generator). Deterministic: no clock, no random source.
+/* Generates firmware-protocol/vectors/ from the C reference implementation: frames.txt and messages.txt (v1.0, read
+ * by the C and C# tests), messages-1.1.txt, mac.txt and sessions.txt (v1.1). Every record is checked against the
+ * implementation while it is written (a record that would not pass the tests aborts the generator). Deterministic:
+ * no clock, no random source.
  *
- *   gen_vectors OUT_DIR            writes OUT_DIR/frames.txt and OUT_DIR/messages.txt
+ *   gen_vectors OUT_DIR            writes the five files into OUT_DIR
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bkdisp.h"
+#include "script.h"
 #include "vecfmt.h"
 
 static FILE *ff, *fm;
+static uint8_t fm_minor; /* the protocol minor version the current message file describes */
 
 static void die(const char *what, const char *name)
 {
@@ -127,7 +130,7 @@ static void message_rec(const char *kind, const char *name, const bkd_msg *m, co
     payload_of(m, p, &len, name);
     if (extra_len) memcpy(p + len, extra, extra_len);
     len += extra_len;
-    if (bkd_msg_unpack(m->type, p, len, &u) != BKD_R_OK) die("unpack failed", name);
+    if (bkd_msg_unpack_minor(m->type, p, len, fm_minor, &u) != BKD_R_OK) die("unpack failed", name);
     if (vec_format_fields(m, want, sizeof want) || vec_format_fields(&u, got, sizeof got) || strcmp(want, got) != 0)
         die("unpack differs", name);
     fprintf(fm, "%s %s 0x%02x ", kind, name, m->type);
@@ -138,7 +141,7 @@ static void message_rec(const char *kind, const char *name, const bkd_msg *m, co
 static void bad_rec(const char *name, uint8_t type, const uint8_t *p, size_t len, int result)
 {
     bkd_msg u;
-    if (bkd_msg_unpack(type, p, len, &u) != result) die("bad-message not rejected as expected", name);
+    if (bkd_msg_unpack_minor(type, p, len, fm_minor, &u) != result) die("bad-message not rejected as expected", name);
     fprintf(fm, "bad-message %s 0x%02x ", name, type);
     vec_hex(fm, p, len);
     fprintf(fm, " %s\n", result == BKD_R_BAD_PAYLOAD ? "BAD_PAYLOAD" : "UNKNOWN_TYPE");
@@ -443,6 +446,35 @@ static void frames(void)
     w[n - 3] = 0x00; /* the last two CRC bytes lost */
     reject_rec("truncated-ping-crc", w, n - 2, -1);
 
+    fprintf(ff, "\n# Check order (SPEC.md section 4.2): the length check comes before the COBS check. Each candidate is\n"
+                "# k blocks 01 (k zeros) then an incomplete block 05 41 (a code byte promising 4 bytes, 1 present):\n"
+                "# decoded length k + 1. Over 644 it is TOO_LONG even though the last block is incomplete.\n");
+    {
+        static const size_t ks[] = {643, 644, 645, 646};
+        static const char *const names[] = {"incomplete-last-block-decoded-644", "incomplete-last-block-decoded-645",
+                                            "incomplete-last-block-647-encoded", "incomplete-last-block-648-encoded"};
+        static const int drops[] = {BKD_DROP_COBS_INVALID, BKD_DROP_TOO_LONG, BKD_DROP_TOO_LONG, BKD_DROP_TOO_LONG};
+        size_t k;
+        for (k = 0; k < 4; k++) {
+            w[0] = 0;
+            memset(w + 1, 0x01, ks[k]);
+            w[1 + ks[k]] = 0x05;
+            w[2 + ks[k]] = 0x41;
+            w[3 + ks[k]] = 0;
+            reject_rec(names[k], w, ks[k] + 4, drops[k]);
+        }
+        /* the same with a non-zero final run: 0xff blocks, then an incomplete one */
+        w[0] = 0;
+        w[1] = 0xFF;
+        memset(w + 2, 0x41, 254);
+        w[256] = 0xFF;
+        memset(w + 257, 0x42, 254);
+        w[511] = 0xFF; /* promises 254 bytes; 136 are present */
+        memset(w + 512, 0x43, 136);
+        w[648] = 0; /* 647 encoded, 254 + 254 + 136 = 644 decoded: within the limit, so COBS_INVALID */
+        reject_rec("incomplete-ff-block-decoded-644", w, 649, BKD_DROP_COBS_INVALID);
+    }
+
     fprintf(ff, "\n# Streams fed byte by byte: <frames> frames delivered, <errors> drops counted in total.\n");
     m = m_hello();
     payload_of(&m, p, &len, "hello");
@@ -482,6 +514,16 @@ static void frames(void)
     stream_rec("half-frame-then-frame", w2, n / 2 + n, 1, 1);
     n = raw_wire(2, BKD_T_HELLO, REQ, 1, (uint16_t)len, p, len, 1, w, sizeof w);
     stream_rec("version-2-frame-is-delivered", w, n, 1, 0);
+    /* a drop is counted when its candidate ends (at the 0x00), also for TOO_LONG: an over-long candidate that has
+     * not ended yet is not counted */
+    w2[0] = 0;
+    memset(w2 + 1, 0x41, 700);
+    stream_rec("too-long-not-ended-not-counted", w2, 701, 0, 0);
+    m = m_hello();
+    payload_of(&m, p, &len, "hello");
+    n = bkd_frame_encode(BKD_T_HELLO, REQ, 1, p, len, w, sizeof w);
+    memcpy(w2 + 701, w, n);
+    stream_rec("too-long-then-frame", w2, 701 + n, 1, 1);
     /* the non-canonical encoding of a final 254-byte run (an extra 0x01 code byte) decodes to the same frame */
     {
         uint8_t q[251];
@@ -677,6 +719,489 @@ static void messages(void)
     bad_rec("unknown-type", 0x7e, p, 0, BKD_R_UNKNOWN_TYPE);
 }
 
+/* ---- messages-1.1.txt ---------------------------------------------------------------------------------------- */
+
+static bkd_msg m_result(const char *id, uint8_t status, const char *merchant, const char *msg)
+{
+    bkd_msg m = {0};
+    m.type = BKD_T_SHOW_RESULT;
+    m.u.show_result.payment_id = S(id);
+    m.u.show_result.status = status;
+    m.u.show_result.amount_minor = 25000;
+    m.u.show_result.currency = 116;
+    m.u.show_result.exponent = 0;
+    m.u.show_result.merchant_name = S(merchant);
+    m.u.show_result.message = S(msg);
+    return m;
+}
+
+static void messages11(void)
+{
+    static uint8_t p[2048];
+    static char long96[97], long32[33];
+    static const uint8_t ext[] = {0x01, 0x02, 0x03, 0xff};
+    bkd_msg m;
+    size_t len;
+
+    fprintf(fm, "# Bakong display protocol v1.1 message vectors: what v1.1 adds or changes. Generated by\n"
+                "# firmware-protocol/tools/gen_vectors.c; do not edit. Format: vectors/README.md (as messages.txt).\n"
+                "# A v1.1 receiver also passes every record of messages.txt.\n\n"
+                "# SHOW_RESULT (0x14): a payment's final screen in one command.\n");
+    m = m_result(pay_id, BKD_STATUS_PAID, "Sokha Chan", "Thank you");
+    message_rec("message", "show-result-paid", &m, 0, 0);
+    m = m_result(pay_id, BKD_STATUS_FAILED, "Sokha Chan", "");
+    message_rec("message", "show-result-failed", &m, 0, 0);
+    m = m_result(pay_id, BKD_STATUS_EXPIRED, "Sokha Chan", "");
+    message_rec("message", "show-result-expired", &m, 0, 0);
+    m = m_result(pay_id, BKD_STATUS_CANCELLED, khmer_shop, "");
+    message_rec("message", "show-result-cancelled-khmer-merchant", &m, 0, 0);
+    m = m_result(pay_id, BKD_STATUS_PAID, "Sokha Chan", "");
+    m.u.show_result.amount_minor = 1050;
+    m.u.show_result.currency = 840;
+    m.u.show_result.exponent = 2;
+    message_rec("message", "show-result-usd", &m, 0, 0);
+    memset(long96, 'M', 96);
+    memset(long32, 'P', 32);
+    m = m_result(long32, BKD_STATUS_PAID, long96, long96);
+    m.u.show_result.amount_minor = 18446744073709551615ull;
+    m.u.show_result.currency = 999;
+    m.u.show_result.exponent = 4;
+    message_rec("message", "show-result-largest", &m, 0, 0);
+
+    fprintf(fm, "\n# The value ranges v1.1 makes explicit, at their limits.\n");
+    m = m_qr("Sokha Chan", khqr);
+    m.u.show_qr.currency = 1;
+    m.u.show_qr.exponent = 4;
+    message_rec("message", "show-qr-currency-1-exponent-4", &m, 0, 0);
+    m.u.show_qr.currency = 999;
+    m.u.show_qr.seconds_left = 0;
+    message_rec("message", "show-qr-currency-999-seconds-left-0", &m, 0, 0);
+
+    fprintf(fm, "\n# HELLO from a v1.1 host (same layout), HELLO_ACK and STATE with their v1.1 fields, ACK AUTH_FAILED.\n");
+    m = m_hello();
+    m.u.hello.proto_minor = 1;
+    message_rec("message", "hello", &m, 0, 0);
+    m = m_hello_ack();
+    m.minor = 1;
+    m.u.hello_ack.proto_minor = 1;
+    message_rec("message", "hello-ack", &m, 0, 0);
+    m.u.hello_ack.capabilities |= BKD_CAP_QR_MAC;
+    m.u.hello_ack.mac_counter = 41;
+    message_rec("message", "hello-ack-qr-mac", &m, 0, 0);
+    m = m_state();
+    m.minor = 1;
+    m.u.state.frames_ok = 1234;
+    m.u.state.drops[BKD_DROP_COBS_INVALID] = 1;
+    m.u.state.drops[BKD_DROP_TOO_SHORT] = 2;
+    m.u.state.drops[BKD_DROP_LENGTH_MISMATCH] = 3;
+    m.u.state.drops[BKD_DROP_BAD_CRC] = 4;
+    m.u.state.drops[BKD_DROP_TOO_LONG] = 5;
+    m.u.state.duplicates = 6;
+    message_rec("message", "state", &m, 0, 0);
+    m = m_empty(BKD_T_STATE);
+    m.minor = 1;
+    message_rec("message", "state-blank", &m, 0, 0);
+    m = m_ack(BKD_R_AUTH_FAILED, BKD_T_SHOW_QR);
+    message_rec("message", "ack-auth-failed", &m, 0, 0);
+
+    fprintf(fm, "\n# A v1.0 device's HELLO_ACK and STATE: the v1.1 fields are absent (read as 0).\n");
+    m = m_hello_ack();
+    message_rec("message", "hello-ack-from-v1.0-device", &m, 0, 0);
+    m = m_state();
+    message_rec("message", "state-from-v1.0-device", &m, 0, 0);
+
+    fprintf(fm, "\n# A newer (v1.2) peer appended fields after the v1.1 ones.\n");
+    m = m_result(pay_id, BKD_STATUS_PAID, "Sokha Chan", "Thank you");
+    message_rec("message-ext", "show-result-v1.2", &m, ext, sizeof ext);
+    m = m_hello_ack();
+    m.minor = 1;
+    m.u.hello_ack.proto_minor = 2;
+    message_rec("message-ext", "hello-ack-v1.2", &m, ext, sizeof ext);
+
+    fprintf(fm, "\n# Payloads a v1.1 receiver rejects (a v1.0 receiver accepts all but SHOW_RESULT's).\n");
+    m = m_qr("Sokha Chan", khqr);
+    payload_of(&m, p, &len, "show-qr");
+    {
+        /* SHOW_QR: an empty payment_id; currency 0 and 1000; exponent 5 (fields patched in place) */
+        static uint8_t q[2048];
+        size_t p_len = strlen(pay_id), at_cur = 1 + p_len + 8;
+        memcpy(q, p, len);
+        q[at_cur] = 0;
+        q[at_cur + 1] = 0;
+        bad_rec("show-qr-currency-0", BKD_T_SHOW_QR, q, len, BKD_R_BAD_PAYLOAD);
+        q[at_cur] = 0xe8;
+        q[at_cur + 1] = 0x03;
+        bad_rec("show-qr-currency-1000", BKD_T_SHOW_QR, q, len, BKD_R_BAD_PAYLOAD);
+        memcpy(q, p, len);
+        q[at_cur + 2] = 5;
+        bad_rec("show-qr-exponent-5", BKD_T_SHOW_QR, q, len, BKD_R_BAD_PAYLOAD);
+        q[0] = 0;
+        memcpy(q + 1, p + 1 + p_len, len - 1 - p_len);
+        bad_rec("show-qr-empty-payment-id", BKD_T_SHOW_QR, q, len - p_len, BKD_R_BAD_PAYLOAD);
+    }
+    {
+        static const uint8_t empty_id[] = {0x00, BKD_STATUS_PAID, 0x00};
+        bad_rec("set-status-empty-payment-id", BKD_T_SET_STATUS, empty_id, sizeof empty_id, BKD_R_BAD_PAYLOAD);
+    }
+    m = m_result(pay_id, BKD_STATUS_PAID, "Sokha Chan", "Thank you");
+    payload_of(&m, p, &len, "show-result");
+    {
+        static uint8_t q[2048];
+        size_t p_len = strlen(pay_id), at_status = 1 + p_len, at_cur = at_status + 1 + 8;
+        static const uint8_t statuses[] = {0, BKD_STATUS_WAITING, 6};
+        static const char *const names[] = {"show-result-status-0", "show-result-status-1-waiting",
+                                            "show-result-status-6"};
+        unsigned i;
+        for (i = 0; i < 3; i++) {
+            memcpy(q, p, len);
+            q[at_status] = statuses[i];
+            bad_rec(names[i], BKD_T_SHOW_RESULT, q, len, BKD_R_BAD_PAYLOAD);
+        }
+        memcpy(q, p, len);
+        q[at_cur] = 0;
+        q[at_cur + 1] = 0;
+        bad_rec("show-result-currency-0", BKD_T_SHOW_RESULT, q, len, BKD_R_BAD_PAYLOAD);
+        memcpy(q, p, len);
+        q[at_cur + 2] = 5;
+        bad_rec("show-result-exponent-5", BKD_T_SHOW_RESULT, q, len, BKD_R_BAD_PAYLOAD);
+        bad_rec("show-result-missing-message", BKD_T_SHOW_RESULT, p, len - 10, BKD_R_BAD_PAYLOAD);
+        bad_rec("show-result-truncated-amount", BKD_T_SHOW_RESULT, p, at_status + 5, BKD_R_BAD_PAYLOAD);
+        q[0] = 0;
+        memcpy(q + 1, p + 1 + p_len, len - 1 - p_len);
+        bad_rec("show-result-empty-payment-id", BKD_T_SHOW_RESULT, q, len - p_len, BKD_R_BAD_PAYLOAD);
+        q[0] = 33;
+        memset(q + 1, 'P', 33);
+        memcpy(q + 34, p + 1 + p_len, len - 1 - p_len);
+        bad_rec("show-result-payment-id-33-bytes", BKD_T_SHOW_RESULT, q, len - p_len + 33, BKD_R_BAD_PAYLOAD);
+    }
+}
+
+/* ---- mac.txt ------------------------------------------------------------------------------------------------- */
+
+static FILE *fx;
+
+static void hexline(FILE *f, const uint8_t *p, size_t n)
+{
+    fputc(' ', f);
+    vec_hex(f, p, n);
+}
+
+static void sha_rec(const char *name, const char *msg)
+{
+    uint8_t d[BKD_SHA256_LEN];
+    bkd_sha256 s;
+    bkd_sha256_init(&s);
+    bkd_sha256_update(&s, (const uint8_t *)msg, strlen(msg));
+    bkd_sha256_final(&s, d);
+    fprintf(fx, "sha256 %s", name);
+    hexline(fx, (const uint8_t *)msg, strlen(msg));
+    hexline(fx, d, sizeof d);
+    fputc('\n', fx);
+}
+
+/* RFC 4231 test cases: the generator checks its own output against the RFC's expected value before writing it. */
+static void hmac_rec(const char *name, const uint8_t *key, size_t kl, const uint8_t *data, size_t dl, const char *rfc)
+{
+    uint8_t d[BKD_SHA256_LEN], want[BKD_SHA256_LEN];
+    long wl = vec_unhex(rfc, want, sizeof want);
+    bkd_hmac_sha256(key, kl, data, dl, 0, 0, 0, 0, d);
+    if (wl <= 0 || memcmp(d, want, (size_t)wl) != 0) die("RFC 4231 mismatch", name);
+    fprintf(fx, "hmac-sha256 %s", name);
+    hexline(fx, key, kl);
+    hexline(fx, data, dl);
+    hexline(fx, want, (size_t)wl);
+    fputc('\n', fx);
+}
+
+static const uint8_t mac_key[32] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
+                                    0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
+                                    0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f};
+
+static void tagged_rec(const char *name, const bkd_msg *m, uint32_t boot_id, uint32_t counter)
+{
+    static uint8_t p[BKD_MAX_PAYLOAD];
+    size_t len, n;
+    uint32_t got = 0;
+    payload_of(m, p, &len, name);
+    n = bkd_mac_append(mac_key, sizeof mac_key, boot_id, m->type, counter, p, len, sizeof p);
+    if (n != len + BKD_MAC_TRAILER_LEN || !bkd_mac_check(mac_key, sizeof mac_key, boot_id, m->type, p, n, &got) ||
+        got != counter)
+        die("tagged", name);
+    fprintf(fx, "tagged %s 0x%02x", name, m->type);
+    hexline(fx, mac_key, sizeof mac_key);
+    fprintf(fx, " %lu %lu", (unsigned long)boot_id, (unsigned long)counter);
+    hexline(fx, p, len);
+    hexline(fx, p, n);
+    fputc('\n', fx);
+}
+
+static void untagged_rec(const char *name, uint8_t type, uint32_t boot_id, const uint8_t *p, size_t n)
+{
+    uint32_t got;
+    if (bkd_mac_check(mac_key, sizeof mac_key, boot_id, type, p, n, &got)) die("tag-rejected accepted", name);
+    fprintf(fx, "tag-rejected %s 0x%02x", name, type);
+    hexline(fx, mac_key, sizeof mac_key);
+    fprintf(fx, " %lu", (unsigned long)boot_id);
+    hexline(fx, p, n);
+    fputc('\n', fx);
+}
+
+static void macs(void)
+{
+    static uint8_t data[256], key[256], p[BKD_MAX_PAYLOAD];
+    bkd_msg m;
+    size_t len, n;
+    fprintf(fx, "# SHA-256, HMAC-SHA256 and the v1.1 QR MAC trailer (SPEC.md section 6.5). Generated by\n"
+                "# firmware-protocol/tools/gen_vectors.c; do not edit. Format: vectors/README.md.\n\n"
+                "# SHA-256: FIPS 180-2 examples (the million-'a' one is in the C tests, not here).\n");
+    sha_rec("empty", "");
+    sha_rec("abc", "abc");
+    sha_rec("448-bit", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq");
+    sha_rec("896-bit", "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrs"
+                       "mnopqrstnopqrstu");
+    fprintf(fx, "\n# HMAC-SHA256: RFC 4231 test cases 1-7 (case 5's expected value is the RFC's 128-bit truncation).\n");
+    memset(key, 0x0b, 20);
+    hmac_rec("rfc4231-1", key, 20, (const uint8_t *)"Hi There", 8,
+             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    hmac_rec("rfc4231-2", (const uint8_t *)"Jefe", 4, (const uint8_t *)"what do ya want for nothing?", 28,
+             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    memset(key, 0xaa, 20);
+    memset(data, 0xdd, 50);
+    hmac_rec("rfc4231-3", key, 20, data, 50, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+    for (n = 0; n < 25; n++) key[n] = (uint8_t)(n + 1);
+    memset(data, 0xcd, 50);
+    hmac_rec("rfc4231-4", key, 25, data, 50, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+    memset(key, 0x0c, 20);
+    hmac_rec("rfc4231-5-truncated-128", key, 20, (const uint8_t *)"Test With Truncation", 20,
+             "a3b6167473100ee06e0c796c2955552b");
+    memset(key, 0xaa, 131);
+    hmac_rec("rfc4231-6", key, 131, (const uint8_t *)"Test Using Larger Than Block-Size Key - Hash Key First", 54,
+             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    {
+        static const char t7[] = "This is a test using a larger than block-size key and a larger than block-size data. "
+                                 "The key needs to be hashed before being used by the HMAC algorithm.";
+        hmac_rec("rfc4231-7", key, 131, (const uint8_t *)t7, strlen(t7),
+                 "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+    }
+    fprintf(fx, "\n# The trailer: payload | counter u32le | first 16 bytes of HMAC-SHA256(key, boot_id u32le | type | payload |\n"
+                "# counter u32le). Fields: type, key, boot_id and counter (decimal), payload without and with the trailer.\n");
+    m = m_qr("Sokha Chan", khqr);
+    tagged_rec("show-qr", &m, BOOT_ID, 1);
+    tagged_rec("show-qr-counter-2", &m, BOOT_ID, 2);
+    tagged_rec("show-qr-other-boot", &m, BOOT_ID + 1u, 1);
+    m = m_result(pay_id, BKD_STATUS_PAID, "Sokha Chan", "Thank you");
+    tagged_rec("show-result-paid", &m, BOOT_ID, 3);
+    fprintf(fx, "\n# Trailers a device rejects (AUTH_FAILED): type, key, boot_id, the tagged payload.\n");
+    m = m_qr("Sokha Chan", khqr);
+    payload_of(&m, p, &len, "show-qr");
+    n = bkd_mac_append(mac_key, sizeof mac_key, BOOT_ID, BKD_T_SHOW_QR, 1, p, len, sizeof p);
+    untagged_rec("tag-for-another-boot", BKD_T_SHOW_QR, BOOT_ID + 1u, p, n);
+    untagged_rec("tag-for-another-type", BKD_T_SHOW_RESULT, BOOT_ID, p, n);
+    p[n - 1] ^= 0x80u;
+    untagged_rec("tag-last-bit-flipped", BKD_T_SHOW_QR, BOOT_ID, p, n);
+    p[n - 1] ^= 0x80u;
+    p[len] ^= 0x01u;
+    untagged_rec("counter-changed", BKD_T_SHOW_QR, BOOT_ID, p, n);
+    p[len] ^= 0x01u;
+    p[30] ^= 0x01u; /* a byte of the amount */
+    untagged_rec("amount-changed", BKD_T_SHOW_QR, BOOT_ID, p, n);
+    untagged_rec("no-trailer-19-bytes", BKD_T_SHOW_QR, BOOT_ID, p, 19);
+}
+
+/* ---- sessions.txt -------------------------------------------------------------------------------------------- */
+
+static FILE *fs;
+#define NCMDS 32
+static script_cmd cmds[NCMDS];
+static uint8_t cmd_store[NCMDS][BKD_MAX_PAYLOAD];
+static size_t ncmds;
+
+static void cmd_rec(const char *name, const bkd_msg *m)
+{
+    size_t len;
+    payload_of(m, cmd_store[ncmds], &len, name);
+    cmds[ncmds].name = name;
+    cmds[ncmds].type = m->type;
+    cmds[ncmds].payload = cmd_store[ncmds];
+    cmds[ncmds].len = len;
+    ncmds++;
+    fprintf(fs, "command %s 0x%02x ", name, m->type);
+    vec_hex(fs, cmd_store[ncmds - 1], len);
+    fputc('\n', fs);
+}
+
+static void script_rec(const char *kind, const char *name, const char *steps)
+{
+    static char out[16384];
+    int mac = strcmp(kind, "script-mac") == 0;
+    if (script_run(cmds, ncmds, mac ? mac_key : 0, mac ? sizeof mac_key : 0, steps, out, sizeof out) != 0)
+        die(out, name);
+    fprintf(fs, "%s %s %s\n", kind, name, out);
+}
+
+static bkd_msg qr_for(const char *id, uint16_t seconds)
+{
+    bkd_msg m = m_qr("Sokha Chan", khqr);
+    m.u.show_qr.payment_id = S(id);
+    m.u.show_qr.seconds_left = seconds;
+    return m;
+}
+
+static bkd_msg status_for(const char *id, uint8_t status)
+{
+    bkd_msg m = m_status(status, "");
+    m.u.set_status.payment_id = S(id);
+    return m;
+}
+
+static void sessions(void)
+{
+    /* start states: the steps that reach them from a fresh device after HELLO */
+    static const char *const starts[][2] = {
+        {"blank", ""},
+        {"idle", "show-idle"},
+        {"qr", "show-qr-p"},
+        {"paid-by-set-status", "show-qr-p set-status-p-paid"},
+        {"paid", "show-result-p-paid"},
+        {"failed", "show-result-p-failed"},
+        {"expired", "show-result-p-expired"},
+        {"cancelled", "show-result-p-cancelled"},
+        {"expired-locally", "show-qr-p-1s wait:1000"},
+        {"idle-after-paid", "show-result-p-paid show-idle"},
+        {"qr-q-after-p-paid", "show-result-p-paid show-qr-q"},
+    };
+    static const char *const commands[] = {
+        "show-idle",          "clear",           "show-qr-p",          "show-qr-p-0s",      "show-qr-q",
+        "set-status-p-paid",  "set-status-p-waiting", "set-status-q-paid", "show-result-p-paid",
+        "show-result-p-failed", "show-result-q-cancelled", "set-config", "beep", "get-state", "ping",
+    };
+    /* the v1.1 re-sync of each desired screen (SPEC.md section 10.2) */
+    static const char *const resync[][2] = {
+        {"idle", "show-idle"},
+        {"qr", "show-qr-p"},
+        {"paid", "show-result-p-paid"},
+        {"failed", "show-result-p-failed"},
+        {"expired", "show-result-p-expired"},
+        {"cancelled", "show-result-p-cancelled"},
+    };
+    char name[128], steps[1024];
+    bkd_msg m;
+    size_t i, j;
+
+    fprintf(fs, "# Bakong display protocol v1.1 session scripts: what a device answers and shows, step by step (SPEC.md\n"
+                "# sections 10 and 11). Generated by firmware-protocol/tools/gen_vectors.c from the C device session; do\n"
+                "# not edit. Format: vectors/README.md. Payment P is \"P-1\" (hex 502d31), Q is \"Q-2\" (hex 512d32).\n\n");
+    m = m_idle("Sokha Chan", "");
+    cmd_rec("show-idle", &m);
+    m = m_empty(BKD_T_CLEAR);
+    cmd_rec("clear", &m);
+    m = qr_for("P-1", 300);
+    cmd_rec("show-qr-p", &m);
+    m = qr_for("P-1", 1);
+    cmd_rec("show-qr-p-1s", &m);
+    m = qr_for("P-1", 5);
+    cmd_rec("show-qr-p-5s", &m);
+    m = qr_for("P-1", 0);
+    cmd_rec("show-qr-p-0s", &m);
+    m = qr_for("Q-2", 300);
+    cmd_rec("show-qr-q", &m);
+    m = status_for("P-1", BKD_STATUS_PAID);
+    cmd_rec("set-status-p-paid", &m);
+    m = status_for("P-1", BKD_STATUS_WAITING);
+    cmd_rec("set-status-p-waiting", &m);
+    m = status_for("Q-2", BKD_STATUS_PAID);
+    cmd_rec("set-status-q-paid", &m);
+    m = m_result("P-1", BKD_STATUS_PAID, "Sokha Chan", "Thank you");
+    cmd_rec("show-result-p-paid", &m);
+    m = m_result("P-1", BKD_STATUS_FAILED, "Sokha Chan", "");
+    cmd_rec("show-result-p-failed", &m);
+    m = m_result("P-1", BKD_STATUS_EXPIRED, "Sokha Chan", "");
+    cmd_rec("show-result-p-expired", &m);
+    m = m_result("P-1", BKD_STATUS_CANCELLED, "Sokha Chan", "");
+    cmd_rec("show-result-p-cancelled", &m);
+    m = m_result("Q-2", BKD_STATUS_CANCELLED, "Sokha Chan", "");
+    cmd_rec("show-result-q-cancelled", &m);
+    m = m_config();
+    cmd_rec("set-config", &m);
+    m = m_beep();
+    cmd_rec("beep", &m);
+    m = m_empty(BKD_T_GET_STATE);
+    cmd_rec("get-state", &m);
+    m = m_empty(BKD_T_PING);
+    cmd_rec("ping", &m);
+
+    fprintf(fs, "\n# Every command in every screen state (SPEC.md section 11.2).\n");
+    for (i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+        for (j = 0; j < sizeof commands / sizeof commands[0]; j++) {
+            snprintf(name, sizeof name, "%s+%s", starts[i][0], commands[j]);
+            snprintf(steps, sizeof steps, "hello%s%s %s", starts[i][1][0] ? " " : "", starts[i][1], commands[j]);
+            script_rec("script", name, steps);
+        }
+    }
+    fprintf(fs, "\n# Re-sync (SPEC.md section 10.2): the link comes back (HELLO) or the device rebooted; the v1.1 host sends\n"
+                "# the desired screen in ONE command. A v1.0 host sends SHOW_QR then SET_STATUS: a v1.1 device keeps the\n"
+                "# result (the latch), but only until it reboots.\n");
+    for (i = 0; i < sizeof resync / sizeof resync[0]; i++) {
+        for (j = 0; j < sizeof starts / sizeof starts[0]; j++) {
+            snprintf(name, sizeof name, "resync-%s-from-%s", resync[i][0], starts[j][0]);
+            snprintf(steps, sizeof steps, "hello%s%s hello %s", starts[j][1][0] ? " " : "", starts[j][1], resync[i][1]);
+            script_rec("script", name, steps);
+        }
+        snprintf(name, sizeof name, "resync-%s-after-reboot", resync[i][0]);
+        snprintf(steps, sizeof steps, "hello show-result-p-paid reboot hello %s", resync[i][1]);
+        script_rec("script", name, steps);
+    }
+    script_rec("script", "resync-v1.0-host-after-paid", "hello-1.0 show-qr-p set-status-p-paid hello-1.0 show-qr-p set-status-p-paid");
+    script_rec("script", "resync-v1.0-host-after-paid-and-reboot",
+               "hello-1.0 show-qr-p set-status-p-paid reboot hello-1.0 show-qr-p set-status-p-paid");
+    script_rec("script", "v1.0-device-fallback-commands-on-a-v1.1-device",
+               "hello show-qr-p show-result-p-paid hello show-qr-p-0s set-status-p-paid");
+
+    fprintf(fs, "\n# Retransmits, duplicates and local expiry.\n");
+    script_rec("script", "retransmit-after-result-is-not-executed-again", "hello show-qr-p show-result-p-paid again");
+    script_rec("script", "retransmitted-show-qr-after-newer-result", "hello show-qr-p again show-result-p-paid show-qr-p again");
+    script_rec("script", "local-expiry-then-real-outcome", "hello show-qr-p-1s wait:1000 show-result-p-paid");
+    script_rec("script", "local-expiry-then-show-qr-again-is-ignored", "hello show-qr-p-1s wait:1000 show-qr-p");
+    script_rec("script", "offline-countdown-expires-then-report-after-hello",
+               "hello show-qr-p-5s wait:6000 hello show-result-p-expired");
+    script_rec("script", "latch-holds-several-payments", "hello show-result-p-paid show-result-q-cancelled show-idle show-qr-p show-qr-q");
+
+    fprintf(fs, "\n# With a QR MAC key (the key of mac.txt; the device's boot_id is 1588594461 + reboots): <command>+mac:<counter>\n"
+                "# appends the trailer; +mac:<counter>:bad flips a bit of its tag.\n");
+    script_rec("script-mac", "mac-show-qr-and-result", "hello show-qr-p+mac:1 show-result-p-paid+mac:2");
+    script_rec("script-mac", "mac-missing", "hello show-qr-p show-result-p-paid show-idle");
+    script_rec("script-mac", "mac-bad-tag", "hello show-qr-p+mac:1:bad show-qr-p+mac:1");
+    script_rec("script-mac", "mac-counter-replayed", "hello show-qr-p+mac:5 show-qr-q+mac:5 show-qr-q+mac:4 show-qr-q+mac:6");
+    script_rec("script-mac", "mac-set-status-refused", "hello show-qr-p+mac:1 set-status-p-paid show-result-p-paid+mac:2");
+    script_rec("script-mac", "mac-counter-survives-hello-not-reboot",
+               "hello show-qr-p+mac:7 hello show-qr-q+mac:7 show-qr-q+mac:8 reboot hello show-qr-q+mac:1");
+}
+
+/* The v1.1 messages on the wire (frames.txt: the frame layer is unchanged, so v1.0 decoders pass these too). */
+static void frames11(void)
+{
+    static uint8_t p[BKD_MAX_PAYLOAD];
+    bkd_msg m;
+    size_t len, n;
+    fprintf(ff, "\n# Protocol v1.1 messages on the wire (their fields: messages-1.1.txt; the MAC trailer: mac.txt).\n");
+    m = m_result(pay_id, BKD_STATUS_PAID, "Sokha Chan", "Thank you");
+    frame_msg("show-result", &m, BKD_FLAG_ACK_REQUESTED, 13);
+    m = m_hello_ack();
+    m.minor = 1;
+    m.u.hello_ack.proto_minor = 1;
+    frame_msg("hello-ack-1.1", &m, BKD_FLAG_RESPONSE, 1);
+    m = m_state();
+    m.minor = 1;
+    m.u.state.frames_ok = 1234;
+    frame_msg("state-1.1", &m, BKD_FLAG_RESPONSE, 9);
+    m = m_ack(BKD_R_AUTH_FAILED, BKD_T_SHOW_QR);
+    frame_msg("ack-auth-failed", &m, BKD_FLAG_RESPONSE, 14);
+    m = m_qr("Sokha Chan", khqr);
+    payload_of(&m, p, &len, "show-qr-mac");
+    n = bkd_mac_append(mac_key, sizeof mac_key, BOOT_ID, BKD_T_SHOW_QR, 1, p, len, sizeof p);
+    frame_rec("show-qr-mac", BKD_T_SHOW_QR, BKD_FLAG_ACK_REQUESTED, 15, p, n);
+}
+
 int main(int argc, char **argv)
 {
     char path[1024];
@@ -691,7 +1216,24 @@ int main(int argc, char **argv)
     if (!ff || !fm) die("cannot write", argv[1]);
     frames();
     messages();
-    fclose(ff);
     fclose(fm);
+    sprintf(path, "%.1000s/messages-1.1.txt", argv[1]);
+    fm = fopen(path, "w");
+    if (!fm) die("cannot write", path);
+    fm_minor = 1;
+    messages11();
+    fclose(fm);
+    sprintf(path, "%.1000s/mac.txt", argv[1]);
+    fx = fopen(path, "w");
+    if (!fx) die("cannot write", path);
+    macs();
+    fclose(fx);
+    sprintf(path, "%.1000s/sessions.txt", argv[1]);
+    fs = fopen(path, "w");
+    if (!fs) die("cannot write", path);
+    sessions();
+    fclose(fs);
+    frames11();
+    fclose(ff);
     return 0;
 }

@@ -1,10 +1,11 @@
 /*
- * bkdisp.h - Bakong serial display protocol v1, C99 reference implementation.
+ * bkdisp.h - Bakong serial display protocol v1.1, C99 reference implementation.
  *
  * Normative text: firmware-protocol/SPEC.md. This header is the whole public API:
  *   - CRC-32C, COBS encode, frame encode (bkd_frame_encode)
  *   - streaming decoder, one byte at a time (bkd_decoder_*)
- *   - message pack/unpack for every v1 message (bkd_msg_*)
+ *   - message pack/unpack for every v1.0 and v1.1 message (bkd_msg_*)
+ *   - SHA-256, HMAC-SHA256 and the optional QR MAC trailer (bkd_sha256_*, bkd_hmac_sha256, bkd_mac_*)
  *   - the device-side session (bkd_dev_*), driven by two callbacks: a millisecond clock and a byte writer.
  *
  * No heap, no globals except const tables, no headers beyond the standard C library.
@@ -21,7 +22,7 @@ extern "C" {
 
 /* ---- sizes (SPEC.md section 3) ---------------------------------------------------------------- */
 #define BKD_PROTO_MAJOR 1u
-#define BKD_PROTO_MINOR 0u
+#define BKD_PROTO_MINOR 1u
 #define BKD_HEADER_LEN 6u
 #define BKD_CRC_LEN 4u
 #define BKD_MAX_BODY 640u                               /* header + payload */
@@ -46,6 +47,7 @@ enum bkd_type {
     BKD_T_SHOW_QR = 0x11,
     BKD_T_SET_STATUS = 0x12,
     BKD_T_CLEAR = 0x13,
+    BKD_T_SHOW_RESULT = 0x14, /* v1.1 */
     BKD_T_SET_CONFIG = 0x20,
     BKD_T_BEEP = 0x22,
     BKD_T_GET_STATE = 0x30,
@@ -67,7 +69,8 @@ enum bkd_result {
     BKD_R_UNSUPPORTED_VERSION = 3,
     BKD_R_TOO_LARGE = 4,
     BKD_R_BUSY = 5,
-    BKD_R_BAD_STATE = 6
+    BKD_R_BAD_STATE = 6,
+    BKD_R_AUTH_FAILED = 7 /* v1.1: QR MAC trailer missing or wrong, or its counter not above the last one */
 };
 
 enum bkd_screen { BKD_SCREEN_BLANK = 0, BKD_SCREEN_IDLE = 1, BKD_SCREEN_QR = 2, BKD_SCREEN_STATUS = 3 };
@@ -86,11 +89,17 @@ enum bkd_config_key { BKD_CFG_BRIGHTNESS = 1, BKD_CFG_BEEP_ON_RESULT = 2, BKD_CF
 #define BKD_CAP_BEEP 0x02u
 #define BKD_CAP_COLOR 0x04u
 #define BKD_CAP_KHMER_TEXT 0x08u
+#define BKD_CAP_QR_MAC 0x10u /* v1.1: the device holds a key and requires the MAC trailer (SPEC.md section 6.5) */
 
 /* String limits (bytes of UTF-8). */
 #define BKD_TEXT_MAX 96u
 #define BKD_PAYMENT_ID_MAX 32u
 #define BKD_QR_MAX 512u
+
+/* SHOW_QR / SHOW_RESULT value ranges (v1.1; a v1.1 receiver answers BAD_PAYLOAD outside them). */
+#define BKD_CURRENCY_MIN 1u
+#define BKD_CURRENCY_MAX 999u
+#define BKD_EXPONENT_MAX 4u
 
 /* ---- CRC-32C and COBS ------------------------------------------------------------------------- */
 uint32_t bkd_crc32c_update(uint32_t crc, const uint8_t *data, size_t len); /* raw register, no xor */
@@ -178,6 +187,15 @@ typedef struct {
     uint8_t status;
     bkd_str message;
 } bkd_set_status;
+typedef struct { /* v1.1 */
+    bkd_str payment_id;
+    uint8_t status; /* 2 PAID, 3 FAILED, 4 EXPIRED, 5 CANCELLED */
+    uint64_t amount_minor;
+    uint16_t currency;
+    uint8_t exponent;
+    bkd_str merchant_name;
+    bkd_str message;
+} bkd_show_result;
 typedef struct { /* has_* = the key was present */
     uint8_t has_brightness, brightness;
     uint8_t has_beep_on_result, beep_on_result;
@@ -192,6 +210,7 @@ typedef struct {
     uint16_t mtu;
     uint32_t capabilities;
     bkd_str fw_version, model, serial;
+    uint32_t mac_counter; /* v1.1: the last MAC counter the device accepted in this boot, 0 = none */
 } bkd_hello_ack;
 typedef struct {
     uint32_t boot_id, uptime_ms;
@@ -201,6 +220,10 @@ typedef struct {
     uint8_t screen, status;
     uint16_t seconds_left;
     bkd_str payment_id;
+    /* v1.1: the device's receive counters since boot (SPEC.md section 12) */
+    uint32_t frames_ok;
+    uint32_t drops[5]; /* indexed by enum bkd_drop */
+    uint32_t duplicates;
 } bkd_state;
 typedef struct {
     uint8_t result, acked_type;
@@ -222,12 +245,15 @@ typedef struct {
 } bkd_log;
 
 typedef struct {
-    uint8_t type; /* enum bkd_type; PING, CLEAR and GET_STATE have no fields */
+    uint8_t type;  /* enum bkd_type; PING, CLEAR and GET_STATE have no fields */
+    uint8_t minor; /* HELLO_ACK and STATE: 1 when the payload carries the v1.1 fields (unpack sets it; pack writes them
+                    * when it is >= 1); 0 for every other type */
     union {
         bkd_hello hello;
         bkd_show_idle show_idle;
         bkd_show_qr show_qr;
         bkd_set_status set_status;
+        bkd_show_result show_result;
         bkd_set_config set_config;
         bkd_beep beep;
         bkd_hello_ack hello_ack;
@@ -240,31 +266,66 @@ typedef struct {
     } u;
 } bkd_msg;
 
-/* 1 if type is a v1 message type. */
+/* 1 if type is a v1.1 message type. */
 int bkd_msg_known(uint8_t type);
-/* 1 if type is a v1 host -> device request (what a device executes). */
+/* 1 if type is a v1.1 host -> device request (what a device executes). */
 int bkd_msg_to_device(uint8_t type);
-/* Unpacks a payload. Returns BKD_R_OK, BKD_R_UNKNOWN_TYPE or BKD_R_BAD_PAYLOAD. Bytes after the known fields are
- * ignored (newer minor versions append fields). String views point into payload. */
+/* Unpacks a payload as protocol v1.1. Returns BKD_R_OK, BKD_R_UNKNOWN_TYPE or BKD_R_BAD_PAYLOAD. Bytes after the
+ * known fields are ignored (newer minor versions append fields). String views point into payload. */
 int bkd_msg_unpack(uint8_t type, const uint8_t *payload, size_t len, bkd_msg *out);
+/* The same as a peer of the given minor version sees it: minor 0 reads only the v1.0 fields, applies only the v1.0
+ * value rules and does not know SHOW_RESULT (what the shared v1.0 vectors describe). */
+int bkd_msg_unpack_minor(uint8_t type, const uint8_t *payload, size_t len, uint8_t minor, bkd_msg *out);
 /* Packs m into out. Returns BKD_R_OK (*out_len set), BKD_R_UNKNOWN_TYPE, BKD_R_BAD_PAYLOAD (a field over its limit)
  * or BKD_R_TOO_LARGE (does not fit cap or the 634-byte payload maximum). */
 int bkd_msg_pack(const bkd_msg *m, uint8_t *out, size_t cap, size_t *out_len);
 
-/* ---- device session (SPEC.md sections 5, 8, 9) ------------------------------------------------ */
+/* ---- SHA-256, HMAC-SHA256, the QR MAC trailer (SPEC.md section 6.5) --------------------------- */
+#define BKD_SHA256_LEN 32u
+#define BKD_MAC_KEY_MAX 64u     /* a key is 1..64 bytes; 32 random bytes recommended */
+#define BKD_MAC_TAG_LEN 16u     /* HMAC-SHA256 truncated to its first 16 bytes */
+#define BKD_MAC_TRAILER_LEN 20u /* mac_counter u32 + tag */
+
+typedef struct {
+    uint32_t h[8];
+    uint64_t total; /* bytes hashed so far */
+    uint8_t block[64];
+    uint8_t used; /* bytes in block */
+} bkd_sha256;
+
+void bkd_sha256_init(bkd_sha256 *s);
+void bkd_sha256_update(bkd_sha256 *s, const uint8_t *data, size_t len);
+void bkd_sha256_final(bkd_sha256 *s, uint8_t out[BKD_SHA256_LEN]);
+/* HMAC-SHA256 (RFC 2104) of the concatenation of up to three parts (a part may be NULL with length 0). */
+void bkd_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *p1, size_t n1, const uint8_t *p2, size_t n2,
+                     const uint8_t *p3, size_t n3, uint8_t out[BKD_SHA256_LEN]);
+/* Appends the MAC trailer (counter u32le, then the 16-byte tag over boot_id u32le | type | payload | counter) to the
+ * len bytes of payload (the buffer holds cap bytes). Returns the new length, 0 if it does not fit. Used by hosts. */
+size_t bkd_mac_append(const uint8_t *key, size_t key_len, uint32_t boot_id, uint8_t type, uint32_t counter,
+                      uint8_t *payload, size_t len, size_t cap);
+/* Checks the trailer at the end of payload (len bytes). Returns 1 and sets *counter if the tag is right (compared in
+ * constant time), else 0. The message fields are the first len - 20 bytes. */
+int bkd_mac_check(const uint8_t *key, size_t key_len, uint32_t boot_id, uint8_t type, const uint8_t *payload, size_t len,
+                  uint32_t *counter);
+
+/* ---- device session (SPEC.md sections 5, 8, 9, 10, 11) --------------------------------------- */
 #define BKD_RTO_MS 250u
 #define BKD_RETRIES 3u
 #define BKD_BOOT_REPEAT_MS 1000u
 #define BKD_DEFAULT_LINK_TIMEOUT_MS 3000u
-/* Largest frame the device sends: HELLO_ACK with three 96-byte strings (payload 303). */
-#define BKD_DEV_MAX_PAYLOAD 303u
+#define BKD_LATCH_N 8u /* payment ids whose result was shown, remembered per boot (SPEC.md section 11.2) */
+/* Largest frame the device sends: a v1.1 HELLO_ACK with three 96-byte strings (payload 307, 321 wire bytes). */
+#define BKD_DEV_MAX_PAYLOAD 307u
 #define BKD_DEV_MAX_WIRE (BKD_COBS_MAX(BKD_HEADER_LEN + BKD_DEV_MAX_PAYLOAD + BKD_CRC_LEN) + 2u)
 
 typedef uint32_t (*bkd_clock_fn)(void *ctx);                                 /* milliseconds, wraps freely */
 typedef void (*bkd_write_fn)(void *ctx, const uint8_t *bytes, size_t len);   /* queue bytes for the UART */
-/* Called after the device answered a host command that changes what is shown (SHOW_IDLE, SHOW_QR, SET_STATUS,
- * CLEAR, SET_CONFIG, BEEP) with result OK. msg views point into the receive buffer: render or copy before
- * returning. Optional (NULL). */
+/* Called after the device answered a host command with OK, once per command the session APPLIED: SHOW_IDLE, CLEAR,
+ * SHOW_QR (a new QR, a countdown refresh, or seconds_left 0, which shows EXPIRED), SHOW_RESULT, SET_STATUS (a new
+ * status), SET_CONFIG, BEEP. It is not called for duplicates, refused commands, no-ops (SET_STATUS WAITING on the QR
+ * screen) or a SHOW_QR that the result latch ignores. Copy the content you draw (texts, amount, the QR text): msg's
+ * views point into the receive buffer. Do not draw here: draw from dev->screen / dev->status when
+ * bkd_dev_take_redraw() says so, so that the screen rules stay in one place. Optional (NULL). */
 typedef void (*bkd_command_fn)(void *ctx, const bkd_msg *msg);
 
 typedef struct {
@@ -276,8 +337,18 @@ typedef struct {
     uint8_t reset_reason;  /* 0 unknown, 1 power-on, 2 watchdog, 3 software, 4 brown-out */
     uint32_t capabilities; /* BKD_CAP_* */
     const char *fw_version, *model, *serial; /* NUL-terminated, <= 96 bytes each */
-    uint16_t rto_ms;       /* 0 = BKD_RTO_MS; on a UART add 2x the longest frame's wire time */
+    uint16_t rto_ms;       /* 0 = BKD_RTO_MS; on a UART see PORTING.md (SPEC.md section 8) */
+    uint16_t qr_max;       /* longest qr text the device can draw; 0 = 512. Longer: ACK TOO_LARGE */
+    const uint8_t *mac_key; /* NULL = no QR MAC; else the per-display key: BKD_CAP_QR_MAC is advertised and required */
+    uint8_t mac_key_len;    /* 1..64 */
 } bkd_dev_config;
+
+/* Redraw reasons, OR-ed, returned (and cleared) by bkd_dev_take_redraw. */
+#define BKD_REDRAW_SCREEN 0x01u    /* a new screen or new content: draw everything from dev->screen / dev->status */
+#define BKD_REDRAW_COUNTDOWN 0x02u /* the QR countdown's whole-second value changed: redraw the seconds */
+#define BKD_REDRAW_OFFLINE 0x04u   /* dev->offline changed: draw or remove the offline mark */
+#define BKD_REDRAW_CONFIG 0x08u    /* dev->brightness or dev->language changed */
+#define BKD_REDRAW_BEEP 0x10u      /* play dev->beep_pattern dev->beep_repeat times (BEEP, or beep_on_result) */
 
 typedef struct {
     bkd_dev_config cfg;
@@ -306,6 +377,19 @@ typedef struct {
     uint8_t qr_running;      /* countdown running on the QR screen */
     uint32_t qr_deadline_ms; /* clock value at which the countdown ends */
     uint8_t pending_reason;  /* a STATE_CHANGED (this reason) to send once HELLO was seen and the link is up */
+    /* v1.1: the result latch, payment ids whose result was shown in this boot (a ring of BKD_LATCH_N) */
+    uint8_t latch_len[BKD_LATCH_N];
+    uint8_t latch_id[BKD_LATCH_N][BKD_PAYMENT_ID_MAX];
+    uint8_t latch_next;
+    uint8_t host_minor;      /* proto_minor of the last HELLO */
+    uint32_t mac_counter;    /* the last QR MAC counter accepted in this boot */
+    /* SET_CONFIG, RAM only; defaults after boot: brightness 100, beep_on_result 1, language 0 */
+    uint8_t brightness, beep_on_result, language;
+    /* what the application has to redraw or play (bkd_dev_take_redraw) */
+    uint8_t redraw;
+    uint16_t shown_seconds;  /* countdown value at the last take_redraw */
+    uint8_t shown_offline;
+    uint8_t beep_pattern, beep_repeat;
     /* counters */
     uint32_t executed;       /* host commands executed */
     uint32_t duplicates;     /* duplicates answered from the cache */
@@ -316,9 +400,15 @@ void bkd_dev_init(bkd_dev *dev, const bkd_dev_config *cfg);
 /* Feeds received bytes (from the UART ISR's ring buffer, in the main loop). */
 void bkd_dev_rx(bkd_dev *dev, const uint8_t *bytes, size_t len);
 /* Call often (every 10-50 ms): retransmits, BOOT repeat, link-lost detection, the local countdown.
- * Returns 1 when the screen model changed by itself (link lost: draw the offline mark; countdown ended: draw
- * EXPIRED), so the application redraws from dev->screen, dev->status, dev->offline. */
+ * Returns 1 when the screen model changed by itself (link lost: the offline mark; countdown ended: EXPIRED). That is
+ * NOT everything that needs drawing: use bkd_dev_take_redraw() to decide when to draw. */
 int bkd_dev_poll(bkd_dev *dev);
+/* What to redraw (BKD_REDRAW_* bits) since the last call, and clears it: commands that changed the screen, a
+ * countdown second that ticked, the offline mark, SET_CONFIG, a beep. Call it after bkd_dev_rx/bkd_dev_poll in the
+ * main loop and draw when it is not 0. */
+unsigned bkd_dev_take_redraw(bkd_dev *dev);
+/* 1 if a result for this payment id was shown in this boot (the result latch): its QR is never drawn again. */
+int bkd_dev_latched(const bkd_dev *dev, const uint8_t *payment_id, size_t len);
 /* Reports the current screen to the host as STATE_CHANGED with the given reason (after rendering, or a button);
  * held until HELLO was seen and the link is up. */
 void bkd_dev_report(bkd_dev *dev, uint8_t reason);

@@ -1,5 +1,7 @@
 /* Message payloads (SPEC.md section 6): little-endian fixed fields, str8/str16 strings, bounded lengths.
- * Unpack ignores bytes after the fields it knows (newer minor versions append fields). */
+ * Unpack ignores bytes after the fields it knows (newer minor versions append fields). v1.1 adds SHOW_RESULT, the
+ * HELLO_ACK mac_counter, the STATE counters and value ranges (non-empty payment ids, currency, exponent); unpacking
+ * "as minor 0" gives what a v1.0 peer sees, which the shared v1.0 vectors describe. */
 #include "bkdisp.h"
 
 typedef struct {
@@ -96,8 +98,11 @@ static void wr_str(writer *w, bkd_str s, unsigned prefix_bytes, uint16_t max)
     }
 }
 
-int bkd_msg_to_device(uint8_t type)
+static int to_device(uint8_t type, uint8_t minor)
 {
+    if (type == BKD_T_SHOW_RESULT) {
+        return minor >= 1;
+    }
     switch (type) {
     case BKD_T_HELLO:
     case BKD_T_PING:
@@ -114,10 +119,27 @@ int bkd_msg_to_device(uint8_t type)
     }
 }
 
+int bkd_msg_to_device(uint8_t type)
+{
+    return to_device(type, BKD_PROTO_MINOR);
+}
+
 int bkd_msg_known(uint8_t type)
 {
     return bkd_msg_to_device(type) || (type >= BKD_T_HELLO_ACK && type <= BKD_T_STATE) || type == BKD_T_ACK ||
            (type >= BKD_T_BOOT && type <= BKD_T_LOG);
+}
+
+/* v1.1 value rules for a payment shown on screen (SPEC.md section 6.1): an id is never empty; ISO 4217 numeric
+ * currency 1..999; 0..4 decimal places. */
+static int payment_ok(bkd_str id, uint16_t currency, uint8_t exponent)
+{
+    return id.len > 0 && currency >= BKD_CURRENCY_MIN && currency <= BKD_CURRENCY_MAX && exponent <= BKD_EXPONENT_MAX;
+}
+
+static int result_status_ok(uint8_t status)
+{
+    return status >= BKD_STATUS_PAID && status <= BKD_STATUS_CANCELLED;
 }
 
 static int unpack_config(reader *r, bkd_set_config *c)
@@ -162,6 +184,11 @@ static int unpack_config(reader *r, bkd_set_config *c)
 
 int bkd_msg_unpack(uint8_t type, const uint8_t *payload, size_t len, bkd_msg *out)
 {
+    return bkd_msg_unpack_minor(type, payload, len, (uint8_t)BKD_PROTO_MINOR, out);
+}
+
+int bkd_msg_unpack_minor(uint8_t type, const uint8_t *payload, size_t len, uint8_t minor, bkd_msg *out)
+{
     reader r;
     bkd_msg z = {0};
 
@@ -201,6 +228,9 @@ int bkd_msg_unpack(uint8_t type, const uint8_t *payload, size_t len, bkd_msg *ou
         m->seconds_left = (uint16_t)rd_le(&r, 2);
         m->merchant_name = rd_str(&r, 1, BKD_TEXT_MAX);
         m->qr = rd_str(&r, 2, BKD_QR_MAX);
+        if (!r.bad && minor >= 1 && !payment_ok(m->payment_id, m->currency, m->exponent)) {
+            return BKD_R_BAD_PAYLOAD;
+        }
         break;
     }
     case BKD_T_SET_STATUS: {
@@ -208,7 +238,25 @@ int bkd_msg_unpack(uint8_t type, const uint8_t *payload, size_t len, bkd_msg *ou
         m->payment_id = rd_str(&r, 1, BKD_PAYMENT_ID_MAX);
         m->status = rd_u8(&r);
         m->message = rd_str(&r, 1, BKD_TEXT_MAX);
-        if (!r.bad && (m->status < BKD_STATUS_WAITING || m->status > BKD_STATUS_CANCELLED)) {
+        if (!r.bad && (m->status < BKD_STATUS_WAITING || m->status > BKD_STATUS_CANCELLED ||
+                       (minor >= 1 && m->payment_id.len == 0))) {
+            return BKD_R_BAD_PAYLOAD;
+        }
+        break;
+    }
+    case BKD_T_SHOW_RESULT: {
+        bkd_show_result *m = &out->u.show_result;
+        if (minor < 1) {
+            return BKD_R_UNKNOWN_TYPE;
+        }
+        m->payment_id = rd_str(&r, 1, BKD_PAYMENT_ID_MAX);
+        m->status = rd_u8(&r);
+        m->amount_minor = rd_le(&r, 8);
+        m->currency = (uint16_t)rd_le(&r, 2);
+        m->exponent = rd_u8(&r);
+        m->merchant_name = rd_str(&r, 1, BKD_TEXT_MAX);
+        m->message = rd_str(&r, 1, BKD_TEXT_MAX);
+        if (!r.bad && (!result_status_ok(m->status) || !payment_ok(m->payment_id, m->currency, m->exponent))) {
             return BKD_R_BAD_PAYLOAD;
         }
         break;
@@ -229,6 +277,10 @@ int bkd_msg_unpack(uint8_t type, const uint8_t *payload, size_t len, bkd_msg *ou
         m->fw_version = rd_str(&r, 1, BKD_TEXT_MAX);
         m->model = rd_str(&r, 1, BKD_TEXT_MAX);
         m->serial = rd_str(&r, 1, BKD_TEXT_MAX);
+        if (!r.bad && minor >= 1 && r.len - r.at >= 4) { /* v1.1 field; absent from a v1.0 device: 0 */
+            m->mac_counter = (uint32_t)rd_le(&r, 4);
+            out->minor = 1;
+        }
         break;
     }
     case BKD_T_PONG:
@@ -241,6 +293,15 @@ int bkd_msg_unpack(uint8_t type, const uint8_t *payload, size_t len, bkd_msg *ou
         out->u.state.status = rd_u8(&r);
         out->u.state.seconds_left = (uint16_t)rd_le(&r, 2);
         out->u.state.payment_id = rd_str(&r, 1, BKD_PAYMENT_ID_MAX);
+        if (!r.bad && minor >= 1 && r.len - r.at >= 28) { /* v1.1 counters; absent from a v1.0 device: 0 */
+            int i;
+            out->u.state.frames_ok = (uint32_t)rd_le(&r, 4);
+            for (i = 0; i < (int)BKD_DROP_COUNT; i++) {
+                out->u.state.drops[i] = (uint32_t)rd_le(&r, 4);
+            }
+            out->u.state.duplicates = (uint32_t)rd_le(&r, 4);
+            out->minor = 1;
+        }
         break;
     case BKD_T_ACK:
         out->u.ack.result = rd_u8(&r);
@@ -317,6 +378,9 @@ int bkd_msg_pack(const bkd_msg *m, uint8_t *out, size_t cap, size_t *out_len)
         wr_str(&w, m->u.show_idle.line2, 1, BKD_TEXT_MAX);
         break;
     case BKD_T_SHOW_QR:
+        if (!payment_ok(m->u.show_qr.payment_id, m->u.show_qr.currency, m->u.show_qr.exponent)) {
+            return BKD_R_BAD_PAYLOAD;
+        }
         wr_str(&w, m->u.show_qr.payment_id, 1, BKD_PAYMENT_ID_MAX);
         wr_le(&w, m->u.show_qr.amount_minor, 8);
         wr_le(&w, m->u.show_qr.currency, 2);
@@ -327,13 +391,28 @@ int bkd_msg_pack(const bkd_msg *m, uint8_t *out, size_t cap, size_t *out_len)
         wr_str(&w, m->u.show_qr.qr, 2, BKD_QR_MAX);
         break;
     case BKD_T_SET_STATUS:
-        if (m->u.set_status.status < BKD_STATUS_WAITING || m->u.set_status.status > BKD_STATUS_CANCELLED) {
+        if (m->u.set_status.status < BKD_STATUS_WAITING || m->u.set_status.status > BKD_STATUS_CANCELLED ||
+            m->u.set_status.payment_id.len == 0) {
             return BKD_R_BAD_PAYLOAD;
         }
         wr_str(&w, m->u.set_status.payment_id, 1, BKD_PAYMENT_ID_MAX);
         wr_le(&w, m->u.set_status.status, 1);
         wr_str(&w, m->u.set_status.message, 1, BKD_TEXT_MAX);
         break;
+    case BKD_T_SHOW_RESULT: {
+        const bkd_show_result *r = &m->u.show_result;
+        if (!result_status_ok(r->status) || !payment_ok(r->payment_id, r->currency, r->exponent)) {
+            return BKD_R_BAD_PAYLOAD;
+        }
+        wr_str(&w, r->payment_id, 1, BKD_PAYMENT_ID_MAX);
+        wr_le(&w, r->status, 1);
+        wr_le(&w, r->amount_minor, 8);
+        wr_le(&w, r->currency, 2);
+        wr_le(&w, r->exponent, 1);
+        wr_str(&w, r->merchant_name, 1, BKD_TEXT_MAX);
+        wr_str(&w, r->message, 1, BKD_TEXT_MAX);
+        break;
+    }
     case BKD_T_SET_CONFIG:
         pack_config(&w, &m->u.set_config);
         break;
@@ -350,6 +429,9 @@ int bkd_msg_pack(const bkd_msg *m, uint8_t *out, size_t cap, size_t *out_len)
         wr_str(&w, m->u.hello_ack.fw_version, 1, BKD_TEXT_MAX);
         wr_str(&w, m->u.hello_ack.model, 1, BKD_TEXT_MAX);
         wr_str(&w, m->u.hello_ack.serial, 1, BKD_TEXT_MAX);
+        if (m->minor >= 1) {
+            wr_le(&w, m->u.hello_ack.mac_counter, 4);
+        }
         break;
     case BKD_T_PONG:
         wr_le(&w, m->u.pong.boot_id, 4);
@@ -361,6 +443,14 @@ int bkd_msg_pack(const bkd_msg *m, uint8_t *out, size_t cap, size_t *out_len)
         wr_le(&w, m->u.state.status, 1);
         wr_le(&w, m->u.state.seconds_left, 2);
         wr_str(&w, m->u.state.payment_id, 1, BKD_PAYMENT_ID_MAX);
+        if (m->minor >= 1) {
+            int i;
+            wr_le(&w, m->u.state.frames_ok, 4);
+            for (i = 0; i < (int)BKD_DROP_COUNT; i++) {
+                wr_le(&w, m->u.state.drops[i], 4);
+            }
+            wr_le(&w, m->u.state.duplicates, 4);
+        }
         break;
     case BKD_T_ACK:
         wr_le(&w, m->u.ack.result, 1);

@@ -1,6 +1,8 @@
-/* The device side of a display link (SPEC.md sections 5, 8 and 9): answers requests at once, caches the last
- * response for duplicates, sends BOOT until HELLO, retransmits BOOT and STATE_CHANGED, and keeps the QR on screen
- * with a local countdown when the link is lost. Single-threaded: call bkd_dev_rx and bkd_dev_poll from one loop. */
+/* The device side of a display link (SPEC.md sections 5, 8 to 11): answers requests at once, caches the last
+ * response for duplicates, sends BOOT until HELLO, retransmits BOOT and STATE_CHANGED, keeps the QR on screen with a
+ * local countdown when the link is lost, and (v1.1) never draws the QR of a payment whose result it has shown (the
+ * result latch), checks the optional QR MAC, keeps SET_CONFIG, and tells the application what to redraw.
+ * Single-threaded: call bkd_dev_rx, bkd_dev_poll and bkd_dev_take_redraw from one loop. */
 #include <string.h>
 
 #include "bkdisp.h"
@@ -71,6 +73,55 @@ static void send_boot(bkd_dev *dev)
     dev->boot_sent_ms = dev->ev_sent_ms;
 }
 
+int bkd_dev_latched(const bkd_dev *dev, const uint8_t *id, size_t len)
+{
+    unsigned i;
+    for (i = 0; i < BKD_LATCH_N; i++) {
+        if (len > 0 && dev->latch_len[i] == len && memcmp(dev->latch_id[i], id, len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Remembers that a result for the payment on screen was drawn: its QR is never drawn again in this boot. */
+static void latch_current(bkd_dev *dev)
+{
+    if (dev->payment_id_len == 0 || bkd_dev_latched(dev, dev->payment_id, dev->payment_id_len)) {
+        return;
+    }
+    dev->latch_len[dev->latch_next] = dev->payment_id_len;
+    memcpy(dev->latch_id[dev->latch_next], dev->payment_id, dev->payment_id_len);
+    dev->latch_next = (uint8_t)((dev->latch_next + 1u) % BKD_LATCH_N);
+}
+
+/* The STATUS screen for the payment on screen. A new result is drawn, latched, and beeped when beep_on_result is on
+ * (PAID: success; FAILED, EXPIRED, CANCELLED: error). */
+static void show_status(bkd_dev *dev, uint8_t status)
+{
+    int changed = dev->screen != BKD_SCREEN_STATUS || dev->status != status;
+    dev->screen = BKD_SCREEN_STATUS;
+    dev->status = status;
+    dev->qr_running = 0;
+    latch_current(dev);
+    if (changed) {
+        dev->redraw |= BKD_REDRAW_SCREEN;
+        if (dev->beep_on_result) {
+            dev->beep_pattern = status == BKD_STATUS_PAID ? 2u : 3u;
+            dev->beep_repeat = 1;
+            dev->redraw |= BKD_REDRAW_BEEP;
+        }
+    }
+}
+
+static void set_payment(bkd_dev *dev, bkd_str id)
+{
+    dev->payment_id_len = (uint8_t)id.len;
+    if (id.len) {
+        memcpy(dev->payment_id, id.ptr, id.len);
+    }
+}
+
 uint16_t bkd_dev_seconds_left(const bkd_dev *dev)
 {
     uint32_t left;
@@ -124,6 +175,20 @@ void bkd_dev_init(bkd_dev *dev, const bkd_dev_config *cfg)
     dev->link_timeout_ms = BKD_DEFAULT_LINK_TIMEOUT_MS;
     dev->screen = BKD_SCREEN_BLANK;
     dev->status = BKD_STATUS_NONE;
+    dev->brightness = 100;
+    dev->beep_on_result = 1;
+    dev->language = 0;
+    dev->redraw = BKD_REDRAW_SCREEN | BKD_REDRAW_CONFIG; /* draw the blank screen once */
+    if (dev->cfg.qr_max == 0 || dev->cfg.qr_max > BKD_QR_MAX) {
+        dev->cfg.qr_max = BKD_QR_MAX;
+    }
+    if (dev->cfg.mac_key == 0 || dev->cfg.mac_key_len == 0 || dev->cfg.mac_key_len > BKD_MAC_KEY_MAX) {
+        dev->cfg.mac_key = 0;
+        dev->cfg.mac_key_len = 0;
+        dev->cfg.capabilities &= ~(uint32_t)BKD_CAP_QR_MAC;
+    } else {
+        dev->cfg.capabilities |= BKD_CAP_QR_MAC;
+    }
     send_boot(dev);
 }
 
@@ -160,12 +225,28 @@ static int on_screen(const bkd_dev *dev, bkd_str id)
            (id.len == 0 || memcmp(id.ptr, dev->payment_id, id.len) == 0);
 }
 
-/* Applies a validated screen command to the model. A screen command also supersedes a STATE_CHANGED that is still
- * pending or unacknowledged: the host has decided what is shown, the old report is stale. */
-static void apply(bkd_dev *dev, const bkd_msg *m)
+/* Applies a validated command to the model (SPEC.md section 11.2). Returns 1 if it was applied (the application gets
+ * on_command), 0 if it changed nothing on purpose: SET_STATUS WAITING on the QR screen, and a SHOW_QR for a payment
+ * whose result was shown (the result latch). A screen command also supersedes a STATE_CHANGED that is pending or
+ * unacknowledged: the host has decided what is shown, the old report is stale. */
+static int apply(bkd_dev *dev, const bkd_msg *m)
 {
+    switch (m->type) {
+    case BKD_T_SHOW_QR:
+        if (bkd_dev_latched(dev, m->u.show_qr.payment_id.ptr, m->u.show_qr.payment_id.len)) {
+            return 0; /* payment ids are immutable: a paid (failed, expired...) payment's QR is never shown again */
+        }
+        break;
+    case BKD_T_SET_STATUS:
+        if (m->u.set_status.status == BKD_STATUS_WAITING) {
+            return 0; /* WAITING on the QR screen changes nothing (on STATUS it was refused with BAD_STATE) */
+        }
+        break;
+    default:
+        break;
+    }
     if (m->type == BKD_T_SHOW_IDLE || m->type == BKD_T_CLEAR || m->type == BKD_T_SHOW_QR ||
-        m->type == BKD_T_SET_STATUS) {
+        m->type == BKD_T_SET_STATUS || m->type == BKD_T_SHOW_RESULT) {
         dev->pending_reason = 0;
         if (dev->ev_state && dev->ev_type == BKD_T_STATE_CHANGED) {
             dev->ev_state = 0;
@@ -178,33 +259,54 @@ static void apply(bkd_dev *dev, const bkd_msg *m)
         dev->status = BKD_STATUS_NONE;
         dev->payment_id_len = 0;
         dev->qr_running = 0;
-        dev->pending_reason = 0;
+        dev->redraw |= BKD_REDRAW_SCREEN;
         break;
     case BKD_T_SHOW_QR:
         if (!(dev->screen == BKD_SCREEN_QR && on_screen(dev, m->u.show_qr.payment_id))) {
             dev->screen = BKD_SCREEN_QR;
             dev->status = BKD_STATUS_WAITING;
-            dev->payment_id_len = (uint8_t)m->u.show_qr.payment_id.len;
-            if (m->u.show_qr.payment_id.len) {
-                memcpy(dev->payment_id, m->u.show_qr.payment_id.ptr, m->u.show_qr.payment_id.len);
-            }
+            set_payment(dev, m->u.show_qr.payment_id);
+            dev->redraw |= BKD_REDRAW_SCREEN;
         }
-        /* the same payment already on screen: only the countdown is refreshed */
+        /* the same payment already on screen: only the countdown is refreshed (its content is immutable) */
         dev->qr_running = 1;
         dev->qr_deadline_ms = now(dev) + (uint32_t)m->u.show_qr.seconds_left * 1000u;
-        dev->pending_reason = 0;
+        if (m->u.show_qr.seconds_left == 0) {
+            show_status(dev, BKD_STATUS_EXPIRED); /* already expired: the QR is not drawn at all */
+        }
         break;
     case BKD_T_SET_STATUS:
-        if (m->u.set_status.status != BKD_STATUS_WAITING) { /* WAITING on the QR screen changes nothing */
-            dev->screen = BKD_SCREEN_STATUS;
-            dev->status = m->u.set_status.status;
-            dev->qr_running = 0;
-        }
-        dev->pending_reason = 0;
+        show_status(dev, m->u.set_status.status); /* for the payment on screen (checked before) */
+        dev->redraw |= BKD_REDRAW_SCREEN;         /* the message may be new */
         break;
-    default: /* SET_CONFIG and BEEP do not change the screen model */
+    case BKD_T_SHOW_RESULT:
+        if (!on_screen(dev, m->u.show_result.payment_id)) {
+            set_payment(dev, m->u.show_result.payment_id);
+            dev->screen = BKD_SCREEN_BLANK; /* a new payment: show_status draws it */
+        }
+        show_status(dev, m->u.show_result.status);
+        break;
+    case BKD_T_SET_CONFIG: {
+        const bkd_set_config *c = &m->u.set_config;
+        if ((c->has_brightness && c->brightness != dev->brightness) || (c->has_language && c->language != dev->language)) {
+            dev->redraw |= BKD_REDRAW_CONFIG;
+        }
+        if (c->has_brightness) dev->brightness = c->brightness;
+        if (c->has_beep_on_result) dev->beep_on_result = c->beep_on_result;
+        if (c->has_language) dev->language = c->language;
         break;
     }
+    case BKD_T_BEEP:
+        if (m->u.beep.repeat > 0) { /* repeat 0 plays nothing */
+            dev->beep_pattern = (m->u.beep.pattern >= 1 && m->u.beep.pattern <= 3) ? m->u.beep.pattern : 1u;
+            dev->beep_repeat = m->u.beep.repeat;
+            dev->redraw |= BKD_REDRAW_BEEP;
+        }
+        break;
+    default:
+        break;
+    }
+    return 1;
 }
 
 static void handle_hello(bkd_dev *dev, const bkd_frame *f, const bkd_msg *m)
@@ -215,6 +317,7 @@ static void handle_hello(bkd_dev *dev, const bkd_frame *f, const bkd_msg *m)
         return;
     }
     dev->hello_seen = 1;
+    dev->host_minor = m->u.hello.proto_minor;
     dev->link_timeout_ms = m->u.hello.link_timeout_ms ? m->u.hello.link_timeout_ms : BKD_DEFAULT_LINK_TIMEOUT_MS;
     if (dev->ev_state && dev->ev_type == BKD_T_BOOT) {
         dev->ev_state = 0; /* HELLO ends the BOOT repeat */
@@ -222,6 +325,8 @@ static void handle_hello(bkd_dev *dev, const bkd_frame *f, const bkd_msg *m)
     dev->cache_valid = 0; /* a new host session: forget the de-duplication state */
     memset(&r, 0, sizeof r);
     r.type = BKD_T_HELLO_ACK;
+    r.minor = 1;
+    r.u.hello_ack.mac_counter = dev->mac_counter;
     r.u.hello_ack.proto_major = BKD_PROTO_MAJOR;
     r.u.hello_ack.proto_minor = BKD_PROTO_MINOR;
     r.u.hello_ack.boot_id = dev->cfg.boot_id;
@@ -233,18 +338,52 @@ static void handle_hello(bkd_dev *dev, const bkd_frame *f, const bkd_msg *m)
     answer(dev, f->seq, f->type, &r, 1);
 }
 
+/* The MAC check of SPEC.md section 6.5: with a key, SHOW_QR and SHOW_RESULT carry a trailer whose tag must match and
+ * whose counter must be above the last accepted one; SET_STATUS is refused (results go in SHOW_RESULT). Returns the
+ * length of the message fields (the payload without the trailer), or -1 for AUTH_FAILED. */
+static long check_mac(bkd_dev *dev, const bkd_frame *f)
+{
+    uint32_t counter = 0;
+    if (dev->cfg.mac_key == 0 || !(f->type == BKD_T_SHOW_QR || f->type == BKD_T_SHOW_RESULT || f->type == BKD_T_SET_STATUS)) {
+        return (long)f->len;
+    }
+    if (f->type == BKD_T_SET_STATUS ||
+        !bkd_mac_check(dev->cfg.mac_key, dev->cfg.mac_key_len, dev->cfg.boot_id, f->type, f->payload, f->len, &counter) ||
+        counter <= dev->mac_counter) {
+        return -1;
+    }
+    dev->mac_counter = counter;
+    return (long)f->len - (long)BKD_MAC_TRAILER_LEN;
+}
+
+/* A valid request with ver 1 that is not a duplicate. Checks in the order of SPEC.md section 5.3: type, MAC, payload,
+ * state; then answers at once, then applies. */
 static void handle_request(bkd_dev *dev, const bkd_frame *f)
 {
     bkd_msg m, r;
     int answer_it = (f->flags & BKD_FLAG_ACK_REQUESTED) != 0;
-    int result;
+    int result = BKD_R_OK;
+    long fields_len = 0;
 
-    /* device->host types sent the wrong way are unknown here too */
-    result = bkd_msg_to_device(f->type) ? bkd_msg_unpack(f->type, f->payload, f->len, &m) : BKD_R_UNKNOWN_TYPE;
+    if (f->type == BKD_T_HELLO && !answer_it) {
+        return; /* a session starts only with an answered HELLO (SPEC.md section 5.2) */
+    }
+    memset(&m, 0, sizeof m);
+    if (!bkd_msg_to_device(f->type)) {
+        result = BKD_R_UNKNOWN_TYPE; /* device->host types sent the wrong way are unknown here too */
+    } else if ((fields_len = check_mac(dev, f)) < 0) {
+        result = BKD_R_AUTH_FAILED;
+    } else {
+        result = bkd_msg_unpack(f->type, f->payload, (size_t)fields_len, &m);
+    }
     if (result == BKD_R_OK && f->type == BKD_T_SET_STATUS &&
         (!on_screen(dev, m.u.set_status.payment_id) ||
          (m.u.set_status.status == BKD_STATUS_WAITING && dev->screen != BKD_SCREEN_QR))) {
         result = BKD_R_BAD_STATE; /* another payment, or WAITING when the QR is no longer shown */
+    }
+    if (result == BKD_R_OK && f->type == BKD_T_SHOW_QR && m.u.show_qr.qr.len > dev->cfg.qr_max &&
+        !bkd_dev_latched(dev, m.u.show_qr.payment_id.ptr, m.u.show_qr.payment_id.len)) {
+        result = BKD_R_TOO_LARGE; /* more than this display can draw */
     }
     dev->executed++;
     if (result != BKD_R_OK) {
@@ -256,9 +395,7 @@ static void handle_request(bkd_dev *dev, const bkd_frame *f)
     memset(&r, 0, sizeof r);
     switch (f->type) {
     case BKD_T_HELLO:
-        if (answer_it) {
-            handle_hello(dev, f, &m);
-        }
+        handle_hello(dev, f, &m);
         return;
     case BKD_T_PING:
         r.type = BKD_T_PONG;
@@ -266,13 +403,21 @@ static void handle_request(bkd_dev *dev, const bkd_frame *f)
         r.u.pong.uptime_ms = now(dev) - dev->boot_ms;
         r.u.pong.screen = dev->screen;
         break;
-    case BKD_T_GET_STATE:
+    case BKD_T_GET_STATE: {
+        int i;
         r.type = BKD_T_STATE;
+        r.minor = 1;
         r.u.state.screen = dev->screen;
         r.u.state.status = dev->status;
         r.u.state.seconds_left = bkd_dev_seconds_left(dev);
         r.u.state.payment_id = payment_id(dev);
+        r.u.state.frames_ok = dev->dec.frames;
+        for (i = 0; i < (int)BKD_DROP_COUNT; i++) {
+            r.u.state.drops[i] = dev->dec.drops[i];
+        }
+        r.u.state.duplicates = dev->duplicates;
         break;
+    }
     default:
         r.type = BKD_T_ACK;
         r.u.ack.result = BKD_R_OK;
@@ -283,11 +428,8 @@ static void handle_request(bkd_dev *dev, const bkd_frame *f)
     if (answer_it) {
         answer(dev, f->seq, f->type, &r, 1);
     }
-    if (r.type == BKD_T_ACK) {
-        apply(dev, &m);
-        if (dev->cfg.on_command) {
-            dev->cfg.on_command(dev->cfg.ctx, &m);
-        }
+    if (r.type == BKD_T_ACK && apply(dev, &m) && dev->cfg.on_command) {
+        dev->cfg.on_command(dev->cfg.ctx, &m);
     }
 }
 
@@ -341,9 +483,7 @@ int bkd_dev_poll(bkd_dev *dev)
     }
     if (dev->qr_running && (int32_t)(t - dev->qr_deadline_ms) >= 0) {
         /* the display's own countdown ended: the QR can no longer be paid; never infer any other outcome */
-        dev->qr_running = 0;
-        dev->screen = BKD_SCREEN_STATUS;
-        dev->status = BKD_STATUS_EXPIRED;
+        show_status(dev, BKD_STATUS_EXPIRED);
         dev->pending_reason = BKD_REASON_EXPIRED_LOCALLY;
         changed = 1;
     }
@@ -360,6 +500,22 @@ int bkd_dev_poll(bkd_dev *dev)
     }
     flush_report(dev);
     return changed;
+}
+
+unsigned bkd_dev_take_redraw(bkd_dev *dev)
+{
+    unsigned why = dev->redraw;
+    uint16_t secs = dev->screen == BKD_SCREEN_QR ? bkd_dev_seconds_left(dev) : 0u;
+    if (secs != dev->shown_seconds) {
+        why |= BKD_REDRAW_COUNTDOWN;
+        dev->shown_seconds = secs;
+    }
+    if (dev->offline != dev->shown_offline) {
+        why |= BKD_REDRAW_OFFLINE;
+        dev->shown_offline = dev->offline;
+    }
+    dev->redraw = 0;
+    return why;
 }
 
 void bkd_dev_log(bkd_dev *dev, uint8_t level, const char *text)

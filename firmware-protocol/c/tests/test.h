@@ -26,7 +26,12 @@ void test_crc(void);
 void test_cobs(void);
 void test_stream(void);
 int test_frames(const char *path);
-int test_messages(const char *path);
+int test_messages(const char *path, int minor);
+int test_mac(const char *path);
+int test_sessions(const char *path);
+void test_v11(void);
+int test_sizes(const char *spec);
+void test_sha(void);
 int test_spec(const char *spec, const char *frames, const char *messages);
 void test_session(void);
 #endif

@@ -147,3 +147,46 @@ void test_stream(void)
     for (i = 0; i < 100; i++) bkd_decoder_push(&dec, 0x00, &fr);
     CHECK(bkd_decoder_drop_total(&dec) == 0 && dec.frames == 0);
 }
+
+static int digest_is(const char *msg, size_t repeat, const char *hex)
+{
+    bkd_sha256 s;
+    uint8_t d[BKD_SHA256_LEN];
+    char got[65];
+    size_t i;
+    bkd_sha256_init(&s);
+    for (i = 0; i < repeat; i++) bkd_sha256_update(&s, (const uint8_t *)msg, strlen(msg));
+    bkd_sha256_final(&s, d);
+    for (i = 0; i < 32; i++) snprintf(got + 2 * i, 3, "%02x", d[i]);
+    return strcmp(got, hex) == 0;
+}
+
+/* SHA-256 against FIPS 180-2 (the vector file has the short ones, read by the mac suite), fed in pieces of every size
+ * so that the block boundary is crossed in every way. */
+void test_sha(void)
+{
+    static const char m448[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    uint8_t whole[BKD_SHA256_LEN], parts[BKD_SHA256_LEN];
+    size_t step;
+    CHECK(digest_is("abc", 1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    CHECK(digest_is("a", 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+    CHECK(digest_is("", 1, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    {
+        bkd_sha256 s;
+        bkd_sha256_init(&s);
+        bkd_sha256_update(&s, (const uint8_t *)m448, strlen(m448));
+        bkd_sha256_final(&s, whole);
+        for (step = 1; step <= strlen(m448); step++) {
+            size_t at = 0;
+            bkd_sha256_init(&s);
+            while (at < strlen(m448)) {
+                size_t n = strlen(m448) - at < step ? strlen(m448) - at : step;
+                bkd_sha256_update(&s, (const uint8_t *)m448 + at, n);
+                at += n;
+            }
+            bkd_sha256_final(&s, parts);
+            CHECK(memcmp(whole, parts, sizeof whole) == 0);
+        }
+    }
+    CHECK(digest_is(m448, 1, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+}

@@ -20,13 +20,26 @@ int main(int argc, char **argv)
     } else if (strcmp(suite, "frames") == 0 && argc > 2) {
         records = test_frames(argv[2]);
     } else if (strcmp(suite, "messages") == 0 && argc > 2) {
-        records = test_messages(argv[2]);
+        records = test_messages(argv[2], 0);
+    } else if (strcmp(suite, "messages-1.1") == 0 && argc > 2) {
+        records = test_messages(argv[2], 1);
+    } else if (strcmp(suite, "mac") == 0 && argc > 2) {
+        records = test_mac(argv[2]);
+    } else if (strcmp(suite, "sessions") == 0 && argc > 2) {
+        records = test_sessions(argv[2]);
+    } else if (strcmp(suite, "v11") == 0) {
+        test_v11();
+    } else if (strcmp(suite, "sizes") == 0 && argc > 2) {
+        records = test_sizes(argv[2]);
+    } else if (strcmp(suite, "sha") == 0) {
+        test_sha();
     } else if (strcmp(suite, "spec") == 0 && argc > 4) {
         records = test_spec(argv[2], argv[3], argv[4]);
     } else if (strcmp(suite, "session") == 0) {
         test_session();
     } else {
-        fprintf(stderr, "usage: bkd_tests crc|cobs|stream|session|frames FILE|messages FILE|spec SPEC FRAMES MESSAGES\n");
+        fprintf(stderr, "usage: bkd_tests crc|cobs|stream|session|v11|sha|frames FILE|messages FILE|messages-1.1 FILE|"
+                        "mac FILE|sessions FILE|sizes SPEC|spec SPEC FRAMES MESSAGES\n");
         return 2;
     }
     if (records == 0) {

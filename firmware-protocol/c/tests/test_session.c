@@ -212,7 +212,7 @@ static void boot_repeats_until_hello(void)
     hello(&D, 1, 1);
     t = take(&R);
     CHECK(t->n == 1 && t->f[0].type == BKD_T_HELLO_ACK && t->f[0].flags == BKD_FLAG_RESPONSE && t->f[0].seq == 1);
-    CHECK(t->m[0].u.hello_ack.proto_major == 1 && t->m[0].u.hello_ack.proto_minor == 0);
+    CHECK(t->m[0].u.hello_ack.proto_major == 1 && t->m[0].u.hello_ack.proto_minor == 1);
     CHECK(t->m[0].u.hello_ack.boot_id == 0x5EB0071Du && t->m[0].u.hello_ack.mtu == 640);
     CHECK(t->m[0].u.hello_ack.capabilities == (BKD_CAP_QR | BKD_CAP_BEEP));
     CHECK(t->m[0].u.hello_ack.serial.len == 8 && memcmp(t->m[0].u.hello_ack.serial.ptr, "SN000123", 8) == 0);

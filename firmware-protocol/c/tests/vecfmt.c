@@ -8,10 +8,13 @@ typedef struct {
     unsigned char type;
     const char *name;
     enum kind kind;
-    size_t off; /* offset in bkd_msg */
+    size_t off;     /* offset in bkd_msg */
+    unsigned minor; /* 1: a v1.1 field of HELLO_ACK / STATE, listed only when the message has them (bkd_msg.minor) */
 } field;
 
-#define F(t, member, k, path) {t, #member, k, offsetof(bkd_msg, u.path.member)}
+#define F(t, member, k, path) {t, #member, k, offsetof(bkd_msg, u.path.member), 0}
+#define F11(t, name, k, off) {t, name, k, off, 1}
+#define DROP(i, name) F11(BKD_T_STATE, name, K_U32, offsetof(bkd_msg, u.state.drops) + (i) * sizeof(uint32_t))
 static const field fields[] = {
     F(BKD_T_HELLO, proto_major, K_U8, hello), F(BKD_T_HELLO, proto_minor, K_U8, hello),
     F(BKD_T_HELLO, host_time_unix_ms, K_U64, hello), F(BKD_T_HELLO, heartbeat_ms, K_U16, hello),
@@ -23,17 +26,25 @@ static const field fields[] = {
     F(BKD_T_SHOW_QR, merchant_name, K_STR, show_qr), F(BKD_T_SHOW_QR, qr, K_STR, show_qr),
     F(BKD_T_SET_STATUS, payment_id, K_STR, set_status), F(BKD_T_SET_STATUS, status, K_U8, set_status),
     F(BKD_T_SET_STATUS, message, K_STR, set_status),
-    {BKD_T_SET_CONFIG, "brightness", K_CFG, offsetof(bkd_msg, u.set_config.has_brightness)},
-    {BKD_T_SET_CONFIG, "beep_on_result", K_CFG, offsetof(bkd_msg, u.set_config.has_beep_on_result)},
-    {BKD_T_SET_CONFIG, "language", K_CFG, offsetof(bkd_msg, u.set_config.has_language)},
+    F(BKD_T_SHOW_RESULT, payment_id, K_STR, show_result), F(BKD_T_SHOW_RESULT, status, K_U8, show_result),
+    F(BKD_T_SHOW_RESULT, amount_minor, K_U64, show_result), F(BKD_T_SHOW_RESULT, currency, K_U16, show_result),
+    F(BKD_T_SHOW_RESULT, exponent, K_U8, show_result), F(BKD_T_SHOW_RESULT, merchant_name, K_STR, show_result),
+    F(BKD_T_SHOW_RESULT, message, K_STR, show_result),
+    {BKD_T_SET_CONFIG, "brightness", K_CFG, offsetof(bkd_msg, u.set_config.has_brightness), 0},
+    {BKD_T_SET_CONFIG, "beep_on_result", K_CFG, offsetof(bkd_msg, u.set_config.has_beep_on_result), 0},
+    {BKD_T_SET_CONFIG, "language", K_CFG, offsetof(bkd_msg, u.set_config.has_language), 0},
     F(BKD_T_BEEP, pattern, K_U8, beep), F(BKD_T_BEEP, repeat, K_U8, beep),
     F(BKD_T_HELLO_ACK, proto_major, K_U8, hello_ack), F(BKD_T_HELLO_ACK, proto_minor, K_U8, hello_ack),
     F(BKD_T_HELLO_ACK, boot_id, K_U32, hello_ack), F(BKD_T_HELLO_ACK, mtu, K_U16, hello_ack),
     F(BKD_T_HELLO_ACK, capabilities, K_U32, hello_ack), F(BKD_T_HELLO_ACK, fw_version, K_STR, hello_ack),
     F(BKD_T_HELLO_ACK, model, K_STR, hello_ack), F(BKD_T_HELLO_ACK, serial, K_STR, hello_ack),
+    F11(BKD_T_HELLO_ACK, "mac_counter", K_U32, offsetof(bkd_msg, u.hello_ack.mac_counter)),
     F(BKD_T_PONG, boot_id, K_U32, pong), F(BKD_T_PONG, uptime_ms, K_U32, pong), F(BKD_T_PONG, screen, K_U8, pong),
     F(BKD_T_STATE, screen, K_U8, state), F(BKD_T_STATE, status, K_U8, state),
     F(BKD_T_STATE, seconds_left, K_U16, state), F(BKD_T_STATE, payment_id, K_STR, state),
+    F11(BKD_T_STATE, "frames_ok", K_U32, offsetof(bkd_msg, u.state.frames_ok)), DROP(0, "drop_cobs_invalid"),
+    DROP(1, "drop_too_short"), DROP(2, "drop_length_mismatch"), DROP(3, "drop_bad_crc"), DROP(4, "drop_too_long"),
+    F11(BKD_T_STATE, "duplicates", K_U32, offsetof(bkd_msg, u.state.duplicates)),
     F(BKD_T_ACK, result, K_U8, ack), F(BKD_T_ACK, acked_type, K_U8, ack),
     F(BKD_T_BOOT, boot_id, K_U32, boot), F(BKD_T_BOOT, reset_reason, K_U8, boot),
     F(BKD_T_BOOT, fw_version, K_STR, boot), F(BKD_T_BOOT, model, K_STR, boot),
@@ -63,7 +74,7 @@ int vec_format_fields(const bkd_msg *m, char *out, size_t cap)
         const field *f = &fields[i];
         const unsigned char *p = (const unsigned char *)m + f->off;
         int n;
-        if (f->type != m->type) {
+        if (f->type != m->type || f->minor > m->minor) {
             continue;
         }
         if (f->kind == K_STR) {
@@ -101,6 +112,7 @@ int vec_parse_field(bkd_msg *m, const char *token, unsigned char *storage, size_
         const field *f = &fields[i];
         unsigned char *p = (unsigned char *)m + f->off;
         if (f->type != m->type || strlen(f->name) != nlen || strncmp(f->name, token, nlen) != 0) continue;
+        if (f->minor > m->minor) m->minor = (uint8_t)f->minor;
         if (f->kind == K_STR) {
             bkd_str *s = (bkd_str *)(void *)p;
             long n;
@@ -167,6 +179,7 @@ const char *vec_type_name(unsigned type)
     case BKD_T_SHOW_QR: return "SHOW_QR";
     case BKD_T_SET_STATUS: return "SET_STATUS";
     case BKD_T_CLEAR: return "CLEAR";
+    case BKD_T_SHOW_RESULT: return "SHOW_RESULT";
     case BKD_T_SET_CONFIG: return "SET_CONFIG";
     case BKD_T_BEEP: return "BEEP";
     case BKD_T_GET_STATE: return "GET_STATE";

@@ -50,7 +50,9 @@ public static class Cobs
 
     /// <summary>
     /// Decodes one encoded block (no delimiters) into <paramref name="destination"/> (at least as long as the source).
-    /// False when a code byte is 0x00 or runs past the end (<see cref="FrameError.CobsInvalid"/>).
+    /// False when a code byte is 0x00 or the last block promises bytes past the end (<see cref="FrameError.CobsInvalid"/>);
+    /// <paramref name="written"/> then still counts the bytes that were there, because the length check comes first
+    /// (SPEC.md §4.2: an over-long candidate is TOO_LONG even when its last block is incomplete).
     /// </summary>
     public static bool TryDecode(ReadOnlySpan<byte> source, Span<byte> destination, out int written)
     {
@@ -59,12 +61,12 @@ public static class Cobs
         while (read < source.Length)
         {
             var code = source[read++];
-            var run = code - 1;
-            if (code == 0 || read + run > source.Length)
+            if (code == 0)
             {
                 return false;
             }
 
+            var run = Math.Min(code - 1, source.Length - read);
             var block = source.Slice(read, run);
             if (block.Contains((byte)0))
             {
@@ -74,6 +76,11 @@ public static class Cobs
             block.CopyTo(destination[written..]);
             read += run;
             written += run;
+            if (run < code - 1)
+            {
+                return false;
+            }
+
             if (code != 0xFF && read < source.Length)
             {
                 destination[written++] = 0;

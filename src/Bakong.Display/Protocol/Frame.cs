@@ -94,14 +94,17 @@ public static class FrameCodec
             return FrameError.TooLong;
         }
 
-        if (!Cobs.TryDecode(encoded, scratch, out var length))
-        {
-            return FrameError.CobsInvalid;
-        }
-
+        // SPEC.md §4.2 check 1 before check 2: the decoded length counts the bytes present even when the last COBS block
+        // is incomplete, so C and C# count the same drop for the same candidate.
+        var complete = Cobs.TryDecode(encoded, scratch, out var length);
         if (length > MaxDecoded)
         {
             return FrameError.TooLong;
+        }
+
+        if (!complete)
+        {
+            return FrameError.CobsInvalid;
         }
 
         if (length < HeaderLength + CrcLength)

@@ -42,13 +42,9 @@ public sealed class FrameDecoder
         {
             if (_count == _encoded.Length)
             {
-                // Too long for any valid frame: discard up to the next delimiter and count it once.
-                if (!_overflowed)
-                {
-                    _overflowed = true;
-                    _errors[(int)FrameError.TooLong]++;
-                }
-
+                // Too long for any valid frame: discard up to the next delimiter, where it is counted once (a drop is
+                // counted when its candidate ends, SPEC.md §4.1, as the C decoder does).
+                _overflowed = true;
                 return false;
             }
 
@@ -60,9 +56,15 @@ public sealed class FrameDecoder
         var overflowed = _overflowed;
         _count = 0;
         _overflowed = false;
-        if (count == 0 || overflowed)
+        if (count == 0)
         {
             return false; // an empty frame (consecutive delimiters) is not an error
+        }
+
+        if (overflowed)
+        {
+            _errors[(int)FrameError.TooLong]++;
+            return false;
         }
 
         var error = FrameCodec.TryDecode(_encoded.AsSpan(0, count), _decoded, out frame);
