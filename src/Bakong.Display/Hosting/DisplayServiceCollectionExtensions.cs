@@ -1,9 +1,6 @@
-using Bakong.Payments;
-using Bakong.Payments.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Bakong.Display;
@@ -12,9 +9,11 @@ public static class DisplayServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the serial displays of <c>Displays:[{TerminalId, PortName, BaudRate, Dtr, ResultHold, IdleText}]</c>
-    /// (validated at start): the bridge as one more <see cref="IPaymentChangeSink"/>, the service owning the ports, and
-    /// a health check per display named <c>bakong.display.&lt;TerminalId&gt;</c> tagged <c>display</c>. Returns the
-    /// terminal ids, for the host to map health services.
+    /// (validated at start): the <see cref="ConfiguredDisplays"/>, each showing its idle screen
+    /// (<see cref="DisplayIdleOptions"/>) until told otherwise, the service owning the ports, their metrics, and a health
+    /// check per display named <c>bakong.display.&lt;TerminalId&gt;</c> tagged <c>display</c>. What the displays show
+    /// is up to the host (the gateway: Bakong.Display.Payments). Returns the terminal ids, for the host to map health
+    /// services.
     /// </summary>
     public static IReadOnlyList<string> AddBakongDisplays(this IServiceCollection services, IConfiguration configuration)
     {
@@ -22,16 +21,14 @@ public static class DisplayServiceCollectionExtensions
         services.AddOptions<DisplaysOptions>().Configure(o => section.Bind(o.Displays));
         services.AddSingleton<IValidateOptions<DisplaysOptions>, DisplaysOptionsValidator>();
         services.AddOptions<DisplaysOptions>().ValidateOnStart();
+        services.AddOptions<DisplayIdleOptions>();
         services.TryAddSingleton(sp => new DisplayClock(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<DisplaysOptions>>().Value;
-            var merchant = sp.GetRequiredService<IOptions<MerchantOptions>>().Value.Name;
-            var clock = sp.GetRequiredService<DisplayClock>().Time;
-            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Bakong.Display");
-            return new DisplayBridge(options.Displays.Select(d => new DisplayTerminal(d, merchant, clock, logger)).ToList());
+            var merchant = sp.GetRequiredService<IOptions<DisplayIdleOptions>>().Value.MerchantName;
+            return new ConfiguredDisplays(options.Displays.Select(d => new ConfiguredDisplay(d, merchant)));
         });
-        services.AddSingleton<IPaymentChangeSink>(sp => sp.GetRequiredService<DisplayBridge>());
         services.AddHostedService<DisplayService>();
         services.AddMetrics();
         services.AddSingleton<DisplayMetrics>();
@@ -46,8 +43,8 @@ public static class DisplayServiceCollectionExtensions
         {
             health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
                 DisplayHealthCheck.NameOf(id!),
-                sp => sp.GetRequiredService<DisplayBridge>().TryGet(id!, out var t)
-                    ? new DisplayHealthCheck(t.Controller)
+                sp => sp.GetRequiredService<ConfiguredDisplays>().Find(id!) is { } display
+                    ? new DisplayHealthCheck(display.Controller)
                     : throw new InvalidOperationException("No display for terminal " + id),
                 failureStatus: null,
                 tags: [DisplayHealthCheck.Tag]));
@@ -64,11 +61,11 @@ public static class DisplayServiceCollectionExtensions
 
     /// <summary>The controller of the display bound to <paramref name="terminalId"/> (its desired screen and link status), or null.</summary>
     public static Link.DisplayController? FindDisplay(this IServiceProvider services, string terminalId) =>
-        services.GetRequiredService<DisplayBridge>().TryGet(terminalId, out var terminal) ? terminal.Controller : null;
+        services.GetRequiredService<ConfiguredDisplays>().Find(terminalId)?.Controller;
 
     /// <summary>The link status of every configured display, by terminal id (for the gateway's status RPC).</summary>
     public static IReadOnlyList<(string TerminalId, string PortName, Link.DisplayLinkStatus Status)> DisplayStatuses(this IServiceProvider services) =>
-        services.GetRequiredService<DisplayBridge>().Terminals
-            .Select(t => (t.Options.TerminalId, t.Options.PortName, t.Controller.Status))
+        services.GetRequiredService<ConfiguredDisplays>().All
+            .Select(d => (d.Options.TerminalId, d.Options.PortName, d.Controller.Status))
             .ToList();
 }
