@@ -109,7 +109,6 @@ internal static class GatewayHost
         app.UseGrpcWeb();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<DisplayGrpcService>();
-        app.Services.StartDisplayMetrics();
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapGrpcReflectionService();
         app.MapQrImages();

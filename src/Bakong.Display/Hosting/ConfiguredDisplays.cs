@@ -30,9 +30,10 @@ public sealed class ConfiguredDisplay
 
 /// <summary>
 /// Every configured display, in configuration order: the displays the port owner runs, health and metrics observe, and
-/// whatever drives screens (Bakong.Display.Payments) looks up by terminal id.
+/// whatever drives screens (Bakong.Display.Payments) looks up by terminal id. Read through
+/// <see cref="IDisplayStatusReader"/> by whoever only reports on them.
 /// </summary>
-public sealed class ConfiguredDisplays
+public sealed class ConfiguredDisplays : IDisplayStatusReader
 {
     private readonly Dictionary<string, ConfiguredDisplay> _byTerminal;
 
@@ -46,4 +47,7 @@ public sealed class ConfiguredDisplays
 
     /// <summary>The display bound to <paramref name="terminalId"/>, or null when that terminal has none.</summary>
     public ConfiguredDisplay? Find(string terminalId) => _byTerminal.GetValueOrDefault(terminalId);
+
+    public IReadOnlyList<DisplayLinkReport> ReadAll() =>
+        [.. All.Select(d => new DisplayLinkReport(d.Options.TerminalId, d.Options.PortName, d.Controller.Status))];
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,10 +11,10 @@ public static class DisplayServiceCollectionExtensions
     /// <summary>
     /// Registers the serial displays of <c>Displays:[{TerminalId, PortName, BaudRate, Dtr, ResultHold, IdleText}]</c>
     /// (validated at start): the <see cref="ConfiguredDisplays"/>, each showing its idle screen
-    /// (<see cref="DisplayIdleOptions"/>) until told otherwise, the service owning the ports, their metrics, and a health
-    /// check per display named <c>bakong.display.&lt;TerminalId&gt;</c> tagged <c>display</c>. What the displays show
-    /// is up to the host (the gateway: Bakong.Display.Payments). Returns the terminal ids, for the host to map health
-    /// services.
+    /// (<see cref="DisplayIdleOptions"/>) until told otherwise, read by <see cref="IDisplayStatusReader"/>; the service
+    /// owning the ports; their metrics (meter <see cref="MeterName"/>); and a health check per display named
+    /// <c>bakong.display.&lt;TerminalId&gt;</c> tagged <c>display</c>. What the displays show is up to the host (the
+    /// gateway: Bakong.Display.Payments). Returns the terminal ids, for the host to map health services.
     /// </summary>
     public static IReadOnlyList<string> AddBakongDisplays(this IServiceCollection services, IConfiguration configuration)
     {
@@ -23,15 +24,20 @@ public static class DisplayServiceCollectionExtensions
         services.AddOptions<DisplaysOptions>().ValidateOnStart();
         services.AddOptions<DisplayIdleOptions>();
         services.TryAddSingleton(sp => new DisplayClock(sp.GetRequiredService<TimeProvider>()));
+        services.AddMetrics();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<DisplaysOptions>>().Value;
             var merchant = sp.GetRequiredService<IOptions<DisplayIdleOptions>>().Value.MerchantName;
-            return new ConfiguredDisplays(options.Displays.Select(d => new ConfiguredDisplay(d, merchant)));
+            var displays = new ConfiguredDisplays(options.Displays.Select(d => new ConfiguredDisplay(d, merchant)));
+
+            // The instruments observe the displays from their creation on (the meter factory owns them), so they exist
+            // in every host that has the displays, with nothing for the host to start.
+            _ = new DisplayMetrics(sp.GetRequiredService<IMeterFactory>(), displays);
+            return displays;
         });
+        services.AddSingleton<IDisplayStatusReader>(sp => sp.GetRequiredService<ConfiguredDisplays>());
         services.AddHostedService<DisplayService>();
-        services.AddMetrics();
-        services.AddSingleton<DisplayMetrics>();
 
         var terminalIds = section.GetChildren()
             .Select(c => c["TerminalId"])
@@ -55,17 +61,4 @@ public static class DisplayServiceCollectionExtensions
 
     /// <summary>The name of the display meter (<c>bakong.display.link.up</c>, <c>bakong.display.log.suppressed</c>), for the host's metrics to listen to.</summary>
     public const string MeterName = DisplayMetrics.MeterName;
-
-    /// <summary>Creates the display instruments (the gauge observes the displays from then on).</summary>
-    public static void StartDisplayMetrics(this IServiceProvider services) => services.GetRequiredService<DisplayMetrics>();
-
-    /// <summary>The controller of the display bound to <paramref name="terminalId"/> (its desired screen and link status), or null.</summary>
-    public static Link.DisplayController? FindDisplay(this IServiceProvider services, string terminalId) =>
-        services.GetRequiredService<ConfiguredDisplays>().Find(terminalId)?.Controller;
-
-    /// <summary>The link status of every configured display, by terminal id (for the gateway's status RPC).</summary>
-    public static IReadOnlyList<(string TerminalId, string PortName, Link.DisplayLinkStatus Status)> DisplayStatuses(this IServiceProvider services) =>
-        services.GetRequiredService<ConfiguredDisplays>().All
-            .Select(d => (d.Options.TerminalId, d.Options.PortName, d.Controller.Status))
-            .ToList();
 }

@@ -37,6 +37,26 @@ public sealed class ConfiguredDisplaysTests
     }
 
     [Fact]
+    public void The_status_reader_reports_every_configured_display_in_order_and_none_when_none_is_configured()
+    {
+        using var two = Provider(new()
+        {
+            ["Displays:0:TerminalId"] = "POS-02",
+            ["Displays:0:PortName"] = "/dev/ttyACM0",
+            ["Displays:1:TerminalId"] = "POS-01",
+            ["Displays:1:PortName"] = "/dev/ttyACM1",
+        });
+        using var none = Provider([]);
+
+        var reports = two.GetRequiredService<IDisplayStatusReader>().ReadAll();
+
+        Assert.Equal(
+            [("POS-02", "/dev/ttyACM0", DisplayLinkState.Disconnected), ("POS-01", "/dev/ttyACM1", DisplayLinkState.Disconnected)],
+            reports.Select(r => (r.TerminalId, r.PortName, r.Status.State)));
+        Assert.Empty(none.GetRequiredService<IDisplayStatusReader>().ReadAll());
+    }
+
+    [Fact]
     public void Bad_display_settings_fail_at_start_naming_each_setting()
     {
         using var provider = Provider(new()
