@@ -1,10 +1,10 @@
-using Bakong.Display.Link;
 using Bakong.Display.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Bakong.Display;
 
-// Event ids 2600-2699: the serial display (link 2600-2639, transport 2640-2669, bridge 2670-2699).
+// Event ids 2600-2699: the serial display (link 2600-2639, transport 2640-2669, the configured displays 2670, and
+// Bakong.Display.Payments' bridge from payments to screens 2671-2699, logged there under the same category).
 // Every string a device wrote reaches these methods escaped (Link/DeviceText), and every line the link logs about a
 // device is first allowed by that display's budget (Link/DeviceLogBudget).
 internal static partial class DisplayLog
@@ -72,12 +72,4 @@ internal static partial class DisplayLog
     [LoggerMessage(EventId = 2670, EventName = "DisplayBridgeStarted", Level = LogLevel.Information,
         Message = "Display for terminal {TerminalId} on {PortName}")]
     public static partial void BridgeStarted(ILogger logger, string terminalId, string portName);
-
-    [LoggerMessage(EventId = 2672, EventName = "DisplayPaymentTooLarge", Level = LogLevel.Warning,
-        Message = "Display {TerminalId}: payment {PaymentId} is not shown (its id or QR is longer than a v1 display takes); the POS has the QR")]
-    public static partial void PaymentTooLarge(ILogger logger, string terminalId, string paymentId);
-
-    [LoggerMessage(EventId = 2671, EventName = "DisplayScreenSet", Level = LogLevel.Debug,
-        Message = "Display {TerminalId}: desired screen {Screen}")]
-    public static partial void ScreenSet(ILogger logger, string terminalId, DesiredScreen screen);
 }

@@ -1,4 +1,5 @@
 using Bakong.Display;
+using Bakong.Display.Payments;
 using Bakong.Gateway.Configuration;
 using Bakong.Gateway.Display;
 using Bakong.Gateway.Health;
@@ -67,8 +68,10 @@ internal static class GatewayHost
 
         services.AddPaymentPoller(configuration);
 
-        // Serial displays (Displays:*): one more change sink, the port owners, a health check per display.
+        // Serial displays (Displays:*): the port owners and a health check per display; the bridge, one more change
+        // sink, makes them show their terminals' payments.
         var displays = services.AddBakongDisplays(configuration);
+        services.AddDisplayBridge();
 
         // gRPC: the payment service (and its REST transcoding), health (grpc.health.v1 over the health checks below) and reflection.
         // REST: the same service as JSON over HTTP/1.1 on the Web endpoint, by the google.api.http options in the proto.
@@ -108,7 +111,6 @@ internal static class GatewayHost
         app.UseGrpcWeb();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<DisplayGrpcService>();
-        app.Services.StartDisplayMetrics();
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapGrpcReflectionService();
         app.MapQrImages();

@@ -8,12 +8,12 @@ using LinkState = Bakong.Display.V1.Display.Types.LinkState;
 namespace Bakong.Gateway.Display;
 
 /// <summary><c>bakong.display.v1.DisplayService</c>: the configured displays and their links, for <c>bakong display status</c>.</summary>
-internal sealed class DisplayGrpcService(IServiceProvider services) : DisplayService.DisplayServiceBase
+internal sealed class DisplayGrpcService(IDisplayStatusReader displays) : DisplayService.DisplayServiceBase
 {
     public override Task<ListDisplaysResponse> ListDisplays(ListDisplaysRequest request, ServerCallContext context)
     {
         var response = new ListDisplaysResponse();
-        foreach (var (terminalId, portName, s) in services.DisplayStatuses())
+        foreach (var (terminalId, portName, s) in displays.ReadAll())
         {
             response.Displays.Add(new Bakong.Display.V1.Display
             {

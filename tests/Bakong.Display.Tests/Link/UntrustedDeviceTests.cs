@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -26,20 +25,20 @@ public sealed class UntrustedDeviceTests : IDisposable
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
     private readonly FakeLogger _logger = new();
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly DisplayTerminal _terminal;
+    private readonly ConfiguredDisplay _display;
     private readonly MetricCollector<long> _suppressed;
 
     public UntrustedDeviceTests()
     {
-        _terminal = new DisplayTerminal(new DisplayPortOptions { TerminalId = Terminal, PortName = "/dev/null" }, "Coffee", _clock, NullLogger.Instance);
+        _display = new ConfiguredDisplay(new DisplayPortOptions { TerminalId = Terminal, PortName = "/dev/null" }, "Coffee");
         var meterFactory = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        _ = new DisplayMetrics(meterFactory, new DisplayBridge([_terminal]));
+        _ = new DisplayMetrics(meterFactory, new ConfiguredDisplays([_display]));
         _suppressed = new MetricCollector<long>(meterFactory, DisplayMetrics.MeterName, "bakong.display.log.suppressed");
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private DisplayController Controller => _terminal.Controller;
+    private DisplayController Controller => _display.Controller;
 
     public void Dispose()
     {

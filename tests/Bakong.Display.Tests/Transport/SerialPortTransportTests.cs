@@ -23,10 +23,8 @@ public sealed class SerialPortTransportTests : IDisposable
     public async Task The_display_shows_the_latest_screen_after_an_unplug_and_a_replug_on_the_same_path()
     {
         RequirePty();
-        var terminal = new DisplayTerminal(
-            new DisplayPortOptions { TerminalId = "POS-01", PortName = PortLink }, "Coffee", TimeProvider.System, NullLogger.Instance);
-        var bridge = new DisplayBridge([terminal]);
-        using var service = new DisplayService(bridge, new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        var display = new ConfiguredDisplay(new DisplayPortOptions { TerminalId = "POS-01", PortName = PortLink }, "Coffee");
+        using var service = Service(display);
         var emulator = new DisplayEmulator(new DeviceIdentity(), new EmulatorOptions(), TimeProvider.System);
 
         var first = PseudoTerminal.Open();
@@ -36,7 +34,7 @@ public sealed class SerialPortTransportTests : IDisposable
         await service.StartAsync(Ct);
 
         await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && s.MerchantName == "Coffee", Timeout, Ct);
-        terminal.Controller.SetDesired(Qr("pay-1", DisplayStatus.Waiting));
+        display.Controller.SetDesired(Qr("pay-1", DisplayStatus.Waiting));
         await emulator.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Qr, PaymentId: "pay-1" }, Timeout, Ct);
         var firstBoot = emulator.BootId;
 
@@ -44,8 +42,8 @@ public sealed class SerialPortTransportTests : IDisposable
         await unplug.CancelAsync();
         await device;
         first.Dispose();
-        await terminal.Controller.WaitForStatusAsync(s => s.State is DisplayLinkState.Disconnected);
-        terminal.Controller.SetDesired(Qr("pay-1", DisplayStatus.Paid));
+        await display.Controller.WaitForStatusAsync(s => s.State is DisplayLinkState.Disconnected);
+        display.Controller.SetDesired(Qr("pay-1", DisplayStatus.Paid));
 
         // Replug: a new pty behind the same path (a udev symlink does this for a real USB display).
         using var second = PseudoTerminal.Open();
@@ -55,7 +53,7 @@ public sealed class SerialPortTransportTests : IDisposable
 
         Assert.Equal(DisplayStatus.Paid, screen.Status);
         Assert.NotEqual(firstBoot, emulator.BootId);
-        Assert.True(terminal.Controller.Status.Reconnects >= 1);
+        Assert.True(display.Controller.Status.Reconnects >= 1);
         await service.StopAsync(Ct);
     }
 
@@ -64,9 +62,9 @@ public sealed class SerialPortTransportTests : IDisposable
     {
         RequirePty();
         using var pty = PseudoTerminal.Open();
-        var terminal = new DisplayTerminal(
-            new DisplayPortOptions { TerminalId = "POS-02", PortName = pty.SlavePath }, "Coffee", TimeProvider.System, NullLogger.Instance);
-        using var service = new DisplayService(new DisplayBridge([terminal]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        var display = new ConfiguredDisplay(
+            new DisplayPortOptions { TerminalId = "POS-02", PortName = pty.SlavePath }, "Coffee");
+        using var service = Service(display);
         var emulator = new DisplayEmulator(new DeviceIdentity(), new EmulatorOptions { CorruptRate = 0.01, Seed = 7 }, TimeProvider.System);
         var device = emulator.RunAsync(pty.Master, Ct);
         await service.StartAsync(Ct);
@@ -74,9 +72,9 @@ public sealed class SerialPortTransportTests : IDisposable
         for (var i = 0; i < 2; i++)
         {
             var id = "pay-" + i;
-            terminal.Controller.SetDesired(Qr(id, DisplayStatus.Waiting));
+            display.Controller.SetDesired(Qr(id, DisplayStatus.Waiting));
             await emulator.WaitForScreenAsync(s => s.PaymentId == id && s.Kind == DisplayScreenKind.Qr, Timeout, Ct);
-            terminal.Controller.SetDesired(Qr(id, DisplayStatus.Paid));
+            display.Controller.SetDesired(Qr(id, DisplayStatus.Paid));
             await emulator.WaitForScreenAsync(s => s.PaymentId == id && s.Status == DisplayStatus.Paid, Timeout, Ct);
         }
 
@@ -89,12 +87,12 @@ public sealed class SerialPortTransportTests : IDisposable
     {
         RequirePty();
         using var pty = PseudoTerminal.Open();
-        var terminal = new DisplayTerminal(
-            new DisplayPortOptions { TerminalId = "POS-03", PortName = pty.SlavePath, Dtr = true }, "Coffee", TimeProvider.System, NullLogger.Instance);
-        using var service = new DisplayService(new DisplayBridge([terminal]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        var display = new ConfiguredDisplay(
+            new DisplayPortOptions { TerminalId = "POS-03", PortName = pty.SlavePath, Dtr = true }, "Coffee");
+        using var service = Service(display);
         await service.StartAsync(Ct);
 
-        var status = await terminal.Controller.WaitForStatusAsync(s => s.LastError is not null);
+        var status = await display.Controller.WaitForStatusAsync(s => s.LastError is not null);
 
         Assert.Equal(DisplayLinkState.Disconnected, status.State);
         Assert.Contains("Inappropriate ioctl", status.LastError, StringComparison.Ordinal);
@@ -104,16 +102,19 @@ public sealed class SerialPortTransportTests : IDisposable
     [Fact]
     public async Task A_missing_port_is_reported_as_no_such_device()
     {
-        var terminal = new DisplayTerminal(
-            new DisplayPortOptions { TerminalId = "POS-04", PortName = Path.Combine(_directory, "nothing") }, "Coffee", TimeProvider.System, NullLogger.Instance);
-        using var service = new DisplayService(new DisplayBridge([terminal]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        var display = new ConfiguredDisplay(
+            new DisplayPortOptions { TerminalId = "POS-04", PortName = Path.Combine(_directory, "nothing") }, "Coffee");
+        using var service = Service(display);
         await service.StartAsync(Ct);
 
-        var status = await terminal.Controller.WaitForStatusAsync(s => s.LastError is not null);
+        var status = await display.Controller.WaitForStatusAsync(s => s.LastError is not null);
 
         Assert.Equal("no such device", status.LastError);
         await service.StopAsync(Ct);
     }
+
+    private static DisplayService Service(ConfiguredDisplay display) =>
+        new(new ConfiguredDisplays([display]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
 
     private static QrScreen Qr(string paymentId, DisplayStatus status) => new(
         new ShowQrMessage(paymentId, 5000, 116, 0, (ulong)TimeProvider.System.GetUtcNow().AddMinutes(5).ToUnixTimeMilliseconds(), 0, "Coffee", "00020101021229" + new string('7', 150)),

@@ -117,7 +117,7 @@ public sealed class DisplayEndToEndTests : IDisposable
         var screen = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Status && s.PaymentId == paid.PaymentId, Timeout, Ct);
 
         Assert.Equal(DisplayStatus.Paid, screen.Status);
-        Assert.True(emulator.FramesDropped + gateway.Services.DisplayStatuses().Single().Status.FramesDropped > 0, "the corruption reached the decoders");
+        Assert.True(emulator.FramesDropped + Statuses(gateway).Single().Status.FramesDropped > 0, "the corruption reached the decoders");
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class DisplayEndToEndTests : IDisposable
 
         Assert.Equal(State.Paid, paid.State);
         Assert.Equal(State.Pending, created.Payment.State);
-        Assert.All(gateway.Services.DisplayStatuses(), d => Assert.NotEqual(DisplayLinkState.Online, d.Status.State));
+        Assert.All(Statuses(gateway), d => Assert.NotEqual(DisplayLinkState.Online, d.Status.State));
     }
 
     [Fact]
@@ -157,6 +157,19 @@ public sealed class DisplayEndToEndTests : IDisposable
         Assert.Contains("Displays:0:PortName is required", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Without_displays_the_display_service_lists_none()
+    {
+        await using var gateway = new GatewayFactory();
+
+        var statuses = await new Bakong.Display.V1.DisplayService.DisplayServiceClient(gateway.Channel).ListDisplaysAsync(new(), cancellationToken: Ct);
+
+        Assert.Empty(statuses.Displays);
+    }
+
+    private static IReadOnlyList<DisplayLinkReport> Statuses(GatewayFactory gateway) =>
+        gateway.Services.GetRequiredService<IDisplayStatusReader>().ReadAll();
+
     private static void RequirePty()
     {
         if (!PseudoTerminal.IsSupported)
@@ -167,7 +180,7 @@ public sealed class DisplayEndToEndTests : IDisposable
 
     private static Task<DisplayLinkStatus> WhenLink(GatewayFactory gateway, Func<DisplayLinkStatus, bool> predicate)
     {
-        var controller = gateway.Services.FindDisplay(Terminal)!;
+        var controller = gateway.Services.GetRequiredService<ConfiguredDisplays>().Find(Terminal)!.Controller;
         var reached = new TaskCompletionSource<DisplayLinkStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
         controller.StatusChanged += s =>
         {

@@ -1,6 +1,6 @@
 using Bakong.Payments;
 
-namespace Bakong.Display;
+namespace Bakong.Display.Payments;
 
 /// <summary>
 /// The payments' side of the displays: an <see cref="IPaymentChangeSink"/> that hands each saved change of a terminal
@@ -9,11 +9,7 @@ namespace Bakong.Display;
 /// </summary>
 internal sealed class DisplayBridge(IEnumerable<DisplayTerminal> terminals) : IPaymentChangeSink
 {
-    private readonly Dictionary<string, DisplayTerminal> _byTerminal = terminals.ToDictionary(t => t.Options.TerminalId, StringComparer.Ordinal);
-
-    public IEnumerable<DisplayTerminal> Terminals => _byTerminal.Values;
-
-    public bool TryGet(string terminalId, out DisplayTerminal terminal) => _byTerminal.TryGetValue(terminalId, out terminal!);
+    private readonly Dictionary<string, DisplayTerminal> _byTerminal = terminals.ToDictionary(t => t.TerminalId, StringComparer.Ordinal);
 
     public void Saved(Payment payment, IReadOnlyList<PaymentEvent> events)
     {

@@ -3,16 +3,17 @@ using Bakong.Display.Protocol;
 using Bakong.Payments;
 using Microsoft.Extensions.Logging;
 
-namespace Bakong.Display;
+namespace Bakong.Display.Payments;
 
 /// <summary>
 /// One terminal's display as the payments see it: turns the terminal's payment changes into the desired screen (its
-/// QR, then its result, then idle after the hold). Only the terminal's latest payment is shown; changes to older ones
-/// are ignored. Everything here returns at once: the link converges the device on its own loop.
+/// QR, then its result, then the display's idle screen after the hold). Only the terminal's latest payment is shown;
+/// changes to older ones are ignored. Everything here returns at once: the link converges the device on its own loop.
 /// </summary>
 internal sealed class DisplayTerminal
 {
     private readonly Lock _lock = new();
+    private readonly ConfiguredDisplay _display;
     private readonly DisplayPortOptions _options;
     private readonly string _merchantName;
     private readonly TimeProvider _holdClock;
@@ -22,21 +23,21 @@ internal sealed class DisplayTerminal
     private DisplayStatus _status;
     private ITimer? _hold;
 
-    public DisplayTerminal(DisplayPortOptions options, string merchantName, TimeProvider holdClock, ILogger logger)
+    public DisplayTerminal(ConfiguredDisplay display, TimeProvider holdClock, ILogger logger)
     {
-        _options = options;
-        _merchantName = Utf8Text.Truncate(merchantName, PayloadLimits.Text);
+        ArgumentNullException.ThrowIfNull(display);
+        _display = display;
+        _options = display.Options;
+        _merchantName = display.Idle.MerchantName; // already cut to what a display takes
         _holdClock = holdClock;
         _logger = logger;
-        Controller = new DisplayController(options.TerminalId);
-        Controller.SetDesired(Idle);
     }
 
-    public DisplayController Controller { get; }
+    public DisplayController Controller => _display.Controller;
 
-    public DisplayPortOptions Options => _options;
+    public string TerminalId => _options.TerminalId;
 
-    private IdleScreen Idle => new(_merchantName, _options.IdleText);
+    private IdleScreen Idle => _display.Idle;
 
     public void OnSaved(Payment payment)
     {
@@ -46,7 +47,7 @@ internal sealed class DisplayTerminal
             // Cannot be shown by a v1 display; the POS still has the QR. Said once, at creation.
             if (payment.State == PaymentState.Pending && payment.Version == 1)
             {
-                DisplayLog.PaymentTooLarge(_logger, _options.TerminalId, payment.Id);
+                DisplayBridgeLog.PaymentTooLarge(_logger, _options.TerminalId, payment.Id);
             }
 
             return;
@@ -91,7 +92,7 @@ internal sealed class DisplayTerminal
         {
             if (Controller.TrySetDesired(result, Idle))
             {
-                DisplayLog.ScreenSet(_logger, _options.TerminalId, Controller.Desired!);
+                DisplayBridgeLog.ScreenSet(_logger, _options.TerminalId, Controller.Desired!);
             }
         }
     }
@@ -99,7 +100,7 @@ internal sealed class DisplayTerminal
     private void Set(DesiredScreen screen)
     {
         Controller.SetDesired(screen);
-        DisplayLog.ScreenSet(_logger, _options.TerminalId, screen);
+        DisplayBridgeLog.ScreenSet(_logger, _options.TerminalId, screen);
     }
 
     private ShowQrMessage QrOf(Payment payment)

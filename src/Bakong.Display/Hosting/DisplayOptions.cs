@@ -24,6 +24,15 @@ public sealed class DisplayPortOptions
     public string IdleText { get; set; } = "";
 }
 
+/// <summary>
+/// The first line of every display's idle screen: the shop's name. Not a setting of its own: the host fills it from its
+/// merchant profile (the gateway from <c>Merchant:Name</c>, through Bakong.Display.Payments).
+/// </summary>
+public sealed class DisplayIdleOptions
+{
+    public string MerchantName { get; set; } = "";
+}
+
 /// <summary>The <c>Displays</c> array, validated at start.</summary>
 public sealed class DisplaysOptions
 {
@@ -45,14 +54,10 @@ internal sealed class DisplaysOptionsValidator : IValidateOptions<DisplaysOption
         {
             var d = options.Displays[i];
             var at = $"Displays:{i}:";
+            // How long a terminal id may be is the payments' rule (Bakong.Display.Payments adds it); a display has none.
             if (string.IsNullOrWhiteSpace(d.TerminalId))
             {
                 errors.Add(at + "TerminalId is required");
-            }
-            else if (d.TerminalId.Length > Payments.Creation.CreatePaymentRequest.MaxTerminalIdLength)
-            {
-                // CreatePayment refuses a longer terminal_id, so no payment could ever reach this display.
-                errors.Add(at + "TerminalId must be at most " + Payments.Creation.CreatePaymentRequest.MaxTerminalIdLength + " characters (the terminal_id limit of CreatePayment)");
             }
             else if (!terminals.Add(d.TerminalId))
             {

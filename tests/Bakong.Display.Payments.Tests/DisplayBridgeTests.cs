@@ -3,10 +3,13 @@ using Bakong.Display.Link;
 using Bakong.Display.Protocol;
 using Bakong.Khqr;
 using Bakong.Payments;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Bakong.Display.Tests.Bridge;
+namespace Bakong.Display.Payments.Tests;
 
 public sealed class DisplayBridgeTests
 {
@@ -17,7 +20,7 @@ public sealed class DisplayBridgeTests
 
     public DisplayBridgeTests()
     {
-        _terminal = new DisplayTerminal(new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null", IdleText = "Welcome" }, "Sokha Coffee", _clock, NullLogger.Instance);
+        _terminal = Terminal(new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null", IdleText = "Welcome" }, "Sokha Coffee");
         _bridge = new DisplayBridge([_terminal]);
     }
 
@@ -103,8 +106,7 @@ public sealed class DisplayBridgeTests
     [Fact]
     public void A_512_byte_qr_with_a_long_merchant_name_still_fits_one_frame_by_shortening_the_name()
     {
-        var terminal = new DisplayTerminal(
-            new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null" }, new string('ក', 40), _clock, NullLogger.Instance);
+        var terminal = Terminal(new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null" }, new string('ក', 40));
         var payment = New(qr: new string('Q', 512));
 
         terminal.OnSaved(payment);
@@ -120,8 +122,7 @@ public sealed class DisplayBridgeTests
     {
         // "Ab" puts the 3-byte Khmer letters off the byte limits (96, and what the QR leaves), so both cuts land mid-letter.
         var name = "Ab" + new string('ក', 40);
-        var terminal = new DisplayTerminal(
-            new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null" }, name, _clock, NullLogger.Instance);
+        var terminal = Terminal(new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null" }, name);
         var payment = New(qr: new string('Q', 512));
 
         terminal.OnSaved(payment);
@@ -137,14 +138,24 @@ public sealed class DisplayBridgeTests
     [Fact]
     public void Bad_display_settings_fail_at_start_naming_each_setting()
     {
-        var options = new DisplaysOptions();
-        options.Displays.Add(new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/ttyACM0" });
-        options.Displays.Add(new DisplayPortOptions { TerminalId = "POS-01", PortName = "", BaudRate = 12345 });
-        options.Displays.Add(new DisplayPortOptions { TerminalId = new string('T', 65), PortName = "/dev/ttyACM1" });
+        // The display's own rules and the payments' limit on terminal ids, as the gateway registers them.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Displays:0:TerminalId"] = "POS-01",
+            ["Displays:0:PortName"] = "/dev/ttyACM0",
+            ["Displays:1:TerminalId"] = "POS-01",
+            ["Displays:1:PortName"] = "",
+            ["Displays:1:BaudRate"] = "12345",
+            ["Displays:2:TerminalId"] = new string('T', 65),
+            ["Displays:2:PortName"] = "/dev/ttyACM1",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddBakongDisplays(configuration);
+        services.AddDisplayBridge();
+        using var provider = services.BuildServiceProvider();
 
-        var result = new DisplaysOptionsValidator().Validate(null, options);
+        var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<DisplaysOptions>>().Value);
 
-        Assert.True(result.Failed);
         Assert.Equal(
             [
                 "Displays:1:TerminalId POS-01 is configured twice",
@@ -152,8 +163,11 @@ public sealed class DisplayBridgeTests
                 "Displays:1:BaudRate must be a standard rate (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)",
                 "Displays:2:TerminalId must be at most 64 characters (the terminal_id limit of CreatePayment)",
             ],
-            result.Failures);
+            e.Failures);
     }
+
+    private DisplayTerminal Terminal(DisplayPortOptions options, string merchantName) =>
+        new(new ConfiguredDisplay(options, merchantName), _clock, NullLogger.Instance);
 
     private static Payment New(Money? money = null, string terminalId = "POS-01", DateTimeOffset? createTime = null, string? qr = null)
     {

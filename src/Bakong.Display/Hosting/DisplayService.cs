@@ -7,21 +7,21 @@ namespace Bakong.Display;
 
 /// <summary>
 /// Owns every configured display's serial port, one loop per port: open → link session → (unplug, silence) → close off
-/// the loop with a timeout → reopen with backoff 0.5, 1, 2, 5 s. The desired screen lives in the terminal's controller,
+/// the loop with a timeout → reopen with backoff 0.5, 1, 2, 5 s. The desired screen lives in the display's controller,
 /// so whatever changed meanwhile is sent whole once the device answers again.
 /// </summary>
-internal sealed class DisplayService(DisplayBridge bridge, DisplayClock clock, TimeProvider wallClock, ILoggerFactory loggers) : BackgroundService
+internal sealed class DisplayService(ConfiguredDisplays displays, DisplayClock clock, TimeProvider wallClock, ILoggerFactory loggers) : BackgroundService
 {
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
     private readonly ILogger _logger = loggers.CreateLogger("Bakong.Display");
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(bridge.Terminals.Select(t => Task.Run(() => RunPortAsync(t, stoppingToken), CancellationToken.None)));
+        Task.WhenAll(displays.All.Select(d => Task.Run(() => RunPortAsync(d, stoppingToken), CancellationToken.None)));
 
-    private async Task RunPortAsync(DisplayTerminal terminal, CancellationToken stoppingToken)
+    private async Task RunPortAsync(ConfiguredDisplay display, CancellationToken stoppingToken)
     {
-        var options = terminal.Options;
-        var controller = terminal.Controller;
+        var options = display.Options;
+        var controller = display.Controller;
         DisplayLog.BridgeStarted(_logger, options.TerminalId, options.PortName);
         var attempt = 0;
         string? lastFailure = null;

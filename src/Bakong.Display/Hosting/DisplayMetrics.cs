@@ -15,23 +15,23 @@ internal sealed class DisplayMetrics
     /// <summary>The meter of the display instruments; the gateway's metrics listen to it.</summary>
     public const string MeterName = "Bakong.Display";
 
-    public DisplayMetrics(IMeterFactory meterFactory, DisplayBridge bridge)
+    public DisplayMetrics(IMeterFactory meterFactory, ConfiguredDisplays displays)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        ArgumentNullException.ThrowIfNull(bridge);
+        ArgumentNullException.ThrowIfNull(displays);
         var meter = meterFactory.Create(MeterName);
         meter.CreateObservableGauge(
             "bakong.display.link.up",
-            () => bridge.Terminals.Select(t => new Measurement<int>(
-                t.Controller.Status.State == DisplayLinkState.Online ? 1 : 0,
-                new KeyValuePair<string, object?>("terminal.id", t.Options.TerminalId))),
+            () => displays.All.Select(d => new Measurement<int>(
+                d.Controller.Status.State == DisplayLinkState.Online ? 1 : 0,
+                new KeyValuePair<string, object?>("terminal.id", d.Options.TerminalId))),
             unit: "{link}",
             description: "1 while the serial display of a terminal is connected and answering, 0 while it is not.");
         meter.CreateObservableCounter(
             "bakong.display.log.suppressed",
-            () => bridge.Terminals.Select(t => new Measurement<long>(
-                t.Controller.LogBudget.Suppressed,
-                new KeyValuePair<string, object?>("terminal.id", t.Options.TerminalId))),
+            () => displays.All.Select(d => new Measurement<long>(
+                d.Controller.LogBudget.Suppressed,
+                new KeyValuePair<string, object?>("terminal.id", d.Options.TerminalId))),
             unit: "{line}",
             description: "Log lines a serial display caused past its budget (a burst, then a few a minute), dropped rather than written.");
     }

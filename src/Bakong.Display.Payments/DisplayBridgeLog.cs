@@ -1,0 +1,17 @@
+using Bakong.Display.Link;
+using Microsoft.Extensions.Logging;
+
+namespace Bakong.Display.Payments;
+
+// Event ids 2671-2699, the bridge's share of the display's 2600-2699 (see Bakong.Display's DisplayLog); written under
+// the display's category, Bakong.Display.
+internal static partial class DisplayBridgeLog
+{
+    [LoggerMessage(EventId = 2672, EventName = "DisplayPaymentTooLarge", Level = LogLevel.Warning,
+        Message = "Display {TerminalId}: payment {PaymentId} is not shown (its id or QR is longer than a v1 display takes); the POS has the QR")]
+    public static partial void PaymentTooLarge(ILogger logger, string terminalId, string paymentId);
+
+    [LoggerMessage(EventId = 2671, EventName = "DisplayScreenSet", Level = LogLevel.Debug,
+        Message = "Display {TerminalId}: desired screen {Screen}")]
+    public static partial void ScreenSet(ILogger logger, string terminalId, DesiredScreen screen);
+}
