@@ -16,7 +16,7 @@ using Microsoft.Extensions.Options;
 
 namespace Bakong.Gateway;
 
-/// <summary>How the gateway is put together: the committed pieces, wired as DESIGN.md §5 configures them.</summary>
+/// <summary>How the gateway is put together: the committed pieces, wired by the settings in docs/operations.md.</summary>
 internal static class GatewayHost
 {
     public const string TokensFileName = "bakong-tokens.db";

@@ -4,7 +4,7 @@ using Bakong.Khqr;
 namespace Bakong.Benchmarks;
 
 /// <summary>
-/// The codec on the DESIGN.md §6 bench input (merchant, USD, dynamic, bill number, store and terminal labels) —
+/// The codec on the bench input of docs/khqr.md (merchant, USD, dynamic, bill number, store and terminal labels) —
 /// the same input as <c>bakong khqr bench</c> and the SDK's bench-sdk.cjs. It expires an hour ahead so long runs
 /// keep verifying a live QR.
 /// </summary>

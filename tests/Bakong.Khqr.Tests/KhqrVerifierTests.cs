@@ -6,8 +6,9 @@ public sealed class KhqrVerifierTests
 {
     private const string StaticSample = "00020101021129180014jonhsmith@nbcq5204599953031165802KH5910Jonh Smith6009Siam Reap64280002km0108ចន ស្មីន0206សៀមរាប6304A8B1";
 
-    // Dynamic, USD 100.50, created 1700000000000, expires 1700000300000 (khqr.md §9, with the amount length
-    // corrected to 06: the sample printed there says 05 and fails verify). Checked with the SDK's verify.
+    // Dynamic, USD 100.50, created 1700000000000, expires 1700000300000 (the known dynamic sample of Vectors/README.md,
+    // with the amount length corrected to 06: the sample as recorded says 05 and fails verify). Checked with the SDK's
+    // verify.
     private const string DynamicSample = "00020101021229180014jonhsmith@nbcq5204599953038405406100.505802KH5910Jonh Smith6010Phnom Penh9934001317000000000000113170000030000063049D23";
 
     private readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeMilliseconds(1700000100000));

@@ -34,8 +34,9 @@ internal sealed class BenchCommand : Command
     }
 
     /// <summary>
-    /// The bench input (DESIGN.md §6), the same as the SDK's bench script's and the BenchmarkDotNet project's:
-    /// a merchant USD dynamic QR with bill number, store label and terminal label, expiring 5 minutes after now.
+    /// The bench input (docs/khqr.md, 'bakong khqr bench'), the same as the SDK's bench script's and the
+    /// BenchmarkDotNet project's: a merchant USD dynamic QR with bill number, store label and terminal label, expiring
+    /// 5 minutes after now.
     /// </summary>
     internal static KhqrRequest Input(DateTimeOffset now) => new()
     {

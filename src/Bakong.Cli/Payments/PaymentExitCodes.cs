@@ -2,7 +2,7 @@ using Bakong.Payments.V1;
 
 namespace Bakong.Cli.Payments;
 
-/// <summary>The exit codes of <c>bakong pay</c> and <c>bakong watch</c> (DESIGN.md §6).</summary>
+/// <summary>The exit codes of <c>bakong pay</c> and <c>bakong watch</c>, as docs/cli.md lists them.</summary>
 internal static class PaymentExitCodes
 {
     public const int Paid = 0;

@@ -13,7 +13,9 @@ namespace Bakong.Cli.Sandbox;
 /// </summary>
 internal sealed class SandboxCommand : Command
 {
-    /// <summary>The gateway's in-process sandbox (DESIGN.md §6); a standalone one is at http://127.0.0.1:PORT.</summary>
+    /// <summary>
+    /// The gateway's in-process sandbox (docs/cli.md, 'bakong sandbox'); a standalone one is at http://127.0.0.1:PORT.
+    /// </summary>
     public const string DefaultUrl = "http://127.0.0.1:5081/sandbox";
 
     public SandboxCommand(CliContext context)

@@ -1,6 +1,6 @@
 namespace Bakong.Gateway.Configuration;
 
-/// <summary>The Kestrel endpoints of DESIGN.md §5: <c>Grpc</c> (HTTP/2) and <c>Web</c> (HTTP/1.1).</summary>
+/// <summary>The Kestrel endpoints, docs/operations.md 'Endpoints': <c>Grpc</c> (HTTP/2), <c>Web</c> (HTTP/1.1).</summary>
 internal static class GatewayEndpoints
 {
     public const string GrpcUrlKey = "Kestrel:Endpoints:Grpc:Url";

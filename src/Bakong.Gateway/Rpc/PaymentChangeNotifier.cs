@@ -13,7 +13,8 @@ namespace Bakong.Gateway.Rpc;
 /// <remarks>
 /// Check bookkeeping (next check time, attempts) is saved every few seconds while a payment is pending and bumps its
 /// version, but appends no event: it is not published, so a watcher is shown one message per change it can see
-/// (DESIGN.md §4), not an unchanged payment per poll, and the versions it is shown are not consecutive.
+/// (the <c>WatchPayment</c> contract in protos/bakong/payments/v1/payment_service.proto), not an unchanged payment
+/// per poll, and the versions it is shown are not consecutive.
 /// </remarks>
 internal sealed class PaymentChangeNotifier(PaymentWatchHub hub, IWebhookSignal webhooks) : IPaymentChangeSink
 {

@@ -6,9 +6,10 @@ using System.Text.Json;
 namespace Bakong.Khqr.Batch;
 
 /// <summary>
-/// The JSON-lines protocol of <c>bakong khqr generate|verify|decode --jsonl</c> (DESIGN.md §6): one JSON object in,
-/// one JSON line out, in order. Input keys the operation does not use (such as <c>id</c>) are echoed back unchanged.
-/// A line that is not a usable JSON object gets an error line of its own (code 0) and the batch goes on.
+/// The JSON-lines protocol of <c>bakong khqr generate|verify|decode --jsonl</c> (docs/khqr.md, 'Batch mode'): one
+/// JSON object in, one JSON line out, in order. Input keys the operation does not use (such as <c>id</c>) are echoed
+/// back unchanged. A line that is not a usable JSON object gets an error line of its own (code 0) and the batch goes
+/// on.
 /// </summary>
 public sealed class KhqrBatch(TimeProvider timeProvider)
 {

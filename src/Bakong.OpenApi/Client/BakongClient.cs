@@ -154,7 +154,7 @@ internal sealed class BakongClient : IBakongClient
         // The subject is the QR's md5, which is what the rest of the audit is keyed by; the QR itself is long.
         var call = BakongCall.Create(DeeplinkPath, Md5Hex(qr), new DeeplinkBody(qr, source), BakongJsonContext.Requests.DeeplinkBody, cancellationToken);
 
-        // The deeplink endpoint takes no token [reference §4.4].
+        // The deeplink endpoint takes no token (NBC's Open API document).
         var attempt = await ExecuteAsync(call, tokenRequired: false, sendToken: false).ConfigureAwait(false);
         if (attempt.Fault is { } fault)
         {

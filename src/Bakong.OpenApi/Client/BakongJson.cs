@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Bakong.OpenApi.Client;
 
-/// <summary>The envelope every Bakong answer has (reference §3.1); <see cref="Data"/> is parsed per endpoint.</summary>
+/// <summary>The envelope every Bakong answer has (NBC's Open API document); <see cref="Data"/> is parsed per endpoint.</summary>
 internal sealed record BakongEnvelope(int ResponseCode, string? ResponseMessage, int? ErrorCode, JsonElement? Data);
 
 internal sealed record Md5Body(string Md5);

@@ -1,7 +1,7 @@
 namespace Bakong.OpenApi.Client;
 
 /// <summary>
-/// A Bakong transaction as the check endpoints return it (reference §4.13). Only <see cref="Hash"/>,
+/// A Bakong transaction as the check endpoints return it (NBC's Open API document). Only <see cref="Hash"/>,
 /// <see cref="Currency"/> and <see cref="Amount"/> are required; everything else is often null in real answers.
 /// </summary>
 public sealed record BakongTransaction

@@ -17,9 +17,10 @@ namespace Bakong.Payments.Watching;
 /// <para>
 /// A stream shows the current snapshot (unless the client already has its version), then every change with a higher
 /// version, and completes after it has shown a terminal state. That includes <see cref="PaymentState.Expired"/>
-/// and <see cref="PaymentState.Cancelled"/>, as DESIGN.md §4 says, even though reconciliation may later turn them
-/// into <see cref="PaymentState.PaidLate"/>: a client that wants to hear about late money watches again with its
-/// version (and is shown the change only once it has happened), or reads it from the webhook.
+/// and <see cref="PaymentState.Cancelled"/>, as the <c>WatchPayment</c> contract in payment_service.proto says, even
+/// though reconciliation may later turn them into <see cref="PaymentState.PaidLate"/>: a client that wants to hear
+/// about late money watches again with its version (and is shown the change only once it has happened), or reads it
+/// from the webhook.
 /// </para>
 /// <para>
 /// Back-pressure is "latest wins" per stream (<see cref="WatchMailbox"/>): <see cref="Publish(PaymentSnapshot)"/>
@@ -219,7 +220,8 @@ public sealed class PaymentWatchHub
     }
 
     // The caller's own cancellation propagates as OperationCanceledException; the application stopping completes
-    // the stream, as DESIGN.md §4 says.
+    // the stream (the gRPC service then ends it with UNAVAILABLE, as the WatchPayment contract in payment_service.proto
+    // says).
     private bool IsStoppingOnly(CancellationToken cancellationToken) =>
         _stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
 

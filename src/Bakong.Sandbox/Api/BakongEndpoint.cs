@@ -19,7 +19,7 @@ internal enum BakongEndpointKind
 /// <summary>One Bakong endpoint: its path under <c>/v1/</c> and whether it wants a bearer token.</summary>
 internal sealed record BakongEndpoint(BakongEndpointKind Kind, string Name, bool RequiresToken)
 {
-    // check_bakong_account takes no token here: the official JS and PHP SDKs call it without one (reference §4).
+    // check_bakong_account takes no token here: the official JS and PHP SDKs call it without one.
     public static readonly IReadOnlyList<BakongEndpoint> All =
     [
         new(BakongEndpointKind.RequestToken, "request_token", false),

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Bakong.Sandbox;
 
 /// <summary>
-/// A transaction exactly as Bakong's check endpoints return it in <c>data</c> (reference §4.13): amounts in major
+/// A transaction exactly as Bakong's check endpoints return it in <c>data</c> (NBC's Open API document): amounts in major
 /// units as a JSON number, times in Unix milliseconds, the usually-null fields present and null.
 /// </summary>
 public sealed record SandboxTransaction(

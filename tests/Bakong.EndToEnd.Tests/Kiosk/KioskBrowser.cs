@@ -19,7 +19,7 @@ internal sealed class KioskBrowser : IAsyncDisposable
         _browser = browser;
     }
 
-    /// <summary>Where screenshots go: <c>$BAKONG_SCREENSHOTS</c> (e.g. docs/screenshots to refresh the README's), else the test output.</summary>
+    /// <summary>Where screenshots go: <c>$BAKONG_SCREENSHOTS</c> (e.g. docs/screenshots to refresh docs/kiosk.md's), else the test output.</summary>
     public static string ScreenshotDirectory { get; } =
         Environment.GetEnvironmentVariable("BAKONG_SCREENSHOTS") is { Length: > 0 } dir ? dir : Path.Combine(AppContext.BaseDirectory, "screenshots");
 

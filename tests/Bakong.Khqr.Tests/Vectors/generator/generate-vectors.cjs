@@ -255,7 +255,7 @@ function normalizeInput(inp) {
     return out;
 }
 
-// Templates the SDK wrote with a 3-digit length (value over 99 chars; khqr.md B5). Parse the body
+// Templates the SDK wrote with a 3-digit length (value over 99 chars; SDK bug B5). Parse the body
 // preferring 2-digit lengths and fall back to 3 digits for template tags only when needed.
 function overLongTemplates(qr) {
     const body = bodyOf(qr);
@@ -303,7 +303,7 @@ function gen(kind, build, opts = {}) {
         expect = { error: { code: r.status.errorCode } };
         if (r.data !== null) throw new Error("error with data");
     } else if (typeof r.data.qr !== "string") {
-        // khqr.md B3: a TypeError is returned as data.qr with status code 0
+        // SDK bug B3: a TypeError is returned as data.qr with status code 0
         const q = r.data.qr;
         const what = q instanceof Error ? q.name + ": " + q.message : typeof q;
         sdk = { bug: "status code 0 but data.qr is not a string (" + what + "); data.md5 = md5 of it" };
@@ -420,7 +420,7 @@ const exp5 = (now) => now + 5 * 60 * 1000;
 const dyn = (base, currency, amount, extra = {}) => (now) => ({ ...base, currency, amount, expirationTimestamp: exp5(now), ...extra });
 const stat = (base, currency, extra = {}) => ({ ...base, currency, ...extra });
 
-// ===== known vectors (khqr.md §9) re-generated =====
+// ===== the known samples re-generated (their md5 must match) =====
 {
     const a = gen("known", { type: "individual", bakongAccountID: "jonhsmith@nbcq", merchantName: "Jonh Smith", merchantCity: "Siam Reap",
         currency: 116, languagePreference: "km", merchantNameAlternateLanguage: KH_NAME, merchantCityAlternateLanguage: KH_CITY });
@@ -625,7 +625,7 @@ for (const [bn, base] of BASES) {
     }
 }
 
-// ===== templates over 99 characters (khqr.md B5): the SDK emits them, its verify rejects them =====
+// ===== templates over 99 characters (SDK bug B5): the SDK emits them, its verify rejects them =====
 {
     const fives = { billNumber: asciiOfLength(25, "B"), mobileNumber: asciiOfLength(25, "M"), storeLabel: asciiOfLength(25, "S"),
         terminalLabel: asciiOfLength(25, "T"), purposeOfTransaction: asciiOfLength(25, "P") };
@@ -736,8 +736,8 @@ for (const [bn, base] of BASES) {
     gen("currency-string", stat(IND, "840", { upiMerchantAccount: "62123456" }), { note: "'840' == 840 -> UPI+USD (44)" });
     gen("currency-string", stat(IND, "116", { upiMerchantAccount: "62123456" }));
     // 116.5: parseInt -> 116 passes; emitted verbatim as '5305116.5'
-    gen("currency", stat(IND, 116.5), { invalidReason: "tag 53 value '116.5' (length 5 > 3): SDK checks parseInt(value) only (khqr.md B6); we answer 28 (unsupported currency)", expectCode: 28 });
-    gen("currency", stat(MER, 840.25), { invalidReason: "tag 53 value '840.25' (length 6 > 3): SDK checks parseInt(value) only (khqr.md B6); we answer 28 (unsupported currency)", expectCode: 28 });
+    gen("currency", stat(IND, 116.5), { invalidReason: "tag 53 value '116.5' (length 5 > 3): SDK checks parseInt(value) only (SDK bug B6); we answer 28 (unsupported currency)", expectCode: 28 });
+    gen("currency", stat(MER, 840.25), { invalidReason: "tag 53 value '840.25' (length 6 > 3): SDK checks parseInt(value) only (SDK bug B6); we answer 28 (unsupported currency)", expectCode: 28 });
     // aliases: our product accepts "KHR"/"USD"; the SDK is called with 116/840
     const alias = (s) => (inp) => ({ ...inp, currency: inp.currency === "KHR" ? 116 : 840 });
     for (const [bn, base] of BASES) {
@@ -1104,7 +1104,7 @@ const pickFrom = (arr) => arr[rng.int(0, arr.length - 1)];
         const t99 = parseTlv(body).find((t) => t.tag === "99");
         const creation = parseTlv(t99.value).find((s) => s.tag === "00").value;
         const exp = parseTlv(t99.value).find((s) => s.tag === "01").value;
-        // old format: creation only (khqr.md §8.4)
+        // old format: creation only (what SDKs before 1.0.18 wrote)
         addStructural("old-format-99", withCrc(replaceTag(body, "99", tlv("99", tlv("00", creation)))), p.now, "dynamic, tag 99 with creation only");
         // static QR with old-format 99 (valid)
         const sBody = replaceTag(replaceTag(body, "54", ""), "01", tlv("01", "11"));
@@ -1303,24 +1303,24 @@ const pickFrom = (arr) => arr[rng.int(0, arr.length - 1)];
     addStructural("short", "000201010211", BASE_NOW, "12 chars, no CRC");
 }
 const KNOWN = [
-    ["00020101021129180014jonhsmith@nbcq5204599953031165802KH5910Jonh Smith6009Siam Reap64280002km0108ចន ស្មីន0206សៀមរាប6304A8B1", BASE_NOW, "khqr.md §9 individual KHR static Khmer alt language"],
-    ["00020101021130400014jonhsmith@devb01061234560208Dev Bank5204599953038405802KH5910Jonh Smith6010Phnom Penh62660117INV-2021-07-658220211855123456780305BKK-107060123450807Testing63042417", BASE_NOW, "khqr.md §9 merchant USD static full tag 62"],
-    ["00020101021129460015john_smith@devb0111855122334550208Dev Bank5204599953031165802KH5910John Smith6010Phnom Penh6304AE25", BASE_NOW, "khqr.md §9 account info + bank"],
-    ["00020101021129070003a@b5204599953031165802KH5908ចន ស្មីន6007ភ្នំពេញ6304F639", BASE_NOW, "khqr.md §9 Khmer name/city"],
+    ["00020101021129180014jonhsmith@nbcq5204599953031165802KH5910Jonh Smith6009Siam Reap64280002km0108ចន ស្មីន0206សៀមរាប6304A8B1", BASE_NOW, "known sample individual KHR static Khmer alt language"],
+    ["00020101021130400014jonhsmith@devb01061234560208Dev Bank5204599953038405802KH5910Jonh Smith6010Phnom Penh62660117INV-2021-07-658220211855123456780305BKK-107060123450807Testing63042417", BASE_NOW, "known sample merchant USD static full tag 62"],
+    ["00020101021129460015john_smith@devb0111855122334550208Dev Bank5204599953031165802KH5910John Smith6010Phnom Penh6304AE25", BASE_NOW, "known sample account info + bank"],
+    ["00020101021129070003a@b5204599953031165802KH5908ចន ស្មីន6007ភ្នំពេញ6304F639", BASE_NOW, "known sample Khmer name/city"],
     ["00020101021229180014jonhsmith@nbcq5204599953038405405100.505802KH5910Jonh Smith6010Phnom Penh993400131700000000000011317000003000006304BE05", 1700000100000,
-        "khqr.md §9 row 5 as printed: malformed (tag 54 says length 05 but '100.50' has 6 chars), so never valid"],
+        "known dynamic sample as recorded: malformed (tag 54 says length 05 but '100.50' has 6 chars), so never valid"],
     ["00020101021229180014jonhsmith@nbcq5204599953038405405100.505802KH5910Jonh Smith6010Phnom Penh993400131700000000000011317000003000006304BE05", BASE_NOW,
-        "khqr.md §9 row 5 as printed (malformed)"],
+        "known dynamic sample as recorded (malformed)"],
     ["00020101021129170013merchant@nbcq5204599953038405802KH5917Lucky Supermarket6010Phnom Penh6304FBE4", BASE_NOW, "NBC guideline static example"],
     ["00020101021229180014vandoeurn@devb52045999530384054031015802KH5909Vandoeurn6010Phnom Penh9934001317272493649740113172724948497463047BD0", BASE_NOW, "SDK test sample, expired"],
     ["00020101021229180014vandoeurn@devb52045999530384054031015802KH5909Vandoeurn6010Phnom Penh9934001317272493649740113172724948497463047BD0", 1727249400000, "SDK test sample, inside its validity window"],
 ];
 {
-    // row 5 corrected (tag 54 = '100.50' with length 06)
+    // the dynamic sample corrected (tag 54 = '100.50' with length 06)
     const fixed = withCrc("00020101021229180014jonhsmith@nbcq520459995303840" + tlv("54", "100.50") + "5802KH5910Jonh Smith6010Phnom Penh" +
         tlv("99", tlv("00", "1700000000000") + tlv("01", "1700000300000")));
-    KNOWN.push([fixed, 1700000100000, "khqr.md §9 row 5 corrected (5406100.50), inside validity window"]);
-    KNOWN.push([fixed, BASE_NOW, "khqr.md §9 row 5 corrected, expired"]);
+    KNOWN.push([fixed, 1700000100000, "known dynamic sample corrected (5406100.50), inside validity window"]);
+    KNOWN.push([fixed, BASE_NOW, "known dynamic sample corrected, expired"]);
 }
 for (const [q, now, note] of KNOWN) addStructural("known-vector", q, now, note);
 
