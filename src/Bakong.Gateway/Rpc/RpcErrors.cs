@@ -39,6 +39,10 @@ internal static class RpcErrors
 
     public static RpcException InvalidArgument(string field, string description) => InvalidArgument([new Bakong.Payments.FieldViolation(field, description)]);
 
+    /// <summary>The request message is not protobuf (or not of the method's type): there is no field to name.</summary>
+    public static RpcException UnparseableRequest() =>
+        new(new Grpc.Core.Status(StatusCode.InvalidArgument, "The request message could not be parsed."));
+
     public static RpcException PaymentNotFound(string paymentId) => Error(
         Code.NotFound,
         V1.ErrorReason.PaymentNotFound,
