@@ -43,8 +43,8 @@ internal sealed class PaymentListing(IPaymentStore store)
             }
         }
 
-        var from = request.StartCreateTime?.ToDateTimeOffset();
-        var to = request.EndCreateTime?.ToDateTimeOffset();
+        var from = PaymentMapper.ToTime(request.StartCreateTime, "start_create_time", violations);
+        var to = PaymentMapper.ToTime(request.EndCreateTime, "end_create_time", violations);
         if (from is not null && to is not null && to < from)
         {
             violations.Add(new FieldViolation("end_create_time", "must not be earlier than start_create_time"));

@@ -22,6 +22,10 @@ internal static partial class PaymentMapper
     private const int NanosPerMillisecond = 1_000_000;
     private const long MaxDurationSeconds = 86_400;
 
+    // The range google.protobuf.Timestamp allows (and DateTimeOffset holds): 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    private const long MinTimestampSeconds = -62_135_596_800;
+    private const long MaxTimestampSeconds = 253_402_300_799;
+
     /// <summary>The domain request, or the violations of the contract's own rules (the domain then checks the rest).</summary>
     public static CreatePaymentRequest? ToDomain(V1.CreatePaymentRequest request, List<FieldViolation> violations)
     {
@@ -214,6 +218,27 @@ internal static partial class PaymentMapper
         }
 
         return violations.Count == before ? money.Units + (money.Nanos / 1_000_000_000m) : 0;
+    }
+
+    /// <summary>
+    /// A time the client sent; null when unset or not a valid <c>Timestamp</c> (a violation then), which would make
+    /// <see cref="Timestamp.ToDateTimeOffset"/> throw.
+    /// </summary>
+    public static DateTimeOffset? ToTime(Timestamp? timestamp, string field, List<FieldViolation> violations)
+    {
+        ArgumentNullException.ThrowIfNull(violations);
+        if (timestamp is null)
+        {
+            return null;
+        }
+
+        if (timestamp.Seconds is < MinTimestampSeconds or > MaxTimestampSeconds || timestamp.Nanos is < 0 or > 999_999_999)
+        {
+            violations.Add(new FieldViolation(field, "not a valid Timestamp: from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z, nanos from 0 to 999,999,999"));
+            return null;
+        }
+
+        return timestamp.ToDateTimeOffset();
     }
 
     private static TimeSpan? ToExpiresIn(Duration? duration, List<FieldViolation> violations)
