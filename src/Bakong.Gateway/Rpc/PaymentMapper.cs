@@ -13,10 +13,11 @@ namespace Bakong.Gateway.Rpc;
 /// </summary>
 internal static partial class PaymentMapper
 {
-    /// <summary>request_id and terminal_id: 1 to 64 characters from <c>A-Z a-z 0-9 - _ . :</c>.</summary>
-    public const int MaxIdentifierLength = 64;
-
-    public const int MaxOrderRefLength = 64;
+    /// <summary>
+    /// A <c>payment_id</c> in a request: the identifier alphabet, at most 64 characters (the gateway's own are 22). An
+    /// id that passes is safe to echo in an error and to log.
+    /// </summary>
+    public const int MaxPaymentIdLength = 64;
 
     private const int NanosPerCent = 10_000_000;
     private const int NanosPerMillisecond = 1_000_000;
@@ -31,11 +32,11 @@ internal static partial class PaymentMapper
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(violations);
-        Identifier(request.RequestId, "request_id", violations);
-        Identifier(request.TerminalId, "terminal_id", violations);
-        if (request.OrderRef.Length > MaxOrderRefLength)
+        Identifier(request.RequestId, "request_id", CreatePaymentRequest.MaxRequestIdLength, violations);
+        Identifier(request.TerminalId, "terminal_id", CreatePaymentRequest.MaxTerminalIdLength, violations);
+        if (request.OrderRef.Length > CreatePaymentRequest.MaxOrderRefLength)
         {
-            violations.Add(new FieldViolation("order_ref", "at most " + MaxOrderRefLength + " characters"));
+            violations.Add(new FieldViolation("order_ref", "at most " + CreatePaymentRequest.MaxOrderRefLength + " characters"));
         }
 
         var amount = ToAmount(request.Amount, violations);
@@ -169,15 +170,29 @@ internal static partial class PaymentMapper
         return proto;
     }
 
-    private static void Identifier(string value, string field, List<FieldViolation> violations)
+    /// <summary>The <c>payment_id</c> of a Get, Watch or Cancel request: required, <see cref="MaxPaymentIdLength"/>.</summary>
+    public static void PaymentId(string value, List<FieldViolation> violations) =>
+        Identifier(value, "payment_id", MaxPaymentIdLength, violations);
+
+    /// <summary>A <c>terminal_id</c> filter: empty for any terminal, otherwise a terminal id as CreatePayment takes it.</summary>
+    public static void TerminalIdFilter(string value, List<FieldViolation> violations)
+    {
+        if (value.Length > 0)
+        {
+            Identifier(value, "terminal_id", CreatePaymentRequest.MaxTerminalIdLength, violations);
+        }
+    }
+
+    /// <summary>Required, at most <paramref name="maxLength"/> characters from <c>A-Z a-z 0-9 - _ . :</c>; never echoed.</summary>
+    private static void Identifier(string value, string field, int maxLength, List<FieldViolation> violations)
     {
         if (value.Length == 0)
         {
             violations.Add(new FieldViolation(field, "required"));
         }
-        else if (value.Length > MaxIdentifierLength)
+        else if (value.Length > maxLength)
         {
-            violations.Add(new FieldViolation(field, value.Length + " characters, at most " + MaxIdentifierLength));
+            violations.Add(new FieldViolation(field, value.Length + " characters, at most " + maxLength));
         }
         else if (!IdentifierPattern().IsMatch(value))
         {

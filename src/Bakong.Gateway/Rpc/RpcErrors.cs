@@ -43,10 +43,11 @@ internal static class RpcErrors
     public static RpcException UnparseableRequest() =>
         new(new Grpc.Core.Status(StatusCode.InvalidArgument, "The request message could not be parsed."));
 
+    /// <remarks>The id is in the metadata only: echoed once, as the client sent it (checked by <see cref="PaymentMapper.PaymentId"/>).</remarks>
     public static RpcException PaymentNotFound(string paymentId) => Error(
         Code.NotFound,
         V1.ErrorReason.PaymentNotFound,
-        "Payment '" + paymentId + "' does not exist.",
+        "No payment has this payment_id.",
         ("payment_id", paymentId));
 
     /// <param name="paymentId">The payment the request id was first used for.</param>
