@@ -110,6 +110,7 @@ internal static class GatewayHost
     /// <summary>Maps the endpoints and logs the mode the gateway runs in.</summary>
     public static WebApplication MapGateway(this WebApplication app, GatewayBakongOptions bakong)
     {
+        app.UseJsonCharsetCheck();
         app.UseCors();
         app.UseGrpcWeb();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
