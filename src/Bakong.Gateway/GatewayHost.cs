@@ -99,6 +99,9 @@ internal static class GatewayHost
             .AddCheck<PaymentStoreHealthCheck>(PaymentStoreHealthCheck.Name, tags: ["ready"])
             .AddCheck<BakongHealthCheck>(BakongHealthCheck.Name, tags: ["ready", "bakong"]);
 
+        // Every gRPC method above answers a request message that is not protobuf with INVALID_ARGUMENT, not UNKNOWN.
+        services.AddGrpcRequestParsing();
+
         // Browsers: gRPC-Web on the web endpoint, for the kiosk page and for kiosk apps on the origins Cors:AllowedOrigins lists.
         services.AddGrpcWebCors(configuration);
         return services;
@@ -107,6 +110,7 @@ internal static class GatewayHost
     /// <summary>Maps the endpoints and logs the mode the gateway runs in.</summary>
     public static WebApplication MapGateway(this WebApplication app, GatewayBakongOptions bakong)
     {
+        app.UseJsonCharsetCheck();
         app.UseCors();
         app.UseGrpcWeb();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();

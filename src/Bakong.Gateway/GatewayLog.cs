@@ -37,4 +37,12 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 2505, EventName = "PaymentCancelled", Level = LogLevel.Information,
         Message = "Payment {PaymentId} of terminal {TerminalId} cancelled by CancelPayment")]
     public static partial void PaymentCancelled(ILogger logger, string paymentId, string terminalId);
+
+    [LoggerMessage(EventId = 2510, EventName = "UnparseableRequest", Level = LogLevel.Debug,
+        Message = "A {Method} request message could not be parsed ({Reason}): answered INVALID_ARGUMENT")]
+    public static partial void UnparseableRequest(ILogger logger, string method, string reason);
+
+    [LoggerMessage(EventId = 2511, EventName = "StorageUnavailable", Level = LogLevel.Error,
+        Message = "{Method} failed: the payment store could not be read or written ({Reason}); answered UNAVAILABLE")]
+    public static partial void StorageUnavailable(ILogger logger, string method, string reason);
 }

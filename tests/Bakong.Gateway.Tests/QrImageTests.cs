@@ -93,6 +93,22 @@ public sealed class QrImageTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("qr.svg")]
+    [InlineData("qr.png")]
+    public async Task A_payment_id_of_8_kb_is_400_naming_it_without_echoing_it(string image)
+    {
+        using var http = _gateway.CreateClient();
+
+        using var response = await http.GetAsync("/payments/" + new string('x', 8000) + "/" + image, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.DoesNotContain(new string('x', 16), body, StringComparison.Ordinal);
+        using var problem = JsonDocument.Parse(body);
+        Assert.Equal(["payment_id"], problem.RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Theory]
     [InlineData("qr.svg?style=fancy", "style")]
     [InlineData("qr.png?style=card", "style")]
     [InlineData("qr.png?size=big", "size")]

@@ -157,6 +157,75 @@ public sealed class RestTests : IAsyncLifetime
         Assert.Null(await reader.ReadLineAsync(Ct).AsTask().WaitAsync(GatewayFactory.Timeout, Ct));
     }
 
+    private const string ValidCreate = """{"requestId":"charset-1","terminalId":"till-1","amount":{"currencyCode":"KHR","units":100}}""";
+
+    public static TheoryData<string, string, string, string?, int> Malformed => new()
+    {
+        // name, method and path, body, content type, the status expected
+        { "unknown charset", "POST /v1/payments", ValidCreate, "application/json; charset=bogus", 415 },
+        { "unknown charset, no body", "POST /v1/payments/some-id:cancel", "", "application/json; charset=bogus", 415 },
+        { "unknown charset on a GET", "GET /v1/payments", "", "application/json; charset=bogus", 415 },
+        { "unknown charset, +json", "POST /v1/payments", ValidCreate, "application/ld+json; charset=bogus", 415 },
+        { "empty charset", "POST /v1/payments", ValidCreate, "application/json; charset=", 415 },
+        { "utf-7", "POST /v1/payments", ValidCreate, "application/json; charset=utf-7", 415 },
+        { "unknown charset to the sandbox", "POST /sandbox/control/pay", "{}", "application/json; charset=bogus", 415 },
+        { "empty body", "POST /v1/payments", "", "application/json", 400 },
+        { "not JSON", "POST /v1/payments", "{", "application/json", 400 },
+        { "an array", "POST /v1/payments", "[]", "application/json", 400 },
+        { "null", "POST /v1/payments", "null", "application/json", 400 },
+        { "a string for a number", "POST /v1/payments", """{"amount":{"units":"abc"}}""", "application/json", 400 },
+        { "a number for a string", "POST /v1/payments", """{"requestId":5}""", "application/json", 400 },
+        { "a number beyond int64", "POST /v1/payments", """{"amount":{"units":99999999999999999999999999}}""", "application/json", 400 },
+        { "a number beyond double", "POST /v1/payments", """{"amount":{"units":1e400}}""", "application/json", 400 },
+        { "nanos beyond int32", "POST /v1/payments", """{"amount":{"units":1,"nanos":99999999999}}""", "application/json", 400 },
+        { "a duration beyond its range", "POST /v1/payments", """{"expiresIn":"99999999999999999999s"}""", "application/json", 400 },
+        { "an unknown enum name", "POST /v1/payments", """{"qrImage":{"format":"NOPE"}}""", "application/json", 400 },
+        { "2000 nested arrays", "POST /v1/payments", new string('[', 2000) + new string(']', 2000), "application/json", 400 },
+        { "not a JSON content type", "POST /v1/payments", ValidCreate, "text/plain", 400 },
+        { "no content type", "POST /v1/payments", ValidCreate, null, 400 },
+        { "a timestamp beyond 9999", "GET /v1/payments?startCreateTime=10000-01-01T00:00:00Z", "", null, 400 },
+        { "a page size beyond int32", "GET /v1/payments?pageSize=99999999999", "", null, 400 },
+        { "an unknown state", "GET /v1/payments?states=NOPE", "", null, 400 },
+        { "a version that is not a number", "GET /v1/payments/some-id:watch?afterVersion=abc", "", null, 400 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public async Task A_malformed_header_or_body_is_4xx_with_a_status_body_never_5xx(string name, string request, string body, string? contentType, int expected)
+    {
+        var (method, path) = (request.Split(' ')[0], request.Split(' ')[1]);
+        using var message = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+        if (body.Length > 0 || contentType is not null)
+        {
+            message.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            message.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        using var response = await _http.SendAsync(message, Ct);
+
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True((int)response.StatusCode == expected, name + ": " + (int)response.StatusCode + " " + text);
+        var error = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(3, error.GetProperty("code").GetInt32());
+        Assert.Equal(JsonValueKind.Array, error.GetProperty("details").ValueKind);
+        Assert.DoesNotContain("bogus", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json; charset=UTF8")]
+    [InlineData("application/json; charset=UTF-8")]
+    public async Task Utf_8_under_any_spelling_is_read_and_answered_as_utf_8(string contentType)
+    {
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(ValidCreate));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await _http.PostAsync(new Uri("/v1/payments", UriKind.Relative), content, Ct);
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("utf-8", response.Content.Headers.ContentType!.CharSet);
+    }
+
     private async Task<JsonElement> CreateAsync(string requestId, long riel = 5000, string terminal = "till-1")
     {
         using var response = await _http.PostAsJsonAsync(

@@ -163,6 +163,19 @@ public sealed class PaymentFactoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Request_id_and_order_ref_are_at_most_64_characters_as_the_contract_documents()
+    {
+        var factory = TestPayments.Factory(_store, _clock);
+        var longest = Request(requestId: new string('r', 64)) with { OrderRef = new string('o', 64) };
+        var tooLong = Request(requestId: new string('r', 65)) with { OrderRef = new string('o', 65) };
+
+        Assert.IsType<CreatePaymentResult.Created>(await factory.CreateAsync(longest, Ct));
+        var invalid = Assert.IsType<CreatePaymentResult.Invalid>(await factory.CreateAsync(tooLong, Ct));
+
+        Assert.Equal(["request_id", "order_ref"], invalid.Violations.Select(v => v.Field));
+    }
+
+    [Fact]
     public async Task A_request_without_currency_uses_the_merchant_default_and_expiry_defaults_to_five_minutes()
     {
         var factory = TestPayments.Factory(_store, _clock);

@@ -6,7 +6,7 @@ namespace Bakong.Gateway.QrImages;
 
 /// <summary>
 /// <c>GET /payments/{id}/qr.png</c> and <c>/qr.svg</c> (<c>?style=plain|card&amp;size=N</c>) on the web endpoint:
-/// 404 for an unknown payment, 400 (problem details naming the parameter) for a bad query. A payment's QR never
+/// 404 for an unknown payment, 400 (problem details naming the parameter) for a bad query or id. A payment's QR never
 /// changes, so the image is cacheable forever, with a strong ETag for revalidation.
 /// </summary>
 internal static class QrImageEndpoints
@@ -27,8 +27,9 @@ internal static class QrImageEndpoints
     {
         var query = http.Request.Query;
         var violations = new List<FieldViolation>();
+        Rpc.PaymentMapper.PaymentId(paymentId, violations);
         var spec = QrImageSpec.FromQuery(format, Single(query["style"]), Single(query["size"]), violations);
-        if (spec is null)
+        if (spec is null || violations.Count > 0)
         {
             return Results.ValidationProblem(
                 violations.GroupBy(v => v.Field).ToDictionary(g => g.Key, g => g.Select(v => v.Description).ToArray()),

@@ -13,6 +13,9 @@ internal sealed class PaymentDeeplinks(IBakongClient bakong, ILogger<PaymentDeep
 {
     public const int MaxAppNameLength = 64;
 
+    /// <summary>app_icon_url and callback_url: far beyond any real URL, well within what Bakong is sent.</summary>
+    public const int MaxUrlLength = 2048;
+
     /// <summary>Bakong's <c>sourceInfo</c> (null for none), or violations named by their proto paths.</summary>
     public static DeeplinkSourceInfo? ToSourceInfo(V1.DeeplinkOptions options, List<FieldViolation> violations)
     {
@@ -65,6 +68,12 @@ internal sealed class PaymentDeeplinks(IBakongClient bakong, ILogger<PaymentDeep
         if (value.Length == 0)
         {
             violations.Add(new FieldViolation(field, "required with the other deeplink fields"));
+            return null;
+        }
+
+        if (value.Length > MaxUrlLength)
+        {
+            violations.Add(new FieldViolation(field, value.Length + " characters, at most " + MaxUrlLength));
             return null;
         }
 

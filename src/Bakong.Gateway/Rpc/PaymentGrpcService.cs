@@ -70,11 +70,7 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var violations = new List<FieldViolation>();
-        if (string.IsNullOrEmpty(request.PaymentId))
-        {
-            violations.Add(new FieldViolation("payment_id", "required"));
-        }
-
+        PaymentMapper.PaymentId(request.PaymentId, violations);
         var image = QrImageMapper.ToSpec(request.QrImage, violations);
         if (violations.Count > 0)
         {
@@ -167,9 +163,11 @@ internal sealed class PaymentGrpcService(
 
     private static void RequirePaymentId(string paymentId)
     {
-        if (string.IsNullOrEmpty(paymentId))
+        var violations = new List<FieldViolation>();
+        PaymentMapper.PaymentId(paymentId, violations);
+        if (violations.Count > 0)
         {
-            throw RpcErrors.InvalidArgument("payment_id", "required");
+            throw RpcErrors.InvalidArgument(violations);
         }
     }
 }

@@ -17,6 +17,9 @@ internal sealed class PaymentListing(IPaymentStore store)
 {
     public const int DefaultPageSize = 50;
 
+    /// <summary>The longest page token a client may send: the tokens this class makes are under 200 characters.</summary>
+    public const int MaxPageTokenLength = 256;
+
     private const string TokenVersion = "p1";
 
     /// <summary>The query the request asks for, or its violations.</summary>
@@ -43,17 +46,22 @@ internal sealed class PaymentListing(IPaymentStore store)
             }
         }
 
-        var from = request.StartCreateTime?.ToDateTimeOffset();
-        var to = request.EndCreateTime?.ToDateTimeOffset();
+        var from = PaymentMapper.ToTime(request.StartCreateTime, "start_create_time", violations);
+        var to = PaymentMapper.ToTime(request.EndCreateTime, "end_create_time", violations);
         if (from is not null && to is not null && to < from)
         {
             violations.Add(new FieldViolation("end_create_time", "must not be earlier than start_create_time"));
         }
 
+        PaymentMapper.TerminalIdFilter(request.TerminalId, violations);
         var terminal = request.TerminalId.Length == 0 ? null : request.TerminalId;
         var fingerprint = Fingerprint(states, terminal, from, to);
         string? storeToken = null;
-        if (request.PageToken.Length > 0 && !TryDecode(request.PageToken, fingerprint, out storeToken))
+        if (request.PageToken.Length > MaxPageTokenLength)
+        {
+            violations.Add(new FieldViolation("page_token", request.PageToken.Length + " characters, at most " + MaxPageTokenLength));
+        }
+        else if (request.PageToken.Length > 0 && !TryDecode(request.PageToken, fingerprint, out storeToken))
         {
             violations.Add(new FieldViolation("page_token", "not a token from a ListPayments call with these filters"));
         }

@@ -13,25 +13,30 @@ namespace Bakong.Gateway.Rpc;
 /// </summary>
 internal static partial class PaymentMapper
 {
-    /// <summary>request_id and terminal_id: 1 to 64 characters from <c>A-Z a-z 0-9 - _ . :</c>.</summary>
-    public const int MaxIdentifierLength = 64;
-
-    public const int MaxOrderRefLength = 64;
+    /// <summary>
+    /// A <c>payment_id</c> in a request: the identifier alphabet, at most 64 characters (the gateway's own are 22). An
+    /// id that passes is safe to echo in an error and to log.
+    /// </summary>
+    public const int MaxPaymentIdLength = 64;
 
     private const int NanosPerCent = 10_000_000;
     private const int NanosPerMillisecond = 1_000_000;
     private const long MaxDurationSeconds = 86_400;
+
+    // The range google.protobuf.Timestamp allows (and DateTimeOffset holds): 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    private const long MinTimestampSeconds = -62_135_596_800;
+    private const long MaxTimestampSeconds = 253_402_300_799;
 
     /// <summary>The domain request, or the violations of the contract's own rules (the domain then checks the rest).</summary>
     public static CreatePaymentRequest? ToDomain(V1.CreatePaymentRequest request, List<FieldViolation> violations)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(violations);
-        Identifier(request.RequestId, "request_id", violations);
-        Identifier(request.TerminalId, "terminal_id", violations);
-        if (request.OrderRef.Length > MaxOrderRefLength)
+        Identifier(request.RequestId, "request_id", CreatePaymentRequest.MaxRequestIdLength, violations);
+        Identifier(request.TerminalId, "terminal_id", CreatePaymentRequest.MaxTerminalIdLength, violations);
+        if (request.OrderRef.Length > CreatePaymentRequest.MaxOrderRefLength)
         {
-            violations.Add(new FieldViolation("order_ref", "at most " + MaxOrderRefLength + " characters"));
+            violations.Add(new FieldViolation("order_ref", "at most " + CreatePaymentRequest.MaxOrderRefLength + " characters"));
         }
 
         var amount = ToAmount(request.Amount, violations);
@@ -165,15 +170,29 @@ internal static partial class PaymentMapper
         return proto;
     }
 
-    private static void Identifier(string value, string field, List<FieldViolation> violations)
+    /// <summary>The <c>payment_id</c> of a Get, Watch or Cancel request: required, <see cref="MaxPaymentIdLength"/>.</summary>
+    public static void PaymentId(string value, List<FieldViolation> violations) =>
+        Identifier(value, "payment_id", MaxPaymentIdLength, violations);
+
+    /// <summary>A <c>terminal_id</c> filter: empty for any terminal, otherwise a terminal id as CreatePayment takes it.</summary>
+    public static void TerminalIdFilter(string value, List<FieldViolation> violations)
+    {
+        if (value.Length > 0)
+        {
+            Identifier(value, "terminal_id", CreatePaymentRequest.MaxTerminalIdLength, violations);
+        }
+    }
+
+    /// <summary>Required, at most <paramref name="maxLength"/> characters from <c>A-Z a-z 0-9 - _ . :</c>; never echoed.</summary>
+    private static void Identifier(string value, string field, int maxLength, List<FieldViolation> violations)
     {
         if (value.Length == 0)
         {
             violations.Add(new FieldViolation(field, "required"));
         }
-        else if (value.Length > MaxIdentifierLength)
+        else if (value.Length > maxLength)
         {
-            violations.Add(new FieldViolation(field, value.Length + " characters, at most " + MaxIdentifierLength));
+            violations.Add(new FieldViolation(field, value.Length + " characters, at most " + maxLength));
         }
         else if (!IdentifierPattern().IsMatch(value))
         {
@@ -214,6 +233,27 @@ internal static partial class PaymentMapper
         }
 
         return violations.Count == before ? money.Units + (money.Nanos / 1_000_000_000m) : 0;
+    }
+
+    /// <summary>
+    /// A time the client sent; null when unset or not a valid <c>Timestamp</c> (a violation then), which would make
+    /// <see cref="Timestamp.ToDateTimeOffset"/> throw.
+    /// </summary>
+    public static DateTimeOffset? ToTime(Timestamp? timestamp, string field, List<FieldViolation> violations)
+    {
+        ArgumentNullException.ThrowIfNull(violations);
+        if (timestamp is null)
+        {
+            return null;
+        }
+
+        if (timestamp.Seconds is < MinTimestampSeconds or > MaxTimestampSeconds || timestamp.Nanos is < 0 or > 999_999_999)
+        {
+            violations.Add(new FieldViolation(field, "not a valid Timestamp: from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z, nanos from 0 to 999,999,999"));
+            return null;
+        }
+
+        return timestamp.ToDateTimeOffset();
     }
 
     private static TimeSpan? ToExpiresIn(Duration? duration, List<FieldViolation> violations)

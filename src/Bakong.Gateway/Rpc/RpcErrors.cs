@@ -39,10 +39,15 @@ internal static class RpcErrors
 
     public static RpcException InvalidArgument(string field, string description) => InvalidArgument([new Bakong.Payments.FieldViolation(field, description)]);
 
+    /// <summary>The request message is not protobuf (or not of the method's type): there is no field to name.</summary>
+    public static RpcException UnparseableRequest() =>
+        new(new Grpc.Core.Status(StatusCode.InvalidArgument, "The request message could not be parsed."));
+
+    /// <remarks>The id is in the metadata only: echoed once, as the client sent it (checked by <see cref="PaymentMapper.PaymentId"/>).</remarks>
     public static RpcException PaymentNotFound(string paymentId) => Error(
         Code.NotFound,
         V1.ErrorReason.PaymentNotFound,
-        "Payment '" + paymentId + "' does not exist.",
+        "No payment has this payment_id.",
         ("payment_id", paymentId));
 
     /// <param name="paymentId">The payment the request id was first used for.</param>
@@ -85,6 +90,22 @@ internal static class RpcErrors
             ("environment", status.Environment.ToString()));
     }
 
+    /// <remarks>The exception's message (file paths, the OS error) is for the operator's log, not the client.</remarks>
+    public static RpcException StorageUnavailable() => Error(
+        Code.Unavailable,
+        V1.ErrorReason.StorageUnavailable,
+        "The gateway cannot read or write its payment store; call again (a CreatePayment retry with the same request_id is safe).");
+
+    /// <summary>
+    /// The I/O error of the store (a full disk, a failing device) in <paramref name="exception"/>, if it is one: LiteDB
+    /// throws the <see cref="IOException"/>, or a LiteException around it. Not a bug, and it may pass: UNAVAILABLE.
+    /// </summary>
+    public static IOException? StorageError(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception as IOException ?? exception.InnerException as IOException;
+    }
+
     /// <summary>What an exception thrown by the domain or the store means on the wire; null for a bug (INTERNAL).</summary>
     public static RpcException? Map(Exception exception, ServerCallContext context, CancellationToken stopping) => exception switch
     {
@@ -94,6 +115,7 @@ internal static class RpcErrors
         // The store closes and the watch hub's token fires as the host stops: a retryable condition, not a bug.
         ObjectDisposedException or OperationCanceledException
             when stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested => NotServing(),
+        _ when StorageError(exception) is not null && !context.CancellationToken.IsCancellationRequested => StorageUnavailable(),
         _ => null,
     };
 
@@ -111,7 +133,7 @@ internal static class RpcErrors
 }
 
 /// <summary>Applies <see cref="RpcErrors.Map"/> to whatever a payment call throws.</summary>
-internal sealed class RpcErrorInterceptor(IHostApplicationLifetime lifetime) : Interceptor
+internal sealed class RpcErrorInterceptor(IHostApplicationLifetime lifetime, ILogger<RpcErrorInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -121,7 +143,7 @@ internal sealed class RpcErrorInterceptor(IHostApplicationLifetime lifetime) : I
         {
             return await continuation(request, context).ConfigureAwait(false);
         }
-        catch (Exception e) when (RpcErrors.Map(e, context, lifetime.ApplicationStopping) is { } mapped)
+        catch (Exception e) when (Map(e, context) is { } mapped)
         {
             throw mapped;
         }
@@ -135,9 +157,22 @@ internal sealed class RpcErrorInterceptor(IHostApplicationLifetime lifetime) : I
         {
             await continuation(request, responseStream, context).ConfigureAwait(false);
         }
-        catch (Exception e) when (RpcErrors.Map(e, context, lifetime.ApplicationStopping) is { } mapped)
+        catch (Exception e) when (Map(e, context) is { } mapped)
         {
             throw mapped;
         }
+    }
+
+    private RpcException? Map(Exception exception, ServerCallContext context)
+    {
+        var mapped = RpcErrors.Map(exception, context, lifetime.ApplicationStopping);
+        if (mapped?.StatusCode == StatusCode.Unavailable && RpcErrors.StorageError(exception) is { } error)
+        {
+            // The operator must hear of a full disk (grpc-dotnet's own line per status is off in appsettings.json); the
+            // OS's message says what failed, a stack per call would not add to it.
+            GatewayLog.StorageUnavailable(logger, context.Method, error.Message);
+        }
+
+        return mapped;
     }
 }

@@ -3,9 +3,10 @@ namespace Bakong.Payments.Creation;
 /// <summary>What a POS asks for, as it arrived: <see cref="PaymentFactory"/> validates every field.</summary>
 public sealed record CreatePaymentRequest
 {
-    public const int MaxRequestIdLength = 128;
+    // The limits CreatePaymentRequest documents in payment_service.proto; the gateway checks them with these.
+    public const int MaxRequestIdLength = 64;
     public const int MaxTerminalIdLength = 64;
-    public const int MaxOrderRefLength = 128;
+    public const int MaxOrderRefLength = 64;
 
     /// <summary>The idempotency key: the same key with the same parameters returns the same payment.</summary>
     public required string RequestId { get; init; }

@@ -9,6 +9,9 @@ public sealed class LogCapture : ILoggerProvider
     private readonly List<CapturedLog> _entries = [];
     private readonly List<(string EventName, TaskCompletionSource<CapturedLog> Signal)> _waiters = [];
 
+    /// <summary>The lowest level captured; the gateway's own <c>Logging:LogLevel</c> filters apply first.</summary>
+    public LogLevel MinimumLevel { get; set; } = LogLevel.Information;
+
     public IReadOnlyList<CapturedLog> Entries
     {
         get
@@ -63,7 +66,7 @@ public sealed class LogCapture : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= capture.MinimumLevel;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

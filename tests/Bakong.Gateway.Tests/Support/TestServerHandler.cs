@@ -27,7 +27,8 @@ internal sealed class TestServerHandler(IServiceProvider services) : HttpMessage
             }
         }
 
-        _inner ??= new HttpMessageInvoker(((TestServer)services.GetRequiredService<IServer>()).CreateHandler());
+        // A gateway on Kestrel (WebApplicationFactory.UseKestrel) is reached over loopback like a real one.
+        _inner ??= new HttpMessageInvoker(services.GetRequiredService<IServer>() is TestServer server ? server.CreateHandler() : new SocketsHttpHandler());
         return await _inner.SendAsync(request, cancellationToken);
     }
 

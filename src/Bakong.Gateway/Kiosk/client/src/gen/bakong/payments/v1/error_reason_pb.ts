@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file bakong/payments/v1/error_reason.proto.
  */
 export const file_bakong_payments_v1_error_reason: GenFile = /*@__PURE__*/
-  fileDesc("CiViYWtvbmcvcGF5bWVudHMvdjEvZXJyb3JfcmVhc29uLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEqhwIKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiQKIEVSUk9SX1JFQVNPTl9SRVFVRVNUX0lEX0NPTkZMSUNUEAESIgoeRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX0ZPVU5EEAISJAogRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX1BFTkRJTkcQAxIcChhFUlJPUl9SRUFTT05fTk9UX1NFUlZJTkcQBBIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX01JU1NJTkcQBRIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX0VYUElSRUQQBkIVqgISQmFrb25nLlBheW1lbnRzLlYxYgZwcm90bzM");
+  fileDesc("CiViYWtvbmcvcGF5bWVudHMvdjEvZXJyb3JfcmVhc29uLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEqrQIKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiQKIEVSUk9SX1JFQVNPTl9SRVFVRVNUX0lEX0NPTkZMSUNUEAESIgoeRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX0ZPVU5EEAISJAogRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX1BFTkRJTkcQAxIcChhFUlJPUl9SRUFTT05fTk9UX1NFUlZJTkcQBBIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX01JU1NJTkcQBRIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX0VYUElSRUQQBhIkCiBFUlJPUl9SRUFTT05fU1RPUkFHRV9VTkFWQUlMQUJMRRAHQhWqAhJCYWtvbmcuUGF5bWVudHMuVjFiBnByb3RvMw");
 
 /**
  * Why a `PaymentService` call failed, for machines.
@@ -93,6 +93,16 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_BAKONG_TOKEN_EXPIRED = 6;
    */
   BAKONG_TOKEN_EXPIRED = 6,
+
+  /**
+   * UNAVAILABLE: the gateway could not read or write its payment store (for
+   * example its disk is full). Retryable: call again with backoff. A
+   * `CreatePayment` retry with the same `request_id` is safe: it returns the
+   * payment if the failed call stored it after all. No metadata.
+   *
+   * @generated from enum value: ERROR_REASON_STORAGE_UNAVAILABLE = 7;
+   */
+  STORAGE_UNAVAILABLE = 7,
 }
 
 /**

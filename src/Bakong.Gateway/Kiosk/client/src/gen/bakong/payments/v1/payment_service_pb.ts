@@ -144,7 +144,7 @@ export type DeeplinkOptions = Message<"bakong.payments.v1.DeeplinkOptions"> & {
   appName: string;
 
   /**
-   * The absolute http(s) URL of the app's icon.
+   * The absolute http(s) URL of the app's icon, at most 2048 characters.
    *
    * @generated from field: string app_icon_url = 2;
    */
@@ -152,7 +152,7 @@ export type DeeplinkOptions = Message<"bakong.payments.v1.DeeplinkOptions"> & {
 
   /**
    * The absolute URL the banking app opens after the payment (for example
-   * the kiosk page or the merchant's app scheme).
+   * the kiosk page or the merchant's app scheme), at most 2048 characters.
    *
    * @generated from field: string callback_url = 3;
    */
@@ -242,7 +242,8 @@ export const CreatePaymentResponseSchema: GenMessage<CreatePaymentResponse> = /*
  */
 export type GetPaymentRequest = Message<"bakong.payments.v1.GetPaymentRequest"> & {
   /**
-   * The payment to return. Required.
+   * The payment to return. Required; at most 64 characters from
+   * `A-Z a-z 0-9 - _ . :` (the gateway's own ids are 22).
    *
    * @generated from field: string payment_id = 1;
    */
@@ -300,7 +301,7 @@ export const GetPaymentResponseSchema: GenMessage<GetPaymentResponse> = /*@__PUR
  */
 export type WatchPaymentRequest = Message<"bakong.payments.v1.WatchPaymentRequest"> & {
   /**
-   * The payment to watch. Required.
+   * The payment to watch. Required; as `GetPaymentRequest.payment_id`.
    *
    * @generated from field: string payment_id = 1;
    */
@@ -352,7 +353,7 @@ export const WatchPaymentResponseSchema: GenMessage<WatchPaymentResponse> = /*@_
  */
 export type CancelPaymentRequest = Message<"bakong.payments.v1.CancelPaymentRequest"> & {
   /**
-   * The payment to cancel. Required.
+   * The payment to cancel. Required; as `GetPaymentRequest.payment_id`.
    *
    * @generated from field: string payment_id = 1;
    */
@@ -410,7 +411,7 @@ export type ListPaymentsRequest = Message<"bakong.payments.v1.ListPaymentsReques
    * The `next_page_token` of a previous response, to continue from there;
    * empty for the first page. Opaque. Every other field must be the same as
    * in the call that returned it; otherwise, or when the token is not one
-   * the gateway issued, INVALID_ARGUMENT.
+   * the gateway issued, INVALID_ARGUMENT. At most 256 characters.
    *
    * @generated from field: string page_token = 2;
    */
@@ -426,6 +427,7 @@ export type ListPaymentsRequest = Message<"bakong.payments.v1.ListPaymentsReques
 
   /**
    * Only payments created for this terminal; empty means any terminal.
+   * Otherwise a terminal id as `CreatePaymentRequest.terminal_id` takes it.
    *
    * @generated from field: string terminal_id = 4;
    */
@@ -495,13 +497,16 @@ export const ListPaymentsResponseSchema: GenMessage<ListPaymentsResponse> = /*@_
  * - INVALID_ARGUMENT: the request breaks a rule documented on its fields. The
  *   error carries a `google.rpc.BadRequest` with one field violation per bad
  *   field; `field` is the field's path in the request, with proto field names
- *   (for example `amount.nanos`). Do not retry unchanged.
+ *   (for example `amount.nanos`). Do not retry unchanged. A request message
+ *   that is not valid protobuf gets INVALID_ARGUMENT "The request message
+ *   could not be parsed." without details, from every method.
  * - NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION: as documented on each
  *   RPC, with a `google.rpc.ErrorInfo` (see `ErrorReason`). Do not retry
  *   unchanged.
  * - UNAVAILABLE: only for conditions that pass, such as the gateway starting
- *   or stopping (`ERROR_REASON_NOT_SERVING`), or, outside the sandbox, no
- *   usable Bakong token (`ERROR_REASON_BAKONG_TOKEN_MISSING`,
+ *   or stopping (`ERROR_REASON_NOT_SERVING`), its store failing
+ *   (`ERROR_REASON_STORAGE_UNAVAILABLE`), or, outside the sandbox, no usable
+ *   Bakong token (`ERROR_REASON_BAKONG_TOKEN_MISSING`,
  *   `ERROR_REASON_BAKONG_TOKEN_EXPIRED`). Retry with backoff.
  *
  * Anything else (DEADLINE_EXCEEDED, CANCELLED, INTERNAL) comes from the
@@ -550,7 +555,8 @@ export const PaymentService: GenService<{
   /**
    * Returns a payment as it is now.
    *
-   * Errors: INVALID_ARGUMENT (`payment_id` empty), NOT_FOUND, UNAVAILABLE.
+   * Errors: INVALID_ARGUMENT (`payment_id` empty or malformed), NOT_FOUND,
+   * UNAVAILABLE.
    *
    * @generated from rpc bakong.payments.v1.PaymentService.GetPayment
    */
@@ -588,8 +594,9 @@ export const PaymentService: GenService<{
    *
    * Any number of clients may watch the same payment.
    *
-   * Errors: INVALID_ARGUMENT (`payment_id` empty; `after_version` negative or
-   * greater than the payment's version), NOT_FOUND, UNAVAILABLE.
+   * Errors: INVALID_ARGUMENT (`payment_id` empty or malformed;
+   * `after_version` negative or greater than the payment's version),
+   * NOT_FOUND, UNAVAILABLE.
    *
    * @generated from rpc bakong.payments.v1.PaymentService.WatchPayment
    */
@@ -606,7 +613,7 @@ export const PaymentService: GenService<{
    * the customer had in fact paid before the cancel was recorded,
    * reconciliation later finds the money and the payment becomes PAID_LATE.
    *
-   * Errors: INVALID_ARGUMENT (`payment_id` empty), NOT_FOUND,
+   * Errors: INVALID_ARGUMENT (`payment_id` empty or malformed), NOT_FOUND,
    * FAILED_PRECONDITION (the payment is PAID, FAILED, EXPIRED or PAID_LATE:
    * `ERROR_REASON_PAYMENT_NOT_PENDING` with its state), UNAVAILABLE.
    *

@@ -1,0 +1,197 @@
+using Bakong.Payments.V1;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace Bakong.Gateway.Tests;
+
+/// <summary>Values a fuzzer sends that the contract rules out: INVALID_ARGUMENT naming the field, never UNKNOWN.</summary>
+public sealed class RequestValidationTests : GatewayTest
+{
+    private const long MinTimestampSeconds = -62_135_596_800; // 0001-01-01T00:00:00Z
+    private const long MaxTimestampSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
+
+    public static TheoryData<string, long, int> TimesOutOfRange => new()
+    {
+        { "start_create_time", MaxTimestampSeconds + 1, 0 },
+        { "start_create_time", MinTimestampSeconds - 1, 0 },
+        { "start_create_time", long.MaxValue, 0 },
+        { "end_create_time", 0, -1 },
+        { "end_create_time", 0, 1_000_000_000 },
+        { "end_create_time", long.MinValue, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(TimesOutOfRange))]
+    public async Task List_with_a_time_outside_the_timestamp_range_is_invalid_argument_naming_the_field(string field, long seconds, int nanos)
+    {
+        var time = new Timestamp { Seconds = seconds, Nanos = nanos };
+        var request = field == "start_create_time" ? new ListPaymentsRequest { StartCreateTime = time } : new ListPaymentsRequest { EndCreateTime = time };
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => Gateway.Payments.ListPaymentsAsync(request, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal(field, Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+    }
+
+    [Fact]
+    public async Task List_from_the_first_to_the_last_valid_timestamp_finds_every_payment()
+    {
+        var created = await Gateway.CreateAsync(Requests.Create("whole-range"));
+
+        var page = await Gateway.Payments.ListPaymentsAsync(
+            new ListPaymentsRequest
+            {
+                StartCreateTime = new Timestamp { Seconds = MinTimestampSeconds },
+                EndCreateTime = new Timestamp { Seconds = MaxTimestampSeconds, Nanos = 999_999_999 },
+            },
+            cancellationToken: Ct);
+
+        Assert.Equal(created.PaymentId, Assert.Single(page.Payments).PaymentId);
+    }
+
+    public static TheoryData<long, int> DurationsOutOfRange => new()
+    {
+        { long.MaxValue, 0 },
+        { long.MinValue, 0 },
+        { 315_576_000_001, 0 },
+        { 60, -1 },
+        { 60, 1_000_000_000 },
+        { -60, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(DurationsOutOfRange))]
+    public async Task Create_with_an_expires_in_outside_the_duration_range_is_invalid_argument_naming_it(long seconds, int nanos)
+    {
+        var request = Requests.Create("expires-" + seconds + "-" + nanos);
+        request.ExpiresIn = new Duration { Seconds = seconds, Nanos = nanos };
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => Gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal("expires_in", Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+    }
+
+    public static TheoryData<string> PaymentIdMethods => ["get", "watch", "cancel"];
+
+    [Theory]
+    [MemberData(nameof(PaymentIdMethods))]
+    public async Task A_30_kb_payment_id_is_invalid_argument_naming_it_without_echoing_it(string method)
+    {
+        var id = new string('x', 30 * 1024);
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => CallAsync(method, id));
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal("payment_id", Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        Assert.True(e.Status.Detail.Length < 200, e.Status.Detail);
+        Assert.Equal(0, Echoes(e, new string('x', 16)));
+    }
+
+    [Theory]
+    [MemberData(nameof(PaymentIdMethods))]
+    public async Task An_unknown_payment_id_is_not_found_with_the_id_echoed_once_in_the_error_info(string method)
+    {
+        const string id = "no-such-payment";
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => CallAsync(method, id));
+
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+        Assert.Equal(id, e.GetRpcStatus()!.GetDetail<ErrorInfo>().Metadata["payment_id"]);
+        Assert.Equal(1, Echoes(e, id));
+    }
+
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("line\nbreak")]
+    [InlineData("quote'")]
+    public async Task A_payment_id_outside_the_identifier_alphabet_is_invalid_argument(string id)
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(() => CallAsync("get", id));
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal("payment_id", Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+    }
+
+    public static TheoryData<string> LongStrings =>
+    [
+        "request_id", "terminal_id", "order_ref", "store_label", "terminal_label", "deeplink.app_name", "deeplink.app_icon_url",
+        "deeplink.callback_url", "list terminal_id", "list page_token",
+    ];
+
+    [Theory]
+    [MemberData(nameof(LongStrings))]
+    public async Task A_string_longer_than_its_documented_limit_is_invalid_argument_naming_it(string field)
+    {
+        var request = Requests.Create("long-strings");
+        request.Deeplink = new DeeplinkOptions { AppName = "Kiosk", AppIconUrl = "https://shop.example/icon.png", CallbackUrl = "https://shop.example/done" };
+        var list = new ListPaymentsRequest();
+        var longest = field switch
+        {
+            "store_label" or "terminal_label" => 25,
+            "deeplink.app_icon_url" or "deeplink.callback_url" => 2048,
+            "list page_token" => 256,
+            _ => 64,
+        };
+        var value = new string('a', longest + 1);
+        switch (field)
+        {
+            case "request_id": request.RequestId = value; break;
+            case "terminal_id": request.TerminalId = value; break;
+            case "order_ref": request.OrderRef = value; break;
+            case "store_label": request.StoreLabel = value; break;
+            case "terminal_label": request.TerminalLabel = value; break;
+            case "deeplink.app_name": request.Deeplink.AppName = value; break;
+            case "deeplink.app_icon_url": request.Deeplink.AppIconUrl = "https://shop.example/" + value[21..]; break;
+            case "deeplink.callback_url": request.Deeplink.CallbackUrl = "https://shop.example/" + value[21..]; break;
+            case "list terminal_id": list.TerminalId = value; break;
+            default: list.PageToken = value; break;
+        }
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => field.StartsWith("list ", StringComparison.Ordinal)
+            ? Gateway.Payments.ListPaymentsAsync(list, cancellationToken: Ct).ResponseAsync
+            : Gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal(field.Replace("list ", "", StringComparison.Ordinal), Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        Assert.Equal(0, Echoes(e, new string('a', 16)));
+    }
+
+    [Fact]
+    public async Task Strings_at_their_documented_limits_are_accepted()
+    {
+        var request = Requests.Create(new string('r', 64), terminal: new string('t', 64));
+        request.OrderRef = new string('o', 64);
+        request.StoreLabel = new string('s', 25);
+        request.TerminalLabel = new string('l', 25);
+
+        var created = await Gateway.CreateAsync(request);
+        var listed = await Gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { TerminalId = request.TerminalId }, cancellationToken: Ct);
+
+        Assert.Equal((request.RequestId, request.OrderRef), (created.RequestId, created.OrderRef));
+        Assert.Equal(created.PaymentId, Assert.Single(listed.Payments).PaymentId);
+    }
+
+    private Task CallAsync(string method, string paymentId) => method switch
+    {
+        "get" => Gateway.Payments.GetPaymentAsync(new GetPaymentRequest { PaymentId = paymentId }, cancellationToken: Ct).ResponseAsync,
+        "cancel" => Gateway.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = paymentId }, cancellationToken: Ct).ResponseAsync,
+        _ => WatchAsync(paymentId),
+    };
+
+    private async Task WatchAsync(string paymentId)
+    {
+        using var watch = Gateway.Payments.WatchPayment(new WatchPaymentRequest { PaymentId = paymentId }, cancellationToken: Ct);
+        await watch.ResponseStream.MoveNext(Ct);
+    }
+
+    /// <summary>How often <paramref name="text"/> is in the error: its message and every trailer (binary ones as UTF-8).</summary>
+    private static int Echoes(RpcException e, string text)
+    {
+        var texts = e.Trailers.Where(t => t.Key is not "grpc-message" and not "grpc-status")
+            .Select(t => t.IsBinary ? System.Text.Encoding.UTF8.GetString(t.ValueBytes) : t.Value)
+            .Append(e.Status.Detail);
+        return texts.Sum(t => (t.Length - t.Replace(text, "", StringComparison.Ordinal).Length) / text.Length);
+    }
+}
