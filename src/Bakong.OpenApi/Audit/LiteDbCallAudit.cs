@@ -28,6 +28,11 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
     private readonly ILiteCollection<BsonDocument> _calls;
     private readonly Channel<BakongCallRecord> _queue;
     private readonly Lock _flushGate = new();
+
+    // LiteDB makes each call atomic, not a prune's count-find-delete: two prunes interleaved (the writer's timer and
+    // an operator's, or two timers' worth after a stall) would each delete the excess they counted, together twice it.
+    // Every write to the collection takes this gate, so a prune sees one state from its count to its delete.
+    private readonly Lock _writeGate = new();
     private readonly List<(long Target, TaskCompletionSource Done)> _flushWaiters = [];
     private long _accepted;
     private long _settled;
@@ -136,16 +141,20 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
     /// <summary>Deletes records older than the retention and the oldest beyond the maximum count.</summary>
     public int Prune()
     {
-        var cutoff = (_timeProvider.GetUtcNow() - _options.Retention).UtcTicks;
-        var deleted = _calls.DeleteMany(LiteDB.Query.LT("time", cutoff));
-
-        var excess = _calls.Count() - _options.MaxRecords;
-        if (excess > 0)
+        int deleted;
+        lock (_writeGate)
         {
-            var last = _calls.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending), skip: excess - 1, limit: 1).FirstOrDefault();
-            if (last is not null)
+            var cutoff = (_timeProvider.GetUtcNow() - _options.Retention).UtcTicks;
+            deleted = _calls.DeleteMany(LiteDB.Query.LT("time", cutoff));
+
+            var excess = _calls.Count() - _options.MaxRecords;
+            if (excess > 0)
             {
-                deleted += _calls.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
+                var last = _calls.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending), skip: excess - 1, limit: 1).FirstOrDefault();
+                if (last is not null)
+                {
+                    deleted += _calls.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
+                }
             }
         }
 
@@ -182,7 +191,10 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
             {
                 try
                 {
-                    _calls.InsertBulk(batch);
+                    lock (_writeGate)
+                    {
+                        _calls.InsertBulk(batch);
+                    }
                 }
 #pragma warning disable CA1031 // A failing disk must not stop the writer: the records are in the log regardless.
                 catch (Exception exception)
