@@ -6,6 +6,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Bakong.Cli.Token;
 using Bakong.OpenApi.Audit;
+using Bakong.OpenApi.Storage;
 using LiteDB;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -107,9 +108,9 @@ internal sealed class AuditListCommand : Command
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteException)
             {
-                await _context.Error.WriteLineAsync(
-                    $"Cannot read the audit in {path} ({e.Message}); is the gateway or another bakong command using it?".AsMemory(),
-                    cancellationToken).ConfigureAwait(false);
+                // Held by a running gateway (or another command): its message is the one line to print.
+                var message = e is StoreLockedException ? e.Message : $"Cannot read the audit in {path} ({e.Message}).";
+                await _context.Error.WriteLineAsync(message.AsMemory(), cancellationToken).ConfigureAwait(false);
                 return BakongSetup.Refused;
             }
         }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Bakong.OpenApi.Storage;
 using LiteDB;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,8 @@ namespace Bakong.OpenApi.Audit;
 /// <summary>
 /// The call audit: every <see cref="BakongCallRecord"/> is logged at once as a structured event and queued for a
 /// background writer (<see cref="CallAuditWriter"/>) that persists it in LiteDB, so recording never blocks a call to
-/// Bakong on disk I/O. Retention is bounded by age and by count.
+/// Bakong on disk I/O. Retention is bounded by age and by count. The file is held with a <see cref="StoreLock"/>, so
+/// <c>bakong audit list</c> or a <c>bakong token</c> command refuses it while a gateway has it open.
 /// </summary>
 /// <remarks>
 /// The queue is bounded (<see cref="BakongCallAuditOptions.QueueCapacity"/>). When it is full the oldest waiting
@@ -24,6 +26,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
     private readonly BakongCallAuditOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly StoreLock _lock;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _calls;
     private readonly Channel<BakongCallRecord> _queue;
@@ -50,10 +53,20 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
 
         var fullPath = Path.GetFullPath(_options.DatabasePath);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct });
-        _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
-        _calls.EnsureIndex("time");
-        _calls.EnsureIndex("endpoint");
+        _lock = StoreLock.Acquire(fullPath, "call audit");
+        try
+        {
+            _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct });
+            _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
+            _calls.EnsureIndex("time");
+            _calls.EnsureIndex("endpoint");
+        }
+        catch
+        {
+            _database?.Dispose();
+            _lock.Dispose();
+            throw;
+        }
 
         _queue = Channel.CreateBounded<BakongCallRecord>(
             new BoundedChannelOptions(_options.QueueCapacity)
@@ -170,6 +183,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
     {
         _queue.Writer.TryComplete();
         _database.Dispose();
+        _lock.Dispose();
     }
 
     /// <summary>Stops accepting records; the writer drains what is queued and returns.</summary>

@@ -39,6 +39,9 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
 
     public FakeTimeProvider Clock { get; } = new(Start);
 
+    /// <summary>The folder of its own <c>Storage:Path</c>: its payments, token store and call audit.</summary>
+    public string DataDirectory => _directory;
+
     internal PaymentService.PaymentServiceClient Payments => new(_channel ??= GrpcChannel.ForAddress(
         Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() }));
 

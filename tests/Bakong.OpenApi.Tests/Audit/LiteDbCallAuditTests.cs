@@ -1,5 +1,6 @@
 using System.Text;
 using Bakong.OpenApi.Audit;
+using Bakong.OpenApi.Storage;
 using Bakong.OpenApi.Tests.Tokens;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -239,6 +240,25 @@ public sealed class LiteDbCallAuditTests : IDisposable
         var record = Assert.Single(reopened.Query(DateTimeOffset.MinValue));
         Assert.Equal("[redacted]", record.Subject);
         Assert.Equal("Bearer [redacted] rejected", record.ResponseMessage);
+    }
+
+    [Fact]
+    public async Task A_second_audit_on_the_same_file_is_refused_while_the_first_holds_it_and_opens_once_it_is_closed()
+    {
+        var first = NewAudit();
+        var writer = await StartWriterAsync(first);
+        first.Record(Call(s_start, "/v1/renew_token"));
+        await writer.StopAsync(Ct);
+
+        var e = Assert.Throws<StoreLockedException>(NewAudit);
+
+        Assert.Equal(
+            $"The call audit '{_options.DatabasePath}' is in use by another process (a running gateway, or another bakong command, holds its lock file "
+            + $"'{_options.DatabasePath}.lock'); stop that process first, or use another data directory.",
+            e.Message);
+        first.Dispose();
+        using var second = NewAudit();
+        Assert.Equal("/v1/renew_token", Assert.Single(second.Query(DateTimeOffset.MinValue)).Endpoint);
     }
 
     [Fact]
