@@ -92,7 +92,7 @@ internal sealed class AuditListCommand : Command
         var since = back >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - back;
         var endpoint = parseResult.GetValue(_endpoint) is { } given && !string.IsNullOrWhiteSpace(given) ? NormalizeEndpoint(given) : null;
         var json = parseResult.GetValue(_jsonLines);
-        var path = Path.Combine(directory, BakongTarget.AuditFileName);
+        var path = Path.Combine(directory, BakongDataDirectory.AuditFileName);
 
         IReadOnlyList<BakongCallRecord> records = [];
         if (File.Exists(path))

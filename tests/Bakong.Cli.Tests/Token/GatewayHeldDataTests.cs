@@ -1,6 +1,8 @@
 using Bakong.Cli.Tests.Payments;
 using Bakong.OpenApi.Audit;
+using Bakong.OpenApi.Storage;
 using Bakong.OpenApi.Tokens;
+using Bakong.Payments.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -21,12 +23,30 @@ public sealed class GatewayHeldDataTests
         var status = await Cli.RunAsync("token", "status", "--data", gateway.DataDirectory);
         var list = await Cli.RunAsync("audit", "list", "--data", gateway.DataDirectory);
 
-        Assert.Equal(Path.Combine(gateway.DataDirectory, "bakong-tokens.db"), tokens);
+        Assert.Equal(Path.Combine(gateway.DataDirectory, BakongDataDirectory.TokensFileName), tokens);
         Assert.Equal(1, status.ExitCode);
         Assert.Contains(Assert.Single(status.ErrorLines), Refusals(tokens, audit));
         Assert.Empty(status.Output);
         Assert.Equal((1, Refusal("call audit", audit)), (list.ExitCode, Assert.Single(list.ErrorLines)));
         Assert.Empty(list.Output);
+    }
+
+    [Fact]
+    public async Task Without_storage_path_and_data_the_gateway_and_the_commands_default_to_the_same_files()
+    {
+        await using var gateway = new CliGateway(ownStorage: false);
+        var (tokens, audit) = StorePaths(gateway);
+        var payments = Path.GetFullPath(gateway.Services.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path);
+
+        // No --data: the commands resolve their default and meet the running gateway's files.
+        var status = await Cli.RunAsync("token", "status");
+        var list = await Cli.RunAsync("audit", "list");
+
+        Assert.Equal(Path.Combine(BakongDataDirectory.Default, BakongDataDirectory.PaymentsFileName), payments);
+        Assert.Equal(Path.Combine(BakongDataDirectory.Default, BakongDataDirectory.TokensFileName), tokens);
+        Assert.Equal(1, status.ExitCode);
+        Assert.Contains(Assert.Single(status.ErrorLines), Refusals(tokens, audit));
+        Assert.Equal((1, Refusal("call audit", audit)), (list.ExitCode, Assert.Single(list.ErrorLines)));
     }
 
     /// <summary>Starts the gateway and returns where it keeps its token store and call audit.</summary>
