@@ -9,6 +9,7 @@ using Bakong.Gateway.Rpc;
 using Bakong.Gateway.Sandbox;
 using Bakong.OpenApi.Audit;
 using Bakong.OpenApi.Client;
+using Bakong.OpenApi.Storage;
 using Bakong.OpenApi.Tokens;
 using Bakong.Payments;
 using Bakong.Payments.Configuration;
@@ -19,8 +20,6 @@ namespace Bakong.Gateway;
 /// <summary>How the gateway is put together: the committed pieces, wired by the settings in docs/operations.md.</summary>
 internal static class GatewayHost
 {
-    public const string TokensFileName = "bakong-tokens.db";
-    public const string AuditFileName = "bakong-audit.db";
     public const string SandboxPrefix = "/sandbox";
 
     /// <summary>Registers everything. <paramref name="bakong"/> decides the shape: the sandbox is hosted in-process or not.</summary>
@@ -60,11 +59,11 @@ internal static class GatewayHost
         services.AddOptions<BakongTokenOptions>().PostConfigure<IOptions<PaymentStorageOptions>>((o, storage) =>
         {
             o.Environment = environment;
-            o.DatabasePath = Beside(storage.Value.Path, TokensFileName);
+            o.DatabasePath = Beside(storage.Value.Path, BakongDataDirectory.TokensFileName);
         });
         services.AddBakongCallAudit(configuration.GetSection("Bakong:Audit"));
         services.AddOptions<BakongCallAuditOptions>().PostConfigure<IOptions<PaymentStorageOptions>>(
-            (o, storage) => o.DatabasePath = Beside(storage.Value.Path, AuditFileName));
+            (o, storage) => o.DatabasePath = Beside(storage.Value.Path, BakongDataDirectory.AuditFileName));
 
         services.AddPaymentPoller(configuration);
 

@@ -1,4 +1,5 @@
 using Bakong.Khqr;
+using Bakong.OpenApi.Storage;
 using Bakong.Payments.Storage;
 
 namespace Bakong.Payments.Tests;
@@ -198,9 +199,9 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
     [Fact]
     public void A_second_store_on_the_same_file_fails_clearly()
     {
-        var e = Assert.Throws<PaymentStoreLockedException>(() => new LiteDbPaymentStore(_dir.File("bakong.db")));
-        Assert.Contains("already open in another gateway", e.Message, StringComparison.Ordinal);
-        Assert.Contains("bakong.db.lock", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<StoreLockedException>(() => new LiteDbPaymentStore(_dir.File("bakong.db")));
+        Assert.StartsWith($"The payment database '{_dir.File("bakong.db")}' is in use by another process", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{_dir.File("bakong.db.lock")}'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Bakong.Cli.Token;
 using Bakong.OpenApi.Audit;
+using Bakong.OpenApi.Storage;
 using LiteDB;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -91,7 +92,7 @@ internal sealed class AuditListCommand : Command
         var since = back >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - back;
         var endpoint = parseResult.GetValue(_endpoint) is { } given && !string.IsNullOrWhiteSpace(given) ? NormalizeEndpoint(given) : null;
         var json = parseResult.GetValue(_jsonLines);
-        var path = Path.Combine(directory, BakongTarget.AuditFileName);
+        var path = Path.Combine(directory, BakongDataDirectory.AuditFileName);
 
         IReadOnlyList<BakongCallRecord> records = [];
         if (File.Exists(path))
@@ -107,9 +108,9 @@ internal sealed class AuditListCommand : Command
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteException)
             {
-                await _context.Error.WriteLineAsync(
-                    $"Cannot read the audit in {path} ({e.Message}); is the gateway or another bakong command using it?".AsMemory(),
-                    cancellationToken).ConfigureAwait(false);
+                // Held by a running gateway (or another command): its message is the one line to print.
+                var message = e is StoreLockedException ? e.Message : $"Cannot read the audit in {path} ({e.Message}).";
+                await _context.Error.WriteLineAsync(message.AsMemory(), cancellationToken).ConfigureAwait(false);
                 return BakongSetup.Refused;
             }
         }

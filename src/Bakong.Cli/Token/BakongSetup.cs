@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Bakong.Cli.Sandbox;
 using Bakong.OpenApi.Client;
+using Bakong.OpenApi.Storage;
 
 namespace Bakong.Cli.Token;
 
@@ -11,25 +12,21 @@ namespace Bakong.Cli.Token;
 /// <param name="BaseUrl">Where that Bakong is; null for SIT and production means their preset hosts.</param>
 internal sealed record BakongTarget(string DataDirectory, BakongEnvironment Environment, Uri? BaseUrl)
 {
-    public const string TokenFileName = "bakong-tokens.db";
-    public const string AuditFileName = "bakong-audit.db";
+    public string TokenDatabase => Path.Combine(DataDirectory, BakongDataDirectory.TokensFileName);
 
-    public string TokenDatabase => Path.Combine(DataDirectory, TokenFileName);
-
-    public string AuditDatabase => Path.Combine(DataDirectory, AuditFileName);
+    public string AuditDatabase => Path.Combine(DataDirectory, BakongDataDirectory.AuditFileName);
 }
 
 /// <summary>
-/// The <c>--data</c>, <c>--environment</c> and <c>--url</c> options, and their fallbacks: the environment variables
-/// <c>BAKONG_DATA</c>, <c>BAKONG_ENVIRONMENT</c> and <c>BAKONG_URL</c>, then <c>./data</c>, sandbox, and the
-/// gateway's in-process sandbox (SIT and production: their preset hosts).
+/// The <c>--data</c>, <c>--environment</c> and <c>--url</c> options, and their fallbacks: the gateway's own default
+/// data directory (<see cref="BakongDataDirectory"/>: <c>BAKONG_DATA</c>, else the per-user one), the environment
+/// variables <c>BAKONG_ENVIRONMENT</c> and <c>BAKONG_URL</c>, then sandbox and the gateway's in-process sandbox (SIT and
+/// production: their preset hosts).
 /// </summary>
 internal static class BakongSetup
 {
-    public const string DataVariable = "BAKONG_DATA";
     public const string EnvironmentVariable = "BAKONG_ENVIRONMENT";
     public const string UrlVariable = "BAKONG_URL";
-    public const string DefaultDataDirectory = "data";
 
     /// <summary>Exit code when Bakong refuses or cannot be reached, or the token is not healthy.</summary>
     public const int Refused = 1;
@@ -38,8 +35,9 @@ internal static class BakongSetup
     // bad variable is a one-line error rather than help text, and help does not print the variable's current value.
     public static Option<string?> Data() => new("--data")
     {
-        Description = "Directory of the gateway's data: the token database and key (" + BakongTarget.TokenFileName + ", .key) and the call audit ("
-            + BakongTarget.AuditFileName + "). Default: $" + DataVariable + ", else ./data.",
+        Description = "Directory of the gateway's data: the token database and key (" + BakongDataDirectory.TokensFileName + ", .key) and the call audit ("
+            + BakongDataDirectory.AuditFileName + "). Default, the same as the gateway's: $" + BakongDataDirectory.Variable
+            + ", else the per-user data directory (~/.local/share/bakong on Linux, %LOCALAPPDATA%\\Bakong on Windows).",
         HelpName = "dir",
     };
 
@@ -64,10 +62,10 @@ internal static class BakongSetup
     public static string? ResolveData(ParseResult parseResult, Option<string?> data, out string? error)
     {
         error = null;
-        var directory = parseResult.GetValue(data) ?? System.Environment.GetEnvironmentVariable(DataVariable);
+        var directory = parseResult.GetValue(data);
         if (string.IsNullOrWhiteSpace(directory))
         {
-            directory = DefaultDataDirectory;
+            directory = BakongDataDirectory.Default;
         }
 
         try

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bakong.OpenApi.Client;
+using Bakong.OpenApi.Storage;
 using Bakong.OpenApi.Tokens;
 using LiteDB;
 using Microsoft.Extensions.Options;
@@ -231,9 +232,14 @@ internal sealed class TokenCommand : Command
         {
             return await BadInputAsync(string.Join(" ", e.Failures), cancellationToken).ConfigureAwait(false);
         }
+        catch (StoreLockedException e)
+        {
+            // A running gateway (or another command) has the files: one line that says so, exit 1.
+            return await FailAsync(e.Message, cancellationToken).ConfigureAwait(false);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteException)
         {
-            return await FailAsync($"Cannot open the data in {target.DataDirectory} ({e.Message}); is the gateway or another bakong command using it?", cancellationToken).ConfigureAwait(false);
+            return await FailAsync($"Cannot open the data in {target.DataDirectory} ({e.Message}).", cancellationToken).ConfigureAwait(false);
         }
 
         await using (session.ConfigureAwait(false))

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Bakong.OpenApi.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Bakong.OpenApi.Audit;
@@ -6,9 +7,12 @@ namespace Bakong.OpenApi.Audit;
 /// <summary>Where the call audit is kept and for how long.</summary>
 public sealed class BakongCallAuditOptions
 {
-    /// <summary>The LiteDB file of the audit (its own file: LiteDB direct mode wants one owner per file).</summary>
+    /// <summary>
+    /// The LiteDB file of the audit (its own file: LiteDB direct mode wants one owner per file); by default in
+    /// <see cref="BakongDataDirectory"/>, and the gateway puts it beside <c>Storage:Path</c>.
+    /// </summary>
     [Required]
-    public string DatabasePath { get; set; } = "bakong-audit.db";
+    public string DatabasePath { get; set; } = BakongDataDirectory.DefaultFile(BakongDataDirectory.AuditFileName);
 
     /// <summary>Records older than this are pruned.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]

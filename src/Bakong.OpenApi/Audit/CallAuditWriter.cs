@@ -36,32 +36,33 @@ internal sealed class CallAuditWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Once at start, then on the timer. The timer is created only after the first prune has returned, so whoever
+        // sees it created (a test's TimeProvider) knows that prune is over and none runs until the clock moves.
+        Prune();
         using var timer = new PeriodicTimer(options.Value.PruneInterval, timeProvider);
-        do
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                audit.Prune();
-            }
-#pragma warning disable CA1031 // Pruning is retried on the next tick; a failure must not stop the writer.
-            catch (Exception exception)
-#pragma warning restore CA1031
-            {
-                AuditLog.PruneFailed(logger, exception);
-            }
-
-            try
-            {
-                if (!await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-                {
-                    return;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                Prune();
             }
         }
-        while (true);
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Prune()
+    {
+        try
+        {
+            audit.Prune();
+        }
+#pragma warning disable CA1031 // Pruning is retried on the next tick; a failure must not stop the writer.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            AuditLog.PruneFailed(logger, exception);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Bakong.OpenApi.Storage;
 using LiteDB;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,8 @@ namespace Bakong.OpenApi.Audit;
 /// <summary>
 /// The call audit: every <see cref="BakongCallRecord"/> is logged at once as a structured event and queued for a
 /// background writer (<see cref="CallAuditWriter"/>) that persists it in LiteDB, so recording never blocks a call to
-/// Bakong on disk I/O. Retention is bounded by age and by count.
+/// Bakong on disk I/O. Retention is bounded by age and by count. The file is held with a <see cref="StoreLock"/>, so
+/// <c>bakong audit list</c> or a <c>bakong token</c> command refuses it while a gateway has it open.
 /// </summary>
 /// <remarks>
 /// The queue is bounded (<see cref="BakongCallAuditOptions.QueueCapacity"/>). When it is full the oldest waiting
@@ -24,10 +26,16 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
     private readonly BakongCallAuditOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly StoreLock _lock;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _calls;
     private readonly Channel<BakongCallRecord> _queue;
     private readonly Lock _flushGate = new();
+
+    // LiteDB makes each call atomic, not a prune's count-find-delete: two prunes interleaved (the writer's timer and
+    // an operator's, or two timers' worth after a stall) would each delete the excess they counted, together twice it.
+    // Every write to the collection takes this gate, so a prune sees one state from its count to its delete.
+    private readonly Lock _writeGate = new();
     private readonly List<(long Target, TaskCompletionSource Done)> _flushWaiters = [];
     private long _accepted;
     private long _settled;
@@ -45,10 +53,20 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
 
         var fullPath = Path.GetFullPath(_options.DatabasePath);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct });
-        _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
-        _calls.EnsureIndex("time");
-        _calls.EnsureIndex("endpoint");
+        _lock = StoreLock.Acquire(fullPath, "call audit");
+        try
+        {
+            _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct });
+            _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
+            _calls.EnsureIndex("time");
+            _calls.EnsureIndex("endpoint");
+        }
+        catch
+        {
+            _database?.Dispose();
+            _lock.Dispose();
+            throw;
+        }
 
         _queue = Channel.CreateBounded<BakongCallRecord>(
             new BoundedChannelOptions(_options.QueueCapacity)
@@ -136,16 +154,20 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
     /// <summary>Deletes records older than the retention and the oldest beyond the maximum count.</summary>
     public int Prune()
     {
-        var cutoff = (_timeProvider.GetUtcNow() - _options.Retention).UtcTicks;
-        var deleted = _calls.DeleteMany(LiteDB.Query.LT("time", cutoff));
-
-        var excess = _calls.Count() - _options.MaxRecords;
-        if (excess > 0)
+        int deleted;
+        lock (_writeGate)
         {
-            var last = _calls.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending), skip: excess - 1, limit: 1).FirstOrDefault();
-            if (last is not null)
+            var cutoff = (_timeProvider.GetUtcNow() - _options.Retention).UtcTicks;
+            deleted = _calls.DeleteMany(LiteDB.Query.LT("time", cutoff));
+
+            var excess = _calls.Count() - _options.MaxRecords;
+            if (excess > 0)
             {
-                deleted += _calls.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
+                var last = _calls.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending), skip: excess - 1, limit: 1).FirstOrDefault();
+                if (last is not null)
+                {
+                    deleted += _calls.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
+                }
             }
         }
 
@@ -161,6 +183,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
     {
         _queue.Writer.TryComplete();
         _database.Dispose();
+        _lock.Dispose();
     }
 
     /// <summary>Stops accepting records; the writer drains what is queued and returns.</summary>
@@ -182,7 +205,10 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
             {
                 try
                 {
-                    _calls.InsertBulk(batch);
+                    lock (_writeGate)
+                    {
+                        _calls.InsertBulk(batch);
+                    }
                 }
 #pragma warning disable CA1031 // A failing disk must not stop the writer: the records are in the log regardless.
                 catch (Exception exception)

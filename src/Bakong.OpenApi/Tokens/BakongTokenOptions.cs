@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Bakong.OpenApi.Client;
+using Bakong.OpenApi.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Bakong.OpenApi.Tokens;
@@ -11,11 +12,12 @@ public sealed class BakongTokenOptions
     public BakongEnvironment Environment { get; set; } = BakongEnvironment.Sandbox;
 
     /// <summary>
-    /// The LiteDB file holding the encrypted token (e.g. <c>Storage:Path</c>). The AES key is created beside it as
-    /// <c>&lt;path&gt;.key</c> (0600); keep both, or neither, in a backup.
+    /// The LiteDB file holding the encrypted token (by default in <see cref="BakongDataDirectory"/>; the gateway puts it
+    /// beside <c>Storage:Path</c>). The AES key is created beside it as <c>&lt;path&gt;.key</c> (0600); keep both, or
+    /// neither, in a backup.
     /// </summary>
     [Required]
-    public string DatabasePath { get; set; } = "bakong-tokens.db";
+    public string DatabasePath { get; set; } = BakongDataDirectory.DefaultFile(BakongDataDirectory.TokensFileName);
 
     /// <summary>
     /// The e-mail registered with Bakong, used by <c>/v1/renew_token</c>. When empty, the one saved by

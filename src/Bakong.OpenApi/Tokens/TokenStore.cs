@@ -1,4 +1,5 @@
 using Bakong.OpenApi.Client;
+using Bakong.OpenApi.Storage;
 using LiteDB;
 using Microsoft.Extensions.Options;
 
@@ -10,12 +11,14 @@ internal sealed record StoredToken(BakongToken? Token, string? Email, DateTimeOf
 /// <summary>
 /// The token of each environment, encrypted (see <see cref="TokenCipher"/>), with its expiry, the registered e-mail
 /// and when it was set, in its own LiteDB collection. One <see cref="LiteDatabase"/> (direct mode, thread-safe) per
-/// file for the life of the store.
+/// file for the life of the store, behind a <see cref="StoreLock"/>: a <c>bakong token</c> command never writes a file
+/// a running gateway has open.
 /// </summary>
 internal sealed class TokenStore : IDisposable
 {
     private const string CollectionName = "bakong_tokens";
 
+    private readonly StoreLock _lock;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _tokens;
     private readonly TokenCipher _cipher;
@@ -25,14 +28,27 @@ internal sealed class TokenStore : IDisposable
     {
     }
 
+    /// <summary>Opens (or creates) the store; throws <see cref="StoreLockedException"/> if another process holds it.</summary>
     public TokenStore(string databasePath)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         var fullPath = Path.GetFullPath(databasePath);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        _cipher = TokenCipher.OpenOrCreate(fullPath + ".key");
-        _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct });
-        _tokens = _database.GetCollection(CollectionName);
+
+        // Before the key file too: two first openers must not each create a key.
+        _lock = StoreLock.Acquire(fullPath, "token store");
+        try
+        {
+            _cipher = TokenCipher.OpenOrCreate(fullPath + ".key");
+            _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct });
+            _tokens = _database.GetCollection(CollectionName);
+        }
+        catch
+        {
+            _database?.Dispose();
+            _lock.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -87,7 +103,11 @@ internal sealed class TokenStore : IDisposable
         _tokens.Upsert(document);
     }
 
-    public void Dispose() => _database.Dispose();
+    public void Dispose()
+    {
+        _database.Dispose();
+        _lock.Dispose();
+    }
 
     private static string Key(BakongEnvironment environment) => environment switch
     {

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Bakong.Khqr;
+using Bakong.OpenApi.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Bakong.Payments.Configuration;
@@ -9,9 +10,13 @@ public sealed class PaymentStorageOptions
 {
     public const string Section = "Storage";
 
-    /// <summary>The LiteDB file; <c>&lt;Path&gt;.lock</c> and LiteDB's <c>&lt;name&gt;-log.db</c> live beside it.</summary>
+    /// <summary>
+    /// The LiteDB file; <c>&lt;Path&gt;.lock</c> and LiteDB's <c>&lt;name&gt;-log.db</c> live beside it, and so do the
+    /// gateway's token store and call audit. Default: <c>bakong.db</c> in <see cref="BakongDataDirectory"/>, where the
+    /// <c>bakong</c> command looks for them too.
+    /// </summary>
     [Required]
-    public string Path { get; set; } = "./data/bakong.db";
+    public string Path { get; set; } = BakongDataDirectory.DefaultFile(BakongDataDirectory.PaymentsFileName);
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using Bakong.OpenApi.Storage;
 using LiteDB;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -37,7 +38,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
     private readonly string _logPath;
     private bool _disposed;
 
-    /// <summary>Opens (or creates) the database at <paramref name="path"/>; throws <see cref="PaymentStoreLockedException"/> if another store holds it.</summary>
+    /// <summary>Opens (or creates) the database at <paramref name="path"/>; throws <see cref="StoreLockedException"/> if another store holds it.</summary>
     public LiteDbPaymentStore(string path, ILogger<LiteDbPaymentStore>? logger = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -52,7 +53,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         _logPath = System.IO.Path.Combine(
             directory ?? "",
             System.IO.Path.GetFileNameWithoutExtension(FullPath) + "-log" + System.IO.Path.GetExtension(FullPath));
-        _lock = StoreLock.Acquire(FullPath);
+        _lock = StoreLock.Acquire(FullPath, "payment database");
         try
         {
             _database = new LiteDatabase(new ConnectionString

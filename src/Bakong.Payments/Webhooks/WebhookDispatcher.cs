@@ -56,10 +56,11 @@ internal sealed class WebhookDispatcher(
         {
             // A notification that arrived before this pass is answered by it.
             signal.Reset();
+            var now = time.GetUtcNow();
             WebhookPass pass;
             try
             {
-                pass = await RunPassAsync(o, stoppingToken).ConfigureAwait(false);
+                pass = await RunPassAsync(o, now, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -70,7 +71,7 @@ internal sealed class WebhookDispatcher(
 #pragma warning restore CA1031
             {
                 WebhookLog.PassFailed(logger, e, o.PollInterval);
-                pass = new WebhookPass(0, 0, time.GetUtcNow() + o.PollInterval);
+                pass = new WebhookPass(now, 0, 0, time.GetUtcNow() + o.PollInterval);
             }
 
             try
@@ -84,9 +85,8 @@ internal sealed class WebhookDispatcher(
         }
     }
 
-    private async Task<WebhookPass> RunPassAsync(WebhookOptions o, CancellationToken cancellationToken)
+    private async Task<WebhookPass> RunPassAsync(WebhookOptions o, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         var due = await store.GetPendingOutboxAsync(now, o.BatchSize, cancellationToken).ConfigureAwait(false);
         var delivered = 0;
         var failed = 0;
@@ -139,7 +139,7 @@ internal sealed class WebhookDispatcher(
         }
 
         WebhookLog.Pass(logger, delivered, failed, next);
-        return new WebhookPass(delivered, failed, next);
+        return new WebhookPass(now, delivered, failed, next);
     }
 
     private async Task<Outcome> DeliverAsync(WebhookSender sender, PendingOutboxEntry pending, WebhookOptions o, CancellationToken cancellationToken)
@@ -235,4 +235,8 @@ internal sealed class WebhookDispatcher(
 }
 
 /// <summary>What one dispatcher pass did and when the next is planned (unless a signal comes first).</summary>
-internal sealed record WebhookPass(int Delivered, int Failed, DateTimeOffset NextPassTime);
+/// <param name="Time">The clock when the pass read the due entries: what it did reflects the outbox as of then.</param>
+/// <param name="Delivered">Entries delivered (marked or not).</param>
+/// <param name="Failed">Attempts that failed (or gave up).</param>
+/// <param name="NextPassTime">When the next pass is planned.</param>
+internal sealed record WebhookPass(DateTimeOffset Time, int Delivered, int Failed, DateTimeOffset NextPassTime);

@@ -33,11 +33,21 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "bakong-cli-gateway-" + Guid.NewGuid().ToString("N"));
+    private readonly bool _ownStorage;
     private readonly CheckRecorder _checks = new();
     private readonly Bakong.Gateway.Tests.HostDisposalSignal _disposal = new();
     private GrpcChannel? _channel;
 
+    /// <param name="ownStorage">
+    /// False: no <c>Storage:Path</c>, so the gateway keeps its data where it does by default (in tests, the test
+    /// process's own <c>BAKONG_DATA</c> folder).
+    /// </param>
+    public CliGateway(bool ownStorage = true) => _ownStorage = ownStorage;
+
     public FakeTimeProvider Clock { get; } = new(Start);
+
+    /// <summary>The folder of its own <c>Storage:Path</c>: its payments, token store and call audit.</summary>
+    public string DataDirectory => _directory;
 
     internal PaymentService.PaymentServiceClient Payments => new(_channel ??= GrpcChannel.ForAddress(
         Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() }));
@@ -89,7 +99,11 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("Storage:Path", Path.Combine(_directory, "bakong.db"));
+        if (_ownStorage)
+        {
+            builder.UseSetting("Storage:Path", Path.Combine(_directory, "bakong.db"));
+        }
+
         builder.ConfigureLogging(logging => logging.ClearProviders());
         builder.ConfigureTestServices(services =>
         {

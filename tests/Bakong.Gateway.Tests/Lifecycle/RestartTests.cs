@@ -1,5 +1,6 @@
 using System.Net;
 using Bakong.Gateway.Tests.Support;
+using Bakong.OpenApi.Storage;
 using Bakong.Payments.Storage;
 using Bakong.Payments.V1;
 
@@ -161,7 +162,7 @@ public sealed class RestartTests
 
         var e = await Assert.ThrowsAnyAsync<Exception>(() => intruder.CreateAsync(Requests.Create("intruder")));
 
-        Assert.Contains(Causes(e), c => c is PaymentStoreLockedException);
+        Assert.Contains(Causes(e), c => c is StoreLockedException);
         Assert.Equal(State.Pending, (await running.GetAsync(created.PaymentId)).State);
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Bakong.OpenApi.Audit;
+using Bakong.OpenApi.Storage;
 using Bakong.OpenApi.Tests.Tokens;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -113,13 +114,56 @@ public sealed class LiteDbCallAuditTests : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_prunes_keep_exactly_the_newest_records()
+    {
+        _options.MaxRecords = 5;
+        using var audit = NewAudit();
+        var writer = await StartWriterAsync(audit);
+        var next = 0;
+        for (var round = 0; round < 500; round++)
+        {
+            // Each round: three over the maximum, then two prunes released together, as the writer's timer and an
+            // operator's prune (or two timer ticks after a stall) may run.
+            for (var i = 0; i < (round == 0 ? 8 : 3); i++, next++)
+            {
+                audit.Record(Call(s_start.AddSeconds(next), "call" + next));
+            }
+
+            await audit.FlushAsync(Ct);
+            using var together = new Barrier(2);
+            var prunes = Enumerable.Range(0, 2)
+                .Select(k => Task.Factory.StartNew(
+                    () =>
+                    {
+                        together.SignalAndWait(Ct);
+
+                        // The second starts a little after the first, by an offset that sweeps a range over the
+                        // rounds, so in some rounds its count falls between the first one's count and its delete.
+                        Thread.SpinWait(k * (round % 50) * 300);
+                        return audit.Prune();
+                    },
+                    Ct,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default))
+                .ToArray();
+            var deleted = await Task.WhenAll(prunes).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+            Assert.Equal(3, deleted.Sum());
+            Assert.Equal(
+                Enumerable.Range(next - 5, 5).Reverse().Select(n => "call" + n),
+                audit.Query(DateTimeOffset.MinValue).Select(r => r.Endpoint));
+        }
+
+        await writer.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task The_writer_prunes_on_its_timer_as_the_clock_advances()
     {
         _options.Retention = TimeSpan.FromDays(1);
         _options.PruneInterval = TimeSpan.FromHours(1);
         using var audit = NewAudit();
         var writer = await StartWriterAsync(audit);
-        await _time.NextTimerAsync();
         audit.Record(Call(s_start, "old"));
         await audit.FlushAsync(Ct);
 
@@ -199,6 +243,25 @@ public sealed class LiteDbCallAuditTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_audit_on_the_same_file_is_refused_while_the_first_holds_it_and_opens_once_it_is_closed()
+    {
+        var first = NewAudit();
+        var writer = await StartWriterAsync(first);
+        first.Record(Call(s_start, "/v1/renew_token"));
+        await writer.StopAsync(Ct);
+
+        var e = Assert.Throws<StoreLockedException>(NewAudit);
+
+        Assert.Equal(
+            $"The call audit '{_options.DatabasePath}' is in use by another process (a running gateway, or another bakong command, holds its lock file "
+            + $"'{_options.DatabasePath}.lock'); stop that process first, or use another data directory.",
+            e.Message);
+        first.Dispose();
+        using var second = NewAudit();
+        Assert.Equal("/v1/renew_token", Assert.Single(second.Query(DateTimeOffset.MinValue)).Endpoint);
+    }
+
+    [Fact]
     public void Md5_subjects_and_bakong_messages_are_stored_unchanged()
     {
         Assert.Equal("d60f3db96913029a2af979a1662c1e72", AuditRedaction.Scrub("d60f3db96913029a2af979a1662c1e72"));
@@ -211,10 +274,15 @@ public sealed class LiteDbCallAuditTests : IDisposable
     private LiteDbCallAudit NewAudit() =>
         new(Options.Create(_options), _time, new FakeLogger<LiteDbCallAudit>(_logs));
 
+    /// <summary>
+    /// Starts the writer and returns once its first prune is over (it creates its timer after that prune), so no prune
+    /// of the writer's runs beside the test's until the test moves the clock.
+    /// </summary>
     private async Task<CallAuditWriter> StartWriterAsync(LiteDbCallAudit audit)
     {
         var writer = new CallAuditWriter(audit, Options.Create(_options), _time, new FakeLogger<CallAuditWriter>(_logs));
         await writer.StartAsync(Ct);
+        await _time.NextTimerAsync();
         return writer;
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Bakong.OpenApi.Client;
+using Bakong.OpenApi.Storage;
 using Bakong.OpenApi.Tokens;
 
 namespace Bakong.OpenApi.Tests.Tokens;
@@ -89,6 +90,24 @@ public sealed class TokenStoreTests
         Assert.True(unreadable);
         Assert.Null(stored?.Token);
         Assert.Equal("ops@example.com", stored?.Email);
+    }
+
+    [Fact]
+    public void A_second_store_on_the_same_file_is_refused_while_the_first_holds_it_and_opens_once_it_is_closed()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("tokens.db");
+        var first = new TokenStore(path);
+
+        var e = Assert.Throws<StoreLockedException>(() => new TokenStore(path));
+
+        Assert.Equal(
+            $"The token store '{path}' is in use by another process (a running gateway, or another bakong command, holds its lock file '{path}.lock'); "
+            + "stop that process first, or use another data directory.",
+            e.Message);
+        first.Dispose();
+        using var second = new TokenStore(path);
+        Assert.Null(second.Load(BakongEnvironment.Sit, out _));
     }
 
     [Fact]

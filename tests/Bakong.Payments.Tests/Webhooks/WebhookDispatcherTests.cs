@@ -104,10 +104,38 @@ public sealed class WebhookDispatcherTests : IAsyncDisposable
             await host.PassAsync();
         }
 
-        host.ForgetPasses();
+        // The pass that delivered the last of them may not have reported yet: ask for one that starts later.
         _clock.Advance(TimeSpan.FromMinutes(5));
+        var later = _clock.GetUtcNow();
         host.Signal.Notify();
-        var quiet = await host.PassAsync();
+        var quiet = await host.PassFromAsync(later);
+        Assert.Equal((0, 0), (quiet.Delivered, quiet.Failed));
+        Assert.True(receiver.NothingMore);
+    }
+
+    [Fact]
+    public async Task A_pass_says_when_it_read_the_outbox_so_one_still_in_flight_is_not_taken_for_a_later_one()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var store = new HeldAfterDeliveryStore(_store);
+        await using var host = new WebhookHarness(store, _clock, receiver.Url);
+        await host.StartAsync();
+        await host.PassAsync();
+
+        // A pass delivers and marks the entry, then is held before it reports.
+        store.Hold();
+        var payment = await host.SaveAsync(TestPayments.New(createTime: _clock.GetUtcNow()), (p, now) => p.Cancel(now));
+        await receiver.NextAsync();
+        await store.HeldAsync();
+        Assert.True((await host.EntryAsync(payment.Id, payment.Outbox.Single().EventId)).IsDelivered);
+
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        var later = _clock.GetUtcNow();
+        host.Signal.Notify();
+        store.Release();
+
+        // The held pass reports (delivered 1, as of before the move) and is skipped; the next one delivered nothing.
+        var quiet = await host.PassFromAsync(later);
         Assert.Equal((0, 0), (quiet.Delivered, quiet.Failed));
         Assert.True(receiver.NothingMore);
     }
@@ -136,9 +164,8 @@ public sealed class WebhookDispatcherTests : IAsyncDisposable
 
         // Not before it is due: a pass just before the retry time sends nothing.
         _clock.Advance(entry.NextAttemptTime.Value - now - TimeSpan.FromMilliseconds(1));
-        host.ForgetPasses();
         host.Signal.Notify();
-        var early = await host.PassAsync();
+        var early = await host.PassFromAsync(_clock.GetUtcNow());
         Assert.Equal((0, 0), (early.Delivered, early.Failed));
         Assert.True(receiver.NothingMore);
 
@@ -322,6 +349,35 @@ public sealed class WebhookDispatcherTests : IAsyncDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Once <see cref="Hold"/> is called, the next pass is held after its deliveries (at its look for the earliest due
+    /// entry, which every pass that finds no full batch makes) until <see cref="Release"/>.
+    /// </summary>
+    private sealed class HeldAfterDeliveryStore(IPaymentStore inner) : DelegatingPaymentStore(inner)
+    {
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _holding;
+
+        public void Hold() => _holding = true;
+
+        public Task HeldAsync() => _held.Task.WaitAsync(WebhookHarness.Timeout, Ct);
+
+        public void Release() => _released.TrySetResult();
+
+        public override async Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+        {
+            if (_holding && now == DateTimeOffset.MaxValue)
+            {
+                _holding = false;
+                _held.TrySetResult();
+                await _released.Task.WaitAsync(cancellationToken);
+            }
+
+            return await base.GetPendingOutboxAsync(now, limit, cancellationToken);
+        }
     }
 
     /// <summary>The process "dies" after the POST: the delivery mark never reaches the store.</summary>

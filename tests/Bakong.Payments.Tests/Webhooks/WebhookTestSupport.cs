@@ -179,13 +179,11 @@ internal sealed class WebhookHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>Forgets reported passes: the next <see cref="PassAsync"/> sees only passes that start after this.</summary>
-    public void ForgetPasses()
-    {
-        while (Passes.Reader.TryRead(out _))
-        {
-        }
-    }
+    /// <summary>
+    /// The first pass that read the outbox at or after <paramref name="time"/>, a time the test moved the fake clock to:
+    /// a pass that was still in flight then (it has delivered, but not yet reported) is skipped, however late it reports.
+    /// </summary>
+    public Task<WebhookPass> PassFromAsync(DateTimeOffset time) => PassAsync(p => p.Time >= time);
 
     /// <summary>A new payment in the store, brought to an outcome by <paramref name="act"/> and saved, the dispatcher signalled.</summary>
     public async Task<Payment> SaveAsync(Payment payment, Action<Payment, DateTimeOffset>? act = null)
