@@ -111,11 +111,19 @@ internal static class GatewayClient
     /// Something answered at the address, but not in HTTP/2, which gRPC needs: the gateway's HTTP/1.1-only Web endpoint
     /// refuses the connection with HTTP_1_1_REQUIRED, any other HTTP/1.x server's reply is a protocol error.
     /// </summary>
-    private static bool SpeaksNoHttp2(RpcException error)
+    /// <remarks>
+    /// When the server closes the connection before the client has read its HTTP/2 settings (a race: about one run in
+    /// five against the Web endpoint), SocketsHttpHandler reports "did not complete the HTTP/2 handshake" as an
+    /// <see cref="HttpRequestError.Unknown"/> error with no inner exception, and no more specific kind to test for.
+    /// </remarks>
+    internal static bool SpeaksNoHttp2(RpcException error)
     {
+        ArgumentNullException.ThrowIfNull(error);
         for (var e = error.Status.DebugException; e is not null; e = e.InnerException)
         {
-            if (e is HttpRequestException { HttpRequestError: HttpRequestError.HttpProtocolError })
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.HttpProtocolError }
+                || e is HttpRequestException { HttpRequestError: HttpRequestError.Unknown, InnerException: null } unknown
+                    && unknown.Message.Contains("HTTP/2 handshake", StringComparison.Ordinal))
             {
                 return true;
             }
