@@ -11,7 +11,6 @@ using Bakong.OpenApi.Audit;
 using Bakong.OpenApi.Client;
 using Bakong.OpenApi.Storage;
 using Bakong.OpenApi.Tokens;
-using Bakong.Payments;
 using Bakong.Payments.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -28,13 +27,11 @@ internal static class GatewayHost
         services.AddOptionsWithValidateOnStart<GatewayBakongOptions, GatewayBakongOptionsValidator>()
             .Bind(configuration.GetSection(GatewayBakongOptions.Section));
 
-        // The domain: store, factory, watch hub, webhook outbox.
+        // The domain: store, use cases, watch hub, webhook outbox. Each registers what must follow a saved change.
         services.AddBakongPayments(configuration);
         services.AddSingleton<IValidateOptions<MerchantOptions>>(new LiveMerchantValidator(bakong.Environment));
         services.AddPaymentWatchHub();
         services.AddWebhookDispatcher(configuration);
-        services.AddSingleton<PaymentChangeNotifier>();
-        services.AddSingleton<IPaymentChangeSink>(sp => sp.GetRequiredService<PaymentChangeNotifier>());
 
         if (bakong.HostsSandbox)
         {
@@ -78,8 +75,6 @@ internal static class GatewayHost
         services.AddGrpc(o => o.Interceptors.Add<RpcErrorInterceptor>())
             .AddJsonTranscoding(o => o.TypeRegistry = RpcErrors.DetailTypes);
         services.AddGrpcReflection();
-        services.AddSingleton<PaymentCancellation>();
-        services.AddSingleton<PaymentListing>();
         services.AddSingleton<PaymentDeeplinks>();
         services.AddSingleton<BakongTokenGate>();
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();

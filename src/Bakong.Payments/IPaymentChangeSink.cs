@@ -1,7 +1,7 @@
 namespace Bakong.Payments;
 
 /// <summary>
-/// Told about every payment change right after it is saved: a creation (<see cref="Creation.PaymentFactory"/>, with the
+/// Told about every payment change right after it is saved: a creation (<see cref="Creation.PaymentCreation"/>, with the
 /// <see cref="PaymentEventType.Created"/> event), a poll result, a cancel. Every registered sink is told. The host wires
 /// sinks to what must follow a save: the watch hub (<c>WatchPayment</c> streams; only saves that appended events, so
 /// check bookkeeping is not a message), the webhook dispatcher's wake-up, the serial display bridge.

@@ -86,13 +86,13 @@ internal static class TestPayments
         AcquiringBank = merchantQr ? "ACLEDA" : null,
     };
 
-    public static PaymentFactory Factory(IPaymentStore store, TimeProvider time, MerchantOptions? merchant = null) => new(
+    public static PaymentCreation Creation(IPaymentStore store, TimeProvider time, MerchantOptions? merchant = null) => new(
         store,
         new KhqrGenerator(time),
         Options.Create(merchant ?? Merchant()),
         Options.Create(new PaymentOptions()),
         time,
-        NullLogger<PaymentFactory>.Instance);
+        NullLogger<PaymentCreation>.Instance);
 
     public static FakeTimeProvider Clock() => new(Start);
 }

@@ -1,8 +1,9 @@
 using Bakong.Gateway.Health;
 using Bakong.Gateway.QrImages;
 using Bakong.Payments;
+using Bakong.Payments.Cancellation;
 using Bakong.Payments.Creation;
-using Bakong.Payments.Polling;
+using Bakong.Payments.Listing;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Telemetry;
 using Bakong.Payments.Watching;
@@ -16,12 +17,11 @@ namespace Bakong.Gateway.Rpc;
 /// <see cref="RpcErrors"/> (thrown exceptions are mapped there too, by <see cref="RpcErrorInterceptor"/>).
 /// </summary>
 internal sealed class PaymentGrpcService(
-    PaymentFactory factory,
+    PaymentCreation creation,
     IPaymentStore store,
     PaymentWatchHub hub,
     PaymentCancellation cancellation,
     PaymentListing listing,
-    IPollerSignal poller,
     PaymentDeeplinks deeplinks,
     BakongTokenGate tokenGate,
     IHostApplicationLifetime lifetime,
@@ -45,14 +45,12 @@ internal sealed class PaymentGrpcService(
             throw RpcErrors.BakongTokenUnusable(unusable);
         }
 
-        // The payment id is not known before the factory returns: until then the request's ids are the scope
+        // The payment id is not known before the creation returns: until then the request's ids are the scope
         // (PaymentRequestId, as ASP.NET Core's own scope already has a RequestId: the HTTP request's).
         using var requestScope = GatewayLog.CreatePaymentScope(logger, request.TerminalId, request.RequestId);
-        switch (await factory.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
+        switch (await creation.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
         {
             case CreatePaymentResult.Created created:
-                // The first check is due at once: wake the poller rather than wait for its tick.
-                poller.Notify();
                 return await RespondAsync(created.Payment, request, sourceInfo, image, context.CancellationToken).ConfigureAwait(false);
             case CreatePaymentResult.Replayed replayed:
                 return await RespondAsync(replayed.Payment, request, sourceInfo, image, context.CancellationToken).ConfigureAwait(false);
@@ -138,9 +136,13 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var violations = new List<FieldViolation>();
-        var query = PaymentListing.Parse(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
-        return await listing.ListAsync(query, context.CancellationToken).ConfigureAwait(false)
-            ?? throw RpcErrors.InvalidArgument("page_token", "not a token from a ListPayments call with these filters");
+        var query = PaymentMapper.ToDomain(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
+        return await listing.ListAsync(query, context.CancellationToken).ConfigureAwait(false) switch
+        {
+            ListPaymentsResult.Listed page => PaymentMapper.ToProto(page),
+            ListPaymentsResult.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
+            _ => throw new InvalidOperationException("Unknown list result."),
+        };
     }
 
     /// <summary>The payment, its QR image and the deeplink when asked for (after the save: getting a deeplink never fails the call).</summary>

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Bakong.Payments;
 using Bakong.Payments.Creation;
+using Bakong.Payments.Listing;
 using Google.Protobuf.WellKnownTypes;
 using V1 = Bakong.Payments.V1;
 
@@ -69,6 +70,51 @@ internal static partial class PaymentMapper
             "amount" => violation with { Field = "amount.units" },
             _ => violation,
         };
+    }
+
+    /// <summary>The domain's list request, or the violations of the contract's own rules (the domain then checks the rest).</summary>
+    public static ListPaymentsRequest? ToDomain(V1.ListPaymentsRequest request, List<FieldViolation> violations)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(violations);
+        var states = new List<PaymentState>(request.States.Count);
+        foreach (var state in request.States)
+        {
+            if (ToDomain(state) is not { } domain)
+            {
+                violations.Add(new FieldViolation("states", "STATE_UNSPECIFIED and unknown values are not states to filter by"));
+                break;
+            }
+
+            states.Add(domain);
+        }
+
+        var from = ToTime(request.StartCreateTime, "start_create_time", violations);
+        var to = ToTime(request.EndCreateTime, "end_create_time", violations);
+        TerminalIdFilter(request.TerminalId, violations);
+        return violations.Count > 0
+            ? null
+            : new ListPaymentsRequest
+            {
+                States = states,
+                TerminalId = request.TerminalId,
+                CreatedFrom = from,
+                CreatedTo = to,
+                PageSize = request.PageSize,
+                PageToken = request.PageToken,
+            };
+    }
+
+    public static V1.ListPaymentsResponse ToProto(ListPaymentsResult.Listed page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var response = new V1.ListPaymentsResponse { NextPageToken = page.NextPageToken ?? "" };
+        foreach (var payment in page.Payments)
+        {
+            response.Payments.Add(ToProto(payment));
+        }
+
+        return response;
     }
 
     public static V1.Payment ToProto(Payment payment)

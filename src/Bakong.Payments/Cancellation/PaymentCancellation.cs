@@ -1,26 +1,42 @@
-using Bakong.Payments;
 using Bakong.Payments.Storage;
-using Bakong.Payments.Watching;
+using Microsoft.Extensions.Logging;
 
-namespace Bakong.Gateway.Rpc;
+namespace Bakong.Payments.Cancellation;
 
 /// <summary>
 /// The <c>CancelPayment</c> use case: the aggregate decides (<see cref="Payment.Cancel"/>), the save is optimistic, and
 /// a save that lost a race with the poller is retried on what is stored now, so a settlement is never overwritten.
 /// </summary>
-internal sealed class PaymentCancellation(
-    IPaymentStore store, IEnumerable<IPaymentChangeSink> changeSinks, TimeProvider timeProvider, ILogger<PaymentCancellation> logger)
+public sealed class PaymentCancellation
 {
     private const int MaxAttempts = 10;
+
+    private readonly IPaymentStore _store;
+    private readonly IPaymentChangeSink[] _changeSinks;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    public PaymentCancellation(
+        IPaymentStore store, IEnumerable<IPaymentChangeSink> changeSinks, TimeProvider timeProvider, ILogger<PaymentCancellation> logger)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(changeSinks);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _store = store;
+        _changeSinks = [.. changeSinks];
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
 
     /// <exception cref="PaymentNotFoundException">No payment has this id.</exception>
     public async Task<CancelOutcome> CancelAsync(string paymentId, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var payment = await store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false)
+            var payment = await _store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false)
                 ?? throw new PaymentNotFoundException(paymentId);
-            var result = payment.Cancel(timeProvider.GetUtcNow());
+            var result = payment.Cancel(_timeProvider.GetUtcNow());
             switch (result.Outcome)
             {
                 case TransitionOutcome.Unchanged:
@@ -30,15 +46,15 @@ internal sealed class PaymentCancellation(
             }
 
             var events = payment.UnsavedEvents.ToList();
-            switch (await store.SaveAsync(payment, cancellationToken).ConfigureAwait(false))
+            switch (await _store.SaveAsync(payment, cancellationToken).ConfigureAwait(false))
             {
                 case SaveResult.Saved:
-                    foreach (var sink in changeSinks)
+                    foreach (var sink in _changeSinks)
                     {
                         sink.Saved(payment, events);
                     }
 
-                    GatewayLog.PaymentCancelled(logger, payment.Id, payment.TerminalId);
+                    PaymentLog.Cancelled(_logger, payment.Id, payment.TerminalId);
                     return new CancelOutcome.Cancelled(payment);
                 case SaveResult.NotFound:
                     throw new PaymentNotFoundException(paymentId);
@@ -53,7 +69,7 @@ internal sealed class PaymentCancellation(
 }
 
 /// <summary>How a cancel went.</summary>
-internal abstract record CancelOutcome
+public abstract record CancelOutcome
 {
     private CancelOutcome()
     {

@@ -1,7 +1,9 @@
 using Bakong.Khqr;
 using Bakong.Payments;
 using Bakong.Payments.Configuration;
+using Bakong.Payments.Cancellation;
 using Bakong.Payments.Creation;
+using Bakong.Payments.Listing;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -16,8 +18,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PaymentsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>) and
-    /// <see cref="PaymentFactory"/>, with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from
+    /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>) and the use cases
+    /// (<see cref="PaymentCreation"/>, <see cref="PaymentCancellation"/>, <see cref="PaymentListing"/>), with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from
     /// <paramref name="configuration"/> (the root) and validated at start.
     /// </summary>
     public static IServiceCollection AddBakongPayments(this IServiceCollection services, IConfiguration configuration)
@@ -38,7 +40,9 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path,
             sp.GetRequiredService<ILogger<LiteDbPaymentStore>>()));
         services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
-        services.TryAddSingleton<PaymentFactory>();
+        services.TryAddSingleton<PaymentCreation>();
+        services.TryAddSingleton<PaymentCancellation>();
+        services.TryAddSingleton<PaymentListing>();
 
         // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store by
         // the first hosted service, before anything that saves starts.

@@ -1,6 +1,6 @@
 namespace Bakong.Payments.Creation;
 
-/// <summary>What a POS asks for, as it arrived: <see cref="PaymentFactory"/> validates every field.</summary>
+/// <summary>What a POS asks for, as it arrived: <see cref="PaymentCreation"/> validates every field.</summary>
 public sealed record CreatePaymentRequest
 {
     // The limits CreatePaymentRequest documents in payment_service.proto; the gateway checks them with these.

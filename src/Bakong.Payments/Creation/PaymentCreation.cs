@@ -12,7 +12,7 @@ namespace Bakong.Payments.Creation;
 /// and stores the payment before it returns. Idempotent by request id, also under concurrent duplicates: the
 /// store's unique index on the request id decides which of them creates the payment; the others get it back.
 /// </summary>
-public sealed class PaymentFactory
+public sealed class PaymentCreation
 {
     private readonly IPaymentStore _store;
     private readonly KhqrGenerator _generator;
@@ -22,13 +22,13 @@ public sealed class PaymentFactory
     private readonly ILogger _logger;
     private readonly IPaymentChangeSink[] _changeSinks;
 
-    public PaymentFactory(
+    public PaymentCreation(
         IPaymentStore store,
         KhqrGenerator generator,
         IOptions<MerchantOptions> merchant,
         IOptions<PaymentOptions> options,
         TimeProvider timeProvider,
-        ILogger<PaymentFactory> logger,
+        ILogger<PaymentCreation> logger,
         IEnumerable<IPaymentChangeSink>? changeSinks = null)
     {
         ArgumentNullException.ThrowIfNull(store);

@@ -2,18 +2,16 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Bakong.Payments;
 using Bakong.Payments.Storage;
-using V1 = Bakong.Payments.V1;
 
-namespace Bakong.Gateway.Rpc;
+namespace Bakong.Payments.Listing;
 
 /// <summary>
-/// <c>ListPayments</c> over <see cref="IPaymentStore.ListAsync"/>. The page token wraps the store's with a fingerprint
-/// of the filters, so a token used with other filters is INVALID_ARGUMENT. Several states are filtered here (the
+/// The <c>ListPayments</c> use case over <see cref="IPaymentStore.ListAsync"/>. The page token wraps the store's with a
+/// fingerprint of the filters, so a token used with other filters is refused. Several states are filtered here (the
 /// store filters one), which the contract allows: a page may hold fewer payments even when more follow.
 /// </summary>
-internal sealed class PaymentListing(IPaymentStore store)
+public sealed class PaymentListing
 {
     public const int DefaultPageSize = 50;
 
@@ -22,48 +20,72 @@ internal sealed class PaymentListing(IPaymentStore store)
 
     private const string TokenVersion = "p1";
 
-    /// <summary>The query the request asks for, or its violations.</summary>
-    public static ListQuery? Parse(V1.ListPaymentsRequest request, List<FieldViolation> violations)
+    private readonly IPaymentStore _store;
+
+    public PaymentListing(IPaymentStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+    }
+
+    /// <summary>One page, or the request's violations (named as the request's fields: <c>page_token</c>).</summary>
+    public async Task<ListPaymentsResult> ListAsync(ListPaymentsRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(violations);
+        var violations = new List<FieldViolation>();
+        var query = Parse(request, violations);
+        if (query is null)
+        {
+            return new ListPaymentsResult.Invalid(violations);
+        }
+
+        PaymentPage page;
+        try
+        {
+            page = await _store.ListAsync(query.Query, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException) when (query.Query.PageToken is not null)
+        {
+            // The store refuses the wrapped token: a forged one that carried the right fingerprint.
+            return new ListPaymentsResult.Invalid([NotOurToken()]);
+        }
+
+        var payments = new List<Payment>(page.Payments.Count);
+        foreach (var payment in page.Payments)
+        {
+            if (query.States.Count <= 1 || query.States.Contains(payment.State))
+            {
+                payments.Add(payment);
+            }
+        }
+
+        return new ListPaymentsResult.Listed(payments, page.NextPageToken is { } next ? Encode(query.Fingerprint, next) : null);
+    }
+
+    private static ListQuery? Parse(ListPaymentsRequest request, List<FieldViolation> violations)
+    {
         if (request.PageSize < 0)
         {
             violations.Add(new FieldViolation("page_size", "must not be negative"));
         }
 
-        var states = new SortedSet<PaymentState>();
-        foreach (var state in request.States)
-        {
-            if (PaymentMapper.ToDomain(state) is { } domain)
-            {
-                states.Add(domain);
-            }
-            else
-            {
-                violations.Add(new FieldViolation("states", "STATE_UNSPECIFIED and unknown values are not states to filter by"));
-                break;
-            }
-        }
-
-        var from = PaymentMapper.ToTime(request.StartCreateTime, "start_create_time", violations);
-        var to = PaymentMapper.ToTime(request.EndCreateTime, "end_create_time", violations);
-        if (from is not null && to is not null && to < from)
+        var states = new SortedSet<PaymentState>(request.States);
+        if (request.CreatedFrom is { } from && request.CreatedTo is { } to && to < from)
         {
             violations.Add(new FieldViolation("end_create_time", "must not be earlier than start_create_time"));
         }
 
-        PaymentMapper.TerminalIdFilter(request.TerminalId, violations);
-        var terminal = request.TerminalId.Length == 0 ? null : request.TerminalId;
-        var fingerprint = Fingerprint(states, terminal, from, to);
+        var terminal = string.IsNullOrEmpty(request.TerminalId) ? null : request.TerminalId;
+        var fingerprint = Fingerprint(states, terminal, request.CreatedFrom, request.CreatedTo);
         string? storeToken = null;
-        if (request.PageToken.Length > MaxPageTokenLength)
+        var pageToken = request.PageToken ?? "";
+        if (pageToken.Length > MaxPageTokenLength)
         {
-            violations.Add(new FieldViolation("page_token", request.PageToken.Length + " characters, at most " + MaxPageTokenLength));
+            violations.Add(new FieldViolation("page_token", pageToken.Length + " characters, at most " + MaxPageTokenLength));
         }
-        else if (request.PageToken.Length > 0 && !TryDecode(request.PageToken, fingerprint, out storeToken))
+        else if (pageToken.Length > 0 && !TryDecode(pageToken, fingerprint, out storeToken))
         {
-            violations.Add(new FieldViolation("page_token", "not a token from a ListPayments call with these filters"));
+            violations.Add(NotOurToken());
         }
 
         if (violations.Count > 0)
@@ -71,47 +93,19 @@ internal sealed class PaymentListing(IPaymentStore store)
             return null;
         }
 
-        var pageSize = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, PaymentQuery.MaxPageSize);
         var query = new PaymentQuery
         {
             State = states.Count == 1 ? states.Min : null,
             TerminalId = terminal,
-            CreatedFrom = from,
-            CreatedTo = to,
-            PageSize = pageSize,
+            CreatedFrom = request.CreatedFrom,
+            CreatedTo = request.CreatedTo,
+            PageSize = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, PaymentQuery.MaxPageSize),
             PageToken = storeToken,
         };
         return new ListQuery(query, states, fingerprint);
     }
 
-    /// <summary>One page; null when the store refuses the wrapped token (a forged one).</summary>
-    public async Task<V1.ListPaymentsResponse?> ListAsync(ListQuery query, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        PaymentPage page;
-        try
-        {
-            page = await store.ListAsync(query.Query, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ArgumentException) when (query.Query.PageToken is not null)
-        {
-            return null;
-        }
-
-        var response = new V1.ListPaymentsResponse
-        {
-            NextPageToken = page.NextPageToken is { } next ? Encode(query.Fingerprint, next) : "",
-        };
-        foreach (var payment in page.Payments)
-        {
-            if (query.States.Count <= 1 || query.States.Contains(payment.State))
-            {
-                response.Payments.Add(PaymentMapper.ToProto(payment));
-            }
-        }
-
-        return response;
-    }
+    private static FieldViolation NotOurToken() => new("page_token", "not a token from a ListPayments call with these filters");
 
     private static string Fingerprint(SortedSet<PaymentState> states, string? terminal, DateTimeOffset? from, DateTimeOffset? to)
     {
@@ -152,10 +146,49 @@ internal sealed class PaymentListing(IPaymentStore store)
         storeToken = parts[2];
         return true;
     }
+
+    /// <summary>A checked request.</summary>
+    /// <param name="Query">What the store is asked.</param>
+    /// <param name="States">The states asked for; empty for any.</param>
+    /// <param name="Fingerprint">The filters' fingerprint, carried in the page token.</param>
+    private sealed record ListQuery(PaymentQuery Query, IReadOnlySet<PaymentState> States, string Fingerprint);
 }
 
-/// <summary>A parsed <c>ListPayments</c> request.</summary>
-/// <param name="Query">What the store is asked.</param>
-/// <param name="States">The states asked for; empty for any.</param>
-/// <param name="Fingerprint">The filters' fingerprint, carried in the page token.</param>
-internal sealed record ListQuery(PaymentQuery Query, IReadOnlySet<PaymentState> States, string Fingerprint);
+/// <summary>
+/// What <c>ListPayments</c> asks for, already in domain terms (states, times); <see cref="PaymentListing"/> checks the
+/// rest. Every filter is optional.
+/// </summary>
+public sealed record ListPaymentsRequest
+{
+    /// <summary>Only payments in one of these states; empty for any state.</summary>
+    public IReadOnlyCollection<PaymentState> States { get; init; } = [];
+
+    /// <summary>Only this terminal's payments; null or empty for any terminal.</summary>
+    public string? TerminalId { get; init; }
+
+    /// <summary>Created at or after.</summary>
+    public DateTimeOffset? CreatedFrom { get; init; }
+
+    /// <summary>Created before.</summary>
+    public DateTimeOffset? CreatedTo { get; init; }
+
+    /// <summary>0 for <see cref="PaymentListing.DefaultPageSize"/>; above <see cref="PaymentQuery.MaxPageSize"/> means that.</summary>
+    public int PageSize { get; init; }
+
+    /// <summary>The previous page's <see cref="ListPaymentsResult.Listed.NextPageToken"/>; null or empty for the first page.</summary>
+    public string? PageToken { get; init; }
+}
+
+/// <summary>How a list request went.</summary>
+public abstract record ListPaymentsResult
+{
+    private ListPaymentsResult()
+    {
+    }
+
+    /// <summary>One page, newest first; <see cref="NextPageToken"/> is null on the last.</summary>
+    public sealed record Listed(IReadOnlyList<Payment> Payments, string? NextPageToken) : ListPaymentsResult;
+
+    /// <summary>Bad input (INVALID_ARGUMENT), every bad field named.</summary>
+    public sealed record Invalid(IReadOnlyList<FieldViolation> Violations) : ListPaymentsResult;
+}

@@ -198,7 +198,7 @@ internal sealed class PollerHarness : IAsyncDisposable
 
     public string DatabasePath => _dir.File("bakong.db");
 
-    public PaymentFactory Factory => TestPayments.Factory(Store, Clock);
+    public PaymentCreation Creation => TestPayments.Creation(Store, Clock);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -221,10 +221,10 @@ internal sealed class PollerHarness : IAsyncDisposable
         return Poller.RunOnceAsync(at, Ct);
     }
 
-    /// <summary>A payment created through <see cref="PaymentFactory"/> at the clock's time.</summary>
+    /// <summary>A payment created through <see cref="PaymentCreation"/> at the clock's time.</summary>
     public async Task<Payment> CreateAsync(decimal amount = 1.50m, TimeSpan? expiresIn = null)
     {
-        var result = await Factory.CreateAsync(
+        var result = await Creation.CreateAsync(
             new CreatePaymentRequest
             {
                 RequestId = "req-" + Guid.NewGuid().ToString("N"),
