@@ -3,6 +3,7 @@ using Bakong.OpenApi.Client;
 using Bakong.Payments.Configuration;
 using Bakong.Payments.Creation;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Writing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -86,8 +87,10 @@ internal static class TestPayments
         AcquiringBank = merchantQr ? "ACLEDA" : null,
     };
 
-    public static PaymentCreation Creation(IPaymentStore store, TimeProvider time, MerchantOptions? merchant = null) => new(
+    public static PaymentCreation Creation(
+        IPaymentStore store, TimeProvider time, MerchantOptions? merchant = null, IEnumerable<IPaymentChangeSink>? sinks = null) => new(
         store,
+        new PaymentWriter(store, sinks ?? []),
         new KhqrGenerator(time),
         Options.Create(merchant ?? Merchant()),
         Options.Create(new PaymentOptions()),

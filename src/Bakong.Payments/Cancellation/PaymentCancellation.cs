@@ -1,30 +1,25 @@
-using Bakong.Payments.Storage;
+using Bakong.Payments.Writing;
 using Microsoft.Extensions.Logging;
 
 namespace Bakong.Payments.Cancellation;
 
 /// <summary>
-/// The <c>CancelPayment</c> use case: the aggregate decides (<see cref="Payment.Cancel"/>), the save is optimistic, and
-/// a save that lost a race with the poller is retried on what is stored now, so a settlement is never overwritten.
+/// The <c>CancelPayment</c> use case: the aggregate decides (<see cref="Payment.Cancel"/>) and the
+/// <see cref="PaymentWriter"/> saves; a save that lost a race with the poller is decided again on what is stored now, so
+/// a settlement is never overwritten.
 /// </summary>
 public sealed class PaymentCancellation
 {
-    private const int MaxAttempts = 10;
-
-    private readonly IPaymentStore _store;
-    private readonly IPaymentChangeSink[] _changeSinks;
+    private readonly PaymentWriter _writer;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
-    public PaymentCancellation(
-        IPaymentStore store, IEnumerable<IPaymentChangeSink> changeSinks, TimeProvider timeProvider, ILogger<PaymentCancellation> logger)
+    internal PaymentCancellation(PaymentWriter writer, TimeProvider timeProvider, ILogger<PaymentCancellation> logger)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(changeSinks);
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
-        _store = store;
-        _changeSinks = [.. changeSinks];
+        _writer = writer;
         _timeProvider = timeProvider;
         _logger = logger;
     }
@@ -32,38 +27,22 @@ public sealed class PaymentCancellation
     /// <exception cref="PaymentNotFoundException">No payment has this id.</exception>
     public async Task<CancelOutcome> CancelAsync(string paymentId, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        switch (await _writer.ChangeAsync(paymentId, p => p.Cancel(_timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false))
         {
-            var payment = await _store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false)
-                ?? throw new PaymentNotFoundException(paymentId);
-            var result = payment.Cancel(_timeProvider.GetUtcNow());
-            switch (result.Outcome)
-            {
-                case TransitionOutcome.Unchanged:
-                    return new CancelOutcome.Cancelled(payment);
-                case TransitionOutcome.NotAllowed:
-                    return new CancelOutcome.NotPending(payment);
-            }
-
-            var events = payment.UnsavedEvents.ToList();
-            switch (await _store.SaveAsync(payment, cancellationToken).ConfigureAwait(false))
-            {
-                case SaveResult.Saved:
-                    foreach (var sink in _changeSinks)
-                    {
-                        sink.Saved(payment, events);
-                    }
-
-                    PaymentLog.Cancelled(_logger, payment.Id, payment.TerminalId);
-                    return new CancelOutcome.Cancelled(payment);
-                case SaveResult.NotFound:
-                    throw new PaymentNotFoundException(paymentId);
-            }
-
-            if (attempt == MaxAttempts)
-            {
-                throw new InvalidOperationException("Payment " + paymentId + " kept changing under the cancel; gave up after " + MaxAttempts + " attempts.");
-            }
+            case WriteOutcome.Saved saved:
+                PaymentLog.Cancelled(_logger, saved.Payment.Id, saved.Payment.TerminalId);
+                return new CancelOutcome.Cancelled(saved.Payment);
+            case WriteOutcome.Unchanged unchanged:
+                return new CancelOutcome.Cancelled(unchanged.Payment);
+            case WriteOutcome.NotAllowed notAllowed:
+                return new CancelOutcome.NotPending(notAllowed.Payment);
+            case WriteOutcome.NotFound:
+                throw new PaymentNotFoundException(paymentId);
+            case WriteOutcome.GaveUp gaveUp:
+                throw new InvalidOperationException(
+                    "Payment " + paymentId + " kept changing under the cancel; gave up after " + gaveUp.Attempts + " attempts.");
+            default:
+                throw new InvalidOperationException("Unknown write outcome.");
         }
     }
 }

@@ -6,6 +6,7 @@ using Bakong.Payments.Creation;
 using Bakong.Payments.Listing;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Telemetry;
+using Bakong.Payments.Writing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -40,8 +41,19 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path,
             sp.GetRequiredService<ILogger<LiteDbPaymentStore>>()));
         services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
-        services.TryAddSingleton<PaymentCreation>();
-        services.TryAddSingleton<PaymentCancellation>();
+        // One write path: every change and every creation is saved, retried and published by the writer. The use cases
+        // take it through internal constructors (it is not part of the public surface), hence the factories.
+        services.TryAddSingleton<PaymentWriter>();
+        services.TryAddSingleton(sp => new PaymentCreation(
+            sp.GetRequiredService<IPaymentStore>(),
+            sp.GetRequiredService<PaymentWriter>(),
+            sp.GetRequiredService<KhqrGenerator>(),
+            sp.GetRequiredService<IOptions<MerchantOptions>>(),
+            sp.GetRequiredService<IOptions<PaymentOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PaymentCreation>>()));
+        services.TryAddSingleton(sp => new PaymentCancellation(
+            sp.GetRequiredService<PaymentWriter>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PaymentCancellation>>()));
         services.TryAddSingleton<PaymentListing>();
 
         // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store by

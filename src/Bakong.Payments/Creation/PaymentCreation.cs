@@ -2,6 +2,7 @@ using System.Globalization;
 using Bakong.Khqr;
 using Bakong.Payments.Configuration;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Writing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,40 +11,42 @@ namespace Bakong.Payments.Creation;
 /// <summary>
 /// The <c>CreatePayment</c> use case: validates, generates the KHQR (a bill number of its own, tag-99 expiry),
 /// and stores the payment before it returns. Idempotent by request id, also under concurrent duplicates: the
-/// store's unique index on the request id decides which of them creates the payment; the others get it back.
+/// store's unique index on the request id decides which of them creates the payment; the others get it back. The
+/// insert goes through the <see cref="PaymentWriter"/>, which tells every change sink about the new payment.
 /// </summary>
 public sealed class PaymentCreation
 {
     private readonly IPaymentStore _store;
+    private readonly PaymentWriter _writer;
     private readonly KhqrGenerator _generator;
     private readonly MerchantOptions _merchant;
     private readonly PaymentOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly IPaymentChangeSink[] _changeSinks;
 
-    public PaymentCreation(
+    internal PaymentCreation(
         IPaymentStore store,
+        PaymentWriter writer,
         KhqrGenerator generator,
         IOptions<MerchantOptions> merchant,
         IOptions<PaymentOptions> options,
         TimeProvider timeProvider,
-        ILogger<PaymentCreation> logger,
-        IEnumerable<IPaymentChangeSink>? changeSinks = null)
+        ILogger<PaymentCreation> logger)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(merchant);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         _store = store;
+        _writer = writer;
         _generator = generator;
         _merchant = merchant.Value;
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
-        _changeSinks = changeSinks?.ToArray() ?? [];
     }
 
     public async Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, CancellationToken cancellationToken)
@@ -110,18 +113,13 @@ public sealed class PaymentCreation
             generated.Value.Md5,
             now,
             expireTime);
-        var inserted = await _store.InsertIfAbsentAsync(payment, cancellationToken).ConfigureAwait(false);
+        var inserted = await _writer.InsertAsync(payment, cancellationToken).ConfigureAwait(false);
         if (!inserted.Inserted)
         {
             return Compare(inserted.Payment, parameters, hash);
         }
 
         PaymentLog.Created(_logger, payment.Id, parameters.TerminalId, parameters.Money, billNumber, payment.Md5, expireTime);
-        foreach (var sink in _changeSinks)
-        {
-            sink.Saved(payment, payment.Events);
-        }
-
         return new CreatePaymentResult.Created(payment);
     }
 

@@ -1,6 +1,7 @@
 using Bakong.OpenApi.Client;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Telemetry;
+using Bakong.Payments.Writing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,36 +26,35 @@ namespace Bakong.Payments.Polling;
 /// pass is not sent, so a rate-limited or blocked Bakong is not hammered.
 /// </para>
 /// <para>
-/// Saves are optimistic. When a payment changed between the read and the save (a cancel), the poller reads it again
-/// and applies the same answer to what is stored: a cancel is never overwritten, and money found for a cancelled
-/// payment becomes <see cref="PaymentState.PaidLate"/>.
+/// Saves go through the <see cref="PaymentWriter"/>. When a payment changed between the read and the save (a cancel),
+/// the writer reads it again and the poller applies the same answer to what is stored: a cancel is never overwritten,
+/// and money found for a cancelled payment becomes <see cref="PaymentState.PaidLate"/>.
 /// </para>
 /// </remarks>
 internal sealed class PaymentPoller : BackgroundService
 {
-    private const int MaxSaveAttempts = 5;
-
     private readonly IPaymentStore _store;
+    private readonly PaymentWriter _writer;
     private readonly IBakongClient _client;
     private readonly PollerSignal _signal;
     private readonly PaymentPollerOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly PollerMetrics _metrics;
-    private readonly IPaymentChangeSink[] _changeSinks;
     private int _faultsInARow;
 
     public PaymentPoller(
         IPaymentStore store,
+        PaymentWriter writer,
         IBakongClient client,
         PollerSignal signal,
         IOptions<PaymentPollerOptions> options,
         TimeProvider timeProvider,
         ILogger<PaymentPoller> logger,
-        PollerMetrics metrics,
-        IEnumerable<IPaymentChangeSink>? changeSinks = null)
+        PollerMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(signal);
         ArgumentNullException.ThrowIfNull(options);
@@ -62,13 +62,13 @@ internal sealed class PaymentPoller : BackgroundService
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(metrics);
         _store = store;
+        _writer = writer;
         _client = client;
         _signal = signal;
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
         _metrics = metrics;
-        _changeSinks = changeSinks?.ToArray() ?? [];
     }
 
     /// <summary>Called after every pass of the loop (tests wait on it).</summary>
@@ -224,7 +224,7 @@ internal sealed class PaymentPoller : BackgroundService
         }
     }
 
-    /// <summary>Applies one answer and saves, re-reading on a conflict. True when a save went through.</summary>
+    /// <summary>Applies one answer and saves (the writer re-reads on a conflict). True when a save went through.</summary>
     private async Task<bool> ProcessAsync(
         Payment payment, BakongResult<TransactionCheck> result, DateTimeOffset now, TimeSpan faultDelay, CancellationToken cancellationToken)
     {
@@ -238,46 +238,35 @@ internal sealed class PaymentPoller : BackgroundService
             }
         }
 
-        for (var attempt = 1; ; attempt++)
+        var before = payment.State;
+        var outcome = await _writer.ChangeAsync(
+            payment,
+            current =>
+            {
+                // Called again only with the payment as stored after a conflict: the answer is applied to that.
+                if (!ReferenceEquals(current, payment))
+                {
+                    PollerLog.SaveRetry(_logger, current.Id);
+                }
+
+                before = current.State;
+                Decide(current, result, now, faultDelay);
+                return current.HasUnsavedChanges ? TransitionResult.Applied : TransitionResult.Unchanged;
+            },
+            cancellationToken).ConfigureAwait(false);
+        switch (outcome)
         {
-            var before = payment.State;
-            Decide(payment, result, now, faultDelay);
-            if (!payment.HasUnsavedChanges)
-            {
-                return false;
-            }
-
-            var events = payment.UnsavedEvents.ToList();
-            switch (await _store.SaveAsync(payment, cancellationToken).ConfigureAwait(false))
-            {
-                case SaveResult.Saved:
-                    Report(payment, before, events);
-                    foreach (var sink in _changeSinks)
-                    {
-                        sink.Saved(payment, events);
-                    }
-
-                    return true;
-                case SaveResult.NotFound:
-                    PollerLog.PaymentGone(_logger, payment.Id);
-                    return false;
-            }
-
-            if (attempt == MaxSaveAttempts)
-            {
-                PollerLog.SaveGaveUp(_logger, payment.Id, attempt);
-                return false;
-            }
-
-            PollerLog.SaveRetry(_logger, payment.Id);
-            var stored = await _store.GetAsync(payment.Id, cancellationToken).ConfigureAwait(false);
-            if (stored is null)
-            {
+            case WriteOutcome.Saved saved:
+                Report(saved.Payment, before, saved.Events);
+                return true;
+            case WriteOutcome.NotFound:
                 PollerLog.PaymentGone(_logger, payment.Id);
                 return false;
-            }
-
-            payment = stored;
+            case WriteOutcome.GaveUp gaveUp:
+                PollerLog.SaveGaveUp(_logger, payment.Id, gaveUp.Attempts);
+                return false;
+            default:
+                return false;
         }
     }
 
@@ -365,7 +354,7 @@ internal sealed class PaymentPoller : BackgroundService
         }
     }
 
-    private void Report(Payment payment, PaymentState before, List<PaymentEvent> events)
+    private void Report(Payment payment, PaymentState before, IReadOnlyList<PaymentEvent> events)
     {
         foreach (var e in events)
         {

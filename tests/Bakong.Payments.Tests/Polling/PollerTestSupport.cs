@@ -4,6 +4,7 @@ using Bakong.OpenApi.Client;
 using Bakong.Payments.Creation;
 using Bakong.Payments.Polling;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Writing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -280,6 +281,7 @@ internal sealed class PollerHarness : IAsyncDisposable
 
     private PaymentPoller NewPoller() => new(
         Store,
+        new PaymentWriter(Store, []),
         Bakong,
         Signal,
         Microsoft.Extensions.Options.Options.Create(Options()),
