@@ -10,7 +10,7 @@ namespace Bakong.Payments.Polling;
 
 /// <summary>
 /// Asks Bakong about every payment that is due — pending ones on their backoff schedule, expired and cancelled ones on
-/// the <see cref="ReconciliationSchedule"/> — and applies the answers through the <see cref="Payment"/> aggregate.
+/// the <see cref="ReconciliationSchedule"/> — and applies the answers as the <see cref="PollingPolicy"/> decides.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -41,6 +41,7 @@ internal sealed class PaymentPoller : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly PollerMetrics _metrics;
+    private readonly PollingPolicy _policy;
     private int _faultsInARow;
 
     public PaymentPoller(
@@ -69,6 +70,7 @@ internal sealed class PaymentPoller : BackgroundService
         _timeProvider = timeProvider;
         _logger = logger;
         _metrics = metrics;
+        _policy = new PollingPolicy(_options);
     }
 
     /// <summary>Called after every pass of the loop (tests wait on it).</summary>
@@ -250,8 +252,7 @@ internal sealed class PaymentPoller : BackgroundService
                 }
 
                 before = current.State;
-                Decide(current, result, now, faultDelay);
-                return current.HasUnsavedChanges ? TransitionResult.Applied : TransitionResult.Unchanged;
+                return _policy.Apply(current, result, now, faultDelay);
             },
             cancellationToken).ConfigureAwait(false);
         switch (outcome)
@@ -267,90 +268,6 @@ internal sealed class PaymentPoller : BackgroundService
                 return false;
             default:
                 return false;
-        }
-    }
-
-    /// <summary>What Bakong's answer (or fault) does to the payment as it is now. Changes only the object; the caller saves.</summary>
-    private void Decide(Payment payment, BakongResult<TransactionCheck> result, DateTimeOffset now, TimeSpan faultDelay)
-    {
-        switch (payment.State)
-        {
-            case PaymentState.Pending:
-                DecidePending(payment, result, now, faultDelay);
-                break;
-            case PaymentState.Expired or PaymentState.Cancelled:
-                DecideReconciliation(payment, result, now, faultDelay);
-                break;
-
-            // Settled since it was read (paid, failed, paid late): nothing left to decide.
-        }
-    }
-
-    private void DecidePending(Payment payment, BakongResult<TransactionCheck> result, DateTimeOffset now, TimeSpan faultDelay)
-    {
-        if (!result.IsSuccess)
-        {
-            var wait = _options.IntervalAt(now - payment.CreateTime);
-            payment.RecordCheck(now, now + (faultDelay > wait ? faultDelay : wait));
-            return;
-        }
-
-        // Null: this was the final check after the grace, so an unpaid QR expires now.
-        var next = NextPendingCheck(payment, now);
-        payment.RecordCheck(now, next);
-
-        // Paid or failed ends the polling (the aggregate clears the next check); a mismatch only flags for review and
-        // leaves the payment pending on its schedule, so it still expires.
-        payment.Apply(result.Value, now);
-        if (next is null && payment.State == PaymentState.Pending)
-        {
-            payment.Expire(now);
-        }
-    }
-
-    /// <summary>The next check of an unpaid pending payment, or null when the final check is done.</summary>
-    private DateTimeOffset? NextPendingCheck(Payment payment, DateTimeOffset now)
-    {
-        if (now >= payment.ExpireTime + _options.ExpiryGrace)
-        {
-            return null;
-        }
-
-        if (now >= payment.ExpireTime)
-        {
-            return now + _options.ExpiryGrace;
-        }
-
-        // The backoff never skips the expiry: the QR's last moment is always checked.
-        var next = now + _options.IntervalAt(now - payment.CreateTime);
-        return next < payment.ExpireTime ? next : payment.ExpireTime;
-    }
-
-    private static void DecideReconciliation(Payment payment, BakongResult<TransactionCheck> result, DateTimeOffset now, TimeSpan faultDelay)
-    {
-        if (payment.NextCheckTime is not { } due || due > now)
-        {
-            // Cancelled (or expired) after it was read for a pending check: this answer is not the reconciliation
-            // slot's. Only money found counts (it becomes paid late); the schedule stays as the cancel set it.
-            if (result.IsSuccess && result.Value is TransactionCheck.Paid)
-            {
-                payment.Apply(result.Value, now);
-            }
-
-            return;
-        }
-
-        if (!result.IsSuccess)
-        {
-            payment.PostponeReconciliationCheck(now, now + faultDelay);
-            return;
-        }
-
-        // A transfer makes it paid late (never paid) or flags a mismatch; a failure changes nothing here.
-        payment.Apply(result.Value, now);
-        if (payment.State is PaymentState.Expired or PaymentState.Cancelled)
-        {
-            payment.RecordReconciliationCheck(now);
         }
     }
 
