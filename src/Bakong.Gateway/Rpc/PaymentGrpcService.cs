@@ -4,7 +4,7 @@ using Bakong.Payments;
 using Bakong.Payments.Cancellation;
 using Bakong.Payments.Creation;
 using Bakong.Payments.Listing;
-using Bakong.Payments.Storage;
+using Bakong.Payments.Reading;
 using Bakong.Payments.Telemetry;
 using Bakong.Payments.Watching;
 using Grpc.Core;
@@ -13,13 +13,14 @@ using V1 = Bakong.Payments.V1;
 namespace Bakong.Gateway.Rpc;
 
 /// <summary>
-/// <c>bakong.payments.v1.PaymentService</c>: checks the request, calls the domain, maps the result. Errors are built by
-/// <see cref="RpcErrors"/> (thrown exceptions are mapped there too, by <see cref="RpcErrorInterceptor"/>).
+/// <c>bakong.payments.v1.PaymentService</c>: checks the request's contract rules, calls the use case in Bakong.Payments,
+/// maps the result. Errors are built by <see cref="RpcErrors"/> (thrown exceptions are mapped there too, by
+/// <see cref="RpcErrorInterceptor"/>).
 /// </summary>
 internal sealed class PaymentGrpcService(
     PaymentCreation creation,
-    IPaymentStore store,
-    PaymentWatchHub hub,
+    PaymentReader reader,
+    PaymentWatching watching,
     PaymentCancellation cancellation,
     PaymentListing listing,
     PaymentDeeplinks deeplinks,
@@ -76,8 +77,7 @@ internal sealed class PaymentGrpcService(
         }
 
         using var scope = PaymentLogScope.Begin(logger, request.PaymentId);
-        var payment = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new PaymentNotFoundException(request.PaymentId);
+        var payment = await reader.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false);
         return new V1.GetPaymentResponse { Payment = PaymentMapper.ToProto(payment), QrImage = QrImageMapper.ToProto(payment, image) };
     }
 
@@ -88,22 +88,17 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         RequirePaymentId(request.PaymentId);
-        if (request.AfterVersion < 0)
+        var started = await watching.WatchAsync(request.PaymentId, request.AfterVersion, context.CancellationToken).ConfigureAwait(false) switch
         {
-            throw RpcErrors.InvalidArgument("after_version", "must not be negative");
-        }
+            WatchResult.Watching watch => watch,
+            WatchResult.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
+            _ => throw new InvalidOperationException("Unknown watch result."),
+        };
 
-        var current = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new PaymentNotFoundException(request.PaymentId);
-        using var scope = PaymentLogScope.Begin(logger, current);
-        if (request.AfterVersion > current.Version)
-        {
-            throw RpcErrors.InvalidArgument("after_version", "greater than the payment's version " + current.Version);
-        }
-
-        // The hub ends the stream after a terminal state, and also (without one) when the application stops.
+        // The stream ends after a terminal state, and also (without one) when the application stops.
+        using var scope = PaymentLogScope.Begin(logger, started.Current);
         var endedTerminal = false;
-        await foreach (var snapshot in hub.WatchAsync(request.PaymentId, request.AfterVersion, context.CancellationToken).ConfigureAwait(false))
+        await foreach (var snapshot in started.Snapshots.ConfigureAwait(false))
         {
             await responseStream.WriteAsync(new V1.WatchPaymentResponse { Payment = PaymentMapper.ToProto(snapshot) }, context.CancellationToken)
                 .ConfigureAwait(false);

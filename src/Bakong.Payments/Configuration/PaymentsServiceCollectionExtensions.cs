@@ -4,6 +4,7 @@ using Bakong.Payments.Configuration;
 using Bakong.Payments.Cancellation;
 using Bakong.Payments.Creation;
 using Bakong.Payments.Listing;
+using Bakong.Payments.Reading;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Telemetry;
 using Bakong.Payments.Writing;
@@ -20,7 +21,8 @@ public static class PaymentsServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>) and the use cases
-    /// (<see cref="PaymentCreation"/>, <see cref="PaymentCancellation"/>, <see cref="PaymentListing"/>), with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from
+    /// (<see cref="PaymentCreation"/>, <see cref="PaymentReader"/>, <see cref="PaymentListing"/>,
+    /// <see cref="PaymentCancellation"/>; watching is <c>AddPaymentWatchHub</c>'s), with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from
     /// <paramref name="configuration"/> (the root) and validated at start.
     /// </summary>
     public static IServiceCollection AddBakongPayments(this IServiceCollection services, IConfiguration configuration)
@@ -54,6 +56,7 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<ILogger<PaymentCreation>>()));
         services.TryAddSingleton(sp => new PaymentCancellation(
             sp.GetRequiredService<PaymentWriter>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PaymentCancellation>>()));
+        services.TryAddSingleton<PaymentReader>();
         services.TryAddSingleton<PaymentListing>();
 
         // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store by

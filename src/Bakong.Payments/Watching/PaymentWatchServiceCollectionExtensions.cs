@@ -11,8 +11,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PaymentWatchServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="PaymentWatchHub"/> as a singleton, the metrics it reports to, and the change sink that wakes its
-    /// streams after every saved change. It needs an <see cref="IPaymentStore"/> (<c>AddBakongPayments</c>) and the
+    /// Adds <see cref="PaymentWatchHub"/> as a singleton, the metrics it reports to, the change sink that wakes its
+    /// streams after every saved change, and the <c>WatchPayment</c> use case (<see cref="PaymentWatching"/>). It needs an <see cref="IPaymentStore"/> (<c>AddBakongPayments</c>) and the
     /// host's <see cref="IHostApplicationLifetime"/>.
     /// </summary>
     public static IServiceCollection AddPaymentWatchHub(this IServiceCollection services)
@@ -25,6 +25,7 @@ public static class PaymentWatchServiceCollectionExtensions
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetService<ILogger<PaymentWatchHub>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentChangeSink, PaymentWatchWakeup>());
+        services.TryAddSingleton<PaymentWatching>();
         return services;
     }
 }
