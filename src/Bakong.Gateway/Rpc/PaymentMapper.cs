@@ -14,12 +14,6 @@ namespace Bakong.Gateway.Rpc;
 /// </summary>
 internal static partial class PaymentMapper
 {
-    /// <summary>
-    /// A <c>payment_id</c> in a request: the identifier alphabet, at most 64 characters (the gateway's own are 22). An
-    /// id that passes is safe to echo in an error and to log.
-    /// </summary>
-    public const int MaxPaymentIdLength = 64;
-
     private const int NanosPerCent = 10_000_000;
     private const int NanosPerMillisecond = 1_000_000;
     private const long MaxDurationSeconds = 86_400;
@@ -33,11 +27,11 @@ internal static partial class PaymentMapper
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(violations);
-        Identifier(request.RequestId, "request_id", CreatePaymentRequest.MaxRequestIdLength, violations);
-        Identifier(request.TerminalId, "terminal_id", CreatePaymentRequest.MaxTerminalIdLength, violations);
-        if (request.OrderRef.Length > CreatePaymentRequest.MaxOrderRefLength)
+        Identifier(request.RequestId, CreatePaymentFields.RequestId, PaymentLimits.RequestId, violations);
+        Identifier(request.TerminalId, CreatePaymentFields.TerminalId, PaymentLimits.TerminalId, violations);
+        if (request.OrderRef.Length > PaymentLimits.OrderRef)
         {
-            violations.Add(new FieldViolation("order_ref", "at most " + CreatePaymentRequest.MaxOrderRefLength + " characters"));
+            violations.Add(new FieldViolation(CreatePaymentFields.OrderRef, "at most " + PaymentLimits.OrderRef + " characters"));
         }
 
         var amount = ToAmount(request.Amount, violations);
@@ -66,8 +60,8 @@ internal static partial class PaymentMapper
         ArgumentNullException.ThrowIfNull(violation);
         return violation.Field switch
         {
-            "currency" => violation with { Field = "amount.currency_code" },
-            "amount" => violation with { Field = "amount.units" },
+            CreatePaymentFields.Currency => violation with { Field = "amount.currency_code" },
+            CreatePaymentFields.Amount => violation with { Field = "amount.units" },
             _ => violation,
         };
     }
@@ -216,16 +210,19 @@ internal static partial class PaymentMapper
         return proto;
     }
 
-    /// <summary>The <c>payment_id</c> of a Get, Watch or Cancel request: required, <see cref="MaxPaymentIdLength"/>.</summary>
+    /// <summary>
+    /// The <c>payment_id</c> of a Get, Watch or Cancel request: required, the identifier alphabet, at most
+    /// <see cref="PaymentLimits.PaymentId"/> characters. An id that passes is safe to echo in an error and to log.
+    /// </summary>
     public static void PaymentId(string value, List<FieldViolation> violations) =>
-        Identifier(value, "payment_id", MaxPaymentIdLength, violations);
+        Identifier(value, "payment_id", PaymentLimits.PaymentId, violations);
 
     /// <summary>A <c>terminal_id</c> filter: empty for any terminal, otherwise a terminal id as CreatePayment takes it.</summary>
     public static void TerminalIdFilter(string value, List<FieldViolation> violations)
     {
         if (value.Length > 0)
         {
-            Identifier(value, "terminal_id", CreatePaymentRequest.MaxTerminalIdLength, violations);
+            Identifier(value, "terminal_id", PaymentLimits.TerminalId, violations);
         }
     }
 

@@ -93,13 +93,10 @@ public sealed class PaymentCreation
         });
         if (!generated.IsSuccess)
         {
-            return generated.Error.Field switch
-            {
-                "storeLabel" => Invalid("store_label", generated.Error.ToString()),
-                "terminalLabel" => Invalid("terminal_label", generated.Error.ToString()),
-                "amount" => Invalid("amount", generated.Error.ToString()),
-                _ => throw new InvalidOperationException("The merchant profile (Merchant:*) cannot make a KHQR: " + generated.Error),
-            };
+            // Validate checks what the KHQR checks of the request's own fields; this names what it still refuses.
+            return CreatePaymentFields.OfKhqrField(generated.Error.Field) is { } field
+                ? new CreatePaymentResult.Invalid([new FieldViolation(field, generated.Error.ToString())])
+                : throw new InvalidOperationException("The merchant profile (Merchant:*) cannot make a KHQR: " + generated.Error);
         }
 
         var payment = Payment.Create(
@@ -144,11 +141,11 @@ public sealed class PaymentCreation
 
     private PaymentParameters? Validate(CreatePaymentRequest request, List<FieldViolation> violations)
     {
-        Required(request.RequestId, "request_id", CreatePaymentRequest.MaxRequestIdLength, violations);
-        Required(request.TerminalId, "terminal_id", CreatePaymentRequest.MaxTerminalIdLength, violations);
-        var orderRef = Optional(request.OrderRef, "order_ref", CreatePaymentRequest.MaxOrderRefLength, violations);
-        var storeLabel = Optional(request.StoreLabel, "store_label", KhqrLimits.StoreLabel, violations);
-        var terminalLabel = Optional(request.TerminalLabel, "terminal_label", KhqrLimits.TerminalLabel, violations);
+        Required(request.RequestId, CreatePaymentFields.RequestId, PaymentLimits.RequestId, violations);
+        Required(request.TerminalId, CreatePaymentFields.TerminalId, PaymentLimits.TerminalId, violations);
+        var orderRef = Optional(request.OrderRef, CreatePaymentFields.OrderRef, PaymentLimits.OrderRef, violations);
+        var storeLabel = Optional(request.StoreLabel, CreatePaymentFields.StoreLabel, PaymentLimits.StoreLabel, violations);
+        var terminalLabel = Optional(request.TerminalLabel, CreatePaymentFields.TerminalLabel, PaymentLimits.TerminalLabel, violations);
 
         var currency = string.IsNullOrEmpty(request.Currency) ? _merchant.DefaultCurrency : request.Currency;
         if (!Money.TryCreate(currency, request.Amount, out var money, out var moneyViolation))
@@ -160,12 +157,12 @@ public sealed class PaymentCreation
         if (expiresIn < TimeSpan.FromSeconds(10) || expiresIn > _options.MaxExpiry)
         {
             violations.Add(new FieldViolation(
-                "expires_in",
+                CreatePaymentFields.ExpiresIn,
                 string.Create(CultureInfo.InvariantCulture, $"must be from 10 seconds to {_options.MaxExpiry.TotalSeconds:0} seconds")));
         }
         else if (expiresIn.Ticks % TimeSpan.TicksPerMillisecond != 0)
         {
-            violations.Add(new FieldViolation("expires_in", "whole milliseconds only"));
+            violations.Add(new FieldViolation(CreatePaymentFields.ExpiresIn, "whole milliseconds only"));
         }
 
         return violations.Count > 0
@@ -210,6 +207,4 @@ public sealed class PaymentCreation
 
     private static string TooLong(string value, int maxLength) =>
         string.Create(CultureInfo.InvariantCulture, $"{value.Length} characters, at most {maxLength}");
-
-    private static CreatePaymentResult.Invalid Invalid(string field, string description) => new([new FieldViolation(field, description)]);
 }

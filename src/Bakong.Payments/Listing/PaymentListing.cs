@@ -13,11 +13,6 @@ namespace Bakong.Payments.Listing;
 /// </summary>
 public sealed class PaymentListing
 {
-    public const int DefaultPageSize = 50;
-
-    /// <summary>The longest page token a client may send: the tokens this class makes are under 200 characters.</summary>
-    public const int MaxPageTokenLength = 256;
-
     private const string TokenVersion = "p1";
 
     private readonly IPaymentStore _store;
@@ -79,9 +74,9 @@ public sealed class PaymentListing
         var fingerprint = Fingerprint(states, terminal, request.CreatedFrom, request.CreatedTo);
         string? storeToken = null;
         var pageToken = request.PageToken ?? "";
-        if (pageToken.Length > MaxPageTokenLength)
+        if (pageToken.Length > PaymentLimits.PageToken)
         {
-            violations.Add(new FieldViolation("page_token", pageToken.Length + " characters, at most " + MaxPageTokenLength));
+            violations.Add(new FieldViolation("page_token", pageToken.Length + " characters, at most " + PaymentLimits.PageToken));
         }
         else if (pageToken.Length > 0 && !TryDecode(pageToken, fingerprint, out storeToken))
         {
@@ -99,7 +94,7 @@ public sealed class PaymentListing
             TerminalId = terminal,
             CreatedFrom = request.CreatedFrom,
             CreatedTo = request.CreatedTo,
-            PageSize = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, PaymentQuery.MaxPageSize),
+            PageSize = request.PageSize == 0 ? PaymentLimits.DefaultPageSize : Math.Min(request.PageSize, PaymentLimits.MaxPageSize),
             PageToken = storeToken,
         };
         return new ListQuery(query, states, fingerprint);
@@ -172,7 +167,7 @@ public sealed record ListPaymentsRequest
     /// <summary>Created before.</summary>
     public DateTimeOffset? CreatedTo { get; init; }
 
-    /// <summary>0 for <see cref="PaymentListing.DefaultPageSize"/>; above <see cref="PaymentQuery.MaxPageSize"/> means that.</summary>
+    /// <summary>0 for <see cref="PaymentLimits.DefaultPageSize"/>; above <see cref="PaymentLimits.MaxPageSize"/> means that.</summary>
     public int PageSize { get; init; }
 
     /// <summary>The previous page's <see cref="ListPaymentsResult.Listed.NextPageToken"/>; null or empty for the first page.</summary>

@@ -104,7 +104,7 @@ public sealed class UseCaseTests : IDisposable
                 PageSize = -1,
                 CreatedFrom = TestPayments.Start,
                 CreatedTo = TestPayments.Start.AddSeconds(-1),
-                PageToken = new string('a', PaymentListing.MaxPageTokenLength + 1),
+                PageToken = new string('a', PaymentLimits.PageToken + 1),
             },
             Ct));
         var forged = Assert.IsType<ListPaymentsResult.Invalid>(await listing.ListAsync(
