@@ -37,8 +37,7 @@ internal static class GatewayHost
         {
             services.AddBakongSandbox();
 
-            // Before the token renewal service and the poller (hosted services start in registration order): the renewal
-            // service then finds a token rather than warning that none is set, and the poller's first pass has it.
+            // Sets the token in IHostedLifecycleService.StartingAsync, before any hosted service starts.
             services.AddHostedService<SandboxTokenBootstrap>();
         }
 

@@ -59,8 +59,8 @@ public static class PaymentsServiceCollectionExtensions
         services.TryAddSingleton<PaymentReader>();
         services.TryAddSingleton<PaymentListing>();
 
-        // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store by
-        // the first hosted service, before anything that saves starts.
+        // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store in
+        // IHostedLifecycleService.StartingAsync, before any hosted service that saves starts.
         services.AddMetrics();
         services.TryAddSingleton<PaymentMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentChangeSink, PaymentMetrics>(sp => sp.GetRequiredService<PaymentMetrics>()));
