@@ -74,7 +74,6 @@ internal static class GatewayHost
         services.AddGrpc(o => o.Interceptors.Add<RpcErrorInterceptor>())
             .AddJsonTranscoding(o => o.TypeRegistry = RpcErrors.DetailTypes);
         services.AddGrpcReflection();
-        services.AddSingleton<PaymentDeeplinks>();
         services.AddSingleton<BakongTokenGate>();
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>

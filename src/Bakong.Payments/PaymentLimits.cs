@@ -35,4 +35,10 @@ public static class PaymentLimits
 
     /// <summary>The largest page of <c>ListPayments</c> (and of the store's list); a larger page size means this.</summary>
     public const int MaxPageSize = 500;
+
+    /// <summary><c>deeplink.app_name</c>: at most 64 characters.</summary>
+    public const int DeeplinkAppName = 64;
+
+    /// <summary><c>deeplink.app_icon_url</c> and <c>callback_url</c>: far beyond any real URL, well within what Bakong is sent.</summary>
+    public const int DeeplinkUrl = 2048;
 }

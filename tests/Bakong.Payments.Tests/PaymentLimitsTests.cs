@@ -19,6 +19,9 @@ public sealed partial class PaymentLimitsTests
         { "ListPaymentsRequest", "page_size", "0 (the default) means " + PaymentLimits.DefaultPageSize + ";" },
         { "ListPaymentsRequest", "page_size", "above " + PaymentLimits.MaxPageSize + " are treated as " + PaymentLimits.MaxPageSize },
         { "ListPaymentsRequest", "page_token", "At most " + PaymentLimits.PageToken + " characters" },
+        { "DeeplinkOptions", "app_name", "at most " + PaymentLimits.DeeplinkAppName + " characters" },
+        { "DeeplinkOptions", "app_icon_url", "at most " + PaymentLimits.DeeplinkUrl + " characters" },
+        { "DeeplinkOptions", "callback_url", "at most " + PaymentLimits.DeeplinkUrl + " characters" },
     };
 
     [Theory]

@@ -3,6 +3,7 @@ using Bakong.Gateway.QrImages;
 using Bakong.Payments;
 using Bakong.Payments.Cancellation;
 using Bakong.Payments.Creation;
+using Bakong.Payments.Deeplinks;
 using Bakong.Payments.Listing;
 using Bakong.Payments.Reading;
 using Bakong.Payments.Telemetry;
@@ -34,7 +35,7 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(context);
         var violations = new List<FieldViolation>();
         var create = PaymentMapper.ToDomain(request, violations);
-        var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(options, violations) : null;
+        var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(PaymentMapper.ToDomain(options), violations) : null;
         var image = QrImageMapper.ToSpec(request.QrImage, violations);
         if (create is null || violations.Count > 0)
         {
@@ -152,7 +153,7 @@ internal sealed class PaymentGrpcService(
         if (request.Deeplink is not null)
         {
             using var scope = PaymentLogScope.Begin(logger, payment);
-            response.Deeplink = await deeplinks.GetAsync(payment, sourceInfo, cancellationToken).ConfigureAwait(false);
+            response.Deeplink = PaymentMapper.ToProto(await deeplinks.GetAsync(payment, sourceInfo, cancellationToken).ConfigureAwait(false));
         }
 
         return response;

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Bakong.Payments;
 using Bakong.Payments.Creation;
+using Bakong.Payments.Deeplinks;
 using Bakong.Payments.Listing;
 using Google.Protobuf.WellKnownTypes;
 using V1 = Bakong.Payments.V1;
@@ -109,6 +110,20 @@ internal static partial class PaymentMapper
         }
 
         return response;
+    }
+
+    public static DeeplinkRequest ToDomain(V1.DeeplinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new DeeplinkRequest(options.AppName, options.AppIconUrl, options.CallbackUrl);
+    }
+
+    public static V1.Deeplink ToProto(DeeplinkResult deeplink)
+    {
+        ArgumentNullException.ThrowIfNull(deeplink);
+        return deeplink.ShortLink is { } link
+            ? new V1.Deeplink { ShortLink = link.AbsoluteUri }
+            : new V1.Deeplink { FailureReason = deeplink.FailureReason ?? "" };
     }
 
     public static V1.Payment ToProto(Payment payment)

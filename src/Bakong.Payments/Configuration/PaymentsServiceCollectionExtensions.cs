@@ -3,6 +3,7 @@ using Bakong.Payments;
 using Bakong.Payments.Configuration;
 using Bakong.Payments.Cancellation;
 using Bakong.Payments.Creation;
+using Bakong.Payments.Deeplinks;
 using Bakong.Payments.Listing;
 using Bakong.Payments.Reading;
 using Bakong.Payments.Storage;
@@ -22,7 +23,7 @@ public static class PaymentsServiceCollectionExtensions
     /// <summary>
     /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>) and the use cases
     /// (<see cref="PaymentCreation"/>, <see cref="PaymentReader"/>, <see cref="PaymentListing"/>,
-    /// <see cref="PaymentCancellation"/>; watching is <c>AddPaymentWatchHub</c>'s), with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from
+    /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>; watching is <c>AddPaymentWatchHub</c>'s), with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from
     /// <paramref name="configuration"/> (the root) and validated at start.
     /// </summary>
     public static IServiceCollection AddBakongPayments(this IServiceCollection services, IConfiguration configuration)
@@ -58,6 +59,7 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<PaymentWriter>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PaymentCancellation>>()));
         services.TryAddSingleton<PaymentReader>();
         services.TryAddSingleton<PaymentListing>();
+        services.TryAddSingleton<PaymentDeeplinks>(); // needs the Bakong client (AddBakongOpenApiClient)
 
         // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store in
         // IHostedLifecycleService.StartingAsync, before any hosted service that saves starts.

@@ -1,49 +1,54 @@
 using Bakong.OpenApi.Client;
-using Bakong.Payments;
-using V1 = Bakong.Payments.V1;
+using Microsoft.Extensions.Logging;
 
-namespace Bakong.Gateway.Rpc;
+namespace Bakong.Payments.Deeplinks;
 
 /// <summary>
 /// The optional deeplink of <c>CreatePayment</c>: Bakong's <c>generate_deeplink_by_qr</c> for the payment's QR. Asked
 /// after the payment is saved, and never an error: without a link the payment is still payable by its QR, so the
-/// reason goes into the response (and the log) instead.
+/// reason goes into the result (and the log) instead.
 /// </summary>
-internal sealed class PaymentDeeplinks(IBakongClient bakong, ILogger<PaymentDeeplinks> logger)
+public sealed class PaymentDeeplinks
 {
-    public const int MaxAppNameLength = 64;
+    private readonly IBakongClient _bakong;
+    private readonly ILogger _logger;
 
-    /// <summary>app_icon_url and callback_url: far beyond any real URL, well within what Bakong is sent.</summary>
-    public const int MaxUrlLength = 2048;
-
-    /// <summary>Bakong's <c>sourceInfo</c> (null for none), or violations named by their proto paths.</summary>
-    public static DeeplinkSourceInfo? ToSourceInfo(V1.DeeplinkOptions options, List<FieldViolation> violations)
+    public PaymentDeeplinks(IBakongClient bakong, ILogger<PaymentDeeplinks> logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(bakong);
+        ArgumentNullException.ThrowIfNull(logger);
+        _bakong = bakong;
+        _logger = logger;
+    }
+
+    /// <summary>Bakong's <c>sourceInfo</c> (null for none), or violations named by the request's field paths (<c>deeplink.app_name</c>).</summary>
+    public static DeeplinkSourceInfo? ToSourceInfo(DeeplinkRequest request, List<FieldViolation> violations)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(violations);
-        if (options.AppName.Length == 0 && options.AppIconUrl.Length == 0 && options.CallbackUrl.Length == 0)
+        if (request.AppName.Length == 0 && request.AppIconUrl.Length == 0 && request.CallbackUrl.Length == 0)
         {
             return null;
         }
 
         // Bakong wants all three or none.
         var before = violations.Count;
-        if (options.AppName.Length == 0)
+        if (request.AppName.Length == 0)
         {
             violations.Add(new FieldViolation("deeplink.app_name", "required with app_icon_url and callback_url"));
         }
-        else if (options.AppName.Length > MaxAppNameLength)
+        else if (request.AppName.Length > PaymentLimits.DeeplinkAppName)
         {
-            violations.Add(new FieldViolation("deeplink.app_name", "at most " + MaxAppNameLength + " characters"));
+            violations.Add(new FieldViolation("deeplink.app_name", "at most " + PaymentLimits.DeeplinkAppName + " characters"));
         }
 
-        var icon = Url(options.AppIconUrl, "deeplink.app_icon_url", webOnly: true, violations);
-        var callback = Url(options.CallbackUrl, "deeplink.callback_url", webOnly: false, violations);
-        return violations.Count == before ? new DeeplinkSourceInfo(icon!, options.AppName, callback!) : null;
+        var icon = Url(request.AppIconUrl, "deeplink.app_icon_url", webOnly: true, violations);
+        var callback = Url(request.CallbackUrl, "deeplink.callback_url", webOnly: false, violations);
+        return violations.Count == before ? new DeeplinkSourceInfo(icon!, request.AppName, callback!) : null;
     }
 
     /// <summary>The deeplink for <paramref name="payment"/>: the short link, or why there is none.</summary>
-    public async Task<V1.Deeplink> GetAsync(Payment payment, DeeplinkSourceInfo? sourceInfo, CancellationToken cancellationToken)
+    public async Task<DeeplinkResult> GetAsync(Payment payment, DeeplinkSourceInfo? sourceInfo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payment);
         if (payment.State != PaymentState.Pending)
@@ -51,16 +56,14 @@ internal sealed class PaymentDeeplinks(IBakongClient bakong, ILogger<PaymentDeep
             return Failed(payment, "the payment is " + payment.State + ", not pending: its QR can no longer be paid");
         }
 
-        var result = await bakong.GenerateDeeplinkAsync(payment.Qr, sourceInfo, cancellationToken).ConfigureAwait(false);
-        return result.IsSuccess
-            ? new V1.Deeplink { ShortLink = result.Value.AbsoluteUri }
-            : Failed(payment, result.Failure);
+        var result = await _bakong.GenerateDeeplinkAsync(payment.Qr, sourceInfo, cancellationToken).ConfigureAwait(false);
+        return result.IsSuccess ? new DeeplinkResult(result.Value, null) : Failed(payment, result.Failure);
     }
 
-    private V1.Deeplink Failed(Payment payment, string reason)
+    private DeeplinkResult Failed(Payment payment, string reason)
     {
-        GatewayLog.DeeplinkFailed(logger, payment.Id, reason);
-        return new V1.Deeplink { FailureReason = reason };
+        PaymentLog.DeeplinkFailed(_logger, payment.Id, reason);
+        return new DeeplinkResult(null, reason);
     }
 
     private static Uri? Url(string value, string field, bool webOnly, List<FieldViolation> violations)
@@ -71,9 +74,9 @@ internal sealed class PaymentDeeplinks(IBakongClient bakong, ILogger<PaymentDeep
             return null;
         }
 
-        if (value.Length > MaxUrlLength)
+        if (value.Length > PaymentLimits.DeeplinkUrl)
         {
-            violations.Add(new FieldViolation(field, value.Length + " characters, at most " + MaxUrlLength));
+            violations.Add(new FieldViolation(field, value.Length + " characters, at most " + PaymentLimits.DeeplinkUrl));
             return null;
         }
 
@@ -86,3 +89,9 @@ internal sealed class PaymentDeeplinks(IBakongClient bakong, ILogger<PaymentDeep
         return uri;
     }
 }
+
+/// <summary>The deeplink a <c>CreatePayment</c> asks for, as it arrived: an empty string for a field not given.</summary>
+public sealed record DeeplinkRequest(string AppName, string AppIconUrl, string CallbackUrl);
+
+/// <summary>A deeplink: the short link, or (without one) why there is none, for people.</summary>
+public sealed record DeeplinkResult(Uri? ShortLink, string? FailureReason);
