@@ -233,7 +233,7 @@ internal static partial class PaymentMapper
         Identifier(value, "payment_id", PaymentLimits.PaymentId, violations);
 
     /// <summary>A <c>terminal_id</c> filter: empty for any terminal, otherwise a terminal id as CreatePayment takes it.</summary>
-    public static void TerminalIdFilter(string value, List<FieldViolation> violations)
+    private static void TerminalIdFilter(string value, List<FieldViolation> violations)
     {
         if (value.Length > 0)
         {
@@ -297,7 +297,7 @@ internal static partial class PaymentMapper
     /// A time the client sent; null when unset or not a valid <c>Timestamp</c> (a violation then), which would make
     /// <see cref="Timestamp.ToDateTimeOffset"/> throw.
     /// </summary>
-    public static DateTimeOffset? ToTime(Timestamp? timestamp, string field, List<FieldViolation> violations)
+    private static DateTimeOffset? ToTime(Timestamp? timestamp, string field, List<FieldViolation> violations)
     {
         ArgumentNullException.ThrowIfNull(violations);
         if (timestamp is null)
