@@ -2,7 +2,7 @@ using Bakong.Payments.Storage;
 
 namespace Bakong.Payments.Reading;
 
-/// <summary>The <c>GetPayment</c> use case: the payment as it is stored now.</summary>
+/// <summary>The <c>GetPayment</c> use case (and the QR image endpoints'): the payment as it is stored now.</summary>
 public sealed class PaymentReader
 {
     private readonly IPaymentStore _store;
@@ -15,5 +15,8 @@ public sealed class PaymentReader
 
     /// <exception cref="PaymentNotFoundException">No payment has this id.</exception>
     public async Task<Payment> GetAsync(string paymentId, CancellationToken cancellationToken) =>
-        await _store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false) ?? throw new PaymentNotFoundException(paymentId);
+        await FindAsync(paymentId, cancellationToken).ConfigureAwait(false) ?? throw new PaymentNotFoundException(paymentId);
+
+    /// <summary>The payment, or null when no payment has this id.</summary>
+    public Task<Payment?> FindAsync(string paymentId, CancellationToken cancellationToken) => _store.GetAsync(paymentId, cancellationToken);
 }
