@@ -21,10 +21,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PaymentsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>) and the use cases
-    /// (<see cref="PaymentCreation"/>, <see cref="PaymentReader"/>, <see cref="PaymentListing"/>,
-    /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>; watching is <c>AddPaymentWatchHub</c>'s), with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from
-    /// <paramref name="configuration"/> (the root) and validated at start.
+    /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>), the one write path and the
+    /// use cases (<see cref="PaymentCreation"/>, <see cref="PaymentReader"/>, <see cref="PaymentListing"/>,
+    /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>; watching is <c>AddPaymentWatchHub</c>'s),
+    /// with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from <paramref name="configuration"/> (the
+    /// root) and validated at start. <see cref="PaymentDeeplinks"/> needs the Bakong client (<c>AddBakongOpenApiClient</c>).
     /// </summary>
     public static IServiceCollection AddBakongPayments(this IServiceCollection services, IConfiguration configuration)
     {
@@ -44,6 +45,7 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path,
             sp.GetRequiredService<ILogger<LiteDbPaymentStore>>()));
         services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
+
         // One write path: every change and every creation is saved, retried and published by the writer. The use cases
         // take it through internal constructors (it is not part of the public surface), hence the factories.
         services.TryAddSingleton<PaymentWriter>();
@@ -59,7 +61,7 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<PaymentWriter>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PaymentCancellation>>()));
         services.TryAddSingleton<PaymentReader>();
         services.TryAddSingleton<PaymentListing>();
-        services.TryAddSingleton<PaymentDeeplinks>(); // needs the Bakong client (AddBakongOpenApiClient)
+        services.TryAddSingleton<PaymentDeeplinks>();
 
         // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store in
         // IHostedLifecycleService.StartingAsync, before any hosted service that saves starts.
