@@ -27,10 +27,14 @@ public sealed class PaymentCancellation
     /// <exception cref="PaymentNotFoundException">No payment has this id.</exception>
     public async Task<CancelOutcome> CancelAsync(string paymentId, CancellationToken cancellationToken)
     {
-        switch (await _writer.ChangeAsync(paymentId, p => p.Cancel(_timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false))
+        var outcome = await _writer.ChangeAsync(
+            paymentId,
+            p => p.Cancel(_timeProvider.GetUtcNow()),
+            saved => PaymentLog.Cancelled(_logger, saved.Payment.Id, saved.Payment.TerminalId),
+            cancellationToken).ConfigureAwait(false);
+        switch (outcome)
         {
             case WriteOutcome.Saved saved:
-                PaymentLog.Cancelled(_logger, saved.Payment.Id, saved.Payment.TerminalId);
                 return new CancelOutcome.Cancelled(saved.Payment);
             case WriteOutcome.Unchanged unchanged:
                 return new CancelOutcome.Cancelled(unchanged.Payment);

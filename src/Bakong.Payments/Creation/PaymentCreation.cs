@@ -110,14 +110,11 @@ public sealed class PaymentCreation
             generated.Value.Md5,
             now,
             expireTime);
-        var inserted = await _writer.InsertAsync(payment, cancellationToken).ConfigureAwait(false);
-        if (!inserted.Inserted)
-        {
-            return Compare(inserted.Payment, parameters, hash);
-        }
-
-        PaymentLog.Created(_logger, payment.Id, parameters.TerminalId, parameters.Money, billNumber, payment.Md5, expireTime);
-        return new CreatePaymentResult.Created(payment);
+        var inserted = await _writer.InsertAsync(
+            payment,
+            p => PaymentLog.Created(_logger, p.Id, parameters.TerminalId, parameters.Money, billNumber, p.Md5, expireTime),
+            cancellationToken).ConfigureAwait(false);
+        return inserted.Inserted ? new CreatePaymentResult.Created(payment) : Compare(inserted.Payment, parameters, hash);
     }
 
     private CreatePaymentResult Compare(Payment existing, PaymentParameters requested, string hash)

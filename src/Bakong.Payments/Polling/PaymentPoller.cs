@@ -254,11 +254,11 @@ internal sealed class PaymentPoller : BackgroundService
                 before = current.State;
                 return _policy.Apply(current, result, now, faultDelay);
             },
+            saved => Report(saved.Payment, before, saved.Events),
             cancellationToken).ConfigureAwait(false);
         switch (outcome)
         {
-            case WriteOutcome.Saved saved:
-                Report(saved.Payment, before, saved.Events);
+            case WriteOutcome.Saved:
                 return true;
             case WriteOutcome.NotFound:
                 PollerLog.PaymentGone(_logger, payment.Id);

@@ -9,9 +9,15 @@ namespace Bakong.Payments.Writing;
 /// insert of a new payment, every <see cref="IPaymentChangeSink"/> is told, here and nowhere else.
 /// </summary>
 /// <remarks>
+/// <para>
+/// The caller's own record of a saved change (its log lines) is written by its <c>saved</c> callback, after the save and
+/// before the sinks are told: whoever a sink wakes (a watch stream, a webhook) finds the change already logged.
+/// </para>
+/// <para>
 /// Re-applying on what is stored is what keeps a settlement from being overwritten: the aggregate decides again on the
 /// current state (a cancel finds the payment paid and is refused; money found for a payment cancelled meanwhile makes
 /// it paid late), so the caller's transition must be a function of the payment it is given, not of the one it read.
+/// </para>
 /// </remarks>
 internal sealed class PaymentWriter
 {
@@ -34,38 +40,42 @@ internal sealed class PaymentWriter
     }
 
     /// <summary>
-    /// Stores a new payment unless one with its request id exists (<see cref="IPaymentStore.InsertIfAbsentAsync"/>), and
-    /// tells the sinks when this call stored it.
+    /// Stores a new payment unless one with its request id exists (<see cref="IPaymentStore.InsertIfAbsentAsync"/>); when
+    /// this call stored it, calls <paramref name="inserted"/>, then tells the sinks.
     /// </summary>
-    public async Task<InsertResult> InsertAsync(Payment payment, CancellationToken cancellationToken)
+    public async Task<InsertResult> InsertAsync(Payment payment, Action<Payment>? inserted, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payment);
         var events = payment.UnsavedEvents.ToList();
-        var inserted = await _store.InsertIfAbsentAsync(payment, cancellationToken).ConfigureAwait(false);
-        if (inserted.Inserted)
+        var result = await _store.InsertIfAbsentAsync(payment, cancellationToken).ConfigureAwait(false);
+        if (result.Inserted)
         {
-            Publish(inserted.Payment, events);
+            inserted?.Invoke(result.Payment);
+            Publish(result.Payment, events);
         }
 
-        return inserted;
+        return result;
     }
 
-    /// <summary>Reads the payment, then changes it as <see cref="ChangeAsync(Payment, Func{Payment, TransitionResult}, CancellationToken)"/>.</summary>
-    public async Task<WriteOutcome> ChangeAsync(string paymentId, Func<Payment, TransitionResult> apply, CancellationToken cancellationToken)
+    /// <summary>Reads the payment, then changes it as <see cref="ChangeAsync(Payment, Func{Payment, TransitionResult}, Action{WriteOutcome.Saved}?, CancellationToken)"/>.</summary>
+    public async Task<WriteOutcome> ChangeAsync(
+        string paymentId, Func<Payment, TransitionResult> apply, Action<WriteOutcome.Saved>? saved, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(paymentId);
         var payment = await _store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false);
         return payment is null
             ? new WriteOutcome.NotFound(paymentId)
-            : await ChangeAsync(payment, apply, cancellationToken).ConfigureAwait(false);
+            : await ChangeAsync(payment, apply, saved, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Applies <paramref name="apply"/> to <paramref name="read"/> (a payment as the store returned it, e.g. in the
     /// poller's batch) and saves it if that changed anything. <paramref name="apply"/> is called once per attempt: again
-    /// with the payment read anew after a conflict.
+    /// with the payment read anew after a conflict. <paramref name="saved"/> is called once the save went through,
+    /// before the sinks are told.
     /// </summary>
-    public async Task<WriteOutcome> ChangeAsync(Payment read, Func<Payment, TransitionResult> apply, CancellationToken cancellationToken)
+    public async Task<WriteOutcome> ChangeAsync(
+        Payment read, Func<Payment, TransitionResult> apply, Action<WriteOutcome.Saved>? saved, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(read);
         ArgumentNullException.ThrowIfNull(apply);
@@ -89,8 +99,10 @@ internal sealed class PaymentWriter
             switch (await _store.SaveAsync(payment, cancellationToken).ConfigureAwait(false))
             {
                 case SaveResult.Saved:
+                    var outcome = new WriteOutcome.Saved(payment, events);
+                    saved?.Invoke(outcome);
                     Publish(payment, events);
-                    return new WriteOutcome.Saved(payment, events);
+                    return outcome;
                 case SaveResult.NotFound:
                     return new WriteOutcome.NotFound(payment.Id);
             }

@@ -35,7 +35,7 @@ public sealed class PaymentWriterTests : IDisposable
     {
         var payment = await InsertAsync();
 
-        var outcome = await _writer.ChangeAsync(payment.Id, p => p.Cancel(Now), Ct);
+        var outcome = await _writer.ChangeAsync(payment.Id, p => p.Cancel(Now), null, Ct);
 
         var saved = Assert.IsType<WriteOutcome.Saved>(outcome);
         Assert.Equal(PaymentState.Cancelled, saved.Payment.State);
@@ -56,7 +56,7 @@ public sealed class PaymentWriterTests : IDisposable
     {
         var payment = await InsertAsync();
 
-        var outcome = await _writer.ChangeAsync(payment, p => p.RecordCheck(Now, Now.AddSeconds(2)), Ct);
+        var outcome = await _writer.ChangeAsync(payment, p => p.RecordCheck(Now, Now.AddSeconds(2)), null, Ct);
 
         Assert.Empty(Assert.IsType<WriteOutcome.Saved>(outcome).Events);
         Assert.Empty(Assert.Single(_first.Calls).Events);
@@ -78,6 +78,7 @@ public sealed class PaymentWriterTests : IDisposable
                 applied.Add((p, p.Version));
                 return p.Cancel(Now);
             },
+            null,
             Ct);
 
         var saved = Assert.IsType<WriteOutcome.Saved>(outcome);
@@ -95,7 +96,7 @@ public sealed class PaymentWriterTests : IDisposable
         var payment = await InsertAsync();
         _store.BeforeNextSave = async () => await SaveDirectlyAsync(payment.Id, p => p.Settle(TestPayments.Transaction(), Now));
 
-        var outcome = await _writer.ChangeAsync(payment.Id, p => p.Cancel(Now), Ct);
+        var outcome = await _writer.ChangeAsync(payment.Id, p => p.Cancel(Now), null, Ct);
 
         var refused = Assert.IsType<WriteOutcome.NotAllowed>(outcome);
         Assert.Equal(PaymentState.Paid, refused.Payment.State);
@@ -111,7 +112,7 @@ public sealed class PaymentWriterTests : IDisposable
         _store.AlwaysConflict = true;
         var applied = 0;
 
-        var outcome = await _writer.ChangeAsync(payment.Id, p => { applied++; return p.Cancel(Now); }, Ct);
+        var outcome = await _writer.ChangeAsync(payment.Id, p => { applied++; return p.Cancel(Now); }, null, Ct);
 
         var gaveUp = Assert.IsType<WriteOutcome.GaveUp>(outcome);
         Assert.Equal(PaymentWriter.MaxAttempts, gaveUp.Attempts);
@@ -124,14 +125,14 @@ public sealed class PaymentWriterTests : IDisposable
     public async Task An_unchanged_or_refused_transition_is_neither_saved_nor_published()
     {
         var cancelled = await InsertAsync();
-        Assert.IsType<WriteOutcome.Saved>(await _writer.ChangeAsync(cancelled.Id, p => p.Cancel(Now), Ct));
+        Assert.IsType<WriteOutcome.Saved>(await _writer.ChangeAsync(cancelled.Id, p => p.Cancel(Now), null, Ct));
         var paid = await InsertAsync();
-        Assert.IsType<WriteOutcome.Saved>(await _writer.ChangeAsync(paid.Id, p => p.Settle(TestPayments.Transaction(), Now), Ct));
+        Assert.IsType<WriteOutcome.Saved>(await _writer.ChangeAsync(paid.Id, p => p.Settle(TestPayments.Transaction(), Now), null, Ct));
         _first.Calls.Clear();
         var saves = _store.Saves;
 
-        var again = await _writer.ChangeAsync(cancelled.Id, p => p.Cancel(Now.AddSeconds(1)), Ct);
-        var refused = await _writer.ChangeAsync(paid.Id, p => p.Cancel(Now.AddSeconds(1)), Ct);
+        var again = await _writer.ChangeAsync(cancelled.Id, p => p.Cancel(Now.AddSeconds(1)), null, Ct);
+        var refused = await _writer.ChangeAsync(paid.Id, p => p.Cancel(Now.AddSeconds(1)), null, Ct);
 
         Assert.Equal(PaymentState.Cancelled, Assert.IsType<WriteOutcome.Unchanged>(again).Payment.State);
         Assert.Equal("cannot cancel a payment that is Paid", Assert.IsType<WriteOutcome.NotAllowed>(refused).Reason);
@@ -144,7 +145,7 @@ public sealed class PaymentWriterTests : IDisposable
     {
         var applied = false;
 
-        var outcome = await _writer.ChangeAsync("no-such-payment", p => { applied = true; return p.Cancel(Now); }, Ct);
+        var outcome = await _writer.ChangeAsync("no-such-payment", p => { applied = true; return p.Cancel(Now); }, null, Ct);
 
         Assert.Equal("no-such-payment", Assert.IsType<WriteOutcome.NotFound>(outcome).PaymentId);
         Assert.False(applied);
@@ -157,7 +158,7 @@ public sealed class PaymentWriterTests : IDisposable
         var payment = await InsertAsync();
         payment.Cancel(Now);
 
-        await Assert.ThrowsAsync<ArgumentException>(() => _writer.ChangeAsync(payment, p => p.Cancel(Now), Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => _writer.ChangeAsync(payment, p => p.Cancel(Now), null, Ct));
     }
 
     [Fact]
@@ -165,8 +166,10 @@ public sealed class PaymentWriterTests : IDisposable
     {
         var payment = TestPayments.New(requestId: "req-dup");
 
-        var inserted = await _writer.InsertAsync(payment, Ct);
-        var duplicate = await _writer.InsertAsync(TestPayments.New(requestId: "req-dup"), Ct);
+        var told = new List<Payment>();
+
+        var inserted = await _writer.InsertAsync(payment, told.Add, Ct);
+        var duplicate = await _writer.InsertAsync(TestPayments.New(requestId: "req-dup"), told.Add, Ct);
 
         Assert.True(inserted.Inserted);
         Assert.False(duplicate.Inserted);
@@ -174,6 +177,20 @@ public sealed class PaymentWriterTests : IDisposable
         var (published, events) = Assert.Single(_first.Calls);
         Assert.Same(payment, published);
         Assert.Equal([PaymentEventType.Created], events.Select(e => e.Type));
+        Assert.Same(payment, Assert.Single(told));
+    }
+
+    [Fact]
+    public async Task The_callers_record_of_a_saved_change_comes_before_the_sinks_are_told()
+    {
+        var payment = await InsertAsync();
+        var order = new List<string>();
+        var writer = new PaymentWriter(_store, [new OrderSink(order)]);
+
+        await writer.ChangeAsync(payment.Id, p => p.Cancel(Now), saved => order.Add("saved " + saved.Payment.State), Ct);
+        await writer.InsertAsync(TestPayments.New(), p => order.Add("inserted " + p.State), Ct);
+
+        Assert.Equal(["saved Cancelled", "sink Cancelled", "inserted Pending", "sink Pending"], order);
     }
 
     private async Task<Payment> InsertAsync()
@@ -189,6 +206,11 @@ public sealed class PaymentWriterTests : IDisposable
         var payment = (await _inner.GetAsync(paymentId, Ct))!;
         Assert.True(change(payment).IsApplied);
         Assert.Equal(SaveResult.Saved, await _inner.SaveAsync(payment, Ct));
+    }
+
+    private sealed class OrderSink(List<string> order) : IPaymentChangeSink
+    {
+        public void Saved(Payment payment, IReadOnlyList<PaymentEvent> events) => order.Add("sink " + payment.State);
     }
 
     private sealed class RecordingSink : IPaymentChangeSink
