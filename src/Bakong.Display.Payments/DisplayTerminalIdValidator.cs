@@ -1,4 +1,4 @@
-using Bakong.Payments.Creation;
+using Bakong.Payments;
 using Microsoft.Extensions.Options;
 
 namespace Bakong.Display.Payments;
@@ -15,9 +15,9 @@ internal sealed class DisplayTerminalIdValidator : IValidateOptions<DisplaysOpti
         var errors = new List<string>();
         for (var i = 0; i < options.Displays.Count; i++)
         {
-            if (options.Displays[i].TerminalId.Length > CreatePaymentRequest.MaxTerminalIdLength)
+            if (options.Displays[i].TerminalId.Length > PaymentLimits.TerminalId)
             {
-                errors.Add($"Displays:{i}:TerminalId must be at most " + CreatePaymentRequest.MaxTerminalIdLength + " characters (the terminal_id limit of CreatePayment)");
+                errors.Add($"Displays:{i}:TerminalId must be at most " + PaymentLimits.TerminalId + " characters (the terminal_id limit of CreatePayment)");
             }
         }
 

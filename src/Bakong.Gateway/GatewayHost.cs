@@ -11,7 +11,6 @@ using Bakong.OpenApi.Audit;
 using Bakong.OpenApi.Client;
 using Bakong.OpenApi.Storage;
 using Bakong.OpenApi.Tokens;
-using Bakong.Payments;
 using Bakong.Payments.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -28,20 +27,17 @@ internal static class GatewayHost
         services.AddOptionsWithValidateOnStart<GatewayBakongOptions, GatewayBakongOptionsValidator>()
             .Bind(configuration.GetSection(GatewayBakongOptions.Section));
 
-        // The domain: store, factory, watch hub, webhook outbox.
+        // The domain: store, use cases, watch hub, webhook outbox. Each registers what must follow a saved change.
         services.AddBakongPayments(configuration);
         services.AddSingleton<IValidateOptions<MerchantOptions>>(new LiveMerchantValidator(bakong.Environment));
         services.AddPaymentWatchHub();
         services.AddWebhookDispatcher(configuration);
-        services.AddSingleton<PaymentChangeNotifier>();
-        services.AddSingleton<IPaymentChangeSink>(sp => sp.GetRequiredService<PaymentChangeNotifier>());
 
         if (bakong.HostsSandbox)
         {
             services.AddBakongSandbox();
 
-            // Before the token renewal service and the poller (hosted services start in registration order): the renewal
-            // service then finds a token rather than warning that none is set, and the poller's first pass has it.
+            // Sets the token in IHostedLifecycleService.StartingAsync, before any hosted service starts.
             services.AddHostedService<SandboxTokenBootstrap>();
         }
 
@@ -78,9 +74,6 @@ internal static class GatewayHost
         services.AddGrpc(o => o.Interceptors.Add<RpcErrorInterceptor>())
             .AddJsonTranscoding(o => o.TypeRegistry = RpcErrors.DetailTypes);
         services.AddGrpcReflection();
-        services.AddSingleton<PaymentCancellation>();
-        services.AddSingleton<PaymentListing>();
-        services.AddSingleton<PaymentDeeplinks>();
         services.AddSingleton<BakongTokenGate>();
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>

@@ -2,7 +2,7 @@ using Bakong.OpenApi.Client;
 
 namespace Bakong.Gateway;
 
-/// <summary>The gateway host's own log events (2500–2599; 2000–2499 belong to Bakong.Payments).</summary>
+/// <summary>The gateway host's own log events (2500–2599 but 2504 and 2505, which moved to Bakong.Payments with the deeplink and the cancel; 2000–2499 belong to Bakong.Payments).</summary>
 internal static partial class GatewayLog
 {
     [LoggerMessage(EventId = 2500, EventName = "SandboxMode", Level = LogLevel.Warning,
@@ -29,14 +29,6 @@ internal static partial class GatewayLog
     /// <summary>The scope of a <c>CreatePayment</c> call until the payment has an id: its terminal and request ids.</summary>
     public static IDisposable? CreatePaymentScope(ILogger logger, string terminalId, string requestId) =>
         s_createPaymentScope(logger, terminalId, requestId);
-
-    [LoggerMessage(EventId = 2504, EventName = "DeeplinkFailed", Level = LogLevel.Warning,
-        Message = "No deeplink for payment {PaymentId}: {Reason}. The payment stands; it is payable by its QR")]
-    public static partial void DeeplinkFailed(ILogger logger, string paymentId, string reason);
-
-    [LoggerMessage(EventId = 2505, EventName = "PaymentCancelled", Level = LogLevel.Information,
-        Message = "Payment {PaymentId} of terminal {TerminalId} cancelled by CancelPayment")]
-    public static partial void PaymentCancelled(ILogger logger, string paymentId, string terminalId);
 
     [LoggerMessage(EventId = 2510, EventName = "UnparseableRequest", Level = LogLevel.Debug,
         Message = "A {Method} request message could not be parsed ({Reason}): answered INVALID_ARGUMENT")]

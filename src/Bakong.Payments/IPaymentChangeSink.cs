@@ -1,10 +1,13 @@
 namespace Bakong.Payments;
 
 /// <summary>
-/// Told about every payment change right after it is saved: a creation (<see cref="Creation.PaymentFactory"/>, with the
-/// <see cref="PaymentEventType.Created"/> event), a poll result, a cancel. Every registered sink is told. The host wires
-/// sinks to what must follow a save: the watch hub (<c>WatchPayment</c> streams; only saves that appended events, so
-/// check bookkeeping is not a message), the webhook dispatcher's wake-up, the serial display bridge.
+/// Told about every payment change right after it is saved: a creation (<see cref="Creation.PaymentCreation"/>, with the
+/// <see cref="PaymentEventType.Created"/> event), a poll result, a cancel. Every registered sink is told, in registration
+/// order, by the one write path (<see cref="Writing.PaymentWriter"/>). Each component registers what must follow a
+/// save: the payment metrics (<c>AddBakongPayments</c>), the watch streams' wake-up (<c>AddPaymentWatchHub</c>; only
+/// saves that appended events, so check bookkeeping is not a message), the webhook dispatcher's
+/// (<c>AddWebhookDispatcher</c>), the poller's on a creation (<c>AddPaymentPoller</c>), the serial display bridge
+/// (<c>AddDisplayBridge</c>).
 /// </summary>
 /// <remarks>Called on the saving component's loop or request: an implementation returns at once and does not throw.</remarks>
 public interface IPaymentChangeSink

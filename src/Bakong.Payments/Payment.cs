@@ -127,7 +127,7 @@ public sealed class Payment
         }
     }
 
-    /// <summary>A new pending payment at version 1, due for its first check at once. Validation is the caller's (<see cref="Creation.PaymentFactory"/>).</summary>
+    /// <summary>A new pending payment at version 1, due for its first check at once. Validation is the caller's (<see cref="Creation.PaymentCreation"/>).</summary>
     public static Payment Create(
         string id,
         string requestId,

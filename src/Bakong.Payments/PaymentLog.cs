@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace Bakong.Payments;
 
 // Event ids: 2000-2099 the payment domain and its store, 2100-2199 the poller and reconciliation,
-// 2300-2399 the webhook dispatcher, 2400-2419 the watch hub; the gateway host uses 2500-2599.
+// 2300-2399 the webhook dispatcher, 2400-2419 the watch hub; the gateway host uses 2500-2599. 2504 and 2505 are the
+// domain's too: the deeplink and the cancel moved here from the gateway and kept the ids operators may filter on.
 internal static partial class PaymentLog
 {
     [LoggerMessage(EventId = 2000, EventName = "PaymentStoreOpened", Level = LogLevel.Information,
@@ -30,4 +31,12 @@ internal static partial class PaymentLog
     [LoggerMessage(EventId = 2005, EventName = "PaymentNeedsReview", Level = LogLevel.Warning,
         Message = "Payment {PaymentId} ({State}) needs review: Bakong reported transaction {TransactionHash} that does not match: {Reason}")]
     public static partial void NeedsReview(ILogger logger, string paymentId, PaymentState state, string transactionHash, string reason);
+
+    [LoggerMessage(EventId = 2504, EventName = "DeeplinkFailed", Level = LogLevel.Warning,
+        Message = "No deeplink for payment {PaymentId}: {Reason}. The payment stands; it is payable by its QR")]
+    public static partial void DeeplinkFailed(ILogger logger, string paymentId, string reason);
+
+    [LoggerMessage(EventId = 2505, EventName = "PaymentCancelled", Level = LogLevel.Information,
+        Message = "Payment {PaymentId} of terminal {TerminalId} cancelled by CancelPayment")]
+    public static partial void Cancelled(ILogger logger, string paymentId, string terminalId);
 }

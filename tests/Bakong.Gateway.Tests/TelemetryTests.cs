@@ -97,16 +97,6 @@ public sealed partial class TelemetryTests : IAsyncLifetime
     }
 
     [Fact]
-    public void The_gauge_is_seeded_by_a_hosted_service_that_starts_before_anything_that_saves_payments()
-    {
-        var started = _gateway.Services.GetServices<IHostedService>().Select(s => s.GetType().Name).ToList();
-
-        var seeding = started.IndexOf("PaymentStateSeeding");
-        Assert.True(seeding >= 0, string.Join(", ", started));
-        Assert.All(["PaymentPoller", "GenericWebHostService"], later => Assert.True(started.IndexOf(later) > seeding, string.Join(", ", started)));
-    }
-
-    [Fact]
     public async Task Poller_and_service_logs_about_a_payment_carry_its_payment_id_and_terminal_id_in_scope()
     {
         var paid = await _gateway.CreatePaidAsync("scoped");

@@ -9,7 +9,7 @@ namespace Bakong.Payments.Tests;
 public sealed class ServiceRegistrationTests
 {
     [Fact]
-    public void A_valid_configuration_resolves_the_store_and_the_factory()
+    public void A_valid_configuration_resolves_the_store_and_the_use_cases()
     {
         using var dir = new TempDirectory();
         using (var provider = Build(new()
@@ -20,7 +20,7 @@ public sealed class ServiceRegistrationTests
         }))
         {
             Assert.IsType<LiteDbPaymentStore>(provider.GetRequiredService<IPaymentStore>());
-            Assert.NotNull(provider.GetRequiredService<PaymentFactory>());
+            Assert.NotNull(provider.GetRequiredService<PaymentCreation>());
             Assert.True(File.Exists(dir.File("db/bakong.db.lock")));
         }
     }

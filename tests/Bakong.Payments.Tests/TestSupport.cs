@@ -3,6 +3,7 @@ using Bakong.OpenApi.Client;
 using Bakong.Payments.Configuration;
 using Bakong.Payments.Creation;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Writing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -86,13 +87,15 @@ internal static class TestPayments
         AcquiringBank = merchantQr ? "ACLEDA" : null,
     };
 
-    public static PaymentFactory Factory(IPaymentStore store, TimeProvider time, MerchantOptions? merchant = null) => new(
+    public static PaymentCreation Creation(
+        IPaymentStore store, TimeProvider time, MerchantOptions? merchant = null, IEnumerable<IPaymentChangeSink>? sinks = null) => new(
         store,
+        new PaymentWriter(store, sinks ?? []),
         new KhqrGenerator(time),
         Options.Create(merchant ?? Merchant()),
         Options.Create(new PaymentOptions()),
         time,
-        NullLogger<PaymentFactory>.Instance);
+        NullLogger<PaymentCreation>.Instance);
 
     public static FakeTimeProvider Clock() => new(Start);
 }

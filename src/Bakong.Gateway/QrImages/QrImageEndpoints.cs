@@ -1,5 +1,5 @@
 using Bakong.Payments;
-using Bakong.Payments.Storage;
+using Bakong.Payments.Reading;
 using Microsoft.Net.Http.Headers;
 
 namespace Bakong.Gateway.QrImages;
@@ -16,14 +16,14 @@ internal static class QrImageEndpoints
     public static IEndpointRouteBuilder MapQrImages(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/payments/{paymentId}/qr.png", (string paymentId, HttpContext http, IPaymentStore store) =>
-            ServeAsync(paymentId, QrImageFormat.Png, http, store));
-        endpoints.MapGet("/payments/{paymentId}/qr.svg", (string paymentId, HttpContext http, IPaymentStore store) =>
-            ServeAsync(paymentId, QrImageFormat.Svg, http, store));
+        endpoints.MapGet("/payments/{paymentId}/qr.png", (string paymentId, HttpContext http, PaymentReader reader) =>
+            ServeAsync(paymentId, QrImageFormat.Png, http, reader));
+        endpoints.MapGet("/payments/{paymentId}/qr.svg", (string paymentId, HttpContext http, PaymentReader reader) =>
+            ServeAsync(paymentId, QrImageFormat.Svg, http, reader));
         return endpoints;
     }
 
-    private static async Task<IResult> ServeAsync(string paymentId, QrImageFormat format, HttpContext http, IPaymentStore store)
+    private static async Task<IResult> ServeAsync(string paymentId, QrImageFormat format, HttpContext http, PaymentReader reader)
     {
         var query = http.Request.Query;
         var violations = new List<FieldViolation>();
@@ -36,7 +36,7 @@ internal static class QrImageEndpoints
                 title: "Invalid " + string.Join(", ", violations.Select(v => v.Field).Distinct()) + ": " + string.Join("; ", violations.Select(v => v.Description)));
         }
 
-        var payment = await store.GetAsync(paymentId, http.RequestAborted).ConfigureAwait(false);
+        var payment = await reader.FindAsync(paymentId, http.RequestAborted).ConfigureAwait(false);
         if (payment is null)
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Payment '" + paymentId + "' does not exist.");

@@ -1,9 +1,11 @@
 using Bakong.Gateway.Health;
 using Bakong.Gateway.QrImages;
 using Bakong.Payments;
+using Bakong.Payments.Cancellation;
 using Bakong.Payments.Creation;
-using Bakong.Payments.Polling;
-using Bakong.Payments.Storage;
+using Bakong.Payments.Deeplinks;
+using Bakong.Payments.Listing;
+using Bakong.Payments.Reading;
 using Bakong.Payments.Telemetry;
 using Bakong.Payments.Watching;
 using Grpc.Core;
@@ -12,16 +14,16 @@ using V1 = Bakong.Payments.V1;
 namespace Bakong.Gateway.Rpc;
 
 /// <summary>
-/// <c>bakong.payments.v1.PaymentService</c>: checks the request, calls the domain, maps the result. Errors are built by
-/// <see cref="RpcErrors"/> (thrown exceptions are mapped there too, by <see cref="RpcErrorInterceptor"/>).
+/// <c>bakong.payments.v1.PaymentService</c>: checks the request's contract rules, calls the use case in Bakong.Payments,
+/// maps the result. Errors are built by <see cref="RpcErrors"/> (thrown exceptions are mapped there too, by
+/// <see cref="RpcErrorInterceptor"/>).
 /// </summary>
 internal sealed class PaymentGrpcService(
-    PaymentFactory factory,
-    IPaymentStore store,
-    PaymentWatchHub hub,
+    PaymentCreation creation,
+    PaymentReader reader,
+    PaymentWatching watching,
     PaymentCancellation cancellation,
     PaymentListing listing,
-    IPollerSignal poller,
     PaymentDeeplinks deeplinks,
     BakongTokenGate tokenGate,
     IHostApplicationLifetime lifetime,
@@ -33,7 +35,7 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(context);
         var violations = new List<FieldViolation>();
         var create = PaymentMapper.ToDomain(request, violations);
-        var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(options, violations) : null;
+        var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(PaymentMapper.ToDomain(options), violations) : null;
         var image = QrImageMapper.ToSpec(request.QrImage, violations);
         if (create is null || violations.Count > 0)
         {
@@ -45,14 +47,12 @@ internal sealed class PaymentGrpcService(
             throw RpcErrors.BakongTokenUnusable(unusable);
         }
 
-        // The payment id is not known before the factory returns: until then the request's ids are the scope
+        // The payment id is not known before the creation returns: until then the request's ids are the scope
         // (PaymentRequestId, as ASP.NET Core's own scope already has a RequestId: the HTTP request's).
         using var requestScope = GatewayLog.CreatePaymentScope(logger, request.TerminalId, request.RequestId);
-        switch (await factory.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
+        switch (await creation.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
         {
             case CreatePaymentResult.Created created:
-                // The first check is due at once: wake the poller rather than wait for its tick.
-                poller.Notify();
                 return await RespondAsync(created.Payment, request, sourceInfo, image, context.CancellationToken).ConfigureAwait(false);
             case CreatePaymentResult.Replayed replayed:
                 return await RespondAsync(replayed.Payment, request, sourceInfo, image, context.CancellationToken).ConfigureAwait(false);
@@ -78,8 +78,7 @@ internal sealed class PaymentGrpcService(
         }
 
         using var scope = PaymentLogScope.Begin(logger, request.PaymentId);
-        var payment = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new PaymentNotFoundException(request.PaymentId);
+        var payment = await reader.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false);
         return new V1.GetPaymentResponse { Payment = PaymentMapper.ToProto(payment), QrImage = QrImageMapper.ToProto(payment, image) };
     }
 
@@ -90,22 +89,17 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         RequirePaymentId(request.PaymentId);
-        if (request.AfterVersion < 0)
+        var started = await watching.WatchAsync(request.PaymentId, request.AfterVersion, context.CancellationToken).ConfigureAwait(false) switch
         {
-            throw RpcErrors.InvalidArgument("after_version", "must not be negative");
-        }
+            WatchResult.Watching watch => watch,
+            WatchResult.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
+            _ => throw new InvalidOperationException("Unknown watch result."),
+        };
 
-        var current = await store.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new PaymentNotFoundException(request.PaymentId);
-        using var scope = PaymentLogScope.Begin(logger, current);
-        if (request.AfterVersion > current.Version)
-        {
-            throw RpcErrors.InvalidArgument("after_version", "greater than the payment's version " + current.Version);
-        }
-
-        // The hub ends the stream after a terminal state, and also (without one) when the application stops.
+        // The stream ends after a terminal state, and also (without one) when the application stops.
+        using var scope = PaymentLogScope.Begin(logger, started.Current);
         var endedTerminal = false;
-        await foreach (var snapshot in hub.WatchAsync(request.PaymentId, request.AfterVersion, context.CancellationToken).ConfigureAwait(false))
+        await foreach (var snapshot in started.Snapshots.ConfigureAwait(false))
         {
             await responseStream.WriteAsync(new V1.WatchPaymentResponse { Payment = PaymentMapper.ToProto(snapshot) }, context.CancellationToken)
                 .ConfigureAwait(false);
@@ -138,9 +132,13 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var violations = new List<FieldViolation>();
-        var query = PaymentListing.Parse(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
-        return await listing.ListAsync(query, context.CancellationToken).ConfigureAwait(false)
-            ?? throw RpcErrors.InvalidArgument("page_token", "not a token from a ListPayments call with these filters");
+        var query = PaymentMapper.ToDomain(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
+        return await listing.ListAsync(query, context.CancellationToken).ConfigureAwait(false) switch
+        {
+            ListPaymentsResult.Listed page => PaymentMapper.ToProto(page),
+            ListPaymentsResult.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
+            _ => throw new InvalidOperationException("Unknown list result."),
+        };
     }
 
     /// <summary>The payment, its QR image and the deeplink when asked for (after the save: getting a deeplink never fails the call).</summary>
@@ -155,7 +153,7 @@ internal sealed class PaymentGrpcService(
         if (request.Deeplink is not null)
         {
             using var scope = PaymentLogScope.Begin(logger, payment);
-            response.Deeplink = await deeplinks.GetAsync(payment, sourceInfo, cancellationToken).ConfigureAwait(false);
+            response.Deeplink = PaymentMapper.ToProto(await deeplinks.GetAsync(payment, sourceInfo, cancellationToken).ConfigureAwait(false));
         }
 
         return response;

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Bakong.Payments;
 using Bakong.Payments.Creation;
+using Bakong.Payments.Deeplinks;
+using Bakong.Payments.Listing;
 using Google.Protobuf.WellKnownTypes;
 using V1 = Bakong.Payments.V1;
 
@@ -13,12 +15,6 @@ namespace Bakong.Gateway.Rpc;
 /// </summary>
 internal static partial class PaymentMapper
 {
-    /// <summary>
-    /// A <c>payment_id</c> in a request: the identifier alphabet, at most 64 characters (the gateway's own are 22). An
-    /// id that passes is safe to echo in an error and to log.
-    /// </summary>
-    public const int MaxPaymentIdLength = 64;
-
     private const int NanosPerCent = 10_000_000;
     private const int NanosPerMillisecond = 1_000_000;
     private const long MaxDurationSeconds = 86_400;
@@ -32,11 +28,11 @@ internal static partial class PaymentMapper
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(violations);
-        Identifier(request.RequestId, "request_id", CreatePaymentRequest.MaxRequestIdLength, violations);
-        Identifier(request.TerminalId, "terminal_id", CreatePaymentRequest.MaxTerminalIdLength, violations);
-        if (request.OrderRef.Length > CreatePaymentRequest.MaxOrderRefLength)
+        Identifier(request.RequestId, CreatePaymentFields.RequestId, PaymentLimits.RequestId, violations);
+        Identifier(request.TerminalId, CreatePaymentFields.TerminalId, PaymentLimits.TerminalId, violations);
+        if (request.OrderRef.Length > PaymentLimits.OrderRef)
         {
-            violations.Add(new FieldViolation("order_ref", "at most " + CreatePaymentRequest.MaxOrderRefLength + " characters"));
+            violations.Add(new FieldViolation(CreatePaymentFields.OrderRef, "at most " + PaymentLimits.OrderRef + " characters"));
         }
 
         var amount = ToAmount(request.Amount, violations);
@@ -65,10 +61,69 @@ internal static partial class PaymentMapper
         ArgumentNullException.ThrowIfNull(violation);
         return violation.Field switch
         {
-            "currency" => violation with { Field = "amount.currency_code" },
-            "amount" => violation with { Field = "amount.units" },
+            CreatePaymentFields.Currency => violation with { Field = "amount.currency_code" },
+            CreatePaymentFields.Amount => violation with { Field = "amount.units" },
             _ => violation,
         };
+    }
+
+    /// <summary>The domain's list request, or the violations of the contract's own rules (the domain then checks the rest).</summary>
+    public static ListPaymentsRequest? ToDomain(V1.ListPaymentsRequest request, List<FieldViolation> violations)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(violations);
+        var states = new List<PaymentState>(request.States.Count);
+        foreach (var state in request.States)
+        {
+            if (ToDomain(state) is not { } domain)
+            {
+                violations.Add(new FieldViolation("states", "STATE_UNSPECIFIED and unknown values are not states to filter by"));
+                break;
+            }
+
+            states.Add(domain);
+        }
+
+        var from = ToTime(request.StartCreateTime, "start_create_time", violations);
+        var to = ToTime(request.EndCreateTime, "end_create_time", violations);
+        TerminalIdFilter(request.TerminalId, violations);
+        return violations.Count > 0
+            ? null
+            : new ListPaymentsRequest
+            {
+                States = states,
+                TerminalId = request.TerminalId,
+                CreatedFrom = from,
+                CreatedTo = to,
+                PageSize = request.PageSize,
+                PageToken = request.PageToken,
+            };
+    }
+
+    public static V1.ListPaymentsResponse ToProto(ListPaymentsResult.Listed page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var response = new V1.ListPaymentsResponse { NextPageToken = page.NextPageToken ?? "" };
+        foreach (var payment in page.Payments)
+        {
+            response.Payments.Add(ToProto(payment));
+        }
+
+        return response;
+    }
+
+    public static DeeplinkRequest ToDomain(V1.DeeplinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new DeeplinkRequest(options.AppName, options.AppIconUrl, options.CallbackUrl);
+    }
+
+    public static V1.Deeplink ToProto(DeeplinkResult deeplink)
+    {
+        ArgumentNullException.ThrowIfNull(deeplink);
+        return deeplink.ShortLink is { } link
+            ? new V1.Deeplink { ShortLink = link.AbsoluteUri }
+            : new V1.Deeplink { FailureReason = deeplink.FailureReason ?? "" };
     }
 
     public static V1.Payment ToProto(Payment payment)
@@ -170,16 +225,19 @@ internal static partial class PaymentMapper
         return proto;
     }
 
-    /// <summary>The <c>payment_id</c> of a Get, Watch or Cancel request: required, <see cref="MaxPaymentIdLength"/>.</summary>
+    /// <summary>
+    /// The <c>payment_id</c> of a Get, Watch or Cancel request: required, the identifier alphabet, at most
+    /// <see cref="PaymentLimits.PaymentId"/> characters. An id that passes is safe to echo in an error and to log.
+    /// </summary>
     public static void PaymentId(string value, List<FieldViolation> violations) =>
-        Identifier(value, "payment_id", MaxPaymentIdLength, violations);
+        Identifier(value, "payment_id", PaymentLimits.PaymentId, violations);
 
     /// <summary>A <c>terminal_id</c> filter: empty for any terminal, otherwise a terminal id as CreatePayment takes it.</summary>
-    public static void TerminalIdFilter(string value, List<FieldViolation> violations)
+    private static void TerminalIdFilter(string value, List<FieldViolation> violations)
     {
         if (value.Length > 0)
         {
-            Identifier(value, "terminal_id", CreatePaymentRequest.MaxTerminalIdLength, violations);
+            Identifier(value, "terminal_id", PaymentLimits.TerminalId, violations);
         }
     }
 
@@ -239,7 +297,7 @@ internal static partial class PaymentMapper
     /// A time the client sent; null when unset or not a valid <c>Timestamp</c> (a violation then), which would make
     /// <see cref="Timestamp.ToDateTimeOffset"/> throw.
     /// </summary>
-    public static DateTimeOffset? ToTime(Timestamp? timestamp, string field, List<FieldViolation> violations)
+    private static DateTimeOffset? ToTime(Timestamp? timestamp, string field, List<FieldViolation> violations)
     {
         ArgumentNullException.ThrowIfNull(violations);
         if (timestamp is null)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Google.Protobuf.Reflection;
 using Bakong.OpenApi.Tokens;
-using Bakong.Payments.Watching;
+using Bakong.Payments;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;

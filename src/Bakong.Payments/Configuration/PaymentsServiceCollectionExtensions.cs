@@ -1,9 +1,14 @@
 using Bakong.Khqr;
 using Bakong.Payments;
 using Bakong.Payments.Configuration;
+using Bakong.Payments.Cancellation;
 using Bakong.Payments.Creation;
+using Bakong.Payments.Deeplinks;
+using Bakong.Payments.Listing;
+using Bakong.Payments.Reading;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Telemetry;
+using Bakong.Payments.Writing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -16,9 +21,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PaymentsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>) and
-    /// <see cref="PaymentFactory"/>, with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from
-    /// <paramref name="configuration"/> (the root) and validated at start.
+    /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>), the one write path and the
+    /// use cases (<see cref="PaymentCreation"/>, <see cref="PaymentReader"/>, <see cref="PaymentListing"/>,
+    /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>; watching is <c>AddPaymentWatchHub</c>'s),
+    /// with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from <paramref name="configuration"/> (the
+    /// root) and validated at start. <see cref="PaymentDeeplinks"/> needs the Bakong client (<c>AddBakongOpenApiClient</c>).
     /// </summary>
     public static IServiceCollection AddBakongPayments(this IServiceCollection services, IConfiguration configuration)
     {
@@ -38,10 +45,26 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path,
             sp.GetRequiredService<ILogger<LiteDbPaymentStore>>()));
         services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
-        services.TryAddSingleton<PaymentFactory>();
 
-        // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store by
-        // the first hosted service, before anything that saves starts.
+        // One write path: every change and every creation is saved, retried and published by the writer. The use cases
+        // take it through internal constructors (it is not part of the public surface), hence the factories.
+        services.TryAddSingleton<PaymentWriter>();
+        services.TryAddSingleton(sp => new PaymentCreation(
+            sp.GetRequiredService<IPaymentStore>(),
+            sp.GetRequiredService<PaymentWriter>(),
+            sp.GetRequiredService<KhqrGenerator>(),
+            sp.GetRequiredService<IOptions<MerchantOptions>>(),
+            sp.GetRequiredService<IOptions<PaymentOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PaymentCreation>>()));
+        services.TryAddSingleton(sp => new PaymentCancellation(
+            sp.GetRequiredService<PaymentWriter>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PaymentCancellation>>()));
+        services.TryAddSingleton<PaymentReader>();
+        services.TryAddSingleton<PaymentListing>();
+        services.TryAddSingleton<PaymentDeeplinks>();
+
+        // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store in
+        // IHostedLifecycleService.StartingAsync, before any hosted service that saves starts.
         services.AddMetrics();
         services.TryAddSingleton<PaymentMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentChangeSink, PaymentMetrics>(sp => sp.GetRequiredService<PaymentMetrics>()));

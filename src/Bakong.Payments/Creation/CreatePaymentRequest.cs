@@ -1,13 +1,9 @@
 namespace Bakong.Payments.Creation;
 
-/// <summary>What a POS asks for, as it arrived: <see cref="PaymentFactory"/> validates every field.</summary>
+/// <summary>What a POS asks for, as it arrived: <see cref="PaymentCreation"/> validates every field.</summary>
+/// <remarks>The limits are <see cref="PaymentLimits"/>'s; violations name the fields as <see cref="CreatePaymentFields"/>.</remarks>
 public sealed record CreatePaymentRequest
 {
-    // The limits CreatePaymentRequest documents in payment_service.proto; the gateway checks them with these.
-    public const int MaxRequestIdLength = 64;
-    public const int MaxTerminalIdLength = 64;
-    public const int MaxOrderRefLength = 64;
-
     /// <summary>The idempotency key: the same key with the same parameters returns the same payment.</summary>
     public required string RequestId { get; init; }
 
@@ -25,10 +21,10 @@ public sealed record CreatePaymentRequest
     /// <summary>The QR's lifetime; null for the configured default; at most the configured maximum (10 minutes).</summary>
     public TimeSpan? ExpiresIn { get; init; }
 
-    /// <summary>KHQR tag 62 sub-tag 03, at most 25 characters.</summary>
+    /// <summary>KHQR tag 62 sub-tag 03, at most <see cref="PaymentLimits.StoreLabel"/> characters.</summary>
     public string? StoreLabel { get; init; }
 
-    /// <summary>KHQR tag 62 sub-tag 07, at most 25 characters.</summary>
+    /// <summary>KHQR tag 62 sub-tag 07, at most <see cref="PaymentLimits.TerminalLabel"/> characters.</summary>
     public string? TerminalLabel { get; init; }
 }
 

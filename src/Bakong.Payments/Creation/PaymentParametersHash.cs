@@ -33,32 +33,32 @@ public static class PaymentParametersHash
         var fields = new List<string>();
         if (stored.TerminalId != requested.TerminalId)
         {
-            fields.Add("terminal_id");
+            fields.Add(CreatePaymentFields.TerminalId);
         }
 
         if (stored.Money != requested.Money)
         {
-            fields.Add("amount");
+            fields.Add(CreatePaymentFields.Amount);
         }
 
         if (stored.OrderRef != requested.OrderRef)
         {
-            fields.Add("order_ref");
+            fields.Add(CreatePaymentFields.OrderRef);
         }
 
         if (stored.ExpiresIn != requested.ExpiresIn)
         {
-            fields.Add("expires_in");
+            fields.Add(CreatePaymentFields.ExpiresIn);
         }
 
         if (stored.StoreLabel != requested.StoreLabel)
         {
-            fields.Add("store_label");
+            fields.Add(CreatePaymentFields.StoreLabel);
         }
 
         if (stored.TerminalLabel != requested.TerminalLabel)
         {
-            fields.Add("terminal_label");
+            fields.Add(CreatePaymentFields.TerminalLabel);
         }
 
         return fields;

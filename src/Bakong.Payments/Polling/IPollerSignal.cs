@@ -3,8 +3,8 @@ using System.Threading.Channels;
 namespace Bakong.Payments.Polling;
 
 /// <summary>
-/// Wakes the payment poller before its next tick. Call <see cref="Notify"/> after creating a payment, so its first
-/// check happens at once rather than at the next tick.
+/// Wakes the payment poller before its next tick, so payments due by now are checked at once. The poller registers
+/// its own wake-up on every creation (<see cref="PollerWakeup"/>); tests that move the clock on call it too.
 /// </summary>
 public interface IPollerSignal
 {

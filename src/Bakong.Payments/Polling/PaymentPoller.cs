@@ -1,6 +1,7 @@
 using Bakong.OpenApi.Client;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Telemetry;
+using Bakong.Payments.Writing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ namespace Bakong.Payments.Polling;
 
 /// <summary>
 /// Asks Bakong about every payment that is due — pending ones on their backoff schedule, expired and cancelled ones on
-/// the <see cref="ReconciliationSchedule"/> — and applies the answers through the <see cref="Payment"/> aggregate.
+/// the <see cref="ReconciliationSchedule"/> — and applies the answers as the <see cref="PollingPolicy"/> decides.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -25,36 +26,36 @@ namespace Bakong.Payments.Polling;
 /// pass is not sent, so a rate-limited or blocked Bakong is not hammered.
 /// </para>
 /// <para>
-/// Saves are optimistic. When a payment changed between the read and the save (a cancel), the poller reads it again
-/// and applies the same answer to what is stored: a cancel is never overwritten, and money found for a cancelled
-/// payment becomes <see cref="PaymentState.PaidLate"/>.
+/// Saves go through the <see cref="PaymentWriter"/>. When a payment changed between the read and the save (a cancel),
+/// the writer reads it again and the poller applies the same answer to what is stored: a cancel is never overwritten,
+/// and money found for a cancelled payment becomes <see cref="PaymentState.PaidLate"/>.
 /// </para>
 /// </remarks>
 internal sealed class PaymentPoller : BackgroundService
 {
-    private const int MaxSaveAttempts = 5;
-
     private readonly IPaymentStore _store;
+    private readonly PaymentWriter _writer;
     private readonly IBakongClient _client;
     private readonly PollerSignal _signal;
     private readonly PaymentPollerOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly PollerMetrics _metrics;
-    private readonly IPaymentChangeSink[] _changeSinks;
+    private readonly PollingPolicy _policy;
     private int _faultsInARow;
 
     public PaymentPoller(
         IPaymentStore store,
+        PaymentWriter writer,
         IBakongClient client,
         PollerSignal signal,
         IOptions<PaymentPollerOptions> options,
         TimeProvider timeProvider,
         ILogger<PaymentPoller> logger,
-        PollerMetrics metrics,
-        IEnumerable<IPaymentChangeSink>? changeSinks = null)
+        PollerMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(signal);
         ArgumentNullException.ThrowIfNull(options);
@@ -62,13 +63,14 @@ internal sealed class PaymentPoller : BackgroundService
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(metrics);
         _store = store;
+        _writer = writer;
         _client = client;
         _signal = signal;
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
         _metrics = metrics;
-        _changeSinks = changeSinks?.ToArray() ?? [];
+        _policy = new PollingPolicy(_options);
     }
 
     /// <summary>Called after every pass of the loop (tests wait on it).</summary>
@@ -224,7 +226,7 @@ internal sealed class PaymentPoller : BackgroundService
         }
     }
 
-    /// <summary>Applies one answer and saves, re-reading on a conflict. True when a save went through.</summary>
+    /// <summary>Applies one answer and saves (the writer re-reads on a conflict). True when a save went through.</summary>
     private async Task<bool> ProcessAsync(
         Payment payment, BakongResult<TransactionCheck> result, DateTimeOffset now, TimeSpan faultDelay, CancellationToken cancellationToken)
     {
@@ -238,134 +240,38 @@ internal sealed class PaymentPoller : BackgroundService
             }
         }
 
-        for (var attempt = 1; ; attempt++)
+        var before = payment.State;
+        var outcome = await _writer.ChangeAsync(
+            payment,
+            current =>
+            {
+                // Called again only with the payment as stored after a conflict: the answer is applied to that.
+                if (!ReferenceEquals(current, payment))
+                {
+                    PollerLog.SaveRetry(_logger, current.Id);
+                }
+
+                before = current.State;
+                return _policy.Apply(current, result, now, faultDelay);
+            },
+            saved => Report(saved.Payment, before, saved.Events),
+            cancellationToken).ConfigureAwait(false);
+        switch (outcome)
         {
-            var before = payment.State;
-            Decide(payment, result, now, faultDelay);
-            if (!payment.HasUnsavedChanges)
-            {
-                return false;
-            }
-
-            var events = payment.UnsavedEvents.ToList();
-            switch (await _store.SaveAsync(payment, cancellationToken).ConfigureAwait(false))
-            {
-                case SaveResult.Saved:
-                    Report(payment, before, events);
-                    foreach (var sink in _changeSinks)
-                    {
-                        sink.Saved(payment, events);
-                    }
-
-                    return true;
-                case SaveResult.NotFound:
-                    PollerLog.PaymentGone(_logger, payment.Id);
-                    return false;
-            }
-
-            if (attempt == MaxSaveAttempts)
-            {
-                PollerLog.SaveGaveUp(_logger, payment.Id, attempt);
-                return false;
-            }
-
-            PollerLog.SaveRetry(_logger, payment.Id);
-            var stored = await _store.GetAsync(payment.Id, cancellationToken).ConfigureAwait(false);
-            if (stored is null)
-            {
+            case WriteOutcome.Saved:
+                return true;
+            case WriteOutcome.NotFound:
                 PollerLog.PaymentGone(_logger, payment.Id);
                 return false;
-            }
-
-            payment = stored;
+            case WriteOutcome.GaveUp gaveUp:
+                PollerLog.SaveGaveUp(_logger, payment.Id, gaveUp.Attempts);
+                return false;
+            default:
+                return false;
         }
     }
 
-    /// <summary>What Bakong's answer (or fault) does to the payment as it is now. Changes only the object; the caller saves.</summary>
-    private void Decide(Payment payment, BakongResult<TransactionCheck> result, DateTimeOffset now, TimeSpan faultDelay)
-    {
-        switch (payment.State)
-        {
-            case PaymentState.Pending:
-                DecidePending(payment, result, now, faultDelay);
-                break;
-            case PaymentState.Expired or PaymentState.Cancelled:
-                DecideReconciliation(payment, result, now, faultDelay);
-                break;
-
-            // Settled since it was read (paid, failed, paid late): nothing left to decide.
-        }
-    }
-
-    private void DecidePending(Payment payment, BakongResult<TransactionCheck> result, DateTimeOffset now, TimeSpan faultDelay)
-    {
-        if (!result.IsSuccess)
-        {
-            var wait = _options.IntervalAt(now - payment.CreateTime);
-            payment.RecordCheck(now, now + (faultDelay > wait ? faultDelay : wait));
-            return;
-        }
-
-        // Null: this was the final check after the grace, so an unpaid QR expires now.
-        var next = NextPendingCheck(payment, now);
-        payment.RecordCheck(now, next);
-
-        // Paid or failed ends the polling (the aggregate clears the next check); a mismatch only flags for review and
-        // leaves the payment pending on its schedule, so it still expires.
-        payment.Apply(result.Value, now);
-        if (next is null && payment.State == PaymentState.Pending)
-        {
-            payment.Expire(now);
-        }
-    }
-
-    /// <summary>The next check of an unpaid pending payment, or null when the final check is done.</summary>
-    private DateTimeOffset? NextPendingCheck(Payment payment, DateTimeOffset now)
-    {
-        if (now >= payment.ExpireTime + _options.ExpiryGrace)
-        {
-            return null;
-        }
-
-        if (now >= payment.ExpireTime)
-        {
-            return now + _options.ExpiryGrace;
-        }
-
-        // The backoff never skips the expiry: the QR's last moment is always checked.
-        var next = now + _options.IntervalAt(now - payment.CreateTime);
-        return next < payment.ExpireTime ? next : payment.ExpireTime;
-    }
-
-    private static void DecideReconciliation(Payment payment, BakongResult<TransactionCheck> result, DateTimeOffset now, TimeSpan faultDelay)
-    {
-        if (payment.NextCheckTime is not { } due || due > now)
-        {
-            // Cancelled (or expired) after it was read for a pending check: this answer is not the reconciliation
-            // slot's. Only money found counts (it becomes paid late); the schedule stays as the cancel set it.
-            if (result.IsSuccess && result.Value is TransactionCheck.Paid)
-            {
-                payment.Apply(result.Value, now);
-            }
-
-            return;
-        }
-
-        if (!result.IsSuccess)
-        {
-            payment.PostponeReconciliationCheck(now, now + faultDelay);
-            return;
-        }
-
-        // A transfer makes it paid late (never paid) or flags a mismatch; a failure changes nothing here.
-        payment.Apply(result.Value, now);
-        if (payment.State is PaymentState.Expired or PaymentState.Cancelled)
-        {
-            payment.RecordReconciliationCheck(now);
-        }
-    }
-
-    private void Report(Payment payment, PaymentState before, List<PaymentEvent> events)
+    private void Report(Payment payment, PaymentState before, IReadOnlyList<PaymentEvent> events)
     {
         foreach (var e in events)
         {

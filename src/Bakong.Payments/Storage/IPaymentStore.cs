@@ -77,8 +77,6 @@ public sealed record PendingOutboxEntry(Payment Payment, OutboxEntry Entry);
 /// <summary>A filter and a page position for <see cref="IPaymentStore.ListAsync"/>.</summary>
 public sealed record PaymentQuery
 {
-    public const int MaxPageSize = 500;
-
     public PaymentState? State { get; init; }
 
     public string? TerminalId { get; init; }
@@ -89,8 +87,8 @@ public sealed record PaymentQuery
     /// <summary>Created before.</summary>
     public DateTimeOffset? CreatedTo { get; init; }
 
-    /// <summary>1 to <see cref="MaxPageSize"/>.</summary>
-    public int PageSize { get; init; } = 50;
+    /// <summary>1 to <see cref="PaymentLimits.MaxPageSize"/>.</summary>
+    public int PageSize { get; init; } = PaymentLimits.DefaultPageSize;
 
     /// <summary>The previous page's <see cref="PaymentPage.NextPageToken"/>; null for the first page.</summary>
     public string? PageToken { get; init; }

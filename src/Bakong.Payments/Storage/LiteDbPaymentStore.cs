@@ -242,7 +242,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, PaymentQuery.MaxPageSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, PaymentLimits.MaxPageSize);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
 

@@ -13,7 +13,7 @@ namespace Bakong.Payments.Telemetry;
 /// </summary>
 /// <remarks>
 /// The gauge is kept in memory, exact: <see cref="Seed"/> sets it once from the store's counts at start
-/// (<see cref="PaymentStateSeeding"/>, the first hosted service, so before the poller and the gRPC endpoints can save
+/// (<see cref="PaymentStateSeeding"/>, as the host is starting, so before the poller and the gRPC endpoints can save
 /// anything), and every saved change then moves it. Until seeded it reports nothing rather than a wrong number.
 /// </remarks>
 internal sealed class PaymentMetrics : IPaymentChangeSink

@@ -5,14 +5,14 @@ namespace Bakong.Payments.Telemetry;
 
 /// <summary>
 /// Seeds the <c>bakong.payments.current</c> gauge from the store once, at start: payments persist across a restart,
-/// counters do not. Registered by <c>AddBakongPayments</c>, which the gateway calls before it adds the poller; hosted
-/// services start in registration order and the server after them (the gateway's TelemetryTests check the order). So
-/// the count is taken before the poller or a gRPC/REST call can save a change: no change is both in the count and
-/// applied on top of it, and none is missed.
+/// counters do not. It seeds in <see cref="StartingAsync"/>, which the host runs for every lifecycle service before it
+/// starts any hosted service (the poller, the webhook dispatcher, the server): the count is taken before anything can
+/// save a change, so no change is both in the count and applied on top of it, and none is missed, whatever the order
+/// the services were registered in.
 /// </summary>
-internal sealed class PaymentStateSeeding(IPaymentStore store, PaymentMetrics metrics) : IHostedService
+internal sealed class PaymentStateSeeding(IPaymentStore store, PaymentMetrics metrics) : IHostedLifecycleService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartingAsync(CancellationToken cancellationToken)
     {
         if (!metrics.IsSeeded)
         {
@@ -20,5 +20,13 @@ internal sealed class PaymentStateSeeding(IPaymentStore store, PaymentMetrics me
         }
     }
 
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -9,9 +9,9 @@ namespace Bakong.Payments.Watching;
 
 /// <summary>
 /// Fans saved payment changes out to the streams watching them (<c>WatchPayment</c>). Whoever saves a change —
-/// creation, cancel, the poller, the reconciler — has <see cref="Publish(Payment)"/> called after the save (the
-/// gateway publishes only saves that appended an event, not check bookkeeping); each stream reads the store once when
-/// it starts and is then woken only by published changes to its own payment.
+/// creation, cancel, the poller, the reconciler — has <see cref="Publish(Payment)"/> called after the save (by
+/// <see cref="PaymentWatchWakeup"/>, only for saves that appended an event, not check bookkeeping); each stream reads
+/// the store once when it starts and is then woken only by published changes to its own payment.
 /// </summary>
 /// <remarks>
 /// <para>

@@ -1,3 +1,4 @@
+using Bakong.Payments;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Watching;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,8 +11,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PaymentWatchServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="PaymentWatchHub"/> as a singleton and the metrics it reports to. It needs an
-    /// <see cref="IPaymentStore"/> (<c>AddBakongPayments</c>) and the host's <see cref="IHostApplicationLifetime"/>.
+    /// Adds <see cref="PaymentWatchHub"/> as a singleton, the metrics it reports to, the change sink that wakes its
+    /// streams after every saved change, and the <c>WatchPayment</c> use case (<see cref="PaymentWatching"/>). It needs an <see cref="IPaymentStore"/> (<c>AddBakongPayments</c>) and the
+    /// host's <see cref="IHostApplicationLifetime"/>.
     /// </summary>
     public static IServiceCollection AddPaymentWatchHub(this IServiceCollection services)
     {
@@ -22,6 +24,8 @@ public static class PaymentWatchServiceCollectionExtensions
             sp.GetRequiredService<IHostApplicationLifetime>(),
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetService<ILogger<PaymentWatchHub>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentChangeSink, PaymentWatchWakeup>());
+        services.TryAddSingleton<PaymentWatching>();
         return services;
     }
 }

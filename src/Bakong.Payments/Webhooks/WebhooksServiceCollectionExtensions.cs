@@ -1,3 +1,4 @@
+using Bakong.Payments;
 using Bakong.Payments.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,8 +10,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class WebhooksServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the webhook dispatcher (a hosted service), <see cref="IWebhookSignal"/> and the <c>Bakong.Webhooks</c>
-    /// HTTP client, with <c>Webhooks:*</c> bound from <paramref name="configuration"/> (the root) and validated at
+    /// Adds the webhook dispatcher (a hosted service), <see cref="IWebhookSignal"/>, the change sink that wakes the
+    /// dispatcher after every saved outcome, and the <c>Bakong.Webhooks</c> HTTP client, with <c>Webhooks:*</c> bound from <paramref name="configuration"/> (the root) and validated at
     /// start. Needs an <c>IPaymentStore</c> (<c>AddBakongPayments</c>).
     /// </summary>
     public static IServiceCollection AddWebhookDispatcher(this IServiceCollection services, IConfiguration configuration)
@@ -24,6 +25,7 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WebhookSignal>();
         services.TryAddSingleton<IWebhookSignal>(sp => sp.GetRequiredService<WebhookSignal>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentChangeSink, WebhookWakeup>());
         services.AddHttpClient(WebhookSender.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {

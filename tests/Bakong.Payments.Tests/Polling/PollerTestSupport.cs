@@ -4,6 +4,7 @@ using Bakong.OpenApi.Client;
 using Bakong.Payments.Creation;
 using Bakong.Payments.Polling;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Writing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -198,7 +199,7 @@ internal sealed class PollerHarness : IAsyncDisposable
 
     public string DatabasePath => _dir.File("bakong.db");
 
-    public PaymentFactory Factory => TestPayments.Factory(Store, Clock);
+    public PaymentCreation Creation => TestPayments.Creation(Store, Clock);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -221,10 +222,10 @@ internal sealed class PollerHarness : IAsyncDisposable
         return Poller.RunOnceAsync(at, Ct);
     }
 
-    /// <summary>A payment created through <see cref="PaymentFactory"/> at the clock's time.</summary>
+    /// <summary>A payment created through <see cref="PaymentCreation"/> at the clock's time.</summary>
     public async Task<Payment> CreateAsync(decimal amount = 1.50m, TimeSpan? expiresIn = null)
     {
-        var result = await Factory.CreateAsync(
+        var result = await Creation.CreateAsync(
             new CreatePaymentRequest
             {
                 RequestId = "req-" + Guid.NewGuid().ToString("N"),
@@ -280,6 +281,7 @@ internal sealed class PollerHarness : IAsyncDisposable
 
     private PaymentPoller NewPoller() => new(
         Store,
+        new PaymentWriter(Store, []),
         Bakong,
         Signal,
         Microsoft.Extensions.Options.Options.Create(Options()),

@@ -62,10 +62,15 @@ public sealed class SandboxPollingTests
         {
             Assert.Equal(0, (await passes.Reader.ReadAsync(Ct).AsTask().WaitAsync(PollerHarness.SignalTimeout, Ct)).Due);
 
-            var created = await host.Services.GetRequiredService<PaymentFactory>().CreateAsync(
+            var created = await host.Services.GetRequiredService<PaymentCreation>().CreateAsync(
                 new CreatePaymentRequest { RequestId = "order-1-try-1", TerminalId = "till-1", Amount = 2.25m }, Ct);
             var payment = Assert.IsType<CreatePaymentResult.Created>(created).Payment;
+
+            // The creation woke the poller: its first check finds nothing paid yet.
+            var first = await passes.Reader.ReadAsync(Ct).AsTask().WaitAsync(PollerHarness.SignalTimeout, Ct);
+            Assert.Equal((1, 1, 0), (first.Due, first.Calls, first.Faults));
             sandbox.State.Pay(new SandboxPayRequest { Qr = payment.Qr });
+            clock.Advance(TimeSpan.FromSeconds(2));
             host.Services.GetRequiredService<IPollerSignal>().Notify();
 
             var pass = await passes.Reader.ReadAsync(Ct).AsTask().WaitAsync(PollerHarness.SignalTimeout, Ct);

@@ -122,7 +122,7 @@ public sealed class PaymentStateGaugeTests : IDisposable
 
         // Saved before seeding: already in the store's counts, so not counted twice.
         Created(TestPayments.New());
-        await new PaymentStateSeeding(store, _metrics).StartAsync(Ct);
+        await new PaymentStateSeeding(store, _metrics).StartingAsync(Ct);
         Assert.Equal((2, 1, 0), (Observe()["pending"], Observe()["paid"], Observe()["cancelled"]));
 
         pending.Cancel(TestPayments.Start.AddSeconds(40));

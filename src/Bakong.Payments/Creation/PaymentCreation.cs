@@ -2,6 +2,7 @@ using System.Globalization;
 using Bakong.Khqr;
 using Bakong.Payments.Configuration;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Writing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,40 +11,42 @@ namespace Bakong.Payments.Creation;
 /// <summary>
 /// The <c>CreatePayment</c> use case: validates, generates the KHQR (a bill number of its own, tag-99 expiry),
 /// and stores the payment before it returns. Idempotent by request id, also under concurrent duplicates: the
-/// store's unique index on the request id decides which of them creates the payment; the others get it back.
+/// store's unique index on the request id decides which of them creates the payment; the others get it back. The
+/// insert goes through the <see cref="PaymentWriter"/>, which tells every change sink about the new payment.
 /// </summary>
-public sealed class PaymentFactory
+public sealed class PaymentCreation
 {
     private readonly IPaymentStore _store;
+    private readonly PaymentWriter _writer;
     private readonly KhqrGenerator _generator;
     private readonly MerchantOptions _merchant;
     private readonly PaymentOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly IPaymentChangeSink[] _changeSinks;
 
-    public PaymentFactory(
+    internal PaymentCreation(
         IPaymentStore store,
+        PaymentWriter writer,
         KhqrGenerator generator,
         IOptions<MerchantOptions> merchant,
         IOptions<PaymentOptions> options,
         TimeProvider timeProvider,
-        ILogger<PaymentFactory> logger,
-        IEnumerable<IPaymentChangeSink>? changeSinks = null)
+        ILogger<PaymentCreation> logger)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(merchant);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         _store = store;
+        _writer = writer;
         _generator = generator;
         _merchant = merchant.Value;
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
-        _changeSinks = changeSinks?.ToArray() ?? [];
     }
 
     public async Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, CancellationToken cancellationToken)
@@ -90,13 +93,10 @@ public sealed class PaymentFactory
         });
         if (!generated.IsSuccess)
         {
-            return generated.Error.Field switch
-            {
-                "storeLabel" => Invalid("store_label", generated.Error.ToString()),
-                "terminalLabel" => Invalid("terminal_label", generated.Error.ToString()),
-                "amount" => Invalid("amount", generated.Error.ToString()),
-                _ => throw new InvalidOperationException("The merchant profile (Merchant:*) cannot make a KHQR: " + generated.Error),
-            };
+            // Validate checks what the KHQR checks of the request's own fields; this names what it still refuses.
+            return CreatePaymentFields.OfKhqrField(generated.Error.Field) is { } field
+                ? new CreatePaymentResult.Invalid([new FieldViolation(field, generated.Error.ToString())])
+                : throw new InvalidOperationException("The merchant profile (Merchant:*) cannot make a KHQR: " + generated.Error);
         }
 
         var payment = Payment.Create(
@@ -110,19 +110,11 @@ public sealed class PaymentFactory
             generated.Value.Md5,
             now,
             expireTime);
-        var inserted = await _store.InsertIfAbsentAsync(payment, cancellationToken).ConfigureAwait(false);
-        if (!inserted.Inserted)
-        {
-            return Compare(inserted.Payment, parameters, hash);
-        }
-
-        PaymentLog.Created(_logger, payment.Id, parameters.TerminalId, parameters.Money, billNumber, payment.Md5, expireTime);
-        foreach (var sink in _changeSinks)
-        {
-            sink.Saved(payment, payment.Events);
-        }
-
-        return new CreatePaymentResult.Created(payment);
+        var inserted = await _writer.InsertAsync(
+            payment,
+            p => PaymentLog.Created(_logger, p.Id, parameters.TerminalId, parameters.Money, billNumber, p.Md5, expireTime),
+            cancellationToken).ConfigureAwait(false);
+        return inserted.Inserted ? new CreatePaymentResult.Created(payment) : Compare(inserted.Payment, parameters, hash);
     }
 
     private CreatePaymentResult Compare(Payment existing, PaymentParameters requested, string hash)
@@ -146,11 +138,11 @@ public sealed class PaymentFactory
 
     private PaymentParameters? Validate(CreatePaymentRequest request, List<FieldViolation> violations)
     {
-        Required(request.RequestId, "request_id", CreatePaymentRequest.MaxRequestIdLength, violations);
-        Required(request.TerminalId, "terminal_id", CreatePaymentRequest.MaxTerminalIdLength, violations);
-        var orderRef = Optional(request.OrderRef, "order_ref", CreatePaymentRequest.MaxOrderRefLength, violations);
-        var storeLabel = Optional(request.StoreLabel, "store_label", KhqrLimits.StoreLabel, violations);
-        var terminalLabel = Optional(request.TerminalLabel, "terminal_label", KhqrLimits.TerminalLabel, violations);
+        Required(request.RequestId, CreatePaymentFields.RequestId, PaymentLimits.RequestId, violations);
+        Required(request.TerminalId, CreatePaymentFields.TerminalId, PaymentLimits.TerminalId, violations);
+        var orderRef = Optional(request.OrderRef, CreatePaymentFields.OrderRef, PaymentLimits.OrderRef, violations);
+        var storeLabel = Optional(request.StoreLabel, CreatePaymentFields.StoreLabel, PaymentLimits.StoreLabel, violations);
+        var terminalLabel = Optional(request.TerminalLabel, CreatePaymentFields.TerminalLabel, PaymentLimits.TerminalLabel, violations);
 
         var currency = string.IsNullOrEmpty(request.Currency) ? _merchant.DefaultCurrency : request.Currency;
         if (!Money.TryCreate(currency, request.Amount, out var money, out var moneyViolation))
@@ -162,12 +154,12 @@ public sealed class PaymentFactory
         if (expiresIn < TimeSpan.FromSeconds(10) || expiresIn > _options.MaxExpiry)
         {
             violations.Add(new FieldViolation(
-                "expires_in",
+                CreatePaymentFields.ExpiresIn,
                 string.Create(CultureInfo.InvariantCulture, $"must be from 10 seconds to {_options.MaxExpiry.TotalSeconds:0} seconds")));
         }
         else if (expiresIn.Ticks % TimeSpan.TicksPerMillisecond != 0)
         {
-            violations.Add(new FieldViolation("expires_in", "whole milliseconds only"));
+            violations.Add(new FieldViolation(CreatePaymentFields.ExpiresIn, "whole milliseconds only"));
         }
 
         return violations.Count > 0
@@ -212,6 +204,4 @@ public sealed class PaymentFactory
 
     private static string TooLong(string value, int maxLength) =>
         string.Create(CultureInfo.InvariantCulture, $"{value.Length} characters, at most {maxLength}");
-
-    private static CreatePaymentResult.Invalid Invalid(string field, string description) => new([new FieldViolation(field, description)]);
 }

@@ -1,6 +1,6 @@
-namespace Bakong.Payments.Watching;
+namespace Bakong.Payments;
 
-/// <summary>No payment has this id. The gRPC layer maps it to <c>NOT_FOUND</c>.</summary>
+/// <summary>No payment has this id (a read, a watch, a cancel). The gRPC layer maps it to <c>NOT_FOUND</c>.</summary>
 public sealed class PaymentNotFoundException : Exception
 {
     public PaymentNotFoundException()

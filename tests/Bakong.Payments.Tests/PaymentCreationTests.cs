@@ -5,13 +5,13 @@ using Bakong.Payments.Storage;
 
 namespace Bakong.Payments.Tests;
 
-public sealed class PaymentFactoryTests : IDisposable
+public sealed class PaymentCreationTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
     private readonly LiteDbPaymentStore _store;
     private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = TestPayments.Clock();
 
-    public PaymentFactoryTests() => _store = new LiteDbPaymentStore(_dir.File("bakong.db"));
+    public PaymentCreationTests() => _store = new LiteDbPaymentStore(_dir.File("bakong.db"));
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -37,9 +37,9 @@ public sealed class PaymentFactoryTests : IDisposable
     [InlineData(true)]
     public async Task A_created_payment_carries_a_valid_khqr_with_its_money_bill_number_and_expiry(bool merchantQr)
     {
-        var factory = TestPayments.Factory(_store, _clock, TestPayments.Merchant(merchantQr));
+        var creation = TestPayments.Creation(_store, _clock, TestPayments.Merchant(merchantQr));
 
-        var result = await factory.CreateAsync(Request(), Ct);
+        var result = await creation.CreateAsync(Request(), Ct);
 
         var payment = Assert.IsType<CreatePaymentResult.Created>(result).Payment;
         Assert.True(new KhqrVerifier(_clock).Verify(payment.Qr).IsValid);
@@ -68,13 +68,13 @@ public sealed class PaymentFactoryTests : IDisposable
     [Fact]
     public async Task Every_payment_gets_its_own_bill_number_also_when_the_same_order_is_retried()
     {
-        var factory = TestPayments.Factory(_store, _clock);
+        var creation = TestPayments.Creation(_store, _clock);
         var bills = new HashSet<string>(StringComparer.Ordinal);
         var md5s = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < 200; i++)
         {
             // Same order_ref, same amount, same instant: only the request id differs.
-            var payment = Assert.IsType<CreatePaymentResult.Created>(await factory.CreateAsync(Request("retry-" + i), Ct)).Payment;
+            var payment = Assert.IsType<CreatePaymentResult.Created>(await creation.CreateAsync(Request("retry-" + i), Ct)).Payment;
             Assert.True(bills.Add(payment.BillNumber));
             Assert.True(md5s.Add(payment.Md5));
         }
@@ -83,11 +83,11 @@ public sealed class PaymentFactoryTests : IDisposable
     [Fact]
     public async Task The_same_request_id_with_the_same_parameters_returns_the_same_payment()
     {
-        var factory = TestPayments.Factory(_store, _clock);
-        var first = Assert.IsType<CreatePaymentResult.Created>(await factory.CreateAsync(Request(), Ct)).Payment;
+        var creation = TestPayments.Creation(_store, _clock);
+        var first = Assert.IsType<CreatePaymentResult.Created>(await creation.CreateAsync(Request(), Ct)).Payment;
         _clock.Advance(TimeSpan.FromSeconds(3));
 
-        var again = Assert.IsType<CreatePaymentResult.Replayed>(await factory.CreateAsync(Request(), Ct)).Payment;
+        var again = Assert.IsType<CreatePaymentResult.Replayed>(await creation.CreateAsync(Request(), Ct)).Payment;
 
         Assert.Equal(first.Id, again.Id);
         Assert.Equal(first.Qr, again.Qr);
@@ -97,10 +97,10 @@ public sealed class PaymentFactoryTests : IDisposable
     [Fact]
     public async Task The_same_request_id_with_different_parameters_is_a_conflict_naming_the_fields()
     {
-        var factory = TestPayments.Factory(_store, _clock);
-        var first = Assert.IsType<CreatePaymentResult.Created>(await factory.CreateAsync(Request(), Ct)).Payment;
+        var creation = TestPayments.Creation(_store, _clock);
+        var first = Assert.IsType<CreatePaymentResult.Created>(await creation.CreateAsync(Request(), Ct)).Payment;
 
-        var result = await factory.CreateAsync(
+        var result = await creation.CreateAsync(
             Request() with { Amount = 13m, TerminalId = "till-2", ExpiresIn = TimeSpan.FromMinutes(2) }, Ct);
 
         var conflict = Assert.IsType<CreatePaymentResult.Conflict>(result);
@@ -111,14 +111,14 @@ public sealed class PaymentFactoryTests : IDisposable
     [Fact]
     public async Task Twenty_concurrent_duplicates_store_exactly_one_payment()
     {
-        var factory = TestPayments.Factory(_store, _clock);
+        var creation = TestPayments.Creation(_store, _clock);
         using var start = new ManualResetEventSlim();
         var tasks = Enumerable.Range(0, 20)
             .Select(_ => Task.Run(
                 async () =>
                 {
                     start.Wait(Ct);
-                    return await factory.CreateAsync(Request("dup"), Ct);
+                    return await creation.CreateAsync(Request("dup"), Ct);
                 },
                 Ct))
             .ToArray();
@@ -141,8 +141,8 @@ public sealed class PaymentFactoryTests : IDisposable
     [Fact]
     public async Task Invalid_input_names_every_bad_field()
     {
-        var factory = TestPayments.Factory(_store, _clock);
-        var result = await factory.CreateAsync(
+        var creation = TestPayments.Creation(_store, _clock);
+        var result = await creation.CreateAsync(
             new CreatePaymentRequest
             {
                 RequestId = "",
@@ -165,12 +165,12 @@ public sealed class PaymentFactoryTests : IDisposable
     [Fact]
     public async Task Request_id_and_order_ref_are_at_most_64_characters_as_the_contract_documents()
     {
-        var factory = TestPayments.Factory(_store, _clock);
+        var creation = TestPayments.Creation(_store, _clock);
         var longest = Request(requestId: new string('r', 64)) with { OrderRef = new string('o', 64) };
         var tooLong = Request(requestId: new string('r', 65)) with { OrderRef = new string('o', 65) };
 
-        Assert.IsType<CreatePaymentResult.Created>(await factory.CreateAsync(longest, Ct));
-        var invalid = Assert.IsType<CreatePaymentResult.Invalid>(await factory.CreateAsync(tooLong, Ct));
+        Assert.IsType<CreatePaymentResult.Created>(await creation.CreateAsync(longest, Ct));
+        var invalid = Assert.IsType<CreatePaymentResult.Invalid>(await creation.CreateAsync(tooLong, Ct));
 
         Assert.Equal(["request_id", "order_ref"], invalid.Violations.Select(v => v.Field));
     }
@@ -178,9 +178,9 @@ public sealed class PaymentFactoryTests : IDisposable
     [Fact]
     public async Task A_request_without_currency_uses_the_merchant_default_and_expiry_defaults_to_five_minutes()
     {
-        var factory = TestPayments.Factory(_store, _clock);
+        var creation = TestPayments.Creation(_store, _clock);
         var payment = Assert.IsType<CreatePaymentResult.Created>(
-            await factory.CreateAsync(Request(amount: 4400m) with { Currency = null }, Ct)).Payment;
+            await creation.CreateAsync(Request(amount: 4400m) with { Currency = null }, Ct)).Payment;
         Assert.Equal(Money.Create(KhqrCurrency.Khr, 4400m), payment.Money);
         Assert.Equal(TimeSpan.FromMinutes(5), payment.Parameters.ExpiresIn);
     }
