@@ -38,7 +38,7 @@ internal sealed class SerialPortConnection : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
 
         // A missing device otherwise surfaces as UnauthorizedAccessException("... Unknown error 203").
-        if (!File.Exists(options.PortName))
+        if (!Exists(options.PortName))
         {
             throw new FileNotFoundException("no such device", options.PortName);
         }
@@ -63,6 +63,16 @@ internal sealed class SerialPortConnection : IAsyncDisposable
 
         DisplayLog.PortOpened(logger, options.TerminalId, options.PortName, options.BaudRate, options.Dtr);
         return new SerialPortConnection(port, options, clock, logger);
+    }
+
+    /// <summary>
+    /// Whether the port's path names a device now. A udev (or test) symlink whose device is gone still exists for
+    /// <see cref="File.Exists"/>, so links are followed to their final target.
+    /// </summary>
+    public static bool Exists(string portName)
+    {
+        var info = new FileInfo(portName);
+        return info.Exists && (info.LinkTarget is null || info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true });
     }
 
     public async ValueTask DisposeAsync()
