@@ -67,6 +67,9 @@ public sealed record DeviceLinkOptions
     /// <summary>HELLO_ACK's capabilities (QR_MAC is added when <see cref="MacKey"/> is set).</summary>
     public DeviceCapabilities Capabilities { get; init; } = DeviceCapabilities.Qr | DeviceCapabilities.Beep | DeviceCapabilities.KhmerText;
 
+    /// <summary>The MTU the device reports in HELLO_ACK (640 in v1; a smaller one plays a device that breaks "MUST accept 640").</summary>
+    public ushort Mtu { get; init; } = Protocol.FrameCodec.MaxHeaderAndPayload;
+
     /// <summary>A QR MAC key (1–64 bytes, SPEC.md §6.5): the device then requires the trailer on SHOW_QR and SHOW_RESULT. Empty: none.</summary>
     public ReadOnlyMemory<byte> MacKey { get; init; }
 

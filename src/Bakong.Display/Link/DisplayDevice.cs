@@ -322,7 +322,7 @@ public sealed class DisplayDevice
         Answer(
             frame,
             new HelloAckMessage(
-                FrameCodec.ProtocolVersion, _options.ProtocolMinor, BootId, FrameCodec.MaxHeaderAndPayload, (uint)Capabilities,
+                FrameCodec.ProtocolVersion, _options.ProtocolMinor, BootId, _options.Mtu, (uint)Capabilities,
                 _identity.FirmwareVersion, _identity.Model, _identity.Serial, IsV11 ? MacCounter : null),
             cache: true);
     }
