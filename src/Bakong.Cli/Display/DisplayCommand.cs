@@ -10,14 +10,15 @@ using Grpc.Core;
 
 namespace Bakong.Cli.Display;
 
-/// <summary><c>bakong display emulate|status</c>: a countertop QR display in software, and the gateway's view of its displays.</summary>
+/// <summary><c>bakong display emulate|status|conformance</c>: a countertop QR display in software, the gateway's view of its displays, and a display's conformance to the protocol.</summary>
 internal sealed class DisplayCommand : Command
 {
     public DisplayCommand(CliContext context)
-        : base("display", "The countertop QR display: emulate one on a pseudo-terminal, or show the gateway's displays.")
+        : base("display", "The countertop QR display: emulate one on a pseudo-terminal, show the gateway's displays, or check a display against the protocol.")
     {
         Subcommands.Add(Emulate(context));
         Subcommands.Add(Status(context));
+        Subcommands.Add(ConformanceCommand.Create(context));
     }
 
     private static Command Emulate(CliContext context)

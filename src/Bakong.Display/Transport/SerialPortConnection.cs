@@ -30,10 +30,11 @@ internal sealed class SerialPortConnection : IAsyncDisposable
 
     /// <summary>
     /// Opens the port: 8N1, no handshake, DTR as configured (a pseudo-terminal fails to open with DTR on), RTS off, a
-    /// finite write timeout as a backstop, and whatever the device sent while nobody listened discarded.
+    /// finite write timeout as a backstop, and whatever the device sent while nobody listened discarded (unless a
+    /// conformance check wants to see it: a boot banner is a finding there).
     /// </summary>
     /// <exception cref="IOException">The port does not exist or cannot be opened (busy, permission: <see cref="UnauthorizedAccessException"/>).</exception>
-    public static SerialPortConnection Open(DisplayPortOptions options, TimeProvider clock, ILogger logger)
+    public static SerialPortConnection Open(DisplayPortOptions options, TimeProvider clock, ILogger logger, bool discardInput = true)
     {
         ArgumentNullException.ThrowIfNull(options);
 
@@ -53,7 +54,10 @@ internal sealed class SerialPortConnection : IAsyncDisposable
         try
         {
             port.Open();
-            port.DiscardInBuffer();
+            if (discardInput)
+            {
+                port.DiscardInBuffer();
+            }
         }
         catch
         {
