@@ -110,7 +110,7 @@ internal sealed class HostLink(
     public void DesiredChanged(DateTimeOffset now)
     {
         _refused = null;
-        SendNext(now);
+        SendNext(now, changed: true);
     }
 
     /// <summary>Timer work: silence, retransmits, BUSY retries, heartbeat. A <see cref="LinkEnd"/> when the session must end.</summary>
@@ -457,8 +457,11 @@ internal sealed class HostLink(
         SetStatus(s => s with { State = DisplayLinkState.Incompatible, LastError = "incompatible protocol version " + major });
     }
 
-    /// <summary>Sends what the device lacks to show the desired screen, superseding a stale request in flight.</summary>
-    private void SendNext(DateTimeOffset now)
+    /// <summary>
+    /// Sends what the device lacks to show the desired screen, superseding a stale request in flight. A new desired
+    /// screen that the device already shows (the result of a QR the host already sent as expired) is shown at once.
+    /// </summary>
+    private void SendNext(DateTimeOffset now, bool changed = false)
     {
         if (!_helloDone || _incompatible || _notDriven is not null || controller.Desired is not { } desired)
         {
@@ -467,6 +470,11 @@ internal sealed class HostLink(
 
         var screen = Effective(desired);
         var (message, key) = NextCommand(screen);
+        if (message is null && changed && Equals(_shown, screen))
+        {
+            controller.MarkShown(screen);
+        }
+
         if (message is null || (_keyMismatch && QrMac.IsTagged((byte)message.Type)))
         {
             return;

@@ -26,6 +26,24 @@ public sealed class HostLinkTests
     }
 
     [Fact]
+    public void The_expired_result_of_a_qr_already_sent_as_expired_is_shown_at_once_without_sending_it_again()
+    {
+        var rig = new LinkRig();
+        var p = Screens.Payment("P", rig.Now.AddMilliseconds(1500));
+        var shown = new List<DesiredScreen>();
+        rig.Controller.Shown += shown.Add;
+        rig.Desire(new QrScreen(p));
+        rig.Run(TimeSpan.FromSeconds(2)); // the host sends it as expired once less than a second is left
+        var from = rig.ToDevice.Count;
+        var shownBefore = shown.Count;
+
+        rig.Desire(new ResultScreen(p, DisplayStatus.Expired, "")); // the payments hear of the expiry
+
+        Assert.Empty(rig.ScreenCommandsSince(from));
+        Assert.Equal([new ResultScreen(p, DisplayStatus.Expired, "")], shown.Skip(shownBefore)); // so its hold starts now
+    }
+
+    [Fact]
     public void To_a_v1_0_device_a_result_goes_as_set_status_after_the_payments_qr()
     {
         var rig = new LinkRig(deviceMinor: 0);

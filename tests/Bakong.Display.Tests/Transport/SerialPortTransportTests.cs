@@ -83,6 +83,35 @@ public sealed class SerialPortTransportTests : IDisposable
     }
 
     [Fact]
+    public async Task A_display_with_a_qr_mac_key_is_driven_with_the_configured_key_and_one_without_it_is_reported_not_driven()
+    {
+        RequirePty();
+        const string Key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+        using var keyed = PseudoTerminal.Open();
+        using var keyless = PseudoTerminal.Open();
+        var withKey = new ConfiguredDisplay(new DisplayPortOptions { TerminalId = "POS-05", PortName = keyed.SlavePath, QrMacKey = Key }, "Coffee");
+        var withoutKey = new ConfiguredDisplay(new DisplayPortOptions { TerminalId = "POS-06", PortName = keyless.SlavePath }, "Coffee");
+        using var service = new DisplayService(new ConfiguredDisplays([withKey, withoutKey]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        var options = new EmulatorOptions { MacKey = Convert.FromHexString(Key) };
+        var first = new DisplayEmulator(new DeviceIdentity(), options, TimeProvider.System);
+        var second = new DisplayEmulator(new DeviceIdentity(), options, TimeProvider.System);
+        var devices = Task.WhenAll(first.RunAsync(keyed.Master, Ct), second.RunAsync(keyless.Master, Ct));
+        await service.StartAsync(Ct);
+
+        withKey.Controller.SetDesired(Qr("pay-mac", DisplayStatus.Waiting));
+        await first.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Qr, PaymentId: "pay-mac" }, Timeout, Ct);
+        withKey.Controller.SetDesired(Qr("pay-mac", DisplayStatus.Paid));
+        await first.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Status, Status: DisplayStatus.Paid }, Timeout, Ct);
+        withoutKey.Controller.SetDesired(Qr("pay-nokey", DisplayStatus.Waiting));
+        var reported = await withoutKey.Controller.WaitForStatusAsync(s => s.Problem is not null);
+
+        Assert.Null(withKey.Controller.Status.Problem);
+        Assert.Equal("display requires a QR key (Displays:N:QrMacKey)", reported.Problem);
+        Assert.NotEqual(DisplayScreenKind.Qr, second.Screen.Kind);
+        await service.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task Dtr_on_a_pseudo_terminal_fails_to_open_and_is_reported_and_retried_not_thrown()
     {
         RequirePty();
