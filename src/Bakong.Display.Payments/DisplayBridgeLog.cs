@@ -11,6 +11,10 @@ internal static partial class DisplayBridgeLog
         Message = "Display {TerminalId}: payment {PaymentId} is not shown (its id or QR is longer than a v1 display takes); the POS has the QR")]
     public static partial void PaymentTooLarge(ILogger logger, string terminalId, string paymentId);
 
+    [LoggerMessage(EventId = 2673, EventName = "DisplayOutcomeLookupFailed", Level = LogLevel.Warning,
+        Message = "Display {TerminalId}: the outcome of {PaymentId} could not be looked up ({Error}); its QR stays until its result comes")]
+    public static partial void OutcomeLookupFailed(ILogger logger, string terminalId, string paymentId, string error);
+
     [LoggerMessage(EventId = 2671, EventName = "DisplayScreenSet", Level = LogLevel.Debug,
         Message = "Display {TerminalId}: desired screen {Screen}")]
     public static partial void ScreenSet(ILogger logger, string terminalId, DesiredScreen screen);

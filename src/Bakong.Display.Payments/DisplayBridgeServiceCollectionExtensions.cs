@@ -11,7 +11,8 @@ public static class DisplayBridgeServiceCollectionExtensions
     /// <summary>
     /// Makes the displays that <see cref="DisplayServiceCollectionExtensions.AddBakongDisplays"/> registered show their
     /// terminals' payments: the bridge as one more <see cref="IPaymentChangeSink"/>, <c>Merchant:Name</c> as the idle
-    /// screen's first line, and the payments' limit on <c>Displays:N:TerminalId</c>, checked at start.
+    /// screen's first line, the payments' limit on <c>Displays:N:TerminalId</c>, checked at start, and the payment store
+    /// as the displays' <see cref="IDisplayOutcomeSource"/>.
     /// </summary>
     public static IServiceCollection AddDisplayBridge(this IServiceCollection services)
     {
@@ -24,6 +25,7 @@ public static class DisplayBridgeServiceCollectionExtensions
             return new DisplayBridge(sp.GetRequiredService<ConfiguredDisplays>().All.Select(d => new DisplayTerminal(d, clock, logger)).ToList());
         });
         services.AddSingleton<IPaymentChangeSink>(sp => sp.GetRequiredService<DisplayBridge>());
+        services.AddSingleton<IDisplayOutcomeSource, DisplayOutcomes>(); // SPEC.md §10.3: a display's local expiry asks the store
         return services;
     }
 }

@@ -10,8 +10,16 @@ namespace Bakong.Display.Payments;
 /// QR, then its result, then the display's idle screen after the hold). Only the terminal's latest payment is shown;
 /// changes to older ones are ignored. Everything here returns at once: the link converges the device on its own loop.
 /// </summary>
+/// <remarks>
+/// A result's hold (<see cref="DisplayPortOptions.ResultHold"/>) counts from when the display shows it, not from when
+/// it happened: a display that was unplugged when the customer paid still shows PAID once it is back, if that is within
+/// <see cref="RecentResult"/>. Later than that the result is stale and the idle screen returns without it.
+/// </remarks>
 internal sealed class DisplayTerminal
 {
+    /// <summary>How long a result waits for a display that is away (unplugged, rebooting) before it is no longer worth showing.</summary>
+    internal static readonly TimeSpan RecentResult = TimeSpan.FromMinutes(1);
+
     private readonly Lock _lock = new();
     private readonly ConfiguredDisplay _display;
     private readonly DisplayPortOptions _options;
@@ -22,6 +30,8 @@ internal sealed class DisplayTerminal
     private DateTimeOffset _paymentCreated;
     private DisplayStatus _status;
     private ITimer? _hold;
+    private ResultScreen? _held;
+    private bool _holdStarted;
 
     public DisplayTerminal(ConfiguredDisplay display, TimeProvider holdClock, ILogger logger)
     {
@@ -31,6 +41,7 @@ internal sealed class DisplayTerminal
         _merchantName = display.Idle.MerchantName; // already cut to what a display takes
         _holdClock = holdClock;
         _logger = logger;
+        Controller.Shown += OnShown;
     }
 
     public DisplayController Controller => _display.Controller;
@@ -41,8 +52,8 @@ internal sealed class DisplayTerminal
 
     public void OnSaved(Payment payment)
     {
-        if (System.Text.Encoding.UTF8.GetByteCount(payment.Id) > PayloadLimits.PaymentId
-            || System.Text.Encoding.UTF8.GetByteCount(payment.Qr) > PayloadLimits.Qr)
+        var content = ContentOf(payment);
+        if (content is null)
         {
             // Cannot be shown by a v1 display; the POS still has the QR. Said once, at creation.
             if (payment.State == PaymentState.Pending && payment.Version == 1)
@@ -75,18 +86,38 @@ internal sealed class DisplayTerminal
             }
 
             _status = status;
-            var screen = new QrScreen(QrOf(payment), status, MessageOf(payment, status));
             _hold?.Dispose();
             _hold = null;
-            Set(screen);
-            if (status != DisplayStatus.Waiting)
+            _held = null;
+            if (status == DisplayStatus.Waiting)
             {
-                _hold = _holdClock.CreateTimer(_ => BackToIdle(screen), null, _options.ResultHold, Timeout.InfiniteTimeSpan);
+                Set(new QrScreen(content));
+                return;
+            }
+
+            // A result waits for the display at most this long; once the display shows it, the hold counts from there.
+            var result = new ResultScreen(content, status, MessageOf(payment, status));
+            _held = result;
+            _holdStarted = false;
+            _hold = _holdClock.CreateTimer(_ => BackToIdle(result), null, _options.ResultHold + RecentResult, Timeout.InfiniteTimeSpan);
+            Set(result);
+        }
+    }
+
+    /// <summary>The display acknowledged a screen: if it is the result on hold, its hold starts now (once).</summary>
+    private void OnShown(DesiredScreen shown)
+    {
+        lock (_lock)
+        {
+            if (_held is not null && !_holdStarted && Equals(shown, _held))
+            {
+                _holdStarted = true;
+                _hold?.Change(_options.ResultHold, Timeout.InfiniteTimeSpan);
             }
         }
     }
 
-    private void BackToIdle(QrScreen result)
+    private void BackToIdle(ResultScreen result)
     {
         lock (_lock)
         {
@@ -99,27 +130,27 @@ internal sealed class DisplayTerminal
 
     private void Set(DesiredScreen screen)
     {
-        Controller.SetDesired(screen);
-        DisplayBridgeLog.ScreenSet(_logger, _options.TerminalId, screen);
+        if (Controller.SetDesired(screen))
+        {
+            DisplayBridgeLog.ScreenSet(_logger, _options.TerminalId, screen);
+        }
     }
 
-    private ShowQrMessage QrOf(Payment payment)
+    /// <summary>The payment as a display shows it, or null when a v1 display cannot carry it (its id or QR is too long).</summary>
+    private DisplayPayment? ContentOf(Payment payment)
     {
-        var qr = new ShowQrMessage(
-            payment.Id,
-            (ulong)payment.Money.MinorUnits,
-            (ushort)payment.Money.Currency, // KhqrCurrency's values are the ISO 4217 numeric codes (116, 840)
-            (byte)payment.Money.MinorUnitDigits,
-            (ulong)payment.ExpireTime.ToUnixTimeMilliseconds(),
-            0,
-            _merchantName,
-            payment.Qr);
+        var currency = (ushort)payment.Money.Currency; // KhqrCurrency's values are the ISO 4217 numeric codes (116, 840)
+        var exponent = (byte)payment.Money.MinorUnitDigits;
+        if (System.Text.Encoding.UTF8.GetByteCount(payment.Id) > PayloadLimits.PaymentId
+            || System.Text.Encoding.UTF8.GetByteCount(payment.Qr) > PayloadLimits.Qr
+            || !DisplayMessages.IsValidPayment(payment.Id, currency, exponent))
+        {
+            return null;
+        }
 
-        // A long QR and a long name together can exceed one frame: the name gives way, never the QR.
-        var excess = qr.PayloadLength - FrameCodec.MaxPayload;
-        return excess <= 0
-            ? qr
-            : qr with { MerchantName = Utf8Text.Truncate(_merchantName, Math.Max(0, System.Text.Encoding.UTF8.GetByteCount(_merchantName) - excess)) };
+        // The merchant name is what the idle screen shows; the link shortens it further when a frame needs the room.
+        return new DisplayPayment(
+            payment.Id, (ulong)payment.Money.MinorUnits, currency, exponent, (ulong)payment.ExpireTime.ToUnixTimeMilliseconds(), _merchantName, payment.Qr);
     }
 
     private static DisplayStatus StatusOf(PaymentState state) => state switch

@@ -49,6 +49,22 @@ internal static partial class DisplayLog
         Message = "Display {TerminalId}: logging again after {Count} suppressed lines")]
     public static partial void DeviceLinesResumed(ILogger logger, string terminalId, long count);
 
+    [LoggerMessage(EventId = 2610, EventName = "DisplayNotDriven", Level = LogLevel.Error,
+        Message = "Display {TerminalId} is not driven: {Problem}")]
+    public static partial void NotDriven(ILogger logger, string terminalId, string problem);
+
+    [LoggerMessage(EventId = 2611, EventName = "DisplayCountdownEnded", Level = LogLevel.Information,
+        Message = "Display {TerminalId} ended the countdown of {PaymentId} on its own clock: asking for the payment's outcome")]
+    public static partial void CountdownEnded(ILogger logger, string terminalId, string paymentId);
+
+    [LoggerMessage(EventId = 2612, EventName = "DisplayQrDoesNotFit", Level = LogLevel.Warning,
+        Message = "Display {TerminalId}: the QR of {PaymentId} does not fit the device's MTU {Mtu}; the idle screen is shown instead")]
+    public static partial void QrDoesNotFit(ILogger logger, string terminalId, string paymentId, int mtu);
+
+    [LoggerMessage(EventId = 2613, EventName = "DisplayAuthFailed", Level = LogLevel.Warning,
+        Message = "Display {TerminalId} refused the QR MAC of {Type}: handshake and the screen once more")]
+    public static partial void AuthFailed(ILogger logger, string terminalId, MessageType type);
+
     [LoggerMessage(EventId = 2640, EventName = "DisplayPortOpened", Level = LogLevel.Information,
         Message = "Display {TerminalId}: port {PortName} open at {BaudRate} baud (DTR {Dtr})")]
     public static partial void PortOpened(ILogger logger, string terminalId, string portName, int baudRate, bool dtr);
@@ -60,6 +76,10 @@ internal static partial class DisplayLog
     [LoggerMessage(EventId = 2644, EventName = "DisplayPortStillFailing", Level = LogLevel.Debug,
         Message = "Display {TerminalId}: still cannot open {PortName} ({Reason}); retrying in {Delay}")]
     public static partial void PortStillFailing(ILogger logger, string terminalId, string portName, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2645, EventName = "DisplayPortWaiting", Level = LogLevel.Information,
+        Message = "Display {TerminalId}: {PortName} is not there; opening it as soon as it appears")]
+    public static partial void PortWaiting(ILogger logger, string terminalId, string portName);
 
     [LoggerMessage(EventId = 2642, EventName = "DisplayPortLost", Level = LogLevel.Warning,
         Message = "Display {TerminalId}: port {PortName} lost ({Reason}); reopening")]

@@ -40,10 +40,9 @@ public sealed class DisplayBridgeTests
         _bridge.Saved(payment, payment.Events);
 
         var qr = Assert.IsType<QrScreen>(Desired);
-        Assert.Equal(DisplayStatus.Waiting, qr.Status);
         Assert.Equal(
-            new ShowQrMessage(payment.Id, 1250, 840, 2, (ulong)payment.ExpireTime.ToUnixTimeMilliseconds(), 0, "Sokha Coffee", payment.Qr),
-            qr.Qr);
+            new DisplayPayment(payment.Id, 1250, 840, 2, (ulong)payment.ExpireTime.ToUnixTimeMilliseconds(), "Sokha Coffee", payment.Qr),
+            qr.Payment);
     }
 
     [Fact]
@@ -64,15 +63,78 @@ public sealed class DisplayBridgeTests
         payment.Cancel(Start.AddSeconds(10));
         _bridge.Saved(payment, []);
 
-        Assert.Equal(DisplayStatus.Cancelled, Assert.IsType<QrScreen>(Desired).Status);
+        var result = Assert.IsType<ResultScreen>(Desired);
+        Assert.Equal((DisplayStatus.Cancelled, payment.Id), (result.Status, result.PaymentId));
+        _terminal.Controller.MarkShown(result); // the display acknowledged it at once
         _clock.Advance(TimeSpan.FromSeconds(4.9));
-        Assert.IsType<QrScreen>(Desired);
+        Assert.IsType<ResultScreen>(Desired);
         _clock.Advance(TimeSpan.FromSeconds(0.1));
         Assert.IsType<IdleScreen>(Desired);
 
         payment.RecordReconciliationCheck(Start.AddMinutes(1));
         _bridge.Saved(payment, []);
         Assert.IsType<IdleScreen>(Desired);
+    }
+
+    [Fact]
+    public void A_result_that_happened_while_the_display_was_away_is_held_from_when_the_display_shows_it()
+    {
+        var payment = Settled();
+
+        _clock.Advance(TimeSpan.FromSeconds(30)); // unplugged: nothing acknowledges the result
+        var waited = Desired;
+        _terminal.Controller.MarkShown(waited!); // replugged: the display shows it now
+        _clock.Advance(TimeSpan.FromSeconds(4.9));
+        var held = Desired;
+        _terminal.Controller.MarkShown(held!); // a re-sync shows it again: the hold does not start over
+        _clock.Advance(TimeSpan.FromSeconds(0.1));
+
+        Assert.Equal((payment.Id, DisplayStatus.Failed), (Assert.IsType<ResultScreen>(waited).PaymentId, ((ResultScreen)waited).Status));
+        Assert.IsType<ResultScreen>(held);
+        Assert.IsType<IdleScreen>(Desired);
+    }
+
+    [Fact]
+    public void A_result_the_display_does_not_show_within_a_minute_is_stale_and_the_idle_screen_returns_without_it()
+    {
+        Settled();
+
+        _clock.Advance(TimeSpan.FromSeconds(5) + DisplayTerminal.RecentResult - TimeSpan.FromSeconds(0.1));
+        var stillWaiting = Desired;
+        _clock.Advance(TimeSpan.FromSeconds(0.1));
+
+        Assert.IsType<ResultScreen>(stillWaiting);
+        Assert.IsType<IdleScreen>(Desired);
+    }
+
+    [Fact]
+    public async Task When_a_display_ends_a_countdown_the_stored_payments_outcome_becomes_its_screen_and_a_waiting_one_changes_nothing()
+    {
+        var paid = New();
+        var waiting = New(createTime: Start.AddSeconds(1));
+        var store = new Store(paid, waiting);
+        var outcomes = new DisplayOutcomes(store, _bridge, NullLoggerFactory.Instance, _clock);
+        _bridge.Saved(paid, paid.Events);
+        paid.Fail("declined", Start.AddSeconds(20));
+
+        await outcomes.LookUpAsync("POS-01", paid.Id);
+        var afterPaid = Desired;
+        _bridge.Saved(waiting, waiting.Events);
+        await outcomes.LookUpAsync("POS-01", waiting.Id);
+
+        Assert.Equal((paid.Id, DisplayStatus.Failed), (Assert.IsType<ResultScreen>(afterPaid).PaymentId, ((ResultScreen)afterPaid).Status));
+        Assert.Equal(waiting.Id, Assert.IsType<QrScreen>(Desired).PaymentId);
+    }
+
+    [Fact]
+    public void A_payments_qr_is_never_desired_again_after_its_result()
+    {
+        var payment = Settled();
+
+        var again = _terminal.Controller.SetDesired(new QrScreen(Assert.IsType<ResultScreen>(Desired).Payment));
+
+        Assert.False(again);
+        Assert.Equal(payment.Id, Assert.IsType<ResultScreen>(Desired).PaymentId);
     }
 
     [Fact]
@@ -85,8 +147,7 @@ public sealed class DisplayBridgeTests
         older.Cancel(Start.AddSeconds(40));
         _bridge.Saved(older, []);
 
-        var shown = Assert.IsType<QrScreen>(Desired);
-        Assert.Equal((newer.Id, DisplayStatus.Waiting), (shown.PaymentId, shown.Status));
+        Assert.Equal(newer.Id, Assert.IsType<QrScreen>(Desired).PaymentId);
     }
 
     [Fact]
@@ -101,38 +162,6 @@ public sealed class DisplayBridgeTests
         _clock.Advance(TimeSpan.FromSeconds(10));
 
         Assert.Equal(second.Id, Assert.IsType<QrScreen>(Desired).PaymentId);
-    }
-
-    [Fact]
-    public void A_512_byte_qr_with_a_long_merchant_name_still_fits_one_frame_by_shortening_the_name()
-    {
-        var terminal = Terminal(new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null" }, new string('ក', 40));
-        var payment = New(qr: new string('Q', 512));
-
-        terminal.OnSaved(payment);
-
-        var qr = Assert.IsType<QrScreen>(terminal.Controller.Desired).Qr;
-        Assert.True(qr.ToPayload().Length <= FrameCodec.MaxPayload);
-        Assert.Equal(payment.Qr, qr.Qr);
-        Assert.StartsWith("កក", qr.MerchantName, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_shortened_merchant_name_ends_on_a_whole_utf8_character_and_is_the_longest_that_fits()
-    {
-        // "Ab" puts the 3-byte Khmer letters off the byte limits (96, and what the QR leaves), so both cuts land mid-letter.
-        var name = "Ab" + new string('ក', 40);
-        var terminal = Terminal(new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null" }, name);
-        var payment = New(qr: new string('Q', 512));
-
-        terminal.OnSaved(payment);
-
-        var qr = Assert.IsType<QrScreen>(terminal.Controller.Desired).Qr;
-        var length = qr.ToPayload().Length;
-        Assert.True(length <= FrameCodec.MaxPayload);
-        Assert.True(length + 3 > FrameCodec.MaxPayload); // one more letter would not fit
-        Assert.Equal("Ab" + new string('ក', qr.MerchantName.Length - 2), qr.MerchantName);
-        Assert.Equal(0, (Encoding.UTF8.GetByteCount(qr.MerchantName) - 2) % 3);
     }
 
     [Fact]
@@ -166,6 +195,15 @@ public sealed class DisplayBridgeTests
             e.Failures);
     }
 
+    private Payment Settled()
+    {
+        var payment = New();
+        _bridge.Saved(payment, payment.Events);
+        payment.Fail("declined", Start.AddSeconds(20));
+        _bridge.Saved(payment, []);
+        return payment;
+    }
+
     private DisplayTerminal Terminal(DisplayPortOptions options, string merchantName) =>
         new(new ConfiguredDisplay(options, merchantName), _clock, NullLogger.Instance);
 
@@ -175,5 +213,32 @@ public sealed class DisplayBridgeTests
         var id = PaymentIds.NewPaymentId();
         var parameters = new PaymentParameters { TerminalId = terminalId, Money = money ?? Money.Create(KhqrCurrency.Khr, 5000), ExpiresIn = TimeSpan.FromMinutes(5) };
         return Payment.Create(id, "req-" + id, "hash", parameters, "bill", "shop@aclb", qr ?? "000201-" + id, "md5", created, created.AddMinutes(5));
+    }
+
+    /// <summary>A payment store that only reads: what the display outcome lookup needs.</summary>
+    private sealed class Store(params Payment[] payments) : Bakong.Payments.Storage.IPaymentStore
+    {
+        public Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken) =>
+            Task.FromResult(payments.FirstOrDefault(p => p.Id == paymentId));
+
+        public Task<Bakong.Payments.Storage.InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<Payment?> GetByRequestIdAsync(string requestId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<Payment?> GetByMd5Async(string md5, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<Bakong.Payments.Storage.SaveResult> SaveAsync(Payment payment, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyDictionary<PaymentState, long>> CountByStateAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<Bakong.Payments.Storage.PaymentPage> ListAsync(Bakong.Payments.Storage.PaymentQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<Bakong.Payments.Storage.PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> RecordOutboxFailureAsync(string paymentId, string eventId, DateTimeOffset nextAttemptTime, string? failure, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -14,11 +14,12 @@ internal static class MessageFields
         ShowIdleMessage m => [S("merchant_name", m.MerchantName), S("line2", m.Line2)],
         ShowQrMessage m => [S("payment_id", m.PaymentId), F("amount_minor", m.AmountMinor), F("currency", m.Currency), F("exponent", m.Exponent), F("expire_unix_ms", m.ExpireUnixMs), F("seconds_left", m.SecondsLeft), S("merchant_name", m.MerchantName), S("qr", m.Qr)],
         SetStatusMessage m => [S("payment_id", m.PaymentId), F("status", (byte)m.Status), S("message", m.Message)],
+        ShowResultMessage m => [S("payment_id", m.PaymentId), F("status", (byte)m.Status), F("amount_minor", m.AmountMinor), F("currency", m.Currency), F("exponent", m.Exponent), S("merchant_name", m.MerchantName), S("message", m.Message)],
         SetConfigMessage m => [.. Optional("brightness", m.Brightness), .. Optional("beep_on_result", m.BeepOnResult), .. Optional("language", m.Language)],
         BeepMessage m => [F("pattern", m.Pattern), F("repeat", m.Repeat)],
-        HelloAckMessage m => [F("proto_major", m.ProtoMajor), F("proto_minor", m.ProtoMinor), F("boot_id", m.BootId), F("mtu", m.Mtu), F("capabilities", m.Capabilities), S("fw_version", m.FwVersion), S("model", m.Model), S("serial", m.Serial)],
+        HelloAckMessage m => [F("proto_major", m.ProtoMajor), F("proto_minor", m.ProtoMinor), F("boot_id", m.BootId), F("mtu", m.Mtu), F("capabilities", m.Capabilities), S("fw_version", m.FwVersion), S("model", m.Model), S("serial", m.Serial), .. Optional("mac_counter", m.MacCounter)],
         PongMessage m => [F("boot_id", m.BootId), F("uptime_ms", m.UptimeMs), F("screen", (byte)m.Screen)],
-        StateMessage m => [F("screen", (byte)m.Screen), F("status", (byte)m.Status), F("seconds_left", m.SecondsLeft), S("payment_id", m.PaymentId)],
+        StateMessage m => [F("screen", (byte)m.Screen), F("status", (byte)m.Status), F("seconds_left", m.SecondsLeft), S("payment_id", m.PaymentId), .. Counters(m.Counters)],
         AckMessage m => [F("result", (byte)m.Result), F("acked_type", m.AckedType)],
         BootMessage m => [F("boot_id", m.BootId), F("reset_reason", m.ResetReason), S("fw_version", m.FwVersion), S("model", m.Model)],
         StateChangedMessage m => [F("screen", (byte)m.Screen), F("status", (byte)m.Status), F("seconds_left", m.SecondsLeft), S("payment_id", m.PaymentId), F("reason", m.Reason)],
@@ -35,6 +36,10 @@ internal static class MessageFields
         uint D(string name) => (uint)U(name);
         string T(string name) => Encoding.UTF8.GetString(Convert.FromHexString(f[name]["hex:".Length..]));
         byte? O(string name) => f.ContainsKey(name) ? B(name) : null;
+        uint? OD(string name) => f.ContainsKey(name) ? D(name) : null;
+        StateCounters? C() => f.ContainsKey("frames_ok")
+            ? new StateCounters(D("frames_ok"), D("drop_cobs_invalid"), D("drop_too_short"), D("drop_length_mismatch"), D("drop_bad_crc"), D("drop_too_long"), D("duplicates"))
+            : null;
         return (MessageType)type switch
         {
             MessageType.Hello => new HelloMessage(B("proto_major"), B("proto_minor"), U("host_time_unix_ms"), W("heartbeat_ms"), W("link_timeout_ms"), T("host_name")),
@@ -42,11 +47,12 @@ internal static class MessageFields
             MessageType.ShowIdle => new ShowIdleMessage(T("merchant_name"), T("line2")),
             MessageType.ShowQr => new ShowQrMessage(T("payment_id"), U("amount_minor"), W("currency"), B("exponent"), U("expire_unix_ms"), W("seconds_left"), T("merchant_name"), T("qr")),
             MessageType.SetStatus => new SetStatusMessage(T("payment_id"), (DisplayStatus)B("status"), T("message")),
+            MessageType.ShowResult => new ShowResultMessage(T("payment_id"), (DisplayStatus)B("status"), U("amount_minor"), W("currency"), B("exponent"), T("merchant_name"), T("message")),
             MessageType.SetConfig => new SetConfigMessage(O("brightness"), O("beep_on_result"), O("language")),
             MessageType.Beep => new BeepMessage(B("pattern"), B("repeat")),
-            MessageType.HelloAck => new HelloAckMessage(B("proto_major"), B("proto_minor"), D("boot_id"), W("mtu"), D("capabilities"), T("fw_version"), T("model"), T("serial")),
+            MessageType.HelloAck => new HelloAckMessage(B("proto_major"), B("proto_minor"), D("boot_id"), W("mtu"), D("capabilities"), T("fw_version"), T("model"), T("serial"), OD("mac_counter")),
             MessageType.Pong => new PongMessage(D("boot_id"), D("uptime_ms"), (DisplayScreenKind)B("screen")),
-            MessageType.State => new StateMessage((DisplayScreenKind)B("screen"), (DisplayStatus)B("status"), W("seconds_left"), T("payment_id")),
+            MessageType.State => new StateMessage((DisplayScreenKind)B("screen"), (DisplayStatus)B("status"), W("seconds_left"), T("payment_id"), C()),
             MessageType.Ack => new AckMessage((AckResult)B("result"), B("acked_type")),
             MessageType.Boot => new BootMessage(D("boot_id"), B("reset_reason"), T("fw_version"), T("model")),
             MessageType.StateChanged => new StateChangedMessage((DisplayScreenKind)B("screen"), (DisplayStatus)B("status"), W("seconds_left"), T("payment_id"), B("reason")),
@@ -59,5 +65,10 @@ internal static class MessageFields
 
     private static string S(string name, string value) => name + "=hex:" + Convert.ToHexStringLower(Encoding.UTF8.GetBytes(value));
 
-    private static string[] Optional(string name, byte? value) => value is { } v ? [F(name, v)] : [];
+    private static string[] Optional(string name, ulong? value) => value is { } v ? [F(name, v)] : [];
+
+    private static string[] Counters(StateCounters? c) => c is null
+        ? []
+        : [F("frames_ok", c.FramesOk), F("drop_cobs_invalid", c.CobsInvalid), F("drop_too_short", c.TooShort), F("drop_length_mismatch", c.LengthMismatch),
+            F("drop_bad_crc", c.BadCrc), F("drop_too_long", c.TooLong), F("duplicates", c.Duplicates)];
 }

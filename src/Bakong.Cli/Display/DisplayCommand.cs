@@ -3,20 +3,22 @@ using System.Globalization;
 using Bakong.Cli.Payments;
 using Bakong.Display.Emulation;
 using Bakong.Display.Link;
+using Bakong.Display.Protocol;
 using Bakong.Display.Transport;
 using Bakong.Display.V1;
 using Grpc.Core;
 
 namespace Bakong.Cli.Display;
 
-/// <summary><c>bakong display emulate|status</c>: a countertop QR display in software, and the gateway's view of its displays.</summary>
+/// <summary><c>bakong display emulate|status|conformance</c>: a countertop QR display in software, the gateway's view of its displays, and a display's conformance to the protocol.</summary>
 internal sealed class DisplayCommand : Command
 {
     public DisplayCommand(CliContext context)
-        : base("display", "The countertop QR display: emulate one on a pseudo-terminal, or show the gateway's displays.")
+        : base("display", "The countertop QR display: emulate one on a pseudo-terminal, show the gateway's displays, or check a display against the protocol.")
     {
         Subcommands.Add(Emulate(context));
         Subcommands.Add(Status(context));
+        Subcommands.Add(ConformanceCommand.Create(context));
     }
 
     private static Command Emulate(CliContext context)
@@ -28,9 +30,13 @@ internal sealed class DisplayCommand : Command
         var ackDelay = new Option<TimeSpan>("--ack-delay") { Description = "Answer every request this much later (e.g. 200ms).", CustomParser = r => ParseDuration(r) };
         var rebootEvery = new Option<TimeSpan?>("--reboot-every") { Description = "Reboot (new boot id, blank screen) this often (e.g. 60s).", CustomParser = r => ParseDuration(r) };
         var seed = new Option<int>("--seed") { Description = "Seed of the fault randomness.", DefaultValueFactory = _ => 1 };
+        var macKey = new Option<string?>("--mac-key")
+        {
+            Description = "A QR MAC key in hex (1-64 bytes): the display requires the MAC trailer on QR and result screens, as one with Displays:N:QrMacKey.",
+        };
         var command = new Command("emulate", "Emulate a display on a new pseudo-terminal: prints its path for Displays:N:PortName, then draws what the gateway sends until Ctrl-C.")
         {
-            png, link, dropRate, corruptRate, ackDelay, rebootEvery, seed,
+            png, link, dropRate, corruptRate, ackDelay, rebootEvery, seed, macKey,
         };
         command.Validators.Add(r =>
         {
@@ -40,6 +46,11 @@ internal sealed class DisplayCommand : Command
                 {
                     r.AddError(rate.Name + " must be between 0 and 0.5.");
                 }
+            }
+
+            if (r.GetValue(macKey) is { } key && !QrMac.TryParseKey(key, out _, out var problem))
+            {
+                r.AddError("--mac-key: " + problem);
             }
         });
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -57,6 +68,7 @@ internal sealed class DisplayCommand : Command
                 AckDelay = parseResult.GetValue(ackDelay),
                 RebootEvery = parseResult.GetValue(rebootEvery),
                 Seed = parseResult.GetValue(seed),
+                MacKey = QrMac.TryParseKey(parseResult.GetValue(macKey) ?? "", out var key, out _) ? key : ReadOnlyMemory<byte>.Empty,
             };
             using var pty = PseudoTerminal.Open();
             var symlink = parseResult.GetValue(link)?.FullName;

@@ -45,7 +45,11 @@ internal static class ScreenImage
         canvas.DrawText(banner, Width / 2f, 52, SKTextAlign.Center, font, white);
         if (screen.Kind == DisplayScreenKind.Qr)
         {
-            DrawQr(canvas, screen.Qr, 60, 100, 360);
+            if (screen.ShowsQrCode)
+            {
+                DrawQr(canvas, screen.Qr, 60, 100, 360); // an empty qr has no code to draw (SPEC.md §6.2)
+            }
+
             canvas.DrawText(screen.AmountText(), Width / 2f, 510, SKTextAlign.Center, font, black);
             using var small = new SKFont(Typeface.Value, 22);
             canvas.DrawText(screen.MerchantName, Width / 2f, 550, SKTextAlign.Center, small, black);

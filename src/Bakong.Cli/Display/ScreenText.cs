@@ -25,7 +25,7 @@ internal static class ScreenText
                 break;
             case DisplayScreenKind.Qr:
                 text.Append("  ").Append(screen.MerchantName).Append("  ·  ").Append(screen.AmountText()).Append('\n');
-                text.Append(TerminalQr.Render(screen.Qr));
+                text.Append(screen.ShowsQrCode ? TerminalQr.Render(screen.Qr) : "  (no code to scan)\n"); // an empty qr is never drawn (SPEC.md §6.2)
                 text.Append("  Scan with any Bakong app · expires in ").Append(Countdown(screen.SecondsLeft(now)));
                 text.Append(screen.Offline ? "  [offline]" : "").Append('\n');
                 break;

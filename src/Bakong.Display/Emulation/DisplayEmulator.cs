@@ -19,10 +19,13 @@ public sealed record EmulatorOptions
 
     /// <summary>Seed of the fault randomness; runs repeat.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>A QR MAC key (1–64 bytes): the emulated display advertises QR_MAC and requires the trailer (SPEC.md §6.5). Empty: none.</summary>
+    public ReadOnlyMemory<byte> MacKey { get; init; }
 }
 
 /// <summary>
-/// A display device in software, speaking protocol v1 over any stream (a pseudo-terminal's master side in
+/// A display device in software, speaking protocol v1.1 over any stream (a pseudo-terminal's master side in
 /// <c>bakong display emulate</c> and the end-to-end tests): each connection or reboot is a new boot of a
 /// <see cref="DeviceLinkSession"/>. <see cref="WaitForScreenAsync"/> is the sync point tests await.
 /// </summary>
@@ -57,7 +60,7 @@ public sealed class DisplayEmulator(DeviceIdentity identity, EmulatorOptions opt
             var boot = Interlocked.Increment(ref _boots);
             using var power = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var session = new DeviceLinkSession(
-                identity, new DeviceLinkOptions { AckDelay = options.AckDelay, ResetReason = boot == 1 ? (byte)1 : (byte)3 }, clock);
+                identity, new DeviceLinkOptions { AckDelay = options.AckDelay, ResetReason = boot == 1 ? (byte)1 : (byte)3, MacKey = options.MacKey }, clock);
             session.ScreenChanged += OnScreen;
             _session = session;
             OnScreen(DeviceScreen.Blank);

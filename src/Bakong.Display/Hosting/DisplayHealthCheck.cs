@@ -5,7 +5,8 @@ namespace Bakong.Display;
 
 /// <summary>
 /// One display's link as a health check, named <c>bakong.display.&lt;TerminalId&gt;</c> and tagged <see cref="Tag"/>:
-/// healthy when online, unhealthy otherwise. Payments do not depend on it (the gateway keeps it out of its own
+/// healthy when online and fully driven, unhealthy otherwise (offline, or a problem such as a missing or wrong QR key, or
+/// an MTU too small for the QR). Payments do not depend on it (the gateway keeps it out of its own
 /// readiness): a dead display never stops a sale.
 /// </summary>
 public sealed class DisplayHealthCheck(DisplayController controller) : IHealthCheck
@@ -22,6 +23,7 @@ public sealed class DisplayHealthCheck(DisplayController controller) : IHealthCh
             ["state"] = s.State.ToString(),
             ["retransmits"] = s.Retransmits,
             ["framesDropped"] = s.FramesDropped,
+            ["framesDroppedByReason"] = Enum.GetValues<Protocol.FrameError>().ToDictionary(FrameDrops.LabelOf, r => s.Drops[r]),
             ["reconnects"] = s.Reconnects,
         };
         if (s.BootId is { } boot)
@@ -39,8 +41,13 @@ public sealed class DisplayHealthCheck(DisplayController controller) : IHealthCh
             data["lastAck"] = ack;
         }
 
-        var description = s.State + (s.LastError is { } e ? ": " + e : "");
-        return Task.FromResult(s.State == DisplayLinkState.Online
+        if (s.ProtocolMinor is { } minor)
+        {
+            data["protocol"] = "1." + minor.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var description = s.State + ((s.Problem ?? s.LastError) is { } why ? ": " + why : "");
+        return Task.FromResult(s.State == DisplayLinkState.Online && s.Problem is null
             ? HealthCheckResult.Healthy(description, data)
             : HealthCheckResult.Unhealthy(description, data: data));
     }

@@ -9,6 +9,8 @@ namespace Bakong.Display;
 /// collection, so it can never disagree with health or <c>bakong display status</c>.
 /// <c>bakong.display.log.suppressed</c>: per display, the lines it made the host log past its budget (dropped, see
 /// <see cref="DeviceLogBudget"/>).
+/// <c>bakong.display.frames.dropped</c>: per display and reason (tag <c>reason</c>), the frames from the device the host's
+/// decoder dropped (SPEC.md §12).
 /// </summary>
 internal sealed class DisplayMetrics
 {
@@ -34,5 +36,13 @@ internal sealed class DisplayMetrics
                 new KeyValuePair<string, object?>("terminal.id", d.Options.TerminalId))),
             unit: "{line}",
             description: "Log lines a serial display caused past its budget (a burst, then a few a minute), dropped rather than written.");
+        meter.CreateObservableCounter(
+            "bakong.display.frames.dropped",
+            () => displays.All.SelectMany(d => Enum.GetValues<Protocol.FrameError>().Select(reason => new Measurement<long>(
+                d.Controller.Status.Drops[reason],
+                new KeyValuePair<string, object?>("terminal.id", d.Options.TerminalId),
+                new KeyValuePair<string, object?>("reason", FrameDrops.LabelOf(reason))))),
+            unit: "{frame}",
+            description: "Frames from a serial display the gateway dropped, by reason (SPEC.md section 12): cobs_invalid, too_short, length_mismatch, bad_crc, too_long.");
     }
 }

@@ -22,6 +22,56 @@ public sealed class DisplayPortOptions
 
     /// <summary>The idle screen's second line (empty by default).</summary>
     public string IdleText { get; set; } = "";
+
+    /// <summary>
+    /// The display's QR MAC key in hex (SPEC.md §6.5; 32 random bytes = 64 hex digits, 1–64 bytes accepted), or empty.
+    /// Off by default. Secret: never logged, never in an error message.
+    /// </summary>
+    public string QrMacKey { get; set; } = "";
+
+    /// <summary>A file holding the QR MAC key in hex (instead of <see cref="QrMacKey"/>, so the key stays out of the configuration).</summary>
+    public string QrMacKeyFile { get; set; } = "";
+
+    /// <summary>The QR MAC key's bytes (empty: none), from <see cref="QrMacKey"/> or <see cref="QrMacKeyFile"/> as validated at start.</summary>
+    public ReadOnlyMemory<byte> ReadQrMacKey() => TryReadQrMacKey(out var key, out _) ? key : ReadOnlyMemory<byte>.Empty;
+
+    /// <summary>Reads and checks the key; false with a reason that never contains the key.</summary>
+    internal bool TryReadQrMacKey(out byte[] key, out string? problem)
+    {
+        key = [];
+        problem = null;
+        string hex;
+        if (QrMacKeyFile.Length > 0)
+        {
+            if (QrMacKey.Length > 0)
+            {
+                problem = "set QrMacKey or QrMacKeyFile, not both";
+                return false;
+            }
+
+            try
+            {
+                hex = File.ReadAllText(QrMacKeyFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                problem = "QrMacKeyFile cannot be read (" + e.GetType().Name + ")";
+                return false;
+            }
+        }
+        else
+        {
+            hex = QrMacKey;
+        }
+
+        if (hex.Trim().Length == 0 && QrMacKeyFile.Length > 0)
+        {
+            problem = "QrMacKeyFile is empty";
+            return false;
+        }
+
+        return Protocol.QrMac.TryParseKey(hex, out key, out problem);
+    }
 }
 
 /// <summary>
@@ -86,6 +136,11 @@ internal sealed class DisplaysOptionsValidator : IValidateOptions<DisplaysOption
             if (System.Text.Encoding.UTF8.GetByteCount(d.IdleText) > Protocol.PayloadLimits.Text)
             {
                 errors.Add(at + "IdleText must be at most 96 UTF-8 bytes");
+            }
+
+            if (!d.TryReadQrMacKey(out _, out var keyProblem))
+            {
+                errors.Add(at + "QrMacKey: " + keyProblem); // the reason only, never the key
             }
         }
 

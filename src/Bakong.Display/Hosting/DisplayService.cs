@@ -7,11 +7,19 @@ namespace Bakong.Display;
 
 /// <summary>
 /// Owns every configured display's serial port, one loop per port: open → link session → (unplug, silence) → close off
-/// the loop with a timeout → reopen with backoff 0.5, 1, 2, 5 s. The desired screen lives in the display's controller,
-/// so whatever changed meanwhile is sent whole once the device answers again.
+/// the loop with a timeout → reopen. A port that is not there (unplugged) is watched with a cheap existence check every
+/// <see cref="PortWatch"/> and opened as soon as it appears, whatever the outage lasted; a port that is there but will
+/// not open is retried with backoff 0.5, 1, 2, 5 s (SPEC.md §8), cut short when the port is replugged meanwhile. The
+/// desired screen lives in the display's controller, so whatever changed meanwhile is sent whole once the device
+/// answers again.
 /// </summary>
-internal sealed class DisplayService(ConfiguredDisplays displays, DisplayClock clock, TimeProvider wallClock, ILoggerFactory loggers) : BackgroundService
+internal sealed class DisplayService(
+    ConfiguredDisplays displays, DisplayClock clock, TimeProvider wallClock, ILoggerFactory loggers, IDisplayOutcomeSource? outcomes = null)
+    : BackgroundService
 {
+    /// <summary>How often a missing port is looked for: a replugged display is driven again well within a second.</summary>
+    internal static readonly TimeSpan PortWatch = TimeSpan.FromMilliseconds(100);
+
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
     private readonly ILogger _logger = loggers.CreateLogger("Bakong.Display");
 
@@ -25,9 +33,19 @@ internal sealed class DisplayService(ConfiguredDisplays displays, DisplayClock c
         DisplayLog.BridgeStarted(_logger, options.TerminalId, options.PortName);
         var attempt = 0;
         string? lastFailure = null;
-        var link = new HostLinkOptions { BaudRate = options.BaudRate };
+        var link = new HostLinkOptions { BaudRate = options.BaudRate, QrMacKey = options.ReadQrMacKey() };
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (!PortExists(options.PortName))
+            {
+                DisplayLog.PortWaiting(_logger, options.TerminalId, options.PortName);
+                controller.UpdateStatus(s => s with { State = DisplayLinkState.Disconnected, LastError = "waiting for " + options.PortName });
+                await WatchForPortAsync(options.PortName, stoppingToken).ConfigureAwait(false);
+                attempt = 0; // it just appeared: open it now
+                lastFailure = null;
+                continue;
+            }
+
             SerialPortConnection connection;
             try
             {
@@ -49,12 +67,12 @@ internal sealed class DisplayService(ConfiguredDisplays displays, DisplayClock c
                 }
 
                 controller.UpdateStatus(s => s with { State = DisplayLinkState.Disconnected, LastError = reason });
-                await DelayAsync(delay, stoppingToken).ConfigureAwait(false);
+                await BackOffAsync(options.PortName, delay, stoppingToken).ConfigureAwait(false);
                 continue;
             }
 
             lastFailure = null;
-            var session = new HostLinkSession(controller, link, clock.Time, wallClock, _logger);
+            var session = new HostLinkSession(controller, link, clock.Time, wallClock, _logger, outcomes);
             var wasOnline = false;
             void Watch(DisplayLinkStatus s) => wasOnline |= s.State == DisplayLinkState.Online;
             controller.StatusChanged += Watch;
@@ -77,7 +95,41 @@ internal sealed class DisplayService(ConfiguredDisplays displays, DisplayClock c
             DisplayLog.PortLost(_logger, options.TerminalId, options.PortName, end.ToString());
             controller.UpdateStatus(s => s with { State = DisplayLinkState.Disconnected, Reconnects = s.Reconnects + 1 });
             attempt = wasOnline ? 0 : attempt;
-            await DelayAsync(Backoff[Math.Min(attempt++, Backoff.Length - 1)], stoppingToken).ConfigureAwait(false);
+            if (PortExists(options.PortName))
+            {
+                // Still there (a silent device, a dead stream): reopen after a pause. Unplugged: watched at the loop's top.
+                await BackOffAsync(options.PortName, Backoff[Math.Min(attempt++, Backoff.Length - 1)], stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool PortExists(string portName) => SerialPortConnection.Exists(portName);
+
+    /// <summary>Returns as soon as <paramref name="portName"/> exists (checked every <see cref="PortWatch"/>).</summary>
+    private async Task WatchForPortAsync(string portName, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested && !PortExists(portName))
+        {
+            await DelayAsync(PortWatch, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits <paramref name="delay"/>, or less when the port goes away and comes back meanwhile (a replug opens at once).</summary>
+    private async Task BackOffAsync(string portName, TimeSpan delay, CancellationToken stoppingToken)
+    {
+        var until = clock.Time.GetUtcNow() + delay;
+        var wentAway = false;
+        while (!stoppingToken.IsCancellationRequested && clock.Time.GetUtcNow() < until)
+        {
+            var exists = PortExists(portName);
+            if (wentAway && exists)
+            {
+                return;
+            }
+
+            wentAway |= !exists;
+            var left = until - clock.Time.GetUtcNow();
+            await DelayAsync(left < PortWatch ? left : PortWatch, stoppingToken).ConfigureAwait(false);
         }
     }
 
@@ -85,7 +137,7 @@ internal sealed class DisplayService(ConfiguredDisplays displays, DisplayClock c
     {
         try
         {
-            await Task.Delay(delay, clock.Time, stoppingToken).ConfigureAwait(false);
+            await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, clock.Time, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

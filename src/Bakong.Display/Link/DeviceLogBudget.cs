@@ -31,7 +31,11 @@ internal sealed class DeviceLogBudget
     /// Whether a line at <paramref name="level"/> about <paramref name="terminalId"/>'s display may be written now;
     /// spends a token if so. Writes the "suppressed" and "resumed" lines itself.
     /// </summary>
-    public bool Allows(ILogger logger, LogLevel level, string terminalId, TimeProvider clock)
+    public bool Allows(ILogger logger, LogLevel level, string terminalId, TimeProvider clock) =>
+        Allows(logger, level, terminalId, clock.GetUtcNow());
+
+    /// <inheritdoc cref="Allows(ILogger, LogLevel, string, TimeProvider)"/>
+    public bool Allows(ILogger logger, LogLevel level, string terminalId, DateTimeOffset now)
     {
         if (!logger.IsEnabled(level))
         {
@@ -43,7 +47,7 @@ internal sealed class DeviceLogBudget
         long resumedAfter = 0;
         lock (_lock)
         {
-            TopUp(clock.GetUtcNow());
+            TopUp(now);
             allowed = _tokens > 0;
             if (allowed)
             {

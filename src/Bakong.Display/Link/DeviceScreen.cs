@@ -22,7 +22,11 @@ public sealed record DeviceScreen
 
     public byte Exponent { get; init; }
 
+    /// <summary>The QR text; empty when there is no code to draw (SPEC.md §6.2: an empty qr is never drawn as a code).</summary>
     public string Qr { get; init; } = "";
+
+    /// <summary>Whether a scannable code of <see cref="Qr"/> is on screen (a payment can be paid from it).</summary>
+    public bool ShowsQrCode => Kind == DisplayScreenKind.Qr && Qr.Length > 0;
 
     public DisplayStatus Status { get; init; }
 
@@ -54,9 +58,21 @@ public sealed record DeviceScreen
 /// <summary>Who a device says it is (BOOT, HELLO_ACK).</summary>
 public sealed record DeviceIdentity(string FirmwareVersion = "emu-1.0.0", string Model = "bakong-emulator", string Serial = "EMU0001");
 
-/// <summary>The device's timing and its deliberate misbehaviour for tests.</summary>
+/// <summary>The device's timing, what it is (its minor version, capabilities, QR MAC key) and its deliberate misbehaviour for tests.</summary>
 public sealed record DeviceLinkOptions
 {
+    /// <summary>1 (default) for a v1.1 device; 0 plays a v1.0 device (no SHOW_RESULT, no result latch, no v1.1 fields).</summary>
+    public byte ProtocolMinor { get; init; } = Protocol.FrameCodec.ProtocolMinor;
+
+    /// <summary>HELLO_ACK's capabilities (QR_MAC is added when <see cref="MacKey"/> is set).</summary>
+    public DeviceCapabilities Capabilities { get; init; } = DeviceCapabilities.Qr | DeviceCapabilities.Beep | DeviceCapabilities.KhmerText;
+
+    /// <summary>The MTU the device reports in HELLO_ACK (640 in v1; a smaller one plays a device that breaks "MUST accept 640").</summary>
+    public ushort Mtu { get; init; } = Protocol.FrameCodec.MaxHeaderAndPayload;
+
+    /// <summary>A QR MAC key (1–64 bytes, SPEC.md §6.5): the device then requires the trailer on SHOW_QR and SHOW_RESULT. Empty: none.</summary>
+    public ReadOnlyMemory<byte> MacKey { get; init; }
+
     public TimeSpan Rto { get; init; } = TimeSpan.FromMilliseconds(250);
 
     public int MaxRetransmits { get; init; } = 3;

@@ -6,7 +6,12 @@ namespace Bakong.Display.Link;
 /// </summary>
 public sealed class DisplayController(string terminalId)
 {
+    /// <summary>How many payments with a result the controller remembers, to refuse their QR (far more than a counter sees at once).</summary>
+    internal const int SettledMemory = 64;
+
     private readonly Lock _lock = new();
+    private readonly Queue<string> _settledOrder = new();
+    private readonly HashSet<string> _settled = new(StringComparer.Ordinal);
     private DesiredScreen? _desired;
     private DisplayLinkStatus _status = new();
     private Action? _desiredChanged;
@@ -32,28 +37,50 @@ public sealed class DisplayController(string terminalId)
     /// <summary>Raised after every status change (on the link's loop).</summary>
     public event Action<DisplayLinkStatus>? StatusChanged;
 
-    /// <summary>Replaces the desired screen; the link picks it up on its own loop. Never blocks on the device.</summary>
-    public void SetDesired(DesiredScreen screen)
-    {
-        Action? notify;
-        lock (_lock)
-        {
-            _desired = screen;
-            notify = _desiredChanged;
-        }
+    /// <summary>
+    /// Raised (on the link's loop) when the device acknowledged the whole desired screen: it shows it now. A result's hold
+    /// counts from here, so a result that happened while the display was away is still shown for its hold.
+    /// </summary>
+    public event Action<DesiredScreen>? Shown;
 
-        notify?.Invoke();
-    }
+    /// <summary>
+    /// Replaces the desired screen; the link picks it up on its own loop. Never blocks on the device. False (and nothing
+    /// changes) for the QR of a payment that already had a result: a payment only moves forward (SPEC.md §10.1).
+    /// </summary>
+    public bool SetDesired(DesiredScreen screen) => Set(expected: null, checkExpected: false, screen);
 
     /// <summary>Replaces the desired screen only if it is still <paramref name="expected"/> (a result's hold ending after a newer payment started).</summary>
-    public bool TrySetDesired(DesiredScreen? expected, DesiredScreen screen)
+    public bool TrySetDesired(DesiredScreen? expected, DesiredScreen screen) => Set(expected, checkExpected: true, screen);
+
+    /// <summary>Whether a result was desired for <paramref name="paymentId"/> (among the last <see cref="SettledMemory"/>).</summary>
+    public bool HasResult(string paymentId)
     {
+        lock (_lock)
+        {
+            return _settled.Contains(paymentId);
+        }
+    }
+
+    internal void MarkShown(DesiredScreen screen) => Shown?.Invoke(screen);
+
+    private bool Set(DesiredScreen? expected, bool checkExpected, DesiredScreen screen)
+    {
+        ArgumentNullException.ThrowIfNull(screen);
         Action? notify;
         lock (_lock)
         {
-            if (!ReferenceEquals(_desired, expected))
+            if ((checkExpected && !ReferenceEquals(_desired, expected)) || (screen is QrScreen qr && _settled.Contains(qr.PaymentId)))
             {
                 return false;
+            }
+
+            if (screen is ResultScreen result && _settled.Add(result.PaymentId))
+            {
+                _settledOrder.Enqueue(result.PaymentId);
+                if (_settledOrder.Count > SettledMemory)
+                {
+                    _settled.Remove(_settledOrder.Dequeue());
+                }
             }
 
             _desired = screen;

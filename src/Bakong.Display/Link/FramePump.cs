@@ -13,10 +13,11 @@ public sealed record ReceivedFrame(byte Version, byte Type, FrameOptions Flags, 
     public bool IsResponse => (Flags & FrameOptions.Response) != 0;
 }
 
-/// <summary>What a session's loop reacts to: a frame, a timer, a change from outside, the end of the stream.</summary>
+/// <summary>What a session's loop reacts to: bytes from the stream, a timer, a change from outside, the end of the stream.</summary>
 internal abstract record LinkInput
 {
-    public sealed record Frame(ReceivedFrame Value) : LinkInput;
+    /// <summary>Bytes as read; the loop decodes them, so the decoder and its counters belong to the loop alone.</summary>
+    public sealed record Bytes(byte[] Value) : LinkInput;
 
     public sealed record Tick : LinkInput;
 
@@ -28,10 +29,10 @@ internal abstract record LinkInput
     public static readonly Changed ChangedInput = new();
 }
 
-/// <summary>The one read loop over a stream: bytes → <see cref="FrameDecoder"/> → frames into the session's inbox.</summary>
+/// <summary>The one read loop over a stream: its bytes into the session's inbox, then the end of the stream.</summary>
 internal static class FramePump
 {
-    public static async Task ReadAsync(Stream stream, FrameDecoder decoder, ChannelWriter<LinkInput> inbox, CancellationToken cancellationToken)
+    public static async Task ReadAsync(Stream stream, ChannelWriter<LinkInput> inbox, CancellationToken cancellationToken)
     {
         var buffer = new byte[512];
         Exception? error = null;
@@ -45,13 +46,7 @@ internal static class FramePump
                     break;
                 }
 
-                for (var i = 0; i < read; i++)
-                {
-                    if (decoder.Push(buffer[i], out var frame))
-                    {
-                        inbox.TryWrite(new LinkInput.Frame(new ReceivedFrame(frame.Version, frame.Type, frame.Flags, frame.Seq, frame.Payload.ToArray())));
-                    }
-                }
+                inbox.TryWrite(new LinkInput.Bytes(buffer.AsSpan(0, read).ToArray()));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

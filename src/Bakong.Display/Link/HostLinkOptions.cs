@@ -23,17 +23,27 @@ public sealed record HostLinkOptions
     public string HostName { get; init; } = "bakong-gateway";
 
     /// <summary>
-    /// The RTO for a request of <paramref name="wireBytes"/> bytes: on a UART, 2 × the wire time of the request and of
-    /// its largest answer (a HELLO_ACK is at most 317 bytes, any other answer at most 20) at 10 bits per byte (8N1).
+    /// The display's QR MAC key (SPEC.md §6.5; empty: none). A device that advertises QR_MAC gets the trailer on every
+    /// SHOW_QR and SHOW_RESULT; without a key such a device is not driven. Secret: never logged.
     /// </summary>
-    public TimeSpan RtoFor(int wireBytes, Protocol.MessageType type)
-    {
-        if (BaudRate <= 0)
-        {
-            return Rto;
-        }
+    public ReadOnlyMemory<byte> QrMacKey { get; init; }
 
-        var answerBytes = type == Protocol.MessageType.Hello ? 317 : 20;
-        return Rto + TimeSpan.FromSeconds(2.0 * (wireBytes + answerBytes) * 10 / BaudRate);
-    }
+    /// <summary>
+    /// The RTO for a request of <paramref name="wireBytes"/> bytes (SPEC.md §8.2): on a UART, 2 × the wire time of the
+    /// request and of its largest answer at 10 bits per byte (8N1).
+    /// </summary>
+    public TimeSpan RtoFor(int wireBytes, Protocol.MessageType type) =>
+        BaudRate <= 0 ? Rto : Rto + WireTime(2 * (wireBytes + LargestAnswer(type)), BaudRate);
+
+    /// <summary>The largest wire frame that answers <paramref name="request"/> (SPEC.md §8.1).</summary>
+    public static int LargestAnswer(Protocol.MessageType request) => request switch
+    {
+        Protocol.MessageType.Hello => 321,
+        Protocol.MessageType.GetState => 78,
+        Protocol.MessageType.Ping => 22,
+        _ => 15,
+    };
+
+    /// <summary>How long <paramref name="bytes"/> take on a UART at <paramref name="baudRate"/>, 8N1 (10 bits a byte).</summary>
+    public static TimeSpan WireTime(int bytes, int baudRate) => TimeSpan.FromSeconds(bytes * 10.0 / baudRate);
 }

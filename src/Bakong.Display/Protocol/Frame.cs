@@ -38,6 +38,9 @@ public readonly ref struct Frame
 public static class FrameCodec
 {
     public const byte ProtocolVersion = 1;
+
+    /// <summary>The minor version this implementation speaks (HELLO, HELLO_ACK): 1.1.</summary>
+    public const byte ProtocolMinor = 1;
     public const int HeaderLength = 6;
     public const int CrcLength = 4;
 

@@ -13,7 +13,7 @@ public enum FrameOptions : byte
     Response = 2,
 }
 
-/// <summary>The message types of protocol v1 (host → device below 0x80, device → host from 0x80).</summary>
+/// <summary>The message types of protocol v1.1 (host → device below 0x80, device → host from 0x80).</summary>
 public enum MessageType : byte
 {
     Hello = 0x01,
@@ -22,6 +22,9 @@ public enum MessageType : byte
     ShowQr = 0x11,
     SetStatus = 0x12,
     Clear = 0x13,
+
+    /// <summary>v1.1: a payment's result screen, complete in one command (a v1.0 device answers UNKNOWN_TYPE).</summary>
+    ShowResult = 0x14,
     SetConfig = 0x20,
     Beep = 0x22,
     GetState = 0x30,
@@ -44,6 +47,23 @@ public enum AckResult : byte
     TooLarge = 4,
     Busy = 5,
     BadState = 6,
+
+    /// <summary>v1.1: the QR MAC trailer is missing or wrong, its counter is not above the last, or SET_STATUS reached a device with a key.</summary>
+    AuthFailed = 7,
+}
+
+/// <summary>HELLO_ACK's capability bits.</summary>
+[Flags]
+public enum DeviceCapabilities : uint
+{
+    None = 0,
+    Qr = 1,
+    Beep = 2,
+    Color = 4,
+    KhmerText = 8,
+
+    /// <summary>v1.1: the device holds a QR MAC key and requires the trailer on SHOW_QR and SHOW_RESULT (SPEC.md §6.5).</summary>
+    QrMac = 16,
 }
 
 /// <summary>A payment's status as the display shows it (SET_STATUS, STATE, STATE_CHANGED; 0 = none).</summary>

@@ -30,15 +30,16 @@ internal sealed class SerialPortConnection : IAsyncDisposable
 
     /// <summary>
     /// Opens the port: 8N1, no handshake, DTR as configured (a pseudo-terminal fails to open with DTR on), RTS off, a
-    /// finite write timeout as a backstop, and whatever the device sent while nobody listened discarded.
+    /// finite write timeout as a backstop, and whatever the device sent while nobody listened discarded (unless a
+    /// conformance check wants to see it: a boot banner is a finding there).
     /// </summary>
     /// <exception cref="IOException">The port does not exist or cannot be opened (busy, permission: <see cref="UnauthorizedAccessException"/>).</exception>
-    public static SerialPortConnection Open(DisplayPortOptions options, TimeProvider clock, ILogger logger)
+    public static SerialPortConnection Open(DisplayPortOptions options, TimeProvider clock, ILogger logger, bool discardInput = true)
     {
         ArgumentNullException.ThrowIfNull(options);
 
         // A missing device otherwise surfaces as UnauthorizedAccessException("... Unknown error 203").
-        if (!File.Exists(options.PortName))
+        if (!Exists(options.PortName))
         {
             throw new FileNotFoundException("no such device", options.PortName);
         }
@@ -53,7 +54,10 @@ internal sealed class SerialPortConnection : IAsyncDisposable
         try
         {
             port.Open();
-            port.DiscardInBuffer();
+            if (discardInput)
+            {
+                port.DiscardInBuffer();
+            }
         }
         catch
         {
@@ -63,6 +67,16 @@ internal sealed class SerialPortConnection : IAsyncDisposable
 
         DisplayLog.PortOpened(logger, options.TerminalId, options.PortName, options.BaudRate, options.Dtr);
         return new SerialPortConnection(port, options, clock, logger);
+    }
+
+    /// <summary>
+    /// Whether the port's path names a device now. A udev (or test) symlink whose device is gone still exists for
+    /// <see cref="File.Exists"/>, so links are followed to their final target.
+    /// </summary>
+    public static bool Exists(string portName)
+    {
+        var info = new FileInfo(portName);
+        return info.Exists && (info.LinkTarget is null || info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true });
     }
 
     public async ValueTask DisposeAsync()

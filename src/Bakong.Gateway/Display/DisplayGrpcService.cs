@@ -35,7 +35,7 @@ internal sealed class DisplayGrpcService(IDisplayStatusReader displays) : Displa
                 Retransmits = s.Retransmits,
                 FramesDropped = s.FramesDropped,
                 Reconnects = s.Reconnects,
-                LastError = s.State == DisplayLinkState.Online ? "" : s.LastError ?? "",
+                LastError = s.Problem ?? (s.State == DisplayLinkState.Online ? "" : s.LastError ?? ""),
             });
         }
 

@@ -50,6 +50,16 @@ public sealed class DisplayCommandTests
     }
 
     [Fact]
+    public async Task Emulate_refuses_a_mac_key_that_is_not_1_to_64_bytes_of_hex_without_echoing_it()
+    {
+        var run = await Cli.RunAsync("display", "emulate", "--mac-key", "0102zz");
+
+        Assert.Equal(ExitCodes.BadInput, run.ExitCode);
+        Assert.Contains("--mac-key: the QR MAC key must be hex digits (an even number of them)", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("0102zz", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_of_a_gateway_without_displays_says_how_to_configure_one()
     {
         await using var cli = new CliGateway();

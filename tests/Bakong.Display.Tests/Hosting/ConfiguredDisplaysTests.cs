@@ -86,6 +86,74 @@ public sealed class ConfiguredDisplaysTests
             e.Failures);
     }
 
+    [Fact]
+    public void A_qr_mac_key_comes_from_the_setting_or_a_file_and_a_bad_one_fails_at_start_without_being_echoed()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+            File.WriteAllText(file, key.ToUpperInvariant() + "\n");
+            using var good = Provider(new()
+            {
+                ["Displays:0:TerminalId"] = "POS-01",
+                ["Displays:0:PortName"] = "/dev/ttyACM0",
+                ["Displays:0:QrMacKey"] = key,
+                ["Displays:1:TerminalId"] = "POS-02",
+                ["Displays:1:PortName"] = "/dev/ttyACM1",
+                ["Displays:1:QrMacKeyFile"] = file,
+            });
+            var secret = "zz" + key[2..];
+            using var bad = Provider(new()
+            {
+                ["Displays:0:TerminalId"] = "POS-01",
+                ["Displays:0:PortName"] = "/dev/ttyACM0",
+                ["Displays:0:QrMacKey"] = secret,
+                ["Displays:1:TerminalId"] = "POS-02",
+                ["Displays:1:PortName"] = "/dev/ttyACM1",
+                ["Displays:1:QrMacKey"] = new string('a', 130),
+                ["Displays:2:TerminalId"] = "POS-03",
+                ["Displays:2:PortName"] = "/dev/ttyACM2",
+                ["Displays:2:QrMacKeyFile"] = file + ".missing",
+                ["Displays:3:TerminalId"] = "POS-04",
+                ["Displays:3:PortName"] = "/dev/ttyACM3",
+                ["Displays:3:QrMacKey"] = key,
+                ["Displays:3:QrMacKeyFile"] = file,
+            });
+
+            var displays = good.GetRequiredService<IOptions<DisplaysOptions>>().Value.Displays;
+            var e = Assert.Throws<OptionsValidationException>(() => bad.GetRequiredService<IOptions<DisplaysOptions>>().Value);
+
+            Assert.All(displays, d => Assert.Equal(key, Convert.ToHexStringLower(d.ReadQrMacKey().Span)));
+            Assert.Equal(
+                [
+                    "Displays:0:QrMacKey: the QR MAC key must be hex digits (an even number of them)",
+                    "Displays:1:QrMacKey: the QR MAC key must be 1 to 64 bytes (32 random bytes recommended)",
+                    "Displays:2:QrMacKey: QrMacKeyFile cannot be read (FileNotFoundException)",
+                    "Displays:3:QrMacKey: set QrMacKey or QrMacKeyFile, not both",
+                ],
+                e.Failures);
+            Assert.DoesNotContain(key[4..20], e.Message, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task A_display_with_a_problem_is_unhealthy_though_online_and_its_health_data_has_the_drops_per_reason()
+    {
+        var controller = new DisplayController("POS-01");
+        controller.UpdateStatus(s => s with { State = DisplayLinkState.Online, ProtocolMinor = 1, Problem = "display requires a QR key (Displays:N:QrMacKey)", Drops = new FrameDrops(0, 0, 0, 2, 0) });
+
+        var health = await new DisplayHealthCheck(controller).CheckHealthAsync(new(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, health.Status);
+        Assert.Equal("Online: display requires a QR key (Displays:N:QrMacKey)", health.Description);
+        Assert.Equal(("1.1", 2L), (health.Data["protocol"], ((Dictionary<string, long>)health.Data["framesDroppedByReason"])["bad_crc"]));
+    }
+
     private static ServiceProvider Provider(Dictionary<string, string?> settings)
     {
         var services = new ServiceCollection();

@@ -13,10 +13,9 @@ public sealed class LinkSessionTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static QrScreen Qr(string paymentId, DisplayStatus status = DisplayStatus.Waiting) => new(
-        new ShowQrMessage(paymentId, 5000, 116, 0, (ulong)Start.AddMinutes(5).ToUnixTimeMilliseconds(), 0, "Coffee", "00020101021229" + paymentId),
-        status,
-        "");
+    private static DesiredScreen Qr(string paymentId, DisplayStatus status = DisplayStatus.Waiting) => Screens.Of(Payment(paymentId), status);
+
+    private static DisplayPayment Payment(string paymentId) => Screens.Payment(paymentId, Start.AddMinutes(5));
 
     private HostLinkSession Host() => new(_controller, new HostLinkOptions(), _clock, _clock, NullLogger.Instance);
 
@@ -175,8 +174,9 @@ public sealed class LinkSessionTests
         var rebooted = after.RunAsync(link.DeviceStream, stop.Token);
         var screen = await after.WaitForScreenAsync(s => s is { PaymentId: "pay-4", Status: DisplayStatus.Paid });
 
+        // v1.1 (SPEC.md §10.2): the result alone, in one SHOW_RESULT; the paid payment's QR is not sent, let alone drawn.
         Assert.Equal(DisplayScreenKind.Status, screen.Kind);
-        Assert.Equal((1, 1), (after.ExecutedCount(MessageType.ShowQr), after.ExecutedCount(MessageType.SetStatus)));
+        Assert.Equal((0, 0, 1), (after.ExecutedCount(MessageType.ShowQr), after.ExecutedCount(MessageType.SetStatus), after.ExecutedCount(MessageType.ShowResult)));
         Assert.Equal(0xBBBBu, (await _controller.WaitForStatusAsync(s => s.BootId == 0xBBBB)).BootId);
         await stop.CancelAsync();
         await Task.WhenAll(host, rebooted);
@@ -217,7 +217,7 @@ public sealed class LinkSessionTests
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var run = device.RunAsync(deviceStream, stop.Token);
         await peer.SendAsync(Hello(), FrameOptions.AckRequested, 1);
-        await peer.SendAsync(Qr("pay-5").Qr with { SecondsLeft = 5 }, FrameOptions.AckRequested, 2);
+        await peer.SendAsync(Screens.ShowQr(Payment("pay-5"), 5), FrameOptions.AckRequested, 2);
         await device.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Qr);
 
         _clock.Advance(TimeSpan.FromSeconds(3));
@@ -253,7 +253,7 @@ public sealed class LinkSessionTests
         await peer.SendAsync(new LogMessage(1, "not a request"), FrameOptions.AckRequested, 3);
         var unknown = (AckMessage)(await peer.NextAsync(MessageType.Ack)).Message;
 
-        await peer.SendAsync(Qr("pay-7").Qr with { SecondsLeft = 60 }, FrameOptions.AckRequested, 4);
+        await peer.SendAsync(Screens.ShowQr(Payment("pay-7"), 60), FrameOptions.AckRequested, 4);
         await peer.SendAsync(new SetStatusMessage("pay-7", DisplayStatus.Failed, ""), FrameOptions.AckRequested, 5);
         await device.WaitForScreenAsync(s => s.Status == DisplayStatus.Failed);
         await peer.SendAsync(new SetStatusMessage("pay-7", DisplayStatus.Waiting, ""), FrameOptions.AckRequested, 6);

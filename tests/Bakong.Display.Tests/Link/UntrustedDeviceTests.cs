@@ -121,10 +121,7 @@ public sealed class UntrustedDeviceTests : IDisposable
     [Fact]
     public async Task A_flood_of_boot_frames_is_acked_frame_by_frame_with_one_hello_one_burst_of_lines_and_one_whole_screen()
     {
-        Controller.SetDesired(new QrScreen(
-            new ShowQrMessage("pay-1", 5000, 116, 0, (ulong)_clock.GetUtcNow().AddMinutes(5).ToUnixTimeMilliseconds(), 0, "Coffee", "000201010212"),
-            DisplayStatus.Waiting,
-            ""));
+        Controller.SetDesired(new QrScreen(Screens.Payment("pay-1", _clock.GetUtcNow().AddMinutes(5), "000201010212")));
         var (host, peerStream) = DuplexStream.CreatePair();
         await using var peer = new ScriptedPeer(peerStream);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);

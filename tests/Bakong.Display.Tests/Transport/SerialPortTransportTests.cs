@@ -83,6 +83,35 @@ public sealed class SerialPortTransportTests : IDisposable
     }
 
     [Fact]
+    public async Task A_display_with_a_qr_mac_key_is_driven_with_the_configured_key_and_one_without_it_is_reported_not_driven()
+    {
+        RequirePty();
+        const string Key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+        using var keyed = PseudoTerminal.Open();
+        using var keyless = PseudoTerminal.Open();
+        var withKey = new ConfiguredDisplay(new DisplayPortOptions { TerminalId = "POS-05", PortName = keyed.SlavePath, QrMacKey = Key }, "Coffee");
+        var withoutKey = new ConfiguredDisplay(new DisplayPortOptions { TerminalId = "POS-06", PortName = keyless.SlavePath }, "Coffee");
+        using var service = new DisplayService(new ConfiguredDisplays([withKey, withoutKey]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
+        var options = new EmulatorOptions { MacKey = Convert.FromHexString(Key) };
+        var first = new DisplayEmulator(new DeviceIdentity(), options, TimeProvider.System);
+        var second = new DisplayEmulator(new DeviceIdentity(), options, TimeProvider.System);
+        var devices = Task.WhenAll(first.RunAsync(keyed.Master, Ct), second.RunAsync(keyless.Master, Ct));
+        await service.StartAsync(Ct);
+
+        withKey.Controller.SetDesired(Qr("pay-mac", DisplayStatus.Waiting));
+        await first.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Qr, PaymentId: "pay-mac" }, Timeout, Ct);
+        withKey.Controller.SetDesired(Qr("pay-mac", DisplayStatus.Paid));
+        await first.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Status, Status: DisplayStatus.Paid }, Timeout, Ct);
+        withoutKey.Controller.SetDesired(Qr("pay-nokey", DisplayStatus.Waiting));
+        var reported = await withoutKey.Controller.WaitForStatusAsync(s => s.Problem is not null);
+
+        Assert.Null(withKey.Controller.Status.Problem);
+        Assert.Equal("display requires a QR key (Displays:N:QrMacKey)", reported.Problem);
+        Assert.NotEqual(DisplayScreenKind.Qr, second.Screen.Kind);
+        await service.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task Dtr_on_a_pseudo_terminal_fails_to_open_and_is_reported_and_retried_not_thrown()
     {
         RequirePty();
@@ -100,26 +129,60 @@ public sealed class SerialPortTransportTests : IDisposable
     }
 
     [Fact]
-    public async Task A_missing_port_is_reported_as_no_such_device()
+    public async Task A_missing_port_is_watched_and_a_display_plugged_in_after_any_outage_is_driven_within_one_port_check()
     {
-        var display = new ConfiguredDisplay(
-            new DisplayPortOptions { TerminalId = "POS-04", PortName = Path.Combine(_directory, "nothing") }, "Coffee");
-        using var service = Service(display);
+        RequirePty();
+        // The links' clock is faked and observed: it moves only when the service is waiting on it, by one port check
+        // (100 ms) at a time, so "driven within one check" is exact; the device answers in real time.
+        var clock = new ObservedClock(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
+        var display = new ConfiguredDisplay(new DisplayPortOptions { TerminalId = "POS-04", PortName = PortLink }, "Coffee");
+        using var service = new DisplayService(new ConfiguredDisplays([display]), new DisplayClock(clock), TimeProvider.System, NullLoggerFactory.Instance);
+        var emulator = new DisplayEmulator(new DeviceIdentity(), new EmulatorOptions(), TimeProvider.System);
         await service.StartAsync(Ct);
+        var waiting = await display.Controller.WaitForStatusAsync(s => s.LastError is not null);
+        Assert.Equal((DisplayLinkState.Disconnected, "waiting for " + PortLink), (waiting.State, waiting.LastError));
 
-        var status = await display.Controller.WaitForStatusAsync(s => s.LastError is not null);
+        // Plugged in after 6 s without a port: one more check and it is open, handshaken and showing the idle screen.
+        await AdvanceChecksAsync(clock, 60);
+        var first = PseudoTerminal.Open();
+        Repoint(first.SlavePath);
+        using var unplug = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var device = emulator.RunAsync(first.Master, unplug.Token);
+        await AdvanceChecksAsync(clock, 1);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, Timeout, Ct);
+        var firstBoot = emulator.BootId;
 
-        Assert.Equal("no such device", status.LastError);
+        // Unplugged for 6 s, replugged behind the same path: again driven within one check of the port.
+        await unplug.CancelAsync();
+        await device;
+        first.Dispose();
+        await display.Controller.WaitForStatusAsync(s => s.State == DisplayLinkState.Disconnected && s.Reconnects == 1);
+        await AdvanceChecksAsync(clock, 60);
+        using var second = PseudoTerminal.Open();
+        Repoint(second.SlavePath);
+        var replugged = emulator.RunAsync(second.Master, Ct);
+        await AdvanceChecksAsync(clock, 1);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && emulator.BootId != firstBoot, Timeout, Ct);
+
+        Assert.Equal(DisplayLinkState.Online, (await display.Controller.WaitForStatusAsync(s => s.State == DisplayLinkState.Online)).State);
         await service.StopAsync(Ct);
+    }
+
+    /// <summary>Lets <paramref name="checks"/> port checks pass: each time the service waits one <see cref="DisplayService.PortWatch"/>, that much time passes.</summary>
+    private static async Task AdvanceChecksAsync(ObservedClock clock, int checks)
+    {
+        for (var i = 0; i < checks; i++)
+        {
+            await clock.WaitForTimerAsync(DisplayService.PortWatch);
+            clock.Fake.Advance(DisplayService.PortWatch);
+        }
     }
 
     private static DisplayService Service(ConfiguredDisplay display) =>
         new(new ConfiguredDisplays([display]), new DisplayClock(TimeProvider.System), TimeProvider.System, NullLoggerFactory.Instance);
 
-    private static QrScreen Qr(string paymentId, DisplayStatus status) => new(
-        new ShowQrMessage(paymentId, 5000, 116, 0, (ulong)TimeProvider.System.GetUtcNow().AddMinutes(5).ToUnixTimeMilliseconds(), 0, "Coffee", "00020101021229" + new string('7', 150)),
-        status,
-        "");
+    private static DesiredScreen Qr(string paymentId, DisplayStatus status) =>
+        Screens.Of(Screens.Payment(paymentId, TimeProvider.System.GetUtcNow().AddMinutes(5), "00020101021229" + new string('7', 150)), status);
 
     private static void RequirePty()
     {

@@ -104,6 +104,71 @@ public sealed class DisplayEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Paid_during_a_6_s_unplug_the_display_shows_paid_within_one_port_check_of_the_replug_then_idle_after_the_hold()
+    {
+        RequirePty();
+        // The display links' clock is faked and observed (payments have the factory's): it moves only when the port
+        // owner is waiting on it, so the outage lasts exactly 6 s for the gateway and the replug gets exactly one
+        // 100 ms port check. The device answers in real time over the pty.
+        var clock = new Bakong.Display.Tests.ObservedClock(DateTimeOffset.UnixEpoch);
+        var hold = TimeSpan.FromSeconds(2);
+        var first = PseudoTerminal.Open();
+        Repoint(first.SlavePath);
+        var emulator = Emulator(new EmulatorOptions());
+        using var unplug = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var device = emulator.RunAsync(first.Master, unplug.Token);
+        await using var gateway = Gateway(hold, clock);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, Timeout, Ct);
+        var created = (await gateway.Payments.CreatePaymentAsync(Requests.Create("display-4"), cancellationToken: Ct)).Payment;
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Qr && s.PaymentId == created.PaymentId, Timeout, Ct);
+
+        // Unplugged; the customer pays at once; the display stays away for 6 s.
+        var noticed = WhenLink(gateway, s => s.State != DisplayLinkState.Online);
+        await unplug.CancelAsync();
+        await device;
+        first.Dispose();
+        await noticed;
+        using (var watch = gateway.Payments.WatchPayment(new WatchPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct))
+        {
+            var latest = await GatewayFactory.NextAsync(watch);
+            await gateway.PayAsync(created.Khqr);
+            while (latest.State == State.Pending)
+            {
+                gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+                latest = await GatewayFactory.NextAsync(watch);
+            }
+
+            Assert.Equal(State.Paid, latest.State);
+        }
+
+        await PassPortChecksAsync(clock, 60);
+
+        // Replugged behind the same path: one port check later the display is driven again.
+        var seenBefore = _seen.Count;
+        using var second = PseudoTerminal.Open();
+        Repoint(second.SlavePath);
+        var replugged = emulator.RunAsync(second.Master, Ct);
+        var shown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gateway.Services.GetRequiredService<ConfiguredDisplays>().Find(Terminal)!.Controller.Shown += s =>
+        {
+            if (s is ResultScreen r && r.PaymentId == created.PaymentId)
+            {
+                shown.TrySetResult(); // the bridge heard it first (it subscribed first): the hold runs from now
+            }
+        };
+        await PassPortChecksAsync(clock, 1);
+        var result = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Status && emulator.Boots == 2, Timeout, Ct);
+        await shown.Task.WaitAsync(Timeout, Ct);
+        clock.Fake.Advance(hold);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && emulator.Boots == 2, Timeout, Ct);
+
+        Assert.Equal((created.PaymentId, DisplayStatus.Paid), (result.PaymentId, result.Status));
+        Assert.Equal(
+            ["Blank", "Status " + created.PaymentId + " Paid", "Idle"],
+            _seen.Skip(seenBefore).Select(s => s.Kind == DisplayScreenKind.Status ? $"Status {s.PaymentId} {s.Status}" : s.Kind.ToString()).Distinct());
+    }
+
+    [Fact]
     public async Task With_one_percent_of_bytes_corrupted_the_display_still_converges_to_paid()
     {
         RequirePty();
@@ -199,7 +264,18 @@ public sealed class DisplayEndToEndTests : IDisposable
         return emulator;
     }
 
-    private GatewayFactory Gateway(TimeSpan resultHold)
+    /// <summary>Lets <paramref name="checks"/> port checks pass on the display clock, each once the port owner waits on it.</summary>
+    private static async Task PassPortChecksAsync(Bakong.Display.Tests.ObservedClock clock, int checks)
+    {
+        var watch = TimeSpan.FromMilliseconds(100); // the port owner's check of a missing port
+        for (var i = 0; i < checks; i++)
+        {
+            await clock.WaitForTimerAsync(watch);
+            clock.Fake.Advance(watch);
+        }
+    }
+
+    private GatewayFactory Gateway(TimeSpan resultHold, TimeProvider? displayClock = null)
     {
         var gateway = new GatewayFactory
         {
@@ -208,7 +284,7 @@ public sealed class DisplayEndToEndTests : IDisposable
                 builder.UseSetting("Displays:0:TerminalId", Terminal);
                 builder.UseSetting("Displays:0:PortName", PortLink);
                 builder.UseSetting("Displays:0:ResultHold", resultHold.ToString());
-                builder.ConfigureTestServices(services => services.AddSingleton(new DisplayClock(TimeProvider.System)));
+                builder.ConfigureTestServices(services => services.AddSingleton(new DisplayClock(displayClock ?? TimeProvider.System)));
             },
         };
         _ = gateway.Services; // start it: the display service opens the port

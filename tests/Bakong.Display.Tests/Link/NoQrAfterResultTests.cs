@@ -1,0 +1,118 @@
+using Bakong.Display.Link;
+using Bakong.Display.Protocol;
+using CsCheck;
+
+namespace Bakong.Display.Tests.Link;
+
+/// <summary>
+/// The property v1.1 exists for (SPEC.md §10.2, §11.2): over random sequences of payment changes, re-syncs (the port
+/// reopened), reboots, lost frames (so retransmits and duplicates) and time passing, no display ever draws the QR of a
+/// payment after a result for it was desired, and once the line is quiet the display shows the desired screen. With a
+/// v1.1 device, a v1.0 device, and a v1.1 device that requires the QR MAC.
+/// </summary>
+public sealed class NoQrAfterResultTests
+{
+    private static readonly byte[] Key = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+
+    private enum Op
+    {
+        NewPayment,
+        Result,
+        Idle,
+        Reconnect,
+        Reboot,
+        Wait,
+        DropToDevice,
+        DropToHost,
+        Unplugged,
+    }
+
+    public static TheoryData<string> Devices => ["v1.1", "v1.0", "v1.1 with a QR MAC key"];
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void No_qr_of_a_settled_payment_is_drawn_after_its_result_and_the_display_converges(string device)
+    {
+        Gen.Select(Gen.Enum<Op>(), Gen.Int[0, 99]).Array[1, 40].Sample(ops => Play(device, ops), iter: 300);
+    }
+
+    private static void Play(string device, (Op Op, int Arg)[] ops)
+    {
+        var mac = device.Contains("MAC", StringComparison.Ordinal);
+        var rig = new LinkRig(
+            device == "v1.0" ? (byte)0 : (byte)1,
+            mac ? Key : default,
+            new HostLinkOptions { QrMacKey = mac ? Key : default });
+        DisplayPayment? current = null;
+        var payments = 0;
+        foreach (var (op, arg) in ops)
+        {
+            switch (op)
+            {
+                case Op.NewPayment:
+                    // One in four expires within a few seconds: the host's "less than 1 s left" and the device's own countdown.
+                    var expires = arg % 4 == 0 ? rig.Now.AddMilliseconds(1000 + (arg * 30)) : rig.Now.AddMinutes(5);
+                    current = Screens.Payment("P" + ++payments, expires);
+                    rig.Desire(new QrScreen(current));
+                    break;
+                case Op.Result when current is not null:
+                    rig.Desire(new ResultScreen(current, (DisplayStatus)(2 + (arg % 4)), ""));
+                    break;
+                case Op.Idle:
+                    rig.Desire(new IdleScreen("Coffee", ""));
+                    break;
+                case Op.Reconnect:
+                    rig.Disconnect();
+                    rig.Connect();
+                    break;
+                case Op.Reboot:
+                    rig.Reboot();
+                    break;
+                case Op.Wait:
+                    rig.Run(TimeSpan.FromMilliseconds(arg * 50));
+                    break;
+                case Op.DropToDevice:
+                    rig.DropToDevice(1 + (arg % 4));
+                    break;
+                case Op.DropToHost:
+                    rig.DropToHost(1 + (arg % 4));
+                    break;
+                case Op.Unplugged:
+                    // Away for a while; the payment may move on meanwhile; then plugged in again.
+                    rig.Disconnect();
+                    rig.Run(TimeSpan.FromMilliseconds(arg * 60));
+                    if (current is not null && arg % 2 == 0)
+                    {
+                        rig.Desire(new ResultScreen(current, DisplayStatus.Paid, "Thank you"));
+                    }
+
+                    rig.Connect();
+                    break;
+            }
+
+            Assert.Empty(rig.QrsDrawnAfterTheirResult);
+        }
+
+        rig.Run(TimeSpan.FromSeconds(10)); // a quiet line: every lost frame retransmitted or the link re-established
+        Assert.Empty(rig.QrsDrawnAfterTheirResult);
+        Assert.Equal(Expected(rig), Shown(rig.Device.Screen));
+    }
+
+    private static string Expected(LinkRig rig) => rig.Controller.Desired switch
+    {
+        null => "Blank",
+        IdleScreen => "Idle",
+        QrScreen qr when qr.Payment.ExpireUnixMs < (ulong)rig.Now.AddSeconds(1).ToUnixTimeMilliseconds() => "Status " + qr.PaymentId + " Expired",
+        QrScreen qr => "Qr " + qr.PaymentId,
+        ResultScreen r => "Status " + r.PaymentId + " " + r.Status,
+        _ => "?",
+    };
+
+    private static string Shown(DeviceScreen screen) => screen.Kind switch
+    {
+        DisplayScreenKind.Blank => "Blank",
+        DisplayScreenKind.Idle => "Idle",
+        DisplayScreenKind.Qr => "Qr " + screen.PaymentId,
+        _ => "Status " + screen.PaymentId + " " + screen.Status,
+    };
+}
