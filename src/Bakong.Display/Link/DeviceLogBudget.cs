@@ -31,10 +31,6 @@ internal sealed class DeviceLogBudget
     /// Whether a line at <paramref name="level"/> about <paramref name="terminalId"/>'s display may be written now;
     /// spends a token if so. Writes the "suppressed" and "resumed" lines itself.
     /// </summary>
-    public bool Allows(ILogger logger, LogLevel level, string terminalId, TimeProvider clock) =>
-        Allows(logger, level, terminalId, clock.GetUtcNow());
-
-    /// <inheritdoc cref="Allows(ILogger, LogLevel, string, TimeProvider)"/>
     public bool Allows(ILogger logger, LogLevel level, string terminalId, DateTimeOffset now)
     {
         if (!logger.IsEnabled(level))

@@ -22,6 +22,7 @@ internal sealed class HostLink(
     DisplayController controller, HostLinkOptions options, TimeProvider wallClock, ILogger logger, IDisplayOutcomeSource? outcomes)
 {
     private const int MinMtu = 64;
+    private const string MtuTooSmall = "mtu too small for the QR";
 
     private readonly FrameDecoder _decoder = new();
     private readonly Queue<byte[]> _output = new();
@@ -39,8 +40,8 @@ internal sealed class HostLink(
     private bool _authRetried;
     private uint _macCounter;
     private object? _shown;
-    private (object? Key, MessageType Type)? _refused;
-    private (object? Key, MessageType Type)? _badState;
+    private (DesiredScreen? Key, MessageType Type)? _refused; // DesiredScreen: compared by value (a record), not by reference
+    private (DesiredScreen? Key, MessageType Type)? _badState;
     private DateTimeOffset _lastSent;
     private DateTimeOffset _lastReceived;
     private FrameDrops _dropsReported = FrameDrops.None;
@@ -530,6 +531,11 @@ internal sealed class HostLink(
         }
 
         var fitted = Fit(message);
+        if (fitted is not null && controller.Status.Problem == MtuTooSmall)
+        {
+            SetStatus(st => st with { Problem = null }); // the screen that did not fit is gone
+        }
+
         if (fitted is null && screen is QrScreen tooLarge)
         {
             // SPEC.md §9.1: even with an empty merchant name the QR does not fit this device. It must not keep showing
@@ -539,7 +545,7 @@ internal sealed class HostLink(
                 DisplayLog.QrDoesNotFit(logger, TerminalId, tooLarge.PaymentId, _mtu);
             }
 
-            SetStatus(st => st with { Problem = "mtu too small for the QR" });
+            SetStatus(st => st with { Problem = MtuTooSmall });
             fitted = Fit(new ShowIdleMessage(tooLarge.Payment.MerchantName, ""));
         }
 

@@ -63,11 +63,6 @@ public sealed record ShowQrMessage(
 {
     public override MessageType Type => MessageType.ShowQr;
 
-    /// <summary>The packed size: it must fit <see cref="FrameCodec.MaxPayload"/> (a 512-byte QR leaves 89 bytes for the two names).</summary>
-    public int PayloadLength =>
-        1 + System.Text.Encoding.UTF8.GetByteCount(PaymentId) + 8 + 2 + 1 + 8 + 2
-        + 1 + System.Text.Encoding.UTF8.GetByteCount(MerchantName) + 2 + System.Text.Encoding.UTF8.GetByteCount(Qr);
-
     public override void Write(ref PayloadWriter writer)
     {
         writer.Str8(PaymentId, PayloadLimits.PaymentId);

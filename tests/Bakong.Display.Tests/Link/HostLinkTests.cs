@@ -106,6 +106,8 @@ public sealed class HostLinkTests
         Assert.Equal(0, System.Text.Encoding.UTF8.GetByteCount(fitted.MerchantName) % 3); // cut on a whole character
         Assert.Equal(DisplayScreenKind.Idle, rig.Device.Screen.Kind);
         Assert.Equal("mtu too small for the QR", rig.Controller.Status.Problem);
+        rig.Desire(new IdleScreen("Coffee", ""));
+        Assert.Null(rig.Controller.Status.Problem); // the QR that did not fit is no longer wanted
     }
 
     [Theory]
@@ -126,6 +128,20 @@ public sealed class HostLinkTests
         Assert.Equal(new string('Q', 512), qr.Qr);
         Assert.Equal("Ab" + new string('ក', qr.MerchantName.Length - 2), qr.MerchantName);
         Assert.Equal((DisplayScreenKind.Qr, true), (rig.Device.Screen.Kind, rig.Device.Screen.ShowsQrCode));
+    }
+
+    [Fact]
+    public void A_command_the_device_refuses_is_not_sent_again_until_the_desired_screen_changes()
+    {
+        var rig = new LinkRig();
+        var from = rig.ToDevice.Count;
+
+        rig.Desire(new QrScreen(Screens.Payment("P", rig.Now.AddMinutes(5)) with { Currency = 0 })); // BAD_PAYLOAD
+        rig.Run(TimeSpan.FromSeconds(5));
+        rig.Desire(new QrScreen(Screens.Payment("Q", rig.Now.AddMilliseconds(500)) with { Currency = 0 })); // sent as expired: BAD_PAYLOAD
+        rig.Run(TimeSpan.FromSeconds(5));
+
+        Assert.Equal([MessageType.ShowQr, MessageType.ShowResult], rig.ScreenCommandsSince(from).Select(m => m.Type));
     }
 
     [Fact]

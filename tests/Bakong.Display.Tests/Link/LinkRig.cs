@@ -210,7 +210,7 @@ internal sealed class LinkRig
             {
                 size = FrameCodec.HeaderLength + frame.Payload.Length;
                 DisplayMessages.TryRead(frame.Type, frame.Payload, out var message);
-                return message ?? throw new InvalidOperationException("the host wrote an unreadable " + frame.MessageType);
+                return message ?? new Unreadable(frame.MessageType); // out of the v1.1 ranges, as a test may make the host send
             }
         }
 
@@ -218,4 +218,14 @@ internal sealed class LinkRig
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    /// <summary>A frame whose payload a v1.1 reader refuses: only its type is known.</summary>
+    private sealed record Unreadable(MessageType Kind) : DisplayMessage
+    {
+        public override MessageType Type => Kind;
+
+        public override void Write(ref PayloadWriter writer)
+        {
+        }
+    }
 }
