@@ -67,6 +67,19 @@ public sealed class ConformanceCommandTests
         Assert.Equal([check], failed);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("61")]
+    public async Task An_answer_timeout_outside_1_to_60_seconds_is_refused_naming_the_option(string seconds)
+    {
+        var error = new StringWriter();
+        var exitCode = await CliApp.RunAsync(
+            ["display", "conformance", "--port", "/nonexistent/ttyNONE", "--answer-timeout", seconds], new CliContext(TimeProvider.System, TextReader.Null, new StringWriter(), error), Ct);
+
+        Assert.Equal(ExitCodes.BadInput, exitCode);
+        Assert.Contains("--answer-timeout must be 1 to 60 seconds.", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_port_that_does_not_exist_is_bad_input()
     {
@@ -94,7 +107,7 @@ public sealed class ConformanceCommandTests
         try
         {
             var (exitCode, output) = await RunAsync(
-                ["--port", hostSide.SlavePath, "--json"],
+                ["--port", hostSide.SlavePath, "--json", "--answer-timeout", "15"],
                 () =>
                 {
                     var start = new ProcessStartInfo(device) { RedirectStandardOutput = true, RedirectStandardError = true };
