@@ -4,9 +4,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Google.Rpc;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -171,7 +172,7 @@ public sealed class QrImageTests : IAsyncLifetime
         const string name = "ហាងកាហ្វេ <&> សុខា";
         await using var khmer = _gateway.WithWebHostBuilder(b => b.UseSetting("Merchant:Name", name));
         var payments = new PaymentService.PaymentServiceClient(
-            Grpc.Net.Client.GrpcChannel.ForAddress(khmer.Server.BaseAddress, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = khmer.Server.CreateHandler() }));
+            GrpcChannel.ForAddress(khmer.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = khmer.Server.CreateHandler() }));
         var request = Requests.Create("khmer-1");
         request.QrImage = new QrImageOptions { Format = QrImageFormat.Svg, Style = QrImageStyle.Card };
 

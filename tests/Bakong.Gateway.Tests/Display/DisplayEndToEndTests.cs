@@ -4,8 +4,9 @@ using Bakong.Display.Emulation;
 using Bakong.Display.Link;
 using Bakong.Display.Protocol;
 using Bakong.Display.Transport;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Health.V1;
+using static Grpc.Health.V1.Health;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,7 +41,7 @@ public sealed class DisplayEndToEndTests : IDisposable
         var emulator = Emulator(new EmulatorOptions());
         var device = emulator.RunAsync(pty.Master, Ct);
         await using var gateway = Gateway(TimeSpan.FromMilliseconds(300));
-        var health = new Grpc.Health.V1.Health.HealthClient(gateway.Channel);
+        var health = new HealthClient(gateway.Channel);
 
         var idle = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, Timeout, Ct);
         var paid = await gateway.CreatePaidAsync("display-1");
@@ -53,9 +54,9 @@ public sealed class DisplayEndToEndTests : IDisposable
         Assert.Equal("Thank you", result.Message);
         Assert.Equal("Demo Shop", idle.MerchantName);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "bakong.display." + Terminal }, cancellationToken: Ct)).Status);
-        var statuses = await new Bakong.Display.V1.DisplayService.DisplayServiceClient(gateway.Channel).ListDisplaysAsync(new(), cancellationToken: Ct);
+        var statuses = await new Bakong.Grpc.Display.V1.DisplayService.DisplayServiceClient(gateway.Channel).ListDisplaysAsync(new(), cancellationToken: Ct);
         var listed = Assert.Single(statuses.Displays);
-        Assert.Equal((Terminal, Bakong.Display.V1.Display.Types.LinkState.Online, emulator.BootId!.Value), (listed.TerminalId, listed.LinkState, listed.BootId));
+        Assert.Equal((Terminal, Bakong.Grpc.Display.V1.Display.Types.LinkState.Online, emulator.BootId!.Value), (listed.TerminalId, listed.LinkState, listed.BootId));
     }
 
     [Fact]
@@ -79,7 +80,7 @@ public sealed class DisplayEndToEndTests : IDisposable
         await device;
         first.Dispose();
         await noticed;
-        var health = new Grpc.Health.V1.Health.HealthClient(gateway.Channel);
+        var health = new HealthClient(gateway.Channel);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest { Service = "bakong.display." + Terminal }, cancellationToken: Ct)).Status);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "" }, cancellationToken: Ct)).Status);
         using var watch = gateway.Payments.WatchPayment(new WatchPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct);
@@ -227,7 +228,7 @@ public sealed class DisplayEndToEndTests : IDisposable
     {
         await using var gateway = new GatewayFactory();
 
-        var statuses = await new Bakong.Display.V1.DisplayService.DisplayServiceClient(gateway.Channel).ListDisplaysAsync(new(), cancellationToken: Ct);
+        var statuses = await new Bakong.Grpc.Display.V1.DisplayService.DisplayServiceClient(gateway.Channel).ListDisplaysAsync(new(), cancellationToken: Ct);
 
         Assert.Empty(statuses.Displays);
     }

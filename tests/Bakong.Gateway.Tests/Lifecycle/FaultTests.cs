@@ -1,5 +1,5 @@
 using Bakong.OpenApi.Tokens;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Bakong.Gateway.Tests.Lifecycle;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Bakong.Khqr;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Bakong.Sandbox;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Bakong.Gateway.Tests.Support;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Bakong.Payments.Webhooks;
 using Bakong.Sandbox;
 using Microsoft.Extensions.DependencyInjection;
