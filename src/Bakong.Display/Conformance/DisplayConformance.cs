@@ -85,7 +85,7 @@ public static class DisplayConformance
 internal sealed class ConformanceRun(ConformancePort port, ConformanceOptions options, TimeProvider clock, Func<ConformanceCheck, Task>? onCheck)
 {
     private const string Merchant = "Conformance";
-    private static readonly TimeSpan Answer = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_answer = TimeSpan.FromSeconds(2);
     private readonly HostLinkOptions _timing = new() { BaudRate = options.BaudRate };
     private uint? _bootId;
     private long? _helloAckAt;
@@ -364,7 +364,7 @@ internal sealed class ConformanceRun(ConformancePort port, ConformanceOptions op
         for (var i = 0; i < 7; i++)
         {
             var (answer, _) = await port.RequestAsync(ping, ct).ConfigureAwait(false);
-            latencies.Add(answer?.Latency ?? Answer);
+            latencies.Add(answer?.Latency ?? s_answer);
         }
 
         latencies.Sort();
