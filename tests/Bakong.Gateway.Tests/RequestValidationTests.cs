@@ -1,4 +1,4 @@
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -93,13 +93,13 @@ public sealed class RequestValidationTests : GatewayTest
     [MemberData(nameof(PaymentIdMethods))]
     public async Task An_unknown_payment_id_is_not_found_with_the_id_echoed_once_in_the_error_info(string method)
     {
-        const string id = "no-such-payment";
+        const string Id = "no-such-payment";
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => CallAsync(method, id));
+        var e = await Assert.ThrowsAsync<RpcException>(() => CallAsync(method, Id));
 
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
-        Assert.Equal(id, e.GetRpcStatus()!.GetDetail<ErrorInfo>().Metadata["payment_id"]);
-        Assert.Equal(1, Echoes(e, id));
+        Assert.Equal(Id, e.GetRpcStatus()!.GetDetail<ErrorInfo>().Metadata["payment_id"]);
+        Assert.Equal(1, Echoes(e, Id));
     }
 
     [Theory]

@@ -12,15 +12,15 @@ internal static class ScreenImage
     private const int Height = 640;
 
     // The NoDependencies native build has no fontconfig: load a common font file if one is installed, else Skia's default.
-    private static readonly string[] FontFiles =
+    private static readonly string[] s_fontFiles =
     [
         "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
         "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
         "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
     ];
 
-    private static readonly Lazy<SKTypeface> Typeface = new(() =>
-        FontFiles.Where(File.Exists).Select(SKTypeface.FromFile).FirstOrDefault(t => t is not null) ?? SKTypeface.Default);
+    private static readonly Lazy<SKTypeface> s_typeface = new(() =>
+        s_fontFiles.Where(File.Exists).Select(SKTypeface.FromFile).FirstOrDefault(t => t is not null) ?? SKTypeface.Default);
 
     public static byte[] Render(DeviceScreen screen, DateTimeOffset now)
     {
@@ -39,7 +39,7 @@ internal static class ScreenImage
             canvas.DrawRect(0, 0, Width, 80, fill);
         }
 
-        using var font = new SKFont(Typeface.Value, 32);
+        using var font = new SKFont(s_typeface.Value, 32);
         using var white = new SKPaint { Color = SKColors.White, IsAntialias = true };
         using var black = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         canvas.DrawText(banner, Width / 2f, 52, SKTextAlign.Center, font, white);
@@ -51,7 +51,7 @@ internal static class ScreenImage
             }
 
             canvas.DrawText(screen.AmountText(), Width / 2f, 510, SKTextAlign.Center, font, black);
-            using var small = new SKFont(Typeface.Value, 22);
+            using var small = new SKFont(s_typeface.Value, 22);
             canvas.DrawText(screen.MerchantName, Width / 2f, 550, SKTextAlign.Center, small, black);
             var left = screen.SecondsLeft(now);
             canvas.DrawText($"expires in {left / 60}:{left % 60:00}{(screen.Offline ? " (offline)" : "")}", Width / 2f, 590, SKTextAlign.Center, small, black);
@@ -59,13 +59,13 @@ internal static class ScreenImage
         else if (screen.Kind == DisplayScreenKind.Status)
         {
             canvas.DrawText(screen.AmountText(), Width / 2f, 300, SKTextAlign.Center, font, black);
-            using var small = new SKFont(Typeface.Value, 22);
+            using var small = new SKFont(s_typeface.Value, 22);
             canvas.DrawText(screen.MerchantName, Width / 2f, 350, SKTextAlign.Center, small, black);
             canvas.DrawText(screen.Message, Width / 2f, 400, SKTextAlign.Center, small, black);
         }
         else if (screen.Kind == DisplayScreenKind.Idle)
         {
-            using var small = new SKFont(Typeface.Value, 22);
+            using var small = new SKFont(s_typeface.Value, 22);
             canvas.DrawText(screen.Line2, Width / 2f, 330, SKTextAlign.Center, small, black);
         }
 

@@ -18,7 +18,7 @@ namespace Bakong.Cli.Tests.Display;
 /// </remarks>
 public sealed class ConformanceCommandTests
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(60);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -154,13 +154,13 @@ public sealed class ConformanceCommandTests
         var device = startDevice();
         try
         {
-            var exitCode = await run.WaitAsync(RunTimeout, Ct);
+            var exitCode = await run.WaitAsync(s_runTimeout, Ct);
             _ = device; // an emulator runs until its token is cancelled
             return (exitCode, output.ToString());
         }
         catch (TimeoutException)
         {
-            Assert.Fail("no report in " + RunTimeout + "; so far:\n" + output + error);
+            Assert.Fail("no report in " + s_runTimeout + "; so far:\n" + output + error);
             throw;
         }
     }

@@ -6,7 +6,7 @@ using System.Text;
 using Bakong.Cli.Payments;
 using Bakong.Payments;
 using Bakong.Payments.Polling;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Bakong.Sandbox;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;

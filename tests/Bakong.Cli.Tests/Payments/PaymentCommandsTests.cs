@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
-using State = Bakong.Payments.V1.Payment.Types.State;
+using State = Bakong.Grpc.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Cli.Tests.Payments;
 

@@ -1,4 +1,4 @@
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Net.Client;
 
 namespace Bakong.EndToEnd.Tests.Processes;

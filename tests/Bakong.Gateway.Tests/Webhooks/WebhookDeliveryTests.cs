@@ -3,7 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Bakong.Gateway.Tests.Support;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Bakong.Payments.Webhooks;
 using Bakong.Sandbox;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +17,7 @@ namespace Bakong.Gateway.Tests.Webhooks;
 /// </summary>
 public sealed class WebhookDeliveryTests : GatewayTest
 {
-    private static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_backoffBase = TimeSpan.FromSeconds(5);
 
     public WebhookDeliveryTests()
     {
@@ -214,7 +214,7 @@ public sealed class WebhookDeliveryTests : GatewayTest
     /// <summary>Equal jitter: after failure n the delay is in [c/2, c], c = base · 2^(n-1).</summary>
     private static void AssertBackoff(DateTimeOffset failedAt, DateTimeOffset nextAttempt, int failures)
     {
-        var ceiling = BackoffBase * Math.Pow(2, failures - 1);
+        var ceiling = s_backoffBase * Math.Pow(2, failures - 1);
         var delay = nextAttempt - failedAt;
         Assert.InRange(delay, ceiling / 2, ceiling);
     }

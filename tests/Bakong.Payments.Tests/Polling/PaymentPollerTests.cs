@@ -5,7 +5,7 @@ namespace Bakong.Payments.Tests.Polling;
 
 public sealed class PaymentPollerTests : IAsyncDisposable
 {
-    private static readonly DateTimeOffset T0 = TestPayments.Start;
+    private static readonly DateTimeOffset s_t0 = TestPayments.Start;
     private readonly PollerHarness _h = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -18,26 +18,26 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     public async Task A_new_payment_is_checked_at_once_after_creation()
     {
         var payment = await _h.CreateAsync();
-        Assert.Equal(T0, payment.NextCheckTime);
+        Assert.Equal(s_t0, payment.NextCheckTime);
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal((1, 1, 0, 1), (pass.Due, pass.Calls, pass.Faults, pass.Saved));
         Assert.Equal([payment.Md5], Assert.Single(_h.Bakong.Calls));
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Pending, stored.State);
         Assert.Equal(1, stored.CheckCount);
-        Assert.Equal(T0, stored.LastCheckTime);
-        Assert.Equal(T0 + TimeSpan.FromSeconds(2), stored.NextCheckTime);
+        Assert.Equal(s_t0, stored.LastCheckTime);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), stored.NextCheckTime);
     }
 
     [Fact]
     public async Task A_payment_is_not_checked_before_its_next_check_time()
     {
         var payment = await _h.CreateAsync();
-        await _h.RunAsync(T0);
+        await _h.RunAsync(s_t0);
 
-        var pass = await _h.RunAsync(T0 + TimeSpan.FromMilliseconds(1999));
+        var pass = await _h.RunAsync(s_t0 + TimeSpan.FromMilliseconds(1999));
 
         Assert.Equal(0, pass.Due);
         Assert.Equal(1, _h.Bakong.CallsFor(payment.Md5));
@@ -48,19 +48,19 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     {
         var payment = await _h.CreateAsync(expiresIn: TimeSpan.FromMinutes(10));
 
-        var times = await _h.RunWhileAsync(payment, PaymentState.Pending, T0 + TimeSpan.FromMinutes(5));
+        var times = await _h.RunWhileAsync(payment, PaymentState.Pending, s_t0 + TimeSpan.FromMinutes(5));
 
-        Assert.Equal(T0, times[0]);
+        Assert.Equal(s_t0, times[0]);
         for (var i = 1; i < times.Count; i++)
         {
-            var age = times[i - 1] - T0;
+            var age = times[i - 1] - s_t0;
             var expected = age < TimeSpan.FromMinutes(1) ? 2 : age < TimeSpan.FromMinutes(3) ? 5 : 10;
             Assert.Equal(TimeSpan.FromSeconds(expected), times[i] - times[i - 1]);
         }
 
         // 30 checks in the first minute, 24 to 3 min, then every 10 s.
-        Assert.Equal(30, times.Count(t => t - T0 < TimeSpan.FromMinutes(1)));
-        Assert.Equal(24, times.Count(t => t - T0 >= TimeSpan.FromMinutes(1) && t - T0 < TimeSpan.FromMinutes(3)));
+        Assert.Equal(30, times.Count(t => t - s_t0 < TimeSpan.FromMinutes(1)));
+        Assert.Equal(24, times.Count(t => t - s_t0 >= TimeSpan.FromMinutes(1) && t - s_t0 < TimeSpan.FromMinutes(3)));
         Assert.Equal(_h.Bakong.Calls.Count, times.Count);
         Assert.Equal(times.Count, (await _h.GetAsync(payment)).CheckCount);
     }
@@ -78,9 +78,9 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         });
         var payment = await h.CreateAsync();
 
-        var times = await h.RunWhileAsync(payment, PaymentState.Pending, T0 + TimeSpan.FromSeconds(40));
+        var times = await h.RunWhileAsync(payment, PaymentState.Pending, s_t0 + TimeSpan.FromSeconds(40));
 
-        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 19, 26, 33, 40], times.Select(t => (int)(t - T0).TotalSeconds));
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 19, 26, 33, 40], times.Select(t => (int)(t - s_t0).TotalSeconds));
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
             payments.Add(await _h.InsertAsync());
         }
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal((120, 3, 120), (pass.Due, pass.Calls, pass.Saved));
         Assert.Equal([50, 50, 20], _h.Bakong.Calls.Select(c => c.Length));
@@ -101,10 +101,10 @@ public sealed class PaymentPollerTests : IAsyncDisposable
             _h.Bakong.Calls.SelectMany(c => c).Order(StringComparer.Ordinal));
         foreach (var p in payments)
         {
-            Assert.Equal(T0 + TimeSpan.FromSeconds(2), (await _h.GetAsync(p)).NextCheckTime);
+            Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), (await _h.GetAsync(p)).NextCheckTime);
         }
 
-        Assert.Equal(0, (await _h.RunAsync(T0 + TimeSpan.FromSeconds(1))).Due);
+        Assert.Equal(0, (await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(1))).Due);
     }
 
     [Fact]
@@ -116,8 +116,8 @@ public sealed class PaymentPollerTests : IAsyncDisposable
             await h.InsertAsync();
         }
 
-        var first = await h.RunAsync(T0);
-        var second = await h.RunAsync(T0);
+        var first = await h.RunAsync(s_t0);
+        var second = await h.RunAsync(s_t0);
 
         Assert.Equal((60, true), (first.Due, first.MoreDue));
         Assert.Equal((40, false), (second.Due, second.MoreDue));
@@ -130,10 +130,10 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     public async Task A_matching_transfer_pays_the_payment_and_ends_its_checks()
     {
         var payment = await _h.CreateAsync();
-        await _h.RunAsync(T0);
+        await _h.RunAsync(s_t0);
         _h.Bakong.Pay(payment.Md5, TestPayments.Transaction());
 
-        await _h.RunAsync(T0 + TimeSpan.FromSeconds(2));
+        await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(2));
 
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Paid, stored.State);
@@ -142,7 +142,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         Assert.Equal("payment.paid", Assert.Single(stored.Outbox).Type);
         Assert.Equal(1, _h.Logger.Count("PaymentPaid"));
 
-        Assert.Equal(0, (await _h.RunAsync(T0 + TimeSpan.FromHours(30))).Due);
+        Assert.Equal(0, (await _h.RunAsync(s_t0 + TimeSpan.FromHours(30))).Due);
         Assert.Equal(2, _h.Bakong.CallsFor(payment.Md5));
     }
 
@@ -156,17 +156,17 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         var payment = await _h.CreateAsync();
         _h.Bakong.Pay(payment.Md5, TestPayments.Transaction((decimal)amount, currency, to));
 
-        await _h.RunAsync(T0);
+        await _h.RunAsync(s_t0);
 
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Pending, stored.State);
         Assert.True(stored.NeedsReview);
         Assert.Equal("payment.review_required", Assert.Single(stored.Outbox).Type);
-        Assert.Equal(T0 + TimeSpan.FromSeconds(2), stored.NextCheckTime);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), stored.NextCheckTime);
         Assert.Equal(1, _h.Logger.Count("PaymentNeedsReview"));
 
         // The same answer again changes nothing but the schedule, and at the end the QR expires with its flag.
-        await _h.RunWhileAsync(payment, PaymentState.Pending, T0 + TimeSpan.FromMinutes(10));
+        await _h.RunWhileAsync(payment, PaymentState.Pending, s_t0 + TimeSpan.FromMinutes(10));
         stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Expired, stored.State);
         Assert.True(stored.NeedsReview);
@@ -180,7 +180,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         var payment = await _h.CreateAsync();
         _h.Bakong.FailTransfer(payment.Md5, "Insufficient funds");
 
-        await _h.RunAsync(T0);
+        await _h.RunAsync(s_t0);
 
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Failed, stored.State);
@@ -201,7 +201,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
 
         // The backoff does not skip the expiry; after it, exactly one more check, after the grace.
         Assert.Equal([expiry, expiry + TimeSpan.FromSeconds(5)], times.Where(t => t >= expiry));
-        Assert.True(times.Where(t => t < expiry).All(t => t >= T0));
+        Assert.True(times.Where(t => t < expiry).All(t => t >= s_t0));
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Expired, stored.State);
         Assert.Equal(expiry + TimeSpan.FromSeconds(5), stored.SettleTime);
@@ -231,7 +231,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     {
         var payment = await _h.InsertAsync();
 
-        await _h.RunAsync(T0 + TimeSpan.FromHours(1));
+        await _h.RunAsync(s_t0 + TimeSpan.FromHours(1));
 
         Assert.Equal(PaymentState.Expired, (await _h.GetAsync(payment)).State);
     }
@@ -257,14 +257,14 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         var payment = await _h.CreateAsync();
         _h.Bakong.FaultAll = Faults.Of(kind, status);
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal(1, pass.Faults);
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Pending, stored.State);
         Assert.Single(stored.Events);
         Assert.Empty(stored.Outbox);
-        Assert.Equal(T0 + TimeSpan.FromSeconds(5), stored.NextCheckTime); // the fault delay, not the 2 s schedule
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(5), stored.NextCheckTime); // the fault delay, not the 2 s schedule
         Assert.Equal(1, _h.Logger.Count("PollerCheckFault"));
         Assert.Contains(_h.Logger.Records, r => r.Id.Name == "PollerCheckFault" && r.Message.Contains(kind.ToString(), StringComparison.Ordinal));
 
@@ -290,16 +290,16 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         _h.Bakong.Omitted.Add(missing.Md5);
         var answered = await _h.InsertAsync();
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal(2, pass.Faults);
         foreach (var p in new[] { withError, missing })
         {
             var stored = await _h.GetAsync(p);
-            Assert.Equal((PaymentState.Pending, T0 + TimeSpan.FromSeconds(5)), (stored.State, stored.NextCheckTime));
+            Assert.Equal((PaymentState.Pending, s_t0 + TimeSpan.FromSeconds(5)), (stored.State, stored.NextCheckTime));
         }
 
-        Assert.Equal(T0 + TimeSpan.FromSeconds(2), (await _h.GetAsync(answered)).NextCheckTime);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), (await _h.GetAsync(answered)).NextCheckTime);
         Assert.Contains(_h.Logger.Records, r => r.Id.Name == "PollerCheckFault" && r.Message.Contains("BakongError", StringComparison.Ordinal));
     }
 
@@ -308,7 +308,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     {
         var payment = await _h.CreateAsync();
         _h.Bakong.FaultAll = Faults.Of(BakongFaultKind.ServerError, 500);
-        var now = T0;
+        var now = s_t0;
         var delays = new List<double>();
         for (var i = 0; i < 6; i++)
         {
@@ -341,13 +341,13 @@ public sealed class PaymentPollerTests : IAsyncDisposable
 
         _h.Bakong.FaultAll = Faults.Of(BakongFaultKind.RateLimited, 429);
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal((1, 120, 120), (pass.Calls, pass.Faults, pass.Saved));
         foreach (var p in payments)
         {
             var stored = await _h.GetAsync(p);
-            Assert.Equal((PaymentState.Pending, T0 + TimeSpan.FromSeconds(5)), (stored.State, stored.NextCheckTime));
+            Assert.Equal((PaymentState.Pending, s_t0 + TimeSpan.FromSeconds(5)), (stored.State, stored.NextCheckTime));
         }
     }
 
@@ -394,8 +394,8 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     public async Task A_cancelled_payment_paid_later_becomes_paid_late()
     {
         var payment = await _h.CreateAsync();
-        await _h.RunAsync(T0);
-        var cancelled = T0 + TimeSpan.FromSeconds(10);
+        await _h.RunAsync(s_t0);
+        var cancelled = s_t0 + TimeSpan.FromSeconds(10);
         await CancelAsync(payment, cancelled);
         _h.Bakong.Pay(payment.Md5, TestPayments.Transaction());
 
@@ -448,21 +448,21 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     public async Task A_new_poller_over_the_reopened_store_continues_the_schedule()
     {
         var payment = await _h.CreateAsync();
-        await _h.RunWhileAsync(payment, PaymentState.Pending, T0 + TimeSpan.FromSeconds(70));
+        await _h.RunWhileAsync(payment, PaymentState.Pending, s_t0 + TimeSpan.FromSeconds(70));
         var before = await _h.GetAsync(payment);
-        Assert.Equal(T0 + TimeSpan.FromSeconds(75), before.NextCheckTime);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(75), before.NextCheckTime);
 
         _h.Restart();
 
-        Assert.Equal(0, (await _h.RunAsync(T0 + TimeSpan.FromSeconds(74))).Due);
-        Assert.Equal(1, (await _h.RunAsync(T0 + TimeSpan.FromSeconds(75))).Calls);
+        Assert.Equal(0, (await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(74))).Due);
+        Assert.Equal(1, (await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(75))).Calls);
         var after = await _h.GetAsync(payment);
         Assert.Equal(before.CheckCount + 1, after.CheckCount);
-        Assert.Equal(T0 + TimeSpan.FromSeconds(80), after.NextCheckTime);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(80), after.NextCheckTime);
 
         // And settles after the restart.
         _h.Bakong.Pay(payment.Md5, TestPayments.Transaction());
-        await _h.RunAsync(T0 + TimeSpan.FromSeconds(80));
+        await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(80));
         Assert.Equal(PaymentState.Paid, (await _h.GetAsync(payment)).State);
     }
 
@@ -470,14 +470,14 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     public async Task A_cancel_between_the_read_and_the_save_is_not_overwritten()
     {
         var payment = await _h.CreateAsync();
-        var cancelled = T0;
+        var cancelled = s_t0;
         _h.Bakong.DuringCall = async _ =>
         {
             _h.Bakong.DuringCall = null;
             await CancelAsync(payment, cancelled);
         };
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal(0, pass.Saved);
         var stored = await _h.GetAsync(payment);
@@ -495,10 +495,10 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         _h.Bakong.DuringCall = async _ =>
         {
             _h.Bakong.DuringCall = null;
-            await CancelAsync(payment, T0);
+            await CancelAsync(payment, s_t0);
         };
 
-        await _h.RunAsync(T0);
+        await _h.RunAsync(s_t0);
 
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.PaidLate, stored.State);
@@ -508,7 +508,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     private async Task<Payment> ExpiredPaymentAsync()
     {
         var payment = await _h.CreateAsync();
-        await _h.RunWhileAsync(payment, PaymentState.Pending, T0 + TimeSpan.FromHours(1));
+        await _h.RunWhileAsync(payment, PaymentState.Pending, s_t0 + TimeSpan.FromHours(1));
         Assert.Equal(PaymentState.Expired, (await _h.GetAsync(payment)).State);
         return payment;
     }
