@@ -97,8 +97,9 @@ internal static class RpcErrors
         "The gateway cannot read or write its payment store; call again (a CreatePayment retry with the same request_id is safe).");
 
     /// <summary>
-    /// The I/O error of the store (a full disk, a failing device) in <paramref name="exception"/>, if it is one: LiteDB
-    /// throws the <see cref="IOException"/>, or a LiteException around it. Not a bug, and it may pass: UNAVAILABLE.
+    /// The I/O error of the store (a full disk, a failing device) in <paramref name="exception"/>, if it is one: the store
+    /// throws the <see cref="IOException"/> itself, or its database engine an exception around it. Not a bug, and it may
+    /// pass: UNAVAILABLE.
     /// </summary>
     public static IOException? StorageError(Exception exception)
     {
