@@ -2,6 +2,7 @@ using System.Globalization;
 using Google.Protobuf.Reflection;
 using Bakong.OpenApi.Tokens;
 using Bakong.Payments;
+using Bakong.Payments.Writing;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -13,7 +14,7 @@ namespace Bakong.Gateway.Rpc;
 /// <summary>
 /// The one place where a call that could not be processed becomes a gRPC status, with the rich details
 /// <c>error_reason.proto</c> promises: <c>google.rpc.BadRequest</c> for INVALID_ARGUMENT, <c>google.rpc.ErrorInfo</c>
-/// (domain <c>bakong.payments.v1</c>) for NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION and UNAVAILABLE.
+/// (domain <c>bakong.payments.v1</c>) for NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED and UNAVAILABLE.
 /// </summary>
 internal static class RpcErrors
 {
@@ -71,6 +72,16 @@ internal static class RpcErrors
             ("state", name));
     }
 
+    /// <summary>
+    /// The write path lost every race to save a change (<see cref="PaymentConflictException"/>): nothing was saved, and
+    /// the same call may succeed now. The id is in the metadata only, as for NOT_FOUND.
+    /// </summary>
+    public static RpcException ConcurrentChange(string paymentId) => Error(
+        Code.Aborted,
+        V1.ErrorReason.ConcurrentChange,
+        "The payment was changed by the gateway while this call tried to change it; nothing was saved. Call again.",
+        ("payment_id", paymentId));
+
     public static RpcException NotServing() => Error(
         Code.Unavailable,
         V1.ErrorReason.NotServing,
@@ -112,6 +123,7 @@ internal static class RpcErrors
     {
         RpcException => null,
         PaymentNotFoundException notFound => PaymentNotFound(notFound.PaymentId),
+        PaymentConflictException conflict => ConcurrentChange(conflict.PaymentId),
 
         // The store closes and the watch hub's token fires as the host stops: a retryable condition, not a bug.
         ObjectDisposedException or OperationCanceledException

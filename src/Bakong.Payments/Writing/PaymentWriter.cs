@@ -24,7 +24,7 @@ internal sealed class PaymentWriter
     /// <summary>
     /// Saves tried per change. A conflict means another writer saved the payment between the read and the save; the
     /// poller saves a payment once per pass and a cancel once, so a race is settled in two or three attempts, and a
-    /// change that still conflicts after this many is <see cref="WriteOutcome.GaveUp"/> rather than a loop.
+    /// change that still conflicts after this many throws <see cref="PaymentConflictException"/> rather than loop.
     /// </summary>
     public const int MaxAttempts = 10;
 
@@ -74,6 +74,7 @@ internal sealed class PaymentWriter
     /// with the payment read anew after a conflict. <paramref name="saved"/> is called once the save went through,
     /// before the sinks are told.
     /// </summary>
+    /// <exception cref="PaymentConflictException">Every one of <see cref="MaxAttempts"/> saves lost a race; nothing was saved.</exception>
     public async Task<WriteOutcome> ChangeAsync(
         Payment read, Func<Payment, TransitionResult> apply, Action<WriteOutcome.Saved>? saved, CancellationToken cancellationToken)
     {
@@ -109,7 +110,7 @@ internal sealed class PaymentWriter
 
             if (attempt == MaxAttempts)
             {
-                return new WriteOutcome.GaveUp(payment, attempt);
+                throw new PaymentConflictException(payment.Id, attempt);
             }
 
             var stored = await _store.GetAsync(payment.Id, cancellationToken).ConfigureAwait(false);
@@ -149,7 +150,4 @@ internal abstract record WriteOutcome
 
     /// <summary>No payment has this id (or it disappeared between the read and the save).</summary>
     public sealed record NotFound(string PaymentId) : WriteOutcome;
-
-    /// <summary>Every one of <see cref="Attempts"/> saves lost a race; <see cref="Payment"/> is the last one tried, unsaved.</summary>
-    public sealed record GaveUp(Payment Payment, int Attempts) : WriteOutcome;
 }

@@ -106,16 +106,16 @@ public sealed class PaymentWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_change_that_conflicts_on_every_attempt_gives_up_after_the_limit_and_publishes_nothing()
+    public async Task A_change_that_conflicts_on_every_attempt_throws_a_conflict_after_the_limit_and_publishes_nothing()
     {
         var payment = await InsertAsync();
         _store.AlwaysConflict = true;
         var applied = 0;
 
-        var outcome = await _writer.ChangeAsync(payment.Id, p => { applied++; return p.Cancel(Now); }, null, Ct);
+        var conflict = await Assert.ThrowsAsync<PaymentConflictException>(
+            () => _writer.ChangeAsync(payment.Id, p => { applied++; return p.Cancel(Now); }, null, Ct));
 
-        var gaveUp = Assert.IsType<WriteOutcome.GaveUp>(outcome);
-        Assert.Equal(PaymentWriter.MaxAttempts, gaveUp.Attempts);
+        Assert.Equal((payment.Id, PaymentWriter.MaxAttempts), (conflict.PaymentId, conflict.Attempts));
         Assert.Equal((PaymentWriter.MaxAttempts, PaymentWriter.MaxAttempts), (applied, _store.Saves));
         Assert.Empty(_first.Calls);
         Assert.Equal(PaymentState.Pending, (await _inner.GetAsync(payment.Id, Ct))!.State);
