@@ -1,4 +1,6 @@
 using Bakong.Payments.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bakong.Payments.Writing;
 
@@ -12,6 +14,11 @@ namespace Bakong.Payments.Writing;
 /// <para>
 /// The caller's own record of a saved change (its log lines) is written by its <c>saved</c> callback, after the save and
 /// before the sinks are told: whoever a sink wakes (a watch stream, a webhook) finds the change already logged.
+/// </para>
+/// <para>
+/// The sinks are told only once the change is durable, so a caller that sees success saw a stored change. A sink that
+/// throws despite <see cref="IPaymentChangeSink"/>'s contract is logged and skipped: the change is stored and the
+/// caller must hear so, and the sinks after it (a watch stream, the displays) must hear of the change all the same.
 /// </para>
 /// <para>
 /// Re-applying on what is stored is what keeps a settlement from being overwritten: the aggregate decides again on the
@@ -30,13 +37,15 @@ internal sealed class PaymentWriter
 
     private readonly IPaymentStore _store;
     private readonly IPaymentChangeSink[] _sinks;
+    private readonly ILogger _logger;
 
-    public PaymentWriter(IPaymentStore store, IEnumerable<IPaymentChangeSink> sinks)
+    public PaymentWriter(IPaymentStore store, IEnumerable<IPaymentChangeSink> sinks, ILogger<PaymentWriter>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sinks);
         _store = store;
         _sinks = [.. sinks];
+        _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>
@@ -127,7 +136,16 @@ internal sealed class PaymentWriter
     {
         foreach (var sink in _sinks)
         {
-            sink.Saved(payment, events);
+            try
+            {
+                sink.Saved(payment, events);
+            }
+#pragma warning disable CA1031 // The change is durable: a sink's bug must neither fail it for the caller nor hide it from the other sinks.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                PaymentLog.SinkFailed(_logger, sink.GetType().Name, payment.Id, payment.Version, e);
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
 using Bakong.Payments.Storage;
 using Bakong.Payments.Writing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Bakong.Payments.Tests.Writing;
 
@@ -193,6 +195,30 @@ public sealed class PaymentWriterTests : IDisposable
         Assert.Equal(["saved Cancelled", "sink Cancelled", "inserted Pending", "sink Pending"], order);
     }
 
+    [Fact]
+    public async Task A_sink_that_throws_is_logged_and_neither_fails_the_stored_change_nor_keeps_the_next_sink_from_hearing_of_it()
+    {
+        var logger = new FakeLogger<PaymentWriter>();
+        var writer = new PaymentWriter(_store, [new ThrowingSink(), _second], logger);
+        var payment = TestPayments.New();
+
+        var inserted = await writer.InsertAsync(payment, null, Ct);
+        var changed = await writer.ChangeAsync(payment.Id, p => p.Cancel(Now), null, Ct);
+
+        Assert.True(inserted.Inserted);
+        Assert.IsType<WriteOutcome.Saved>(changed);
+        Assert.Equal([PaymentState.Pending, PaymentState.Cancelled], _second.Calls.Select(c => c.Payment.State));
+        Assert.Equal(PaymentState.Cancelled, (await _inner.GetAsync(payment.Id, Ct))!.State);
+        var logged = logger.Collector.GetSnapshot();
+        Assert.Equal(2, logged.Count);
+        Assert.All(logged, record =>
+        {
+            Assert.Equal((2006, LogLevel.Error), (record.Id.Id, record.Level));
+            Assert.IsType<InvalidOperationException>(record.Exception);
+            Assert.Contains(payment.Id, record.Message, StringComparison.Ordinal);
+        });
+    }
+
     private async Task<Payment> InsertAsync()
     {
         var payment = TestPayments.New();
@@ -206,6 +232,11 @@ public sealed class PaymentWriterTests : IDisposable
         var payment = (await _inner.GetAsync(paymentId, Ct))!;
         Assert.True(change(payment).IsApplied);
         Assert.Equal(SaveResult.Saved, await _inner.SaveAsync(payment, Ct));
+    }
+
+    private sealed class ThrowingSink : IPaymentChangeSink
+    {
+        public void Saved(Payment payment, IReadOnlyList<PaymentEvent> events) => throw new InvalidOperationException("a sink with a bug");
     }
 
     private sealed class OrderSink(List<string> order) : IPaymentChangeSink
