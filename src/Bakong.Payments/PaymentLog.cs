@@ -32,6 +32,10 @@ internal static partial class PaymentLog
         Message = "Payment {PaymentId} ({State}) needs review: Bakong reported transaction {TransactionHash} that does not match: {Reason}")]
     public static partial void NeedsReview(ILogger logger, string paymentId, PaymentState state, string transactionHash, string reason);
 
+    [LoggerMessage(EventId = 2006, EventName = "PaymentChangeSinkFailed", Level = LogLevel.Error,
+        Message = "{Sink} failed on the saved change of payment {PaymentId} (version {Version}); the change stands and the other sinks were told")]
+    public static partial void SinkFailed(ILogger logger, string sink, string paymentId, long version, Exception exception);
+
     [LoggerMessage(EventId = 2504, EventName = "DeeplinkFailed", Level = LogLevel.Warning,
         Message = "No deeplink for payment {PaymentId}: {Reason}. The payment stands; it is payable by its QR")]
     public static partial void DeeplinkFailed(ILogger logger, string paymentId, string reason);

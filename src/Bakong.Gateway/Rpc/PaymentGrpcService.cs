@@ -30,11 +30,15 @@ internal sealed class PaymentGrpcService(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var violations = new List<Payments.FieldViolation>();
-        var create = PaymentMapper.ToDomain(request, violations);
-        var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(PaymentMapper.ToDomain(options), violations) : null;
-        var image = QrImageMapper.ToSpec(request.QrImage, violations);
-        if (create is null || violations.Count > 0)
+        var contract = new List<Payments.FieldViolation>();
+        var create = PaymentMapper.ToDomain(request, contract);
+        var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(PaymentMapper.ToDomain(options), contract) : null;
+        var image = QrImageMapper.ToSpec(request.QrImage, contract);
+
+        // The domain's rules now, not only in CreateAsync: the ids go into the log scope below, and a request that could
+        // never be created is INVALID_ARGUMENT whether or not the gateway has a token.
+        var violations = PaymentMapper.InFieldOrder(contract, creation.Validate(create));
+        if (violations.Count > 0)
         {
             throw RpcErrors.InvalidArgument(violations);
         }
@@ -67,7 +71,7 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var violations = new List<Payments.FieldViolation>();
-        PaymentMapper.PaymentId(request.PaymentId, violations);
+        AddPaymentIdViolation(request.PaymentId, violations);
         var image = QrImageMapper.ToSpec(request.QrImage, violations);
         if (violations.Count > 0)
         {
@@ -156,10 +160,22 @@ internal sealed class PaymentGrpcService(
         return response;
     }
 
+    /// <summary>
+    /// The <c>payment_id</c> of a Get, Watch or Cancel request, checked before the lookup and before it is logged: an id
+    /// that passes is safe to log and to echo in NOT_FOUND.
+    /// </summary>
+    private static void AddPaymentIdViolation(string paymentId, List<Payments.FieldViolation> violations)
+    {
+        if (Identifier.Check(paymentId, "payment_id", PaymentLimits.PaymentId) is { } violation)
+        {
+            violations.Add(violation);
+        }
+    }
+
     private static void RequirePaymentId(string paymentId)
     {
         var violations = new List<Payments.FieldViolation>();
-        PaymentMapper.PaymentId(paymentId, violations);
+        AddPaymentIdViolation(paymentId, violations);
         if (violations.Count > 0)
         {
             throw RpcErrors.InvalidArgument(violations);

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Bakong.Grpc.Payments.V1;
 using Bakong.Payments.Deeplinks;
 using Google.Protobuf.WellKnownTypes;
@@ -7,11 +6,12 @@ namespace Bakong.Gateway.Rpc;
 
 /// <summary>
 /// Converts between the public contract (<c>bakong.payments.v1</c>) and the domain, in both directions, and applies
-/// the rules the contract adds to the domain's (identifier alphabet and lengths, <c>Money</c> units and nanos).
-/// Field violations are named by their proto paths (<c>amount.nanos</c>).
+/// only the rules of the contract's own types (<c>Money</c> units and nanos, <c>Duration</c>, <c>Timestamp</c>, the
+/// state enum): every other rule, identifiers and lengths included, is the domain's (<see cref="Identifier"/>,
+/// <see cref="PaymentLimits"/>). Field violations are named by their proto paths (<c>amount.nanos</c>).
 /// Contract types go by their simple names; a domain type of the same name goes through its namespace (<c>Payments.Money</c>).
 /// </summary>
-internal static partial class PaymentMapper
+internal static class PaymentMapper
 {
     private const int NanosPerCent = 10_000_000;
     private const int NanosPerMillisecond = 1_000_000;
@@ -21,36 +21,44 @@ internal static partial class PaymentMapper
     private const long MinTimestampSeconds = -62_135_596_800;
     private const long MaxTimestampSeconds = 253_402_300_799;
 
-    /// <summary>The domain request, or the violations of the contract's own rules (the domain then checks the rest).</summary>
-    public static Payments.Creation.CreatePaymentRequest? ToDomain(CreatePaymentRequest request, List<Payments.FieldViolation> violations)
+    /// <summary>
+    /// The domain request, with the violations of the contract's own rules (<c>Money</c>, <c>Duration</c>) added to
+    /// <paramref name="violations"/>: where they refuse the amount or the expiry, the request carries 0 or the default
+    /// expiry, and <see cref="InFieldOrder"/> keeps those fields named once, by the contract.
+    /// </summary>
+    public static Payments.Creation.CreatePaymentRequest ToDomain(CreatePaymentRequest request, List<Payments.FieldViolation> violations)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(violations);
-        Identifier(request.RequestId, Payments.Creation.CreatePaymentFields.RequestId, Payments.PaymentLimits.RequestId, violations);
-        Identifier(request.TerminalId, Payments.Creation.CreatePaymentFields.TerminalId, Payments.PaymentLimits.TerminalId, violations);
-        if (request.OrderRef.Length > Payments.PaymentLimits.OrderRef)
-        {
-            violations.Add(new Payments.FieldViolation(Payments.Creation.CreatePaymentFields.OrderRef, "at most " + Payments.PaymentLimits.OrderRef + " characters"));
-        }
-
         var amount = ToAmount(request.Amount, violations);
         var expiresIn = ToExpiresIn(request.ExpiresIn, violations);
-        if (violations.Count > 0)
-        {
-            return null;
-        }
-
         return new Payments.Creation.CreatePaymentRequest
         {
             RequestId = request.RequestId,
             TerminalId = request.TerminalId,
-            Currency = request.Amount.CurrencyCode,
+            Currency = request.Amount?.CurrencyCode,
             Amount = amount,
             OrderRef = request.OrderRef,
             ExpiresIn = expiresIn,
             StoreLabel = request.StoreLabel,
             TerminalLabel = request.TerminalLabel,
         };
+    }
+
+    /// <summary>
+    /// The violations of one <c>CreatePayment</c>: the contract's and the domain's (named by proto path), each field once
+    /// (a field the contract's rules refused is not judged again by the domain's), in the order of the request's fields.
+    /// </summary>
+    public static List<Payments.FieldViolation> InFieldOrder(IReadOnlyCollection<Payments.FieldViolation> contract, IEnumerable<Payments.FieldViolation> domain)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        ArgumentNullException.ThrowIfNull(domain);
+        var refused = contract.Select(v => RootOf(v.Field)).ToHashSet(StringComparer.Ordinal);
+        return
+        [
+            .. contract.Concat(domain.Select(ToProtoPath).Where(v => !refused.Contains(RootOf(v.Field))))
+                .OrderBy(v => CreatePaymentRequest.Descriptor.FindFieldByName(RootOf(v.Field))?.FieldNumber ?? int.MaxValue),
+        ];
     }
 
     /// <summary>A domain violation named by the request field's proto path.</summary>
@@ -84,7 +92,6 @@ internal static partial class PaymentMapper
 
         var from = ToTime(request.StartCreateTime, "start_create_time", violations);
         var to = ToTime(request.EndCreateTime, "end_create_time", violations);
-        TerminalIdFilter(request.TerminalId, violations);
         return violations.Count > 0
             ? null
             : new Payments.Listing.ListPaymentsRequest
@@ -223,38 +230,8 @@ internal static partial class PaymentMapper
         return proto;
     }
 
-    /// <summary>
-    /// The <c>payment_id</c> of a Get, Watch or Cancel request: required, the identifier alphabet, at most
-    /// <see cref="Payments.PaymentLimits.PaymentId"/> characters. An id that passes is safe to echo in an error and to log.
-    /// </summary>
-    public static void PaymentId(string value, List<Payments.FieldViolation> violations) =>
-        Identifier(value, "payment_id", Payments.PaymentLimits.PaymentId, violations);
-
-    /// <summary>A <c>terminal_id</c> filter: empty for any terminal, otherwise a terminal id as CreatePayment takes it.</summary>
-    private static void TerminalIdFilter(string value, List<Payments.FieldViolation> violations)
-    {
-        if (value.Length > 0)
-        {
-            Identifier(value, "terminal_id", Payments.PaymentLimits.TerminalId, violations);
-        }
-    }
-
-    /// <summary>Required, at most <paramref name="maxLength"/> characters from <c>A-Z a-z 0-9 - _ . :</c>; never echoed.</summary>
-    private static void Identifier(string value, string field, int maxLength, List<Payments.FieldViolation> violations)
-    {
-        if (value.Length == 0)
-        {
-            violations.Add(new Payments.FieldViolation(field, "required"));
-        }
-        else if (value.Length > maxLength)
-        {
-            violations.Add(new Payments.FieldViolation(field, value.Length + " characters, at most " + maxLength));
-        }
-        else if (!IdentifierPattern().IsMatch(value))
-        {
-            violations.Add(new Payments.FieldViolation(field, "only the characters A-Z a-z 0-9 - _ . : are allowed"));
-        }
-    }
+    /// <summary>The request field a proto path is in: <c>amount</c> for <c>amount.nanos</c>.</summary>
+    private static string RootOf(string path) => path.IndexOf('.', StringComparison.Ordinal) is var dot and >= 0 ? path[..dot] : path;
 
     private static decimal ToAmount(Money? money, List<Payments.FieldViolation> violations)
     {
@@ -339,7 +316,4 @@ internal static partial class PaymentMapper
 
         return TimeSpan.FromSeconds(duration.Seconds) + TimeSpan.FromMilliseconds(duration.Nanos / NanosPerMillisecond);
     }
-
-    [GeneratedRegex("^[A-Za-z0-9._:-]+$", RegexOptions.CultureInvariant)]
-    private static partial Regex IdentifierPattern();
 }

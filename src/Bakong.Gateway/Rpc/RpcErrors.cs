@@ -2,6 +2,7 @@ using System.Globalization;
 using Google.Protobuf.Reflection;
 using Bakong.Grpc.Payments.V1;
 using Bakong.OpenApi.Tokens;
+using Bakong.Payments.Writing;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -12,7 +13,7 @@ namespace Bakong.Gateway.Rpc;
 /// <summary>
 /// The one place where a call that could not be processed becomes a gRPC status, with the rich details
 /// <c>error_reason.proto</c> promises: <c>google.rpc.BadRequest</c> for INVALID_ARGUMENT, <c>google.rpc.ErrorInfo</c>
-/// (domain <c>bakong.payments.v1</c>) for NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION and UNAVAILABLE.
+/// (domain <c>bakong.payments.v1</c>) for NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED and UNAVAILABLE.
 /// </summary>
 internal static class RpcErrors
 {
@@ -42,7 +43,7 @@ internal static class RpcErrors
     public static RpcException UnparseableRequest() =>
         new(new global::Grpc.Core.Status(StatusCode.InvalidArgument, "The request message could not be parsed."));
 
-    /// <remarks>The id is in the metadata only: echoed once, as the client sent it (checked by <see cref="PaymentMapper.PaymentId"/>).</remarks>
+    /// <remarks>The id is in the metadata only: echoed once, as the client sent it (an <see cref="Identifier"/>, checked before the lookup).</remarks>
     public static RpcException PaymentNotFound(string paymentId) => Error(
         Code.NotFound,
         ErrorReason.PaymentNotFound,
@@ -70,6 +71,16 @@ internal static class RpcErrors
             ("state", name));
     }
 
+    /// <summary>
+    /// The write path lost every race to save a change (<see cref="PaymentConflictException"/>): nothing was saved, and
+    /// the same call may succeed now. The id is in the metadata only, as for NOT_FOUND.
+    /// </summary>
+    public static RpcException ConcurrentChange(string paymentId) => Error(
+        Code.Aborted,
+        ErrorReason.ConcurrentChange,
+        "The payment was changed by the gateway while this call tried to change it; nothing was saved. Call again.",
+        ("payment_id", paymentId));
+
     public static RpcException NotServing() => Error(
         Code.Unavailable,
         ErrorReason.NotServing,
@@ -96,8 +107,9 @@ internal static class RpcErrors
         "The gateway cannot read or write its payment store; call again (a CreatePayment retry with the same request_id is safe).");
 
     /// <summary>
-    /// The I/O error of the store (a full disk, a failing device) in <paramref name="exception"/>, if it is one: LiteDB
-    /// throws the <see cref="IOException"/>, or a LiteException around it. Not a bug, and it may pass: UNAVAILABLE.
+    /// The I/O error of the store (a full disk, a failing device) in <paramref name="exception"/>, if it is one: the store
+    /// throws the <see cref="IOException"/> itself, or its database engine an exception around it. Not a bug, and it may
+    /// pass: UNAVAILABLE.
     /// </summary>
     public static IOException? StorageError(Exception exception)
     {
@@ -110,6 +122,7 @@ internal static class RpcErrors
     {
         RpcException => null,
         Payments.PaymentNotFoundException notFound => PaymentNotFound(notFound.PaymentId),
+        PaymentConflictException conflict => ConcurrentChange(conflict.PaymentId),
 
         // The store closes and the watch hub's token fires as the host stops: a retryable condition, not a bug.
         ObjectDisposedException or OperationCanceledException

@@ -488,6 +488,26 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_check_whose_save_loses_every_race_is_logged_and_stays_due_for_the_next_pass()
+    {
+        var payment = await _h.CreateAsync();
+        _h.Bakong.Pay(payment.Md5, TestPayments.Transaction());
+        _h.SavesConflict = true;
+
+        var lost = await _h.RunAsync(T0);
+
+        Assert.Equal(0, lost.Saved);
+        Assert.Equal(1, _h.Logger.Count("PollerSaveGaveUp"));
+        var stored = await _h.GetAsync(payment);
+        Assert.Equal((PaymentState.Pending, payment.NextCheckTime), (stored.State, stored.NextCheckTime));
+
+        // The next pass finds it due still and applies the answer.
+        _h.SavesConflict = false;
+        Assert.Equal(1, (await _h.RunAsync(T0)).Saved);
+        Assert.Equal(PaymentState.Paid, (await _h.GetAsync(payment)).State);
+    }
+
+    [Fact]
     public async Task Money_found_for_a_payment_cancelled_while_it_was_checked_makes_it_paid_late_not_paid()
     {
         var payment = await _h.CreateAsync();

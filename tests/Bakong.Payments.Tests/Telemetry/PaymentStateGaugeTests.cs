@@ -134,7 +134,7 @@ public sealed class PaymentStateGaugeTests : IDisposable
         Assert.Equal((1, 1, 1), (now["pending"], now["paid"], now["cancelled"]));
         Assert.Equal(
             now.ToDictionary(kv => kv.Key, kv => kv.Value),
-            (await store.CountByStateAsync(Ct)).ToDictionary(kv => Bakong.Payments.Webhooks.WebhookPayload.StateName(kv.Key), kv => kv.Value));
+            (await store.CountByStateAsync(Ct)).ToDictionary(kv => PaymentStateNames.Of(kv.Key), kv => kv.Value));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using Bakong.Payments.Storage;
 using Bakong.Payments.Writing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Bakong.Payments.Tests.Writing;
 
@@ -106,16 +108,16 @@ public sealed class PaymentWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_change_that_conflicts_on_every_attempt_gives_up_after_the_limit_and_publishes_nothing()
+    public async Task A_change_that_conflicts_on_every_attempt_throws_a_conflict_after_the_limit_and_publishes_nothing()
     {
         var payment = await InsertAsync();
         _store.AlwaysConflict = true;
         var applied = 0;
 
-        var outcome = await _writer.ChangeAsync(payment.Id, p => { applied++; return p.Cancel(s_now); }, null, Ct);
+        var conflict = await Assert.ThrowsAsync<PaymentConflictException>(
+            () => _writer.ChangeAsync(payment.Id, p => { applied++; return p.Cancel(s_now); }, null, Ct));
 
-        var gaveUp = Assert.IsType<WriteOutcome.GaveUp>(outcome);
-        Assert.Equal(PaymentWriter.MaxAttempts, gaveUp.Attempts);
+        Assert.Equal((payment.Id, PaymentWriter.MaxAttempts), (conflict.PaymentId, conflict.Attempts));
         Assert.Equal((PaymentWriter.MaxAttempts, PaymentWriter.MaxAttempts), (applied, _store.Saves));
         Assert.Empty(_first.Calls);
         Assert.Equal(PaymentState.Pending, (await _inner.GetAsync(payment.Id, Ct))!.State);
@@ -193,6 +195,30 @@ public sealed class PaymentWriterTests : IDisposable
         Assert.Equal(["saved Cancelled", "sink Cancelled", "inserted Pending", "sink Pending"], order);
     }
 
+    [Fact]
+    public async Task A_sink_that_throws_is_logged_and_neither_fails_the_stored_change_nor_keeps_the_next_sink_from_hearing_of_it()
+    {
+        var logger = new FakeLogger<PaymentWriter>();
+        var writer = new PaymentWriter(_store, [new ThrowingSink(), _second], logger);
+        var payment = TestPayments.New();
+
+        var inserted = await writer.InsertAsync(payment, null, Ct);
+        var changed = await writer.ChangeAsync(payment.Id, p => p.Cancel(Now), null, Ct);
+
+        Assert.True(inserted.Inserted);
+        Assert.IsType<WriteOutcome.Saved>(changed);
+        Assert.Equal([PaymentState.Pending, PaymentState.Cancelled], _second.Calls.Select(c => c.Payment.State));
+        Assert.Equal(PaymentState.Cancelled, (await _inner.GetAsync(payment.Id, Ct))!.State);
+        var logged = logger.Collector.GetSnapshot();
+        Assert.Equal(2, logged.Count);
+        Assert.All(logged, record =>
+        {
+            Assert.Equal((2006, LogLevel.Error), (record.Id.Id, record.Level));
+            Assert.IsType<InvalidOperationException>(record.Exception);
+            Assert.Contains(payment.Id, record.Message, StringComparison.Ordinal);
+        });
+    }
+
     private async Task<Payment> InsertAsync()
     {
         var payment = TestPayments.New();
@@ -206,6 +232,11 @@ public sealed class PaymentWriterTests : IDisposable
         var payment = (await _inner.GetAsync(paymentId, Ct))!;
         Assert.True(change(payment).IsApplied);
         Assert.Equal(SaveResult.Saved, await _inner.SaveAsync(payment, Ct));
+    }
+
+    private sealed class ThrowingSink : IPaymentChangeSink
+    {
+        public void Saved(Payment payment, IReadOnlyList<PaymentEvent> events) => throw new InvalidOperationException("a sink with a bug");
     }
 
     private sealed class OrderSink(List<string> order) : IPaymentChangeSink

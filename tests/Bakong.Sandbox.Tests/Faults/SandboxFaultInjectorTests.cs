@@ -1,4 +1,3 @@
-using Bakong.Sandbox.Api;
 using Bakong.Sandbox.Faults;
 using Microsoft.Extensions.Logging.Abstractions;
 
