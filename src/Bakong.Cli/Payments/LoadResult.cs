@@ -30,7 +30,7 @@ internal sealed record LoadResult(LoadPlan Plan, LoadSummary Create, LoadSummary
         text.Append(Plan.Rate is { } rate
                 ? $"open loop: {rate} calls/s offered, at most {Plan.Concurrency} in flight"
                 : $"closed loop: {Plan.Concurrency} calls in flight")
-            .Append(CultureInfo.InvariantCulture, $"; {Plan.Count} calls of each kind in {Plan.Rounds} rounds\n")
+            .Append(CultureInfo.InvariantCulture, $"; {Plan.Count} calls of each kind {(Plan.Rate is null ? "" : "offered ")}in {Plan.Rounds} rounds\n")
             .Append(CultureInfo.InvariantCulture, $"{"",-14} {"calls",7} {"errors",7} {"could not start",16} {"per s",9} {"p50 ms",9} {"p90 ms",9} {"p99 ms",9} {"max ms",9}\n");
         foreach (var (name, kind) in new[] { (CreateName, Create), (HealthName, Health) })
         {
