@@ -34,6 +34,7 @@ public sealed class LoadCommandTests : IAsyncLifetime
         }
 
         Assert.Contains("round 5/5: 12 creates, 12 health checks", run.ErrorLines);
+        Assert.Contains("note: blocks of 2 calls keep 3 in flight only briefly; --count 60 or more measures that concurrency.", run.ErrorLines);
         var list = await _gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { TerminalId = "LOAD", PageSize = 100 }, cancellationToken: Ct);
         Assert.Equal(14, list.Payments.Count);
         Assert.Equal(14, list.Payments.Select(p => p.BillNumber).Distinct().Count());
