@@ -95,7 +95,7 @@ public sealed class LiveModeTests
     }
 
     /// <param name="account"><c>Merchant:BakongAccountId</c>; null keeps appsettings.json's demo account.</param>
-    private static GatewayFactory Live(string mode, string? account = ShopAccount)
+    internal static GatewayFactory Live(string mode, string? account = ShopAccount)
     {
         var gateway = new GatewayFactory();
         gateway.Settings["Bakong:Mode"] = mode;
@@ -109,7 +109,7 @@ public sealed class LiveModeTests
     }
 
     /// <summary>A Bakong-shaped token (HS256 JWT) with this expiry; nothing here checks its signature.</summary>
-    private static string Jwt(DateTimeOffset expiresAt)
+    internal static string Jwt(DateTimeOffset expiresAt)
     {
         static string Part(string json) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(json));
         return Part("""{"alg":"HS256","typ":"JWT"}""") + "." + Part($$"""{"exp":{{expiresAt.ToUnixTimeSeconds()}}}""") + "." + Part("signature");
