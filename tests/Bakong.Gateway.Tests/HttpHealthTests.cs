@@ -41,7 +41,7 @@ public sealed class HttpHealthTests : GatewayTest
     {
         await using var gateway = LiveModeTests.Live("Sit");
         var tokens = gateway.Services.GetRequiredService<BakongTokenManager>();
-        var health = new Grpc.Health.V1.Health.HealthClient(gateway.Channel);
+        var health = new global::Grpc.Health.V1.Health.HealthClient(gateway.Channel);
         var expired = LiveModeTests.Jwt(GatewayFactory.Start.AddDays(-1));
         tokens.Set(expired);
 

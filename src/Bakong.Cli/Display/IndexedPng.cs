@@ -12,7 +12,7 @@ namespace Bakong.Cli.Display;
 /// </summary>
 internal static class IndexedPng
 {
-    private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    private static readonly byte[] s_signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <param name="width">Pixels per row.</param>
     /// <param name="height">Rows.</param>
@@ -23,7 +23,7 @@ internal static class IndexedPng
         ArgumentOutOfRangeException.ThrowIfNotEqual(pixels.Length, width * height);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(palette.Count, 256);
         using var png = new MemoryStream();
-        png.Write(Signature);
+        png.Write(s_signature);
 
         Span<byte> header = stackalloc byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);

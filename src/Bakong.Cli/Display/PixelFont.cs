@@ -15,7 +15,7 @@ internal static class PixelFont
     public const int Advance = GlyphWidth + 1;
 
     // Each glyph: 7 rows of 5 columns, '#' lit.
-    private static readonly Dictionary<char, string> Art = new()
+    private static readonly Dictionary<char, string> s_art = new()
     {
         [' '] = "..... ..... ..... ..... ..... ..... .....",
         ['A'] = ".###. #...# #...# ##### #...# #...# #...#",
@@ -79,13 +79,13 @@ internal static class PixelFont
 
     private const string Missing = "##### #...# #...# #...# #...# #...# #####";
 
-    private static readonly Dictionary<char, bool[,]> Glyphs = Art.ToDictionary(a => a.Key, a => Parse(a.Value));
+    private static readonly Dictionary<char, bool[,]> s_glyphs = s_art.ToDictionary(a => a.Key, a => Parse(a.Value));
 
-    private static readonly bool[,] Box = Parse(Missing);
+    private static readonly bool[,] s_box = Parse(Missing);
 
     /// <summary>Whether the pixel at (<paramref name="column"/>, <paramref name="row"/>) of <paramref name="c"/>'s glyph is lit.</summary>
     public static bool IsLit(char c, int column, int row) =>
-        (Glyphs.TryGetValue(char.ToUpperInvariant(c), out var glyph) ? glyph : Box)[row, column];
+        (s_glyphs.TryGetValue(char.ToUpperInvariant(c), out var glyph) ? glyph : s_box)[row, column];
 
     private static bool[,] Parse(string art)
     {

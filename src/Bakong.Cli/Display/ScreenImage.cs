@@ -91,13 +91,13 @@ internal static class ScreenImage
             glyphs.Add(rune.IsBmp ? (char)rune.Value : '\uFFFF');
         }
 
-        const int margin = 8;
-        while (scale > 1 && glyphs.Count * PixelFont.Advance * scale > Width - (2 * margin))
+        const int Margin = 8;
+        while (scale > 1 && glyphs.Count * PixelFont.Advance * scale > Width - (2 * Margin))
         {
             scale--;
         }
 
-        var fits = (Width - (2 * margin)) / (PixelFont.Advance * scale);
+        var fits = (Width - (2 * Margin)) / (PixelFont.Advance * scale);
         if (glyphs.Count > fits)
         {
             glyphs.RemoveRange(fits, glyphs.Count - fits);

@@ -166,7 +166,7 @@ internal sealed class PaymentGrpcService(
     /// </summary>
     private static void AddPaymentIdViolation(string paymentId, List<Payments.FieldViolation> violations)
     {
-        if (Identifier.Check(paymentId, "payment_id", PaymentLimits.PaymentId) is { } violation)
+        if (Payments.Identifier.Check(paymentId, "payment_id", Payments.PaymentLimits.PaymentId) is { } violation)
         {
             violations.Add(violation);
         }

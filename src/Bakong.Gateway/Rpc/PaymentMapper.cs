@@ -7,8 +7,8 @@ namespace Bakong.Gateway.Rpc;
 /// <summary>
 /// Converts between the public contract (<c>bakong.payments.v1</c>) and the domain, in both directions, and applies
 /// only the rules of the contract's own types (<c>Money</c> units and nanos, <c>Duration</c>, <c>Timestamp</c>, the
-/// state enum): every other rule, identifiers and lengths included, is the domain's (<see cref="Identifier"/>,
-/// <see cref="PaymentLimits"/>). Field violations are named by their proto paths (<c>amount.nanos</c>).
+/// state enum): every other rule, identifiers and lengths included, is the domain's (<see cref="Payments.Identifier"/>,
+/// <see cref="Payments.PaymentLimits"/>). Field violations are named by their proto paths (<c>amount.nanos</c>).
 /// Contract types go by their simple names; a domain type of the same name goes through its namespace (<c>Payments.Money</c>).
 /// </summary>
 internal static class PaymentMapper

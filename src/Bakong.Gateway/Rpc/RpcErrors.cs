@@ -43,7 +43,7 @@ internal static class RpcErrors
     public static RpcException UnparseableRequest() =>
         new(new global::Grpc.Core.Status(StatusCode.InvalidArgument, "The request message could not be parsed."));
 
-    /// <remarks>The id is in the metadata only: echoed once, as the client sent it (an <see cref="Identifier"/>, checked before the lookup).</remarks>
+    /// <remarks>The id is in the metadata only: echoed once, as the client sent it (an <see cref="Payments.Identifier"/>, checked before the lookup).</remarks>
     public static RpcException PaymentNotFound(string paymentId) => Error(
         Code.NotFound,
         ErrorReason.PaymentNotFound,

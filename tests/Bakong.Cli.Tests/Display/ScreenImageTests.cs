@@ -18,9 +18,9 @@ public sealed class ScreenImageTests
 {
     private const string Khqr = "00020101021229180014jonhsmith@nbcq5204599953031165802KH5910Jonh Smith6009Siam Reap64280002km0108ចន ស្មីន0206សៀមរាប6304A8B1";
 
-    private static readonly DateTimeOffset Now = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset s_now = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
 
-    private static readonly DeviceScreen QrScreen = new()
+    private static readonly DeviceScreen s_qrScreen = new()
     {
         Kind = DisplayScreenKind.Qr,
         MerchantName = "Demo Shop",
@@ -29,13 +29,13 @@ public sealed class ScreenImageTests
         Currency = 840,
         Exponent = 2,
         Qr = Khqr,
-        CountdownEnd = Now.AddSeconds(299),
+        CountdownEnd = s_now.AddSeconds(299),
     };
 
     [Fact]
     public void A_qr_screen_is_a_480_by_640_png_whose_code_scans_back_to_the_khqr()
     {
-        var image = Png.Read(ScreenImage.Render(QrScreen, Now));
+        var image = Png.Read(ScreenImage.Render(s_qrScreen, s_now));
 
         Assert.Equal((480, 640), (image.Width, image.Height));
         Assert.Equal(Khqr, image.ScanQr());
@@ -48,7 +48,7 @@ public sealed class ScreenImageTests
     [InlineData(DisplayScreenKind.Idle, DisplayStatus.Waiting, 0x20, 0x40, 0x80)]
     public void The_banner_colour_says_which_screen_is_up(DisplayScreenKind kind, DisplayStatus status, byte r, byte g, byte b)
     {
-        var image = Png.Read(ScreenImage.Render(QrScreen with { Kind = kind, Status = status }, Now));
+        var image = Png.Read(ScreenImage.Render(s_qrScreen with { Kind = kind, Status = status }, s_now));
 
         Assert.Equal((r, g, b), image.Pixel(2, 2));
         Assert.Equal(((byte)255, (byte)255, (byte)255), image.Pixel(2, 639));
@@ -57,7 +57,7 @@ public sealed class ScreenImageTests
     [Fact]
     public void The_amount_merchant_and_countdown_are_drawn_in_black_below_the_code()
     {
-        var image = Png.Read(ScreenImage.Render(QrScreen, Now));
+        var image = Png.Read(ScreenImage.Render(s_qrScreen, s_now));
 
         // The rows of the three text lines (amount at 486, merchant at 530, countdown at 570) hold black pixels.
         foreach (var top in new[] { 486, 530, 570 })
@@ -80,7 +80,7 @@ public sealed class ScreenImageTests
     {
         var idle = new DeviceScreen { Kind = DisplayScreenKind.Idle, MerchantName = new string('W', 120), Line2 = string.Concat(Enumerable.Repeat("ស្មីន ", 40)) };
 
-        var image = Png.Read(ScreenImage.Render(idle, Now));
+        var image = Png.Read(ScreenImage.Render(idle, s_now));
 
         Assert.Equal((480, 640), (image.Width, image.Height));
     }

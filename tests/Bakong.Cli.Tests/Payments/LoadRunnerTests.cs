@@ -8,21 +8,21 @@ namespace Bakong.Cli.Tests.Payments;
 
 public sealed class LoadRunnerTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly DateTimeOffset s_start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Open_loop_starts_n_calls_a_second_at_their_instants_while_earlier_calls_are_still_running()
     {
-        var clock = new FakeTimeProvider(Start);
+        var clock = new FakeTimeProvider(s_start);
         var offers = Channel.CreateUnbounded<(LoadCall Kind, bool Started, TimeSpan At)>();
         var creates = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var runner = new LoadRunner(
             clock,
             (kind, _) => kind == LoadCall.Create ? creates.Task : Task.CompletedTask,
-            (kind, started) => offers.Writer.TryWrite((kind, started, clock.GetUtcNow() - Start)));
+            (kind, started) => offers.Writer.TryWrite((kind, started, clock.GetUtcNow() - s_start)));
 
         var run = runner.RunAsync(new LoadPlan(Count: 4, Rounds: 1, Concurrency: 100, Rate: 4), Ct);
 
@@ -42,7 +42,7 @@ public sealed class LoadRunnerTests
             clock.Advance(TimeSpan.FromMilliseconds(250));
         }
 
-        var (create, health) = await run.WaitAsync(Timeout, Ct);
+        var (create, health) = await run.WaitAsync(s_timeout, Ct);
         Assert.Equal((4, 0, 0), (create.Summarize().Calls, create.Summarize().Errors, create.Summarize().CouldNotStart));
         Assert.Equal(4, health.Summarize().Calls);
     }
@@ -50,13 +50,13 @@ public sealed class LoadRunnerTests
     [Fact]
     public async Task Open_loop_counts_the_calls_due_while_the_cap_is_in_flight_as_could_not_start_and_times_calls_from_their_due_instant()
     {
-        var clock = new FakeTimeProvider(Start);
+        var clock = new FakeTimeProvider(s_start);
         var offers = Channel.CreateUnbounded<(LoadCall Kind, bool Started, TimeSpan At)>();
         var creates = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var runner = new LoadRunner(
             clock,
             (kind, _) => kind == LoadCall.Create ? creates.Task : Task.CompletedTask,
-            (kind, started) => offers.Writer.TryWrite((kind, started, clock.GetUtcNow() - Start)));
+            (kind, started) => offers.Writer.TryWrite((kind, started, clock.GetUtcNow() - s_start)));
 
         var run = runner.RunAsync(new LoadPlan(Count: 4, Rounds: 1, Concurrency: 2, Rate: 4), Ct);
 
@@ -76,7 +76,7 @@ public sealed class LoadRunnerTests
             clock.Advance(TimeSpan.FromMilliseconds(250));
         }
 
-        var (create, _) = await run.WaitAsync(Timeout, Ct);
+        var (create, _) = await run.WaitAsync(s_timeout, Ct);
         var created = create.Summarize();
         Assert.Equal((2, 2), (created.Calls, created.CouldNotStart));
         Assert.Equal(new[] { 750.0, 1000.0 }, created.SortedLatenciesMs);
@@ -88,7 +88,7 @@ public sealed class LoadRunnerTests
         var started = new ConcurrentQueue<LoadCall>();
         var inFlight = new int[2];
         var overlaps = 0;
-        var runner = new LoadRunner(new FakeTimeProvider(Start), async (kind, _) =>
+        var runner = new LoadRunner(new FakeTimeProvider(s_start), async (kind, _) =>
         {
             started.Enqueue(kind);
             Interlocked.Increment(ref inFlight[(int)kind]);
@@ -102,7 +102,7 @@ public sealed class LoadRunnerTests
         });
 
         // 5 calls of each kind in 2 rounds: blocks of 3, then 2.
-        await runner.RunAsync(new LoadPlan(Count: 5, Rounds: 2, Concurrency: 2, Rate: null), Ct).WaitAsync(Timeout, Ct);
+        await runner.RunAsync(new LoadPlan(Count: 5, Rounds: 2, Concurrency: 2, Rate: null), Ct).WaitAsync(s_timeout, Ct);
 
         const LoadCall C = LoadCall.Create, H = LoadCall.Health;
         Assert.Equal(new[] { C, C, C, H, H, H, C, C, H, H }, started.ToArray());
@@ -112,7 +112,7 @@ public sealed class LoadRunnerTests
     [Fact]
     public async Task Closed_loop_keeps_the_concurrency_in_flight_and_starts_the_next_call_when_one_is_answered()
     {
-        var clock = new FakeTimeProvider(Start);
+        var clock = new FakeTimeProvider(s_start);
         var calls = Channel.CreateUnbounded<TaskCompletionSource>();
         var runner = new LoadRunner(clock, (kind, _) =>
         {
@@ -141,7 +141,7 @@ public sealed class LoadRunnerTests
         second.SetResult();
         third.SetResult();
 
-        var (create, _) = await run.WaitAsync(Timeout, Ct);
+        var (create, _) = await run.WaitAsync(s_timeout, Ct);
         var summary = create.Summarize();
         Assert.Equal(new[] { 5.0, 10.0, 15.0 }, summary.SortedLatenciesMs);
         Assert.Equal(0.015, summary.Seconds, 6);
@@ -152,12 +152,12 @@ public sealed class LoadRunnerTests
     public async Task A_failed_call_is_counted_as_an_error_and_left_out_of_the_latencies()
     {
         var n = 0;
-        var runner = new LoadRunner(new FakeTimeProvider(Start), (kind, _) =>
+        var runner = new LoadRunner(new FakeTimeProvider(s_start), (kind, _) =>
             kind == LoadCall.Create && Interlocked.Increment(ref n) % 2 == 0
                 ? Task.FromException(new RpcException(new Status(StatusCode.Unavailable, "the store is full")))
                 : Task.CompletedTask);
 
-        var (create, health) = await runner.RunAsync(new LoadPlan(Count: 10, Rounds: 1, Concurrency: 1, Rate: null), Ct).WaitAsync(Timeout, Ct);
+        var (create, health) = await runner.RunAsync(new LoadPlan(Count: 10, Rounds: 1, Concurrency: 1, Rate: null), Ct).WaitAsync(s_timeout, Ct);
 
         var summary = create.Summarize();
         Assert.Equal((10, 5, 5), (summary.Calls, summary.Errors, summary.Answered));
@@ -205,5 +205,5 @@ public sealed class LoadRunnerTests
         Assert.Equal(0.125, result.ToJson()["ratio"]!.GetValue<double>());
     }
 
-    private static async Task<T> NextAsync<T>(Channel<T> channel) => await channel.Reader.ReadAsync(Ct).AsTask().WaitAsync(Timeout, Ct);
+    private static async Task<T> NextAsync<T>(Channel<T> channel) => await channel.Reader.ReadAsync(Ct).AsTask().WaitAsync(s_timeout, Ct);
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Bakong.EndToEnd.Tests.Processes;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 
 namespace Bakong.EndToEnd.Tests.Startup;
 

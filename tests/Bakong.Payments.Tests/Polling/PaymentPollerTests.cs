@@ -494,7 +494,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         _h.Bakong.Pay(payment.Md5, TestPayments.Transaction());
         _h.SavesConflict = true;
 
-        var lost = await _h.RunAsync(T0);
+        var lost = await _h.RunAsync(s_t0);
 
         Assert.Equal(0, lost.Saved);
         Assert.Equal(1, _h.Logger.Count("PollerSaveGaveUp"));
@@ -503,7 +503,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
 
         // The next pass finds it due still and applies the answer.
         _h.SavesConflict = false;
-        Assert.Equal(1, (await _h.RunAsync(T0)).Saved);
+        Assert.Equal(1, (await _h.RunAsync(s_t0)).Saved);
         Assert.Equal(PaymentState.Paid, (await _h.GetAsync(payment)).State);
     }
 
