@@ -30,6 +30,10 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
 {
     private const string CollectionName = "payments";
 
+    // Between 0 and now: BSON orders null below numbers, so unscheduled payments never match.
+    private const string DueBetween = "$." + PaymentDocument.NextCheck + " BETWEEN @0 AND @1";
+    private const string DueStates = "$." + PaymentDocument.State + " IN ['Pending', 'Expired', 'Cancelled']";
+
     private readonly StoreLock _lock;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _payments;
@@ -201,14 +205,9 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
 
-        // Between 0 and now: BSON orders null below numbers, so unscheduled payments never match.
         var docs = _payments.Query()
-            .Where(Query.Between(PaymentDocument.NextCheck, 0L, now.UtcTicks))
-            .Where(Query.In(
-                PaymentDocument.State,
-                PaymentState.Pending.ToString(),
-                PaymentState.Expired.ToString(),
-                PaymentState.Cancelled.ToString()))
+            .Where(BsonExpression.Create(DueBetween, 0L, now.UtcTicks))
+            .Where(DueStates)
             .OrderBy(PaymentDocument.NextCheck)
             .Limit(limit)
             .ToList();
@@ -249,27 +248,27 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         var q = _payments.Query();
         if (query.State is { } state)
         {
-            q = q.Where(Query.EQ(PaymentDocument.State, state.ToString()));
+            q = q.Where(BsonExpression.Create("$." + PaymentDocument.State + " = @0", state.ToString()));
         }
 
         if (query.TerminalId is { } terminal)
         {
-            q = q.Where(Query.EQ(PaymentDocument.TerminalId, terminal));
+            q = q.Where(BsonExpression.Create("$." + PaymentDocument.TerminalId + " = @0", terminal));
         }
 
         if (query.CreatedFrom is { } from)
         {
-            q = q.Where(Query.GTE(PaymentDocument.CreateTime, from.UtcTicks));
+            q = q.Where(BsonExpression.Create("$." + PaymentDocument.CreateTime + " >= @0", from.UtcTicks));
         }
 
         if (query.CreatedTo is { } to)
         {
-            q = q.Where(Query.LT(PaymentDocument.CreateTime, to.UtcTicks));
+            q = q.Where(BsonExpression.Create("$." + PaymentDocument.CreateTime + " < @0", to.UtcTicks));
         }
 
         if (query.PageToken is { } token)
         {
-            q = q.Where(Query.LT(PaymentDocument.CreatedKey, DecodePageToken(token)));
+            q = q.Where(BsonExpression.Create("$." + PaymentDocument.CreatedKey + " < @0", DecodePageToken(token)));
         }
 
         var docs = q.OrderByDescending(PaymentDocument.CreatedKey).Limit(query.PageSize + 1).ToList();
@@ -290,7 +289,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         ThrowIfDisposed();
 
         var docs = _payments.Query()
-            .Where(Query.Between(PaymentDocument.OutboxDue, 0L, now.UtcTicks))
+            .Where(BsonExpression.Create("$." + PaymentDocument.OutboxDue + " BETWEEN @0 AND @1", 0L, now.UtcTicks))
             .OrderBy(PaymentDocument.OutboxDue)
             .Limit(limit)
             .ToList();
@@ -386,7 +385,9 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
 
     private Payment? FindOne(string field, string value)
     {
-        var doc = _payments.FindOne(Query.EQ(field, value));
+        // A parameter, never the value in the text: LiteDB compiles (and caches forever) one delegate per distinct
+        // expression text, so a value in the text costs a compile per new request id and grows that cache without end.
+        var doc = _payments.FindOne(BsonExpression.Create("$." + field + " = @0", value));
         return doc is null ? null : Read(doc);
     }
 
