@@ -235,6 +235,20 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_data_directory_that_cannot_be_written_is_not_reported_as_in_use()
+    {
+        // A read-only directory needs a read-only mount (root passes permission checks); a directory that is a file
+        // fails the same open of the lock file, for another reason than a lock.
+        File.WriteAllText(_dir.File("not-a-directory"), "");
+        var database = Path.Combine(_dir.File("not-a-directory"), "bakong.db");
+
+        var e = Assert.ThrowsAny<IOException>(() => StoreLock.Acquire(database, "payment database"));
+
+        Assert.IsNotType<StoreLockedException>(e);
+        Assert.StartsWith($"The payment database '{database}' cannot be written: its lock file '{database}.lock' cannot be created", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Data_survives_dispose_and_reopen_and_the_lock_is_released()
     {
         var path = _dir.File("reopen.db");
