@@ -351,18 +351,34 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
 
     private T Read<T>(Func<Engine, T> read)
     {
-        ThrowIfDisposed();
-        var engine = _engine;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return read(engine);
-        }
-        catch (Exception e) when (StorageFault(e) is { } fault)
-        {
-            // The engine latched an I/O error (a write failed meanwhile): open it again so the next read is served.
-            engine.Faulted = true;
-            TryReopen(engine, fault);
-            throw fault;
+            ThrowIfDisposed();
+            var engine = _engine;
+            try
+            {
+                return read(engine);
+            }
+#pragma warning disable CA1031 // Not swallowed: the read is done again on the engine that replaced this one.
+            catch (Exception) when (attempt == 1 && !ReferenceEquals(engine, _engine))
+#pragma warning restore CA1031
+            {
+                // The engine was closed and opened again under this read (after an I/O fault): read from the new one.
+            }
+            catch (Exception e) when (StorageFault(e) is { } fault)
+            {
+                // The engine latched an I/O error: open it again so the next read is served.
+                engine.Faulted = true;
+                TryReopen(engine, fault);
+                throw fault;
+            }
+            catch (Exception e) when (engine.Faulted && !_disposed)
+            {
+                // Closed after an I/O fault and not open again yet: the fault is the answer (UNAVAILABLE), not a bug.
+                var fault = new IOException(_writeFault ?? "The payment store is closed after an I/O error.", e);
+                TryReopen(engine, fault);
+                throw fault;
+            }
         }
     }
 
@@ -418,8 +434,8 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
             PaymentLog.StoreWriteFailed(_logger, fault.Message);
             _writeFault = fault.Message;
             engine.Faulted = true;
-            batch.ForEach(op => op.Fail(fault));
             TryReopenLocked(engine, force: true);
+            batch.ForEach(op => op.Fail(fault));
         }
 #pragma warning disable CA1031 // A failing write must fail its caller, never the writer loop.
         catch (Exception) when (batch.Count > 1)
