@@ -11,7 +11,7 @@ namespace Bakong.Display.Payments;
 /// </summary>
 internal sealed class DisplayOutcomes(IPaymentStore store, DisplayBridge bridge, ILoggerFactory loggers, TimeProvider time) : IDisplayOutcomeSource
 {
-    private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_lookupTimeout = TimeSpan.FromSeconds(10);
     private readonly ILogger _logger = loggers.CreateLogger("Bakong.Display");
 
     public void CountdownEnded(string terminalId, string paymentId) => _ = LookUpAsync(terminalId, paymentId);
@@ -21,7 +21,7 @@ internal sealed class DisplayOutcomes(IPaymentStore store, DisplayBridge bridge,
     {
         try
         {
-            using var timeout = new CancellationTokenSource(LookupTimeout, time);
+            using var timeout = new CancellationTokenSource(s_lookupTimeout, time);
             var payment = await store.GetAsync(paymentId, timeout.Token).ConfigureAwait(false);
             if (payment is not null && payment.TerminalId == terminalId && payment.State != PaymentState.Pending)
             {

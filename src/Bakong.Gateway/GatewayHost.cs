@@ -78,10 +78,10 @@ internal static class GatewayHost
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>
             {
-                // "" and the service's own name both mean: can payments be served (store, Bakong, token). A display
-                // is its own service (bakong.display.<TerminalId>): a dead display never makes payments unready.
-                o.Services.Map("", c => !c.Tags.Contains(DisplayHealthCheck.Tag));
-                o.Services.Map("bakong.payments.v1.PaymentService", c => !c.Tags.Contains(DisplayHealthCheck.Tag));
+                // "" and the service's own name both mean: can payments be served (store, Bakong, token), as /readyz
+                // does over HTTP. A display is its own service (bakong.display.<TerminalId>).
+                o.Services.Map("", c => HttpHealthEndpoints.ServesPayments(c.Tags));
+                o.Services.Map("bakong.payments.v1.PaymentService", c => HttpHealthEndpoints.ServesPayments(c.Tags));
                 foreach (var terminalId in displays)
                 {
                     var name = DisplayHealthCheck.NameOf(terminalId);
@@ -108,6 +108,7 @@ internal static class GatewayHost
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<DisplayGrpcService>();
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
+        app.MapHttpHealth();
         app.MapGrpcReflectionService();
         app.MapQrImages();
         app.MapKiosk();

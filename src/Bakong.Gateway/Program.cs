@@ -2,7 +2,20 @@ using Bakong.Gateway;
 using Bakong.Gateway.Configuration;
 using Bakong.Gateway.Telemetry;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+
+    // The application's folder, not the working directory: appsettings.json is found however the gateway is started
+    // (systemd starts it in /, the Windows service manager in System32, an operator anywhere). A test host
+    // (WebApplicationFactory) chooses its own content root and refuses a different one.
+    ContentRootPath = StartupFailure.IsOwnProcess ? AppContext.BaseDirectory : null,
+});
+
+// Under systemd: Type=notify readiness and stopping, journald log levels. As a Windows service: the service control
+// manager's start and stop. Each does nothing when the gateway runs under neither.
+builder.Services.AddSystemd();
+builder.Services.AddWindowsService();
 try
 {
     // Read now, not at start: whether the simulated Bakong is hosted here shapes the services and endpoints.

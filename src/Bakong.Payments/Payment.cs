@@ -401,13 +401,7 @@ public sealed class Payment
     private TransitionResult NotFromState(string action) =>
         TransitionResult.NotAllowed(string.Create(CultureInfo.InvariantCulture, $"cannot {action} a payment that is {State}"));
 
-    private static string OutboxType(PaymentState state) => state switch
-    {
-        PaymentState.Paid => "payment.paid",
-        PaymentState.Failed => "payment.failed",
-        PaymentState.Expired => "payment.expired",
-        PaymentState.Cancelled => "payment.cancelled",
-        PaymentState.PaidLate => "payment.paid_late",
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "not an outcome"),
-    };
+    private static string OutboxType(PaymentState state) => state == PaymentState.Pending
+        ? throw new ArgumentOutOfRangeException(nameof(state), state, "not an outcome")
+        : "payment." + PaymentStateNames.Of(state);
 }

@@ -11,15 +11,15 @@ internal static partial class PaymentLog
         Message = "Payment store {Path} open with {Count} payments")]
     public static partial void StoreOpened(ILogger logger, string path, long count);
 
-    [LoggerMessage(EventId = 2006, EventName = "PaymentStoreWriteFailed", Level = LogLevel.Error,
+    [LoggerMessage(EventId = 2007, EventName = "PaymentStoreWriteFailed", Level = LogLevel.Error,
         Message = "The payment store cannot write ({Reason}); the writes are answered UNAVAILABLE and the store is opened again")]
     public static partial void StoreWriteFailed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 2007, EventName = "PaymentStoreReopened", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 2008, EventName = "PaymentStoreReopened", Level = LogLevel.Warning,
         Message = "Payment store {Path} opened again after an I/O error")]
     public static partial void StoreReopened(ILogger logger, string path);
 
-    [LoggerMessage(EventId = 2008, EventName = "PaymentStoreReopenFailed", Level = LogLevel.Error,
+    [LoggerMessage(EventId = 2009, EventName = "PaymentStoreReopenFailed", Level = LogLevel.Error,
         Message = "The payment store cannot be opened again ({Reason}); next attempt in {RetryDelay}")]
     public static partial void StoreReopenFailed(ILogger logger, string reason, TimeSpan retryDelay);
 
@@ -43,6 +43,10 @@ internal static partial class PaymentLog
     [LoggerMessage(EventId = 2005, EventName = "PaymentNeedsReview", Level = LogLevel.Warning,
         Message = "Payment {PaymentId} ({State}) needs review: Bakong reported transaction {TransactionHash} that does not match: {Reason}")]
     public static partial void NeedsReview(ILogger logger, string paymentId, PaymentState state, string transactionHash, string reason);
+
+    [LoggerMessage(EventId = 2006, EventName = "PaymentChangeSinkFailed", Level = LogLevel.Error,
+        Message = "{Sink} failed on the saved change of payment {PaymentId} (version {Version}); the change stands and the other sinks were told")]
+    public static partial void SinkFailed(ILogger logger, string sink, string paymentId, long version, Exception exception);
 
     [LoggerMessage(EventId = 2504, EventName = "DeeplinkFailed", Level = LogLevel.Warning,
         Message = "No deeplink for payment {PaymentId}: {Reason}. The payment stands; it is payable by its QR")]

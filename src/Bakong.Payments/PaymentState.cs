@@ -25,6 +25,25 @@ public enum PaymentState
     PaidLate = 6,
 }
 
+/// <summary>
+/// The lower-case names of the states outside the code (<c>paid_late</c>): the webhook bodies and event types, and the
+/// <c>state</c> tag of the metrics. Here, beside the states, so the webhooks and the telemetry each take them from the
+/// domain and neither from the other.
+/// </summary>
+internal static class PaymentStateNames
+{
+    public static string Of(PaymentState state) => state switch
+    {
+        PaymentState.Pending => "pending",
+        PaymentState.Paid => "paid",
+        PaymentState.Failed => "failed",
+        PaymentState.Expired => "expired",
+        PaymentState.Cancelled => "cancelled",
+        PaymentState.PaidLate => "paid_late",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
+    };
+}
+
 /// <summary>What happened to a payment, as recorded in its event list.</summary>
 public enum PaymentEventType
 {

@@ -25,4 +25,13 @@ public sealed class DependencyTests
         Assert.Contains("Bakong.Display", seen);
         Assert.DoesNotContain("Bakong.Payments", seen);
     }
+
+    [Fact]
+    public void The_bakong_tool_carries_no_native_graphics_library()
+    {
+        // SkiaSharp's native builds for 25 platforms were 471 MB of a 476 MB tool, for the emulator's screenshots alone.
+        var references = typeof(CliApp).Assembly.GetReferencedAssemblies().Select(r => r.Name);
+
+        Assert.DoesNotContain(references, name => name!.StartsWith("SkiaSharp", StringComparison.Ordinal));
+    }
 }

@@ -13,8 +13,8 @@ namespace Bakong.Display.Payments.Tests;
 
 public sealed class DisplayBridgeTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
-    private readonly FakeTimeProvider _clock = new(Start);
+    private static readonly DateTimeOffset s_start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _clock = new(s_start);
     private readonly DisplayTerminal _terminal;
     private readonly DisplayBridge _bridge;
 
@@ -60,7 +60,7 @@ public sealed class DisplayBridgeTests
     {
         var payment = New();
         _bridge.Saved(payment, payment.Events);
-        payment.Cancel(Start.AddSeconds(10));
+        payment.Cancel(s_start.AddSeconds(10));
         _bridge.Saved(payment, []);
 
         var result = Assert.IsType<ResultScreen>(Desired);
@@ -71,7 +71,7 @@ public sealed class DisplayBridgeTests
         _clock.Advance(TimeSpan.FromSeconds(0.1));
         Assert.IsType<IdleScreen>(Desired);
 
-        payment.RecordReconciliationCheck(Start.AddMinutes(1));
+        payment.RecordReconciliationCheck(s_start.AddMinutes(1));
         _bridge.Saved(payment, []);
         Assert.IsType<IdleScreen>(Desired);
     }
@@ -111,11 +111,11 @@ public sealed class DisplayBridgeTests
     public async Task When_a_display_ends_a_countdown_the_stored_payments_outcome_becomes_its_screen_and_a_waiting_one_changes_nothing()
     {
         var paid = New();
-        var waiting = New(createTime: Start.AddSeconds(1));
+        var waiting = New(createTime: s_start.AddSeconds(1));
         var store = new Store(paid, waiting);
         var outcomes = new DisplayOutcomes(store, _bridge, NullLoggerFactory.Instance, _clock);
         _bridge.Saved(paid, paid.Events);
-        paid.Fail("declined", Start.AddSeconds(20));
+        paid.Fail("declined", s_start.AddSeconds(20));
 
         await outcomes.LookUpAsync("POS-01", paid.Id);
         var afterPaid = Desired;
@@ -141,10 +141,10 @@ public sealed class DisplayBridgeTests
     public void A_newer_payment_takes_the_screen_and_the_older_ones_outcome_does_not()
     {
         var older = New();
-        var newer = New(createTime: Start.AddSeconds(30));
+        var newer = New(createTime: s_start.AddSeconds(30));
         _bridge.Saved(older, older.Events);
         _bridge.Saved(newer, newer.Events);
-        older.Cancel(Start.AddSeconds(40));
+        older.Cancel(s_start.AddSeconds(40));
         _bridge.Saved(older, []);
 
         Assert.Equal(newer.Id, Assert.IsType<QrScreen>(Desired).PaymentId);
@@ -155,9 +155,9 @@ public sealed class DisplayBridgeTests
     {
         var first = New();
         _bridge.Saved(first, first.Events);
-        first.Cancel(Start.AddSeconds(1));
+        first.Cancel(s_start.AddSeconds(1));
         _bridge.Saved(first, []);
-        var second = New(createTime: Start.AddSeconds(2));
+        var second = New(createTime: s_start.AddSeconds(2));
         _bridge.Saved(second, second.Events);
         _clock.Advance(TimeSpan.FromSeconds(10));
 
@@ -199,7 +199,7 @@ public sealed class DisplayBridgeTests
     {
         var payment = New();
         _bridge.Saved(payment, payment.Events);
-        payment.Fail("declined", Start.AddSeconds(20));
+        payment.Fail("declined", s_start.AddSeconds(20));
         _bridge.Saved(payment, []);
         return payment;
     }
@@ -209,7 +209,7 @@ public sealed class DisplayBridgeTests
 
     private static Payment New(Money? money = null, string terminalId = "POS-01", DateTimeOffset? createTime = null, string? qr = null)
     {
-        var created = createTime ?? Start;
+        var created = createTime ?? s_start;
         var id = PaymentIds.NewPaymentId();
         var parameters = new PaymentParameters { TerminalId = terminalId, Money = money ?? Money.Create(KhqrCurrency.Khr, 5000), ExpiresIn = TimeSpan.FromMinutes(5) };
         return Payment.Create(id, "req-" + id, "hash", parameters, "bill", "shop@aclb", qr ?? "000201-" + id, "md5", created, created.AddMinutes(5));

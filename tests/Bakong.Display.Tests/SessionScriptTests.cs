@@ -14,7 +14,7 @@ public sealed class SessionScriptTests
 {
     private const string Sessions = "sessions.txt";
     private const uint ScriptBootId = 0x5EB0071D;
-    private static readonly byte[] MacKey = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    private static readonly byte[] s_macKey = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
 
     public static TheoryData<string> ScriptNames => VectorFiles.Names(Sessions, "script");
 
@@ -26,7 +26,7 @@ public sealed class SessionScriptTests
 
     [Theory]
     [MemberData(nameof(MacScriptNames))]
-    public void A_qr_mac_session_script_plays_on_the_emulated_device_with_the_key_as_recorded(string name) => Play("script-mac", name, MacKey);
+    public void A_qr_mac_session_script_plays_on_the_emulated_device_with_the_key_as_recorded(string name) => Play("script-mac", name, s_macKey);
 
     private static void Play(string kind, string name, byte[]? key)
     {

@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Google.Rpc;
 using Grpc.Core;
 

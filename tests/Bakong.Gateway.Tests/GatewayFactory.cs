@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using Bakong.Gateway.Tests.Support;
 using Bakong.Payments.Polling;
 using Bakong.Payments.Storage;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Bakong.Sandbox;
 using Grpc.Core;
 using Grpc.Net.Client;

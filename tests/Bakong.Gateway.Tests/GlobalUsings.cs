@@ -1,4 +1,4 @@
-// The contract's payment (Bakong.Payments.V1.Payment) and the domain's share a name; the states are named apart.
+// The contract's payment (Bakong.Grpc.Payments.V1.Payment) and the domain's share a name; the states are named apart.
 global using PaymentEventType = Bakong.Payments.PaymentEventType;
 global using PaymentState = Bakong.Payments.PaymentState;
-global using State = Bakong.Payments.V1.Payment.Types.State;
+global using State = Bakong.Grpc.Payments.V1.Payment.Types.State;

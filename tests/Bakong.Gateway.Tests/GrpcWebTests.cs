@@ -1,8 +1,9 @@
 using System.Net;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Web;
+using static Grpc.Health.V1.Health;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Options;
@@ -46,7 +47,7 @@ public sealed class GrpcWebTests : IAsyncLifetime
         Assert.Equal(created.PaymentId, first.PaymentId);
         Assert.Equal(State.Cancelled, latest.State);
         Assert.Equal(cancelled.Version, latest.Version);
-        var health = await new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), cancellationToken: Ct);
+        var health = await new HealthClient(channel).CheckAsync(new HealthCheckRequest(), cancellationToken: Ct);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
     }
 

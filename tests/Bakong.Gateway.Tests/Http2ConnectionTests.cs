@@ -1,5 +1,5 @@
 using Bakong.EndToEnd.Tests.Processes;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
 

@@ -1,11 +1,12 @@
 using System.Text;
 using Bakong.OpenApi.Tokens;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using static Grpc.Health.V1.Health;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace Bakong.Gateway.Tests;
@@ -84,7 +85,7 @@ public sealed class LiveModeTests
     public async Task Readiness_is_not_serving_without_a_usable_token_and_serving_with_one()
     {
         await using var gateway = Live("Sit");
-        var health = new Grpc.Health.V1.Health.HealthClient(gateway.Channel);
+        var health = new HealthClient(gateway.Channel);
 
         var without = await health.CheckAsync(new HealthCheckRequest(), cancellationToken: Ct);
         gateway.Services.GetRequiredService<BakongTokenManager>().Set(Jwt(GatewayFactory.Start.AddDays(60)));
@@ -94,7 +95,7 @@ public sealed class LiveModeTests
     }
 
     /// <param name="account"><c>Merchant:BakongAccountId</c>; null keeps appsettings.json's demo account.</param>
-    private static GatewayFactory Live(string mode, string? account = ShopAccount)
+    internal static GatewayFactory Live(string mode, string? account = ShopAccount)
     {
         var gateway = new GatewayFactory();
         gateway.Settings["Bakong:Mode"] = mode;
@@ -108,7 +109,7 @@ public sealed class LiveModeTests
     }
 
     /// <summary>A Bakong-shaped token (HS256 JWT) with this expiry; nothing here checks its signature.</summary>
-    private static string Jwt(DateTimeOffset expiresAt)
+    internal static string Jwt(DateTimeOffset expiresAt)
     {
         static string Part(string json) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(json));
         return Part("""{"alg":"HS256","typ":"JWT"}""") + "." + Part($$"""{"exp":{{expiresAt.ToUnixTimeSeconds()}}}""") + "." + Part("signature");

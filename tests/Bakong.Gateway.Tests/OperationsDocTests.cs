@@ -14,7 +14,7 @@ namespace Bakong.Gateway.Tests;
 public sealed class OperationsDocTests
 {
     /// <summary>Sections the gateway binds by name (GatewayHost) rather than through a constant on the class.</summary>
-    private static readonly (string Section, Type Options)[] NamedInTheHost =
+    private static readonly (string Section, Type Options)[] s_namedInTheHost =
     [
         ("Bakong:Tokens", typeof(BakongTokenOptions)),
         ("Bakong:Audit", typeof(BakongCallAuditOptions)),
@@ -66,7 +66,7 @@ public sealed class OperationsDocTests
             }
         }
 
-        foreach (var (section, type) in NamedInTheHost)
+        foreach (var (section, type) in s_namedInTheHost)
         {
             AddKeys(keys, section, type);
         }

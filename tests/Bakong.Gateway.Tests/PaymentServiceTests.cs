@@ -1,8 +1,10 @@
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Reflection.V1Alpha;
+using static Grpc.Health.V1.Health;
 
 namespace Bakong.Gateway.Tests;
 
@@ -276,7 +278,7 @@ public sealed class PaymentServiceTests : IAsyncLifetime
     [Fact]
     public async Task Health_is_serving_for_the_server_and_the_payment_service()
     {
-        var health = new Grpc.Health.V1.Health.HealthClient(_gateway.Channel);
+        var health = new HealthClient(_gateway.Channel);
 
         var overall = await health.CheckAsync(new HealthCheckRequest(), cancellationToken: Ct);
         var payments = await health.CheckAsync(new HealthCheckRequest { Service = "bakong.payments.v1.PaymentService" }, cancellationToken: Ct);
@@ -288,10 +290,10 @@ public sealed class PaymentServiceTests : IAsyncLifetime
     [Fact]
     public async Task Reflection_lists_the_payment_and_health_services()
     {
-        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(_gateway.Channel);
+        var reflection = new ServerReflection.ServerReflectionClient(_gateway.Channel);
         using var call = reflection.ServerReflectionInfo(cancellationToken: Ct);
 
-        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" }, Ct);
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" }, Ct);
         await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext(Ct).WaitAsync(GatewayFactory.Timeout, Ct));
 

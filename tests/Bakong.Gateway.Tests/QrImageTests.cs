@@ -4,9 +4,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Google.Rpc;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -15,7 +16,7 @@ namespace Bakong.Gateway.Tests;
 /// <summary>The payment QR as PNG and SVG, plain and KHQR card: over HTTP on the web endpoint and in the gRPC responses.</summary>
 public sealed class QrImageTests : IAsyncLifetime
 {
-    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+    private static readonly XNamespace s_svg = "http://www.w3.org/2000/svg";
 
     private readonly GatewayFactory _gateway = new();
 
@@ -37,11 +38,11 @@ public sealed class QrImageTests : IAsyncLifetime
         Assert.Equal("image/svg+xml", response.Content.Headers.ContentType!.MediaType);
         var svg = XDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).Root!;
         Assert.Equal(("512", "742"), ((string)svg.Attribute("width")!, (string)svg.Attribute("height")!)); // 20:29
-        var texts = svg.Descendants(Svg + "text").Select(t => t.Value).ToList();
+        var texts = svg.Descendants(s_svg + "text").Select(t => t.Value).ToList();
         Assert.Equal(["KHQR", "Demo Shop", "25,000KHR"], texts);
-        Assert.Contains(svg.Descendants(Svg + "rect"), r => (string?)r.Attribute("fill") == "#E1232E");
-        Assert.Contains(svg.Descendants(Svg + "line"), l => l.Attribute("stroke-dasharray") is not null);
-        Assert.Equal("KHQR: pay 25,000 KHR to Demo Shop", svg.Element(Svg + "title")!.Value);
+        Assert.Contains(svg.Descendants(s_svg + "rect"), r => (string?)r.Attribute("fill") == "#E1232E");
+        Assert.Contains(svg.Descendants(s_svg + "line"), l => l.Attribute("stroke-dasharray") is not null);
+        Assert.Equal("KHQR: pay 25,000 KHR to Demo Shop", svg.Element(s_svg + "title")!.Value);
     }
 
     [Fact]
@@ -168,17 +169,17 @@ public sealed class QrImageTests : IAsyncLifetime
     [Fact]
     public async Task A_khmer_merchant_name_is_written_into_a_well_formed_card()
     {
-        const string name = "ហាងកាហ្វេ <&> សុខា";
-        await using var khmer = _gateway.WithWebHostBuilder(b => b.UseSetting("Merchant:Name", name));
+        const string Name = "ហាងកាហ្វេ <&> សុខា";
+        await using var khmer = _gateway.WithWebHostBuilder(b => b.UseSetting("Merchant:Name", Name));
         var payments = new PaymentService.PaymentServiceClient(
-            Grpc.Net.Client.GrpcChannel.ForAddress(khmer.Server.BaseAddress, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = khmer.Server.CreateHandler() }));
+            GrpcChannel.ForAddress(khmer.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = khmer.Server.CreateHandler() }));
         var request = Requests.Create("khmer-1");
         request.QrImage = new QrImageOptions { Format = QrImageFormat.Svg, Style = QrImageStyle.Card };
 
         var created = await payments.CreatePaymentAsync(request, cancellationToken: Ct);
 
         var svg = XDocument.Parse(Encoding.UTF8.GetString(created.QrImage.Data.Span)).Root!;
-        Assert.Contains(name, svg.Descendants(Svg + "text").Select(t => t.Value));
+        Assert.Contains(Name, svg.Descendants(s_svg + "text").Select(t => t.Value));
         using var http = khmer.CreateClient();
         var png = await http.GetByteArrayAsync($"/payments/{created.Payment.PaymentId}/qr.png", Ct);
         Assert.Equal(created.Payment.Khqr, PngQr.Decode(png));

@@ -1,4 +1,4 @@
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -93,13 +93,13 @@ public sealed class RequestValidationTests : GatewayTest
     [MemberData(nameof(PaymentIdMethods))]
     public async Task An_unknown_payment_id_is_not_found_with_the_id_echoed_once_in_the_error_info(string method)
     {
-        const string id = "no-such-payment";
+        const string Id = "no-such-payment";
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => CallAsync(method, id));
+        var e = await Assert.ThrowsAsync<RpcException>(() => CallAsync(method, Id));
 
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
-        Assert.Equal(id, e.GetRpcStatus()!.GetDetail<ErrorInfo>().Metadata["payment_id"]);
-        Assert.Equal(1, Echoes(e, id));
+        Assert.Equal(Id, e.GetRpcStatus()!.GetDetail<ErrorInfo>().Metadata["payment_id"]);
+        Assert.Equal(1, Echoes(e, Id));
     }
 
     [Theory]
@@ -171,6 +171,50 @@ public sealed class RequestValidationTests : GatewayTest
 
         Assert.Equal((request.RequestId, request.OrderRef), (created.RequestId, created.OrderRef));
         Assert.Equal(created.PaymentId, Assert.Single(listed.Payments).PaymentId);
+    }
+
+    public static TheoryData<string, string> IdentifiersOutsideTheAlphabet
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var name in new[] { "request_id", "terminal_id", "list terminal_id", "payment_id" })
+            {
+                // A line break at the end too: a ^...$ pattern lets it through, and the id would reach a log line.
+                foreach (var value in new[] { "has space", "ends-in-a-break\n", "quote'" })
+                {
+                    data.Add(name, value);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(IdentifiersOutsideTheAlphabet))]
+    public async Task An_identifier_outside_the_alphabet_is_invalid_argument_naming_it_once_without_echoing_it(string field, string value)
+    {
+        var request = Requests.Create("alphabet");
+        var list = new ListPaymentsRequest();
+        switch (field)
+        {
+            case "request_id": request.RequestId = value; break;
+            case "terminal_id": request.TerminalId = value; break;
+            case "list terminal_id": list.TerminalId = value; break;
+        }
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => field switch
+        {
+            "payment_id" => CallAsync("get", value),
+            "list terminal_id" => Gateway.Payments.ListPaymentsAsync(list, cancellationToken: Ct).ResponseAsync,
+            _ => Gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct).ResponseAsync,
+        });
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        var violation = Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);
+        Assert.Equal((field.Replace("list ", "", StringComparison.Ordinal), "only the characters A-Z a-z 0-9 - _ . : are allowed"), (violation.Field, violation.Description));
+        Assert.Equal(0, Echoes(e, value));
     }
 
     private Task CallAsync(string method, string paymentId) => method switch

@@ -12,7 +12,7 @@ namespace Bakong.Gateway.Tests;
 public sealed class UnparseableMessageTests : GatewayTest
 {
     /// <summary>Each method, with the number of a string field of its request (null when the request has none).</summary>
-    private static readonly (string Path, int? StringField)[] Methods =
+    private static readonly (string Path, int? StringField)[] s_methods =
     [
         ("/bakong.payments.v1.PaymentService/CreatePayment", 1),
         ("/bakong.payments.v1.PaymentService/GetPayment", 1),
@@ -31,7 +31,7 @@ public sealed class UnparseableMessageTests : GatewayTest
         get
         {
             var cases = new TheoryData<string, string>();
-            foreach (var (path, stringField) in Methods)
+            foreach (var (path, stringField) in s_methods)
             {
                 foreach (var malformation in new[] { "truncated varint", "field number 0", "invalid UTF-8", "bad wire type" })
                 {
@@ -50,7 +50,7 @@ public sealed class UnparseableMessageTests : GatewayTest
     [MemberData(nameof(Cases))]
     public async Task An_unparseable_request_message_is_invalid_argument_and_logs_no_warning_or_error(string path, string malformation)
     {
-        var stringField = Methods.Single(m => m.Path == path).StringField ?? 1;
+        var stringField = s_methods.Single(m => m.Path == path).StringField ?? 1;
         byte[] message = malformation switch
         {
             "truncated varint" => [0x08, 0xFF, 0xFF], // field 1, a varint whose last byte never comes

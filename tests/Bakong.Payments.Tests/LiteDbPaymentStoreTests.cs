@@ -6,8 +6,8 @@ namespace Bakong.Payments.Tests;
 
 public sealed class LiteDbPaymentStoreTests : IDisposable
 {
-    private static readonly PaymentEvent[] NoEvents = [];
-    private static readonly OutboxEntry[] NoOutbox = [];
+    private static readonly PaymentEvent[] s_noEvents = [];
+    private static readonly OutboxEntry[] s_noOutbox = [];
     private readonly TempDirectory _dir = new();
     private readonly LiteDbPaymentStore _store;
 
@@ -282,6 +282,6 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
         Assert.Equal(expected.Outbox, actual.Outbox);
         Assert.Equal(expected.Review, actual.Review);
         Assert.Equal(expected.Transaction, actual.Transaction);
-        Assert.Equal(expected with { Events = NoEvents, Outbox = NoOutbox }, actual with { Events = NoEvents, Outbox = NoOutbox });
+        Assert.Equal(expected with { Events = s_noEvents, Outbox = s_noOutbox }, actual with { Events = s_noEvents, Outbox = s_noOutbox });
     }
 }

@@ -162,6 +162,24 @@ public sealed class PaymentCreationTests : IDisposable
         Assert.Empty((await _store.ListAsync(new PaymentQuery(), Ct)).Payments);
     }
 
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("ends-in-a-break\n")]
+    [InlineData("quote'")]
+    [InlineData("caf\u00e9")]
+    public async Task Request_and_terminal_ids_outside_the_identifier_alphabet_are_invalid_and_not_echoed(string id)
+    {
+        var creation = TestPayments.Creation(_store, _clock);
+
+        var result = await creation.CreateAsync(Request(requestId: id) with { TerminalId = id }, Ct);
+
+        var invalid = Assert.IsType<CreatePaymentResult.Invalid>(result);
+        Assert.Equal(["request_id", "terminal_id"], invalid.Violations.Select(v => v.Field));
+        Assert.All(invalid.Violations, v => Assert.DoesNotContain(id, v.Description, StringComparison.Ordinal));
+        Assert.Equal(invalid.Violations, creation.Validate(Request(requestId: id) with { TerminalId = id }));
+        Assert.Empty((await _store.ListAsync(new PaymentQuery(), Ct)).Payments);
+    }
+
     [Fact]
     public async Task Request_id_and_order_ref_are_at_most_64_characters_as_the_contract_documents()
     {

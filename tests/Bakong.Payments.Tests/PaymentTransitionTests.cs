@@ -4,7 +4,7 @@ namespace Bakong.Payments.Tests;
 
 public sealed class PaymentTransitionTests
 {
-    private static readonly DateTimeOffset AfterExpiry = TestPayments.Start + TimeSpan.FromMinutes(6);
+    private static readonly DateTimeOffset s_afterExpiry = TestPayments.Start + TimeSpan.FromMinutes(6);
 
     [Fact]
     public void A_new_payment_is_pending_at_version_one_and_due_for_a_check_at_once()
@@ -52,9 +52,9 @@ public sealed class PaymentTransitionTests
     public void An_expired_payment_is_scheduled_for_reconciliation()
     {
         var payment = TestPayments.New();
-        Assert.True(payment.Expire(AfterExpiry).IsApplied);
+        Assert.True(payment.Expire(s_afterExpiry).IsApplied);
         Assert.Equal(PaymentState.Expired, payment.State);
-        Assert.Equal(AfterExpiry + TimeSpan.FromMinutes(5), payment.NextCheckTime);
+        Assert.Equal(s_afterExpiry + TimeSpan.FromMinutes(5), payment.NextCheckTime);
         Assert.Equal("payment.expired", Assert.Single(payment.Outbox).Type);
     }
 
@@ -86,7 +86,7 @@ public sealed class PaymentTransitionTests
     public void Money_that_arrives_after_expiry_or_cancel_makes_the_payment_paid_late_never_paid(PaymentState from)
     {
         var payment = InState(from);
-        var now = AfterExpiry.AddMinutes(30);
+        var now = s_afterExpiry.AddMinutes(30);
         Assert.True(payment.Settle(TestPayments.Transaction(), now).IsApplied);
         Assert.Equal(PaymentState.PaidLate, payment.State);
         Assert.Equal(now, payment.SettleTime);
@@ -105,7 +105,7 @@ public sealed class PaymentTransitionTests
     public void Paid_late_is_reachable_only_from_expired_or_cancelled(PaymentState from, bool reachable)
     {
         var payment = InState(from);
-        var result = payment.Settle(TestPayments.Transaction(hash: "late"), AfterExpiry.AddHours(1));
+        var result = payment.Settle(TestPayments.Transaction(hash: "late"), s_afterExpiry.AddHours(1));
         Assert.Equal(reachable, result.IsApplied && payment.State == PaymentState.PaidLate);
     }
 
@@ -141,7 +141,7 @@ public sealed class PaymentTransitionTests
         var version = payment.Version;
         var events = payment.Events.Count;
         var outbox = payment.Outbox.Count;
-        var now = AfterExpiry.AddHours(3);
+        var now = s_afterExpiry.AddHours(3);
 
         var result = action switch
         {
@@ -181,8 +181,8 @@ public sealed class PaymentTransitionTests
     public void Not_found_and_static_qr_answers_change_nothing()
     {
         var payment = TestPayments.New();
-        Assert.Equal(TransitionOutcome.Unchanged, payment.Apply(new TransactionCheck.NotFound(null), AfterExpiry).Outcome);
-        Assert.Equal(TransitionOutcome.Unchanged, payment.Apply(new TransactionCheck.StaticQrUnsupported(null), AfterExpiry).Outcome);
+        Assert.Equal(TransitionOutcome.Unchanged, payment.Apply(new TransactionCheck.NotFound(null), s_afterExpiry).Outcome);
+        Assert.Equal(TransitionOutcome.Unchanged, payment.Apply(new TransactionCheck.StaticQrUnsupported(null), s_afterExpiry).Outcome);
         Assert.Equal(1, payment.Version);
     }
 
@@ -213,7 +213,7 @@ public sealed class PaymentTransitionTests
         Assert.Equal(2, payment.Version);
 
         // And the payment still expires on time, keeping the review.
-        Assert.True(payment.Expire(AfterExpiry).IsApplied);
+        Assert.True(payment.Expire(s_afterExpiry).IsApplied);
         Assert.True(payment.NeedsReview);
     }
 
@@ -221,7 +221,7 @@ public sealed class PaymentTransitionTests
     public void A_mismatch_found_by_reconciliation_does_not_make_the_payment_paid_late()
     {
         var payment = InState(PaymentState.Expired);
-        Assert.True(payment.Settle(TestPayments.Transaction(amount: 9m), AfterExpiry.AddMinutes(5)).IsApplied);
+        Assert.True(payment.Settle(TestPayments.Transaction(amount: 9m), s_afterExpiry.AddMinutes(5)).IsApplied);
         Assert.Equal(PaymentState.Expired, payment.State);
         Assert.True(payment.NeedsReview);
     }
@@ -234,7 +234,7 @@ public sealed class PaymentTransitionTests
         Assert.True(payment.RecordCheck(TestPayments.Start, next).IsApplied);
         Assert.Equal((1, next, 2L), (payment.CheckCount, payment.NextCheckTime, payment.Version));
         Assert.Single(payment.Events);
-        Assert.Equal(TransitionOutcome.NotAllowed, InState(PaymentState.Paid).RecordCheck(AfterExpiry, null).Outcome);
+        Assert.Equal(TransitionOutcome.NotAllowed, InState(PaymentState.Paid).RecordCheck(s_afterExpiry, null).Outcome);
     }
 
     [Fact]
@@ -253,7 +253,7 @@ public sealed class PaymentTransitionTests
         }
 
         Assert.Equal(4, payment.ReconciliationCount);
-        Assert.Equal(TransitionOutcome.NotAllowed, TestPayments.New().RecordReconciliationCheck(AfterExpiry).Outcome);
+        Assert.Equal(TransitionOutcome.NotAllowed, TestPayments.New().RecordReconciliationCheck(s_afterExpiry).Outcome);
     }
 
     private static Payment InState(PaymentState state)
@@ -264,9 +264,9 @@ public sealed class PaymentTransitionTests
             PaymentState.Pending => TransitionResult.Applied,
             PaymentState.Paid => payment.Settle(TestPayments.Transaction(), TestPayments.Start.AddSeconds(10)),
             PaymentState.Failed => payment.Fail("declined", TestPayments.Start.AddSeconds(10)),
-            PaymentState.Expired => payment.Expire(AfterExpiry),
+            PaymentState.Expired => payment.Expire(s_afterExpiry),
             PaymentState.Cancelled => payment.Cancel(TestPayments.Start.AddSeconds(10)),
-            PaymentState.PaidLate => Chain(payment.Expire(AfterExpiry), () => payment.Settle(TestPayments.Transaction(), AfterExpiry.AddMinutes(5))),
+            PaymentState.PaidLate => Chain(payment.Expire(s_afterExpiry), () => payment.Settle(TestPayments.Transaction(), s_afterExpiry.AddMinutes(5))),
             _ => throw new ArgumentOutOfRangeException(nameof(state)),
         };
         Assert.True(result.IsApplied);

@@ -6,7 +6,7 @@ namespace Bakong.Payments.Tests;
 /// <summary>The store's one writer: group commit, durability before the answer, recovery after a full disk, list indexes.</summary>
 public sealed class StoreWritePathTests : IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
     private readonly TempDirectory _dir = new();
     private readonly FakeTimeProvider _time = new(TestPayments.Start);
     private readonly FaultyFiles _files = new();
@@ -28,20 +28,20 @@ public sealed class StoreWritePathTests : IDisposable
             if (Interlocked.Increment(ref calls) == 1)
             {
                 held.SetResult();
-                release.Wait(Timeout, Ct);
+                release.Wait(s_timeout, Ct);
             }
         };
         store.BatchCommitted = batches.Add;
 
         var first = store.InsertIfAbsentAsync(TestPayments.New(), Ct);
-        await held.Task.WaitAsync(Timeout, Ct);
+        await held.Task.WaitAsync(s_timeout, Ct);
         var a = TestPayments.New(requestId: "same-request");
         var b = TestPayments.New(requestId: "same-request");
         var other = TestPayments.New();
         var queued = new[] { store.InsertIfAbsentAsync(a, Ct), store.InsertIfAbsentAsync(b, Ct), store.InsertIfAbsentAsync(other, Ct) };
         release.Set();
-        await first.WaitAsync(Timeout, Ct);
-        var results = await Task.WhenAll(queued).WaitAsync(Timeout, Ct);
+        await first.WaitAsync(s_timeout, Ct);
+        var results = await Task.WhenAll(queued).WaitAsync(s_timeout, Ct);
 
         Assert.Equal([1, 3], batches);
         Assert.True(results[0].Inserted);
@@ -71,17 +71,17 @@ public sealed class StoreWritePathTests : IDisposable
             if (Interlocked.Increment(ref calls) == 1)
             {
                 held.SetResult();
-                release.Wait(Timeout, Ct);
+                release.Wait(s_timeout, Ct);
             }
         };
 
         var blocker = store.InsertIfAbsentAsync(TestPayments.New(), Ct);
-        await held.Task.WaitAsync(Timeout, Ct);
+        await held.Task.WaitAsync(s_timeout, Ct);
         var saves = new[] { store.SaveAsync(one, Ct), store.SaveAsync(two, Ct) };
         release.Set();
-        await blocker.WaitAsync(Timeout, Ct);
+        await blocker.WaitAsync(s_timeout, Ct);
 
-        Assert.Equal([SaveResult.Saved, SaveResult.Conflict], await Task.WhenAll(saves).WaitAsync(Timeout, Ct));
+        Assert.Equal([SaveResult.Saved, SaveResult.Conflict], await Task.WhenAll(saves).WaitAsync(s_timeout, Ct));
         Assert.Equal(PaymentState.Cancelled, (await store.GetAsync(payment.Id, Ct))?.State);
         var counts = await store.CountByStateAsync(Ct);
         Assert.Equal((1, 1, 0), (counts[PaymentState.Pending], counts[PaymentState.Cancelled], counts[PaymentState.Paid]));
@@ -96,14 +96,14 @@ public sealed class StoreWritePathTests : IDisposable
         _files.BeforeLogFlush = () =>
         {
             flushing.TrySetResult();
-            release.Wait(Timeout, Ct);
+            release.Wait(s_timeout, Ct);
         };
 
         var insert = store.InsertIfAbsentAsync(TestPayments.New(), Ct);
-        await flushing.Task.WaitAsync(Timeout, Ct);
+        await flushing.Task.WaitAsync(s_timeout, Ct);
         Assert.False(insert.IsCompleted);
         release.Set();
-        Assert.True((await insert.WaitAsync(Timeout, Ct)).Inserted);
+        Assert.True((await insert.WaitAsync(s_timeout, Ct)).Inserted);
         _files.BeforeLogFlush = null;
     }
 

@@ -5,7 +5,7 @@ namespace Bakong.Sandbox.Tests;
 
 public sealed class FaultTests
 {
-    private static readonly object AnyMd5 = new { md5 = "0dbe08d3829a8b6b59844e51aa38a4e2" };
+    private static readonly object s_anyMd5 = new { md5 = "0dbe08d3829a8b6b59844e51aa38a4e2" };
 
     [Fact]
     public async Task Latency_holds_the_answer_until_the_clock_has_moved_that_far()
@@ -14,7 +14,7 @@ public sealed class FaultTests
         var token = await sandbox.TokenAsync();
         await sandbox.FaultsAsync(new { latencyMs = 2000 });
 
-        var call = sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token);
+        var call = sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token);
         await sandbox.State.WaitForHeldRequestsAsync(1, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         sandbox.Time.Advance(TimeSpan.FromMilliseconds(1999));
         Assert.False(call.IsCompleted);
@@ -33,7 +33,7 @@ public sealed class FaultTests
         var token = await sandbox.TokenAsync();
         await sandbox.FaultsAsync(new { serverErrorRate = 1.0, serverErrorStatus = status });
 
-        var answer = await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token);
+        var answer = await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token);
 
         Assert.Equal(status, (int)answer.Status);
         Assert.Equal("text/html", answer.MediaType);
@@ -49,7 +49,7 @@ public sealed class FaultTests
 
         var answers = new[]
         {
-            await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token),
+            await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token),
             await sandbox.BakongAsync("renew_token", new { email = "x@y.kh" }),
         };
 
@@ -64,7 +64,7 @@ public sealed class FaultTests
         await sandbox.FaultsAsync(new { timeoutRate = 1.0 });
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
-        var call = sandbox.BakongUntilAsync("check_transaction_by_md5", AnyMd5, token, giveUp.Token);
+        var call = sandbox.BakongUntilAsync("check_transaction_by_md5", s_anyMd5, token, giveUp.Token);
         await sandbox.State.WaitForHeldRequestsAsync(1, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         sandbox.Time.Advance(TimeSpan.FromMinutes(4));
         Assert.False(call.IsCompleted);
@@ -80,7 +80,7 @@ public sealed class FaultTests
         var token = await sandbox.TokenAsync();
         await sandbox.FaultsAsync(new { timeoutRate = 1.0 });
 
-        var call = sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token);
+        var call = sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token);
         await sandbox.State.WaitForHeldRequestsAsync(1, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         sandbox.Time.Advance(TimeSpan.FromSeconds(30));
         var answer = await call.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
@@ -95,7 +95,7 @@ public sealed class FaultTests
         var token = await sandbox.TokenAsync();
         await sandbox.FaultsAsync(new { malformedJsonRate = 1.0 });
 
-        var answer = await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token);
+        var answer = await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token);
 
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         Assert.Equal("application/json", answer.MediaType);
@@ -111,7 +111,7 @@ public sealed class FaultTests
 
         var list = await sandbox.BakongAsync("check_transaction_by_md5_list", new[] { "0dbe08d3829a8b6b59844e51aa38a4e2" }, token);
         var hashList = await sandbox.BakongAsync("check_transaction_by_hash_list", new[] { new string('0', 64) }, token);
-        var single = await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token);
+        var single = await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token);
 
         Assert.Equal(HttpStatusCode.Forbidden, list.Status);
         Assert.Equal("text/html", list.MediaType);
@@ -129,8 +129,8 @@ public sealed class FaultTests
 
         var answers = new[]
         {
-            await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token),
-            await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5),
+            await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token),
+            await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5),
             await sandbox.BakongAsync("renew_token", new { email = "x@y.kh" }),
             await sandbox.BakongAsync("check_bakong_account", new { accountId = "x@y" }),
         };
@@ -147,9 +147,9 @@ public sealed class FaultTests
         var old = await sandbox.TokenAsync("dev@shop.kh");
         await sandbox.FaultsAsync(new { expireAllTokensNow = true });
 
-        var refused = await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, old);
+        var refused = await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, old);
         var renewed = (await sandbox.BakongAsync("renew_token", new { email = "dev@shop.kh" })).Data.GetProperty("token").GetString();
-        var accepted = await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, renewed);
+        var accepted = await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, renewed);
         var (_, faults) = await sandbox.SendAsync(HttpMethod.Get, "control/faults");
 
         Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
@@ -188,7 +188,7 @@ public sealed class FaultTests
             var statuses = new HttpStatusCode[20];
             for (var i = 0; i < statuses.Length; i++)
             {
-                statuses[i] = (await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token)).Status;
+                statuses[i] = (await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token)).Status;
             }
 
             outcomes.Add(statuses);

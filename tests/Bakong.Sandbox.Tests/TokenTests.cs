@@ -9,7 +9,7 @@ public sealed class TokenTests
     private const string UnauthorizedBody =
         """{"responseCode":1,"responseMessage":"Unauthorized, not yet requested for token or code invalid","errorCode":6,"data":null}""";
 
-    private static readonly object AnyMd5 = new { md5 = "0dbe08d3829a8b6b59844e51aa38a4e2" };
+    private static readonly object s_anyMd5 = new { md5 = "0dbe08d3829a8b6b59844e51aa38a4e2" };
 
     [Fact]
     public async Task Registration_mails_a_20_character_code_that_verify_exchanges_for_a_working_token()
@@ -30,7 +30,7 @@ public sealed class TokenTests
         Assert.Equal("Token has been issued", verified.Json.GetProperty("responseMessage").GetString());
         var token = verified.Data.GetProperty("token").GetString()!;
 
-        var check = await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token);
+        var check = await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token);
         Assert.Equal(HttpStatusCode.OK, check.Status);
         Assert.Equal(1, check.ErrorCode);
 
@@ -79,7 +79,7 @@ public sealed class TokenTests
         Assert.Equal("Token has been issued", renewed.Json.GetProperty("responseMessage").GetString());
         var second = renewed.Data.GetProperty("token").GetString()!;
         Assert.NotEqual(first, second);
-        Assert.Equal(HttpStatusCode.OK, (await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, second)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, second)).Status);
         Assert.Equal("""{"responseCode":1,"responseMessage":"Not registered yet","errorCode":10,"data":null}""", unknown.Body);
     }
 
@@ -105,7 +105,7 @@ public sealed class TokenTests
     {
         await using var sandbox = await SandboxHarness.StartAsync();
 
-        var answer = await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5);
+        var answer = await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5);
 
         Assert.Equal(HttpStatusCode.Unauthorized, answer.Status);
         Assert.Equal("application/json", answer.MediaType);
@@ -119,9 +119,9 @@ public sealed class TokenTests
         var token = await sandbox.TokenAsync();
 
         sandbox.Time.Advance(TimeSpan.FromDays(90) - TimeSpan.FromSeconds(1));
-        var before = await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token);
+        var before = await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token);
         sandbox.Time.Advance(TimeSpan.FromSeconds(1));
-        var after = await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token);
+        var after = await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token);
 
         Assert.Equal(HttpStatusCode.OK, before.Status);
         Assert.Equal(HttpStatusCode.Unauthorized, after.Status);
@@ -140,7 +140,7 @@ public sealed class TokenTests
         Assert.Equal(TimeSpan.FromDays(93).TotalMilliseconds, issued.GetProperty("expiresAtMs").GetInt64() - issued.GetProperty("issuedAtMs").GetInt64());
         var token = SandboxHarness.Json(shortLived).GetProperty("token").GetString();
         sandbox.Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(HttpStatusCode.Unauthorized, (await sandbox.BakongAsync("check_transaction_by_md5", AnyMd5, token)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await sandbox.BakongAsync("check_transaction_by_md5", s_anyMd5, token)).Status);
     }
 
     [Theory]
@@ -163,7 +163,7 @@ public sealed class TokenTests
         await using var second = await SandboxHarness.StartAsync();
         var foreign = await first.TokenAsync();
 
-        var answer = await second.BakongAsync("check_transaction_by_md5", AnyMd5, foreign);
+        var answer = await second.BakongAsync("check_transaction_by_md5", s_anyMd5, foreign);
 
         Assert.Equal(HttpStatusCode.Unauthorized, answer.Status);
     }

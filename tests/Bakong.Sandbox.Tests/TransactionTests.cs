@@ -8,7 +8,7 @@ namespace Bakong.Sandbox.Tests;
 
 public sealed class TransactionTests
 {
-    private static readonly string[] TransactionFields =
+    private static readonly string[] s_transactionFields =
     [
         "hash", "fromAccountId", "toAccountId", "currency", "amount", "description", "createdDateMs",
         "acknowledgedDateMs", "trackingStatus", "receiverBank", "receiverBankAccount", "instructionRef", "externalRef",
@@ -33,7 +33,7 @@ public sealed class TransactionTests
         Assert.Equal((0, (int?)null), (after.ResponseCode, after.ErrorCode));
         Assert.Equal("Getting transaction successfully.", after.Json.GetProperty("responseMessage").GetString());
         var data = after.Data;
-        Assert.Equal(TransactionFields, data.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(s_transactionFields, data.EnumerateObject().Select(p => p.Name));
         Assert.Equal(12.5m, data.GetProperty("amount").GetDecimal());
         Assert.Equal("USD", data.GetProperty("currency").GetString());
         Assert.Equal(SandboxHarness.MerchantAccount, data.GetProperty("toAccountId").GetString());

@@ -7,7 +7,6 @@ using System.Text.Json;
 using Bakong.Cli.Token;
 using Bakong.OpenApi.Audit;
 using Bakong.OpenApi.Storage;
-using LiteDB;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bakong.Cli.Audit;
@@ -106,10 +105,11 @@ internal sealed class AuditListCommand : Command
                     NullLogger<LiteDbCallAudit>.Instance);
                 records = audit.Query(since, endpoint, parseResult.GetValue(_limit) ?? DefaultLimit);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or StoreException)
             {
-                // Held by a running gateway (or another command): its message is the one line to print.
-                var message = e is StoreLockedException ? e.Message : $"Cannot read the audit in {path} ({e.Message}).";
+                // Held by a running gateway (or another command), or not an audit at all: the store's own message
+                // (the file and why) is the one line to print.
+                var message = e is StoreLockedException or StoreException ? e.Message : $"Cannot read the audit in {path} ({e.Message}).";
                 await _context.Error.WriteLineAsync(message.AsMemory(), cancellationToken).ConfigureAwait(false);
                 return BakongSetup.Refused;
             }

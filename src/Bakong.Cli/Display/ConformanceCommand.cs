@@ -22,12 +22,25 @@ internal static class ConformanceCommand
             Description = "The UART's baud rate, which sets the answer deadline (SPEC.md section 8.2); 0 for USB-CDC.",
             DefaultValueFactory = _ => 115200,
         };
+        var answerTimeout = new Option<int>("--answer-timeout")
+        {
+            Description = "Seconds a request waits for its answer before it counts as unanswered (1-60). Latencies are still judged against the RTO.",
+            DefaultValueFactory = _ => 2,
+        };
+        answerTimeout.Validators.Add(r =>
+        {
+            // An option's own validator runs only when the option is given, and sees its parsed value.
+            if (r.GetValueOrDefault<int>() is < 1 or > 60)
+            {
+                r.AddError("--answer-timeout must be 1 to 60 seconds.");
+            }
+        });
         var json = new Option<bool>("--json") { Description = "Write the report as one JSON object instead of text." };
         var command = new Command(
             "conformance",
             "Check a display against the serial protocol (firmware-protocol/SPEC.md): start it, then reset or plug in the display. Takes about 15 s; exits 0 only when every check passes.")
         {
-            port, baud, json,
+            port, baud, answerTimeout, json,
         };
         command.Validators.Add(r =>
         {
@@ -35,10 +48,16 @@ internal static class ConformanceCommand
             {
                 r.AddError("--baud must be 0 (USB-CDC) or a UART rate such as 115200.");
             }
+
         });
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var options = new ConformanceOptions { PortName = parseResult.GetValue(port)!, BaudRate = parseResult.GetValue(baud) };
+            var options = new ConformanceOptions
+            {
+                PortName = parseResult.GetValue(port)!,
+                BaudRate = parseResult.GetValue(baud),
+                AnswerTimeout = TimeSpan.FromSeconds(parseResult.GetValue(answerTimeout)),
+            };
             var asJson = parseResult.GetValue(json);
             ConformanceReport report;
             try

@@ -5,8 +5,9 @@ using Bakong.Display.Emulation;
 using Bakong.Display.Link;
 using Bakong.Display.Protocol;
 using Bakong.Display.Transport;
-using Bakong.Display.V1;
+using Bakong.Grpc.Display.V1;
 using Grpc.Core;
+using static Bakong.Grpc.Display.V1.Display.Types;
 
 namespace Bakong.Cli.Display;
 
@@ -143,7 +144,7 @@ internal sealed class DisplayCommand : Command
                 await context.Output.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
             }
 
-            return response.Displays.All(d => d.LinkState == Bakong.Display.V1.Display.Types.LinkState.Online) ? ExitCodes.Success : 1;
+            return response.Displays.All(d => d.LinkState == LinkState.Online) ? ExitCodes.Success : 1;
         });
         return command;
     }

@@ -1,54 +1,74 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 
 namespace Bakong.Cli.Payments;
 
 /// <summary>
 /// <c>bakong payments load</c>: CreatePayment latency and throughput against a running gateway, as a POS fleet would
-/// load it. Every call is a new sale (its own request id), so each one generates a KHQR and makes a durable write; the
-/// payments are cancelled afterwards (not measured) so the gateway is not left polling them. Prints progress on stderr
-/// and one JSON line of results on stdout (docs/benchmarks.md).
+/// load it, beside a baseline in the same run: grpc.health.v1 <c>Health/Check</c> over the same channel (see
+/// <see cref="LoadRunner"/>). Every create is a new sale (its own request id), so each one generates a KHQR and makes a
+/// durable write; the payments are cancelled afterwards (not measured) so the gateway is not left polling them.
+/// Closed loop by default (<c>--concurrency</c> calls in flight); open loop with <c>--rate</c> (calls started by the
+/// clock). Prints a table, or one JSON line with <c>--json</c> (docs/benchmarks.md).
 /// </summary>
 internal static class LoadCommand
 {
+    /// <summary>Closed loop: calls in flight when <c>--concurrency</c> is not given.</summary>
+    private const int ClosedLoopConcurrency = 8;
+
+    /// <summary>
+    /// Open loop: the most calls in flight when <c>--concurrency</c> is not given. High enough that only an overloaded
+    /// gateway meets it (256 calls outstanding at 1,000/s is a quarter of a second of backlog), low enough that an
+    /// overloaded one is shown as calls that could not start rather than as an unbounded queue.
+    /// </summary>
+    private const int OpenLoopConcurrency = 256;
+
+    /// <summary>A block shorter than this many calls per worker spends much of its time starting and draining.</summary>
+    private const int CallsPerWorkerPerBlock = 4;
+
     public static Command Create(CliContext context)
     {
-        var count = new Option<int>("--count") { Description = "Payments to create (after the warm-up).", DefaultValueFactory = _ => 1000 };
-        var concurrency = new Option<int>("--concurrency") { Description = "Calls in flight at once (POS terminals creating at the same moment).", DefaultValueFactory = _ => 8 };
-        var warmUp = new Option<int>("--warm-up") { Description = "Payments created first and not measured (JIT, connections, caches).", DefaultValueFactory = _ => 50 };
+        var count = WholeNumber("--count", 1, "Calls of each kind (creates, and health checks as the baseline) after the warm-up.", 1000);
+        var concurrency = WholeNumber(
+            "--concurrency",
+            1,
+            $"Closed loop: calls in flight at once (POS terminals creating at the same moment; default {ClosedLoopConcurrency}). "
+                + $"With --rate: the most in flight at once; a call due beyond it could not start (default {OpenLoopConcurrency}).");
+        var rate = WholeNumber("--rate", 1, "Open loop: start this many calls per second by the clock, however long the earlier ones take.");
+        var rounds = WholeNumber("--rounds", 1, "Blocks of creates, each followed by a block of health checks (fewer when --count is smaller).", 5);
+        var warmUp = WholeNumber("--warm-up", 0, "Calls of each kind made first and not measured (JIT, connections, caches).", 50);
         var terminal = new Option<string>("--terminal") { Description = "Terminal id of the load's payments, to tell them apart in 'payments list'.", DefaultValueFactory = _ => "LOAD" };
         var keep = new Option<bool>("--keep") { Description = "Leave the payments pending instead of cancelling them at the end." };
         var server = GatewayClient.ServerOption();
-        var command = new Command("load", "Measure CreatePayment latency (p50/p90/p99/max) and throughput against a running gateway; prints one JSON line.")
+        var json = GatewayClient.JsonOption("Write the result as one JSON object instead of the table, for scripts.");
+        var command = new Command(
+            "load",
+            "Measure CreatePayment throughput and latency (p50/p90/p99/max) against a running gateway, with Health/Check as the baseline in the same run.")
         {
-            count, concurrency, warmUp, terminal, keep, server,
+            count, concurrency, rate, rounds, warmUp, terminal, keep, server, json,
         };
-        AtLeast(count, 1);
-        AtLeast(concurrency, 1);
-        AtLeast(warmUp, 0);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
+            var offered = parseResult.GetValue(rate);
+            var calls = parseResult.GetValue(count)!.Value;
+            var plan = new LoadPlan(
+                calls,
+                Math.Min(parseResult.GetValue(rounds)!.Value, calls),
+                parseResult.GetValue(concurrency) ?? (offered is null ? ClosedLoopConcurrency : OpenLoopConcurrency),
+                offered);
             var uri = parseResult.GetValue(server)!;
             using var channel = GatewayClient.Open(uri);
-            var load = new Load(
-                context,
-                new PaymentService.PaymentServiceClient(channel),
-                parseResult.GetValue(terminal)!,
-                "load-" + Guid.NewGuid().ToString("N")[..8] + "-");
+            var load = new Load(context, channel, parseResult.GetValue(terminal)!, "load-" + Guid.NewGuid().ToString("N")[..8] + "-");
             try
             {
-                await load.RunAsync(parseResult.GetValue(warmUp), parseResult.GetValue(concurrency), report: false, cancellationToken).ConfigureAwait(false);
-                var measured = await load.RunAsync(parseResult.GetValue(count), parseResult.GetValue(concurrency), report: true, cancellationToken).ConfigureAwait(false);
-                if (!parseResult.GetValue(keep))
-                {
-                    await load.CancelAllAsync(parseResult.GetValue(concurrency), cancellationToken).ConfigureAwait(false);
-                }
-
-                await context.Output.WriteLineAsync(measured.ToJson().ToJsonString().AsMemory(), cancellationToken).ConfigureAwait(false);
-                return ExitCodes.Success;
+                return await load.RunAsync(plan, parseResult.GetValue(warmUp)!.Value, parseResult.GetValue(keep), parseResult.GetValue(json), cancellationToken)
+                    .ConfigureAwait(false) is { } error
+                    ? GatewayClient.ReportError(context, json: false, uri, error)
+                    : ExitCodes.Success;
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -58,93 +78,149 @@ internal static class LoadCommand
         return command;
     }
 
-    private static void AtLeast(Option<int> option, int minimum) => option.Validators.Add(result =>
+    /// <summary>
+    /// A whole-number option with its own one-line errors naming it: for text that is not a whole number (the parser's
+    /// own message would name the CLR type) and for a number below <paramref name="minimum"/>.
+    /// </summary>
+    private static Option<int?> WholeNumber(string name, int minimum, string description, int? defaultValue = null)
     {
-        if (result.GetValueOrDefault<int>() < minimum)
+        var option = new Option<int?>(name)
         {
-            result.AddError($"{option.Name}: must be at least {minimum}.");
-        }
-    });
+            Description = description,
+            CustomParser = result =>
+            {
+                if (result.Tokens.Count == 0)
+                {
+                    return defaultValue;
+                }
 
-    private sealed class Load(CliContext context, PaymentService.PaymentServiceClient client, string terminal, string prefix)
+                var text = result.Tokens[0].Value;
+                if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+                {
+                    result.AddError($"{name}: '{text}' is not a whole number.");
+                    return null;
+                }
+
+                if (value < minimum)
+                {
+                    result.AddError($"{name}: must be at least {minimum}.");
+                    return null;
+                }
+
+                return value;
+            },
+        };
+        if (defaultValue is { } fallback)
+        {
+            option.DefaultValueFactory = _ => fallback;
+        }
+
+        return option;
+    }
+
+    private sealed class Load(CliContext context, GrpcChannel channel, string terminal, string prefix)
     {
+        private readonly PaymentService.PaymentServiceClient _payments = new(channel);
+        private readonly Health.HealthClient _health = new(channel);
         private readonly List<string> _created = [];
         private int _next;
 
-        /// <summary>Creates <paramref name="count"/> payments (none for a warm-up of 0), <paramref name="concurrency"/> at a time.</summary>
-        public async Task<Run> RunAsync(int count, int concurrency, bool report, CancellationToken cancellationToken)
+        /// <summary>The warm-up, the measured run, the cancellations; returns the error to report when a kind of call never succeeded.</summary>
+        public async Task<RpcException?> RunAsync(LoadPlan plan, int warmUp, bool keep, bool json, CancellationToken cancellationToken)
         {
-            var clock = context.TimeProvider;
-            var latencies = new double[count];
-            var done = 0;
-            var claimed = -1;
-            var start = clock.GetTimestamp();
-            var lastReport = start;
-            var workers = Enumerable.Range(0, Math.Min(concurrency, count)).Select(_ => Task.Run(
-                async () =>
+            try
+            {
+                if (warmUp > 0)
                 {
-                    int index;
-                    while ((index = Interlocked.Increment(ref claimed)) < count)
+                    var (create, health) = await new LoadRunner(context.TimeProvider, CallAsync)
+                        .RunAsync(new LoadPlan(warmUp, 1, plan.Concurrency, null), cancellationToken).ConfigureAwait(false);
+                    if (NeverAnswered(create.Summarize(), health.Summarize()) is { } warmUpError)
                     {
-                        var request = new CreatePaymentRequest
-                        {
-                            RequestId = prefix + Interlocked.Increment(ref _next).ToString(CultureInfo.InvariantCulture),
-                            TerminalId = terminal,
-                            Amount = new Money { CurrencyCode = "KHR", Units = 1000 + (index % 100 * 100) },
-                        };
-                        var begin = clock.GetTimestamp();
-                        var payment = (await client.CreatePaymentAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false)).Payment;
-                        latencies[index] = clock.GetElapsedTime(begin).TotalMilliseconds;
-                        lock (_created)
-                        {
-                            _created.Add(payment.PaymentId);
-                        }
-
-                        var finished = Interlocked.Increment(ref done);
-                        if (report && clock.GetElapsedTime(Volatile.Read(ref lastReport)) >= TimeSpan.FromSeconds(1))
-                        {
-                            Volatile.Write(ref lastReport, clock.GetTimestamp());
-                            context.Error.WriteLine($"{finished}/{count} created");
-                        }
+                        return warmUpError;
                     }
-                },
-                cancellationToken)).ToArray();
-            await Task.WhenAll(workers).ConfigureAwait(false);
-            var seconds = clock.GetElapsedTime(start).TotalSeconds;
+                }
 
-            Array.Sort(latencies);
-            return new Run(latencies, concurrency, seconds);
+                if (plan.Rate is null && plan.Count / plan.Rounds < CallsPerWorkerPerBlock * plan.Concurrency)
+                {
+                    context.Error.WriteLine(
+                        $"note: blocks of {plan.Count / plan.Rounds} calls keep {plan.Concurrency} in flight only briefly; "
+                        + $"--count {CallsPerWorkerPerBlock * plan.Concurrency * plan.Rounds} or more measures that concurrency.");
+                }
+
+                var runner = new LoadRunner(context.TimeProvider, CallAsync)
+                {
+                    RoundEnded = (round, rounds, create, health) =>
+                        context.Error.WriteLine($"round {round}/{rounds}: {create.Calls} creates, {health.Calls} health checks"),
+                };
+                var (creates, checks) = await runner.RunAsync(plan, cancellationToken).ConfigureAwait(false);
+                var result = new LoadResult(plan, creates.Summarize(), checks.Summarize());
+                if (NeverAnswered(result.Create, result.Health) is { } error)
+                {
+                    return error;
+                }
+
+                ReportErrors(result);
+                await context.Output.WriteLineAsync((json ? result.ToJson().ToJsonString() : result.ToText()).AsMemory(), cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+            finally
+            {
+                if (!keep && _created.Count > 0)
+                {
+                    await CancelAllAsync(plan.Concurrency, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
-        public async Task CancelAllAsync(int concurrency, CancellationToken cancellationToken)
+        private Task CallAsync(LoadCall kind, CancellationToken cancellationToken) => kind switch
+        {
+            LoadCall.Create => CreateAsync(cancellationToken),
+            _ => _health.CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken).ResponseAsync,
+        };
+
+        private async Task CreateAsync(CancellationToken cancellationToken)
+        {
+            var n = Interlocked.Increment(ref _next);
+            var request = new CreatePaymentRequest
+            {
+                RequestId = prefix + n.ToString(CultureInfo.InvariantCulture),
+                TerminalId = terminal,
+                Amount = new Money { CurrencyCode = "KHR", Units = 1000 + (n % 100 * 100) },
+            };
+            var payment = (await _payments.CreatePaymentAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false)).Payment;
+            lock (_created)
+            {
+                _created.Add(payment.PaymentId);
+            }
+        }
+
+        /// <summary>A kind that failed every call measured nothing: its first error is the one to report (an unreachable gateway, say).</summary>
+        private static RpcException? NeverAnswered(LoadSummary create, LoadSummary health) =>
+            create.Answered == 0 && create.FirstError is not null ? create.FirstError
+            : health.Answered == 0 && health.FirstError is not null ? health.FirstError
+            : null;
+
+        /// <summary>Some calls failed, not all: one line each on stderr, with the first error (its message cut short).</summary>
+        private void ReportErrors(LoadResult result)
+        {
+            foreach (var (name, summary) in new[] { (LoadResult.CreateName, result.Create), (LoadResult.HealthName, result.Health) })
+            {
+                if (summary.FirstError is { } first)
+                {
+                    var detail = first.Status.Detail.Length > 200 ? first.Status.Detail[..200] + "…" : first.Status.Detail;
+                    context.Error.WriteLine($"{name}: {summary.Errors} of {summary.Calls} calls failed; the first: {GatewayClient.CodeName(first.StatusCode)}: {detail}");
+                }
+            }
+        }
+
+        private async Task CancelAllAsync(int concurrency, CancellationToken cancellationToken)
         {
             context.Error.WriteLine($"cancelling the {_created.Count} payments");
             await Parallel.ForEachAsync(
                 _created,
                 new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
-                async (id, ct) => await client.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = id }, cancellationToken: ct).ConfigureAwait(false))
+                async (id, ct) => await _payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = id }, cancellationToken: ct).ConfigureAwait(false))
                 .ConfigureAwait(false);
         }
-    }
-
-    /// <summary>One batch of creations: each call's latency in ms, sorted, and the batch's wall time.</summary>
-    private sealed record Run(IReadOnlyList<double> SortedLatencies, int Concurrency, double Seconds)
-    {
-        /// <summary>The result line; only for the measured batch, which has at least one call (<c>--count</c> ≥ 1).</summary>
-        public JsonObject ToJson() => new()
-        {
-            ["count"] = SortedLatencies.Count,
-            ["concurrency"] = Concurrency,
-            ["seconds"] = Math.Round(Seconds, 3),
-            ["per_s"] = Seconds > 0 ? Math.Round(SortedLatencies.Count / Seconds, 1) : null,
-            ["p50_ms"] = Percentile(0.50),
-            ["p90_ms"] = Percentile(0.90),
-            ["p99_ms"] = Percentile(0.99),
-            ["max_ms"] = Math.Round(SortedLatencies[SortedLatencies.Count - 1], 2),
-        };
-
-        /// <summary>The nearest-rank percentile, in ms to 0.01.</summary>
-        private double Percentile(double p) =>
-            Math.Round(SortedLatencies[Math.Clamp((int)Math.Ceiling(p * SortedLatencies.Count) - 1, 0, SortedLatencies.Count - 1)], 2);
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Core;
 
 namespace Bakong.Cli.Payments;

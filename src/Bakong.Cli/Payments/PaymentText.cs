@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Bakong.Payments.V1;
-using State = Bakong.Payments.V1.Payment.Types.State;
+using Bakong.Grpc.Payments.V1;
+using State = Bakong.Grpc.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Cli.Payments;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Core;
 
 namespace Bakong.Cli.Payments;

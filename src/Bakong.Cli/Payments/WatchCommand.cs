@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Core;
 
 namespace Bakong.Cli.Payments;

@@ -8,7 +8,7 @@ namespace Bakong.Cli.Token;
 /// The services one <c>bakong token ...</c> command needs, for the life of that command: the registration client, the
 /// token store and manager over <c>&lt;data&gt;/bakong-tokens.db</c>, and the call audit over
 /// <c>&lt;data&gt;/bakong-audit.db</c> with its writer running. Disposing stops the writer — which persists every queued
-/// audit record — and then closes both LiteDB files.
+/// audit record — and then closes both database files.
 /// </summary>
 internal sealed class BakongSession : IAsyncDisposable
 {

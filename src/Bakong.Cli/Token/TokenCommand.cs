@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using Bakong.OpenApi.Client;
 using Bakong.OpenApi.Storage;
 using Bakong.OpenApi.Tokens;
-using LiteDB;
 using Microsoft.Extensions.Options;
 
 namespace Bakong.Cli.Token;
@@ -232,12 +231,13 @@ internal sealed class TokenCommand : Command
         {
             return await BadInputAsync(string.Join(" ", e.Failures), cancellationToken).ConfigureAwait(false);
         }
-        catch (StoreLockedException e)
+        catch (Exception e) when (e is StoreLockedException or StoreException)
         {
-            // A running gateway (or another command) has the files: one line that says so, exit 1.
+            // A running gateway (or another command) has the files, or one is damaged: the store's one line says which
+            // file and why, exit 1.
             return await FailAsync(e.Message, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return await FailAsync($"Cannot open the data in {target.DataDirectory} ({e.Message}).", cancellationToken).ConfigureAwait(false);
         }

@@ -18,6 +18,7 @@ internal sealed class ConformancePort : IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly TimeProvider _clock;
+    private readonly TimeSpan _answerTimeout;
     private readonly Channel<Arrived> _arrived = Channel.CreateUnbounded<Arrived>();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -28,10 +29,11 @@ internal sealed class ConformancePort : IAsyncDisposable
     private byte _seq;
     private volatile bool _ackEvents = true;
 
-    public ConformancePort(Stream stream, TimeProvider clock)
+    public ConformancePort(Stream stream, TimeProvider clock, TimeSpan answerTimeout)
     {
         _stream = stream;
         _clock = clock;
+        _answerTimeout = answerTimeout;
         _reader = Task.Run(ReadAsync);
     }
 
@@ -122,7 +124,7 @@ internal sealed class ConformancePort : IAsyncDisposable
     {
         var seq = SeqOf(wire);
         var sent = await WriteAsync(wire, cancellationToken).ConfigureAwait(false);
-        var end = sent + (long)((timeout ?? TimeSpan.FromSeconds(2)).TotalSeconds * _clock.TimestampFrequency);
+        var end = sent + (long)((timeout ?? _answerTimeout).TotalSeconds * _clock.TimestampFrequency);
         var others = new List<Arrived>();
         while (Now < end)
         {

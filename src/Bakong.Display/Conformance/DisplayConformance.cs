@@ -13,6 +13,12 @@ public sealed record ConformanceOptions
 
     /// <summary>The UART's rate; 0 for a link without one (USB-CDC, a pseudo-terminal: the RTO is 250 ms).</summary>
     public int BaudRate { get; init; } = 115200;
+
+    /// <summary>
+    /// How long a request waits for its answer before it counts as unanswered. Only a patience: the deadline check judges
+    /// the measured latencies against the RTO, so a longer wait (a slow bridge, a busy machine) never passes a late device.
+    /// </summary>
+    public TimeSpan AnswerTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>One check of a conformance run: its id, the SPEC.md section it checks, what it checks, and what was seen.</summary>
@@ -74,7 +80,7 @@ public static class DisplayConformance
         Stream stream, ConformanceOptions options, TimeProvider clock, Func<ConformanceCheck, Task>? onCheck, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        await using var port = new ConformancePort(stream, clock);
+        await using var port = new ConformancePort(stream, clock, options.AnswerTimeout);
         var run = new ConformanceRun(port, options, clock, onCheck);
         await run.RunAsync(cancellationToken).ConfigureAwait(false);
         return new ConformanceReport(options.PortName, options.BaudRate, run.Device, run.Checks);
@@ -85,7 +91,6 @@ public static class DisplayConformance
 internal sealed class ConformanceRun(ConformancePort port, ConformanceOptions options, TimeProvider clock, Func<ConformanceCheck, Task>? onCheck)
 {
     private const string Merchant = "Conformance";
-    private static readonly TimeSpan Answer = TimeSpan.FromSeconds(2);
     private readonly HostLinkOptions _timing = new() { BaudRate = options.BaudRate };
     private uint? _bootId;
     private long? _helloAckAt;
@@ -364,7 +369,7 @@ internal sealed class ConformanceRun(ConformancePort port, ConformanceOptions op
         for (var i = 0; i < 7; i++)
         {
             var (answer, _) = await port.RequestAsync(ping, ct).ConfigureAwait(false);
-            latencies.Add(answer?.Latency ?? Answer);
+            latencies.Add(answer?.Latency ?? options.AnswerTimeout);
         }
 
         latencies.Sort();

@@ -93,7 +93,7 @@ public sealed class DisplaysOptions
 
 internal sealed class DisplaysOptionsValidator : IValidateOptions<DisplaysOptions>
 {
-    private static readonly int[] StandardRates = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
+    private static readonly int[] s_standardRates = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600];
 
     public ValidateOptionsResult Validate(string? name, DisplaysOptions options)
     {
@@ -123,9 +123,9 @@ internal sealed class DisplaysOptionsValidator : IValidateOptions<DisplaysOption
                 errors.Add(at + "PortName " + d.PortName + " is used by two displays (one owner per port)");
             }
 
-            if (Array.IndexOf(StandardRates, d.BaudRate) < 0)
+            if (Array.IndexOf(s_standardRates, d.BaudRate) < 0)
             {
-                errors.Add(at + "BaudRate must be a standard rate (" + string.Join(", ", StandardRates) + ")");
+                errors.Add(at + "BaudRate must be a standard rate (" + string.Join(", ", s_standardRates) + ")");
             }
 
             if (d.ResultHold < TimeSpan.Zero || d.ResultHold > TimeSpan.FromMinutes(10))

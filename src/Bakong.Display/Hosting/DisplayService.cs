@@ -20,7 +20,7 @@ internal sealed class DisplayService(
     /// <summary>How often a missing port is looked for: a replugged display is driven again well within a second.</summary>
     internal static readonly TimeSpan PortWatch = TimeSpan.FromMilliseconds(100);
 
-    private static readonly TimeSpan[] Backoff = [TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
+    private static readonly TimeSpan[] s_backoff = [TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
     private readonly ILogger _logger = loggers.CreateLogger("Bakong.Display");
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -53,7 +53,7 @@ internal sealed class DisplayService(
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
             {
-                var delay = Backoff[Math.Min(attempt++, Backoff.Length - 1)];
+                var delay = s_backoff[Math.Min(attempt++, s_backoff.Length - 1)];
                 var reason = e.InnerException?.Message is { } inner ? e.Message + ": " + inner : e.Message;
                 // The first failure (or a new reason) is a warning; the same failure again every few seconds is not news.
                 if (reason == lastFailure)
@@ -98,7 +98,7 @@ internal sealed class DisplayService(
             if (PortExists(options.PortName))
             {
                 // Still there (a silent device, a dead stream): reopen after a pause. Unplugged: watched at the loop's top.
-                await BackOffAsync(options.PortName, Backoff[Math.Min(attempt++, Backoff.Length - 1)], stoppingToken).ConfigureAwait(false);
+                await BackOffAsync(options.PortName, s_backoff[Math.Min(attempt++, s_backoff.Length - 1)], stoppingToken).ConfigureAwait(false);
             }
         }
     }

@@ -17,7 +17,7 @@ internal sealed class DeviceLogBudget
     public const int Burst = 20;
     public const int PerMinute = 10;
 
-    private static readonly TimeSpan Refill = TimeSpan.FromMinutes(1) / PerMinute;
+    private static readonly TimeSpan s_refill = TimeSpan.FromMinutes(1) / PerMinute;
     private readonly Lock _lock = new();
     private int _tokens = Burst;
     private DateTimeOffset? _refilled;
@@ -78,7 +78,7 @@ internal sealed class DeviceLogBudget
             return;
         }
 
-        var earned = (long)((now - last) / Refill);
+        var earned = (long)((now - last) / s_refill);
         if (earned <= 0)
         {
             return; // also a clock that went back: no tokens, and no reset of the refill time
@@ -92,7 +92,7 @@ internal sealed class DeviceLogBudget
         else
         {
             _tokens += (int)earned;
-            _refilled = last + (Refill * earned);
+            _refilled = last + (s_refill * earned);
         }
     }
 }

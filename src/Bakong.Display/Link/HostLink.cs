@@ -424,13 +424,13 @@ internal sealed class HostLink(
                 return false;
             case AckResult.AuthFailed:
                 _keyMismatch = true; // twice in a row: a wrong key; no QR or result commands any more
-                const string mismatch = "QR key mismatch (Displays:N:QrMacKey is not the device's key)";
+                const string Mismatch = "QR key mismatch (Displays:N:QrMacKey is not the device's key)";
                 if (MayLog(LogLevel.Error, now))
                 {
-                    DisplayLog.NotDriven(logger, TerminalId, mismatch);
+                    DisplayLog.NotDriven(logger, TerminalId, Mismatch);
                 }
 
-                SetStatus(s => s with { Problem = mismatch });
+                SetStatus(s => s with { Problem = Mismatch });
                 return false;
             case AckResult.BadState when _badState != (request.Key, request.Type):
                 // Not applicable to what the device shows (it rebooted, or expired it): the whole screen again, once.

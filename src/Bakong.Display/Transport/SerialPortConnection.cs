@@ -11,7 +11,7 @@ namespace Bakong.Display.Transport;
 /// </summary>
 internal sealed class SerialPortConnection : IAsyncDisposable
 {
-    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_closeTimeout = TimeSpan.FromSeconds(2);
     private readonly SerialPort _port;
     private readonly DisplayPortOptions _options;
     private readonly TimeProvider _clock;
@@ -84,11 +84,11 @@ internal sealed class SerialPortConnection : IAsyncDisposable
         var close = Task.Run(_port.Dispose);
         try
         {
-            await close.WaitAsync(CloseTimeout, _clock).ConfigureAwait(false);
+            await close.WaitAsync(s_closeTimeout, _clock).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            DisplayLog.PortCloseHung(_logger, _options.TerminalId, _options.PortName, CloseTimeout);
+            DisplayLog.PortCloseHung(_logger, _options.TerminalId, _options.PortName, s_closeTimeout);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or UnauthorizedAccessException)
         {

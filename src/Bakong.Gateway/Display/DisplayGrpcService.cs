@@ -1,9 +1,9 @@
 using Bakong.Display;
 using Bakong.Display.Link;
-using Bakong.Display.V1;
+using Bakong.Grpc.Display.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using LinkState = Bakong.Display.V1.Display.Types.LinkState;
+using static Bakong.Grpc.Display.V1.Display.Types;
 
 namespace Bakong.Gateway.Display;
 
@@ -15,7 +15,8 @@ internal sealed class DisplayGrpcService(IDisplayStatusReader displays) : Displa
         var response = new ListDisplaysResponse();
         foreach (var (terminalId, portName, s) in displays.ReadAll())
         {
-            response.Displays.Add(new Bakong.Display.V1.Display
+            // The full name: inside Bakong.Gateway, `Display` is this namespace.
+            response.Displays.Add(new Bakong.Grpc.Display.V1.Display
             {
                 TerminalId = terminalId,
                 PortName = portName,

@@ -8,7 +8,7 @@ namespace Bakong.Gateway.Health;
 /// <summary>
 /// Whether Bakong can be reached: always Healthy with the in-process sandbox; otherwise Healthy when its host answers
 /// HTTP at all (any status: the token's health is the <c>bakong-token</c> check's business), Unhealthy when it does
-/// not answer within <see cref="Timeout"/>. It makes no Open API call, so nothing is audited or rate-limited.
+/// not answer within <see cref="s_timeout"/>. It makes no Open API call, so nothing is audited or rate-limited.
 /// </summary>
 internal sealed class BakongHealthCheck(
     IOptions<GatewayBakongOptions> gateway,
@@ -18,7 +18,7 @@ internal sealed class BakongHealthCheck(
     public const string Name = "bakong";
     public const string HttpClientName = "Bakong.Health";
 
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(5);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -30,7 +30,7 @@ internal sealed class BakongHealthCheck(
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
+        timeout.CancelAfter(s_timeout);
         try
         {
             using var response = await httpClients.CreateClient(HttpClientName)
@@ -44,7 +44,7 @@ internal sealed class BakongHealthCheck(
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy("Bakong did not answer within " + Timeout.TotalSeconds + " s.", data: data);
+            return HealthCheckResult.Unhealthy("Bakong did not answer within " + s_timeout.TotalSeconds + " s.", data: data);
         }
     }
 }

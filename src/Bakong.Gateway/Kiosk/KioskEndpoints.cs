@@ -14,7 +14,7 @@ internal static class KioskEndpoints
 {
     private const string ResourcePrefix = "kiosk/";
 
-    private static readonly Lazy<FrozenDictionary<string, KioskFile>> Files = new(Load);
+    private static readonly Lazy<FrozenDictionary<string, KioskFile>> s_files = new(Load);
 
     public static IEndpointRouteBuilder MapKiosk(this IEndpointRouteBuilder endpoints)
     {
@@ -26,7 +26,7 @@ internal static class KioskEndpoints
 
     private static IResult Serve(string name, HttpContext http)
     {
-        if (!Files.Value.TryGetValue(name, out var file))
+        if (!s_files.Value.TryGetValue(name, out var file))
         {
             return Results.NotFound();
         }

@@ -27,7 +27,11 @@ internal static class QrImageEndpoints
     {
         var query = http.Request.Query;
         var violations = new List<FieldViolation>();
-        Rpc.PaymentMapper.PaymentId(paymentId, violations);
+        if (Identifier.Check(paymentId, "payment_id", PaymentLimits.PaymentId) is { } badId)
+        {
+            violations.Add(badId);
+        }
+
         var spec = QrImageSpec.FromQuery(format, Single(query["style"]), Single(query["size"]), violations);
         if (spec is null || violations.Count > 0)
         {

@@ -1,15 +1,12 @@
 using Bakong.Gateway.Health;
 using Bakong.Gateway.QrImages;
-using Bakong.Payments;
+using Bakong.Grpc.Payments.V1;
 using Bakong.Payments.Cancellation;
-using Bakong.Payments.Creation;
 using Bakong.Payments.Deeplinks;
-using Bakong.Payments.Listing;
 using Bakong.Payments.Reading;
 using Bakong.Payments.Telemetry;
 using Bakong.Payments.Watching;
 using Grpc.Core;
-using V1 = Bakong.Payments.V1;
 
 namespace Bakong.Gateway.Rpc;
 
@@ -19,25 +16,29 @@ namespace Bakong.Gateway.Rpc;
 /// <see cref="RpcErrorInterceptor"/>).
 /// </summary>
 internal sealed class PaymentGrpcService(
-    PaymentCreation creation,
+    Payments.Creation.PaymentCreation creation,
     PaymentReader reader,
     PaymentWatching watching,
     PaymentCancellation cancellation,
-    PaymentListing listing,
+    Payments.Listing.PaymentListing listing,
     PaymentDeeplinks deeplinks,
     BakongTokenGate tokenGate,
     IHostApplicationLifetime lifetime,
-    ILogger<PaymentGrpcService> logger) : V1.PaymentService.PaymentServiceBase
+    ILogger<PaymentGrpcService> logger) : PaymentService.PaymentServiceBase
 {
-    public override async Task<V1.CreatePaymentResponse> CreatePayment(V1.CreatePaymentRequest request, ServerCallContext context)
+    public override async Task<CreatePaymentResponse> CreatePayment(CreatePaymentRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var violations = new List<FieldViolation>();
-        var create = PaymentMapper.ToDomain(request, violations);
-        var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(PaymentMapper.ToDomain(options), violations) : null;
-        var image = QrImageMapper.ToSpec(request.QrImage, violations);
-        if (create is null || violations.Count > 0)
+        var contract = new List<Payments.FieldViolation>();
+        var create = PaymentMapper.ToDomain(request, contract);
+        var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(PaymentMapper.ToDomain(options), contract) : null;
+        var image = QrImageMapper.ToSpec(request.QrImage, contract);
+
+        // The domain's rules now, not only in CreateAsync: the ids go into the log scope below, and a request that could
+        // never be created is INVALID_ARGUMENT whether or not the gateway has a token.
+        var violations = PaymentMapper.InFieldOrder(contract, creation.Validate(create));
+        if (violations.Count > 0)
         {
             throw RpcErrors.InvalidArgument(violations);
         }
@@ -52,25 +53,25 @@ internal sealed class PaymentGrpcService(
         using var requestScope = GatewayLog.CreatePaymentScope(logger, request.TerminalId, request.RequestId);
         switch (await creation.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
         {
-            case CreatePaymentResult.Created created:
+            case Payments.Creation.CreatePaymentResult.Created created:
                 return await RespondAsync(created.Payment, request, sourceInfo, image, context.CancellationToken).ConfigureAwait(false);
-            case CreatePaymentResult.Replayed replayed:
+            case Payments.Creation.CreatePaymentResult.Replayed replayed:
                 return await RespondAsync(replayed.Payment, request, sourceInfo, image, context.CancellationToken).ConfigureAwait(false);
-            case CreatePaymentResult.Conflict conflict:
+            case Payments.Creation.CreatePaymentResult.Conflict conflict:
                 throw RpcErrors.RequestIdConflict(conflict.Existing.Id, conflict.Fields);
-            case CreatePaymentResult.Invalid invalid:
+            case Payments.Creation.CreatePaymentResult.Invalid invalid:
                 throw RpcErrors.InvalidArgument([.. invalid.Violations.Select(PaymentMapper.ToProtoPath)]);
             default:
                 throw new InvalidOperationException("Unknown create result.");
         }
     }
 
-    public override async Task<V1.GetPaymentResponse> GetPayment(V1.GetPaymentRequest request, ServerCallContext context)
+    public override async Task<GetPaymentResponse> GetPayment(GetPaymentRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var violations = new List<FieldViolation>();
-        PaymentMapper.PaymentId(request.PaymentId, violations);
+        var violations = new List<Payments.FieldViolation>();
+        AddPaymentIdViolation(request.PaymentId, violations);
         var image = QrImageMapper.ToSpec(request.QrImage, violations);
         if (violations.Count > 0)
         {
@@ -79,11 +80,11 @@ internal sealed class PaymentGrpcService(
 
         using var scope = PaymentLogScope.Begin(logger, request.PaymentId);
         var payment = await reader.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false);
-        return new V1.GetPaymentResponse { Payment = PaymentMapper.ToProto(payment), QrImage = QrImageMapper.ToProto(payment, image) };
+        return new GetPaymentResponse { Payment = PaymentMapper.ToProto(payment), QrImage = QrImageMapper.ToProto(payment, image) };
     }
 
     public override async Task WatchPayment(
-        V1.WatchPaymentRequest request, IServerStreamWriter<V1.WatchPaymentResponse> responseStream, ServerCallContext context)
+        WatchPaymentRequest request, IServerStreamWriter<WatchPaymentResponse> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
@@ -101,9 +102,9 @@ internal sealed class PaymentGrpcService(
         var endedTerminal = false;
         await foreach (var snapshot in started.Snapshots.ConfigureAwait(false))
         {
-            await responseStream.WriteAsync(new V1.WatchPaymentResponse { Payment = PaymentMapper.ToProto(snapshot) }, context.CancellationToken)
+            await responseStream.WriteAsync(new WatchPaymentResponse { Payment = PaymentMapper.ToProto(snapshot) }, context.CancellationToken)
                 .ConfigureAwait(false);
-            endedTerminal = snapshot.State != PaymentState.Pending;
+            endedTerminal = snapshot.State != Payments.PaymentState.Pending;
         }
 
         if (!endedTerminal && lifetime.ApplicationStopping.IsCancellationRequested)
@@ -112,7 +113,7 @@ internal sealed class PaymentGrpcService(
         }
     }
 
-    public override async Task<V1.CancelPaymentResponse> CancelPayment(V1.CancelPaymentRequest request, ServerCallContext context)
+    public override async Task<CancelPaymentResponse> CancelPayment(CancelPaymentRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
@@ -120,36 +121,36 @@ internal sealed class PaymentGrpcService(
         using var scope = PaymentLogScope.Begin(logger, request.PaymentId);
         return await cancellation.CancelAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false) switch
         {
-            CancelOutcome.Cancelled cancelled => new V1.CancelPaymentResponse { Payment = PaymentMapper.ToProto(cancelled.Payment) },
+            CancelOutcome.Cancelled cancelled => new CancelPaymentResponse { Payment = PaymentMapper.ToProto(cancelled.Payment) },
             CancelOutcome.NotPending notPending => throw RpcErrors.PaymentNotPending(
                 notPending.Payment.Id, PaymentMapper.ToProto(notPending.Payment.State)),
             _ => throw new InvalidOperationException("Unknown cancel outcome."),
         };
     }
 
-    public override async Task<V1.ListPaymentsResponse> ListPayments(V1.ListPaymentsRequest request, ServerCallContext context)
+    public override async Task<ListPaymentsResponse> ListPayments(ListPaymentsRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var violations = new List<FieldViolation>();
+        var violations = new List<Payments.FieldViolation>();
         var query = PaymentMapper.ToDomain(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
         return await listing.ListAsync(query, context.CancellationToken).ConfigureAwait(false) switch
         {
-            ListPaymentsResult.Listed page => PaymentMapper.ToProto(page),
-            ListPaymentsResult.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
+            Payments.Listing.ListPaymentsResult.Listed page => PaymentMapper.ToProto(page),
+            Payments.Listing.ListPaymentsResult.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
             _ => throw new InvalidOperationException("Unknown list result."),
         };
     }
 
     /// <summary>The payment, its QR image and the deeplink when asked for (after the save: getting a deeplink never fails the call).</summary>
-    private async Task<V1.CreatePaymentResponse> RespondAsync(
-        Payment payment,
-        V1.CreatePaymentRequest request,
+    private async Task<CreatePaymentResponse> RespondAsync(
+        Payments.Payment payment,
+        CreatePaymentRequest request,
         OpenApi.Client.DeeplinkSourceInfo? sourceInfo,
         QrImageSpec? image,
         CancellationToken cancellationToken)
     {
-        var response = new V1.CreatePaymentResponse { Payment = PaymentMapper.ToProto(payment), QrImage = QrImageMapper.ToProto(payment, image) };
+        var response = new CreatePaymentResponse { Payment = PaymentMapper.ToProto(payment), QrImage = QrImageMapper.ToProto(payment, image) };
         if (request.Deeplink is not null)
         {
             using var scope = PaymentLogScope.Begin(logger, payment);
@@ -159,10 +160,22 @@ internal sealed class PaymentGrpcService(
         return response;
     }
 
+    /// <summary>
+    /// The <c>payment_id</c> of a Get, Watch or Cancel request, checked before the lookup and before it is logged: an id
+    /// that passes is safe to log and to echo in NOT_FOUND.
+    /// </summary>
+    private static void AddPaymentIdViolation(string paymentId, List<Payments.FieldViolation> violations)
+    {
+        if (Identifier.Check(paymentId, "payment_id", PaymentLimits.PaymentId) is { } violation)
+        {
+            violations.Add(violation);
+        }
+    }
+
     private static void RequirePaymentId(string paymentId)
     {
-        var violations = new List<FieldViolation>();
-        PaymentMapper.PaymentId(paymentId, violations);
+        var violations = new List<Payments.FieldViolation>();
+        AddPaymentIdViolation(paymentId, violations);
         if (violations.Count > 0)
         {
             throw RpcErrors.InvalidArgument(violations);

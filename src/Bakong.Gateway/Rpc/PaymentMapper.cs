@@ -1,19 +1,17 @@
-using System.Text.RegularExpressions;
-using Bakong.Payments;
-using Bakong.Payments.Creation;
+using Bakong.Grpc.Payments.V1;
 using Bakong.Payments.Deeplinks;
-using Bakong.Payments.Listing;
 using Google.Protobuf.WellKnownTypes;
-using V1 = Bakong.Payments.V1;
 
 namespace Bakong.Gateway.Rpc;
 
 /// <summary>
 /// Converts between the public contract (<c>bakong.payments.v1</c>) and the domain, in both directions, and applies
-/// the rules the contract adds to the domain's (identifier alphabet and lengths, <c>Money</c> units and nanos).
-/// Field violations are named by their proto paths (<c>amount.nanos</c>).
+/// only the rules of the contract's own types (<c>Money</c> units and nanos, <c>Duration</c>, <c>Timestamp</c>, the
+/// state enum): every other rule, identifiers and lengths included, is the domain's (<see cref="Identifier"/>,
+/// <see cref="PaymentLimits"/>). Field violations are named by their proto paths (<c>amount.nanos</c>).
+/// Contract types go by their simple names; a domain type of the same name goes through its namespace (<c>Payments.Money</c>).
 /// </summary>
-internal static partial class PaymentMapper
+internal static class PaymentMapper
 {
     private const int NanosPerCent = 10_000_000;
     private const int NanosPerMillisecond = 1_000_000;
@@ -23,30 +21,22 @@ internal static partial class PaymentMapper
     private const long MinTimestampSeconds = -62_135_596_800;
     private const long MaxTimestampSeconds = 253_402_300_799;
 
-    /// <summary>The domain request, or the violations of the contract's own rules (the domain then checks the rest).</summary>
-    public static CreatePaymentRequest? ToDomain(V1.CreatePaymentRequest request, List<FieldViolation> violations)
+    /// <summary>
+    /// The domain request, with the violations of the contract's own rules (<c>Money</c>, <c>Duration</c>) added to
+    /// <paramref name="violations"/>: where they refuse the amount or the expiry, the request carries 0 or the default
+    /// expiry, and <see cref="InFieldOrder"/> keeps those fields named once, by the contract.
+    /// </summary>
+    public static Payments.Creation.CreatePaymentRequest ToDomain(CreatePaymentRequest request, List<Payments.FieldViolation> violations)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(violations);
-        Identifier(request.RequestId, CreatePaymentFields.RequestId, PaymentLimits.RequestId, violations);
-        Identifier(request.TerminalId, CreatePaymentFields.TerminalId, PaymentLimits.TerminalId, violations);
-        if (request.OrderRef.Length > PaymentLimits.OrderRef)
-        {
-            violations.Add(new FieldViolation(CreatePaymentFields.OrderRef, "at most " + PaymentLimits.OrderRef + " characters"));
-        }
-
         var amount = ToAmount(request.Amount, violations);
         var expiresIn = ToExpiresIn(request.ExpiresIn, violations);
-        if (violations.Count > 0)
-        {
-            return null;
-        }
-
-        return new CreatePaymentRequest
+        return new Payments.Creation.CreatePaymentRequest
         {
             RequestId = request.RequestId,
             TerminalId = request.TerminalId,
-            Currency = request.Amount.CurrencyCode,
+            Currency = request.Amount?.CurrencyCode,
             Amount = amount,
             OrderRef = request.OrderRef,
             ExpiresIn = expiresIn,
@@ -55,29 +45,45 @@ internal static partial class PaymentMapper
         };
     }
 
+    /// <summary>
+    /// The violations of one <c>CreatePayment</c>: the contract's and the domain's (named by proto path), each field once
+    /// (a field the contract's rules refused is not judged again by the domain's), in the order of the request's fields.
+    /// </summary>
+    public static List<Payments.FieldViolation> InFieldOrder(IReadOnlyCollection<Payments.FieldViolation> contract, IEnumerable<Payments.FieldViolation> domain)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        ArgumentNullException.ThrowIfNull(domain);
+        var refused = contract.Select(v => RootOf(v.Field)).ToHashSet(StringComparer.Ordinal);
+        return
+        [
+            .. contract.Concat(domain.Select(ToProtoPath).Where(v => !refused.Contains(RootOf(v.Field))))
+                .OrderBy(v => CreatePaymentRequest.Descriptor.FindFieldByName(RootOf(v.Field))?.FieldNumber ?? int.MaxValue),
+        ];
+    }
+
     /// <summary>A domain violation named by the request field's proto path.</summary>
-    public static FieldViolation ToProtoPath(FieldViolation violation)
+    public static Payments.FieldViolation ToProtoPath(Payments.FieldViolation violation)
     {
         ArgumentNullException.ThrowIfNull(violation);
         return violation.Field switch
         {
-            CreatePaymentFields.Currency => violation with { Field = "amount.currency_code" },
-            CreatePaymentFields.Amount => violation with { Field = "amount.units" },
+            Payments.Creation.CreatePaymentFields.Currency => violation with { Field = "amount.currency_code" },
+            Payments.Creation.CreatePaymentFields.Amount => violation with { Field = "amount.units" },
             _ => violation,
         };
     }
 
     /// <summary>The domain's list request, or the violations of the contract's own rules (the domain then checks the rest).</summary>
-    public static ListPaymentsRequest? ToDomain(V1.ListPaymentsRequest request, List<FieldViolation> violations)
+    public static Payments.Listing.ListPaymentsRequest? ToDomain(ListPaymentsRequest request, List<Payments.FieldViolation> violations)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(violations);
-        var states = new List<PaymentState>(request.States.Count);
+        var states = new List<Payments.PaymentState>(request.States.Count);
         foreach (var state in request.States)
         {
             if (ToDomain(state) is not { } domain)
             {
-                violations.Add(new FieldViolation("states", "STATE_UNSPECIFIED and unknown values are not states to filter by"));
+                violations.Add(new Payments.FieldViolation("states", "STATE_UNSPECIFIED and unknown values are not states to filter by"));
                 break;
             }
 
@@ -86,10 +92,9 @@ internal static partial class PaymentMapper
 
         var from = ToTime(request.StartCreateTime, "start_create_time", violations);
         var to = ToTime(request.EndCreateTime, "end_create_time", violations);
-        TerminalIdFilter(request.TerminalId, violations);
         return violations.Count > 0
             ? null
-            : new ListPaymentsRequest
+            : new Payments.Listing.ListPaymentsRequest
             {
                 States = states,
                 TerminalId = request.TerminalId,
@@ -100,10 +105,10 @@ internal static partial class PaymentMapper
             };
     }
 
-    public static V1.ListPaymentsResponse ToProto(ListPaymentsResult.Listed page)
+    public static ListPaymentsResponse ToProto(Payments.Listing.ListPaymentsResult.Listed page)
     {
         ArgumentNullException.ThrowIfNull(page);
-        var response = new V1.ListPaymentsResponse { NextPageToken = page.NextPageToken ?? "" };
+        var response = new ListPaymentsResponse { NextPageToken = page.NextPageToken ?? "" };
         foreach (var payment in page.Payments)
         {
             response.Payments.Add(ToProto(payment));
@@ -112,30 +117,30 @@ internal static partial class PaymentMapper
         return response;
     }
 
-    public static DeeplinkRequest ToDomain(V1.DeeplinkOptions options)
+    public static DeeplinkRequest ToDomain(DeeplinkOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         return new DeeplinkRequest(options.AppName, options.AppIconUrl, options.CallbackUrl);
     }
 
-    public static V1.Deeplink ToProto(DeeplinkResult deeplink)
+    public static Deeplink ToProto(DeeplinkResult deeplink)
     {
         ArgumentNullException.ThrowIfNull(deeplink);
         return deeplink.ShortLink is { } link
-            ? new V1.Deeplink { ShortLink = link.AbsoluteUri }
-            : new V1.Deeplink { FailureReason = deeplink.FailureReason ?? "" };
+            ? new Deeplink { ShortLink = link.AbsoluteUri }
+            : new Deeplink { FailureReason = deeplink.FailureReason ?? "" };
     }
 
-    public static V1.Payment ToProto(Payment payment)
+    public static Payment ToProto(Payments.Payment payment)
     {
         ArgumentNullException.ThrowIfNull(payment);
         return ToProto(payment.ToSnapshot());
     }
 
-    public static V1.Payment ToProto(PaymentSnapshot payment)
+    public static Payment ToProto(Payments.PaymentSnapshot payment)
     {
         ArgumentNullException.ThrowIfNull(payment);
-        var proto = new V1.Payment
+        var proto = new Payment
         {
             PaymentId = payment.Id,
             RequestId = payment.RequestId,
@@ -161,7 +166,7 @@ internal static partial class PaymentMapper
         }
 
         // The settling transaction when paid; otherwise the one that did not match, if any.
-        var transaction = payment.State is PaymentState.Paid or PaymentState.PaidLate ? payment.Transaction ?? payment.Review?.Transaction : payment.Review?.Transaction;
+        var transaction = payment.State is Payments.PaymentState.Paid or Payments.PaymentState.PaidLate ? payment.Transaction ?? payment.Review?.Transaction : payment.Review?.Transaction;
         if (transaction is not null)
         {
             proto.BakongTransaction = ToProto(transaction);
@@ -170,42 +175,42 @@ internal static partial class PaymentMapper
         return proto;
     }
 
-    public static V1.Payment.Types.State ToProto(PaymentState state) => state switch
+    public static Payment.Types.State ToProto(Payments.PaymentState state) => state switch
     {
-        PaymentState.Pending => V1.Payment.Types.State.Pending,
-        PaymentState.Paid => V1.Payment.Types.State.Paid,
-        PaymentState.Failed => V1.Payment.Types.State.Failed,
-        PaymentState.Expired => V1.Payment.Types.State.Expired,
-        PaymentState.Cancelled => V1.Payment.Types.State.Cancelled,
-        PaymentState.PaidLate => V1.Payment.Types.State.PaidLate,
+        Payments.PaymentState.Pending => Payment.Types.State.Pending,
+        Payments.PaymentState.Paid => Payment.Types.State.Paid,
+        Payments.PaymentState.Failed => Payment.Types.State.Failed,
+        Payments.PaymentState.Expired => Payment.Types.State.Expired,
+        Payments.PaymentState.Cancelled => Payment.Types.State.Cancelled,
+        Payments.PaymentState.PaidLate => Payment.Types.State.PaidLate,
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, "not a payment state"),
     };
 
     /// <summary>The domain state of a filter value; null for STATE_UNSPECIFIED and values this version does not know.</summary>
-    public static PaymentState? ToDomain(V1.Payment.Types.State state) => state switch
+    public static Payments.PaymentState? ToDomain(Payment.Types.State state) => state switch
     {
-        V1.Payment.Types.State.Pending => PaymentState.Pending,
-        V1.Payment.Types.State.Paid => PaymentState.Paid,
-        V1.Payment.Types.State.Failed => PaymentState.Failed,
-        V1.Payment.Types.State.Expired => PaymentState.Expired,
-        V1.Payment.Types.State.Cancelled => PaymentState.Cancelled,
-        V1.Payment.Types.State.PaidLate => PaymentState.PaidLate,
+        Payment.Types.State.Pending => Payments.PaymentState.Pending,
+        Payment.Types.State.Paid => Payments.PaymentState.Paid,
+        Payment.Types.State.Failed => Payments.PaymentState.Failed,
+        Payment.Types.State.Expired => Payments.PaymentState.Expired,
+        Payment.Types.State.Cancelled => Payments.PaymentState.Cancelled,
+        Payment.Types.State.PaidLate => Payments.PaymentState.PaidLate,
         _ => null,
     };
 
-    public static V1.Money ToProto(Money money) => money.Currency == Khqr.KhqrCurrency.Khr
-        ? new V1.Money { CurrencyCode = money.CurrencyCode, Units = money.MinorUnits }
-        : new V1.Money { CurrencyCode = money.CurrencyCode, Units = money.MinorUnits / 100, Nanos = (int)(money.MinorUnits % 100) * NanosPerCent };
+    public static Money ToProto(Payments.Money money) => money.Currency == Khqr.KhqrCurrency.Khr
+        ? new Money { CurrencyCode = money.CurrencyCode, Units = money.MinorUnits }
+        : new Money { CurrencyCode = money.CurrencyCode, Units = money.MinorUnits / 100, Nanos = (int)(money.MinorUnits % 100) * NanosPerCent };
 
-    private static V1.BakongTransaction ToProto(Bakong.OpenApi.Client.BakongTransaction transaction)
+    private static BakongTransaction ToProto(Bakong.OpenApi.Client.BakongTransaction transaction)
     {
         var units = decimal.Truncate(transaction.Amount);
-        var proto = new V1.BakongTransaction
+        var proto = new BakongTransaction
         {
             Hash = transaction.Hash,
             FromAccountId = transaction.FromAccountId ?? "",
             ToAccountId = transaction.ToAccountId ?? "",
-            Amount = new V1.Money
+            Amount = new Money
             {
                 CurrencyCode = transaction.Currency.ToUpperInvariant(),
                 Units = (long)units,
@@ -225,69 +230,39 @@ internal static partial class PaymentMapper
         return proto;
     }
 
-    /// <summary>
-    /// The <c>payment_id</c> of a Get, Watch or Cancel request: required, the identifier alphabet, at most
-    /// <see cref="PaymentLimits.PaymentId"/> characters. An id that passes is safe to echo in an error and to log.
-    /// </summary>
-    public static void PaymentId(string value, List<FieldViolation> violations) =>
-        Identifier(value, "payment_id", PaymentLimits.PaymentId, violations);
+    /// <summary>The request field a proto path is in: <c>amount</c> for <c>amount.nanos</c>.</summary>
+    private static string RootOf(string path) => path.IndexOf('.', StringComparison.Ordinal) is var dot and >= 0 ? path[..dot] : path;
 
-    /// <summary>A <c>terminal_id</c> filter: empty for any terminal, otherwise a terminal id as CreatePayment takes it.</summary>
-    private static void TerminalIdFilter(string value, List<FieldViolation> violations)
-    {
-        if (value.Length > 0)
-        {
-            Identifier(value, "terminal_id", PaymentLimits.TerminalId, violations);
-        }
-    }
-
-    /// <summary>Required, at most <paramref name="maxLength"/> characters from <c>A-Z a-z 0-9 - _ . :</c>; never echoed.</summary>
-    private static void Identifier(string value, string field, int maxLength, List<FieldViolation> violations)
-    {
-        if (value.Length == 0)
-        {
-            violations.Add(new FieldViolation(field, "required"));
-        }
-        else if (value.Length > maxLength)
-        {
-            violations.Add(new FieldViolation(field, value.Length + " characters, at most " + maxLength));
-        }
-        else if (!IdentifierPattern().IsMatch(value))
-        {
-            violations.Add(new FieldViolation(field, "only the characters A-Z a-z 0-9 - _ . : are allowed"));
-        }
-    }
-
-    private static decimal ToAmount(V1.Money? money, List<FieldViolation> violations)
+    private static decimal ToAmount(Money? money, List<Payments.FieldViolation> violations)
     {
         if (money is null)
         {
-            violations.Add(new FieldViolation("amount", "required"));
+            violations.Add(new Payments.FieldViolation("amount", "required"));
             return 0;
         }
 
         var before = violations.Count;
-        if (!Money.TryParseCurrency(money.CurrencyCode, out var currency))
+        if (!Payments.Money.TryParseCurrency(money.CurrencyCode, out var currency))
         {
-            violations.Add(new FieldViolation("amount.currency_code", "must be KHR or USD"));
+            violations.Add(new Payments.FieldViolation("amount.currency_code", "must be KHR or USD"));
         }
 
         if (money.Units < 0)
         {
-            violations.Add(new FieldViolation("amount.units", "must not be negative"));
+            violations.Add(new Payments.FieldViolation("amount.units", "must not be negative"));
         }
 
         if (money.Nanos is < 0 or > 999_999_999)
         {
-            violations.Add(new FieldViolation("amount.nanos", "must be from 0 to 999,999,999"));
+            violations.Add(new Payments.FieldViolation("amount.nanos", "must be from 0 to 999,999,999"));
         }
         else if (violations.Count == before && currency == Khqr.KhqrCurrency.Khr && money.Nanos != 0)
         {
-            violations.Add(new FieldViolation("amount.nanos", "KHR amounts are whole riel: nanos must be 0"));
+            violations.Add(new Payments.FieldViolation("amount.nanos", "KHR amounts are whole riel: nanos must be 0"));
         }
         else if (violations.Count == before && currency == Khqr.KhqrCurrency.Usd && money.Nanos % NanosPerCent != 0)
         {
-            violations.Add(new FieldViolation("amount.nanos", "USD amounts are whole cents: nanos must be a multiple of 10,000,000"));
+            violations.Add(new Payments.FieldViolation("amount.nanos", "USD amounts are whole cents: nanos must be a multiple of 10,000,000"));
         }
 
         return violations.Count == before ? money.Units + (money.Nanos / 1_000_000_000m) : 0;
@@ -297,7 +272,7 @@ internal static partial class PaymentMapper
     /// A time the client sent; null when unset or not a valid <c>Timestamp</c> (a violation then), which would make
     /// <see cref="Timestamp.ToDateTimeOffset"/> throw.
     /// </summary>
-    private static DateTimeOffset? ToTime(Timestamp? timestamp, string field, List<FieldViolation> violations)
+    private static DateTimeOffset? ToTime(Timestamp? timestamp, string field, List<Payments.FieldViolation> violations)
     {
         ArgumentNullException.ThrowIfNull(violations);
         if (timestamp is null)
@@ -307,14 +282,14 @@ internal static partial class PaymentMapper
 
         if (timestamp.Seconds is < MinTimestampSeconds or > MaxTimestampSeconds || timestamp.Nanos is < 0 or > 999_999_999)
         {
-            violations.Add(new FieldViolation(field, "not a valid Timestamp: from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z, nanos from 0 to 999,999,999"));
+            violations.Add(new Payments.FieldViolation(field, "not a valid Timestamp: from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z, nanos from 0 to 999,999,999"));
             return null;
         }
 
         return timestamp.ToDateTimeOffset();
     }
 
-    private static TimeSpan? ToExpiresIn(Duration? duration, List<FieldViolation> violations)
+    private static TimeSpan? ToExpiresIn(Duration? duration, List<Payments.FieldViolation> violations)
     {
         if (duration is null)
         {
@@ -323,25 +298,22 @@ internal static partial class PaymentMapper
 
         if (duration.Seconds < 0 || duration.Nanos < 0 || (duration.Seconds == 0 && duration.Nanos == 0) || duration.Nanos > 999_999_999)
         {
-            violations.Add(new FieldViolation("expires_in", "must be greater than zero"));
+            violations.Add(new Payments.FieldViolation("expires_in", "must be greater than zero"));
             return null;
         }
 
         if (duration.Seconds > MaxDurationSeconds)
         {
-            violations.Add(new FieldViolation("expires_in", "must be at most 10 minutes"));
+            violations.Add(new Payments.FieldViolation("expires_in", "must be at most 10 minutes"));
             return null;
         }
 
         if (duration.Nanos % NanosPerMillisecond != 0)
         {
-            violations.Add(new FieldViolation("expires_in", "whole milliseconds only"));
+            violations.Add(new Payments.FieldViolation("expires_in", "whole milliseconds only"));
             return null;
         }
 
         return TimeSpan.FromSeconds(duration.Seconds) + TimeSpan.FromMilliseconds(duration.Nanos / NanosPerMillisecond);
     }
-
-    [GeneratedRegex("^[A-Za-z0-9._:-]+$", RegexOptions.CultureInvariant)]
-    private static partial Regex IdentifierPattern();
 }

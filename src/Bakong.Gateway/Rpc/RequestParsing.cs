@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bakong.Gateway.Rpc;
 
@@ -17,7 +18,10 @@ namespace Bakong.Gateway.Rpc;
 internal static class RequestParsing
 {
     /// <summary>Puts <see cref="RequestParsingMethodProvider{TService}"/> in the place of grpc-dotnet's binder.</summary>
-    /// <remarks>Call after every <c>AddGrpc*</c>: each <c>AddGrpc</c> adds grpc-dotnet's binder again.</remarks>
+    /// <remarks>
+    /// Call after every <c>AddGrpc*</c>: each <c>AddGrpc</c> adds grpc-dotnet's binder again. Calling it again is harmless:
+    /// the provider is added once, as grpc-dotnet adds its own (a second one would bind every method twice).
+    /// </remarks>
     public static IServiceCollection AddGrpcRequestParsing(this IServiceCollection services)
     {
         // grpc-dotnet's binder is internal: it is found by name, and its absence (a grpc-dotnet that renamed it) stops
@@ -35,7 +39,7 @@ internal static class RequestParsing
             services.Remove(binder);
         }
 
-        services.AddSingleton(typeof(IServiceMethodProvider<>), typeof(RequestParsingMethodProvider<>));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(RequestParsingMethodProvider<>)));
         return services;
     }
 
@@ -62,7 +66,8 @@ internal static class RequestParsing
 /// <summary>
 /// grpc-dotnet's <c>BinderServiceMethodProvider</c> with <see cref="RequestParsing.Guard"/> on each method: runs the
 /// service's generated <c>BindService</c> (found by its <see cref="BindServiceMethodAttribute"/>) and adds each method
-/// with the same invoker and endpoint metadata grpc-dotnet would.
+/// with the same invoker and endpoint metadata grpc-dotnet would. Not kept from it: the fallback for services generated
+/// without that attribute (Grpc.Tools has emitted it since 2.24; every service here has it).
 /// </summary>
 internal sealed class RequestParsingMethodProvider<TService>(ILogger<RequestParsingMethodProvider<TService>> logger) : IServiceMethodProvider<TService>
     where TService : class
@@ -77,7 +82,9 @@ internal sealed class RequestParsingMethodProvider<TService>(ILogger<RequestPars
                 var bind = attribute.BindType.GetMethod(
                     attribute.BindMethodName, BindingFlags.Public | BindingFlags.Static, [typeof(ServiceBinderBase), type])
                     ?? throw new InvalidOperationException("No " + attribute.BindMethodName + " method on " + attribute.BindType + ".");
-                bind.Invoke(null, [new Binder(context, logger), null]);
+                // No service instance: BindService then passes null handlers, and each method is bound to the open
+                // delegate below, called on the instance grpc-dotnet activates per call.
+                bind.Invoke(null, BindingFlags.DoNotWrapExceptions, binder: null, [new Binder(context, type, logger), null], culture: null);
                 return;
             }
         }
@@ -85,7 +92,10 @@ internal sealed class RequestParsingMethodProvider<TService>(ILogger<RequestPars
         // Not a generated service (grpc-dotnet's ServerServiceDefinition marker): its own provider binds it.
     }
 
-    private sealed class Binder(ServiceMethodProviderContext<TService> context, ILogger logger) : ServiceBinderBase
+    /// <param name="context">Where the methods are added.</param>
+    /// <param name="serviceBase">The generated base class the service derives from (the one with the attribute).</param>
+    /// <param name="logger">For <see cref="RequestParsing.Guard"/>'s log line.</param>
+    private sealed class Binder(ServiceMethodProviderContext<TService> context, Type serviceBase, ILogger logger) : ServiceBinderBase
     {
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
         {
@@ -115,11 +125,18 @@ internal sealed class RequestParsingMethodProvider<TService>(ILogger<RequestPars
         }
 
         /// <summary>The service's method as an open delegate, and the endpoint metadata grpc-dotnet's binder gives it.</summary>
-        private static (TDelegate Invoker, List<object> Metadata) Handler<TDelegate>(string name, params Type[] parameters)
+        private (TDelegate Invoker, List<object> Metadata) Handler<TDelegate>(string name, params Type[] parameters)
             where TDelegate : Delegate
         {
             var method = typeof(TService).GetMethod(name, BindingFlags.Public | BindingFlags.Instance, parameters)
                 ?? throw new InvalidOperationException("Could not find '" + name + "' on " + typeof(TService) + ".");
+
+            // The override of the generated method (or the generated one, answering UNIMPLEMENTED): a method that hides it
+            // with 'new' is not what a gRPC call of that name means, so the gateway refuses to start rather than bind it.
+            if (method.GetBaseDefinition().DeclaringType != serviceBase)
+            {
+                throw new InvalidOperationException("'" + name + "' on " + typeof(TService) + " does not override " + serviceBase + "'s method.");
+            }
             List<object> metadata = [.. typeof(TService).GetCustomAttributes(inherit: true), .. method.GetCustomAttributes(inherit: true)];
 
             // Only POST routes to a gRPC method; accepting a CORS preflight lets the CORS middleware answer it (gRPC-Web).

@@ -1,19 +1,19 @@
 using System.Globalization;
 using Google.Protobuf.Reflection;
+using Bakong.Grpc.Payments.V1;
 using Bakong.OpenApi.Tokens;
-using Bakong.Payments;
+using Bakong.Payments.Writing;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using V1 = Bakong.Payments.V1;
 
 namespace Bakong.Gateway.Rpc;
 
 /// <summary>
 /// The one place where a call that could not be processed becomes a gRPC status, with the rich details
 /// <c>error_reason.proto</c> promises: <c>google.rpc.BadRequest</c> for INVALID_ARGUMENT, <c>google.rpc.ErrorInfo</c>
-/// (domain <c>bakong.payments.v1</c>) for NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION and UNAVAILABLE.
+/// (domain <c>bakong.payments.v1</c>) for NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED and UNAVAILABLE.
 /// </summary>
 internal static class RpcErrors
 {
@@ -24,7 +24,7 @@ internal static class RpcErrors
     /// <summary>The detail messages the errors carry: REST (JSON transcoding) needs them to write the details as JSON.</summary>
     public static TypeRegistry DetailTypes { get; } = TypeRegistry.FromMessages(BadRequest.Descriptor, ErrorInfo.Descriptor);
 
-    public static RpcException InvalidArgument(IReadOnlyCollection<Bakong.Payments.FieldViolation> violations)
+    public static RpcException InvalidArgument(IReadOnlyCollection<Payments.FieldViolation> violations)
     {
         ArgumentNullException.ThrowIfNull(violations);
         var badRequest = new BadRequest();
@@ -37,16 +37,16 @@ internal static class RpcErrors
         return new Google.Rpc.Status { Code = (int)Code.InvalidArgument, Message = message, Details = { Any.Pack(badRequest) } }.ToRpcException();
     }
 
-    public static RpcException InvalidArgument(string field, string description) => InvalidArgument([new Bakong.Payments.FieldViolation(field, description)]);
+    public static RpcException InvalidArgument(string field, string description) => InvalidArgument([new Payments.FieldViolation(field, description)]);
 
     /// <summary>The request message is not protobuf (or not of the method's type): there is no field to name.</summary>
     public static RpcException UnparseableRequest() =>
-        new(new Grpc.Core.Status(StatusCode.InvalidArgument, "The request message could not be parsed."));
+        new(new global::Grpc.Core.Status(StatusCode.InvalidArgument, "The request message could not be parsed."));
 
-    /// <remarks>The id is in the metadata only: echoed once, as the client sent it (checked by <see cref="PaymentMapper.PaymentId"/>).</remarks>
+    /// <remarks>The id is in the metadata only: echoed once, as the client sent it (an <see cref="Identifier"/>, checked before the lookup).</remarks>
     public static RpcException PaymentNotFound(string paymentId) => Error(
         Code.NotFound,
-        V1.ErrorReason.PaymentNotFound,
+        ErrorReason.PaymentNotFound,
         "No payment has this payment_id.",
         ("payment_id", paymentId));
 
@@ -54,26 +54,36 @@ internal static class RpcErrors
     /// <param name="fields">The differing request fields, in field-number order.</param>
     public static RpcException RequestIdConflict(string paymentId, IReadOnlyList<string> fields) => Error(
         Code.AlreadyExists,
-        V1.ErrorReason.RequestIdConflict,
+        ErrorReason.RequestIdConflict,
         "The request_id was already used with other parameters (" + string.Join(", ", fields) + ") for payment '" + paymentId + "'.",
         ("payment_id", paymentId),
         ("conflicting_fields", string.Join(',', fields)));
 
-    public static RpcException PaymentNotPending(string paymentId, V1.Payment.Types.State state)
+    public static RpcException PaymentNotPending(string paymentId, Payment.Types.State state)
     {
-        var name = V1.Payment.Descriptor.EnumTypes[0].FindValueByNumber((int)state)?.Name
+        var name = Payment.Descriptor.EnumTypes[0].FindValueByNumber((int)state)?.Name
             ?? ((int)state).ToString(CultureInfo.InvariantCulture);
         return Error(
             Code.FailedPrecondition,
-            V1.ErrorReason.PaymentNotPending,
+            ErrorReason.PaymentNotPending,
             "Payment '" + paymentId + "' is " + name + ", not PENDING: only a pending payment can be cancelled.",
             ("payment_id", paymentId),
             ("state", name));
     }
 
+    /// <summary>
+    /// The write path lost every race to save a change (<see cref="PaymentConflictException"/>): nothing was saved, and
+    /// the same call may succeed now. The id is in the metadata only, as for NOT_FOUND.
+    /// </summary>
+    public static RpcException ConcurrentChange(string paymentId) => Error(
+        Code.Aborted,
+        ErrorReason.ConcurrentChange,
+        "The payment was changed by the gateway while this call tried to change it; nothing was saved. Call again.",
+        ("payment_id", paymentId));
+
     public static RpcException NotServing() => Error(
         Code.Unavailable,
-        V1.ErrorReason.NotServing,
+        ErrorReason.NotServing,
         "The gateway is stopping; call again (a WatchPayment resumes with after_version).");
 
     /// <summary>
@@ -85,7 +95,7 @@ internal static class RpcErrors
         ArgumentNullException.ThrowIfNull(status);
         return Error(
             Code.Unavailable,
-            status.State == TokenState.Expired ? V1.ErrorReason.BakongTokenExpired : V1.ErrorReason.BakongTokenMissing,
+            status.State == TokenState.Expired ? ErrorReason.BakongTokenExpired : ErrorReason.BakongTokenMissing,
             "The gateway creates no payments without a usable Bakong token (Bakong could not confirm them): " + TokenOnboarding.Describe(status),
             ("environment", status.Environment.ToString()));
     }
@@ -93,12 +103,13 @@ internal static class RpcErrors
     /// <remarks>The exception's message (file paths, the OS error) is for the operator's log, not the client.</remarks>
     public static RpcException StorageUnavailable() => Error(
         Code.Unavailable,
-        V1.ErrorReason.StorageUnavailable,
+        ErrorReason.StorageUnavailable,
         "The gateway cannot read or write its payment store; call again (a CreatePayment retry with the same request_id is safe).");
 
     /// <summary>
-    /// The I/O error of the store (a full disk, a failing device) in <paramref name="exception"/>, if it is one: LiteDB
-    /// throws the <see cref="IOException"/>, or a LiteException around it. Not a bug, and it may pass: UNAVAILABLE.
+    /// The I/O error of the store (a full disk, a failing device) in <paramref name="exception"/>, if it is one: the store
+    /// throws the <see cref="IOException"/> itself, or its database engine an exception around it. Not a bug, and it may
+    /// pass: UNAVAILABLE.
     /// </summary>
     public static IOException? StorageError(Exception exception)
     {
@@ -110,7 +121,8 @@ internal static class RpcErrors
     public static RpcException? Map(Exception exception, ServerCallContext context, CancellationToken stopping) => exception switch
     {
         RpcException => null,
-        PaymentNotFoundException notFound => PaymentNotFound(notFound.PaymentId),
+        Payments.PaymentNotFoundException notFound => PaymentNotFound(notFound.PaymentId),
+        PaymentConflictException conflict => ConcurrentChange(conflict.PaymentId),
 
         // The store closes and the watch hub's token fires as the host stops: a retryable condition, not a bug.
         ObjectDisposedException or OperationCanceledException
@@ -119,9 +131,9 @@ internal static class RpcErrors
         _ => null,
     };
 
-    private static RpcException Error(Code code, V1.ErrorReason reason, string message, params (string Key, string Value)[] metadata)
+    private static RpcException Error(Code code, ErrorReason reason, string message, params (string Key, string Value)[] metadata)
     {
-        var name = V1.ErrorReasonReflection.Descriptor.EnumTypes[0].FindValueByNumber((int)reason).Name;
+        var name = ErrorReasonReflection.Descriptor.EnumTypes[0].FindValueByNumber((int)reason).Name;
         var info = new ErrorInfo { Domain = Domain, Reason = name.StartsWith(ReasonPrefix, StringComparison.Ordinal) ? name[ReasonPrefix.Length..] : name };
         foreach (var (key, value) in metadata)
         {

@@ -10,7 +10,8 @@ namespace Bakong.OpenApi.Audit;
 /// The call audit: every <see cref="BakongCallRecord"/> is logged at once as a structured event and queued for a
 /// background writer (<see cref="CallAuditWriter"/>) that persists it in LiteDB, so recording never blocks a call to
 /// Bakong on disk I/O. Retention is bounded by age and by count. The file is held with a <see cref="StoreLock"/>, so
-/// <c>bakong audit list</c> or a <c>bakong token</c> command refuses it while a gateway has it open.
+/// <c>bakong audit list</c> or a <c>bakong token</c> command refuses it while a gateway has it open. The database
+/// engine's own errors in opening, querying or pruning leave it as a <see cref="StoreException"/>.
 /// </summary>
 /// <remarks>
 /// The queue is bounded (<see cref="BakongCallAuditOptions.QueueCapacity"/>). When it is full the oldest waiting
@@ -21,12 +22,14 @@ namespace Bakong.OpenApi.Audit;
 public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
 {
     private const string CollectionName = "bakong_calls";
+    private const string StoreName = "call audit";
     private const int MaxBatch = 256;
 
     private readonly BakongCallAuditOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly StoreLock _lock;
+    private readonly string _path;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _calls;
     private readonly Channel<BakongCallRecord> _queue;
@@ -51,20 +54,25 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
         _timeProvider = timeProvider;
         _logger = logger;
 
-        var fullPath = Path.GetFullPath(_options.DatabasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        _lock = StoreLock.Acquire(fullPath, "call audit");
+        _path = Path.GetFullPath(_options.DatabasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        _lock = StoreLock.Acquire(_path, StoreName);
         try
         {
-            _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct });
+            _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
             _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
             _calls.EnsureIndex("time");
             _calls.EnsureIndex("endpoint");
         }
-        catch
+        catch (Exception e)
         {
             _database?.Dispose();
             _lock.Dispose();
+            if (StoreException.IsEngineFailure(e))
+            {
+                throw StoreException.Failed(StoreName, _path, e);
+            }
+
             throw;
         }
 
@@ -118,20 +126,27 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
     public IReadOnlyList<BakongCallRecord> Query(DateTimeOffset since, string? endpoint = null, int limit = 100)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        var query = _calls.Query().Where(LiteDB.Query.GTE("time", since.UtcTicks));
-        if (!string.IsNullOrWhiteSpace(endpoint))
+        try
         {
-            query = query.Where(LiteDB.Query.EQ("endpoint", endpoint));
-        }
+            var query = _calls.Query().Where(LiteDB.Query.GTE("time", since.UtcTicks));
+            if (!string.IsNullOrWhiteSpace(endpoint))
+            {
+                query = query.Where(LiteDB.Query.EQ("endpoint", endpoint));
+            }
 
-        var rows = query.OrderByDescending("time").Limit(limit).ToList();
-        var records = new List<BakongCallRecord>(rows.Count);
-        foreach (var row in rows)
+            var rows = query.OrderByDescending("time").Limit(limit).ToList();
+            var records = new List<BakongCallRecord>(rows.Count);
+            foreach (var row in rows)
+            {
+                records.Add(FromDocument(row));
+            }
+
+            return records;
+        }
+        catch (Exception e) when (StoreException.IsEngineFailure(e))
         {
-            records.Add(FromDocument(row));
+            throw StoreException.Failed(StoreName, _path, e);
         }
-
-        return records;
     }
 
     /// <summary>Completes when everything recorded before the call has been persisted (or dropped).</summary>
@@ -157,17 +172,24 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
         int deleted;
         lock (_writeGate)
         {
-            var cutoff = (_timeProvider.GetUtcNow() - _options.Retention).UtcTicks;
-            deleted = _calls.DeleteMany(LiteDB.Query.LT("time", cutoff));
-
-            var excess = _calls.Count() - _options.MaxRecords;
-            if (excess > 0)
+            try
             {
-                var last = _calls.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending), skip: excess - 1, limit: 1).FirstOrDefault();
-                if (last is not null)
+                var cutoff = (_timeProvider.GetUtcNow() - _options.Retention).UtcTicks;
+                deleted = _calls.DeleteMany(LiteDB.Query.LT("time", cutoff));
+
+                var excess = _calls.Count() - _options.MaxRecords;
+                if (excess > 0)
                 {
-                    deleted += _calls.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
+                    var last = _calls.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending), skip: excess - 1, limit: 1).FirstOrDefault();
+                    if (last is not null)
+                    {
+                        deleted += _calls.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
+                    }
                 }
+            }
+            catch (Exception e) when (StoreException.IsEngineFailure(e))
+            {
+                throw StoreException.Failed(StoreName, _path, e);
             }
         }
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Bakong.OpenApi.Audit;
-using Bakong.OpenApi.Tokens;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 using Polly.Timeout;

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Bakong.OpenApi.Audit;
-using Bakong.OpenApi.Tokens;
 using Microsoft.Extensions.Logging;
 
 namespace Bakong.OpenApi.Client;

@@ -12,7 +12,7 @@ public static class BakongOpenApiServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="IBakongClient"/> and <see cref="IBakongRegistrationApi"/> as typed HttpClients, with
     /// options bound from <paramref name="configuration"/> (usually the <c>Bakong:OpenApi</c> section) and validated
-    /// at start. The host registers <see cref="Bakong.OpenApi.Tokens.IBakongTokenSource"/> and
+    /// at start. The host registers <see cref="IBakongTokenSource"/> and
     /// <see cref="Bakong.OpenApi.Audit.IBakongCallAudit"/>.
     /// </summary>
     public static IServiceCollection AddBakongOpenApiClient(this IServiceCollection services, IConfiguration configuration)

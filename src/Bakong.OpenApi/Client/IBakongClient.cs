@@ -1,7 +1,7 @@
 namespace Bakong.OpenApi.Client;
 
 /// <summary>
-/// The authenticated Bakong Open API (<c>Authorization: Bearer</c> from <see cref="Tokens.IBakongTokenSource"/>).
+/// The authenticated Bakong Open API (<c>Authorization: Bearer</c> from <see cref="IBakongTokenSource"/>).
 /// Every method returns Bakong's answer or a <see cref="BakongFault"/>; none throws for HTTP trouble. Cancelling
 /// <c>cancellationToken</c> throws <see cref="OperationCanceledException"/>.
 /// </summary>

@@ -1,3 +1,4 @@
+using Bakong.OpenApi.Client;
 using Bakong.OpenApi.Tokens;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;

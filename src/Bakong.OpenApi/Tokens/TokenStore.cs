@@ -12,41 +12,51 @@ internal sealed record StoredToken(BakongToken? Token, string? Email, DateTimeOf
 /// The token of each environment, encrypted (see <see cref="TokenCipher"/>), with its expiry, the registered e-mail
 /// and when it was set, in its own LiteDB collection. One <see cref="LiteDatabase"/> (direct mode, thread-safe) per
 /// file for the life of the store, behind a <see cref="StoreLock"/>: a <c>bakong token</c> command never writes a file
-/// a running gateway has open.
+/// a running gateway has open. The database engine's own errors leave it as a <see cref="StoreException"/>.
 /// </summary>
 internal sealed class TokenStore : IDisposable
 {
     private const string CollectionName = "bakong_tokens";
+    private const string StoreName = "token store";
 
     private readonly StoreLock _lock;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _tokens;
     private readonly TokenCipher _cipher;
+    private readonly string _path;
 
     public TokenStore(IOptions<BakongTokenOptions> options)
         : this(options?.Value.DatabasePath ?? throw new ArgumentNullException(nameof(options)))
     {
     }
 
-    /// <summary>Opens (or creates) the store; throws <see cref="StoreLockedException"/> if another process holds it.</summary>
+    /// <summary>
+    /// Opens (or creates) the store; throws <see cref="StoreLockedException"/> if another process holds it, and
+    /// <see cref="StoreException"/> if LiteDB cannot open the file as a database.
+    /// </summary>
     public TokenStore(string databasePath)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
-        var fullPath = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        _path = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
 
         // Before the key file too: two first openers must not each create a key.
-        _lock = StoreLock.Acquire(fullPath, "token store");
+        _lock = StoreLock.Acquire(_path, StoreName);
         try
         {
-            _cipher = TokenCipher.OpenOrCreate(fullPath + ".key");
-            _database = new LiteDatabase(new ConnectionString { Filename = fullPath, Connection = ConnectionType.Direct });
+            _cipher = TokenCipher.OpenOrCreate(_path + ".key");
+            _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
             _tokens = _database.GetCollection(CollectionName);
         }
-        catch
+        catch (Exception e)
         {
             _database?.Dispose();
             _lock.Dispose();
+            if (StoreException.IsEngineFailure(e))
+            {
+                throw StoreException.Failed(StoreName, _path, e);
+            }
+
             throw;
         }
     }
@@ -58,7 +68,7 @@ internal sealed class TokenStore : IDisposable
     public StoredToken? Load(BakongEnvironment environment, out bool unreadable)
     {
         unreadable = false;
-        var document = _tokens.FindById(Key(environment));
+        var document = Use(() => _tokens.FindById(Key(environment)));
         if (document is null)
         {
             return null;
@@ -80,7 +90,7 @@ internal sealed class TokenStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(token);
         var key = Key(environment);
-        var document = _tokens.FindById(key) ?? new BsonDocument { ["_id"] = key };
+        var document = Use(() => _tokens.FindById(key)) ?? new BsonDocument { ["_id"] = key };
         document["token"] = _cipher.Encrypt(token.Value, key);
         document["exp"] = token.ExpiresAt is { } exp ? exp.ToUnixTimeMilliseconds() : BsonValue.Null;
         document["setAt"] = setAt.ToUnixTimeMilliseconds();
@@ -90,7 +100,7 @@ internal sealed class TokenStore : IDisposable
             document["email"] = email;
         }
 
-        _tokens.Upsert(document);
+        Use(() => _tokens.Upsert(document));
     }
 
     /// <summary>Remembers the registered e-mail (from <c>bakong token register</c>) without touching the token.</summary>
@@ -98,15 +108,28 @@ internal sealed class TokenStore : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         var key = Key(environment);
-        var document = _tokens.FindById(key) ?? new BsonDocument { ["_id"] = key };
+        var document = Use(() => _tokens.FindById(key)) ?? new BsonDocument { ["_id"] = key };
         document["email"] = email;
-        _tokens.Upsert(document);
+        Use(() => _tokens.Upsert(document));
     }
 
     public void Dispose()
     {
         _database.Dispose();
         _lock.Dispose();
+    }
+
+    /// <summary>One call to LiteDB, its own errors as the store's.</summary>
+    private T Use<T>(Func<T> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (Exception e) when (StoreException.IsEngineFailure(e))
+        {
+            throw StoreException.Failed(StoreName, _path, e);
+        }
     }
 
     private static string Key(BakongEnvironment environment) => environment switch

@@ -49,6 +49,18 @@ public sealed class PaymentCreation
         _logger = logger;
     }
 
+    /// <summary>
+    /// What <see cref="CreateAsync"/> would refuse in <paramref name="request"/>, every bad field named: for a caller
+    /// that must know the identifiers are valid before it logs them (the RPC edge's log scope).
+    /// </summary>
+    public IReadOnlyList<FieldViolation> Validate(CreatePaymentRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var violations = new List<FieldViolation>();
+        Validate(request, violations);
+        return violations;
+    }
+
     public async Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -138,8 +150,8 @@ public sealed class PaymentCreation
 
     private PaymentParameters? Validate(CreatePaymentRequest request, List<FieldViolation> violations)
     {
-        Required(request.RequestId, CreatePaymentFields.RequestId, PaymentLimits.RequestId, violations);
-        Required(request.TerminalId, CreatePaymentFields.TerminalId, PaymentLimits.TerminalId, violations);
+        Add(Identifier.Check(request.RequestId, CreatePaymentFields.RequestId, PaymentLimits.RequestId), violations);
+        Add(Identifier.Check(request.TerminalId, CreatePaymentFields.TerminalId, PaymentLimits.TerminalId), violations);
         var orderRef = Optional(request.OrderRef, CreatePaymentFields.OrderRef, PaymentLimits.OrderRef, violations);
         var storeLabel = Optional(request.StoreLabel, CreatePaymentFields.StoreLabel, PaymentLimits.StoreLabel, violations);
         var terminalLabel = Optional(request.TerminalLabel, CreatePaymentFields.TerminalLabel, PaymentLimits.TerminalLabel, violations);
@@ -175,15 +187,11 @@ public sealed class PaymentCreation
             };
     }
 
-    private static void Required(string? value, string field, int maxLength, List<FieldViolation> violations)
+    private static void Add(FieldViolation? violation, List<FieldViolation> violations)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (violation is not null)
         {
-            violations.Add(new FieldViolation(field, "required"));
-        }
-        else if (value.Length > maxLength)
-        {
-            violations.Add(new FieldViolation(field, TooLong(value, maxLength)));
+            violations.Add(violation);
         }
     }
 

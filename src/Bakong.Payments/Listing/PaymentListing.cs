@@ -71,6 +71,11 @@ public sealed class PaymentListing
         }
 
         var terminal = string.IsNullOrEmpty(request.TerminalId) ? null : request.TerminalId;
+        if (terminal is not null && Identifier.Check(terminal, "terminal_id", PaymentLimits.TerminalId) is { } badTerminal)
+        {
+            violations.Add(badTerminal); // a terminal id as CreatePayment takes it, or none for any terminal
+        }
+
         var fingerprint = Fingerprint(states, terminal, request.CreatedFrom, request.CreatedTo);
         string? storeToken = null;
         var pageToken = request.PageToken ?? "";

@@ -250,30 +250,38 @@ internal sealed class PaymentPoller : BackgroundService
         }
 
         var before = payment.State;
-        var outcome = await _writer.ChangeAsync(
-            payment,
-            current =>
-            {
-                // Called again only with the payment as stored after a conflict: the answer is applied to that.
-                if (!ReferenceEquals(current, payment))
+        WriteOutcome outcome;
+        try
+        {
+            outcome = await _writer.ChangeAsync(
+                payment,
+                current =>
                 {
-                    PollerLog.SaveRetry(_logger, current.Id);
-                }
+                    // Called again only with the payment as stored after a conflict: the answer is applied to that.
+                    if (!ReferenceEquals(current, payment))
+                    {
+                        PollerLog.SaveRetry(_logger, current.Id);
+                    }
 
-                before = current.State;
-                return _policy.Apply(current, result, now, faultDelay);
-            },
-            saved => Report(saved.Payment, before, saved.Events),
-            cancellationToken).ConfigureAwait(false);
+                    before = current.State;
+                    return _policy.Apply(current, result, now, faultDelay);
+                },
+                saved => Report(saved.Payment, before, saved.Events),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (PaymentConflictException conflict)
+        {
+            // The answer is not lost: the payment stays due and the next pass applies a new one to what is stored.
+            PollerLog.SaveGaveUp(_logger, payment.Id, conflict.Attempts);
+            return false;
+        }
+
         switch (outcome)
         {
             case WriteOutcome.Saved:
                 return true;
             case WriteOutcome.NotFound:
                 PollerLog.PaymentGone(_logger, payment.Id);
-                return false;
-            case WriteOutcome.GaveUp gaveUp:
-                PollerLog.SaveGaveUp(_logger, payment.Id, gaveUp.Attempts);
                 return false;
             default:
                 return false;

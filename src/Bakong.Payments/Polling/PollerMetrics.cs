@@ -40,5 +40,5 @@ internal sealed class PollerMetrics
     public void Batch(int size) => _batchSize.Record(size);
 
     public void Transitioned(PaymentState state) =>
-        _transitions.Add(1, new KeyValuePair<string, object?>("state", Webhooks.WebhookPayload.StateName(state)));
+        _transitions.Add(1, new KeyValuePair<string, object?>("state", PaymentStateNames.Of(state)));
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Bakong.Payments.Webhooks;
 
 namespace Bakong.Payments.Telemetry;
 
@@ -101,7 +100,7 @@ internal sealed class PaymentMetrics : IPaymentChangeSink
                 case PaymentEventType.ReviewRequired:
                     break;
                 default:
-                    _settled.Add(1, new KeyValuePair<string, object?>("state", WebhookPayload.StateName(e.State)));
+                    _settled.Add(1, new KeyValuePair<string, object?>("state", PaymentStateNames.Of(e.State)));
                     if (e.Type == PaymentEventType.Paid)
                     {
                         _settleDuration.Record((e.Time - payment.CreateTime).TotalSeconds);
@@ -175,6 +174,6 @@ internal sealed class PaymentMetrics : IPaymentChangeSink
         }
 
         return Array.ConvertAll(
-            s_states, s => new Measurement<long>(snapshot[(int)s], new KeyValuePair<string, object?>("state", WebhookPayload.StateName(s))));
+            s_states, s => new Measurement<long>(snapshot[(int)s], new KeyValuePair<string, object?>("state", PaymentStateNames.Of(s))));
     }
 }

@@ -28,7 +28,7 @@ internal static class WebhookPayload
             json.WriteString("payment_id", payment.Id);
             json.WriteString("request_id", payment.RequestId);
             json.WriteString("terminal_id", payment.TerminalId);
-            json.WriteString("state", StateName(entry.State));
+            json.WriteString("state", PaymentStateNames.Of(entry.State));
             json.WriteNumber("version", entry.Version);
             json.WriteStartObject("amount");
             json.WriteString("currency", payment.Money.CurrencyCode);
@@ -72,18 +72,6 @@ internal static class WebhookPayload
 
         return buffer.WrittenSpan.ToArray();
     }
-
-    /// <summary><c>paid_late</c> for <see cref="PaymentState.PaidLate"/>: the event types' spelling.</summary>
-    public static string StateName(PaymentState state) => state switch
-    {
-        PaymentState.Pending => "pending",
-        PaymentState.Paid => "paid",
-        PaymentState.Failed => "failed",
-        PaymentState.Expired => "expired",
-        PaymentState.Cancelled => "cancelled",
-        PaymentState.PaidLate => "paid_late",
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
-    };
 
     private static void WriteTransaction(Utf8JsonWriter json, BakongTransaction t)
     {

@@ -10,12 +10,12 @@ internal sealed class WebhookSender(HttpClient http, Uri url, string secret, Tim
     /// <summary>The IHttpClientFactory name of the webhook client.</summary>
     public const string HttpClientName = "Bakong.Webhooks";
 
-    private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
+    private static readonly MediaTypeHeaderValue s_json = new("application/json") { CharSet = "utf-8" };
 
     public async Task<AttemptResult> SendAsync(string eventId, byte[] body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url);
-        request.Content = new ByteArrayContent(body) { Headers = { ContentType = Json } };
+        request.Content = new ByteArrayContent(body) { Headers = { ContentType = s_json } };
         request.Headers.TryAddWithoutValidation(WebhookSignature.EventIdHeaderName, eventId);
 
         // Signed per attempt: a retry carries a fresh timestamp over the same body.

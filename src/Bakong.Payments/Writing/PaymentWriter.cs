@@ -1,4 +1,6 @@
 using Bakong.Payments.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bakong.Payments.Writing;
 
@@ -14,6 +16,11 @@ namespace Bakong.Payments.Writing;
 /// before the sinks are told: whoever a sink wakes (a watch stream, a webhook) finds the change already logged.
 /// </para>
 /// <para>
+/// The sinks are told only once the change is durable, so a caller that sees success saw a stored change. A sink that
+/// throws despite <see cref="IPaymentChangeSink"/>'s contract is logged and skipped: the change is stored and the
+/// caller must hear so, and the sinks after it (a watch stream, the displays) must hear of the change all the same.
+/// </para>
+/// <para>
 /// Re-applying on what is stored is what keeps a settlement from being overwritten: the aggregate decides again on the
 /// current state (a cancel finds the payment paid and is refused; money found for a payment cancelled meanwhile makes
 /// it paid late), so the caller's transition must be a function of the payment it is given, not of the one it read.
@@ -24,19 +31,21 @@ internal sealed class PaymentWriter
     /// <summary>
     /// Saves tried per change. A conflict means another writer saved the payment between the read and the save; the
     /// poller saves a payment once per pass and a cancel once, so a race is settled in two or three attempts, and a
-    /// change that still conflicts after this many is <see cref="WriteOutcome.GaveUp"/> rather than a loop.
+    /// change that still conflicts after this many throws <see cref="PaymentConflictException"/> rather than loop.
     /// </summary>
     public const int MaxAttempts = 10;
 
     private readonly IPaymentStore _store;
     private readonly IPaymentChangeSink[] _sinks;
+    private readonly ILogger _logger;
 
-    public PaymentWriter(IPaymentStore store, IEnumerable<IPaymentChangeSink> sinks)
+    public PaymentWriter(IPaymentStore store, IEnumerable<IPaymentChangeSink> sinks, ILogger<PaymentWriter>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sinks);
         _store = store;
         _sinks = [.. sinks];
+        _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     /// <summary>
@@ -74,6 +83,7 @@ internal sealed class PaymentWriter
     /// with the payment read anew after a conflict. <paramref name="saved"/> is called once the save went through,
     /// before the sinks are told.
     /// </summary>
+    /// <exception cref="PaymentConflictException">Every one of <see cref="MaxAttempts"/> saves lost a race; nothing was saved.</exception>
     public async Task<WriteOutcome> ChangeAsync(
         Payment read, Func<Payment, TransitionResult> apply, Action<WriteOutcome.Saved>? saved, CancellationToken cancellationToken)
     {
@@ -109,7 +119,7 @@ internal sealed class PaymentWriter
 
             if (attempt == MaxAttempts)
             {
-                return new WriteOutcome.GaveUp(payment, attempt);
+                throw new PaymentConflictException(payment.Id, attempt);
             }
 
             var stored = await _store.GetAsync(payment.Id, cancellationToken).ConfigureAwait(false);
@@ -126,7 +136,16 @@ internal sealed class PaymentWriter
     {
         foreach (var sink in _sinks)
         {
-            sink.Saved(payment, events);
+            try
+            {
+                sink.Saved(payment, events);
+            }
+#pragma warning disable CA1031 // The change is durable: a sink's bug must neither fail it for the caller nor hide it from the other sinks.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                PaymentLog.SinkFailed(_logger, sink.GetType().Name, payment.Id, payment.Version, e);
+            }
         }
     }
 }
@@ -149,7 +168,4 @@ internal abstract record WriteOutcome
 
     /// <summary>No payment has this id (or it disappeared between the read and the save).</summary>
     public sealed record NotFound(string PaymentId) : WriteOutcome;
-
-    /// <summary>Every one of <see cref="Attempts"/> saves lost a race; <see cref="Payment"/> is the last one tried, unsaved.</summary>
-    public sealed record GaveUp(Payment Payment, int Attempts) : WriteOutcome;
 }

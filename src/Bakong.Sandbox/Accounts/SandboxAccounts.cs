@@ -1,4 +1,3 @@
-using Bakong.Sandbox.Api;
 
 namespace Bakong.Sandbox.Accounts;
 

@@ -1,4 +1,3 @@
-using Bakong.Sandbox.Api;
 using Microsoft.Extensions.Logging;
 
 namespace Bakong.Sandbox.Faults;

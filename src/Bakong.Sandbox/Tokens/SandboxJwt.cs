@@ -11,14 +11,14 @@ namespace Bakong.Sandbox.Tokens;
 /// </summary>
 internal sealed class SandboxJwt(byte[] secret)
 {
-    private static readonly string Header = Base64Url.EncodeToString("""{"alg":"HS256","typ":"JWT"}"""u8);
+    private static readonly string s_header = Base64Url.EncodeToString("""{"alg":"HS256","typ":"JWT"}"""u8);
 
     private readonly byte[] _secret = secret;
 
     public string Create(string id, long issuedAtSeconds, long expiresAtSeconds)
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(new JwtPayload(new JwtData(id), issuedAtSeconds, expiresAtSeconds), SandboxJson.Options);
-        var signingInput = Header + "." + Base64Url.EncodeToString(payload);
+        var signingInput = s_header + "." + Base64Url.EncodeToString(payload);
         return signingInput + "." + Base64Url.EncodeToString(Sign(signingInput));
     }
 
@@ -33,7 +33,7 @@ internal sealed class SandboxJwt(byte[] secret)
         }
 
         var parts = token.Split('.');
-        if (parts.Length != 3 || !string.Equals(parts[0], Header, StringComparison.Ordinal))
+        if (parts.Length != 3 || !string.Equals(parts[0], s_header, StringComparison.Ordinal))
         {
             return false;
         }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Bakong.Sandbox.Api;
 using Microsoft.Extensions.Logging;
 
 namespace Bakong.Sandbox.Tokens;

@@ -18,7 +18,7 @@ namespace Bakong.Cli.Tests.Display;
 /// </remarks>
 public sealed class ConformanceCommandTests
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_runTimeout = TimeSpan.FromSeconds(60);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -67,6 +67,19 @@ public sealed class ConformanceCommandTests
         Assert.Equal([check], failed);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("61")]
+    public async Task An_answer_timeout_outside_1_to_60_seconds_is_refused_naming_the_option(string seconds)
+    {
+        var error = new StringWriter();
+        var exitCode = await CliApp.RunAsync(
+            ["display", "conformance", "--port", "/nonexistent/ttyNONE", "--answer-timeout", seconds], new CliContext(TimeProvider.System, TextReader.Null, new StringWriter(), error), Ct);
+
+        Assert.Equal(ExitCodes.BadInput, exitCode);
+        Assert.Contains("--answer-timeout must be 1 to 60 seconds.", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_port_that_does_not_exist_is_bad_input()
     {
@@ -94,7 +107,7 @@ public sealed class ConformanceCommandTests
         try
         {
             var (exitCode, output) = await RunAsync(
-                ["--port", hostSide.SlavePath, "--json"],
+                ["--port", hostSide.SlavePath, "--json", "--answer-timeout", "15"],
                 () =>
                 {
                     var start = new ProcessStartInfo(device) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -141,13 +154,13 @@ public sealed class ConformanceCommandTests
         var device = startDevice();
         try
         {
-            var exitCode = await run.WaitAsync(RunTimeout, Ct);
+            var exitCode = await run.WaitAsync(s_runTimeout, Ct);
             _ = device; // an emulator runs until its token is cancelled
             return (exitCode, output.ToString());
         }
         catch (TimeoutException)
         {
-            Assert.Fail("no report in " + RunTimeout + "; so far:\n" + output + error);
+            Assert.Fail("no report in " + s_runTimeout + "; so far:\n" + output + error);
             throw;
         }
     }

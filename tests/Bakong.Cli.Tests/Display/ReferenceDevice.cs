@@ -9,7 +9,7 @@ namespace Bakong.Cli.Tests.Display;
 /// </summary>
 internal static class ReferenceDevice
 {
-    private static readonly Lazy<Task<string>> Built = new(BuildAsync);
+    private static readonly Lazy<Task<string>> s_built = new(BuildAsync);
 
     public static async Task<string> PathAsync()
     {
@@ -18,7 +18,7 @@ internal static class ReferenceDevice
             Assert.Skip("the reference device runs on a pseudo-terminal (Linux)");
         }
 
-        var path = await Built.Value;
+        var path = await s_built.Value;
         if (path.StartsWith("skip:", StringComparison.Ordinal))
         {
             Assert.Skip(path[5..]);

@@ -6,7 +6,7 @@ using System.Text;
 using Bakong.Cli.Payments;
 using Bakong.Payments;
 using Bakong.Payments.Polling;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Bakong.Sandbox;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
@@ -55,11 +55,14 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Starts <c>bakong ARGS --server ...</c> against this gateway; the run's output can be awaited line by line.</summary>
-    public PaymentsRun Launch(CancellationToken cancellationToken, params string[] args)
+    public PaymentsRun Launch(CancellationToken cancellationToken, params string[] args) => Launch(Clock, cancellationToken, args);
+
+    /// <summary>The same, with the command on its own clock (<c>payments load --rate</c> paces its calls by it).</summary>
+    public PaymentsRun Launch(TimeProvider commandClock, CancellationToken cancellationToken, params string[] args)
     {
         var output = new LineWriter();
         var error = new LineWriter();
-        var context = new CliContext(Clock, TextReader.Null, output, error);
+        var context = new CliContext(commandClock, TextReader.Null, output, error);
         var server = Server; // starts the host
         return new PaymentsRun(RunAsync(), output, error);
 

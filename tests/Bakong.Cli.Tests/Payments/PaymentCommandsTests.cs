@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
-using State = Bakong.Payments.V1.Payment.Types.State;
+using State = Bakong.Grpc.Payments.V1.Payment.Types.State;
 
 namespace Bakong.Cli.Tests.Payments;
 
@@ -281,47 +281,6 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         Assert.Contains("--state: 'lost'", Assert.Single(state.ErrorLines), StringComparison.Ordinal);
         Assert.Equal(2, limit.ExitCode);
         Assert.Equal("--limit: must be greater than zero.", Assert.Single(limit.ErrorLines));
-    }
-
-    [Fact]
-    public async Task Payments_load_creates_new_payments_reports_latency_percentiles_and_cancels_them()
-    {
-        var run = await _gateway.RunAsync("payments", "load", "--count", "12", "--concurrency", "3", "--warm-up", "2");
-
-        Assert.Equal(0, run.ExitCode);
-        var result = Json(Assert.Single(run.OutputLines));
-        Assert.Equal((12, 3), (result.GetProperty("count").GetInt32(), result.GetProperty("concurrency").GetInt32()));
-        foreach (var key in new[] { "p50_ms", "p90_ms", "p99_ms", "max_ms", "seconds" })
-        {
-            Assert.True(result.GetProperty(key).GetDouble() >= 0, key);
-        }
-
-        var list = await _gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { TerminalId = "LOAD", PageSize = 100 }, cancellationToken: Ct);
-        Assert.Equal(14, list.Payments.Count);
-        Assert.Equal(14, list.Payments.Select(p => p.BillNumber).Distinct().Count());
-        Assert.All(list.Payments, p => Assert.Equal(Payment.Types.State.Cancelled, p.State));
-    }
-
-    [Fact]
-    public async Task Payments_load_without_a_warm_up_measures_the_count_it_was_given()
-    {
-        var run = await _gateway.RunAsync("payments", "load", "--count", "3", "--concurrency", "2", "--warm-up", "0");
-
-        Assert.Equal(0, run.ExitCode);
-        var result = Json(Assert.Single(run.OutputLines));
-        Assert.Equal(3, result.GetProperty("count").GetInt32());
-        Assert.True(result.GetProperty("max_ms").GetDouble() >= result.GetProperty("p50_ms").GetDouble());
-        var list = await _gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { TerminalId = "LOAD" }, cancellationToken: Ct);
-        Assert.Equal(3, list.Payments.Count);
-    }
-
-    [Fact]
-    public async Task Payments_load_rejects_a_count_below_1()
-    {
-        var run = await _gateway.RunAsync("payments", "load", "--count", "0");
-
-        Assert.Equal(2, run.ExitCode);
-        Assert.Equal("--count: must be at least 1.", Assert.Single(run.ErrorLines));
     }
 
     [Theory]

@@ -6,8 +6,8 @@ namespace Bakong.Display.Tests.Link;
 /// <summary>The emulator's device on the points where it used to disagree with SPEC.md, and its v1.1 additions, driven without I/O.</summary>
 public sealed class DisplayDeviceTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
-    private DateTimeOffset _now = Start;
+    private static readonly DateTimeOffset s_start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private DateTimeOffset _now = s_start;
 
     [Fact]
     public void A_hello_without_ack_requested_is_ignored_not_executed_not_answered_and_the_cache_is_kept()
@@ -81,14 +81,14 @@ public sealed class DisplayDeviceTests
         var device = Booted();
         for (var i = 0; i < 9; i++)
         {
-            Send(device, Screens.ShowResult(Screens.Payment("P" + i, Start.AddMinutes(5)), DisplayStatus.Paid), seq: (byte)(10 + i));
+            Send(device, Screens.ShowResult(Screens.Payment("P" + i, s_start.AddMinutes(5)), DisplayStatus.Paid), seq: (byte)(10 + i));
         }
 
         var shown = new List<DisplayScreenKind>();
         for (var i = 0; i < 9; i++)
         {
             Send(device, new ShowIdleMessage("Coffee", ""), seq: (byte)(30 + i));
-            Send(device, Screens.ShowQr(Screens.Payment("P" + i, Start.AddMinutes(5)), 300), seq: (byte)(40 + i));
+            Send(device, Screens.ShowQr(Screens.Payment("P" + i, s_start.AddMinutes(5)), 300), seq: (byte)(40 + i));
             Assert.Equal(new AckMessage(AckResult.Ok, (byte)MessageType.ShowQr), Answer(device)); // a latched SHOW_QR is no error
             shown.Add(device.Screen.Kind);
         }
@@ -104,9 +104,9 @@ public sealed class DisplayDeviceTests
         var device = Booted();
         var screens = new List<DeviceScreen>();
 
-        Send(device, Screens.ShowQr(Screens.Payment("P", Start.AddMinutes(5)), 0), seq: 2);
+        Send(device, Screens.ShowQr(Screens.Payment("P", s_start.AddMinutes(5)), 0), seq: 2);
         screens.Add(device.Screen);
-        Send(device, Screens.ShowQr(Screens.Payment("Q", Start.AddMinutes(5), qr: ""), 60), seq: 3);
+        Send(device, Screens.ShowQr(Screens.Payment("Q", s_start.AddMinutes(5), qr: ""), 60), seq: 3);
         screens.Add(device.Screen);
 
         Assert.Equal((DisplayScreenKind.Status, DisplayStatus.Expired, "P"), (screens[0].Kind, screens[0].Status, screens[0].PaymentId));
@@ -118,7 +118,7 @@ public sealed class DisplayDeviceTests
     public void Values_out_of_the_v1_1_ranges_are_bad_payload()
     {
         var device = Booted();
-        var p = Screens.Payment("P", Start.AddMinutes(5));
+        var p = Screens.Payment("P", s_start.AddMinutes(5));
         var refused = new List<DisplayMessage>
         {
             Screens.ShowQr(p, 60) with { Currency = 0 },

@@ -8,7 +8,7 @@ namespace Bakong.Display.Tests.Link;
 /// <summary>The host's v1.1 rules (SPEC.md §9.1, §10, §6.5), on its link joined to a device without I/O.</summary>
 public sealed class HostLinkTests
 {
-    private static readonly byte[] Key = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    private static readonly byte[] s_key = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
 
     [Fact]
     public void Seconds_left_are_rounded_down_and_a_qr_with_less_than_a_second_left_is_sent_as_expired()
@@ -116,7 +116,7 @@ public sealed class HostLinkTests
     public void A_512_byte_qr_with_a_long_merchant_name_fits_one_frame_with_the_longest_name_cut_on_a_whole_character(bool mac, int room)
     {
         // "Ab" puts the 3-byte Khmer letters off the byte limits (96, and what the QR leaves), so both cuts land mid-letter.
-        var rig = mac ? new LinkRig(deviceKey: Key, hostOptions: new HostLinkOptions { QrMacKey = Key }) : new LinkRig();
+        var rig = mac ? new LinkRig(deviceKey: s_key, hostOptions: new HostLinkOptions { QrMacKey = s_key }) : new LinkRig();
         var name = "Ab" + new string('ក', 40);
         var from = rig.ToDevice.Count;
 
@@ -159,7 +159,7 @@ public sealed class HostLinkTests
     [Fact]
     public void A_device_that_requires_a_qr_mac_is_not_driven_by_a_host_without_a_key()
     {
-        var rig = new LinkRig(deviceKey: Key);
+        var rig = new LinkRig(deviceKey: s_key);
 
         rig.Desire(new QrScreen(Screens.Payment("P", rig.Now.AddMinutes(5))));
 
@@ -171,7 +171,7 @@ public sealed class HostLinkTests
     [Fact]
     public void With_the_devices_key_qr_and_result_carry_a_trailer_the_device_accepts_and_a_reconnect_continues_above_its_counter()
     {
-        var rig = new LinkRig(deviceKey: Key, hostOptions: new HostLinkOptions { QrMacKey = Key });
+        var rig = new LinkRig(deviceKey: s_key, hostOptions: new HostLinkOptions { QrMacKey = s_key });
         var p = Screens.Payment("P", rig.Now.AddMinutes(5));
         rig.Desire(new QrScreen(p));
         rig.Disconnect();
@@ -186,8 +186,8 @@ public sealed class HostLinkTests
     [Fact]
     public void A_wrong_key_gets_one_handshake_and_one_more_try_then_the_display_is_reported_and_no_qr_is_sent_again()
     {
-        var wrong = Key.Select(b => (byte)~b).ToArray();
-        var rig = new LinkRig(deviceKey: Key, hostOptions: new HostLinkOptions { QrMacKey = wrong });
+        var wrong = s_key.Select(b => (byte)~b).ToArray();
+        var rig = new LinkRig(deviceKey: s_key, hostOptions: new HostLinkOptions { QrMacKey = wrong });
         var from = rig.ToDevice.Count;
 
         rig.Desire(new QrScreen(Screens.Payment("P", rig.Now.AddMinutes(5))));

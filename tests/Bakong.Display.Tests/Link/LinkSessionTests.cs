@@ -7,15 +7,15 @@ namespace Bakong.Display.Tests.Link;
 
 public sealed class LinkSessionTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
-    private readonly FakeTimeProvider _clock = new(Start);
+    private static readonly DateTimeOffset s_start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _clock = new(s_start);
     private readonly DisplayController _controller = new("POS-01");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static DesiredScreen Qr(string paymentId, DisplayStatus status = DisplayStatus.Waiting) => Screens.Of(Payment(paymentId), status);
 
-    private static DisplayPayment Payment(string paymentId) => Screens.Payment(paymentId, Start.AddMinutes(5));
+    private static DisplayPayment Payment(string paymentId) => Screens.Payment(paymentId, s_start.AddMinutes(5));
 
     private HostLinkSession Host() => new(_controller, new HostLinkOptions(), _clock, _clock, NullLogger.Instance);
 

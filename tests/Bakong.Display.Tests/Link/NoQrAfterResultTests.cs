@@ -12,7 +12,7 @@ namespace Bakong.Display.Tests.Link;
 /// </summary>
 public sealed class NoQrAfterResultTests
 {
-    private static readonly byte[] Key = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    private static readonly byte[] s_key = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
 
     private enum Op
     {
@@ -41,8 +41,8 @@ public sealed class NoQrAfterResultTests
         var mac = device.Contains("MAC", StringComparison.Ordinal);
         var rig = new LinkRig(
             device == "v1.0" ? (byte)0 : (byte)1,
-            mac ? Key : default,
-            new HostLinkOptions { QrMacKey = mac ? Key : default });
+            mac ? s_key : default,
+            new HostLinkOptions { QrMacKey = mac ? s_key : default });
         DisplayPayment? current = null;
         var payments = 0;
         foreach (var (op, arg) in ops)

@@ -12,10 +12,10 @@ namespace Bakong.Display.Tests.Link;
 /// </summary>
 public sealed class ResyncTests
 {
-    private static readonly string[] States =
+    private static readonly string[] s_states =
         ["blank", "idle", "qr", "paid", "failed", "expired", "cancelled", "expired-locally", "idle-after-paid", "qr-q-after-p-paid"];
 
-    private static readonly string[] Targets = ["idle", "qr-p", "qr-r", "paid", "failed", "expired", "cancelled"];
+    private static readonly string[] s_targets = ["idle", "qr-p", "qr-r", "paid", "failed", "expired", "cancelled"];
 
     public static TheoryData<string, string, string, byte> Cases()
     {
@@ -24,9 +24,9 @@ public sealed class ResyncTests
         {
             foreach (var resync in new[] { "reconnect", "reboot" })
             {
-                foreach (var state in States)
+                foreach (var state in s_states)
                 {
-                    foreach (var target in Targets)
+                    foreach (var target in s_targets)
                     {
                         data.Add(state, target, resync, minor);
                     }

@@ -10,7 +10,7 @@ namespace Bakong.Display.Tests.Transport;
 /// <summary>The gateway's port owner over real pseudo-terminals (openpty), with the emulator as the device, in real time.</summary>
 public sealed class SerialPortTransportTests : IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
     private readonly string _directory = Directory.CreateTempSubdirectory("bakong-display-").FullName;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -33,9 +33,9 @@ public sealed class SerialPortTransportTests : IDisposable
         var device = emulator.RunAsync(first.Master, unplug.Token);
         await service.StartAsync(Ct);
 
-        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && s.MerchantName == "Coffee", Timeout, Ct);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && s.MerchantName == "Coffee", s_timeout, Ct);
         display.Controller.SetDesired(Qr("pay-1", DisplayStatus.Waiting));
-        await emulator.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Qr, PaymentId: "pay-1" }, Timeout, Ct);
+        await emulator.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Qr, PaymentId: "pay-1" }, s_timeout, Ct);
         var firstBoot = emulator.BootId;
 
         // Unplug: the device side of the pty goes away; the gateway sees its port hang up. The payment moves on meanwhile.
@@ -49,7 +49,7 @@ public sealed class SerialPortTransportTests : IDisposable
         using var second = PseudoTerminal.Open();
         Repoint(second.SlavePath);
         var replugged = emulator.RunAsync(second.Master, Ct);
-        var screen = await emulator.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Status, PaymentId: "pay-1" }, Timeout, Ct);
+        var screen = await emulator.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Status, PaymentId: "pay-1" }, s_timeout, Ct);
 
         Assert.Equal(DisplayStatus.Paid, screen.Status);
         Assert.NotEqual(firstBoot, emulator.BootId);
@@ -73,9 +73,9 @@ public sealed class SerialPortTransportTests : IDisposable
         {
             var id = "pay-" + i;
             display.Controller.SetDesired(Qr(id, DisplayStatus.Waiting));
-            await emulator.WaitForScreenAsync(s => s.PaymentId == id && s.Kind == DisplayScreenKind.Qr, Timeout, Ct);
+            await emulator.WaitForScreenAsync(s => s.PaymentId == id && s.Kind == DisplayScreenKind.Qr, s_timeout, Ct);
             display.Controller.SetDesired(Qr(id, DisplayStatus.Paid));
-            await emulator.WaitForScreenAsync(s => s.PaymentId == id && s.Status == DisplayStatus.Paid, Timeout, Ct);
+            await emulator.WaitForScreenAsync(s => s.PaymentId == id && s.Status == DisplayStatus.Paid, s_timeout, Ct);
         }
 
         Assert.Equal(DisplayStatus.Paid, emulator.Screen.Status);
@@ -99,9 +99,9 @@ public sealed class SerialPortTransportTests : IDisposable
         await service.StartAsync(Ct);
 
         withKey.Controller.SetDesired(Qr("pay-mac", DisplayStatus.Waiting));
-        await first.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Qr, PaymentId: "pay-mac" }, Timeout, Ct);
+        await first.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Qr, PaymentId: "pay-mac" }, s_timeout, Ct);
         withKey.Controller.SetDesired(Qr("pay-mac", DisplayStatus.Paid));
-        await first.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Status, Status: DisplayStatus.Paid }, Timeout, Ct);
+        await first.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Status, Status: DisplayStatus.Paid }, s_timeout, Ct);
         withoutKey.Controller.SetDesired(Qr("pay-nokey", DisplayStatus.Waiting));
         var reported = await withoutKey.Controller.WaitForStatusAsync(s => s.Problem is not null);
 
@@ -149,7 +149,7 @@ public sealed class SerialPortTransportTests : IDisposable
         using var unplug = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var device = emulator.RunAsync(first.Master, unplug.Token);
         await AdvanceChecksAsync(clock, 1);
-        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, Timeout, Ct);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, s_timeout, Ct);
         var firstBoot = emulator.BootId;
 
         // Unplugged for 6 s, replugged behind the same path: again driven within one check of the port.
@@ -162,7 +162,7 @@ public sealed class SerialPortTransportTests : IDisposable
         Repoint(second.SlavePath);
         var replugged = emulator.RunAsync(second.Master, Ct);
         await AdvanceChecksAsync(clock, 1);
-        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && emulator.BootId != firstBoot, Timeout, Ct);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && emulator.BootId != firstBoot, s_timeout, Ct);
 
         Assert.Equal(DisplayLinkState.Online, (await display.Controller.WaitForStatusAsync(s => s.State == DisplayLinkState.Online)).State);
         await service.StopAsync(Ct);

@@ -1,5 +1,5 @@
 using Bakong.EndToEnd.Tests.Processes;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Core;
 
 namespace Bakong.EndToEnd.Tests.Crash;
@@ -12,7 +12,7 @@ public sealed class GatewayCrashTests : IAsyncLifetime
 {
     private const int Batches = 3;
     private const int PerBatch = 8;
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_settle = TimeSpan.FromSeconds(60);
 
     private readonly string _data = Path.Combine(Path.GetTempPath(), "bakong-crash-" + Guid.NewGuid().ToString("N"));
 
@@ -77,7 +77,7 @@ public sealed class GatewayCrashTests : IAsyncLifetime
 
             // Every outcome reached the back office (at least once), signed, and nothing was reported two ways.
             await hooks.WaitUntilAsync(
-                d => created.All(p => d.Any(x => x.PaymentId == p.PaymentId && x.Type == "payment.paid")), Settle, Ct);
+                d => created.All(p => d.Any(x => x.PaymentId == p.PaymentId && x.Type == "payment.paid")), s_settle, Ct);
             Assert.All(hooks.Deliveries, d => Assert.True(d.SignatureValid, "bad signature on " + d.EventId));
             Assert.All(hooks.Deliveries.GroupBy(d => d.EventId), sameEvent =>
                 Assert.Single(sameEvent.Select(d => (d.Type, d.PaymentId, d.State, d.Version)).Distinct()));
@@ -145,7 +145,7 @@ public sealed class GatewayCrashTests : IAsyncLifetime
     private static async Task WaitForStateAsync(GatewayProcess gateway, string paymentId, Payment.Types.State state)
     {
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timer.CancelAfter(Settle);
+        timer.CancelAfter(s_settle);
         using var watch = gateway.Payments.WatchPayment(new WatchPaymentRequest { PaymentId = paymentId }, cancellationToken: timer.Token);
         try
         {
@@ -162,7 +162,7 @@ public sealed class GatewayCrashTests : IAsyncLifetime
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && !Ct.IsCancellationRequested)
         {
-            Assert.Fail($"{paymentId} was not {state} within {Settle}. Gateway output:\n{gateway.Output}");
+            Assert.Fail($"{paymentId} was not {state} within {s_settle}. Gateway output:\n{gateway.Output}");
         }
 
         Assert.Fail($"The watch of {paymentId} ended before it was {state}.");

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Bakong.EndToEnd.Tests.Processes;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Net.Client;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;

@@ -34,7 +34,8 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    public static ChildProcess Start(string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="workingDirectory">Where it is started; the assembly's folder unless given.</param>
+    public static ChildProcess Start(string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(DotnetHost())
         {
@@ -42,7 +43,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(assembly)!,
         };
         info.ArgumentList.Add(assembly);
         foreach (var argument in arguments)
@@ -91,6 +92,8 @@ internal sealed class ChildProcess : IAsyncDisposable
             throw new TimeoutException($"No expected line within {timeout}. Output so far:\n{Output}");
         }
 
+        // Its output ended: the process is exiting; its exit code can be read once it has.
+        await _process.WaitForExitAsync(cancellationToken).WaitAsync(timeout, cancellationToken);
         throw new InvalidOperationException($"The process ended (exit {_process.ExitCode}) before the expected line. Output:\n{Output}");
     }
 

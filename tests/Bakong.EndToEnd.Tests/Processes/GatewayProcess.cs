@@ -1,4 +1,4 @@
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Net.Client;
 
 namespace Bakong.EndToEnd.Tests.Processes;
@@ -15,11 +15,13 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     private readonly Dictionary<string, string> _settings;
     private readonly bool _ownsData;
+    private readonly string? _workingDirectory;
     private ChildProcess? _process;
     private GrpcChannel? _channel;
 
-    private GatewayProcess(IReadOnlyDictionary<string, string> settings)
+    private GatewayProcess(IReadOnlyDictionary<string, string> settings, string? workingDirectory)
     {
+        _workingDirectory = workingDirectory;
         GrpcUrl = new Uri("http://127.0.0.1:" + FreePort.Next());
         WebUrl = new Uri("http://127.0.0.1:" + FreePort.Next());
         _ownsData = !settings.ContainsKey("Storage__Path");
@@ -49,11 +51,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     /// <summary>Starts a gateway (tried again on new ports if another process took one meanwhile).</summary>
     /// <param name="settings">Configuration as environment variables, e.g. <c>Polling__ExpiryGrace</c>.</param>
-    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null, CancellationToken cancellationToken = default)
+    public static Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null, CancellationToken cancellationToken = default) =>
+        StartAsync(settings, workingDirectory: null, cancellationToken);
+
+    /// <summary>Starts a gateway from <paramref name="workingDirectory"/> (its build folder when null), as a service manager starts it from its own.</summary>
+    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string>? settings, string? workingDirectory, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var gateway = new GatewayProcess(settings ?? new Dictionary<string, string>());
+            var gateway = new GatewayProcess(settings ?? new Dictionary<string, string>(), workingDirectory);
             try
             {
                 await gateway.StartAgainAsync(cancellationToken);
@@ -75,7 +81,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             await _process.DisposeAsync();
         }
 
-        _process = ChildProcess.Start(Built.Gateway, [], _settings);
+        _process = ChildProcess.Start(Built.Gateway, [], _settings, _workingDirectory);
         await _process.WaitForLineAsync(l => l.Contains("Application started", StringComparison.Ordinal), Timeout, cancellationToken);
     }
 

@@ -4,8 +4,9 @@ using Bakong.Display.Emulation;
 using Bakong.Display.Link;
 using Bakong.Display.Protocol;
 using Bakong.Display.Transport;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Grpc.Health.V1;
+using static Grpc.Health.V1.Health;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,7 @@ namespace Bakong.Gateway.Tests.Display;
 public sealed class DisplayEndToEndTests : IDisposable
 {
     private const string Terminal = "till-1";
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
     private readonly string _directory = Directory.CreateTempSubdirectory("bakong-display-e2e-").FullName;
     private readonly ConcurrentQueue<DeviceScreen> _seen = new();
 
@@ -40,12 +41,12 @@ public sealed class DisplayEndToEndTests : IDisposable
         var emulator = Emulator(new EmulatorOptions());
         var device = emulator.RunAsync(pty.Master, Ct);
         await using var gateway = Gateway(TimeSpan.FromMilliseconds(300));
-        var health = new Grpc.Health.V1.Health.HealthClient(gateway.Channel);
+        var health = new HealthClient(gateway.Channel);
 
-        var idle = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, Timeout, Ct);
+        var idle = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, s_timeout, Ct);
         var paid = await gateway.CreatePaidAsync("display-1");
-        var result = await emulator.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Status, Status: DisplayStatus.Paid } && s.PaymentId == paid.PaymentId, Timeout, Ct);
-        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && _seen.Any(x => x.Status == DisplayStatus.Paid), Timeout, Ct);
+        var result = await emulator.WaitForScreenAsync(s => s is { Kind: DisplayScreenKind.Status, Status: DisplayStatus.Paid } && s.PaymentId == paid.PaymentId, s_timeout, Ct);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && _seen.Any(x => x.Status == DisplayStatus.Paid), s_timeout, Ct);
 
         var qr = Assert.Single(_seen, s => s.Kind == DisplayScreenKind.Qr && s.PaymentId == paid.PaymentId);
         Assert.Equal((paid.Khqr, "5000 KHR", "Demo Shop"), (qr.Qr, qr.AmountText(), qr.MerchantName));
@@ -53,9 +54,9 @@ public sealed class DisplayEndToEndTests : IDisposable
         Assert.Equal("Thank you", result.Message);
         Assert.Equal("Demo Shop", idle.MerchantName);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "bakong.display." + Terminal }, cancellationToken: Ct)).Status);
-        var statuses = await new Bakong.Display.V1.DisplayService.DisplayServiceClient(gateway.Channel).ListDisplaysAsync(new(), cancellationToken: Ct);
+        var statuses = await new Bakong.Grpc.Display.V1.DisplayService.DisplayServiceClient(gateway.Channel).ListDisplaysAsync(new(), cancellationToken: Ct);
         var listed = Assert.Single(statuses.Displays);
-        Assert.Equal((Terminal, Bakong.Display.V1.Display.Types.LinkState.Online, emulator.BootId!.Value), (listed.TerminalId, listed.LinkState, listed.BootId));
+        Assert.Equal((Terminal, Bakong.Grpc.Display.V1.Display.Types.LinkState.Online, emulator.BootId!.Value), (listed.TerminalId, listed.LinkState, listed.BootId));
     }
 
     [Fact]
@@ -68,10 +69,10 @@ public sealed class DisplayEndToEndTests : IDisposable
         using var unplug = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var device = emulator.RunAsync(first.Master, unplug.Token);
         await using var gateway = Gateway(TimeSpan.FromMinutes(5));
-        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, Timeout, Ct);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, s_timeout, Ct);
 
         var created = (await gateway.Payments.CreatePaymentAsync(Requests.Create("display-2"), cancellationToken: Ct)).Payment;
-        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Qr && s.PaymentId == created.PaymentId, Timeout, Ct);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Qr && s.PaymentId == created.PaymentId, s_timeout, Ct);
 
         // Unplug, then the customer pays while the display is gone: the payment settles regardless.
         var noticed = WhenLink(gateway, s => s.State != DisplayLinkState.Online);
@@ -79,7 +80,7 @@ public sealed class DisplayEndToEndTests : IDisposable
         await device;
         first.Dispose();
         await noticed;
-        var health = new Grpc.Health.V1.Health.HealthClient(gateway.Channel);
+        var health = new HealthClient(gateway.Channel);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest { Service = "bakong.display." + Terminal }, cancellationToken: Ct)).Status);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = "" }, cancellationToken: Ct)).Status);
         using var watch = gateway.Payments.WatchPayment(new WatchPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct);
@@ -97,7 +98,7 @@ public sealed class DisplayEndToEndTests : IDisposable
         using var second = PseudoTerminal.Open();
         Repoint(second.SlavePath);
         var replugged = emulator.RunAsync(second.Master, Ct);
-        var screen = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Status && s.PaymentId == created.PaymentId, Timeout, Ct);
+        var screen = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Status && s.PaymentId == created.PaymentId, s_timeout, Ct);
 
         Assert.Equal(DisplayStatus.Paid, screen.Status);
         Assert.Equal(2, emulator.Boots);
@@ -118,9 +119,9 @@ public sealed class DisplayEndToEndTests : IDisposable
         using var unplug = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var device = emulator.RunAsync(first.Master, unplug.Token);
         await using var gateway = Gateway(hold, clock);
-        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, Timeout, Ct);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, s_timeout, Ct);
         var created = (await gateway.Payments.CreatePaymentAsync(Requests.Create("display-4"), cancellationToken: Ct)).Payment;
-        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Qr && s.PaymentId == created.PaymentId, Timeout, Ct);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Qr && s.PaymentId == created.PaymentId, s_timeout, Ct);
 
         // Unplugged; the customer pays at once; the display stays away for 6 s.
         var noticed = WhenLink(gateway, s => s.State != DisplayLinkState.Online);
@@ -157,10 +158,10 @@ public sealed class DisplayEndToEndTests : IDisposable
             }
         };
         await PassPortChecksAsync(clock, 1);
-        var result = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Status && emulator.Boots == 2, Timeout, Ct);
-        await shown.Task.WaitAsync(Timeout, Ct);
+        var result = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Status && emulator.Boots == 2, s_timeout, Ct);
+        await shown.Task.WaitAsync(s_timeout, Ct);
         clock.Fake.Advance(hold);
-        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && emulator.Boots == 2, Timeout, Ct);
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle && emulator.Boots == 2, s_timeout, Ct);
 
         Assert.Equal((created.PaymentId, DisplayStatus.Paid), (result.PaymentId, result.Status));
         Assert.Equal(
@@ -179,7 +180,7 @@ public sealed class DisplayEndToEndTests : IDisposable
         await using var gateway = Gateway(TimeSpan.FromMinutes(5));
 
         var paid = await gateway.CreatePaidAsync("display-3");
-        var screen = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Status && s.PaymentId == paid.PaymentId, Timeout, Ct);
+        var screen = await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Status && s.PaymentId == paid.PaymentId, s_timeout, Ct);
 
         Assert.Equal(DisplayStatus.Paid, screen.Status);
         Assert.True(emulator.FramesDropped + Statuses(gateway).Single().Status.FramesDropped > 0, "the corruption reached the decoders");
@@ -203,9 +204,9 @@ public sealed class DisplayEndToEndTests : IDisposable
             },
         };
 
-        var paid = await gateway.CreatePaidAsync("no-display-1").WaitAsync(Timeout, Ct);
+        var paid = await gateway.CreatePaidAsync("no-display-1").WaitAsync(s_timeout, Ct);
         var created = await gateway.Payments.CreatePaymentAsync(Requests.Create("no-display-2", terminal: "till-2"), cancellationToken: Ct)
-            .ResponseAsync.WaitAsync(Timeout, Ct);
+            .ResponseAsync.WaitAsync(s_timeout, Ct);
 
         Assert.Equal(State.Paid, paid.State);
         Assert.Equal(State.Pending, created.Payment.State);
@@ -227,7 +228,7 @@ public sealed class DisplayEndToEndTests : IDisposable
     {
         await using var gateway = new GatewayFactory();
 
-        var statuses = await new Bakong.Display.V1.DisplayService.DisplayServiceClient(gateway.Channel).ListDisplaysAsync(new(), cancellationToken: Ct);
+        var statuses = await new Bakong.Grpc.Display.V1.DisplayService.DisplayServiceClient(gateway.Channel).ListDisplaysAsync(new(), cancellationToken: Ct);
 
         Assert.Empty(statuses.Displays);
     }
@@ -254,7 +255,7 @@ public sealed class DisplayEndToEndTests : IDisposable
                 reached.TrySetResult(s);
             }
         };
-        return reached.Task.WaitAsync(Timeout, Ct);
+        return reached.Task.WaitAsync(s_timeout, Ct);
     }
 
     private DisplayEmulator Emulator(EmulatorOptions options)

@@ -1,5 +1,5 @@
 using Bakong.OpenApi.Tokens;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Bakong.Gateway.Tests.Lifecycle;
@@ -10,7 +10,7 @@ namespace Bakong.Gateway.Tests.Lifecycle;
 /// </summary>
 public sealed class FaultTests : GatewayTest
 {
-    private static readonly TimeSpan FirstFaultDelay = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_firstFaultDelay = TimeSpan.FromSeconds(5);
 
     public FaultTests()
     {
@@ -87,7 +87,7 @@ public sealed class FaultTests : GatewayTest
         await Gateway.AdvanceToNextCheckAsync(created.PaymentId);
         await Gateway.Sandbox.WaitForHeldRequestsAsync(1, Ct).WaitAsync(GatewayFactory.Timeout, Ct);
         Gateway.Clock.Advance(TimeSpan.FromSeconds(4)); // Bakong:OpenApi:AttemptTimeout
-        AssertFaultedCheck(await Gateway.CheckedAsync(created.PaymentId, checks: 2), FirstFaultDelay);
+        AssertFaultedCheck(await Gateway.CheckedAsync(created.PaymentId, checks: 2), s_firstFaultDelay);
         Assert.NotEmpty(Gateway.Logs.Named("BakongAttemptTimedOut"));
 
         await SettlesOnceClearedAsync(created, watch);
@@ -151,7 +151,7 @@ public sealed class FaultTests : GatewayTest
 
         // Bakong is healthy and has the money, but the open circuit refuses the call: still no change.
         await Gateway.ClearFaultsAsync();
-        AssertFaultedCheck(await Gateway.CheckNextAsync(created.PaymentId), FirstFaultDelay * 4);
+        AssertFaultedCheck(await Gateway.CheckNextAsync(created.PaymentId), s_firstFaultDelay * 4);
         Assert.NotEmpty(Gateway.Logs.Named("BakongCallRejectedCircuitOpen"));
 
         var latest = PaymentState.Pending;
@@ -196,7 +196,7 @@ public sealed class FaultTests : GatewayTest
     {
         for (var faults = 1; faults <= 2; faults++)
         {
-            AssertFaultedCheck(await Gateway.CheckNextAsync(paymentId), FirstFaultDelay * faults);
+            AssertFaultedCheck(await Gateway.CheckNextAsync(paymentId), s_firstFaultDelay * faults);
         }
     }
 

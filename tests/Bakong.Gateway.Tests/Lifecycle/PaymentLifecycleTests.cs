@@ -1,6 +1,6 @@
 using System.Globalization;
 using Bakong.Khqr;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Bakong.Sandbox;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -14,8 +14,8 @@ namespace Bakong.Gateway.Tests.Lifecycle;
 /// </summary>
 public sealed class PaymentLifecycleTests : GatewayTest
 {
-    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan Reconciliation = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan s_grace = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_reconciliation = TimeSpan.FromMinutes(5);
 
     [Fact]
     public async Task A_transfer_bakong_reports_failed_makes_the_payment_failed_and_ends_its_watch()
@@ -116,21 +116,21 @@ public sealed class PaymentLifecycleTests : GatewayTest
         var atExpiry = await Gateway.Store.SavedAsync(created.PaymentId, p => p.LastCheckTime == expiry);
 
         Assert.Equal(PaymentState.Pending, atExpiry.State);
-        Assert.Equal(expiry + Grace, atExpiry.NextCheckTime);
+        Assert.Equal(expiry + s_grace, atExpiry.NextCheckTime);
 
         // The check at expiry changed nothing a watcher sees: the next message is the expiry itself.
-        Gateway.AdvanceAndPoll(Grace);
+        Gateway.AdvanceAndPoll(s_grace);
         var expired = await watch.NextAsync();
 
         Assert.Equal(State.Expired, expired.State);
-        Assert.Equal(expiry + Grace, expired.SettleTime.ToDateTimeOffset());
+        Assert.Equal(expiry + s_grace, expired.SettleTime.ToDateTimeOffset());
         Assert.Equal(atExpiry.Version + 2, expired.Version); // the final check's bookkeeping and the transition, one save
         await watch.EndsAsync();
         var stored = await StoredAsync(created.PaymentId);
         Assert.Equal([PaymentEventType.Created, PaymentEventType.Expired], stored.Events.Select(e => e.Type));
         Assert.Equal("payment.expired", Assert.Single(stored.Outbox).Type);
         Assert.Equal(3, stored.CheckCount);
-        Assert.Equal(expiry + Grace + Reconciliation, stored.NextCheckTime);
+        Assert.Equal(expiry + s_grace + s_reconciliation, stored.NextCheckTime);
     }
 
     [Fact]
@@ -146,11 +146,11 @@ public sealed class PaymentLifecycleTests : GatewayTest
         Gateway.AdvanceAndPollTo(expiry);
         Assert.Equal(PaymentState.Pending, (await Gateway.Store.SavedAsync(created.PaymentId, p => p.LastCheckTime == expiry)).State);
 
-        Gateway.AdvanceAndPoll(Grace);
+        Gateway.AdvanceAndPoll(s_grace);
         var settled = await watch.SettledAsync();
 
         Assert.Equal(State.Paid, settled.State);
-        Assert.Equal(expiry + Grace, settled.SettleTime.ToDateTimeOffset());
+        Assert.Equal(expiry + s_grace, settled.SettleTime.ToDateTimeOffset());
         Assert.Equal(acknowledged, settled.BakongTransaction.AcknowledgeTime.ToDateTimeOffset());
         Assert.Equal(created.Amount, settled.BakongTransaction.Amount);
         await watch.EndsAsync();
@@ -171,14 +171,14 @@ public sealed class PaymentLifecycleTests : GatewayTest
         // The customer had the QR open and pays anyway.
         await Gateway.PayAsync(created.Khqr);
         var cancelTime = cancelled.SettleTime.ToDateTimeOffset();
-        Assert.Equal(cancelTime + Reconciliation, (await StoredAsync(created.PaymentId)).NextCheckTime);
-        Gateway.AdvanceAndPollTo(cancelTime + Reconciliation);
+        Assert.Equal(cancelTime + s_reconciliation, (await StoredAsync(created.PaymentId)).NextCheckTime);
+        Gateway.AdvanceAndPollTo(cancelTime + s_reconciliation);
         await Gateway.Store.SavedAsync(created.PaymentId, p => p.State == PaymentState.PaidLate);
 
         var late = await Gateway.GetAsync(created.PaymentId);
         Assert.Equal(State.PaidLate, late.State);
         Assert.Equal(cancelled.Version + 1, late.Version);
-        Assert.Equal(cancelTime + Reconciliation, late.SettleTime.ToDateTimeOffset());
+        Assert.Equal(cancelTime + s_reconciliation, late.SettleTime.ToDateTimeOffset());
         Assert.Equal(created.Amount, late.BakongTransaction.Amount);
 
         // A client that wants late money watches again from the version it has and is shown the change.
@@ -199,7 +199,7 @@ public sealed class PaymentLifecycleTests : GatewayTest
         await Gateway.PayAsync(new SandboxPayRequest { Qr = expired.Khqr, Force = true });
 
         // One second early: a payment created now is checked in a pass that finds the expired one not due yet.
-        Gateway.AdvanceAndPollTo(expiredAt + Reconciliation - TimeSpan.FromSeconds(1));
+        Gateway.AdvanceAndPollTo(expiredAt + s_reconciliation - TimeSpan.FromSeconds(1));
         var sentinel = await Gateway.CreateAsync(Requests.Create("sentinel"));
         await Gateway.Store.SavedAsync(sentinel.PaymentId, p => p.CheckCount == 1);
         var early = await Gateway.GetAsync(expired.PaymentId);
@@ -211,7 +211,7 @@ public sealed class PaymentLifecycleTests : GatewayTest
         var late = await Gateway.GetAsync(expired.PaymentId);
         Assert.Equal(State.PaidLate, late.State);
         Assert.Equal(expired.Version + 1, late.Version);
-        Assert.Equal(expiredAt + Reconciliation, late.SettleTime.ToDateTimeOffset());
+        Assert.Equal(expiredAt + s_reconciliation, late.SettleTime.ToDateTimeOffset());
         var stored = await StoredAsync(expired.PaymentId);
         Assert.Equal([PaymentEventType.Created, PaymentEventType.Expired, PaymentEventType.PaidLate], stored.Events.Select(e => e.Type));
         Assert.DoesNotContain(stored.Events, e => e.Type == PaymentEventType.Paid);
@@ -268,7 +268,7 @@ public sealed class PaymentLifecycleTests : GatewayTest
         var expiry = created.ExpireTime.ToDateTimeOffset();
         Gateway.AdvanceAndPollTo(expiry);
         Assert.Equal(PaymentState.Pending, (await Gateway.Store.SavedAsync(created.PaymentId, p => p.LastCheckTime == expiry)).State);
-        Gateway.AdvanceAndPoll(Grace);
+        Gateway.AdvanceAndPoll(s_grace);
         var expired = await watch.SettledAsync();
         Assert.Equal(State.Expired, expired.State);
         Assert.True(expired.NeedsReview);
@@ -276,7 +276,7 @@ public sealed class PaymentLifecycleTests : GatewayTest
         AssertIncreasing(watch.Versions);
         await watch.EndsAsync();
 
-        Gateway.AdvanceAndPoll(Reconciliation);
+        Gateway.AdvanceAndPoll(s_reconciliation);
         var reconciled = await Gateway.Store.SavedAsync(created.PaymentId, p => p.ReconciliationCount == 1);
         Assert.Equal(PaymentState.Expired, reconciled.State);
         var stored = await StoredAsync(created.PaymentId);
@@ -302,7 +302,7 @@ public sealed class PaymentLifecycleTests : GatewayTest
         var expiry = created.ExpireTime.ToDateTimeOffset();
         Gateway.AdvanceAndPollTo(expiry);
         await Gateway.Store.SavedAsync(created.PaymentId, p => p.LastCheckTime == expiry);
-        Gateway.AdvanceAndPoll(Grace);
+        Gateway.AdvanceAndPoll(s_grace);
         var expired = await watch.SettledAsync();
         Assert.Equal(State.Expired, expired.State);
         return expired;

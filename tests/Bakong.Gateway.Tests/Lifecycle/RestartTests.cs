@@ -2,7 +2,7 @@ using System.Net;
 using Bakong.Gateway.Tests.Support;
 using Bakong.OpenApi.Storage;
 using Bakong.Payments.Storage;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 
 namespace Bakong.Gateway.Tests.Lifecycle;
 

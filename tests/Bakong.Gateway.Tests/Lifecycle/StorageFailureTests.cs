@@ -4,7 +4,7 @@ using System.Text.Json;
 using Bakong.Gateway.Tests.Support;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Tests;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.TestHost;

@@ -1,5 +1,5 @@
 using Bakong.Gateway.Tests.Support;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -154,7 +154,7 @@ public sealed class WatchTests : GatewayTest
         call.Dispose();
     }
 
-    private static async Task AllShownAsync(List<PaymentWatch> watches, Func<Bakong.Payments.V1.Payment, bool> match)
+    private static async Task AllShownAsync(List<PaymentWatch> watches, Func<Bakong.Grpc.Payments.V1.Payment, bool> match)
     {
         foreach (var watch in watches)
         {

@@ -3,7 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Bakong.Gateway.Tests.Support;
-using Bakong.Payments.V1;
+using Bakong.Grpc.Payments.V1;
 using Bakong.Payments.Webhooks;
 using Bakong.Sandbox;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +17,7 @@ namespace Bakong.Gateway.Tests.Webhooks;
 /// </summary>
 public sealed class WebhookDeliveryTests : GatewayTest
 {
-    private static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_backoffBase = TimeSpan.FromSeconds(5);
 
     public WebhookDeliveryTests()
     {
@@ -203,7 +203,10 @@ public sealed class WebhookDeliveryTests : GatewayTest
 
         // And as docs/webhooks.md tells a receiver in any language: t=<unix seconds>,v1=hex(HMAC-SHA256(secret, "<t>.<body>")).
         var parts = received.Signature!.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        Assert.Equal(received.ReceivedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), parts["t"]);
+        // t is when the gateway signed, which is at or before the receipt on the test's clock: the test may advance the
+        // clock while a delivery is in flight.
+        var signedAt = DateTimeOffset.FromUnixTimeSeconds(long.Parse(parts["t"], CultureInfo.InvariantCulture));
+        Assert.InRange(signedAt, received.ReceivedAt - WebhookSignature.DefaultTolerance, received.ReceivedAt);
         var signed = Encoding.UTF8.GetBytes(parts["t"] + ".").Concat(received.Body).ToArray();
         Assert.Equal(Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(WebhookReceiver.Secret), signed)), parts["v1"]);
     }
@@ -211,7 +214,7 @@ public sealed class WebhookDeliveryTests : GatewayTest
     /// <summary>Equal jitter: after failure n the delay is in [c/2, c], c = base · 2^(n-1).</summary>
     private static void AssertBackoff(DateTimeOffset failedAt, DateTimeOffset nextAttempt, int failures)
     {
-        var ceiling = BackoffBase * Math.Pow(2, failures - 1);
+        var ceiling = s_backoffBase * Math.Pow(2, failures - 1);
         var delay = nextAttempt - failedAt;
         Assert.InRange(delay, ceiling / 2, ceiling);
     }

@@ -271,6 +271,17 @@ public sealed class LiteDbCallAuditTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
+    [Fact]
+    public void A_file_that_is_not_a_database_is_a_store_exception_naming_the_file_with_the_engines_error_inside()
+    {
+        File.WriteAllBytes(_options.DatabasePath, Enumerable.Repeat((byte)0xAB, 16_384).ToArray());
+
+        var e = Assert.Throws<StoreException>(NewAudit);
+
+        Assert.StartsWith($"The call audit '{_options.DatabasePath}' cannot be used: ", e.Message, StringComparison.Ordinal);
+        Assert.NotNull(e.InnerException);
+    }
+
     private LiteDbCallAudit NewAudit() =>
         new(Options.Create(_options), _time, new FakeLogger<LiteDbCallAudit>(_logs));
 

@@ -21,7 +21,7 @@ public sealed class ListCheckTests
     [Fact]
     public async Task Md5_list_posts_a_bare_array_and_reads_data_transaction_and_inline_items()
     {
-        const string body = """
+        const string Body = """
             { "responseCode": 0, "responseMessage": "Getting transaction successfully.", "errorCode": null,
               "data": [
                 { "md5": "0dbe08d3829a8b6b59844e51aa38a4e2", "status": "NOT_FOUND", "message": "Transaction could not be found.", "data": null },
@@ -34,7 +34,7 @@ public sealed class ListCheckTests
                 { "md5": "ffffffffffffffffffffffffffffffff", "status": "SUCCESS", "message": "not asked for" }
               ] }
             """;
-        var handler = new StubHandler(_ => StubHandler.Json(body));
+        var handler = new StubHandler(_ => StubHandler.Json(Body));
         using var harness = new ClientHarness(handler);
         string[] md5s =
         [

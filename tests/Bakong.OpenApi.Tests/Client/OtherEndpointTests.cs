@@ -117,9 +117,9 @@ public sealed class OtherEndpointTests
     [Fact]
     public async Task Verify_exchanges_the_code_for_the_token_and_keeps_the_code_out_of_the_audit()
     {
-        const string token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJleHAiOjE2MjUxMTE1NDgsImlhdCI6MTYxNzA3NjM0OCwiZGF0YSI6eyJpZCI6ImQ0MDczMWQzZGM3YjRlMSJ9fQ.aPZFsTYT4oh2T5XAGcwobiDEJJF1wqqEoLkIDvq-hsM";
+        const string Token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJleHAiOjE2MjUxMTE1NDgsImlhdCI6MTYxNzA3NjM0OCwiZGF0YSI6eyJpZCI6ImQ0MDczMWQzZGM3YjRlMSJ9fQ.aPZFsTYT4oh2T5XAGcwobiDEJJF1wqqEoLkIDvq-hsM";
         var handler = new StubHandler(_ => StubHandler.Json($$"""
-            { "data": { "token": "{{token}}" }, "errorCode": null, "responseCode": 0, "responseMessage": "Token has been issued" }
+            { "data": { "token": "{{Token}}" }, "errorCode": null, "responseCode": 0, "responseMessage": "Token has been issued" }
             """));
         using var harness = new ClientHarness(handler);
 
@@ -129,11 +129,11 @@ public sealed class OtherEndpointTests
         Assert.Equal("/v1/verify", request.Path);
         Assert.Null(request.Authorization);
         Assert.Equal("""{"code":"ABCDEFGHIJ0123456789"}""", request.Body);
-        Assert.Equal(token, result.Value);
+        Assert.Equal(Token, result.Value);
         var record = Assert.Single(harness.Audit.Records);
         Assert.DoesNotContain("ABCDEFGHIJ0123456789", record.ToString());
-        Assert.DoesNotContain(token, record.ToString());
-        Assert.All(harness.RegistrationLogger.Collector.GetSnapshot(), l => Assert.DoesNotContain(token, l.Message));
+        Assert.DoesNotContain(Token, record.ToString());
+        Assert.All(harness.RegistrationLogger.Collector.GetSnapshot(), l => Assert.DoesNotContain(Token, l.Message));
     }
 
     [Fact]

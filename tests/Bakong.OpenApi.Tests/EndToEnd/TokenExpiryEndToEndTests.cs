@@ -17,9 +17,9 @@ public sealed class TokenExpiryEndToEndTests
     private const string RenewalFailed = "RenewalFailed";
     private const string AutomaticRenewalRetry = "AutomaticRenewalRetry";
 
-    private static readonly TimeSpan CheckInterval = TimeSpan.FromDays(1);
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromMinutes(7);
-    private static readonly TimeSpan Lifetime = TimeSpan.FromDays(3) + TimeSpan.FromHours(12);
+    private static readonly TimeSpan s_checkInterval = TimeSpan.FromDays(1);
+    private static readonly TimeSpan s_retryDelay = TimeSpan.FromMinutes(7);
+    private static readonly TimeSpan s_lifetime = TimeSpan.FromDays(3) + TimeSpan.FromHours(12);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -29,11 +29,11 @@ public sealed class TokenExpiryEndToEndTests
         await using var gateway = await SandboxGateway.StartAsync(
             tokens: o =>
             {
-                o.CheckInterval = CheckInterval;
-                o.RenewalRetryDelay = RetryDelay;
+                o.CheckInterval = s_checkInterval;
+                o.RenewalRetryDelay = s_retryDelay;
             },
             startHost: false);
-        var old = await gateway.UseNewTokenAsync(Email, Lifetime);
+        var old = await gateway.UseNewTokenAsync(Email, s_lifetime);
 
         // The renewal service's first look: healthy, so it sleeps until the token enters the warning window (12 h).
         await gateway.StartHostAsync();
@@ -44,7 +44,7 @@ public sealed class TokenExpiryEndToEndTests
         // Bakong is down when the window opens: the warning goes out, health degrades, and the renewal is retried.
         await gateway.FaultsAsync(new { serverErrorRate = 1.0, serverErrorStatus = 503 });
         gateway.Time.Advance(TimeSpan.FromHours(12));
-        await gateway.Time.WaitForTimerAsync(RetryDelay);
+        await gateway.Time.WaitForTimerAsync(s_retryDelay);
         var healthInWindow = await gateway.TokenHealthAsync();
         var statusInWindow = gateway.Onboarding.Status();
         var warnings = gateway.Logs.GetSnapshot().Where(r => r.Id.Name == TokenExpiringSoon).ToArray();
@@ -53,8 +53,8 @@ public sealed class TokenExpiryEndToEndTests
 
         // Bakong is back: the retry renews, and the new token is in use at once.
         await gateway.ClearFaultsAsync();
-        gateway.Time.Advance(RetryDelay);
-        await gateway.Time.WaitForTimerAsync(CheckInterval);
+        gateway.Time.Advance(s_retryDelay);
+        await gateway.Time.WaitForTimerAsync(s_checkInterval);
         var renewed = await gateway.CurrentTokenAsync();
         var healthAfter = await gateway.TokenHealthAsync();
         var statusAfter = gateway.Onboarding.Status();
@@ -90,19 +90,19 @@ public sealed class TokenExpiryEndToEndTests
     public async Task The_renewed_token_keeps_working_after_the_old_one_has_expired_in_the_sandbox()
     {
         await using var gateway = await SandboxGateway.StartAsync(
-            tokens: o => o.CheckInterval = CheckInterval,
+            tokens: o => o.CheckInterval = s_checkInterval,
             startHost: false);
-        await gateway.UseNewTokenAsync(Email, Lifetime);
+        await gateway.UseNewTokenAsync(Email, s_lifetime);
         await gateway.StartHostAsync();
         await gateway.Time.WaitForTimerAsync(TimeSpan.FromHours(12));
 
         gateway.Time.Advance(TimeSpan.FromHours(12));
-        await gateway.Time.WaitForTimerAsync(CheckInterval);
+        await gateway.Time.WaitForTimerAsync(s_checkInterval);
 
         // At the old token's exp: the sandbox refuses it from now on, the renewed one is what the client sends.
         gateway.Time.Advance(TimeSpan.FromDays(3));
-        await gateway.Time.WaitForTimerAsync(CheckInterval, count: 2);
-        Assert.True(gateway.Time.GetUtcNow() >= SandboxGateway.Start + Lifetime);
+        await gateway.Time.WaitForTimerAsync(s_checkInterval, count: 2);
+        Assert.True(gateway.Time.GetUtcNow() >= SandboxGateway.Start + s_lifetime);
         var check = await gateway.Client.CheckTransactionByMd5Async(gateway.DynamicQr(1m).Md5, Ct);
 
         Assert.True(check.IsSuccess, check.Failure);

@@ -123,4 +123,22 @@ public sealed class TokenStoreTests
         Assert.Equal("sit-token", stored?.Token?.Value);
         Assert.Equal("new@example.com", stored?.Email);
     }
+
+    [Fact]
+    public void A_file_that_is_not_a_database_is_a_store_exception_naming_the_file_with_the_engines_error_inside_and_the_lock_released()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("tokens.db");
+        File.WriteAllBytes(path, Enumerable.Repeat((byte)0xAB, 16_384).ToArray());
+
+        var e = Assert.Throws<StoreException>(() => new TokenStore(path));
+
+        Assert.StartsWith($"The token store '{path}' cannot be used: ", e.Message, StringComparison.Ordinal);
+        Assert.NotNull(e.InnerException);
+
+        // Nothing is left open: the file can be replaced and opened at once.
+        File.Delete(path);
+        using var store = new TokenStore(path);
+        Assert.Null(store.Load(BakongEnvironment.Sit, out _));
+    }
 }

@@ -7,7 +7,7 @@ namespace Bakong.Payments.Tests.Polling;
 
 public sealed class PaymentPollerTests : IAsyncDisposable
 {
-    private static readonly DateTimeOffset T0 = TestPayments.Start;
+    private static readonly DateTimeOffset s_t0 = TestPayments.Start;
     private readonly PollerHarness _h = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -20,26 +20,26 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     public async Task A_new_payment_is_checked_at_once_after_creation()
     {
         var payment = await _h.CreateAsync();
-        Assert.Equal(T0, payment.NextCheckTime);
+        Assert.Equal(s_t0, payment.NextCheckTime);
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal((1, 1, 0, 1), (pass.Due, pass.Calls, pass.Faults, pass.Saved));
         Assert.Equal([payment.Md5], Assert.Single(_h.Bakong.Calls));
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Pending, stored.State);
         Assert.Equal(1, stored.CheckCount);
-        Assert.Equal(T0, stored.LastCheckTime);
-        Assert.Equal(T0 + TimeSpan.FromSeconds(2), stored.NextCheckTime);
+        Assert.Equal(s_t0, stored.LastCheckTime);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), stored.NextCheckTime);
     }
 
     [Fact]
     public async Task A_payment_is_not_checked_before_its_next_check_time()
     {
         var payment = await _h.CreateAsync();
-        await _h.RunAsync(T0);
+        await _h.RunAsync(s_t0);
 
-        var pass = await _h.RunAsync(T0 + TimeSpan.FromMilliseconds(1999));
+        var pass = await _h.RunAsync(s_t0 + TimeSpan.FromMilliseconds(1999));
 
         Assert.Equal(0, pass.Due);
         Assert.Equal(1, _h.Bakong.CallsFor(payment.Md5));
@@ -50,19 +50,19 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     {
         var payment = await _h.CreateAsync(expiresIn: TimeSpan.FromMinutes(10));
 
-        var times = await _h.RunWhileAsync(payment, PaymentState.Pending, T0 + TimeSpan.FromMinutes(5));
+        var times = await _h.RunWhileAsync(payment, PaymentState.Pending, s_t0 + TimeSpan.FromMinutes(5));
 
-        Assert.Equal(T0, times[0]);
+        Assert.Equal(s_t0, times[0]);
         for (var i = 1; i < times.Count; i++)
         {
-            var age = times[i - 1] - T0;
+            var age = times[i - 1] - s_t0;
             var expected = age < TimeSpan.FromMinutes(1) ? 2 : age < TimeSpan.FromMinutes(3) ? 5 : 10;
             Assert.Equal(TimeSpan.FromSeconds(expected), times[i] - times[i - 1]);
         }
 
         // 30 checks in the first minute, 24 to 3 min, then every 10 s.
-        Assert.Equal(30, times.Count(t => t - T0 < TimeSpan.FromMinutes(1)));
-        Assert.Equal(24, times.Count(t => t - T0 >= TimeSpan.FromMinutes(1) && t - T0 < TimeSpan.FromMinutes(3)));
+        Assert.Equal(30, times.Count(t => t - s_t0 < TimeSpan.FromMinutes(1)));
+        Assert.Equal(24, times.Count(t => t - s_t0 >= TimeSpan.FromMinutes(1) && t - s_t0 < TimeSpan.FromMinutes(3)));
         Assert.Equal(_h.Bakong.Calls.Count, times.Count);
         Assert.Equal(times.Count, (await _h.GetAsync(payment)).CheckCount);
     }
@@ -80,9 +80,9 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         });
         var payment = await h.CreateAsync();
 
-        var times = await h.RunWhileAsync(payment, PaymentState.Pending, T0 + TimeSpan.FromSeconds(40));
+        var times = await h.RunWhileAsync(payment, PaymentState.Pending, s_t0 + TimeSpan.FromSeconds(40));
 
-        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 19, 26, 33, 40], times.Select(t => (int)(t - T0).TotalSeconds));
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 19, 26, 33, 40], times.Select(t => (int)(t - s_t0).TotalSeconds));
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
             payments.Add(await _h.InsertAsync());
         }
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal((120, 3, 120), (pass.Due, pass.Calls, pass.Saved));
         Assert.Equal([50, 50, 20], _h.Bakong.Calls.Select(c => c.Length));
@@ -103,10 +103,10 @@ public sealed class PaymentPollerTests : IAsyncDisposable
             _h.Bakong.Calls.SelectMany(c => c).Order(StringComparer.Ordinal));
         foreach (var p in payments)
         {
-            Assert.Equal(T0 + TimeSpan.FromSeconds(2), (await _h.GetAsync(p)).NextCheckTime);
+            Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), (await _h.GetAsync(p)).NextCheckTime);
         }
 
-        Assert.Equal(0, (await _h.RunAsync(T0 + TimeSpan.FromSeconds(1))).Due);
+        Assert.Equal(0, (await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(1))).Due);
     }
 
     [Fact]
@@ -129,11 +129,11 @@ public sealed class PaymentPollerTests : IAsyncDisposable
             _h.Logger,
             new PollerMetrics(_h.MeterFactory));
 
-        var pass = poller.RunOnceAsync(T0, Ct);
+        var pass = poller.RunOnceAsync(s_t0, Ct);
         await store.AllAsked.Task.WaitAsync(PollerHarness.SignalTimeout, Ct);
 
         Assert.Equal((30, 1, 30), ((await pass).Due, (await pass).Calls, (await pass).Saved));
-        Assert.All(await _h.Store.GetDueAsync(T0 + TimeSpan.FromSeconds(2), 100, Ct), p => Assert.Equal(1, p.CheckCount));
+        Assert.All(await _h.Store.GetDueAsync(s_t0 + TimeSpan.FromSeconds(2), 100, Ct), p => Assert.Equal(1, p.CheckCount));
     }
 
     [Fact]
@@ -145,8 +145,8 @@ public sealed class PaymentPollerTests : IAsyncDisposable
             await h.InsertAsync();
         }
 
-        var first = await h.RunAsync(T0);
-        var second = await h.RunAsync(T0);
+        var first = await h.RunAsync(s_t0);
+        var second = await h.RunAsync(s_t0);
 
         Assert.Equal((60, true), (first.Due, first.MoreDue));
         Assert.Equal((40, false), (second.Due, second.MoreDue));
@@ -159,10 +159,10 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     public async Task A_matching_transfer_pays_the_payment_and_ends_its_checks()
     {
         var payment = await _h.CreateAsync();
-        await _h.RunAsync(T0);
+        await _h.RunAsync(s_t0);
         _h.Bakong.Pay(payment.Md5, TestPayments.Transaction());
 
-        await _h.RunAsync(T0 + TimeSpan.FromSeconds(2));
+        await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(2));
 
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Paid, stored.State);
@@ -171,7 +171,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         Assert.Equal("payment.paid", Assert.Single(stored.Outbox).Type);
         Assert.Equal(1, _h.Logger.Count("PaymentPaid"));
 
-        Assert.Equal(0, (await _h.RunAsync(T0 + TimeSpan.FromHours(30))).Due);
+        Assert.Equal(0, (await _h.RunAsync(s_t0 + TimeSpan.FromHours(30))).Due);
         Assert.Equal(2, _h.Bakong.CallsFor(payment.Md5));
     }
 
@@ -185,17 +185,17 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         var payment = await _h.CreateAsync();
         _h.Bakong.Pay(payment.Md5, TestPayments.Transaction((decimal)amount, currency, to));
 
-        await _h.RunAsync(T0);
+        await _h.RunAsync(s_t0);
 
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Pending, stored.State);
         Assert.True(stored.NeedsReview);
         Assert.Equal("payment.review_required", Assert.Single(stored.Outbox).Type);
-        Assert.Equal(T0 + TimeSpan.FromSeconds(2), stored.NextCheckTime);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), stored.NextCheckTime);
         Assert.Equal(1, _h.Logger.Count("PaymentNeedsReview"));
 
         // The same answer again changes nothing but the schedule, and at the end the QR expires with its flag.
-        await _h.RunWhileAsync(payment, PaymentState.Pending, T0 + TimeSpan.FromMinutes(10));
+        await _h.RunWhileAsync(payment, PaymentState.Pending, s_t0 + TimeSpan.FromMinutes(10));
         stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Expired, stored.State);
         Assert.True(stored.NeedsReview);
@@ -209,7 +209,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         var payment = await _h.CreateAsync();
         _h.Bakong.FailTransfer(payment.Md5, "Insufficient funds");
 
-        await _h.RunAsync(T0);
+        await _h.RunAsync(s_t0);
 
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Failed, stored.State);
@@ -230,7 +230,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
 
         // The backoff does not skip the expiry; after it, exactly one more check, after the grace.
         Assert.Equal([expiry, expiry + TimeSpan.FromSeconds(5)], times.Where(t => t >= expiry));
-        Assert.True(times.Where(t => t < expiry).All(t => t >= T0));
+        Assert.True(times.Where(t => t < expiry).All(t => t >= s_t0));
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Expired, stored.State);
         Assert.Equal(expiry + TimeSpan.FromSeconds(5), stored.SettleTime);
@@ -260,7 +260,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     {
         var payment = await _h.InsertAsync();
 
-        await _h.RunAsync(T0 + TimeSpan.FromHours(1));
+        await _h.RunAsync(s_t0 + TimeSpan.FromHours(1));
 
         Assert.Equal(PaymentState.Expired, (await _h.GetAsync(payment)).State);
     }
@@ -286,14 +286,14 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         var payment = await _h.CreateAsync();
         _h.Bakong.FaultAll = Faults.Of(kind, status);
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal(1, pass.Faults);
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.Pending, stored.State);
         Assert.Single(stored.Events);
         Assert.Empty(stored.Outbox);
-        Assert.Equal(T0 + TimeSpan.FromSeconds(5), stored.NextCheckTime); // the fault delay, not the 2 s schedule
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(5), stored.NextCheckTime); // the fault delay, not the 2 s schedule
         Assert.Equal(1, _h.Logger.Count("PollerCheckFault"));
         Assert.Contains(_h.Logger.Records, r => r.Id.Name == "PollerCheckFault" && r.Message.Contains(kind.ToString(), StringComparison.Ordinal));
 
@@ -319,16 +319,16 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         _h.Bakong.Omitted.Add(missing.Md5);
         var answered = await _h.InsertAsync();
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal(2, pass.Faults);
         foreach (var p in new[] { withError, missing })
         {
             var stored = await _h.GetAsync(p);
-            Assert.Equal((PaymentState.Pending, T0 + TimeSpan.FromSeconds(5)), (stored.State, stored.NextCheckTime));
+            Assert.Equal((PaymentState.Pending, s_t0 + TimeSpan.FromSeconds(5)), (stored.State, stored.NextCheckTime));
         }
 
-        Assert.Equal(T0 + TimeSpan.FromSeconds(2), (await _h.GetAsync(answered)).NextCheckTime);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), (await _h.GetAsync(answered)).NextCheckTime);
         Assert.Contains(_h.Logger.Records, r => r.Id.Name == "PollerCheckFault" && r.Message.Contains("BakongError", StringComparison.Ordinal));
     }
 
@@ -337,7 +337,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     {
         var payment = await _h.CreateAsync();
         _h.Bakong.FaultAll = Faults.Of(BakongFaultKind.ServerError, 500);
-        var now = T0;
+        var now = s_t0;
         var delays = new List<double>();
         for (var i = 0; i < 6; i++)
         {
@@ -370,13 +370,13 @@ public sealed class PaymentPollerTests : IAsyncDisposable
 
         _h.Bakong.FaultAll = Faults.Of(BakongFaultKind.RateLimited, 429);
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal((1, 120, 120), (pass.Calls, pass.Faults, pass.Saved));
         foreach (var p in payments)
         {
             var stored = await _h.GetAsync(p);
-            Assert.Equal((PaymentState.Pending, T0 + TimeSpan.FromSeconds(5)), (stored.State, stored.NextCheckTime));
+            Assert.Equal((PaymentState.Pending, s_t0 + TimeSpan.FromSeconds(5)), (stored.State, stored.NextCheckTime));
         }
     }
 
@@ -423,8 +423,8 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     public async Task A_cancelled_payment_paid_later_becomes_paid_late()
     {
         var payment = await _h.CreateAsync();
-        await _h.RunAsync(T0);
-        var cancelled = T0 + TimeSpan.FromSeconds(10);
+        await _h.RunAsync(s_t0);
+        var cancelled = s_t0 + TimeSpan.FromSeconds(10);
         await CancelAsync(payment, cancelled);
         _h.Bakong.Pay(payment.Md5, TestPayments.Transaction());
 
@@ -477,21 +477,21 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     public async Task A_new_poller_over_the_reopened_store_continues_the_schedule()
     {
         var payment = await _h.CreateAsync();
-        await _h.RunWhileAsync(payment, PaymentState.Pending, T0 + TimeSpan.FromSeconds(70));
+        await _h.RunWhileAsync(payment, PaymentState.Pending, s_t0 + TimeSpan.FromSeconds(70));
         var before = await _h.GetAsync(payment);
-        Assert.Equal(T0 + TimeSpan.FromSeconds(75), before.NextCheckTime);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(75), before.NextCheckTime);
 
         _h.Restart();
 
-        Assert.Equal(0, (await _h.RunAsync(T0 + TimeSpan.FromSeconds(74))).Due);
-        Assert.Equal(1, (await _h.RunAsync(T0 + TimeSpan.FromSeconds(75))).Calls);
+        Assert.Equal(0, (await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(74))).Due);
+        Assert.Equal(1, (await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(75))).Calls);
         var after = await _h.GetAsync(payment);
         Assert.Equal(before.CheckCount + 1, after.CheckCount);
-        Assert.Equal(T0 + TimeSpan.FromSeconds(80), after.NextCheckTime);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(80), after.NextCheckTime);
 
         // And settles after the restart.
         _h.Bakong.Pay(payment.Md5, TestPayments.Transaction());
-        await _h.RunAsync(T0 + TimeSpan.FromSeconds(80));
+        await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(80));
         Assert.Equal(PaymentState.Paid, (await _h.GetAsync(payment)).State);
     }
 
@@ -499,14 +499,14 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     public async Task A_cancel_between_the_read_and_the_save_is_not_overwritten()
     {
         var payment = await _h.CreateAsync();
-        var cancelled = T0;
+        var cancelled = s_t0;
         _h.Bakong.DuringCall = async _ =>
         {
             _h.Bakong.DuringCall = null;
             await CancelAsync(payment, cancelled);
         };
 
-        var pass = await _h.RunAsync(T0);
+        var pass = await _h.RunAsync(s_t0);
 
         Assert.Equal(0, pass.Saved);
         var stored = await _h.GetAsync(payment);
@@ -517,6 +517,26 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_check_whose_save_loses_every_race_is_logged_and_stays_due_for_the_next_pass()
+    {
+        var payment = await _h.CreateAsync();
+        _h.Bakong.Pay(payment.Md5, TestPayments.Transaction());
+        _h.SavesConflict = true;
+
+        var lost = await _h.RunAsync(s_t0);
+
+        Assert.Equal(0, lost.Saved);
+        Assert.Equal(1, _h.Logger.Count("PollerSaveGaveUp"));
+        var stored = await _h.GetAsync(payment);
+        Assert.Equal((PaymentState.Pending, payment.NextCheckTime), (stored.State, stored.NextCheckTime));
+
+        // The next pass finds it due still and applies the answer.
+        _h.SavesConflict = false;
+        Assert.Equal(1, (await _h.RunAsync(s_t0)).Saved);
+        Assert.Equal(PaymentState.Paid, (await _h.GetAsync(payment)).State);
+    }
+
+    [Fact]
     public async Task Money_found_for_a_payment_cancelled_while_it_was_checked_makes_it_paid_late_not_paid()
     {
         var payment = await _h.CreateAsync();
@@ -524,10 +544,10 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         _h.Bakong.DuringCall = async _ =>
         {
             _h.Bakong.DuringCall = null;
-            await CancelAsync(payment, T0);
+            await CancelAsync(payment, s_t0);
         };
 
-        await _h.RunAsync(T0);
+        await _h.RunAsync(s_t0);
 
         var stored = await _h.GetAsync(payment);
         Assert.Equal(PaymentState.PaidLate, stored.State);
@@ -537,7 +557,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     private async Task<Payment> ExpiredPaymentAsync()
     {
         var payment = await _h.CreateAsync();
-        await _h.RunWhileAsync(payment, PaymentState.Pending, T0 + TimeSpan.FromHours(1));
+        await _h.RunWhileAsync(payment, PaymentState.Pending, s_t0 + TimeSpan.FromHours(1));
         Assert.Equal(PaymentState.Expired, (await _h.GetAsync(payment)).State);
         return payment;
     }

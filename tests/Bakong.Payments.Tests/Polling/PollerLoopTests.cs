@@ -6,7 +6,7 @@ namespace Bakong.Payments.Tests.Polling;
 /// <summary>The loop itself, on the fake clock: no sleeps, each step waits for a pass or for the loop's next timer.</summary>
 public sealed class PollerLoopTests : IAsyncDisposable
 {
-    private static readonly DateTimeOffset T0 = TestPayments.Start;
+    private static readonly DateTimeOffset s_t0 = TestPayments.Start;
     private readonly PollerHarness _h = new();
     private readonly Channel<PollPass> _passes = Channel.CreateUnbounded<PollPass>();
 
@@ -30,7 +30,7 @@ public sealed class PollerLoopTests : IAsyncDisposable
 
         // No time passed: the first check happened because of the signal.
         var first = await NextPassAsync();
-        Assert.Equal((T0, 1), (first.Now, first.Calls));
+        Assert.Equal((s_t0, 1), (first.Now, first.Calls));
         Assert.Equal(1, _h.Bakong.CallsFor(payment.Md5));
 
         await _h.Clock.WaitForTimersAsync(2);
@@ -40,7 +40,7 @@ public sealed class PollerLoopTests : IAsyncDisposable
         await _h.Clock.WaitForTimersAsync(3);
         _h.Clock.Advance(TimeSpan.FromSeconds(1));
         var second = await NextPassAsync();
-        Assert.Equal((T0 + TimeSpan.FromSeconds(2), 1), (second.Now, second.Calls));
+        Assert.Equal((s_t0 + TimeSpan.FromSeconds(2), 1), (second.Now, second.Calls));
 
         _h.Bakong.Pay(payment.Md5, TestPayments.Transaction());
         await _h.Clock.WaitForTimersAsync(4);
@@ -66,7 +66,7 @@ public sealed class PollerLoopTests : IAsyncDisposable
         var late = await created.Task;
         var next = await NextPassAsync();
 
-        Assert.Equal(T0, next.Now);
+        Assert.Equal(s_t0, next.Now);
         Assert.Equal(1, _h.Bakong.CallsFor(late.Md5));
         Assert.Equal(1, _h.Bakong.CallsFor(early.Md5));
     }
@@ -75,7 +75,7 @@ public sealed class PollerLoopTests : IAsyncDisposable
     public async Task A_started_poller_resumes_the_stored_schedule_at_once()
     {
         var payment = await _h.CreateAsync();
-        await _h.RunAsync(T0);
+        await _h.RunAsync(s_t0);
         _h.Restart();
         _h.Clock.Advance(TimeSpan.FromSeconds(30));
 
@@ -83,7 +83,7 @@ public sealed class PollerLoopTests : IAsyncDisposable
         var pass = await NextPassAsync();
 
         Assert.Equal((1, 1), (pass.Due, pass.Calls));
-        Assert.Equal(T0 + TimeSpan.FromSeconds(32), (await _h.GetAsync(payment)).NextCheckTime);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(32), (await _h.GetAsync(payment)).NextCheckTime);
     }
 
     [Fact]

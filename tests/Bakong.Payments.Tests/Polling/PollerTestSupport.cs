@@ -197,6 +197,9 @@ internal sealed class PollerHarness : IAsyncDisposable
 
     public IMeterFactory MeterFactory => _metricsServices.GetRequiredService<IMeterFactory>();
 
+    /// <summary>While set, every save the poller's write path tries is a conflict, as if another writer saved first each time.</summary>
+    public bool SavesConflict { get; set; }
+
     public string DatabasePath => _dir.File("bakong.db");
 
     public PaymentCreation Creation => TestPayments.Creation(Store, Clock);
@@ -281,13 +284,19 @@ internal sealed class PollerHarness : IAsyncDisposable
 
     private PaymentPoller NewPoller() => new(
         Store,
-        new PaymentWriter(Store, []),
+        new PaymentWriter(new ConflictingStore(Store, this), []),
         Bakong,
         Signal,
         Microsoft.Extensions.Options.Options.Create(Options()),
         Clock,
         Logger,
         new PollerMetrics(MeterFactory));
+
+    private sealed class ConflictingStore(IPaymentStore inner, PollerHarness harness) : DelegatingPaymentStore(inner)
+    {
+        public override Task<SaveResult> SaveAsync(Payment payment, CancellationToken cancellationToken) =>
+            harness.SavesConflict ? Task.FromResult(SaveResult.Conflict) : base.SaveAsync(payment, cancellationToken);
+    }
 }
 
 internal static class Faults

@@ -9,9 +9,9 @@ namespace Bakong.Payments.Tests.Polling;
 /// </summary>
 public sealed class PollingPolicyTests
 {
-    private static readonly DateTimeOffset T0 = TestPayments.Start;
-    private static readonly DateTimeOffset Expiry = T0 + TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan FaultDelay = TimeSpan.FromSeconds(5);
+    private static readonly DateTimeOffset s_t0 = TestPayments.Start;
+    private static readonly DateTimeOffset s_expiry = s_t0 + TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan s_faultDelay = TimeSpan.FromSeconds(5);
 
     private readonly PollingPolicy _policy = new(new PaymentPollerOptions());
 
@@ -36,11 +36,11 @@ public sealed class PollingPolicyTests
     {
         var payment = Pending();
 
-        var result = _policy.Apply(payment, NotFound, T0.AddSeconds(atSecond), FaultDelay);
+        var result = _policy.Apply(payment, NotFound, s_t0.AddSeconds(atSecond), s_faultDelay);
 
         Assert.Equal(TransitionOutcome.Applied, result.Outcome);
-        Assert.Equal((PaymentState.Pending, 1, T0.AddSeconds(atSecond)), (payment.State, payment.CheckCount, payment.LastCheckTime));
-        Assert.Equal(T0.AddSeconds(nextSecond), payment.NextCheckTime);
+        Assert.Equal((PaymentState.Pending, 1, s_t0.AddSeconds(atSecond)), (payment.State, payment.CheckCount, payment.LastCheckTime));
+        Assert.Equal(s_t0.AddSeconds(nextSecond), payment.NextCheckTime);
         Assert.Empty(payment.UnsavedEvents);
     }
 
@@ -49,9 +49,9 @@ public sealed class PollingPolicyTests
     {
         var payment = Pending();
 
-        _policy.Apply(payment, NotFound, Expiry.AddSeconds(-3), FaultDelay);
+        _policy.Apply(payment, NotFound, s_expiry.AddSeconds(-3), s_faultDelay);
 
-        Assert.Equal(Expiry, payment.NextCheckTime);
+        Assert.Equal(s_expiry, payment.NextCheckTime);
     }
 
     [Fact]
@@ -59,18 +59,18 @@ public sealed class PollingPolicyTests
     {
         var payment = Pending();
 
-        _policy.Apply(payment, NotFound, Expiry, FaultDelay);
+        _policy.Apply(payment, NotFound, s_expiry, s_faultDelay);
 
-        Assert.Equal((PaymentState.Pending, Expiry.AddSeconds(5)), (payment.State, payment.NextCheckTime));
+        Assert.Equal((PaymentState.Pending, s_expiry.AddSeconds(5)), (payment.State, payment.NextCheckTime));
     }
 
     [Fact]
     public void Nothing_found_at_the_final_check_expires_it_and_schedules_reconciliation()
     {
         var payment = Pending();
-        var final = Expiry.AddSeconds(5);
+        var final = s_expiry.AddSeconds(5);
 
-        _policy.Apply(payment, NotFound, final, FaultDelay);
+        _policy.Apply(payment, NotFound, final, s_faultDelay);
 
         Assert.Equal(PaymentState.Expired, payment.State);
         Assert.Equal([PaymentEventType.Expired], payment.UnsavedEvents.Select(e => e.Type));
@@ -84,7 +84,7 @@ public sealed class PollingPolicyTests
         int faultSeconds, int nextSecond)
     {
         var payment = Pending();
-        var now = T0.AddSeconds(200); // slow interval: 10 s
+        var now = s_t0.AddSeconds(200); // slow interval: 10 s
 
         _policy.Apply(payment, Fault, now, TimeSpan.FromSeconds(faultSeconds));
 
@@ -97,9 +97,9 @@ public sealed class PollingPolicyTests
     public void A_fault_at_the_final_check_does_not_expire_the_payment()
     {
         var payment = Pending();
-        var final = Expiry.AddSeconds(5);
+        var final = s_expiry.AddSeconds(5);
 
-        _policy.Apply(payment, Fault, final, FaultDelay);
+        _policy.Apply(payment, Fault, final, s_faultDelay);
 
         Assert.Equal((PaymentState.Pending, final.AddSeconds(10)), (payment.State, payment.NextCheckTime)); // the slow interval
     }
@@ -109,7 +109,7 @@ public sealed class PollingPolicyTests
     {
         var payment = Pending();
 
-        _policy.Apply(payment, Paid(), T0.AddSeconds(4), FaultDelay);
+        _policy.Apply(payment, Paid(), s_t0.AddSeconds(4), s_faultDelay);
 
         Assert.Equal((PaymentState.Paid, null), (payment.State, payment.NextCheckTime));
         Assert.Equal([PaymentEventType.Paid], payment.UnsavedEvents.Select(e => e.Type));
@@ -120,7 +120,7 @@ public sealed class PollingPolicyTests
     {
         var payment = Pending();
 
-        _policy.Apply(payment, Paid(), Expiry.AddSeconds(5), FaultDelay);
+        _policy.Apply(payment, Paid(), s_expiry.AddSeconds(5), s_faultDelay);
 
         Assert.Equal(PaymentState.Paid, payment.State);
     }
@@ -130,7 +130,7 @@ public sealed class PollingPolicyTests
     {
         var payment = Pending();
 
-        _policy.Apply(payment, FailedTransfer, T0.AddSeconds(4), FaultDelay);
+        _policy.Apply(payment, FailedTransfer, s_t0.AddSeconds(4), s_faultDelay);
 
         Assert.Equal((PaymentState.Failed, null, "Transaction failed."), (payment.State, payment.NextCheckTime, payment.FailureReason));
     }
@@ -140,9 +140,9 @@ public sealed class PollingPolicyTests
     {
         var payment = Pending();
 
-        _policy.Apply(payment, Paid(amount: 1.00m), T0.AddSeconds(10), FaultDelay);
+        _policy.Apply(payment, Paid(amount: 1.00m), s_t0.AddSeconds(10), s_faultDelay);
 
-        Assert.Equal((PaymentState.Pending, T0.AddSeconds(12)), (payment.State, payment.NextCheckTime));
+        Assert.Equal((PaymentState.Pending, s_t0.AddSeconds(12)), (payment.State, payment.NextCheckTime));
         Assert.True(payment.NeedsReview);
         Assert.Equal([PaymentEventType.ReviewRequired], payment.UnsavedEvents.Select(e => e.Type));
     }
@@ -152,7 +152,7 @@ public sealed class PollingPolicyTests
     {
         var payment = Pending();
 
-        _policy.Apply(payment, Paid(amount: 1.00m), Expiry.AddSeconds(5), FaultDelay);
+        _policy.Apply(payment, Paid(amount: 1.00m), s_expiry.AddSeconds(5), s_faultDelay);
 
         Assert.Equal((PaymentState.Expired, true), (payment.State, payment.NeedsReview));
         Assert.Equal([PaymentEventType.ReviewRequired, PaymentEventType.Expired], payment.UnsavedEvents.Select(e => e.Type));
@@ -164,9 +164,9 @@ public sealed class PollingPolicyTests
         var payment = Pending();
         var staticQr = BakongResult<TransactionCheck>.Success(new TransactionCheck.StaticQrUnsupported("static"), "static");
 
-        _policy.Apply(payment, staticQr, T0.AddSeconds(10), FaultDelay);
+        _policy.Apply(payment, staticQr, s_t0.AddSeconds(10), s_faultDelay);
 
-        Assert.Equal((PaymentState.Pending, 1, T0.AddSeconds(12)), (payment.State, payment.CheckCount, payment.NextCheckTime));
+        Assert.Equal((PaymentState.Pending, 1, s_t0.AddSeconds(12)), (payment.State, payment.CheckCount, payment.NextCheckTime));
     }
 
     // ---- Reconciliation (expired, cancelled) -------------------------------------------------------------------------
@@ -174,28 +174,28 @@ public sealed class PollingPolicyTests
     [Fact]
     public void Before_its_reconciliation_slot_an_answer_changes_nothing_but_money_found()
     {
-        var now = T0.AddSeconds(4);
+        var now = s_t0.AddSeconds(4);
         foreach (var answer in new[] { NotFound, Fault, FailedTransfer })
         {
-            var cancelled = Cancelled(T0.AddSeconds(2));
+            var cancelled = Cancelled(s_t0.AddSeconds(2));
 
-            Assert.Equal(TransitionOutcome.Unchanged, _policy.Apply(cancelled, answer, now, FaultDelay).Outcome);
-            Assert.Equal((PaymentState.Cancelled, T0.AddSeconds(2) + ReconciliationSchedule.Default[0]), (cancelled.State, cancelled.NextCheckTime));
+            Assert.Equal(TransitionOutcome.Unchanged, _policy.Apply(cancelled, answer, now, s_faultDelay).Outcome);
+            Assert.Equal((PaymentState.Cancelled, s_t0.AddSeconds(2) + ReconciliationSchedule.Default[0]), (cancelled.State, cancelled.NextCheckTime));
         }
 
-        var paidMeanwhile = Cancelled(T0.AddSeconds(2));
-        _policy.Apply(paidMeanwhile, Paid(), now, FaultDelay);
+        var paidMeanwhile = Cancelled(s_t0.AddSeconds(2));
+        _policy.Apply(paidMeanwhile, Paid(), now, s_faultDelay);
         Assert.Equal(PaymentState.PaidLate, paidMeanwhile.State);
     }
 
     [Fact]
     public void Nothing_found_in_a_due_reconciliation_slot_moves_to_the_next_slot()
     {
-        var cancelledAt = T0.AddSeconds(2);
+        var cancelledAt = s_t0.AddSeconds(2);
         var payment = Cancelled(cancelledAt);
         var slot = payment.NextCheckTime!.Value;
 
-        _policy.Apply(payment, NotFound, slot, FaultDelay);
+        _policy.Apply(payment, NotFound, slot, s_faultDelay);
 
         Assert.Equal((PaymentState.Cancelled, 1), (payment.State, payment.ReconciliationCount));
         Assert.Equal(cancelledAt + ReconciliationSchedule.Default[1], payment.NextCheckTime);
@@ -204,12 +204,12 @@ public sealed class PollingPolicyTests
     [Fact]
     public void A_fault_in_a_due_reconciliation_slot_postpones_it_without_counting_it()
     {
-        var payment = Cancelled(T0.AddSeconds(2));
+        var payment = Cancelled(s_t0.AddSeconds(2));
         var slot = payment.NextCheckTime!.Value;
 
-        _policy.Apply(payment, Fault, slot, FaultDelay);
+        _policy.Apply(payment, Fault, slot, s_faultDelay);
 
-        Assert.Equal((0, slot + FaultDelay), (payment.ReconciliationCount, payment.NextCheckTime));
+        Assert.Equal((0, slot + s_faultDelay), (payment.ReconciliationCount, payment.NextCheckTime));
     }
 
     [Fact]
@@ -217,7 +217,7 @@ public sealed class PollingPolicyTests
     {
         var payment = Expired();
 
-        _policy.Apply(payment, Paid(), payment.NextCheckTime!.Value, FaultDelay);
+        _policy.Apply(payment, Paid(), payment.NextCheckTime!.Value, s_faultDelay);
 
         Assert.Equal((PaymentState.PaidLate, null), (payment.State, payment.NextCheckTime));
     }
@@ -227,7 +227,7 @@ public sealed class PollingPolicyTests
     {
         var payment = Expired();
 
-        _policy.Apply(payment, Paid(amount: 1.00m), payment.NextCheckTime!.Value, FaultDelay);
+        _policy.Apply(payment, Paid(amount: 1.00m), payment.NextCheckTime!.Value, s_faultDelay);
 
         Assert.Equal((PaymentState.Expired, true, 1), (payment.State, payment.NeedsReview, payment.ReconciliationCount));
     }
@@ -237,7 +237,7 @@ public sealed class PollingPolicyTests
     {
         var payment = Expired();
 
-        _policy.Apply(payment, FailedTransfer, payment.NextCheckTime!.Value, FaultDelay);
+        _policy.Apply(payment, FailedTransfer, payment.NextCheckTime!.Value, s_faultDelay);
 
         Assert.Equal((PaymentState.Expired, 1), (payment.State, payment.ReconciliationCount));
         Assert.Empty(payment.UnsavedEvents);
@@ -247,17 +247,17 @@ public sealed class PollingPolicyTests
     public void A_settled_payment_is_left_as_it_is()
     {
         var payment = Pending();
-        payment.Settle(TestPayments.Transaction(), T0.AddSeconds(4));
+        payment.Settle(TestPayments.Transaction(), s_t0.AddSeconds(4));
         payment.AcceptChanges();
 
-        Assert.Equal(TransitionOutcome.Unchanged, _policy.Apply(payment, NotFound, T0.AddSeconds(6), FaultDelay).Outcome);
+        Assert.Equal(TransitionOutcome.Unchanged, _policy.Apply(payment, NotFound, s_t0.AddSeconds(6), s_faultDelay).Outcome);
         Assert.False(payment.HasUnsavedChanges);
     }
 
-    /// <summary>A pending payment created at <see cref="T0"/>, as the store returns it (no unsaved changes).</summary>
+    /// <summary>A pending payment created at <see cref="s_t0"/>, as the store returns it (no unsaved changes).</summary>
     private static Payment Pending()
     {
-        var payment = TestPayments.New(T0);
+        var payment = TestPayments.New(s_t0);
         payment.AcceptChanges();
         return payment;
     }
@@ -273,7 +273,7 @@ public sealed class PollingPolicyTests
     private static Payment Expired()
     {
         var payment = Pending();
-        Assert.True(payment.Expire(Expiry.AddSeconds(5)).IsApplied);
+        Assert.True(payment.Expire(s_expiry.AddSeconds(5)).IsApplied);
         payment.AcceptChanges();
         return payment;
     }

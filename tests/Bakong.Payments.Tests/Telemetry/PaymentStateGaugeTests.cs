@@ -9,7 +9,7 @@ namespace Bakong.Payments.Tests.Telemetry;
 /// <summary>The <c>bakong.payments.current</c> gauge: seeded from the store, then moved by every saved change.</summary>
 public sealed class PaymentStateGaugeTests : IDisposable
 {
-    private static readonly DateTimeOffset AfterExpiry = TestPayments.Start + TimeSpan.FromMinutes(6);
+    private static readonly DateTimeOffset s_afterExpiry = TestPayments.Start + TimeSpan.FromMinutes(6);
 
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly PaymentMetrics _metrics;
@@ -69,10 +69,10 @@ public sealed class PaymentStateGaugeTests : IDisposable
     {
         _metrics.Seed(new Dictionary<PaymentState, long>());
         var payment = Created(TestPayments.New());
-        Transition(payment, p => from == PaymentState.Expired ? p.Expire(AfterExpiry) : p.Cancel(TestPayments.Start.AddSeconds(10)));
+        Transition(payment, p => from == PaymentState.Expired ? p.Expire(s_afterExpiry) : p.Cancel(TestPayments.Start.AddSeconds(10)));
         Assert.Equal((0, 1), (Observe()["pending"], Observe()[fromName]));
 
-        Transition(payment, p => p.Settle(TestPayments.Transaction(), AfterExpiry.AddMinutes(30)));
+        Transition(payment, p => p.Settle(TestPayments.Transaction(), s_afterExpiry.AddMinutes(30)));
 
         var now = Observe();
         Assert.Equal((0, 0, 1, 0), (now["pending"], now[fromName], now["paid_late"], now["paid"]));
@@ -99,8 +99,8 @@ public sealed class PaymentStateGaugeTests : IDisposable
 
         Transition(payment, p =>
         {
-            p.Expire(AfterExpiry);
-            return p.Settle(TestPayments.Transaction(), AfterExpiry.AddMinutes(1));
+            p.Expire(s_afterExpiry);
+            return p.Settle(TestPayments.Transaction(), s_afterExpiry.AddMinutes(1));
         });
 
         var now = Observe();
@@ -134,7 +134,7 @@ public sealed class PaymentStateGaugeTests : IDisposable
         Assert.Equal((1, 1, 1), (now["pending"], now["paid"], now["cancelled"]));
         Assert.Equal(
             now.ToDictionary(kv => kv.Key, kv => kv.Value),
-            (await store.CountByStateAsync(Ct)).ToDictionary(kv => Bakong.Payments.Webhooks.WebhookPayload.StateName(kv.Key), kv => kv.Value));
+            (await store.CountByStateAsync(Ct)).ToDictionary(kv => PaymentStateNames.Of(kv.Key), kv => kv.Value));
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class PaymentStateGaugeTests : IDisposable
         var expired = TestPayments.New();
         await store.InsertIfAbsentAsync(expired, Ct);
         await store.InsertIfAbsentAsync(TestPayments.New(), Ct);
-        expired.Expire(AfterExpiry);
+        expired.Expire(s_afterExpiry);
         await store.SaveAsync(expired, Ct);
 
         var counts = await store.CountByStateAsync(Ct);

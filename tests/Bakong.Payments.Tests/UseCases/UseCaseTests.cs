@@ -114,6 +114,22 @@ public sealed class UseCaseTests : IDisposable
         Assert.Equal("page_token", Assert.Single(forged.Violations).Field);
     }
 
+    [Fact]
+    public async Task A_list_terminal_filter_is_a_terminal_id_as_create_payment_takes_it()
+    {
+        var listing = new PaymentListing(_store);
+        await InsertAsync(terminalId: "till-1");
+
+        foreach (var terminal in new[] { new string('t', PaymentLimits.TerminalId + 1), "till 1", "till-1\n" })
+        {
+            var invalid = Assert.IsType<ListPaymentsResult.Invalid>(await listing.ListAsync(new ListPaymentsRequest { TerminalId = terminal }, Ct));
+            Assert.Equal("terminal_id", Assert.Single(invalid.Violations).Field);
+        }
+
+        var listed = Assert.IsType<ListPaymentsResult.Listed>(await listing.ListAsync(new ListPaymentsRequest { TerminalId = "till-1" }, Ct));
+        Assert.Single(listed.Payments);
+    }
+
     private async Task<Payment> InsertAsync(DateTimeOffset? createTime = null, string terminalId = "till-1")
     {
         var payment = TestPayments.New(createTime, terminalId: terminalId);

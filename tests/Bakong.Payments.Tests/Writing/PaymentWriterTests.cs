@@ -1,12 +1,14 @@
 using Bakong.Payments.Storage;
 using Bakong.Payments.Writing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Bakong.Payments.Tests.Writing;
 
 /// <summary>The one write path: apply, save, re-read and re-apply on a conflict, publish exactly once per saved change.</summary>
 public sealed class PaymentWriterTests : IDisposable
 {
-    private static readonly DateTimeOffset Now = TestPayments.Start.AddSeconds(30);
+    private static readonly DateTimeOffset s_now = TestPayments.Start.AddSeconds(30);
 
     private readonly TempDirectory _dir = new();
     private readonly LiteDbPaymentStore _inner;
@@ -35,7 +37,7 @@ public sealed class PaymentWriterTests : IDisposable
     {
         var payment = await InsertAsync();
 
-        var outcome = await _writer.ChangeAsync(payment.Id, p => p.Cancel(Now), null, Ct);
+        var outcome = await _writer.ChangeAsync(payment.Id, p => p.Cancel(s_now), null, Ct);
 
         var saved = Assert.IsType<WriteOutcome.Saved>(outcome);
         Assert.Equal(PaymentState.Cancelled, saved.Payment.State);
@@ -56,7 +58,7 @@ public sealed class PaymentWriterTests : IDisposable
     {
         var payment = await InsertAsync();
 
-        var outcome = await _writer.ChangeAsync(payment, p => p.RecordCheck(Now, Now.AddSeconds(2)), null, Ct);
+        var outcome = await _writer.ChangeAsync(payment, p => p.RecordCheck(s_now, s_now.AddSeconds(2)), null, Ct);
 
         Assert.Empty(Assert.IsType<WriteOutcome.Saved>(outcome).Events);
         Assert.Empty(Assert.Single(_first.Calls).Events);
@@ -68,7 +70,7 @@ public sealed class PaymentWriterTests : IDisposable
         var payment = await InsertAsync();
 
         // The poller saves its check bookkeeping between this read and this save.
-        _store.BeforeNextSave = async () => await SaveDirectlyAsync(payment.Id, p => p.RecordCheck(Now, Now.AddSeconds(2)));
+        _store.BeforeNextSave = async () => await SaveDirectlyAsync(payment.Id, p => p.RecordCheck(s_now, s_now.AddSeconds(2)));
         var applied = new List<(Payment Payment, long Version)>();
 
         var outcome = await _writer.ChangeAsync(
@@ -76,7 +78,7 @@ public sealed class PaymentWriterTests : IDisposable
             p =>
             {
                 applied.Add((p, p.Version));
-                return p.Cancel(Now);
+                return p.Cancel(s_now);
             },
             null,
             Ct);
@@ -94,9 +96,9 @@ public sealed class PaymentWriterTests : IDisposable
     public async Task A_conflict_with_a_settlement_is_decided_again_and_never_overwrites_it()
     {
         var payment = await InsertAsync();
-        _store.BeforeNextSave = async () => await SaveDirectlyAsync(payment.Id, p => p.Settle(TestPayments.Transaction(), Now));
+        _store.BeforeNextSave = async () => await SaveDirectlyAsync(payment.Id, p => p.Settle(TestPayments.Transaction(), s_now));
 
-        var outcome = await _writer.ChangeAsync(payment.Id, p => p.Cancel(Now), null, Ct);
+        var outcome = await _writer.ChangeAsync(payment.Id, p => p.Cancel(s_now), null, Ct);
 
         var refused = Assert.IsType<WriteOutcome.NotAllowed>(outcome);
         Assert.Equal(PaymentState.Paid, refused.Payment.State);
@@ -106,16 +108,16 @@ public sealed class PaymentWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_change_that_conflicts_on_every_attempt_gives_up_after_the_limit_and_publishes_nothing()
+    public async Task A_change_that_conflicts_on_every_attempt_throws_a_conflict_after_the_limit_and_publishes_nothing()
     {
         var payment = await InsertAsync();
         _store.AlwaysConflict = true;
         var applied = 0;
 
-        var outcome = await _writer.ChangeAsync(payment.Id, p => { applied++; return p.Cancel(Now); }, null, Ct);
+        var conflict = await Assert.ThrowsAsync<PaymentConflictException>(
+            () => _writer.ChangeAsync(payment.Id, p => { applied++; return p.Cancel(s_now); }, null, Ct));
 
-        var gaveUp = Assert.IsType<WriteOutcome.GaveUp>(outcome);
-        Assert.Equal(PaymentWriter.MaxAttempts, gaveUp.Attempts);
+        Assert.Equal((payment.Id, PaymentWriter.MaxAttempts), (conflict.PaymentId, conflict.Attempts));
         Assert.Equal((PaymentWriter.MaxAttempts, PaymentWriter.MaxAttempts), (applied, _store.Saves));
         Assert.Empty(_first.Calls);
         Assert.Equal(PaymentState.Pending, (await _inner.GetAsync(payment.Id, Ct))!.State);
@@ -125,14 +127,14 @@ public sealed class PaymentWriterTests : IDisposable
     public async Task An_unchanged_or_refused_transition_is_neither_saved_nor_published()
     {
         var cancelled = await InsertAsync();
-        Assert.IsType<WriteOutcome.Saved>(await _writer.ChangeAsync(cancelled.Id, p => p.Cancel(Now), null, Ct));
+        Assert.IsType<WriteOutcome.Saved>(await _writer.ChangeAsync(cancelled.Id, p => p.Cancel(s_now), null, Ct));
         var paid = await InsertAsync();
-        Assert.IsType<WriteOutcome.Saved>(await _writer.ChangeAsync(paid.Id, p => p.Settle(TestPayments.Transaction(), Now), null, Ct));
+        Assert.IsType<WriteOutcome.Saved>(await _writer.ChangeAsync(paid.Id, p => p.Settle(TestPayments.Transaction(), s_now), null, Ct));
         _first.Calls.Clear();
         var saves = _store.Saves;
 
-        var again = await _writer.ChangeAsync(cancelled.Id, p => p.Cancel(Now.AddSeconds(1)), null, Ct);
-        var refused = await _writer.ChangeAsync(paid.Id, p => p.Cancel(Now.AddSeconds(1)), null, Ct);
+        var again = await _writer.ChangeAsync(cancelled.Id, p => p.Cancel(s_now.AddSeconds(1)), null, Ct);
+        var refused = await _writer.ChangeAsync(paid.Id, p => p.Cancel(s_now.AddSeconds(1)), null, Ct);
 
         Assert.Equal(PaymentState.Cancelled, Assert.IsType<WriteOutcome.Unchanged>(again).Payment.State);
         Assert.Equal("cannot cancel a payment that is Paid", Assert.IsType<WriteOutcome.NotAllowed>(refused).Reason);
@@ -145,7 +147,7 @@ public sealed class PaymentWriterTests : IDisposable
     {
         var applied = false;
 
-        var outcome = await _writer.ChangeAsync("no-such-payment", p => { applied = true; return p.Cancel(Now); }, null, Ct);
+        var outcome = await _writer.ChangeAsync("no-such-payment", p => { applied = true; return p.Cancel(s_now); }, null, Ct);
 
         Assert.Equal("no-such-payment", Assert.IsType<WriteOutcome.NotFound>(outcome).PaymentId);
         Assert.False(applied);
@@ -156,9 +158,9 @@ public sealed class PaymentWriterTests : IDisposable
     public async Task A_payment_with_unsaved_changes_is_refused_rather_than_saved_half_known()
     {
         var payment = await InsertAsync();
-        payment.Cancel(Now);
+        payment.Cancel(s_now);
 
-        await Assert.ThrowsAsync<ArgumentException>(() => _writer.ChangeAsync(payment, p => p.Cancel(Now), null, Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => _writer.ChangeAsync(payment, p => p.Cancel(s_now), null, Ct));
     }
 
     [Fact]
@@ -187,10 +189,34 @@ public sealed class PaymentWriterTests : IDisposable
         var order = new List<string>();
         var writer = new PaymentWriter(_store, [new OrderSink(order)]);
 
-        await writer.ChangeAsync(payment.Id, p => p.Cancel(Now), saved => order.Add("saved " + saved.Payment.State), Ct);
+        await writer.ChangeAsync(payment.Id, p => p.Cancel(s_now), saved => order.Add("saved " + saved.Payment.State), Ct);
         await writer.InsertAsync(TestPayments.New(), p => order.Add("inserted " + p.State), Ct);
 
         Assert.Equal(["saved Cancelled", "sink Cancelled", "inserted Pending", "sink Pending"], order);
+    }
+
+    [Fact]
+    public async Task A_sink_that_throws_is_logged_and_neither_fails_the_stored_change_nor_keeps_the_next_sink_from_hearing_of_it()
+    {
+        var logger = new FakeLogger<PaymentWriter>();
+        var writer = new PaymentWriter(_store, [new ThrowingSink(), _second], logger);
+        var payment = TestPayments.New();
+
+        var inserted = await writer.InsertAsync(payment, null, Ct);
+        var changed = await writer.ChangeAsync(payment.Id, p => p.Cancel(Now), null, Ct);
+
+        Assert.True(inserted.Inserted);
+        Assert.IsType<WriteOutcome.Saved>(changed);
+        Assert.Equal([PaymentState.Pending, PaymentState.Cancelled], _second.Calls.Select(c => c.Payment.State));
+        Assert.Equal(PaymentState.Cancelled, (await _inner.GetAsync(payment.Id, Ct))!.State);
+        var logged = logger.Collector.GetSnapshot();
+        Assert.Equal(2, logged.Count);
+        Assert.All(logged, record =>
+        {
+            Assert.Equal((2006, LogLevel.Error), (record.Id.Id, record.Level));
+            Assert.IsType<InvalidOperationException>(record.Exception);
+            Assert.Contains(payment.Id, record.Message, StringComparison.Ordinal);
+        });
     }
 
     private async Task<Payment> InsertAsync()
@@ -206,6 +232,11 @@ public sealed class PaymentWriterTests : IDisposable
         var payment = (await _inner.GetAsync(paymentId, Ct))!;
         Assert.True(change(payment).IsApplied);
         Assert.Equal(SaveResult.Saved, await _inner.SaveAsync(payment, Ct));
+    }
+
+    private sealed class ThrowingSink : IPaymentChangeSink
+    {
+        public void Saved(Payment payment, IReadOnlyList<PaymentEvent> events) => throw new InvalidOperationException("a sink with a bug");
     }
 
     private sealed class OrderSink(List<string> order) : IPaymentChangeSink

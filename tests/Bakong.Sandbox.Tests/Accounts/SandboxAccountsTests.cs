@@ -1,5 +1,4 @@
 using Bakong.Sandbox.Accounts;
-using Bakong.Sandbox.Api;
 
 namespace Bakong.Sandbox.Tests.Accounts;
 

@@ -1,4 +1,3 @@
-using Bakong.Sandbox.Api;
 using Bakong.Sandbox.Faults;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -6,7 +5,7 @@ namespace Bakong.Sandbox.Tests.Faults;
 
 public sealed class SandboxFaultInjectorTests
 {
-    private static readonly BakongEndpoint Md5 = BakongEndpoint.All.Single(e => e.Kind == BakongEndpointKind.Md5);
+    private static readonly BakongEndpoint s_md5 = BakongEndpoint.All.Single(e => e.Kind == BakongEndpointKind.Md5);
 
     [Fact]
     public void Turning_a_fault_fully_on_does_not_change_which_calls_the_other_rates_strike()
@@ -20,8 +19,8 @@ public sealed class SandboxFaultInjectorTests
             Current = new SandboxFaults { ServerErrorRate = 0.5, TooManyRequestsRate = 1, MalformedJsonRate = 0 },
         };
 
-        var expected = Enumerable.Range(0, 40).Select(_ => alone.Draw(Md5).ServerErrorStatus).ToArray();
-        var decisions = Enumerable.Range(0, 40).Select(_ => withOthers.Draw(Md5)).ToArray();
+        var expected = Enumerable.Range(0, 40).Select(_ => alone.Draw(s_md5).ServerErrorStatus).ToArray();
+        var decisions = Enumerable.Range(0, 40).Select(_ => withOthers.Draw(s_md5)).ToArray();
 
         Assert.Equal(expected, decisions.Select(d => d.ServerErrorStatus));
         Assert.Contains(500, expected);
@@ -40,7 +39,7 @@ public sealed class SandboxFaultInjectorTests
         Assert.Throws<ArgumentException>(() => injector.Current = new SandboxFaults { ServerErrorStatus = 404 });
 
         Assert.Same(inForce, injector.Current);
-        var decision = injector.Draw(Md5);
+        var decision = injector.Draw(s_md5);
         Assert.Equal((true, TimeSpan.FromMilliseconds(150)), (decision.Forbidden, decision.Latency));
     }
 }

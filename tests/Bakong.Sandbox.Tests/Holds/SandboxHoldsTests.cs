@@ -5,7 +5,7 @@ namespace Bakong.Sandbox.Tests.Holds;
 
 public sealed class SandboxHoldsTests
 {
-    private static readonly TimeSpan SignalTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_signalTimeout = TimeSpan.FromSeconds(10);
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
 
@@ -19,16 +19,16 @@ public sealed class SandboxHoldsTests
         var first = holds.HoldAsync(TimeSpan.FromSeconds(3), ct);
         Assert.False(two.IsCompleted);
         var second = holds.HoldAsync(TimeSpan.FromSeconds(5), ct);
-        await two.WaitAsync(SignalTimeout, ct);
+        await two.WaitAsync(s_signalTimeout, ct);
         Assert.Equal(2, holds.Count);
 
         _time.Advance(TimeSpan.FromSeconds(3));
-        await first.WaitAsync(SignalTimeout, ct);
+        await first.WaitAsync(s_signalTimeout, ct);
         Assert.Equal(1, holds.Count);
-        await holds.WaitForAsync(1, ct).WaitAsync(SignalTimeout, ct);
+        await holds.WaitForAsync(1, ct).WaitAsync(s_signalTimeout, ct);
 
         _time.Advance(TimeSpan.FromSeconds(2));
-        await second.WaitAsync(SignalTimeout, ct);
+        await second.WaitAsync(s_signalTimeout, ct);
         Assert.Equal(0, holds.Count);
     }
 
@@ -42,7 +42,7 @@ public sealed class SandboxHoldsTests
         Assert.Equal(1, holds.Count);
         await giveUp.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => held.WaitAsync(SignalTimeout, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => held.WaitAsync(s_signalTimeout, TestContext.Current.CancellationToken));
         Assert.Equal(0, holds.Count);
     }
 }

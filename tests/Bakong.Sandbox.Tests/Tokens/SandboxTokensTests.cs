@@ -1,4 +1,3 @@
-using Bakong.Sandbox.Api;
 using Bakong.Sandbox.Tokens;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

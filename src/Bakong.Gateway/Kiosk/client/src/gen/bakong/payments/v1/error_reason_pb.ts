@@ -9,13 +9,13 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file bakong/payments/v1/error_reason.proto.
  */
 export const file_bakong_payments_v1_error_reason: GenFile = /*@__PURE__*/
-  fileDesc("CiViYWtvbmcvcGF5bWVudHMvdjEvZXJyb3JfcmVhc29uLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEqrQIKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiQKIEVSUk9SX1JFQVNPTl9SRVFVRVNUX0lEX0NPTkZMSUNUEAESIgoeRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX0ZPVU5EEAISJAogRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX1BFTkRJTkcQAxIcChhFUlJPUl9SRUFTT05fTk9UX1NFUlZJTkcQBBIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX01JU1NJTkcQBRIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX0VYUElSRUQQBhIkCiBFUlJPUl9SRUFTT05fU1RPUkFHRV9VTkFWQUlMQUJMRRAHQhWqAhJCYWtvbmcuUGF5bWVudHMuVjFiBnByb3RvMw");
+  fileDesc("CiViYWtvbmcvcGF5bWVudHMvdjEvZXJyb3JfcmVhc29uLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEq0QIKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiQKIEVSUk9SX1JFQVNPTl9SRVFVRVNUX0lEX0NPTkZMSUNUEAESIgoeRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX0ZPVU5EEAISJAogRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX1BFTkRJTkcQAxIcChhFUlJPUl9SRUFTT05fTk9UX1NFUlZJTkcQBBIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX01JU1NJTkcQBRIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX0VYUElSRUQQBhIkCiBFUlJPUl9SRUFTT05fU1RPUkFHRV9VTkFWQUlMQUJMRRAHEiIKHkVSUk9SX1JFQVNPTl9DT05DVVJSRU5UX0NIQU5HRRAIQhWqAhJCYWtvbmcuUGF5bWVudHMuVjFiBnByb3RvMw");
 
 /**
  * Why a `PaymentService` call failed, for machines.
  *
- * Every NOT_FOUND, ALREADY_EXISTS and FAILED_PRECONDITION error, and the
- * UNAVAILABLE the gateway itself returns, carries a `google.rpc.ErrorInfo`
+ * Every NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION and ABORTED error, and
+ * the UNAVAILABLE the gateway itself returns, carries a `google.rpc.ErrorInfo`
  * detail with:
  *
  * - `domain`: "bakong.payments.v1";
@@ -103,6 +103,17 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_STORAGE_UNAVAILABLE = 7;
    */
   STORAGE_UNAVAILABLE = 7,
+
+  /**
+   * ABORTED from `CancelPayment`: the payment was changed by the gateway
+   * itself (its check with Bakong) before every one of the gateway's attempts
+   * to save the cancel, so nothing was saved. Retryable: call again; the
+   * cancel is then decided on the payment as it is by then. Metadata:
+   * `payment_id`.
+   *
+   * @generated from enum value: ERROR_REASON_CONCURRENT_CHANGE = 8;
+   */
+  CONCURRENT_CHANGE = 8,
 }
 
 /**

@@ -615,7 +615,9 @@ export const PaymentService: GenService<{
    *
    * Errors: INVALID_ARGUMENT (`payment_id` empty or malformed), NOT_FOUND,
    * FAILED_PRECONDITION (the payment is PAID, FAILED, EXPIRED or PAID_LATE:
-   * `ERROR_REASON_PAYMENT_NOT_PENDING` with its state), UNAVAILABLE.
+   * `ERROR_REASON_PAYMENT_NOT_PENDING` with its state), ABORTED (the payment
+   * kept changing while the cancel was saved: `ERROR_REASON_CONCURRENT_CHANGE`;
+   * call again), UNAVAILABLE.
    *
    * @generated from rpc bakong.payments.v1.PaymentService.CancelPayment
    */

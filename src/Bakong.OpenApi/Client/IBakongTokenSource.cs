@@ -1,9 +1,13 @@
-namespace Bakong.OpenApi.Tokens;
+namespace Bakong.OpenApi.Client;
 
 /// <summary>
 /// Where the authenticated client gets its bearer token. Implemented by the token manager; the client never stores
 /// a token itself, so a renewed or newly set token is used by the very next call (hot swap, no restart).
 /// </summary>
+/// <remarks>
+/// Declared by the client, which needs it, and implemented in <c>Bakong.OpenApi.Tokens</c>, which renews through the
+/// client's registration API: the token lifecycle depends on the client, never the other way round.
+/// </remarks>
 public interface IBakongTokenSource
 {
     /// <summary>The token to send now, or null when none is configured.</summary>

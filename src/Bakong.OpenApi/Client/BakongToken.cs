@@ -1,4 +1,4 @@
-namespace Bakong.OpenApi.Tokens;
+namespace Bakong.OpenApi.Client;
 
 /// <summary>
 /// A Bakong API token (an HS256 JWT) and its expiry from the JWT <c>exp</c> claim. The value never appears in

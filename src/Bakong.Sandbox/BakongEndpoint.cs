@@ -1,4 +1,4 @@
-namespace Bakong.Sandbox.Api;
+namespace Bakong.Sandbox;
 
 internal enum BakongEndpointKind
 {
