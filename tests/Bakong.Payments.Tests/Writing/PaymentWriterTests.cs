@@ -203,7 +203,7 @@ public sealed class PaymentWriterTests : IDisposable
         var payment = TestPayments.New();
 
         var inserted = await writer.InsertAsync(payment, null, Ct);
-        var changed = await writer.ChangeAsync(payment.Id, p => p.Cancel(Now), null, Ct);
+        var changed = await writer.ChangeAsync(payment.Id, p => p.Cancel(s_now), null, Ct);
 
         Assert.True(inserted.Inserted);
         Assert.IsType<WriteOutcome.Saved>(changed);
