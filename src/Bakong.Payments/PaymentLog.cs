@@ -9,7 +9,19 @@ internal static partial class PaymentLog
 {
     [LoggerMessage(EventId = 2000, EventName = "PaymentStoreOpened", Level = LogLevel.Information,
         Message = "Payment store {Path} open with {Count} payments")]
-    public static partial void StoreOpened(ILogger logger, string path, int count);
+    public static partial void StoreOpened(ILogger logger, string path, long count);
+
+    [LoggerMessage(EventId = 2007, EventName = "PaymentStoreWriteFailed", Level = LogLevel.Error,
+        Message = "The payment store cannot write ({Reason}); the writes are answered UNAVAILABLE and the store is opened again")]
+    public static partial void StoreWriteFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2008, EventName = "PaymentStoreReopened", Level = LogLevel.Warning,
+        Message = "Payment store {Path} opened again after an I/O error")]
+    public static partial void StoreReopened(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 2009, EventName = "PaymentStoreReopenFailed", Level = LogLevel.Error,
+        Message = "The payment store cannot be opened again ({Reason}); next attempt in {RetryDelay}")]
+    public static partial void StoreReopenFailed(ILogger logger, string reason, TimeSpan retryDelay);
 
     [LoggerMessage(EventId = 2001, EventName = "PaymentCreated", Level = LogLevel.Information,
         Message = "Payment {PaymentId} created for terminal {TerminalId}: {Money}, bill {BillNumber}, md5 {Md5}, expires {ExpireTime:O}")]

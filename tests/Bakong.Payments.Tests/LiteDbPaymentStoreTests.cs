@@ -197,11 +197,55 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Lookups_by_new_values_do_not_compile_a_new_LiteDB_expression_each()
+    {
+        // LiteDB 5.0.21 keeps one compiled delegate per distinct expression text, forever. Other tests running in
+        // parallel add their few shapes; a value written into the text would add one per lookup here.
+        var cache = (System.Collections.ICollection)typeof(LiteDB.BsonExpression)
+            .GetField("_cacheScalar", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .GetValue(null)!;
+        var payment = await Insert(TestPayments.Start);
+        await _store.GetByRequestIdAsync("warm-up", Ct);
+        await _store.GetByMd5Async("warm-up", Ct);
+        await _store.GetDueAsync(TestPayments.Start, 10, Ct);
+        await _store.ListAsync(new PaymentQuery { TerminalId = "warm-up", State = PaymentState.Paid, CreatedFrom = TestPayments.Start, CreatedTo = TestPayments.Start }, Ct);
+        await _store.GetPendingOutboxAsync(TestPayments.Start, 10, Ct);
+        var before = cache.Count;
+
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Null(await _store.GetByRequestIdAsync("request-" + i, Ct));
+            Assert.Null(await _store.GetByMd5Async("md5-" + i, Ct));
+            await _store.GetDueAsync(TestPayments.Start.AddTicks(i), 10, Ct);
+            await _store.ListAsync(
+                new PaymentQuery { TerminalId = "till-" + i, CreatedFrom = TestPayments.Start.AddTicks(-i), CreatedTo = TestPayments.Start.AddTicks(i) }, Ct);
+            await _store.GetPendingOutboxAsync(TestPayments.Start.AddTicks(i), 10, Ct);
+        }
+
+        Assert.Equal(payment.Id, (await _store.GetByRequestIdAsync(payment.RequestId, Ct))?.Id);
+        Assert.InRange(cache.Count - before, 0, 50);
+    }
+
+    [Fact]
     public void A_second_store_on_the_same_file_fails_clearly()
     {
         var e = Assert.Throws<StoreLockedException>(() => new LiteDbPaymentStore(_dir.File("bakong.db")));
         Assert.StartsWith($"The payment database '{_dir.File("bakong.db")}' is in use by another process", e.Message, StringComparison.Ordinal);
         Assert.Contains($"'{_dir.File("bakong.db.lock")}'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_data_directory_that_cannot_be_written_is_not_reported_as_in_use()
+    {
+        // A read-only directory needs a read-only mount (root passes permission checks); a directory that is a file
+        // fails the same open of the lock file, for another reason than a lock.
+        File.WriteAllText(_dir.File("not-a-directory"), "");
+        var database = Path.Combine(_dir.File("not-a-directory"), "bakong.db");
+
+        var e = Assert.ThrowsAny<IOException>(() => StoreLock.Acquire(database, "payment database"));
+
+        Assert.IsNotType<StoreLockedException>(e);
+        Assert.StartsWith($"The payment database '{database}' cannot be written: its lock file '{database}.lock' cannot be created", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,7 +3,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Bakong.Gateway.Health;
 
-/// <summary>Healthy while the payment store answers a read (it is open and not locked by another gateway).</summary>
+/// <summary>
+/// Healthy while the payment store answers a read and its last write went through. While writes fail (a full disk)
+/// it is unhealthy and says why, though reads are still served; it turns healthy by itself once a write goes through.
+/// </summary>
 internal sealed class PaymentStoreHealthCheck(IPaymentStore store) : IHealthCheck
 {
     public const string Name = "payment-store";
@@ -13,7 +16,6 @@ internal sealed class PaymentStoreHealthCheck(IPaymentStore store) : IHealthChec
         try
         {
             await store.GetAsync("health-probe", cancellationToken).ConfigureAwait(false);
-            return HealthCheckResult.Healthy("The payment store is open.");
         }
         catch (ObjectDisposedException e)
         {
@@ -21,7 +23,11 @@ internal sealed class PaymentStoreHealthCheck(IPaymentStore store) : IHealthChec
         }
         catch (IOException e)
         {
-            return HealthCheckResult.Unhealthy("The payment store cannot be read.", e);
+            return HealthCheckResult.Unhealthy("The payment store cannot be read: " + e.Message, e);
         }
+
+        return store is LiteDbPaymentStore { WriteFault: { } fault }
+            ? HealthCheckResult.Unhealthy("The payment store cannot write (" + fault + "); reads are served, writes are retried.")
+            : HealthCheckResult.Healthy("The payment store is open.");
     }
 }

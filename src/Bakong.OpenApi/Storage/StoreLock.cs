@@ -38,9 +38,18 @@ public sealed class StoreLock : IDisposable
         {
             stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // One line: the bakong commands print it as it is.
+            // One line: the bakong commands print it as it is. Only a held lock is "in use": a read-only or missing
+            // directory fails the same open, and would send the operator looking for a process that does not exist.
+            if (e is UnauthorizedAccessException || !CanCreateFileBeside(path))
+            {
+                throw new IOException(
+                    $"The {storeName} '{databasePath}' cannot be written: its lock file '{path}' cannot be created or opened "
+                    + $"({e.Message}); give it a writable data directory (BAKONG_DATA, Storage:Path, or --data for the commands).",
+                    e);
+            }
+
             throw new StoreLockedException(
                 $"The {storeName} '{databasePath}' is in use by another process (a running gateway, or another bakong command, "
                 + $"holds its lock file '{path}'); stop that process first, or use another data directory.",
@@ -63,6 +72,24 @@ public sealed class StoreLock : IDisposable
     }
 
     public void Dispose() => _stream.Dispose();
+
+    /// <summary>
+    /// Whether a new file can be made beside <paramref name="path"/>. Not the lock file itself: every FileStream takes
+    /// at least a shared flock, which a held lock refuses as well.
+    /// </summary>
+    private static bool CanCreateFileBeside(string path)
+    {
+        try
+        {
+            var probe = path + "." + Guid.NewGuid().ToString("N") + ".probe";
+            using var stream = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>A database is already open in another process (a gateway or a <c>bakong</c> command), or in another store of this one.</summary>

@@ -16,7 +16,8 @@ namespace Bakong.Payments.Polling;
 /// <para>
 /// One loop, no timer or task per payment: each pass reads the payments whose stored next check time has come, asks
 /// Bakong in md5-list calls of at most <see cref="PaymentPollerOptions.BatchSize"/>, and saves every payment with its
-/// next check time. All the schedule lives in the store, so a restarted poller continues where the last one stopped.
+/// next check time, a list call's payments together (the store commits concurrent saves as one batch). All the schedule
+/// lives in the store, so a restarted poller continues where the last one stopped.
 /// The loop sleeps <see cref="PaymentPollerOptions.TickInterval"/> on the <see cref="TimeProvider"/>, or less when
 /// <see cref="IPollerSignal.Notify"/> wakes it for a new payment.
 /// </para>
@@ -185,9 +186,17 @@ internal sealed class PaymentPoller : BackgroundService
                 ReportFaults(results, faultDelay);
             }
 
+            // All of the batch's saves at once: the store commits what is queued together, so a batch's bookkeeping is
+            // one transaction rather than one per payment. Each payment is still saved (and retried) on its own.
+            var saves = new Task<bool>[batch.Length];
             for (var i = 0; i < batch.Length; i++)
             {
-                if (await ProcessAsync(batch[i], results[i], now, faultDelay, cancellationToken).ConfigureAwait(false))
+                saves[i] = ProcessAsync(batch[i], results[i], now, faultDelay, cancellationToken);
+            }
+
+            foreach (var ok in await Task.WhenAll(saves).ConfigureAwait(false))
+            {
+                if (ok)
                 {
                     saved++;
                 }

@@ -1,48 +1,100 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using System.Threading.Channels;
 using Bakong.OpenApi.Storage;
 using LiteDB;
+using LiteDB.Engine;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bakong.Payments.Storage;
 
 /// <summary>
-/// The embedded payment store: one LiteDB 5 file in direct mode, one document per payment, guarded by an exclusive
-/// lock file. See docs/reliability.md for what survives a crash and a power cut.
+/// The embedded payment store: one LiteDB 5 file, one document per payment, guarded by an exclusive lock file. See
+/// docs/reliability.md for what survives a crash and a power cut.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Writes are serialised by one lock, so a save's version check and its write are one step, and LiteDB's unique
-/// indexes (request id, md5) decide races between inserts. Reads run concurrently.
+/// <b>One writer, group commit.</b> Every write (insert, save, outbox mark) is queued to one writer loop. The writer
+/// takes whatever is queued, applies it all in one LiteDB transaction, commits once and fsyncs the log once, and only
+/// then answers each caller. Concurrent creates and transitions so share one commit and one flush; a lone write is a
+/// batch of one. Inside a batch each write still sees the ones before it: a second insert with the same request id
+/// finds the first, and a save's version check reads what the batch already wrote. Nothing in a batch may throw on
+/// an expected outcome (a duplicate, a conflict), because LiteDB rolls the whole transaction back on any exception;
+/// an unexpected failure makes the writer retry that batch's writes one by one, so it fails alone.
 /// </para>
 /// <para>
-/// Durability: a LiteDB commit writes its pages to the <c>-log</c> file without fsync. So after every insert and
-/// every save that carries an event (a transition or a review flag) this store fsyncs the log and runs
-/// <c>Checkpoint()</c>, which copies the log into the data file, fsyncs the data file and only then truncates the
-/// log. Check bookkeeping and outbox delivery marks are not synced: losing them in a power cut costs a repeated
-/// check or a repeated webhook.
+/// <b>Durability.</b> A LiteDB commit writes its pages to the <c>-log</c> file without fsync; the store fsyncs the log
+/// before it answers any batch that holds an insert or an event (a transition or a review flag). Check bookkeeping and
+/// outbox delivery marks are not waited for: losing them in a power cut costs a repeated check or webhook. LiteDB's
+/// own automatic checkpoint is off (it would copy unsynced log pages over the data file); the store checkpoints
+/// itself, always after an fsync of the log, when the log passes <see cref="CheckpointLogBytes"/> or
+/// <see cref="CheckpointInterval"/> after the last one, and on close.
 /// </para>
-/// <para>The API is asynchronous for the interface's sake; LiteDB is synchronous, so the work runs on the caller's thread.</para>
+/// <para>
+/// <b>I/O faults.</b> LiteDB latches the first I/O error (a full disk) and rethrows it on every later call. The store
+/// then closes the engine and opens it again on the same files (LiteDB replays the log: every acknowledged write was
+/// fsynced there), at once and again before a later write, at most once per <see cref="ReopenInterval"/>, so reads
+/// work again at once and writes as soon as the disk takes them. Meanwhile writes fail with the
+/// <see cref="IOException"/> and <see cref="WriteFault"/> says why.
+/// </para>
+/// <para>Reads run concurrently on the caller's thread, each in its own LiteDB snapshot.</para>
 /// </remarks>
 public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
 {
+    /// <summary>Checkpoint when the log is this big (LiteDB's own default is 1000 pages, 8 MiB).</summary>
+    internal const long CheckpointLogBytes = 4 * 1024 * 1024;
+
     private const string CollectionName = "payments";
+    private const string CountsCollectionName = "payment_counts";
+    private const string CountsId = "states";
+
+    // Between 0 and now: BSON orders null below numbers, so unscheduled payments never match.
+    private const string DueBetween = "$." + PaymentDocument.NextCheck + " BETWEEN @0 AND @1";
+    private const string DueStates = "$." + PaymentDocument.State + " IN ['Pending', 'Expired', 'Cancelled']";
+    private const string OutboxBetween = "$." + PaymentDocument.OutboxDue + " BETWEEN @0 AND @1";
+
+    /// <summary>A batch holds at most this many writes (a bound on one transaction's size, not a wait).</summary>
+    private const int MaxBatch = 256;
 
     private readonly StoreLock _lock;
-    private readonly LiteDatabase _database;
-    private readonly ILiteCollection<BsonDocument> _payments;
-    private readonly Lock _writeGate = new();
+    private readonly Func<string, Stream> _openFile;
+    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly string _logPath;
+    private readonly Channel<WriteOp> _writes = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    // Held by a batch and by a reopen, never by a read: a reopen never swaps the engine under a batch.
+    private readonly Lock _engineGate = new();
+    private readonly long[] _counts = new long[Enum.GetValues<PaymentState>().Max(s => (int)s) + 1];
+    private volatile Engine _engine;
+    private volatile string? _writeFault;
+    private long _lastCheckpoint;
+    private long _lastReopenAttempt;
     private bool _disposed;
 
     /// <summary>Opens (or creates) the database at <paramref name="path"/>; throws <see cref="StoreLockedException"/> if another store holds it.</summary>
     public LiteDbPaymentStore(string path, ILogger<LiteDbPaymentStore>? logger = null)
+        : this(path, logger, TimeProvider.System, openFile: null)
+    {
+    }
+
+    /// <param name="path">The database file.</param>
+    /// <param name="logger">The store's log.</param>
+    /// <param name="timeProvider">The clock of the checkpoint and reopen policies.</param>
+    /// <param name="openFile">
+    /// Opens the data or log file for LiteDB (tests inject faults here); its <see cref="Stream.Flush()"/> must reach the
+    /// disk (fsync). Null: <see cref="SyncedFileStream"/>.
+    /// </param>
+    internal LiteDbPaymentStore(string path, ILogger? logger, TimeProvider timeProvider, Func<string, Stream>? openFile)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        _logger = logger ?? (ILogger)NullLogger.Instance;
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _logger = logger ?? NullLogger.Instance;
+        _timeProvider = timeProvider;
+        _openFile = openFile ?? SyncedFileStream.Open;
         FullPath = System.IO.Path.GetFullPath(path);
         var directory = System.IO.Path.GetDirectoryName(FullPath);
         if (!string.IsNullOrEmpty(directory))
@@ -56,37 +108,39 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         _lock = StoreLock.Acquire(FullPath, "payment database");
         try
         {
-            _database = new LiteDatabase(new ConnectionString
-            {
-                Filename = FullPath,
-                Connection = ConnectionType.Direct,
-
-                // Ordinal: request ids "A1" and "a1" are different keys, and the list key sorts by code unit.
-                // A collation is fixed when the file is created.
-                Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
-            });
-            _payments = _database.GetCollection(CollectionName);
-            _payments.EnsureIndex(PaymentDocument.RequestId, unique: true);
-            _payments.EnsureIndex(PaymentDocument.Md5, unique: true);
-            _payments.EnsureIndex(PaymentDocument.NextCheck);
-            _payments.EnsureIndex(PaymentDocument.CreatedKey, unique: true);
-            _payments.EnsureIndex(PaymentDocument.OutboxDue);
-            _payments.EnsureIndex(PaymentDocument.TerminalId);
-            _database.Checkpoint();
+            _engine = Engine.Open(FullPath, _logPath, _openFile);
+            Prepare(_engine);
         }
         catch
         {
-            _database?.Dispose();
+            _engine?.Dispose();
             _lock.Dispose();
             throw;
         }
 
-        var count = _payments.Count();
-        PaymentLog.StoreOpened(_logger, FullPath, count);
+        _lastCheckpoint = _timeProvider.GetTimestamp();
+        _writer = Task.Run(WriteLoopAsync);
+        var total = Total(_counts);
+        PaymentLog.StoreOpened(_logger, FullPath, total);
     }
+
+    /// <summary>Checkpoint when this long has passed since the last one and the log is not empty.</summary>
+    internal static TimeSpan CheckpointInterval { get; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>After an I/O fault, the engine is opened again at most this often.</summary>
+    internal static TimeSpan ReopenInterval { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The database file.</summary>
     public string FullPath { get; }
+
+    /// <summary>Why the last write failed, while writes fail (a full disk); null when the last write went through.</summary>
+    public string? WriteFault => _writeFault;
+
+    /// <summary>Called on the writer with the size of each batch it committed (tests watch the grouping).</summary>
+    internal Action<int>? BatchCommitted { get; set; }
+
+    /// <summary>Called on the writer before each batch (tests hold the writer here to let writes queue up).</summary>
+    internal Action? BatchStarting { get; set; }
 
     public Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken)
     {
@@ -97,141 +151,65 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
             throw new ArgumentException("Only a new payment can be inserted.", nameof(payment));
         }
 
-        lock (_writeGate)
-        {
-            ThrowIfDisposed();
-            try
-            {
-                _payments.Insert(PaymentDocument.From(payment.ToSnapshot()));
-            }
-            catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
-            {
-                // The unique index on request_id decides: whoever inserted first owns the request.
-                var existing = FindOne(PaymentDocument.RequestId, payment.RequestId);
-                if (existing is null)
-                {
-                    throw; // A duplicate id or md5 without the request id: not an idempotent replay.
-                }
-
-                return Task.FromResult(new InsertResult(existing, Inserted: false));
-            }
-
-            MakeDurable();
-            payment.AcceptChanges();
-            return Task.FromResult(new InsertResult(payment, Inserted: true));
-        }
+        return Enqueue(new InsertOp(payment)).Task;
     }
 
     public Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(paymentId);
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        var doc = _payments.FindById(paymentId);
-        return Task.FromResult(doc is null ? null : Read(doc));
+        return Task.FromResult(Read(e => e.Payments.FindById(paymentId) is { } doc ? ReadPayment(doc) : null));
     }
 
     public Task<Payment?> GetByRequestIdAsync(string requestId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requestId);
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        return Task.FromResult(FindOne(PaymentDocument.RequestId, requestId));
+        return Task.FromResult(Read(e => FindOne(e.Payments, PaymentDocument.RequestId, requestId)));
     }
 
     public Task<Payment?> GetByMd5Async(string md5, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(md5);
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        return Task.FromResult(FindOne(PaymentDocument.Md5, md5));
+        return Task.FromResult(Read(e => FindOne(e.Payments, PaymentDocument.Md5, md5)));
     }
 
     public Task<SaveResult> SaveAsync(Payment payment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payment);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_writeGate)
-        {
-            ThrowIfDisposed();
-            var stored = _payments.FindById(payment.Id);
-            if (stored is null)
-            {
-                return Task.FromResult(SaveResult.NotFound);
-            }
-
-            var storedVersion = stored[PaymentDocument.Version].AsInt64;
-            if (storedVersion != payment.PersistedVersion)
-            {
-                PaymentLog.SaveConflict(_logger, payment.Id, payment.PersistedVersion, storedVersion);
-                return Task.FromResult(SaveResult.Conflict);
-            }
-
-            if (!payment.HasUnsavedChanges)
-            {
-                return Task.FromResult(SaveResult.Saved);
-            }
-
-            var durable = payment.UnsavedEvents.Any();
-            var doc = PaymentDocument.From(payment.ToSnapshot());
-
-            // Delivery progress belongs to the store (the dispatcher writes it without a version bump): keep it.
-            var storedOutbox = PaymentDocument.ReadOutbox(stored).ToDictionary(o => o.EventId, StringComparer.Ordinal);
-            var merged = new List<OutboxEntry>(payment.Outbox.Count);
-            foreach (var entry in payment.Outbox)
-            {
-                merged.Add(storedOutbox.TryGetValue(entry.EventId, out var s) && (s.IsDelivered || s.Attempts > entry.Attempts) ? s : entry);
-            }
-
-            PaymentDocument.SetOutbox(doc, merged);
-            _payments.Update(doc);
-            if (durable)
-            {
-                MakeDurable();
-            }
-
-            payment.AcceptChanges();
-            return Task.FromResult(SaveResult.Saved);
-        }
+        return Enqueue(new SaveOp(payment, _logger)).Task;
     }
 
     public Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-
-        // Between 0 and now: BSON orders null below numbers, so unscheduled payments never match.
-        var docs = _payments.Query()
-            .Where(Query.Between(PaymentDocument.NextCheck, 0L, now.UtcTicks))
-            .Where(Query.In(
-                PaymentDocument.State,
-                PaymentState.Pending.ToString(),
-                PaymentState.Expired.ToString(),
-                PaymentState.Cancelled.ToString()))
+        var docs = Read(e => e.Payments.Query()
+            .Where(BsonExpression.Create(DueBetween, 0L, now.UtcTicks))
+            .Where(DueStates)
             .OrderBy(PaymentDocument.NextCheck)
             .Limit(limit)
-            .ToList();
-        return Task.FromResult<IReadOnlyList<Payment>>(docs.ConvertAll(Read));
+            .ToList());
+        return Task.FromResult<IReadOnlyList<Payment>>(docs.ConvertAll(ReadPayment));
     }
 
+    /// <remarks>
+    /// The counts are kept in the store, changed in the same transaction as the payments they count, so this is a
+    /// read of one small document whatever the size of the store (a database from before they were kept is counted
+    /// once, when it is opened).
+    /// </remarks>
     public Task<IReadOnlyDictionary<PaymentState, long>> CountByStateAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var counts = Enum.GetValues<PaymentState>().ToDictionary(s => s, _ => 0L);
-
-        // No index on the state (nothing else needs one): one pass over the collection, grouped. Under the write
-        // gate, so no save lands halfway through the count.
-        lock (_writeGate)
+        ThrowIfDisposed();
+        var counts = new Dictionary<PaymentState, long>();
+        lock (_counts)
         {
-            ThrowIfDisposed();
-            var groups = _payments.Query()
-                .GroupBy(BsonExpression.Create("$." + PaymentDocument.State))
-                .Select(BsonExpression.Create("{ state: @key, count: COUNT(*) }"))
-                .ToList();
-            foreach (var group in groups)
+            foreach (var state in Enum.GetValues<PaymentState>())
             {
-                counts[Enum.Parse<PaymentState>(group["state"].AsString)] = group["count"].AsInt64;
+                counts[state] = _counts[(int)state];
             }
         }
 
@@ -244,60 +222,45 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, PaymentLimits.MaxPageSize);
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
+        var after = query.PageToken is { } token ? DecodePageToken(token) : null;
+        var range = ListRange.For(query, after);
 
-        var q = _payments.Query();
-        if (query.State is { } state)
+        // One index range, read backwards, is the filter and the order: the first page reads PageSize + 2 entries
+        // whatever the filter and however many payments there are. The range's end is inclusive; the previous page's
+        // last payment is at it and is skipped.
+        var docs = Read(e => e.Payments.Query()
+            .Where(BsonExpression.Create(range.Key + " BETWEEN @0 AND @1", range.Low, range.High))
+            .OrderByDescending(range.Key)
+            .Limit(query.PageSize + 2)
+            .ToList());
+        if (after is not null)
         {
-            q = q.Where(Query.EQ(PaymentDocument.State, state.ToString()));
+            docs.RemoveAll(d => d[PaymentDocument.CreatedKey].AsString == after);
         }
 
-        if (query.TerminalId is { } terminal)
-        {
-            q = q.Where(Query.EQ(PaymentDocument.TerminalId, terminal));
-        }
-
-        if (query.CreatedFrom is { } from)
-        {
-            q = q.Where(Query.GTE(PaymentDocument.CreateTime, from.UtcTicks));
-        }
-
-        if (query.CreatedTo is { } to)
-        {
-            q = q.Where(Query.LT(PaymentDocument.CreateTime, to.UtcTicks));
-        }
-
-        if (query.PageToken is { } token)
-        {
-            q = q.Where(Query.LT(PaymentDocument.CreatedKey, DecodePageToken(token)));
-        }
-
-        var docs = q.OrderByDescending(PaymentDocument.CreatedKey).Limit(query.PageSize + 1).ToList();
         string? next = null;
         if (docs.Count > query.PageSize)
         {
-            docs.RemoveAt(docs.Count - 1);
+            docs.RemoveRange(query.PageSize, docs.Count - query.PageSize);
             next = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(docs[^1][PaymentDocument.CreatedKey].AsString));
         }
 
-        return Task.FromResult(new PaymentPage(docs.ConvertAll(Read), next));
+        return Task.FromResult(new PaymentPage(docs.ConvertAll(ReadPayment), next));
     }
 
     public Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-
-        var docs = _payments.Query()
-            .Where(Query.Between(PaymentDocument.OutboxDue, 0L, now.UtcTicks))
+        var docs = Read(e => e.Payments.Query()
+            .Where(BsonExpression.Create(OutboxBetween, 0L, now.UtcTicks))
             .OrderBy(PaymentDocument.OutboxDue)
             .Limit(limit)
-            .ToList();
+            .ToList());
         var result = new List<PendingOutboxEntry>();
         foreach (var doc in docs)
         {
-            var payment = Read(doc);
+            var payment = ReadPayment(doc);
             foreach (var entry in payment.Outbox)
             {
                 if (entry.DueTime is { } due && due <= now && result.Count < limit)
@@ -320,10 +283,12 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
             ? e
             : e with { Attempts = e.Attempts + 1, NextAttemptTime = nextAttemptTime, LastError = failure }, cancellationToken);
 
-    /// <summary>Closes the database (LiteDB checkpoints on a clean close) and releases the lock file.</summary>
+    /// <summary>
+    /// Lets the writer finish what is queued, fsyncs the log, checkpoints, closes the database and releases the lock.
+    /// </summary>
     public void Dispose()
     {
-        lock (_writeGate)
+        lock (_engineGate)
         {
             if (_disposed)
             {
@@ -331,9 +296,42 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
             }
 
             _disposed = true;
-            _database.Dispose();
-            _lock.Dispose();
         }
+
+        _writes.Writer.TryComplete();
+        _writer.GetAwaiter().GetResult();
+        lock (_engineGate)
+        {
+            try
+            {
+                if (!_engine.Faulted)
+                {
+                    _engine.FlushLog();
+                    _engine.Database.Checkpoint();
+                }
+            }
+            catch (IOException e)
+            {
+                // The log keeps every acknowledged write; the next open replays it.
+                PaymentLog.StoreWriteFailed(_logger, e.Message);
+            }
+            finally
+            {
+                _engine.Dispose();
+                _lock.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The query plan LiteDB makes for a list query (tests check that one index serves filter and order).</summary>
+    internal BsonDocument ExplainList(PaymentQuery query)
+    {
+        var range = ListRange.For(query, after: null);
+        return Read(e => e.Payments.Query()
+            .Where(BsonExpression.Create(range.Key + " BETWEEN @0 AND @1", range.Low, range.High))
+            .OrderByDescending(range.Key)
+            .Limit(query.PageSize + 2)
+            .GetPlan());
     }
 
     private Task<bool> UpdateOutboxEntry(string paymentId, string eventId, Func<OutboxEntry, OutboxEntry> change, CancellationToken cancellationToken)
@@ -341,56 +339,310 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         ArgumentNullException.ThrowIfNull(paymentId);
         ArgumentNullException.ThrowIfNull(eventId);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_writeGate)
+        return Enqueue(new OutboxOp(paymentId, eventId, change)).Task;
+    }
+
+    private TOp Enqueue<TOp>(TOp op)
+        where TOp : WriteOp
+    {
+        ObjectDisposedException.ThrowIf(!_writes.Writer.TryWrite(op), this);
+        return op;
+    }
+
+    private T Read<T>(Func<Engine, T> read)
+    {
+        for (var attempt = 1; ; attempt++)
         {
             ThrowIfDisposed();
-            var doc = _payments.FindById(paymentId);
-            if (doc is null)
+            var engine = _engine;
+            try
             {
-                return Task.FromResult(false);
+                return read(engine);
             }
-
-            var outbox = PaymentDocument.ReadOutbox(doc);
-            var index = outbox.FindIndex(o => o.EventId == eventId);
-            if (index < 0)
+#pragma warning disable CA1031 // Not swallowed: the read is done again on the engine that replaced this one.
+            catch (Exception) when (attempt == 1 && !ReferenceEquals(engine, _engine))
+#pragma warning restore CA1031
             {
-                return Task.FromResult(false);
+                // The engine was closed and opened again under this read (after an I/O fault): read from the new one.
             }
-
-            outbox[index] = change(outbox[index]);
-            PaymentDocument.SetOutbox(doc, outbox);
-            _payments.Update(doc);
-            return Task.FromResult(true);
+            catch (Exception e) when (StorageFault(e) is { } fault)
+            {
+                // The engine latched an I/O error: open it again so the next read is served.
+                engine.Faulted = true;
+                TryReopen(engine, fault);
+                throw fault;
+            }
+            catch (Exception e) when (engine.Faulted && !_disposed)
+            {
+                // Closed after an I/O fault and not open again yet: the fault is the answer (UNAVAILABLE), not a bug.
+                var fault = new IOException(_writeFault ?? "The payment store is closed after an I/O error.", e);
+                TryReopen(engine, fault);
+                throw fault;
+            }
         }
     }
 
-    // LiteDB 5.0.21 commits by writing pages to <name>-log<ext> with no fsync, and its checkpoint overwrites data
-    // pages in place, fsyncs the data file, then truncates the log — without ever fsyncing the log. So: fsync the log
-    // first (the commit is now on disk, and a power cut during the checkpoint can be replayed from it), then
-    // checkpoint (the data file is fsynced and the log stays small). On Linux fsync through any descriptor flushes
-    // the file's dirty pages, so a descriptor of our own serves.
-    private void MakeDurable()
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<WriteOp>(MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var op))
+            {
+                batch.Add(op);
+            }
+
+            lock (_engineGate)
+            {
+                try
+                {
+                    BatchStarting?.Invoke();
+                    Write(batch);
+                }
+#pragma warning disable CA1031 // The writer outlives anything: a failure fails the batch's callers, never the loop.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    batch.ForEach(op => op.Fail(e));
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    /// <summary>Commits the batch, or when something in it fails unexpectedly, each of its writes alone.</summary>
+    private void Write(List<WriteOp> batch)
+    {
+        if (!TryReopenLocked(_engine, force: false))
+        {
+            // Opened again less than ReopenInterval ago, and that failed: fail fast until the next attempt.
+            var fault = new IOException(_writeFault ?? "The payment store is closed after an I/O error.");
+            batch.ForEach(op => op.Fail(fault));
+            return;
+        }
+
+        var engine = _engine;
+        try
+        {
+            Commit(engine, batch);
+        }
+        catch (Exception e) when (StorageFault(e) is { } fault)
+        {
+            // LiteDB has latched the error: answer the batch, then open the engine again at once, so reads go on while
+            // the disk is full; the next batch tries to write again.
+            PaymentLog.StoreWriteFailed(_logger, fault.Message);
+            _writeFault = fault.Message;
+            engine.Faulted = true;
+            TryReopenLocked(engine, force: true);
+            batch.ForEach(op => op.Fail(fault));
+        }
+#pragma warning disable CA1031 // A failing write must fail its caller, never the writer loop.
+        catch (Exception) when (batch.Count > 1)
+#pragma warning restore CA1031
+        {
+            foreach (var op in batch)
+            {
+                Write([op]);
+            }
+        }
+#pragma warning disable CA1031
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            batch[0].Fail(e);
+        }
+    }
+
+    private void Commit(Engine engine, List<WriteOp> batch)
+    {
+        var delta = new long[_counts.Length];
+        var durable = false;
+        engine.Database.BeginTrans();
+        try
+        {
+            foreach (var op in batch)
+            {
+                durable |= op.Apply(engine.Payments, delta);
+            }
+
+            if (delta.Any(d => d != 0))
+            {
+                var counts = engine.Counts.FindById(CountsId);
+                foreach (var state in Enum.GetValues<PaymentState>())
+                {
+                    counts[state.ToString()] = counts[state.ToString()].AsInt64 + delta[(int)state];
+                }
+
+                engine.Counts.Update(counts);
+            }
+
+            engine.Database.Commit();
+        }
+        catch
+        {
+            // LiteDB rolled back already when the exception came from one of its calls; this covers ours.
+            TryRollback(engine);
+            throw;
+        }
+
+        if (durable)
+        {
+            engine.FlushLog();
+        }
+
+        lock (_counts)
+        {
+            for (var i = 0; i < delta.Length; i++)
+            {
+                _counts[i] += delta[i];
+            }
+        }
+
+        _writeFault = null;
+        BatchCommitted?.Invoke(batch.Count);
+        batch.ForEach(op => op.Complete());
+        CheckpointIfDue(engine);
+    }
+
+    private void CheckpointIfDue(Engine engine)
+    {
+        var length = engine.LogLength;
+        if (length >= CheckpointLogBytes || (length > 0 && _timeProvider.GetElapsedTime(_lastCheckpoint) >= CheckpointInterval))
+        {
+            // The log first: a power cut during the checkpoint's in-place writes is then repaired by replaying it.
+            engine.FlushLog();
+            engine.Database.Checkpoint();
+            _lastCheckpoint = _timeProvider.GetTimestamp();
+        }
+    }
+
+    private void TryReopen(Engine engine, IOException fault)
+    {
+        lock (_engineGate)
+        {
+            if (!_disposed)
+            {
+                _writeFault ??= fault.Message;
+                TryReopenLocked(engine, force: false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the engine again if <paramref name="failed"/> is the current one and has faulted, at most once per
+    /// <see cref="ReopenInterval"/> unless <paramref name="force"/>; true when the current engine is usable.
+    /// </summary>
+    private bool TryReopenLocked(Engine failed, bool force)
+    {
+        if (!ReferenceEquals(failed, _engine) || !failed.Faulted)
+        {
+            return !_engine.Faulted;
+        }
+
+        if (!force && _timeProvider.GetElapsedTime(_lastReopenAttempt) < ReopenInterval)
+        {
+            return false;
+        }
+
+        _lastReopenAttempt = _timeProvider.GetTimestamp();
+        try
+        {
+            failed.Dispose();
+
+            // Open replays the log (every acknowledged write is in it, fsynced) and writes nothing itself.
+            _engine = Engine.Open(FullPath, _logPath, _openFile);
+            PaymentLog.StoreReopened(_logger, FullPath);
+            return true;
+        }
+#pragma warning disable CA1031 // Whatever stops the open, the store stays up and tries again; reads and writes fail meanwhile.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            // Keep the closed engine: reads fail with its latched error until the next attempt succeeds.
+            PaymentLog.StoreReopenFailed(_logger, e.Message, ReopenInterval);
+            return false;
+        }
+    }
+
+    private void Prepare(Engine engine)
+    {
+        var payments = engine.Payments;
+        payments.EnsureIndex(PaymentDocument.RequestId, unique: true);
+        payments.EnsureIndex(PaymentDocument.Md5, unique: true);
+        payments.EnsureIndex(PaymentDocument.NextCheck);
+        payments.EnsureIndex(PaymentDocument.CreatedKey, unique: true);
+        payments.EnsureIndex(PaymentDocument.OutboxDue);
+        payments.EnsureIndex(ListRange.TerminalIndex, BsonExpression.Create(ListRange.TerminalKey), unique: true);
+        payments.EnsureIndex(ListRange.StateIndex, BsonExpression.Create(ListRange.StateKey), unique: true);
+        payments.EnsureIndex(ListRange.TerminalStateIndex, BsonExpression.Create(ListRange.TerminalStateKey), unique: true);
+
+        // The terminal's own index served the list before the composite keys did.
+        payments.DropIndex(PaymentDocument.TerminalId);
+
+        // Checkpoints are the store's (after an fsync of the log), never LiteDB's own.
+        if (engine.Database.CheckpointSize != 0)
+        {
+            engine.Database.CheckpointSize = 0;
+        }
+
+        var counts = engine.Counts.FindById(CountsId);
+        if (counts is null)
+        {
+            // A database from before the counts were kept: count it once, in one transaction with the new document.
+            counts = new BsonDocument { ["_id"] = CountsId };
+            foreach (var state in Enum.GetValues<PaymentState>())
+            {
+                counts[state.ToString()] = 0L;
+            }
+
+            var groups = payments.Query()
+                .GroupBy(BsonExpression.Create("$." + PaymentDocument.State))
+                .Select(BsonExpression.Create("{ state: @key, count: COUNT(*) }"))
+                .ToList();
+            foreach (var group in groups)
+            {
+                counts[group["state"].AsString] = group["count"].AsInt64;
+            }
+
+            engine.Counts.Insert(counts);
+        }
+
+        foreach (var state in Enum.GetValues<PaymentState>())
+        {
+            _counts[(int)state] = counts[state.ToString()].AsInt64;
+        }
+
+        engine.FlushLog();
+        engine.Database.Checkpoint();
+    }
+
+    private static void TryRollback(Engine engine)
     {
         try
         {
-            using var log = new FileStream(_logPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
-            log.Flush(flushToDisk: true);
+            engine.Database.Rollback();
         }
-        catch (FileNotFoundException)
+#pragma warning disable CA1031 // The failure that led here is the one to report; the engine is reopened after an I/O fault.
+        catch (Exception)
+#pragma warning restore CA1031
         {
-            // No log: nothing uncommitted to the data file.
+            // Already rolled back by LiteDB, or the engine is closed by a latched fault.
         }
-
-        _database.Checkpoint();
     }
 
-    private Payment? FindOne(string field, string value)
+    /// <summary>The I/O error behind <paramref name="e"/>, if it is one: LiteDB throws it as it is, or rethrows the latched one.</summary>
+    private static IOException? StorageFault(Exception e) => e as IOException ?? e.InnerException as IOException;
+
+    private static Payment? FindOne(ILiteCollection<BsonDocument> payments, string field, string value)
     {
-        var doc = _payments.FindOne(Query.EQ(field, value));
-        return doc is null ? null : Read(doc);
+        // A parameter, never the value in the text: LiteDB compiles (and caches forever) one delegate per distinct
+        // expression text, so a value in the text costs a compile per new request id and grows that cache without end.
+        var doc = payments.FindOne(BsonExpression.Create("$." + field + " = @0", value));
+        return doc is null ? null : ReadPayment(doc);
     }
 
-    private static Payment Read(BsonDocument doc) => Payment.FromSnapshot(PaymentDocument.ToSnapshot(doc));
+    private static Payment ReadPayment(BsonDocument doc) => Payment.FromSnapshot(PaymentDocument.ToSnapshot(doc));
 
     private static string DecodePageToken(string token)
     {
@@ -410,4 +662,268 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private static long Total(long[] counts)
+    {
+        var total = 0L;
+        foreach (var count in counts)
+        {
+            total += count;
+        }
+
+        return total;
+    }
+
+    /// <summary>One open LiteDB engine on the store's two files, and the streams it was given.</summary>
+    private sealed class Engine : IDisposable
+    {
+        private readonly Stream _data;
+        private readonly Stream _log;
+
+        private Engine(Stream data, Stream log, LiteDatabase database)
+        {
+            _data = data;
+            _log = log;
+            Database = database;
+            Payments = database.GetCollection(CollectionName);
+            Counts = database.GetCollection(CountsCollectionName);
+        }
+
+        public LiteDatabase Database { get; }
+
+        public ILiteCollection<BsonDocument> Payments { get; }
+
+        public ILiteCollection<BsonDocument> Counts { get; }
+
+        public long LogLength => _log.Length;
+
+        /// <summary>An I/O error was seen on this engine: LiteDB has latched it, and only a new engine can write.</summary>
+        public bool Faulted { get; set; }
+
+        public static Engine Open(string dataPath, string logPath, Func<string, Stream> openFile)
+        {
+            var data = openFile(dataPath);
+            Stream? log = null;
+            try
+            {
+                log = openFile(logPath);
+                var engine = new LiteEngine(new EngineSettings
+                {
+                    DataStream = data,
+                    LogStream = log,
+
+                    // Ordinal: request ids "A1" and "a1" are different keys, and the list keys sort by code unit.
+                    // A collation is fixed when the file is created.
+                    Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
+                });
+                return new Engine(data, log, new LiteDatabase(engine));
+            }
+            catch
+            {
+                log?.Dispose();
+                data.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>fsync of the log: what LiteDB committed is on disk from here.</summary>
+        public void FlushLog() => _log.Flush();
+
+        public void Dispose()
+        {
+            // LiteDB closes its engine but never the streams it was given. An engine closed by a fault may throw on
+            // dispose; its streams are closed all the same.
+            try
+            {
+                Database.Dispose();
+            }
+            finally
+            {
+                _log.Dispose();
+                _data.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A queued write and its caller's answer.</summary>
+    private abstract class WriteOp
+    {
+        /// <summary>
+        /// Runs inside the batch's transaction, never throws for an expected outcome. Adds its change of state counts
+        /// to <paramref name="counts"/>; true when the batch must be fsynced before this write is answered.
+        /// </summary>
+        public abstract bool Apply(ILiteCollection<BsonDocument> payments, long[] counts);
+
+        /// <summary>The batch is committed (and durable if it had to be): answer the caller.</summary>
+        public abstract void Complete();
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private abstract class WriteOp<T> : WriteOp
+    {
+        private readonly TaskCompletionSource<T> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<T> Task => _answer.Task;
+
+        protected T? Result { get; set; }
+
+        public override void Complete()
+        {
+            Accept();
+            _answer.TrySetResult(Result!);
+        }
+
+        public override void Fail(Exception exception) => _answer.TrySetException(exception);
+
+        protected virtual void Accept()
+        {
+        }
+    }
+
+    private sealed class InsertOp(Payment payment) : WriteOp<InsertResult>
+    {
+        public override bool Apply(ILiteCollection<BsonDocument> payments, long[] counts)
+        {
+            // The request id decides, also between two inserts of one batch (the transaction sees its own writes).
+            if (FindOne(payments, PaymentDocument.RequestId, payment.RequestId) is { } existing)
+            {
+                Result = new InsertResult(existing, Inserted: false);
+                return false;
+            }
+
+            // An id or md5 taken without the request id is not an idempotent replay: LiteDB's unique index throws.
+            payments.Insert(PaymentDocument.From(payment.ToSnapshot()));
+            counts[(int)payment.State]++;
+            Result = new InsertResult(payment, Inserted: true);
+            return true;
+        }
+
+        protected override void Accept()
+        {
+            if (Result!.Inserted)
+            {
+                payment.AcceptChanges();
+            }
+        }
+    }
+
+    private sealed class SaveOp(Payment payment, ILogger logger) : WriteOp<SaveResult>
+    {
+        public override bool Apply(ILiteCollection<BsonDocument> payments, long[] counts)
+        {
+            var stored = payments.FindById(payment.Id);
+            if (stored is null)
+            {
+                Result = SaveResult.NotFound;
+                return false;
+            }
+
+            var storedVersion = stored[PaymentDocument.Version].AsInt64;
+            if (storedVersion != payment.PersistedVersion)
+            {
+                PaymentLog.SaveConflict(logger, payment.Id, payment.PersistedVersion, storedVersion);
+                Result = SaveResult.Conflict;
+                return false;
+            }
+
+            Result = SaveResult.Saved;
+            if (!payment.HasUnsavedChanges)
+            {
+                return false;
+            }
+
+            var doc = PaymentDocument.From(payment.ToSnapshot());
+
+            // Delivery progress belongs to the store (the dispatcher writes it without a version bump): keep it.
+            var storedOutbox = PaymentDocument.ReadOutbox(stored).ToDictionary(o => o.EventId, StringComparer.Ordinal);
+            var merged = new List<OutboxEntry>(payment.Outbox.Count);
+            foreach (var entry in payment.Outbox)
+            {
+                merged.Add(storedOutbox.TryGetValue(entry.EventId, out var s) && (s.IsDelivered || s.Attempts > entry.Attempts) ? s : entry);
+            }
+
+            PaymentDocument.SetOutbox(doc, merged);
+            payments.Update(doc);
+            var before = Enum.Parse<PaymentState>(stored[PaymentDocument.State].AsString);
+            counts[(int)before]--;
+            counts[(int)payment.State]++;
+            return payment.UnsavedEvents.Any();
+        }
+
+        protected override void Accept()
+        {
+            if (Result == SaveResult.Saved)
+            {
+                payment.AcceptChanges();
+            }
+        }
+    }
+
+    private sealed class OutboxOp(string paymentId, string eventId, Func<OutboxEntry, OutboxEntry> change) : WriteOp<bool>
+    {
+        public override bool Apply(ILiteCollection<BsonDocument> payments, long[] counts)
+        {
+            var doc = payments.FindById(paymentId);
+            var outbox = doc is null ? null : PaymentDocument.ReadOutbox(doc);
+            var index = outbox?.FindIndex(o => o.EventId == eventId) ?? -1;
+            if (index < 0)
+            {
+                Result = false;
+                return false;
+            }
+
+            outbox![index] = change(outbox[index]);
+            PaymentDocument.SetOutbox(doc!, outbox);
+            payments.Update(doc!);
+            Result = true;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Which index serves a list query and the range of it to read. Each list index's key is a prefix (nothing, the
+    /// terminal, the state, or both) followed by the created key (creation time as 19 digits, ':', the id), so one
+    /// range of one index is both the filter and the newest-first order, with the time range a range of the created
+    /// key. The terminal is prefixed with its length, so no terminal's prefix starts another's.
+    /// </summary>
+    private readonly record struct ListRange(string Key, string Low, string High)
+    {
+        public const string TerminalIndex = "list_terminal";
+        public const string StateIndex = "list_state";
+        public const string TerminalStateIndex = "list_terminal_state";
+
+        public const string CreatedKey = "$." + PaymentDocument.CreatedKey;
+        public const string TerminalKey = TerminalPrefix + " + " + CreatedKey;
+        public const string StateKey = StatePrefix + " + " + CreatedKey;
+        public const string TerminalStateKey = TerminalPrefix + " + " + StatePrefix + " + " + CreatedKey;
+
+        private const string TerminalPrefix = "LPAD(STRING(LENGTH($." + PaymentDocument.TerminalId + ")), 3, '0') + $." + PaymentDocument.TerminalId;
+        private const string StatePrefix = "$." + PaymentDocument.State + " + '/'";
+
+        /// <param name="query">The filter.</param>
+        /// <param name="after">The previous page's last created key: the range ends there (inclusive; the caller skips it).</param>
+        public static ListRange For(PaymentQuery query, string? after)
+        {
+            var terminal = query.TerminalId is { } t ? t.Length.ToString("D3", CultureInfo.InvariantCulture) + t : null;
+            var state = query.State is { } s ? s.ToString() + "/" : null;
+            var key = terminal is null
+                ? (state is null ? CreatedKey : StateKey)
+                : (state is null ? TerminalKey : TerminalStateKey);
+            var prefix = terminal + state;
+
+            // Created keys start with 19 digits, all below ':'. A bare time bound sorts below every key with that
+            // time (they go on with ':' and the id), so "created before T" is "key at most prefix + T".
+            var low = prefix + Ticks(query.CreatedFrom?.UtcTicks ?? 0);
+            var high = query.CreatedTo is { } to ? prefix + Ticks(to.UtcTicks) : prefix + ":";
+            if (after is not null && string.CompareOrdinal(prefix + after, high) < 0)
+            {
+                high = prefix + after;
+            }
+
+            return new ListRange(key, low, high);
+        }
+
+        private static string Ticks(long ticks) => Math.Max(0, ticks).ToString("D19", CultureInfo.InvariantCulture);
+    }
 }

@@ -1,5 +1,7 @@
 using Bakong.OpenApi.Client;
+using Bakong.Payments.Polling;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Writing;
 
 namespace Bakong.Payments.Tests.Polling;
 
@@ -105,6 +107,33 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         }
 
         Assert.Equal(0, (await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(1))).Due);
+    }
+
+    [Fact]
+    public async Task A_list_call_s_payments_are_saved_together_not_one_after_another()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            await _h.InsertAsync();
+        }
+
+        // Each save waits until all 30 were asked for: saved one after another, the first would wait for ever.
+        var store = new HeldSaves(_h.Store, expected: 30);
+        using var poller = new PaymentPoller(
+            store,
+            new PaymentWriter(store, []),
+            _h.Bakong,
+            _h.Signal,
+            Microsoft.Extensions.Options.Options.Create(_h.Options()),
+            _h.Clock,
+            _h.Logger,
+            new PollerMetrics(_h.MeterFactory));
+
+        var pass = poller.RunOnceAsync(s_t0, Ct);
+        await store.AllAsked.Task.WaitAsync(PollerHarness.SignalTimeout, Ct);
+
+        Assert.Equal((30, 1, 30), ((await pass).Due, (await pass).Calls, (await pass).Saved));
+        Assert.All(await _h.Store.GetDueAsync(s_t0 + TimeSpan.FromSeconds(2), 100, Ct), p => Assert.Equal(1, p.CheckCount));
     }
 
     [Fact]
@@ -538,5 +567,24 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         var fresh = await _h.GetAsync(payment);
         Assert.True(fresh.Cancel(now).IsApplied);
         Assert.Equal(SaveResult.Saved, await _h.Store.SaveAsync(fresh, Ct));
+    }
+
+    /// <summary>Holds every save until <c>expected</c> saves have been asked for.</summary>
+    private sealed class HeldSaves(IPaymentStore inner, int expected) : DelegatingPaymentStore(inner)
+    {
+        private int _asked;
+
+        public TaskCompletionSource AllAsked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task<SaveResult> SaveAsync(Payment payment, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _asked) == expected)
+            {
+                AllAsked.SetResult();
+            }
+
+            await AllAsked.Task.WaitAsync(PollerHarness.SignalTimeout, cancellationToken);
+            return await Inner.SaveAsync(payment, cancellationToken);
+        }
     }
 }

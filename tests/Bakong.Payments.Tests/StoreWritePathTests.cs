@@ -1,0 +1,308 @@
+using Bakong.Payments.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Bakong.Payments.Tests;
+
+/// <summary>The store's one writer: group commit, durability before the answer, recovery after a full disk, list indexes.</summary>
+public sealed class StoreWritePathTests : IDisposable
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _dir = new();
+    private readonly FakeTimeProvider _time = new(TestPayments.Start);
+    private readonly FaultyFiles _files = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Writes_queued_while_the_writer_is_busy_share_one_commit_and_a_duplicate_request_in_it_gets_the_winner()
+    {
+        using var store = Open();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        var batches = new List<int>();
+        var calls = 0;
+        store.BatchStarting = () =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                held.SetResult();
+                release.Wait(s_timeout, Ct);
+            }
+        };
+        store.BatchCommitted = batches.Add;
+
+        var first = store.InsertIfAbsentAsync(TestPayments.New(), Ct);
+        await held.Task.WaitAsync(s_timeout, Ct);
+        var a = TestPayments.New(requestId: "same-request");
+        var b = TestPayments.New(requestId: "same-request");
+        var other = TestPayments.New();
+        var queued = new[] { store.InsertIfAbsentAsync(a, Ct), store.InsertIfAbsentAsync(b, Ct), store.InsertIfAbsentAsync(other, Ct) };
+        release.Set();
+        await first.WaitAsync(s_timeout, Ct);
+        var results = await Task.WhenAll(queued).WaitAsync(s_timeout, Ct);
+
+        Assert.Equal([1, 3], batches);
+        Assert.True(results[0].Inserted);
+        Assert.False(results[1].Inserted);
+        Assert.Equal(a.Id, results[1].Payment.Id);
+        Assert.True(results[2].Inserted);
+        Assert.Equal(0, b.PersistedVersion);
+        Assert.Equal(a.Id, (await store.GetByRequestIdAsync("same-request", Ct))?.Id);
+        Assert.Equal(3, (await store.CountByStateAsync(Ct))[PaymentState.Pending]);
+    }
+
+    [Fact]
+    public async Task A_version_check_in_a_batch_sees_the_save_before_it()
+    {
+        using var store = Open();
+        var payment = TestPayments.New();
+        await store.InsertIfAbsentAsync(payment, Ct);
+        var one = (await store.GetAsync(payment.Id, Ct))!;
+        var two = (await store.GetAsync(payment.Id, Ct))!;
+        one.Cancel(TestPayments.Start.AddSeconds(5));
+        two.Settle(TestPayments.Transaction(), TestPayments.Start.AddSeconds(5));
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        var calls = 0;
+        store.BatchStarting = () =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                held.SetResult();
+                release.Wait(s_timeout, Ct);
+            }
+        };
+
+        var blocker = store.InsertIfAbsentAsync(TestPayments.New(), Ct);
+        await held.Task.WaitAsync(s_timeout, Ct);
+        var saves = new[] { store.SaveAsync(one, Ct), store.SaveAsync(two, Ct) };
+        release.Set();
+        await blocker.WaitAsync(s_timeout, Ct);
+
+        Assert.Equal([SaveResult.Saved, SaveResult.Conflict], await Task.WhenAll(saves).WaitAsync(s_timeout, Ct));
+        Assert.Equal(PaymentState.Cancelled, (await store.GetAsync(payment.Id, Ct))?.State);
+        var counts = await store.CountByStateAsync(Ct);
+        Assert.Equal((1, 1, 0), (counts[PaymentState.Pending], counts[PaymentState.Cancelled], counts[PaymentState.Paid]));
+    }
+
+    [Fact]
+    public async Task A_create_is_answered_only_after_the_log_is_flushed_to_disk()
+    {
+        using var store = Open();
+        var flushing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        _files.BeforeLogFlush = () =>
+        {
+            flushing.TrySetResult();
+            release.Wait(s_timeout, Ct);
+        };
+
+        var insert = store.InsertIfAbsentAsync(TestPayments.New(), Ct);
+        await flushing.Task.WaitAsync(s_timeout, Ct);
+        Assert.False(insert.IsCompleted);
+        release.Set();
+        Assert.True((await insert.WaitAsync(s_timeout, Ct)).Inserted);
+        _files.BeforeLogFlush = null;
+    }
+
+    [Fact]
+    public async Task After_a_full_disk_writes_fail_reads_go_on_and_writes_resume_by_themselves_when_space_returns()
+    {
+        var kept = TestPayments.New();
+        var lost = TestPayments.New();
+        var later = TestPayments.New();
+        using (var store = Open())
+        {
+            await store.InsertIfAbsentAsync(kept, Ct);
+            _files.Full = true;
+
+            var failed = await Assert.ThrowsAnyAsync<IOException>(() => store.InsertIfAbsentAsync(lost, Ct));
+            Assert.Contains("No space left on device", failed.Message, StringComparison.Ordinal);
+            Assert.Contains("No space left on device", store.WriteFault, StringComparison.Ordinal);
+            Assert.Equal(kept.Id, (await store.GetAsync(kept.Id, Ct))?.Id);
+            Assert.Equal(kept.Id, (await store.GetByMd5Async(kept.Md5, Ct))?.Id);
+            await Assert.ThrowsAnyAsync<IOException>(() => store.InsertIfAbsentAsync(lost, Ct));
+            Assert.Equal(kept.Id, Assert.Single((await store.ListAsync(new PaymentQuery(), Ct)).Payments).Id);
+
+            _files.Full = false;
+            Assert.True((await store.InsertIfAbsentAsync(later, Ct)).Inserted);
+            Assert.Null(store.WriteFault);
+            kept.Cancel(TestPayments.Start.AddSeconds(1));
+            Assert.Equal(SaveResult.Saved, await store.SaveAsync(kept, Ct));
+        }
+
+        using var reopened = Open();
+        Assert.Equal(PaymentState.Cancelled, (await reopened.GetAsync(kept.Id, Ct))?.State);
+        Assert.NotNull(await reopened.GetAsync(later.Id, Ct));
+        Assert.Null(await reopened.GetAsync(lost.Id, Ct));
+        var counts = await reopened.CountByStateAsync(Ct);
+        Assert.Equal((1, 1), (counts[PaymentState.Pending], counts[PaymentState.Cancelled]));
+    }
+
+    [Fact]
+    public async Task Every_list_filter_is_one_range_of_one_index_read_in_its_order()
+    {
+        using var store = Open();
+        var queries = new[]
+        {
+            (new PaymentQuery(), "$.created_key"),
+            (new PaymentQuery { CreatedFrom = TestPayments.Start, CreatedTo = TestPayments.Start.AddDays(1) }, "$.created_key"),
+            (new PaymentQuery { TerminalId = "till-1" }, "list_terminal"),
+            (new PaymentQuery { TerminalId = "till-1", CreatedFrom = TestPayments.Start }, "list_terminal"),
+            (new PaymentQuery { State = PaymentState.Failed }, "list_state"),
+            (new PaymentQuery { State = PaymentState.Failed, CreatedTo = TestPayments.Start }, "list_state"),
+            (new PaymentQuery { State = PaymentState.Paid, TerminalId = "till-1" }, "list_terminal_state"),
+        };
+
+        foreach (var (query, index) in queries)
+        {
+            var plan = store.ExplainList(query);
+            Assert.True(
+                plan["index"]["name"].AsString == index || plan["index"]["expr"].AsString == index,
+                "index: " + plan["index"].ToString());
+            Assert.StartsWith("INDEX RANGE SCAN", plan["index"]["mode"].AsString, StringComparison.Ordinal);
+            Assert.False(plan.ContainsKey("orderBy"), "sorted after reading: " + plan.ToString());
+            Assert.False(plan.ContainsKey("filters"), "filtered after reading: " + plan.ToString());
+        }
+    }
+
+    [Fact]
+    public async Task Filtered_pages_are_newest_first_exact_and_stable_under_inserts()
+    {
+        using var store = Open();
+        var all = new List<Payment>();
+        for (var i = 0; i < 40; i++)
+        {
+            // Terminals whose names are prefixes of each other and end in digits, like the created keys that follow them.
+            var payment = TestPayments.New(TestPayments.Start.AddSeconds(i / 3), terminalId: (i % 4) switch { 0 => "t", 1 => "t1", 2 => "t10", _ => "T" });
+            await store.InsertIfAbsentAsync(payment, Ct);
+            if (i % 5 == 0)
+            {
+                payment.Cancel(TestPayments.Start.AddMinutes(1));
+                await store.SaveAsync(payment, Ct);
+            }
+
+            all.Add(payment);
+        }
+
+        var filters = new[]
+        {
+            new PaymentQuery { PageSize = 4 },
+            new PaymentQuery { PageSize = 4, TerminalId = "t1" },
+            new PaymentQuery { PageSize = 4, TerminalId = "t" },
+            new PaymentQuery { PageSize = 4, State = PaymentState.Cancelled },
+            new PaymentQuery { PageSize = 4, State = PaymentState.Pending, TerminalId = "t10" },
+            new PaymentQuery { PageSize = 4, CreatedFrom = TestPayments.Start.AddSeconds(2), CreatedTo = TestPayments.Start.AddSeconds(9) },
+            new PaymentQuery { PageSize = 3, TerminalId = "T", State = PaymentState.Pending, CreatedFrom = TestPayments.Start.AddSeconds(1), CreatedTo = TestPayments.Start.AddSeconds(12) },
+        };
+        foreach (var filter in filters)
+        {
+            var expected = all
+                .Where(p => filter.TerminalId is null || p.TerminalId == filter.TerminalId)
+                .Where(p => filter.State is null || p.State == filter.State)
+                .Where(p => filter.CreatedFrom is null || p.CreateTime >= filter.CreatedFrom)
+                .Where(p => filter.CreatedTo is null || p.CreateTime < filter.CreatedTo)
+                .OrderByDescending(p => PaymentDocument.CreatedKeyOf(p.CreateTime, p.Id), StringComparer.Ordinal)
+                .Select(p => p.Id)
+                .ToList();
+            var seen = new List<string>();
+            var added = new List<Payment>();
+            string? token = null;
+            do
+            {
+                var page = await store.ListAsync(filter with { PageToken = token }, Ct);
+                seen.AddRange(page.Payments.Select(p => p.Id));
+                token = page.NextPageToken;
+
+                // A payment created meanwhile is newer than every page: it never shows up on a later one.
+                var meanwhile = TestPayments.New(TestPayments.Start.AddHours(1).AddTicks(all.Count + added.Count), terminalId: filter.TerminalId ?? "t");
+                await store.InsertIfAbsentAsync(meanwhile, Ct);
+                added.Add(meanwhile);
+            }
+            while (token is not null);
+
+            Assert.True(expected.SequenceEqual(seen), filter + ": expected " + string.Join(" ", expected) + ", listed " + string.Join(" ", seen));
+            all.AddRange(added);
+        }
+    }
+
+    [Fact]
+    public async Task The_state_counts_survive_a_restart_without_counting_the_payments_again()
+    {
+        var paid = TestPayments.New();
+        using (var store = Open())
+        {
+            await store.InsertIfAbsentAsync(TestPayments.New(), Ct);
+            await store.InsertIfAbsentAsync(paid, Ct);
+            paid.Settle(TestPayments.Transaction(), TestPayments.Start.AddSeconds(3));
+            await store.SaveAsync(paid, Ct);
+        }
+
+        using var reopened = Open();
+        var counts = await reopened.CountByStateAsync(Ct);
+        Assert.Equal((1, 1), (counts[PaymentState.Pending], counts[PaymentState.Paid]));
+    }
+
+    private LiteDbPaymentStore Open() => new(_dir.File("bakong.db"), logger: null, _time, _files.Open);
+
+    /// <summary>The store's files, with a switch that makes every write fail as on a full disk, and a hook on the log's fsync.</summary>
+    private sealed class FaultyFiles
+    {
+        public volatile bool Full;
+
+        public Action? BeforeLogFlush { get; set; }
+
+        public Stream Open(string path) => new FaultyStream(SyncedFileStream.Open(path), this, path.EndsWith("-log.db", StringComparison.Ordinal));
+
+        private sealed class FaultyStream(Stream inner, FaultyFiles files, bool isLog) : Stream
+        {
+            public override bool CanRead => inner.CanRead;
+
+            public override bool CanSeek => inner.CanSeek;
+
+            public override bool CanWrite => inner.CanWrite;
+
+            public override long Length => inner.Length;
+
+            public override long Position { get => inner.Position; set => inner.Position = value; }
+
+            public override void Flush()
+            {
+                if (isLog)
+                {
+                    files.BeforeLogFlush?.Invoke();
+                }
+
+                inner.Flush();
+            }
+
+            public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+            public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+            public override void SetLength(long value) => inner.SetLength(value);
+
+            public override void Write(byte[] buffer, int offset, int count)
+            {
+                if (files.Full)
+                {
+                    throw new IOException("No space left on device : '" + (isLog ? "bakong-log.db" : "bakong.db") + "'");
+                }
+
+                inner.Write(buffer, offset, count);
+            }
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing)
+                {
+                    inner.Dispose();
+                }
+
+                base.Dispose(disposing);
+            }
+        }
+    }
+}
