@@ -40,7 +40,7 @@ public sealed class ConformanceCommandTests
         var emulator = new DisplayEmulator(new DeviceIdentity(), new EmulatorOptions(), TimeProvider.System);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        var (exitCode, output) = await RunAsync(["--port", pty.SlavePath], () => emulator.RunAsync(pty.Master, stop.Token));
+        var (exitCode, output) = await RunAsync(["--port", pty.SlavePath, "--answer-timeout", "15"], () => emulator.RunAsync(pty.Master, stop.Token));
 
         Assert.True(exitCode == 0, output);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
