@@ -1,4 +1,3 @@
-using Bakong.EndToEnd.Tests.Processes;
 using Bakong.Grpc.Payments.V1;
 using Grpc.Core;
 using Grpc.Net.Client;

@@ -14,23 +14,15 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace Bakong.Gateway.Tests;
 
 /// <summary>The payment QR as PNG and SVG, plain and KHQR card: over HTTP on the web endpoint and in the gRPC responses.</summary>
-public sealed class QrImageTests : IAsyncLifetime
+public sealed class QrImageTests(SharedGateway shared) : SharedGatewayTest(shared)
 {
     private static readonly XNamespace s_svg = "http://www.w3.org/2000/svg";
-
-    private readonly GatewayFactory _gateway = new();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
 
     [Fact]
     public async Task The_card_svg_shows_the_khqr_mark_merchant_amount_and_currency_above_a_dashed_line()
     {
         var payment = await CreateAsync("card-1", riel: 25000);
-        using var http = _gateway.CreateClient();
+        using var http = Gateway.CreateClient();
 
         using var response = await http.GetAsync($"/payments/{payment.PaymentId}/qr.svg?style=card", Ct);
 
@@ -49,7 +41,7 @@ public sealed class QrImageTests : IAsyncLifetime
     public async Task The_plain_png_is_the_largest_whole_module_size_within_the_requested_width_and_scans_back_to_the_khqr()
     {
         var payment = await CreateAsync("png-1");
-        using var http = _gateway.CreateClient();
+        using var http = Gateway.CreateClient();
 
         using var response = await http.GetAsync($"/payments/{payment.PaymentId}/qr.png?size=300", Ct);
 
@@ -66,7 +58,7 @@ public sealed class QrImageTests : IAsyncLifetime
     public async Task Images_are_cacheable_forever_and_revalidate_by_etag()
     {
         var payment = await CreateAsync("etag-1");
-        using var http = _gateway.CreateClient();
+        using var http = Gateway.CreateClient();
         var url = $"/payments/{payment.PaymentId}/qr.svg";
 
         using var first = await http.GetAsync(url, Ct);
@@ -86,7 +78,7 @@ public sealed class QrImageTests : IAsyncLifetime
     [Fact]
     public async Task An_unknown_payment_has_no_image()
     {
-        using var http = _gateway.CreateClient();
+        using var http = Gateway.CreateClient();
 
         using var response = await http.GetAsync("/payments/no-such-payment/qr.png", Ct);
 
@@ -98,7 +90,7 @@ public sealed class QrImageTests : IAsyncLifetime
     [InlineData("qr.png")]
     public async Task A_payment_id_of_8_kb_is_400_naming_it_without_echoing_it(string image)
     {
-        using var http = _gateway.CreateClient();
+        using var http = Gateway.CreateClient();
 
         using var response = await http.GetAsync("/payments/" + new string('x', 8000) + "/" + image, Ct);
 
@@ -119,7 +111,7 @@ public sealed class QrImageTests : IAsyncLifetime
     public async Task A_bad_query_is_400_naming_the_parameter(string query, string parameter)
     {
         var payment = await CreateAsync("bad-query");
-        using var http = _gateway.CreateClient();
+        using var http = Gateway.CreateClient();
 
         using var response = await http.GetAsync($"/payments/{payment.PaymentId}/{query}", Ct);
 
@@ -136,13 +128,13 @@ public sealed class QrImageTests : IAsyncLifetime
         var request = Requests.Create("grpc-image");
         request.QrImage = new QrImageOptions { Format = QrImageFormat.Svg, Style = QrImageStyle.Card, Size = 400 };
 
-        var created = await _gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct);
-        var got = await _gateway.Payments.GetPaymentAsync(
+        var created = await Gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct);
+        var got = await Gateway.Payments.GetPaymentAsync(
             new GetPaymentRequest { PaymentId = created.Payment.PaymentId, QrImage = new QrImageOptions { Format = QrImageFormat.Png } },
             cancellationToken: Ct);
-        var plain = await _gateway.Payments.GetPaymentAsync(new GetPaymentRequest { PaymentId = created.Payment.PaymentId }, cancellationToken: Ct);
+        var plain = await Gateway.Payments.GetPaymentAsync(new GetPaymentRequest { PaymentId = created.Payment.PaymentId }, cancellationToken: Ct);
 
-        using var http = _gateway.CreateClient();
+        using var http = Gateway.CreateClient();
         var svg = await http.GetByteArrayAsync($"/payments/{created.Payment.PaymentId}/qr.svg?style=card&size=400", Ct);
         var png = await http.GetByteArrayAsync($"/payments/{created.Payment.PaymentId}/qr.png", Ct);
         Assert.Equal(("image/svg+xml", QrImageStyle.Card, 400, 580), (created.QrImage.ContentType, created.QrImage.Style, created.QrImage.Width, created.QrImage.Height));
@@ -159,7 +151,7 @@ public sealed class QrImageTests : IAsyncLifetime
         var request = Requests.Create("grpc-bad-image");
         request.QrImage = new QrImageOptions { Format = QrImageFormat.Png, Style = QrImageStyle.Card, Size = 10 };
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => _gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct).ResponseAsync);
+        var e = await Assert.ThrowsAsync<RpcException>(() => Gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         var fields = e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field).Order();
@@ -170,7 +162,8 @@ public sealed class QrImageTests : IAsyncLifetime
     public async Task A_khmer_merchant_name_is_written_into_a_well_formed_card()
     {
         const string Name = "ហាងកាហ្វេ <&> សុខា";
-        await using var khmer = _gateway.WithWebHostBuilder(b => b.UseSetting("Merchant:Name", Name));
+        // A gateway of its own: another merchant name, and the shared one's store is held by its host.
+        await using var khmer = new GatewayFactory { ConfigureHost = b => b.UseSetting("Merchant:Name", Name) };
         var payments = new PaymentService.PaymentServiceClient(
             GrpcChannel.ForAddress(khmer.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = khmer.Server.CreateHandler() }));
         var request = Requests.Create("khmer-1");
@@ -186,7 +179,7 @@ public sealed class QrImageTests : IAsyncLifetime
     }
 
     private async Task<Payment> CreateAsync(string requestId, long riel = 5000) =>
-        (await _gateway.Payments.CreatePaymentAsync(Requests.Create(requestId, riel), cancellationToken: Ct)).Payment;
+        (await Gateway.Payments.CreatePaymentAsync(Requests.Create(requestId, riel), cancellationToken: Ct)).Payment;
 
     private static (int Width, int Height) PngSize(byte[] png)
     {

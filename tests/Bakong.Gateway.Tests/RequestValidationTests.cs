@@ -6,7 +6,7 @@ using Grpc.Core;
 namespace Bakong.Gateway.Tests;
 
 /// <summary>Values a fuzzer sends that the contract rules out: INVALID_ARGUMENT naming the field, never UNKNOWN.</summary>
-public sealed class RequestValidationTests : GatewayTest
+public sealed class RequestValidationTests(SharedGateway shared) : SharedGatewayTest(shared)
 {
     private const long MinTimestampSeconds = -62_135_596_800; // 0001-01-01T00:00:00Z
     private const long MaxTimestampSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
@@ -37,11 +37,13 @@ public sealed class RequestValidationTests : GatewayTest
     [Fact]
     public async Task List_from_the_first_to_the_last_valid_timestamp_finds_every_payment()
     {
-        var created = await Gateway.CreateAsync(Requests.Create("whole-range"));
+        // A terminal of its own: the class's other tests create payments on the same gateway.
+        var created = await Gateway.CreateAsync(Requests.Create("whole-range", terminal: "whole-range"));
 
         var page = await Gateway.Payments.ListPaymentsAsync(
             new ListPaymentsRequest
             {
+                TerminalId = "whole-range",
                 StartCreateTime = new Timestamp { Seconds = MinTimestampSeconds },
                 EndCreateTime = new Timestamp { Seconds = MaxTimestampSeconds, Nanos = 999_999_999 },
             },

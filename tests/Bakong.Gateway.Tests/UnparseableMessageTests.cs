@@ -9,7 +9,7 @@ namespace Bakong.Gateway.Tests;
 /// Request messages that are not protobuf, sent as raw gRPC frames (what a fuzzer or a broken client sends): every
 /// method of every service the gateway hosts answers INVALID_ARGUMENT, and none of them logs a warning or an error.
 /// </summary>
-public sealed class UnparseableMessageTests : GatewayTest
+public sealed class UnparseableMessageTests(SharedGateway shared) : SharedGatewayTest(shared)
 {
     /// <summary>Each method, with the number of a string field of its request (null when the request has none).</summary>
     private static readonly (string Path, int? StringField)[] s_methods =
@@ -59,6 +59,7 @@ public sealed class UnparseableMessageTests : GatewayTest
             _ => [0x0E, 0x01], // field 1, wire type 6
         };
 
+        // The class's first test starts the shared host with these; the others set the same values, which is harmless.
         Gateway.Settings["Logging:LogLevel:Bakong.Gateway"] = "Debug";
         Gateway.Logs.MinimumLevel = LogLevel.Debug;
         _ = Gateway.Server;

@@ -1,58 +1,54 @@
 extern alias gateway;
+extern alias testing;
 
-using System.Collections.Concurrent;
-using System.Net.Http.Json;
 using System.Text;
 using Bakong.Cli.Payments;
-using Bakong.Payments;
-using Bakong.Payments.Polling;
 using Bakong.Grpc.Payments.V1;
-using Bakong.Sandbox;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using testing::Bakong.Gateway.Tests;
 
 namespace Bakong.Cli.Tests.Payments;
 
 /// <summary>
-/// The gateway as <c>dotnet run</c> starts it (Sandbox mode), hosted in-process on a TestServer with its own temp
-/// <c>Storage:Path</c> and a <see cref="FakeTimeProvider"/>; the <c>bakong</c> client commands are routed into it.
-/// (The same set-up as tests/Bakong.Gateway.Tests/GatewayFactory.cs.)
+/// The shared in-process gateway (<c>GatewayFactory</c> of tests/Bakong.Testing: Sandbox mode, its own temp
+/// <c>Storage:Path</c>, a <see cref="FakeTimeProvider"/>) with the <c>bakong</c> client commands routed into it.
 /// </summary>
-public sealed class CliGateway : WebApplicationFactory<gateway::Program>
+public sealed class CliGateway : IAsyncDisposable
 {
-    public static readonly DateTimeOffset Start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
-
     /// <summary>How long a test waits for something before it fails instead of hanging.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Timeout = GatewayFactory.Timeout;
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "bakong-cli-gateway-" + Guid.NewGuid().ToString("N"));
-    private readonly bool _ownStorage;
-    private readonly CheckRecorder _checks = new();
-    private readonly Bakong.Gateway.Tests.HostDisposalSignal _disposal = new();
+    private readonly GatewayFactory _host;
     private GrpcChannel? _channel;
 
     /// <param name="ownStorage">
     /// False: no <c>Storage:Path</c>, so the gateway keeps its data where it does by default (in tests, the test
     /// process's own <c>BAKONG_DATA</c> folder).
     /// </param>
-    public CliGateway(bool ownStorage = true) => _ownStorage = ownStorage;
+    public CliGateway(bool ownStorage = true) => _host = new GatewayFactory { OwnStorage = ownStorage };
 
-    public FakeTimeProvider Clock { get; } = new(Start);
+    public FakeTimeProvider Clock => _host.Clock;
 
     /// <summary>The folder of its own <c>Storage:Path</c>: its payments, token store and call audit.</summary>
-    public string DataDirectory => _directory;
+    public string DataDirectory => _host.StorageDirectory;
 
+    public IServiceProvider Services => _host.Services;
+
+    public TestServer Server => _host.Server;
+
+    /// <summary>The CLI's own client stubs (the shared host's are aliased away in this project) on the host's channel.</summary>
     internal PaymentService.PaymentServiceClient Payments => new(_channel ??= GrpcChannel.ForAddress(
         Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() }));
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>The same gateway with more host configuration (a new host of its own, as WebApplicationFactory makes it).</summary>
+    public WebApplicationFactory<gateway::Program> WithWebHostBuilder(Action<IWebHostBuilder> configuration) =>
+        _host.WithWebHostBuilder(configuration);
 
     /// <summary>Starts <c>bakong ARGS --server ...</c> against this gateway; the run's output can be awaited line by line.</summary>
     public PaymentsRun Launch(CancellationToken cancellationToken, params string[] args) => Launch(Clock, cancellationToken, args);
@@ -82,77 +78,21 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
     }
 
     /// <summary>The customer pays the QR, through the sandbox's control API.</summary>
-    public Task PayAsync(string khqr) => ControlAsync("/sandbox/control/pay", new SandboxPayRequest { Qr = khqr });
+    public Task PayAsync(string khqr) => _host.PayAsync(khqr);
 
     /// <summary>The customer's payment of the QR fails.</summary>
-    public Task FailAsync(string khqr) => ControlAsync("/sandbox/control/fail", new SandboxFailRequest { Qr = khqr });
+    public Task FailAsync(string khqr) => _host.FailAsync(khqr);
 
     /// <summary>Moves the clock on and wakes the poller, so every payment due by then is checked now.</summary>
-    public void AdvanceAndPoll(TimeSpan by)
-    {
-        Clock.Advance(by);
-        Services.GetRequiredService<IPollerSignal>().Notify();
-    }
+    public void AdvanceAndPoll(TimeSpan by) => _host.AdvanceAndPoll(by);
 
-    /// <summary>
-    /// Waits until the poller has saved its first check of the payment, as the gateway's own tests pay after it. A
-    /// check that finds nothing is bookkeeping, which a watch does not show, so this listens to the saves themselves.
-    /// </summary>
-    public Task WaitForFirstCheckAsync(string paymentId) => _checks.FirstCheckAsync(paymentId).WaitAsync(Timeout, Ct);
+    /// <summary>Waits until the poller has saved its first check of the payment, as the gateway's own tests pay after it.</summary>
+    public Task WaitForFirstCheckAsync(string paymentId) => _host.WaitForFirstCheckAsync(paymentId);
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        if (_ownStorage)
-        {
-            builder.UseSetting("Storage:Path", Path.Combine(_directory, "bakong.db"));
-        }
-
-        builder.ConfigureLogging(logging => logging.ClearProviders());
-        builder.ConfigureTestServices(services =>
-        {
-            _disposal.Register(services);
-            services.AddSingleton<TimeProvider>(Clock);
-            services.AddSingleton<IPaymentChangeSink>(_checks);
-            services.ConfigureAll<HttpClientFactoryOptions>(o =>
-                o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = new Bakong.Gateway.Tests.TestServerHandler(b.Services)));
-        });
-    }
-
-    public override async ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _channel?.Dispose();
-        await base.DisposeAsync();
-        await _disposal.WaitAsync(Timeout);
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
-
-    private async Task ControlAsync<T>(string path, T body)
-    {
-        using var http = CreateClient();
-        using var response = await http.PostAsJsonAsync(path, body, Ct);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
-    }
-
-    /// <summary>Told about every save, as every change sink is: signals each payment's first saved poller check (or its end).</summary>
-    private sealed class CheckRecorder : IPaymentChangeSink
-    {
-        private readonly ConcurrentDictionary<string, TaskCompletionSource> _checked = new(StringComparer.Ordinal);
-
-        public Task FirstCheckAsync(string paymentId) => Signal(paymentId).Task;
-
-        public void Saved(Bakong.Payments.Payment payment, IReadOnlyList<PaymentEvent> events)
-        {
-            if (payment.CheckCount > 0 || payment.State != PaymentState.Pending)
-            {
-                Signal(payment.Id).TrySetResult();
-            }
-        }
-
-        private TaskCompletionSource Signal(string paymentId) =>
-            _checked.GetOrAdd(paymentId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _host.DisposeAsync();
     }
 }
 

@@ -111,7 +111,7 @@ public sealed class DisplayEndToEndTests : IDisposable
         // The display links' clock is faked and observed (payments have the factory's): it moves only when the port
         // owner is waiting on it, so the outage lasts exactly 6 s for the gateway and the replug gets exactly one
         // 100 ms port check. The device answers in real time over the pty.
-        var clock = new Bakong.Display.Tests.ObservedClock(DateTimeOffset.UnixEpoch);
+        var clock = new ObservedClock(DateTimeOffset.UnixEpoch);
         var hold = TimeSpan.FromSeconds(2);
         var first = PseudoTerminal.Open();
         Repoint(first.SlavePath);
@@ -266,7 +266,7 @@ public sealed class DisplayEndToEndTests : IDisposable
     }
 
     /// <summary>Lets <paramref name="checks"/> port checks pass on the display clock, each once the port owner waits on it.</summary>
-    private static async Task PassPortChecksAsync(Bakong.Display.Tests.ObservedClock clock, int checks)
+    private static async Task PassPortChecksAsync(ObservedClock clock, int checks)
     {
         var watch = TimeSpan.FromMilliseconds(100); // the port owner's check of a missing port
         for (var i = 0; i < checks; i++)

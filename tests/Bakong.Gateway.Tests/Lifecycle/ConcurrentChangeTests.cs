@@ -1,6 +1,5 @@
 using Bakong.Gateway.Tests.Support;
 using Bakong.Payments.Storage;
-using Bakong.Payments.Tests;
 using Bakong.Grpc.Payments.V1;
 using Google.Rpc;
 using Grpc.Core;

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Bakong.Gateway.Tests.Support;
 using Bakong.Payments.Storage;
-using Bakong.Payments.Tests;
 using Bakong.Grpc.Payments.V1;
 using Google.Rpc;
 using Grpc.Core;

@@ -71,7 +71,7 @@ internal sealed class TimerWatchingTimeProvider(DateTimeOffset start) : FakeTime
 /// </summary>
 internal sealed class SandboxGateway : IAsyncDisposable
 {
-    public const string MerchantAccount = "merchant_shop@devb";
+    public const string MerchantAccount = TestQrs.MerchantAccount;
 
     /// <summary>How long a test waits for a signal before it fails instead of hanging.</summary>
     public static readonly TimeSpan SignalTimeout = TimeSpan.FromSeconds(30);
@@ -227,36 +227,10 @@ internal sealed class SandboxGateway : IAsyncDisposable
 
     // ---- QRs and payments ---------------------------------------------------------------------------------------
 
-    public KhqrCode DynamicQr(decimal amount, KhqrCurrency currency = KhqrCurrency.Usd, string account = MerchantAccount)
-    {
-        var result = new KhqrGenerator(Time).Generate(new KhqrRequest
-        {
-            Type = KhqrMerchantType.Individual,
-            BakongAccountId = account,
-            MerchantName = "Sandbox Shop",
-            MerchantCity = "Phnom Penh",
-            Currency = currency,
-            Amount = amount,
-            BillNumber = "INV-" + Guid.NewGuid().ToString("N")[..8],
-            ExpirationTimestamp = Time.GetUtcNow().AddMinutes(10).ToUnixTimeMilliseconds(),
-        });
-        Assert.True(result.IsSuccess, result.Error?.ToString());
-        return result.Value;
-    }
+    public KhqrCode DynamicQr(decimal amount, KhqrCurrency currency = KhqrCurrency.Usd, string account = MerchantAccount) =>
+        TestQrs.Dynamic(Time, amount, currency, account);
 
-    public KhqrCode StaticQr(string account = MerchantAccount)
-    {
-        var result = new KhqrGenerator(Time).Generate(new KhqrRequest
-        {
-            Type = KhqrMerchantType.Individual,
-            BakongAccountId = account,
-            MerchantName = "Sandbox Shop",
-            MerchantCity = "Phnom Penh",
-            Currency = KhqrCurrency.Khr,
-        });
-        Assert.True(result.IsSuccess, result.Error?.ToString());
-        return result.Value;
-    }
+    public KhqrCode StaticQr(string account = MerchantAccount) => TestQrs.Static(Time, account);
 
     /// <summary><c>POST control/pay</c>: the customer pays.</summary>
     public Task<SandboxPayment> PayAsync(SandboxPayRequest request) => ControlAsync<SandboxPayment>(HttpMethod.Post, "control/pay", request);

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Bakong.EndToEnd.Tests.Processes;
+namespace Bakong.Testing;
 
-internal static class FreePort
+public static class FreePort
 {
     /// <summary>
     /// A port on 127.0.0.1 that was free a moment ago. A child process's two Kestrel endpoints cannot report which port

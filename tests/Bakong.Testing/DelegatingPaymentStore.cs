@@ -1,9 +1,10 @@
+using Bakong.Payments;
 using Bakong.Payments.Storage;
 
-namespace Bakong.Payments.Tests;
+namespace Bakong.Testing;
 
 /// <summary>A store that passes every call to another; tests override the one call they want to intercept.</summary>
-internal abstract class DelegatingPaymentStore(IPaymentStore inner) : IPaymentStore
+public abstract class DelegatingPaymentStore(IPaymentStore inner) : IPaymentStore
 {
     protected IPaymentStore Inner { get; } = inner;
 

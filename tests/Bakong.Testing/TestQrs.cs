@@ -1,9 +1,12 @@
 using Bakong.Khqr;
 
-namespace Bakong.Sandbox.Tests;
+namespace Bakong.Testing;
 
-/// <summary>KHQR payloads as a merchant's app makes them, for the harness and for tests of the parts alone.</summary>
-internal static class TestQrs
+/// <summary>
+/// The sample KHQR payloads (the sandbox's demo merchant) as a merchant's app makes them: for the sandbox tests' harness
+/// and parts alone, and the OpenApi tests' sandbox.
+/// </summary>
+public static class TestQrs
 {
     public const string MerchantAccount = "merchant_shop@devb";
 

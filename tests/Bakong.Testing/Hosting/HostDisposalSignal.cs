@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Bakong.Gateway.Tests;
+namespace Bakong.Testing;
 
 /// <summary>
 /// Says when a WebApplicationFactory host's services are really disposed. Disposing the factory can return while the
@@ -9,7 +9,7 @@ namespace Bakong.Gateway.Tests;
 /// data files are held (seen as "Directory not empty" when the test's temp folder is deleted, or a locked store when a
 /// next gateway opens it). Registered first, so disposed last.
 /// </summary>
-internal sealed class HostDisposalSignal : IHostedService, IDisposable
+public sealed class HostDisposalSignal : IHostedService, IDisposable
 {
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _created;

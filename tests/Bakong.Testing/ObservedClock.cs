@@ -1,13 +1,13 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Bakong.Display.Tests;
+namespace Bakong.Testing;
 
 /// <summary>
 /// A <see cref="FakeTimeProvider"/> that reports every timer created on it (a <c>Task.Delay</c> makes one): the sync
 /// point for advancing the clock only once the code under test is actually waiting on it.
 /// </summary>
-internal sealed class ObservedClock(DateTimeOffset start) : TimeProvider
+public sealed class ObservedClock(DateTimeOffset start) : TimeProvider
 {
     private readonly Channel<TimeSpan> _timers = Channel.CreateUnbounded<TimeSpan>();
 

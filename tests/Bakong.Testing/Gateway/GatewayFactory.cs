@@ -4,6 +4,7 @@ using Bakong.Payments.Polling;
 using Bakong.Payments.Storage;
 using Bakong.Grpc.Payments.V1;
 using Bakong.Sandbox;
+using Bakong.Testing;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
@@ -22,6 +23,7 @@ namespace Bakong.Gateway.Tests;
 /// The gateway as <c>dotnet run</c> starts it (Sandbox mode, the simulated Bakong in-process under <c>/sandbox</c>),
 /// hosted on a TestServer: its own temp <c>Storage:Path</c>, a <see cref="FakeTimeProvider"/> for every clock, and
 /// every outgoing HttpClient (the Bakong client calling <c>&lt;Web&gt;/sandbox/</c>) routed back into the TestServer.
+/// The one in-process gateway host of the gateway and CLI tests (the CLI's <c>CliGateway</c> wraps it).
 /// </summary>
 public sealed class GatewayFactory : WebApplicationFactory<Program>
 {
@@ -55,6 +57,12 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     public string StorageDirectory { get; }
 
     public string StoragePath => Path.Combine(StorageDirectory, "bakong.db");
+
+    /// <summary>
+    /// False: no <c>Storage:Path</c>, so the gateway keeps its data where it does by default (in tests, the test
+    /// process's own <c>BAKONG_DATA</c> folder).
+    /// </summary>
+    public bool OwnStorage { get; init; } = true;
 
     /// <summary>Leave <see cref="StorageDirectory"/> on dispose, for a gateway started on it next.</summary>
     public bool KeepStorage { get; set; }
@@ -148,6 +156,13 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     internal Task<Bakong.Payments.PaymentSnapshot> CheckedAsync(string paymentId, int checks) =>
         Store.SavedAsync(paymentId, p => p.CheckCount >= checks);
 
+    /// <summary>
+    /// Waits until the poller has saved its first check of the payment (or ended it), as the tests pay after it; for
+    /// test projects that cannot see <see cref="CheckedAsync"/>'s store types.
+    /// </summary>
+    public Task WaitForFirstCheckAsync(string paymentId) =>
+        Store.SavedAsync(paymentId, p => p.CheckCount > 0 || p.State != Bakong.Payments.PaymentState.Pending);
+
     /// <summary>Moves the clock to the payment's stored next check time and returns the payment as that check saved it.</summary>
     internal async Task<Bakong.Payments.PaymentSnapshot> CheckNextAsync(string paymentId)
     {
@@ -205,7 +220,11 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("Storage:Path", StoragePath);
+        if (OwnStorage)
+        {
+            builder.UseSetting("Storage:Path", StoragePath);
+        }
+
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -241,10 +260,6 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     /// <summary>The IHttpClientFactory name the webhook dispatcher sends with (<c>WebhookSender.HttpClientName</c>).</summary>
     private const string WebhookClientName = "Bakong.Webhooks";
 
-    /// <summary>
-    /// The first hosted service, so it is created before every singleton that holds a file (store, tokens, audit) and
-    /// the container, disposing in reverse order of creation, disposes it after all of them.
-    /// </summary>
     /// <summary>Hands webhook POSTs to the test's receiver; one per handler the factory builds, the receiver shared.</summary>
     private sealed class WebhookHandler(WebhookReceiver receiver) : HttpMessageHandler
     {

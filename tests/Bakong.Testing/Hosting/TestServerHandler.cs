@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Bakong.Gateway.Tests;
+namespace Bakong.Testing;
 
 /// <summary>
 /// Sends into the TestServer, resolved at the first request (the server starts after the clients are made). A
@@ -11,7 +11,7 @@ namespace Bakong.Gateway.Tests;
 /// waits for the server: Kestrel would refuse the connection and the poller retry after its fault delay, the
 /// TestServer would throw, and either way the test would depend on that race.
 /// </summary>
-internal sealed class TestServerHandler(IServiceProvider services) : HttpMessageHandler
+public sealed class TestServerHandler(IServiceProvider services) : HttpMessageHandler
 {
     private HttpMessageInvoker? _inner;
 

@@ -1,6 +1,6 @@
 using Bakong.Payments;
 using Bakong.Payments.Storage;
-using Bakong.Payments.Tests;
+using Bakong.Testing;
 
 namespace Bakong.Gateway.Tests.Support;
 
