@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bakong/payments/v1/money.proto.
  */
 export const file_bakong_payments_v1_money: GenFile = /*@__PURE__*/
-  fileDesc("Ch5iYWtvbmcvcGF5bWVudHMvdjEvbW9uZXkucHJvdG8SEmJha29uZy5wYXltZW50cy52MSI8CgVNb25leRIVCg1jdXJyZW5jeV9jb2RlGAEgASgJEg0KBXVuaXRzGAIgASgDEg0KBW5hbm9zGAMgASgFQhWqAhJCYWtvbmcuUGF5bWVudHMuVjFiBnByb3RvMw");
+  fileDesc("Ch5iYWtvbmcvcGF5bWVudHMvdjEvbW9uZXkucHJvdG8SEmJha29uZy5wYXltZW50cy52MSI8CgVNb25leRIVCg1jdXJyZW5jeV9jb2RlGAEgASgJEg0KBXVuaXRzGAIgASgDEg0KBW5hbm9zGAMgASgFQhqqAhdCYWtvbmcuR3JwYy5QYXltZW50cy5WMWIGcHJvdG8z");
 
 /**
  * An amount of money in a currency KHQR supports: Cambodian riel or US dollars.
