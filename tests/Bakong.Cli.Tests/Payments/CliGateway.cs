@@ -46,6 +46,9 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
 
     public FakeTimeProvider Clock { get; } = new(Start);
 
+    /// <summary>Configuration added to the gateway's own (e.g. <c>Auth:Mode</c>); set before the first use.</summary>
+    public Dictionary<string, string?> Settings { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The folder of its own <c>Storage:Path</c>: its payments, token store and call audit.</summary>
     public string DataDirectory => _directory;
 
@@ -105,6 +108,11 @@ public sealed class CliGateway : WebApplicationFactory<gateway::Program>
         if (_ownStorage)
         {
             builder.UseSetting("Storage:Path", Path.Combine(_directory, "bakong.db"));
+        }
+
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
         }
 
         builder.ConfigureLogging(logging => logging.ClearProviders());
