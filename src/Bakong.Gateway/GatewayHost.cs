@@ -125,6 +125,7 @@ internal static class GatewayHost
         app.UseGrpcWeb();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<DisplayGrpcService>();
+        app.MapGrpcService<Admin.AdminGrpcService>();
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapHttpHealth();
         app.MapGrpcReflectionService();

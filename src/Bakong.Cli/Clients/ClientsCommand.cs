@@ -4,10 +4,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Bakong.Cli.Payments;
 using Bakong.Cli.Token;
 using Bakong.Identity;
 using Bakong.Identity.Storage;
 using Bakong.OpenApi.Storage;
+using Grpc.Core;
 
 namespace Bakong.Cli.Clients;
 
@@ -16,7 +18,12 @@ namespace Bakong.Cli.Clients;
 /// in the client store of the data directory. A key is printed once, by <c>add</c>, and never again: the store keeps
 /// only its hash, and <c>list</c> shows neither.
 /// </summary>
-/// <remarks>Exit codes: 0 done; 1 the store cannot be used (held by a running gateway, damaged) or no such client; 2 bad input.</remarks>
+/// <remarks>
+/// With the gateway stopped they open the store of the data directory. A running gateway with API keys holds it: then
+/// they go through its <c>bakong.admin.v1</c> API with an operator's key (<c>--key</c> or <c>BAKONG_KEY</c>).
+/// Exit codes: 0 done; 1 the store cannot be used (held, with no key to ask the gateway; damaged), the gateway refused,
+/// or no such client; 2 bad input.
+/// </remarks>
 internal sealed class ClientsCommand : Command
 {
     private const string TimeFormat = "yyyy-MM-dd HH:mm:ss";
@@ -25,12 +32,16 @@ internal sealed class ClientsCommand : Command
     private readonly CliContext _context;
     private readonly Option<string?> _data = BakongSetup.Data();
     private readonly Option<bool> _json = new("--json") { Description = "JSON: add prints one object (clientId, key, role, name, terminalIds); list one object per client and line." };
+    private readonly Option<Uri> _server = GatewayClient.ServerOption();
+    private readonly Option<string?> _key = GatewayClient.KeyOption();
 
     public ClientsCommand(CliContext context)
         : base("clients", "Add, list and revoke the gateway's clients (POS terminals, kiosks, operators) and their API keys.")
     {
         _context = context;
-        foreach (var option in new Option[] { _data, _json })
+        // --server and --key are used when a running gateway holds the client store: then the admin API is asked.
+        _key.Description = "An operator's API key: used when a running gateway holds the client store, to go through its admin API. Default: $" + GatewayClient.KeyVariable + ".";
+        foreach (var option in new Option[] { _data, _json, _server, _key })
         {
             option.Recursive = true;
             Options.Add(option);
@@ -65,7 +76,7 @@ internal sealed class ClientsCommand : Command
             role,
             name,
         };
-        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: true, async (store, _) =>
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: true, async (clients) =>
         {
             var registration = new ClientRegistration(parseResult.GetValue(role), parseResult.GetValue(terminals) ?? [], parseResult.GetValue(name));
             if (registration.Check() is { Count: > 0 } violations)
@@ -78,7 +89,7 @@ internal sealed class ClientsCommand : Command
                 return ExitCodes.BadInput;
             }
 
-            var added = store!.Add(registration);
+            var added = await clients!.AddAsync(registration, cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(_json))
             {
                 await WriteAsync(_context.Output, Json(added.Client, added.Key), cancellationToken).ConfigureAwait(false);
@@ -100,9 +111,9 @@ internal sealed class ClientsCommand : Command
     private Command List()
     {
         var command = new Command("list", "List the clients, oldest first: id, role, terminals, name, when added, and whether revoked. Never a key.");
-        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: false, async (store, path) =>
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: false, async (directory) =>
         {
-            var clients = store?.List() ?? [];
+            var clients = directory is null ? [] : await directory.ListAsync(cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(_json))
             {
                 foreach (var client in clients)
@@ -115,7 +126,7 @@ internal sealed class ClientsCommand : Command
 
             if (clients.Count == 0)
             {
-                await WriteAsync(_context.Output, $"No clients in {path}; add one with 'bakong clients add --role operator'.", cancellationToken).ConfigureAwait(false);
+                await WriteAsync(_context.Output, $"No clients in {directory?.Where ?? StorePath(parseResult)}; add one with 'bakong clients add --role operator'.", cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
 
@@ -140,12 +151,12 @@ internal sealed class ClientsCommand : Command
                 result.AddError($"'{Shorten(token.Value)}' is not a client id ({ApiKey.ClientIdLength} lower-case letters and digits, as 'bakong clients list' shows).");
             }
         });
-        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: false, async (store, path) =>
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: false, async (directory) =>
         {
             var clientId = parseResult.GetValue(id)!;
-            if (store?.Revoke(clientId) is not { } revoked)
+            if ((directory is null ? null : await directory.RevokeAsync(clientId, cancellationToken).ConfigureAwait(false)) is not { } revoked)
             {
-                await WriteAsync(_context.Error, $"No client '{clientId}' in {path}.", cancellationToken).ConfigureAwait(false);
+                await WriteAsync(_context.Error, $"No client '{clientId}' in {directory?.Where ?? StorePath(parseResult)}.", cancellationToken).ConfigureAwait(false);
                 return BakongSetup.Refused;
             }
 
@@ -164,32 +175,43 @@ internal sealed class ClientsCommand : Command
     }
 
     /// <summary>
-    /// Opens the client store of the data directory (or, when there is none and <paramref name="createIfMissing"/> is
-    /// false, runs <paramref name="body"/> with no store), and closes it before returning the exit code.
+    /// Opens the client store of the data directory, or the admin API of the gateway that holds it (when a key is
+    /// given), or, when there is no store and <paramref name="createIfMissing"/> is false, runs <paramref name="body"/>
+    /// with none; closes it before returning the exit code.
     /// </summary>
-    private async Task<int> RunAsync(ParseResult parseResult, bool createIfMissing, Func<ClientStore?, string, Task<int>> body, CancellationToken cancellationToken)
+    private async Task<int> RunAsync(ParseResult parseResult, bool createIfMissing, Func<IClientDirectory?, Task<int>> body, CancellationToken cancellationToken)
     {
-        var directory = BakongSetup.ResolveData(parseResult, _data, out var error);
-        if (directory is null)
+        var path = StorePath(parseResult);
+        if (path is null)
         {
+            BakongSetup.ResolveData(parseResult, _data, out var error);
             await WriteAsync(_context.Error, error!, cancellationToken).ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
 
-        var path = Path.Combine(directory, BakongDataDirectory.ClientsFileName);
         if (!createIfMissing && !File.Exists(path))
         {
-            return await body(null, path).ConfigureAwait(false);
+            return await body(null).ConfigureAwait(false);
         }
 
-        ClientStore store;
+        IClientDirectory directory;
         try
         {
-            store = new ClientStore(path, _context.TimeProvider);
+            directory = new StoreClientDirectory(new ClientStore(path, _context.TimeProvider));
         }
-        catch (Exception e) when (e is StoreLockedException or StoreException)
+        catch (StoreLockedException e)
         {
-            // A running gateway holds the file, or it is damaged: the store's one line says which file and why.
+            // A running gateway holds the store: its admin API, with an operator's key; without one, the store's line.
+            if (GatewayClient.KeyOf(parseResult, _key) is not { } key)
+            {
+                await WriteAsync(_context.Error, e.Message + " A running gateway holds it: give an operator's key (--key or " + GatewayClient.KeyVariable + ") to go through it.", cancellationToken).ConfigureAwait(false);
+                return BakongSetup.Refused;
+            }
+
+            directory = new GatewayClientDirectory(parseResult.GetValue(_server)!, key);
+        }
+        catch (StoreException e)
+        {
             await WriteAsync(_context.Error, e.Message, cancellationToken).ConfigureAwait(false);
             return BakongSetup.Refused;
         }
@@ -199,11 +221,15 @@ internal sealed class ClientsCommand : Command
             return BakongSetup.Refused;
         }
 
-        using (store)
+        using (directory)
         {
             try
             {
-                return await body(store, path).ConfigureAwait(false);
+                return await body(directory).ConfigureAwait(false);
+            }
+            catch (RpcException e)
+            {
+                return GatewayClient.ReportError(_context, json: false, parseResult.GetValue(_server)!, e);
             }
             catch (Exception e) when (e is StoreException or IOException)
             {
@@ -212,6 +238,10 @@ internal sealed class ClientsCommand : Command
             }
         }
     }
+
+    /// <summary>The client store of the data directory; null when <c>--data</c> is not a usable path.</summary>
+    private string? StorePath(ParseResult parseResult) =>
+        BakongSetup.ResolveData(parseResult, _data, out _) is { } directory ? Path.Combine(directory, BakongDataDirectory.ClientsFileName) : null;
 
     private static IEnumerable<string> Describe(ApiClient client)
     {

@@ -47,4 +47,32 @@ public sealed class KeyedCommandsTests : IAsyncLifetime
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("is in use by another process", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task With_the_gateway_running_clients_add_list_and_revoke_go_through_its_admin_api_with_an_operator_key()
+    {
+        var made = await Cli.RunAsync("clients", "add", "--role", "operator", "--json", "--data", _gateway.DataDirectory);
+        var operatorKey = JsonDocument.Parse(made.Output).RootElement.GetProperty("key").GetString()!;
+        _gateway.Settings["Auth:Mode"] = "ApiKeys";
+        var data = _gateway.DataDirectory;
+
+        var added = await _gateway.RunAsync("clients", "add", "--terminal", "POS-09", "--json", "--data", data, "--key", operatorKey);
+        var root = JsonDocument.Parse(added.Output).RootElement;
+        var id = root.GetProperty("clientId").GetString()!;
+        var tillKey = root.GetProperty("key").GetString()!;
+        var asTill = await _gateway.RunAsync("payments", "list", "--key", tillKey);
+        var list = await _gateway.RunAsync("clients", "list", "--data", data, "--key", operatorKey);
+        var asTillAdmin = await _gateway.RunAsync("clients", "list", "--data", data, "--key", tillKey);
+        var revoke = await _gateway.RunAsync("clients", "revoke", id, "--data", data, "--key", operatorKey);
+        var afterRevoke = await _gateway.RunAsync("payments", "list", "--key", tillKey);
+
+        Assert.Equal((0, 0, 0, 0), (added.ExitCode, asTill.ExitCode, list.ExitCode, revoke.ExitCode));
+        Assert.Equal(3, list.OutputLines.Length); // header, the operator, the till
+        Assert.Contains(list.OutputLines, l => l.StartsWith(id, StringComparison.Ordinal) && l.Contains("POS-09", StringComparison.Ordinal));
+        Assert.DoesNotContain(tillKey, list.Output, StringComparison.Ordinal);
+        Assert.StartsWith("Revoked client " + id, revoke.Output, StringComparison.Ordinal);
+        Assert.Equal(1, afterRevoke.ExitCode);
+        Assert.Equal(1, asTillAdmin.ExitCode);
+        Assert.StartsWith("PERMISSION_DENIED: ", Assert.Single(asTillAdmin.ErrorLines), StringComparison.Ordinal);
+    }
 }
