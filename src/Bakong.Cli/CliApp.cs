@@ -17,6 +17,7 @@ internal static class CliApp
             new SandboxCommand(context),
             new Bakong.Cli.Token.TokenCommand(context),
             new Bakong.Cli.Audit.AuditCommand(context),
+            new Bakong.Cli.Clients.ClientsCommand(context),
             new Bakong.Cli.Payments.PayCommand(context),
             new Bakong.Cli.Payments.WatchCommand(context),
             new Bakong.Cli.Payments.PaymentsCommand(context),

@@ -1,5 +1,6 @@
 using Bakong.Display;
 using Bakong.Display.Payments;
+using Bakong.Gateway.Access;
 using Bakong.Gateway.Configuration;
 using Bakong.Gateway.Display;
 using Bakong.Gateway.Health;
@@ -7,6 +8,7 @@ using Bakong.Gateway.Kiosk;
 using Bakong.Gateway.QrImages;
 using Bakong.Gateway.Rpc;
 using Bakong.Gateway.Sandbox;
+using Bakong.Identity.Storage;
 using Bakong.OpenApi.Audit;
 using Bakong.OpenApi.Client;
 using Bakong.OpenApi.Storage;
@@ -71,7 +73,23 @@ internal static class GatewayHost
         // gRPC: the payment service (and its REST transcoding), health (grpc.health.v1 over the health checks below) and reflection.
         // REST: the same service as JSON over HTTP/1.1 on the Web endpoint, by the google.api.http options in the proto.
         // Its error bodies are JSON google.rpc.Status with the same details, which need their types registered.
-        services.AddGrpc(o => o.Interceptors.Add<RpcErrorInterceptor>())
+        // Every gRPC call is authenticated (Auth:Mode) before its service runs; errors thrown by either are mapped outside.
+        var auth = GatewayAuthOptions.Read(configuration, bakong);
+        services.AddSingleton(auth);
+        services.AddSingleton<CallerAuthentication>();
+        if (auth.Effective == AuthMode.ApiKeys)
+        {
+            // bakong-clients.db beside Storage:Path, held open (and locked) for the gateway's life.
+            services.AddSingleton(sp => new ClientStore(
+                Beside(sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path, BakongDataDirectory.ClientsFileName),
+                sp.GetRequiredService<TimeProvider>()));
+        }
+
+        services.AddGrpc(o =>
+            {
+                o.Interceptors.Add<RpcErrorInterceptor>();
+                o.Interceptors.Add<AuthenticationInterceptor>();
+            })
             .AddJsonTranscoding(o => o.TypeRegistry = RpcErrors.DetailTypes);
         services.AddGrpcReflection();
         services.AddSingleton<BakongTokenGate>();
@@ -107,6 +125,7 @@ internal static class GatewayHost
         app.UseGrpcWeb();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<DisplayGrpcService>();
+        app.MapGrpcService<Admin.AdminGrpcService>();
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapHttpHealth();
         app.MapGrpcReflectionService();
@@ -133,6 +152,24 @@ internal static class GatewayHost
         var tokens = app.Services.GetRequiredService<IOptions<BakongTokenOptions>>().Value.DatabasePath;
         var audit = app.Services.GetRequiredService<IOptions<BakongCallAuditOptions>>().Value.DatabasePath;
         GatewayLog.Storage(logger, payments, tokens, audit);
+
+        // Opens the client store now (with API keys): a store held by a running 'bakong clients' fails the start, not a call.
+        var authentication = app.Services.GetRequiredService<CallerAuthentication>();
+        var auth = app.Services.GetRequiredService<GatewayAuthOptions>();
+        if (authentication.Store is { } clients)
+        {
+            var active = clients.List().Count(c => !c.IsRevoked);
+            AccessLog.AuthApiKeys(logger, active, clients.DatabasePath);
+            if (active == 0)
+            {
+                AccessLog.NoClients(logger);
+            }
+        }
+        else
+        {
+            AccessLog.AuthNone(logger, auth.IsDefaulted ? "the default in Sandbox mode with every endpoint on loopback" : "set explicitly");
+        }
+
         return app;
     }
 

@@ -11,6 +11,7 @@ public sealed class AssemblyTests
     {
         { "Bakong.Khqr", "Bakong.Khqr" },
         { "Bakong.OpenApi", "Bakong.OpenApi" },
+        { "Bakong.Identity", "Bakong.Identity" },
         { "Bakong.Sandbox", "Bakong.Sandbox" },
         { "Bakong.Payments", "Bakong.Payments" },
         { "Bakong.Display", "Bakong.Display" },
@@ -45,14 +46,14 @@ public sealed class AssemblyTests
     [MemberData(nameof(Assemblies))]
     public void Only_the_projects_that_own_a_litedb_store_compile_against_litedb(string assembly, string rootNamespace)
     {
-        // The token store and call audit (OpenApi) and the payment store (Payments) keep LiteDB to themselves: their
+        // The token store and call audit (OpenApi), the client store (Identity) and the payment store (Payments) keep LiteDB to themselves: their
         // failures reach everyone else as the store's own exception types.
         using var stream = File.OpenRead(PathOf(assembly));
         using var pe = new PEReader(stream);
         var reader = pe.GetMetadataReader();
         var references = reader.AssemblyReferences.Select(r => reader.GetString(reader.GetAssemblyReference(r).Name));
 
-        if (rootNamespace is "Bakong.OpenApi" or "Bakong.Payments")
+        if (rootNamespace is "Bakong.OpenApi" or "Bakong.Identity" or "Bakong.Payments")
         {
             Assert.Contains("LiteDB", references);
         }

@@ -60,7 +60,7 @@ public sealed class GrpcWebTests : IAsyncLifetime
         using var preflight = new HttpRequestMessage(HttpMethod.Options, "/bakong.payments.v1.PaymentService/CreatePayment");
         preflight.Headers.Add("Origin", "https://kiosk.example");
         preflight.Headers.Add("Access-Control-Request-Method", "POST");
-        preflight.Headers.Add("Access-Control-Request-Headers", "content-type,x-grpc-web,x-user-agent");
+        preflight.Headers.Add("Access-Control-Request-Headers", "content-type,x-grpc-web,x-user-agent,authorization");
         using var allowed = await http.SendAsync(preflight, Ct);
 
         using var call = new HttpRequestMessage(HttpMethod.Post, "/bakong.payments.v1.PaymentService/GetPayment")
@@ -73,6 +73,7 @@ public sealed class GrpcWebTests : IAsyncLifetime
 
         Assert.Equal("https://kiosk.example", Assert.Single(allowed.Headers.GetValues("Access-Control-Allow-Origin")));
         Assert.Contains("x-grpc-web", string.Join(",", allowed.Headers.GetValues("Access-Control-Allow-Headers")), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("authorization", string.Join(",", allowed.Headers.GetValues("Access-Control-Allow-Headers")), StringComparison.OrdinalIgnoreCase);
         var exposed = string.Join(",", answer.Headers.GetValues("Access-Control-Expose-Headers"));
         Assert.Contains("Grpc-Status", exposed, StringComparison.Ordinal);
         Assert.Contains("Grpc-Message", exposed, StringComparison.Ordinal);

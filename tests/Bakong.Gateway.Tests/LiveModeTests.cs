@@ -1,4 +1,6 @@
 using System.Text;
+using Bakong.Gateway.Tests.Access;
+using Bakong.Identity;
 using Bakong.OpenApi.Tokens;
 using Bakong.Grpc.Payments.V1;
 using Google.Rpc;
@@ -50,14 +52,15 @@ public sealed class LiveModeTests
     public async Task Create_is_refused_unavailable_bakong_token_missing_while_no_token_is_set()
     {
         await using var gateway = Live("Sit");
+        var payments = gateway.PaymentsAs(gateway.AddClient(ClientRole.Operator));
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => gateway.Payments.CreatePaymentAsync(Requests.Create("no-token"), cancellationToken: Ct).ResponseAsync);
+        var e = await Assert.ThrowsAsync<RpcException>(() => payments.CreatePaymentAsync(Requests.Create("no-token"), cancellationToken: Ct).ResponseAsync);
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         var info = e.GetRpcStatus()!.GetDetail<ErrorInfo>();
         Assert.Equal(("bakong.payments.v1", "BAKONG_TOKEN_MISSING", "Sit"), (info.Domain, info.Reason, info.Metadata["environment"]));
         Assert.Contains("bakong token", e.Status.Detail, StringComparison.Ordinal);
-        Assert.Empty((await gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest(), cancellationToken: Ct)).Payments);
+        Assert.Empty((await payments.ListPaymentsAsync(new ListPaymentsRequest(), cancellationToken: Ct)).Payments);
     }
 
     [Fact]
@@ -66,8 +69,9 @@ public sealed class LiveModeTests
         await using var gateway = Live("Production");
         var expired = Jwt(GatewayFactory.Start.AddDays(-1));
         gateway.Services.GetRequiredService<BakongTokenManager>().Set(expired);
+        var payments = gateway.PaymentsAs(gateway.AddClient(ClientRole.Operator));
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => gateway.Payments.CreatePaymentAsync(Requests.Create("old-token"), cancellationToken: Ct).ResponseAsync);
+        var e = await Assert.ThrowsAsync<RpcException>(() => payments.CreatePaymentAsync(Requests.Create("old-token"), cancellationToken: Ct).ResponseAsync);
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.Equal("BAKONG_TOKEN_EXPIRED", e.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
@@ -75,7 +79,7 @@ public sealed class LiveModeTests
         Assert.All(gateway.Logs.Entries, log => Assert.DoesNotContain(expired, log.Message, StringComparison.Ordinal));
 
         gateway.Services.GetRequiredService<BakongTokenManager>().Set(Jwt(GatewayFactory.Start.AddDays(60)));
-        var created = await gateway.CreateAsync(Requests.Create("old-token"));
+        var created = (await payments.CreatePaymentAsync(Requests.Create("old-token"), cancellationToken: Ct)).Payment;
 
         Assert.Equal(State.Pending, created.State);
         Assert.Contains(ShopAccount, created.Khqr, StringComparison.Ordinal);

@@ -111,11 +111,12 @@ internal sealed class DisplayCommand : Command
     private static Command Status(CliContext context)
     {
         var server = GatewayClient.ServerOption();
-        var command = new Command("status", "Show each display the gateway drives: link state, boot id, firmware, last ACK, counters.") { server };
+        var key = GatewayClient.KeyOption();
+        var command = new Command("status", "Show each display the gateway drives: link state, boot id, firmware, last ACK, counters. Needs an operator's key when the gateway has keys.") { server, key };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var uri = parseResult.GetValue(server)!;
-            using var channel = GatewayClient.Open(uri);
+            using var channel = GatewayClient.Open(uri, GatewayClient.KeyOf(parseResult, key));
             ListDisplaysResponse response;
             try
             {

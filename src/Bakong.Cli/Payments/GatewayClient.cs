@@ -37,20 +37,61 @@ internal static class GatewayClient
         },
     };
 
+    /// <summary>The environment variable that gives <c>--key</c>'s value when the option is not given.</summary>
+    public const string KeyVariable = "BAKONG_KEY";
+
+    /// <summary><c>--key</c>: the API key the call is made with, sent as <c>authorization: Bearer</c>.</summary>
+    public static Option<string?> KeyOption() => new("--key")
+    {
+        Description = "The API key to call the gateway with (from 'bakong clients add'). Default: $" + KeyVariable
+            + "; none is needed by a sandbox gateway on loopback. Prefer the variable: a command line is visible to other users.",
+        HelpName = "key",
+    };
+
+    /// <summary>The key given with <paramref name="option"/>, else <c>$BAKONG_KEY</c>; null for none.</summary>
+    public static string? KeyOf(ParseResult parseResult, Option<string?> option)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        var key = parseResult.GetValue(option);
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            key = Environment.GetEnvironmentVariable(KeyVariable);
+        }
+
+        return string.IsNullOrWhiteSpace(key) ? null : key.Trim();
+    }
+
     public static Option<bool> JsonOption(
         string description = "Write one JSON object per line (created, each change, the result) instead of text, for scripts.") => new("--json")
     {
         Description = description,
     };
 
-    public static GrpcChannel Open(Uri server)
+    /// <summary>A channel to <paramref name="server"/>; every call carries <paramref name="key"/> when one is given.</summary>
+    public static GrpcChannel Open(Uri server, string? key = null)
     {
-        var handler = HandlerOverride.Value?.Invoke() ?? new SocketsHttpHandler
+        HttpMessageHandler handler = HandlerOverride.Value?.Invoke() ?? new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(5),
             EnableMultipleHttp2Connections = true,
         };
+        if (key is not null)
+        {
+            // A header on the HTTP request, not gRPC call credentials: those are refused on a plaintext channel, and a
+            // gateway on loopback is plaintext.
+            handler = new BearerKeyHandler(key) { InnerHandler = handler };
+        }
+
         return GrpcChannel.ForAddress(server, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+    }
+
+    private sealed class BearerKeyHandler(string key) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -76,6 +117,11 @@ internal static class GatewayClient
         else if (violations.Count > 0)
         {
             line = code + ": " + string.Join("; ", violations.Select(v => v.Field + ": " + v.Description));
+        }
+        else if (error.StatusCode == StatusCode.Unauthenticated)
+        {
+            // The gateway's message names the header; here the command's own ways of giving the key.
+            line = code + ": the gateway needs an API key: give --key or set " + KeyVariable + " (a key from 'bakong clients add').";
         }
         else
         {

@@ -44,12 +44,13 @@ internal static class LoadCommand
         var terminal = new Option<string>("--terminal") { Description = "Terminal id of the load's payments, to tell them apart in 'payments list'.", DefaultValueFactory = _ => "LOAD" };
         var keep = new Option<bool>("--keep") { Description = "Leave the payments pending instead of cancelling them at the end." };
         var server = GatewayClient.ServerOption();
+        var key = GatewayClient.KeyOption();
         var json = GatewayClient.JsonOption("Write the result as one JSON object instead of the table, for scripts.");
         var command = new Command(
             "load",
             "Measure CreatePayment throughput and latency (p50/p90/p99/max) against a running gateway, with Health/Check as the baseline in the same run.")
         {
-            count, concurrency, rate, rounds, warmUp, terminal, keep, server, json,
+            count, concurrency, rate, rounds, warmUp, terminal, keep, server, key, json,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -61,7 +62,7 @@ internal static class LoadCommand
                 parseResult.GetValue(concurrency) ?? (offered is null ? ClosedLoopConcurrency : OpenLoopConcurrency),
                 offered);
             var uri = parseResult.GetValue(server)!;
-            using var channel = GatewayClient.Open(uri);
+            using var channel = GatewayClient.Open(uri, GatewayClient.KeyOf(parseResult, key));
             var load = new Load(context, channel, parseResult.GetValue(terminal)!, "load-" + Guid.NewGuid().ToString("N")[..8] + "-");
             try
             {

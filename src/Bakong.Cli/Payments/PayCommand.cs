@@ -36,6 +36,7 @@ internal sealed partial class PayCommand : Command
         };
         var noQr = new Option<bool>("--no-qr") { Description = "Do not draw the QR in the terminal." };
         var server = GatewayClient.ServerOption();
+        var key = GatewayClient.KeyOption();
         var json = GatewayClient.JsonOption();
         Options.Add(amount);
         Options.Add(currency);
@@ -45,6 +46,7 @@ internal sealed partial class PayCommand : Command
         Options.Add(requestId);
         Options.Add(noQr);
         Options.Add(server);
+        Options.Add(key);
         Options.Add(json);
 
         SetAction((parseResult, cancellationToken) =>
@@ -61,15 +63,15 @@ internal sealed partial class PayCommand : Command
                 request.ExpiresIn = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(expiry);
             }
 
-            return RunAsync(context, request, parseResult.GetValue(server)!, parseResult.GetValue(json), !parseResult.GetValue(noQr), cancellationToken);
+            return RunAsync(context, request, parseResult.GetValue(server)!, GatewayClient.KeyOf(parseResult, key), parseResult.GetValue(json), !parseResult.GetValue(noQr), cancellationToken);
         });
     }
 
-    private static async Task<int> RunAsync(CliContext context, CreatePaymentRequest request, Uri server, bool json, bool drawQr, CancellationToken invocationToken)
+    private static async Task<int> RunAsync(CliContext context, CreatePaymentRequest request, Uri server, string? key, bool json, bool drawQr, CancellationToken invocationToken)
     {
         using var interrupt = new Interrupt(context, invocationToken);
         var cancellationToken = interrupt.Token;
-        using var channel = GatewayClient.Open(server);
+        using var channel = GatewayClient.Open(server, key);
         var client = new PaymentService.PaymentServiceClient(channel);
         var monitor = new PaymentMonitor(context, json);
 

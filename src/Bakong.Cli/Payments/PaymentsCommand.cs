@@ -24,10 +24,11 @@ internal sealed class PaymentsCommand : Command
         var terminal = new Option<string?>("--terminal") { Description = "Only payments of this POS terminal." };
         var limit = new Option<int>("--limit") { Description = "At most this many payments (newest first).", DefaultValueFactory = _ => 20 };
         var server = GatewayClient.ServerOption();
+        var key = GatewayClient.KeyOption();
         var json = GatewayClient.JsonOption("Write one JSON object per payment, one per line, instead of the table, for scripts.");
         var command = new Command("list", "List payments, newest first, as a table (or one JSON object per line with --json).")
         {
-            states, terminal, limit, server, json,
+            states, terminal, limit, server, key, json,
         };
         states.Validators.Add(result =>
         {
@@ -54,7 +55,7 @@ internal sealed class PaymentsCommand : Command
             var uri = parseResult.GetValue(server)!;
             var asJson = parseResult.GetValue(json);
 
-            using var channel = GatewayClient.Open(uri);
+            using var channel = GatewayClient.Open(uri, GatewayClient.KeyOf(parseResult, key));
             var client = new PaymentService.PaymentServiceClient(channel);
             var payments = new List<Payment>();
             var more = false;

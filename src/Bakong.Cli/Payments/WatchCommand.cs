@@ -13,21 +13,23 @@ internal sealed class WatchCommand : Command
     {
         var id = new Argument<string>("payment-id") { Description = "The payment to watch, as pay or payments list printed it." };
         var server = GatewayClient.ServerOption();
+        var key = GatewayClient.KeyOption();
         var json = GatewayClient.JsonOption();
         var qr = new Option<bool>("--qr") { Description = "Draw the payment's QR in the terminal too." };
         Arguments.Add(id);
         Options.Add(qr);
         Options.Add(server);
+        Options.Add(key);
         Options.Add(json);
         SetAction((parseResult, cancellationToken) => RunAsync(
-            context, parseResult.GetValue(id)!, parseResult.GetValue(server)!, parseResult.GetValue(json), parseResult.GetValue(qr), cancellationToken));
+            context, parseResult.GetValue(id)!, parseResult.GetValue(server)!, GatewayClient.KeyOf(parseResult, key), parseResult.GetValue(json), parseResult.GetValue(qr), cancellationToken));
     }
 
-    private static async Task<int> RunAsync(CliContext context, string paymentId, Uri server, bool json, bool drawQr, CancellationToken invocationToken)
+    private static async Task<int> RunAsync(CliContext context, string paymentId, Uri server, string? key, bool json, bool drawQr, CancellationToken invocationToken)
     {
         using var interrupt = new Interrupt(context, invocationToken);
         var cancellationToken = interrupt.Token;
-        using var channel = GatewayClient.Open(server);
+        using var channel = GatewayClient.Open(server, key);
         var client = new PaymentService.PaymentServiceClient(channel);
         var monitor = new PaymentMonitor(context, json);
         try

@@ -19,9 +19,9 @@ internal sealed class GatewayCorsOptions : IValidatableObject
     public static readonly string[] ExposedHeaders =
         ["Grpc-Status", "Grpc-Message", "Grpc-Status-Details-Bin", "Grpc-Encoding", "Grpc-Accept-Encoding"];
 
-    /// <summary>The request headers gRPC-Web clients send.</summary>
+    /// <summary>The request headers gRPC-Web clients send, with the API key (<c>authorization: Bearer</c>).</summary>
     public static readonly string[] AllowedHeaders =
-        ["Content-Type", "X-Grpc-Web", "X-User-Agent", "Grpc-Timeout", "Grpc-Accept-Encoding", "If-None-Match"];
+        ["Content-Type", "X-Grpc-Web", "X-User-Agent", "Grpc-Timeout", "Grpc-Accept-Encoding", "If-None-Match", "Authorization"];
 
     public bool AllowsAnyOrigin => AllowedOrigins.Contains("*");
 

@@ -1,3 +1,4 @@
+using Bakong.Gateway.Access;
 using Bakong.Gateway.Health;
 using Bakong.Gateway.QrImages;
 using Bakong.Grpc.Payments.V1;
@@ -43,6 +44,11 @@ internal sealed class PaymentGrpcService(
             throw RpcErrors.InvalidArgument(violations);
         }
 
+        if (!AccessPolicy.MayActFor(context.Caller(), request.TerminalId))
+        {
+            throw NotBoundTo("terminal_id");
+        }
+
         if (tokenGate.Refusal() is { } unusable)
         {
             throw RpcErrors.BakongTokenUnusable(unusable);
@@ -79,7 +85,7 @@ internal sealed class PaymentGrpcService(
         }
 
         using var scope = PaymentLogScope.Begin(logger, request.PaymentId);
-        var payment = await reader.GetAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false);
+        var payment = await ReadVisibleAsync(request.PaymentId, context).ConfigureAwait(false);
         return new GetPaymentResponse { Payment = PaymentMapper.ToProto(payment), QrImage = QrImageMapper.ToProto(payment, image) };
     }
 
@@ -90,6 +96,7 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         RequirePaymentId(request.PaymentId);
+        await ReadVisibleAsync(request.PaymentId, context).ConfigureAwait(false);
         var started = await watching.WatchAsync(request.PaymentId, request.AfterVersion, context.CancellationToken).ConfigureAwait(false) switch
         {
             WatchResult.Watching watch => watch,
@@ -119,6 +126,9 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(context);
         RequirePaymentId(request.PaymentId);
         using var scope = PaymentLogScope.Begin(logger, request.PaymentId);
+
+        // A payment's terminal never changes: read, decide, then cancel is not a race.
+        await ReadVisibleAsync(request.PaymentId, context).ConfigureAwait(false);
         return await cancellation.CancelAsync(request.PaymentId, context.CancellationToken).ConfigureAwait(false) switch
         {
             CancelOutcome.Cancelled cancelled => new CancelPaymentResponse { Payment = PaymentMapper.ToProto(cancelled.Payment) },
@@ -134,6 +144,13 @@ internal sealed class PaymentGrpcService(
         ArgumentNullException.ThrowIfNull(context);
         var violations = new List<Payments.FieldViolation>();
         var query = PaymentMapper.ToDomain(request, violations) ?? throw RpcErrors.InvalidArgument(violations);
+        var caller = context.Caller();
+        if (!string.IsNullOrEmpty(query.TerminalId) && !AccessPolicy.MayActFor(caller, query.TerminalId))
+        {
+            throw NotBoundTo("terminal_id");
+        }
+
+        query = query with { TerminalIds = AccessPolicy.ListScope(caller) };
         return await listing.ListAsync(query, context.CancellationToken).ConfigureAwait(false) switch
         {
             Payments.Listing.ListPaymentsResult.Listed page => PaymentMapper.ToProto(page),
@@ -159,6 +176,17 @@ internal sealed class PaymentGrpcService(
 
         return response;
     }
+
+    /// <summary>The payment, if the caller may see it; another terminal's payment is as not found as a missing one.</summary>
+    private async Task<Payments.Payment> ReadVisibleAsync(string paymentId, ServerCallContext context)
+    {
+        var payment = await reader.GetAsync(paymentId, context.CancellationToken).ConfigureAwait(false);
+        return AccessPolicy.MaySee(context.Caller(), payment) ? payment : throw RpcErrors.PaymentNotFound(paymentId);
+    }
+
+    private static RpcException NotBoundTo(string field) => new(new Status(
+        StatusCode.PermissionDenied,
+        $"This client's key is not bound to the request's {field}: add the terminal to a client with 'bakong clients add --terminal <id>'."));
 
     /// <summary>
     /// The <c>payment_id</c> of a Get, Watch or Cancel request, checked before the lookup and before it is logged: an id

@@ -25,6 +25,9 @@ public static class BakongDataDirectory
     /// <summary>The Bakong call audit.</summary>
     public const string AuditFileName = "bakong-audit.db";
 
+    /// <summary>The gateway's clients (terminals, kiosks, operators) and the hashes of their API keys.</summary>
+    public const string ClientsFileName = "bakong-clients.db";
+
     /// <summary>The default data directory, as <see cref="Resolve"/> gives it for this process's environment.</summary>
     public static string Default => Resolve(
         Environment.GetEnvironmentVariable(Variable),

@@ -31,13 +31,13 @@ public sealed class StoreException : Exception
     /// the file system's (<see cref="IOException"/>, <see cref="UnauthorizedAccessException"/>, which keep their types)
     /// or a call after the store was closed.
     /// </summary>
-    internal static bool IsEngineFailure(Exception exception) =>
+    public static bool IsEngineFailure(Exception exception) =>
         exception is not (IOException or UnauthorizedAccessException or ObjectDisposedException or OperationCanceledException);
 
     /// <summary>One line for an operator: which store, which file, and the engine's reason.</summary>
     /// <param name="storeName">What the database is: "token store", "call audit".</param>
     /// <param name="databasePath">The database file.</param>
     /// <param name="innerException">The engine's exception.</param>
-    internal static StoreException Failed(string storeName, string databasePath, Exception innerException) =>
+    public static StoreException Failed(string storeName, string databasePath, Exception innerException) =>
         new($"The {storeName} '{databasePath}' cannot be used: {innerException.Message}", innerException);
 }

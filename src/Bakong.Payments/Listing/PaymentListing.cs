@@ -48,7 +48,8 @@ public sealed class PaymentListing
         var payments = new List<Payment>(page.Payments.Count);
         foreach (var payment in page.Payments)
         {
-            if (query.States.Count <= 1 || query.States.Contains(payment.State))
+            if ((query.States.Count <= 1 || query.States.Contains(payment.State))
+                && (query.Terminals is null || query.Terminals.Contains(payment.TerminalId)))
             {
                 payments.Add(payment);
             }
@@ -71,6 +72,13 @@ public sealed class PaymentListing
         }
 
         var terminal = string.IsNullOrEmpty(request.TerminalId) ? null : request.TerminalId;
+
+        // A caller of one terminal is that terminal's filter, which the store applies; a wider scope is filtered here.
+        if (terminal is null && request.TerminalIds is { Count: 1 } only)
+        {
+            terminal = only.First();
+        }
+
         if (terminal is not null && Identifier.Check(terminal, "terminal_id", PaymentLimits.TerminalId) is { } badTerminal)
         {
             violations.Add(badTerminal); // a terminal id as CreatePayment takes it, or none for any terminal
@@ -102,7 +110,7 @@ public sealed class PaymentListing
             PageSize = request.PageSize == 0 ? PaymentLimits.DefaultPageSize : Math.Min(request.PageSize, PaymentLimits.MaxPageSize),
             PageToken = storeToken,
         };
-        return new ListQuery(query, states, fingerprint);
+        return new ListQuery(query, states, terminal is null ? request.TerminalIds : null, fingerprint);
     }
 
     private static FieldViolation NotOurToken() => new("page_token", "not a token from a ListPayments call with these filters");
@@ -150,8 +158,9 @@ public sealed class PaymentListing
     /// <summary>A checked request.</summary>
     /// <param name="Query">What the store is asked.</param>
     /// <param name="States">The states asked for; empty for any.</param>
+    /// <param name="Terminals">The terminals to keep when the store was not asked for one; null for all.</param>
     /// <param name="Fingerprint">The filters' fingerprint, carried in the page token.</param>
-    private sealed record ListQuery(PaymentQuery Query, IReadOnlySet<PaymentState> States, string Fingerprint);
+    private sealed record ListQuery(PaymentQuery Query, IReadOnlySet<PaymentState> States, IReadOnlySet<string>? Terminals, string Fingerprint);
 }
 
 /// <summary>
@@ -165,6 +174,12 @@ public sealed record ListPaymentsRequest
 
     /// <summary>Only this terminal's payments; null or empty for any terminal.</summary>
     public string? TerminalId { get; init; }
+
+    /// <summary>
+    /// Only payments of these terminals, the caller's scope; null for any. <see cref="TerminalId"/> narrows it (the
+    /// caller checks that it is in the scope). With more than one, a page may hold fewer payments even when more follow.
+    /// </summary>
+    public IReadOnlySet<string>? TerminalIds { get; init; }
 
     /// <summary>Created at or after.</summary>
     public DateTimeOffset? CreatedFrom { get; init; }

@@ -33,6 +33,9 @@ public sealed class CliGateway : IAsyncDisposable
 
     public FakeTimeProvider Clock => _host.Clock;
 
+    /// <summary>Configuration added to the gateway's own (e.g. <c>Auth:Mode</c>); set before the first use.</summary>
+    public Dictionary<string, string?> Settings => _host.Settings;
+
     /// <summary>The folder of its own <c>Storage:Path</c>: its payments, token store and call audit.</summary>
     public string DataDirectory => _host.StorageDirectory;
 

@@ -1,0 +1,354 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Bakong.Cli.Payments;
+using Bakong.Cli.Token;
+using Bakong.Identity;
+using Bakong.Identity.Storage;
+using Bakong.OpenApi.Storage;
+using Grpc.Core;
+
+namespace Bakong.Cli.Clients;
+
+/// <summary>
+/// <c>bakong clients add|list|revoke</c>: the gateway's clients (POS terminals, kiosks, operators) and their API keys,
+/// in the client store of the data directory. A key is printed once, by <c>add</c>, and never again: the store keeps
+/// only its hash, and <c>list</c> shows neither.
+/// </summary>
+/// <remarks>
+/// With the gateway stopped they open the store of the data directory. A running gateway with API keys holds it: then
+/// they go through its <c>bakong.admin.v1</c> API with an operator's key (<c>--key</c> or <c>BAKONG_KEY</c>).
+/// Exit codes: 0 done; 1 the store cannot be used (held, with no key to ask the gateway; damaged), the gateway refused,
+/// or no such client; 2 bad input.
+/// </remarks>
+internal sealed class ClientsCommand : Command
+{
+    private const string TimeFormat = "yyyy-MM-dd HH:mm:ss";
+    private static readonly JsonWriterOptions s_json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly CliContext _context;
+    private readonly Option<string?> _data = BakongSetup.Data();
+    private readonly Option<bool> _json = new("--json") { Description = "JSON: add prints one object (clientId, key, role, name, terminalIds); list one object per client and line." };
+    private readonly Option<Uri> _server = GatewayClient.ServerOption();
+    private readonly Option<string?> _key = GatewayClient.KeyOption();
+
+    public ClientsCommand(CliContext context)
+        : base("clients", "Add, list and revoke the gateway's clients (POS terminals, kiosks, operators) and their API keys.")
+    {
+        _context = context;
+        // --server and --key are used when a running gateway holds the client store: then the admin API is asked.
+        _key.Description = "An operator's API key: used when a running gateway holds the client store, to go through its admin API. Default: $" + GatewayClient.KeyVariable + ".";
+        foreach (var option in new Option[] { _data, _json, _server, _key })
+        {
+            option.Recursive = true;
+            Options.Add(option);
+        }
+
+        Subcommands.Add(Add());
+        Subcommands.Add(List());
+        Subcommands.Add(Revoke());
+    }
+
+    private Command Add()
+    {
+        var terminals = new Option<string[]>("--terminal")
+        {
+            Description = "A terminal id the client may create and see payments for; repeat for more. Required for a terminal or kiosk, refused for an operator (who has all).",
+            HelpName = "id",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var role = new Option<ClientRole>("--role")
+        {
+            Description = "terminal (a POS), kiosk (a self-service page) or operator (every terminal, and the admin API). Default terminal.",
+            HelpName = "terminal|kiosk|operator",
+            DefaultValueFactory = _ => ClientRole.Terminal,
+            CustomParser = result => ClientRoleNames.TryParse(result.Tokens[0].Value, out var parsed)
+                ? parsed
+                : Error<ClientRole>(result, $"--role must be terminal, kiosk or operator, not '{result.Tokens[0].Value}'."),
+        };
+        var name = new Option<string?>("--name") { Description = "A label for people, e.g. \"Till 1\" (at most 100 characters).", HelpName = "text" };
+        var command = new Command("add", "Add a client and print its API key, once: the store keeps only a hash. Callers send it as 'authorization: Bearer <key>'.")
+        {
+            terminals,
+            role,
+            name,
+        };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: true, async (clients) =>
+        {
+            var registration = new ClientRegistration(parseResult.GetValue(role), parseResult.GetValue(terminals) ?? [], parseResult.GetValue(name));
+            if (registration.Check() is { Count: > 0 } violations)
+            {
+                foreach (var (field, reason) in violations)
+                {
+                    await WriteAsync(_context.Error, $"{OptionOf(field)}: {reason}.", cancellationToken).ConfigureAwait(false);
+                }
+
+                return ExitCodes.BadInput;
+            }
+
+            var added = await clients!.AddAsync(registration, cancellationToken).ConfigureAwait(false);
+            if (parseResult.GetValue(_json))
+            {
+                await WriteAsync(_context.Output, Json(added.Client, added.Key), cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            foreach (var line in Describe(added.Client))
+            {
+                await WriteAsync(_context.Output, line, cancellationToken).ConfigureAwait(false);
+            }
+
+            await WriteAsync(_context.Output, "Key        " + added.Key, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(_context.Output, "Keep the key now: it is shown only this once. Callers send it as 'authorization: Bearer <key>'.", cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }, cancellationToken));
+        return command;
+    }
+
+    private Command List()
+    {
+        var command = new Command("list", "List the clients, oldest first: id, role, terminals, name, when added, and whether revoked. Never a key.");
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: false, async (directory) =>
+        {
+            var clients = directory is null ? [] : await directory.ListAsync(cancellationToken).ConfigureAwait(false);
+            if (parseResult.GetValue(_json))
+            {
+                foreach (var client in clients)
+                {
+                    await WriteAsync(_context.Output, Json(client, key: null), cancellationToken).ConfigureAwait(false);
+                }
+
+                return ExitCodes.Success;
+            }
+
+            if (clients.Count == 0)
+            {
+                await WriteAsync(_context.Output, $"No clients in {directory?.Where ?? StorePath(parseResult)}; add one with 'bakong clients add --role operator'.", cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            foreach (var line in Table(clients))
+            {
+                await WriteAsync(_context.Output, line, cancellationToken).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        }, cancellationToken));
+        return command;
+    }
+
+    private Command Revoke()
+    {
+        var id = new Argument<string>("client-id") { Description = "The client's id, as 'bakong clients list' shows it." };
+        var command = new Command("revoke", "Revoke a client's key: from now on the gateway refuses it. The client stays listed, as revoked.") { id };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(id) is { Tokens: [var token] } && !ApiKey.IsClientId(token.Value))
+            {
+                result.AddError($"'{Shorten(token.Value)}' is not a client id ({ApiKey.ClientIdLength} lower-case letters and digits, as 'bakong clients list' shows).");
+            }
+        });
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: false, async (directory) =>
+        {
+            var clientId = parseResult.GetValue(id)!;
+            if ((directory is null ? null : await directory.RevokeAsync(clientId, cancellationToken).ConfigureAwait(false)) is not { } revoked)
+            {
+                await WriteAsync(_context.Error, $"No client '{clientId}' in {directory?.Where ?? StorePath(parseResult)}.", cancellationToken).ConfigureAwait(false);
+                return BakongSetup.Refused;
+            }
+
+            if (parseResult.GetValue(_json))
+            {
+                await WriteAsync(_context.Output, Json(revoked, key: null), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteAsync(_context.Output, $"Revoked client {revoked.Id} ({Label(revoked)}): the gateway refuses its key from now on.", cancellationToken).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        }, cancellationToken));
+        return command;
+    }
+
+    /// <summary>
+    /// Opens the client store of the data directory, or the admin API of the gateway that holds it (when a key is
+    /// given), or, when there is no store and <paramref name="createIfMissing"/> is false, runs <paramref name="body"/>
+    /// with none; closes it before returning the exit code.
+    /// </summary>
+    private async Task<int> RunAsync(ParseResult parseResult, bool createIfMissing, Func<IClientDirectory?, Task<int>> body, CancellationToken cancellationToken)
+    {
+        var path = StorePath(parseResult);
+        if (path is null)
+        {
+            BakongSetup.ResolveData(parseResult, _data, out var error);
+            await WriteAsync(_context.Error, error!, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.BadInput;
+        }
+
+        if (!createIfMissing && !File.Exists(path))
+        {
+            return await body(null).ConfigureAwait(false);
+        }
+
+        IClientDirectory directory;
+        try
+        {
+            directory = new StoreClientDirectory(new ClientStore(path, _context.TimeProvider));
+        }
+        catch (StoreLockedException e)
+        {
+            // A running gateway holds the store: its admin API, with an operator's key; without one, the store's line.
+            if (GatewayClient.KeyOf(parseResult, _key) is not { } key)
+            {
+                await WriteAsync(_context.Error, e.Message + " A running gateway holds it: give an operator's key (--key or " + GatewayClient.KeyVariable + ") to go through it.", cancellationToken).ConfigureAwait(false);
+                return BakongSetup.Refused;
+            }
+
+            directory = new GatewayClientDirectory(parseResult.GetValue(_server)!, key);
+        }
+        catch (StoreException e)
+        {
+            await WriteAsync(_context.Error, e.Message, cancellationToken).ConfigureAwait(false);
+            return BakongSetup.Refused;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await WriteAsync(_context.Error, $"Cannot open the client store {path} ({e.Message}).", cancellationToken).ConfigureAwait(false);
+            return BakongSetup.Refused;
+        }
+
+        using (directory)
+        {
+            try
+            {
+                return await body(directory).ConfigureAwait(false);
+            }
+            catch (RpcException e)
+            {
+                return GatewayClient.ReportError(_context, json: false, parseResult.GetValue(_server)!, e);
+            }
+            catch (Exception e) when (e is StoreException or IOException)
+            {
+                await WriteAsync(_context.Error, e.Message, cancellationToken).ConfigureAwait(false);
+                return BakongSetup.Refused;
+            }
+        }
+    }
+
+    /// <summary>The client store of the data directory; null when <c>--data</c> is not a usable path.</summary>
+    private string? StorePath(ParseResult parseResult) =>
+        BakongSetup.ResolveData(parseResult, _data, out _) is { } directory ? Path.Combine(directory, BakongDataDirectory.ClientsFileName) : null;
+
+    private static IEnumerable<string> Describe(ApiClient client)
+    {
+        yield return "Client     " + client.Id;
+        yield return "Role       " + ClientRoleNames.Name(client.Role);
+        if (client.TerminalIds.Count > 0)
+        {
+            yield return "Terminals  " + string.Join(", ", client.TerminalIds);
+        }
+
+        if (client.Name.Length > 0)
+        {
+            yield return "Name       " + client.Name;
+        }
+    }
+
+    private static IEnumerable<string> Table(IReadOnlyList<ApiClient> clients)
+    {
+        string[] header = ["ID", "ROLE", "TERMINALS", "ADDED (UTC)", "STATUS", "NAME"];
+        var rows = new List<string[]>(clients.Count + 1) { header };
+        rows.AddRange(clients.Select(c => new[]
+        {
+            c.Id,
+            ClientRoleNames.Name(c.Role),
+            c.Role == ClientRole.Operator ? "(all)" : string.Join(",", c.TerminalIds),
+            c.CreatedAt.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture),
+            c.RevokedAt is { } revoked ? "revoked " + revoked.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture) : "active",
+            c.Name,
+        }));
+
+        var widths = new int[header.Length];
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < row.Length; i++)
+            {
+                widths[i] = Math.Max(widths[i], row[i].Length);
+            }
+        }
+
+        foreach (var row in rows)
+        {
+            var line = new StringBuilder();
+            for (var i = 0; i < row.Length; i++)
+            {
+                line.Append(i == row.Length - 1 ? row[i] : row[i].PadRight(widths[i] + 2));
+            }
+
+            yield return line.ToString().TrimEnd();
+        }
+    }
+
+    private static string Json(ApiClient client, string? key)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, s_json))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("clientId", client.Id);
+            if (key is not null)
+            {
+                writer.WriteString("key", key);
+            }
+
+            writer.WriteString("role", ClientRoleNames.Name(client.Role));
+            writer.WriteString("name", client.Name);
+            writer.WriteStartArray("terminalIds");
+            foreach (var terminal in client.TerminalIds)
+            {
+                writer.WriteStringValue(terminal);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("createdAt", client.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            if (client.RevokedAt is { } revoked)
+            {
+                writer.WriteString("revokedAt", revoked.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                writer.WriteNull("revokedAt");
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static string Label(ApiClient client) =>
+        client.Name.Length > 0 ? $"{ClientRoleNames.Name(client.Role)}, {client.Name}" : ClientRoleNames.Name(client.Role);
+
+    private static string OptionOf(string field) => field switch
+    {
+        "role" => "--role",
+        "name" => "--name",
+        _ when field.StartsWith("terminal_ids[", StringComparison.Ordinal) => "--terminal #" + (int.Parse(field.AsSpan(13, field.Length - 14), CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture),
+        _ => "--terminal",
+    };
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    private static T Error<T>(ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return default!;
+    }
+
+    private static Task WriteAsync(TextWriter writer, string line, CancellationToken cancellationToken) =>
+        writer.WriteLineAsync(line.AsMemory(), cancellationToken);
+}

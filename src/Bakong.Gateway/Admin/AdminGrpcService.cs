@@ -1,0 +1,104 @@
+using Bakong.Gateway.Access;
+using Bakong.Gateway.Rpc;
+using Bakong.Grpc.Admin.V1;
+using Bakong.Identity;
+using Bakong.Identity.Storage;
+using ClientRole = Bakong.Identity.ClientRole;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace Bakong.Gateway.Admin;
+
+/// <summary>
+/// <c>bakong.admin.v1.AdminService</c>: the clients of a running gateway, for <c>bakong clients</c>. Only operators
+/// reach it (<see cref="AccessPolicy.Of"/>: every service but payments and health is theirs).
+/// </summary>
+internal sealed class AdminGrpcService(IServiceProvider services, ILogger<AdminGrpcService> logger) : AdminService.AdminServiceBase
+{
+    public override Task<AddClientResponse> AddClient(AddClientRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var store = Store();
+        var registration = new ClientRegistration(ToDomain(request.Role), [.. request.TerminalIds], request.Name);
+        if (registration.Check() is { Count: > 0 } violations)
+        {
+            throw RpcErrors.InvalidArgument([.. violations.Select(v => new Payments.FieldViolation(v.Field, v.Reason))]);
+        }
+
+        var added = store.Add(registration);
+        var operatorId = context.Caller().Id;
+        AdminLog.ClientAdded(logger, added.Client.Id, added.Client.Role, operatorId);
+        return Task.FromResult(new AddClientResponse { Client = ToProto(added.Client), Key = added.Key });
+    }
+
+    public override Task<ListClientsResponse> ListClients(ListClientsRequest request, ServerCallContext context)
+    {
+        var response = new ListClientsResponse();
+        response.Clients.AddRange(Store().List().Select(ToProto));
+        return Task.FromResult(response);
+    }
+
+    public override Task<RevokeClientResponse> RevokeClient(RevokeClientRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var store = Store();
+        if (!ApiKey.IsClientId(request.ClientId))
+        {
+            throw RpcErrors.InvalidArgument("client_id", $"not a client id ({ApiKey.ClientIdLength} lower-case letters and digits)");
+        }
+
+        var revoked = store.Revoke(request.ClientId)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"No client has the id {request.ClientId}."));
+        var operatorId = context.Caller().Id;
+        AdminLog.ClientRevoked(logger, revoked.Id, operatorId);
+        return Task.FromResult(new RevokeClientResponse { Client = ToProto(revoked) });
+    }
+
+    /// <summary>The client store; a gateway without keys holds none (and its data directory is free for the CLI).</summary>
+    private ClientStore Store() => services.GetService<ClientStore>()
+        ?? throw new RpcException(new Status(
+            StatusCode.FailedPrecondition,
+            "Auth:Mode is None: this gateway holds no client store. Run 'bakong clients' on its data directory (no --key needed)."));
+
+    private static ClientRole ToDomain(Grpc.Admin.V1.ClientRole role) => role switch
+    {
+        Grpc.Admin.V1.ClientRole.Terminal => ClientRole.Terminal,
+        Grpc.Admin.V1.ClientRole.Kiosk => ClientRole.Kiosk,
+        Grpc.Admin.V1.ClientRole.Operator => ClientRole.Operator,
+        _ => default,
+    };
+
+    private static Client ToProto(ApiClient client)
+    {
+        var proto = new Client
+        {
+            ClientId = client.Id,
+            Name = client.Name,
+            Role = client.Role switch
+            {
+                ClientRole.Terminal => Grpc.Admin.V1.ClientRole.Terminal,
+                ClientRole.Kiosk => Grpc.Admin.V1.ClientRole.Kiosk,
+                ClientRole.Operator => Grpc.Admin.V1.ClientRole.Operator,
+                _ => Grpc.Admin.V1.ClientRole.Unspecified,
+            },
+            CreateTime = Timestamp.FromDateTimeOffset(client.CreatedAt),
+            RevokeTime = client.RevokedAt is { } revoked ? Timestamp.FromDateTimeOffset(revoked) : null,
+        };
+        proto.TerminalIds.AddRange(client.TerminalIds);
+        return proto;
+    }
+}
+
+/// <summary>The admin API's log events (2540–2549): client ids only, never a key.</summary>
+internal static partial class AdminLog
+{
+    [LoggerMessage(EventId = 2540, EventName = "ClientAdded", Level = LogLevel.Information,
+        Message = "Client {ClientId} ({Role}) added by {OperatorId}")]
+    public static partial void ClientAdded(ILogger logger, string clientId, ClientRole role, string operatorId);
+
+    [LoggerMessage(EventId = 2541, EventName = "ClientRevoked", Level = LogLevel.Information,
+        Message = "Client {ClientId} revoked by {OperatorId}")]
+    public static partial void ClientRevoked(ILogger logger, string clientId, string operatorId);
+}

@@ -1,0 +1,183 @@
+using Bakong.OpenApi.Storage;
+using LiteDB;
+
+namespace Bakong.Identity.Storage;
+
+/// <summary>
+/// The gateway's clients and the SHA-256 of each key's secret, in <c>bakong-clients.db</c> beside the payments. One
+/// <see cref="LiteDatabase"/> (direct mode, thread-safe) for the life of the store, behind a <see cref="StoreLock"/>:
+/// with the gateway running, <c>bakong clients</c> goes through the admin API instead of opening this file. The
+/// database engine's own errors leave it as a <see cref="StoreException"/>.
+/// </summary>
+public sealed class ClientStore : IDisposable
+{
+    private const string CollectionName = "clients";
+    private const string StoreName = "client store";
+
+    // A fresh id colliding with a stored one (60 random bits) is all but impossible; a few tries make it certain.
+    private const int IdAttempts = 5;
+
+    private readonly StoreLock _lock;
+    private readonly LiteDatabase _database;
+    private readonly ILiteCollection<BsonDocument> _clients;
+    private readonly TimeProvider _timeProvider;
+    private readonly string _path;
+
+    /// <summary>
+    /// Opens (or creates) the store; throws <see cref="StoreLockedException"/> if another process holds it, and
+    /// <see cref="StoreException"/> if LiteDB cannot open the file as a database.
+    /// </summary>
+    public ClientStore(string databasePath, TimeProvider timeProvider)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _timeProvider = timeProvider;
+        _path = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        _lock = StoreLock.Acquire(_path, StoreName);
+        try
+        {
+            _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
+            _clients = _database.GetCollection(CollectionName);
+        }
+        catch (Exception e)
+        {
+            _database?.Dispose();
+            _lock.Dispose();
+            if (StoreException.IsEngineFailure(e))
+            {
+                throw StoreException.Failed(StoreName, _path, e);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The database file.</summary>
+    public string DatabasePath => _path;
+
+    /// <summary>Adds a client with a new key; <paramref name="registration"/> must pass its <see cref="ClientRegistration.Check"/>.</summary>
+    public NewApiClient Add(ClientRegistration registration)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        if (registration.Check() is { Count: > 0 } violations)
+        {
+            throw new ArgumentException($"The client is not valid: {violations[0].Field} {violations[0].Reason}.", nameof(registration));
+        }
+
+        var client = new ApiClient(
+            string.Empty,
+            registration.Name?.Trim() ?? string.Empty,
+            registration.Role,
+            registration.TerminalIds.Distinct(StringComparer.Ordinal).ToArray(),
+            _timeProvider.GetUtcNow(),
+            RevokedAt: null);
+        for (var attempt = 1; ; attempt++)
+        {
+            var id = ApiKey.NewClientId();
+            var (key, hash) = ApiKey.New(id);
+            client = client with { Id = id };
+            var document = ToDocument(client);
+            document["hash"] = hash;
+            try
+            {
+                Use(() => _clients.Insert(document));
+                return new NewApiClient(client, key);
+            }
+            catch (StoreException e) when (attempt < IdAttempts && e.InnerException is LiteException { ErrorCode: LiteException.INDEX_DUPLICATE_KEY })
+            {
+                // Another id.
+            }
+        }
+    }
+
+    /// <summary>Every client, revoked ones too, oldest first.</summary>
+    public IReadOnlyList<ApiClient> List() =>
+        Use(() => _clients.FindAll().Select(ToClient).OrderBy(c => c.CreatedAt).ThenBy(c => c.Id, StringComparer.Ordinal).ToList());
+
+    /// <summary>The client of that id, revoked or not; null when there is none.</summary>
+    public ApiClient? Find(string clientId) =>
+        ApiKey.IsClientId(clientId) && Use(() => _clients.FindById(clientId)) is { } document ? ToClient(document) : null;
+
+    /// <summary>
+    /// Revokes the client's key: from now on it authenticates nothing. Revoking a revoked client keeps the first time.
+    /// Null when there is no such client.
+    /// </summary>
+    public ApiClient? Revoke(string clientId)
+    {
+        if (!ApiKey.IsClientId(clientId) || Use(() => _clients.FindById(clientId)) is not { } document)
+        {
+            return null;
+        }
+
+        if (document["revokedAt"].IsNull)
+        {
+            document["revokedAt"] = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+            Use(() => _clients.Update(document));
+        }
+
+        return ToClient(document);
+    }
+
+    /// <summary>
+    /// The client whose key <paramref name="key"/> is, or null for anything else: no key, a malformed one, an unknown
+    /// client, a wrong secret, a revoked client. Which of them is not said: a refusal must not help guess.
+    /// </summary>
+    public ApiClient? Authenticate(string? key)
+    {
+        if (!ApiKey.TryParse(key, out var clientId, out var secret) || Use(() => _clients.FindById(clientId)) is not { } document)
+        {
+            return null;
+        }
+
+        if (!document["revokedAt"].IsNull || document["hash"] is not { IsBinary: true } hash || !ApiKey.Matches(secret, hash.AsBinary))
+        {
+            return null;
+        }
+
+        var client = ToClient(document);
+        return Enum.IsDefined(client.Role) ? client : null;
+    }
+
+    public void Dispose()
+    {
+        _database.Dispose();
+        _lock.Dispose();
+    }
+
+    private static BsonDocument ToDocument(ApiClient client) => new()
+    {
+        ["_id"] = client.Id,
+        ["name"] = client.Name,
+        ["role"] = ClientRoleNames.Name(client.Role),
+        ["terminals"] = new BsonArray(client.TerminalIds.Select(t => new BsonValue(t))),
+        ["createdAt"] = client.CreatedAt.ToUnixTimeMilliseconds(),
+        ["revokedAt"] = client.RevokedAt is { } revoked ? revoked.ToUnixTimeMilliseconds() : BsonValue.Null,
+    };
+
+    private static ApiClient ToClient(BsonDocument document)
+    {
+        // A role this version does not know is no role at all: such a client authenticates nothing.
+        var role = ClientRoleNames.TryParse(document["role"].IsString ? document["role"].AsString : null, out var known) ? known : default;
+        return new ApiClient(
+            document["_id"].AsString,
+            document["name"].IsString ? document["name"].AsString : string.Empty,
+            role,
+            document["terminals"].IsArray ? document["terminals"].AsArray.Where(t => t.IsString).Select(t => t.AsString).ToArray() : [],
+            DateTimeOffset.FromUnixTimeMilliseconds(document["createdAt"].AsInt64),
+            document["revokedAt"] is { IsInt64: true } or { IsInt32: true } ? DateTimeOffset.FromUnixTimeMilliseconds(document["revokedAt"].AsInt64) : null);
+    }
+
+    /// <summary>One call to LiteDB, its own errors as the store's.</summary>
+    private T Use<T>(Func<T> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (Exception e) when (StoreException.IsEngineFailure(e))
+        {
+            throw StoreException.Failed(StoreName, _path, e);
+        }
+    }
+}

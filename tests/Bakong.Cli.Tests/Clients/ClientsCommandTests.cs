@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Bakong.Identity;
+using Bakong.Identity.Storage;
+using Bakong.OpenApi.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Bakong.Cli.Tests.Clients;
+
+/// <summary><c>bakong clients add|list|revoke</c> on a data directory with no gateway running (the offline path).</summary>
+public sealed class ClientsCommandTests : IDisposable
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "bakong-cli-clients-" + Guid.NewGuid().ToString("N"));
+
+    private string StorePath => Path.Combine(_data, BakongDataDirectory.ClientsFileName);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Add_prints_a_key_that_the_store_authenticates_as_that_client()
+    {
+        var run = await Cli.RunAsync("clients", "add", "--terminal", "POS-01", "--terminal", "POS-02", "--name", "Till 1", "--data", _data);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Empty(run.Error);
+        var key = Assert.Single(run.OutputLines, l => l.StartsWith("Key ", StringComparison.Ordinal))["Key".Length..].Trim();
+        var id = Assert.Single(run.OutputLines, l => l.StartsWith("Client ", StringComparison.Ordinal))["Client".Length..].Trim();
+        Assert.Contains("Terminals  POS-01, POS-02", run.OutputLines);
+
+        using var store = new ClientStore(StorePath, new FakeTimeProvider());
+        var client = store.Authenticate(key);
+        Assert.NotNull(client);
+        Assert.Equal((id, ClientRole.Terminal, "Till 1"), (client.Id, client.Role, client.Name));
+        Assert.Equal(["POS-01", "POS-02"], client.TerminalIds);
+    }
+
+    [Fact]
+    public async Task Add_json_prints_one_object_with_the_client_id_and_the_key()
+    {
+        var run = await Cli.RunAsync("clients", "add", "--role", "kiosk", "--terminal", "KIOSK-1", "--json", "--data", _data);
+
+        Assert.Equal(0, run.ExitCode);
+        using var json = JsonDocument.Parse(Assert.Single(run.OutputLines));
+        var id = json.RootElement.GetProperty("clientId").GetString();
+        var key = json.RootElement.GetProperty("key").GetString();
+        Assert.True(ApiKey.TryParse(key, out var keyId, out _));
+        Assert.Equal(id, keyId);
+        Assert.Equal("kiosk", json.RootElement.GetProperty("role").GetString());
+        Assert.Equal("KIOSK-1", json.RootElement.GetProperty("terminalIds")[0].GetString());
+    }
+
+    [Fact]
+    public async Task List_shows_every_client_and_never_a_key_or_hash()
+    {
+        var added = await Cli.RunAsync("clients", "add", "--role", "operator", "--name", "Owner", "--json", "--data", _data);
+        var key = JsonDocument.Parse(added.Output).RootElement.GetProperty("key").GetString()!;
+        Assert.True(ApiKey.TryParse(key, out var id, out var secret));
+
+        var table = await Cli.RunAsync("clients", "list", "--data", _data);
+        var json = await Cli.RunAsync("clients", "list", "--json", "--data", _data);
+
+        Assert.Equal((0, 0), (table.ExitCode, json.ExitCode));
+        Assert.StartsWith("ID", table.OutputLines[0], StringComparison.Ordinal);
+        Assert.Contains(table.OutputLines, l => l.StartsWith(id, StringComparison.Ordinal) && l.Contains("operator", StringComparison.Ordinal) && l.Contains("active", StringComparison.Ordinal) && l.EndsWith("Owner", StringComparison.Ordinal));
+        var row = JsonDocument.Parse(Assert.Single(json.OutputLines)).RootElement;
+        Assert.Equal(id, row.GetProperty("clientId").GetString());
+        Assert.False(row.TryGetProperty("key", out _));
+        Assert.False(row.TryGetProperty("hash", out _));
+        foreach (var output in new[] { table.Output, json.Output })
+        {
+            Assert.DoesNotContain(secret, output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Revoke_makes_the_key_fail_and_the_list_say_revoked()
+    {
+        var added = await Cli.RunAsync("clients", "add", "--terminal", "POS-01", "--json", "--data", _data);
+        var root = JsonDocument.Parse(added.Output).RootElement;
+        var id = root.GetProperty("clientId").GetString()!;
+
+        var revoke = await Cli.RunAsync("clients", "revoke", id, "--data", _data);
+        var list = await Cli.RunAsync("clients", "list", "--data", _data);
+
+        Assert.Equal(0, revoke.ExitCode);
+        Assert.StartsWith("Revoked client " + id, revoke.Output, StringComparison.Ordinal);
+        Assert.Contains(list.OutputLines, l => l.StartsWith(id, StringComparison.Ordinal) && l.Contains("revoked 2026-01-01 00:00:00", StringComparison.Ordinal));
+        using var store = new ClientStore(StorePath, new FakeTimeProvider());
+        Assert.Null(store.Authenticate(root.GetProperty("key").GetString()));
+    }
+
+    [Fact]
+    public async Task Revoking_an_unknown_client_is_exit_1_and_a_malformed_id_exit_2()
+    {
+        var unknown = await Cli.RunAsync("clients", "revoke", "abcdefghijkm", "--data", _data);
+        var malformed = await Cli.RunAsync("clients", "revoke", "POS-01", "--data", _data);
+
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Equal($"No client 'abcdefghijkm' in {StorePath}.", Assert.Single(unknown.ErrorLines));
+        Assert.Equal(2, malformed.ExitCode);
+        Assert.Contains("is not a client id", Assert.Single(malformed.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--terminal: a terminal or kiosk needs at least one terminal id.", "clients", "add")]
+    [InlineData("--terminal: an operator has every terminal: give none.", "clients", "add", "--role", "operator", "--terminal", "POS-01")]
+    [InlineData("--terminal #2: only the characters A-Z a-z 0-9 - _ . : are allowed.", "clients", "add", "--terminal", "POS-01", "--terminal", "POS 02")]
+    [InlineData("--role must be terminal, kiosk or operator, not 'admin'.", "clients", "add", "--role", "admin", "--terminal", "POS-01")]
+    public async Task A_wrong_add_is_one_line_naming_the_option_and_exit_2(string error, params string[] args)
+    {
+        var run = await Cli.RunAsync([.. args, "--data", _data]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(error, Assert.Single(run.ErrorLines));
+        Assert.Empty(run.Output);
+    }
+
+    [Fact]
+    public async Task List_without_a_store_creates_none()
+    {
+        var run = await Cli.RunAsync("clients", "list", "--data", _data);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.StartsWith("No clients in ", run.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(StorePath));
+    }
+
+    [Fact]
+    public async Task A_held_store_is_refused_in_one_line_naming_the_file()
+    {
+        using var held = new ClientStore(StorePath, new FakeTimeProvider());
+
+        var run = await Cli.RunAsync("clients", "list", "--data", _data);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith($"The client store '{StorePath}' is in use by another process", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Bakong.Cli.Tests.Payments;
+
+namespace Bakong.Cli.Tests.Clients;
+
+/// <summary>
+/// The client commands against a gateway that needs keys: a key made offline with <c>bakong clients add</c> (gateway
+/// stopped), then used with <c>--key</c> once it runs; without one the command says how to give it.
+/// </summary>
+[Collection(nameof(GatewayHostedTests))]
+public sealed class KeyedCommandsTests : IAsyncLifetime
+{
+    private readonly CliGateway _gateway = new();
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync() => _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task A_key_made_offline_lets_payments_list_through_and_no_key_or_another_terminal_is_refused_in_one_line()
+    {
+        var added = await Cli.RunAsync("clients", "add", "--terminal", "POS-01", "--json", "--data", _gateway.DataDirectory);
+        var key = JsonDocument.Parse(added.Output).RootElement.GetProperty("key").GetString()!;
+        _gateway.Settings["Auth:Mode"] = "ApiKeys";
+
+        var list = await _gateway.RunAsync("payments", "list", "--key", key);
+        var anonymous = await _gateway.RunAsync("payments", "list");
+        var otherTerminal = await _gateway.RunAsync("pay", "--amount", "1.00", "--currency", "USD", "--terminal", "POS-02", "--no-qr", "--key", key);
+
+        Assert.Equal(0, added.ExitCode);
+        Assert.Equal(0, list.ExitCode);
+        Assert.Empty(list.Error);
+        Assert.Equal(1, anonymous.ExitCode);
+        Assert.Equal("UNAUTHENTICATED: the gateway needs an API key: give --key or set BAKONG_KEY (a key from 'bakong clients add').", Assert.Single(anonymous.ErrorLines));
+        Assert.Equal(1, otherTerminal.ExitCode);
+        Assert.StartsWith("PERMISSION_DENIED: ", Assert.Single(otherTerminal.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Clients_add_is_refused_in_one_line_while_the_gateway_holds_the_client_store()
+    {
+        _gateway.Settings["Auth:Mode"] = "ApiKeys";
+        _ = _gateway.Server; // starts it
+
+        var run = await Cli.RunAsync("clients", "list", "--data", _gateway.DataDirectory);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("is in use by another process", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_the_gateway_running_clients_add_list_and_revoke_go_through_its_admin_api_with_an_operator_key()
+    {
+        var made = await Cli.RunAsync("clients", "add", "--role", "operator", "--json", "--data", _gateway.DataDirectory);
+        var operatorKey = JsonDocument.Parse(made.Output).RootElement.GetProperty("key").GetString()!;
+        _gateway.Settings["Auth:Mode"] = "ApiKeys";
+        var data = _gateway.DataDirectory;
+
+        var added = await _gateway.RunAsync("clients", "add", "--terminal", "POS-09", "--json", "--data", data, "--key", operatorKey);
+        var root = JsonDocument.Parse(added.Output).RootElement;
+        var id = root.GetProperty("clientId").GetString()!;
+        var tillKey = root.GetProperty("key").GetString()!;
+        var asTill = await _gateway.RunAsync("payments", "list", "--key", tillKey);
+        var list = await _gateway.RunAsync("clients", "list", "--data", data, "--key", operatorKey);
+        var asTillAdmin = await _gateway.RunAsync("clients", "list", "--data", data, "--key", tillKey);
+        var revoke = await _gateway.RunAsync("clients", "revoke", id, "--data", data, "--key", operatorKey);
+        var afterRevoke = await _gateway.RunAsync("payments", "list", "--key", tillKey);
+
+        Assert.Equal((0, 0, 0, 0), (added.ExitCode, asTill.ExitCode, list.ExitCode, revoke.ExitCode));
+        Assert.Equal(3, list.OutputLines.Length); // header, the operator, the till
+        Assert.Contains(list.OutputLines, l => l.StartsWith(id, StringComparison.Ordinal) && l.Contains("POS-09", StringComparison.Ordinal));
+        Assert.DoesNotContain(tillKey, list.Output, StringComparison.Ordinal);
+        Assert.StartsWith("Revoked client " + id, revoke.Output, StringComparison.Ordinal);
+        Assert.Equal(1, afterRevoke.ExitCode);
+        Assert.Equal(1, asTillAdmin.ExitCode);
+        Assert.StartsWith("PERMISSION_DENIED: ", Assert.Single(asTillAdmin.ErrorLines), StringComparison.Ordinal);
+    }
+}
