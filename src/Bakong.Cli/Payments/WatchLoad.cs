@@ -21,11 +21,12 @@ internal sealed record WatchPlan(int Watchers, int Payments, int Channels, TimeS
 /// </summary>
 /// <remarks>
 /// <para>
-/// A watcher's latency is measured from the PAID version's <c>update_time</c>, the instant the gateway recorded the
-/// transition (before its durable save, so the save is included), to the instant the stream delivered it here. That is
-/// the fan-out the goal is about: it leaves out the poller's interval (the gateway learns of a payment only when it
-/// next asks Bakong, up to seconds later), which is reported beside it as the time from the pay call being sent. The
-/// first figure compares the gateway's clock with this client's: it is only meaningful with both on one machine.
+/// Three times per watcher that saw PAID, each ending when the stream delivered PAID here. After the PAID version's
+/// <c>update_time</c>: the poller stamps it at the start of the pass that found the money, so this includes that pass's
+/// Bakong call and durable save as well as the fan-out; it compares the gateway's clock with this client's, so it is
+/// only meaningful with both on one machine. After the first delivery to any watcher of the same payment: the fan-out
+/// alone, as this client sees it. After the pay call was sent: what a customer waits, mostly the poller's interval
+/// (the gateway learns of the money only when it next asks Bakong).
 /// </para>
 /// <para>
 /// Memory here is bounded by the watchers: one task, one call and two numbers each; nothing of a message is kept.
@@ -50,8 +51,6 @@ internal sealed class WatchLoad
     private readonly string _terminal;
     private readonly string _prefix;
     private readonly TimeProvider _clock;
-    private readonly LoadTally _delivery = new();
-    private readonly LoadTally _sincePay = new();
     private int _connections;
     private int _opened;
     private int _openFailed;
@@ -105,6 +104,11 @@ internal sealed class WatchLoad
 
             Progress($"opening {plan.Watchers} streams over {Plural(plan.Channels, "channel")}");
             var paySent = new long[plan.Payments];
+
+            // Per watcher, written once by its own task and read after every task has ended: when PAID arrived here
+            // (a GetTimestamp, 0 for never) and how long after the PAID version's update_time.
+            var deliveredAt = new long[plan.Watchers];
+            var sinceUpdate = new double[plan.Watchers];
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var opening = new SemaphoreSlim(OpeningAtOnce);
             var arrived = 0;
@@ -122,7 +126,14 @@ internal sealed class WatchLoad
             for (var w = 0; w < plan.Watchers; w++)
             {
                 var p = w % plan.Payments;
-                watchers[w] = WatchAsync(clients[w % clients.Length], payments[p], () => Volatile.Read(ref paySent[p]), opening, Arrived, stop);
+                var watcher = w;
+                watchers[w] = WatchAsync(
+                    clients[w % clients.Length],
+                    payments[p],
+                    (at, late) => (deliveredAt[watcher], sinceUpdate[watcher]) = (at, late.TotalMilliseconds),
+                    opening,
+                    Arrived,
+                    stop);
             }
 
             var openTimedOut = !await ArrivedAsync(allArrived.Task, plan.Timeout, cancellationToken).ConfigureAwait(false);
@@ -158,13 +169,22 @@ internal sealed class WatchLoad
             }
 
             memory.Sample();
+            IEnumerable<int> Paid() => Enumerable.Range(0, plan.Watchers).Where(w => deliveredAt[w] != 0);
+            var firstDelivery = new long[plan.Payments];
+            foreach (var w in Paid())
+            {
+                var p = w % plan.Payments;
+                firstDelivery[p] = firstDelivery[p] == 0 ? deliveredAt[w] : Math.Min(firstDelivery[p], deliveredAt[w]);
+            }
+
             var result = new WatchLoadResult(
                 plan,
                 HandlerIsNetwork ? Volatile.Read(ref _connections) : null,
                 new WatchCounts(_opened, _openFailed, _paid, _endedOtherwise, _failed, _timedOut),
                 openSeconds,
-                _delivery.Summarize(),
-                _sincePay.Summarize(),
+                Summary(Paid().Select(w => sinceUpdate[w])),
+                Summary(Paid().Select(w => _clock.GetElapsedTime(firstDelivery[w % plan.Payments], deliveredAt[w]).TotalMilliseconds)),
+                Summary(Paid().Select(w => _clock.GetElapsedTime(paySent[w % plan.Payments], deliveredAt[w]).TotalMilliseconds)),
                 memory.GatewayBefore,
                 memory.GatewayPeak,
                 memory.ClientPeak);
@@ -202,7 +222,12 @@ internal sealed class WatchLoad
 
     /// <summary>One watcher: its first message (then it has arrived), then every change until a terminal state.</summary>
     private async Task WatchAsync(
-        PaymentService.PaymentServiceClient client, Payment payment, Func<long> paySent, SemaphoreSlim opening, Action arrived, CancellationTokenSource stop)
+        PaymentService.PaymentServiceClient client,
+        Payment payment,
+        Action<long, TimeSpan> delivered,
+        SemaphoreSlim opening,
+        Action arrived,
+        CancellationTokenSource stop)
     {
         var hasArrived = false;
         var outcome = Outcome.TimedOut;
@@ -241,8 +266,7 @@ internal sealed class WatchLoad
                     return;
                 }
 
-                _delivery.Answered(_clock.GetUtcNow() - current.UpdateTime.ToDateTimeOffset());
-                _sincePay.Answered(_clock.GetElapsedTime(paySent()));
+                delivered(_clock.GetTimestamp(), _clock.GetUtcNow() - current.UpdateTime.ToDateTimeOffset());
                 outcome = Outcome.Paid;
             }
             finally
@@ -312,7 +336,7 @@ internal sealed class WatchLoad
                     return;
                 }
 
-                Volatile.Write(ref paySent[p], _clock.GetTimestamp());
+                paySent[p] = _clock.GetTimestamp();
                 try
                 {
                     using var response = await http.PostAsJsonAsync("control/pay", new { qr = payments[p].Khqr }, ct).ConfigureAwait(false);
@@ -397,6 +421,13 @@ internal sealed class WatchLoad
                 }
             },
             cancellationToken).ConfigureAwait(false);
+    }
+
+    private static LoadSummary Summary(IEnumerable<double> latenciesMs)
+    {
+        var sorted = latenciesMs.ToArray();
+        Array.Sort(sorted);
+        return new LoadSummary(sorted, 0, 0, 0, null);
     }
 
     private static Task ForEachAsync(int count, Func<int, CancellationToken, ValueTask> body, CancellationToken cancellationToken) =>

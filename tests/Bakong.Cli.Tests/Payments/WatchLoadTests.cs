@@ -30,11 +30,11 @@ public sealed class WatchLoadTests : IAsyncLifetime
         var result = Json(Assert.Single(Lines(run.Output)));
         Assert.Equal(
             ["mode", "watchers", "payments", "channels", "connections", "opened", "openFailed", "paid", "endedOtherwise", "failed", "timedOut",
-                "openSeconds", "delivery", "sincePay", "gatewayPid", "gatewayRssBeforeMiB", "gatewayRssPeakMiB", "clientRssPeakMiB"],
+                "openSeconds", "sinceUpdate", "sinceFirstWatcher", "sincePay", "gatewayPid", "gatewayRssBeforeMiB", "gatewayRssPeakMiB", "clientRssPeakMiB"],
             result.EnumerateObject().Select(p => p.Name));
         Assert.Equal(("watch", 50, 5, 1), (result.GetProperty("mode").GetString(), Int(result, "watchers"), Int(result, "payments"), Int(result, "channels")));
         Assert.Equal((50, 0, 50, 0, 0, 0), (Int(result, "opened"), Int(result, "openFailed"), Int(result, "paid"), Int(result, "endedOtherwise"), Int(result, "failed"), Int(result, "timedOut")));
-        foreach (var kind in new[] { "delivery", "sincePay" })
+        foreach (var kind in new[] { "sinceUpdate", "sinceFirstWatcher", "sincePay" })
         {
             var latencies = result.GetProperty(kind);
             Assert.Equal(["p50Ms", "p90Ms", "p99Ms", "maxMs"], latencies.EnumerateObject().Select(p => p.Name));
@@ -62,10 +62,11 @@ public sealed class WatchLoadTests : IAsyncLifetime
         var lines = Lines(run.Output);
         Assert.Equal("watch load: 50 streams on 5 payments over 1 channel", lines[0]);
         Assert.Equal("streams: 45 opened in 0.0 s, 5 failed to open; 45 saw PAID, 0 ended otherwise, 0 failed, 0 timed out", lines[1]);
-        Assert.StartsWith("PAID reached the watcher", lines[2], StringComparison.Ordinal);
-        Assert.StartsWith("from its commit (update_time)", lines[3], StringComparison.Ordinal);
-        Assert.StartsWith("from the pay call (with the poll)", lines[4], StringComparison.Ordinal);
-        Assert.StartsWith("this client's RSS at the peak: ", lines[5], StringComparison.Ordinal);
+        Assert.Equal(["PAID", "reached", "each", "watcher", "p50", "ms", "p90", "ms", "p99", "ms", "max", "ms"], lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("after update_time (the poll pass)", lines[3], StringComparison.Ordinal);
+        Assert.StartsWith("after its payment's first watcher", lines[4], StringComparison.Ordinal);
+        Assert.StartsWith("after the pay call (with the poll)", lines[5], StringComparison.Ordinal);
+        Assert.StartsWith("this client's RSS at the peak: ", lines[6], StringComparison.Ordinal);
         Assert.Contains("WatchPayment: 5 of 50 streams failed; the first: RESOURCE_EXHAUSTED: too many watch streams", Lines(run.Error));
     }
 
