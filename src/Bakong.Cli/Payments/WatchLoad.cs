@@ -355,6 +355,10 @@ internal sealed class WatchLoad
                 {
                     Interlocked.CompareExchange(ref error, $"error: cannot reach the sandbox at {_sandbox} ({e.Message}); give --sandbox-url", null);
                 }
+                catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    Interlocked.CompareExchange(ref error, $"error: the sandbox at {_sandbox} did not answer a pay call within {Seconds(http.Timeout)}", null);
+                }
             },
             cancellationToken).ConfigureAwait(false);
         return error;
