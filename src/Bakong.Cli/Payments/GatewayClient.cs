@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -68,13 +69,16 @@ internal static class GatewayClient
     };
 
     /// <summary>A channel to <paramref name="server"/>; every call carries <paramref name="key"/> when one is given.</summary>
-    public static GrpcChannel Open(Uri server, string? key = null)
+    /// <param name="server">The gateway's gRPC endpoint.</param>
+    /// <param name="key">The API key, or null for none.</param>
+    /// <param name="connected">
+    /// Told of each TCP connection the channel opens (<c>payments load --watchers</c> counts them: the channel opens
+    /// another HTTP/2 connection whenever its connections carry as many streams as the gateway allows). Never told
+    /// when a test routes the channel into an in-process gateway.
+    /// </param>
+    public static GrpcChannel Open(Uri server, string? key = null, Action? connected = null)
     {
-        HttpMessageHandler handler = HandlerOverride.Value?.Invoke() ?? new SocketsHttpHandler
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            EnableMultipleHttp2Connections = true,
-        };
+        HttpMessageHandler handler = HandlerOverride.Value?.Invoke() ?? Network(connected);
         if (key is not null)
         {
             // A header on the HTTP request, not gRPC call credentials: those are refused on a plaintext channel, and a
@@ -83,6 +87,32 @@ internal static class GatewayClient
         }
 
         return GrpcChannel.ForAddress(server, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+    }
+
+    private static SocketsHttpHandler Network(Action? connected)
+    {
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), EnableMultipleHttp2Connections = true };
+        if (connected is not null)
+        {
+            handler.ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+
+                connected();
+                return new NetworkStream(socket, ownsSocket: true);
+            };
+        }
+
+        return handler;
     }
 
     private sealed class BearerKeyHandler(string key) : DelegatingHandler

@@ -13,7 +13,8 @@ namespace Bakong.Cli.Payments;
 /// <see cref="LoadRunner"/>). Every create is a new sale (its own request id), so each one generates a KHQR and makes a
 /// durable write; the payments are cancelled afterwards (not measured) so the gateway is not left polling them.
 /// Closed loop by default (<c>--concurrency</c> calls in flight); open loop with <c>--rate</c> (calls started by the
-/// clock). Prints a table, or one JSON line with <c>--json</c> (docs/benchmarks.md).
+/// clock). Prints a table, or one JSON line with <c>--json</c> (docs/benchmarks.md). With <c>--watchers</c> it
+/// measures WatchPayment's fan-out instead (<see cref="WatchLoad"/>).
 /// </summary>
 internal static class LoadCommand
 {
@@ -43,17 +44,78 @@ internal static class LoadCommand
         var warmUp = WholeNumber("--warm-up", 0, "Calls of each kind made first and not measured (JIT, connections, caches).", 50);
         var terminal = new Option<string>("--terminal") { Description = "Terminal id of the load's payments, to tell them apart in 'payments list'.", DefaultValueFactory = _ => "LOAD" };
         var keep = new Option<bool>("--keep") { Description = "Leave the payments pending instead of cancelling them at the end." };
+        var watchers = WholeNumber(
+            "--watchers",
+            1,
+            "Watch load instead: open this many WatchPayment streams on the payments, pay them all through the sandbox and time PAID reaching every stream.");
+        var payments = WholeNumber("--payments", 1, $"Watch load: payments created, watched and paid (default {DefaultWatchedPayments}, at most --watchers).");
+        var channels = WholeNumber(
+            "--channels",
+            1,
+            "Watch load: gRPC channels the streams are spread over; each opens another HTTP/2 connection whenever its connections carry as many streams as the gateway allows.",
+            1);
+        var timeout = WholeNumber("--timeout", 1, "Watch load: seconds to wait for every stream's first message, and again for every PAID after the last pay.", 120);
+        var gatewayPid = WholeNumber("--gateway-pid", 1, "Watch load: the gateway's process id, to report its resident memory (VmRSS from /proc/<pid>/status: Linux only) before and at the peak.");
+        var sandboxUrl = SandboxUrlOption();
         var server = GatewayClient.ServerOption();
         var key = GatewayClient.KeyOption();
         var json = GatewayClient.JsonOption("Write the result as one JSON object instead of the table, for scripts.");
         var command = new Command(
             "load",
-            "Measure CreatePayment throughput and latency (p50/p90/p99/max) against a running gateway, with Health/Check as the baseline in the same run.")
+            "Measure CreatePayment throughput and latency (p50/p90/p99/max) against a running gateway, with Health/Check as the baseline in the same run; "
+                + "or, with --watchers, how fast PAID reaches thousands of WatchPayment streams.")
         {
-            count, concurrency, rate, rounds, warmUp, terminal, keep, server, key, json,
+            count, concurrency, rate, rounds, warmUp, terminal, keep, watchers, payments, channels, timeout, gatewayPid, sandboxUrl, server, key, json,
         };
+        Option[] createOnly = [count, concurrency, rate, rounds, warmUp, keep];
+        Option[] watchOnly = [payments, channels, timeout, gatewayPid, sandboxUrl];
+        command.Validators.Add(result =>
+        {
+            var watch = result.GetResult(watchers) is { Implicit: false };
+            foreach (var option in watch ? createOnly : watchOnly)
+            {
+                if (result.GetResult(option) is { Implicit: false })
+                {
+                    result.AddError(option.Name + (watch ? ": not with --watchers (a watch load creates no load of its own)." : ": only with --watchers."));
+                }
+            }
+
+            if (watch && result.GetValue(payments) is { } p && result.GetValue(watchers) is { } w && p > w)
+            {
+                result.AddError($"--payments: at most --watchers ({w}): a payment nobody watches measures nothing.");
+            }
+        });
         command.SetAction(async (parseResult, cancellationToken) =>
         {
+            if (parseResult.GetValue(watchers) is { } watcherCount)
+            {
+                var pid = parseResult.GetValue(gatewayPid);
+                if (pid is { } p && !File.Exists(MemorySampler.StatusPath(p)))
+                {
+                    context.Error.WriteLine($"--gateway-pid: there is no {MemorySampler.StatusPath(p)} (no such process, or not Linux).");
+                    return ExitCodes.BadInput;
+                }
+
+                var watchPlan = new WatchPlan(
+                    watcherCount,
+                    parseResult.GetValue(payments) ?? Math.Min(DefaultWatchedPayments, watcherCount),
+                    parseResult.GetValue(channels)!.Value,
+                    TimeSpan.FromSeconds(parseResult.GetValue(timeout)!.Value),
+                    pid);
+                var grpc = parseResult.GetValue(server)!;
+                var sandbox = parseResult.GetValue(sandboxUrl) ?? DerivedSandboxUrl(grpc);
+                var watchLoad = new WatchLoad(
+                    context, grpc, GatewayClient.KeyOf(parseResult, key), sandbox, parseResult.GetValue(terminal)!, "watch-" + Guid.NewGuid().ToString("N")[..8] + "-");
+                try
+                {
+                    return await watchLoad.RunAsync(watchPlan, parseResult.GetValue(json), cancellationToken).ConfigureAwait(false);
+                }
+                catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return GatewayClient.ReportError(context, json: false, grpc, e);
+                }
+            }
+
             var offered = parseResult.GetValue(rate);
             var calls = parseResult.GetValue(count)!.Value;
             var plan = new LoadPlan(
@@ -78,6 +140,36 @@ internal static class LoadCommand
         });
         return command;
     }
+
+    /// <summary>The watch load's payments when <c>--payments</c> is not given: 10,000 streams are then 100 on each payment.</summary>
+    private const int DefaultWatchedPayments = 100;
+
+    /// <summary>
+    /// <c>--sandbox-url</c>: where the watch load plays the customer. Without it, derived from <c>--server</c> as the
+    /// gateway lays its endpoints out: the Web endpoint on the next port (5080/5081 by default, 5280/5281 in
+    /// docs/benchmarks.md), the sandbox under <c>/sandbox</c>.
+    /// </summary>
+    private static Option<Uri?> SandboxUrlOption() => new("--sandbox-url")
+    {
+        Description = "Watch load: the gateway's sandbox, where the customer pays (default: --server's host, the next port, /sandbox, "
+            + "e.g. http://127.0.0.1:5081/sandbox for http://127.0.0.1:5080). The gateway must be in Sandbox mode.",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 0 ? "" : result.Tokens[0].Value;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            {
+                return WithSlash(uri);
+            }
+
+            result.AddError($"--sandbox-url: '{text}' is not an http:// or https:// URL.");
+            return null;
+        },
+    };
+
+    private static Uri DerivedSandboxUrl(Uri server) => new UriBuilder(server) { Port = server.Port + 1, Path = "/sandbox/" }.Uri;
+
+    /// <summary>A base address ends with '/', or relative paths replace its last segment.</summary>
+    private static Uri WithSlash(Uri uri) => uri.AbsolutePath.EndsWith('/') ? uri : new UriBuilder(uri) { Path = uri.AbsolutePath + "/" }.Uri;
 
     /// <summary>
     /// A whole-number option with its own one-line errors naming it: for text that is not a whole number (the parser's

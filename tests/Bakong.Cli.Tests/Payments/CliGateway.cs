@@ -57,7 +57,14 @@ public sealed class CliGateway : IAsyncDisposable
     public PaymentsRun Launch(CancellationToken cancellationToken, params string[] args) => Launch(Clock, cancellationToken, args);
 
     /// <summary>The same, with the command on its own clock (<c>payments load --rate</c> paces its calls by it).</summary>
-    public PaymentsRun Launch(TimeProvider commandClock, CancellationToken cancellationToken, params string[] args)
+    public PaymentsRun Launch(TimeProvider commandClock, CancellationToken cancellationToken, params string[] args) =>
+        Launch(commandClock, handler => handler, cancellationToken, args);
+
+    /// <summary>
+    /// The same, with every HTTP request of the command (each channel's, each HttpClient's) going through the handler
+    /// <paramref name="wrap"/> makes around the in-process gateway's: a test's way to fail some of them.
+    /// </summary>
+    public PaymentsRun Launch(TimeProvider commandClock, Func<HttpMessageHandler, HttpMessageHandler> wrap, CancellationToken cancellationToken, params string[] args)
     {
         var output = new LineWriter();
         var error = new LineWriter();
@@ -67,7 +74,7 @@ public sealed class CliGateway : IAsyncDisposable
 
         async Task<int> RunAsync()
         {
-            GatewayClient.HandlerOverride.Value = server.CreateHandler;
+            GatewayClient.HandlerOverride.Value = () => wrap(server.CreateHandler());
             return await CliApp.RunAsync([.. args, "--server", server.BaseAddress.ToString()], context, cancellationToken);
         }
     }
