@@ -159,6 +159,12 @@ internal static class GatewayHost
         var tokens = app.Services.GetRequiredService<IOptions<BakongTokenOptions>>().Value.DatabasePath;
         var audit = app.Services.GetRequiredService<IOptions<BakongCallAuditOptions>>().Value.DatabasePath;
         GatewayLog.Storage(logger, payments, tokens, audit);
+        var dataDirectory = Path.GetDirectoryName(payments) ?? ".";
+        if (PrivateFiles.IsOpenToOthers(dataDirectory))
+        {
+            // Not changed here: Storage:Path may be in a folder others share. The files themselves are 0600.
+            NetworkLog.DataDirectoryOpen(logger, dataDirectory);
+        }
 
         LogNetwork(app, logger);
 

@@ -2,7 +2,7 @@ using Bakong.OpenApi.Client;
 
 namespace Bakong.Gateway.Configuration;
 
-/// <summary>The network's and the merchant account's start-up log events (2570–2579).</summary>
+/// <summary>Start-up checks of the network, the merchant account and the data directory (2570–2579).</summary>
 internal static partial class NetworkLog
 {
     [LoggerMessage(EventId = 2570, EventName = "PlaintextOffLoopback", Level = LogLevel.Warning,
@@ -24,4 +24,8 @@ internal static partial class NetworkLog
     [LoggerMessage(EventId = 2574, EventName = "MerchantAccountNotChecked", Level = LogLevel.Warning,
         Message = "Could not ask Bakong {Environment} whether the receiving account {Account} exists ({Fault}); starting anyway: make sure Merchant:BakongAccountId is the shop's own account.")]
     public static partial void MerchantAccountNotChecked(ILogger logger, string account, BakongEnvironment environment, string fault);
+
+    [LoggerMessage(EventId = 2575, EventName = "DataDirectoryOpen", Level = LogLevel.Warning,
+        Message = "The data directory {Directory} is open to other users (group or others have access); its files are owner-only, but make it so too: chmod 700 {Directory}")]
+    public static partial void DataDirectoryOpen(ILogger logger, string directory);
 }
