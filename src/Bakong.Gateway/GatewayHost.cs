@@ -112,6 +112,12 @@ internal static class GatewayHost
         // Every gRPC method above answers a request message that is not protobuf with INVALID_ARGUMENT, not UNKNOWN.
         services.AddGrpcRequestParsing();
 
+        // The network: plaintext off loopback (refused in Sit/Production unless Network:AllowPlaintext), and the Host
+        // names answered (AllowedHosts, else the loopback names and the endpoints' own), read now to fail the start.
+        var network = GatewayNetworkOptions.Read(configuration, bakong);
+        services.AddSingleton(network);
+        services.Configure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(network.Configure);
+
         // Browsers: gRPC-Web on the web endpoint, for the kiosk page and for kiosk apps on the origins Cors:AllowedOrigins lists.
         services.AddGrpcWebCors(configuration);
         return services;
@@ -121,6 +127,7 @@ internal static class GatewayHost
     public static WebApplication MapGateway(this WebApplication app, GatewayBakongOptions bakong)
     {
         app.UseJsonCharsetCheck();
+        app.UseJsonWrites();
         app.UseCors();
         app.UseGrpcWeb();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
@@ -152,6 +159,14 @@ internal static class GatewayHost
         var tokens = app.Services.GetRequiredService<IOptions<BakongTokenOptions>>().Value.DatabasePath;
         var audit = app.Services.GetRequiredService<IOptions<BakongCallAuditOptions>>().Value.DatabasePath;
         GatewayLog.Storage(logger, payments, tokens, audit);
+        var dataDirectory = Path.GetDirectoryName(payments) ?? ".";
+        if (PrivateFiles.IsOpenToOthers(dataDirectory))
+        {
+            // Not changed here: Storage:Path may be in a folder others share. The files themselves are 0600.
+            NetworkLog.DataDirectoryOpen(logger, dataDirectory);
+        }
+
+        LogNetwork(app, logger);
 
         // Opens the client store now (with API keys): a store held by a running 'bakong clients' fails the start, not a call.
         var authentication = app.Services.GetRequiredService<CallerAuthentication>();
@@ -171,6 +186,28 @@ internal static class GatewayHost
         }
 
         return app;
+    }
+
+    private static void LogNetwork(WebApplication app, ILogger logger)
+    {
+        var network = app.Services.GetRequiredService<GatewayNetworkOptions>();
+        if (network.PlaintextEndpoints.Count > 0 && logger.IsEnabled(LogLevel.Warning))
+        {
+            var why = app.Configuration.GetValue<bool>(GatewayNetworkOptions.AllowPlaintextKey)
+                ? GatewayNetworkOptions.AllowPlaintextKey + " is set"
+                : "allowed in Sandbox mode; Sit and Production refuse it unless " + GatewayNetworkOptions.AllowPlaintextKey + " is set";
+            NetworkLog.PlaintextOffLoopback(logger, string.Join(", ", network.PlaintextEndpoints), why);
+        }
+
+        if (network.AnyHost)
+        {
+            NetworkLog.AnyHost(logger);
+            return;
+        }
+
+        var hosts = string.Join(';', app.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>>().Value.AllowedHosts);
+        var from = network.DerivedHosts is null ? "AllowedHosts" : "AllowedHosts is not set: the loopback names and the endpoints' hosts";
+        NetworkLog.AllowedHosts(logger, hosts, from);
     }
 
     private static string Beside(string storagePath, string fileName) =>

@@ -28,6 +28,9 @@ try
     StartupFailure.ValidateOptions(app.Services);
     app.MapGatewayTelemetry(telemetry);
     app.MapGateway(bakong);
+
+    // Sit/Production: Bakong must not say the receiving account does not exist (before anything is served).
+    await MerchantAccountCheck.RunAsync(app.Services, bakong, CancellationToken.None).ConfigureAwait(false);
     await app.RunAsync().ConfigureAwait(false);
     return 0;
 }

@@ -99,9 +99,10 @@ public sealed class LiveModeTests
     }
 
     /// <param name="account"><c>Merchant:BakongAccountId</c>; null keeps appsettings.json's demo account.</param>
-    internal static GatewayFactory Live(string mode, string? account = ShopAccount)
+    /// <param name="accountAnswer">What Bakong's <c>check_bakong_account</c> answers (<see cref="Network.FakeBakongAccounts"/>).</param>
+    internal static GatewayFactory Live(string mode, string? account = ShopAccount, string accountAnswer = Network.FakeBakongAccounts.Exists)
     {
-        var gateway = new GatewayFactory();
+        var gateway = new GatewayFactory { ConfigureHost = b => Network.FakeBakongAccounts.Answer(b, accountAnswer) };
         gateway.Settings["Bakong:Mode"] = mode;
         gateway.Settings["Bakong:BaseUrl"] = "http://localhost/bakong/";
         if (account is not null)

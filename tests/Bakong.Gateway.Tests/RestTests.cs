@@ -86,7 +86,7 @@ public sealed class RestTests : IAsyncLifetime
         Assert.Equal("REQUEST_ID_CONFLICT", info.GetProperty("reason").GetString());
 
         var paid = await _gateway.CreatePaidAsync("rest-paid");
-        using var cancel = await _http.PostAsync(new Uri("/v1/payments/" + paid.PaymentId + ":cancel", UriKind.Relative), null, Ct);
+        using var cancel = await _http.PostAsync(new Uri("/v1/payments/" + paid.PaymentId + ":cancel", UriKind.Relative), new StringContent("{}", Encoding.UTF8, "application/json"), Ct);
         Assert.Equal(HttpStatusCode.BadRequest, cancel.StatusCode);
         var error = await cancel.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(9, error.GetProperty("code").GetInt32());
@@ -181,8 +181,8 @@ public sealed class RestTests : IAsyncLifetime
         { "a duration beyond its range", "POST /v1/payments", """{"expiresIn":"99999999999999999999s"}""", "application/json", 400 },
         { "an unknown enum name", "POST /v1/payments", """{"qrImage":{"format":"NOPE"}}""", "application/json", 400 },
         { "2000 nested arrays", "POST /v1/payments", new string('[', 2000) + new string(']', 2000), "application/json", 400 },
-        { "not a JSON content type", "POST /v1/payments", ValidCreate, "text/plain", 400 },
-        { "no content type", "POST /v1/payments", ValidCreate, null, 400 },
+        { "not a JSON content type", "POST /v1/payments", ValidCreate, "text/plain", 415 },
+        { "no content type", "POST /v1/payments", ValidCreate, null, 415 },
         { "a timestamp beyond 9999", "GET /v1/payments?startCreateTime=10000-01-01T00:00:00Z", "", null, 400 },
         { "a page size beyond int32", "GET /v1/payments?pageSize=99999999999", "", null, 400 },
         { "an unknown state", "GET /v1/payments?states=NOPE", "", null, 400 },
@@ -238,7 +238,7 @@ public sealed class RestTests : IAsyncLifetime
 
     private async Task<JsonElement> CancelAsync(string id)
     {
-        using var response = await _http.PostAsync(new Uri("/v1/payments/" + id + ":cancel", UriKind.Relative), null, Ct);
+        using var response = await _http.PostAsync(new Uri("/v1/payments/" + id + ":cancel", UriKind.Relative), new StringContent("{}", Encoding.UTF8, "application/json"), Ct);
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(Ct));
         return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("payment");
     }

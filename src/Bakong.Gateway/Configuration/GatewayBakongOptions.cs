@@ -39,6 +39,10 @@ internal sealed class GatewayBakongOptions : IValidatableObject
     public static GatewayBakongOptions Read(IConfiguration configuration) =>
         StartupOptions.Read(configuration, Section, new GatewayBakongOptionsValidator());
 
+    /// <summary>Sit or Production as configured (real money); false for Sandbox and for a mode that is not one.</summary>
+    private bool IsLive =>
+        Enum.TryParse<BakongEnvironment>(Mode, ignoreCase: true, out var mode) && mode is BakongEnvironment.Sit or BakongEnvironment.Production;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!string.IsNullOrWhiteSpace(Mode)
@@ -48,11 +52,18 @@ internal sealed class GatewayBakongOptions : IValidatableObject
                 "Bakong:Mode must be Sandbox, Sit or Production (got '" + Mode + "').", [nameof(Mode)]);
         }
 
-        if (!string.IsNullOrWhiteSpace(BaseUrl)
-            && !(Uri.TryCreate(BaseUrl, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
+        var url = string.IsNullOrWhiteSpace(BaseUrl) ? null : Uri.TryCreate(BaseUrl, UriKind.Absolute, out var parsed) ? parsed : null;
+        if (!string.IsNullOrWhiteSpace(BaseUrl) && !(url is not null && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
         {
             yield return new ValidationResult(
                 "Bakong:BaseUrl must be an absolute http or https URL (got '" + BaseUrl + "').", [nameof(BaseUrl)]);
+        }
+        else if (url is { IsLoopback: false } && url.Scheme == Uri.UriSchemeHttp && IsLive)
+        {
+            // Every call to Bakong carries the bearer token: over plain http anyone on the path could take it.
+            yield return new ValidationResult(
+                "Bakong:BaseUrl must be https in Bakong:Mode " + Mode + " (got '" + BaseUrl + "'): the Bakong token would cross the network in clear (http is accepted on loopback only).",
+                [nameof(BaseUrl)]);
         }
     }
 }

@@ -31,6 +31,7 @@ internal static class KioskEndpoints
             return Results.NotFound();
         }
 
+        SecurityHeaders.Apply(http.Response, SecurityHeaders.PagePolicy);
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.GetTypedHeaders().ETag = file.ETag;
         if (http.Request.GetTypedHeaders().IfNoneMatch.Any(t => t.Tag == file.ETag.Tag))

@@ -1,3 +1,4 @@
+using Bakong.Gateway.Kiosk;
 using Bakong.Payments;
 using Bakong.Payments.Reading;
 using Microsoft.Net.Http.Headers;
@@ -25,6 +26,7 @@ internal static class QrImageEndpoints
 
     private static async Task<IResult> ServeAsync(string paymentId, QrImageFormat format, HttpContext http, PaymentReader reader)
     {
+        SecurityHeaders.Apply(http.Response, SecurityHeaders.ImagePolicy);
         var query = http.Request.Query;
         var violations = new List<FieldViolation>();
         if (Identifier.Check(paymentId, "payment_id", PaymentLimits.PaymentId) is { } badId)

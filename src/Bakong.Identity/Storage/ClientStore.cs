@@ -33,11 +33,13 @@ public sealed class ClientStore : IDisposable
         ArgumentNullException.ThrowIfNull(timeProvider);
         _timeProvider = timeProvider;
         _path = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        PrivateFiles.CreateDirectoryFor(_path);
         _lock = StoreLock.Acquire(_path, StoreName);
         try
         {
+            PrivateFiles.PrepareLiteDb(_path);
             _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
+            PrivateFiles.Restrict(_path + ".lock");
             _clients = _database.GetCollection(CollectionName);
         }
         catch (Exception e)

@@ -55,11 +55,13 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
         _logger = logger;
 
         _path = Path.GetFullPath(_options.DatabasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        PrivateFiles.CreateDirectoryFor(_path);
         _lock = StoreLock.Acquire(_path, StoreName);
         try
         {
+            PrivateFiles.PrepareLiteDb(_path);
             _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
+            PrivateFiles.Restrict(_path + ".lock");
             _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
             _calls.EnsureIndex("time");
             _calls.EnsureIndex("endpoint");

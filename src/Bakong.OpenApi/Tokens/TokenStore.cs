@@ -38,14 +38,16 @@ internal sealed class TokenStore : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         _path = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        PrivateFiles.CreateDirectoryFor(_path);
 
         // Before the key file too: two first openers must not each create a key.
         _lock = StoreLock.Acquire(_path, StoreName);
         try
         {
             _cipher = TokenCipher.OpenOrCreate(_path + ".key");
+            PrivateFiles.PrepareLiteDb(_path);
             _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
+            PrivateFiles.Restrict(_path + ".lock", _path + ".key");
             _tokens = _database.GetCollection(CollectionName);
         }
         catch (Exception e)

@@ -97,10 +97,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         _openFile = openFile ?? SyncedFileStream.Open;
         FullPath = System.IO.Path.GetFullPath(path);
         var directory = System.IO.Path.GetDirectoryName(FullPath);
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
+        PrivateFiles.CreateDirectoryFor(FullPath);
 
         _logPath = System.IO.Path.Combine(
             directory ?? "",
@@ -109,6 +106,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         try
         {
             _engine = Engine.Open(FullPath, _logPath, _openFile);
+            PrivateFiles.Restrict(FullPath, _logPath, FullPath + ".lock");
             Prepare(_engine);
         }
         catch

@@ -48,6 +48,8 @@ internal sealed class WebhookDispatcher(
             return;
         }
 
+        // Read once (a SecretFile too): validation at start made sure it can be; a restart picks up a rotated file.
+        var secrets = o.SigningSecrets();
         var endpoint = WebhookSender.Describe(o.Url);
         var maxAttempts = o.MaxAttempts?.ToString(CultureInfo.InvariantCulture) ?? "unlimited";
         WebhookLog.Started(logger, endpoint, o.Timeout, o.BackoffBase, o.BackoffMax, maxAttempts);
@@ -60,7 +62,7 @@ internal sealed class WebhookDispatcher(
             WebhookPass pass;
             try
             {
-                pass = await RunPassAsync(o, now, stoppingToken).ConfigureAwait(false);
+                pass = await RunPassAsync(o, secrets, now, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -85,7 +87,7 @@ internal sealed class WebhookDispatcher(
         }
     }
 
-    private async Task<WebhookPass> RunPassAsync(WebhookOptions o, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<WebhookPass> RunPassAsync(WebhookOptions o, IReadOnlyList<string> secrets, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var due = await store.GetPendingOutboxAsync(now, o.BatchSize, cancellationToken).ConfigureAwait(false);
         var delivered = 0;
@@ -94,7 +96,7 @@ internal sealed class WebhookDispatcher(
         if (due.Count > 0)
         {
             // Per pass, not per process: the factory rotates handlers (DNS changes) only for clients it hands out anew.
-            var sender = new WebhookSender(httpClients.CreateClient(WebhookSender.HttpClientName), o.Url!, o.Secret!, o.Timeout, time);
+            var sender = new WebhookSender(httpClients.CreateClient(WebhookSender.HttpClientName), o.Url!, secrets, o.Timeout, time);
             var byPayment = due.GroupBy(p => p.Payment.Id, StringComparer.Ordinal)
                 .Select(g => g.OrderBy(p => p.Entry.Version).ToList())
                 .ToList();

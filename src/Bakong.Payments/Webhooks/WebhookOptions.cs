@@ -18,8 +18,20 @@ public sealed class WebhookOptions : IValidatableObject
     /// <summary>The receiver's absolute <c>https</c> URL (<c>http</c> only for loopback or with <see cref="AllowHttp"/>); <see langword="null"/> turns delivery off.</summary>
     public Uri? Url { get; set; }
 
-    /// <summary>The HMAC-SHA256 key (its UTF-8 bytes) shared with the receiver; required with a <see cref="Url"/>.</summary>
+    /// <summary>The HMAC-SHA256 key (its UTF-8 bytes) shared with the receiver; a <see cref="Url"/> needs at least one secret.</summary>
     public string? Secret { get; set; }
+
+    /// <summary>
+    /// More secrets to sign with at the same time, each its own <c>v1=</c> in the header: a receiver that knows any
+    /// one of them accepts, so a secret is rotated without a gap (add the new one, move the receiver, drop the old).
+    /// </summary>
+    public IList<string> Secrets { get; } = [];
+
+    /// <summary>
+    /// A file holding the secrets instead, one per line (blank lines ignored): keeps them out of the configuration and
+    /// the environment. Read at start; not together with <see cref="Secret"/> or <see cref="Secrets"/>.
+    /// </summary>
+    public string? SecretFile { get; set; }
 
     /// <summary>Allow a plain <c>http</c> URL on a non-loopback host (a trusted private network).</summary>
     public bool AllowHttp { get; set; }
@@ -71,20 +83,56 @@ public sealed class WebhookOptions : IValidatableObject
                 "Webhooks:Url must use https (plain http is allowed for loopback, or set Webhooks:AllowHttp on a trusted network).", [nameof(Url)]);
         }
 
-        if (string.IsNullOrEmpty(Secret))
+        foreach (var failure in SecretFailures())
         {
-            yield return new ValidationResult("Webhooks:Secret is required when Webhooks:Url is set.", [nameof(Secret)]);
-        }
-        else if (Secret.Length < MinSecretLength)
-        {
-            yield return new ValidationResult(
-                $"Webhooks:Secret must be at least {MinSecretLength} characters.", [nameof(Secret)]);
+            yield return failure;
         }
 
         if (BackoffMax < BackoffBase)
         {
             yield return new ValidationResult("Webhooks:BackoffMax must not be shorter than Webhooks:BackoffBase.", [nameof(BackoffMax)]);
         }
+    }
+
+    /// <summary>Every secret to sign with, in order: <see cref="Secret"/> then <see cref="Secrets"/>, or the lines of <see cref="SecretFile"/>.</summary>
+    /// <exception cref="IOException">The secret file cannot be read (checked at start by validation).</exception>
+    public IReadOnlyList<string> SigningSecrets()
+    {
+        if (!string.IsNullOrWhiteSpace(SecretFile))
+        {
+            return [.. File.ReadAllLines(SecretFile).Select(l => l.Trim()).Where(l => l.Length > 0)];
+        }
+
+        return [.. new[] { Secret }.Concat(Secrets).Where(s => !string.IsNullOrEmpty(s)).Select(s => s!)];
+    }
+
+    private List<ValidationResult> SecretFailures()
+    {
+        if (!string.IsNullOrWhiteSpace(SecretFile) && (!string.IsNullOrEmpty(Secret) || Secrets.Count > 0))
+        {
+            return [new ValidationResult("Webhooks:SecretFile is not used together with Webhooks:Secret or Webhooks:Secrets: keep the secrets in one place.", [nameof(SecretFile)])];
+        }
+
+        IReadOnlyList<string> secrets;
+        try
+        {
+            secrets = SigningSecrets();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [new ValidationResult($"Webhooks:SecretFile '{SecretFile}' cannot be read: {e.Message}", [nameof(SecretFile)])];
+        }
+
+        // The secrets themselves never appear in a message: only which setting is short.
+        var name = string.IsNullOrWhiteSpace(SecretFile) ? "Webhooks:Secret" : "Webhooks:SecretFile";
+        if (secrets.Count == 0)
+        {
+            return [new ValidationResult("Webhooks:Secret is required when Webhooks:Url is set (or Webhooks:Secrets, or Webhooks:SecretFile).", [nameof(Secret)])];
+        }
+
+        return secrets.Any(s => s.Length < MinSecretLength)
+            ? [new ValidationResult($"{name} must be at least {MinSecretLength} characters (every secret; {secrets.Count} given).", [nameof(Secret)])]
+            : [];
     }
 }
 

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Bakong.Payments.Webhooks;
 
 /// <summary>One POST of one webhook, and what came of it. The caller decides what to record.</summary>
-internal sealed class WebhookSender(HttpClient http, Uri url, string secret, TimeSpan timeout, TimeProvider time)
+internal sealed class WebhookSender(HttpClient http, Uri url, IReadOnlyList<string> secrets, TimeSpan timeout, TimeProvider time)
 {
     /// <summary>The IHttpClientFactory name of the webhook client.</summary>
     public const string HttpClientName = "Bakong.Webhooks";
@@ -19,7 +19,7 @@ internal sealed class WebhookSender(HttpClient http, Uri url, string secret, Tim
         request.Headers.TryAddWithoutValidation(WebhookSignature.EventIdHeaderName, eventId);
 
         // Signed per attempt: a retry carries a fresh timestamp over the same body.
-        request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, WebhookSignature.Create(body, secret, time.GetUtcNow()));
+        request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, WebhookSignature.Create(body, secrets, time.GetUtcNow()));
 
         using var attempt = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attempt.Token);

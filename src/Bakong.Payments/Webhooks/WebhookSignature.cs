@@ -19,13 +19,27 @@ public static class WebhookSignature
     public static readonly TimeSpan DefaultTolerance = TimeSpan.FromMinutes(5);
 
     /// <summary>The header value for <paramref name="body"/> signed at <paramref name="timestamp"/>.</summary>
-    public static string Create(ReadOnlySpan<byte> body, string secret, DateTimeOffset timestamp)
+    public static string Create(ReadOnlySpan<byte> body, string secret, DateTimeOffset timestamp) => Create(body, [secret], timestamp);
+
+    /// <summary>
+    /// The header value signed with each of <paramref name="secrets"/>, one <c>v1=</c> each in that order
+    /// (<c>t=…,v1=…,v1=…</c>): a receiver holding any one of them accepts, so secrets rotate without a gap.
+    /// </summary>
+    public static string Create(ReadOnlySpan<byte> body, IReadOnlyList<string> secrets, DateTimeOffset timestamp)
     {
-        ArgumentException.ThrowIfNullOrEmpty(secret);
+        ArgumentNullException.ThrowIfNull(secrets);
+        ArgumentOutOfRangeException.ThrowIfZero(secrets.Count);
         var t = timestamp.ToUnixTimeSeconds();
+        var header = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"t={t}"));
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        Compute(secret, t, body, mac);
-        return string.Create(CultureInfo.InvariantCulture, $"t={t},v1={Convert.ToHexStringLower(mac)}");
+        foreach (var secret in secrets)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(secret);
+            Compute(secret, t, body, mac);
+            header.Append(",v1=").Append(Convert.ToHexStringLower(mac));
+        }
+
+        return header.ToString();
     }
 
     /// <summary>

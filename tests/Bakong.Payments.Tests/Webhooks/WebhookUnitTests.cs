@@ -86,6 +86,59 @@ public sealed class WebhookOptionsTests
         Assert.Contains("MaxAttempts", e.Message);
     }
 
+    [Fact]
+    public void Secrets_and_a_secret_file_give_every_secret_to_sign_with_in_order()
+    {
+        const string Old = "whsec_old_0123456789abcdefghijklmnopqrstuv";
+        var file = Path.Combine(Path.GetTempPath(), "bakong-webhook-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(file, WebhookHarness.Secret + "\n\n  " + Old + "  \n");
+        try
+        {
+            var inline = Resolve(new()
+            {
+                ["Webhooks:Url"] = "https://shop.example/hooks",
+                ["Webhooks:Secret"] = WebhookHarness.Secret,
+                ["Webhooks:Secrets:0"] = Old,
+            });
+            var fromFile = Resolve(new() { ["Webhooks:Url"] = "https://shop.example/hooks", ["Webhooks:SecretFile"] = file });
+
+            Assert.Equal([WebhookHarness.Secret, Old], inline.SigningSecrets());
+            Assert.Equal([WebhookHarness.Secret, Old], fromFile.SigningSecrets());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void A_secret_file_that_is_missing_short_or_beside_a_secret_fails_at_start_without_showing_a_secret()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "bakong-webhook-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(file, WebhookHarness.Secret + "\nshort-secret\n");
+        try
+        {
+            var missing = Assert.Throws<OptionsValidationException>(() => Resolve(new() { ["Webhooks:Url"] = "https://shop.example/hooks", ["Webhooks:SecretFile"] = file + ".nope" }));
+            var shortOne = Assert.Throws<OptionsValidationException>(() => Resolve(new() { ["Webhooks:Url"] = "https://shop.example/hooks", ["Webhooks:SecretFile"] = file }));
+            var both = Assert.Throws<OptionsValidationException>(() => Resolve(new()
+            {
+                ["Webhooks:Url"] = "https://shop.example/hooks",
+                ["Webhooks:SecretFile"] = file,
+                ["Webhooks:Secret"] = WebhookHarness.Secret,
+            }));
+
+            Assert.Contains("Webhooks:SecretFile '" + file + ".nope' cannot be read", missing.Message, StringComparison.Ordinal);
+            Assert.Contains("Webhooks:SecretFile must be at least 32 characters (every secret; 2 given)", shortOne.Message, StringComparison.Ordinal);
+            Assert.Contains("not used together with Webhooks:Secret", both.Message, StringComparison.Ordinal);
+            Assert.All(new[] { missing, shortOne, both }, e => Assert.DoesNotContain("short-secret", e.Message, StringComparison.Ordinal));
+            Assert.All(new[] { missing, shortOne, both }, e => Assert.DoesNotContain(WebhookHarness.Secret, e.Message, StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static WebhookOptions Resolve(Dictionary<string, string?> settings)
     {
         var services = new ServiceCollection();
@@ -122,7 +175,7 @@ public sealed class WebhookSenderTests
         var clock = TestPayments.Clock();
         using var handler = new HangingHandler();
         using var http = new HttpClient(handler);
-        var sender = new WebhookSender(http, new Uri("https://shop.example/hooks"), WebhookHarness.Secret, TimeSpan.FromSeconds(10), clock);
+        var sender = new WebhookSender(http, new Uri("https://shop.example/hooks"), [WebhookHarness.Secret], TimeSpan.FromSeconds(10), clock);
 
         var attempt = sender.SendAsync("evt_1", "{}"u8.ToArray(), TestContext.Current.CancellationToken);
         await handler.Started.Task.WaitAsync(WebhookHarness.Timeout, TestContext.Current.CancellationToken);
@@ -145,12 +198,31 @@ public sealed class WebhookSenderTests
     {
         using var handler = new StatusHandler((System.Net.HttpStatusCode)status);
         using var http = new HttpClient(handler);
-        var sender = new WebhookSender(http, new Uri("https://shop.example/hooks"), WebhookHarness.Secret, TimeSpan.FromSeconds(10), TestPayments.Clock());
+        var sender = new WebhookSender(http, new Uri("https://shop.example/hooks"), [WebhookHarness.Secret], TimeSpan.FromSeconds(10), TestPayments.Clock());
 
         var result = await sender.SendAsync("evt_1", "{}"u8.ToArray(), TestContext.Current.CancellationToken);
 
         Assert.Equal(delivered, result.Delivered);
         Assert.Equal(status, result.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_several_secrets_the_header_has_one_v1_per_secret_and_a_receiver_holding_any_one_accepts()
+    {
+        const string Next = "whsec_next_0123456789abcdefghijklmnopqrstu";
+        var clock = TestPayments.Clock();
+        using var handler = new StatusHandler(System.Net.HttpStatusCode.OK);
+        using var http = new HttpClient(handler);
+        var sender = new WebhookSender(http, new Uri("https://shop.example/hooks"), [WebhookHarness.Secret, Next], TimeSpan.FromSeconds(10), clock);
+        var body = "{}"u8.ToArray();
+
+        await sender.SendAsync("evt_1", body, TestContext.Current.CancellationToken);
+
+        var header = handler.Request!.Headers.GetValues(WebhookSignature.HeaderName).Single();
+        Assert.Equal(2, header.Split(',').Count(p => p.StartsWith("v1=", StringComparison.Ordinal)));
+        Assert.True(WebhookSignature.Verify(header, body, WebhookHarness.Secret, clock.GetUtcNow(), WebhookSignature.DefaultTolerance));
+        Assert.True(WebhookSignature.Verify(header, body, Next, clock.GetUtcNow(), WebhookSignature.DefaultTolerance));
+        Assert.False(WebhookSignature.Verify(header, body, "whsec_other_0123456789abcdefghijklmnopqrs", clock.GetUtcNow(), WebhookSignature.DefaultTolerance));
     }
 
     private sealed class HangingHandler : HttpMessageHandler
@@ -171,7 +243,12 @@ public sealed class WebhookSenderTests
 
     private sealed class StatusHandler(System.Net.HttpStatusCode status) : HttpMessageHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(status));
+        public HttpRequestMessage? Request { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Request = request;
+            return Task.FromResult(new HttpResponseMessage(status));
+        }
     }
 }
