@@ -22,6 +22,7 @@ internal static class CliApp
             new Bakong.Cli.Payments.WatchCommand(context),
             new Bakong.Cli.Payments.PaymentsCommand(context),
             new Bakong.Cli.Display.DisplayCommand(context),
+            new Bakong.Cli.Reports.ReportCommand(context),
         };
     }
 

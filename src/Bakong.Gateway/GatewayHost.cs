@@ -1,6 +1,7 @@
 using Bakong.Display;
 using Bakong.Display.Payments;
 using Bakong.Gateway.Access;
+using Bakong.Gateway.Admin;
 using Bakong.Gateway.Configuration;
 using Bakong.Gateway.Display;
 using Bakong.Gateway.Health;
@@ -137,6 +138,7 @@ internal static class GatewayHost
         app.MapHttpHealth();
         app.MapGrpcReflectionService();
         app.MapQrImages();
+        app.MapSettlementCsv();
         app.MapKiosk();
         if (bakong.HostsSandbox)
         {

@@ -129,6 +129,17 @@ public readonly record struct Money
             : throw new InvalidOperationException("Money that KHQR cannot carry: " + why);
     }
 
+    /// <summary>
+    /// Minor units (a total, which may be zero or more than one QR can carry) in major units without the currency:
+    /// <c>4400</c> riel, <c>12.50</c> dollars. The report's CSV and text write totals with it.
+    /// </summary>
+    public static string FormatMajor(KhqrCurrency currency, long minorUnits)
+    {
+        var digits = DigitsOf(currency);
+        var major = minorUnits / MinorPerMajor(currency);
+        return major.ToString(digits == 0 ? "0" : "0.00", CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The one place that says riel are whole and dollars have cents.</summary>
     private static int DigitsOf(KhqrCurrency currency) => currency == KhqrCurrency.Khr ? 0 : 2;
 

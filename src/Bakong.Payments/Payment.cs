@@ -377,7 +377,8 @@ public sealed class Payment
         };
     }
 
-    private string? MismatchOf(BakongTransaction transaction)
+    /// <summary>How a transfer Bakong reports differs from this payment (currency, amount, receiver); null when it matches. The one rule for "this transfer paid this payment", also for the settlement re-check.</summary>
+    internal string? MismatchOf(BakongTransaction transaction)
     {
         List<string>? differences = null;
         if (!Money.TryParseCurrency(transaction.Currency, out var currency) || currency != Money.Currency)

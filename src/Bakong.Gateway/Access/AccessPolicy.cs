@@ -29,6 +29,9 @@ internal static class AccessPolicy
     private const string HealthService = "/grpc.health.v1.Health/";
     private const string PaymentService = "/bakong.payments.v1.PaymentService/";
 
+    /// <summary>The settlement report's method; its CSV twin on the Web endpoint is held to this method's rule.</summary>
+    public const string SettlementReportMethod = "/bakong.admin.v1.AdminService/GetSettlementReport";
+
     /// <summary>
     /// What <paramref name="method"/> (<c>/package.Service/Method</c>) needs. Anything not named here is for operators,
     /// so a service added later is closed until it is given its rule.

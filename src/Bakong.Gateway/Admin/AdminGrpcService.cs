@@ -3,6 +3,7 @@ using Bakong.Gateway.Rpc;
 using Bakong.Grpc.Admin.V1;
 using Bakong.Identity;
 using Bakong.Identity.Storage;
+using Bakong.Payments.Reporting;
 using ClientRole = Bakong.Identity.ClientRole;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -10,7 +11,8 @@ using Grpc.Core;
 namespace Bakong.Gateway.Admin;
 
 /// <summary>
-/// <c>bakong.admin.v1.AdminService</c>: the clients of a running gateway, for <c>bakong clients</c>. Only operators
+/// <c>bakong.admin.v1.AdminService</c>: the clients of a running gateway, for <c>bakong clients</c>, and the settlement
+/// report (the use case is <see cref="SettlementReport"/>; this only maps it). Only operators
 /// reach it (<see cref="AccessPolicy.Of"/>: every service but payments and health is theirs).
 /// </summary>
 internal sealed class AdminGrpcService(IServiceProvider services, ILogger<AdminGrpcService> logger) : AdminService.AdminServiceBase
@@ -54,6 +56,20 @@ internal sealed class AdminGrpcService(IServiceProvider services, ILogger<AdminG
         var operatorId = context.Caller().Id;
         AdminLog.ClientRevoked(logger, revoked.Id, operatorId);
         return Task.FromResult(new RevokeClientResponse { Client = ToProto(revoked) });
+    }
+
+    public override async Task<GetSettlementReportResponse> GetSettlementReport(GetSettlementReportRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var result = await services.GetRequiredService<SettlementReport>()
+            .GetAsync(new SettlementReportRequest(request.Date, request.TerminalId), context.CancellationToken).ConfigureAwait(false);
+        return result switch
+        {
+            SettlementReportResult.Ready ready => SettlementMapper.ToProto(ready.Report),
+            SettlementReportResult.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
+            _ => throw new InvalidOperationException("unmapped report result"),
+        };
     }
 
     /// <summary>The client store; a gateway without keys holds none (and its data directory is free for the CLI).</summary>

@@ -6,6 +6,7 @@ using Bakong.Payments.Creation;
 using Bakong.Payments.Deeplinks;
 using Bakong.Payments.Listing;
 using Bakong.Payments.Reading;
+using Bakong.Payments.Reporting;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Telemetry;
 using Bakong.Payments.Writing;
@@ -23,9 +24,9 @@ public static class PaymentsServiceCollectionExtensions
     /// <summary>
     /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>), the one write path and the
     /// use cases (<see cref="PaymentCreation"/>, <see cref="PaymentReader"/>, <see cref="PaymentListing"/>,
-    /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>; watching is <c>AddPaymentWatchHub</c>'s),
-    /// with <c>Storage:*</c>, <c>Merchant:*</c> and <c>Payments:*</c> bound from <paramref name="configuration"/> (the
-    /// root) and validated at start. <see cref="PaymentDeeplinks"/> needs the Bakong client (<c>AddBakongOpenApiClient</c>).
+    /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>, <see cref="SettlementReport"/>; watching is <c>AddPaymentWatchHub</c>'s),
+    /// with <c>Storage:*</c>, <c>Merchant:*</c>, <c>Payments:*</c> and <c>Reports:*</c> bound from <paramref name="configuration"/> (the
+    /// root) and validated at start. <see cref="PaymentDeeplinks"/> and <see cref="SettlementReport"/> need the Bakong client (<c>AddBakongOpenApiClient</c>).
     /// </summary>
     public static IServiceCollection AddBakongPayments(this IServiceCollection services, IConfiguration configuration)
     {
@@ -38,6 +39,8 @@ public static class PaymentsServiceCollectionExtensions
             .Bind(configuration.GetSection(MerchantOptions.Section));
         services.AddOptionsWithValidateOnStart<PaymentOptions, PaymentOptionsValidator>()
             .Bind(configuration.GetSection(PaymentOptions.Section));
+        services.AddOptionsWithValidateOnStart<ReportOptions, ReportOptionsValidator>()
+            .Bind(configuration.GetSection(ReportOptions.Section));
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new KhqrGenerator(sp.GetRequiredService<TimeProvider>()));
@@ -62,6 +65,7 @@ public static class PaymentsServiceCollectionExtensions
         services.TryAddSingleton<PaymentReader>();
         services.TryAddSingleton<PaymentListing>();
         services.TryAddSingleton<PaymentDeeplinks>();
+        services.TryAddSingleton<SettlementReport>();
 
         // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store in
         // IHostedLifecycleService.StartingAsync, before any hosted service that saves starts.
