@@ -29,6 +29,9 @@ internal static class GatewayHost
         services.AddOptionsWithValidateOnStart<GatewayBakongOptions, GatewayBakongOptionsValidator>()
             .Bind(configuration.GetSection(GatewayBakongOptions.Section));
 
+        // A Sandbox gateway off loopback must be meant (Sandbox:AllowNonLoopback): refused here, before anything starts.
+        GatewaySandboxOptions.Read(configuration, bakong);
+
         // The domain: store, use cases, watch hub, webhook outbox. Each registers what must follow a saved change.
         services.AddBakongPayments(configuration);
         services.AddSingleton<IValidateOptions<MerchantOptions>>(new LiveMerchantValidator(bakong.Environment));
@@ -91,7 +94,13 @@ internal static class GatewayHost
                 o.Interceptors.Add<AuthenticationInterceptor>();
             })
             .AddJsonTranscoding(o => o.TypeRegistry = RpcErrors.DetailTypes);
-        services.AddGrpcReflection();
+        var grpc = GatewayGrpcOptions.Read(configuration, bakong);
+        services.AddSingleton(grpc);
+        if (grpc.ReflectionEnabled)
+        {
+            services.AddGrpcReflection();
+        }
+
         services.AddSingleton<BakongTokenGate>();
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>
@@ -128,7 +137,11 @@ internal static class GatewayHost
         app.MapGrpcService<Admin.AdminGrpcService>();
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapHttpHealth();
-        app.MapGrpcReflectionService();
+        if (app.Services.GetRequiredService<GatewayGrpcOptions>().ReflectionEnabled)
+        {
+            app.MapGrpcReflectionService();
+        }
+
         app.MapQrImages();
         app.MapKiosk();
         if (bakong.HostsSandbox)
