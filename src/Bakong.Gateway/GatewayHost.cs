@@ -88,8 +88,10 @@ internal static class GatewayHost
                 sp.GetRequiredService<TimeProvider>()));
         }
 
+        // The API audit (creates, cancels, admin actions) is outermost: it records the status the caller gets.
         services.AddGrpc(o =>
             {
+                o.Interceptors.Add<ApiAuditInterceptor>();
                 o.Interceptors.Add<RpcErrorInterceptor>();
                 o.Interceptors.Add<AuthenticationInterceptor>();
             })
