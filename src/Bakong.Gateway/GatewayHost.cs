@@ -30,6 +30,9 @@ internal static class GatewayHost
         services.AddOptionsWithValidateOnStart<GatewayBakongOptions, GatewayBakongOptionsValidator>()
             .Bind(configuration.GetSection(GatewayBakongOptions.Section));
 
+        // A Sandbox gateway off loopback must be meant (Sandbox:AllowNonLoopback): refused here, before anything starts.
+        GatewaySandboxOptions.Read(configuration, bakong);
+
         // The domain: store, use cases, watch hub, webhook outbox. Each registers what must follow a saved change.
         services.AddBakongPayments(configuration);
         services.AddSingleton<IValidateOptions<MerchantOptions>>(new LiveMerchantValidator(bakong.Environment));
@@ -86,13 +89,21 @@ internal static class GatewayHost
                 sp.GetRequiredService<TimeProvider>()));
         }
 
+        // The API audit (creates, cancels, admin actions) is outermost: it records the status the caller gets.
         services.AddGrpc(o =>
             {
+                o.Interceptors.Add<ApiAuditInterceptor>();
                 o.Interceptors.Add<RpcErrorInterceptor>();
                 o.Interceptors.Add<AuthenticationInterceptor>();
             })
             .AddJsonTranscoding(o => o.TypeRegistry = RpcErrors.DetailTypes);
-        services.AddGrpcReflection();
+        var grpc = GatewayGrpcOptions.Read(configuration, bakong);
+        services.AddSingleton(grpc);
+        if (grpc.ReflectionEnabled)
+        {
+            services.AddGrpcReflection();
+        }
+
         services.AddSingleton<BakongTokenGate>();
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>
@@ -136,7 +147,11 @@ internal static class GatewayHost
         app.MapGrpcService<Admin.AdminGrpcService>();
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapHttpHealth();
-        app.MapGrpcReflectionService();
+        if (app.Services.GetRequiredService<GatewayGrpcOptions>().ReflectionEnabled)
+        {
+            app.MapGrpcReflectionService();
+        }
+
         app.MapQrImages();
         app.MapSettlementCsv();
         app.MapKiosk();

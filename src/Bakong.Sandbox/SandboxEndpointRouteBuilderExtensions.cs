@@ -9,7 +9,8 @@ namespace Microsoft.AspNetCore.Builder;
 public static class SandboxEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps the Bakong Open API at <c>{prefix}/v1/...</c> and the control API at <c>{prefix}/control/...</c>.
+    /// Maps the Bakong Open API at <c>{prefix}/v1/...</c> and the control API at <c>{prefix}/control/...</c>, which
+    /// answers only callers on loopback (404 for any other peer).
     /// Needs <c>services.AddBakongSandbox()</c>.
     /// </summary>
     /// <param name="endpoints">The application.</param>
@@ -21,7 +22,7 @@ public static class SandboxEndpointRouteBuilderExtensions
 
         var group = endpoints.MapGroup(prefix.TrimEnd('/'));
         BakongApi.Map(group);
-        ControlApi.Map(group.MapGroup("/control").ExcludeFromDescription());
+        ControlApi.Map(group.MapGroup("/control").ExcludeFromDescription().OnLoopbackOnly());
         return group;
     }
 }

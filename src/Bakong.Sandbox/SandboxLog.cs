@@ -45,4 +45,8 @@ internal static partial class SandboxLog
     [LoggerMessage(EventId = 7009, EventName = "SandboxListening", Level = LogLevel.Information,
         Message = "Bakong sandbox listening on {BaseUrl}")]
     public static partial void Listening(ILogger logger, Uri baseUrl);
+
+    [LoggerMessage(EventId = 7011, EventName = "SandboxControlRefused", Level = LogLevel.Warning,
+        Message = "Sandbox control API refused a call from {Peer}: it answers only on loopback (404)")]
+    public static partial void ControlRefused(ILogger logger, string peer);
 }

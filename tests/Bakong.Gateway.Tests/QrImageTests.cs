@@ -63,7 +63,7 @@ public sealed class QrImageTests(SharedGateway shared) : SharedGatewayTest(share
 
         using var first = await http.GetAsync(url, Ct);
         var etag = first.Headers.ETag!;
-        Assert.Equal("public, max-age=31536000, immutable", first.Headers.CacheControl!.ToString());
+        Assert.Equal("max-age=31536000, private, immutable", first.Headers.CacheControl!.ToString());
         Assert.False(etag.IsWeak);
 
         using var again = new HttpRequestMessage(HttpMethod.Get, url);

@@ -243,7 +243,7 @@ internal sealed class AuditListCommand : Command
         }
     }
 
-    private static TimeSpan? ParseSince(ArgumentResult result)
+    internal static TimeSpan? ParseSince(ArgumentResult result)
     {
         var text = result.Tokens[0].Value.Trim();
         if (text.Length >= 2

@@ -21,6 +21,10 @@ internal static class CallerContext
 
     public static void SetCaller(this ServerCallContext context, Caller caller) => context.UserState[s_key] = caller;
 
+    /// <summary>The authenticated caller, or null when authentication refused the call (for the audit of refusals).</summary>
+    public static Caller? CallerOrNull(this ServerCallContext context) =>
+        context.UserState.TryGetValue(s_key, out var caller) ? caller as Caller : null;
+
     /// <summary>The authenticated caller; a call that was not authenticated is a wiring bug, never "anyone".</summary>
     public static Caller Caller(this ServerCallContext context) =>
         context.UserState.TryGetValue(s_key, out var caller) && caller is Caller known

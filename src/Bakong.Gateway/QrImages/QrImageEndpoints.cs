@@ -1,4 +1,5 @@
 using Bakong.Gateway.Kiosk;
+using Bakong.Gateway.Access;
 using Bakong.Payments;
 using Bakong.Payments.Reading;
 using Microsoft.Net.Http.Headers;
@@ -10,23 +11,46 @@ namespace Bakong.Gateway.QrImages;
 /// 404 for an unknown payment, 400 (problem details naming the parameter) for a bad query or id. A payment's QR never
 /// changes, so the image is cacheable forever, with a strong ETag for revalidation.
 /// </summary>
+/// <remarks>
+/// Behind the same key as the payment API (these are plain HTTP routes, not gRPC, so the interceptor does not see
+/// them): 401 without a valid key, and another terminal's payment is 404, word for word as one that does not exist.
+/// The cache is <c>private</c>: a shared cache must not hand one caller's image to another.
+/// </remarks>
 internal static class QrImageEndpoints
 {
-    private const string CacheForever = "public, max-age=31536000, immutable";
+    private const string PngRoute = "/payments/{paymentId}/qr.png";
+    private const string SvgRoute = "/payments/{paymentId}/qr.svg";
+    private const string CacheForever = "private, max-age=31536000, immutable";
 
     public static IEndpointRouteBuilder MapQrImages(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/payments/{paymentId}/qr.png", (string paymentId, HttpContext http, PaymentReader reader) =>
-            ServeAsync(paymentId, QrImageFormat.Png, http, reader));
-        endpoints.MapGet("/payments/{paymentId}/qr.svg", (string paymentId, HttpContext http, PaymentReader reader) =>
-            ServeAsync(paymentId, QrImageFormat.Svg, http, reader));
+        endpoints.MapGet(PngRoute, (string paymentId, HttpContext http, PaymentReader reader, CallerAuthentication authentication) =>
+            ServeAsync(paymentId, QrImageFormat.Png, http, reader, authentication));
+        endpoints.MapGet(SvgRoute, (string paymentId, HttpContext http, PaymentReader reader, CallerAuthentication authentication) =>
+            ServeAsync(paymentId, QrImageFormat.Svg, http, reader, authentication));
         return endpoints;
     }
 
-    private static async Task<IResult> ServeAsync(string paymentId, QrImageFormat format, HttpContext http, PaymentReader reader)
+    private static async Task<IResult> ServeAsync(
+        string paymentId, QrImageFormat format, HttpContext http, PaymentReader reader, CallerAuthentication authentication)
     {
         SecurityHeaders.Apply(http.Response, SecurityHeaders.ImagePolicy);
+        // Before the id is looked at: without a key, nothing about the payment (not even a bad id) is answered.
+        var caller = authentication.Authenticate(
+            http.Request.Headers.Authorization is { Count: 1 } authorization ? authorization[0] : null, out var claimed);
+        if (caller is null)
+        {
+            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(QrImageEndpoints).FullName!);
+            var route = format == QrImageFormat.Png ? "GET " + PngRoute : "GET " + SvgRoute;
+            var peer = http.Connection.RemoteIpAddress?.ToString() ?? "-";
+            AccessLog.Unauthenticated(logger, route, claimed ?? "-", peer);
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return Results.Problem(
+                statusCode: StatusCodes.Status401Unauthorized,
+                title: "This image needs an API key: send 'authorization: Bearer <key>' with a key from 'bakong clients add' that is not revoked.");
+        }
+
         var query = http.Request.Query;
         var violations = new List<FieldViolation>();
         if (Identifier.Check(paymentId, "payment_id", PaymentLimits.PaymentId) is { } badId)
@@ -43,7 +67,7 @@ internal static class QrImageEndpoints
         }
 
         var payment = await reader.FindAsync(paymentId, http.RequestAborted).ConfigureAwait(false);
-        if (payment is null)
+        if (payment is null || !AccessPolicy.MaySee(caller, payment))
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Payment '" + paymentId + "' does not exist.");
         }

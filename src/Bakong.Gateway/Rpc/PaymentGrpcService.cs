@@ -64,7 +64,11 @@ internal sealed class PaymentGrpcService(
             case Payments.Creation.CreatePaymentResult.Replayed replayed:
                 return await RespondAsync(replayed.Payment, request, sourceInfo, image, context.CancellationToken).ConfigureAwait(false);
             case Payments.Creation.CreatePaymentResult.Conflict conflict:
-                throw RpcErrors.RequestIdConflict(conflict.Existing.Id, conflict.Fields);
+                // Request ids are one namespace for the whole gateway (the store's unique index); who may hear about
+                // the payment that holds one is the caller's scope.
+                throw AccessPolicy.MaySee(context.Caller(), conflict.Existing)
+                    ? RpcErrors.RequestIdConflict(conflict.Existing.Id, conflict.Fields)
+                    : RpcErrors.RequestIdTaken();
             case Payments.Creation.CreatePaymentResult.Invalid invalid:
                 throw RpcErrors.InvalidArgument([.. invalid.Violations.Select(PaymentMapper.ToProtoPath)]);
             default:

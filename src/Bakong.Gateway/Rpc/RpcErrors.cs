@@ -59,6 +59,17 @@ internal static class RpcErrors
         ("payment_id", paymentId),
         ("conflicting_fields", string.Join(',', fields)));
 
+    /// <summary>
+    /// The request id was first used for a payment the caller may not see (another terminal's): ALREADY_EXISTS with the
+    /// same reason, but neither that payment's id nor which of its fields differ, which would tell one terminal about
+    /// another's sale.
+    /// </summary>
+    public static RpcException RequestIdTaken() => Error(
+        Code.AlreadyExists,
+        ErrorReason.RequestIdConflict,
+        "The request_id is already used by another terminal's payment: choose request ids unique to this terminal (for example a UUID).",
+        ("conflicting_fields", "request_id"));
+
     public static RpcException PaymentNotPending(string paymentId, Payment.Types.State state)
     {
         var name = Payment.Descriptor.EnumTypes[0].FindValueByNumber((int)state)?.Name

@@ -9,7 +9,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class CallAuditServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="LiteDbCallAudit"/> (also as <see cref="IBakongCallAudit"/>) and the hosted writer that persists
+    /// Adds <see cref="LiteDbCallAudit"/> (also as <see cref="IBakongCallAudit"/> and <see cref="IApiCallAudit"/>) and the hosted writer that persists
     /// and prunes it, with <see cref="BakongCallAuditOptions"/> validated at start. Records reach the database only
     /// while the host runs; stopping the host persists what is queued.
     /// </summary>
@@ -41,6 +41,7 @@ public static class CallAuditServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LiteDbCallAudit>();
         services.TryAddSingleton<IBakongCallAudit>(sp => sp.GetRequiredService<LiteDbCallAudit>());
+        services.TryAddSingleton<IApiCallAudit>(sp => sp.GetRequiredService<LiteDbCallAudit>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CallAuditWriter>());
         return services;
     }

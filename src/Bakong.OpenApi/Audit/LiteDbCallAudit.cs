@@ -10,7 +10,9 @@ namespace Bakong.OpenApi.Audit;
 /// The call audit: every <see cref="BakongCallRecord"/> is logged at once as a structured event and queued for a
 /// background writer (<see cref="CallAuditWriter"/>) that persists it in LiteDB, so recording never blocks a call to
 /// Bakong on disk I/O. Retention is bounded by age and by count. The file is held with a <see cref="StoreLock"/>, so
-/// <c>bakong audit list</c> or a <c>bakong token</c> command refuses it while a gateway has it open. The database
+/// <c>bakong audit list</c> or a <c>bakong token</c> command refuses it while a gateway has it open. The same store
+/// keeps the API audit (<see cref="ApiCallRecord"/>: the gateway's creates, cancels and admin actions, who made them
+/// and from where) in its own collection, through the same queue and with the same retention. The database
 /// engine's own errors in opening, querying or pruning leave it as a <see cref="StoreException"/>.
 /// </summary>
 /// <remarks>
@@ -19,9 +21,10 @@ namespace Bakong.OpenApi.Audit;
 /// ones worth keeping. Drops are counted (<see cref="DroppedCount"/>) and reported in the log; the dropped records'
 /// own log events were already written.
 /// </remarks>
-public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
+public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IDisposable
 {
     private const string CollectionName = "bakong_calls";
+    private const string ApiCollectionName = "api_calls";
     private const string StoreName = "call audit";
     private const int MaxBatch = 256;
 
@@ -32,7 +35,8 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
     private readonly string _path;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _calls;
-    private readonly Channel<BakongCallRecord> _queue;
+    private readonly ILiteCollection<BsonDocument> _apiCalls;
+    private readonly Channel<Pending> _queue;
     private readonly Lock _flushGate = new();
 
     // LiteDB makes each call atomic, not a prune's count-find-delete: two prunes interleaved (the writer's timer and
@@ -65,6 +69,9 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
             _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
             _calls.EnsureIndex("time");
             _calls.EnsureIndex("endpoint");
+            _apiCalls = _database.GetCollection(ApiCollectionName, BsonAutoId.Int64);
+            _apiCalls.EnsureIndex("time");
+            _apiCalls.EnsureIndex("client");
         }
         catch (Exception e)
         {
@@ -78,7 +85,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
             throw;
         }
 
-        _queue = Channel.CreateBounded<BakongCallRecord>(
+        _queue = Channel.CreateBounded<Pending>(
             new BoundedChannelOptions(_options.QueueCapacity)
             {
                 FullMode = BoundedChannelFullMode.DropOldest,
@@ -111,13 +118,36 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
             record.Latency.TotalMilliseconds,
             record.Subject);
 
-        // Counted before the write, so a flush that starts now waits for this record whether it is written or dropped.
-        Interlocked.Increment(ref _accepted);
-        if (!_queue.Writer.TryWrite(record))
+        Enqueue(new Pending(_calls, ToDocument(record)));
+    }
+
+    /// <summary>Queues an API call record for persistence; never blocks.</summary>
+    public void Record(ApiCallRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        Enqueue(new Pending(_apiCalls, ToDocument(record)));
+    }
+
+    /// <summary>
+    /// The API calls at or after <paramref name="since"/>, newest first, optionally only one client's, at most
+    /// <paramref name="limit"/>. Backs <c>bakong audit api</c>.
+    /// </summary>
+    public IReadOnlyList<ApiCallRecord> QueryApi(DateTimeOffset since, string? clientId = null, int limit = 100)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        try
         {
-            // Only after shutdown completed the queue.
-            CountDrop();
-            Settle(1);
+            var query = _apiCalls.Query().Where(LiteDB.Query.GTE("time", since.UtcTicks));
+            if (!string.IsNullOrWhiteSpace(clientId))
+            {
+                query = query.Where(LiteDB.Query.EQ("client", clientId));
+            }
+
+            return [.. query.OrderByDescending("time").Limit(limit).ToList().Select(ApiFromDocument)];
+        }
+        catch (Exception e) when (StoreException.IsEngineFailure(e))
+        {
+            throw StoreException.Failed(StoreName, _path, e);
         }
     }
 
@@ -168,24 +198,29 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
         }
     }
 
-    /// <summary>Deletes records older than the retention and the oldest beyond the maximum count.</summary>
+    /// <summary>
+    /// Deletes records older than the retention and the oldest beyond the maximum count, in the Bakong call audit and
+    /// the API audit alike (each holds at most the maximum).
+    /// </summary>
     public int Prune()
     {
-        int deleted;
+        var deleted = 0;
         lock (_writeGate)
         {
             try
             {
                 var cutoff = (_timeProvider.GetUtcNow() - _options.Retention).UtcTicks;
-                deleted = _calls.DeleteMany(LiteDB.Query.LT("time", cutoff));
-
-                var excess = _calls.Count() - _options.MaxRecords;
-                if (excess > 0)
+                foreach (var collection in (ReadOnlySpan<ILiteCollection<BsonDocument>>)[_calls, _apiCalls])
                 {
-                    var last = _calls.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending), skip: excess - 1, limit: 1).FirstOrDefault();
-                    if (last is not null)
+                    deleted += collection.DeleteMany(LiteDB.Query.LT("time", cutoff));
+                    var excess = collection.Count() - _options.MaxRecords;
+                    if (excess > 0)
                     {
-                        deleted += _calls.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
+                        var last = collection.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending), skip: excess - 1, limit: 1).FirstOrDefault();
+                        if (last is not null)
+                        {
+                            deleted += collection.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
+                        }
                     }
                 }
             }
@@ -216,13 +251,13 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
     /// <summary>Persists queued records in batches until <see cref="Complete"/> is called and the queue is empty.</summary>
     internal async Task RunWriterAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<BsonDocument>(MaxBatch);
+        var batch = new List<Pending>(MaxBatch);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (batch.Count < MaxBatch && reader.TryRead(out var record))
+            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
             {
-                batch.Add(ToDocument(record));
+                batch.Add(pending);
             }
 
             if (batch.Count > 0)
@@ -231,7 +266,10 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
                 {
                     lock (_writeGate)
                     {
-                        _calls.InsertBulk(batch);
+                        foreach (var group in batch.GroupBy(p => p.Into))
+                        {
+                            group.Key.InsertBulk(group.Select(p => p.Document));
+                        }
                     }
                 }
 #pragma warning disable CA1031 // A failing disk must not stop the writer: the records are in the log regardless.
@@ -252,7 +290,19 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
         }
     }
 
-    private void OnDropped(BakongCallRecord record)
+    private void Enqueue(Pending pending)
+    {
+        // Counted before the write, so a flush that starts now waits for this record whether it is written or dropped.
+        Interlocked.Increment(ref _accepted);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            // Only after shutdown completed the queue.
+            CountDrop();
+            Settle(1);
+        }
+    }
+
+    private void OnDropped(Pending pending)
     {
         CountDrop();
         Settle(1);
@@ -307,7 +357,28 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
         row["attempt"].AsInt32,
         row["outcome"].AsString ?? string.Empty);
 
+    private static BsonDocument ToDocument(ApiCallRecord record) => new()
+    {
+        ["time"] = record.Time.UtcTicks,
+        ["client"] = record.ClientId,
+        ["peer"] = record.Peer,
+        ["action"] = record.Action,
+        ["target"] = record.Target,
+        ["outcome"] = record.Outcome,
+    };
+
+    private static ApiCallRecord ApiFromDocument(BsonDocument row) => new(
+        new DateTimeOffset(row["time"].AsInt64, TimeSpan.Zero),
+        row["client"].AsString ?? "-",
+        row["peer"].AsString ?? "-",
+        row["action"].AsString ?? string.Empty,
+        NullableString(row["target"]),
+        row["outcome"].AsString ?? string.Empty);
+
     private static string? NullableString(BsonValue value) => value.IsString ? value.AsString : null;
 
     private static int? NullableInt(BsonValue value) => value.IsNumber ? value.AsInt32 : null;
+
+    /// <summary>A record waiting for the writer, already a document, and the collection it goes to.</summary>
+    private readonly record struct Pending(ILiteCollection<BsonDocument> Into, BsonDocument Document);
 }

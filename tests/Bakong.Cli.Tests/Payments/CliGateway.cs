@@ -99,10 +99,23 @@ public sealed class CliGateway : IAsyncDisposable
     /// <summary>Waits until the poller has saved its first check of the payment, as the gateway's own tests pay after it.</summary>
     public Task WaitForFirstCheckAsync(string paymentId) => _host.WaitForFirstCheckAsync(paymentId);
 
+    /// <summary>Stops the gateway (its files released, the audit's queue written) and keeps its data directory until dispose.</summary>
+    public async Task StopAsync()
+    {
+        _channel?.Dispose();
+        _channel = null;
+        _host.KeepStorage = true;
+        await _host.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         _channel?.Dispose();
         await _host.DisposeAsync();
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
     }
 }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Bakong.Grpc.Payments.V1;
 using Bakong.Identity;
+using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -121,6 +122,33 @@ public sealed class ApiKeyAccessTests : IAsyncLifetime
         Assert.Equal(missing.Status.Detail.Replace("Pm-no-such-payment", "ID", StringComparison.Ordinal), get.Status.Detail.Replace(other.PaymentId, "ID", StringComparison.Ordinal));
         Assert.Equal(State.Pending, (await operatorPayments.GetPaymentAsync(new GetPaymentRequest { PaymentId = other.PaymentId }, cancellationToken: Ct)).Payment.State);
         Assert.Equal(own.PaymentId, (await mine.GetPaymentAsync(new GetPaymentRequest { PaymentId = own.PaymentId }, cancellationToken: Ct)).Payment.PaymentId);
+    }
+
+    [Fact]
+    public async Task A_request_id_another_terminal_used_is_already_exists_without_that_payments_id_or_fields()
+    {
+        var mine = _gateway.PaymentsAs(_gateway.AddClient(ClientRole.Terminal, "till-1"));
+        var theirs = _gateway.PaymentsAs(_gateway.AddClient(ClientRole.Terminal, "till-9"));
+        var operatorPayments = _gateway.PaymentsAs(_gateway.AddClient(ClientRole.Operator));
+        var other = (await theirs.CreatePaymentAsync(Requests.Create("shared-id", riel: 7000, terminal: "till-9"), cancellationToken: Ct)).Payment;
+
+        var taken = await Assert.ThrowsAsync<RpcException>(() => mine.CreatePaymentAsync(Requests.Create("shared-id", terminal: "till-1"), cancellationToken: Ct).ResponseAsync);
+        var ownConflict = await Assert.ThrowsAsync<RpcException>(() => theirs.CreatePaymentAsync(Requests.Create("shared-id", riel: 8000, terminal: "till-9"), cancellationToken: Ct).ResponseAsync);
+        var operatorConflict = await Assert.ThrowsAsync<RpcException>(() => operatorPayments.CreatePaymentAsync(Requests.Create("shared-id", terminal: "till-1"), cancellationToken: Ct).ResponseAsync);
+
+        // Another terminal's: the same code and reason, nothing of that payment (its id, which of its fields differ).
+        Assert.Equal(StatusCode.AlreadyExists, taken.StatusCode);
+        var takenInfo = taken.GetRpcStatus()!.GetDetail<ErrorInfo>();
+        Assert.Equal("REQUEST_ID_CONFLICT", takenInfo.Reason);
+        Assert.Equal("request_id", takenInfo.Metadata["conflicting_fields"]);
+        Assert.False(takenInfo.Metadata.ContainsKey("payment_id"));
+        Assert.DoesNotContain(other.PaymentId, taken.Status.Detail + string.Join(",", taken.Trailers.Select(t => t.IsBinary ? Convert.ToBase64String(t.ValueBytes) : t.Value)), StringComparison.Ordinal);
+        Assert.DoesNotContain(other.PaymentId, takenInfo.ToString(), StringComparison.Ordinal);
+
+        // The payment's own terminal and an operator still hear which payment holds the id and what differs.
+        Assert.Equal(other.PaymentId, ownConflict.GetRpcStatus()!.GetDetail<ErrorInfo>().Metadata["payment_id"]);
+        Assert.Equal("amount", ownConflict.GetRpcStatus()!.GetDetail<ErrorInfo>().Metadata["conflicting_fields"]);
+        Assert.Equal(other.PaymentId, operatorConflict.GetRpcStatus()!.GetDetail<ErrorInfo>().Metadata["payment_id"]);
     }
 
     [Fact]

@@ -36,6 +36,7 @@ public sealed class AuthModeTests
     {
         await using var gateway = new GatewayFactory();
         gateway.Settings["Kestrel:Endpoints:Web:Url"] = webUrl;
+        gateway.Settings["Sandbox:AllowNonLoopback"] = "true";
 
         var e = await Assert.ThrowsAsync<RpcException>(() => gateway.Payments.CreatePaymentAsync(Requests.Create("lan"), cancellationToken: Ct).ResponseAsync);
 
@@ -49,6 +50,7 @@ public sealed class AuthModeTests
     {
         await using var gateway = new GatewayFactory();
         gateway.Settings["Kestrel:Endpoints:Web:Url"] = "http://0.0.0.0:5081";
+        gateway.Settings["Sandbox:AllowNonLoopback"] = "true";
         gateway.Settings["Auth:Mode"] = "none";
 
         await gateway.CreateAsync(Requests.Create("explicit"));

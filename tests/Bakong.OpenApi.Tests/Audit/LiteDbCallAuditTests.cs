@@ -114,6 +114,39 @@ public sealed class LiteDbCallAuditTests : IDisposable
     }
 
     [Fact]
+    public async Task Api_calls_are_kept_beside_the_bakong_calls_queried_by_client_and_pruned_by_the_same_policy()
+    {
+        _options.Retention = TimeSpan.FromDays(30);
+        _options.MaxRecords = 3;
+        using var audit = NewAudit();
+        var writer = await StartWriterAsync(audit);
+        audit.Record(Call(s_start, "/v1/check_transaction_by_md5"));
+        audit.Record(new ApiCallRecord(s_start, "aaaaaaaaaaaa", "ipv4:192.168.1.20:50000", "CreatePayment", "old", "OK"));
+        for (var i = 0; i < 4; i++)
+        {
+            audit.Record(new ApiCallRecord(s_start.AddDays(20).AddSeconds(i), i % 2 == 0 ? "bbbbbbbbbbbb" : "-", "ipv4:127.0.0.1:1", "CancelPayment", "p" + i, "NOT_FOUND"));
+        }
+
+        await audit.FlushAsync(Ct);
+        var before = audit.QueryApi(DateTimeOffset.MinValue, limit: 100);
+        var oneClient = audit.QueryApi(DateTimeOffset.MinValue, "bbbbbbbbbbbb");
+        var bakongCalls = audit.Query(DateTimeOffset.MinValue);
+        await writer.StopAsync(Ct);
+        _time.Advance(TimeSpan.FromDays(31));
+        var pruned = audit.Prune();
+
+        Assert.Equal(5, before.Count);
+        Assert.Equal(new ApiCallRecord(s_start, "aaaaaaaaaaaa", "ipv4:192.168.1.20:50000", "CreatePayment", "old", "OK"), before[^1]);
+        Assert.Equal(["p2", "p0"], oneClient.Select(r => r.Target));
+        Assert.Equal("/v1/check_transaction_by_md5", Assert.Single(bakongCalls).Endpoint);
+
+        // Older than the retention (the Bakong call and the first API call), then the oldest beyond MaxRecords (p0).
+        Assert.Equal(3, pruned);
+        Assert.Equal(["p3", "p2", "p1"], audit.QueryApi(DateTimeOffset.MinValue).Select(r => r.Target));
+        Assert.Empty(audit.Query(DateTimeOffset.MinValue));
+    }
+
+    [Fact]
     public async Task Concurrent_prunes_keep_exactly_the_newest_records()
     {
         _options.MaxRecords = 5;

@@ -1,0 +1,179 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Bakong.Cli.Token;
+using Bakong.OpenApi.Audit;
+using Bakong.OpenApi.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Bakong.Cli.Audit;
+
+/// <summary>
+/// <c>bakong audit api [--client id] [--since 1h] [--limit 50] [--json]</c>: the gateway's creates, cancels and admin
+/// actions, newest first: who, from where, what, and how it ended. Read from the audit database, like <c>audit list</c>.
+/// </summary>
+internal sealed class AuditApiCommand : Command
+{
+    private const string TimeFormat = "yyyy-MM-dd HH:mm:ss";
+    private const int DefaultLimit = 50;
+    private static readonly TimeSpan s_defaultSince = TimeSpan.FromHours(1);
+    private static readonly JsonWriterOptions s_json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly CliContext _context;
+
+    private readonly Option<TimeSpan?> _since = new("--since")
+    {
+        Description = "How far back: a number and s, m, h or d, e.g. 30s, 15m, 1h, 2d (default 1h).",
+        HelpName = "1h",
+        CustomParser = AuditListCommand.ParseSince,
+    };
+
+    private readonly Option<string?> _client = new("--client")
+    {
+        Description = "Only this client's calls (its id, as 'bakong clients list' shows it; '-' for calls without a valid key).",
+        HelpName = "client-id",
+    };
+
+    private readonly Option<int?> _limit = new("--limit")
+    {
+        Description = "At most this many calls, the newest (default 50).",
+        HelpName = "n",
+    };
+
+    private readonly Option<bool> _jsonLines = new("--json")
+    {
+        Description = "One JSON object per call and line: time, client, peer, action, target, outcome.",
+    };
+
+    private readonly Option<string?> _data = BakongSetup.Data();
+
+    public AuditApiCommand(CliContext context)
+        : base("api", "List recent creates, cancels and admin actions on the gateway, newest first: time (UTC), client, peer, action, payment or client, outcome.")
+    {
+        _context = context;
+        Options.Add(_since);
+        Options.Add(_client);
+        Options.Add(_limit);
+        Options.Add(_jsonLines);
+        Options.Add(_data);
+        _limit.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 or > 100_000)
+            {
+                result.AddError("--limit must be 1 to 100000.");
+            }
+        });
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var directory = BakongSetup.ResolveData(parseResult, _data, out var error);
+        if (directory is null)
+        {
+            await _context.Error.WriteLineAsync(error.AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.BadInput;
+        }
+
+        var now = _context.TimeProvider.GetUtcNow();
+        var back = parseResult.GetValue(_since) ?? s_defaultSince;
+        var since = back >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - back;
+        var client = parseResult.GetValue(_client) is { } given && !string.IsNullOrWhiteSpace(given) ? given.Trim() : null;
+        var path = Path.Combine(directory, BakongDataDirectory.AuditFileName);
+
+        IReadOnlyList<ApiCallRecord> records = [];
+        if (File.Exists(path))
+        {
+            try
+            {
+                // Only the reader: no writer, no pruning with this command's idea of the retention.
+                using var audit = new LiteDbCallAudit(
+                    Microsoft.Extensions.Options.Options.Create(new BakongCallAuditOptions { DatabasePath = path }),
+                    _context.TimeProvider,
+                    NullLogger<LiteDbCallAudit>.Instance);
+                records = audit.QueryApi(since, client, parseResult.GetValue(_limit) ?? DefaultLimit);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or StoreException)
+            {
+                var message = e is StoreLockedException or StoreException ? e.Message : $"Cannot read the audit in {path} ({e.Message}).";
+                await _context.Error.WriteLineAsync(message.AsMemory(), cancellationToken).ConfigureAwait(false);
+                return BakongSetup.Refused;
+            }
+        }
+
+        if (parseResult.GetValue(_jsonLines))
+        {
+            foreach (var record in records)
+            {
+                await _context.Output.WriteLineAsync(JsonLine(record).AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        }
+
+        if (records.Count == 0)
+        {
+            var who = client is null ? "" : " by " + client;
+            await _context.Output.WriteLineAsync($"No API calls{who} since {since.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture)} UTC.".AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        foreach (var line in Table(records))
+        {
+            await _context.Output.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static IEnumerable<string> Table(IReadOnlyList<ApiCallRecord> records)
+    {
+        string[] header = ["TIME (UTC)", "CLIENT", "PEER", "ACTION", "TARGET", "OUTCOME"];
+        var rows = new List<string[]>(records.Count + 1) { header };
+        rows.AddRange(records.Select(r => new[]
+        {
+            r.Time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture), r.ClientId, r.Peer, r.Action, r.Target ?? "-", r.Outcome,
+        }));
+        var widths = new int[header.Length];
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < row.Length; i++)
+            {
+                widths[i] = Math.Max(widths[i], row[i].Length);
+            }
+        }
+
+        foreach (var row in rows)
+        {
+            yield return string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd();
+        }
+    }
+
+    private static string JsonLine(ApiCallRecord record)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, s_json))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("time", record.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            writer.WriteString("client", record.ClientId);
+            writer.WriteString("peer", record.Peer);
+            writer.WriteString("action", record.Action);
+            if (record.Target is { } target)
+            {
+                writer.WriteString("target", target);
+            }
+            else
+            {
+                writer.WriteNull("target");
+            }
+
+            writer.WriteString("outcome", record.Outcome);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}

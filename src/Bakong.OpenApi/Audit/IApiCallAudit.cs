@@ -1,0 +1,24 @@
+namespace Bakong.OpenApi.Audit;
+
+/// <summary>
+/// Receives one record per audited call to the gateway's own API (a create, a cancel, an admin action), kept in the
+/// same audit store as the calls to Bakong, with the same retention.
+/// </summary>
+public interface IApiCallAudit
+{
+    void Record(ApiCallRecord record);
+}
+
+/// <summary>
+/// One call to the gateway's API: who (<see cref="ClientId"/>, <c>-</c> without keys or before a key was accepted),
+/// from where (<see cref="Peer"/>, the transport's address), what (<see cref="Action"/>, the method's name, and
+/// <see cref="Target"/>, the payment or client it was about when known) and how it ended (<see cref="Outcome"/>, the
+/// status code's name). Never a key or anything else secret; every field is bounded by whoever records it.
+/// </summary>
+public sealed record ApiCallRecord(
+    DateTimeOffset Time,
+    string ClientId,
+    string Peer,
+    string Action,
+    string? Target,
+    string Outcome);
