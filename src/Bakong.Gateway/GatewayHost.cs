@@ -5,6 +5,7 @@ using Bakong.Gateway.Configuration;
 using Bakong.Gateway.Display;
 using Bakong.Gateway.Health;
 using Bakong.Gateway.Kiosk;
+using Bakong.Gateway.Rest;
 using Bakong.Gateway.QrImages;
 using Bakong.Gateway.Rpc;
 using Bakong.Gateway.Sandbox;
@@ -92,6 +93,7 @@ internal static class GatewayHost
             })
             .AddJsonTranscoding(o => o.TypeRegistry = RpcErrors.DetailTypes);
         services.AddGrpcReflection();
+        services.AddRestOpenApi();
         services.AddSingleton<BakongTokenGate>();
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>
@@ -123,6 +125,7 @@ internal static class GatewayHost
         app.UseJsonCharsetCheck();
         app.UseCors();
         app.UseGrpcWeb();
+        app.UseRestOpenApi();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<DisplayGrpcService>();
         app.MapGrpcService<Admin.AdminGrpcService>();
