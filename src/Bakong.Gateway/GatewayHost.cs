@@ -122,7 +122,10 @@ internal static class GatewayHost
     /// <summary>Maps the endpoints and logs the mode the gateway runs in.</summary>
     public static WebApplication MapGateway(this WebApplication app, GatewayBakongOptions bakong)
     {
+        // One error format on the Web endpoint: google.rpc.Status JSON (docs/rest.md), also where no body was written.
+        app.UseStatusJsonForBodylessErrors(SandboxPrefix);
         app.UseJsonCharsetCheck();
+        app.UseRestBodyErrors();
         app.UseCors();
         app.UseGrpcWeb();
         app.UseRestOpenApi();

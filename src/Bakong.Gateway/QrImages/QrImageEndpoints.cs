@@ -1,3 +1,5 @@
+using Bakong.Gateway.Rest;
+using Bakong.Gateway.Rpc;
 using Bakong.Payments;
 using Bakong.Payments.Reading;
 using Microsoft.Net.Http.Headers;
@@ -6,7 +8,8 @@ namespace Bakong.Gateway.QrImages;
 
 /// <summary>
 /// <c>GET /payments/{id}/qr.png</c> and <c>/qr.svg</c> (<c>?style=plain|card&amp;size=N</c>) on the web endpoint:
-/// 404 for an unknown payment, 400 (problem details naming the parameter) for a bad query or id. A payment's QR never
+/// 404 for an unknown payment, 400 (a <c>google.rpc.BadRequest</c> naming the parameter) for a bad query or id, both
+/// the JSON <c>google.rpc.Status</c> of REST (<see cref="StatusJson"/>). A payment's QR never
 /// changes, so the image is cacheable forever, with a strong ETag for revalidation.
 /// </summary>
 internal static class QrImageEndpoints
@@ -35,15 +38,13 @@ internal static class QrImageEndpoints
         var spec = QrImageSpec.FromQuery(format, Single(query["style"]), Single(query["size"]), violations);
         if (spec is null || violations.Count > 0)
         {
-            return Results.ValidationProblem(
-                violations.GroupBy(v => v.Field).ToDictionary(g => g.Key, g => g.Select(v => v.Description).ToArray()),
-                title: "Invalid " + string.Join(", ", violations.Select(v => v.Field).Distinct()) + ": " + string.Join("; ", violations.Select(v => v.Description)));
+            return StatusJson.Result(StatusCodes.Status400BadRequest, RpcErrors.InvalidArgument(violations));
         }
 
         var payment = await reader.FindAsync(paymentId, http.RequestAborted).ConfigureAwait(false);
         if (payment is null)
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Payment '" + paymentId + "' does not exist.");
+            return StatusJson.Result(StatusCodes.Status404NotFound, RpcErrors.PaymentNotFound(paymentId));
         }
 
         var etag = new EntityTagHeaderValue(
