@@ -6,7 +6,6 @@ using Bakong.Gateway.Display;
 using Bakong.Gateway.Health;
 using Bakong.Gateway.Kiosk;
 using Bakong.Gateway.Rest;
-using Bakong.Gateway.QrImages;
 using Bakong.Gateway.Rpc;
 using Bakong.Gateway.Sandbox;
 using Bakong.Identity.Storage;

@@ -1,15 +1,16 @@
-using Bakong.Gateway.Rest;
+using Bakong.Gateway.QrImages;
 using Bakong.Gateway.Rpc;
 using Bakong.Payments;
 using Bakong.Payments.Reading;
 using Microsoft.Net.Http.Headers;
 
-namespace Bakong.Gateway.QrImages;
+namespace Bakong.Gateway.Rest;
 
 /// <summary>
 /// <c>GET /payments/{id}/qr.png</c> and <c>/qr.svg</c> (<c>?style=plain|card&amp;size=N</c>) on the web endpoint:
 /// 404 for an unknown payment, 400 (a <c>google.rpc.BadRequest</c> naming the parameter) for a bad query or id, both
-/// the JSON <c>google.rpc.Status</c> of REST (<see cref="StatusJson"/>). A payment's QR never
+/// the JSON <c>google.rpc.Status</c> of REST (<see cref="StatusJson"/>). Here, beside the other HTTP edges, so the QR
+/// library (<c>QrImages</c>, which the gRPC mapping uses too) needs nothing of the error mapping. A payment's QR never
 /// changes, so the image is cacheable forever, with a strong ETag for revalidation.
 /// </summary>
 internal static class QrImageEndpoints
