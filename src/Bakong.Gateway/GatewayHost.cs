@@ -6,7 +6,7 @@ using Bakong.Gateway.Configuration;
 using Bakong.Gateway.Display;
 using Bakong.Gateway.Health;
 using Bakong.Gateway.Kiosk;
-using Bakong.Gateway.QrImages;
+using Bakong.Gateway.Rest;
 using Bakong.Gateway.Rpc;
 using Bakong.Gateway.Sandbox;
 using Bakong.Identity.Storage;
@@ -104,6 +104,7 @@ internal static class GatewayHost
             services.AddGrpcReflection();
         }
 
+        services.AddRestOpenApi();
         services.AddSingleton<BakongTokenGate>();
         services.AddHttpClient(BakongHealthCheck.HttpClientName).RemoveAllLoggers();
         services.AddGrpcHealthChecks(o =>
@@ -138,10 +139,14 @@ internal static class GatewayHost
     /// <summary>Maps the endpoints and logs the mode the gateway runs in.</summary>
     public static WebApplication MapGateway(this WebApplication app, GatewayBakongOptions bakong)
     {
+        // One error format on the Web endpoint: google.rpc.Status JSON (docs/rest.md), also where no body was written.
+        app.UseStatusJsonForBodylessErrors(SandboxPrefix);
         app.UseJsonCharsetCheck();
         app.UseJsonWrites();
+        app.UseRestBodyErrors();
         app.UseCors();
         app.UseGrpcWeb();
+        app.UseRestOpenApi();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<DisplayGrpcService>();
         app.MapGrpcService<Admin.AdminGrpcService>();

@@ -18,6 +18,7 @@ public sealed class AssemblyTests
         { "Bakong.Display.Payments", "Bakong.Display.Payments" },
         { "Bakong.Gateway", "Bakong.Gateway" },
         { "bakong", "Bakong.Cli" },
+        { "Bakong.Grpc.Client", "Bakong.Grpc.Client" },
     };
 
     [Fact]

@@ -1,14 +1,18 @@
-using Bakong.Gateway.Kiosk;
 using Bakong.Gateway.Access;
+using Bakong.Gateway.Kiosk;
+using Bakong.Gateway.QrImages;
+using Bakong.Gateway.Rpc;
 using Bakong.Payments;
 using Bakong.Payments.Reading;
 using Microsoft.Net.Http.Headers;
 
-namespace Bakong.Gateway.QrImages;
+namespace Bakong.Gateway.Rest;
 
 /// <summary>
 /// <c>GET /payments/{id}/qr.png</c> and <c>/qr.svg</c> (<c>?style=plain|card&amp;size=N</c>) on the web endpoint:
-/// 404 for an unknown payment, 400 (problem details naming the parameter) for a bad query or id. A payment's QR never
+/// 404 for an unknown payment, 400 (a <c>google.rpc.BadRequest</c> naming the parameter) for a bad query or id, both
+/// the JSON <c>google.rpc.Status</c> of REST (<see cref="StatusJson"/>). Here, beside the other HTTP edges, so the QR
+/// library (<c>QrImages</c>, which the gRPC mapping uses too) needs nothing of the error mapping. A payment's QR never
 /// changes, so the image is cacheable forever, with a strong ETag for revalidation.
 /// </summary>
 /// <remarks>
@@ -46,9 +50,11 @@ internal static class QrImageEndpoints
             var peer = http.Connection.RemoteIpAddress?.ToString() ?? "-";
             AccessLog.Unauthenticated(logger, route, claimed ?? "-", peer);
             http.Response.Headers.WWWAuthenticate = "Bearer";
-            return Results.Problem(
-                statusCode: StatusCodes.Status401Unauthorized,
-                title: "This image needs an API key: send 'authorization: Bearer <key>' with a key from 'bakong clients add' that is not revoked.");
+            return StatusJson.Result(StatusCodes.Status401Unauthorized, new Google.Rpc.Status
+            {
+                Code = (int)Google.Rpc.Code.Unauthenticated,
+                Message = "This image needs an API key: send 'authorization: Bearer <key>' with a key from 'bakong clients add' that is not revoked.",
+            });
         }
 
         var query = http.Request.Query;
@@ -61,15 +67,13 @@ internal static class QrImageEndpoints
         var spec = QrImageSpec.FromQuery(format, Single(query["style"]), Single(query["size"]), violations);
         if (spec is null || violations.Count > 0)
         {
-            return Results.ValidationProblem(
-                violations.GroupBy(v => v.Field).ToDictionary(g => g.Key, g => g.Select(v => v.Description).ToArray()),
-                title: "Invalid " + string.Join(", ", violations.Select(v => v.Field).Distinct()) + ": " + string.Join("; ", violations.Select(v => v.Description)));
+            return StatusJson.Result(StatusCodes.Status400BadRequest, RpcErrors.InvalidArgument(violations));
         }
 
         var payment = await reader.FindAsync(paymentId, http.RequestAborted).ConfigureAwait(false);
         if (payment is null || !AccessPolicy.MaySee(caller, payment))
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Payment '" + paymentId + "' does not exist.");
+            return StatusJson.Result(StatusCodes.Status404NotFound, RpcErrors.PaymentNotFound(paymentId));
         }
 
         var etag = new EntityTagHeaderValue(
