@@ -83,7 +83,13 @@ internal static class GatewayHost
             services.AddSingleton(sp => new ClientStore(
                 Beside(sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path, BakongDataDirectory.ClientsFileName),
                 sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IStoreSnapshot>(sp => sp.GetRequiredService<ClientStore>());
         }
+
+        // Backups (bakong.admin.v1 Backup): the stores registered as IStoreSnapshot, and what the data belongs to.
+        services.AddSingleton(sp => new GatewayIdentity(
+            bakong.Environment.ToString(), sp.GetRequiredService<IOptions<MerchantOptions>>().Value.BakongAccountId.Trim()));
+        services.AddSingleton<Admin.GatewayBackup>();
 
         services.AddGrpc(o =>
             {
@@ -152,6 +158,18 @@ internal static class GatewayHost
         var tokens = app.Services.GetRequiredService<IOptions<BakongTokenOptions>>().Value.DatabasePath;
         var audit = app.Services.GetRequiredService<IOptions<BakongCallAuditOptions>>().Value.DatabasePath;
         GatewayLog.Storage(logger, payments, tokens, audit);
+
+        // Which environment and merchant account this data directory now serves: bakong restore compares backups with it.
+        var dataDirectory = app.Services.GetRequiredService<Admin.GatewayBackup>().DataDirectory;
+        try
+        {
+            app.Services.GetRequiredService<GatewayIdentity>().Write(dataDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The stores say it louder if the directory cannot be written at all.
+            GatewayLog.IdentityNotRecorded(logger, Path.Combine(dataDirectory, BakongDataDirectory.IdentityFileName), e.Message);
+        }
 
         // Opens the client store now (with API keys): a store held by a running 'bakong clients' fails the start, not a call.
         var authentication = app.Services.GetRequiredService<CallerAuthentication>();

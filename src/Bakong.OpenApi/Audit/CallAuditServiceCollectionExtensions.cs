@@ -1,4 +1,5 @@
 using Bakong.OpenApi.Audit;
+using Bakong.OpenApi.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -41,6 +42,7 @@ public static class CallAuditServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LiteDbCallAudit>();
         services.TryAddSingleton<IBakongCallAudit>(sp => sp.GetRequiredService<LiteDbCallAudit>());
+        services.AddSingleton<IStoreSnapshot>(sp => sp.GetRequiredService<LiteDbCallAudit>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CallAuditWriter>());
         return services;
     }

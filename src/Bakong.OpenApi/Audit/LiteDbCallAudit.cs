@@ -19,10 +19,10 @@ namespace Bakong.OpenApi.Audit;
 /// ones worth keeping. Drops are counted (<see cref="DroppedCount"/>) and reported in the log; the dropped records'
 /// own log events were already written.
 /// </remarks>
-public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
+public sealed class LiteDbCallAudit : IBakongCallAudit, IStoreSnapshot, IDisposable
 {
     private const string CollectionName = "bakong_calls";
-    private const string StoreName = "call audit";
+    private const string Label = "call audit";
     private const int MaxBatch = 256;
 
     private readonly BakongCallAuditOptions _options;
@@ -56,7 +56,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
 
         _path = Path.GetFullPath(_options.DatabasePath);
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        _lock = StoreLock.Acquire(_path, StoreName);
+        _lock = StoreLock.Acquire(_path, Label);
         try
         {
             _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
@@ -70,7 +70,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
             _lock.Dispose();
             if (StoreException.IsEngineFailure(e))
             {
-                throw StoreException.Failed(StoreName, _path, e);
+                throw StoreException.Failed(Label, _path, e);
             }
 
             throw;
@@ -145,7 +145,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
         }
         catch (Exception e) when (StoreException.IsEngineFailure(e))
         {
-            throw StoreException.Failed(StoreName, _path, e);
+            throw StoreException.Failed(Label, _path, e);
         }
     }
 
@@ -189,7 +189,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
             }
             catch (Exception e) when (StoreException.IsEngineFailure(e))
             {
-                throw StoreException.Failed(StoreName, _path, e);
+                throw StoreException.Failed(Label, _path, e);
             }
         }
 
@@ -199,6 +199,24 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
         }
 
         return deleted;
+    }
+
+    public string StoreName => BackupCatalog.Audit;
+
+    /// <summary>A checkpointed copy of the database; the writer waits meanwhile (records queue, as in any stall).</summary>
+    public void CopyTo(string destinationFile)
+    {
+        lock (_writeGate)
+        {
+            try
+            {
+                StoreSnapshot.CopyOpen(_database, _path, destinationFile);
+            }
+            catch (Exception e) when (StoreException.IsEngineFailure(e))
+            {
+                throw StoreException.Failed(Label, _path, e);
+            }
+        }
     }
 
     public void Dispose()
