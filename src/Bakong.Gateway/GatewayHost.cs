@@ -87,8 +87,12 @@ internal static class GatewayHost
         }
 
         // Backups (bakong.admin.v1 Backup): the stores registered as IStoreSnapshot, and what the data belongs to.
+        // The payment file's name too: Storage:Path may call it other than bakong.db, and bakong restore must write it so.
         services.AddSingleton(sp => new GatewayIdentity(
-            bakong.Environment.ToString(), sp.GetRequiredService<IOptions<MerchantOptions>>().Value.BakongAccountId.Trim()));
+            bakong.Environment.ToString(),
+            sp.GetRequiredService<IOptions<MerchantOptions>>().Value.BakongAccountId.Trim(),
+            Path.GetFileName(sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path) is var name
+                && name != BakongDataDirectory.PaymentsFileName && GatewayIdentity.IsPaymentsFileName(name) ? name : null));
         services.AddSingleton<Admin.GatewayBackup>();
 
         services.AddGrpc(o =>

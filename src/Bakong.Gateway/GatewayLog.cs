@@ -30,7 +30,7 @@ internal static partial class GatewayLog
     public static IDisposable? CreatePaymentScope(ILogger logger, string terminalId, string requestId) =>
         s_createPaymentScope(logger, terminalId, requestId);
 
-    [LoggerMessage(EventId = 2505, EventName = "IdentityNotRecorded", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 2506, EventName = "IdentityNotRecorded", Level = LogLevel.Warning,
         Message = "Cannot record the environment and merchant account in {Path} ({Reason}): bakong restore will not recognise a backup of another one")]
     public static partial void IdentityNotRecorded(ILogger logger, string path, string reason);
 

@@ -66,7 +66,9 @@ internal sealed class BackupCommand : Command
         {
             try
             {
-                if (!BackupCatalog.Stores.Any(store => File.Exists(Path.Combine(data, store.FileName))))
+                // The payment file under the name its gateway recorded (Storage:Path may rename it).
+                var paymentsFile = GatewayIdentity.PaymentsFileIn(data);
+                if (!BackupCatalog.Stores.Any(store => File.Exists(Path.Combine(data, store.FileNameIn(paymentsFile)))))
                 {
                     // No stores here: the gateway keeps its data elsewhere (or on another machine); ask it.
                     throw new StoreLockedException();
@@ -78,7 +80,7 @@ internal sealed class BackupCommand : Command
                     output,
                     new BackupOrigin("bakong", Version, GatewayIdentity.Read(data)),
                     _context.TimeProvider.GetUtcNow(),
-                    (store, destination) => StoreSnapshot.CopyClosed(Path.Combine(data, store.FileName), store.Name + " store", destination));
+                    (store, destination) => StoreSnapshot.CopyClosed(Path.Combine(data, store.FileNameIn(paymentsFile)), store.Name + " store", destination));
                 source = data;
             }
             catch (StoreLockedException)

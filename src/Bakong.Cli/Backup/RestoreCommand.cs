@@ -18,6 +18,12 @@ internal sealed class RestoreCommand : Command
     private readonly CliContext _context;
     private readonly Argument<string> _file = new("file") { Description = "The backup file, from 'bakong backup --out'." };
     private readonly Option<string?> _data = BakongSetup.Data();
+    private readonly Option<string?> _storagePath = new("--storage-path")
+    {
+        Description = "The gateway's Storage:Path (its payment file), instead of --data: the backup goes into its folder and the payments under its name.",
+        HelpName = "file",
+    };
+
     private readonly Option<bool> _force = new("--force") { Description = "Restore a backup of another environment or merchant account than the data directory's." };
 
     public RestoreCommand(CliContext context)
@@ -25,18 +31,20 @@ internal sealed class RestoreCommand : Command
     {
         _context = context;
         _data.Description = "The data directory to restore into (it may not exist yet). Default, the same as the gateway's: $" + BakongDataDirectory.Variable
-            + ", else the per-user data directory.";
+            + ", else the per-user data directory. The payment file gets the name the directory's gateway recorded, else the backed-up gateway's, else "
+            + BakongDataDirectory.PaymentsFileName + ".";
         Arguments.Add(_file);
         Options.Add(_data);
+        Options.Add(_storagePath);
         Options.Add(_force);
         SetAction(RunAsync);
     }
 
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        if (BakongSetup.ResolveData(parseResult, _data, out var dataError) is not { } data)
+        if (ResolveTarget(parseResult, out var paymentsFile, out var targetError) is not { } data)
         {
-            return await FailAsync(dataError!, ExitCodes.BadInput, cancellationToken).ConfigureAwait(false);
+            return await FailAsync(targetError!, ExitCodes.BadInput, cancellationToken).ConfigureAwait(false);
         }
 
         var file = Path.GetFullPath(parseResult.GetValue(_file)!);
@@ -45,7 +53,6 @@ internal sealed class RestoreCommand : Command
             return await FailAsync($"No backup file '{file}'.", ExitCodes.BadInput, cancellationToken).ConfigureAwait(false);
         }
 
-        data = Path.TrimEndingDirectorySeparator(Path.GetFullPath(data));
         BackupManifest manifest;
         try
         {
@@ -57,6 +64,10 @@ internal sealed class RestoreCommand : Command
             return await FailAsync("Not restored: " + e.Message, BakongSetup.Refused, cancellationToken).ConfigureAwait(false);
         }
 
+        // Where the gateway will look for its payments: --storage-path, else the name recorded in the directory (the
+        // gateway writes it at each start), else the backed-up gateway's (the same settings on a new directory).
+        paymentsFile ??= GatewayIdentity.Read(data)?.PaymentsFile ?? manifest.PaymentsFile ?? BakongDataDirectory.PaymentsFileName;
+
         var locks = new List<StoreLock>();
         string? staging = null;
         try
@@ -66,7 +77,7 @@ internal sealed class RestoreCommand : Command
                 // The same lock files the gateway and every command take: a running gateway holds them.
                 foreach (var store in BackupCatalog.Stores)
                 {
-                    locks.Add(StoreLock.Acquire(Path.Combine(data, store.FileName), store.Name + " store"));
+                    locks.Add(StoreLock.Acquire(Path.Combine(data, store.FileNameIn(paymentsFile)), store.Name + " store"));
                 }
 
                 if (GatewayIdentity.Read(data) is { } current && !parseResult.GetValue(_force)
@@ -80,7 +91,7 @@ internal sealed class RestoreCommand : Command
                 }
             }
 
-            staging = Stage(file, manifest, data);
+            staging = Stage(file, manifest, data, paymentsFile);
             foreach (var held in locks)
             {
                 held.Dispose();
@@ -89,7 +100,7 @@ internal sealed class RestoreCommand : Command
             locks.Clear();
             var previous = Swap(staging, data);
             staging = null;
-            foreach (var line in Describe(manifest, data, previous))
+            foreach (var line in Describe(manifest, data, paymentsFile, previous))
             {
                 await _context.Output.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
             }
@@ -114,8 +125,49 @@ internal sealed class RestoreCommand : Command
         }
     }
 
-    /// <summary>The backup's files in a new folder beside <paramref name="data"/>, each database opened and counted against the manifest.</summary>
-    private static string Stage(string file, BackupManifest manifest, string data)
+    /// <summary>
+    /// <c>--storage-path</c> (its folder and the payment file's name) or <c>--data</c> (the name is decided once the
+    /// backup is read); null with <paramref name="error"/> when unusable.
+    /// </summary>
+    private string? ResolveTarget(ParseResult parseResult, out string? paymentsFile, out string? error)
+    {
+        paymentsFile = null;
+        error = null;
+        if (parseResult.GetValue(_storagePath) is not { } storagePath)
+        {
+            return BakongSetup.ResolveData(parseResult, _data, out error) is { } data ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(data)) : null;
+        }
+
+        if (parseResult.GetValue(_data) is not null)
+        {
+            error = "Give --data or --storage-path, not both: --storage-path is the payment file, its folder the data directory.";
+            return null;
+        }
+
+        try
+        {
+            var full = Path.GetFullPath(storagePath);
+            if (!GatewayIdentity.IsPaymentsFileName(Path.GetFileName(full)) || Path.GetDirectoryName(full) is not { } folder)
+            {
+                error = $"--storage-path '{storagePath}' must name the payment file (as the gateway's Storage:Path), not a folder or another store's file.";
+                return null;
+            }
+
+            paymentsFile = Path.GetFileName(full);
+            return folder;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            error = $"--storage-path '{storagePath}' is not a usable path: {e.Message}";
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The backup's files in a new folder beside <paramref name="data"/>, each database opened and counted against the
+    /// manifest, the payments under <paramref name="paymentsFile"/>.
+    /// </summary>
+    private static string Stage(string file, BackupManifest manifest, string data, string paymentsFile)
     {
         var parent = Path.GetDirectoryName(data) ?? throw new IOException($"'{data}' has no parent folder to restore beside.");
         Directory.CreateDirectory(parent);
@@ -131,7 +183,16 @@ internal sealed class RestoreCommand : Command
             }
         }
 
-        manifest.Identity?.Write(staging);
+        if (paymentsFile != BakongDataDirectory.PaymentsFileName && File.Exists(Path.Combine(staging, BakongDataDirectory.PaymentsFileName)))
+        {
+            File.Move(Path.Combine(staging, BakongDataDirectory.PaymentsFileName), Path.Combine(staging, paymentsFile));
+        }
+
+        // Recorded with the payment file's name, so the next backup of the directory finds it.
+        if (manifest.Identity is { } identity)
+        {
+            (identity with { PaymentsFile = paymentsFile == BakongDataDirectory.PaymentsFileName ? null : paymentsFile }).Write(staging);
+        }
         return staging;
     }
 
@@ -167,10 +228,11 @@ internal sealed class RestoreCommand : Command
         return previous;
     }
 
-    private static IEnumerable<string> Describe(BackupManifest manifest, string data, string? previous)
+    private static IEnumerable<string> Describe(BackupManifest manifest, string data, string paymentsFile, string? previous)
     {
         yield return $"Restored   {data} from the backup taken {manifest.CreateTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC "
             + $"({manifest.Environment ?? "unrecorded environment"}, merchant account {manifest.MerchantAccount ?? "unrecorded"})";
+        yield return $"Payments   {Path.Combine(data, paymentsFile)}";
         foreach (var store in manifest.Stores)
         {
             var documents = string.Join(", ", store.Documents.Select(d => $"{d.Key} {d.Value.ToString(CultureInfo.InvariantCulture)}"));

@@ -73,7 +73,8 @@ public static class BackupArchive
             }
 
             var manifest = new BackupManifest(
-                FormatVersion, origin.MadeBy, origin.Version, origin.Identity?.Environment, origin.Identity?.MerchantAccount, time.ToUniversalTime(), stores);
+                FormatVersion, origin.MadeBy, origin.Version, origin.Identity?.Environment, origin.Identity?.MerchantAccount, time.ToUniversalTime(), stores,
+                origin.Identity?.PaymentsFile);
             using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
@@ -189,6 +190,11 @@ public static class BackupArchive
         if (manifest.Format != FormatVersion)
         {
             throw new InvalidDataException($"The backup is in format {manifest.Format}; this version reads format {FormatVersion}.");
+        }
+
+        if (manifest.PaymentsFile is { } paymentsFile && !GatewayIdentity.IsPaymentsFileName(paymentsFile))
+        {
+            throw new InvalidDataException($"The backup's {ManifestName} names an unusable payment file ({Printable(paymentsFile)}).");
         }
 
         var known = BackupCatalog.Stores.ToDictionary(s => s.Name, StringComparer.Ordinal);

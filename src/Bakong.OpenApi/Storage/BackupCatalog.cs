@@ -6,7 +6,14 @@ namespace Bakong.OpenApi.Storage;
 /// <param name="Companions">
 /// Files beside it that belong to it and never change once written (the token store's key), copied as they are.
 /// </param>
-public sealed record BackedUpStore(string Name, string FileName, params string[] Companions);
+public sealed record BackedUpStore(string Name, string FileName, params string[] Companions)
+{
+    /// <summary>
+    /// Its database file in a data directory whose payment file is <paramref name="paymentsFile"/>
+    /// (<see cref="GatewayIdentity.PaymentsFileIn"/>): only the payments' name can differ from <see cref="FileName"/>.
+    /// </summary>
+    public string FileNameIn(string paymentsFile) => Name == BackupCatalog.Payments ? paymentsFile : FileName;
+}
 
 /// <summary>
 /// Every store <c>bakong backup</c> copies and <c>bakong restore</c> puts back: adding a store to the backup is one line

@@ -11,6 +11,10 @@ namespace Bakong.OpenApi.Storage;
 /// <param name="MerchantAccount">The receiving merchant account of the data; null as <paramref name="Environment"/>.</param>
 /// <param name="CreateTime">When the copy was taken (UTC).</param>
 /// <param name="Stores">Each store that was there, with its files.</param>
+/// <param name="PaymentsFile">
+/// The payment file's name in the data directory that was backed up (in the backup it is always <c>bakong.db</c>); null
+/// for <c>bakong.db</c>. A restore into a directory that records no name of its own writes the payments under it.
+/// </param>
 public sealed record BackupManifest(
     int Format,
     string MadeBy,
@@ -18,10 +22,13 @@ public sealed record BackupManifest(
     string? Environment,
     string? MerchantAccount,
     DateTimeOffset CreateTime,
-    IReadOnlyList<BackupStoreEntry> Stores)
+    IReadOnlyList<BackupStoreEntry> Stores,
+    string? PaymentsFile = null)
 {
     /// <summary>The identity the data belongs to, when the backup records one.</summary>
-    public GatewayIdentity? Identity => Environment is { Length: > 0 } environment && MerchantAccount is { } account ? new GatewayIdentity(environment, account) : null;
+    public GatewayIdentity? Identity => Environment is { Length: > 0 } environment && MerchantAccount is { } account
+        ? new GatewayIdentity(environment, account, PaymentsFile)
+        : null;
 
     /// <summary>The documents of the store's main collection (payments for payments, clients for clients); 0 when it is absent.</summary>
     public long Documents(string storeName, string collection) =>

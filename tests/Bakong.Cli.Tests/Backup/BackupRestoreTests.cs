@@ -92,6 +92,47 @@ public sealed class BackupRestoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_payment_file_renamed_by_Storage_Path_is_backed_up_and_restored_under_the_name_the_gateway_looks_for()
+    {
+        string data;
+        string paymentId;
+        var online = Path.Combine(_work, "online.zip");
+        CliRun onlineBackup;
+        await using (var gateway = new CliGateway())
+        {
+            gateway.Host.KeepStorage = true;
+            gateway.Settings["Storage:Path"] = Path.Combine(gateway.DataDirectory, "payments.db");
+            paymentId = (await gateway.Host.CreateAsync(Requests.Create("renamed-1"))).PaymentId;
+            data = gateway.DataDirectory;
+            onlineBackup = await gateway.RunAsync("backup", "--out", online, "--data", data);
+        }
+
+        var offline = Path.Combine(_work, "offline.zip");
+        var offlineBackup = await Cli.RunAsync("backup", "--out", offline, "--data", data);
+        Directory.Delete(data, recursive: true);
+
+        // Into a new directory: the name the backed-up gateway used. With --storage-path: the name given.
+        var restored = Path.Combine(_work, "restored");
+        var restore = await Cli.RunAsync("restore", online, "--data", restored);
+        var elsewhere = Path.Combine(_work, "elsewhere", "shop.db");
+        var restoreByPath = await Cli.RunAsync("restore", offline, "--storage-path", elsewhere);
+
+        await using var again = new GatewayFactory(restored, GatewayFactory.Start) { Settings = { ["Storage:Path"] = Path.Combine(restored, "payments.db") } };
+        var payment = await again.GetAsync(paymentId);
+
+        Assert.Equal((0, ""), (onlineBackup.ExitCode, onlineBackup.Error));
+        Assert.Equal((0, ""), (offlineBackup.ExitCode, offlineBackup.Error));
+        Assert.Equal(1, BackupArchive.Verify(offline).Documents(BackupCatalog.Payments, "payments"));
+        Assert.Equal((0, ""), (restore.ExitCode, restore.Error));
+        Assert.Contains("Payments   " + Path.Combine(restored, "payments.db"), restore.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(restored, BakongDataDirectory.PaymentsFileName)));
+        Assert.Equal(testing::Bakong.Grpc.Payments.V1.Payment.Types.State.Pending, payment.State);
+        Assert.Equal((0, ""), (restoreByPath.ExitCode, restoreByPath.Error));
+        Assert.Single(ReadAll(elsewhere));
+        Assert.Equal("shop.db", GatewayIdentity.Read(Path.GetDirectoryName(elsewhere)!)!.PaymentsFile);
+    }
+
+    [Fact]
     public async Task Restore_refuses_a_backup_of_another_environment_without_force_and_replaces_the_directory_with_force_keeping_the_old_one()
     {
         var (file, _) = await StoppedBackupAsync();
