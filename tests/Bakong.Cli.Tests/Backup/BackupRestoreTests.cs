@@ -42,7 +42,8 @@ public sealed class BackupRestoreTests : IDisposable
         // Under way: more payments created, checked and paid while the backup is taken.
         await host.Store.WaitForAsync(w => w.Kind == StoreWriteKind.Inserted && w.PaymentId is not null, skip: 40);
         var file = Path.Combine(_work, "backup.zip");
-        var backup = await gateway.RunAsync("backup", "--out", file);
+        // --data: the gateway's own directory; the default one may hold another (stopped) gateway's stores, which would be copied instead.
+        var backup = await gateway.RunAsync("backup", "--out", file, "--data", gateway.DataDirectory);
         await host.Store.WaitForAsync(_ => true, skip: host.Store.Writes.Count + 20);
         await stop.CancelAsync();
         await Task.WhenAll(load);
