@@ -18,6 +18,8 @@ internal static class CliApp
             new Bakong.Cli.Token.TokenCommand(context),
             new Bakong.Cli.Audit.AuditCommand(context),
             new Bakong.Cli.Clients.ClientsCommand(context),
+            new Bakong.Cli.Backup.BackupCommand(context),
+            new Bakong.Cli.Backup.RestoreCommand(context),
             new Bakong.Cli.Payments.PayCommand(context),
             new Bakong.Cli.Payments.WatchCommand(context),
             new Bakong.Cli.Payments.PaymentsCommand(context),

@@ -87,7 +87,17 @@ internal static class GatewayHost
             services.AddSingleton(sp => new ClientStore(
                 Beside(sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path, BakongDataDirectory.ClientsFileName),
                 sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IStoreSnapshot>(sp => sp.GetRequiredService<ClientStore>());
         }
+
+        // Backups (bakong.admin.v1 Backup): the stores registered as IStoreSnapshot, and what the data belongs to.
+        // The payment file's name too: Storage:Path may call it other than bakong.db, and bakong restore must write it so.
+        services.AddSingleton(sp => new GatewayIdentity(
+            bakong.Environment.ToString(),
+            sp.GetRequiredService<IOptions<MerchantOptions>>().Value.BakongAccountId.Trim(),
+            Path.GetFileName(sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path) is var name
+                && name != BakongDataDirectory.PaymentsFileName && GatewayIdentity.IsPaymentsFileName(name) ? name : null));
+        services.AddSingleton<Admin.GatewayBackup>();
 
         // The API audit (creates, cancels, admin actions) is outermost: it records the status the caller gets.
         services.AddGrpc(o =>
@@ -189,6 +199,17 @@ internal static class GatewayHost
         }
 
         LogNetwork(app, logger);
+
+        // Which environment and merchant account this data directory now serves: bakong restore compares backups with it.
+        try
+        {
+            app.Services.GetRequiredService<GatewayIdentity>().Write(dataDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The stores say it louder if the directory cannot be written at all.
+            GatewayLog.IdentityNotRecorded(logger, Path.Combine(dataDirectory, BakongDataDirectory.IdentityFileName), e.Message);
+        }
 
         // Opens the client store now (with API keys): a store held by a running 'bakong clients' fails the start, not a call.
         var authentication = app.Services.GetRequiredService<CallerAuthentication>();

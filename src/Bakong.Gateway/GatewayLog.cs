@@ -30,6 +30,10 @@ internal static partial class GatewayLog
     public static IDisposable? CreatePaymentScope(ILogger logger, string terminalId, string requestId) =>
         s_createPaymentScope(logger, terminalId, requestId);
 
+    [LoggerMessage(EventId = 2506, EventName = "IdentityNotRecorded", Level = LogLevel.Warning,
+        Message = "Cannot record the environment and merchant account in {Path} ({Reason}): bakong restore will not recognise a backup of another one")]
+    public static partial void IdentityNotRecorded(ILogger logger, string path, string reason);
+
     [LoggerMessage(EventId = 2510, EventName = "UnparseableRequest", Level = LogLevel.Debug,
         Message = "A {Method} request message could not be parsed ({Reason}): answered INVALID_ARGUMENT")]
     public static partial void UnparseableRequest(ILogger logger, string method, string reason);

@@ -4,6 +4,8 @@ using Bakong.Grpc.Admin.V1;
 using Bakong.Identity;
 using Bakong.Identity.Storage;
 using Bakong.Payments.Reporting;
+using Bakong.OpenApi.Storage;
+using Google.Protobuf;
 using ClientRole = Bakong.Identity.ClientRole;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -11,12 +13,16 @@ using Grpc.Core;
 namespace Bakong.Gateway.Admin;
 
 /// <summary>
-/// <c>bakong.admin.v1.AdminService</c>: the clients of a running gateway, for <c>bakong clients</c>, and the settlement
-/// report (the use case is <see cref="SettlementReport"/>; this only maps it). Only operators
-/// reach it (<see cref="AccessPolicy.Of"/>: every service but payments and health is theirs).
+/// <c>bakong.admin.v1.AdminService</c>: the clients of a running gateway, for <c>bakong clients</c>, the settlement
+/// report (the use case is <see cref="SettlementReport"/>; this only maps it), and its backups, for
+/// <c>bakong backup</c>. Only operators reach it (<see cref="AccessPolicy.Of"/>: every service but payments and
+/// health is theirs).
 /// </summary>
 internal sealed class AdminGrpcService(IServiceProvider services, ILogger<AdminGrpcService> logger) : AdminService.AdminServiceBase
 {
+    /// <summary>The size of a backup chunk: well under gRPC's 4 MiB message limit, and all the memory a backup stream holds.</summary>
+    internal const int BackupChunkBytes = 64 * 1024;
+
     public override Task<AddClientResponse> AddClient(AddClientRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -72,6 +78,48 @@ internal sealed class AdminGrpcService(IServiceProvider services, ILogger<AdminG
         };
     }
 
+    public override async Task Backup(BackupRequest request, IServerStreamWriter<BackupResponse> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var backup = services.GetRequiredService<GatewayBackup>();
+        var operatorId = context.Caller().Id;
+        string file;
+        BackupManifest manifest;
+        try
+        {
+            // File copies: off the request's thread.
+            (file, manifest) = await Task.Run(backup.Take, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or StoreException)
+        {
+            AdminLog.BackupFailed(logger, operatorId, e.Message);
+            throw new RpcException(new Status(StatusCode.Unavailable, "The backup could not be taken: " + e.Message));
+        }
+
+        try
+        {
+            var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, BackupChunkBytes, FileOptions.SequentialScan);
+            await using (stream.ConfigureAwait(false))
+            {
+                var buffer = new byte[BackupChunkBytes];
+                int read;
+                while ((read = await stream.ReadAsync(buffer, context.CancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    await responseStream.WriteAsync(new BackupResponse { Data = ByteString.CopyFrom(buffer, 0, read) }, context.CancellationToken).ConfigureAwait(false);
+                }
+
+                var payments = manifest.Documents(BackupCatalog.Payments, "payments");
+                var bytes = stream.Length;
+                AdminLog.BackupTaken(logger, operatorId, payments, bytes);
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     /// <summary>The client store; a gateway without keys holds none (and its data directory is free for the CLI).</summary>
     private ClientStore Store() => services.GetService<ClientStore>()
         ?? throw new RpcException(new Status(
@@ -117,4 +165,12 @@ internal static partial class AdminLog
     [LoggerMessage(EventId = 2541, EventName = "ClientRevoked", Level = LogLevel.Information,
         Message = "Client {ClientId} revoked by {OperatorId}")]
     public static partial void ClientRevoked(ILogger logger, string clientId, string operatorId);
+
+    [LoggerMessage(EventId = 2542, EventName = "BackupTaken", Level = LogLevel.Information,
+        Message = "Backup taken by {OperatorId}: {Payments} payments, {Bytes} bytes")]
+    public static partial void BackupTaken(ILogger logger, string operatorId, long payments, long bytes);
+
+    [LoggerMessage(EventId = 2543, EventName = "BackupFailed", Level = LogLevel.Warning,
+        Message = "Backup asked by {OperatorId} failed: {Reason}")]
+    public static partial void BackupFailed(ILogger logger, string operatorId, string reason);
 }

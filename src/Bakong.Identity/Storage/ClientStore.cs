@@ -9,10 +9,10 @@ namespace Bakong.Identity.Storage;
 /// with the gateway running, <c>bakong clients</c> goes through the admin API instead of opening this file. The
 /// database engine's own errors leave it as a <see cref="StoreException"/>.
 /// </summary>
-public sealed class ClientStore : IDisposable
+public sealed class ClientStore : IStoreSnapshot, IDisposable
 {
     private const string CollectionName = "clients";
-    private const string StoreName = "client store";
+    private const string Label = "client store";
 
     // A fresh id colliding with a stored one (60 random bits) is all but impossible; a few tries make it certain.
     private const int IdAttempts = 5;
@@ -22,6 +22,9 @@ public sealed class ClientStore : IDisposable
     private readonly ILiteCollection<BsonDocument> _clients;
     private readonly TimeProvider _timeProvider;
     private readonly string _path;
+
+    // Every write takes it, and so does a backup's copy: no commit (and so no automatic checkpoint) under the copy.
+    private readonly Lock _writeGate = new();
 
     /// <summary>
     /// Opens (or creates) the store; throws <see cref="StoreLockedException"/> if another process holds it, and
@@ -34,7 +37,7 @@ public sealed class ClientStore : IDisposable
         _timeProvider = timeProvider;
         _path = Path.GetFullPath(databasePath);
         PrivateFiles.CreateDirectoryFor(_path);
-        _lock = StoreLock.Acquire(_path, StoreName);
+        _lock = StoreLock.Acquire(_path, Label);
         try
         {
             PrivateFiles.PrepareLiteDb(_path);
@@ -48,7 +51,7 @@ public sealed class ClientStore : IDisposable
             _lock.Dispose();
             if (StoreException.IsEngineFailure(e))
             {
-                throw StoreException.Failed(StoreName, _path, e);
+                throw StoreException.Failed(Label, _path, e);
             }
 
             throw;
@@ -83,7 +86,11 @@ public sealed class ClientStore : IDisposable
             document["hash"] = hash;
             try
             {
-                Use(() => _clients.Insert(document));
+                lock (_writeGate)
+                {
+                    Use(() => _clients.Insert(document));
+                }
+
                 return new NewApiClient(client, key);
             }
             catch (StoreException e) when (attempt < IdAttempts && e.InnerException is LiteException { ErrorCode: LiteException.INDEX_DUPLICATE_KEY })
@@ -115,7 +122,10 @@ public sealed class ClientStore : IDisposable
         if (document["revokedAt"].IsNull)
         {
             document["revokedAt"] = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-            Use(() => _clients.Update(document));
+            lock (_writeGate)
+            {
+                Use(() => _clients.Update(document));
+            }
         }
 
         return ToClient(document);
@@ -139,6 +149,21 @@ public sealed class ClientStore : IDisposable
 
         var client = ToClient(document);
         return Enum.IsDefined(client.Role) ? client : null;
+    }
+
+    public string StoreName => BackupCatalog.Clients;
+
+    /// <summary>A checkpointed copy of the database, for a backup while the gateway runs.</summary>
+    public void CopyTo(string destinationFile)
+    {
+        lock (_writeGate)
+        {
+            Use(() =>
+            {
+                StoreSnapshot.CopyOpen(_database, _path, destinationFile);
+                return true;
+            });
+        }
     }
 
     public void Dispose()
@@ -179,7 +204,7 @@ public sealed class ClientStore : IDisposable
         }
         catch (Exception e) when (StoreException.IsEngineFailure(e))
         {
-            throw StoreException.Failed(StoreName, _path, e);
+            throw StoreException.Failed(Label, _path, e);
         }
     }
 }

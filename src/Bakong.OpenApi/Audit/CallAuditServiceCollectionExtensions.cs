@@ -1,4 +1,5 @@
 using Bakong.OpenApi.Audit;
+using Bakong.OpenApi.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -42,6 +43,7 @@ public static class CallAuditServiceCollectionExtensions
         services.TryAddSingleton<LiteDbCallAudit>();
         services.TryAddSingleton<IBakongCallAudit>(sp => sp.GetRequiredService<LiteDbCallAudit>());
         services.TryAddSingleton<IApiCallAudit>(sp => sp.GetRequiredService<LiteDbCallAudit>());
+        services.AddSingleton<IStoreSnapshot>(sp => sp.GetRequiredService<LiteDbCallAudit>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CallAuditWriter>());
         return services;
     }

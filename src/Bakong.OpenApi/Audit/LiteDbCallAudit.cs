@@ -21,11 +21,11 @@ namespace Bakong.OpenApi.Audit;
 /// ones worth keeping. Drops are counted (<see cref="DroppedCount"/>) and reported in the log; the dropped records'
 /// own log events were already written.
 /// </remarks>
-public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IDisposable
+public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSnapshot, IDisposable
 {
     private const string CollectionName = "bakong_calls";
     private const string ApiCollectionName = "api_calls";
-    private const string StoreName = "call audit";
+    private const string Label = "call audit";
     private const int MaxBatch = 256;
 
     private readonly BakongCallAuditOptions _options;
@@ -60,7 +60,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IDisposab
 
         _path = Path.GetFullPath(_options.DatabasePath);
         PrivateFiles.CreateDirectoryFor(_path);
-        _lock = StoreLock.Acquire(_path, StoreName);
+        _lock = StoreLock.Acquire(_path, Label);
         try
         {
             PrivateFiles.PrepareLiteDb(_path);
@@ -79,7 +79,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IDisposab
             _lock.Dispose();
             if (StoreException.IsEngineFailure(e))
             {
-                throw StoreException.Failed(StoreName, _path, e);
+                throw StoreException.Failed(Label, _path, e);
             }
 
             throw;
@@ -147,7 +147,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IDisposab
         }
         catch (Exception e) when (StoreException.IsEngineFailure(e))
         {
-            throw StoreException.Failed(StoreName, _path, e);
+            throw StoreException.Failed(Label, _path, e);
         }
     }
 
@@ -177,7 +177,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IDisposab
         }
         catch (Exception e) when (StoreException.IsEngineFailure(e))
         {
-            throw StoreException.Failed(StoreName, _path, e);
+            throw StoreException.Failed(Label, _path, e);
         }
     }
 
@@ -226,7 +226,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IDisposab
             }
             catch (Exception e) when (StoreException.IsEngineFailure(e))
             {
-                throw StoreException.Failed(StoreName, _path, e);
+                throw StoreException.Failed(Label, _path, e);
             }
         }
 
@@ -236,6 +236,24 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IDisposab
         }
 
         return deleted;
+    }
+
+    public string StoreName => BackupCatalog.Audit;
+
+    /// <summary>A checkpointed copy of the database; the writer waits meanwhile (records queue, as in any stall).</summary>
+    public void CopyTo(string destinationFile)
+    {
+        lock (_writeGate)
+        {
+            try
+            {
+                StoreSnapshot.CopyOpen(_database, _path, destinationFile);
+            }
+            catch (Exception e) when (StoreException.IsEngineFailure(e))
+            {
+                throw StoreException.Failed(Label, _path, e);
+            }
+        }
     }
 
     public void Dispose()

@@ -28,6 +28,12 @@ public static class BakongDataDirectory
     /// <summary>The gateway's clients (terminals, kiosks, operators) and the hashes of their API keys.</summary>
     public const string ClientsFileName = "bakong-clients.db";
 
+    /// <summary>
+    /// Which Bakong environment and merchant account the gateway that last started on the directory served
+    /// (<see cref="GatewayIdentity"/>): <c>bakong backup</c> and <c>bakong restore</c> compare backups with it.
+    /// </summary>
+    public const string IdentityFileName = "bakong-gateway.json";
+
     /// <summary>The default data directory, as <see cref="Resolve"/> gives it for this process's environment.</summary>
     public static string Default => Resolve(
         Environment.GetEnvironmentVariable(Variable),

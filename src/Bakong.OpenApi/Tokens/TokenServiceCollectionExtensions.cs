@@ -46,6 +46,7 @@ public static class TokenServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<TokenStore>();
+        services.AddSingleton<Bakong.OpenApi.Storage.IStoreSnapshot>(sp => sp.GetRequiredService<TokenStore>());
         services.TryAddSingleton(sp => new BakongTokenManager(
             sp.GetRequiredService<TokenStore>(),
             sp.GetRequiredService<Bakong.OpenApi.Client.IBakongRegistrationApi>(),

@@ -14,16 +14,19 @@ internal sealed record StoredToken(BakongToken? Token, string? Email, DateTimeOf
 /// file for the life of the store, behind a <see cref="StoreLock"/>: a <c>bakong token</c> command never writes a file
 /// a running gateway has open. The database engine's own errors leave it as a <see cref="StoreException"/>.
 /// </summary>
-internal sealed class TokenStore : IDisposable
+internal sealed class TokenStore : IStoreSnapshot, IDisposable
 {
     private const string CollectionName = "bakong_tokens";
-    private const string StoreName = "token store";
+    private const string Label = "token store";
 
     private readonly StoreLock _lock;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _tokens;
     private readonly TokenCipher _cipher;
     private readonly string _path;
+
+    // Every write takes it, and so does a backup's copy: no commit (and so no automatic checkpoint) under the copy.
+    private readonly Lock _writeGate = new();
 
     public TokenStore(IOptions<BakongTokenOptions> options)
         : this(options?.Value.DatabasePath ?? throw new ArgumentNullException(nameof(options)))
@@ -41,7 +44,7 @@ internal sealed class TokenStore : IDisposable
         PrivateFiles.CreateDirectoryFor(_path);
 
         // Before the key file too: two first openers must not each create a key.
-        _lock = StoreLock.Acquire(_path, StoreName);
+        _lock = StoreLock.Acquire(_path, Label);
         try
         {
             _cipher = TokenCipher.OpenOrCreate(_path + ".key");
@@ -56,7 +59,7 @@ internal sealed class TokenStore : IDisposable
             _lock.Dispose();
             if (StoreException.IsEngineFailure(e))
             {
-                throw StoreException.Failed(StoreName, _path, e);
+                throw StoreException.Failed(Label, _path, e);
             }
 
             throw;
@@ -92,17 +95,20 @@ internal sealed class TokenStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(token);
         var key = Key(environment);
-        var document = Use(() => _tokens.FindById(key)) ?? new BsonDocument { ["_id"] = key };
-        document["token"] = _cipher.Encrypt(token.Value, key);
-        document["exp"] = token.ExpiresAt is { } exp ? exp.ToUnixTimeMilliseconds() : BsonValue.Null;
-        document["setAt"] = setAt.ToUnixTimeMilliseconds();
-        document["renewed"] = renewed;
-        if (!string.IsNullOrWhiteSpace(email))
+        lock (_writeGate)
         {
-            document["email"] = email;
-        }
+            var document = Use(() => _tokens.FindById(key)) ?? new BsonDocument { ["_id"] = key };
+            document["token"] = _cipher.Encrypt(token.Value, key);
+            document["exp"] = token.ExpiresAt is { } exp ? exp.ToUnixTimeMilliseconds() : BsonValue.Null;
+            document["setAt"] = setAt.ToUnixTimeMilliseconds();
+            document["renewed"] = renewed;
+            if (!string.IsNullOrWhiteSpace(email))
+            {
+                document["email"] = email;
+            }
 
-        Use(() => _tokens.Upsert(document));
+            Use(() => _tokens.Upsert(document));
+        }
     }
 
     /// <summary>Remembers the registered e-mail (from <c>bakong token register</c>) without touching the token.</summary>
@@ -110,9 +116,27 @@ internal sealed class TokenStore : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         var key = Key(environment);
-        var document = Use(() => _tokens.FindById(key)) ?? new BsonDocument { ["_id"] = key };
-        document["email"] = email;
-        Use(() => _tokens.Upsert(document));
+        lock (_writeGate)
+        {
+            var document = Use(() => _tokens.FindById(key)) ?? new BsonDocument { ["_id"] = key };
+            document["email"] = email;
+            Use(() => _tokens.Upsert(document));
+        }
+    }
+
+    public string StoreName => BackupCatalog.Tokens;
+
+    /// <summary>A checkpointed copy of the database (the key file beside it never changes: the backup copies it as it is).</summary>
+    public void CopyTo(string destinationFile)
+    {
+        lock (_writeGate)
+        {
+            Use(() =>
+            {
+                StoreSnapshot.CopyOpen(_database, _path, destinationFile);
+                return true;
+            });
+        }
     }
 
     public void Dispose()
@@ -130,7 +154,7 @@ internal sealed class TokenStore : IDisposable
         }
         catch (Exception e) when (StoreException.IsEngineFailure(e))
         {
-            throw StoreException.Failed(StoreName, _path, e);
+            throw StoreException.Failed(Label, _path, e);
         }
     }
 

@@ -48,6 +48,7 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path,
             sp.GetRequiredService<ILogger<LiteDbPaymentStore>>()));
         services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
+        services.AddSingleton<Bakong.OpenApi.Storage.IStoreSnapshot>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
 
         // One write path: every change and every creation is saved, retried and published by the writer. The use cases
         // take it through internal constructors (it is not part of the public surface), hence the factories.

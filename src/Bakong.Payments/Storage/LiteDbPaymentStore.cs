@@ -40,8 +40,12 @@ namespace Bakong.Payments.Storage;
 /// <see cref="IOException"/> and <see cref="WriteFault"/> says why.
 /// </para>
 /// <para>Reads run concurrently on the caller's thread, each in its own LiteDB snapshot.</para>
+/// <para>
+/// <b>Backups.</b> <see cref="CopyTo"/> checkpoints and then copies the data file while writes go on: LiteDB writes
+/// commits to the log and touches the data file only in a checkpoint, so the store takes none until the copy is done.
+/// </para>
 /// </remarks>
-public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
+public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposable
 {
     /// <summary>Checkpoint when the log is this big (LiteDB's own default is 1000 pages, 8 MiB).</summary>
     internal const long CheckpointLogBytes = 4 * 1024 * 1024;
@@ -72,6 +76,11 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
     private volatile Engine _engine;
     private volatile string? _writeFault;
     private long _lastCheckpoint;
+
+    // Under _engineGate: copies of the data file under way (no checkpoint meanwhile), and a count of what else may write
+    // the data file (closing the engine, opening it again), which a copy that saw it change takes again.
+    private int _copies;
+    private long _dataFileChanges;
     private long _lastReopenAttempt;
     private bool _disposed;
 
@@ -139,6 +148,57 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
 
     /// <summary>Called on the writer before each batch (tests hold the writer here to let writes queue up).</summary>
     internal Action? BatchStarting { get; set; }
+
+    /// <summary>Called by <see cref="CopyTo"/> after its checkpoint, before it copies (tests write meanwhile).</summary>
+    internal Action? CopyStarting { get; set; }
+
+    public string StoreName => BackupCatalog.Payments;
+
+    /// <summary>
+    /// Writes the database as of now to <paramref name="destinationFile"/>: a checkpoint (after an fsync of the log), then
+    /// a copy of the data file while writes go on into the log. Every write answered before the call is in the copy,
+    /// none is half in it.
+    /// </summary>
+    /// <exception cref="IOException">The store cannot write (a full disk), or it was closed during the copy.</exception>
+    public void CopyTo(string destinationFile)
+    {
+        long changes;
+        lock (_engineGate)
+        {
+            ThrowIfDisposed();
+            if (!TryReopenLocked(_engine, force: false))
+            {
+                throw new IOException(_writeFault ?? "The payment store is closed after an I/O error.");
+            }
+
+            _engine.FlushLog();
+            _engine.Database.Checkpoint();
+            _lastCheckpoint = _timeProvider.GetTimestamp();
+            _copies++;
+            changes = _dataFileChanges;
+        }
+
+        bool changed;
+        try
+        {
+            CopyStarting?.Invoke();
+            StoreSnapshot.CopyFile(FullPath, destinationFile);
+        }
+        finally
+        {
+            lock (_engineGate)
+            {
+                _copies--;
+                changed = _dataFileChanges != changes;
+            }
+        }
+
+        if (changed)
+        {
+            File.Delete(destinationFile);
+            throw new IOException("The payment store was closed or reopened during the copy: take it again.");
+        }
+    }
 
     public Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken)
     {
@@ -300,6 +360,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         _writer.GetAwaiter().GetResult();
         lock (_engineGate)
         {
+            _dataFileChanges++;
             try
             {
                 if (!_engine.Faulted)
@@ -505,6 +566,12 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
 
     private void CheckpointIfDue(Engine engine)
     {
+        if (_copies > 0)
+        {
+            // A copy of the data file is under way: the log keeps growing until it is done.
+            return;
+        }
+
         var length = engine.LogLength;
         if (length >= CheckpointLogBytes || (length > 0 && _timeProvider.GetElapsedTime(_lastCheckpoint) >= CheckpointInterval))
         {
@@ -544,6 +611,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
         }
 
         _lastReopenAttempt = _timeProvider.GetTimestamp();
+        _dataFileChanges++;
         try
         {
             failed.Dispose();

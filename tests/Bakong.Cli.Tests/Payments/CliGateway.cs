@@ -43,6 +43,9 @@ public sealed class CliGateway : IAsyncDisposable
 
     public TestServer Server => _host.Server;
 
+    /// <summary>The shared host itself: its recording store, sandbox and clock, for tests that drive load through it.</summary>
+    internal GatewayFactory Host => _host;
+
     /// <summary>The CLI's own client stubs (the shared host's are aliased away in this project) on the host's channel.</summary>
     internal PaymentService.PaymentServiceClient Payments => new(_channel ??= GrpcChannel.ForAddress(
         Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() }));
