@@ -4,6 +4,9 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Payment, Payment_State } from "../../payments/v1/payment_pb";
+import { file_bakong_payments_v1_payment } from "../../payments/v1/payment_pb";
+import { file_google_api_annotations } from "../../../google/api/annotations_pb";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bakong/admin/v1/admin_service.proto.
  */
 export const file_bakong_admin_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNiYWtvbmcvYWRtaW4vdjEvYWRtaW5fc2VydmljZS5wcm90bxIPYmFrb25nLmFkbWluLnYxIswBCgZDbGllbnQSEQoJY2xpZW50X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSKQoEcm9sZRgDIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgEIAMoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKEEFkZENsaWVudFJlcXVlc3QSKQoEcm9sZRgBIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgCIAMoCRIMCgRuYW1lGAMgASgJIkkKEUFkZENsaWVudFJlc3BvbnNlEicKBmNsaWVudBgBIAEoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQSCwoDa2V5GAIgASgJIhQKEkxpc3RDbGllbnRzUmVxdWVzdCI/ChNMaXN0Q2xpZW50c1Jlc3BvbnNlEigKB2NsaWVudHMYASADKAsyFy5iYWtvbmcuYWRtaW4udjEuQ2xpZW50IigKE1Jldm9rZUNsaWVudFJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJIj8KFFJldm9rZUNsaWVudFJlc3BvbnNlEicKBmNsaWVudBgBIAEoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQiDwoNQmFja3VwUmVxdWVzdCIeCg5CYWNrdXBSZXNwb25zZRIMCgRkYXRhGAEgASgMKnQKCkNsaWVudFJvbGUSGwoXQ0xJRU5UX1JPTEVfVU5TUEVDSUZJRUQQABIYChRDTElFTlRfUk9MRV9URVJNSU5BTBABEhUKEUNMSUVOVF9ST0xFX0tJT1NLEAISGAoUQ0xJRU5UX1JPTEVfT1BFUkFUT1IQAzLmAgoMQWRtaW5TZXJ2aWNlElIKCUFkZENsaWVudBIhLmJha29uZy5hZG1pbi52MS5BZGRDbGllbnRSZXF1ZXN0GiIuYmFrb25nLmFkbWluLnYxLkFkZENsaWVudFJlc3BvbnNlElgKC0xpc3RDbGllbnRzEiMuYmFrb25nLmFkbWluLnYxLkxpc3RDbGllbnRzUmVxdWVzdBokLmJha29uZy5hZG1pbi52MS5MaXN0Q2xpZW50c1Jlc3BvbnNlElsKDFJldm9rZUNsaWVudBIkLmJha29uZy5hZG1pbi52MS5SZXZva2VDbGllbnRSZXF1ZXN0GiUuYmFrb25nLmFkbWluLnYxLlJldm9rZUNsaWVudFJlc3BvbnNlEksKBkJhY2t1cBIeLmJha29uZy5hZG1pbi52MS5CYWNrdXBSZXF1ZXN0Gh8uYmFrb25nLmFkbWluLnYxLkJhY2t1cFJlc3BvbnNlMAFCF6oCFEJha29uZy5HcnBjLkFkbWluLlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiNiYWtvbmcvYWRtaW4vdjEvYWRtaW5fc2VydmljZS5wcm90bxIPYmFrb25nLmFkbWluLnYxIswBCgZDbGllbnQSEQoJY2xpZW50X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSKQoEcm9sZRgDIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgEIAMoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKEEFkZENsaWVudFJlcXVlc3QSKQoEcm9sZRgBIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgCIAMoCRIMCgRuYW1lGAMgASgJIkkKEUFkZENsaWVudFJlc3BvbnNlEicKBmNsaWVudBgBIAEoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQSCwoDa2V5GAIgASgJIhQKEkxpc3RDbGllbnRzUmVxdWVzdCI/ChNMaXN0Q2xpZW50c1Jlc3BvbnNlEigKB2NsaWVudHMYASADKAsyFy5iYWtvbmcuYWRtaW4udjEuQ2xpZW50IigKE1Jldm9rZUNsaWVudFJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJIj8KFFJldm9rZUNsaWVudFJlc3BvbnNlEicKBmNsaWVudBgBIAEoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQiPwoaR2V0U2V0dGxlbWVudFJlcG9ydFJlcXVlc3QSDAoEZGF0ZRgBIAEoCRITCgt0ZXJtaW5hbF9pZBgCIAEoCSL4AwobR2V0U2V0dGxlbWVudFJlcG9ydFJlc3BvbnNlEgwKBGRhdGUYASABKAkSEQoJdGltZV96b25lGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt0ZXJtaW5hbF9pZBgFIAEoCRIQCghjb21wbGV0ZRgGIAEoCBIxCg1nZW5lcmF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgZ0b3RhbHMYCCADKAsyIC5iYWtvbmcuYWRtaW4udjEuU2V0dGxlbWVudFRvdGFsEi0KBHBhaWQYCSADKAsyHy5iYWtvbmcuYWRtaW4udjEuU2V0dGxlZFBheW1lbnQSMgoJcGFpZF9sYXRlGAogAygLMh8uYmFrb25nLmFkbWluLnYxLlNldHRsZWRQYXltZW50EjUKDG5lZWRzX3JldmlldxgLIAMoCzIfLmJha29uZy5hZG1pbi52MS5TZXR0bGVkUGF5bWVudBIaChJkaXNhZ3JlZW1lbnRfY291bnQYDCABKAUSGAoQdW52ZXJpZmllZF9jb3VudBgNIAEoBSKoAQoPU2V0dGxlbWVudFRvdGFsEhMKC3Rlcm1pbmFsX2lkGAEgASgJEhUKDWN1cnJlbmN5X2NvZGUYAiABKAkSMAoFc3RhdGUYAyABKA4yIS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudC5TdGF0ZRINCgVjb3VudBgEIAEoBRIZChF0b3RhbF9taW5vcl91bml0cxgFIAEoAxINCgV0b3RhbBgGIAEoCSKYAQoOU2V0dGxlZFBheW1lbnQSLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EjIKDGJha29uZ19jaGVjaxgCIAEoDjIcLmJha29uZy5hZG1pbi52MS5CYWtvbmdDaGVjaxIUCgxjaGVja19kZXRhaWwYAyABKAkSDgoGYW1vdW50GAQgASgJIg8KDUJhY2t1cFJlcXVlc3QiHgoOQmFja3VwUmVzcG9uc2USDAoEZGF0YRgBIAEoDCp0CgpDbGllbnRSb2xlEhsKF0NMSUVOVF9ST0xFX1VOU1BFQ0lGSUVEEAASGAoUQ0xJRU5UX1JPTEVfVEVSTUlOQUwQARIVChFDTElFTlRfUk9MRV9LSU9TSxACEhgKFENMSUVOVF9ST0xFX09QRVJBVE9SEAMqmwEKC0Jha29uZ0NoZWNrEhwKGEJBS09OR19DSEVDS19VTlNQRUNJRklFRBAAEhwKGEJBS09OR19DSEVDS19OT1RfQ0hFQ0tFRBABEhcKE0JBS09OR19DSEVDS19BR1JFRVMQAhIaChZCQUtPTkdfQ0hFQ0tfRElTQUdSRUVTEAMSGwoXQkFLT05HX0NIRUNLX1VOVkVSSUZJRUQQBDL5AwoMQWRtaW5TZXJ2aWNlElIKCUFkZENsaWVudBIhLmJha29uZy5hZG1pbi52MS5BZGRDbGllbnRSZXF1ZXN0GiIuYmFrb25nLmFkbWluLnYxLkFkZENsaWVudFJlc3BvbnNlElgKC0xpc3RDbGllbnRzEiMuYmFrb25nLmFkbWluLnYxLkxpc3RDbGllbnRzUmVxdWVzdBokLmJha29uZy5hZG1pbi52MS5MaXN0Q2xpZW50c1Jlc3BvbnNlElsKDFJldm9rZUNsaWVudBIkLmJha29uZy5hZG1pbi52MS5SZXZva2VDbGllbnRSZXF1ZXN0GiUuYmFrb25nLmFkbWluLnYxLlJldm9rZUNsaWVudFJlc3BvbnNlEpABChNHZXRTZXR0bGVtZW50UmVwb3J0EisuYmFrb25nLmFkbWluLnYxLkdldFNldHRsZW1lbnRSZXBvcnRSZXF1ZXN0GiwuYmFrb25nLmFkbWluLnYxLkdldFNldHRsZW1lbnRSZXBvcnRSZXNwb25zZSIegtPkkwIYEhYvdjEvcmVwb3J0cy9zZXR0bGVtZW50EksKBkJhY2t1cBIeLmJha29uZy5hZG1pbi52MS5CYWNrdXBSZXF1ZXN0Gh8uYmFrb25nLmFkbWluLnYxLkJhY2t1cFJlc3BvbnNlMAFCF6oCFEJha29uZy5HcnBjLkFkbWluLlYxYgZwcm90bzM", [file_bakong_payments_v1_payment, file_google_api_annotations, file_google_protobuf_timestamp]);
 
 /**
  * A client of the gateway, never with its key.
@@ -213,6 +216,247 @@ export const RevokeClientResponseSchema: GenMessage<RevokeClientResponse> = /*@_
   messageDesc(file_bakong_admin_v1_admin_service, 6);
 
 /**
+ * The request of `GetSettlementReport`.
+ *
+ * @generated from message bakong.admin.v1.GetSettlementReportRequest
+ */
+export type GetSettlementReportRequest = Message<"bakong.admin.v1.GetSettlementReportRequest"> & {
+  /**
+   * The business day as YYYY-MM-DD (10 characters), in `Reports:TimeZone`.
+   * Required.
+   *
+   * @generated from field: string date = 1;
+   */
+  date: string;
+
+  /**
+   * Only this terminal's payments (1 to 64 of A-Z a-z 0-9 - _ . :); empty
+   * for every terminal.
+   *
+   * @generated from field: string terminal_id = 2;
+   */
+  terminalId: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.GetSettlementReportRequest.
+ * Use `create(GetSettlementReportRequestSchema)` to create a new message.
+ */
+export const GetSettlementReportRequestSchema: GenMessage<GetSettlementReportRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 7);
+
+/**
+ * The response of `GetSettlementReport`: one business day's settlement.
+ *
+ * @generated from message bakong.admin.v1.GetSettlementReportResponse
+ */
+export type GetSettlementReportResponse = Message<"bakong.admin.v1.GetSettlementReportResponse"> & {
+  /**
+   * The business day, YYYY-MM-DD.
+   *
+   * @generated from field: string date = 1;
+   */
+  date: string;
+
+  /**
+   * The time zone the day is in (an IANA id, `Asia/Phnom_Penh`).
+   *
+   * @generated from field: string time_zone = 2;
+   */
+  timeZone: string;
+
+  /**
+   * The day's first instant.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 3;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * The next day's first instant (not part of this day).
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 4;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * The terminal asked for; empty for every terminal.
+   *
+   * @generated from field: string terminal_id = 5;
+   */
+  terminalId: string;
+
+  /**
+   * Whether the day had ended when the report was made. Even then a payment
+   * that expired late in the day may still be found PAID_LATE later.
+   *
+   * @generated from field: bool complete = 6;
+   */
+  complete: boolean;
+
+  /**
+   * When the report was made.
+   *
+   * @generated from field: google.protobuf.Timestamp generate_time = 7;
+   */
+  generateTime?: Timestamp | undefined;
+
+  /**
+   * Counts and sums per terminal, currency and state, in that order; a state
+   * without payments is left out.
+   *
+   * @generated from field: repeated bakong.admin.v1.SettlementTotal totals = 8;
+   */
+  totals: SettlementTotal[];
+
+  /**
+   * The PAID payments, oldest first, each with what Bakong says now.
+   *
+   * @generated from field: repeated bakong.admin.v1.SettledPayment paid = 9;
+   */
+  paid: SettledPayment[];
+
+  /**
+   * The PAID_LATE payments (money that came after the POS gave up), oldest
+   * first, each with what Bakong says now.
+   *
+   * @generated from field: repeated bakong.admin.v1.SettledPayment paid_late = 10;
+   */
+  paidLate: SettledPayment[];
+
+  /**
+   * The payments flagged for review (a transfer that did not match), in any
+   * state, oldest first.
+   *
+   * @generated from field: repeated bakong.admin.v1.SettledPayment needs_review = 11;
+   */
+  needsReview: SettledPayment[];
+
+  /**
+   * How many PAID and PAID_LATE payments Bakong now disagrees with.
+   *
+   * @generated from field: int32 disagreement_count = 12;
+   */
+  disagreementCount: number;
+
+  /**
+   * How many PAID and PAID_LATE payments Bakong could not be asked about (a
+   * fault): ask for the report again.
+   *
+   * @generated from field: int32 unverified_count = 13;
+   */
+  unverifiedCount: number;
+};
+
+/**
+ * Describes the message bakong.admin.v1.GetSettlementReportResponse.
+ * Use `create(GetSettlementReportResponseSchema)` to create a new message.
+ */
+export const GetSettlementReportResponseSchema: GenMessage<GetSettlementReportResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 8);
+
+/**
+ * The payments of one terminal, currency and state.
+ *
+ * @generated from message bakong.admin.v1.SettlementTotal
+ */
+export type SettlementTotal = Message<"bakong.admin.v1.SettlementTotal"> & {
+  /**
+   * The terminal.
+   *
+   * @generated from field: string terminal_id = 1;
+   */
+  terminalId: string;
+
+  /**
+   * `KHR` or `USD`.
+   *
+   * @generated from field: string currency_code = 2;
+   */
+  currencyCode: string;
+
+  /**
+   * The payments' state.
+   *
+   * @generated from field: bakong.payments.v1.Payment.State state = 3;
+   */
+  state: Payment_State;
+
+  /**
+   * How many payments.
+   *
+   * @generated from field: int32 count = 4;
+   */
+  count: number;
+
+  /**
+   * The sum of their amounts in minor units: whole riel for KHR, cents for
+   * USD (1250 is 12.50 USD).
+   *
+   * @generated from field: int64 total_minor_units = 5;
+   */
+  totalMinorUnits: bigint;
+
+  /**
+   * The same sum in major units as text, without the currency (`12.50`,
+   * `4400`): exact, for people and CSV.
+   *
+   * @generated from field: string total = 6;
+   */
+  total: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.SettlementTotal.
+ * Use `create(SettlementTotalSchema)` to create a new message.
+ */
+export const SettlementTotalSchema: GenMessage<SettlementTotal> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 9);
+
+/**
+ * A payment in the report and what Bakong says of its transaction now.
+ *
+ * @generated from message bakong.admin.v1.SettledPayment
+ */
+export type SettledPayment = Message<"bakong.admin.v1.SettledPayment"> & {
+  /**
+   * The payment, with its Bakong transaction (and hash) when it was paid.
+   *
+   * @generated from field: bakong.payments.v1.Payment payment = 1;
+   */
+  payment?: Payment | undefined;
+
+  /**
+   * What Bakong said when the report was made.
+   *
+   * @generated from field: bakong.admin.v1.BakongCheck bakong_check = 2;
+   */
+  bakongCheck: BakongCheck;
+
+  /**
+   * Why, unless Bakong agrees or it was not checked (for people).
+   *
+   * @generated from field: string check_detail = 3;
+   */
+  checkDetail: string;
+
+  /**
+   * The payment's amount in major units as text, without the currency
+   * (`12.50`): exact, for people and CSV. The currency is the payment's.
+   *
+   * @generated from field: string amount = 4;
+   */
+  amount: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.SettledPayment.
+ * Use `create(SettledPaymentSchema)` to create a new message.
+ */
+export const SettledPaymentSchema: GenMessage<SettledPayment> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 10);
+
+/**
  * The request of `Backup`: no parameters.
  *
  * @generated from message bakong.admin.v1.BackupRequest
@@ -225,7 +469,7 @@ export type BackupRequest = Message<"bakong.admin.v1.BackupRequest"> & {
  * Use `create(BackupRequestSchema)` to create a new message.
  */
 export const BackupRequestSchema: GenMessage<BackupRequest> = /*@__PURE__*/
-  messageDesc(file_bakong_admin_v1_admin_service, 7);
+  messageDesc(file_bakong_admin_v1_admin_service, 11);
 
 /**
  * One chunk of the backup file. The file is the chunks' data in the order they
@@ -247,7 +491,7 @@ export type BackupResponse = Message<"bakong.admin.v1.BackupResponse"> & {
  * Use `create(BackupResponseSchema)` to create a new message.
  */
 export const BackupResponseSchema: GenMessage<BackupResponse> = /*@__PURE__*/
-  messageDesc(file_bakong_admin_v1_admin_service, 8);
+  messageDesc(file_bakong_admin_v1_admin_service, 12);
 
 /**
  * What a client is, and so what it may do.
@@ -291,13 +535,64 @@ export const ClientRoleSchema: GenEnum<ClientRole> = /*@__PURE__*/
   enumDesc(file_bakong_admin_v1_admin_service, 0);
 
 /**
+ * What Bakong says of a paid payment's transaction when asked again.
+ *
+ * @generated from enum bakong.admin.v1.BakongCheck
+ */
+export enum BakongCheck {
+  /**
+   * Never sent.
+   *
+   * @generated from enum value: BAKONG_CHECK_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Not checked: the payment holds no Bakong transaction to check.
+   *
+   * @generated from enum value: BAKONG_CHECK_NOT_CHECKED = 1;
+   */
+  NOT_CHECKED = 1,
+
+  /**
+   * Bakong has the transaction with the stored amount, currency and receiver.
+   *
+   * @generated from enum value: BAKONG_CHECK_AGREES = 2;
+   */
+  AGREES = 2,
+
+  /**
+   * Bakong does not find it, reports it failed, or reports other money or
+   * another receiver. Flagged; the payment is not changed.
+   *
+   * @generated from enum value: BAKONG_CHECK_DISAGREES = 3;
+   */
+  DISAGREES = 3,
+
+  /**
+   * Bakong could not be asked (a fault): ask for the report again.
+   *
+   * @generated from enum value: BAKONG_CHECK_UNVERIFIED = 4;
+   */
+  UNVERIFIED = 4,
+}
+
+/**
+ * Describes the enum bakong.admin.v1.BakongCheck.
+ */
+export const BakongCheckSchema: GenEnum<BakongCheck> = /*@__PURE__*/
+  enumDesc(file_bakong_admin_v1_admin_service, 1);
+
+/**
  * The operator's API of a running gateway: its clients (POS terminals,
- * kiosks, operators) and their API keys, and backups. Every call needs an
- * operator's key (`authorization: Bearer <key>`); a terminal's or kiosk's key
- * is PERMISSION_DENIED. Used by `bakong clients` and `bakong backup` while the
- * gateway runs (it holds the stores); with the gateway stopped the commands
- * work on the data directory. With `Auth:Mode` None the gateway holds no
- * client store and every client call is FAILED_PRECONDITION.
+ * kiosks, operators) and their API keys, the end-of-day settlement report
+ * and backups. Every call needs an operator's key
+ * (`authorization: Bearer <key>`); a terminal's or kiosk's key is
+ * PERMISSION_DENIED. Used by `bakong clients`, `bakong report` and
+ * `bakong backup` while the gateway runs (it holds the stores); with the
+ * gateway stopped `bakong clients` and `bakong backup` work on the data
+ * directory. With `Auth:Mode` None the gateway holds no client store and
+ * every client call is FAILED_PRECONDITION.
  *
  * @generated from service bakong.admin.v1.AdminService
  */
@@ -335,6 +630,26 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof RevokeClientRequestSchema;
     output: typeof RevokeClientResponseSchema;
+  },
+  /**
+   * The settlement report of one business day (midnight to midnight in the
+   * gateway's `Reports:TimeZone`, default Asia/Phnom_Penh), optionally of one
+   * terminal: the payments created that day counted and summed per terminal,
+   * currency and state; the PAID payments with their Bakong transaction hash;
+   * PAID_LATE and needs-review payments listed apart. Every PAID and
+   * PAID_LATE payment is checked again with Bakong by its transaction hash
+   * (at most 50 hashes per Bakong call) and each disagreement is flagged here,
+   * never written back to the payment. Operators only. INVALID_ARGUMENT
+   * (google.rpc.BadRequest) naming `date` or `terminal_id`.
+   * REST: `GET /v1/reports/settlement?date=2026-12-02&terminal_id=POS-01`;
+   * the same report as CSV is `GET /v1/reports/settlement.csv?date=...`.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.GetSettlementReport
+   */
+  getSettlementReport: {
+    methodKind: "unary";
+    input: typeof GetSettlementReportRequestSchema;
+    output: typeof GetSettlementReportResponseSchema;
   },
   /**
    * Takes a consistent copy of every store (payments, token, call audit,
