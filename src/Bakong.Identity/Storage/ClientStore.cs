@@ -33,24 +33,9 @@ public sealed class ClientStore : IDisposable
         ArgumentNullException.ThrowIfNull(timeProvider);
         _timeProvider = timeProvider;
         _path = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        _lock = StoreLock.Acquire(_path, StoreName);
-        try
-        {
-            _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
-            _clients = _database.GetCollection(CollectionName);
-        }
-        catch (Exception e)
-        {
-            _database?.Dispose();
-            _lock.Dispose();
-            if (StoreException.IsEngineFailure(e))
-            {
-                throw StoreException.Failed(StoreName, _path, e);
-            }
-
-            throw;
-        }
+        var path = _path;
+        (_lock, _database) = StoreFile.Open(_path, StoreName, () => new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }));
+        _clients = _database.GetCollection(CollectionName);
     }
 
     /// <summary>The database file.</summary>
@@ -169,15 +154,5 @@ public sealed class ClientStore : IDisposable
     }
 
     /// <summary>One call to LiteDB, its own errors as the store's.</summary>
-    private T Use<T>(Func<T> call)
-    {
-        try
-        {
-            return call();
-        }
-        catch (Exception e) when (StoreException.IsEngineFailure(e))
-        {
-            throw StoreException.Failed(StoreName, _path, e);
-        }
-    }
+    private T Use<T>(Func<T> call) => StoreFile.Use(_path, StoreName, call);
 }

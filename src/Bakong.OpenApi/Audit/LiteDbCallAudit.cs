@@ -55,26 +55,18 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
         _logger = logger;
 
         _path = Path.GetFullPath(_options.DatabasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        _lock = StoreLock.Acquire(_path, StoreName);
-        try
-        {
-            _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
-            _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
-            _calls.EnsureIndex("time");
-            _calls.EnsureIndex("endpoint");
-        }
-        catch (Exception e)
-        {
-            _database?.Dispose();
-            _lock.Dispose();
-            if (StoreException.IsEngineFailure(e))
+        var path = _path;
+        (_lock, _database) = StoreFile.Open(
+            path,
+            StoreName,
+            () => new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }),
+            database =>
             {
-                throw StoreException.Failed(StoreName, _path, e);
-            }
-
-            throw;
-        }
+                var calls = database.GetCollection(CollectionName, BsonAutoId.Int64);
+                calls.EnsureIndex("time");
+                calls.EnsureIndex("endpoint");
+            });
+        _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
 
         _queue = Channel.CreateBounded<BakongCallRecord>(
             new BoundedChannelOptions(_options.QueueCapacity)
@@ -126,7 +118,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
     public IReadOnlyList<BakongCallRecord> Query(DateTimeOffset since, string? endpoint = null, int limit = 100)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        try
+        return StoreFile.Use(_path, StoreName, () =>
         {
             var query = _calls.Query().Where(LiteDB.Query.GTE("time", since.UtcTicks));
             if (!string.IsNullOrWhiteSpace(endpoint))
@@ -142,11 +134,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
             }
 
             return records;
-        }
-        catch (Exception e) when (StoreException.IsEngineFailure(e))
-        {
-            throw StoreException.Failed(StoreName, _path, e);
-        }
+        });
     }
 
     /// <summary>Completes when everything recorded before the call has been persisted (or dropped).</summary>
@@ -172,10 +160,10 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
         int deleted;
         lock (_writeGate)
         {
-            try
+            deleted = StoreFile.Use(_path, StoreName, () =>
             {
                 var cutoff = (_timeProvider.GetUtcNow() - _options.Retention).UtcTicks;
-                deleted = _calls.DeleteMany(LiteDB.Query.LT("time", cutoff));
+                var count = _calls.DeleteMany(LiteDB.Query.LT("time", cutoff));
 
                 var excess = _calls.Count() - _options.MaxRecords;
                 if (excess > 0)
@@ -183,14 +171,12 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IDisposable
                     var last = _calls.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending), skip: excess - 1, limit: 1).FirstOrDefault();
                     if (last is not null)
                     {
-                        deleted += _calls.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
+                        count += _calls.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
                     }
                 }
-            }
-            catch (Exception e) when (StoreException.IsEngineFailure(e))
-            {
-                throw StoreException.Failed(StoreName, _path, e);
-            }
+
+                return count;
+            });
         }
 
         if (deleted > 0)

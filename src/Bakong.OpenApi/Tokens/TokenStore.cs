@@ -38,27 +38,17 @@ internal sealed class TokenStore : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         _path = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        var path = _path;
 
-        // Before the key file too: two first openers must not each create a key.
-        _lock = StoreLock.Acquire(_path, StoreName);
-        try
+        // The key file under the lock too: two first openers must not each create a key.
+        TokenCipher? cipher = null;
+        (_lock, _database) = StoreFile.Open(path, StoreName, () =>
         {
-            _cipher = TokenCipher.OpenOrCreate(_path + ".key");
-            _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
-            _tokens = _database.GetCollection(CollectionName);
-        }
-        catch (Exception e)
-        {
-            _database?.Dispose();
-            _lock.Dispose();
-            if (StoreException.IsEngineFailure(e))
-            {
-                throw StoreException.Failed(StoreName, _path, e);
-            }
-
-            throw;
-        }
+            cipher = TokenCipher.OpenOrCreate(path + ".key");
+            return new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+        });
+        _cipher = cipher!;
+        _tokens = _database.GetCollection(CollectionName);
     }
 
     /// <summary>
@@ -120,17 +110,7 @@ internal sealed class TokenStore : IDisposable
     }
 
     /// <summary>One call to LiteDB, its own errors as the store's.</summary>
-    private T Use<T>(Func<T> call)
-    {
-        try
-        {
-            return call();
-        }
-        catch (Exception e) when (StoreException.IsEngineFailure(e))
-        {
-            throw StoreException.Failed(StoreName, _path, e);
-        }
-    }
+    private T Use<T>(Func<T> call) => StoreFile.Use(_path, StoreName, call);
 
     private static string Key(BakongEnvironment environment) => environment switch
     {
