@@ -65,6 +65,10 @@ internal static partial class DisplayLog
         Message = "Display {TerminalId} refused the QR MAC of {Type}: handshake and the screen once more")]
     public static partial void AuthFailed(ILogger logger, string terminalId, MessageType type);
 
+    [LoggerMessage(EventId = 2614, EventName = "DisplayVersionRefused", Level = LogLevel.Error,
+        Message = "Display {TerminalId} refused this gateway's protocol major version {Major} (UNSUPPORTED_VERSION): not operated")]
+    public static partial void VersionRefused(ILogger logger, string terminalId, int major);
+
     [LoggerMessage(EventId = 2640, EventName = "DisplayPortOpened", Level = LogLevel.Information,
         Message = "Display {TerminalId}: port {PortName} open at {BaudRate} baud (DTR {Dtr})")]
     public static partial void PortOpened(ILogger logger, string terminalId, string portName, int baudRate, bool dtr);

@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-using System.Text;
+using Bakong.Testing;
 using ZXing;
 using ZXing.Common;
 using ZXing.QrCode;
@@ -20,47 +18,19 @@ internal static class PngQr
         return result.Text;
     }
 
-    /// <summary>PNG chunks → IHDR and IDAT → inflate → unfiltered rows (filter 0 only, as the gateway writes) → one byte per pixel.</summary>
+    /// <summary>The gateway's PNG (1-bit grayscale, filter 0 only) as one byte per pixel.</summary>
     private static (int Width, int Height, byte[] Pixels) Gray8(byte[] png)
     {
-        int width = 0, height = 0;
-        using var idat = new MemoryStream();
-        for (var offset = 8; offset < png.Length;)
-        {
-            var length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(offset));
-            var type = Encoding.ASCII.GetString(png, offset + 4, 4);
-            var data = png.AsSpan(offset + 8, length);
-            if (type == "IHDR")
-            {
-                width = BinaryPrimitives.ReadInt32BigEndian(data);
-                height = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
-                Assert.Equal((1, 0), (data[8], data[9])); // bit depth 1, grayscale
-            }
-            else if (type == "IDAT")
-            {
-                idat.Write(data);
-            }
-
-            offset += 12 + length;
-        }
-
-        idat.Position = 0;
-        using var inflated = new MemoryStream();
-        using (var zlib = new ZLibStream(idat, CompressionMode.Decompress))
-        {
-            zlib.CopyTo(inflated);
-        }
-
-        var raw = inflated.ToArray();
-        var stride = (width + 7) / 8;
+        var file = PngFile.Read(png);
+        Assert.Equal((1, 0), (file.BitDepth, file.ColorType)); // bit depth 1, grayscale
+        var (width, height) = (file.Width, file.Height);
         var pixels = new byte[width * height];
         for (var y = 0; y < height; y++)
         {
-            var row = y * (stride + 1);
-            Assert.Equal(0, raw[row]);
+            var row = file.Row(y);
             for (var x = 0; x < width; x++)
             {
-                var bit = (raw[row + 1 + (x / 8)] >> (7 - (x % 8))) & 1;
+                var bit = (row[x / 8] >> (7 - (x % 8))) & 1;
                 pixels[(y * width) + x] = bit == 1 ? (byte)255 : (byte)0;
             }
         }

@@ -176,7 +176,7 @@ public sealed class PaymentCreationTests : IDisposable
         var invalid = Assert.IsType<CreatePaymentResult.Invalid>(result);
         Assert.Equal(["request_id", "terminal_id"], invalid.Violations.Select(v => v.Field));
         Assert.All(invalid.Violations, v => Assert.DoesNotContain(id, v.Description, StringComparison.Ordinal));
-        Assert.Equal(invalid.Violations, creation.Validate(Request(requestId: id) with { TerminalId = id }));
+        Assert.Equal(invalid.Violations, creation.Validate(Request(requestId: id) with { TerminalId = id }).Violations);
         Assert.Empty((await _store.ListAsync(new PaymentQuery(), Ct)).Payments);
     }
 

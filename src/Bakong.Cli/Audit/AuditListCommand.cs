@@ -146,32 +146,8 @@ internal sealed class AuditListCommand : Command
         var rows = new List<string[]>(records.Count + 1) { header };
         rows.AddRange(records.Select(Cells));
 
-        var widths = new int[header.Length];
-        foreach (var row in rows)
-        {
-            for (var i = 0; i < row.Length; i++)
-            {
-                widths[i] = Math.Max(widths[i], row[i].Length);
-            }
-        }
-
-        foreach (var row in rows)
-        {
-            var line = new StringBuilder();
-            for (var i = 0; i < row.Length; i++)
-            {
-                if (i > 0)
-                {
-                    line.Append("  ");
-                }
-
-                // Numbers right-aligned; the last column is not padded.
-                var numeric = i is 3 or 5 or 6;
-                line.Append(i == row.Length - 1 ? row[i] : numeric ? row[i].PadLeft(widths[i]) : row[i].PadRight(widths[i]));
-            }
-
-            yield return line.ToString().TrimEnd();
-        }
+        // Numbers right-aligned: HTTP, LATENCY, TRY.
+        return TextTable.Lines(rows, 3, 5, 6);
     }
 
     private static string[] Cells(BakongCallRecord record) =>

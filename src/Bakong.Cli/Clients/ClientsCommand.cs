@@ -272,25 +272,7 @@ internal sealed class ClientsCommand : Command
             c.Name,
         }));
 
-        var widths = new int[header.Length];
-        foreach (var row in rows)
-        {
-            for (var i = 0; i < row.Length; i++)
-            {
-                widths[i] = Math.Max(widths[i], row[i].Length);
-            }
-        }
-
-        foreach (var row in rows)
-        {
-            var line = new StringBuilder();
-            for (var i = 0; i < row.Length; i++)
-            {
-                line.Append(i == row.Length - 1 ? row[i] : row[i].PadRight(widths[i] + 2));
-            }
-
-            yield return line.ToString().TrimEnd();
-        }
+        return TextTable.Lines(rows);
     }
 
     private static string Json(ApiClient client, string? key)

@@ -112,10 +112,9 @@ internal sealed class PaymentsCommand : Command
             PaymentText.Amount(p.Amount),
             p.OrderRef,
         }).ToList();
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        foreach (var row in rows.Prepend(header))
+        foreach (var line in TextTable.Lines([header, .. rows], 4)) // the amount right-aligned
         {
-            output.WriteLine(string.Join("  ", row.Select((cell, i) => i == 4 ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]))).TrimEnd());
+            output.WriteLine(line);
         }
 
         if (rows.Count == 0)

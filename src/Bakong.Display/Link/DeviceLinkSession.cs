@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Bakong.Display.Protocol;
 
 namespace Bakong.Display.Link;
@@ -10,7 +9,7 @@ namespace Bakong.Display.Link;
 /// </summary>
 public sealed class DeviceLinkSession : IDisposable
 {
-    private readonly Channel<LinkInput> _inbox = Channel.CreateUnbounded<LinkInput>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly LinkInbox _inbox = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly DeviceLinkOptions _options;
     private readonly TimeProvider _clock;
@@ -44,7 +43,7 @@ public sealed class DeviceLinkSession : IDisposable
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var timer = _clock.CreateTimer(_ => _inbox.Writer.TryWrite(LinkInput.TickInput), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        using var timer = _clock.CreateTimer(_ => _inbox.Signal(LinkInput.TickInput), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var reader = Task.Run(() => FramePump.ReadAsync(stream, _inbox.Writer, stop.Token), CancellationToken.None);
         try
         {
@@ -52,7 +51,7 @@ public sealed class DeviceLinkSession : IDisposable
             {
                 await FlushAsync(stream, stop.Token).ConfigureAwait(false);
                 Arm(timer);
-                var input = await _inbox.Reader.ReadAsync(stop.Token).ConfigureAwait(false);
+                var input = await _inbox.ReadAsync(stop.Token).ConfigureAwait(false);
                 switch (input)
                 {
                     case LinkInput.Bytes bytes:

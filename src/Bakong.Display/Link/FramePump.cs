@@ -29,7 +29,60 @@ internal abstract record LinkInput
     public static readonly Changed ChangedInput = new();
 }
 
-/// <summary>The one read loop over a stream: its bytes into the session's inbox, then the end of the stream.</summary>
+/// <summary>
+/// A session's inbox: what the read loop reads, and the timer's and the controller's signals, in arrival order. It holds
+/// at most <see cref="Capacity"/> inputs (at most 32 KiB of device bytes): when it is full the read loop waits before
+/// it reads the stream again, so a device that writes faster than the session handles its bytes fills the serial
+/// driver's buffer, not the gateway's memory (past that the port drops bytes; CRC and retransmission recover, SPEC.md
+/// §4, §5). A tick or a desired-screen change that finds it full is not lost: it is kept as a flag and handed out
+/// before the next input.
+/// </summary>
+internal sealed class LinkInbox
+{
+    /// <summary>Inputs held at the most; a read is at most 512 bytes.</summary>
+    internal const int Capacity = 64;
+
+    private const int TickMissed = 1;
+    private const int ChangeMissed = 2;
+
+    private readonly Channel<LinkInput> _channel = Channel.CreateBounded<LinkInput>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private int _missed;
+
+    /// <summary>The read loop's side: <see cref="ChannelWriter{T}.WriteAsync"/> waits while the inbox is full.</summary>
+    public ChannelWriter<LinkInput> Writer => _channel.Writer;
+
+    /// <summary>A timer tick or a desired-screen change; never waits, never lost (several of a kind may become one).</summary>
+    public void Signal(LinkInput signal)
+    {
+        if (!_channel.Writer.TryWrite(signal))
+        {
+            Interlocked.Or(ref _missed, signal is LinkInput.Tick ? TickMissed : ChangeMissed);
+        }
+    }
+
+    public ValueTask<LinkInput> ReadAsync(CancellationToken cancellationToken)
+    {
+        // A signal that found the inbox full goes first: the inbox was full, so the loop was behind anyway.
+        var missed = Volatile.Read(ref _missed);
+        if ((missed & ChangeMissed) != 0)
+        {
+            Interlocked.And(ref _missed, ~ChangeMissed);
+            return ValueTask.FromResult<LinkInput>(LinkInput.ChangedInput);
+        }
+
+        if ((missed & TickMissed) != 0)
+        {
+            Interlocked.And(ref _missed, ~TickMissed);
+            return ValueTask.FromResult<LinkInput>(LinkInput.TickInput);
+        }
+
+        return _channel.Reader.ReadAsync(cancellationToken);
+    }
+}
+
+/// <summary>The one read loop over a stream: its bytes into the session's inbox (waiting while it is full), then the end of the stream.</summary>
 internal static class FramePump
 {
     public static async Task ReadAsync(Stream stream, ChannelWriter<LinkInput> inbox, CancellationToken cancellationToken)
@@ -46,7 +99,7 @@ internal static class FramePump
                     break;
                 }
 
-                inbox.TryWrite(new LinkInput.Bytes(buffer.AsSpan(0, read).ToArray()));
+                await inbox.WriteAsync(new LinkInput.Bytes(buffer.AsSpan(0, read).ToArray()), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -59,7 +112,14 @@ internal static class FramePump
             error = e;
         }
 
-        inbox.TryWrite(new LinkInput.StreamEnded(error));
+        try
+        {
+            await inbox.WriteAsync(new LinkInput.StreamEnded(error), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The session is stopping anyway.
+        }
     }
 }
 

@@ -407,7 +407,8 @@ internal sealed class HostLink(
 
                 return true;
             case AckResult.UnsupportedVersion:
-                MarkIncompatible(0);
+                // The device refused our version 1 (in a version 1 frame, SPEC.md §5.3): it did not say its own.
+                MarkIncompatible(deviceMajor: null);
                 return false;
             case AckResult.UnknownType when request.Type == MessageType.ShowResult:
                 _resultsUnsupported = true; // SPEC §7: stop sending that type; results go the v1.0 way
@@ -445,17 +446,31 @@ internal sealed class HostLink(
         }
     }
 
-    private void MarkIncompatible(int major)
+    /// <summary>
+    /// The device is not ours to operate: it spoke <paramref name="deviceMajor"/> (a frame's ver or HELLO_ACK's
+    /// proto_major, one byte), or, when null, refused ours with ACK UNSUPPORTED_VERSION.
+    /// </summary>
+    private void MarkIncompatible(byte? deviceMajor)
     {
         _incompatible = true;
         _helloDone = false;
         _outstanding = null;
         if (MayLog(LogLevel.Error, _lastReceived))
         {
-            DisplayLog.Incompatible(logger, TerminalId, major);
+            if (deviceMajor is { } major)
+            {
+                DisplayLog.Incompatible(logger, TerminalId, major);
+            }
+            else
+            {
+                DisplayLog.VersionRefused(logger, TerminalId, FrameCodec.ProtocolVersion);
+            }
         }
 
-        SetStatus(s => s with { State = DisplayLinkState.Incompatible, LastError = "incompatible protocol version " + major });
+        var reason = deviceMajor is { } spoken
+            ? $"incompatible protocol version {spoken}"
+            : $"the display refused protocol version {FrameCodec.ProtocolVersion} (UNSUPPORTED_VERSION)";
+        SetStatus(s => s with { State = DisplayLinkState.Incompatible, LastError = reason });
     }
 
     /// <summary>

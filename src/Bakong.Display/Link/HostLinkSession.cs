@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace Bakong.Display.Link;
@@ -31,7 +30,7 @@ public sealed class HostLinkSession(
     DisplayController controller, HostLinkOptions options, TimeProvider linkClock, TimeProvider wallClock, ILogger logger,
     IDisplayOutcomeSource? outcomes = null)
 {
-    private readonly Channel<LinkInput> _inbox = Channel.CreateUnbounded<LinkInput>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly LinkInbox _inbox = new();
     private readonly HostLink _link = new(controller, options, wallClock, logger, outcomes);
 
     /// <summary>Runs the link until the stream fails, the device goes silent, or <paramref name="cancellationToken"/> fires.</summary>
@@ -39,8 +38,8 @@ public sealed class HostLinkSession(
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var timer = linkClock.CreateTimer(_ => _inbox.Writer.TryWrite(LinkInput.TickInput), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        using var listening = controller.ListenForDesired(() => _inbox.Writer.TryWrite(LinkInput.ChangedInput));
+        using var timer = linkClock.CreateTimer(_ => _inbox.Signal(LinkInput.TickInput), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        using var listening = controller.ListenForDesired(() => _inbox.Signal(LinkInput.ChangedInput));
         var reader = Task.Run(() => FramePump.ReadAsync(stream, _inbox.Writer, stop.Token), CancellationToken.None);
         try
         {
@@ -49,7 +48,7 @@ public sealed class HostLinkSession(
             {
                 await FlushAsync(stream, stop.Token).ConfigureAwait(false);
                 Arm(timer);
-                var input = await _inbox.Reader.ReadAsync(stop.Token).ConfigureAwait(false);
+                var input = await _inbox.ReadAsync(stop.Token).ConfigureAwait(false);
                 var now = linkClock.GetUtcNow();
                 LinkEnd? end = null;
                 switch (input)

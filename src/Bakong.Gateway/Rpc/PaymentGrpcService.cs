@@ -36,9 +36,10 @@ internal sealed class PaymentGrpcService(
         var sourceInfo = request.Deeplink is { } options ? PaymentDeeplinks.ToSourceInfo(PaymentMapper.ToDomain(options), contract) : null;
         var image = QrImageMapper.ToSpec(request.QrImage, contract);
 
-        // The domain's rules now, not only in CreateAsync: the ids go into the log scope below, and a request that could
-        // never be created is INVALID_ARGUMENT whether or not the gateway has a token.
-        var violations = PaymentMapper.InFieldOrder(contract, creation.Validate(create));
+        // The domain's rules before anything else (once: CreateAsync takes the validated request): the ids go into the
+        // log scope below, and a request that could never be created is INVALID_ARGUMENT whether or not the gateway has a token.
+        var validated = creation.Validate(create);
+        var violations = PaymentMapper.InFieldOrder(contract, validated.Violations);
         if (violations.Count > 0)
         {
             throw RpcErrors.InvalidArgument(violations);
@@ -57,7 +58,7 @@ internal sealed class PaymentGrpcService(
         // The payment id is not known before the creation returns: until then the request's ids are the scope
         // (PaymentRequestId, as ASP.NET Core's own scope already has a RequestId: the HTTP request's).
         using var requestScope = GatewayLog.CreatePaymentScope(logger, request.TerminalId, request.RequestId);
-        switch (await creation.CreateAsync(create, context.CancellationToken).ConfigureAwait(false))
+        switch (await creation.CreateAsync(validated, context.CancellationToken).ConfigureAwait(false))
         {
             case Payments.Creation.CreatePaymentResult.Created created:
                 return await RespondAsync(created.Payment, request, sourceInfo, image, context.CancellationToken).ConfigureAwait(false);

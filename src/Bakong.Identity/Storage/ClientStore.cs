@@ -36,26 +36,9 @@ public sealed class ClientStore : IStoreSnapshot, IDisposable
         ArgumentNullException.ThrowIfNull(timeProvider);
         _timeProvider = timeProvider;
         _path = Path.GetFullPath(databasePath);
-        PrivateFiles.CreateDirectoryFor(_path);
-        _lock = StoreLock.Acquire(_path, Label);
-        try
-        {
-            PrivateFiles.PrepareLiteDb(_path);
-            _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
-            PrivateFiles.Restrict(_path + ".lock");
-            _clients = _database.GetCollection(CollectionName);
-        }
-        catch (Exception e)
-        {
-            _database?.Dispose();
-            _lock.Dispose();
-            if (StoreException.IsEngineFailure(e))
-            {
-                throw StoreException.Failed(Label, _path, e);
-            }
-
-            throw;
-        }
+        var path = _path;
+        (_lock, _database) = StoreFile.Open(_path, Label, () => new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }));
+        _clients = _database.GetCollection(CollectionName);
     }
 
     /// <summary>The database file.</summary>
@@ -196,15 +179,5 @@ public sealed class ClientStore : IStoreSnapshot, IDisposable
     }
 
     /// <summary>One call to LiteDB, its own errors as the store's.</summary>
-    private T Use<T>(Func<T> call)
-    {
-        try
-        {
-            return call();
-        }
-        catch (Exception e) when (StoreException.IsEngineFailure(e))
-        {
-            throw StoreException.Failed(Label, _path, e);
-        }
-    }
+    private T Use<T>(Func<T> call) => StoreFile.Use(_path, Label, call);
 }

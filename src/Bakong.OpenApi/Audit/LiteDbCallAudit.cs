@@ -59,31 +59,22 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
         _logger = logger;
 
         _path = Path.GetFullPath(_options.DatabasePath);
-        PrivateFiles.CreateDirectoryFor(_path);
-        _lock = StoreLock.Acquire(_path, Label);
-        try
-        {
-            PrivateFiles.PrepareLiteDb(_path);
-            _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
-            PrivateFiles.Restrict(_path + ".lock");
-            _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
-            _calls.EnsureIndex("time");
-            _calls.EnsureIndex("endpoint");
-            _apiCalls = _database.GetCollection(ApiCollectionName, BsonAutoId.Int64);
-            _apiCalls.EnsureIndex("time");
-            _apiCalls.EnsureIndex("client");
-        }
-        catch (Exception e)
-        {
-            _database?.Dispose();
-            _lock.Dispose();
-            if (StoreException.IsEngineFailure(e))
+        var path = _path;
+        (_lock, _database) = StoreFile.Open(
+            path,
+            Label,
+            () => new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }),
+            database =>
             {
-                throw StoreException.Failed(Label, _path, e);
-            }
-
-            throw;
-        }
+                var calls = database.GetCollection(CollectionName, BsonAutoId.Int64);
+                calls.EnsureIndex("time");
+                calls.EnsureIndex("endpoint");
+                var apiCalls = database.GetCollection(ApiCollectionName, BsonAutoId.Int64);
+                apiCalls.EnsureIndex("time");
+                apiCalls.EnsureIndex("client");
+            });
+        _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
+        _apiCalls = _database.GetCollection(ApiCollectionName, BsonAutoId.Int64);
 
         _queue = Channel.CreateBounded<Pending>(
             new BoundedChannelOptions(_options.QueueCapacity)
@@ -135,7 +126,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
     public IReadOnlyList<ApiCallRecord> QueryApi(DateTimeOffset since, string? clientId = null, int limit = 100)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        try
+        return StoreFile.Use(_path, Label, () =>
         {
             var query = _apiCalls.Query().Where(LiteDB.Query.GTE("time", since.UtcTicks));
             if (!string.IsNullOrWhiteSpace(clientId))
@@ -143,12 +134,8 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
                 query = query.Where(LiteDB.Query.EQ("client", clientId));
             }
 
-            return [.. query.OrderByDescending("time").Limit(limit).ToList().Select(ApiFromDocument)];
-        }
-        catch (Exception e) when (StoreException.IsEngineFailure(e))
-        {
-            throw StoreException.Failed(Label, _path, e);
-        }
+            return (IReadOnlyList<ApiCallRecord>)[.. query.OrderByDescending("time").Limit(limit).ToList().Select(ApiFromDocument)];
+        });
     }
 
     /// <summary>
@@ -158,7 +145,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
     public IReadOnlyList<BakongCallRecord> Query(DateTimeOffset since, string? endpoint = null, int limit = 100)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        try
+        return StoreFile.Use(_path, Label, () =>
         {
             var query = _calls.Query().Where(LiteDB.Query.GTE("time", since.UtcTicks));
             if (!string.IsNullOrWhiteSpace(endpoint))
@@ -174,11 +161,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
             }
 
             return records;
-        }
-        catch (Exception e) when (StoreException.IsEngineFailure(e))
-        {
-            throw StoreException.Failed(Label, _path, e);
-        }
+        });
     }
 
     /// <summary>Completes when everything recorded before the call has been persisted (or dropped).</summary>
@@ -204,30 +187,29 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
     /// </summary>
     public int Prune()
     {
-        var deleted = 0;
+        int deleted;
         lock (_writeGate)
         {
-            try
+            deleted = StoreFile.Use(_path, Label, () =>
             {
                 var cutoff = (_timeProvider.GetUtcNow() - _options.Retention).UtcTicks;
+                var count = 0;
                 foreach (var collection in (ReadOnlySpan<ILiteCollection<BsonDocument>>)[_calls, _apiCalls])
                 {
-                    deleted += collection.DeleteMany(LiteDB.Query.LT("time", cutoff));
+                    count += collection.DeleteMany(LiteDB.Query.LT("time", cutoff));
                     var excess = collection.Count() - _options.MaxRecords;
                     if (excess > 0)
                     {
                         var last = collection.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending), skip: excess - 1, limit: 1).FirstOrDefault();
                         if (last is not null)
                         {
-                            deleted += collection.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
+                            count += collection.DeleteMany(LiteDB.Query.LTE("_id", last["_id"]));
                         }
                     }
                 }
-            }
-            catch (Exception e) when (StoreException.IsEngineFailure(e))
-            {
-                throw StoreException.Failed(Label, _path, e);
-            }
+
+                return count;
+            });
         }
 
         if (deleted > 0)
@@ -245,14 +227,11 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
     {
         lock (_writeGate)
         {
-            try
+            StoreFile.Use(_path, Label, () =>
             {
                 StoreSnapshot.CopyOpen(_database, _path, destinationFile);
-            }
-            catch (Exception e) when (StoreException.IsEngineFailure(e))
-            {
-                throw StoreException.Failed(Label, _path, e);
-            }
+                return true;
+            });
         }
     }
 

@@ -41,29 +41,18 @@ internal sealed class TokenStore : IStoreSnapshot, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         _path = Path.GetFullPath(databasePath);
-        PrivateFiles.CreateDirectoryFor(_path);
+        var path = _path;
 
-        // Before the key file too: two first openers must not each create a key.
-        _lock = StoreLock.Acquire(_path, Label);
-        try
+        // The key file under the lock too: two first openers must not each create a key.
+        TokenCipher? cipher = null;
+        (_lock, _database) = StoreFile.Open(path, Label, () =>
         {
-            _cipher = TokenCipher.OpenOrCreate(_path + ".key");
-            PrivateFiles.PrepareLiteDb(_path);
-            _database = new LiteDatabase(new ConnectionString { Filename = _path, Connection = ConnectionType.Direct });
-            PrivateFiles.Restrict(_path + ".lock", _path + ".key");
-            _tokens = _database.GetCollection(CollectionName);
-        }
-        catch (Exception e)
-        {
-            _database?.Dispose();
-            _lock.Dispose();
-            if (StoreException.IsEngineFailure(e))
-            {
-                throw StoreException.Failed(Label, _path, e);
-            }
-
-            throw;
-        }
+            cipher = TokenCipher.OpenOrCreate(path + ".key");
+            PrivateFiles.Restrict(path + ".key");
+            return new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+        });
+        _cipher = cipher!;
+        _tokens = _database.GetCollection(CollectionName);
     }
 
     /// <summary>
@@ -146,17 +135,7 @@ internal sealed class TokenStore : IStoreSnapshot, IDisposable
     }
 
     /// <summary>One call to LiteDB, its own errors as the store's.</summary>
-    private T Use<T>(Func<T> call)
-    {
-        try
-        {
-            return call();
-        }
-        catch (Exception e) when (StoreException.IsEngineFailure(e))
-        {
-            throw StoreException.Failed(Label, _path, e);
-        }
-    }
+    private T Use<T>(Func<T> call) => StoreFile.Use(_path, Label, call);
 
     private static string Key(BakongEnvironment environment) => environment switch
     {

@@ -28,6 +28,30 @@ public sealed record CreatePaymentRequest
     public string? TerminalLabel { get; init; }
 }
 
+/// <summary>
+/// A create request as the domain judged it, once: its violations, or the parameters <see cref="PaymentCreation"/>
+/// stores. Only <see cref="PaymentCreation.Validate(CreatePaymentRequest)"/> makes one, so an edge that must know the request is valid before
+/// it logs the ids hands this to <see cref="PaymentCreation.CreateAsync(ValidatedCreatePaymentRequest, CancellationToken)"/>
+/// and the rules run once.
+/// </summary>
+public sealed class ValidatedCreatePaymentRequest
+{
+    internal ValidatedCreatePaymentRequest(CreatePaymentRequest request, PaymentParameters? parameters, IReadOnlyList<FieldViolation> violations)
+    {
+        Request = request;
+        Parameters = parameters;
+        Violations = violations;
+    }
+
+    public CreatePaymentRequest Request { get; }
+
+    /// <summary>Every bad field, named as <see cref="CreatePaymentFields"/>; empty when the request may be created.</summary>
+    public IReadOnlyList<FieldViolation> Violations { get; }
+
+    /// <summary>The checked parameters; null when there are violations.</summary>
+    internal PaymentParameters? Parameters { get; }
+}
+
 /// <summary>How a create request went. A conflict or invalid input is an answer, not an exception.</summary>
 public abstract record CreatePaymentResult
 {

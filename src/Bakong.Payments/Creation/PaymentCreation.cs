@@ -50,27 +50,30 @@ public sealed class PaymentCreation
     }
 
     /// <summary>
-    /// What <see cref="CreateAsync"/> would refuse in <paramref name="request"/>, every bad field named: for a caller
-    /// that must know the identifiers are valid before it logs them (the RPC edge's log scope).
+    /// Checks every field of <paramref name="request"/> (each limit from <see cref="PaymentLimits"/>, each id by
+    /// <see cref="Identifier"/>), every bad field named. A caller that must know the ids are valid before it logs them
+    /// (the RPC edge's log scope) validates first and creates from the result; the rules run once either way.
     /// </summary>
-    public IReadOnlyList<FieldViolation> Validate(CreatePaymentRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var violations = new List<FieldViolation>();
-        Validate(request, violations);
-        return violations;
-    }
-
-    public async Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, CancellationToken cancellationToken)
+    public ValidatedCreatePaymentRequest Validate(CreatePaymentRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var violations = new List<FieldViolation>();
         var parameters = Validate(request, violations);
-        if (parameters is null)
+        return new ValidatedCreatePaymentRequest(request, parameters, violations);
+    }
+
+    public Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, CancellationToken cancellationToken) =>
+        CreateAsync(Validate(request), cancellationToken);
+
+    public async Task<CreatePaymentResult> CreateAsync(ValidatedCreatePaymentRequest validated, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(validated);
+        if (validated.Parameters is not { } parameters)
         {
-            return new CreatePaymentResult.Invalid(violations);
+            return new CreatePaymentResult.Invalid(validated.Violations);
         }
 
+        var request = validated.Request;
         var hash = PaymentParametersHash.Compute(parameters);
 
         // The common retry finds its payment without generating a QR; a race past this read is settled by the insert.

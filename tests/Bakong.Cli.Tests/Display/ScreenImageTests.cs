@@ -1,12 +1,12 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
-using System.Text;
+extern alias testing;
+
 using Bakong.Cli.Display;
 using Bakong.Display.Link;
 using Bakong.Display.Protocol;
 using ZXing;
 using ZXing.Common;
 using ZXing.QrCode;
+using testing::Bakong.Testing;
 
 namespace Bakong.Cli.Tests.Display;
 
@@ -102,52 +102,16 @@ public sealed class ScreenImageTests
 
         public static Png Read(byte[] png)
         {
-            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A], png[..8]);
-            int width = 0, height = 0;
-            var palette = Array.Empty<(byte, byte, byte)>();
-            using var idat = new MemoryStream();
-            for (var offset = 8; offset < png.Length;)
+            var file = PngFile.Read(png);
+            Assert.Equal((8, 3), (file.BitDepth, file.ColorType)); // 8-bit palette indices
+            var indices = new byte[file.Width * file.Height];
+            for (var y = 0; y < file.Height; y++)
             {
-                var length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(offset));
-                var type = Encoding.ASCII.GetString(png, offset + 4, 4);
-                var data = png.AsSpan(offset + 8, length);
-                Assert.Equal(System.IO.Hashing.Crc32.HashToUInt32(png.AsSpan(offset + 4, length + 4)), BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(offset + 8 + length)));
-                switch (type)
-                {
-                    case "IHDR":
-                        width = BinaryPrimitives.ReadInt32BigEndian(data);
-                        height = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
-                        Assert.Equal((8, 3), (data[8], data[9])); // 8-bit palette indices
-                        break;
-                    case "PLTE":
-                        palette = [.. Enumerable.Range(0, length / 3).Select(i => (png[offset + 8 + (i * 3)], png[offset + 9 + (i * 3)], png[offset + 10 + (i * 3)]))];
-                        break;
-                    case "IDAT":
-                        idat.Write(data);
-                        break;
-                }
-
-                offset += 12 + length;
+                file.Row(y).CopyTo(indices.AsSpan(y * file.Width));
             }
 
-            idat.Position = 0;
-            using var inflated = new MemoryStream();
-            using (var zlib = new ZLibStream(idat, CompressionMode.Decompress))
-            {
-                zlib.CopyTo(inflated);
-            }
-
-            var raw = inflated.ToArray();
-            Assert.Equal(height * (width + 1), raw.Length);
-            var indices = new byte[width * height];
-            for (var y = 0; y < height; y++)
-            {
-                Assert.Equal(0, raw[y * (width + 1)]); // filter None
-                raw.AsSpan((y * (width + 1)) + 1, width).CopyTo(indices.AsSpan(y * width));
-            }
-
-            Assert.All(indices, i => Assert.InRange(i, 0, palette.Length - 1));
-            return new Png(width, height, indices, palette);
+            Assert.All(indices, i => Assert.InRange(i, 0, file.Palette.Length - 1));
+            return new Png(file.Width, file.Height, indices, file.Palette);
         }
     }
 }

@@ -16,13 +16,7 @@ public sealed class LoadRunnerTests
     [Fact]
     public async Task Open_loop_starts_n_calls_a_second_at_their_instants_while_earlier_calls_are_still_running()
     {
-        var clock = new FakeTimeProvider(s_start);
-        var offers = Channel.CreateUnbounded<(LoadCall Kind, bool Started, TimeSpan At)>();
-        var creates = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var runner = new LoadRunner(
-            clock,
-            (kind, _) => kind == LoadCall.Create ? creates.Task : Task.CompletedTask,
-            (kind, started) => offers.Writer.TryWrite((kind, started, clock.GetUtcNow() - s_start)));
+        var (clock, offers, creates, runner) = OpenLoop();
 
         var run = runner.RunAsync(new LoadPlan(Count: 4, Rounds: 1, Concurrency: 100, Rate: 4), Ct);
 
@@ -50,13 +44,7 @@ public sealed class LoadRunnerTests
     [Fact]
     public async Task Open_loop_counts_the_calls_due_while_the_cap_is_in_flight_as_could_not_start_and_times_calls_from_their_due_instant()
     {
-        var clock = new FakeTimeProvider(s_start);
-        var offers = Channel.CreateUnbounded<(LoadCall Kind, bool Started, TimeSpan At)>();
-        var creates = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var runner = new LoadRunner(
-            clock,
-            (kind, _) => kind == LoadCall.Create ? creates.Task : Task.CompletedTask,
-            (kind, started) => offers.Writer.TryWrite((kind, started, clock.GetUtcNow() - s_start)));
+        var (clock, offers, creates, runner) = OpenLoop();
 
         var run = runner.RunAsync(new LoadPlan(Count: 4, Rounds: 1, Concurrency: 2, Rate: 4), Ct);
 
@@ -203,6 +191,22 @@ public sealed class LoadRunnerTests
 
         Assert.Equal(0.125, result.Ratio);
         Assert.Equal(0.125, result.ToJson()["ratio"]!.GetValue<double>());
+    }
+
+    /// <summary>
+    /// An open-loop runner on a fake clock whose creates are answered only when the test completes
+    /// <c>Creates</c> (health checks at once); every offered call is written to <c>Offers</c> with its time from the start.
+    /// </summary>
+    private static (FakeTimeProvider Clock, Channel<(LoadCall Kind, bool Started, TimeSpan At)> Offers, TaskCompletionSource Creates, LoadRunner Runner) OpenLoop()
+    {
+        var clock = new FakeTimeProvider(s_start);
+        var offers = Channel.CreateUnbounded<(LoadCall Kind, bool Started, TimeSpan At)>();
+        var creates = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runner = new LoadRunner(
+            clock,
+            (kind, _) => kind == LoadCall.Create ? creates.Task : Task.CompletedTask,
+            (kind, started) => offers.Writer.TryWrite((kind, started, clock.GetUtcNow() - s_start)));
+        return (clock, offers, creates, runner);
     }
 
     private static async Task<T> NextAsync<T>(Channel<T> channel) => await channel.Reader.ReadAsync(Ct).AsTask().WaitAsync(s_timeout, Ct);

@@ -88,10 +88,8 @@ public sealed class LinkSessionTests
     [Fact]
     public async Task A_newer_screen_supersedes_the_unacknowledged_one_and_the_stale_one_is_never_retried()
     {
-        var (host, peerStream) = DuplexStream.CreatePair();
-        await using var peer = new ScriptedPeer(peerStream);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var run = Host().RunAsync(host, stop.Token);
+        await using var link = PeerLink.Host(Host());
+        var peer = link.Peer;
         await AnswerHelloAsync(peer, 0x2222);
 
         _controller.SetDesired(Qr("old"));
@@ -105,16 +103,14 @@ public sealed class LinkSessionTests
         Assert.Equal("new", ((ShowQrMessage)replacing.Message).PaymentId);
         Assert.NotEqual(old.Frame.Seq, replacing.Frame.Seq);
         Assert.Equal(replacing.Wire, retried.Wire);
-        await stop.CancelAsync();
-        await run;
+        await link.StopAsync();
     }
 
     [Fact]
     public async Task A_silent_device_is_pinged_after_one_second_the_link_goes_down_when_pings_go_unanswered_and_the_session_ends_after_three_seconds()
     {
-        var (host, peerStream) = DuplexStream.CreatePair();
-        await using var peer = new ScriptedPeer(peerStream);
-        var run = Host().RunAsync(host, Ct);
+        await using var link = PeerLink.Host(Host());
+        var peer = link.Peer;
         await AnswerHelloAsync(peer, 0x3333);
         await _controller.WaitForStatusAsync(s => s.State == DisplayLinkState.Online);
 
@@ -132,15 +128,14 @@ public sealed class LinkSessionTests
         await peer.NextAsync(MessageType.Hello);
         Assert.Equal(DisplayLinkState.Offline, _controller.Status.State);
         _clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(LinkEnd.Unresponsive, await run.WaitAsync(Waiting.Timeout, Ct));
+        Assert.Equal(LinkEnd.Unresponsive, await link.Run.WaitAsync(Waiting.Timeout, Ct));
     }
 
     [Fact]
     public async Task A_device_that_answers_nothing_after_the_handshake_is_down_after_the_link_timeout()
     {
-        var (host, peerStream) = DuplexStream.CreatePair();
-        await using var peer = new ScriptedPeer(peerStream);
-        var run = Host().RunAsync(host, Ct);
+        await using var link = PeerLink.Host(Host());
+        var peer = link.Peer;
         await AnswerHelloAsync(peer, 0x4444);
         await _controller.WaitForStatusAsync(s => s.State == DisplayLinkState.Online);
 
@@ -151,7 +146,7 @@ public sealed class LinkSessionTests
         await _controller.WaitForStatusAsync(s => s.LastAckTime == _clock.GetUtcNow());
         _clock.Advance(TimeSpan.FromSeconds(3));
 
-        Assert.Equal(LinkEnd.Unresponsive, await run.WaitAsync(Waiting.Timeout, Ct));
+        Assert.Equal(LinkEnd.Unresponsive, await link.Run.WaitAsync(Waiting.Timeout, Ct));
     }
 
     [Fact]
@@ -185,11 +180,9 @@ public sealed class LinkSessionTests
     [Fact]
     public async Task The_device_repeats_boot_every_second_until_hello()
     {
-        var (deviceStream, peerStream) = DuplexStream.CreatePair();
-        await using var peer = new ScriptedPeer(peerStream);
         using var device = Device(0x5555);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var run = device.RunAsync(deviceStream, stop.Token);
+        await using var link = PeerLink.Device(device);
+        var peer = link.Peer;
 
         var boot = await peer.NextAsync(MessageType.Boot);
         await peer.RespondAsync(boot, new AckMessage(AckResult.Ok, (byte)MessageType.Boot));
@@ -203,19 +196,16 @@ public sealed class LinkSessionTests
         Assert.NotEqual(boot.Frame.Seq, second.Frame.Seq);
         Assert.Equal(0x5555u, ((HelloAckMessage)helloAck.Message).BootId);
         await peer.RespondAsync(second, new AckMessage(AckResult.Ok, (byte)MessageType.Boot));
-        await stop.CancelAsync();
-        await run;
+        await link.StopAsync();
         Assert.False(peer.TryNext(out var more) && more!.Frame.MessageType == MessageType.Boot && more.Frame.Seq > second.Frame.Seq);
     }
 
     [Fact]
     public async Task Offline_the_device_keeps_the_qr_until_its_own_countdown_ends_then_shows_expired_and_reports_it_when_the_link_returns()
     {
-        var (deviceStream, peerStream) = DuplexStream.CreatePair();
-        await using var peer = new ScriptedPeer(peerStream);
         using var device = Device();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var run = device.RunAsync(deviceStream, stop.Token);
+        await using var link = PeerLink.Device(device);
+        var peer = link.Peer;
         await peer.SendAsync(Hello(), FrameOptions.AckRequested, 1);
         await peer.SendAsync(Screens.ShowQr(Payment("pay-5"), 5), FrameOptions.AckRequested, 2);
         await device.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Qr);
@@ -235,18 +225,15 @@ public sealed class LinkSessionTests
         Assert.Equal((DisplayScreenKind.Qr, DisplayStatus.Waiting), (offline.Kind, offline.Status));
         Assert.Equal(DisplayScreenKind.Status, expired.Kind);
         Assert.Equal(("pay-5", DisplayStatus.Expired), (report.PaymentId, report.Status));
-        await stop.CancelAsync();
-        await run;
+        await link.StopAsync();
     }
 
     [Fact]
     public async Task Set_status_for_a_payment_not_on_screen_or_waiting_on_a_result_is_bad_state_and_an_unknown_type_is_unknown_type()
     {
-        var (deviceStream, peerStream) = DuplexStream.CreatePair();
-        await using var peer = new ScriptedPeer(peerStream);
         using var device = Device();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var run = device.RunAsync(deviceStream, stop.Token);
+        await using var link = PeerLink.Device(device);
+        var peer = link.Peer;
         await peer.SendAsync(Hello(), FrameOptions.AckRequested, 1);
         await peer.SendAsync(new SetStatusMessage("nope", DisplayStatus.Paid, ""), FrameOptions.AckRequested, 2);
         var badState = (AckMessage)(await peer.NextAsync(MessageType.Ack)).Message;
@@ -268,8 +255,7 @@ public sealed class LinkSessionTests
         Assert.Equal(new AckMessage(AckResult.BadState, (byte)MessageType.SetStatus), waitingOnResult);
         Assert.Equal(new AckMessage(AckResult.UnknownType, (byte)MessageType.Log), unknown);
         Assert.Equal(1, device.ExecutedCount(MessageType.SetStatus));
-        await stop.CancelAsync();
-        await run;
+        await link.StopAsync();
     }
 
     [Fact]
@@ -300,10 +286,8 @@ public sealed class LinkSessionTests
     [Fact]
     public async Task A_busy_answer_is_tried_again_after_the_rto_as_a_new_request_not_as_a_duplicate()
     {
-        var (host, peerStream) = DuplexStream.CreatePair();
-        await using var peer = new ScriptedPeer(peerStream);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var run = Host().RunAsync(host, stop.Token);
+        await using var link = PeerLink.Host(Host());
+        var peer = link.Peer;
         await AnswerHelloAsync(peer, 0x5555);
         _controller.SetDesired(Qr("busy"));
         var first = await peer.NextAsync(MessageType.ShowQr);
@@ -319,17 +303,14 @@ public sealed class LinkSessionTests
         Assert.NotEqual(first.Frame.Seq, again.Frame.Seq);
         Assert.Equal("busy", ((ShowQrMessage)again.Message).PaymentId);
         Assert.Equal(0, _controller.Status.Retransmits);
-        await stop.CancelAsync();
-        await run;
+        await link.StopAsync();
     }
 
     [Fact]
     public async Task A_result_code_the_host_does_not_know_is_taken_as_bad_state_and_the_whole_screen_is_sent_again()
     {
-        var (host, peerStream) = DuplexStream.CreatePair();
-        await using var peer = new ScriptedPeer(peerStream);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var run = Host().RunAsync(host, stop.Token);
+        await using var link = PeerLink.Host(Host());
+        var peer = link.Peer;
         await AnswerHelloAsync(peer, 0x7777);
         _controller.SetDesired(Qr("newer-device", DisplayStatus.Paid));
         var show = await peer.NextAsync(MessageType.ShowQr);
@@ -341,8 +322,7 @@ public sealed class LinkSessionTests
 
         var again = await peer.NextAsync(MessageType.ShowQr);
         Assert.Equal("newer-device", ((ShowQrMessage)again.Message).PaymentId);
-        await stop.CancelAsync();
-        await run;
+        await link.StopAsync();
     }
 
     private static async Task AnswerHelloAsync(ScriptedPeer peer, uint bootId)

@@ -219,3 +219,58 @@ internal sealed class RelayedLink : IAsyncDisposable
         await to.FlushAsync(_stop.Token);
     }
 }
+
+/// <summary>
+/// A link session started on one end of an in-memory link, with a <see cref="ScriptedPeer"/> (the test) on the other:
+/// the one way the session tests start a host or a device. Disposing stops the session and waits for it.
+/// </summary>
+internal sealed class PeerLink<TEnd> : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop;
+
+    private PeerLink(ScriptedPeer peer, Task<TEnd> run, CancellationTokenSource stop)
+    {
+        Peer = peer;
+        Run = run;
+        _stop = stop;
+    }
+
+    public ScriptedPeer Peer { get; }
+
+    /// <summary>The session's run: how it ended.</summary>
+    public Task<TEnd> Run { get; }
+
+    public static PeerLink<TEnd> Start(Func<Stream, CancellationToken, Task<TEnd>> session)
+    {
+        var (sessionStream, peerStream) = DuplexStream.CreatePair();
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        return new PeerLink<TEnd>(new ScriptedPeer(peerStream), session(sessionStream, stop.Token), stop);
+    }
+
+    /// <summary>Stops the session (shutdown) and returns how it ended.</summary>
+    public async Task<TEnd> StopAsync()
+    {
+        await _stop.CancelAsync();
+        return await Run;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await ((Task)Run).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Peer.DisposeAsync();
+        _stop.Dispose();
+    }
+}
+
+/// <summary>Starts a <see cref="PeerLink{TEnd}"/> for a host or a device session.</summary>
+internal static class PeerLink
+{
+    public static PeerLink<LinkEnd> Host(HostLinkSession session) => PeerLink<LinkEnd>.Start(session.RunAsync);
+
+    public static PeerLink<bool> Device(DeviceLinkSession device) => PeerLink<bool>.Start(async (stream, stop) =>
+    {
+        await device.RunAsync(stream, stop);
+        return true;
+    });
+}

@@ -49,10 +49,8 @@ public sealed class UntrustedDeviceTests : IDisposable
     [Fact]
     public async Task Control_characters_and_forged_lines_from_a_device_reach_the_log_and_status_escaped_and_bounded()
     {
-        var (host, peerStream) = DuplexStream.CreatePair();
-        await using var peer = new ScriptedPeer(peerStream);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var run = Host().RunAsync(host, stop.Token);
+        await using var link = PeerLink.Host(Host());
+        var peer = link.Peer;
 
         var hello = await peer.NextAsync(MessageType.Hello);
         await peer.RespondAsync(hello, new HelloAckMessage(1, 0, FirstBoot, 640, 1, "1.0\u001B[2J", Hostile[..40], new string('\u001B', PayloadLimits.Text)));
@@ -81,17 +79,14 @@ public sealed class UntrustedDeviceTests : IDisposable
         var health = await new DisplayHealthCheck(Controller).CheckHealthAsync(new HealthCheckContext(), Ct);
         AssertClean(health.Description!);
         Assert.All(health.Data.Values, v => AssertClean(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)!));
-        await stop.CancelAsync();
-        await run;
+        await link.StopAsync();
     }
 
     [Fact]
     public async Task A_flood_of_log_frames_logs_one_burst_then_says_so_once_counts_the_rest_and_logging_resumes_as_time_passes()
     {
-        var (host, peerStream) = DuplexStream.CreatePair();
-        await using var peer = new ScriptedPeer(peerStream);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var run = Host().RunAsync(host, stop.Token);
+        await using var link = PeerLink.Host(Host());
+        var peer = link.Peer;
         await HandshakeAsync(peer, FirstBoot); // DisplayOnline: the first line of the budget
 
         await peer.SendAllAsync(Enumerable.Range(0, 10_000).Select(i => Frame(new LogMessage(1, "line " + i), FrameOptions.None, 0)));
@@ -114,18 +109,15 @@ public sealed class UntrustedDeviceTests : IDisposable
         Assert.Equal("after the pause", DeviceLines()[^1].GetStructuredStateValue("Text"));
         Assert.Equal(2, _logger.Collector.GetSnapshot().Count(r => r.Id.Name == "DisplayLogSuppressed"));
         Assert.Equal(10_000 - (DeviceLogBudget.Burst - 1) + 1, SuppressedMetric());
-        await stop.CancelAsync();
-        await run;
+        await link.StopAsync();
     }
 
     [Fact]
     public async Task A_flood_of_boot_frames_is_acked_frame_by_frame_with_one_hello_one_burst_of_lines_and_one_whole_screen()
     {
         Controller.SetDesired(new QrScreen(Screens.Payment("pay-1", _clock.GetUtcNow().AddMinutes(5), "000201010212")));
-        var (host, peerStream) = DuplexStream.CreatePair();
-        await using var peer = new ScriptedPeer(peerStream);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var run = Host().RunAsync(host, stop.Token);
+        await using var link = PeerLink.Host(Host());
+        var peer = link.Peer;
         await HandshakeAsync(peer, FirstBoot);
 
         // A device rebooting 10,000 times in a row (a new boot id each time) without answering the handshake.
@@ -156,8 +148,7 @@ public sealed class UntrustedDeviceTests : IDisposable
         Assert.Equal(DeviceLogBudget.Burst, DeviceLines().Count);
         Assert.Single(_logger.Collector.GetSnapshot(), r => r.Id.Name == "DisplayLogSuppressed");
         Assert.Equal(1 + Boots + 1 - DeviceLogBudget.Burst, SuppressedMetric());
-        await stop.CancelAsync();
-        await run;
+        await link.StopAsync();
     }
 
     private HostLinkSession Host() => new(
