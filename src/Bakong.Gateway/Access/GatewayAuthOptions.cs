@@ -1,4 +1,3 @@
-using System.Net;
 using Bakong.Gateway.Configuration;
 using Bakong.OpenApi.Client;
 using Microsoft.Extensions.Options;
@@ -45,7 +44,7 @@ internal sealed class GatewayAuthOptions
         string? failure = null;
         if (options.IsDefaulted)
         {
-            options.Effective = bakong.Environment == BakongEnvironment.Sandbox && EveryEndpointIsLoopback(configuration) ? AuthMode.None : AuthMode.ApiKeys;
+            options.Effective = bakong.Environment == BakongEnvironment.Sandbox && KestrelEndpoints.EveryEndpointIsLoopback(configuration) ? AuthMode.None : AuthMode.ApiKeys;
         }
         else if (!Enum.TryParse<AuthMode>(options.Mode, ignoreCase: true, out var mode) || !Enum.IsDefined(mode) || int.TryParse(options.Mode, out _))
         {
@@ -61,43 +60,5 @@ internal sealed class GatewayAuthOptions
         }
 
         return failure is null ? options : throw new OptionsValidationException(Options.DefaultName, typeof(GatewayAuthOptions), [failure]);
-    }
-
-    /// <summary>
-    /// Whether every configured Kestrel endpoint listens on a loopback address only. No endpoint configured means
-    /// the defaults, which are loopback; a wildcard host (<c>*</c>, <c>+</c>, <c>0.0.0.0</c>, <c>[::]</c>) or a name
-    /// other than <c>localhost</c> is not.
-    /// </summary>
-    public static bool EveryEndpointIsLoopback(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
-        {
-            if (endpoint["Url"] is { Length: > 0 } url && !IsLoopbackUrl(url))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    internal static bool IsLoopbackUrl(string url)
-    {
-        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
-        var hostStart = schemeEnd < 0 ? 0 : schemeEnd + 3;
-        string host;
-        if (hostStart < url.Length && url[hostStart] == '[')
-        {
-            var close = url.IndexOf(']', hostStart);
-            host = close < 0 ? url[hostStart..] : url[(hostStart + 1)..close];
-        }
-        else
-        {
-            var hostEnd = url.IndexOfAny([':', '/'], hostStart);
-            host = hostEnd < 0 ? url[hostStart..] : url[hostStart..hostEnd];
-        }
-
-        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
     }
 }

@@ -1,4 +1,3 @@
-using Bakong.Gateway.Access;
 using Bakong.OpenApi.Client;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.Extensions.Options;
@@ -57,7 +56,7 @@ internal sealed class GatewayNetworkOptions
             }
 
             var key = "Kestrel:Endpoints:" + endpoint.Key + ":Url";
-            if (GatewayAuthOptions.IsLoopbackUrl(url))
+            if (KestrelEndpoints.IsLoopbackUrl(url))
             {
                 continue;
             }

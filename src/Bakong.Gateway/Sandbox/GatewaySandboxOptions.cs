@@ -1,4 +1,3 @@
-using Bakong.Gateway.Access;
 using Bakong.Gateway.Configuration;
 using Bakong.OpenApi.Client;
 using Microsoft.Extensions.Options;
@@ -26,7 +25,7 @@ internal sealed class GatewaySandboxOptions
         ArgumentNullException.ThrowIfNull(bakong);
         var options = new GatewaySandboxOptions();
         configuration.GetSection(Section).Bind(options);
-        if (bakong.Environment == BakongEnvironment.Sandbox && !options.AllowNonLoopback && !GatewayAuthOptions.EveryEndpointIsLoopback(configuration))
+        if (bakong.Environment == BakongEnvironment.Sandbox && !options.AllowNonLoopback && !KestrelEndpoints.EveryEndpointIsLoopback(configuration))
         {
             throw new OptionsValidationException(Options.DefaultName, typeof(GatewaySandboxOptions), [
                 "Bakong:Mode is Sandbox (simulated payments) but a Kestrel endpoint is not on loopback: set Bakong:Mode to Sit or Production for a real shop, or "

@@ -52,11 +52,12 @@ public sealed record GatewayIdentity(string Environment, string MerchantAccount,
     /// <summary>Records it in <paramref name="dataDirectory"/>, replacing the file whole (written beside, then renamed).</summary>
     public void Write(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
         var path = Path.Combine(dataDirectory, BakongDataDirectory.IdentityFileName);
+        PrivateFiles.CreateDirectoryFor(path);
         var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(this, BackupJson.Default.GatewayIdentity));
         File.Move(temporary, path, overwrite: true);
+        PrivateFiles.Restrict(path);
     }
 
     /// <summary>How it differs from <paramref name="other"/>, for people ("environment Sandbox, not Production"); null when it does not.</summary>

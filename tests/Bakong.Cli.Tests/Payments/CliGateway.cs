@@ -25,6 +25,9 @@ public sealed class CliGateway : IAsyncDisposable
     private readonly GatewayFactory _host;
     private GrpcChannel? _channel;
 
+    /// <summary>Set by <see cref="StopAsync"/>: the directory it kept for the test is removed on dispose, unless the test asked to keep it.</summary>
+    private bool _removeStorageOnDispose;
+
     /// <param name="ownStorage">
     /// False: no <c>Storage:Path</c>, so the gateway keeps its data where it does by default (in tests, the test
     /// process's own <c>BAKONG_DATA</c> folder).
@@ -107,6 +110,7 @@ public sealed class CliGateway : IAsyncDisposable
     {
         _channel?.Dispose();
         _channel = null;
+        _removeStorageOnDispose = !_host.KeepStorage;
         _host.KeepStorage = true;
         await _host.DisposeAsync();
     }
@@ -115,7 +119,7 @@ public sealed class CliGateway : IAsyncDisposable
     {
         _channel?.Dispose();
         await _host.DisposeAsync();
-        if (Directory.Exists(DataDirectory))
+        if (_removeStorageOnDispose && Directory.Exists(DataDirectory))
         {
             Directory.Delete(DataDirectory, recursive: true);
         }
