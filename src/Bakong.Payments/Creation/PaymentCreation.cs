@@ -157,7 +157,7 @@ public sealed class PaymentCreation
         var terminalLabel = Optional(request.TerminalLabel, CreatePaymentFields.TerminalLabel, PaymentLimits.TerminalLabel, violations);
 
         var currency = string.IsNullOrEmpty(request.Currency) ? _merchant.DefaultCurrency : request.Currency;
-        if (!Money.TryCreate(currency, request.Amount, out var money, out var moneyViolation))
+        if (!Money.TryCreate(currency, request.Amount, _options.MaxAmount, out var money, out var moneyViolation))
         {
             violations.Add(moneyViolation!);
         }
