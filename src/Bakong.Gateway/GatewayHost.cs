@@ -5,6 +5,7 @@ using Bakong.Gateway.Configuration;
 using Bakong.Gateway.Display;
 using Bakong.Gateway.Health;
 using Bakong.Gateway.Kiosk;
+using Bakong.Gateway.Limits;
 using Bakong.Gateway.QrImages;
 using Bakong.Gateway.Rpc;
 using Bakong.Gateway.Sandbox;
@@ -85,10 +86,16 @@ internal static class GatewayHost
                 sp.GetRequiredService<TimeProvider>()));
         }
 
+        // What one caller may take (Limits:*), checked once the caller is known.
+        services.AddOptionsWithValidateOnStart<GatewayLimitsOptions, GatewayLimitsOptionsValidator>()
+            .Bind(configuration.GetSection(GatewayLimitsOptions.Section));
+        services.AddSingleton<CallerLimits>();
+
         services.AddGrpc(o =>
             {
                 o.Interceptors.Add<RpcErrorInterceptor>();
                 o.Interceptors.Add<AuthenticationInterceptor>();
+                o.Interceptors.Add<LimitsInterceptor>();
             })
             .AddJsonTranscoding(o => o.TypeRegistry = RpcErrors.DetailTypes);
         services.AddGrpcReflection();

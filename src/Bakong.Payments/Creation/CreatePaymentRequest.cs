@@ -46,4 +46,10 @@ public abstract record CreatePaymentResult
 
     /// <summary>Bad input (INVALID_ARGUMENT), every bad field named.</summary>
     public sealed record Invalid(IReadOnlyList<FieldViolation> Violations) : CreatePaymentResult;
+
+    /// <summary>
+    /// The terminal already has <see cref="Limit"/> pending payments (RESOURCE_EXHAUSTED): nothing was created. One
+    /// of them ends (paid, cancelled, expired) within <see cref="RetryAfter"/> at the latest.
+    /// </summary>
+    public sealed record TooManyPending(int Limit, TimeSpan RetryAfter) : CreatePaymentResult;
 }

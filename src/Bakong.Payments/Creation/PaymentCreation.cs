@@ -50,7 +50,7 @@ public sealed class PaymentCreation
     }
 
     /// <summary>
-    /// What <see cref="CreateAsync"/> would refuse in <paramref name="request"/>, every bad field named: for a caller
+    /// What <see cref="CreateAsync(CreatePaymentRequest, CancellationToken)"/> would refuse in <paramref name="request"/>, every bad field named: for a caller
     /// that must know the identifiers are valid before it logs them (the RPC edge's log scope).
     /// </summary>
     public IReadOnlyList<FieldViolation> Validate(CreatePaymentRequest request)
@@ -61,7 +61,16 @@ public sealed class PaymentCreation
         return violations;
     }
 
-    public async Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, CancellationToken cancellationToken)
+    public Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, CancellationToken cancellationToken) =>
+        CreateAsync(request, maxPendingForTerminal: null, cancellationToken);
+
+    /// <summary>
+    /// Creates the payment unless its terminal already has <paramref name="maxPendingForTerminal"/> pending payments
+    /// (<see cref="CreatePaymentResult.TooManyPending"/>). A replay of a request id is answered whatever the count: the
+    /// payment it made is one of them. The count is read before the insert, so concurrent creates of one terminal can
+    /// pass it by as many as run at once; the caller's rate limit bounds that.
+    /// </summary>
+    public async Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, int? maxPendingForTerminal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var violations = new List<FieldViolation>();
@@ -78,6 +87,16 @@ public sealed class PaymentCreation
         if (existing is not null)
         {
             return Compare(existing, parameters, hash);
+        }
+
+        if (maxPendingForTerminal is { } max)
+        {
+            var pending = await _store.CountPendingAsync(parameters.TerminalId, max, cancellationToken).ConfigureAwait(false);
+            if (pending.Count >= max)
+            {
+                var wait = (pending.EarliestExpiry ?? _timeProvider.GetUtcNow()) - _timeProvider.GetUtcNow();
+                return new CreatePaymentResult.TooManyPending(max, wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1));
+            }
         }
 
         var now = _timeProvider.GetUtcNow();

@@ -38,6 +38,12 @@ public interface IPaymentStore
     Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The pending payments of <paramref name="terminalId"/>, counted up to <paramref name="atMost"/> (the cost is
+    /// bounded by it, whatever the terminal has), and the earliest expiry among those counted.
+    /// </summary>
+    Task<PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken);
+
+    /// <summary>
     /// How many payments are in each state, every state present (0 included), counted in one consistent read: the
     /// seed of the <c>bakong.payments.current</c> gauge at start.
     /// </summary>
@@ -59,6 +65,9 @@ public interface IPaymentStore
 
 /// <summary>The payment that is stored for a request id, and whether this call stored it.</summary>
 public sealed record InsertResult(Payment Payment, bool Inserted);
+
+/// <summary>Pending payments of one terminal, counted up to a limit; <see cref="EarliestExpiry"/> is null when there are none.</summary>
+public sealed record PendingCount(int Count, DateTimeOffset? EarliestExpiry);
 
 /// <summary>How a save went.</summary>
 public enum SaveResult

@@ -196,6 +196,31 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IDisposable
     }
 
     /// <remarks>
+    /// One range of the terminal-and-state list index (<see cref="ListRange"/>), read oldest first and cut at
+    /// <paramref name="atMost"/>: at most that many documents are read, however many the terminal has pending.
+    /// </remarks>
+    public Task<PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(terminalId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(atMost);
+        cancellationToken.ThrowIfCancellationRequested();
+        var range = ListRange.For(new PaymentQuery { TerminalId = terminalId, State = PaymentState.Pending }, after: null);
+        var expiries = Read(e => e.Payments.Query()
+            .Where(BsonExpression.Create(range.Key + " BETWEEN @0 AND @1", range.Low, range.High))
+            .OrderBy(range.Key)
+            .Limit(atMost)
+            .ToList());
+        DateTimeOffset? earliest = null;
+        foreach (var doc in expiries)
+        {
+            var time = new DateTimeOffset(doc[PaymentDocument.ExpireTime].AsInt64, TimeSpan.Zero);
+            earliest = earliest is { } e && e <= time ? e : time;
+        }
+
+        return Task.FromResult(new PendingCount(expiries.Count, earliest));
+    }
+
+    /// <remarks>
     /// The counts are kept in the store, changed in the same transaction as the payments they count, so this is a
     /// read of one small document whatever the size of the store (a database from before they were kept is counted
     /// once, when it is opened).
