@@ -86,10 +86,12 @@ internal static class GatewayHost
                 sp.GetRequiredService<TimeProvider>()));
         }
 
-        // What one caller may take (Limits:*), checked once the caller is known.
+        // What one caller may take (Limits:*), checked once the caller is known; and the connection limits of Kestrel.
         services.AddOptionsWithValidateOnStart<GatewayLimitsOptions, GatewayLimitsOptionsValidator>()
             .Bind(configuration.GetSection(GatewayLimitsOptions.Section));
         services.AddSingleton<CallerLimits>();
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<GatewayLimitsOptions>>((kestrel, limits) => limits.Value.ApplyTo(kestrel));
 
         services.AddGrpc(o =>
             {
