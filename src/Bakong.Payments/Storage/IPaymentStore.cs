@@ -33,7 +33,9 @@ public interface IPaymentStore
 
     /// <summary>
     /// Payments whose next check time is at or before <paramref name="now"/> and that are pending or awaiting
-    /// reconciliation (expired, cancelled), earliest first, at most <paramref name="limit"/>.
+    /// reconciliation (expired, cancelled), at most <paramref name="limit"/>, shared fairly between terminals: each
+    /// terminal with due payments gets an equal share (what one leaves goes to the others), earliest due first within
+    /// a terminal, and the list alternates between terminals. One terminal's flood never keeps another's payment out.
     /// </summary>
     Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
