@@ -6,6 +6,7 @@ using Bakong.Gateway.Configuration;
 using Bakong.Gateway.Display;
 using Bakong.Gateway.Health;
 using Bakong.Gateway.Kiosk;
+using Bakong.Gateway.Limits;
 using Bakong.Gateway.Rest;
 using Bakong.Gateway.Rpc;
 using Bakong.Gateway.Sandbox;
@@ -90,6 +91,13 @@ internal static class GatewayHost
             services.AddSingleton<IStoreSnapshot>(sp => sp.GetRequiredService<ClientStore>());
         }
 
+        // What one caller may take (Limits:*), checked once the caller is known; and the connection limits of Kestrel.
+        services.AddOptionsWithValidateOnStart<GatewayLimitsOptions, GatewayLimitsOptionsValidator>()
+            .Bind(configuration.GetSection(GatewayLimitsOptions.Section));
+        services.AddSingleton<CallerLimits>();
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<GatewayLimitsOptions>>((kestrel, limits) => limits.Value.ApplyTo(kestrel));
+
         // Backups (bakong.admin.v1 Backup): the stores registered as IStoreSnapshot, and what the data belongs to.
         // The payment file's name too: Storage:Path may call it other than bakong.db, and bakong restore must write it so.
         services.AddSingleton(sp => new GatewayIdentity(
@@ -105,6 +113,7 @@ internal static class GatewayHost
                 o.Interceptors.Add<ApiAuditInterceptor>();
                 o.Interceptors.Add<RpcErrorInterceptor>();
                 o.Interceptors.Add<AuthenticationInterceptor>();
+                o.Interceptors.Add<LimitsInterceptor>();
             })
             .AddJsonTranscoding(o => o.TypeRegistry = RpcErrors.DetailTypes);
         var grpc = GatewayGrpcOptions.Read(configuration, bakong);

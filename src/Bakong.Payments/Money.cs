@@ -83,6 +83,29 @@ public readonly record struct Money
         return true;
     }
 
+    /// <summary>
+    /// Reads money from input as <see cref="TryCreate(string?, decimal, out Money, out FieldViolation?)"/> does, and
+    /// refuses more than <paramref name="ceiling"/> allows in its currency (a violation naming <c>amount</c>): what
+    /// a KHQR can carry (13 digits) is far more than any shop takes in one payment.
+    /// </summary>
+    public static bool TryCreate(string? currencyCode, decimal amount, AmountCeiling ceiling, out Money money, out FieldViolation? violation)
+    {
+        if (!TryCreate(currencyCode, amount, out money, out violation))
+        {
+            return false;
+        }
+
+        var maximum = ceiling.For(money.Currency);
+        if (money.Amount <= maximum)
+        {
+            return true;
+        }
+
+        violation = new FieldViolation("amount", "must be at most " + Create(money.Currency, maximum) + " (this gateway's limit for one payment)");
+        money = default;
+        return false;
+    }
+
     /// <summary>Money from a valid amount; throws <see cref="ArgumentException"/> where <see cref="TryCreate(KhqrCurrency, decimal, out Money, out FieldViolation?)"/> would say no.</summary>
     public static Money Create(KhqrCurrency currency, decimal amount) =>
         TryCreate(currency, amount, out var money, out var violation)
@@ -155,4 +178,11 @@ public readonly record struct Money
         Currency == KhqrCurrency.Khr
             ? string.Create(CultureInfo.InvariantCulture, $"{MinorUnits} KHR")
             : string.Create(CultureInfo.InvariantCulture, $"{Amount:0.00} USD");
+}
+
+/// <summary>The most one payment may ask for, per currency, in major units (<c>Payments:MaxAmountKhr</c>, <c>Payments:MaxAmountUsd</c>).</summary>
+public readonly record struct AmountCeiling(decimal Khr, decimal Usd)
+{
+    /// <summary>The ceiling in <paramref name="currency"/>.</summary>
+    public decimal For(KhqrCurrency currency) => currency == KhqrCurrency.Khr ? Khr : Usd;
 }

@@ -48,6 +48,49 @@ public class PaymentListBenchmarks
     public int FirstPage() => _store.ListAsync(_query, CancellationToken.None).GetAwaiter().GetResult().Payments.Count;
 }
 
+/// <summary>
+/// The poller's pick of due payments (<see cref="IPaymentStore.GetDueAsync"/>) with one terminal's flood of 20,000
+/// due payments and one other terminal's one: the pick is fair between terminals and must stay cheap. A fresh store
+/// is seeded for each case (the pick does not change it).
+/// </summary>
+public class PaymentDueBenchmarks
+{
+    private static readonly DateTimeOffset s_now = PaymentSeeding.Start.AddMinutes(30);
+
+    private string _directory = null!;
+    private LiteDbPaymentStore _store = null!;
+
+    /// <summary>Polling:MaxDuePerPass, and one list call's worth.</summary>
+    [Params(1000, 50)]
+    public int Limit { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "bakong-bench-due-" + Environment.ProcessId + "-" + Limit);
+        _store = new LiteDbPaymentStore(Path.Combine(_directory, "bakong.db"));
+        Parallel.ForEachAsync(
+            Enumerable.Range(0, 20_001),
+            new ParallelOptions { MaxDegreeOfParallelism = 64 },
+            async (i, ct) =>
+            {
+                var terminal = i == 20_000 ? "POS-02" : "POS-01";
+                var created = PaymentSeeding.Start.AddMinutes(20).AddMilliseconds(i);
+                await _store.InsertIfAbsentAsync(PaymentSeeding.New(i, created, terminal), ct).ConfigureAwait(false);
+            }).GetAwaiter().GetResult();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _store.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Benchmark]
+    public int PickDue() => _store.GetDueAsync(s_now, Limit, CancellationToken.None).GetAwaiter().GetResult().Count;
+}
+
 /// <summary>The store's share of the gateway's start: open, count the states (the gauge's seed), close.</summary>
 public class PaymentStoreOpenBenchmarks
 {
@@ -128,12 +171,12 @@ public static class PaymentSeeding
             }).ConfigureAwait(false);
     }
 
-    private static Payment New(int i, DateTimeOffset created)
+    internal static Payment New(int i, DateTimeOffset created, string? terminalId = null)
     {
         var id = PaymentIds.NewPaymentId();
         var parameters = new PaymentParameters
         {
-            TerminalId = "POS-" + (i % 50).ToString("D2", CultureInfo.InvariantCulture),
+            TerminalId = terminalId ?? "POS-" + (i % 50).ToString("D2", CultureInfo.InvariantCulture),
             Money = Money.Create(KhqrCurrency.Usd, 12.50m),
             OrderRef = "INV-" + i.ToString(CultureInfo.InvariantCulture),
             ExpiresIn = TimeSpan.FromMinutes(5),

@@ -231,6 +231,8 @@ public sealed class DisplayBridgeTests
 
         public Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<Bakong.Payments.Storage.PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<IReadOnlyDictionary<PaymentState, long>> CountByStateAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<Bakong.Payments.Storage.PaymentPage> ListAsync(Bakong.Payments.Storage.PaymentQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -52,6 +52,20 @@ public sealed class RequestValidationTests(SharedGateway shared) : SharedGateway
         Assert.Equal(created.PaymentId, Assert.Single(page.Payments).PaymentId);
     }
 
+    [Fact]
+    public async Task Create_for_ten_billion_dollars_is_invalid_argument_naming_amount()
+    {
+        var request = Requests.Create("ten-billion");
+        request.Amount = new Money { CurrencyCode = "USD", Units = 10_000_000_000 };
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => Gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        var violation = Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);
+        Assert.Equal("amount.units", violation.Field);
+        Assert.Contains("at most 10000.00 USD", violation.Description, StringComparison.Ordinal);
+    }
+
     public static TheoryData<long, int> DurationsOutOfRange => new()
     {
         { long.MaxValue, 0 },

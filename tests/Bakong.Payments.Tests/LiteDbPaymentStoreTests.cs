@@ -125,6 +125,28 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Pending_payments_are_counted_per_terminal_up_to_the_limit_asked_with_the_earliest_expiry()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await Insert(TestPayments.Start.AddMinutes(i));
+        }
+
+        await Insert(TestPayments.Start, terminal: "till-10");
+        var cancelled = await Insert(TestPayments.Start.AddMinutes(-1));
+        cancelled.Cancel(TestPayments.Start);
+        await _store.SaveAsync(cancelled, Ct);
+
+        var all = await _store.CountPendingAsync("till-1", 10, Ct);
+        var cut = await _store.CountPendingAsync("till-1", 3, Ct);
+        var none = await _store.CountPendingAsync("till-2", 3, Ct);
+
+        Assert.Equal(new PendingCount(5, TestPayments.Start.AddMinutes(5)), all);
+        Assert.Equal(new PendingCount(3, TestPayments.Start.AddMinutes(5)), cut);
+        Assert.Equal(new PendingCount(0, null), none);
+    }
+
+    [Fact]
     public async Task Listing_pages_newest_first_without_repeats_and_filters()
     {
         var ids = new List<string>();

@@ -163,6 +163,34 @@ public sealed class PaymentCreationTests : IDisposable
     }
 
     [Theory]
+    [InlineData("USD", 10_000.01)]
+    [InlineData("USD", 10_000_000_000)]
+    [InlineData("KHR", 40_000_001)]
+    public async Task An_amount_above_the_currencys_ceiling_is_invalid_naming_amount_and_nothing_is_stored(string currency, double amount)
+    {
+        var creation = TestPayments.Creation(_store, _clock);
+
+        var result = await creation.CreateAsync(Request(amount: (decimal)amount, currency: currency), Ct);
+
+        var violation = Assert.Single(Assert.IsType<CreatePaymentResult.Invalid>(result).Violations);
+        Assert.Equal("amount", violation.Field);
+        Assert.Contains(currency == "USD" ? "10000.00 USD" : "40000000 KHR", violation.Description, StringComparison.Ordinal);
+        Assert.Empty((await _store.ListAsync(new PaymentQuery(), Ct)).Payments);
+    }
+
+    [Theory]
+    [InlineData("USD", 10_000)]
+    [InlineData("KHR", 40_000_000)]
+    public async Task An_amount_at_the_ceiling_is_created(string currency, double amount)
+    {
+        var creation = TestPayments.Creation(_store, _clock);
+
+        var result = await creation.CreateAsync(Request(amount: (decimal)amount, currency: currency), Ct);
+
+        Assert.IsType<CreatePaymentResult.Created>(result);
+    }
+
+    [Theory]
     [InlineData("has space")]
     [InlineData("ends-in-a-break\n")]
     [InlineData("quote'")]

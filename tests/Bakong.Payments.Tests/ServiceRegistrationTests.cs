@@ -44,6 +44,24 @@ public sealed class ServiceRegistrationTests
         Assert.Contains("DefaultExpiry", payments.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Payments:MaxAmountKhr", "0")]
+    [InlineData("Payments:MaxAmountKhr", "100.5")]
+    [InlineData("Payments:MaxAmountUsd", "10.001")]
+    [InlineData("Payments:MaxAmountUsd", "100000000000000")]
+    public void An_amount_ceiling_that_is_not_money_a_khqr_can_carry_fails_validation_naming_it(string key, string value)
+    {
+        using var provider = Build(new()
+        {
+            ["Merchant:BakongAccountId"] = "shop@bank",
+            ["Merchant:Name"] = "Corner Shop",
+            [key] = value,
+        });
+
+        var e = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Bakong.Payments.Configuration.PaymentOptions>>().Value);
+        Assert.Contains(key, e.Message, StringComparison.Ordinal);
+    }
+
     private static ServiceProvider Build(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

@@ -20,6 +20,9 @@ public abstract class DelegatingPaymentStore(IPaymentStore inner) : IPaymentStor
 
     public virtual Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => Inner.GetDueAsync(now, limit, cancellationToken);
 
+    public virtual Task<PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken) =>
+        Inner.CountPendingAsync(terminalId, atMost, cancellationToken);
+
     public virtual Task<IReadOnlyDictionary<PaymentState, long>> CountByStateAsync(CancellationToken cancellationToken) => Inner.CountByStateAsync(cancellationToken);
 
     public virtual Task<PaymentPage> ListAsync(PaymentQuery query, CancellationToken cancellationToken) => Inner.ListAsync(query, cancellationToken);

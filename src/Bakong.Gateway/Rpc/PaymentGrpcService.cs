@@ -1,5 +1,6 @@
 using Bakong.Gateway.Access;
 using Bakong.Gateway.Health;
+using Bakong.Gateway.Limits;
 using Bakong.Gateway.QrImages;
 using Bakong.Grpc.Payments.V1;
 using Bakong.Payments.Cancellation;
@@ -24,6 +25,7 @@ internal sealed class PaymentGrpcService(
     Payments.Listing.PaymentListing listing,
     PaymentDeeplinks deeplinks,
     BakongTokenGate tokenGate,
+    CallerLimits limits,
     IHostApplicationLifetime lifetime,
     ILogger<PaymentGrpcService> logger) : PaymentService.PaymentServiceBase
 {
@@ -58,7 +60,8 @@ internal sealed class PaymentGrpcService(
         // The payment id is not known before the creation returns: until then the request's ids are the scope
         // (PaymentRequestId, as ASP.NET Core's own scope already has a RequestId: the HTTP request's).
         using var requestScope = GatewayLog.CreatePaymentScope(logger, request.TerminalId, request.RequestId);
-        switch (await creation.CreateAsync(validated, context.CancellationToken).ConfigureAwait(false))
+        var maxPending = limits.Options.MaxPendingPerTerminal;
+        switch (await creation.CreateAsync(validated, maxPending, context.CancellationToken).ConfigureAwait(false))
         {
             case Payments.Creation.CreatePaymentResult.Created created:
                 return await RespondAsync(created.Payment, request, sourceInfo, image, context.CancellationToken).ConfigureAwait(false);
@@ -72,6 +75,14 @@ internal sealed class PaymentGrpcService(
                     : RpcErrors.RequestIdTaken();
             case Payments.Creation.CreatePaymentResult.Invalid invalid:
                 throw RpcErrors.InvalidArgument([.. invalid.Violations.Select(PaymentMapper.ToProtoPath)]);
+            case Payments.Creation.CreatePaymentResult.TooManyPending tooMany:
+                LimitsLog.TooManyPending(logger, request.TerminalId, tooMany.Limit);
+                throw LimitErrors.ResourceExhausted(
+                    context,
+                    tooMany.RetryAfter,
+                    $"Terminal '{request.TerminalId}' has {tooMany.Limit} pending payments already: cancel one, or wait until one is paid or expires.",
+                    request.TerminalId,
+                    "pending payments per terminal");
             default:
                 throw new InvalidOperationException("Unknown create result.");
         }

@@ -21,8 +21,12 @@ internal static class RpcErrors
 
     private const string ReasonPrefix = "ERROR_REASON_";
 
-    /// <summary>The detail messages the errors carry: REST (JSON transcoding) needs them to write the details as JSON.</summary>
-    public static TypeRegistry DetailTypes { get; } = TypeRegistry.FromMessages(BadRequest.Descriptor, ErrorInfo.Descriptor);
+    /// <summary>
+    /// The detail messages the errors carry: REST (JSON transcoding) needs them to write the details as JSON. RetryInfo
+    /// and QuotaFailure are the limits' (<see cref="Limits.LimitErrors"/>).
+    /// </summary>
+    public static TypeRegistry DetailTypes { get; } = TypeRegistry.FromMessages(
+        BadRequest.Descriptor, ErrorInfo.Descriptor, RetryInfo.Descriptor, QuotaFailure.Descriptor);
 
     public static RpcException InvalidArgument(IReadOnlyCollection<Payments.FieldViolation> violations)
     {

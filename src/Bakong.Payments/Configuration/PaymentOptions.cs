@@ -94,12 +94,35 @@ public sealed class PaymentOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:10", "00:10:00")]
     public TimeSpan MaxExpiry { get; set; } = ExpiryCeiling;
 
+    /// <summary>
+    /// The most one KHR payment may ask for, in riel. About 10,000 USD: a shop's largest sale, and far below the
+    /// 13 digits a KHQR can carry, so a mistyped or hostile amount is refused instead of shown to a customer.
+    /// </summary>
+    public decimal MaxAmountKhr { get; set; } = 40_000_000m;
+
+    /// <summary>The most one USD payment may ask for, in dollars.</summary>
+    public decimal MaxAmountUsd { get; set; } = 10_000m;
+
+    /// <summary>The ceilings as the money rule takes them.</summary>
+    public AmountCeiling MaxAmount => new(MaxAmountKhr, MaxAmountUsd);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (DefaultExpiry > MaxExpiry)
         {
             yield return new ValidationResult(
                 "Payments:DefaultExpiry must not be longer than Payments:MaxExpiry.", [nameof(DefaultExpiry)]);
+        }
+
+        // The ceiling must itself be money (the one rule): whole riel, whole cents, positive, what a KHQR can carry.
+        if (!Money.TryCreate(KhqrCurrency.Khr, MaxAmountKhr, out _, out var khr))
+        {
+            yield return new ValidationResult("Payments:MaxAmountKhr: " + khr!.Description + ".", [nameof(MaxAmountKhr)]);
+        }
+
+        if (!Money.TryCreate(KhqrCurrency.Usd, MaxAmountUsd, out _, out var usd))
+        {
+            yield return new ValidationResult("Payments:MaxAmountUsd: " + usd!.Description + ".", [nameof(MaxAmountUsd)]);
         }
     }
 }

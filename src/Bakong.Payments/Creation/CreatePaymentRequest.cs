@@ -31,7 +31,7 @@ public sealed record CreatePaymentRequest
 /// <summary>
 /// A create request as the domain judged it, once: its violations, or the parameters <see cref="PaymentCreation"/>
 /// stores. Only <see cref="PaymentCreation.Validate(CreatePaymentRequest)"/> makes one, so an edge that must know the request is valid before
-/// it logs the ids hands this to <see cref="PaymentCreation.CreateAsync(ValidatedCreatePaymentRequest, CancellationToken)"/>
+/// it logs the ids hands this to <see cref="PaymentCreation.CreateAsync(ValidatedCreatePaymentRequest, int?, CancellationToken)"/>
 /// and the rules run once.
 /// </summary>
 public sealed class ValidatedCreatePaymentRequest
@@ -70,4 +70,10 @@ public abstract record CreatePaymentResult
 
     /// <summary>Bad input (INVALID_ARGUMENT), every bad field named.</summary>
     public sealed record Invalid(IReadOnlyList<FieldViolation> Violations) : CreatePaymentResult;
+
+    /// <summary>
+    /// The terminal already has <see cref="Limit"/> pending payments (RESOURCE_EXHAUSTED): nothing was created. One
+    /// of them ends (paid, cancelled, expired) within <see cref="RetryAfter"/> at the latest.
+    /// </summary>
+    public sealed record TooManyPending(int Limit, TimeSpan RetryAfter) : CreatePaymentResult;
 }

@@ -63,9 +63,16 @@ public sealed class PaymentCreation
     }
 
     public Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, CancellationToken cancellationToken) =>
-        CreateAsync(Validate(request), cancellationToken);
+        CreateAsync(Validate(request), maxPendingForTerminal: null, cancellationToken);
 
-    public async Task<CreatePaymentResult> CreateAsync(ValidatedCreatePaymentRequest validated, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the payment unless its terminal already has <paramref name="maxPendingForTerminal"/> pending payments
+    /// (<see cref="CreatePaymentResult.TooManyPending"/>). A replay of a request id is answered whatever the count: the
+    /// payment it made is one of them. The count is read before the insert, so concurrent creates of one terminal can
+    /// pass it by as many as run at once; the caller's rate limit bounds that.
+    /// </summary>
+    public async Task<CreatePaymentResult> CreateAsync(
+        ValidatedCreatePaymentRequest validated, int? maxPendingForTerminal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(validated);
         if (validated.Parameters is not { } parameters)
@@ -81,6 +88,16 @@ public sealed class PaymentCreation
         if (existing is not null)
         {
             return Compare(existing, parameters, hash);
+        }
+
+        if (maxPendingForTerminal is { } max)
+        {
+            var pending = await _store.CountPendingAsync(parameters.TerminalId, max, cancellationToken).ConfigureAwait(false);
+            if (pending.Count >= max)
+            {
+                var wait = (pending.EarliestExpiry ?? _timeProvider.GetUtcNow()) - _timeProvider.GetUtcNow();
+                return new CreatePaymentResult.TooManyPending(max, wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1));
+            }
         }
 
         var now = _timeProvider.GetUtcNow();
@@ -160,7 +177,7 @@ public sealed class PaymentCreation
         var terminalLabel = Optional(request.TerminalLabel, CreatePaymentFields.TerminalLabel, PaymentLimits.TerminalLabel, violations);
 
         var currency = string.IsNullOrEmpty(request.Currency) ? _merchant.DefaultCurrency : request.Currency;
-        if (!Money.TryCreate(currency, request.Amount, out var money, out var moneyViolation))
+        if (!Money.TryCreate(currency, request.Amount, _options.MaxAmount, out var money, out var moneyViolation))
         {
             violations.Add(moneyViolation!);
         }

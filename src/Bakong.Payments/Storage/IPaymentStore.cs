@@ -33,9 +33,17 @@ public interface IPaymentStore
 
     /// <summary>
     /// Payments whose next check time is at or before <paramref name="now"/> and that are pending or awaiting
-    /// reconciliation (expired, cancelled), earliest first, at most <paramref name="limit"/>.
+    /// reconciliation (expired, cancelled), at most <paramref name="limit"/>, shared fairly between terminals: each
+    /// terminal with due payments gets an equal share (what one leaves goes to the others), earliest due first within
+    /// a terminal, and the list alternates between terminals. One terminal's flood never keeps another's payment out.
     /// </summary>
     Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The pending payments of <paramref name="terminalId"/>, counted up to <paramref name="atMost"/> (the cost is
+    /// bounded by it, whatever the terminal has), and the earliest expiry among those counted.
+    /// </summary>
+    Task<PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken);
 
     /// <summary>
     /// How many payments are in each state, every state present (0 included), counted in one consistent read: the
@@ -59,6 +67,9 @@ public interface IPaymentStore
 
 /// <summary>The payment that is stored for a request id, and whether this call stored it.</summary>
 public sealed record InsertResult(Payment Payment, bool Inserted);
+
+/// <summary>Pending payments of one terminal, counted up to a limit; <see cref="EarliestExpiry"/> is null when there are none.</summary>
+public sealed record PendingCount(int Count, DateTimeOffset? EarliestExpiry);
 
 /// <summary>How a save went.</summary>
 public enum SaveResult

@@ -54,8 +54,6 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
     private const string CountsCollectionName = "payment_counts";
     private const string CountsId = "states";
 
-    // Between 0 and now: BSON orders null below numbers, so unscheduled payments never match.
-    private const string DueBetween = "$." + PaymentDocument.NextCheck + " BETWEEN @0 AND @1";
     private const string DueStates = "$." + PaymentDocument.State + " IN ['Pending', 'Expired', 'Cancelled']";
     private const string OutboxBetween = "$." + PaymentDocument.OutboxDue + " BETWEEN @0 AND @1";
 
@@ -73,6 +71,9 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
     // Held by a batch and by a reopen, never by a read: a reopen never swaps the engine under a batch.
     private readonly Lock _engineGate = new();
     private readonly long[] _counts = new long[Enum.GetValues<PaymentState>().Max(s => (int)s) + 1];
+
+    // Where the due scan of the next poller pass starts (GetDueAsync; only the poller calls it, one pass at a time).
+    private string? _dueScanFrom;
     private volatile Engine _engine;
     private volatile string? _writeFault;
     private long _lastCheckpoint;
@@ -240,17 +241,152 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         return Enqueue(new SaveOp(payment, _logger)).Task;
     }
 
+    /// <remarks>
+    /// <para>
+    /// Fair between terminals: one terminal's flood of due payments must not push another terminal's payment out of
+    /// the pass. The due payments of each terminal are one range of the <see cref="DueRange"/> index (terminal, then
+    /// next check time), so each terminal that has any gets an equal share of <paramref name="limit"/>, earliest due
+    /// first, and what the others leave goes to those with more. The result is interleaved terminal by terminal, so a
+    /// list call of the first 50 asks about every terminal's earliest payment.
+    /// </para>
+    /// <para>
+    /// The terminals with due payments are found by skipping through the same index: one single-entry read per
+    /// terminal with a scheduled payment (pending or awaiting reconciliation), at most <paramref name="limit"/> of them
+    /// per pass, the next pass going on where this one stopped, so none is left out however many there are.
+    /// </para>
+    /// </remarks>
     public Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         cancellationToken.ThrowIfCancellationRequested();
-        var docs = Read(e => e.Payments.Query()
-            .Where(BsonExpression.Create(DueBetween, 0L, now.UtcTicks))
-            .Where(DueStates)
-            .OrderBy(PaymentDocument.NextCheck)
-            .Limit(limit)
+        return Task.FromResult<IReadOnlyList<Payment>>(Read(e => ReadDue(e, now, limit)));
+    }
+
+    private List<Payment> ReadDue(Engine engine, DateTimeOffset now, int limit)
+    {
+        var terminals = DueTerminals(engine, now, limit);
+        if (terminals.Count == 0)
+        {
+            return [];
+        }
+
+        // A share each; then, when some terminals had fewer due, what is left to those that filled theirs.
+        var share = (limit + terminals.Count - 1) / terminals.Count;
+        var picked = new List<List<BsonDocument>>(terminals.Count);
+        var total = 0;
+        foreach (var terminal in terminals)
+        {
+            var docs = DueOf(engine, terminal, now, share);
+            picked.Add(docs);
+            total += docs.Count;
+        }
+
+        for (var i = 0; i < picked.Count && total < limit; i++)
+        {
+            if (picked[i].Count == share)
+            {
+                var more = DueOf(engine, terminals[i], now, share + limit - total);
+                total += more.Count - picked[i].Count;
+                picked[i] = more;
+            }
+        }
+
+        // Round robin: each terminal's earliest, then each one's second, ...
+        var due = new List<Payment>(Math.Min(limit, total));
+        for (var rank = 0; due.Count < limit; rank++)
+        {
+            var any = false;
+            foreach (var docs in picked)
+            {
+                if (rank < docs.Count && due.Count < limit)
+                {
+                    due.Add(ReadPayment(docs[rank]));
+                    any = true;
+                }
+            }
+
+            if (!any)
+            {
+                break;
+            }
+        }
+
+        return due;
+    }
+
+    /// <summary>The terminal prefixes (<see cref="DueRange"/>) that have a payment due at <paramref name="now"/>.</summary>
+    private List<string> DueTerminals(Engine engine, DateTimeOffset now, int maxVisits)
+    {
+        var due = new List<string>();
+        var start = _dueScanFrom;
+        var after = start ?? "";
+        var wrapped = start is null;
+        var visits = 0;
+        while (visits < maxVisits)
+        {
+            var first = engine.Payments.Query()
+                .Where(BsonExpression.Create(DueRange.Key + " > @0", after))
+                .OrderBy(DueRange.Key)
+                .Limit(1)
+                .FirstOrDefault();
+            if (first is null || (wrapped && start is not null && string.CompareOrdinal(DueRange.KeyOf(first), start) >= 0))
+            {
+                if (wrapped)
+                {
+                    break;
+                }
+
+                // From the start of the index up to where this pass began.
+                wrapped = true;
+                after = "";
+                continue;
+            }
+
+            visits++;
+            var prefix = DueRange.PrefixOf(first[PaymentDocument.TerminalId].AsString);
+            if (first[PaymentDocument.NextCheck].AsInt64 <= now.UtcTicks)
+            {
+                due.Add(prefix);
+            }
+
+            after = DueRange.After(prefix);
+        }
+
+        // Every terminal seen: the next pass starts at the beginning. Else where this one stopped.
+        _dueScanFrom = visits < maxVisits ? null : after;
+        return due;
+    }
+
+    private static List<BsonDocument> DueOf(Engine engine, string prefix, DateTimeOffset now, int limit) => engine.Payments.Query()
+        .Where(BsonExpression.Create(DueRange.Key + " BETWEEN @0 AND @1", DueRange.At(prefix, 0), DueRange.At(prefix, now.UtcTicks)))
+        .Where(DueStates)
+        .OrderBy(DueRange.Key)
+        .Limit(limit)
+        .ToList();
+
+    /// <remarks>
+    /// One range of the terminal-and-state list index (<see cref="ListRange"/>), read oldest first and cut at
+    /// <paramref name="atMost"/>: at most that many documents are read, however many the terminal has pending.
+    /// </remarks>
+    public Task<PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(terminalId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(atMost);
+        cancellationToken.ThrowIfCancellationRequested();
+        var range = ListRange.For(new PaymentQuery { TerminalId = terminalId, State = PaymentState.Pending }, after: null);
+        var expiries = Read(e => e.Payments.Query()
+            .Where(BsonExpression.Create(range.Key + " BETWEEN @0 AND @1", range.Low, range.High))
+            .OrderBy(range.Key)
+            .Limit(atMost)
             .ToList());
-        return Task.FromResult<IReadOnlyList<Payment>>(docs.ConvertAll(ReadPayment));
+        DateTimeOffset? earliest = null;
+        foreach (var doc in expiries)
+        {
+            var time = new DateTimeOffset(doc[PaymentDocument.ExpireTime].AsInt64, TimeSpan.Zero);
+            earliest = earliest is { } e && e <= time ? e : time;
+        }
+
+        return Task.FromResult(new PendingCount(expiries.Count, earliest));
     }
 
     /// <remarks>
@@ -636,15 +772,18 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         var payments = engine.Payments;
         payments.EnsureIndex(PaymentDocument.RequestId, unique: true);
         payments.EnsureIndex(PaymentDocument.Md5, unique: true);
-        payments.EnsureIndex(PaymentDocument.NextCheck);
         payments.EnsureIndex(PaymentDocument.CreatedKey, unique: true);
         payments.EnsureIndex(PaymentDocument.OutboxDue);
         payments.EnsureIndex(ListRange.TerminalIndex, BsonExpression.Create(ListRange.TerminalKey), unique: true);
         payments.EnsureIndex(ListRange.StateIndex, BsonExpression.Create(ListRange.StateKey), unique: true);
         payments.EnsureIndex(ListRange.TerminalStateIndex, BsonExpression.Create(ListRange.TerminalStateKey), unique: true);
+        payments.EnsureIndex(DueRange.Index, BsonExpression.Create(DueRange.Key));
 
         // The terminal's own index served the list before the composite keys did.
         payments.DropIndex(PaymentDocument.TerminalId);
+
+        // The next check time's own index served the due query before it was fair between terminals (DueRange).
+        payments.DropIndex(PaymentDocument.NextCheck);
 
         // Checkpoints are the store's (after an fsync of the log), never LiteDB's own.
         if (engine.Database.CheckpointSize != 0)
@@ -991,5 +1130,31 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         }
 
         private static string Ticks(long ticks) => Math.Max(0, ticks).ToString("D19", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The index of scheduled payments by terminal: the key is the terminal (length-prefixed, as in
+    /// <see cref="ListRange"/>, so no terminal's prefix starts another's), ':', and the next check time as 19 digits;
+    /// null for a payment with nothing scheduled, which no range reads. One terminal's due payments are one range of
+    /// it, earliest first, and the first entry after <c>prefix + ';'</c> is the next terminal's earliest.
+    /// </summary>
+    /// <remarks>FORMAT, not STRING: LiteDB writes an Int64 as JSON (<c>{"$numberLong": …}</c>) in STRING.</remarks>
+    private static class DueRange
+    {
+        public const string Index = "due_terminal";
+
+        public const string Key = "IIF($." + PaymentDocument.NextCheck + " = null, null, "
+            + "LPAD(STRING(LENGTH($." + PaymentDocument.TerminalId + ")), 3, '0') + $." + PaymentDocument.TerminalId
+            + " + ':' + FORMAT($." + PaymentDocument.NextCheck + ", 'D19'))";
+
+        public static string PrefixOf(string terminalId) => terminalId.Length.ToString("D3", CultureInfo.InvariantCulture) + terminalId;
+
+        /// <summary>The key of <paramref name="prefix"/>'s payment due at <paramref name="ticks"/>.</summary>
+        public static string At(string prefix, long ticks) => prefix + ":" + Math.Max(0, ticks).ToString("D19", CultureInfo.InvariantCulture);
+
+        /// <summary>Above every key of <paramref name="prefix"/> (';' follows ':') and below the next terminal's.</summary>
+        public static string After(string prefix) => prefix + ";";
+
+        public static string KeyOf(BsonDocument doc) => At(PrefixOf(doc[PaymentDocument.TerminalId].AsString), doc[PaymentDocument.NextCheck].AsInt64);
     }
 }

@@ -18,6 +18,7 @@ internal static class PaymentDocument
     public const string TerminalId = "terminal_id";
     public const string CreatedKey = "created_key";
     public const string CreateTime = "create_time";
+    public const string ExpireTime = "expire_time";
     public const string OutboxDue = "outbox_due";
     public const string Outbox = "outbox";
 
@@ -42,7 +43,7 @@ internal static class PaymentDocument
             [Md5] = p.Md5,
             [CreateTime] = Ticks(p.CreateTime),
             [CreatedKey] = CreatedKeyOf(p.CreateTime, p.Id),
-            ["expire_time"] = Ticks(p.ExpireTime),
+            [ExpireTime] = Ticks(p.ExpireTime),
             [State] = p.State.ToString(),
             [Version] = p.Version,
             ["update_time"] = Ticks(p.UpdateTime),
@@ -118,7 +119,7 @@ internal static class PaymentDocument
             Qr = doc["qr"].AsString,
             Md5 = doc[Md5].AsString,
             CreateTime = Time(doc[CreateTime]),
-            ExpireTime = Time(doc["expire_time"]),
+            ExpireTime = Time(doc[PaymentDocument.ExpireTime]),
             State = Enum.Parse<PaymentState>(doc[State].AsString),
             Version = doc[Version].AsInt64,
             UpdateTime = Time(doc["update_time"]),

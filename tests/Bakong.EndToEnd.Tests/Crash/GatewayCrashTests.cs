@@ -121,6 +121,9 @@ public sealed class GatewayCrashTests : IAsyncLifetime
             ["Webhooks__Url"] = hooks.Url.AbsoluteUri,
             ["Webhooks__Secret"] = WebhookReceiver.Secret,
             ["Webhooks__BackoffBase"] = "00:00:01",
+
+            // All 24 payments come from one caller in a burst: more than a till makes (Limits:CreatePaymentBurst).
+            ["Limits__CreatePaymentBurst"] = (Batches * PerBatch).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
     }
 

@@ -3,6 +3,7 @@ using Bakong.Identity;
 using Bakong.Identity.Storage;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Grpc.Reflection.V1Alpha;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Bakong.Gateway.Tests.Access;
@@ -42,4 +43,36 @@ internal static class ApiKeys
 
             return metadata;
         });
+
+    /// <summary>
+    /// Lists the services by gRPC reflection with <paramref name="authorization"/>: the status the gateway answered, and
+    /// the services when it was OK. A refusal can end the call before the request is written; the write's own error
+    /// is then not the answer (it may say only that the call ended), so the status is read from the response side.
+    /// </summary>
+    public static async Task<(StatusCode Status, List<string> Services)> ListServicesAsync(
+        this GatewayFactory gateway, string? authorization, CancellationToken cancellationToken)
+    {
+        var client = new ServerReflection.ServerReflectionClient(gateway.As(authorization));
+        using var call = client.ServerReflectionInfo(cancellationToken: cancellationToken);
+        try
+        {
+            await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" }, cancellationToken);
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (RpcException)
+        {
+            // Ended by the gateway first: its status is what the response side reports below.
+        }
+
+        try
+        {
+            return await call.ResponseStream.MoveNext(cancellationToken)
+                ? (StatusCode.OK, [.. call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name)])
+                : (call.GetStatus().StatusCode, []);
+        }
+        catch (RpcException e)
+        {
+            return (e.StatusCode, []);
+        }
+    }
 }

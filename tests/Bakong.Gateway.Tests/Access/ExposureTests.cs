@@ -92,7 +92,7 @@ public sealed class ExposureTests
         await using var gateway = LiveModeTests.Live("Production");
         var operatorKey = gateway.AddClient(ClientRole.Operator);
 
-        var (status, _) = await ListServicesAsync(gateway, "Bearer " + operatorKey);
+        var (status, _) = await gateway.ListServicesAsync("Bearer " + operatorKey, Ct);
 
         Assert.Equal(StatusCode.Unimplemented, status);
     }
@@ -105,8 +105,8 @@ public sealed class ExposureTests
         var operatorKey = gateway.AddClient(ClientRole.Operator);
         var terminalKey = gateway.AddClient(ClientRole.Terminal, "till-1");
 
-        var asOperator = await ListServicesAsync(gateway, "Bearer " + operatorKey);
-        var asTerminal = await ListServicesAsync(gateway, "Bearer " + terminalKey);
+        var asOperator = await gateway.ListServicesAsync("Bearer " + operatorKey, Ct);
+        var asTerminal = await gateway.ListServicesAsync("Bearer " + terminalKey, Ct);
 
         Assert.Equal(StatusCode.OK, asOperator.Status);
         Assert.Contains("bakong.payments.v1.PaymentService", asOperator.Services);
@@ -119,7 +119,7 @@ public sealed class ExposureTests
         await using var gateway = new GatewayFactory();
         gateway.Settings["Grpc:Reflection"] = "false";
 
-        var (status, _) = await ListServicesAsync(gateway, null);
+        var (status, _) = await gateway.ListServicesAsync(null, Ct);
 
         Assert.Equal(StatusCode.Unimplemented, status);
     }
@@ -224,23 +224,6 @@ public sealed class ExposureTests
         }
 
         return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
-    }
-
-    private static async Task<(StatusCode Status, List<string> Services)> ListServicesAsync(GatewayFactory gateway, string? authorization)
-    {
-        var client = new ServerReflection.ServerReflectionClient(gateway.As(authorization));
-        using var call = client.ServerReflectionInfo(cancellationToken: Ct);
-        try
-        {
-            await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" }, Ct);
-            await call.RequestStream.CompleteAsync();
-            Assert.True(await call.ResponseStream.MoveNext(Ct));
-            return (StatusCode.OK, [.. call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name)]);
-        }
-        catch (RpcException e)
-        {
-            return (e.StatusCode, []);
-        }
     }
 }
 

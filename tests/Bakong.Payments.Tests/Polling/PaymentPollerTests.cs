@@ -153,6 +153,49 @@ public sealed class PaymentPollerTests : IAsyncDisposable
         Assert.Equal([50, 10, 40], h.Bakong.Calls.Select(c => c.Length));
     }
 
+    [Fact]
+    public async Task One_terminal_s_19000_due_payments_do_not_keep_another_terminal_s_payment_out_of_the_next_pass()
+    {
+        // T1's flood came first: every one of its payments is due before T2's, which was created a minute later.
+        var flood = new List<Task<InsertResult>>();
+        for (var i = 0; i < 19_000; i++)
+        {
+            flood.Add(_h.Store.InsertIfAbsentAsync(TestPayments.New(s_t0 - TimeSpan.FromMinutes(1) + TimeSpan.FromMilliseconds(i), terminalId: "T1"), Ct));
+        }
+
+        await Task.WhenAll(flood);
+        var other = TestPayments.New(s_t0, terminalId: "T2");
+        await _h.Store.InsertIfAbsentAsync(other, Ct);
+
+        var pass = await _h.RunAsync(s_t0);
+
+        // Checked in this pass, in its first list call, and T1 still had the rest of the pass.
+        Assert.Contains(other.Md5, _h.Bakong.Calls[0]);
+        Assert.Equal(1000, pass.Due);
+        Assert.True(pass.MoreDue);
+        Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), (await _h.GetAsync(other)).NextCheckTime);
+    }
+
+    [Fact]
+    public async Task A_pass_shares_its_payments_between_the_terminals_that_have_some_due()
+    {
+        await using var h = new PollerHarness(o => o.MaxDuePerPass = 10);
+        foreach (var (terminal, count) in new[] { ("A", 20), ("B", 1), ("C", 20) })
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await h.Store.InsertIfAbsentAsync(TestPayments.New(s_t0 - TimeSpan.FromSeconds(count - i), terminalId: terminal), Ct);
+            }
+        }
+
+        var due = await h.Store.GetDueAsync(s_t0, 10, Ct);
+
+        // A share of 4 each; B has 1 due, and the place it leaves goes to the first that filled its share. Round robin.
+        Assert.Equal(["A", "B", "C", "A", "C", "A", "C", "A", "C", "A"], due.Select(p => p.TerminalId));
+        Assert.True(due.Where(p => p.TerminalId == "A").Select(p => p.NextCheckTime).SequenceEqual(
+            due.Where(p => p.TerminalId == "A").Select(p => p.NextCheckTime).Order()));
+    }
+
     // ---- Settlement ----------------------------------------------------------------------------------------------
 
     [Fact]

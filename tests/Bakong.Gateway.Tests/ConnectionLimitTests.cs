@@ -1,0 +1,77 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Bakong.Gateway.Tests;
+
+/// <summary>
+/// Kestrel's limits come from Limits:* (the gateway sets them deliberately; Kestrel's defaults accept any number of
+/// connections): a connection past Limits:MaxConnections is closed without an answer, on real loopback sockets.
+/// </summary>
+public sealed class ConnectionLimitTests : GatewayTest
+{
+    private readonly int _webPort = FreePort.Next();
+
+    public ConnectionLimitTests()
+    {
+        Gateway.Settings["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:" + FreePort.Next();
+        Gateway.Settings["Kestrel:Endpoints:Web:Url"] = "http://127.0.0.1:" + _webPort;
+        Gateway.Settings["Limits:MaxConnections"] = "3";
+        Gateway.UseKestrel();
+    }
+
+    [Fact]
+    public async Task A_connection_past_the_maximum_is_closed_without_an_answer_while_the_open_ones_are_served()
+    {
+        Gateway.StartServer();
+        var connections = new List<TcpClient>();
+        try
+        {
+            // Kept open (HTTP/1.1 keep-alive) after their answer. The gateway may hold one of the slots itself (its
+            // Bakong client calls the sandbox on this endpoint), so the refusal comes at the fourth at the latest.
+            var answered = 0;
+            string? refused = null;
+            for (var i = 0; i < 4 && refused is null; i++)
+            {
+                var client = new TcpClient();
+                connections.Add(client);
+                await client.ConnectAsync("127.0.0.1", _webPort, Ct);
+                var reply = await GetHealthAsync(client.GetStream());
+                if (reply.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+                {
+                    answered++;
+                }
+                else
+                {
+                    refused = reply;
+                }
+            }
+
+            Assert.True(answered >= 2, "answered " + answered);
+            Assert.Equal("", refused);
+
+            // The first connection is still served.
+            Assert.StartsWith("HTTP/1.1 200", await GetHealthAsync(connections[0].GetStream()), StringComparison.Ordinal);
+        }
+        finally
+        {
+            connections.ForEach(c => c.Dispose());
+        }
+    }
+
+    /// <summary>Asks for /healthz and reads what comes back: the status line and more, or "" when the server closed the connection.</summary>
+    private static async Task<string> GetHealthAsync(NetworkStream stream)
+    {
+        try
+        {
+            await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"u8.ToArray(), Ct);
+            var buffer = new byte[4096];
+            var read = await stream.ReadAsync(buffer, Ct).AsTask().WaitAsync(GatewayFactory.Timeout, Ct);
+            return Encoding.ASCII.GetString(buffer, 0, read);
+        }
+        catch (IOException)
+        {
+            // Reset by the server (it closed before or while the request was written).
+            return "";
+        }
+    }
+}
