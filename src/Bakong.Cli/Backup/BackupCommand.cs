@@ -68,7 +68,9 @@ internal sealed class BackupCommand : Command
             {
                 // The payment file under the name its gateway recorded (Storage:Path may rename it).
                 var paymentsFile = GatewayIdentity.PaymentsFileIn(data);
-                if (!BackupCatalog.Stores.Any(store => File.Exists(Path.Combine(data, store.FileNameIn(paymentsFile)))))
+                // An explicit --server always asks that gateway: the data directory (the default one above all) may
+                // hold another, stopped gateway's stores, which are not what the caller named.
+                if (parseResult.GetResult(_server) is { Implicit: false } || !BackupCatalog.Stores.Any(store => File.Exists(Path.Combine(data, store.FileNameIn(paymentsFile)))))
                 {
                     // No stores here: the gateway keeps its data elsewhere (or on another machine); ask it.
                     throw new StoreLockedException();

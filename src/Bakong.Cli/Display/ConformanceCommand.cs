@@ -105,7 +105,7 @@ internal static class ConformanceCommand
         ["device"] = report.Device is { } d
             ? new JsonObject
             {
-                ["boot_id"] = d.BootId.ToString("x8", CultureInfo.InvariantCulture),
+                ["bootId"] = d.BootId.ToString("x8", CultureInfo.InvariantCulture),
                 ["protocol"] = "1." + d.ProtocolMinor.ToString(CultureInfo.InvariantCulture),
                 ["firmware"] = d.Firmware,
                 ["model"] = d.Model,

@@ -166,7 +166,7 @@ internal static class GatewayClient
                 ["event"] = "error",
                 ["code"] = code,
                 ["message"] = line,
-                ["field_violations"] = new System.Text.Json.Nodes.JsonArray(
+                ["fieldViolations"] = new System.Text.Json.Nodes.JsonArray(
                     violations.Select(v => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
                     {
                         ["field"] = v.Field,

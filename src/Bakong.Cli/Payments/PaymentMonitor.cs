@@ -52,7 +52,7 @@ internal sealed class PaymentMonitor
             var output = _context.Output;
             if (_json)
             {
-                output.WriteLine(PaymentText.Event(kind, payment, _context.TimeProvider, body => PaymentText.Describe(body, payment)));
+                output.WriteLine(PaymentText.Event(kind, payment, _context.TimeProvider));
             }
             else
             {
@@ -127,7 +127,7 @@ internal sealed class PaymentMonitor
             var exitCode = PaymentExitCodes.For(payment.State);
             if (_json)
             {
-                output.WriteLine(PaymentText.Event("result", payment, _context.TimeProvider, body => body["exit_code"] = exitCode));
+                output.WriteLine(PaymentText.Event("result", payment, _context.TimeProvider, body => body["exitCode"] = exitCode));
             }
             else
             {

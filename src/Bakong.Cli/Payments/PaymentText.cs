@@ -97,45 +97,21 @@ internal static class PaymentText
         _ => Name(payment.State),
     };
 
-    /// <summary>One JSON event line: <c>{"event": kind, "payment_id": ..., "state": ..., ...}</c>.</summary>
+    /// <summary>
+    /// One JSON event line: <c>{"event": kind, "secondsLeft": N, ..., "payment": {...}}</c>, the payment as REST writes
+    /// it (<see cref="ProtoJson"/>), so a script reads the same names from <c>bakong pay --json</c> as from
+    /// <c>GET /v1/payments/{id}</c>.
+    /// </summary>
     public static string Event(string kind, Payment payment, TimeProvider time, Action<JsonObject>? extra = null)
     {
         var body = new JsonObject
         {
             ["event"] = kind,
-            ["payment_id"] = payment.PaymentId,
-            ["state"] = Name(payment.State),
-            ["version"] = payment.Version,
-            ["seconds_left"] = payment.State == State.Pending ? SecondsLeft(payment, time) : 0,
+            ["secondsLeft"] = payment.State == State.Pending ? SecondsLeft(payment, time) : 0,
         };
-        if (payment.NeedsReview)
-        {
-            body["needs_review"] = true;
-            body["review_reason"] = payment.ReviewReason;
-        }
-
-        if (payment.BakongTransaction is { } transaction)
-        {
-            body["transaction_hash"] = transaction.Hash;
-        }
-
         extra?.Invoke(body);
+        body["payment"] = ProtoJson.ToNode(payment);
         return body.ToJsonString(JsonLine);
-    }
-
-    /// <summary>The fields that describe the payment itself, for the first line about it.</summary>
-    public static void Describe(JsonObject body, Payment payment)
-    {
-        body["request_id"] = payment.RequestId;
-        body["terminal_id"] = payment.TerminalId;
-        body["amount"] = payment.Amount is null ? null : Amount(payment.Amount).Split(' ')[0];
-        body["currency"] = payment.Amount?.CurrencyCode;
-        body["order_ref"] = payment.OrderRef;
-        body["bill_number"] = payment.BillNumber;
-        body["md5"] = payment.Md5;
-        body["khqr"] = payment.Khqr;
-        body["create_time"] = payment.CreateTime?.ToDateTimeOffset().ToString("O", CultureInfo.InvariantCulture);
-        body["expire_time"] = payment.ExpireTime?.ToDateTimeOffset().ToString("O", CultureInfo.InvariantCulture);
     }
 
     private static string Transaction(Payment payment) =>

@@ -95,7 +95,7 @@ internal sealed class PaymentsCommand : Command
         {
             foreach (var payment in payments)
             {
-                output.WriteLine(PaymentText.Event("payment", payment, context.TimeProvider, body => PaymentText.Describe(body, payment)));
+                output.WriteLine(ProtoJson.Line(payment)); // one element of REST's ListPayments "payments"
             }
 
             output.Flush();

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Bakong.Cli.Payments;
 using Bakong.Grpc.Admin.V1;
-using Google.Protobuf;
 using Grpc.Core;
 
 namespace Bakong.Cli.Reports;
@@ -64,7 +63,7 @@ internal sealed class ReportCommand : Command
             }
             else if (asJson)
             {
-                await context.Output.WriteLineAsync(JsonFormatter.Default.Format(report)).ConfigureAwait(false);
+                await context.Output.WriteLineAsync(ProtoJson.Line(report)).ConfigureAwait(false);
             }
             else
             {

@@ -65,6 +65,34 @@ public sealed class BackupRestoreTests : IDisposable
     }
 
     [Fact]
+    public async Task An_explicit_server_is_asked_even_when_the_data_directory_holds_another_gateways_stopped_stores()
+    {
+        string stopped;
+        await using (var other = new CliGateway())
+        {
+            other.Host.KeepStorage = true;
+            await other.Host.CreatePaidAsync("other-1");
+            stopped = other.DataDirectory;
+        }
+
+        try
+        {
+            await using var running = new CliGateway();
+            await running.Host.CreatePaidAsync("running-1");
+            var file = Path.Combine(_work, "explicit-server.zip");
+
+            var backup = await running.RunAsync("backup", "--out", file, "--data", stopped); // RunAsync adds --server
+
+            Assert.True(backup.ExitCode == 0, backup.Error);
+            Assert.Contains(" from the gateway at ", backup.OutputLines[0], StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(stopped, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Offline_a_stopped_gateways_directory_is_backed_up_and_a_gateway_started_on_the_restored_copy_serves_its_payments()
     {
         string data;

@@ -54,28 +54,29 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     {
         var run = _gateway.Launch(Ct, "pay", "--amount", "5000", "--currency", "KHR", "--terminal", "POS-01", "--request-id", "sale-1", "--json");
 
-        var created = Json(await run.Output.LineAsync("\"event\":\"created\""));
-        Assert.Equal("sale-1", created.GetProperty("request_id").GetString());
-        Assert.Equal("5000", created.GetProperty("amount").GetString());
-        Assert.Equal("KHR", created.GetProperty("currency").GetString());
-        Assert.Equal("PENDING", created.GetProperty("state").GetString());
-        Assert.Equal(300, created.GetProperty("seconds_left").GetInt64());
-        await _gateway.WaitForFirstCheckAsync(created.GetProperty("payment_id").GetString()!);
+        var createdLine = Json(await run.Output.LineAsync("\"event\":\"created\""));
+        var created = createdLine.GetProperty("payment");
+        Assert.Equal("sale-1", created.GetProperty("requestId").GetString());
+        Assert.Equal(5000, created.GetProperty("amount").GetProperty("units").GetInt64());
+        Assert.Equal("KHR", created.GetProperty("amount").GetProperty("currencyCode").GetString());
+        Assert.Equal("STATE_PENDING", created.GetProperty("state").GetString());
+        Assert.Equal(300, createdLine.GetProperty("secondsLeft").GetInt64());
+        await _gateway.WaitForFirstCheckAsync(created.GetProperty("paymentId").GetString()!);
         await _gateway.PayAsync(created.GetProperty("khqr").GetString()!);
         _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
 
         Assert.Equal(0, await run.ExitCodeAsync());
         var events = run.Output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Json).ToList();
-        Assert.All(events, e => Assert.Equal(created.GetProperty("payment_id").GetString(), e.GetProperty("payment_id").GetString()));
+        Assert.All(events, e => Assert.Equal(created.GetProperty("paymentId").GetString(), e.GetProperty("payment").GetProperty("paymentId").GetString()));
         Assert.Equal("created", events[0].GetProperty("event").GetString());
         Assert.All(events[1..^1], e => Assert.Equal("status", e.GetProperty("event").GetString()));
         // No status line per check: at most one PENDING (the watch's snapshot, when it started after the first check),
         // then the PAID change, then the result.
-        Assert.True(events.Count(e => e.GetProperty("state").GetString() == "PENDING") <= 2, "a status line per check: " + run.Output);
+        Assert.True(events.Count(e => e.GetProperty("payment").GetProperty("state").GetString() == "STATE_PENDING") <= 2, "a status line per check: " + run.Output);
         Assert.True(events.Count <= 4, "a status line per check: " + run.Output);
         var result = events[^1];
-        Assert.Equal(("result", "PAID", 0), (result.GetProperty("event").GetString(), result.GetProperty("state").GetString(), result.GetProperty("exit_code").GetInt32()));
-        Assert.Equal(64, result.GetProperty("transaction_hash").GetString()!.Length);
+        Assert.Equal(("result", "STATE_PAID", 0), (result.GetProperty("event").GetString(), result.GetProperty("payment").GetProperty("state").GetString(), result.GetProperty("exitCode").GetInt32()));
+        Assert.Equal(64, result.GetProperty("payment").GetProperty("bakongTransaction").GetProperty("hash").GetString()!.Length);
     }
 
     [Fact]
@@ -83,13 +84,13 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     {
         var run = _gateway.Launch(Ct, "pay", "--amount", "1.25", "--currency", "USD", "--terminal", "POS-01", "--json", "--no-qr");
 
-        var created = Json(await run.Output.LineAsync("\"event\":\"created\""));
-        await _gateway.WaitForFirstCheckAsync(created.GetProperty("payment_id").GetString()!);
+        var created = Json(await run.Output.LineAsync("\"event\":\"created\"")).GetProperty("payment");
+        await _gateway.WaitForFirstCheckAsync(created.GetProperty("paymentId").GetString()!);
         await _gateway.FailAsync(created.GetProperty("khqr").GetString()!);
         _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
 
         Assert.Equal(2, await run.ExitCodeAsync());
-        Assert.Contains("\"state\":\"FAILED\"", run.Output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
+        Assert.Contains("\"state\":\"STATE_FAILED\"", run.Output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -209,14 +210,15 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
             cancellationToken: Ct)).Payment;
         var run = _gateway.Launch(Ct, "watch", created.PaymentId, "--json");
 
-        var first = Json(await run.Output.LineAsync("\"event\":\"payment\""));
-        Assert.Equal(("PENDING", created.Md5), (first.GetProperty("state").GetString(), first.GetProperty("md5").GetString()));
+        var first = Json(await run.Output.LineAsync("\"event\":\"payment\"")).GetProperty("payment");
+        Assert.Equal(("STATE_PENDING", created.Md5), (first.GetProperty("state").GetString(), first.GetProperty("md5").GetString()));
         await _gateway.WaitForFirstCheckAsync(created.PaymentId);
         await _gateway.PayAsync(created.Khqr);
         _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
 
         Assert.Equal(0, await run.ExitCodeAsync());
-        Assert.Contains("\"event\":\"result\",\"payment_id\":\"" + created.PaymentId + "\",\"state\":\"PAID\"", run.Output.ToString(), StringComparison.Ordinal);
+        var result = Json(run.Output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Equal(("result", created.PaymentId, "STATE_PAID"), (result.GetProperty("event").GetString(), result.GetProperty("payment").GetProperty("paymentId").GetString(), result.GetProperty("payment").GetProperty("state").GetString()));
     }
 
     [Fact]
@@ -260,7 +262,7 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         Assert.Equal("2 payments", all.OutputLines[^1]);
 
         var only = Json(Assert.Single(cancelled.OutputLines));
-        Assert.Equal((older.PaymentId, "CANCELLED"), (only.GetProperty("payment_id").GetString(), only.GetProperty("state").GetString()));
+        Assert.Equal((older.PaymentId, "STATE_CANCELLED"), (only.GetProperty("paymentId").GetString(), only.GetProperty("state").GetString()));
 
         Assert.Contains(newer.PaymentId, pos2.OutputLines[1], StringComparison.Ordinal);
         Assert.Equal("1 payment", pos2.OutputLines[^1]);
@@ -297,7 +299,7 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
         var created = Json(await run.Output.LineAsync("\"event\":\"created\""));
         await ctrlC.CancelAsync();
 
-        Assert.Equal(seconds, created.GetProperty("seconds_left").GetInt64());
+        Assert.Equal(seconds, created.GetProperty("secondsLeft").GetInt64());
         Assert.Equal(4, await run.ExitCodeAsync());
     }
 
