@@ -24,7 +24,7 @@ public sealed class BakongDataDirectoryTests
     {
         var perUser = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
 
-        Assert.Equal(Bakong.Tests.HermeticDataDirectory.Path, BakongDataDirectory.Default);
+        Assert.Equal(Bakong.Testing.Hermetic.HermeticDataDirectory.Path, BakongDataDirectory.Default);
         Assert.False(
             perUser.Length > 0 && BakongDataDirectory.Default.StartsWith(perUser, StringComparison.Ordinal),
             $"The tests' default data directory {BakongDataDirectory.Default} is inside the real per-user one, {perUser}.");

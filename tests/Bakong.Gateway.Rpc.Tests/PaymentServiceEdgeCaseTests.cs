@@ -1,15 +1,27 @@
+using Bakong.Gateway.Access;
 using Bakong.Grpc.Payments.V1;
+using Bakong.Identity;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 
-namespace Bakong.Gateway.Tests;
+namespace Bakong.Gateway.Rpc.Tests;
 
-/// <summary>Values a fuzzer sends that the contract rules out: INVALID_ARGUMENT naming the field, never UNKNOWN.</summary>
-public sealed class RequestValidationTests(SharedGateway shared) : SharedGatewayTest(shared)
+/// <summary>
+/// The payment service's edge cases, called directly: values a fuzzer sends that the contract rules out are
+/// INVALID_ARGUMENT naming the field (google.rpc.BadRequest), never UNKNOWN, and never echo the value; the other
+/// refusals carry their status and google.rpc.ErrorInfo. What the transport adds is Bakong.Gateway.Tests'.
+/// </summary>
+public sealed class PaymentServiceEdgeCaseTests : IDisposable
 {
     private const long MinTimestampSeconds = -62_135_596_800; // 0001-01-01T00:00:00Z
     private const long MaxTimestampSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
+
+    private readonly PaymentServiceHarness _harness = new();
+
+    private Rpc.PaymentGrpcService Service => _harness.Service;
+
+    public void Dispose() => _harness.Dispose();
 
     public static TheoryData<string, long, int> TimesOutOfRange => new()
     {
@@ -28,28 +40,25 @@ public sealed class RequestValidationTests(SharedGateway shared) : SharedGateway
         var time = new Timestamp { Seconds = seconds, Nanos = nanos };
         var request = field == "start_create_time" ? new ListPaymentsRequest { StartCreateTime = time } : new ListPaymentsRequest { EndCreateTime = time };
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => Gateway.Payments.ListPaymentsAsync(request, cancellationToken: Ct).ResponseAsync);
+        var e = await Assert.ThrowsAsync<RpcException>(() => _harness.CallAsync<ListPaymentsRequest, ListPaymentsResponse>(Service.ListPayments, request));
 
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Equal(field, Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        Assert.Equal(field, SingleViolation(e).Field);
     }
 
     [Fact]
     public async Task List_from_the_first_to_the_last_valid_timestamp_finds_every_payment()
     {
-        // A terminal of its own: the class's other tests create payments on the same gateway.
-        var created = await Gateway.CreateAsync(Requests.Create("whole-range", terminal: "whole-range"));
+        var created = await _harness.CreateAsync(PaymentServiceHarness.Create("whole-range"));
 
-        var page = await Gateway.Payments.ListPaymentsAsync(
+        var page = await Service.ListPayments(
             new ListPaymentsRequest
             {
-                TerminalId = "whole-range",
                 StartCreateTime = new Timestamp { Seconds = MinTimestampSeconds },
                 EndCreateTime = new Timestamp { Seconds = MaxTimestampSeconds, Nanos = 999_999_999 },
             },
-            cancellationToken: Ct);
+            PaymentServiceHarness.Call("ListPayments"));
 
-        Assert.Equal(created.PaymentId, Assert.Single(page.Payments).PaymentId);
+        Assert.Equal(created.Payment.PaymentId, Assert.Single(page.Payments).PaymentId);
     }
 
     [Fact]
@@ -80,13 +89,12 @@ public sealed class RequestValidationTests(SharedGateway shared) : SharedGateway
     [MemberData(nameof(DurationsOutOfRange))]
     public async Task Create_with_an_expires_in_outside_the_duration_range_is_invalid_argument_naming_it(long seconds, int nanos)
     {
-        var request = Requests.Create("expires-" + seconds + "-" + nanos);
+        var request = PaymentServiceHarness.Create("expires");
         request.ExpiresIn = new Duration { Seconds = seconds, Nanos = nanos };
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => Gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct).ResponseAsync);
+        var e = await Assert.ThrowsAsync<RpcException>(() => _harness.CreateAsync(request));
 
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Equal("expires_in", Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        Assert.Equal("expires_in", SingleViolation(e).Field);
     }
 
     public static TheoryData<string> PaymentIdMethods => ["get", "watch", "cancel"];
@@ -95,12 +103,9 @@ public sealed class RequestValidationTests(SharedGateway shared) : SharedGateway
     [MemberData(nameof(PaymentIdMethods))]
     public async Task A_30_kb_payment_id_is_invalid_argument_naming_it_without_echoing_it(string method)
     {
-        var id = new string('x', 30 * 1024);
+        var e = await Assert.ThrowsAsync<RpcException>(() => CallAsync(method, new string('x', 30 * 1024)));
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => CallAsync(method, id));
-
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Equal("payment_id", Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        Assert.Equal("payment_id", SingleViolation(e).Field);
         Assert.True(e.Status.Detail.Length < 200, e.Status.Detail);
         Assert.Equal(0, Echoes(e, new string('x', 16)));
     }
@@ -118,18 +123,6 @@ public sealed class RequestValidationTests(SharedGateway shared) : SharedGateway
         Assert.Equal(1, Echoes(e, Id));
     }
 
-    [Theory]
-    [InlineData("has space")]
-    [InlineData("line\nbreak")]
-    [InlineData("quote'")]
-    public async Task A_payment_id_outside_the_identifier_alphabet_is_invalid_argument(string id)
-    {
-        var e = await Assert.ThrowsAsync<RpcException>(() => CallAsync("get", id));
-
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Equal("payment_id", Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
-    }
-
     public static TheoryData<string> LongStrings =>
     [
         "request_id", "terminal_id", "order_ref", "store_label", "terminal_label", "deeplink.app_name", "deeplink.app_icon_url",
@@ -140,7 +133,7 @@ public sealed class RequestValidationTests(SharedGateway shared) : SharedGateway
     [MemberData(nameof(LongStrings))]
     public async Task A_string_longer_than_its_documented_limit_is_invalid_argument_naming_it(string field)
     {
-        var request = Requests.Create("long-strings");
+        var request = PaymentServiceHarness.Create("long-strings");
         request.Deeplink = new DeeplinkOptions { AppName = "Kiosk", AppIconUrl = "https://shop.example/icon.png", CallbackUrl = "https://shop.example/done" };
         var list = new ListPaymentsRequest();
         var longest = field switch
@@ -166,24 +159,23 @@ public sealed class RequestValidationTests(SharedGateway shared) : SharedGateway
         }
 
         var e = await Assert.ThrowsAsync<RpcException>(() => field.StartsWith("list ", StringComparison.Ordinal)
-            ? Gateway.Payments.ListPaymentsAsync(list, cancellationToken: Ct).ResponseAsync
-            : Gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct).ResponseAsync);
+            ? _harness.CallAsync<ListPaymentsRequest, ListPaymentsResponse>(Service.ListPayments, list)
+            : _harness.CreateAsync(request));
 
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Equal(field.Replace("list ", "", StringComparison.Ordinal), Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        Assert.Equal(field.Replace("list ", "", StringComparison.Ordinal), SingleViolation(e).Field);
         Assert.Equal(0, Echoes(e, new string('a', 16)));
     }
 
     [Fact]
     public async Task Strings_at_their_documented_limits_are_accepted()
     {
-        var request = Requests.Create(new string('r', 64), terminal: new string('t', 64));
+        var request = PaymentServiceHarness.Create(new string('r', 64), terminal: new string('t', 64));
         request.OrderRef = new string('o', 64);
         request.StoreLabel = new string('s', 25);
         request.TerminalLabel = new string('l', 25);
 
-        var created = await Gateway.CreateAsync(request);
-        var listed = await Gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { TerminalId = request.TerminalId }, cancellationToken: Ct);
+        var created = (await _harness.CreateAsync(request)).Payment;
+        var listed = await Service.ListPayments(new ListPaymentsRequest { TerminalId = request.TerminalId }, PaymentServiceHarness.Call("ListPayments"));
 
         Assert.Equal((request.RequestId, request.OrderRef), (created.RequestId, created.OrderRef));
         Assert.Equal(created.PaymentId, Assert.Single(listed.Payments).PaymentId);
@@ -211,7 +203,7 @@ public sealed class RequestValidationTests(SharedGateway shared) : SharedGateway
     [MemberData(nameof(IdentifiersOutsideTheAlphabet))]
     public async Task An_identifier_outside_the_alphabet_is_invalid_argument_naming_it_once_without_echoing_it(string field, string value)
     {
-        var request = Requests.Create("alphabet");
+        var request = PaymentServiceHarness.Create("alphabet");
         var list = new ListPaymentsRequest();
         switch (field)
         {
@@ -223,27 +215,116 @@ public sealed class RequestValidationTests(SharedGateway shared) : SharedGateway
         var e = await Assert.ThrowsAsync<RpcException>(() => field switch
         {
             "payment_id" => CallAsync("get", value),
-            "list terminal_id" => Gateway.Payments.ListPaymentsAsync(list, cancellationToken: Ct).ResponseAsync,
-            _ => Gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct).ResponseAsync,
+            "list terminal_id" => _harness.CallAsync<ListPaymentsRequest, ListPaymentsResponse>(Service.ListPayments, list),
+            _ => _harness.CreateAsync(request),
         });
 
-        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        var violation = Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);
+        var violation = SingleViolation(e);
         Assert.Equal((field.Replace("list ", "", StringComparison.Ordinal), "only the characters A-Z a-z 0-9 - _ . : are allowed"), (violation.Field, violation.Description));
         Assert.Equal(0, Echoes(e, value));
     }
 
+    [Fact]
+    public async Task Every_invalid_field_of_a_create_is_named_at_once_in_field_order()
+    {
+        var request = PaymentServiceHarness.Create("several");
+        request.RequestId = "has space";
+        request.OrderRef = new string('o', 65);
+        request.ExpiresIn = new Duration { Seconds = -60 };
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => _harness.CreateAsync(request));
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal(
+            ["request_id", "order_ref", "expires_in"],
+            e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field));
+    }
+
+    [Fact]
+    public async Task A_request_id_reused_with_other_parameters_is_already_exists_naming_the_payment_and_the_fields()
+    {
+        var first = (await _harness.CreateAsync(PaymentServiceHarness.Create("reused"))).Payment;
+        var changed = PaymentServiceHarness.Create("reused");
+        changed.Amount.Units = 6000;
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => _harness.CreateAsync(changed));
+
+        Assert.Equal(StatusCode.AlreadyExists, e.StatusCode);
+        var info = e.GetRpcStatus()!.GetDetail<ErrorInfo>();
+        Assert.Equal((first.PaymentId, "amount"), (info.Metadata["payment_id"], info.Metadata["conflicting_fields"]));
+    }
+
+    [Fact]
+    public async Task A_request_id_reused_by_another_terminals_client_names_neither_the_payment_nor_its_fields()
+    {
+        await _harness.CreateAsync(PaymentServiceHarness.Create("shared-id", terminal: "till-1"));
+        var other = Terminal("till-2");
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => _harness.CreateAsync(PaymentServiceHarness.Create("shared-id", terminal: "till-2"), other));
+
+        Assert.Equal(StatusCode.AlreadyExists, e.StatusCode);
+        var info = e.GetRpcStatus()!.GetDetail<ErrorInfo>();
+        Assert.False(info.Metadata.ContainsKey("payment_id"));
+        Assert.Equal("request_id", info.Metadata["conflicting_fields"]);
+    }
+
+    [Fact]
+    public async Task A_terminal_client_creating_for_a_terminal_it_is_not_bound_to_is_permission_denied()
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(() => _harness.CreateAsync(PaymentServiceHarness.Create("not-mine", terminal: "till-2"), Terminal("till-1")));
+
+        Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+        Assert.Contains("terminal_id", e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Another_terminals_payment_is_as_not_found_as_a_missing_one()
+    {
+        var created = (await _harness.CreateAsync(PaymentServiceHarness.Create("till-1-sale", terminal: "till-1"))).Payment;
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => _harness.CallAsync<GetPaymentRequest, GetPaymentResponse>(
+            Service.GetPayment, new GetPaymentRequest { PaymentId = created.PaymentId }, Terminal("till-2")));
+
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_cancelled_payment_again_answers_the_cancelled_payment()
+    {
+        var created = (await _harness.CreateAsync(PaymentServiceHarness.Create("cancel-twice"))).Payment;
+        var cancel = new CancelPaymentRequest { PaymentId = created.PaymentId };
+        var first = await _harness.CallAsync<CancelPaymentRequest, CancelPaymentResponse>(Service.CancelPayment, cancel);
+
+        var again = await _harness.CallAsync<CancelPaymentRequest, CancelPaymentResponse>(Service.CancelPayment, cancel);
+
+        Assert.Equal(Payment.Types.State.Cancelled, again.Payment.State);
+        Assert.Equal(first.Payment.Version, again.Payment.Version);
+    }
+
+    [Fact]
+    public async Task A_call_that_did_not_pass_authentication_is_a_wiring_error_never_anyone()
+    {
+        var created = (await _harness.CreateAsync(PaymentServiceHarness.Create("unauthenticated"))).Payment;
+        var unauthenticated = new TestServerCallContext("GetPayment", TestContext.Current.CancellationToken);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(
+            () => Service.GetPayment(new GetPaymentRequest { PaymentId = created.PaymentId }, unauthenticated));
+    }
+
+    private static Caller Terminal(string terminalId) =>
+        new(new ApiClient("pos-" + terminalId, "POS " + terminalId, ClientRole.Terminal, [terminalId], DateTimeOffset.UnixEpoch, RevokedAt: null));
+
     private Task CallAsync(string method, string paymentId) => method switch
     {
-        "get" => Gateway.Payments.GetPaymentAsync(new GetPaymentRequest { PaymentId = paymentId }, cancellationToken: Ct).ResponseAsync,
-        "cancel" => Gateway.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = paymentId }, cancellationToken: Ct).ResponseAsync,
-        _ => WatchAsync(paymentId),
+        "get" => _harness.CallAsync<GetPaymentRequest, GetPaymentResponse>(Service.GetPayment, new GetPaymentRequest { PaymentId = paymentId }),
+        "cancel" => _harness.CallAsync<CancelPaymentRequest, CancelPaymentResponse>(Service.CancelPayment, new CancelPaymentRequest { PaymentId = paymentId }),
+        _ => _harness.WatchAsync(new WatchPaymentRequest { PaymentId = paymentId }, new TestServerStreamWriter<WatchPaymentResponse>()),
     };
 
-    private async Task WatchAsync(string paymentId)
+    private static BadRequest.Types.FieldViolation SingleViolation(RpcException e)
     {
-        using var watch = Gateway.Payments.WatchPayment(new WatchPaymentRequest { PaymentId = paymentId }, cancellationToken: Ct);
-        await watch.ResponseStream.MoveNext(Ct);
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        return Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);
     }
 
     /// <summary>How often <paramref name="text"/> is in the error: its message and every trailer (binary ones as UTF-8).</summary>
