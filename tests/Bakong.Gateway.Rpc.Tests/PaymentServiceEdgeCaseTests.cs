@@ -64,13 +64,13 @@ public sealed class PaymentServiceEdgeCaseTests : IDisposable
     [Fact]
     public async Task Create_for_ten_billion_dollars_is_invalid_argument_naming_amount()
     {
-        var request = Requests.Create("ten-billion");
+        var request = PaymentServiceHarness.Create("ten-billion");
         request.Amount = new Money { CurrencyCode = "USD", Units = 10_000_000_000 };
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => Gateway.Payments.CreatePaymentAsync(request, cancellationToken: Ct).ResponseAsync);
+        var e = await Assert.ThrowsAsync<RpcException>(() => _harness.CreateAsync(request));
 
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        var violation = Assert.Single(e.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);
+        var violation = SingleViolation(e);
         Assert.Equal("amount.units", violation.Field);
         Assert.Contains("at most 10000.00 USD", violation.Description, StringComparison.Ordinal);
     }
