@@ -50,6 +50,8 @@ internal sealed class PaymentServiceHarness : IDisposable
         });
         services.AddBakongCallAudit(o => o.DatabasePath = Path.Combine(_directory, "bakong-audit.db"));
         services.AddSingleton<BakongTokenGate>();
+        services.AddOptions<Limits.GatewayLimitsOptions>(); // the defaults: one create here is far below every limit
+        services.AddSingleton<Limits.CallerLimits>();
         _services = services.BuildServiceProvider();
         Service = ActivatorUtilities.CreateInstance<PaymentGrpcService>(_services);
         _errors = ActivatorUtilities.CreateInstance<RpcErrorInterceptor>(_services);
