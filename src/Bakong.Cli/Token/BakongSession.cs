@@ -46,6 +46,7 @@ internal sealed class BakongSession : IAsyncDisposable
         {
             options.Environment = target.Environment;
             options.DatabasePath = target.TokenDatabase;
+            options.KeyPath = target.TokenKey;
 
             // A command renews when asked to; the gateway is what renews on its own.
             options.AutoRenew = false;

@@ -10,9 +10,13 @@ namespace Bakong.Cli.Token;
 /// <param name="DataDirectory">Holds <c>bakong-tokens.db</c> (+ <c>.key</c>) and <c>bakong-audit.db</c>.</param>
 /// <param name="Environment">Which Bakong: each environment keeps its own token.</param>
 /// <param name="BaseUrl">Where that Bakong is; null for SIT and production means their preset hosts.</param>
-internal sealed record BakongTarget(string DataDirectory, BakongEnvironment Environment, Uri? BaseUrl)
+/// <param name="TokenKey">The token key file when not beside the database (<c>--token-key</c>, the gateway's <c>Bakong:Tokens:KeyPath</c>).</param>
+internal sealed record BakongTarget(string DataDirectory, BakongEnvironment Environment, Uri? BaseUrl, string? TokenKey = null)
 {
     public string TokenDatabase => Path.Combine(DataDirectory, BakongDataDirectory.TokensFileName);
+
+    /// <summary>The key file the token store opens: <see cref="TokenKey"/>, else <c>&lt;data&gt;/bakong-tokens.db.key</c>.</summary>
+    public string TokenKeyFile => Bakong.OpenApi.Tokens.BakongTokenOptions.KeyFor(TokenDatabase, TokenKey);
 
     public string AuditDatabase => Path.Combine(DataDirectory, BakongDataDirectory.AuditFileName);
 }
@@ -28,6 +32,9 @@ internal static class BakongSetup
     public const string EnvironmentVariable = "BAKONG_ENVIRONMENT";
     public const string UrlVariable = "BAKONG_URL";
 
+    // The gateway's own setting as an environment variable (Bakong:Tokens:KeyPath): one variable for both.
+    public const string TokenKeyVariable = "Bakong__Tokens__KeyPath";
+
     /// <summary>Exit code when Bakong refuses or cannot be reached, or the token is not healthy.</summary>
     public const int Refused = 1;
 
@@ -39,6 +46,13 @@ internal static class BakongSetup
             + BakongDataDirectory.AuditFileName + "). Default, the same as the gateway's: $" + BakongDataDirectory.Variable
             + ", else the per-user data directory (~/.local/share/bakong on Linux, %LOCALAPPDATA%\\Bakong on Windows).",
         HelpName = "dir",
+    };
+
+    public static Option<string?> TokenKey() => new("--token-key")
+    {
+        Description = "The token encryption key file, when it is not beside the token database (the gateway's Bakong:Tokens:KeyPath). Default: $"
+            + TokenKeyVariable + ", else <data>/" + BakongDataDirectory.TokensFileName + ".key.",
+        HelpName = "file",
     };
 
     public static Option<BakongEnvironment?> Environment() => new("--environment")
@@ -80,7 +94,8 @@ internal static class BakongSetup
     }
 
     /// <summary>Applies the fallbacks; null with <paramref name="error"/> when an environment variable is wrong.</summary>
-    public static BakongTarget? Resolve(ParseResult parseResult, Option<string?> data, Option<BakongEnvironment?> environment, Option<Uri?> url, out string? error)
+    public static BakongTarget? Resolve(
+        ParseResult parseResult, Option<string?> data, Option<BakongEnvironment?> environment, Option<Uri?> url, Option<string?> tokenKey, out string? error)
     {
         var directory = ResolveData(parseResult, data, out error);
         if (directory is null)
@@ -117,7 +132,26 @@ internal static class BakongSetup
             baseUrl = new Uri(SandboxCommand.DefaultUrl);
         }
 
-        return new BakongTarget(directory, resolved, baseUrl);
+        var key = parseResult.GetValue(tokenKey);
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            key = System.Environment.GetEnvironmentVariable(TokenKeyVariable);
+        }
+
+        if (!string.IsNullOrWhiteSpace(key))
+        {
+            try
+            {
+                key = Path.GetFullPath(key);
+            }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+            {
+                error = $"--token-key '{key}' is not a usable path: {e.Message}";
+                return null;
+            }
+        }
+
+        return new BakongTarget(directory, resolved, baseUrl, string.IsNullOrWhiteSpace(key) ? null : key);
     }
 
     public static string Name(BakongEnvironment environment) => environment switch

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace Bakong.Cli.Token;
 
 /// <summary>
-/// <c>bakong token status|register|verify|renew|set</c>: get a Bakong API token and keep it alive, in the same encrypted
+/// <c>bakong token status|register|verify|renew|set|rotate-key</c>: get a Bakong API token and keep it alive, in the same encrypted
 /// store the gateway reads. Output never contains the token.
 /// </summary>
 /// <remarks>
@@ -27,6 +27,7 @@ internal sealed class TokenCommand : Command
     private readonly Option<string?> _data = BakongSetup.Data();
     private readonly Option<BakongEnvironment?> _environment = BakongSetup.Environment();
     private readonly Option<Uri?> _url = BakongSetup.Url();
+    private readonly Option<string?> _tokenKey = BakongSetup.TokenKey();
 
     public TokenCommand(CliContext context)
         : base("token", "Get a Bakong API token (register, then verify the e-mailed code, or paste one), renew it, and check its expiry.")
@@ -34,7 +35,7 @@ internal sealed class TokenCommand : Command
         _context = context;
 
         // On every subcommand: 'bakong token status --environment sit' and 'bakong token --environment sit status' both work.
-        foreach (var option in new Option[] { _data, _environment, _url })
+        foreach (var option in new Option[] { _data, _environment, _url, _tokenKey })
         {
             option.Recursive = true;
             Options.Add(option);
@@ -45,6 +46,7 @@ internal sealed class TokenCommand : Command
         Subcommands.Add(Verify());
         Subcommands.Add(Set());
         Subcommands.Add(Renew());
+        Subcommands.Add(RotateKey());
     }
 
     private Command Status()
@@ -199,6 +201,38 @@ internal sealed class TokenCommand : Command
         return command;
     }
 
+    private Command RotateKey()
+    {
+        var command = new Command(
+            "rotate-key",
+            "With the gateway stopped: make a new token encryption key, re-encrypt every stored token (all environments) under it, and keep the old key as <key>.old-<time>.");
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, null, async (target, session) =>
+        {
+            if (session is null)
+            {
+                return await FailAsync($"There is no token store in {target.DataDirectory}: nothing to rotate.", cancellationToken).ConfigureAwait(false);
+            }
+
+            string oldKey;
+            try
+            {
+                oldKey = session.Manager.RotateKey();
+            }
+            catch (InvalidOperationException e)
+            {
+                return await FailAsync(e.Message, cancellationToken).ConfigureAwait(false);
+            }
+
+            await WriteAsync(_context.Output, $"The token key {target.TokenKeyFile} is new and every stored token is encrypted under it.", cancellationToken).ConfigureAwait(false);
+            await WriteAsync(
+                _context.Output,
+                $"The old key is kept as {oldKey}: it opens only copies of the token store made before now (backups); delete it once none is needed (at once if the key leaked).",
+                cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }, openIfMissing: false, cancellationToken));
+        return command;
+    }
+
     /// <summary>
     /// Resolves the target, opens a <see cref="BakongSession"/> (unless the token database does not exist and
     /// <paramref name="openIfMissing"/> is false), runs <paramref name="body"/>, and closes the session — audit written,
@@ -211,7 +245,7 @@ internal sealed class TokenCommand : Command
         bool openIfMissing,
         CancellationToken cancellationToken)
     {
-        var target = BakongSetup.Resolve(parseResult, _data, _environment, _url, out var error);
+        var target = BakongSetup.Resolve(parseResult, _data, _environment, _url, _tokenKey, out var error);
         if (target is null)
         {
             return await BadInputAsync(error!, cancellationToken).ConfigureAwait(false);

@@ -166,6 +166,21 @@ public sealed class BakongTokenManager : IBakongTokenSource
         }
     }
 
+    /// <summary>
+    /// Re-encrypts every stored token (all environments) under a new key (<c>bakong token rotate-key</c>, with no
+    /// gateway holding the store) and returns where the old key was kept. Throws <see cref="InvalidOperationException"/>,
+    /// having changed nothing, when a stored token does not open with the current key.
+    /// </summary>
+    public string RotateKey()
+    {
+        lock (_gate)
+        {
+            var oldKey = _store.RotateKey(_timeProvider.GetUtcNow());
+            TokenLog.KeyRotated(_logger, oldKey);
+            return oldKey;
+        }
+    }
+
     internal bool IsPast(DateTimeOffset time) => time <= _timeProvider.GetUtcNow();
 
     /// <summary>Renews now (or joins the renewal in flight), whatever the current token's state.</summary>

@@ -13,11 +13,25 @@ public sealed class BakongTokenOptions
 
     /// <summary>
     /// The LiteDB file holding the encrypted token (by default in <see cref="BakongDataDirectory"/>; the gateway puts it
-    /// beside <c>Storage:Path</c>). The AES key is created beside it as <c>&lt;path&gt;.key</c> (0600); keep both, or
-    /// neither, in a backup.
+    /// beside <c>Storage:Path</c>). The AES key is created beside it as <c>&lt;path&gt;.key</c> (0600) unless
+    /// <see cref="KeyPath"/> says otherwise; keep both, or neither, in a backup.
     /// </summary>
     [Required]
     public string DatabasePath { get; set; } = BakongDataDirectory.DefaultFile(BakongDataDirectory.TokensFileName);
+
+    /// <summary>
+    /// The token encryption key's file (created 0600 with a fresh key if missing; its folder 0700 if missing). Empty:
+    /// <c>&lt;DatabasePath&gt;.key</c>. Put it outside the data directory (another disk, a secrets mount) so that a copy
+    /// of the data directory or of its backups does not hold the token; then back the key up on its own.
+    /// </summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary>The key file in use: <see cref="KeyPath"/>, else <c>&lt;DatabasePath&gt;.key</c>, as a full path.</summary>
+    public string ResolvedKeyPath => KeyFor(DatabasePath, KeyPath);
+
+    /// <summary>The key file of a store at <paramref name="databasePath"/> given a configured <paramref name="keyPath"/> (empty: beside it).</summary>
+    public static string KeyFor(string databasePath, string? keyPath) =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(keyPath) ? databasePath + ".key" : keyPath);
 
     /// <summary>
     /// The e-mail registered with Bakong, used by <c>/v1/renew_token</c>. When empty, the one saved by

@@ -4,8 +4,8 @@ using System.Text;
 namespace Bakong.OpenApi.Tokens;
 
 /// <summary>
-/// Encrypts the token at rest with AES-256-GCM under a 32-byte key kept in a file beside the database, created
-/// owner-read/write only (0600).
+/// Encrypts the token at rest with AES-256-GCM under a 32-byte key kept in a file (beside the database unless
+/// <c>Bakong:Tokens:KeyPath</c> puts it elsewhere), created owner-read/write only (0600).
 /// </summary>
 /// <remarks>
 /// Why not ASP.NET Core Data Protection: on Linux without a certificate or a KMS it writes its key ring as plain XML
@@ -33,17 +33,9 @@ internal sealed class TokenCipher
         }
 
         var key = RandomNumberGenerator.GetBytes(KeySize);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
         try
         {
-            using var stream = new FileStream(keyPath, options);
-            stream.Write(key);
-            stream.Flush(flushToDisk: true);
+            WriteNew(keyPath, key);
             return new TokenCipher(key);
         }
         catch (IOException) when (File.Exists(keyPath))
@@ -51,6 +43,33 @@ internal sealed class TokenCipher
             // Another process created it between the check and the create: use theirs.
             return new TokenCipher(ReadKey(keyPath));
         }
+    }
+
+    /// <summary>
+    /// A fresh random key written to <paramref name="keyPath"/> (which must not exist), 0600 and flushed to disk before
+    /// it is returned: a rotation renames it over the live key file only once its bytes are durable.
+    /// </summary>
+    public static TokenCipher CreateAt(string keyPath)
+    {
+        var key = RandomNumberGenerator.GetBytes(KeySize);
+        WriteNew(keyPath, key);
+        return new TokenCipher(key);
+    }
+
+    /// <summary>Copies this key to a new file <paramref name="keyPath"/> (0600), e.g. the old key a rotation keeps.</summary>
+    public void SaveCopy(string keyPath) => WriteNew(keyPath, _key);
+
+    private static void WriteNew(string keyPath, byte[] key)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var stream = new FileStream(keyPath, options);
+        stream.Write(key);
+        stream.Flush(flushToDisk: true);
     }
 
     public byte[] Encrypt(string token, string associatedData)

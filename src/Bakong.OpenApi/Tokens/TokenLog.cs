@@ -49,4 +49,8 @@ internal static partial class TokenLog
     [LoggerMessage(EventId = 1310, EventName = "RenewalError", Level = LogLevel.Error,
         Message = "Renewing the Bakong {Environment} token threw")]
     public static partial void RenewalError(ILogger logger, BakongEnvironment environment, Exception exception);
+
+    [LoggerMessage(EventId = 1311, EventName = "TokenKeyRotated", Level = LogLevel.Information,
+        Message = "The token encryption key was rotated; every stored token is now encrypted under the new key, and the old key was kept as {OldKeyPath}")]
+    public static partial void KeyRotated(ILogger logger, string oldKeyPath);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bakong.OpenApi.Client;
 using Bakong.OpenApi.Storage;
 using LiteDB;
@@ -8,6 +9,19 @@ namespace Bakong.OpenApi.Tokens;
 /// <summary>What the store holds for one environment.</summary>
 internal sealed record StoredToken(BakongToken? Token, string? Email, DateTimeOffset? SetAt, bool Renewed);
 
+/// <summary>Where <see cref="TokenStore.RotateKey"/> has got to, for tests that stop it there as a crash would.</summary>
+internal enum KeyRotationStep
+{
+    /// <summary>The new key is in <c>&lt;key&gt;.new</c>; nothing else changed.</summary>
+    NewKeyWritten,
+
+    /// <summary>Each token is also stored under the new key; the key file is still the old one.</summary>
+    TokensSealedUnderBoth,
+
+    /// <summary>The key file is the new key; the tokens under the old key are not removed yet.</summary>
+    KeyReplaced,
+}
+
 /// <summary>
 /// The token of each environment, encrypted (see <see cref="TokenCipher"/>), with its expiry, the registered e-mail
 /// and when it was set, in its own LiteDB collection. One <see cref="LiteDatabase"/> (direct mode, thread-safe) per
@@ -17,19 +31,24 @@ internal sealed record StoredToken(BakongToken? Token, string? Email, DateTimeOf
 internal sealed class TokenStore : IStoreSnapshot, IDisposable
 {
     private const string CollectionName = "bakong_tokens";
+
+    // The token sealed under the key a rotation is moving to (see RotateKey): read when the key file no longer opens
+    // "token", removed once the rotation (or any later save) has finished.
+    private const string NextField = "next";
     private const string Label = "token store";
 
     private readonly StoreLock _lock;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _tokens;
-    private readonly TokenCipher _cipher;
     private readonly string _path;
+    private readonly string _keyPath;
+    private TokenCipher _cipher;
 
     // Every write takes it, and so does a backup's copy: no commit (and so no automatic checkpoint) under the copy.
     private readonly Lock _writeGate = new();
 
     public TokenStore(IOptions<BakongTokenOptions> options)
-        : this(options?.Value.DatabasePath ?? throw new ArgumentNullException(nameof(options)))
+        : this(options?.Value.DatabasePath ?? throw new ArgumentNullException(nameof(options)), options.Value.KeyPath)
     {
     }
 
@@ -37,18 +56,23 @@ internal sealed class TokenStore : IStoreSnapshot, IDisposable
     /// Opens (or creates) the store; throws <see cref="StoreLockedException"/> if another process holds it, and
     /// <see cref="StoreException"/> if LiteDB cannot open the file as a database.
     /// </summary>
-    public TokenStore(string databasePath)
+    /// <param name="databasePath">The database file.</param>
+    /// <param name="keyPath">The key file; null or empty: <c>&lt;databasePath&gt;.key</c> (<see cref="BakongTokenOptions.KeyPath"/>).</param>
+    public TokenStore(string databasePath, string? keyPath = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         _path = Path.GetFullPath(databasePath);
+        _keyPath = BakongTokenOptions.KeyFor(_path, keyPath);
         var path = _path;
+        var key = _keyPath;
 
         // The key file under the lock too: two first openers must not each create a key.
         TokenCipher? cipher = null;
         (_lock, _database) = StoreFile.Open(path, Label, () =>
         {
-            cipher = TokenCipher.OpenOrCreate(path + ".key");
-            PrivateFiles.Restrict(path + ".key");
+            PrivateFiles.CreateDirectoryFor(key);
+            cipher = TokenCipher.OpenOrCreate(key);
+            PrivateFiles.Restrict(key);
             return new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
         });
         _cipher = cipher!;
@@ -69,9 +93,9 @@ internal sealed class TokenStore : IStoreSnapshot, IDisposable
         }
 
         BakongToken? token = null;
-        if (document["token"] is { IsBinary: true } sealedToken)
+        if (IsSealed(document))
         {
-            var value = _cipher.Decrypt(sealedToken.AsBinary, Key(environment));
+            var value = Open(document);
             unreadable = value is null;
             token = value is null ? null : new BakongToken(value, ToTime(document["exp"]));
         }
@@ -91,6 +115,7 @@ internal sealed class TokenStore : IStoreSnapshot, IDisposable
             document["exp"] = token.ExpiresAt is { } exp ? exp.ToUnixTimeMilliseconds() : BsonValue.Null;
             document["setAt"] = setAt.ToUnixTimeMilliseconds();
             document["renewed"] = renewed;
+            document.Remove(NextField);
             if (!string.IsNullOrWhiteSpace(email))
             {
                 document["email"] = email;
@@ -113,9 +138,73 @@ internal sealed class TokenStore : IStoreSnapshot, IDisposable
         }
     }
 
+    /// <summary>
+    /// <c>bakong token rotate-key</c>: a new random key, every stored token re-encrypted under it, the new key file in
+    /// place and the old key kept as <c>&lt;key&gt;.old-&lt;UTC time&gt;</c> (returned). Refused, with nothing changed,
+    /// when a stored token cannot be decrypted with the current key (<see cref="InvalidOperationException"/>).
+    /// </summary>
+    /// <remarks>
+    /// Ordered so that a crash at any point leaves every token readable with whatever key file is in place: (1) the new
+    /// key is written to <c>&lt;key&gt;.new</c> and flushed; (2) each token is also sealed under it (field
+    /// <c>next</c>) and the database checkpointed, the old ciphertext kept; (3) the old key is copied aside and the new
+    /// file renamed over the key file (one atomic rename); (4) <c>next</c> becomes the token. <see cref="Load"/> reads
+    /// <c>next</c> when the key file no longer opens <c>token</c>: between (3) and (4) that is the new key; before (3)
+    /// <c>token</c> still opens with the old one. A <c>.new</c> left by a stopped rotation is never the live key and is
+    /// replaced by the next rotation.
+    /// </remarks>
+    /// <param name="now">Names the old key's copy.</param>
+    /// <param name="stopAfter">Tests only: called after each step (throwing there is a crash at that point).</param>
+    public string RotateKey(DateTimeOffset now, Action<KeyRotationStep>? stopAfter = null)
+    {
+        lock (_writeGate)
+        {
+            var documents = Use(() => _tokens.FindAll().Where(IsSealed).ToList());
+            var values = new List<(BsonDocument Document, string Value)>(documents.Count);
+            foreach (var document in documents)
+            {
+                var value = Open(document)
+                    ?? throw new InvalidOperationException(
+                        $"The stored {document["_id"].AsString} token cannot be decrypted with the key file '{_keyPath}' (was it replaced?): restore the key, or delete it and set the token again; nothing was rotated.");
+                values.Add((document, value));
+            }
+
+            var newKeyPath = _keyPath + ".new";
+            File.Delete(newKeyPath);
+            var next = TokenCipher.CreateAt(newKeyPath);
+            stopAfter?.Invoke(KeyRotationStep.NewKeyWritten);
+
+            foreach (var (document, value) in values)
+            {
+                document[NextField] = next.Encrypt(value, document["_id"].AsString);
+            }
+
+            Save(documents);
+            stopAfter?.Invoke(KeyRotationStep.TokensSealedUnderBoth);
+
+            var oldKeyPath = _keyPath + ".old-" + now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+            _cipher.SaveCopy(oldKeyPath);
+            File.Move(newKeyPath, _keyPath, overwrite: true);
+            _cipher = next;
+            stopAfter?.Invoke(KeyRotationStep.KeyReplaced);
+
+            foreach (var document in documents)
+            {
+                document["token"] = document[NextField];
+                document.Remove(NextField);
+            }
+
+            Save(documents);
+            return oldKeyPath;
+        }
+    }
+
     public string StoreName => BackupCatalog.Tokens;
 
-    /// <summary>A checkpointed copy of the database (the key file beside it never changes: the backup copies it as it is).</summary>
+    /// <summary>
+    /// A checkpointed copy of the database. The key file is not part of it: a backup copies <c>&lt;db&gt;.key</c> as it
+    /// is when it is beside the database (only <c>rotate-key</c> changes it, with the gateway stopped), and a key kept
+    /// elsewhere (<see cref="BakongTokenOptions.KeyPath"/>) stays out of backups on purpose.
+    /// </summary>
     public void CopyTo(string destinationFile)
     {
         lock (_writeGate)
@@ -133,6 +222,24 @@ internal sealed class TokenStore : IStoreSnapshot, IDisposable
         _database.Dispose();
         _lock.Dispose();
     }
+
+    private static bool IsSealed(BsonDocument document) => document["token"].IsBinary || document[NextField].IsBinary;
+
+    /// <summary>The token, from <c>token</c> or (mid-rotation, see <see cref="RotateKey"/>) <c>next</c>; null if neither opens with the key file.</summary>
+    private string? Open(BsonDocument document)
+    {
+        var id = document["_id"].AsString;
+        var value = document["token"] is { IsBinary: true } sealedToken ? _cipher.Decrypt(sealedToken.AsBinary, id) : null;
+        return value ?? (document[NextField] is { IsBinary: true } next ? _cipher.Decrypt(next.AsBinary, id) : null);
+    }
+
+    /// <summary>Writes the documents (one LiteDB transaction) and checkpoints: a rotation's next step relies on them being in the data file.</summary>
+    private void Save(List<BsonDocument> documents) => Use(() =>
+    {
+        _tokens.Update(documents);
+        _database.Checkpoint();
+        return true;
+    });
 
     /// <summary>One call to LiteDB, its own errors as the store's.</summary>
     private T Use<T>(Func<T> call) => StoreFile.Use(_path, Label, call);
