@@ -68,13 +68,13 @@ public sealed class ClientsCommandTests : IDisposable
     [Fact]
     public async Task Add_kiosk_json_has_the_pairing_url_on_the_given_kiosk_url_and_other_roles_have_none()
     {
-        var kiosk = await Cli.RunAsync("clients", "add", "--role", "kiosk", "--terminal", "KIOSK 2", "--terminal", "K-3", "--kiosk-url", "https://pos.shop.lan/pay", "--json", "--data", _data);
+        var kiosk = await Cli.RunAsync("clients", "add", "--role", "kiosk", "--terminal", "KIOSK:2", "--terminal", "K-3", "--kiosk-url", "https://pos.shop.lan/pay", "--json", "--data", _data);
         var till = await Cli.RunAsync("clients", "add", "--terminal", "POS-01", "--kiosk-url", "https://pos.shop.lan/pay", "--json", "--data", _data);
 
         Assert.Equal((0, 0), (kiosk.ExitCode, till.ExitCode));
         var root = JsonDocument.Parse(Assert.Single(kiosk.OutputLines)).RootElement;
         var key = root.GetProperty("key").GetString();
-        Assert.Equal("https://pos.shop.lan/pay/kiosk?terminal=KIOSK%202#key=" + key, root.GetProperty("pairingUrl").GetString()); // the first terminal
+        Assert.Equal("https://pos.shop.lan/pay/kiosk?terminal=KIOSK%3A2#key=" + key, root.GetProperty("pairingUrl").GetString()); // the first terminal
         Assert.False(JsonDocument.Parse(till.Output).RootElement.TryGetProperty("pairingUrl", out _));
     }
 
