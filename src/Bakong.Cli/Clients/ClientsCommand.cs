@@ -31,7 +31,7 @@ internal sealed class ClientsCommand : Command
 
     private readonly CliContext _context;
     private readonly Option<string?> _data = BakongSetup.Data();
-    private readonly Option<bool> _json = new("--json") { Description = "JSON: add prints one object (clientId, key, role, name, terminalIds); list one object per client and line." };
+    private readonly Option<bool> _json = new("--json") { Description = "JSON: add prints one object (clientId, key, role, name, terminalIds; pairingUrl for a kiosk); list one object per client and line." };
     private readonly Option<Uri> _server = GatewayClient.ServerOption();
     private readonly Option<string?> _key = GatewayClient.KeyOption();
 
@@ -70,11 +70,13 @@ internal sealed class ClientsCommand : Command
                 : Error<ClientRole>(result, $"--role must be terminal, kiosk or operator, not '{result.Tokens[0].Value}'."),
         };
         var name = new Option<string?>("--name") { Description = "A label for people, e.g. \"Till 1\" (at most 100 characters).", HelpName = "text" };
-        var command = new Command("add", "Add a client and print its API key, once: the store keeps only a hash. Callers send it as 'authorization: Bearer <key>'.")
+        var kioskUrl = KioskPairing.UrlOption();
+        var command = new Command("add", "Add a client and print its API key, once: the store keeps only a hash. Callers send it as 'authorization: Bearer <key>'. A kiosk also gets its pairing URL.")
         {
             terminals,
             role,
             name,
+            kioskUrl,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: true, async (clients) =>
         {
@@ -90,9 +92,12 @@ internal sealed class ClientsCommand : Command
             }
 
             var added = await clients!.AddAsync(registration, cancellationToken).ConfigureAwait(false);
+            var pairingUrl = added.Client.Role == ClientRole.Kiosk
+                ? KioskPairing.Url(parseResult.GetValue(kioskUrl)!, added.Client.TerminalIds[0], added.Key)
+                : null;
             if (parseResult.GetValue(_json))
             {
-                await WriteAsync(_context.Output, Json(added.Client, added.Key), cancellationToken).ConfigureAwait(false);
+                await WriteAsync(_context.Output, Json(added.Client, added.Key, pairingUrl), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
 
@@ -103,6 +108,12 @@ internal sealed class ClientsCommand : Command
 
             await WriteAsync(_context.Output, "Key        " + added.Key, cancellationToken).ConfigureAwait(false);
             await WriteAsync(_context.Output, "Keep the key now: it is shown only this once. Callers send it as 'authorization: Bearer <key>'.", cancellationToken).ConfigureAwait(false);
+            if (pairingUrl is not null)
+            {
+                await WriteAsync(_context.Output, "Pairing    " + pairingUrl, cancellationToken).ConfigureAwait(false);
+                await WriteAsync(_context.Output, "Open it once in the kiosk's browser: the page keeps the key and removes it from the address bar. It holds the key: treat it as the key.", cancellationToken).ConfigureAwait(false);
+            }
+
             return ExitCodes.Success;
         }, cancellationToken));
         return command;
@@ -118,7 +129,7 @@ internal sealed class ClientsCommand : Command
             {
                 foreach (var client in clients)
                 {
-                    await WriteAsync(_context.Output, Json(client, key: null), cancellationToken).ConfigureAwait(false);
+                    await WriteAsync(_context.Output, Json(client, key: null, pairingUrl: null), cancellationToken).ConfigureAwait(false);
                 }
 
                 return ExitCodes.Success;
@@ -162,7 +173,7 @@ internal sealed class ClientsCommand : Command
 
             if (parseResult.GetValue(_json))
             {
-                await WriteAsync(_context.Output, Json(revoked, key: null), cancellationToken).ConfigureAwait(false);
+                await WriteAsync(_context.Output, Json(revoked, key: null, pairingUrl: null), cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -275,7 +286,7 @@ internal sealed class ClientsCommand : Command
         return TextTable.Lines(rows);
     }
 
-    private static string Json(ApiClient client, string? key)
+    private static string Json(ApiClient client, string? key, string? pairingUrl)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, s_json))
@@ -304,6 +315,11 @@ internal sealed class ClientsCommand : Command
             else
             {
                 writer.WriteNull("revokedAt");
+            }
+
+            if (pairingUrl is not null)
+            {
+                writer.WriteString("pairingUrl", pairingUrl);
             }
 
             writer.WriteEndObject();

@@ -55,6 +55,40 @@ public sealed class ClientsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Add_kiosk_prints_a_pairing_url_to_the_default_web_endpoint_with_the_key_in_the_fragment()
+    {
+        var run = await Cli.RunAsync("clients", "add", "--role", "kiosk", "--terminal", "K-1", "--data", _data);
+
+        Assert.Equal(0, run.ExitCode);
+        var key = Assert.Single(run.OutputLines, l => l.StartsWith("Key ", StringComparison.Ordinal))["Key".Length..].Trim();
+        var pairing = Assert.Single(run.OutputLines, l => l.StartsWith("Pairing ", StringComparison.Ordinal))["Pairing".Length..].Trim();
+        Assert.Equal("http://127.0.0.1:5081/kiosk?terminal=K-1#key=" + key, pairing);
+    }
+
+    [Fact]
+    public async Task Add_kiosk_json_has_the_pairing_url_on_the_given_kiosk_url_and_other_roles_have_none()
+    {
+        var kiosk = await Cli.RunAsync("clients", "add", "--role", "kiosk", "--terminal", "KIOSK:2", "--terminal", "K-3", "--kiosk-url", "https://pos.shop.lan/pay", "--json", "--data", _data);
+        var till = await Cli.RunAsync("clients", "add", "--terminal", "POS-01", "--kiosk-url", "https://pos.shop.lan/pay", "--json", "--data", _data);
+
+        Assert.Equal((0, 0), (kiosk.ExitCode, till.ExitCode));
+        var root = JsonDocument.Parse(Assert.Single(kiosk.OutputLines)).RootElement;
+        var key = root.GetProperty("key").GetString();
+        Assert.Equal("https://pos.shop.lan/pay/kiosk?terminal=KIOSK%3A2#key=" + key, root.GetProperty("pairingUrl").GetString()); // the first terminal
+        Assert.False(JsonDocument.Parse(till.Output).RootElement.TryGetProperty("pairingUrl", out _));
+    }
+
+    [Fact]
+    public async Task Add_refuses_a_kiosk_url_with_a_query_in_one_line_naming_the_option()
+    {
+        var run = await Cli.RunAsync("clients", "add", "--role", "kiosk", "--terminal", "K-1", "--kiosk-url", "http://10.0.0.2:5081/?x=1", "--data", _data);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("--kiosk-url: 'http://10.0.0.2:5081/?x=1' is not an http:// or https:// URL", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.False(File.Exists(StorePath));
+    }
+
+    [Fact]
     public async Task List_shows_every_client_and_never_a_key_or_hash()
     {
         var added = await Cli.RunAsync("clients", "add", "--role", "operator", "--name", "Owner", "--json", "--data", _data);

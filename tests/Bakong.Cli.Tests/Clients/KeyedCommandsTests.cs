@@ -37,6 +37,20 @@ public sealed class KeyedCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_key_in_a_kiosk_pairing_url_is_accepted_by_a_gateway_that_needs_keys()
+    {
+        var added = await Cli.RunAsync("clients", "add", "--role", "kiosk", "--terminal", "K-1", "--json", "--data", _gateway.DataDirectory);
+        var pairingUrl = JsonDocument.Parse(added.Output).RootElement.GetProperty("pairingUrl").GetString()!;
+        var key = pairingUrl[(pairingUrl.IndexOf("#key=", StringComparison.Ordinal) + "#key=".Length)..];
+        _gateway.Settings["Auth:Mode"] = "ApiKeys";
+
+        var list = await _gateway.RunAsync("payments", "list", "--key", key);
+
+        Assert.Equal(0, added.ExitCode);
+        Assert.True(list.ExitCode == 0, list.Error);
+    }
+
+    [Fact]
     public async Task Clients_add_is_refused_in_one_line_while_the_gateway_holds_the_client_store()
     {
         _gateway.Settings["Auth:Mode"] = "ApiKeys";

@@ -165,8 +165,8 @@ public sealed class KioskPageTests
         }
     }
 
-    /// <summary>Waits for the QR screen with the card loaded, and returns the payment it shows (read over gRPC).</summary>
-    private static async Task<Payment> ShowsQrAsync(IPage page, GatewayProcess gateway)
+    /// <summary>Waits for the QR screen with the card loaded, and returns the payment it shows (read over gRPC, with <paramref name="key"/> if given).</summary>
+    internal static async Task<Payment> ShowsQrAsync(IPage page, GatewayProcess gateway, string? key = null)
     {
         try
         {
@@ -182,18 +182,19 @@ public sealed class KioskPageTests
         await page.WaitForFunctionAsync("() => { const i = document.getElementById('qr-card'); return i.complete && i.naturalWidth > 0; }");
         var paymentId = await page.Locator("#app").GetAttributeAsync("data-payment-id");
         Assert.False(string.IsNullOrEmpty(paymentId));
-        return await GetAsync(gateway, paymentId!);
+        return await GetAsync(gateway, paymentId!, key);
     }
 
-    /// <summary>The payment as the gateway has it now, over plain gRPC (the Grpc endpoint, HTTP/2).</summary>
-    private static async Task<Payment> GetAsync(GatewayProcess gateway, string paymentId)
+    /// <summary>The payment as the gateway has it now, over plain gRPC (the Grpc endpoint, HTTP/2), with <paramref name="key"/> if given.</summary>
+    private static async Task<Payment> GetAsync(GatewayProcess gateway, string paymentId, string? key = null)
     {
         using var channel = GrpcChannel.ForAddress(gateway.GrpcUrl);
         var client = new PaymentService.PaymentServiceClient(channel);
-        return (await client.GetPaymentAsync(new GetPaymentRequest { PaymentId = paymentId }, cancellationToken: Ct)).Payment;
+        var headers = key is null ? null : new global::Grpc.Core.Metadata { { "authorization", "Bearer " + key } };
+        return (await client.GetPaymentAsync(new GetPaymentRequest { PaymentId = paymentId }, headers, cancellationToken: Ct)).Payment;
     }
 
-    private static async Task ShowsResultAsync(IPage page, string state, string title)
+    internal static async Task ShowsResultAsync(IPage page, string state, string title)
     {
         await Expect(page.Locator("#result")).ToHaveAttributeAsync("data-state", state, new() { Timeout = ScreenTimeoutMs });
         await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-screen", "result");
@@ -201,7 +202,7 @@ public sealed class KioskPageTests
     }
 
     /// <summary>The customer pays the QR: the sandbox's control API on the gateway's web endpoint.</summary>
-    private static Task PayAsync(GatewayProcess gateway, string khqr) => ControlAsync(gateway, "pay", khqr);
+    internal static Task PayAsync(GatewayProcess gateway, string khqr) => ControlAsync(gateway, "pay", khqr);
 
     /// <summary>The customer's bank acts on the QR (<c>pay</c> or <c>fail</c>) through the sandbox's control API.</summary>
     private static async Task ControlAsync(GatewayProcess gateway, string action, string khqr)

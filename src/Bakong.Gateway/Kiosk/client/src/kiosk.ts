@@ -1,7 +1,10 @@
 // The kiosk page: enter an amount, CreatePayment over gRPC-Web, show the KHQR card (GET /payments/{id}/qr.svg),
 // count down to expiry, follow the payment with WatchPayment (resuming by version when the stream drops), then show
 // the outcome and go back to the start. Query string: terminal, currency, amount, expires (seconds), result (seconds).
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+// Pairing: `bakong clients add --role kiosk` prints <gateway>/kiosk?terminal=…#key=<key>. The page keeps that key
+// (localStorage), takes it out of the address bar, and sends it as `authorization: Bearer` on every call and with the
+// QR image; a gateway that refuses it (no key, a revoked one) gets the "Not paired" screen instead of the keypad.
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { PaymentService } from "./gen/bakong/payments/v1/payment_service_pb";
@@ -14,7 +17,18 @@ const presetCurrency = (params.get("currency") ?? "").toUpperCase();
 const expiresSeconds = boundedInt(params.get("expires"), 10, 600); // the gateway's bounds for expires_in
 const resultSeconds = boundedInt(params.get("result"), 1, 600) ?? 8;
 
-const client = createClient(PaymentService, createGrpcWebTransport({ baseUrl: location.origin }));
+const keyStorage = "bakong.kiosk.key";
+let apiKey = takeKey();
+
+/** Sends the paired key, if any, on every call: a sandbox gateway on loopback without keys needs none. */
+const authorize: Interceptor = (next) => (request) => {
+  if (apiKey) {
+    request.header.set("authorization", "Bearer " + apiKey);
+  }
+
+  return next(request);
+};
+const client = createClient(PaymentService, createGrpcWebTransport({ baseUrl: location.origin, interceptors: [authorize] }));
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const app = $("app");
@@ -28,7 +42,7 @@ const watchStatus = $("watch-status");
 const cancelButton = $<HTMLButtonElement>("cancel");
 const result = $("result");
 
-type Screen = "start" | "qr" | "result";
+type Screen = "start" | "qr" | "result" | "unpaired";
 
 /** One payment on screen; `done` stops its watch, countdown and timers. */
 interface Session {
@@ -42,12 +56,23 @@ interface Session {
 
 let session: Session | undefined;
 let backToStart: number | undefined;
+let cardUrl: string | undefined;
+let paired = true;
 
-$("terminal").textContent = terminalId;
+document.querySelectorAll(".terminal-id").forEach((e) => (e.textContent = terminalId));
 if (presetCurrency === "USD" || presetCurrency === "KHR") {
   (document.querySelector(`input[name=currency][value=${presetCurrency}]`) as HTMLInputElement).checked = true;
 }
 reset();
+void checkPairing();
+
+// Opening a pairing URL on the page already open changes only the fragment, which loads nothing: take the key now.
+window.addEventListener("hashchange", () => {
+  if (new URLSearchParams(location.hash.slice(1)).has("key")) {
+    takeKey();
+    location.reload();
+  }
+});
 
 form.addEventListener("submit", (e) => {
   e.preventDefault();
@@ -65,7 +90,7 @@ $("again").addEventListener("click", reset);
 
 function show(screen: Screen) {
   app.dataset.screen = screen;
-  for (const s of ["start", "qr", "result"] as const) {
+  for (const s of ["start", "qr", "result", "unpaired"] as const) {
     $(s).hidden = s !== screen;
   }
 }
@@ -74,6 +99,11 @@ function reset() {
   window.clearTimeout(backToStart);
   stop();
   session = undefined;
+  if (!paired) {
+    show("unpaired");
+    return;
+  }
+
   amountInput.value = presetAmount;
   formError.textContent = "";
   createButton.disabled = false;
@@ -86,6 +116,67 @@ function stop() {
     session.done = true;
     session.abort.abort();
     window.clearInterval(session.timer);
+  }
+
+  if (cardUrl) {
+    card.removeAttribute("src");
+    URL.revokeObjectURL(cardUrl);
+    cardUrl = undefined;
+  }
+}
+
+/** The key of a pairing URL's `#key=`, kept and taken out of the address bar; else the one kept before (or none). */
+function takeKey(): string | null {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get("key");
+  if (fromUrl !== null) {
+    // Out of the address bar (and history) at once, so it is not shown, bookmarked or copied with the address.
+    history.replaceState(history.state, "", location.pathname + location.search);
+    try {
+      localStorage.setItem(keyStorage, fromUrl);
+    } catch {
+      return fromUrl; // no storage (a private window): paired until the page is reloaded
+    }
+  }
+
+  try {
+    return localStorage.getItem(keyStorage) || fromUrl;
+  } catch {
+    return fromUrl;
+  }
+}
+
+/** The gateway refused the key (none, wrong or revoked): forget it and show how to pair. */
+function unpair() {
+  paired = false;
+  apiKey = null;
+  try {
+    localStorage.removeItem(keyStorage);
+  } catch {
+    // nothing was kept
+  }
+
+  reset();
+}
+
+/** True (after showing "Not paired") when the gateway refused the call's key. */
+function refused(error: ConnectError): boolean {
+  if (error.code === Code.Unauthenticated) {
+    unpair();
+    return true;
+  }
+
+  return false;
+}
+
+/**
+ * Asks the gateway at load whether it takes this page's key (or needs none), so an unpaired kiosk says so before a
+ * customer types an amount. Listing one payment of its terminal is the cheapest call a kiosk key may make.
+ */
+async function checkPairing() {
+  try {
+    await client.listPayments({ terminalId, pageSize: 1 });
+  } catch (e) {
+    refused(ConnectError.from(e)); // other errors (the gateway is down, a terminal not bound) show on create
   }
 }
 
@@ -114,6 +205,10 @@ async function create() {
       return;
     } catch (e) {
       const error = ConnectError.from(e);
+      if (refused(error)) {
+        return;
+      }
+
       if (attempt >= 3 || (error.code !== Code.Unavailable && error.code !== Code.Unknown)) {
         formError.textContent = "Could not create the payment: " + error.rawMessage;
         createButton.disabled = false;
@@ -129,7 +224,7 @@ function start(payment: Payment) {
   const s: Session = { payment, version: 0n, resumes: 0, done: false, abort: new AbortController() };
   session = s;
   const amount = formatMoney(payment);
-  card.src = `/payments/${encodeURIComponent(payment.paymentId)}/qr.svg?style=card&size=800`;
+  void loadCard(s);
   card.alt = `KHQR code: scan with your bank app to pay ${amount}`;
   watchStatus.textContent = "Waiting for payment…";
   cancelButton.disabled = false;
@@ -154,6 +249,48 @@ function start(payment: Payment) {
   void watch(s);
 }
 
+/**
+ * The KHQR card, fetched with the key (an img src cannot send a header) and shown from a blob: URL, which the page's
+ * CSP allows for images. A 401 means the key was refused.
+ */
+async function loadCard(s: Session) {
+  const url = `/payments/${encodeURIComponent(s.payment.paymentId)}/qr.svg?style=card&size=800`;
+  for (let attempt = 1; !s.done; attempt++) {
+    try {
+      const response = await fetch(url, {
+        headers: apiKey ? { authorization: "Bearer " + apiKey } : {},
+        signal: s.abort.signal,
+      });
+      if (response.status === 401) {
+        unpair();
+        return;
+      }
+
+      if (response.ok) {
+        const blob = await response.blob();
+        if (!s.done) {
+          cardUrl = URL.createObjectURL(blob);
+          card.src = cardUrl;
+        }
+
+        return;
+      }
+    } catch {
+      // the network dropped or the page moved on: try again below, unless the session is over
+    }
+
+    if (attempt >= 3 || s.done) {
+      if (!s.done) {
+        watchStatus.textContent = "Could not load the QR code: please cancel and try again.";
+      }
+
+      return;
+    }
+
+    await sleep(500 * attempt);
+  }
+}
+
 /** Follows the payment until a terminal state; on a dropped stream, resumes with after_version = the last version seen. */
 async function watch(s: Session) {
   let delay = 250;
@@ -175,6 +312,10 @@ async function watch(s: Session) {
       }
 
       const error = ConnectError.from(e);
+      if (refused(error)) {
+        return;
+      }
+
       if (error.code === Code.NotFound || error.code === Code.InvalidArgument) {
         finish(s, "ERROR", "Something went wrong", error.rawMessage);
         return;
@@ -239,6 +380,10 @@ async function cancel() {
   } catch (e) {
     // FAILED_PRECONDITION: it settled first (paid, expired); the watch shows which.
     const error = ConnectError.from(e);
+    if (refused(error)) {
+      return;
+    }
+
     if (error.code !== Code.FailedPrecondition) {
       watchStatus.textContent = "Could not cancel: " + error.rawMessage;
       cancelButton.disabled = false;
