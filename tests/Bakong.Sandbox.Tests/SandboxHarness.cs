@@ -30,7 +30,7 @@ internal sealed class SandboxHarness : IAsyncDisposable
     public static async Task<SandboxHarness> StartAsync(Action<SandboxOptions>? configure = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
-        var server = await SandboxServer.StartAsync(0, time, configure, logging: _ => { }, TestContext.Current.CancellationToken);
+        var server = await TestSandbox.StartAsync(time, configure);
         return new SandboxHarness(time, server);
     }
 
@@ -90,11 +90,8 @@ internal sealed class SandboxHarness : IAsyncDisposable
 
     public Task FaultsAsync(object faults) => ControlOkAsync("control/faults", faults, HttpMethod.Put);
 
-    public async Task ControlOkAsync(string path, object body, HttpMethod? method = null)
-    {
-        var (status, text) = await SendAsync(method ?? HttpMethod.Post, path, body);
-        Assert.True(status == HttpStatusCode.OK, $"{path}: {(int)status} {text}");
-    }
+    public Task ControlOkAsync(string path, object body, HttpMethod? method = null) =>
+        Server.ControlAsync<JsonElement>(method ?? HttpMethod.Post, path, body);
 
     public static JsonElement Json(string text)
     {

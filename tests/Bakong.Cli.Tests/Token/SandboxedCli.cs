@@ -1,7 +1,10 @@
+extern alias testing;
+
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bakong.Sandbox;
 using Microsoft.Extensions.Time.Testing;
+using testing::Bakong.Testing;
 
 namespace Bakong.Cli.Tests.Token;
 
@@ -36,7 +39,7 @@ internal sealed class SandboxedCli : IAsyncDisposable
     public static async Task<SandboxedCli> StartAsync()
     {
         var clock = new FakeTimeProvider(Cli.NowInstant);
-        var sandbox = await SandboxServer.StartAsync(0, clock, logging: _ => { }, cancellationToken: TestContext.Current.CancellationToken);
+        var sandbox = await TestSandbox.StartAsync(clock);
         return new SandboxedCli(clock, sandbox, Directory.CreateTempSubdirectory("bakong-cli-").FullName);
     }
 
@@ -60,15 +63,8 @@ internal sealed class SandboxedCli : IAsyncDisposable
     }
 
     /// <summary>What the sandbox "e-mailed" to <paramref name="email"/>, read as a user would: GET /control/mailbox.</summary>
-    public async Task<IReadOnlyList<SandboxMail>> MailboxAsync(string email)
-    {
-        using var http = new HttpClient();
-        var mails = await http.GetFromJsonAsync<List<SandboxMail>>(
-            $"{Url}/control/mailbox?email={Uri.EscapeDataString(email)}",
-            new JsonSerializerOptions(JsonSerializerDefaults.Web),
-            TestContext.Current.CancellationToken);
-        return mails!;
-    }
+    public async Task<IReadOnlyList<SandboxMail>> MailboxAsync(string email) =>
+        await Sandbox.ControlAsync<List<SandboxMail>>(HttpMethod.Get, "control/mailbox?email=" + Uri.EscapeDataString(email));
 
     public async Task<string> LatestCodeAsync(string email) =>
         (await MailboxAsync(email)).Last(mail => mail.Kind == "verification-code").Code!;

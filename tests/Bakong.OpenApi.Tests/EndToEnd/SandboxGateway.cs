@@ -127,7 +127,7 @@ internal sealed class SandboxGateway : IAsyncDisposable
         bool startHost = true)
     {
         var time = new TimerWatchingTimeProvider(Start);
-        var server = await SandboxServer.StartAsync(0, time, sandbox, logging: static _ => { }, Ct);
+        var server = await TestSandbox.StartAsync(time, sandbox);
         var directory = new TempDirectory();
         try
         {
@@ -274,17 +274,5 @@ internal sealed class SandboxGateway : IAsyncDisposable
         return report.Entries["bakong-token"];
     }
 
-    private async Task<T> ControlAsync<T>(HttpMethod method, string path, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = new StringContent(JsonSerializer.Serialize(body, s_json), Encoding.UTF8, "application/json");
-        }
-
-        using var response = await Control.SendAsync(request, Ct);
-        var text = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{method} {path}: {(int)response.StatusCode} {text}");
-        return JsonSerializer.Deserialize<T>(text, s_json)!;
-    }
+    private Task<T> ControlAsync<T>(HttpMethod method, string path, object? body = null) => Sandbox.ControlAsync<T>(method, path, body);
 }

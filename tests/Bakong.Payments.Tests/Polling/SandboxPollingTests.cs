@@ -25,7 +25,7 @@ public sealed class SandboxPollingTests
     public async Task A_payment_paid_in_the_sandbox_is_paid_after_the_poller_checks_it_with_the_real_client()
     {
         var clock = new FakeTimeProvider(TestPayments.Start);
-        await using var sandbox = await SandboxServer.StartAsync(0, clock, logging: static _ => { }, cancellationToken: Ct);
+        await using var sandbox = await TestSandbox.StartAsync(clock);
         using var dir = new TempDirectory();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
