@@ -104,7 +104,7 @@ pay() {
   bakong sandbox pay --url "$web/sandbox" --qr "$khqr" >/dev/null
   wait "$pid" || status=$?
   [ "$status" -eq 0 ] || { echo "bakong pay $1 did not end PAID (exit $status):" >&2; cat "$out" >&2; return 1; }
-  head -n 1 "$out" | grep -o '"payment_id":"[^"]*"' | cut -d'"' -f4
+  head -n 1 "$out" | grep -o '"paymentId":"[^"]*"' | cut -d'"' -f4
 }
 
 # The operator's key, made offline before the gateway holds the client store.
