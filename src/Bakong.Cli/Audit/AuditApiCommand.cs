@@ -5,8 +5,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Bakong.Cli.Token;
 using Bakong.OpenApi.Audit;
-using Bakong.OpenApi.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bakong.Cli.Audit;
 
@@ -17,8 +15,6 @@ namespace Bakong.Cli.Audit;
 internal sealed class AuditApiCommand : Command
 {
     private const string TimeFormat = "yyyy-MM-dd HH:mm:ss";
-    private const int DefaultLimit = 50;
-    private static readonly TimeSpan s_defaultSince = TimeSpan.FromHours(1);
     private static readonly JsonWriterOptions s_json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly CliContext _context;
@@ -77,30 +73,14 @@ internal sealed class AuditApiCommand : Command
             return ExitCodes.BadInput;
         }
 
-        var now = _context.TimeProvider.GetUtcNow();
-        var back = parseResult.GetValue(_since) ?? s_defaultSince;
-        var since = back >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - back;
+        var since = AuditFile.Since(parseResult.GetValue(_since), _context.TimeProvider);
         var client = parseResult.GetValue(_client) is { } given && !string.IsNullOrWhiteSpace(given) ? given.Trim() : null;
-        var path = Path.Combine(directory, BakongDataDirectory.AuditFileName);
 
-        IReadOnlyList<ApiCallRecord> records = [];
-        if (File.Exists(path))
+        var records = await AuditFile.ReadAsync(
+            _context, directory, audit => audit.QueryApi(since, client, parseResult.GetValue(_limit) ?? AuditFile.DefaultLimit), cancellationToken).ConfigureAwait(false);
+        if (records is null)
         {
-            try
-            {
-                // Only the reader: no writer, no pruning with this command's idea of the retention.
-                using var audit = new LiteDbCallAudit(
-                    Microsoft.Extensions.Options.Options.Create(new BakongCallAuditOptions { DatabasePath = path }),
-                    _context.TimeProvider,
-                    NullLogger<LiteDbCallAudit>.Instance);
-                records = audit.QueryApi(since, client, parseResult.GetValue(_limit) ?? DefaultLimit);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or StoreException)
-            {
-                var message = e is StoreLockedException or StoreException ? e.Message : $"Cannot read the audit in {path} ({e.Message}).";
-                await _context.Error.WriteLineAsync(message.AsMemory(), cancellationToken).ConfigureAwait(false);
-                return BakongSetup.Refused;
-            }
+            return BakongSetup.Refused;
         }
 
         if (parseResult.GetValue(_jsonLines))
@@ -136,19 +116,7 @@ internal sealed class AuditApiCommand : Command
         {
             r.Time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture), r.ClientId, r.Peer, r.Action, r.Target ?? "-", r.Outcome,
         }));
-        var widths = new int[header.Length];
-        foreach (var row in rows)
-        {
-            for (var i = 0; i < row.Length; i++)
-            {
-                widths[i] = Math.Max(widths[i], row[i].Length);
-            }
-        }
-
-        foreach (var row in rows)
-        {
-            yield return string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd();
-        }
+        return TextTable.Lines(rows);
     }
 
     private static string JsonLine(ApiCallRecord record)

@@ -6,8 +6,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Bakong.Cli.Token;
 using Bakong.OpenApi.Audit;
-using Bakong.OpenApi.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bakong.Cli.Audit;
 
@@ -18,8 +16,6 @@ namespace Bakong.Cli.Audit;
 internal sealed class AuditListCommand : Command
 {
     private const string TimeFormat = "yyyy-MM-dd HH:mm:ss";
-    private const int DefaultLimit = 50;
-    private static readonly TimeSpan s_defaultSince = TimeSpan.FromHours(1);
     private static readonly JsonWriterOptions s_json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly CliContext _context;
@@ -86,33 +82,15 @@ internal sealed class AuditListCommand : Command
             return ExitCodes.BadInput;
         }
 
-        var now = _context.TimeProvider.GetUtcNow();
-        var back = parseResult.GetValue(_since) ?? s_defaultSince;
-        var since = back >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - back;
+        var since = AuditFile.Since(parseResult.GetValue(_since), _context.TimeProvider);
         var endpoint = parseResult.GetValue(_endpoint) is { } given && !string.IsNullOrWhiteSpace(given) ? NormalizeEndpoint(given) : null;
         var json = parseResult.GetValue(_jsonLines);
-        var path = Path.Combine(directory, BakongDataDirectory.AuditFileName);
 
-        IReadOnlyList<BakongCallRecord> records = [];
-        if (File.Exists(path))
+        var records = await AuditFile.ReadAsync(
+            _context, directory, audit => audit.Query(since, endpoint, parseResult.GetValue(_limit) ?? AuditFile.DefaultLimit), cancellationToken).ConfigureAwait(false);
+        if (records is null)
         {
-            try
-            {
-                // Only the reader: no writer, no pruning with this command's idea of the retention.
-                using var audit = new LiteDbCallAudit(
-                    Microsoft.Extensions.Options.Options.Create(new BakongCallAuditOptions { DatabasePath = path }),
-                    _context.TimeProvider,
-                    NullLogger<LiteDbCallAudit>.Instance);
-                records = audit.Query(since, endpoint, parseResult.GetValue(_limit) ?? DefaultLimit);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or StoreException)
-            {
-                // Held by a running gateway (or another command), or not an audit at all: the store's own message
-                // (the file and why) is the one line to print.
-                var message = e is StoreLockedException or StoreException ? e.Message : $"Cannot read the audit in {path} ({e.Message}).";
-                await _context.Error.WriteLineAsync(message.AsMemory(), cancellationToken).ConfigureAwait(false);
-                return BakongSetup.Refused;
-            }
+            return BakongSetup.Refused;
         }
 
         if (json)
