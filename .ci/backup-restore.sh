@@ -36,16 +36,7 @@ done
 data=$root/data
 restored=$root/restored/data
 
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
-grpc_port=$(free_port)
-web_port=$(free_port)
-while [ "$web_port" = "$grpc_port" ]; do web_port=$(free_port); done
+. .ci/ports.sh  # after the cd above: the repository root
 web=http://127.0.0.1:$web_port
 grpc=http://127.0.0.1:$grpc_port
 

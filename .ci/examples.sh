@@ -21,16 +21,7 @@ command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
 dotnet build examples/csharp -p:TreatWarningsAsErrors=true >"$out/build-csharp.log" 2>&1 || { cat "$out/build-csharp.log"; exit 1; }
 dotnet build src/Bakong.Cli >"$out/build-cli.log" 2>&1 || { cat "$out/build-cli.log"; exit 1; }
 
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
-grpc_port=$(free_port)
-web_port=$(free_port)
-while [ "$web_port" = "$grpc_port" ]; do web_port=$(free_port); done
+. .ci/ports.sh  # after the cd above: the repository root
 data=$(mktemp -d /tmp/bakong-examples.XXXXXX)
 gateway_pid=
 finish() {
