@@ -141,9 +141,37 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
         var cut = await _store.CountPendingAsync("till-1", 3, Ct);
         var none = await _store.CountPendingAsync("till-2", 3, Ct);
 
-        Assert.Equal(new PendingCount(5, TestPayments.Start.AddMinutes(5)), all);
+        // Below the limit nobody waits, so no expiry is read; at the limit, the first to leave.
+        Assert.Equal(new PendingCount(5, null), all);
         Assert.Equal(new PendingCount(3, TestPayments.Start.AddMinutes(5)), cut);
         Assert.Equal(new PendingCount(0, null), none);
+    }
+
+    [Fact]
+    public async Task The_pending_count_of_a_terminal_follows_every_save_and_is_counted_again_when_the_store_is_opened()
+    {
+        var path = _dir.File("counted.db");
+        using (var store = new LiteDbPaymentStore(path))
+        {
+            var payments = new List<Payment>();
+            for (var i = 0; i < 4; i++)
+            {
+                var payment = TestPayments.New(createTime: TestPayments.Start.AddSeconds(i), terminalId: "till-7");
+                await store.InsertIfAbsentAsync(payment, Ct);
+                payments.Add(payment);
+            }
+
+            payments[0].Settle(TestPayments.Transaction(), TestPayments.Start.AddSeconds(10));
+            payments[1].Cancel(TestPayments.Start.AddSeconds(10));
+            await store.SaveAsync(payments[0], Ct);
+            await store.SaveAsync(payments[1], Ct);
+
+            Assert.Equal(2, (await store.CountPendingAsync("till-7", 10, Ct)).Count);
+        }
+
+        using var reopened = new LiteDbPaymentStore(path);
+        Assert.Equal(2, (await reopened.CountPendingAsync("till-7", 10, Ct)).Count);
+        Assert.Equal(0, (await reopened.CountPendingAsync("till-1", 10, Ct)).Count);
     }
 
     [Fact]
