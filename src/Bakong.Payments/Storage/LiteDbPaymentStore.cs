@@ -45,7 +45,7 @@ namespace Bakong.Payments.Storage;
 /// commits to the log and touches the data file only in a checkpoint, so the store takes none until the copy is done.
 /// </para>
 /// </remarks>
-public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposable
+public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposable
 {
     /// <summary>Checkpoint when the log is this big (LiteDB's own default is 1000 pages, 8 MiB).</summary>
     internal const long CheckpointLogBytes = 4 * 1024 * 1024;
@@ -677,7 +677,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         {
             foreach (var op in batch)
             {
-                durable |= op.Apply(engine.Payments, delta);
+                durable |= op.Apply(engine, delta);
             }
 
             if (delta.ByState.Any(d => d != 0))
@@ -812,6 +812,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         payments.EnsureIndex(ListRange.StateIndex, BsonExpression.Create(ListRange.StateKey), unique: true);
         payments.EnsureIndex(ListRange.TerminalStateIndex, BsonExpression.Create(ListRange.TerminalStateKey), unique: true);
         payments.EnsureIndex(DueRange.Index, BsonExpression.Create(DueRange.Key));
+        PrepareReceipts(engine);
 
         // The terminal's own index served the list before the composite keys did.
         payments.DropIndex(PaymentDocument.TerminalId);
@@ -1078,6 +1079,9 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         /// counts to <paramref name="counts"/>; true when the batch must be fsynced before this write is answered.
         /// </summary>
         public abstract bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts);
+
+        /// <summary>As the other overload; a write to another collection of the file overrides this one.</summary>
+        public virtual bool Apply(Engine engine, long[] counts) => Apply(engine.Payments, counts);
 
         /// <summary>The batch is committed (and durable if it had to be): answer the caller.</summary>
         public abstract void Complete();
