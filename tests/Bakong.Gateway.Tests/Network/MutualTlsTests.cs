@@ -25,8 +25,8 @@ public sealed class MutualTlsTests : IAsyncLifetime
     private readonly int _grpcPort = FreePort.Next();
     private readonly int _webPort = FreePort.Next();
     private readonly X509Certificate2 _server;
-    private readonly X509Certificate2 _till = SelfSigned("CN=till-1");
-    private readonly X509Certificate2 _other = SelfSigned("CN=someone-else");
+    private readonly X509Certificate2 _till = TestCertificates.SelfSigned("CN=till-1");
+    private readonly X509Certificate2 _other = TestCertificates.SelfSigned("CN=someone-else");
     private readonly List<IDisposable> _disposables = [];
 
     public MutualTlsTests()
@@ -166,15 +166,11 @@ public sealed class MutualTlsTests : IAsyncLifetime
     [Fact]
     public async Task With_a_ca_configured_only_certificates_it_issued_pass_the_handshake_and_the_thumbprint_still_decides_the_client()
     {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=shop-ca", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
-        using var ca = caRequest.CreateSelfSigned(GatewayFactory.Start.AddDays(-10), GatewayFactory.Start.AddYears(1));
+        using var ca = TestCertificates.Authority("CN=shop-ca");
         var caFile = Path.Combine(_gateway.StorageDirectory, "clients-ca.pem");
         File.WriteAllText(caFile, ca.ExportCertificatePem());
-        using var issued = Issued(ca, "CN=till-1");
-        using var issuedToAnother = Issued(ca, "CN=till-2");
+        using var issued = TestCertificates.Issued(ca, "CN=till-1");
+        using var issuedToAnother = TestCertificates.Issued(ca, "CN=till-2");
         _gateway.Settings["Network:ClientCertificateAuthority"] = caFile;
         _gateway.StartServer();
         var till = _gateway.Clients().Add(new ClientRegistration(Identity.ClientRole.Terminal, ["till-1"], null) { CertificateThumbprint = ClientCertificate.Thumbprint(issued) });
@@ -233,30 +229,5 @@ public sealed class MutualTlsTests : IAsyncLifetime
         var audit = _gateway.Services.GetRequiredService<LiteDbCallAudit>();
         await audit.FlushAsync(Ct);
         return audit.QueryApi(DateTimeOffset.MinValue);
-    }
-
-    /// <summary>A self-signed client certificate with its key, valid for 30 days around the gateway's fake clock.</summary>
-    private static X509Certificate2 SelfSigned(string subject)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = ClientRequest(subject, key);
-        using var made = request.CreateSelfSigned(GatewayFactory.Start.AddDays(-1), GatewayFactory.Start.AddDays(30));
-        return X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
-    }
-
-    private static X509Certificate2 Issued(X509Certificate2 ca, string subject)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = ClientRequest(subject, key);
-        using var made = request.Create(ca, GatewayFactory.Start.AddDays(-1), GatewayFactory.Start.AddDays(30), RandomNumberGenerator.GetBytes(16));
-        using var withKey = made.CopyWithPrivateKey(key);
-        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
-    }
-
-    private static CertificateRequest ClientRequest(string subject, ECDsa key)
-    {
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
-        return request;
     }
 }
