@@ -110,11 +110,11 @@ internal sealed class AuditApiCommand : Command
 
     private static IEnumerable<string> Table(IReadOnlyList<ApiCallRecord> records)
     {
-        string[] header = ["TIME (UTC)", "CLIENT", "PEER", "ACTION", "TARGET", "OUTCOME"];
+        string[] header = ["TIME (UTC)", "CLIENT", "AUTH", "PEER", "ACTION", "TARGET", "OUTCOME"];
         var rows = new List<string[]>(records.Count + 1) { header };
         rows.AddRange(records.Select(r => new[]
         {
-            r.Time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture), r.ClientId, r.Peer, r.Action, r.Target ?? "-", r.Outcome,
+            r.Time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture), r.ClientId, r.Auth, r.Peer, r.Action, r.Target ?? "-", r.Outcome,
         }));
         return TextTable.Lines(rows);
     }
@@ -127,6 +127,7 @@ internal sealed class AuditApiCommand : Command
             writer.WriteStartObject();
             writer.WriteString("time", record.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
             writer.WriteString("client", record.ClientId);
+            writer.WriteString("auth", record.Auth);
             writer.WriteString("peer", record.Peer);
             writer.WriteString("action", record.Action);
             if (record.Target is { } target)

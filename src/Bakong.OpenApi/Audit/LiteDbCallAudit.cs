@@ -362,6 +362,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
         ["action"] = record.Action,
         ["target"] = record.Target,
         ["outcome"] = record.Outcome,
+        ["auth"] = record.Auth,
     };
 
     private static ApiCallRecord ApiFromDocument(BsonDocument row) => new(
@@ -370,7 +371,10 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
         row["peer"].AsString ?? "-",
         row["action"].AsString ?? string.Empty,
         NullableString(row["target"]),
-        row["outcome"].AsString ?? string.Empty);
+        row["outcome"].AsString ?? string.Empty)
+    {
+        Auth = NullableString(row["auth"]) ?? "-",
+    };
 
     private static string? NullableString(BsonValue value) => value.IsString ? value.AsString : null;
 
