@@ -312,7 +312,11 @@ internal sealed class ClientsCommand : Command
         IClientDirectory directory;
         try
         {
-            directory = new StoreClientDirectory(new ClientStore(path, _context.TimeProvider));
+            // A running gateway holds the store: its admin API, with an operator's key; without one, the store's own
+            // open says that it is held (below).
+            directory = RunningGateway.Holds(parseResult, _server, path) && GatewayClient.KeyOf(parseResult, _key) is { } operatorKey
+                ? new GatewayClientDirectory(parseResult.GetValue(_server)!, operatorKey)
+                : new StoreClientDirectory(new ClientStore(path, _context.TimeProvider));
         }
         catch (StoreLockedException e)
         {

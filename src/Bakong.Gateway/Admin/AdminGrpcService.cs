@@ -18,7 +18,7 @@ namespace Bakong.Gateway.Admin;
 /// <c>bakong backup</c>. Only operators reach it (<see cref="AccessPolicy.Of"/>: every service but payments and
 /// health is theirs).
 /// </summary>
-internal sealed class AdminGrpcService(IServiceProvider services, ILogger<AdminGrpcService> logger) : AdminService.AdminServiceBase
+internal sealed partial class AdminGrpcService(IServiceProvider services, ILogger<AdminGrpcService> logger) : AdminService.AdminServiceBase
 {
     /// <summary>The size of a backup chunk: well under gRPC's 4 MiB message limit, and all the memory a backup stream holds.</summary>
     internal const int BackupChunkBytes = 64 * 1024;
