@@ -41,7 +41,7 @@ internal static class AuditGateway
             var request = new ListApiCallsRequest { StartTime = Start(since), ClientId = clientId ?? string.Empty, PageSize = size, PageToken = token };
             var page = await admin.ListApiCallsAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
             return (page.Calls.Select(c => new ApiCallRecord(
-                c.Time.ToDateTimeOffset(), c.ClientId, c.Peer, c.Action, c.Target.Length > 0 ? c.Target : null, c.Outcome)), page.NextPageToken);
+                c.Time.ToDateTimeOffset(), c.ClientId, c.Peer, c.Action, c.Target.Length > 0 ? c.Target : null, c.Outcome) { Auth = c.Auth }), page.NextPageToken);
         });
 
     private static Timestamp? Start(DateTimeOffset since) => since == DateTimeOffset.MinValue ? null : Timestamp.FromDateTimeOffset(since);

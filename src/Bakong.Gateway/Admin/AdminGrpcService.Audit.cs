@@ -122,5 +122,6 @@ internal sealed partial class AdminGrpcService
         Action = record.Action,
         Target = record.Target ?? string.Empty,
         Outcome = record.Outcome,
+        Auth = record.Auth,
     };
 }

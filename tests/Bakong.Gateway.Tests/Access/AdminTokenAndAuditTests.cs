@@ -153,6 +153,7 @@ public sealed class AdminTokenAndAuditTests : IAsyncLifetime
         {
             var page = await admin.ListApiCallsAsync(request, cancellationToken: Ct);
             Assert.InRange(page.Calls.Count, 1, 2);
+            Assert.All(page.Calls, c => Assert.Equal("key", c.Auth));
             targets.AddRange(page.Calls.Select(c => c.Target));
             request.PageToken = page.NextPageToken;
             pages++;
