@@ -68,9 +68,11 @@ internal sealed class PostgresPaymentStore : IPaymentStore, IDisposable
          LIMIT @limit
         """;
 
-    // Oldest first, cut at atMost: the cost is bounded by it (payments_list_terminal_state).
+    // Oldest first, cut at atMost: the cost is bounded by it (payments_list_terminal_state). A count kept in the
+    // process (the LiteDB store's) would not see another gateway's creates on the same database, and a count row per
+    // terminal would make a terminal's concurrent creates wait on each other's commits.
     private const string CountPendingSql = """
-        SELECT count(*)::integer, min(expire_time)
+        SELECT count(*)::integer, CASE WHEN count(*) >= @at_most THEN min(expire_time) END
         FROM (SELECT expire_time FROM payments WHERE terminal_id = @terminal AND state = 'Pending'
               ORDER BY create_time, id LIMIT @at_most) s
         """;

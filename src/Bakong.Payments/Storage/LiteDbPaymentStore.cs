@@ -70,7 +70,12 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
     // Held by a batch and by a reopen, never by a read: a reopen never swaps the engine under a batch.
     private readonly Lock _engineGate = new();
-    private readonly long[] _counts = new long[Enum.GetValues<PaymentState>().Max(s => (int)s) + 1];
+    private readonly long[] _counts = new long[CountChanges.StateSlots];
+
+    // Pending payments per terminal, for the pending cap (CountPendingAsync). Kept in memory only: counted from the
+    // state index when the engine is opened (pending payments expire within minutes, so the range is short) and
+    // changed after each commit with the same changes as _counts, under the same lock. One process holds the file.
+    private readonly Dictionary<string, int> _pendingByTerminal = new(StringComparer.Ordinal);
 
     // Where the due scan of the next poller pass starts (GetDueAsync; only the poller calls it, one pass at a time).
     private string? _dueScanFrom;
@@ -365,18 +370,32 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         .ToList();
 
     /// <remarks>
-    /// One range of the terminal-and-state list index (<see cref="ListRange"/>), read oldest first and cut at
-    /// <paramref name="atMost"/>: at most that many documents are read, however many the terminal has pending.
+    /// The count is the kept one (<see cref="_pendingByTerminal"/>): a dictionary read, whatever the terminal has.
+    /// Only at the cap is the store read, for the earliest expiry: one range of the terminal-and-state list index, cut
+    /// at <paramref name="atMost"/> documents.
     /// </remarks>
     public Task<PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(terminalId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(atMost);
         cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposed();
+        int count;
+        lock (_counts)
+        {
+            count = _pendingByTerminal.GetValueOrDefault(terminalId);
+        }
+
+        if (count < atMost)
+        {
+            return Task.FromResult(new PendingCount(count, EarliestExpiry: null));
+        }
+
         var range = ListRange.For(new PaymentQuery { TerminalId = terminalId, State = PaymentState.Pending }, after: null);
         var expiries = Read(e => e.Payments.Query()
             .Where(BsonExpression.Create(range.Key + " BETWEEN @0 AND @1", range.Low, range.High))
             .OrderBy(range.Key)
+            .Select(BsonExpression.Create("{ " + PaymentDocument.ExpireTime + ": $." + PaymentDocument.ExpireTime + " }"))
             .Limit(atMost)
             .ToList());
         DateTimeOffset? earliest = null;
@@ -386,7 +405,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
             earliest = earliest is { } e && e <= time ? e : time;
         }
 
-        return Task.FromResult(new PendingCount(expiries.Count, earliest));
+        return Task.FromResult(new PendingCount(Math.Min(count, atMost), earliest));
     }
 
     /// <remarks>
@@ -651,7 +670,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
     private void Commit(Engine engine, List<WriteOp> batch)
     {
-        var delta = new long[_counts.Length];
+        var delta = new CountChanges();
         var durable = false;
         engine.Database.BeginTrans();
         try
@@ -661,12 +680,12 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
                 durable |= op.Apply(engine.Payments, delta);
             }
 
-            if (delta.Any(d => d != 0))
+            if (delta.ByState.Any(d => d != 0))
             {
                 var counts = engine.Counts.FindById(CountsId);
                 foreach (var state in Enum.GetValues<PaymentState>())
                 {
-                    counts[state.ToString()] = counts[state.ToString()].AsInt64 + delta[(int)state];
+                    counts[state.ToString()] = counts[state.ToString()].AsInt64 + delta.ByState[(int)state];
                 }
 
                 engine.Counts.Update(counts);
@@ -688,9 +707,23 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
         lock (_counts)
         {
-            for (var i = 0; i < delta.Length; i++)
+            for (var i = 0; i < delta.ByState.Length; i++)
             {
-                _counts[i] += delta[i];
+                _counts[i] += delta.ByState[i];
+            }
+
+            foreach (var (terminalId, change) in delta.PendingByTerminal)
+            {
+                var count = _pendingByTerminal.GetValueOrDefault(terminalId) + change;
+                if (count > 0)
+                {
+                    _pendingByTerminal[terminalId] = count;
+                }
+                else
+                {
+                    // Terminals with nothing pending leave: the dictionary holds only those that have some.
+                    _pendingByTerminal.Remove(terminalId);
+                }
             }
         }
 
@@ -813,9 +846,24 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
             engine.Counts.Insert(counts);
         }
 
-        foreach (var state in Enum.GetValues<PaymentState>())
+        var pendingRange = ListRange.For(new PaymentQuery { State = PaymentState.Pending }, after: null);
+        var pendingTerminals = payments.Query()
+            .Where(BsonExpression.Create(pendingRange.Key + " BETWEEN @0 AND @1", pendingRange.Low, pendingRange.High))
+            .Select(BsonExpression.Create("{ " + PaymentDocument.TerminalId + ": $." + PaymentDocument.TerminalId + " }"))
+            .ToList();
+        lock (_counts)
         {
-            _counts[(int)state] = counts[state.ToString()].AsInt64;
+            foreach (var state in Enum.GetValues<PaymentState>())
+            {
+                _counts[(int)state] = counts[state.ToString()].AsInt64;
+            }
+
+            _pendingByTerminal.Clear();
+            foreach (var doc in pendingTerminals)
+            {
+                var terminalId = doc[PaymentDocument.TerminalId].AsString;
+                _pendingByTerminal[terminalId] = _pendingByTerminal.GetValueOrDefault(terminalId) + 1;
+            }
         }
 
         engine.FlushLog();
@@ -950,14 +998,33 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         }
     }
 
+    /// <summary>What one batch changes in the kept counts: per state, and pending per terminal.</summary>
+    private sealed class CountChanges
+    {
+        public static readonly int StateSlots = Enum.GetValues<PaymentState>().Max(s => (int)s) + 1;
+
+        public long[] ByState { get; } = new long[StateSlots];
+
+        public Dictionary<string, int> PendingByTerminal { get; } = new(StringComparer.Ordinal);
+
+        public void Add(string terminalId, PaymentState state, int change)
+        {
+            ByState[(int)state] += change;
+            if (state == PaymentState.Pending)
+            {
+                PendingByTerminal[terminalId] = PendingByTerminal.GetValueOrDefault(terminalId) + change;
+            }
+        }
+    }
+
     /// <summary>A queued write and its caller's answer.</summary>
     private abstract class WriteOp
     {
         /// <summary>
-        /// Runs inside the batch's transaction, never throws for an expected outcome. Adds its change of state counts
-        /// to <paramref name="counts"/>; true when the batch must be fsynced before this write is answered.
+        /// Runs inside the batch's transaction, never throws for an expected outcome. Adds its change of the kept
+        /// counts to <paramref name="counts"/>; true when the batch must be fsynced before this write is answered.
         /// </summary>
-        public abstract bool Apply(ILiteCollection<BsonDocument> payments, long[] counts);
+        public abstract bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts);
 
         /// <summary>The batch is committed (and durable if it had to be): answer the caller.</summary>
         public abstract void Complete();
@@ -988,7 +1055,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
     private sealed class InsertOp(Payment payment) : WriteOp<InsertResult>
     {
-        public override bool Apply(ILiteCollection<BsonDocument> payments, long[] counts)
+        public override bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts)
         {
             // The request id decides, also between two inserts of one batch (the transaction sees its own writes).
             if (FindOne(payments, PaymentDocument.RequestId, payment.RequestId) is { } existing)
@@ -999,7 +1066,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
             // An id or md5 taken without the request id is not an idempotent replay: LiteDB's unique index throws.
             payments.Insert(PaymentDocument.From(payment.ToSnapshot()));
-            counts[(int)payment.State]++;
+            counts.Add(payment.TerminalId, payment.State, 1);
             Result = new InsertResult(payment, Inserted: true);
             return true;
         }
@@ -1015,7 +1082,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
     private sealed class SaveOp(Payment payment, ILogger logger) : WriteOp<SaveResult>
     {
-        public override bool Apply(ILiteCollection<BsonDocument> payments, long[] counts)
+        public override bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts)
         {
             var stored = payments.FindById(payment.Id);
             if (stored is null)
@@ -1051,8 +1118,8 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
             PaymentDocument.SetOutbox(doc, merged);
             payments.Update(doc);
             var before = Enum.Parse<PaymentState>(stored[PaymentDocument.State].AsString);
-            counts[(int)before]--;
-            counts[(int)payment.State]++;
+            counts.Add(payment.TerminalId, before, -1);
+            counts.Add(payment.TerminalId, payment.State, 1);
             return payment.UnsavedEvents.Any();
         }
 
@@ -1067,7 +1134,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
     private sealed class OutboxOp(string paymentId, string eventId, Func<OutboxEntry, OutboxEntry> change) : WriteOp<bool>
     {
-        public override bool Apply(ILiteCollection<BsonDocument> payments, long[] counts)
+        public override bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts)
         {
             var doc = payments.FindById(paymentId);
             var outbox = doc is null ? null : PaymentDocument.ReadOutbox(doc);
