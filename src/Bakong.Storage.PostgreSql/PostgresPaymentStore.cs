@@ -37,7 +37,7 @@ namespace Bakong.Storage.PostgreSql;
 /// <b>Backups</b> are PostgreSQL's (<c>pg_dump</c>, base backups): this store is no <c>IStoreSnapshot</c>.
 /// </para>
 /// </remarks>
-internal sealed class PostgresPaymentStore : IPaymentStore, IDisposable
+internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
 {
     private const string DueStates = "('Pending', 'Expired', 'Cancelled')";
 

@@ -25,6 +25,7 @@ public static class PostgresStorageServiceCollectionExtensions
                 sp.GetRequiredService<ILogger<PostgresPaymentStore>>()),
             sp.GetRequiredService<ILogger<PostgresPaymentStore>>()));
         services.AddSingleton<IPaymentStore>(sp => sp.GetRequiredService<PostgresPaymentStore>());
+        services.AddSingleton<IReceiptStore>(sp => sp.GetRequiredService<PostgresPaymentStore>());
         return services;
     }
 

@@ -466,6 +466,57 @@ public abstract class PaymentStoreContract : IAsyncLifetime
         Assert.Equal((1, 1), (counts[PaymentState.Pending], counts[PaymentState.Paid]));
     }
 
+    [Fact]
+    public async Task A_paid_payment_is_found_by_its_transaction_hash_in_any_case_and_an_unpaid_one_is_not()
+    {
+        var receipts = (IReceiptStore)Store;
+        var paid = TestPayments.New(requestId: "paid");
+        var pending = TestPayments.New(requestId: "pending");
+        await Store.InsertIfAbsentAsync(paid, Ct);
+        await Store.InsertIfAbsentAsync(pending, Ct);
+        paid.Settle(TestPayments.Transaction(hash: "abcdef0123"), TestPayments.Start.AddSeconds(3));
+        Assert.Equal(SaveResult.Saved, await Store.SaveAsync(paid, Ct));
+
+        Assert.Equal(paid.Id, (await receipts.FindByTransactionHashAsync("ABCDEF0123", Ct))?.Id);
+        Assert.Null(await receipts.FindByTransactionHashAsync("abcdef0124", Ct));
+    }
+
+    [Fact]
+    public async Task Each_verification_answers_the_first_of_its_hash_also_after_the_store_is_opened_again()
+    {
+        var first = new ReceiptVerificationRecord("AB12", TestPayments.Start, "client-1", "till-1");
+
+        var none = await ((IReceiptStore)Store).RecordVerificationAsync(first, Ct);
+        var second = await ((IReceiptStore)Store).RecordVerificationAsync(first with { VerifyTime = TestPayments.Start.AddMinutes(1), TerminalId = "till-2" }, Ct);
+        var other = await ((IReceiptStore)Store).RecordVerificationAsync(first with { Hash = "cd34" }, Ct);
+        (Store as IDisposable)?.Dispose();
+        Store = await OpenAsync();
+        var third = await ((IReceiptStore)Store).RecordVerificationAsync(first with { VerifyTime = TestPayments.Start.AddMinutes(2), ClientId = "client-2" }, Ct);
+
+        Assert.Null(none);
+        Assert.Null(other);
+        var recorded = first with { Hash = "ab12" };
+        Assert.Equal(recorded, second);
+        Assert.Equal(recorded, third);
+    }
+
+    [Fact]
+    public async Task Of_concurrent_first_verifications_of_one_hash_exactly_one_is_first()
+    {
+        var receipts = (IReceiptStore)Store;
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var verifications = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            await start.Task;
+            return await receipts.RecordVerificationAsync(new ReceiptVerificationRecord("ee55", TestPayments.Start.AddSeconds(i), "client-" + i, "till-1"), Ct);
+        })).ToList();
+        start.SetResult();
+        var answers = await Task.WhenAll(verifications).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        Assert.Single(answers, a => a is null);
+        Assert.Single(answers.Where(a => a is not null).Distinct());
+    }
+
     protected async Task<Payment> Insert(DateTimeOffset created, string terminal = "till-1")
     {
         var payment = TestPayments.New(created, terminalId: terminal);
