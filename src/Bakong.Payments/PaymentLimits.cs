@@ -36,6 +36,9 @@ public static class PaymentLimits
     /// <summary>The largest page of <c>ListPayments</c> (and of the store's list); a larger page size means this.</summary>
     public const int MaxPageSize = 500;
 
+    /// <summary><c>note</c> of <c>ResolvePayment</c>: the operator's words kept on the payment, at most 500 characters.</summary>
+    public const int ResolutionNote = 500;
+
     /// <summary><c>deeplink.app_name</c>: at most 64 characters.</summary>
     public const int DeeplinkAppName = 64;
 

@@ -442,6 +442,36 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         return Task.FromResult(new PaymentPage(docs.ConvertAll(ReadPayment), next));
     }
 
+    /// <remarks>
+    /// One range of the exception index (<see cref="ExceptionRange"/>): only payments that need a person have a key in
+    /// it, so a page reads PageSize + 1 entries, whatever the store holds.
+    /// </remarks>
+    public Task<PaymentPage> ListExceptionsAsync(ExceptionQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, PaymentLimits.MaxPageSize);
+        cancellationToken.ThrowIfCancellationRequested();
+        var after = query.PageToken is { } token ? DecodePageToken(token) : "";
+        var docs = Read(e => ExceptionPage(e, after, query.PageSize + 1).ToList());
+        string? next = null;
+        if (docs.Count > query.PageSize)
+        {
+            docs.RemoveRange(query.PageSize, docs.Count - query.PageSize);
+            next = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(docs[^1][PaymentDocument.CreatedKey].AsString));
+        }
+
+        return Task.FromResult(new PaymentPage(docs.ConvertAll(ReadPayment), next));
+    }
+
+    /// <summary>The query plan of an exception page (tests check that the exception index serves it).</summary>
+    internal BsonDocument ExplainExceptions(int pageSize) => Read(e => ExceptionPage(e, "", pageSize).GetPlan());
+
+    private static ILiteQueryableResult<BsonDocument> ExceptionPage(Engine engine, string after, int limit) => engine.Payments.Query()
+        .Where(BsonExpression.Create(ExceptionRange.Key + " > @0", after))
+        .OrderBy(ExceptionRange.Key)
+        .Limit(limit);
+
     public Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
@@ -778,6 +808,9 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         payments.EnsureIndex(ListRange.StateIndex, BsonExpression.Create(ListRange.StateKey), unique: true);
         payments.EnsureIndex(ListRange.TerminalStateIndex, BsonExpression.Create(ListRange.TerminalStateKey), unique: true);
         payments.EnsureIndex(DueRange.Index, BsonExpression.Create(DueRange.Key));
+
+        // Built over the stored payments when a database from before the queue is first opened.
+        payments.EnsureIndex(ExceptionRange.Index, BsonExpression.Create(ExceptionRange.Key));
 
         // The terminal's own index served the list before the composite keys did.
         payments.DropIndex(PaymentDocument.TerminalId);
@@ -1130,6 +1163,19 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         }
 
         private static string Ticks(long ticks) => Math.Max(0, ticks).ToString("D19", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The index of the exception queue: the created key (oldest first) of each payment that needs a person — flagged
+    /// for review or paid late, and not resolved (<see cref="Payment.NeedsPerson"/>, the same rule) — and null for every
+    /// other payment, which no range reads (null sorts below every string).
+    /// </summary>
+    private static class ExceptionRange
+    {
+        public const string Index = "exceptions";
+
+        public const string Key = "IIF($." + PaymentDocument.Resolution + " = null AND ($." + PaymentDocument.Review + " != null OR $."
+            + PaymentDocument.State + " = 'PaidLate'), $." + PaymentDocument.CreatedKey + ", null)";
     }
 
     /// <summary>
