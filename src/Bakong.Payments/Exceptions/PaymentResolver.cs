@@ -139,10 +139,12 @@ public sealed class PaymentResolver
         }
 
         var resolution = new PaymentResolution(request.Kind, refund, request.ResolvedBy, default, string.IsNullOrEmpty(request.Note) ? null : request.Note);
+        var kind = ResolutionNames.Of(request.Kind);
+        var refundHash = refund?.Hash ?? "-";
         var outcome = await _writer.ChangeAsync(
             payment,
             p => p.Resolve(resolution, _timeProvider.GetUtcNow()),
-            saved => ResolutionLog.Resolved(_logger, saved.Payment.Id, ResolutionNames.Of(request.Kind), refund?.Hash ?? "-", request.ResolvedBy),
+            saved => ResolutionLog.Resolved(_logger, saved.Payment.Id, kind, refundHash, request.ResolvedBy),
             cancellationToken).ConfigureAwait(false);
         return outcome switch
         {
