@@ -444,7 +444,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
     /// <remarks>
     /// One range of the exception index (<see cref="ExceptionRange"/>): only payments that need a person have a key in
-    /// it, so a page reads PageSize + 1 entries, whatever the store holds.
+    /// it, so a page reads PageSize + 2 entries, whatever the store holds.
     /// </remarks>
     public Task<PaymentPage> ListExceptionsAsync(ExceptionQuery query, CancellationToken cancellationToken)
     {
@@ -452,8 +452,15 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, PaymentLimits.MaxPageSize);
         cancellationToken.ThrowIfCancellationRequested();
-        var after = query.PageToken is { } token ? DecodePageToken(token) : "";
-        var docs = Read(e => ExceptionPage(e, after, query.PageSize + 1).ToList());
+        var after = query.PageToken is { } token ? DecodePageToken(token) : null;
+
+        // The range's start is inclusive: the previous page's last payment is at it and is skipped.
+        var docs = Read(e => ExceptionPage(e, after ?? "", query.PageSize + 2).ToList());
+        if (after is not null)
+        {
+            docs.RemoveAll(d => d[PaymentDocument.CreatedKey].AsString == after);
+        }
+
         string? next = null;
         if (docs.Count > query.PageSize)
         {
@@ -467,8 +474,12 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
     /// <summary>The query plan of an exception page (tests check that the exception index serves it).</summary>
     internal BsonDocument ExplainExceptions(int pageSize) => Read(e => ExceptionPage(e, "", pageSize).GetPlan());
 
-    private static ILiteQueryableResult<BsonDocument> ExceptionPage(Engine engine, string after, int limit) => engine.Payments.Query()
-        .Where(BsonExpression.Create(ExceptionRange.Key + " > @0", after))
+    /// <remarks>
+    /// BETWEEN, not "&gt;": LiteDB reads a "&gt;" by visiting every entry of the index (nulls too), a BETWEEN as one range.
+    /// Created keys start with a digit, so every one sorts below ':'; any string sorts above the nulls.
+    /// </remarks>
+    private static ILiteQueryableResult<BsonDocument> ExceptionPage(Engine engine, string from, int limit) => engine.Payments.Query()
+        .Where(BsonExpression.Create(ExceptionRange.Key + " BETWEEN @0 AND @1", from, ":"))
         .OrderBy(ExceptionRange.Key)
         .Limit(limit);
 
