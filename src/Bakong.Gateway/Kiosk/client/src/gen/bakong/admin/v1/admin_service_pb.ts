@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bakong/admin/v1/admin_service.proto.
  */
 export const file_bakong_admin_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNiYWtvbmcvYWRtaW4vdjEvYWRtaW5fc2VydmljZS5wcm90bxIPYmFrb25nLmFkbWluLnYxIswBCgZDbGllbnQSEQoJY2xpZW50X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSKQoEcm9sZRgDIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgEIAMoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKEEFkZENsaWVudFJlcXVlc3QSKQoEcm9sZRgBIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgCIAMoCRIMCgRuYW1lGAMgASgJIkkKEUFkZENsaWVudFJlc3BvbnNlEicKBmNsaWVudBgBIAEoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQSCwoDa2V5GAIgASgJIhQKEkxpc3RDbGllbnRzUmVxdWVzdCI/ChNMaXN0Q2xpZW50c1Jlc3BvbnNlEigKB2NsaWVudHMYASADKAsyFy5iYWtvbmcuYWRtaW4udjEuQ2xpZW50IigKE1Jldm9rZUNsaWVudFJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJIj8KFFJldm9rZUNsaWVudFJlc3BvbnNlEicKBmNsaWVudBgBIAEoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQiPwoaR2V0U2V0dGxlbWVudFJlcG9ydFJlcXVlc3QSDAoEZGF0ZRgBIAEoCRITCgt0ZXJtaW5hbF9pZBgCIAEoCSL4AwobR2V0U2V0dGxlbWVudFJlcG9ydFJlc3BvbnNlEgwKBGRhdGUYASABKAkSEQoJdGltZV96b25lGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt0ZXJtaW5hbF9pZBgFIAEoCRIQCghjb21wbGV0ZRgGIAEoCBIxCg1nZW5lcmF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgZ0b3RhbHMYCCADKAsyIC5iYWtvbmcuYWRtaW4udjEuU2V0dGxlbWVudFRvdGFsEi0KBHBhaWQYCSADKAsyHy5iYWtvbmcuYWRtaW4udjEuU2V0dGxlZFBheW1lbnQSMgoJcGFpZF9sYXRlGAogAygLMh8uYmFrb25nLmFkbWluLnYxLlNldHRsZWRQYXltZW50EjUKDG5lZWRzX3JldmlldxgLIAMoCzIfLmJha29uZy5hZG1pbi52MS5TZXR0bGVkUGF5bWVudBIaChJkaXNhZ3JlZW1lbnRfY291bnQYDCABKAUSGAoQdW52ZXJpZmllZF9jb3VudBgNIAEoBSKoAQoPU2V0dGxlbWVudFRvdGFsEhMKC3Rlcm1pbmFsX2lkGAEgASgJEhUKDWN1cnJlbmN5X2NvZGUYAiABKAkSMAoFc3RhdGUYAyABKA4yIS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudC5TdGF0ZRINCgVjb3VudBgEIAEoBRIZChF0b3RhbF9taW5vcl91bml0cxgFIAEoAxINCgV0b3RhbBgGIAEoCSKYAQoOU2V0dGxlZFBheW1lbnQSLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EjIKDGJha29uZ19jaGVjaxgCIAEoDjIcLmJha29uZy5hZG1pbi52MS5CYWtvbmdDaGVjaxIUCgxjaGVja19kZXRhaWwYAyABKAkSDgoGYW1vdW50GAQgASgJIg8KDUJhY2t1cFJlcXVlc3QiHgoOQmFja3VwUmVzcG9uc2USDAoEZGF0YRgBIAEoDCp0CgpDbGllbnRSb2xlEhsKF0NMSUVOVF9ST0xFX1VOU1BFQ0lGSUVEEAASGAoUQ0xJRU5UX1JPTEVfVEVSTUlOQUwQARIVChFDTElFTlRfUk9MRV9LSU9TSxACEhgKFENMSUVOVF9ST0xFX09QRVJBVE9SEAMqmwEKC0Jha29uZ0NoZWNrEhwKGEJBS09OR19DSEVDS19VTlNQRUNJRklFRBAAEhwKGEJBS09OR19DSEVDS19OT1RfQ0hFQ0tFRBABEhcKE0JBS09OR19DSEVDS19BR1JFRVMQAhIaChZCQUtPTkdfQ0hFQ0tfRElTQUdSRUVTEAMSGwoXQkFLT05HX0NIRUNLX1VOVkVSSUZJRUQQBDL5AwoMQWRtaW5TZXJ2aWNlElIKCUFkZENsaWVudBIhLmJha29uZy5hZG1pbi52MS5BZGRDbGllbnRSZXF1ZXN0GiIuYmFrb25nLmFkbWluLnYxLkFkZENsaWVudFJlc3BvbnNlElgKC0xpc3RDbGllbnRzEiMuYmFrb25nLmFkbWluLnYxLkxpc3RDbGllbnRzUmVxdWVzdBokLmJha29uZy5hZG1pbi52MS5MaXN0Q2xpZW50c1Jlc3BvbnNlElsKDFJldm9rZUNsaWVudBIkLmJha29uZy5hZG1pbi52MS5SZXZva2VDbGllbnRSZXF1ZXN0GiUuYmFrb25nLmFkbWluLnYxLlJldm9rZUNsaWVudFJlc3BvbnNlEpABChNHZXRTZXR0bGVtZW50UmVwb3J0EisuYmFrb25nLmFkbWluLnYxLkdldFNldHRsZW1lbnRSZXBvcnRSZXF1ZXN0GiwuYmFrb25nLmFkbWluLnYxLkdldFNldHRsZW1lbnRSZXBvcnRSZXNwb25zZSIegtPkkwIYEhYvdjEvcmVwb3J0cy9zZXR0bGVtZW50EksKBkJhY2t1cBIeLmJha29uZy5hZG1pbi52MS5CYWNrdXBSZXF1ZXN0Gh8uYmFrb25nLmFkbWluLnYxLkJhY2t1cFJlc3BvbnNlMAFCF6oCFEJha29uZy5HcnBjLkFkbWluLlYxYgZwcm90bzM", [file_bakong_payments_v1_payment, file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("CiNiYWtvbmcvYWRtaW4vdjEvYWRtaW5fc2VydmljZS5wcm90bxIPYmFrb25nLmFkbWluLnYxIswBCgZDbGllbnQSEQoJY2xpZW50X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSKQoEcm9sZRgDIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgEIAMoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKEEFkZENsaWVudFJlcXVlc3QSKQoEcm9sZRgBIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgCIAMoCRIMCgRuYW1lGAMgASgJIkkKEUFkZENsaWVudFJlc3BvbnNlEicKBmNsaWVudBgBIAEoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQSCwoDa2V5GAIgASgJIhQKEkxpc3RDbGllbnRzUmVxdWVzdCI/ChNMaXN0Q2xpZW50c1Jlc3BvbnNlEigKB2NsaWVudHMYASADKAsyFy5iYWtvbmcuYWRtaW4udjEuQ2xpZW50IigKE1Jldm9rZUNsaWVudFJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJIj8KFFJldm9rZUNsaWVudFJlc3BvbnNlEicKBmNsaWVudBgBIAEoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQiPwoaR2V0U2V0dGxlbWVudFJlcG9ydFJlcXVlc3QSDAoEZGF0ZRgBIAEoCRITCgt0ZXJtaW5hbF9pZBgCIAEoCSL4AwobR2V0U2V0dGxlbWVudFJlcG9ydFJlc3BvbnNlEgwKBGRhdGUYASABKAkSEQoJdGltZV96b25lGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt0ZXJtaW5hbF9pZBgFIAEoCRIQCghjb21wbGV0ZRgGIAEoCBIxCg1nZW5lcmF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgZ0b3RhbHMYCCADKAsyIC5iYWtvbmcuYWRtaW4udjEuU2V0dGxlbWVudFRvdGFsEi0KBHBhaWQYCSADKAsyHy5iYWtvbmcuYWRtaW4udjEuU2V0dGxlZFBheW1lbnQSMgoJcGFpZF9sYXRlGAogAygLMh8uYmFrb25nLmFkbWluLnYxLlNldHRsZWRQYXltZW50EjUKDG5lZWRzX3JldmlldxgLIAMoCzIfLmJha29uZy5hZG1pbi52MS5TZXR0bGVkUGF5bWVudBIaChJkaXNhZ3JlZW1lbnRfY291bnQYDCABKAUSGAoQdW52ZXJpZmllZF9jb3VudBgNIAEoBSKoAQoPU2V0dGxlbWVudFRvdGFsEhMKC3Rlcm1pbmFsX2lkGAEgASgJEhUKDWN1cnJlbmN5X2NvZGUYAiABKAkSMAoFc3RhdGUYAyABKA4yIS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudC5TdGF0ZRINCgVjb3VudBgEIAEoBRIZChF0b3RhbF9taW5vcl91bml0cxgFIAEoAxINCgV0b3RhbBgGIAEoCSKYAQoOU2V0dGxlZFBheW1lbnQSLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EjIKDGJha29uZ19jaGVjaxgCIAEoDjIcLmJha29uZy5hZG1pbi52MS5CYWtvbmdDaGVjaxIUCgxjaGVja19kZXRhaWwYAyABKAkSDgoGYW1vdW50GAQgASgJIg8KDUJhY2t1cFJlcXVlc3QiHgoOQmFja3VwUmVzcG9uc2USDAoEZGF0YRgBIAEoDCI+ChVMaXN0RXhjZXB0aW9uc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiaAoWTGlzdEV4Y2VwdGlvbnNSZXNwb25zZRI1CgpleGNlcHRpb25zGAEgAygLMiEuYmFrb25nLmFkbWluLnYxLlBheW1lbnRFeGNlcHRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIn4KEFBheW1lbnRFeGNlcHRpb24SLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EiwKBGtpbmQYAiABKA4yHi5iYWtvbmcuYWRtaW4udjEuRXhjZXB0aW9uS2luZBIOCgZyZWFzb24YAyABKAkiswEKFVJlc29sdmVQYXltZW50UmVxdWVzdBISCgpwYXltZW50X2lkGAEgASgJEjMKBmFjY2VwdBgCIAEoCzIhLmJha29uZy5hZG1pbi52MS5BY2NlcHRSZXNvbHV0aW9uSAASNQoIcmVmdW5kZWQYAyABKAsyIS5iYWtvbmcuYWRtaW4udjEuUmVmdW5kUmVzb2x1dGlvbkgAEgwKBG5vdGUYBCABKAlCDAoKcmVzb2x1dGlvbiISChBBY2NlcHRSZXNvbHV0aW9uIiwKEFJlZnVuZFJlc29sdXRpb24SGAoQdHJhbnNhY3Rpb25faGFzaBgBIAEoCSJGChZSZXNvbHZlUGF5bWVudFJlc3BvbnNlEiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudCp0CgpDbGllbnRSb2xlEhsKF0NMSUVOVF9ST0xFX1VOU1BFQ0lGSUVEEAASGAoUQ0xJRU5UX1JPTEVfVEVSTUlOQUwQARIVChFDTElFTlRfUk9MRV9LSU9TSxACEhgKFENMSUVOVF9ST0xFX09QRVJBVE9SEAMqmwEKC0Jha29uZ0NoZWNrEhwKGEJBS09OR19DSEVDS19VTlNQRUNJRklFRBAAEhwKGEJBS09OR19DSEVDS19OT1RfQ0hFQ0tFRBABEhcKE0JBS09OR19DSEVDS19BR1JFRVMQAhIaChZCQUtPTkdfQ0hFQ0tfRElTQUdSRUVTEAMSGwoXQkFLT05HX0NIRUNLX1VOVkVSSUZJRUQQBCpuCg1FeGNlcHRpb25LaW5kEh4KGkVYQ0VQVElPTl9LSU5EX1VOU1BFQ0lGSUVEEAASHwobRVhDRVBUSU9OX0tJTkRfTkVFRFNfUkVWSUVXEAESHAoYRVhDRVBUSU9OX0tJTkRfUEFJRF9MQVRFEAIyhgYKDEFkbWluU2VydmljZRJSCglBZGRDbGllbnQSIS5iYWtvbmcuYWRtaW4udjEuQWRkQ2xpZW50UmVxdWVzdBoiLmJha29uZy5hZG1pbi52MS5BZGRDbGllbnRSZXNwb25zZRJYCgtMaXN0Q2xpZW50cxIjLmJha29uZy5hZG1pbi52MS5MaXN0Q2xpZW50c1JlcXVlc3QaJC5iYWtvbmcuYWRtaW4udjEuTGlzdENsaWVudHNSZXNwb25zZRJbCgxSZXZva2VDbGllbnQSJC5iYWtvbmcuYWRtaW4udjEuUmV2b2tlQ2xpZW50UmVxdWVzdBolLmJha29uZy5hZG1pbi52MS5SZXZva2VDbGllbnRSZXNwb25zZRKQAQoTR2V0U2V0dGxlbWVudFJlcG9ydBIrLmJha29uZy5hZG1pbi52MS5HZXRTZXR0bGVtZW50UmVwb3J0UmVxdWVzdBosLmJha29uZy5hZG1pbi52MS5HZXRTZXR0bGVtZW50UmVwb3J0UmVzcG9uc2UiHoLT5JMCGBIWL3YxL3JlcG9ydHMvc2V0dGxlbWVudBJLCgZCYWNrdXASHi5iYWtvbmcuYWRtaW4udjEuQmFja3VwUmVxdWVzdBofLmJha29uZy5hZG1pbi52MS5CYWNrdXBSZXNwb25zZTABEnkKDkxpc3RFeGNlcHRpb25zEiYuYmFrb25nLmFkbWluLnYxLkxpc3RFeGNlcHRpb25zUmVxdWVzdBonLmJha29uZy5hZG1pbi52MS5MaXN0RXhjZXB0aW9uc1Jlc3BvbnNlIhaC0+STAhASDi92MS9leGNlcHRpb25zEo8BCg5SZXNvbHZlUGF5bWVudBImLmJha29uZy5hZG1pbi52MS5SZXNvbHZlUGF5bWVudFJlcXVlc3QaJy5iYWtvbmcuYWRtaW4udjEuUmVzb2x2ZVBheW1lbnRSZXNwb25zZSIsgtPkkwImOgEqIiEvdjEvcGF5bWVudHMve3BheW1lbnRfaWR9OnJlc29sdmVCF6oCFEJha29uZy5HcnBjLkFkbWluLlYxYgZwcm90bzM", [file_bakong_payments_v1_payment, file_google_api_annotations, file_google_protobuf_timestamp]);
 
 /**
  * A client of the gateway, never with its key.
@@ -494,6 +494,211 @@ export const BackupResponseSchema: GenMessage<BackupResponse> = /*@__PURE__*/
   messageDesc(file_bakong_admin_v1_admin_service, 12);
 
 /**
+ * The request of `ListExceptions`.
+ *
+ * @generated from message bakong.admin.v1.ListExceptionsRequest
+ */
+export type ListExceptionsRequest = Message<"bakong.admin.v1.ListExceptionsRequest"> & {
+  /**
+   * The maximum number of payments to return. 0 (the default) means 50;
+   * values above 500 are treated as 500. Must not be negative.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * The `next_page_token` of the previous page; empty for the first page. At
+   * most 256 characters.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.ListExceptionsRequest.
+ * Use `create(ListExceptionsRequestSchema)` to create a new message.
+ */
+export const ListExceptionsRequestSchema: GenMessage<ListExceptionsRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 13);
+
+/**
+ * The response of `ListExceptions`.
+ *
+ * @generated from message bakong.admin.v1.ListExceptionsResponse
+ */
+export type ListExceptionsResponse = Message<"bakong.admin.v1.ListExceptionsResponse"> & {
+  /**
+   * The payments that need a person, oldest first.
+   *
+   * @generated from field: repeated bakong.admin.v1.PaymentException exceptions = 1;
+   */
+  exceptions: PaymentException[];
+
+  /**
+   * The token of the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.ListExceptionsResponse.
+ * Use `create(ListExceptionsResponseSchema)` to create a new message.
+ */
+export const ListExceptionsResponseSchema: GenMessage<ListExceptionsResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 14);
+
+/**
+ * A payment in the exception queue and why it is there.
+ *
+ * @generated from message bakong.admin.v1.PaymentException
+ */
+export type PaymentException = Message<"bakong.admin.v1.PaymentException"> & {
+  /**
+   * The payment, with the transfer that was received
+   * (`bakong_transaction`).
+   *
+   * @generated from field: bakong.payments.v1.Payment payment = 1;
+   */
+  payment?: Payment | undefined;
+
+  /**
+   * Why it needs a person; a flagged review comes first when both apply.
+   *
+   * @generated from field: bakong.admin.v1.ExceptionKind kind = 2;
+   */
+  kind: ExceptionKind;
+
+  /**
+   * The reason for people: the review reason (for example "amount 1.00 USD,
+   * expected 1.25 USD"), or that it was paid late and when.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.PaymentException.
+ * Use `create(PaymentExceptionSchema)` to create a new message.
+ */
+export const PaymentExceptionSchema: GenMessage<PaymentException> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 15);
+
+/**
+ * The request of `ResolvePayment`.
+ *
+ * @generated from message bakong.admin.v1.ResolvePaymentRequest
+ */
+export type ResolvePaymentRequest = Message<"bakong.admin.v1.ResolvePaymentRequest"> & {
+  /**
+   * The payment to resolve (1 to 64 of A-Z a-z 0-9 - _ . :).
+   *
+   * @generated from field: string payment_id = 1;
+   */
+  paymentId: string;
+
+  /**
+   * What the operator decided. Required.
+   *
+   * @generated from oneof bakong.admin.v1.ResolvePaymentRequest.resolution
+   */
+  resolution: {
+    /**
+     * Keep the money as the sale.
+     *
+     * @generated from field: bakong.admin.v1.AcceptResolution accept = 2;
+     */
+    value: AcceptResolution;
+    case: "accept";
+  } | {
+    /**
+     * The money was sent back; the refund transfer's hash is checked with
+     * Bakong before anything is recorded.
+     *
+     * @generated from field: bakong.admin.v1.RefundResolution refunded = 3;
+     */
+    value: RefundResolution;
+    case: "refunded";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * A note kept on the payment, at most 500 characters of one line; optional.
+   *
+   * @generated from field: string note = 4;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.ResolvePaymentRequest.
+ * Use `create(ResolvePaymentRequestSchema)` to create a new message.
+ */
+export const ResolvePaymentRequestSchema: GenMessage<ResolvePaymentRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 16);
+
+/**
+ * Keep the money as the sale: no parameters.
+ *
+ * @generated from message bakong.admin.v1.AcceptResolution
+ */
+export type AcceptResolution = Message<"bakong.admin.v1.AcceptResolution"> & {
+};
+
+/**
+ * Describes the message bakong.admin.v1.AcceptResolution.
+ * Use `create(AcceptResolutionSchema)` to create a new message.
+ */
+export const AcceptResolutionSchema: GenMessage<AcceptResolution> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 17);
+
+/**
+ * The refund the merchant made.
+ *
+ * @generated from message bakong.admin.v1.RefundResolution
+ */
+export type RefundResolution = Message<"bakong.admin.v1.RefundResolution"> & {
+  /**
+   * The refund transfer's Bakong transaction hash: 64 hex digits (the
+   * banking app's receipt shows it). Required.
+   *
+   * @generated from field: string transaction_hash = 1;
+   */
+  transactionHash: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.RefundResolution.
+ * Use `create(RefundResolutionSchema)` to create a new message.
+ */
+export const RefundResolutionSchema: GenMessage<RefundResolution> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 18);
+
+/**
+ * The response of `ResolvePayment`.
+ *
+ * @generated from message bakong.admin.v1.ResolvePaymentResponse
+ */
+export type ResolvePaymentResponse = Message<"bakong.admin.v1.ResolvePaymentResponse"> & {
+  /**
+   * The payment with its `resolution`.
+   *
+   * @generated from field: bakong.payments.v1.Payment payment = 1;
+   */
+  payment?: Payment | undefined;
+};
+
+/**
+ * Describes the message bakong.admin.v1.ResolvePaymentResponse.
+ * Use `create(ResolvePaymentResponseSchema)` to create a new message.
+ */
+export const ResolvePaymentResponseSchema: GenMessage<ResolvePaymentResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 19);
+
+/**
  * What a client is, and so what it may do.
  *
  * @generated from enum bakong.admin.v1.ClientRole
@@ -584,6 +789,41 @@ export const BakongCheckSchema: GenEnum<BakongCheck> = /*@__PURE__*/
   enumDesc(file_bakong_admin_v1_admin_service, 1);
 
 /**
+ * Why a payment needs a person.
+ *
+ * @generated from enum bakong.admin.v1.ExceptionKind
+ */
+export enum ExceptionKind {
+  /**
+   * Never sent.
+   *
+   * @generated from enum value: EXCEPTION_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Bakong reported a transfer whose amount, currency or receiver did not
+   * match (`Payment.needs_review`).
+   *
+   * @generated from enum value: EXCEPTION_KIND_NEEDS_REVIEW = 1;
+   */
+  NEEDS_REVIEW = 1,
+
+  /**
+   * The money arrived after the POS gave up (STATE_PAID_LATE).
+   *
+   * @generated from enum value: EXCEPTION_KIND_PAID_LATE = 2;
+   */
+  PAID_LATE = 2,
+}
+
+/**
+ * Describes the enum bakong.admin.v1.ExceptionKind.
+ */
+export const ExceptionKindSchema: GenEnum<ExceptionKind> = /*@__PURE__*/
+  enumDesc(file_bakong_admin_v1_admin_service, 2);
+
+/**
  * The operator's API of a running gateway: its clients (POS terminals,
  * kiosks, operators) and their API keys, the end-of-day settlement report
  * and backups. Every call needs an operator's key
@@ -665,6 +905,54 @@ export const AdminService: GenService<{
     methodKind: "server_streaming";
     input: typeof BackupRequestSchema;
     output: typeof BackupResponseSchema;
+  },
+  /**
+   * The exception queue: the payments that need a person, oldest first. A
+   * payment is in it while it is flagged for review (a transfer whose amount,
+   * currency or receiver did not match) or STATE_PAID_LATE (money for a sale
+   * the POS gave up), until it is resolved with `ResolvePayment`. Paged like
+   * `ListPayments`; a page costs the same however many payments the gateway
+   * holds. INVALID_ARGUMENT (google.rpc.BadRequest) naming `page_size` or
+   * `page_token`.
+   * REST: `GET /v1/exceptions?page_size=50&page_token=...`.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.ListExceptions
+   */
+  listExceptions: {
+    methodKind: "unary";
+    input: typeof ListExceptionsRequestSchema;
+    output: typeof ListExceptionsResponseSchema;
+  },
+  /**
+   * Resolves a payment of the exception queue: `accept` keeps the money as
+   * the sale; `refunded` records the refund the merchant made (Bakong has no
+   * refund API: a refund is a transfer from a banking app) after checking its
+   * hash with Bakong's `check_transaction_by_hash`: from the merchant's
+   * account to the payer's account, in the currency received, at least the
+   * amount received. The resolution is recorded on the payment
+   * (`Payment.resolution`: kind, refund, the caller's client id, time, note)
+   * with a version bump (`WatchPayment` and `GetPayment` show it), a
+   * `payment.resolved` webhook, and a line in the API audit.
+   *
+   * A resolution is applied once: a second call, also a concurrent one, is
+   * FAILED_PRECONDITION (`ERROR_REASON_ALREADY_RESOLVED`, naming the first);
+   * read the payment to see it. Errors: INVALID_ARGUMENT naming `payment_id`,
+   * `resolution`, `refunded.transaction_hash` or `note`; NOT_FOUND;
+   * FAILED_PRECONDITION (`ERROR_REASON_NOT_AN_EXCEPTION`,
+   * `ERROR_REASON_ALREADY_RESOLVED`, `ERROR_REASON_REFUND_NOT_FOUND`,
+   * `ERROR_REASON_REFUND_MISMATCH`); UNAVAILABLE
+   * (`ERROR_REASON_BAKONG_UNAVAILABLE`: Bakong could not be asked); ABORTED
+   * (`ERROR_REASON_CONCURRENT_CHANGE`).
+   * REST: `POST /v1/payments/{payment_id}:resolve` with
+   * `{"accept":{}}` or `{"refunded":{"transactionHash":"..."}}` and an
+   * optional `"note"`.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.ResolvePayment
+   */
+  resolvePayment: {
+    methodKind: "unary";
+    input: typeof ResolvePaymentRequestSchema;
+    output: typeof ResolvePaymentResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_bakong_admin_v1_admin_service, 0);
