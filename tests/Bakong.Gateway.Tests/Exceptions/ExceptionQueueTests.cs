@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bakong.Gateway.Tests.Access;
+using Bakong.Gateway.Tests.Support;
 using Bakong.Grpc.Admin.V1;
 using Bakong.Grpc.Payments.V1;
 using Bakong.OpenApi.Audit;
@@ -84,7 +85,7 @@ public sealed class ExceptionQueueTests : IAsyncLifetime
         var late = await PaidLateAsync("late-refund");
         var queued = Assert.Single((await Admin.ListExceptionsAsync(new ListExceptionsRequest(), cancellationToken: Ct)).Exceptions);
         var received = late.BakongTransaction;
-        var hash = await TransferAsync(received.ToAccountId, received.FromAccountId, 50m, "KHR");
+        var hash = await TransferAsync(received.ToAccountId, received.FromAccountId, 5000m, "KHR");
 
         var resolved = (await Admin.ResolvePaymentAsync(
             new ResolvePaymentRequest { PaymentId = late.PaymentId, Refunded = new RefundResolution { TransactionHash = hash.ToUpperInvariant() } }, cancellationToken: Ct)).Payment;
@@ -105,15 +106,15 @@ public sealed class ExceptionQueueTests : IAsyncLifetime
         var late = await PaidLateAsync("late-bad-refund");
         var (merchant, payer) = (late.BakongTransaction.ToAccountId, late.BakongTransaction.FromAccountId);
 
-        var backwards = await RefuseAsync(late.PaymentId, await TransferAsync(payer, merchant, 50m, "KHR"));
-        var tooLittle = await RefuseAsync(late.PaymentId, await TransferAsync(merchant, payer, 49m, "KHR"));
-        var dollars = await RefuseAsync(late.PaymentId, await TransferAsync(merchant, payer, 50m, "USD"));
+        var backwards = await RefuseAsync(late.PaymentId, await TransferAsync(payer, merchant, 5000m, "KHR"));
+        var tooLittle = await RefuseAsync(late.PaymentId, await TransferAsync(merchant, payer, 4999m, "KHR"));
+        var dollars = await RefuseAsync(late.PaymentId, await TransferAsync(merchant, payer, 5000m, "USD"));
         var unknown = await RefuseAsync(late.PaymentId, new string('a', 64));
 
         Assert.Equal(("REFUND_MISMATCH", "from_account_id,to_account_id"), (backwards.Info.Reason, backwards.Info.Metadata["mismatched_fields"]));
         Assert.Contains("from_account_id sent from " + payer + ", expected the merchant's account " + merchant, backwards.Error.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(("REFUND_MISMATCH", "amount"), (tooLittle.Info.Reason, tooLittle.Info.Metadata["mismatched_fields"]));
-        Assert.Contains("amount 49 KHR, expected at least the 50 KHR received", tooLittle.Error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("amount 4999 KHR, expected at least the 5000 KHR received", tooLittle.Error.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(("REFUND_MISMATCH", "currency"), (dollars.Info.Reason, dollars.Info.Metadata["mismatched_fields"]));
         Assert.Equal(("REFUND_NOT_FOUND", new string('a', 64)), (unknown.Info.Reason, unknown.Info.Metadata["transaction_hash"]));
         Assert.All([backwards, tooLittle, dollars, unknown], r => Assert.Equal(StatusCode.FailedPrecondition, r.Error.StatusCode));
