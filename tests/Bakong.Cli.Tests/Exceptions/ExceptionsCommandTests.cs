@@ -1,7 +1,10 @@
+extern alias testing;
+
 using System.Text.Json;
 using Bakong.Cli.Tests.Payments;
-using Bakong.Grpc.Payments.V1;
 using Bakong.Sandbox;
+using testing::Bakong.Gateway.Tests;
+using V1 = testing::Bakong.Grpc.Payments.V1;
 
 namespace Bakong.Cli.Tests.Exceptions;
 
@@ -49,12 +52,12 @@ public sealed class ExceptionsCommandTests : IAsyncLifetime
     }
 
     /// <summary>Cancelled by the POS, then paid all the same: found by the first reconciliation, 5 minutes on.</summary>
-    private async Task<Payment> PaidLateAsync(string requestId)
+    private async Task<V1.Payment> PaidLateAsync(string requestId)
     {
         var host = _gateway.Host;
         var created = await host.CreateAsync(Requests.Create(requestId));
         await host.WaitForFirstCheckAsync(created.PaymentId);
-        var cancelled = (await host.Payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: TestContext.Current.CancellationToken)).Payment;
+        var cancelled = (await host.Payments.CancelPaymentAsync(new V1.CancelPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: TestContext.Current.CancellationToken)).Payment;
         await host.PayAsync(new SandboxPayRequest { Qr = created.Khqr, Force = true });
         host.AdvanceAndPollTo(cancelled.SettleTime.ToDateTimeOffset().AddMinutes(5));
         await host.Store.SavedAsync(created.PaymentId, p => p.State == Bakong.Payments.PaymentState.PaidLate);
