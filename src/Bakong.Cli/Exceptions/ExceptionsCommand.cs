@@ -29,9 +29,10 @@ internal sealed class ExceptionsCommand : Command
         Options.Add(json);
         Options.Add(server);
         Options.Add(key);
-        Validators.Add(result =>
+        // On the option: a command's validator reads 0, not the default, when --limit is not given.
+        limit.Validators.Add(result =>
         {
-            if (result.GetValue(limit) is < 1 or > MaxLimit)
+            if (result.GetValueOrDefault<int>() is < 1 or > MaxLimit)
             {
                 result.AddError("--limit: 1 to " + MaxLimit + ".");
             }
