@@ -26,6 +26,8 @@ internal static class CliApp
             new Bakong.Cli.Payments.VerifyReceiptCommand(context),
             new Bakong.Cli.Display.DisplayCommand(context),
             new Bakong.Cli.Reports.ReportCommand(context),
+            new Bakong.Cli.Exceptions.ExceptionsCommand(context),
+            new Bakong.Cli.Exceptions.ResolveCommand(context),
         };
     }
 

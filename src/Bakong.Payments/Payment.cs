@@ -106,6 +106,23 @@ public sealed class Payment
 
     public bool NeedsReview => _data.Review is not null;
 
+    /// <summary>How an operator resolved the payment; null while it needs one, or when it never did.</summary>
+    public PaymentResolution? Resolution => _data.Resolution;
+
+    /// <summary>
+    /// Whether the payment is in the exception queue: money arrived that a person must decide on (a transfer that did
+    /// not match, <see cref="NeedsReview"/>, or money for a sale the POS gave up, <see cref="PaymentState.PaidLate"/>)
+    /// and nobody has resolved it yet. The store's exception index holds the same rule
+    /// (<see cref="Storage.IPaymentStore.ListExceptionsAsync"/>).
+    /// </summary>
+    public bool NeedsPerson => Resolution is null && (NeedsReview || State == PaymentState.PaidLate);
+
+    /// <summary>
+    /// The money a person decides on: the transfer that did not match when the payment needs review, else the one that
+    /// paid it late. A refund is checked against this transfer (<see cref="RefundMismatchOf"/>).
+    /// </summary>
+    public BakongTransaction? ReceivedTransaction => Review?.Transaction ?? (State == PaymentState.PaidLate ? Transaction : null);
+
     public IReadOnlyList<PaymentEvent> Events => _data.Events;
 
     public IReadOnlyList<OutboxEntry> Outbox => _data.Outbox;
@@ -342,6 +359,96 @@ public sealed class Payment
         return TransitionResult.Applied;
     }
 
+    /// <summary>
+    /// An operator resolves a payment of the exception queue (<see cref="NeedsPerson"/>): records
+    /// <paramref name="resolution"/> on it, with an event and a <c>payment.resolved</c> webhook, and leaves the state as
+    /// it was. Refused while the payment is pending (its QR may still be paid: wait for its outcome), when it needs no
+    /// person, and when it is resolved already: a resolution is applied once, so a concurrent second one, decided again
+    /// on the stored payment by the write path, is refused. A refund must have been checked with
+    /// <see cref="RefundMismatchOf"/> first.
+    /// </summary>
+    public TransitionResult Resolve(PaymentResolution resolution, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(resolution);
+        if (Resolution is { } done)
+        {
+            return TransitionResult.NotAllowed("already resolved (" + ResolutionNames.Of(done.Kind) + ") by " + done.ResolvedBy);
+        }
+
+        if (!NeedsPerson)
+        {
+            return TransitionResult.NotAllowed(string.Create(
+                CultureInfo.InvariantCulture, $"the payment is {PaymentStateNames.Of(State)} without a review: it needs no resolution"));
+        }
+
+        if (State == PaymentState.Pending)
+        {
+            return TransitionResult.NotAllowed("the payment is still pending: resolve it once it has an outcome");
+        }
+
+        if (resolution.Kind == ResolutionKind.Refunded && resolution.Refund is null)
+        {
+            throw new ArgumentException("A refund resolution carries the refund transfer.", nameof(resolution));
+        }
+
+        var version = _data.Version + 1;
+        var detail = ResolutionNames.Of(resolution.Kind) + (resolution.Refund is { } refund ? " " + refund.Hash : "") + " by " + resolution.ResolvedBy;
+        _data = _data with
+        {
+            Resolution = resolution with { Time = now },
+            Version = version,
+            UpdateTime = now,
+            Events = [.. _data.Events, new PaymentEvent(version, now, PaymentEventType.Resolved, State, detail)],
+            Outbox = [.. _data.Outbox, new OutboxEntry(PaymentIds.NewEventId(), "payment.resolved", version, State, now)],
+        };
+        return TransitionResult.Applied;
+    }
+
+    /// <summary>
+    /// How a refund transfer Bakong reports differs from what this payment's refund must be: from the merchant's account
+    /// (<see cref="ReceivingAccount"/>) to the payer's (<see cref="ReceivedTransaction"/>'s sender), in its currency, for
+    /// at least its amount. Null when it is a refund of it. Each difference names its field
+    /// (<see cref="RefundMismatch.Field"/>); the text holds only the payment's own values and Bakong's account ids and
+    /// amount, never Bakong's free text.
+    /// </summary>
+    public IReadOnlyList<RefundMismatch> RefundMismatchOf(BakongTransaction refund)
+    {
+        ArgumentNullException.ThrowIfNull(refund);
+        var received = ReceivedTransaction;
+        var differences = new List<RefundMismatch>();
+        if (received is null)
+        {
+            differences.Add(new RefundMismatch("payment", "the payment holds no received transfer to refund"));
+            return differences;
+        }
+
+        if (!string.Equals(refund.FromAccountId, ReceivingAccount, StringComparison.OrdinalIgnoreCase))
+        {
+            differences.Add(new RefundMismatch("from_account_id", "sent from " + Bounded(refund.FromAccountId) + ", expected the merchant's account " + ReceivingAccount));
+        }
+
+        if (string.IsNullOrEmpty(received.FromAccountId))
+        {
+            differences.Add(new RefundMismatch("to_account_id", "Bakong reported no payer account for the money received: the refund cannot be checked"));
+        }
+        else if (!string.Equals(refund.ToAccountId, received.FromAccountId, StringComparison.OrdinalIgnoreCase))
+        {
+            differences.Add(new RefundMismatch("to_account_id", "sent to " + Bounded(refund.ToAccountId) + ", expected the payer's account " + received.FromAccountId));
+        }
+
+        if (!Money.TryParseCurrency(refund.Currency, out var currency) || !Money.TryParseCurrency(received.Currency, out var receivedCurrency) || currency != receivedCurrency)
+        {
+            differences.Add(new RefundMismatch("currency", "in " + Bounded(refund.Currency) + ", expected " + received.Currency));
+        }
+        else if (refund.Amount < received.Amount)
+        {
+            differences.Add(new RefundMismatch("amount", string.Create(
+                CultureInfo.InvariantCulture, $"{refund.Amount} {received.Currency}, expected at least the {received.Amount} {received.Currency} received")));
+        }
+
+        return differences;
+    }
+
     private TransitionResult FlagForReview(string reason, BakongTransaction transaction, DateTimeOffset now)
     {
         if (_data.Review is { } existing
@@ -398,6 +505,14 @@ public sealed class Payment
 
         return differences is null ? null : string.Join("; ", differences);
     }
+
+    /// <summary>An account id or currency as Bakong sent it, cut short: Bakong's values are not ours to pass on unbounded.</summary>
+    private static string Bounded(string? value) => value switch
+    {
+        null or "" => "(none)",
+        { Length: > 64 } => value[..64] + "…",
+        _ => value,
+    };
 
     private TransitionResult NotFromState(string action) =>
         TransitionResult.NotAllowed(string.Create(CultureInfo.InvariantCulture, $"cannot {action} a payment that is {State}"));

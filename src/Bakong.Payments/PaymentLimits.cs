@@ -38,6 +38,8 @@ public static class PaymentLimits
 
     /// <summary><c>external_ref</c> of <c>VerifyTransaction</c>: banks' references are about 16 characters.</summary>
     public const int ExternalRef = 64;
+    /// <summary><c>note</c> of <c>ResolvePayment</c>: the operator's words kept on the payment, at most 500 characters.</summary>
+    public const int ResolutionNote = 500;
 
     /// <summary><c>deeplink.app_name</c>: at most 64 characters.</summary>
     public const int DeeplinkAppName = 64;

@@ -28,15 +28,22 @@ public sealed record PaymentParameters
 /// <param name="Time">When it happened.</param>
 /// <param name="Type">What happened.</param>
 /// <param name="State">The payment's state after it.</param>
-/// <param name="Detail">Why, where there is more to say (failure message, review reason, transaction hash).</param>
-public sealed record PaymentEvent(long Version, DateTimeOffset Time, PaymentEventType Type, PaymentState State, string? Detail = null);
+/// <param name="Detail">Why, where there is more to say (failure message, review reason, transaction hash, resolution).</param>
+public sealed record PaymentEvent(long Version, DateTimeOffset Time, PaymentEventType Type, PaymentState State, string? Detail = null)
+{
+    /// <summary>
+    /// Whether this event moved the payment to an outcome (paid, failed, expired, cancelled, paid late): not its
+    /// creation, and not a review flag or a resolution, which leave the state as it was.
+    /// </summary>
+    public bool IsOutcome => Type is not (PaymentEventType.Created or PaymentEventType.ReviewRequired or PaymentEventType.Resolved);
+}
 
 /// <summary>
 /// A webhook to deliver, written in the same document write as the transition that caused it. The dispatcher
 /// delivers it at least once; <see cref="EventId"/> lets the receiver drop duplicates.
 /// </summary>
 /// <param name="EventId">Unique, random, URL-safe.</param>
-/// <param name="Type"><c>payment.paid</c>, <c>payment.failed</c>, <c>payment.expired</c>, <c>payment.cancelled</c>, <c>payment.paid_late</c>, <c>payment.review_required</c>.</param>
+/// <param name="Type"><c>payment.paid</c>, <c>payment.failed</c>, <c>payment.expired</c>, <c>payment.cancelled</c>, <c>payment.paid_late</c>, <c>payment.review_required</c>, <c>payment.resolved</c>.</param>
 /// <param name="Version">The payment version the event describes.</param>
 /// <param name="State">The payment's state at that version.</param>
 /// <param name="CreateTime">When the transition happened.</param>
@@ -68,6 +75,27 @@ public sealed record OutboxEntry(string EventId, string Type, long Version, Paym
 /// <param name="Time">When it was found.</param>
 /// <param name="Transaction">What Bakong reported.</param>
 public sealed record PaymentReview(string Reason, DateTimeOffset Time, BakongTransaction Transaction);
+
+/// <summary>How an operator settled a payment that needed a person (<see cref="Payment.NeedsPerson"/>).</summary>
+public enum ResolutionKind
+{
+    /// <summary>The money is kept as the sale.</summary>
+    Accepted = 1,
+
+    /// <summary>The money was sent back; <see cref="PaymentResolution.Refund"/> is the transfer, as Bakong confirmed it.</summary>
+    Refunded = 2,
+}
+
+/// <summary>
+/// An operator's decision on a payment in the exception queue (needs review, or paid late), recorded on the payment
+/// once: a payment is resolved at most once.
+/// </summary>
+/// <param name="Kind">Accepted or refunded.</param>
+/// <param name="Refund">The refund transfer as Bakong reported it (merchant to payer); only when refunded.</param>
+/// <param name="ResolvedBy">The operator's client id (the API key's), or the gateway's name for a caller without a key.</param>
+/// <param name="Time">When it was recorded.</param>
+/// <param name="Note">The operator's note, at most <see cref="PaymentLimits.ResolutionNote"/> characters; null when none.</param>
+public sealed record PaymentResolution(ResolutionKind Kind, BakongTransaction? Refund, string ResolvedBy, DateTimeOffset Time, string? Note);
 
 /// <summary>
 /// Every stored field of a payment: what a store writes and reads back. Stores map this to their own format, so
@@ -118,7 +146,15 @@ public sealed record PaymentSnapshot
 
     public PaymentReview? Review { get; init; }
 
+    /// <summary>The operator's decision once the payment left the exception queue; null while it needs one (or never did).</summary>
+    public PaymentResolution? Resolution { get; init; }
+
     public IReadOnlyList<PaymentEvent> Events { get; init; } = [];
 
     public IReadOnlyList<OutboxEntry> Outbox { get; init; } = [];
 }
+
+/// <summary>One way a refund transfer is not the refund of a payment (<see cref="Payment.RefundMismatchOf"/>).</summary>
+/// <param name="Field">What differs: <c>from_account_id</c>, <c>to_account_id</c>, <c>currency</c>, <c>amount</c> (or <c>payment</c> when there is nothing to refund).</param>
+/// <param name="Description">How, for people, e.g. <c>sent to x@bank, expected the payer's account y@bank</c>.</param>
+public sealed record RefundMismatch(string Field, string Description);

@@ -56,6 +56,9 @@ public enum PaymentEventType
 
     /// <summary>Bakong reported a transfer that does not match the payment; the state is unchanged and <see cref="Payment.Review"/> says why.</summary>
     ReviewRequired = 7,
+
+    /// <summary>An operator resolved the payment (accepted the money, or refunded it); the state is unchanged and <see cref="Payment.Resolution"/> says how.</summary>
+    Resolved = 8,
 }
 
 /// <summary>How applying a result to a payment went.</summary>
@@ -81,4 +84,15 @@ public readonly record struct TransitionResult(TransitionOutcome Outcome, string
     public bool IsApplied => Outcome == TransitionOutcome.Applied;
 
     public static TransitionResult NotAllowed(string reason) => new(TransitionOutcome.NotAllowed, reason);
+}
+
+/// <summary>The lower-case names of the resolutions outside the code: the webhooks, the events' detail, the audit.</summary>
+internal static class ResolutionNames
+{
+    public static string Of(ResolutionKind kind) => kind switch
+    {
+        ResolutionKind.Accepted => "accepted",
+        ResolutionKind.Refunded => "refunded",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
 }

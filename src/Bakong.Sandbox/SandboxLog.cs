@@ -26,6 +26,10 @@ internal static partial class SandboxLog
         Message = "Sandbox customer paid {Md5}: {Amount} {Currency} to {ToAccountId}, visible from {VisibleAtMs}")]
     public static partial void Paid(ILogger logger, string md5, decimal amount, string currency, string toAccountId, long visibleAtMs);
 
+    [LoggerMessage(EventId = 7012, EventName = "SandboxTransferred", Level = LogLevel.Information,
+        Message = "Sandbox transfer {Hash}: {Amount} {Currency} from {FromAccountId} to {ToAccountId}")]
+    public static partial void Transferred(ILogger logger, string hash, decimal amount, string currency, string fromAccountId, string toAccountId);
+
     [LoggerMessage(EventId = 7006, EventName = "SandboxFailed", Level = LogLevel.Information,
         Message = "Sandbox payment of {Md5} failed")]
     public static partial void Failed(ILogger logger, string md5);

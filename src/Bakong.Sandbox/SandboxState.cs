@@ -95,6 +95,10 @@ public sealed class SandboxState
     /// <summary>The customer's payment fails: md5 checks answer errorCode 3 from then on.</summary>
     public SandboxPayment Fail(SandboxFailRequest request) => Ledger.Fail(request);
 
+    /// <summary>A transfer between two accounts without a QR (a refund from the merchant to a payer); see <see cref="SandboxTransferRequest"/>.</summary>
+    /// <exception cref="ArgumentException">The request is incomplete or invalid.</exception>
+    public SandboxPayment Transfer(SandboxTransferRequest request) => Ledger.Transfer(request);
+
     /// <summary>Makes <c>check_bakong_account</c> find <paramref name="accountId"/>.</summary>
     public void AddAccount(string accountId) => Accounts.Add(accountId);
 

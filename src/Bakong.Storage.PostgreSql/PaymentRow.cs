@@ -22,7 +22,8 @@ internal static class PaymentRow
         p.reconciliation_count, p.failure_reason, p.bakong_transaction::text, p.review::text, p.events::text,
         (SELECT json_agg(json_build_array(o.event_id, o.type, o.version, o.state, o.create_time, o.attempts,
                 o.next_attempt_time, o.delivered_time, o.last_error) ORDER BY o.position)::text
-         FROM webhook_outbox o WHERE o.payment_id = p.id)
+         FROM webhook_outbox o WHERE o.payment_id = p.id),
+        p.resolution::text
         """;
 
     /// <summary>The columns a save changes (the rest are fixed at creation), as <c>SET</c> assignments.</summary>
@@ -30,21 +31,21 @@ internal static class PaymentRow
         state = @state, version = @version, update_time = @update_time, settle_time = @settle_time,
         next_check = @next_check, check_count = @check_count, last_check_time = @last_check_time,
         reconciliation_count = @reconciliation_count, failure_reason = @failure_reason,
-        bakong_transaction = @bakong_transaction, review = @review, events = @events
+        bakong_transaction = @bakong_transaction, review = @review, events = @events, resolution = @resolution
         """;
 
     public const string InsertColumns = """
         id, request_id, params_hash, terminal_id, currency, amount_minor, order_ref, expires_in, store_label,
         terminal_label, bill_number, receiving_account, qr, md5, create_time, expire_time, state, version, update_time,
         settle_time, next_check, check_count, last_check_time, reconciliation_count, failure_reason, bakong_transaction,
-        review, events
+        review, events, resolution
         """;
 
     public const string InsertValues = """
         @id, @request_id, @params_hash, @terminal_id, @currency, @amount_minor, @order_ref, @expires_in, @store_label,
         @terminal_label, @bill_number, @receiving_account, @qr, @md5, @create_time, @expire_time, @state, @version,
         @update_time, @settle_time, @next_check, @check_count, @last_check_time, @reconciliation_count, @failure_reason,
-        @bakong_transaction, @review, @events
+        @bakong_transaction, @review, @events, @resolution
         """;
 
     /// <summary>Adds every column's parameter (for an insert; a save uses the mutable ones and <c>id</c>).</summary>
@@ -89,6 +90,25 @@ internal static class PaymentRow
             w.WriteNumber("time", p.Review.Time.UtcTicks);
             w.WritePropertyName("transaction");
             WriteTransaction(w, p.Review.Transaction);
+            w.WriteEndObject();
+        }));
+        Json(parameters, "resolution", p.Resolution is null ? null : Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", p.Resolution.Kind.ToString());
+            if (p.Resolution.Refund is { } refund)
+            {
+                w.WritePropertyName("refund");
+                WriteTransaction(w, refund);
+            }
+            else
+            {
+                w.WriteNull("refund");
+            }
+
+            w.WriteString("resolved_by", p.Resolution.ResolvedBy);
+            w.WriteNumber("time", p.Resolution.Time.UtcTicks);
+            w.WriteString("note", p.Resolution.Note);
             w.WriteEndObject();
         }));
         Json(parameters, "events", Write(w =>
@@ -167,9 +187,17 @@ internal static class PaymentRow
                 : null,
             Events = Parse(r.GetString(27), ReadEvents),
             Outbox = NullableText(r, 28) is { } outbox ? Parse(outbox, ReadOutbox) : [],
+            Resolution = NullableText(r, 29) is { } resolution ? Parse(resolution, ReadResolution) : null,
         };
         return Payment.FromSnapshot(snapshot);
     }
+
+    private static PaymentResolution ReadResolution(JsonElement e) => new(
+        Enum.Parse<ResolutionKind>(e.GetProperty("kind").GetString()!),
+        e.GetProperty("refund").ValueKind == JsonValueKind.Null ? null : ReadTransaction(e.GetProperty("refund")),
+        e.GetProperty("resolved_by").GetString()!,
+        Time(e.GetProperty("time").GetInt64()),
+        e.GetProperty("note").GetString());
 
     private static List<PaymentEvent> ReadEvents(JsonElement array)
     {

@@ -288,6 +288,34 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         return new PaymentPage(payments, next);
     }
 
+    /// <remarks>One range of the partial index <c>payments_exceptions</c> (migration 0020), oldest first.</remarks>
+    public async Task<PaymentPage> ListExceptionsAsync(ExceptionQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, PaymentLimits.MaxPageSize);
+        var after = query.PageToken is { } token ? PageKey.Decode(token) : (PageKey?)null;
+        await using var command = DataSource.CreateCommand("SELECT " + PaymentRow.Columns + """
+             FROM payments p
+            WHERE p.resolution IS NULL AND (p.review IS NOT NULL OR p.state = 'PaidLate')
+              AND (p.create_time, p.id) > (@after_time, @after_id)
+            ORDER BY p.create_time, p.id LIMIT @limit
+            """);
+        command.Parameters.Add(new NpgsqlParameter("after_time", NpgsqlDbType.Bigint) { Value = after?.Ticks ?? long.MinValue });
+        command.Parameters.Add(new NpgsqlParameter("after_id", NpgsqlDbType.Text) { Value = after?.Id ?? "" });
+        command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = query.PageSize + 1 });
+        var payments = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+
+        string? next = null;
+        if (payments.Count > query.PageSize)
+        {
+            payments.RemoveAt(payments.Count - 1);
+            next = new PageKey(payments[^1].CreateTime.UtcTicks, payments[^1].Id).Encode();
+        }
+
+        return new PaymentPage(payments, next);
+    }
+
     public async Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

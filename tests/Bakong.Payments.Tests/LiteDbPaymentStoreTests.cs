@@ -112,6 +112,24 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
             indexes);
     }
 
+    [Fact]
+    public void The_open_transactions_of_an_engine_are_found_so_a_closed_engines_are_never_finalized()
+    {
+        // LiteDB 5 keeps them private; the store reads them by reflection to keep their finalizer from ending the
+        // process (LiteDB #2828). A LiteDB that moves them fails here, not in production.
+        using var engine = new LiteDB.Engine.LiteEngine(new LiteDB.Engine.EngineSettings { DataStream = new MemoryStream(), LogStream = new MemoryStream() });
+        using var database = new LiteDB.LiteDatabase(engine);
+        Assert.Empty(LiteDbPaymentStore.OpenTransactionsOf(engine));
+
+        Assert.True(database.BeginTrans());
+        database.GetCollection("payments").Insert(new LiteDB.BsonDocument { ["_id"] = "p1" });
+        var open = LiteDbPaymentStore.OpenTransactionsOf(engine);
+        database.Rollback();
+
+        Assert.Equal("TransactionService", Assert.Single(open).GetType().Name);
+        Assert.Empty(LiteDbPaymentStore.OpenTransactionsOf(engine));
+    }
+
     // The store's own collation (a data file remembers the one it was made with).
     private static LiteDB.ConnectionString OrdinalFile(string path) => new()
     {

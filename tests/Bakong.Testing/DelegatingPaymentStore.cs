@@ -27,6 +27,8 @@ public abstract class DelegatingPaymentStore(IPaymentStore inner) : IPaymentStor
 
     public virtual Task<PaymentPage> ListAsync(PaymentQuery query, CancellationToken cancellationToken) => Inner.ListAsync(query, cancellationToken);
 
+    public virtual Task<PaymentPage> ListExceptionsAsync(ExceptionQuery query, CancellationToken cancellationToken) => Inner.ListExceptionsAsync(query, cancellationToken);
+
     public virtual Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         Inner.GetPendingOutboxAsync(now, limit, cancellationToken);
 

@@ -97,7 +97,8 @@ internal sealed class ReportCommand : Command
         var rows = payments.Select(p => new[]
         {
             p.Payment.PaymentId, p.Payment.TerminalId, p.Amount + " " + p.Payment.Amount?.CurrencyCode, p.Payment.BakongTransaction?.Hash ?? "",
-            Check(p.BakongCheck) + (p.CheckDetail.Length > 0 ? ": " + p.CheckDetail : p.Payment.ReviewReason.Length > 0 ? ": " + p.Payment.ReviewReason : ""),
+            Check(p.BakongCheck) + (p.CheckDetail.Length > 0 ? ": " + p.CheckDetail : p.Payment.ReviewReason.Length > 0 ? ": " + p.Payment.ReviewReason : "")
+                + Resolution(p.Payment.Resolution),
         }).ToList();
         if (rows.Count == 0)
         {
@@ -108,6 +109,14 @@ internal sealed class ReportCommand : Command
         context.Output.WriteLine(title);
         Table(context.Output, ["PAYMENT", "TERMINAL", "AMOUNT", "TRANSACTION", "BAKONG"], rows, rightAligned: [2]);
     }
+
+    /// <summary>How a paid-late or reviewed payment was resolved ('bakong resolve'), or nothing while it waits.</summary>
+    private static string Resolution(Grpc.Payments.V1.PaymentResolution? resolution) => resolution switch
+    {
+        null => "",
+        { Kind: Grpc.Payments.V1.PaymentResolution.Types.Kind.Refunded } => "; resolved: refunded " + resolution.Refund?.Hash + " by " + resolution.ResolvedBy,
+        _ => "; resolved: accepted by " + resolution.ResolvedBy,
+    };
 
     private static string Check(BakongCheck check) => check switch
     {

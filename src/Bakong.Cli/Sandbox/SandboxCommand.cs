@@ -24,6 +24,7 @@ internal sealed class SandboxCommand : Command
         Subcommands.Add(Serve(context));
         Subcommands.Add(Pay(context));
         Subcommands.Add(Fail(context));
+        Subcommands.Add(Transfer(context));
         Subcommands.Add(Faults(context));
     }
 
@@ -109,6 +110,30 @@ internal sealed class SandboxCommand : Command
             new SandboxFailRequest { Md5 = parseResult.GetValue(md5), Qr = parseResult.GetValue(qr) },
             cancellationToken));
         command.Validators.Add(result => RequireOne(result, md5, qr));
+        return command;
+    }
+
+    private static Command Transfer(CliContext context)
+    {
+        var from = new Option<string>("--from") { Description = "The sending account, e.g. the merchant's for a refund.", Required = true };
+        var to = new Option<string>("--to") { Description = "The receiving account, e.g. the payer's for a refund.", Required = true };
+        var amount = new Option<decimal?>("--amount") { Description = "The amount, e.g. 12.50.", Required = true, CustomParser = AmountText.Parse };
+        var currency = new Option<string>("--currency") { Description = "USD or KHR.", Required = true };
+        var url = UrlOption();
+        var command = new Command("transfer", "Send money between two accounts without a QR (a refund); prints the transaction with its hash.") { from, to, amount, currency, url };
+        command.SetAction((parseResult, cancellationToken) => Send(
+            context,
+            HttpMethod.Post,
+            parseResult.GetValue(url)!,
+            "control/transfers",
+            new SandboxTransferRequest
+            {
+                FromAccountId = parseResult.GetValue(from),
+                ToAccountId = parseResult.GetValue(to),
+                Amount = parseResult.GetValue(amount),
+                Currency = parseResult.GetValue(currency),
+            },
+            cancellationToken));
         return command;
     }
 

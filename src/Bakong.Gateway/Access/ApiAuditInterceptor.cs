@@ -77,7 +77,19 @@ internal sealed class ApiAuditInterceptor(IApiCallAudit audit, TimeProvider time
         (RevokeClientRequest revoke, _) when ApiKey.IsClientId(revoke.ClientId) => revoke.ClientId,
         (BindClientCertificateRequest bind, _) when ApiKey.IsClientId(bind.ClientId) => bind.ClientId,
         (UnbindClientCertificateRequest unbind, _) when ApiKey.IsClientId(unbind.ClientId) => unbind.ClientId,
+        (ResolvePaymentRequest resolve, _) when IsIdentifier(resolve.PaymentId, Payments.PaymentLimits.PaymentId) => ResolutionTarget(resolve),
         _ => null,
+    };
+
+    /// <summary>The payment and the decision asked (<c>pay_1 refunded 9bc2…</c>): the hash only once it is one, the note never.</summary>
+    private static string ResolutionTarget(ResolvePaymentRequest resolve) => resolve.ResolutionCase switch
+    {
+        ResolvePaymentRequest.ResolutionOneofCase.Accept => resolve.PaymentId + " accept",
+        ResolvePaymentRequest.ResolutionOneofCase.Refunded when Payments.Exceptions.PaymentResolver.Validate(
+            new Payments.Exceptions.ResolvePaymentRequest(resolve.PaymentId, Payments.ResolutionKind.Refunded, resolve.Refunded.TransactionHash, null, "-")).Count == 0
+            => resolve.PaymentId + " refunded " + resolve.Refunded.TransactionHash.ToLowerInvariant(),
+        ResolvePaymentRequest.ResolutionOneofCase.Refunded => resolve.PaymentId + " refunded",
+        _ => resolve.PaymentId,
     };
 
     private static bool IsIdentifier(string value, int maxLength) => Payments.Identifier.Check(value, "id", maxLength) is null;

@@ -15,7 +15,7 @@ namespace Bakong.Gateway.Admin;
 /// <summary>
 /// <c>bakong.admin.v1.AdminService</c>: the clients of a running gateway, for <c>bakong clients</c>, the settlement
 /// report (the use case is <see cref="SettlementReport"/>; this only maps it), and its backups, for
-/// <c>bakong backup</c>. Only operators reach it (<see cref="AccessPolicy.Of"/>: every service but payments and
+/// <c>bakong backup</c>, and the exception queue (<see cref="Payments.Exceptions.ExceptionListing"/>, <see cref="Payments.Exceptions.PaymentResolver"/>). Only operators reach it (<see cref="AccessPolicy.Of"/>: every service but payments and
 /// health is theirs).
 /// </summary>
 internal sealed partial class AdminGrpcService(IServiceProvider services, ILogger<AdminGrpcService> logger) : AdminService.AdminServiceBase
@@ -180,6 +180,46 @@ internal sealed partial class AdminGrpcService(IServiceProvider services, ILogge
         {
             File.Delete(file);
         }
+    }
+
+    public override async Task<ListExceptionsResponse> ListExceptions(ListExceptionsRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var result = await services.GetRequiredService<Payments.Exceptions.ExceptionListing>()
+            .ListAsync(request.PageSize, request.PageToken, context.CancellationToken).ConfigureAwait(false);
+        switch (result)
+        {
+            case Payments.Exceptions.ListExceptionsResult.Listed listed:
+                var response = new ListExceptionsResponse { NextPageToken = listed.NextPageToken ?? "" };
+                response.Exceptions.AddRange(listed.Payments.Select(ExceptionMapper.ToProto));
+                return response;
+            case Payments.Exceptions.ListExceptionsResult.Invalid invalid:
+                throw RpcErrors.InvalidArgument(invalid.Violations);
+            default:
+                throw new InvalidOperationException("unmapped exception list result");
+        }
+    }
+
+    public override async Task<ResolvePaymentResponse> ResolvePayment(ResolvePaymentRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var outcome = await services.GetRequiredService<Payments.Exceptions.PaymentResolver>()
+            .ResolveAsync(ExceptionMapper.ToDomain(request, context.Caller().Id), context.CancellationToken).ConfigureAwait(false);
+        return outcome switch
+        {
+            Payments.Exceptions.ResolveOutcome.Resolved resolved => new ResolvePaymentResponse { Payment = PaymentMapper.ToProto(resolved.Payment) },
+            Payments.Exceptions.ResolveOutcome.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
+            Payments.Exceptions.ResolveOutcome.NotResolvable { Payment.Resolution: { } done } refused => throw RpcErrors.AlreadyResolved(
+                refused.Payment.Id, ExceptionMapper.NameOf(done.Kind), done.ResolvedBy),
+            Payments.Exceptions.ResolveOutcome.NotResolvable refused => throw RpcErrors.NotAnException(
+                refused.Payment.Id, PaymentMapper.ToProto(refused.Payment.State), refused.Reason),
+            Payments.Exceptions.ResolveOutcome.RefundNotFound notFound => throw RpcErrors.RefundNotFound(notFound.Payment.Id, notFound.Hash, notFound.Reason),
+            Payments.Exceptions.ResolveOutcome.RefundMismatch mismatch => throw RpcErrors.RefundMismatch(mismatch.Payment.Id, mismatch.Hash, mismatch.Mismatches),
+            Payments.Exceptions.ResolveOutcome.BakongUnavailable unavailable => throw RpcErrors.BakongUnavailable(unavailable.Payment.Id),
+            _ => throw new InvalidOperationException("unmapped resolve outcome"),
+        };
     }
 
     /// <summary>The client store; a gateway without keys holds none (and its data directory is free for the CLI).</summary>

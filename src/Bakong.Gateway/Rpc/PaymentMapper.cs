@@ -172,6 +172,18 @@ internal static class PaymentMapper
             proto.BakongTransaction = ToProto(transaction);
         }
 
+        if (payment.Resolution is { } resolution)
+        {
+            proto.Resolution = new PaymentResolution
+            {
+                Kind = resolution.Kind == Payments.ResolutionKind.Refunded ? PaymentResolution.Types.Kind.Refunded : PaymentResolution.Types.Kind.Accepted,
+                Refund = resolution.Refund is { } refund ? ToProto(refund) : null,
+                ResolvedBy = resolution.ResolvedBy,
+                ResolveTime = Timestamp.FromDateTimeOffset(resolution.Time),
+                Note = resolution.Note ?? "",
+            };
+        }
+
         return proto;
     }
 

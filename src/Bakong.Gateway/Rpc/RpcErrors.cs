@@ -76,8 +76,7 @@ internal static class RpcErrors
 
     public static RpcException PaymentNotPending(string paymentId, Payment.Types.State state)
     {
-        var name = Payment.Descriptor.EnumTypes[0].FindValueByNumber((int)state)?.Name
-            ?? ((int)state).ToString(CultureInfo.InvariantCulture);
+        var name = StateName(state);
         return Error(
             Code.FailedPrecondition,
             ErrorReason.PaymentNotPending,
@@ -94,6 +93,54 @@ internal static class RpcErrors
         Code.Aborted,
         ErrorReason.ConcurrentChange,
         "The payment was changed by the gateway while this call tried to change it; nothing was saved. Call again.",
+        ("payment_id", paymentId));
+
+    /// <summary>The payment needs no resolution, or is still pending; the reason is the domain's (ids and states only).</summary>
+    public static RpcException NotAnException(string paymentId, Payment.Types.State state, string reason) => Error(
+        Code.FailedPrecondition,
+        ErrorReason.NotAnException,
+        "Payment '" + paymentId + "' cannot be resolved: " + reason + ".",
+        ("payment_id", paymentId),
+        ("state", StateName(state)));
+
+    /// <summary>A resolution is applied once: this names the one recorded.</summary>
+    public static RpcException AlreadyResolved(string paymentId, string resolution, string resolvedBy) => Error(
+        Code.FailedPrecondition,
+        ErrorReason.AlreadyResolved,
+        "Payment '" + paymentId + "' is resolved already (" + resolution + " by " + resolvedBy + "); a resolution is applied once.",
+        ("payment_id", paymentId),
+        ("resolution", resolution),
+        ("resolved_by", resolvedBy));
+
+    /// <param name="paymentId">The payment.</param>
+    /// <param name="hash">The refund's hash, 64 hex digits (checked before Bakong was asked).</param>
+    /// <param name="reason">The domain's words, never Bakong's.</param>
+    public static RpcException RefundNotFound(string paymentId, string hash, string reason) => Error(
+        Code.FailedPrecondition,
+        ErrorReason.RefundNotFound,
+        "The refund transfer " + hash + " cannot be recorded for payment '" + paymentId + "': " + reason + ".",
+        ("payment_id", paymentId),
+        ("transaction_hash", hash));
+
+    /// <summary>The refund transfer is not a refund of the payment: each difference named (the domain's words, Bakong's ids cut short).</summary>
+    public static RpcException RefundMismatch(string paymentId, string hash, IReadOnlyList<Payments.RefundMismatch> mismatches)
+    {
+        ArgumentNullException.ThrowIfNull(mismatches);
+        return Error(
+            Code.FailedPrecondition,
+            ErrorReason.RefundMismatch,
+            "The transfer " + hash + " is not a refund of payment '" + paymentId + "': "
+                + string.Join("; ", mismatches.Select(m => m.Field + " " + m.Description)) + ".",
+            ("payment_id", paymentId),
+            ("transaction_hash", hash),
+            ("mismatched_fields", string.Join(',', mismatches.Select(m => m.Field))));
+    }
+
+    /// <summary>Bakong could not be asked about a refund: nothing recorded, call again.</summary>
+    public static RpcException BakongUnavailable(string paymentId) => Error(
+        Code.Unavailable,
+        ErrorReason.BakongUnavailable,
+        "Bakong could not be asked about the refund transfer; nothing was recorded. Call again.",
         ("payment_id", paymentId));
 
     public static RpcException NotServing() => Error(
@@ -161,6 +208,10 @@ internal static class RpcErrors
         _ when StorageError(exception) is not null && !context.CancellationToken.IsCancellationRequested => StorageUnavailable(),
         _ => null,
     };
+
+    /// <summary>The state's proto name (<c>STATE_PAID</c>), as the metadata carries it.</summary>
+    private static string StateName(Payment.Types.State state) => Payment.Descriptor.EnumTypes[0].FindValueByNumber((int)state)?.Name
+        ?? ((int)state).ToString(CultureInfo.InvariantCulture);
 
     private static RpcException Error(Code code, ErrorReason reason, string message, params (string Key, string Value)[] metadata)
     {

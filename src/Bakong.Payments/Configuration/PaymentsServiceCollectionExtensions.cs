@@ -4,6 +4,7 @@ using Bakong.Payments.Configuration;
 using Bakong.Payments.Cancellation;
 using Bakong.Payments.Creation;
 using Bakong.Payments.Deeplinks;
+using Bakong.Payments.Exceptions;
 using Bakong.Payments.Listing;
 using Bakong.Payments.Reading;
 using Bakong.Payments.Reporting;
@@ -26,9 +27,9 @@ public static class PaymentsServiceCollectionExtensions
     /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c> unless <c>Storage:Provider</c>
     /// names another, which the host adds), the one write path and the
     /// use cases (<see cref="PaymentCreation"/>, <see cref="PaymentReader"/>, <see cref="PaymentListing"/>,
-    /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>, <see cref="SettlementReport"/>, <see cref="ReceiptVerification"/>; watching is <c>AddPaymentWatchHub</c>'s),
+    /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>, <see cref="SettlementReport"/>, <see cref="ReceiptVerification"/>, <see cref="ExceptionListing"/>, <see cref="PaymentResolver"/>; watching is <c>AddPaymentWatchHub</c>'s),
     /// with <c>Storage:*</c>, <c>Merchant:*</c>, <c>Payments:*</c> and <c>Reports:*</c> bound from <paramref name="configuration"/> (the
-    /// root) and validated at start. <see cref="PaymentDeeplinks"/>, <see cref="SettlementReport"/> and <see cref="ReceiptVerification"/> need the Bakong client (<c>AddBakongOpenApiClient</c>).
+    /// root) and validated at start. <see cref="PaymentDeeplinks"/>, <see cref="SettlementReport"/>, <see cref="ReceiptVerification"/> and <see cref="PaymentResolver"/> need the Bakong client (<c>AddBakongOpenApiClient</c>).
     /// </summary>
     public static IServiceCollection AddBakongPayments(this IServiceCollection services, IConfiguration configuration)
     {
@@ -76,6 +77,13 @@ public static class PaymentsServiceCollectionExtensions
         services.TryAddSingleton<PaymentDeeplinks>();
         services.TryAddSingleton<SettlementReport>();
         services.TryAddSingleton<ReceiptVerification>();
+        services.TryAddSingleton<ExceptionListing>();
+        services.TryAddSingleton(sp => new PaymentResolver(
+            sp.GetRequiredService<IPaymentStore>(),
+            sp.GetRequiredService<PaymentWriter>(),
+            sp.GetRequiredService<Bakong.OpenApi.Client.IBakongClient>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PaymentResolver>>()));
 
         // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store in
         // IHostedLifecycleService.StartingAsync, before any hosted service that saves starts.

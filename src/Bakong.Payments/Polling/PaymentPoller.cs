@@ -311,7 +311,7 @@ internal sealed class PaymentPoller : BackgroundService
                     break;
             }
 
-            if (e.Type is not (PaymentEventType.Created or PaymentEventType.ReviewRequired))
+            if (e.IsOutcome)
             {
                 _metrics.Transitioned(e.State);
             }

@@ -55,6 +55,13 @@ public interface IPaymentStore
     /// <summary>Payments newest first, filtered, one page at a time.</summary>
     Task<PaymentPage> ListAsync(PaymentQuery query, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The exception queue: payments that need a person (<see cref="Payment.NeedsPerson"/>: flagged for review, or paid
+    /// late, and not resolved), oldest first (creation time, then id), one page at a time. Served by an index of those
+    /// payments alone, so a page costs the same however many payments the store holds (a partial index in SQL).
+    /// </summary>
+    Task<PaymentPage> ListExceptionsAsync(ExceptionQuery query, CancellationToken cancellationToken);
+
     /// <summary>Undelivered outbox entries due at <paramref name="now"/>, oldest due first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
@@ -102,6 +109,16 @@ public sealed record PaymentQuery
     /// <summary>Created before.</summary>
     public DateTimeOffset? CreatedTo { get; init; }
 
+    /// <summary>1 to <see cref="PaymentLimits.MaxPageSize"/>.</summary>
+    public int PageSize { get; init; } = PaymentLimits.DefaultPageSize;
+
+    /// <summary>The previous page's <see cref="PaymentPage.NextPageToken"/>; null for the first page.</summary>
+    public string? PageToken { get; init; }
+}
+
+/// <summary>A page position for <see cref="IPaymentStore.ListExceptionsAsync"/>.</summary>
+public sealed record ExceptionQuery
+{
     /// <summary>1 to <see cref="PaymentLimits.MaxPageSize"/>.</summary>
     public int PageSize { get; init; } = PaymentLimits.DefaultPageSize;
 

@@ -461,6 +461,47 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         return Task.FromResult(new PaymentPage(docs.ConvertAll(ReadPayment), next));
     }
 
+    /// <remarks>
+    /// One range of the exception index (<see cref="ExceptionRange"/>): only payments that need a person have a key in
+    /// it, so a page reads PageSize + 2 entries, whatever the store holds.
+    /// </remarks>
+    public Task<PaymentPage> ListExceptionsAsync(ExceptionQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, PaymentLimits.MaxPageSize);
+        cancellationToken.ThrowIfCancellationRequested();
+        var after = query.PageToken is { } token ? DecodePageToken(token) : null;
+
+        // The range's start is inclusive: the previous page's last payment is at it and is skipped.
+        var docs = Read(e => ExceptionPage(e, after ?? "", query.PageSize + 2).ToList());
+        if (after is not null)
+        {
+            docs.RemoveAll(d => d[PaymentDocument.CreatedKey].AsString == after);
+        }
+
+        string? next = null;
+        if (docs.Count > query.PageSize)
+        {
+            docs.RemoveRange(query.PageSize, docs.Count - query.PageSize);
+            next = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(docs[^1][PaymentDocument.CreatedKey].AsString));
+        }
+
+        return Task.FromResult(new PaymentPage(docs.ConvertAll(ReadPayment), next));
+    }
+
+    /// <summary>The query plan of an exception page (tests check that the exception index serves it).</summary>
+    internal BsonDocument ExplainExceptions(int pageSize) => Read(e => ExceptionPage(e, "", pageSize).GetPlan());
+
+    /// <remarks>
+    /// BETWEEN, not "&gt;": LiteDB reads a "&gt;" by visiting every entry of the index (nulls too), a BETWEEN as one range.
+    /// Created keys start with a digit, so every one sorts below ':'; any string sorts above the nulls.
+    /// </remarks>
+    private static ILiteQueryableResult<BsonDocument> ExceptionPage(Engine engine, string from, int limit) => engine.Payments.Query()
+        .Where(BsonExpression.Create(ExceptionRange.Key + " BETWEEN @0 AND @1", from, ":"))
+        .OrderBy(ExceptionRange.Key)
+        .Limit(limit);
+
     public Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
@@ -814,6 +855,9 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         payments.EnsureIndex(DueRange.Index, BsonExpression.Create(DueRange.Key));
         PrepareReceipts(engine);
 
+        // Built over the stored payments when a database from before the queue is first opened.
+        payments.EnsureIndex(ExceptionRange.Index, BsonExpression.Create(ExceptionRange.Key));
+
         // The terminal's own index served the list before the composite keys did.
         payments.DropIndex(PaymentDocument.TerminalId);
 
@@ -982,15 +1026,41 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
     }
 
     /// <summary>One open LiteDB engine on the store's two files, and the streams it was given.</summary>
+    /// <summary>
+    /// The transactions <paramref name="engine"/>'s transaction monitor holds (LiteDB keeps them private: read by
+    /// reflection, checked by a test so a LiteDB upgrade that moves them is noticed).
+    /// </summary>
+    internal static List<object> OpenTransactionsOf(LiteEngine engine)
+    {
+        const System.Reflection.BindingFlags Instance = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic;
+        var monitor = typeof(LiteEngine).GetFields(Instance)
+            .FirstOrDefault(f => f.FieldType.Name == "TransactionMonitor")?.GetValue(engine);
+        var transactions = monitor?.GetType().GetFields(Instance)
+            .FirstOrDefault(f => f.FieldType.IsGenericType && f.FieldType.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+            ?.GetValue(monitor) as System.Collections.IDictionary;
+        if (transactions is null)
+        {
+            return [];
+        }
+
+        lock (transactions)
+        {
+            return [.. transactions.Values.Cast<object>()];
+        }
+    }
+
     private sealed class Engine : IDisposable
     {
         private readonly Stream _data;
         private readonly Stream _log;
 
-        private Engine(Stream data, Stream log, LiteDatabase database)
+        private readonly LiteEngine _liteEngine;
+
+        private Engine(Stream data, Stream log, LiteEngine engine, LiteDatabase database)
         {
             _data = data;
             _log = log;
+            _liteEngine = engine;
             Database = database;
             Payments = database.GetCollection(CollectionName);
             Counts = database.GetCollection(CountsCollectionName);
@@ -1023,7 +1093,7 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
                     // A collation is fixed when the file is created.
                     Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
                 });
-                return new Engine(data, log, new LiteDatabase(engine));
+                return new Engine(data, log, engine, new LiteDatabase(engine));
             }
             catch
             {
@@ -1040,12 +1110,23 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         {
             // LiteDB closes its engine but never the streams it was given. An engine closed by a fault may throw on
             // dispose; its streams are closed all the same.
+            var open = OpenTransactionsOf(_liteEngine);
             try
             {
                 Database.Dispose();
             }
             finally
             {
+                // LiteDB 5's transaction finalizer runs its whole dispose on the finalizer thread, where it throws and
+                // ends the process (LiteDB #2828): a transaction the closing engine could not dispose (a fault left it
+                // open) must never be finalized. The engine is gone; its log is replayed by the next one.
+                foreach (var transaction in open)
+                {
+#pragma warning disable CA1816 // Deliberately another object's: LiteDB's, which it could not dispose itself.
+                    GC.SuppressFinalize(transaction);
+#pragma warning restore CA1816
+                }
+
                 _log.Dispose();
                 _data.Dispose();
             }
@@ -1251,6 +1332,19 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         }
 
         private static string Ticks(long ticks) => Math.Max(0, ticks).ToString("D19", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The index of the exception queue: the created key (oldest first) of each payment that needs a person — flagged
+    /// for review or paid late, and not resolved (<see cref="Payment.NeedsPerson"/>, the same rule) — and null for every
+    /// other payment, which no range reads (null sorts below every string).
+    /// </summary>
+    private static class ExceptionRange
+    {
+        public const string Index = "exceptions";
+
+        public const string Key = "IIF($." + PaymentDocument.Resolution + " = null AND ($." + PaymentDocument.Review + " != null OR $."
+            + PaymentDocument.State + " = 'PaidLate'), $." + PaymentDocument.CreatedKey + ", null)";
     }
 
     /// <summary>

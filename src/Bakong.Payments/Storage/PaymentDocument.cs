@@ -29,6 +29,8 @@ internal static class PaymentDocument
     public const string ListTerminalStateKey = "list_terminal_state_key";
     public const string DueKey = "due_key";
     public const string Outbox = "outbox";
+    public const string Review = "review";
+    public const string Resolution = "resolution";
 
     public static BsonDocument From(PaymentSnapshot p)
     {
@@ -66,13 +68,23 @@ internal static class PaymentDocument
             ["reconciliation_count"] = p.ReconciliationCount,
             ["failure_reason"] = Text(p.FailureReason),
             ["transaction"] = p.Transaction is null ? BsonValue.Null : FromTransaction(p.Transaction),
-            ["review"] = p.Review is null
+            [Review] = p.Review is null
                 ? BsonValue.Null
                 : new BsonDocument
                 {
                     ["reason"] = p.Review.Reason,
                     ["time"] = Ticks(p.Review.Time),
                     ["transaction"] = FromTransaction(p.Review.Transaction),
+                },
+            [Resolution] = p.Resolution is null
+                ? BsonValue.Null
+                : new BsonDocument
+                {
+                    ["kind"] = p.Resolution.Kind.ToString(),
+                    ["refund"] = p.Resolution.Refund is null ? BsonValue.Null : FromTransaction(p.Resolution.Refund),
+                    ["resolved_by"] = p.Resolution.ResolvedBy,
+                    ["time"] = Ticks(p.Resolution.Time),
+                    ["note"] = Text(p.Resolution.Note),
                 },
         };
 
@@ -111,7 +123,10 @@ internal static class PaymentDocument
                 NullableText(e["detail"])));
         }
 
-        var review = doc["review"];
+        var review = doc[Review];
+
+        // A payment stored before resolutions existed has no such field: LiteDB reads it as null.
+        var resolution = doc[Resolution];
         return new PaymentSnapshot
         {
             Id = doc["_id"].AsString,
@@ -147,6 +162,14 @@ internal static class PaymentDocument
                     review["reason"].AsString,
                     Time(review["time"]),
                     ToTransaction(review["transaction"].AsDocument))
+                : null,
+            Resolution = resolution.IsDocument
+                ? new PaymentResolution(
+                    Enum.Parse<ResolutionKind>(resolution["kind"].AsString),
+                    resolution["refund"].IsDocument ? ToTransaction(resolution["refund"].AsDocument) : null,
+                    resolution["resolved_by"].AsString,
+                    Time(resolution["time"]),
+                    NullableText(resolution["note"]))
                 : null,
             Events = events,
             Outbox = ReadOutbox(doc),

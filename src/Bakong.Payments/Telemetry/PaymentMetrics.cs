@@ -97,7 +97,7 @@ internal sealed class PaymentMetrics : IPaymentChangeSink
                 case PaymentEventType.Created:
                     _created.Add(1, new KeyValuePair<string, object?>("currency", payment.Money.CurrencyCode));
                     break;
-                case PaymentEventType.ReviewRequired:
+                case PaymentEventType.ReviewRequired or PaymentEventType.Resolved:
                     break;
                 default:
                     _settled.Add(1, new KeyValuePair<string, object?>("state", PaymentStateNames.Of(e.State)));
@@ -131,7 +131,7 @@ internal sealed class PaymentMetrics : IPaymentChangeSink
 
             foreach (var e in events)
             {
-                if (e.Type == PaymentEventType.ReviewRequired)
+                if (e.Type is PaymentEventType.ReviewRequired or PaymentEventType.Resolved)
                 {
                     continue;
                 }

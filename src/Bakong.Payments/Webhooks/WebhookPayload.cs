@@ -66,6 +66,23 @@ internal static class WebhookPayload
                 json.WriteEndObject();
             }
 
+            if (entry.Type == "payment.resolved" && payment.Resolution is { } resolution)
+            {
+                // A payment is resolved once: the resolution stored is this event's.
+                json.WriteStartObject("resolution");
+                json.WriteString("kind", ResolutionNames.Of(resolution.Kind));
+                json.WriteString("resolved_by", resolution.ResolvedBy);
+                json.WriteString("resolve_time", Rfc3339(resolution.Time));
+                WriteOptional(json, "note", resolution.Note);
+                if (resolution.Refund is { } refund)
+                {
+                    json.WritePropertyName("refund");
+                    WriteTransaction(json, refund);
+                }
+
+                json.WriteEndObject();
+            }
+
             json.WriteEndObject();
             json.WriteEndObject();
         }
@@ -96,7 +113,7 @@ internal static class WebhookPayload
         DateTimeOffset? settled = null;
         foreach (var e in payment.Events)
         {
-            if (e.Version <= version && e.Type is not (PaymentEventType.Created or PaymentEventType.ReviewRequired))
+            if (e.Version <= version && e.IsOutcome)
             {
                 settled = e.Time;
             }

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Bakong.Sandbox.Control;
 
 /// <summary>
-/// The control API beside the simulated Bakong: plays the customer (pay, fail), the mailbox, token issue, and the
+/// The control API beside the simulated Bakong: plays the customer (pay, fail) and the merchant (a transfer: a refund), the mailbox, token issue, and the
 /// faults. Documented with curl examples in README.md. Invalid requests: 400; conflicts (paid twice, expired QR): 409.
 /// </summary>
 internal static class ControlApi
@@ -27,6 +27,7 @@ internal static class ControlApi
         control.MapPost("/qrs", (SandboxState state, SandboxQrRequest request) => Run(() => state.RegisterQr(request.Qr ?? string.Empty)));
         control.MapPost("/pay", (SandboxState state, SandboxPayRequest request) => Run(() => state.Pay(request)));
         control.MapPost("/fail", (SandboxState state, SandboxFailRequest request) => Run(() => state.Fail(request)));
+        control.MapPost("/transfers", (SandboxState state, SandboxTransferRequest request) => Run(() => state.Transfer(request)));
         control.MapGet("/payments", (SandboxState state) => Json(state.Payments));
         control.MapPost("/accounts", (SandboxState state, SandboxAccountRequest request) => Run(() =>
         {

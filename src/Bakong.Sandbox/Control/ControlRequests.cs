@@ -49,6 +49,31 @@ public sealed record SandboxFailRequest
     public long? DelayMs { get; init; }
 }
 
+/// <summary>
+/// <c>POST control/transfers</c>: someone sends money from one account to another without a QR, as a banking app's
+/// transfer does; the merchant's refund to a payer is one. Bakong finds it by its hash from then on
+/// (<c>check_transaction_by_hash</c>), never by an md5.
+/// </summary>
+public sealed record SandboxTransferRequest
+{
+    /// <summary>The sender, e.g. the merchant's account for a refund. Required.</summary>
+    public string? FromAccountId { get; init; }
+
+    /// <summary>The receiver, e.g. the payer's account for a refund. Required.</summary>
+    public string? ToAccountId { get; init; }
+
+    /// <summary>Major units, positive. Required.</summary>
+    public decimal? Amount { get; init; }
+
+    /// <summary><c>USD</c> or <c>KHR</c>. Required.</summary>
+    public string? Currency { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>Bakong acknowledges the transfer this long after the call; until then its hash is not found.</summary>
+    public long? DelayMs { get; init; }
+}
+
 /// <summary><c>POST control/tokens</c>: issue a token directly, optionally for an e-mail (then registered, so renewable).</summary>
 public sealed record SandboxTokenRequest
 {

@@ -91,6 +91,58 @@ internal sealed class SandboxLedger(
         return payment;
     }
 
+    /// <summary>
+    /// A transfer between two accounts with no QR, as a banking app's "send money" makes one: the merchant's refund to a
+    /// payer. Found by hash (and short hash, refs) like any transaction; it has no md5 (<see cref="SandboxPayment.Md5"/>
+    /// is empty), so no md5 check ever answers it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The request is incomplete or invalid.</exception>
+    public SandboxPayment Transfer(SandboxTransferRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var from = Required(request.FromAccountId, "fromAccountId");
+        var to = Required(request.ToAccountId, "toAccountId");
+        var amount = request.Amount ?? throw new ArgumentException("amount is required");
+        if (amount <= 0)
+        {
+            throw new ArgumentException("amount must be positive");
+        }
+
+        var currency = SandboxQrDecoder.NormalizeCurrency(request.Currency) ?? throw new ArgumentException("currency must be USD or KHR");
+        if (request.DelayMs is < 0)
+        {
+            throw new ArgumentException("delayMs must not be negative");
+        }
+
+        SandboxPayment payment;
+        lock (_lock)
+        {
+            var now = NowMs();
+            var acknowledged = now + (request.DelayMs ?? 0);
+            var transaction = new SandboxTransaction(
+                Hash: NewHash(from + ">" + to),
+                FromAccountId: from,
+                ToAccountId: to,
+                Currency: currency,
+                Amount: amount,
+                Description: request.Description,
+                CreatedDateMs: now,
+                AcknowledgedDateMs: acknowledged,
+                TrackingStatus: null,
+                ReceiverBank: null,
+                ReceiverBankAccount: null,
+                InstructionRef: null,
+                ExternalRef: NewExternalRef());
+            payment = new SandboxPayment(string.Empty, SandboxPaymentStatus.Paid, IsStaticQr: false, acknowledged, transaction, Qr: null);
+            _byHash[transaction.Hash] = payment;
+            _payments.Add(payment);
+            accounts.Remember(to);
+        }
+
+        SandboxLog.Transferred(logger, payment.Transaction.Hash, amount, currency, from, to);
+        return payment;
+    }
+
     /// <summary>Forgets every QR and payment.</summary>
     public void Clear()
     {
@@ -236,6 +288,9 @@ internal sealed class SandboxLedger(
             return payment;
         }
     }
+
+    private static string Required(string? value, string name) =>
+        string.IsNullOrWhiteSpace(value) ? throw new ArgumentException(name + " is required") : value;
 
     private void RegisterLocked(SandboxQr qr)
     {

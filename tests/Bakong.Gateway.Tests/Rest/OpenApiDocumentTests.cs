@@ -47,6 +47,9 @@ public sealed class OpenApiDocumentTests(SharedGateway shared) : SharedGatewayTe
                 "get /v1/payments/{paymentId}:watch",
                 "post /v1/payments",
                 "post /v1/payments/{paymentId}:cancel",
+
+                // The admin API's ResolvePayment (operators only) lives under the payment routes it resolves.
+                "post /v1/payments/{paymentId}:resolve",
                 "post /v1/transactions:verify",
             ],
             routes);

@@ -52,6 +52,66 @@ public abstract class PaymentStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_queue_holds_reviewed_and_paid_late_payments_not_yet_resolved_oldest_first_a_page_at_a_time()
+    {
+        var pending = await InsertExceptionAsync(TestPayments.New(TestPayments.Start));
+        var paid = await InsertExceptionAsync(TestPayments.New(TestPayments.Start.AddSeconds(1)));
+        paid.Settle(TestPayments.Transaction(), TestPayments.Start.AddMinutes(1));
+        var late = await InsertExceptionAsync(TestPayments.New(TestPayments.Start.AddSeconds(2)));
+        PayLateForQueue(late);
+        var reviewed = await InsertExceptionAsync(TestPayments.New(TestPayments.Start.AddSeconds(3)));
+        reviewed.Settle(TestPayments.Transaction(amount: 1m), TestPayments.Start.AddMinutes(1));
+        reviewed.Cancel(TestPayments.Start.AddMinutes(2));
+        var resolved = await InsertExceptionAsync(TestPayments.New(TestPayments.Start.AddSeconds(4)));
+        PayLateForQueue(resolved);
+        Assert.True(resolved.Resolve(new PaymentResolution(ResolutionKind.Accepted, null, "op1", default, null), TestPayments.Start.AddHours(1)).IsApplied);
+        var pendingReview = await InsertExceptionAsync(TestPayments.New(TestPayments.Start.AddSeconds(5)));
+        pendingReview.Settle(TestPayments.Transaction(amount: 1m), TestPayments.Start.AddMinutes(1));
+        foreach (var p in new[] { paid, late, reviewed, resolved, pendingReview })
+        {
+            Assert.Equal(SaveResult.Saved, await Store.SaveAsync(p, Ct));
+        }
+
+        var first = await Store.ListExceptionsAsync(new ExceptionQuery { PageSize = 2 }, Ct);
+        var second = await Store.ListExceptionsAsync(new ExceptionQuery { PageSize = 2, PageToken = first.NextPageToken }, Ct);
+
+        Assert.Equal([late.Id, reviewed.Id], first.Payments.Select(p => p.Id));
+        Assert.Equal([pendingReview.Id], second.Payments.Select(p => p.Id));
+        Assert.Null(second.NextPageToken);
+        Assert.All(first.Payments.Concat(second.Payments), p => Assert.True(p.NeedsPerson));
+        Assert.DoesNotContain(pending.Id, first.Payments.Concat(second.Payments).Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task A_resolution_survives_a_round_trip_through_the_store_and_takes_the_payment_out_of_the_queue()
+    {
+        var payment = await InsertExceptionAsync(TestPayments.New());
+        PayLateForQueue(payment);
+        var refund = TestPayments.Transaction(hash: new string('b', 64)) with { FromAccountId = TestPayments.Account, ToAccountId = "payer@abaa" };
+        Assert.True(payment.Resolve(new PaymentResolution(ResolutionKind.Refunded, refund, "op1", default, "sent back"), TestPayments.Start.AddHours(1)).IsApplied);
+        await Store.SaveAsync(payment, Ct);
+
+        var read = (await Store.GetAsync(payment.Id, Ct))!;
+
+        Assert.Equal(new PaymentResolution(ResolutionKind.Refunded, refund, "op1", TestPayments.Start.AddHours(1), "sent back"), read.Resolution);
+        Assert.Equal((PaymentEventType.Resolved, PaymentState.PaidLate), (read.Events[^1].Type, read.Events[^1].State));
+        Assert.Equal("payment.resolved", read.Outbox[^1].Type);
+        Assert.Empty((await Store.ListExceptionsAsync(new ExceptionQuery(), Ct)).Payments);
+    }
+
+    private static void PayLateForQueue(Payment payment)
+    {
+        Assert.True(payment.Cancel(TestPayments.Start.AddMinutes(1)).IsApplied);
+        Assert.True(payment.Settle(TestPayments.Transaction(amount: payment.Money.Amount, currency: payment.Money.CurrencyCode, hash: "late-" + payment.Id), TestPayments.Start.AddMinutes(6)).IsApplied);
+    }
+
+    private async Task<Payment> InsertExceptionAsync(Payment payment)
+    {
+        await Store.InsertIfAbsentAsync(payment, Ct);
+        return payment;
+    }
+
+    [Fact]
     public async Task A_payment_is_found_by_id_request_id_and_md5()
     {
         var payment = TestPayments.New();

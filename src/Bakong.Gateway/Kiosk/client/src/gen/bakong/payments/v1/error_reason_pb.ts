@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file bakong/payments/v1/error_reason.proto.
  */
 export const file_bakong_payments_v1_error_reason: GenFile = /*@__PURE__*/
-  fileDesc("CiViYWtvbmcvcGF5bWVudHMvdjEvZXJyb3JfcmVhc29uLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEq9gIKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiQKIEVSUk9SX1JFQVNPTl9SRVFVRVNUX0lEX0NPTkZMSUNUEAESIgoeRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX0ZPVU5EEAISJAogRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX1BFTkRJTkcQAxIcChhFUlJPUl9SRUFTT05fTk9UX1NFUlZJTkcQBBIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX01JU1NJTkcQBRIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX0VYUElSRUQQBhIkCiBFUlJPUl9SRUFTT05fU1RPUkFHRV9VTkFWQUlMQUJMRRAHEiIKHkVSUk9SX1JFQVNPTl9DT05DVVJSRU5UX0NIQU5HRRAIEiMKH0VSUk9SX1JFQVNPTl9CQUtPTkdfVU5BVkFJTEFCTEUQCUIaqgIXQmFrb25nLkdycGMuUGF5bWVudHMuVjFiBnByb3RvMw");
+  fileDesc("CiViYWtvbmcvcGF5bWVudHMvdjEvZXJyb3JfcmVhc29uLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEqgQQKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiQKIEVSUk9SX1JFQVNPTl9SRVFVRVNUX0lEX0NPTkZMSUNUEAESIgoeRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX0ZPVU5EEAISJAogRVJST1JfUkVBU09OX1BBWU1FTlRfTk9UX1BFTkRJTkcQAxIcChhFUlJPUl9SRUFTT05fTk9UX1NFUlZJTkcQBBIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX01JU1NJTkcQBRIlCiFFUlJPUl9SRUFTT05fQkFLT05HX1RPS0VOX0VYUElSRUQQBhIkCiBFUlJPUl9SRUFTT05fU1RPUkFHRV9VTkFWQUlMQUJMRRAHEiIKHkVSUk9SX1JFQVNPTl9DT05DVVJSRU5UX0NIQU5HRRAIEiMKH0VSUk9SX1JFQVNPTl9CQUtPTkdfVU5BVkFJTEFCTEUQCRIhCh1FUlJPUl9SRUFTT05fTk9UX0FOX0VYQ0VQVElPThAKEiEKHUVSUk9SX1JFQVNPTl9BTFJFQURZX1JFU09MVkVEEAsSIQodRVJST1JfUkVBU09OX1JFRlVORF9OT1RfRk9VTkQQDBIgChxFUlJPUl9SRUFTT05fUkVGVU5EX01JU01BVENIEA1CGqoCF0Jha29uZy5HcnBjLlBheW1lbnRzLlYxYgZwcm90bzM");
 
 /**
  * Why a `PaymentService` call failed, for machines.
@@ -116,14 +116,56 @@ export enum ErrorReason {
   CONCURRENT_CHANGE = 8,
 
   /**
-   * UNAVAILABLE from `VerifyTransaction`: Bakong gave no usable answer (it is
-   * down, timed out, refused the gateway's token, or its circuit is open).
-   * Retryable: call again with backoff. Metadata: `fault` (what went wrong,
-   * for example "Timeout", "ServerError", "Unauthorized").
+   * UNAVAILABLE from `VerifyTransaction` and `ResolvePayment`: Bakong gave no
+   * usable answer (it is down, timed out, refused the gateway's token, or its
+   * circuit is open). Nothing was recorded. Retryable: call again with
+   * backoff. Metadata: `fault` (what went wrong, for example "Timeout",
+   * "ServerError", "Unauthorized") from `VerifyTransaction`; `payment_id`
+   * from `ResolvePayment`.
    *
    * @generated from enum value: ERROR_REASON_BAKONG_UNAVAILABLE = 9;
    */
   BAKONG_UNAVAILABLE = 9,
+
+  /**
+   * FAILED_PRECONDITION from `ResolvePayment`: the payment needs no
+   * resolution (it is neither flagged for review nor PAID_LATE), or it is
+   * still PENDING (resolve it once it has an outcome). Metadata: `payment_id`
+   * and `state`.
+   *
+   * @generated from enum value: ERROR_REASON_NOT_AN_EXCEPTION = 10;
+   */
+  NOT_AN_EXCEPTION = 10,
+
+  /**
+   * FAILED_PRECONDITION from `ResolvePayment`: the payment is resolved
+   * already; a resolution is applied once. Metadata: `payment_id`,
+   * `resolution` ("accepted" or "refunded") and `resolved_by` (the client id
+   * that resolved it).
+   *
+   * @generated from enum value: ERROR_REASON_ALREADY_RESOLVED = 11;
+   */
+  ALREADY_RESOLVED = 11,
+
+  /**
+   * FAILED_PRECONDITION from `ResolvePayment`: Bakong has no successful
+   * transfer with the refund's `transaction_hash` (not found, or it failed).
+   * Metadata: `payment_id`, `transaction_hash`.
+   *
+   * @generated from enum value: ERROR_REASON_REFUND_NOT_FOUND = 12;
+   */
+  REFUND_NOT_FOUND = 12,
+
+  /**
+   * FAILED_PRECONDITION from `ResolvePayment`: Bakong's transfer with that
+   * hash is not a refund of this payment. Metadata: `payment_id`,
+   * `transaction_hash` and `mismatched_fields` (comma-separated, of
+   * `from_account_id`, `to_account_id`, `currency`, `amount`); the message
+   * says how each differs.
+   *
+   * @generated from enum value: ERROR_REASON_REFUND_MISMATCH = 13;
+   */
+  REFUND_MISMATCH = 13,
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bakong/payments/v1/payment.proto.
  */
 export const file_bakong_payments_v1_payment: GenFile = /*@__PURE__*/
-  fileDesc("CiBiYWtvbmcvcGF5bWVudHMvdjEvcGF5bWVudC5wcm90bxISYmFrb25nLnBheW1lbnRzLnYxIusFCgdQYXltZW50EhIKCnBheW1lbnRfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRITCgt0ZXJtaW5hbF9pZBgDIAEoCRIwCgVzdGF0ZRgEIAEoDjIhLmJha29uZy5wYXltZW50cy52MS5QYXltZW50LlN0YXRlEikKBmFtb3VudBgFIAEoCzIZLmJha29uZy5wYXltZW50cy52MS5Nb25leRIMCgRraHFyGAYgASgJEgsKA21kNRgHIAEoCRITCgtiaWxsX251bWJlchgIIAEoCRIRCglvcmRlcl9yZWYYCSABKAkSEwoLc3RvcmVfbGFiZWwYCiABKAkSFgoOdGVybWluYWxfbGFiZWwYCyABKAkSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtzZXR0bGVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3ZlcnNpb24YECABKAMSFAoMbmVlZHNfcmV2aWV3GBEgASgIEhUKDXJldmlld19yZWFzb24YEiABKAkSQQoSYmFrb25nX3RyYW5zYWN0aW9uGBMgASgLMiUuYmFrb25nLnBheW1lbnRzLnYxLkJha29uZ1RyYW5zYWN0aW9uIpABCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX1BFTkRJTkcQARIOCgpTVEFURV9QQUlEEAISEAoMU1RBVEVfRkFJTEVEEAMSEQoNU1RBVEVfRVhQSVJFRBAEEhMKD1NUQVRFX0NBTkNFTExFRBAFEhMKD1NUQVRFX1BBSURfTEFURRAGIuMBChFCYWtvbmdUcmFuc2FjdGlvbhIMCgRoYXNoGAEgASgJEhcKD2Zyb21fYWNjb3VudF9pZBgCIAEoCRIVCg10b19hY2NvdW50X2lkGAMgASgJEikKBmFtb3VudBgEIAEoCzIZLmJha29uZy5wYXltZW50cy52MS5Nb25leRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoQYWNrbm93bGVkZ2VfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCGqoCF0Jha29uZy5HcnBjLlBheW1lbnRzLlYxYgZwcm90bzM", [file_bakong_payments_v1_money, file_google_protobuf_timestamp]);
+  fileDesc("CiBiYWtvbmcvcGF5bWVudHMvdjEvcGF5bWVudC5wcm90bxISYmFrb25nLnBheW1lbnRzLnYxIqYGCgdQYXltZW50EhIKCnBheW1lbnRfaWQYASABKAkSEgoKcmVxdWVzdF9pZBgCIAEoCRITCgt0ZXJtaW5hbF9pZBgDIAEoCRIwCgVzdGF0ZRgEIAEoDjIhLmJha29uZy5wYXltZW50cy52MS5QYXltZW50LlN0YXRlEikKBmFtb3VudBgFIAEoCzIZLmJha29uZy5wYXltZW50cy52MS5Nb25leRIMCgRraHFyGAYgASgJEgsKA21kNRgHIAEoCRITCgtiaWxsX251bWJlchgIIAEoCRIRCglvcmRlcl9yZWYYCSABKAkSEwoLc3RvcmVfbGFiZWwYCiABKAkSFgoOdGVybWluYWxfbGFiZWwYCyABKAkSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtzZXR0bGVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3ZlcnNpb24YECABKAMSFAoMbmVlZHNfcmV2aWV3GBEgASgIEhUKDXJldmlld19yZWFzb24YEiABKAkSQQoSYmFrb25nX3RyYW5zYWN0aW9uGBMgASgLMiUuYmFrb25nLnBheW1lbnRzLnYxLkJha29uZ1RyYW5zYWN0aW9uEjkKCnJlc29sdXRpb24YFCABKAsyJS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudFJlc29sdXRpb24ikAEKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfUEVORElORxABEg4KClNUQVRFX1BBSUQQAhIQCgxTVEFURV9GQUlMRUQQAxIRCg1TVEFURV9FWFBJUkVEEAQSEwoPU1RBVEVfQ0FOQ0VMTEVEEAUSEwoPU1RBVEVfUEFJRF9MQVRFEAYinQIKEVBheW1lbnRSZXNvbHV0aW9uEjgKBGtpbmQYASABKA4yKi5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudFJlc29sdXRpb24uS2luZBI1CgZyZWZ1bmQYAiABKAsyJS5iYWtvbmcucGF5bWVudHMudjEuQmFrb25nVHJhbnNhY3Rpb24SEwoLcmVzb2x2ZWRfYnkYAyABKAkSMAoMcmVzb2x2ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRub3RlGAUgASgJIkIKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhEKDUtJTkRfQUNDRVBURUQQARIRCg1LSU5EX1JFRlVOREVEEAIi4wEKEUJha29uZ1RyYW5zYWN0aW9uEgwKBGhhc2gYASABKAkSFwoPZnJvbV9hY2NvdW50X2lkGAIgASgJEhUKDXRvX2FjY291bnRfaWQYAyABKAkSKQoGYW1vdW50GAQgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5Ei8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0ChBhY2tub3dsZWRnZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIaqgIXQmFrb25nLkdycGMuUGF5bWVudHMuVjFiBnByb3RvMw", [file_bakong_payments_v1_money, file_google_protobuf_timestamp]);
 
 /**
  * One KHQR payment: the QR a customer scans for one amount, and what became of
@@ -187,6 +187,18 @@ export type Payment = Message<"bakong.payments.v1.Payment"> & {
    * @generated from field: bakong.payments.v1.BakongTransaction bakong_transaction = 19;
    */
   bakongTransaction?: BakongTransaction | undefined;
+
+  /**
+   * How an operator resolved the payment once it needed a person
+   * (`needs_review`, or STATE_PAID_LATE): accepted the money as the sale, or
+   * refunded it. Unset while it still needs one, and for a payment that never
+   * did. Set once: a payment is resolved at most once. Setting it is a change
+   * (it increments `version`, a `payment.resolved` webhook follows) and leaves
+   * `state`, `needs_review` and `review_reason` as they were.
+   *
+   * @generated from field: bakong.payments.v1.PaymentResolution resolution = 20;
+   */
+  resolution?: PaymentResolution | undefined;
 };
 
 /**
@@ -275,6 +287,93 @@ export const Payment_StateSchema: GenEnum<Payment_State> = /*@__PURE__*/
   enumDesc(file_bakong_payments_v1_payment, 0, 0);
 
 /**
+ * An operator's decision on a payment that needed a person (the exception
+ * queue, `bakong.admin.v1.AdminService.ResolvePayment`).
+ *
+ * @generated from message bakong.payments.v1.PaymentResolution
+ */
+export type PaymentResolution = Message<"bakong.payments.v1.PaymentResolution"> & {
+  /**
+   * Accepted or refunded. Never KIND_UNSPECIFIED.
+   *
+   * @generated from field: bakong.payments.v1.PaymentResolution.Kind kind = 1;
+   */
+  kind: PaymentResolution_Kind;
+
+  /**
+   * The refund transfer (merchant to payer) as Bakong reported it: its
+   * `hash` is the refund's transaction hash. Set only for KIND_REFUNDED.
+   *
+   * @generated from field: bakong.payments.v1.BakongTransaction refund = 2;
+   */
+  refund?: BakongTransaction | undefined;
+
+  /**
+   * The client id of the operator who resolved it (the id of the API key),
+   * or "-" on a gateway without keys.
+   *
+   * @generated from field: string resolved_by = 3;
+   */
+  resolvedBy: string;
+
+  /**
+   * When the resolution was recorded.
+   *
+   * @generated from field: google.protobuf.Timestamp resolve_time = 4;
+   */
+  resolveTime?: Timestamp | undefined;
+
+  /**
+   * The operator's note; empty if none.
+   *
+   * @generated from field: string note = 5;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message bakong.payments.v1.PaymentResolution.
+ * Use `create(PaymentResolutionSchema)` to create a new message.
+ */
+export const PaymentResolutionSchema: GenMessage<PaymentResolution> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment, 1);
+
+/**
+ * What the operator decided.
+ *
+ * @generated from enum bakong.payments.v1.PaymentResolution.Kind
+ */
+export enum PaymentResolution_Kind {
+  /**
+   * Never set by the server.
+   *
+   * @generated from enum value: KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The money was kept as the sale.
+   *
+   * @generated from enum value: KIND_ACCEPTED = 1;
+   */
+  ACCEPTED = 1,
+
+  /**
+   * The money was sent back to the payer; `refund` is the transfer, as
+   * Bakong confirmed it when the resolution was recorded.
+   *
+   * @generated from enum value: KIND_REFUNDED = 2;
+   */
+  REFUNDED = 2,
+}
+
+/**
+ * Describes the enum bakong.payments.v1.PaymentResolution.Kind.
+ */
+export const PaymentResolution_KindSchema: GenEnum<PaymentResolution_Kind> = /*@__PURE__*/
+  enumDesc(file_bakong_payments_v1_payment, 1, 0);
+
+/**
  * A transaction as Bakong reported it for a payment's `md5`.
  *
  * @generated from message bakong.payments.v1.BakongTransaction
@@ -333,5 +432,5 @@ export type BakongTransaction = Message<"bakong.payments.v1.BakongTransaction"> 
  * Use `create(BakongTransactionSchema)` to create a new message.
  */
 export const BakongTransactionSchema: GenMessage<BakongTransaction> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment, 1);
+  messageDesc(file_bakong_payments_v1_payment, 2);
 
