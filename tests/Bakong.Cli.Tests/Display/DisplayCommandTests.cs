@@ -87,6 +87,42 @@ public sealed class DisplayCommandTests
     }
 
     [Fact]
+    public async Task Status_prints_the_links_last_fault_and_test_refuses_a_display_that_is_not_online()
+    {
+        var notATty = Path.Combine(Directory.CreateTempSubdirectory("bakong-cli-display-").FullName, "not-a-tty");
+        await File.WriteAllTextAsync(notATty, "", Ct); // there, but it will not open as a serial port
+        await using var cli = new CliGateway();
+        await using var gateway = cli.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Displays:0:TerminalId", "POS-01");
+            b.UseSetting("Displays:0:PortName", notATty);
+            b.ConfigureTestServices(s => s.AddSingleton(new DisplayClock(TimeProvider.System)));
+        });
+        var controller = gateway.Services.GetRequiredService<ConfiguredDisplays>().Find("POS-01")!.Controller;
+        var faulted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        controller.StatusChanged += s =>
+        {
+            if (s.LastFault is not null)
+            {
+                faulted.TrySetResult();
+            }
+        };
+        if (controller.Status.LastFault is null)
+        {
+            await faulted.Task.WaitAsync(CliGateway.Timeout, Ct);
+        }
+
+        var status = await RunAgainstAsync(gateway.Server, "display", "status");
+        var test = await RunAgainstAsync(gateway.Server, "display", "test", "clear", "--terminal", "POS-01");
+
+        Assert.Equal(1, status.ExitCode);
+        Assert.Matches("^POS-01  DISCONNECTED  port .*  last fault PORT (just now|[0-9.]+ s ago): .+\n$", status.Output);
+        Assert.Equal(1, test.ExitCode);
+        Assert.StartsWith("FAILED_PRECONDITION: The display's link is DISCONNECTED: ", test.Error, StringComparison.Ordinal);
+        File.Delete(notATty);
+    }
+
+    [Fact]
     public async Task Test_set_config_without_a_setting_is_refused_before_any_call()
     {
         var run = await Cli.RunAsync("display", "test", "set-config", "--terminal", "POS-01");
