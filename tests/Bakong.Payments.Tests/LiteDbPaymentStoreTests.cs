@@ -141,9 +141,37 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
         var cut = await _store.CountPendingAsync("till-1", 3, Ct);
         var none = await _store.CountPendingAsync("till-2", 3, Ct);
 
-        Assert.Equal(new PendingCount(5, TestPayments.Start.AddMinutes(5)), all);
+        // Below the limit nobody waits, so no expiry is read; at the limit, the first to leave.
+        Assert.Equal(new PendingCount(5, null), all);
         Assert.Equal(new PendingCount(3, TestPayments.Start.AddMinutes(5)), cut);
         Assert.Equal(new PendingCount(0, null), none);
+    }
+
+    [Fact]
+    public async Task The_pending_count_of_a_terminal_follows_every_save_and_is_counted_again_when_the_store_is_opened()
+    {
+        var path = _dir.File("counted.db");
+        using (var store = new LiteDbPaymentStore(path))
+        {
+            var payments = new List<Payment>();
+            for (var i = 0; i < 4; i++)
+            {
+                var payment = TestPayments.New(createTime: TestPayments.Start.AddSeconds(i), terminalId: "till-7");
+                await store.InsertIfAbsentAsync(payment, Ct);
+                payments.Add(payment);
+            }
+
+            payments[0].Settle(TestPayments.Transaction(), TestPayments.Start.AddSeconds(10));
+            payments[1].Cancel(TestPayments.Start.AddSeconds(10));
+            await store.SaveAsync(payments[0], Ct);
+            await store.SaveAsync(payments[1], Ct);
+
+            Assert.Equal(2, (await store.CountPendingAsync("till-7", 10, Ct)).Count);
+        }
+
+        using var reopened = new LiteDbPaymentStore(path);
+        Assert.Equal(2, (await reopened.CountPendingAsync("till-7", 10, Ct)).Count);
+        Assert.Equal(0, (await reopened.CountPendingAsync("till-1", 10, Ct)).Count);
     }
 
     [Fact]
@@ -247,6 +275,76 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
         Assert.Equal(payment.Id, (await _store.GetByRequestIdAsync(payment.RequestId, Ct))?.Id);
         Assert.InRange(cache.Count - before, 0, 50);
     }
+
+    [Fact]
+    public async Task A_store_from_before_the_index_keys_were_stored_is_upgraded_when_opened_and_reads_as_before()
+    {
+        // The list and due indexes as they were: expressions over the document, no stored keys.
+        const string TerminalPrefix = "LPAD(STRING(LENGTH($.terminal_id)), 3, '0') + $.terminal_id";
+        var oldIndexes = new Dictionary<string, string>
+        {
+            ["list_terminal"] = TerminalPrefix + " + $.created_key",
+            ["list_state"] = "$.state + '/' + $.created_key",
+            ["list_terminal_state"] = TerminalPrefix + " + $.state + '/' + $.created_key",
+            ["due_terminal"] = "IIF($.next_check = null, null, " + TerminalPrefix + " + ':' + FORMAT($.next_check, 'D19'))",
+        };
+        var path = _dir.File("old.db");
+        var payments = Enumerable.Range(0, 5)
+            .Select(i => TestPayments.New(TestPayments.Start.AddSeconds(i), terminalId: i % 2 == 0 ? "till-1" : "till-10"))
+            .ToList();
+        using (var db = new LiteDB.LiteDatabase(OrdinalFile(path)))
+        {
+            var collection = db.GetCollection("payments");
+            foreach (var payment in payments)
+            {
+                var doc = PaymentDocument.From(payment.ToSnapshot());
+                foreach (var key in new[] { PaymentDocument.ListTerminalKey, PaymentDocument.ListStateKey, PaymentDocument.ListTerminalStateKey, PaymentDocument.DueKey })
+                {
+                    doc.Remove(key);
+                }
+
+                collection.Insert(doc);
+            }
+
+            foreach (var (name, expression) in oldIndexes)
+            {
+                collection.EnsureIndex(name, LiteDB.BsonExpression.Create(expression), unique: name != "due_terminal");
+            }
+        }
+
+        using (var store = new LiteDbPaymentStore(path))
+        {
+            var till1 = await store.ListAsync(new PaymentQuery { TerminalId = "till-1" }, Ct);
+            var pending = await store.ListAsync(new PaymentQuery { State = PaymentState.Pending, TerminalId = "till-10" }, Ct);
+            var due = await store.GetDueAsync(TestPayments.Start.AddHours(1), 10, Ct);
+
+            Assert.Equal([payments[4].Id, payments[2].Id, payments[0].Id], till1.Payments.Select(p => p.Id));
+            Assert.Equal([payments[3].Id, payments[1].Id], pending.Payments.Select(p => p.Id));
+            Assert.Equal(payments.Select(p => p.Id).Order(), due.Select(p => p.Id).Order());
+            Assert.Equal(2, (await store.CountPendingAsync("till-10", 10, Ct)).Count);
+        }
+
+        using var reopened = new LiteDB.LiteDatabase(OrdinalFile(path));
+        var indexes = reopened.GetCollection("$indexes").Query().ToList()
+            .Where(i => oldIndexes.ContainsKey(i["name"].AsString))
+            .ToDictionary(i => i["name"].AsString, i => i["expression"].AsString);
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["list_terminal"] = "$.list_terminal_key",
+                ["list_state"] = "$.list_state_key",
+                ["list_terminal_state"] = "$.list_terminal_state_key",
+                ["due_terminal"] = "$.due_key",
+            },
+            indexes);
+    }
+
+    // The store's own collation (a data file remembers the one it was made with).
+    private static LiteDB.ConnectionString OrdinalFile(string path) => new()
+    {
+        Filename = path,
+        Collation = new LiteDB.Collation(System.Globalization.CultureInfo.InvariantCulture.LCID, System.Globalization.CompareOptions.Ordinal),
+    };
 
     [Fact]
     public void A_second_store_on_the_same_file_fails_clearly()

@@ -29,8 +29,10 @@ internal static class RestOpenApi
                     + "See docs/rest.md.",
             });
 
-            // Only the payment API: the sandbox's control API, QR images, health and the kiosk page are documented elsewhere.
-            o.DocInclusionPredicate((_, api) => api.RelativePath?.StartsWith("v1/payments", StringComparison.Ordinal) == true);
+            // Only the payment API (its payments and receipt verification): the sandbox's control API, QR images, health, the
+            // admin API and the kiosk page are documented elsewhere.
+            o.DocInclusionPredicate((_, api) => api.RelativePath is { } path
+                && (path.StartsWith("v1/payments", StringComparison.Ordinal) || path.StartsWith("v1/transactions", StringComparison.Ordinal)));
 
             // The generated contract's XML comments are the protos' comments (Grpc.Tools copies them).
             var comments = System.IO.Path.Combine(AppContext.BaseDirectory, typeof(RestOpenApi).Assembly.GetName().Name + ".xml");

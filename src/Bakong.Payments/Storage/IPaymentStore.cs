@@ -40,8 +40,9 @@ public interface IPaymentStore
     Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The pending payments of <paramref name="terminalId"/>, counted up to <paramref name="atMost"/> (the cost is
-    /// bounded by it, whatever the terminal has), and the earliest expiry among those counted.
+    /// The pending payments of <paramref name="terminalId"/>, counted up to <paramref name="atMost"/>, and, when the
+    /// count reaches it, the earliest expiry among them (when the first of them leaves). Called on every create with
+    /// a cap: it must not read the terminal's payments to count them (keep the count).
     /// </summary>
     Task<PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken);
 
@@ -68,7 +69,10 @@ public interface IPaymentStore
 /// <summary>The payment that is stored for a request id, and whether this call stored it.</summary>
 public sealed record InsertResult(Payment Payment, bool Inserted);
 
-/// <summary>Pending payments of one terminal, counted up to a limit; <see cref="EarliestExpiry"/> is null when there are none.</summary>
+/// <summary>
+/// Pending payments of one terminal, counted up to a limit; <see cref="EarliestExpiry"/> is set only when the count
+/// reached the limit (and so the caller must wait for one to leave).
+/// </summary>
 public sealed record PendingCount(int Count, DateTimeOffset? EarliestExpiry);
 
 /// <summary>How a save went.</summary>

@@ -45,7 +45,7 @@ namespace Bakong.Payments.Storage;
 /// commits to the log and touches the data file only in a checkpoint, so the store takes none until the copy is done.
 /// </para>
 /// </remarks>
-public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposable
+public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposable
 {
     /// <summary>Checkpoint when the log is this big (LiteDB's own default is 1000 pages, 8 MiB).</summary>
     internal const long CheckpointLogBytes = 4 * 1024 * 1024;
@@ -70,7 +70,12 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
     // Held by a batch and by a reopen, never by a read: a reopen never swaps the engine under a batch.
     private readonly Lock _engineGate = new();
-    private readonly long[] _counts = new long[Enum.GetValues<PaymentState>().Max(s => (int)s) + 1];
+    private readonly long[] _counts = new long[CountChanges.StateSlots];
+
+    // Pending payments per terminal, for the pending cap (CountPendingAsync). Kept in memory only: counted from the
+    // state index when the engine is opened (pending payments expire within minutes, so the range is short) and
+    // changed after each commit with the same changes as _counts, under the same lock. One process holds the file.
+    private readonly Dictionary<string, int> _pendingByTerminal = new(StringComparer.Ordinal);
 
     // Where the due scan of the next poller pass starts (GetDueAsync; only the poller calls it, one pass at a time).
     private string? _dueScanFrom;
@@ -365,18 +370,32 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         .ToList();
 
     /// <remarks>
-    /// One range of the terminal-and-state list index (<see cref="ListRange"/>), read oldest first and cut at
-    /// <paramref name="atMost"/>: at most that many documents are read, however many the terminal has pending.
+    /// The count is the kept one (<see cref="_pendingByTerminal"/>): a dictionary read, whatever the terminal has.
+    /// Only at the cap is the store read, for the earliest expiry: one range of the terminal-and-state list index, cut
+    /// at <paramref name="atMost"/> documents.
     /// </remarks>
     public Task<PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(terminalId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(atMost);
         cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposed();
+        int count;
+        lock (_counts)
+        {
+            count = _pendingByTerminal.GetValueOrDefault(terminalId);
+        }
+
+        if (count < atMost)
+        {
+            return Task.FromResult(new PendingCount(count, EarliestExpiry: null));
+        }
+
         var range = ListRange.For(new PaymentQuery { TerminalId = terminalId, State = PaymentState.Pending }, after: null);
         var expiries = Read(e => e.Payments.Query()
             .Where(BsonExpression.Create(range.Key + " BETWEEN @0 AND @1", range.Low, range.High))
             .OrderBy(range.Key)
+            .Select(BsonExpression.Create("{ " + PaymentDocument.ExpireTime + ": $." + PaymentDocument.ExpireTime + " }"))
             .Limit(atMost)
             .ToList());
         DateTimeOffset? earliest = null;
@@ -386,7 +405,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
             earliest = earliest is { } e && e <= time ? e : time;
         }
 
-        return Task.FromResult(new PendingCount(expiries.Count, earliest));
+        return Task.FromResult(new PendingCount(Math.Min(count, atMost), earliest));
     }
 
     /// <remarks>
@@ -651,22 +670,22 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
     private void Commit(Engine engine, List<WriteOp> batch)
     {
-        var delta = new long[_counts.Length];
+        var delta = new CountChanges();
         var durable = false;
         engine.Database.BeginTrans();
         try
         {
             foreach (var op in batch)
             {
-                durable |= op.Apply(engine.Payments, delta);
+                durable |= op.Apply(engine, delta);
             }
 
-            if (delta.Any(d => d != 0))
+            if (delta.ByState.Any(d => d != 0))
             {
                 var counts = engine.Counts.FindById(CountsId);
                 foreach (var state in Enum.GetValues<PaymentState>())
                 {
-                    counts[state.ToString()] = counts[state.ToString()].AsInt64 + delta[(int)state];
+                    counts[state.ToString()] = counts[state.ToString()].AsInt64 + delta.ByState[(int)state];
                 }
 
                 engine.Counts.Update(counts);
@@ -688,9 +707,23 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
         lock (_counts)
         {
-            for (var i = 0; i < delta.Length; i++)
+            for (var i = 0; i < delta.ByState.Length; i++)
             {
-                _counts[i] += delta[i];
+                _counts[i] += delta.ByState[i];
+            }
+
+            foreach (var (terminalId, change) in delta.PendingByTerminal)
+            {
+                var count = _pendingByTerminal.GetValueOrDefault(terminalId) + change;
+                if (count > 0)
+                {
+                    _pendingByTerminal[terminalId] = count;
+                }
+                else
+                {
+                    // Terminals with nothing pending leave: the dictionary holds only those that have some.
+                    _pendingByTerminal.Remove(terminalId);
+                }
             }
         }
 
@@ -770,6 +803,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
     private void Prepare(Engine engine)
     {
         var payments = engine.Payments;
+        MoveIndexesToStoredKeys(engine);
         payments.EnsureIndex(PaymentDocument.RequestId, unique: true);
         payments.EnsureIndex(PaymentDocument.Md5, unique: true);
         payments.EnsureIndex(PaymentDocument.CreatedKey, unique: true);
@@ -778,6 +812,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         payments.EnsureIndex(ListRange.StateIndex, BsonExpression.Create(ListRange.StateKey), unique: true);
         payments.EnsureIndex(ListRange.TerminalStateIndex, BsonExpression.Create(ListRange.TerminalStateKey), unique: true);
         payments.EnsureIndex(DueRange.Index, BsonExpression.Create(DueRange.Key));
+        PrepareReceipts(engine);
 
         // The terminal's own index served the list before the composite keys did.
         payments.DropIndex(PaymentDocument.TerminalId);
@@ -813,13 +848,80 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
             engine.Counts.Insert(counts);
         }
 
-        foreach (var state in Enum.GetValues<PaymentState>())
+        var pendingRange = ListRange.For(new PaymentQuery { State = PaymentState.Pending }, after: null);
+        var pendingTerminals = payments.Query()
+            .Where(BsonExpression.Create(pendingRange.Key + " BETWEEN @0 AND @1", pendingRange.Low, pendingRange.High))
+            .Select(BsonExpression.Create("{ " + PaymentDocument.TerminalId + ": $." + PaymentDocument.TerminalId + " }"))
+            .ToList();
+        lock (_counts)
         {
-            _counts[(int)state] = counts[state.ToString()].AsInt64;
+            foreach (var state in Enum.GetValues<PaymentState>())
+            {
+                _counts[(int)state] = counts[state.ToString()].AsInt64;
+            }
+
+            _pendingByTerminal.Clear();
+            foreach (var doc in pendingTerminals)
+            {
+                var terminalId = doc[PaymentDocument.TerminalId].AsString;
+                _pendingByTerminal[terminalId] = _pendingByTerminal.GetValueOrDefault(terminalId) + 1;
+            }
         }
 
         engine.FlushLog();
         engine.Database.Checkpoint();
+    }
+
+    /// <summary>
+    /// A database from before the index keys were stored has the list and due indexes on expressions: write the keys
+    /// into every document (a thousand per transaction; a crash part-way leaves documents that are written again on the
+    /// next open), then drop those indexes, which <see cref="Prepare"/> creates again on the stored keys.
+    /// </summary>
+    private void MoveIndexesToStoredKeys(Engine engine)
+    {
+        var expressionIndexes = engine.Database.GetCollection("$indexes").Query()
+            .Where(BsonExpression.Create("collection = @0", CollectionName))
+            .ToList()
+            .Where(i => i["name"].AsString is ListRange.TerminalIndex or ListRange.StateIndex or ListRange.TerminalStateIndex or DueRange.Index
+                && i["expression"].AsString is not (ListRange.TerminalKey or ListRange.StateKey or ListRange.TerminalStateKey or DueRange.Key))
+            .Select(i => i["name"].AsString)
+            .ToList();
+        if (expressionIndexes.Count == 0)
+        {
+            return;
+        }
+
+        var rewritten = 0;
+        string? after = null;
+        while (true)
+        {
+            var page = engine.Payments.Query()
+                .Where(BsonExpression.Create("_id > @0", after ?? ""))
+                .OrderBy("_id")
+                .Limit(1000)
+                .ToList();
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            engine.Database.BeginTrans();
+            foreach (var doc in page.Where(PaymentDocument.AddIndexKeys))
+            {
+                engine.Payments.Update(doc);
+                rewritten++;
+            }
+
+            engine.Database.Commit();
+            after = page[^1]["_id"].AsString;
+        }
+
+        foreach (var name in expressionIndexes)
+        {
+            engine.Payments.DropIndex(name);
+        }
+
+        PaymentLog.StoreIndexKeysStored(_logger, rewritten);
     }
 
     private static void TryRollback(Engine engine)
@@ -950,14 +1052,36 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         }
     }
 
+    /// <summary>What one batch changes in the kept counts: per state, and pending per terminal.</summary>
+    private sealed class CountChanges
+    {
+        public static readonly int StateSlots = Enum.GetValues<PaymentState>().Max(s => (int)s) + 1;
+
+        public long[] ByState { get; } = new long[StateSlots];
+
+        public Dictionary<string, int> PendingByTerminal { get; } = new(StringComparer.Ordinal);
+
+        public void Add(string terminalId, PaymentState state, int change)
+        {
+            ByState[(int)state] += change;
+            if (state == PaymentState.Pending)
+            {
+                PendingByTerminal[terminalId] = PendingByTerminal.GetValueOrDefault(terminalId) + change;
+            }
+        }
+    }
+
     /// <summary>A queued write and its caller's answer.</summary>
     private abstract class WriteOp
     {
         /// <summary>
-        /// Runs inside the batch's transaction, never throws for an expected outcome. Adds its change of state counts
-        /// to <paramref name="counts"/>; true when the batch must be fsynced before this write is answered.
+        /// Runs inside the batch's transaction, never throws for an expected outcome. Adds its change of the kept
+        /// counts to <paramref name="counts"/>; true when the batch must be fsynced before this write is answered.
         /// </summary>
-        public abstract bool Apply(ILiteCollection<BsonDocument> payments, long[] counts);
+        public abstract bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts);
+
+        /// <summary>As the other overload; a write to another collection of the file overrides this one.</summary>
+        public virtual bool Apply(Engine engine, CountChanges counts) => Apply(engine.Payments, counts);
 
         /// <summary>The batch is committed (and durable if it had to be): answer the caller.</summary>
         public abstract void Complete();
@@ -988,7 +1112,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
     private sealed class InsertOp(Payment payment) : WriteOp<InsertResult>
     {
-        public override bool Apply(ILiteCollection<BsonDocument> payments, long[] counts)
+        public override bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts)
         {
             // The request id decides, also between two inserts of one batch (the transaction sees its own writes).
             if (FindOne(payments, PaymentDocument.RequestId, payment.RequestId) is { } existing)
@@ -999,7 +1123,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
             // An id or md5 taken without the request id is not an idempotent replay: LiteDB's unique index throws.
             payments.Insert(PaymentDocument.From(payment.ToSnapshot()));
-            counts[(int)payment.State]++;
+            counts.Add(payment.TerminalId, payment.State, 1);
             Result = new InsertResult(payment, Inserted: true);
             return true;
         }
@@ -1015,7 +1139,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
     private sealed class SaveOp(Payment payment, ILogger logger) : WriteOp<SaveResult>
     {
-        public override bool Apply(ILiteCollection<BsonDocument> payments, long[] counts)
+        public override bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts)
         {
             var stored = payments.FindById(payment.Id);
             if (stored is null)
@@ -1051,8 +1175,8 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
             PaymentDocument.SetOutbox(doc, merged);
             payments.Update(doc);
             var before = Enum.Parse<PaymentState>(stored[PaymentDocument.State].AsString);
-            counts[(int)before]--;
-            counts[(int)payment.State]++;
+            counts.Add(payment.TerminalId, before, -1);
+            counts.Add(payment.TerminalId, payment.State, 1);
             return payment.UnsavedEvents.Any();
         }
 
@@ -1067,7 +1191,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
     private sealed class OutboxOp(string paymentId, string eventId, Func<OutboxEntry, OutboxEntry> change) : WriteOp<bool>
     {
-        public override bool Apply(ILiteCollection<BsonDocument> payments, long[] counts)
+        public override bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts)
         {
             var doc = payments.FindById(paymentId);
             var outbox = doc is null ? null : PaymentDocument.ReadOutbox(doc);
@@ -1099,19 +1223,16 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         public const string TerminalStateIndex = "list_terminal_state";
 
         public const string CreatedKey = "$." + PaymentDocument.CreatedKey;
-        public const string TerminalKey = TerminalPrefix + " + " + CreatedKey;
-        public const string StateKey = StatePrefix + " + " + CreatedKey;
-        public const string TerminalStateKey = TerminalPrefix + " + " + StatePrefix + " + " + CreatedKey;
-
-        private const string TerminalPrefix = "LPAD(STRING(LENGTH($." + PaymentDocument.TerminalId + ")), 3, '0') + $." + PaymentDocument.TerminalId;
-        private const string StatePrefix = "$." + PaymentDocument.State + " + '/'";
+        public const string TerminalKey = "$." + PaymentDocument.ListTerminalKey;
+        public const string StateKey = "$." + PaymentDocument.ListStateKey;
+        public const string TerminalStateKey = "$." + PaymentDocument.ListTerminalStateKey;
 
         /// <param name="query">The filter.</param>
         /// <param name="after">The previous page's last created key: the range ends there (inclusive; the caller skips it).</param>
         public static ListRange For(PaymentQuery query, string? after)
         {
-            var terminal = query.TerminalId is { } t ? t.Length.ToString("D3", CultureInfo.InvariantCulture) + t : null;
-            var state = query.State is { } s ? s.ToString() + "/" : null;
+            var terminal = query.TerminalId is { } t ? PaymentDocument.TerminalPrefixOf(t) : null;
+            var state = query.State is { } s ? PaymentDocument.StatePrefixOf(s.ToString()) : null;
             var key = terminal is null
                 ? (state is null ? CreatedKey : StateKey)
                 : (state is null ? TerminalKey : TerminalStateKey);
@@ -1143,11 +1264,9 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
     {
         public const string Index = "due_terminal";
 
-        public const string Key = "IIF($." + PaymentDocument.NextCheck + " = null, null, "
-            + "LPAD(STRING(LENGTH($." + PaymentDocument.TerminalId + ")), 3, '0') + $." + PaymentDocument.TerminalId
-            + " + ':' + FORMAT($." + PaymentDocument.NextCheck + ", 'D19'))";
+        public const string Key = "$." + PaymentDocument.DueKey;
 
-        public static string PrefixOf(string terminalId) => terminalId.Length.ToString("D3", CultureInfo.InvariantCulture) + terminalId;
+        public static string PrefixOf(string terminalId) => PaymentDocument.TerminalPrefixOf(terminalId);
 
         /// <summary>The key of <paramref name="prefix"/>'s payment due at <paramref name="ticks"/>.</summary>
         public static string At(string prefix, long ticks) => prefix + ":" + Math.Max(0, ticks).ToString("D19", CultureInfo.InvariantCulture);
@@ -1155,6 +1274,6 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         /// <summary>Above every key of <paramref name="prefix"/> (';' follows ':') and below the next terminal's.</summary>
         public static string After(string prefix) => prefix + ";";
 
-        public static string KeyOf(BsonDocument doc) => At(PrefixOf(doc[PaymentDocument.TerminalId].AsString), doc[PaymentDocument.NextCheck].AsInt64);
+        public static string KeyOf(BsonDocument doc) => doc[PaymentDocument.DueKey].AsString;
     }
 }

@@ -6,7 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Money } from "./money_pb";
 import { file_bakong_payments_v1_money } from "./money_pb";
-import type { Payment, Payment_State } from "./payment_pb";
+import type { BakongTransaction, Payment, Payment_State } from "./payment_pb";
 import { file_bakong_payments_v1_payment } from "./payment_pb";
 import type { QrImage, QrImageOptions } from "./qr_image_pb";
 import { file_bakong_payments_v1_qr_image } from "./qr_image_pb";
@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bakong/payments/v1/payment_service.proto.
  */
 export const file_bakong_payments_v1_payment_service: GenFile = /*@__PURE__*/
-  fileDesc("CihiYWtvbmcvcGF5bWVudHMvdjEvcGF5bWVudF9zZXJ2aWNlLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEixgIKFENyZWF0ZVBheW1lbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEwoLdGVybWluYWxfaWQYAiABKAkSKQoGYW1vdW50GAMgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5EhEKCW9yZGVyX3JlZhgEIAEoCRItCgpleHBpcmVzX2luGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC3N0b3JlX2xhYmVsGAYgASgJEhYKDnRlcm1pbmFsX2xhYmVsGAcgASgJEjUKCGRlZXBsaW5rGAggASgLMiMuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rT3B0aW9ucxI0Cghxcl9pbWFnZRgJIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJPCg9EZWVwbGlua09wdGlvbnMSEAoIYXBwX25hbWUYASABKAkSFAoMYXBwX2ljb25fdXJsGAIgASgJEhQKDGNhbGxiYWNrX3VybBgDIAEoCSI2CghEZWVwbGluaxISCgpzaG9ydF9saW5rGAEgASgJEhYKDmZhaWx1cmVfcmVhc29uGAIgASgJIqQBChVDcmVhdGVQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei4KCGRlZXBsaW5rGAIgASgLMhwuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rEi0KCHFyX2ltYWdlGAMgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiXQoRR2V0UGF5bWVudFJlcXVlc3QSEgoKcGF5bWVudF9pZBgBIAEoCRI0Cghxcl9pbWFnZRgCIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJxChJHZXRQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei0KCHFyX2ltYWdlGAIgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiQAoTV2F0Y2hQYXltZW50UmVxdWVzdBISCgpwYXltZW50X2lkGAEgASgJEhUKDWFmdGVyX3ZlcnNpb24YAiABKAMiRAoUV2F0Y2hQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50IioKFENhbmNlbFBheW1lbnRSZXF1ZXN0EhIKCnBheW1lbnRfaWQYASABKAkiRQoVQ2FuY2VsUGF5bWVudFJlc3BvbnNlEiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudCLwAQoTTGlzdFBheW1lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIxCgZzdGF0ZXMYAyADKA4yIS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudC5TdGF0ZRITCgt0ZXJtaW5hbF9pZBgEIAEoCRI1ChFzdGFydF9jcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPZW5kX2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJeChRMaXN0UGF5bWVudHNSZXNwb25zZRItCghwYXltZW50cxgBIAMoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTKoBQoOUGF5bWVudFNlcnZpY2USfQoNQ3JlYXRlUGF5bWVudBIoLmJha29uZy5wYXltZW50cy52MS5DcmVhdGVQYXltZW50UmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5DcmVhdGVQYXltZW50UmVzcG9uc2UiF4LT5JMCEToBKiIML3YxL3BheW1lbnRzEn4KCkdldFBheW1lbnQSJS5iYWtvbmcucGF5bWVudHMudjEuR2V0UGF5bWVudFJlcXVlc3QaJi5iYWtvbmcucGF5bWVudHMudjEuR2V0UGF5bWVudFJlc3BvbnNlIiGC0+STAhsSGS92MS9wYXltZW50cy97cGF5bWVudF9pZH0SjAEKDFdhdGNoUGF5bWVudBInLmJha29uZy5wYXltZW50cy52MS5XYXRjaFBheW1lbnRSZXF1ZXN0GiguYmFrb25nLnBheW1lbnRzLnYxLldhdGNoUGF5bWVudFJlc3BvbnNlIieC0+STAiESHy92MS9wYXltZW50cy97cGF5bWVudF9pZH06d2F0Y2gwARKOAQoNQ2FuY2VsUGF5bWVudBIoLmJha29uZy5wYXltZW50cy52MS5DYW5jZWxQYXltZW50UmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5DYW5jZWxQYXltZW50UmVzcG9uc2UiKILT5JMCIiIgL3YxL3BheW1lbnRzL3twYXltZW50X2lkfTpjYW5jZWwSdwoMTGlzdFBheW1lbnRzEicuYmFrb25nLnBheW1lbnRzLnYxLkxpc3RQYXltZW50c1JlcXVlc3QaKC5iYWtvbmcucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVzcG9uc2UiFILT5JMCDhIML3YxL3BheW1lbnRzQhqqAhdCYWtvbmcuR3JwYy5QYXltZW50cy5WMWIGcHJvdG8z", [file_bakong_payments_v1_money, file_bakong_payments_v1_payment, file_bakong_payments_v1_qr_image, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CihiYWtvbmcvcGF5bWVudHMvdjEvcGF5bWVudF9zZXJ2aWNlLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEixgIKFENyZWF0ZVBheW1lbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEwoLdGVybWluYWxfaWQYAiABKAkSKQoGYW1vdW50GAMgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5EhEKCW9yZGVyX3JlZhgEIAEoCRItCgpleHBpcmVzX2luGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC3N0b3JlX2xhYmVsGAYgASgJEhYKDnRlcm1pbmFsX2xhYmVsGAcgASgJEjUKCGRlZXBsaW5rGAggASgLMiMuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rT3B0aW9ucxI0Cghxcl9pbWFnZRgJIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJPCg9EZWVwbGlua09wdGlvbnMSEAoIYXBwX25hbWUYASABKAkSFAoMYXBwX2ljb25fdXJsGAIgASgJEhQKDGNhbGxiYWNrX3VybBgDIAEoCSI2CghEZWVwbGluaxISCgpzaG9ydF9saW5rGAEgASgJEhYKDmZhaWx1cmVfcmVhc29uGAIgASgJIqQBChVDcmVhdGVQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei4KCGRlZXBsaW5rGAIgASgLMhwuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rEi0KCHFyX2ltYWdlGAMgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiXQoRR2V0UGF5bWVudFJlcXVlc3QSEgoKcGF5bWVudF9pZBgBIAEoCRI0Cghxcl9pbWFnZRgCIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJxChJHZXRQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei0KCHFyX2ltYWdlGAIgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiQAoTV2F0Y2hQYXltZW50UmVxdWVzdBISCgpwYXltZW50X2lkGAEgASgJEhUKDWFmdGVyX3ZlcnNpb24YAiABKAMiRAoUV2F0Y2hQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50IioKFENhbmNlbFBheW1lbnRSZXF1ZXN0EhIKCnBheW1lbnRfaWQYASABKAkiRQoVQ2FuY2VsUGF5bWVudFJlc3BvbnNlEiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudCLwAQoTTGlzdFBheW1lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIxCgZzdGF0ZXMYAyADKA4yIS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudC5TdGF0ZRITCgt0ZXJtaW5hbF9pZBgEIAEoCRI1ChFzdGFydF9jcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPZW5kX2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJeChRMaXN0UGF5bWVudHNSZXNwb25zZRItCghwYXltZW50cxgBIAMoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKeAQoYVmVyaWZ5VHJhbnNhY3Rpb25SZXF1ZXN0EjoKCnNob3J0X2hhc2gYASABKAsyJC5iYWtvbmcucGF5bWVudHMudjEuU2hvcnRIYXNoUmVjZWlwdEgAEg4KBGhhc2gYAiABKAlIABIWCgxleHRlcm5hbF9yZWYYAyABKAlIABITCgt0ZXJtaW5hbF9pZBgEIAEoCUIJCgdyZWNlaXB0IksKEFNob3J0SGFzaFJlY2VpcHQSDAoEaGFzaBgBIAEoCRIpCgZhbW91bnQYAiABKAsyGS5iYWtvbmcucGF5bWVudHMudjEuTW9uZXkikAIKGVZlcmlmeVRyYW5zYWN0aW9uUmVzcG9uc2USDQoFZm91bmQYASABKAgSGgoSdHJhbnNhY3Rpb25fZmFpbGVkGAIgASgIEjoKC3RyYW5zYWN0aW9uGAMgASgLMiUuYmFrb25nLnBheW1lbnRzLnYxLkJha29uZ1RyYW5zYWN0aW9uEhgKEHBhaWRfdG9fbWVyY2hhbnQYBCABKAgSGQoRbGlua2VkX3RvX3BheW1lbnQYBSABKAgSEgoKcGF5bWVudF9pZBgGIAEoCRJDChJmaXJzdF92ZXJpZmljYXRpb24YByABKAsyJy5iYWtvbmcucGF5bWVudHMudjEuUmVjZWlwdFZlcmlmaWNhdGlvbiJbChNSZWNlaXB0VmVyaWZpY2F0aW9uEi8KC3ZlcmlmeV90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt0ZXJtaW5hbF9pZBgCIAEoCTK/BgoOUGF5bWVudFNlcnZpY2USfQoNQ3JlYXRlUGF5bWVudBIoLmJha29uZy5wYXltZW50cy52MS5DcmVhdGVQYXltZW50UmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5DcmVhdGVQYXltZW50UmVzcG9uc2UiF4LT5JMCEToBKiIML3YxL3BheW1lbnRzEn4KCkdldFBheW1lbnQSJS5iYWtvbmcucGF5bWVudHMudjEuR2V0UGF5bWVudFJlcXVlc3QaJi5iYWtvbmcucGF5bWVudHMudjEuR2V0UGF5bWVudFJlc3BvbnNlIiGC0+STAhsSGS92MS9wYXltZW50cy97cGF5bWVudF9pZH0SjAEKDFdhdGNoUGF5bWVudBInLmJha29uZy5wYXltZW50cy52MS5XYXRjaFBheW1lbnRSZXF1ZXN0GiguYmFrb25nLnBheW1lbnRzLnYxLldhdGNoUGF5bWVudFJlc3BvbnNlIieC0+STAiESHy92MS9wYXltZW50cy97cGF5bWVudF9pZH06d2F0Y2gwARKOAQoNQ2FuY2VsUGF5bWVudBIoLmJha29uZy5wYXltZW50cy52MS5DYW5jZWxQYXltZW50UmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5DYW5jZWxQYXltZW50UmVzcG9uc2UiKILT5JMCIiIgL3YxL3BheW1lbnRzL3twYXltZW50X2lkfTpjYW5jZWwSdwoMTGlzdFBheW1lbnRzEicuYmFrb25nLnBheW1lbnRzLnYxLkxpc3RQYXltZW50c1JlcXVlc3QaKC5iYWtvbmcucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVzcG9uc2UiFILT5JMCDhIML3YxL3BheW1lbnRzEpQBChFWZXJpZnlUcmFuc2FjdGlvbhIsLmJha29uZy5wYXltZW50cy52MS5WZXJpZnlUcmFuc2FjdGlvblJlcXVlc3QaLS5iYWtvbmcucGF5bWVudHMudjEuVmVyaWZ5VHJhbnNhY3Rpb25SZXNwb25zZSIigtPkkwIcOgEqIhcvdjEvdHJhbnNhY3Rpb25zOnZlcmlmeUIaqgIXQmFrb25nLkdycGMuUGF5bWVudHMuVjFiBnByb3RvMw", [file_bakong_payments_v1_money, file_bakong_payments_v1_payment, file_bakong_payments_v1_qr_image, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * The request of `PaymentService.CreatePayment`.
@@ -487,6 +487,194 @@ export const ListPaymentsResponseSchema: GenMessage<ListPaymentsResponse> = /*@_
   messageDesc(file_bakong_payments_v1_payment_service, 11);
 
 /**
+ * The request of `PaymentService.VerifyTransaction`: exactly one of the three
+ * ways a receipt names its transaction.
+ *
+ * @generated from message bakong.payments.v1.VerifyTransactionRequest
+ */
+export type VerifyTransactionRequest = Message<"bakong.payments.v1.VerifyTransactionRequest"> & {
+  /**
+   * What the receipt shows. Required: one of the three.
+   *
+   * @generated from oneof bakong.payments.v1.VerifyTransactionRequest.receipt
+   */
+  receipt: {
+    /**
+     * The short hash (the first 8 characters of the transaction hash) with
+     * the amount and currency paid, as Bakong needs them together.
+     *
+     * @generated from field: bakong.payments.v1.ShortHashReceipt short_hash = 1;
+     */
+    value: ShortHashReceipt;
+    case: "shortHash";
+  } | {
+    /**
+     * The full transaction hash: exactly 64 hex digits, any case.
+     *
+     * @generated from field: string hash = 2;
+     */
+    value: string;
+    case: "hash";
+  } | {
+    /**
+     * The paying bank's reference (for example "100FT35340355905"): 1 to 64
+     * characters from `A-Z a-z 0-9 - _ . :`.
+     *
+     * @generated from field: string external_ref = 3;
+     */
+    value: string;
+    case: "externalRef";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * The terminal where the receipt is shown, recorded with the
+   * verification. Optional: empty means the caller's terminal when its key is
+   * bound to exactly one, else none. Otherwise 1 to 64 characters from
+   * `A-Z a-z 0-9 - _ . :`, and the key must be bound to it.
+   *
+   * @generated from field: string terminal_id = 4;
+   */
+  terminalId: string;
+};
+
+/**
+ * Describes the message bakong.payments.v1.VerifyTransactionRequest.
+ * Use `create(VerifyTransactionRequestSchema)` to create a new message.
+ */
+export const VerifyTransactionRequestSchema: GenMessage<VerifyTransactionRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 12);
+
+/**
+ * A receipt's short hash with the money it shows.
+ *
+ * @generated from message bakong.payments.v1.ShortHashReceipt
+ */
+export type ShortHashReceipt = Message<"bakong.payments.v1.ShortHashReceipt"> & {
+  /**
+   * The first 8 characters of the transaction hash: exactly 8 hex digits,
+   * any case.
+   *
+   * @generated from field: string hash = 1;
+   */
+  hash: string;
+
+  /**
+   * The amount and currency paid. Required, greater than zero, and following
+   * the precision rules of `Money` (KHR whole riel, USD whole cents). Bakong
+   * finds the transaction only if they match exactly.
+   *
+   * @generated from field: bakong.payments.v1.Money amount = 2;
+   */
+  amount?: Money | undefined;
+};
+
+/**
+ * Describes the message bakong.payments.v1.ShortHashReceipt.
+ * Use `create(ShortHashReceiptSchema)` to create a new message.
+ */
+export const ShortHashReceiptSchema: GenMessage<ShortHashReceipt> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 13);
+
+/**
+ * The response of `PaymentService.VerifyTransaction`.
+ *
+ * @generated from message bakong.payments.v1.VerifyTransactionResponse
+ */
+export type VerifyTransactionResponse = Message<"bakong.payments.v1.VerifyTransactionResponse"> & {
+  /**
+   * Whether Bakong has the transaction. False when it does not (for a short
+   * hash: not with this amount and currency) or says it failed (then
+   * `transaction_failed`); every other field is then unset.
+   *
+   * @generated from field: bool found = 1;
+   */
+  found: boolean;
+
+  /**
+   * Bakong reports the transaction as failed: no money moved.
+   *
+   * @generated from field: bool transaction_failed = 2;
+   */
+  transactionFailed: boolean;
+
+  /**
+   * The transaction as Bakong reports it: hash, from and to accounts,
+   * amount, time.
+   *
+   * @generated from field: bakong.payments.v1.BakongTransaction transaction = 3;
+   */
+  transaction?: BakongTransaction | undefined;
+
+  /**
+   * Whether the money went to this merchant's receiving account (the
+   * gateway's `Merchant:BakongAccountId`). A receipt of a transfer to anyone
+   * else proves nothing here.
+   *
+   * @generated from field: bool paid_to_merchant = 4;
+   */
+  paidToMerchant: boolean;
+
+  /**
+   * Whether the transaction settled a payment of this gateway (it was paid
+   * through one of its QRs).
+   *
+   * @generated from field: bool linked_to_payment = 5;
+   */
+  linkedToPayment: boolean;
+
+  /**
+   * That payment's id, when the caller may see it (a payment of a terminal
+   * its key is bound to); empty otherwise, even when `linked_to_payment`.
+   *
+   * @generated from field: string payment_id = 6;
+   */
+  paymentId: string;
+
+  /**
+   * The first earlier verification of this transaction; unset when this is
+   * the first. Set means the receipt has been shown before.
+   *
+   * @generated from field: bakong.payments.v1.ReceiptVerification first_verification = 7;
+   */
+  firstVerification?: ReceiptVerification | undefined;
+};
+
+/**
+ * Describes the message bakong.payments.v1.VerifyTransactionResponse.
+ * Use `create(VerifyTransactionResponseSchema)` to create a new message.
+ */
+export const VerifyTransactionResponseSchema: GenMessage<VerifyTransactionResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 14);
+
+/**
+ * A verification of a receipt the gateway recorded.
+ *
+ * @generated from message bakong.payments.v1.ReceiptVerification
+ */
+export type ReceiptVerification = Message<"bakong.payments.v1.ReceiptVerification"> & {
+  /**
+   * When the transaction was verified.
+   *
+   * @generated from field: google.protobuf.Timestamp verify_time = 1;
+   */
+  verifyTime?: Timestamp | undefined;
+
+  /**
+   * The terminal it was verified at; empty when none was named.
+   *
+   * @generated from field: string terminal_id = 2;
+   */
+  terminalId: string;
+};
+
+/**
+ * Describes the message bakong.payments.v1.ReceiptVerification.
+ * Use `create(ReceiptVerificationSchema)` to create a new message.
+ */
+export const ReceiptVerificationSchema: GenMessage<ReceiptVerification> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 15);
+
+/**
  * Creates KHQR payments, reports what became of them and lets the POS cancel
  * them. Used by POS software (gRPC) and kiosks (gRPC-Web).
  *
@@ -505,7 +693,8 @@ export const ListPaymentsResponseSchema: GenMessage<ListPaymentsResponse> = /*@_
  *   unchanged.
  * - UNAVAILABLE: only for conditions that pass, such as the gateway starting
  *   or stopping (`ERROR_REASON_NOT_SERVING`), its store failing
- *   (`ERROR_REASON_STORAGE_UNAVAILABLE`), or, outside the sandbox, no usable
+ *   (`ERROR_REASON_STORAGE_UNAVAILABLE`), Bakong not answering a
+ *   verification (`ERROR_REASON_BAKONG_UNAVAILABLE`), or, outside the sandbox, no usable
  *   Bakong token (`ERROR_REASON_BAKONG_TOKEN_MISSING`,
  *   `ERROR_REASON_BAKONG_TOKEN_EXPIRED`). Retry with backoff.
  *
@@ -642,6 +831,32 @@ export const PaymentService: GenService<{
     methodKind: "unary";
     input: typeof ListPaymentsRequestSchema;
     output: typeof ListPaymentsResponseSchema;
+  },
+  /**
+   * Checks a customer's banking-app receipt with Bakong: the cashier enters
+   * the short hash with the amount and currency, the full hash, or the
+   * external reference the receipt shows. The answer says whether Bakong has
+   * the transaction, whether it paid this merchant's account, and whether the
+   * transaction is already linked to a payment or to an earlier verification
+   * (the same receipt shown twice). Every transaction found is recorded (when,
+   * by which client, at which terminal), so the next verification of it is
+   * flagged. A receipt Bakong does not find is data (`found` false), not an
+   * error.
+   *
+   * For terminals' keys (and operators'); a kiosk's key is PERMISSION_DENIED:
+   * a self-service page has no cashier to read a receipt.
+   *
+   * Errors: INVALID_ARGUMENT (see the request's fields), PERMISSION_DENIED
+   * (a kiosk's key, or a `terminal_id` the key is not bound to), UNAVAILABLE
+   * (Bakong did not answer: `ERROR_REASON_BAKONG_UNAVAILABLE`; outside the
+   * sandbox, no usable Bakong token; the store failing).
+   *
+   * @generated from rpc bakong.payments.v1.PaymentService.VerifyTransaction
+   */
+  verifyTransaction: {
+    methodKind: "unary";
+    input: typeof VerifyTransactionRequestSchema;
+    output: typeof VerifyTransactionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_bakong_payments_v1_payment_service, 0);
