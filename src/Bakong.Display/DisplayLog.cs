@@ -69,6 +69,14 @@ internal static partial class DisplayLog
         Message = "Display {TerminalId} refused this gateway's protocol major version {Major} (UNSUPPORTED_VERSION): not operated")]
     public static partial void VersionRefused(ILogger logger, string terminalId, int major);
 
+    [LoggerMessage(EventId = 2615, EventName = "DisplayCommandAnswered", Level = LogLevel.Information,
+        Message = "Display {TerminalId} answered the operator's {Type}: {Result}")]
+    public static partial void CommandAnswered(ILogger logger, string terminalId, MessageType type, AckResult result);
+
+    [LoggerMessage(EventId = 2616, EventName = "DisplayStateAnswered", Level = LogLevel.Information,
+        Message = "Display {TerminalId} answered the operator's GET_STATE: {Screen} {Status} for {PaymentId}")]
+    public static partial void StateAnswered(ILogger logger, string terminalId, DisplayScreenKind screen, DisplayStatus status, string paymentId);
+
     [LoggerMessage(EventId = 2640, EventName = "DisplayPortOpened", Level = LogLevel.Information,
         Message = "Display {TerminalId}: port {PortName} open at {BaudRate} baud (DTR {Dtr})")]
     public static partial void PortOpened(ILogger logger, string terminalId, string portName, int baudRate, bool dtr);

@@ -11,14 +11,18 @@ using static Bakong.Grpc.Display.V1.Display.Types;
 
 namespace Bakong.Cli.Display;
 
-/// <summary><c>bakong display emulate|status|conformance</c>: a countertop QR display in software, the gateway's view of its displays, and a display's conformance to the protocol.</summary>
+/// <summary>
+/// <c>bakong display emulate|status|test|conformance</c>: a countertop QR display in software, the gateway's view of its
+/// displays, a test command to one through the gateway, and a display's conformance to the protocol.
+/// </summary>
 internal sealed class DisplayCommand : Command
 {
     public DisplayCommand(CliContext context)
-        : base("display", "The countertop QR display: emulate one on a pseudo-terminal, show the gateway's displays, or check a display against the protocol.")
+        : base("display", "The countertop QR display: emulate one on a pseudo-terminal, show the gateway's displays, send one a test command, or check a display against the protocol.")
     {
         Subcommands.Add(Emulate(context));
         Subcommands.Add(Status(context));
+        Subcommands.Add(DisplayTestCommand.Create(context));
         Subcommands.Add(ConformanceCommand.Create(context));
     }
 
@@ -112,7 +116,7 @@ internal sealed class DisplayCommand : Command
     {
         var server = GatewayClient.ServerOption();
         var key = GatewayClient.KeyOption();
-        var command = new Command("status", "Show each display the gateway drives: link state, boot id, firmware, last ACK, counters. Needs an operator's key when the gateway has keys.") { server, key };
+        var command = new Command("status", "Show each display the gateway drives: link state, boot id, firmware, last ACK, counters, the last fault. Needs an operator's key when the gateway has keys.") { server, key };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var uri = parseResult.GetValue(server)!;
@@ -139,9 +143,12 @@ internal sealed class DisplayCommand : Command
             {
                 var state = d.LinkState.ToString().ToUpperInvariant();
                 var ack = d.LastAckTime is null ? "never" : Ago(now - d.LastAckTime.ToDateTimeOffset());
+                var fault = d.LastFault is { } f
+                    ? $"  last fault {f.Kind.ToString().ToUpperInvariant()} {Ago(now - f.Time.ToDateTimeOffset())}: {f.Detail}"
+                    : "";
                 var line = string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{d.TerminalId}  {state}  port {d.PortName}  boot {(d.BootId == 0 ? "-" : d.BootId.ToString("x8", CultureInfo.InvariantCulture))}  firmware {Or(d.FirmwareVersion)}  model {Or(d.Model)}  last ACK {ack}  retransmits {d.Retransmits}  dropped {d.FramesDropped}  reconnects {d.Reconnects}{(d.LastError.Length > 0 ? "  (" + d.LastError + ")" : "")}");
+                    $"{d.TerminalId}  {state}  port {d.PortName}  boot {(d.BootId == 0 ? "-" : d.BootId.ToString("x8", CultureInfo.InvariantCulture))}  firmware {Or(d.FirmwareVersion)}  model {Or(d.Model)}  last ACK {ack}  retransmits {d.Retransmits}  dropped {d.FramesDropped}  reconnects {d.Reconnects}{(d.LastError.Length > 0 ? "  (" + d.LastError + ")" : "")}{fault}");
                 await context.Output.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
             }
 

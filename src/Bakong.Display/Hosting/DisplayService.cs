@@ -66,7 +66,11 @@ internal sealed class DisplayService(
                     lastFailure = reason;
                 }
 
-                controller.UpdateStatus(s => s with { State = DisplayLinkState.Disconnected, LastError = reason });
+                var failedAt = clock.Time.GetUtcNow();
+                controller.UpdateStatus(s => s with
+                {
+                    State = DisplayLinkState.Disconnected, LastError = reason, LastFault = LinkFault.Of(LinkFaultKind.Port, reason, failedAt),
+                });
                 await BackOffAsync(options.PortName, delay, stoppingToken).ConfigureAwait(false);
                 continue;
             }

@@ -96,7 +96,11 @@ public sealed record DisplayLinkStatus
 
     public long Reconnects { get; init; }
 
+    /// <summary>Why the link is not online now (cleared when it is).</summary>
     public string? LastError { get; init; }
+
+    /// <summary>The last fault the link saw (a NAK, a timeout, an incompatible version, a port error), kept once it recovers; null: none since the start.</summary>
+    public LinkFault? LastFault { get; init; }
 }
 
 /// <summary>The host's receive-side drop counters of one display, one per reason of SPEC.md §4.2.</summary>

@@ -15,6 +15,8 @@ public sealed class DisplayController(string terminalId)
     private DesiredScreen? _desired;
     private DisplayLinkStatus _status = new();
     private Action? _desiredChanged;
+    private Action? _commandQueued;
+    private DeviceCommand? _command; // the one operator's command waiting for the link, or in flight
 
     public string TerminalId { get; } = terminalId;
 
@@ -63,6 +65,61 @@ public sealed class DisplayController(string terminalId)
 
     internal void MarkShown(DesiredScreen screen) => Shown?.Invoke(screen);
 
+    /// <summary>
+    /// Queues <paramref name="command"/> for the link, which sends it when no screen command is due or in flight (a
+    /// payment's screen goes first, and a new one supersedes the command in flight). One at a time per display: false,
+    /// and nothing queued, while another has no answer yet.
+    /// </summary>
+    public bool TrySubmit(DeviceCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        Action? notify;
+        lock (_lock)
+        {
+            if (_command is { Answer.IsCompleted: false })
+            {
+                return false;
+            }
+
+            _command = command;
+            notify = _commandQueued;
+        }
+
+        notify?.Invoke();
+        return true;
+    }
+
+    /// <summary>
+    /// The caller stopped waiting for <paramref name="command"/>: if the link has not taken it yet it is never sent. One
+    /// already sent goes on to its answer (the link cannot unsend it), and holds the display's slot until then.
+    /// </summary>
+    public void Withdraw(DeviceCommand command, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        lock (_lock)
+        {
+            if (ReferenceEquals(_command, command) && !command.Taken)
+            {
+                command.Complete(DeviceCommandAnswer.Failed(reason));
+            }
+        }
+    }
+
+    /// <summary>The link's side: the queued command not yet sent, now taken to send.</summary>
+    internal DeviceCommand? TakeCommand()
+    {
+        lock (_lock)
+        {
+            if (_command is { Taken: false, Answer.IsCompleted: false } command)
+            {
+                command.Taken = true;
+                return command;
+            }
+
+            return null;
+        }
+    }
+
     private bool Set(DesiredScreen? expected, bool checkExpected, DesiredScreen screen)
     {
         ArgumentNullException.ThrowIfNull(screen);
@@ -104,11 +161,13 @@ public sealed class DisplayController(string terminalId)
         StatusChanged?.Invoke(next);
     }
 
-    internal IDisposable ListenForDesired(Action onChanged)
+    /// <summary>The link's side: <paramref name="onChanged"/> when the desired screen changes, <paramref name="onCommand"/> when a command is queued.</summary>
+    internal IDisposable ListenForDesired(Action onChanged, Action? onCommand = null)
     {
         lock (_lock)
         {
             _desiredChanged = onChanged;
+            _commandQueued = onCommand;
         }
 
         return new Unlisten(this, onChanged);
@@ -123,6 +182,7 @@ public sealed class DisplayController(string terminalId)
                 if (owner._desiredChanged == listener)
                 {
                     owner._desiredChanged = null;
+                    owner._commandQueued = null;
                 }
             }
         }

@@ -23,10 +23,14 @@ internal abstract record LinkInput
 
     public sealed record Changed : LinkInput;
 
+    /// <summary>An operator's command was queued on the controller (<see cref="DisplayController.TrySubmit"/>).</summary>
+    public sealed record Command : LinkInput;
+
     public sealed record StreamEnded(Exception? Error) : LinkInput;
 
     public static readonly Tick TickInput = new();
     public static readonly Changed ChangedInput = new();
+    public static readonly Command CommandInput = new();
 }
 
 /// <summary>
@@ -34,8 +38,8 @@ internal abstract record LinkInput
 /// at most <see cref="Capacity"/> inputs (at most 32 KiB of device bytes): when it is full the read loop waits before
 /// it reads the stream again, so a device that writes faster than the session handles its bytes fills the serial
 /// driver's buffer, not the gateway's memory (past that the port drops bytes; CRC and retransmission recover, SPEC.md
-/// §4, §5). A tick or a desired-screen change that finds it full is not lost: it is kept as a flag and handed out
-/// before the next input.
+/// §4, §5). A tick, a desired-screen change or a queued command that finds it full is not lost: it is kept as a flag
+/// and handed out before the next input.
 /// </summary>
 internal sealed class LinkInbox
 {
@@ -44,6 +48,7 @@ internal sealed class LinkInbox
 
     private const int TickMissed = 1;
     private const int ChangeMissed = 2;
+    private const int CommandMissed = 4;
 
     private readonly Channel<LinkInput> _channel = Channel.CreateBounded<LinkInput>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -53,12 +58,17 @@ internal sealed class LinkInbox
     /// <summary>The read loop's side: <see cref="ChannelWriter{T}.WriteAsync"/> waits while the inbox is full.</summary>
     public ChannelWriter<LinkInput> Writer => _channel.Writer;
 
-    /// <summary>A timer tick or a desired-screen change; never waits, never lost (several of a kind may become one).</summary>
+    /// <summary>A timer tick, a desired-screen change or a queued command; never waits, never lost (several of a kind may become one).</summary>
     public void Signal(LinkInput signal)
     {
         if (!_channel.Writer.TryWrite(signal))
         {
-            Interlocked.Or(ref _missed, signal is LinkInput.Tick ? TickMissed : ChangeMissed);
+            Interlocked.Or(ref _missed, signal switch
+            {
+                LinkInput.Tick => TickMissed,
+                LinkInput.Command => CommandMissed,
+                _ => ChangeMissed,
+            });
         }
     }
 
@@ -70,6 +80,12 @@ internal sealed class LinkInbox
         {
             Interlocked.And(ref _missed, ~ChangeMissed);
             return ValueTask.FromResult<LinkInput>(LinkInput.ChangedInput);
+        }
+
+        if ((missed & CommandMissed) != 0)
+        {
+            Interlocked.And(ref _missed, ~CommandMissed);
+            return ValueTask.FromResult<LinkInput>(LinkInput.CommandInput);
         }
 
         if ((missed & TickMissed) != 0)

@@ -12,6 +12,10 @@ namespace Bakong.Display.Link;
 /// events ACKed. What it sends for the desired screen depends on the device's minor version (§10.2): a v1.1 device
 /// gets results in one SHOW_RESULT; a v1.0 device gets SET_STATUS after the payment's SHOW_QR, or on a re-sync a
 /// SHOW_QR without its QR (empty qr, 0 s left) first. Either way no display draws the QR of a payment with a result.
+/// An operator's <see cref="DeviceCommand"/> (SET_CONFIG, BEEP, CLEAR, GET_STATE) is one more request on the same
+/// stop-and-wait: sent when the screen needs nothing, superseded like a stale screen command when it does; after a
+/// CLEAR is acknowledged the desired screen is sent again at once, so a CLEAR blanks a payment's QR only for that
+/// moment. The last fault the link saw (NAK, timeout, incompatible version, port) stays in the status.
 /// </summary>
 /// <remarks>
 /// <see cref="HostLinkSession"/> runs it over a stream on one loop; the property tests run it against a
@@ -82,14 +86,16 @@ internal sealed class HostLink(
     }
 
     /// <summary>The session ends (the stream failed, or the caller's <see cref="LinkEnd"/>): the display is offline.</summary>
-    public LinkEnd Fail(LinkEnd end, string reason)
+    public LinkEnd Fail(LinkEnd end, string reason, DateTimeOffset now)
     {
         if (MayLog(LogLevel.Warning, _lastReceived))
         {
             DisplayLog.Offline(logger, TerminalId, reason);
         }
 
+        Fault(end == LinkEnd.Unresponsive ? LinkFaultKind.Timeout : LinkFaultKind.Port, reason, now);
         SetStatus(s => s with { State = DisplayLinkState.Offline, LastError = reason });
+        AbandonCommands("the link went down: " + reason);
         return end;
     }
 
@@ -114,12 +120,15 @@ internal sealed class HostLink(
         SendNext(now, changed: true);
     }
 
+    /// <summary>An operator's command was queued: sent now if the link is free (<see cref="DisplayController.TrySubmit"/>).</summary>
+    public void CommandQueued(DateTimeOffset now) => SendNext(now);
+
     /// <summary>Timer work: silence, retransmits, BUSY retries, heartbeat. A <see cref="LinkEnd"/> when the session must end.</summary>
     public LinkEnd? Poll(DateTimeOffset now)
     {
         if (!_incompatible && now - _lastReceived >= options.LinkTimeout)
         {
-            return Fail(LinkEnd.Unresponsive, $"no valid frame for {options.LinkTimeout.TotalSeconds:0.#} s");
+            return Fail(LinkEnd.Unresponsive, $"no valid frame for {options.LinkTimeout.TotalSeconds:0.#} s", now);
         }
 
         if (_outstanding is { } o && now >= o.Deadline)
@@ -129,7 +138,11 @@ internal sealed class HostLink(
                 // SPEC §7: after BUSY the request is tried again as a new request (new seq). The same bytes would be a
                 // duplicate, which the device answers from its cache (BUSY again) without executing it.
                 _outstanding = null;
-                if (o.Type == MessageType.Hello)
+                if (o.Command is { } command)
+                {
+                    SendRequest(command.Message, key: null, now, command);
+                }
+                else if (o.Type == MessageType.Hello)
                 {
                     SendHello(now);
                 }
@@ -151,7 +164,9 @@ internal sealed class HostLink(
                     DisplayLog.Offline(logger, TerminalId, reason);
                 }
 
+                Fault(LinkFaultKind.Timeout, reason, now);
                 SetStatus(s => s with { State = DisplayLinkState.Offline, LastError = reason });
+                AbandonCommands(reason);
                 SendHello(now);
                 return null;
             }
@@ -307,9 +322,10 @@ internal sealed class HostLink(
                 }
 
                 break;
-            case StateMessage:
+            case StateMessage state:
                 _outstanding = null;
                 SetStatus(s => s with { LastAckTime = now });
+                Answered(request, new DeviceCommandAnswer { State = state }, now);
                 break;
             case AckMessage ack:
                 if (ack.Result == AckResult.Busy)
@@ -321,7 +337,7 @@ internal sealed class HostLink(
 
                 _outstanding = null;
                 SetStatus(s => s with { LastAckTime = now });
-                if (!Acknowledged(request, ack.Result, now))
+                if (request.Command is not null ? !CommandAcknowledged(request, ack.Result, now) : !Acknowledged(request, ack.Result, now))
                 {
                     return;
                 }
@@ -380,11 +396,7 @@ internal sealed class HostLink(
             result = AckResult.BadState;
         }
 
-        if (result is not AckResult.Ok && MayLog(LogLevel.Warning, now))
-        {
-            DisplayLog.Nak(logger, TerminalId, request.Type, result);
-        }
-
+        Refused(request.Type, result, now);
         switch (result)
         {
             case AckResult.Ok:
@@ -446,12 +458,90 @@ internal sealed class HostLink(
         }
     }
 
+    /// <summary>An operator's command was answered with an ACK: the answer is the caller's. False when nothing more is to be sent now.</summary>
+    private bool CommandAcknowledged(Outstanding request, AckResult result, DateTimeOffset now)
+    {
+        result = Enum.IsDefined(result) ? result : AckResult.BadState; // SPEC §7, as for any request
+        Refused(request.Type, result, now);
+        Answered(request, new DeviceCommandAnswer { Ack = result }, now);
+        switch (result)
+        {
+            case AckResult.UnsupportedVersion:
+                MarkIncompatible(deviceMajor: null);
+                return false;
+            case AckResult.Ok when request.Type == MessageType.Clear:
+                // The device shows its own idle screen now, not the desired one: send that again (a payment's QR, the
+                // merchant's idle screen) rather than leave it until the next change.
+                _shown = null;
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>Logs and keeps a NAK (any ACK but OK and BUSY) as the link's last fault.</summary>
+    private void Refused(MessageType type, AckResult result, DateTimeOffset now)
+    {
+        if (result is AckResult.Ok or AckResult.Busy)
+        {
+            return;
+        }
+
+        if (MayLog(LogLevel.Warning, now))
+        {
+            DisplayLog.Nak(logger, TerminalId, type, result);
+        }
+
+        Fault(LinkFaultKind.Nak, $"{type} refused: {result}", now);
+    }
+
+    /// <summary>Hands an operator's command its answer (when <paramref name="request"/> was one).</summary>
+    private void Answered(Outstanding request, DeviceCommandAnswer answer, DateTimeOffset now)
+    {
+        if (request.Command is not { } command)
+        {
+            return;
+        }
+
+        if (MayLog(LogLevel.Information, now))
+        {
+            if (answer.State is { } state)
+            {
+                DisplayLog.StateAnswered(logger, TerminalId, state.Screen, state.Status, state.PaymentId);
+            }
+            else
+            {
+                DisplayLog.CommandAnswered(logger, TerminalId, request.Type, answer.Ack ?? AckResult.Ok);
+            }
+        }
+
+        command.Complete(answer);
+    }
+
+    /// <summary>The command in flight and the one queued get no answer from this link: they are told why.</summary>
+    private void AbandonCommands(string reason)
+    {
+        if (_outstanding?.Command is { } inFlight)
+        {
+            inFlight.Complete(DeviceCommandAnswer.Failed(reason));
+        }
+
+        controller.TakeCommand()?.Complete(DeviceCommandAnswer.Failed(reason));
+    }
+
+    private void Fault(LinkFaultKind kind, string detail, DateTimeOffset now) =>
+        SetStatus(s => s with { LastFault = LinkFault.Of(kind, detail, now) });
+
     /// <summary>
     /// The device is not ours to operate: it spoke <paramref name="deviceMajor"/> (a frame's ver or HELLO_ACK's
     /// proto_major, one byte), or, when null, refused ours with ACK UNSUPPORTED_VERSION.
     /// </summary>
     private void MarkIncompatible(byte? deviceMajor)
     {
+        var reason = deviceMajor is { } spoken
+            ? $"incompatible protocol version {spoken}"
+            : $"the display refused protocol version {FrameCodec.ProtocolVersion} (UNSUPPORTED_VERSION)";
+        AbandonCommands(reason);
         _incompatible = true;
         _helloDone = false;
         _outstanding = null;
@@ -467,21 +557,36 @@ internal sealed class HostLink(
             }
         }
 
-        var reason = deviceMajor is { } spoken
-            ? $"incompatible protocol version {spoken}"
-            : $"the display refused protocol version {FrameCodec.ProtocolVersion} (UNSUPPORTED_VERSION)";
+        Fault(LinkFaultKind.Incompatible, reason, _lastReceived);
         SetStatus(s => s with { State = DisplayLinkState.Incompatible, LastError = reason });
     }
 
     /// <summary>
-    /// Sends what the device lacks to show the desired screen, superseding a stale request in flight. A new desired
-    /// screen that the device already shows (the result of a QR the host already sent as expired) is shown at once.
+    /// Sends what the device lacks to show the desired screen, superseding a stale request in flight; when the screen
+    /// needs nothing and nothing is in flight, an operator's queued command.
     /// </summary>
     private void SendNext(DateTimeOffset now, bool changed = false)
     {
-        if (!_helloDone || _incompatible || _notDriven is not null || controller.Desired is not { } desired)
+        if (!_helloDone || _incompatible)
         {
             return;
+        }
+
+        if (!SendScreen(now, changed) && _outstanding is null && controller.TakeCommand() is { } command)
+        {
+            SendRequest(command.Message, key: null, now, command);
+        }
+    }
+
+    /// <summary>
+    /// Sends what the device lacks to show the desired screen; false when the screen needs nothing sent now. A new
+    /// desired screen that the device already shows (the result of a QR the host already sent as expired) is shown at once.
+    /// </summary>
+    private bool SendScreen(DateTimeOffset now, bool changed)
+    {
+        if (_notDriven is not null || controller.Desired is not { } desired)
+        {
+            return false;
         }
 
         var screen = Effective(desired);
@@ -491,17 +596,18 @@ internal sealed class HostLink(
             controller.MarkShown(screen);
         }
 
-        if (message is null || (_keyMismatch && QrMac.IsTagged((byte)message.Type)))
+        if (message is null || (_keyMismatch && QrMac.IsTagged((byte)message.Type)) || _refused == (key, message.Type))
         {
-            return;
+            return false; // nothing to send, or refused
         }
 
-        if ((_outstanding is { } o && o.Type == message.Type && Equals(o.Key, key)) || _refused == (key, message.Type))
+        if (_outstanding is { } o && o.Type == message.Type && Equals(o.Key, key))
         {
-            return; // already in flight, or refused
+            return true; // already in flight
         }
 
         SendRequest(message, key, now);
+        return true;
     }
 
     /// <summary>The desired screen as it stands now: a QR with less than a whole second left is treated as expired (SPEC.md §10.2).</summary>
@@ -636,8 +742,14 @@ internal sealed class HostLink(
         SendRequest(hello, key: null, now);
     }
 
-    private void SendRequest(DisplayMessage message, DesiredScreen? key, DateTimeOffset now)
+    private void SendRequest(DisplayMessage message, DesiredScreen? key, DateTimeOffset now, DeviceCommand? command = null)
     {
+        if (_outstanding?.Command is { } superseded && !ReferenceEquals(superseded, command))
+        {
+            // A screen command (or a handshake) goes first; whether the device ran the command cannot be known now.
+            superseded.Complete(DeviceCommandAnswer.Failed($"superseded by {message.Type} before the display answered; it may or may not have run"));
+        }
+
         var seq = _seq.Next();
         var payload = message.ToPayload();
         if (UsesMac && QrMac.IsTagged((byte)message.Type))
@@ -647,7 +759,7 @@ internal sealed class HostLink(
         }
 
         var wire = FrameCodec.Encode(message.Type, FrameOptions.AckRequested, seq, payload);
-        _outstanding = new Outstanding(seq, message.Type, wire, key) { Deadline = now + options.RtoFor(wire.Length, message.Type) };
+        _outstanding = new Outstanding(seq, message.Type, wire, key, command) { Deadline = now + options.RtoFor(wire.Length, message.Type) };
         Write(wire, now);
     }
 
@@ -686,7 +798,7 @@ internal sealed class HostLink(
     /// <summary>The QR screen whose SHOW_QR does not fit the device: the idle screen was shown instead.</summary>
     private sealed record Substitute(QrScreen Screen);
 
-    private sealed class Outstanding(byte seq, MessageType type, byte[] wire, DesiredScreen? key)
+    private sealed class Outstanding(byte seq, MessageType type, byte[] wire, DesiredScreen? key, DeviceCommand? command)
     {
         public byte Seq { get; } = seq;
 
@@ -695,6 +807,9 @@ internal sealed class HostLink(
         public byte[] Wire { get; } = wire;
 
         public DesiredScreen? Key { get; } = key;
+
+        /// <summary>The operator's command this request carries, if it is one.</summary>
+        public DeviceCommand? Command { get; } = command;
 
         public int Retries { get; set; }
 

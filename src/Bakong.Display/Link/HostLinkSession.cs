@@ -22,8 +22,8 @@ public enum LinkEnd
 /// the next session.
 /// </summary>
 /// <remarks>
-/// Everything runs on one loop fed by a channel (bytes from the read loop, timer ticks, desired-screen changes), so the
-/// link needs no locks and the stream has one writer. Timers come from <paramref name="linkClock"/>;
+/// Everything runs on one loop fed by a channel (bytes from the read loop, timer ticks, desired-screen changes, queued
+/// commands), so the link needs no locks and the stream has one writer. Timers come from <paramref name="linkClock"/>;
 /// <paramref name="wallClock"/> turns a QR's absolute expiry into the seconds left at each send.
 /// </remarks>
 public sealed class HostLinkSession(
@@ -39,7 +39,8 @@ public sealed class HostLinkSession(
         ArgumentNullException.ThrowIfNull(stream);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var timer = linkClock.CreateTimer(_ => _inbox.Signal(LinkInput.TickInput), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        using var listening = controller.ListenForDesired(() => _inbox.Signal(LinkInput.ChangedInput));
+        using var listening = controller.ListenForDesired(
+            () => _inbox.Signal(LinkInput.ChangedInput), () => _inbox.Signal(LinkInput.CommandInput));
         var reader = Task.Run(() => FramePump.ReadAsync(stream, _inbox.Writer, stop.Token), CancellationToken.None);
         try
         {
@@ -62,8 +63,11 @@ public sealed class HostLinkSession(
                     case LinkInput.Changed:
                         _link.DesiredChanged(now);
                         break;
+                    case LinkInput.Command:
+                        _link.CommandQueued(now);
+                        break;
                     case LinkInput.StreamEnded ended:
-                        end = _link.Fail(LinkEnd.StreamFailed, ended.Error?.Message ?? "the stream ended");
+                        end = _link.Fail(LinkEnd.StreamFailed, ended.Error?.Message ?? "the stream ended", now);
                         break;
                 }
 
@@ -80,7 +84,7 @@ public sealed class HostLinkSession(
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or UnauthorizedAccessException or OperationCanceledException or TimeoutException)
         {
             // A write failed or timed out (OperationCanceledException from the write timeout): the port is dead.
-            return _link.Fail(LinkEnd.StreamFailed, e.Message);
+            return _link.Fail(LinkEnd.StreamFailed, e.Message, linkClock.GetUtcNow());
         }
         finally
         {

@@ -9,7 +9,7 @@ using Grpc.Core.Interceptors;
 namespace Bakong.Gateway.Access;
 
 /// <summary>
-/// Records every create, cancel and admin call in the API audit (<see cref="IApiCallAudit"/>, beside the audit of
+/// Records every create, cancel, admin call and display test command in the API audit (<see cref="IApiCallAudit"/>, beside the audit of
 /// calls to Bakong): the client and how it proved it (key, or key and its TLS client certificate), the peer, the time, the payment or client it was about, and the status it ended with,
 /// refusals included. The outermost interceptor, so it sees the status as the caller does (after the error mapping)
 /// and the caller as authentication left it.
@@ -22,6 +22,7 @@ internal sealed class ApiAuditInterceptor(IApiCallAudit audit, TimeProvider time
 {
     private const string PaymentService = "/bakong.payments.v1.PaymentService/";
     private const string AdminService = "/bakong.admin.v1.AdminService/";
+    private const string SendDisplayCommand = "/bakong.display.v1.DisplayService/SendDisplayCommand";
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -58,11 +59,12 @@ internal sealed class ApiAuditInterceptor(IApiCallAudit audit, TimeProvider time
         }
     }
 
-    /// <summary>The method's name when it is audited: a create or cancel of a payment, or any admin action.</summary>
+    /// <summary>The method's name when it is audited: a create or cancel of a payment, any admin action, a display test command.</summary>
     internal static string? AuditedAction(string method) => method switch
     {
         PaymentService + "CreatePayment" => "CreatePayment",
         PaymentService + "CancelPayment" => "CancelPayment",
+        SendDisplayCommand => "SendDisplayCommand",
         _ when method.StartsWith(AdminService, StringComparison.Ordinal) => method[AdminService.Length..],
         _ => null,
     };
@@ -78,6 +80,8 @@ internal sealed class ApiAuditInterceptor(IApiCallAudit audit, TimeProvider time
         (BindClientCertificateRequest bind, _) when ApiKey.IsClientId(bind.ClientId) => bind.ClientId,
         (UnbindClientCertificateRequest unbind, _) when ApiKey.IsClientId(unbind.ClientId) => unbind.ClientId,
         (ResolvePaymentRequest resolve, _) when IsIdentifier(resolve.PaymentId, Payments.PaymentLimits.PaymentId) => ResolutionTarget(resolve),
+        (Grpc.Display.V1.SendDisplayCommandRequest display, _) when IsIdentifier(display.TerminalId, Payments.PaymentLimits.TerminalId)
+            => $"terminal {display.TerminalId} {display.CommandCase}",
         _ => null,
     };
 

@@ -19,6 +19,9 @@ internal static class RpcErrors
 {
     public const string Domain = "bakong.payments.v1";
 
+    /// <summary>The ErrorInfo domain of the display service's errors.</summary>
+    public const string DisplayDomain = "bakong.display.v1";
+
     private const string ReasonPrefix = "ERROR_REASON_";
 
     /// <summary>
@@ -212,11 +215,22 @@ internal static class RpcErrors
     /// <summary>The state's proto name (<c>STATE_PAID</c>), as the metadata carries it.</summary>
     private static string StateName(Payment.Types.State state) => Payment.Descriptor.EnumTypes[0].FindValueByNumber((int)state)?.Name
         ?? ((int)state).ToString(CultureInfo.InvariantCulture);
+    /// <summary>
+    /// An error of <c>bakong.display.v1.DisplayService</c>: ErrorInfo in the domain <see cref="DisplayDomain"/> with one
+    /// of the reasons its proto lists (<c>DISPLAY_NOT_FOUND</c>, <c>DISPLAY_NOT_ONLINE</c>, ...).
+    /// </summary>
+    public static RpcException DisplayError(Code code, string reason, string message, params (string Key, string Value)[] metadata) =>
+        Error(code, DisplayDomain, reason, message, metadata);
 
     private static RpcException Error(Code code, ErrorReason reason, string message, params (string Key, string Value)[] metadata)
     {
         var name = ErrorReasonReflection.Descriptor.EnumTypes[0].FindValueByNumber((int)reason).Name;
-        var info = new ErrorInfo { Domain = Domain, Reason = name.StartsWith(ReasonPrefix, StringComparison.Ordinal) ? name[ReasonPrefix.Length..] : name };
+        return Error(code, Domain, name.StartsWith(ReasonPrefix, StringComparison.Ordinal) ? name[ReasonPrefix.Length..] : name, message, metadata);
+    }
+
+    private static RpcException Error(Code code, string domain, string reason, string message, (string Key, string Value)[] metadata)
+    {
+        var info = new ErrorInfo { Domain = domain, Reason = reason };
         foreach (var (key, value) in metadata)
         {
             info.Metadata[key] = value;

@@ -50,6 +50,98 @@ public sealed class DisplayCommandTests
     }
 
     [Fact]
+    public async Task Test_sends_each_command_through_the_gateway_and_prints_the_displays_answer()
+    {
+        if (!PseudoTerminal.IsSupported)
+        {
+            Assert.Skip("pseudo-terminals need Linux");
+        }
+
+        using var pty = PseudoTerminal.Open();
+        var emulator = new Bakong.Display.Emulation.DisplayEmulator(new DeviceIdentity(), new Bakong.Display.Emulation.EmulatorOptions(), TimeProvider.System);
+        var device = emulator.RunAsync(pty.Master, Ct);
+        await using var cli = new CliGateway();
+        await using var gateway = cli.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Displays:0:TerminalId", "POS-01");
+            b.UseSetting("Displays:0:PortName", pty.SlavePath);
+            b.ConfigureTestServices(s => s.AddSingleton(new DisplayClock(TimeProvider.System)));
+        });
+        var server = gateway.Server;
+        await emulator.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, CliGateway.Timeout, Ct);
+
+        var beep = await RunAgainstAsync(server, "display", "test", "beep", "--terminal", "POS-01", "--pattern", "success", "--repeat", "2");
+        var config = await RunAgainstAsync(server, "display", "test", "set-config", "--terminal", "POS-01", "--brightness", "50", "--language", "km");
+        var clear = await RunAgainstAsync(server, "display", "test", "clear", "--terminal", "POS-01");
+        var state = await RunAgainstAsync(server, "display", "test", "get-state", "--terminal", "POS-01");
+        var unknown = await RunAgainstAsync(server, "display", "test", "get-state", "--terminal", "POS-09");
+        var bad = await RunAgainstAsync(server, "display", "test", "set-config", "--terminal", "POS-01", "--brightness", "101");
+
+        Assert.Equal((0, "POS-01  BEEP  OK\n"), (beep.ExitCode, beep.Output));
+        Assert.Equal((0, "POS-01  SET_CONFIG  OK\n"), (config.ExitCode, config.Output));
+        Assert.Equal((0, "POS-01  CLEAR  OK\n"), (clear.ExitCode, clear.Output));
+        Assert.Equal(0, state.ExitCode);
+        Assert.Matches("^POS-01  GET_STATE  screen IDLE  frames ok [0-9]+  dropped cobs 0 short 0 length 0 crc 0 long 0  duplicates 0\n$", state.Output);
+        Assert.Equal((1, "NOT_FOUND: No display is configured for this terminal_id.\n"), (unknown.ExitCode, unknown.Error));
+        Assert.Equal((ExitCodes.BadInput, "INVALID_ARGUMENT: set_config.brightness: must be 0-100 (percent)\n"), (bad.ExitCode, bad.Error));
+    }
+
+    [Fact]
+    public async Task Status_prints_the_links_last_fault_and_test_refuses_a_display_that_is_not_online()
+    {
+        var notATty = Path.Combine(Directory.CreateTempSubdirectory("bakong-cli-display-").FullName, "not-a-tty");
+        await File.WriteAllTextAsync(notATty, "", Ct); // there, but it will not open as a serial port
+        await using var cli = new CliGateway();
+        await using var gateway = cli.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Displays:0:TerminalId", "POS-01");
+            b.UseSetting("Displays:0:PortName", notATty);
+            b.ConfigureTestServices(s => s.AddSingleton(new DisplayClock(TimeProvider.System)));
+        });
+        var controller = gateway.Services.GetRequiredService<ConfiguredDisplays>().Find("POS-01")!.Controller;
+        var faulted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        controller.StatusChanged += s =>
+        {
+            if (s.LastFault is not null)
+            {
+                faulted.TrySetResult();
+            }
+        };
+        if (controller.Status.LastFault is null)
+        {
+            await faulted.Task.WaitAsync(CliGateway.Timeout, Ct);
+        }
+
+        var status = await RunAgainstAsync(gateway.Server, "display", "status");
+        var test = await RunAgainstAsync(gateway.Server, "display", "test", "clear", "--terminal", "POS-01");
+
+        Assert.Equal(1, status.ExitCode);
+        Assert.Matches("^POS-01  DISCONNECTED  port .*  last fault PORT (just now|[0-9.]+ s ago): .+\n$", status.Output);
+        Assert.Equal(1, test.ExitCode);
+        Assert.StartsWith("FAILED_PRECONDITION: The display's link is DISCONNECTED: ", test.Error, StringComparison.Ordinal);
+        File.Delete(notATty);
+    }
+
+    [Fact]
+    public async Task Test_set_config_without_a_setting_is_refused_before_any_call()
+    {
+        var run = await Cli.RunAsync("display", "test", "set-config", "--terminal", "POS-01");
+
+        Assert.Equal(ExitCodes.BadInput, run.ExitCode);
+        Assert.Contains("set-config needs at least one of --brightness, --beep-on-result, --language.", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_nak_is_printed_with_the_protocols_name_and_is_not_success()
+    {
+        var (line, ok) = DisplayTestCommand.Describe(
+            new Grpc.Display.V1.SendDisplayCommandRequest { TerminalId = "POS-01", Beep = new() },
+            new Grpc.Display.V1.SendDisplayCommandResponse { Ack = new() { Result = Grpc.Display.V1.Ack.Types.Result.BadPayload } });
+
+        Assert.Equal(("POS-01  BEEP  NAK BAD_PAYLOAD", false), (line, ok));
+    }
+
+    [Fact]
     public async Task Emulate_refuses_a_mac_key_that_is_not_1_to_64_bytes_of_hex_without_echoing_it()
     {
         var run = await Cli.RunAsync("display", "emulate", "--mac-key", "0102zz");

@@ -84,6 +84,19 @@ internal sealed class LinkRig
         return true;
     }
 
+    /// <summary>Queues an operator's command as the gateway does (the link hears of it at once); false if one is already waiting.</summary>
+    public bool Submit(DeviceCommand command)
+    {
+        if (!Controller.TrySubmit(command))
+        {
+            return false;
+        }
+
+        Host?.CommandQueued(Now);
+        Deliver();
+        return true;
+    }
+
     /// <summary>The port closes (unplug): the host's session is gone; the device keeps its boot.</summary>
     public void Disconnect() => Host = null;
 

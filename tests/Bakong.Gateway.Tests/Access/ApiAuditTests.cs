@@ -62,6 +62,31 @@ public sealed class ApiAuditTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_display_test_command_is_recorded_with_its_terminal_and_command_and_a_refused_one_too()
+    {
+        var operatorClient = _gateway.Clients().Add(new Identity.ClientRegistration(IdentityRole.Operator, [], null));
+        var terminal = _gateway.Clients().Add(new Identity.ClientRegistration(IdentityRole.Terminal, ["till-1"], null));
+        var request = new Grpc.Display.V1.SendDisplayCommandRequest { TerminalId = "till-1", Beep = new() { Pattern = Grpc.Display.V1.SendDisplayCommandRequest.Types.BeepPattern.Short } };
+
+        await Assert.ThrowsAsync<RpcException>(() => new Grpc.Display.V1.DisplayService.DisplayServiceClient(_gateway.As("Bearer " + terminal.Key))
+            .SendDisplayCommandAsync(request, cancellationToken: Ct).ResponseAsync);
+        await Assert.ThrowsAsync<RpcException>(() => new Grpc.Display.V1.DisplayService.DisplayServiceClient(_gateway.As("Bearer " + operatorClient.Key))
+            .SendDisplayCommandAsync(request, cancellationToken: Ct).ResponseAsync);
+        await Assert.ThrowsAsync<RpcException>(() => new Grpc.Display.V1.DisplayService.DisplayServiceClient(_gateway.As("Bearer " + operatorClient.Key))
+            .SendDisplayCommandAsync(new() { TerminalId = "bad id\n", Clear = new() }, cancellationToken: Ct).ResponseAsync);
+
+        var records = await ApiRecordsAsync();
+        Assert.Equal(
+            [
+                ("SendDisplayCommand", null, "INVALID_ARGUMENT"),
+                ("SendDisplayCommand", "terminal till-1 Beep", "NOT_FOUND"),
+                ("SendDisplayCommand", "terminal till-1 Beep", "PERMISSION_DENIED"),
+            ],
+            records.Select(r => (r.Action, r.Target, r.Outcome)));
+        Assert.Equal([operatorClient.Client.Id, operatorClient.Client.Id], records.Take(2).Select(r => r.ClientId));
+    }
+
+    [Fact]
     public async Task A_refused_call_records_no_id_the_service_would_not_accept()
     {
         var terminal = _gateway.AddClient(IdentityRole.Terminal, "till-1");

@@ -174,6 +174,26 @@ public sealed class ApiKeyAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Terminal_and_kiosk_keys_are_refused_every_display_method_and_an_operators_key_reaches_them()
+    {
+        var terminal = new Grpc.Display.V1.DisplayService.DisplayServiceClient(_gateway.As("Bearer " + _gateway.AddClient(ClientRole.Terminal, "till-1")));
+        var kiosk = new Grpc.Display.V1.DisplayService.DisplayServiceClient(_gateway.As("Bearer " + _gateway.AddClient(ClientRole.Kiosk, "till-1")));
+        var operatorKey = new Grpc.Display.V1.DisplayService.DisplayServiceClient(_gateway.As("Bearer " + _gateway.AddClient(ClientRole.Operator)));
+        var command = new Grpc.Display.V1.SendDisplayCommandRequest { TerminalId = "till-1", GetState = new() };
+
+        foreach (var refused in new[] { terminal, kiosk })
+        {
+            var list = await Assert.ThrowsAsync<RpcException>(() => refused.ListDisplaysAsync(new(), cancellationToken: Ct).ResponseAsync);
+            var send = await Assert.ThrowsAsync<RpcException>(() => refused.SendDisplayCommandAsync(command, cancellationToken: Ct).ResponseAsync);
+            Assert.Equal((StatusCode.PermissionDenied, StatusCode.PermissionDenied), (list.StatusCode, send.StatusCode));
+        }
+
+        Assert.Empty((await operatorKey.ListDisplaysAsync(new(), cancellationToken: Ct)).Displays);
+        var served = await Assert.ThrowsAsync<RpcException>(() => operatorKey.SendDisplayCommandAsync(command, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, served.StatusCode); // past the key check: this gateway has no display for till-1
+    }
+
+    [Fact]
     public async Task Rest_answers_401_without_a_key_and_serves_the_keys_terminal_with_one()
     {
         var key = _gateway.AddClient(ClientRole.Terminal, "till-1");

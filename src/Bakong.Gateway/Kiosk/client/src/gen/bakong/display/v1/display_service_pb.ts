@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bakong/display/v1/display_service.proto.
  */
 export const file_bakong_display_v1_display_service: GenFile = /*@__PURE__*/
-  fileDesc("CidiYWtvbmcvZGlzcGxheS92MS9kaXNwbGF5X3NlcnZpY2UucHJvdG8SEWJha29uZy5kaXNwbGF5LnYxIhUKE0xpc3REaXNwbGF5c1JlcXVlc3QiRAoUTGlzdERpc3BsYXlzUmVzcG9uc2USLAoIZGlzcGxheXMYASADKAsyGi5iYWtvbmcuZGlzcGxheS52MS5EaXNwbGF5IusDCgdEaXNwbGF5EhMKC3Rlcm1pbmFsX2lkGAEgASgJEhEKCXBvcnRfbmFtZRgCIAEoCRI4CgpsaW5rX3N0YXRlGAMgASgOMiQuYmFrb25nLmRpc3BsYXkudjEuRGlzcGxheS5MaW5rU3RhdGUSDwoHYm9vdF9pZBgEIAEoDRIYChBmaXJtd2FyZV92ZXJzaW9uGAUgASgJEg0KBW1vZGVsGAYgASgJEg4KBnNlcmlhbBgHIAEoCRIxCg1sYXN0X2Fja190aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtyZXRyYW5zbWl0cxgJIAEoAxIWCg5mcmFtZXNfZHJvcHBlZBgKIAEoAxISCgpyZWNvbm5lY3RzGAsgASgDEhIKCmxhc3RfZXJyb3IYDCABKAkiqwEKCUxpbmtTdGF0ZRIaChZMSU5LX1NUQVRFX1VOU1BFQ0lGSUVEEAASGwoXTElOS19TVEFURV9ESVNDT05ORUNURUQQARIZChVMSU5LX1NUQVRFX0NPTk5FQ1RJTkcQAhIVChFMSU5LX1NUQVRFX09OTElORRADEhYKEkxJTktfU1RBVEVfT0ZGTElORRAEEhsKF0xJTktfU1RBVEVfSU5DT01QQVRJQkxFEAUycQoORGlzcGxheVNlcnZpY2USXwoMTGlzdERpc3BsYXlzEiYuYmFrb25nLmRpc3BsYXkudjEuTGlzdERpc3BsYXlzUmVxdWVzdBonLmJha29uZy5kaXNwbGF5LnYxLkxpc3REaXNwbGF5c1Jlc3BvbnNlQhmqAhZCYWtvbmcuR3JwYy5EaXNwbGF5LlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CidiYWtvbmcvZGlzcGxheS92MS9kaXNwbGF5X3NlcnZpY2UucHJvdG8SEWJha29uZy5kaXNwbGF5LnYxIhUKE0xpc3REaXNwbGF5c1JlcXVlc3QiRAoUTGlzdERpc3BsYXlzUmVzcG9uc2USLAoIZGlzcGxheXMYASADKAsyGi5iYWtvbmcuZGlzcGxheS52MS5EaXNwbGF5Ip0ECgdEaXNwbGF5EhMKC3Rlcm1pbmFsX2lkGAEgASgJEhEKCXBvcnRfbmFtZRgCIAEoCRI4CgpsaW5rX3N0YXRlGAMgASgOMiQuYmFrb25nLmRpc3BsYXkudjEuRGlzcGxheS5MaW5rU3RhdGUSDwoHYm9vdF9pZBgEIAEoDRIYChBmaXJtd2FyZV92ZXJzaW9uGAUgASgJEg0KBW1vZGVsGAYgASgJEg4KBnNlcmlhbBgHIAEoCRIxCg1sYXN0X2Fja190aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtyZXRyYW5zbWl0cxgJIAEoAxIWCg5mcmFtZXNfZHJvcHBlZBgKIAEoAxISCgpyZWNvbm5lY3RzGAsgASgDEhIKCmxhc3RfZXJyb3IYDCABKAkSMAoKbGFzdF9mYXVsdBgNIAEoCzIcLmJha29uZy5kaXNwbGF5LnYxLkxpbmtGYXVsdCKrAQoJTGlua1N0YXRlEhoKFkxJTktfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdMSU5LX1NUQVRFX0RJU0NPTk5FQ1RFRBABEhkKFUxJTktfU1RBVEVfQ09OTkVDVElORxACEhUKEUxJTktfU1RBVEVfT05MSU5FEAMSFgoSTElOS19TVEFURV9PRkZMSU5FEAQSGwoXTElOS19TVEFURV9JTkNPTVBBVElCTEUQBSLaAQoJTGlua0ZhdWx0Ei8KBGtpbmQYASABKA4yIS5iYWtvbmcuZGlzcGxheS52MS5MaW5rRmF1bHQuS2luZBIOCgZkZXRhaWwYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYgoES2luZBIUChBLSU5EX1VOU1BFQ0lGSUVEEAASDAoIS0lORF9OQUsQARIQCgxLSU5EX1RJTUVPVVQQAhIVChFLSU5EX0lOQ09NUEFUSUJMRRADEg0KCUtJTkRfUE9SVBAEIssGChlTZW5kRGlzcGxheUNvbW1hbmRSZXF1ZXN0EhMKC3Rlcm1pbmFsX2lkGAEgASgJEkwKCnNldF9jb25maWcYAiABKAsyNi5iYWtvbmcuZGlzcGxheS52MS5TZW5kRGlzcGxheUNvbW1hbmRSZXF1ZXN0LlNldENvbmZpZ0gAEkEKBGJlZXAYAyABKAsyMS5iYWtvbmcuZGlzcGxheS52MS5TZW5kRGlzcGxheUNvbW1hbmRSZXF1ZXN0LkJlZXBIABJDCgVjbGVhchgEIAEoCzIyLmJha29uZy5kaXNwbGF5LnYxLlNlbmREaXNwbGF5Q29tbWFuZFJlcXVlc3QuQ2xlYXJIABJKCglnZXRfc3RhdGUYBSABKAsyNS5iYWtvbmcuZGlzcGxheS52MS5TZW5kRGlzcGxheUNvbW1hbmRSZXF1ZXN0LkdldFN0YXRlSAAarAEKCVNldENvbmZpZxIXCgpicmlnaHRuZXNzGAEgASgNSACIAQESGwoOYmVlcF9vbl9yZXN1bHQYAiABKAhIAYgBARJHCghsYW5ndWFnZRgDIAEoDjI1LmJha29uZy5kaXNwbGF5LnYxLlNlbmREaXNwbGF5Q29tbWFuZFJlcXVlc3QuTGFuZ3VhZ2VCDQoLX2JyaWdodG5lc3NCEQoPX2JlZXBfb25fcmVzdWx0GmEKBEJlZXASSQoHcGF0dGVybhgBIAEoDjI4LmJha29uZy5kaXNwbGF5LnYxLlNlbmREaXNwbGF5Q29tbWFuZFJlcXVlc3QuQmVlcFBhdHRlcm4SDgoGcmVwZWF0GAIgASgNGgcKBUNsZWFyGgoKCEdldFN0YXRlIk4KCExhbmd1YWdlEhgKFExBTkdVQUdFX1VOU1BFQ0lGSUVEEAASFAoQTEFOR1VBR0VfRU5HTElTSBABEhIKDkxBTkdVQUdFX0tITUVSEAIidQoLQmVlcFBhdHRlcm4SHAoYQkVFUF9QQVRURVJOX1VOU1BFQ0lGSUVEEAASFgoSQkVFUF9QQVRURVJOX1NIT1JUEAESGAoUQkVFUF9QQVRURVJOX1NVQ0NFU1MQAhIWChJCRUVQX1BBVFRFUk5fRVJST1IQA0IJCgdjb21tYW5kIn4KGlNlbmREaXNwbGF5Q29tbWFuZFJlc3BvbnNlEiUKA2FjaxgBIAEoCzIWLmJha29uZy5kaXNwbGF5LnYxLkFja0gAEi8KBXN0YXRlGAIgASgLMh4uYmFrb25nLmRpc3BsYXkudjEuRGV2aWNlU3RhdGVIAEIICgZhbnN3ZXIijAIKA0FjaxItCgZyZXN1bHQYASABKA4yHS5iYWtvbmcuZGlzcGxheS52MS5BY2suUmVzdWx0ItUBCgZSZXN1bHQSFgoSUkVTVUxUX1VOU1BFQ0lGSUVEEAASDQoJUkVTVUxUX09LEAESFwoTUkVTVUxUX1VOS05PV05fVFlQRRACEhYKElJFU1VMVF9CQURfUEFZTE9BRBADEh4KGlJFU1VMVF9VTlNVUFBPUlRFRF9WRVJTSU9OEAQSFAoQUkVTVUxUX1RPT19MQVJHRRAFEg8KC1JFU1VMVF9CVVNZEAYSFAoQUkVTVUxUX0JBRF9TVEFURRAHEhYKElJFU1VMVF9BVVRIX0ZBSUxFRBAIIsYDCgtEZXZpY2VTdGF0ZRI1CgZzY3JlZW4YASABKA4yJS5iYWtvbmcuZGlzcGxheS52MS5EZXZpY2VTdGF0ZS5TY3JlZW4SNQoGc3RhdHVzGAIgASgOMiUuYmFrb25nLmRpc3BsYXkudjEuRGV2aWNlU3RhdGUuU3RhdHVzEhQKDHNlY29uZHNfbGVmdBgDIAEoDRISCgpwYXltZW50X2lkGAQgASgJEjMKCGNvdW50ZXJzGAUgASgLMiEuYmFrb25nLmRpc3BsYXkudjEuRGV2aWNlQ291bnRlcnMiZQoGU2NyZWVuEhYKElNDUkVFTl9VTlNQRUNJRklFRBAAEhAKDFNDUkVFTl9CTEFOSxABEg8KC1NDUkVFTl9JRExFEAISDQoJU0NSRUVOX1FSEAMSEQoNU0NSRUVOX1NUQVRVUxAEIoIBCgZTdGF0dXMSFgoSU1RBVFVTX1VOU1BFQ0lGSUVEEAASEgoOU1RBVFVTX1dBSVRJTkcQARIPCgtTVEFUVVNfUEFJRBACEhEKDVNUQVRVU19GQUlMRUQQAxISCg5TVEFUVVNfRVhQSVJFRBAEEhQKEFNUQVRVU19DQU5DRUxMRUQQBSKcAQoORGV2aWNlQ291bnRlcnMSEQoJZnJhbWVzX29rGAEgASgNEhQKDGNvYnNfaW52YWxpZBgCIAEoDRIRCgl0b29fc2hvcnQYAyABKA0SFwoPbGVuZ3RoX21pc21hdGNoGAQgASgNEg8KB2JhZF9jcmMYBSABKA0SEAoIdG9vX2xvbmcYBiABKA0SEgoKZHVwbGljYXRlcxgHIAEoDTLkAQoORGlzcGxheVNlcnZpY2USXwoMTGlzdERpc3BsYXlzEiYuYmFrb25nLmRpc3BsYXkudjEuTGlzdERpc3BsYXlzUmVxdWVzdBonLmJha29uZy5kaXNwbGF5LnYxLkxpc3REaXNwbGF5c1Jlc3BvbnNlEnEKElNlbmREaXNwbGF5Q29tbWFuZBIsLmJha29uZy5kaXNwbGF5LnYxLlNlbmREaXNwbGF5Q29tbWFuZFJlcXVlc3QaLS5iYWtvbmcuZGlzcGxheS52MS5TZW5kRGlzcGxheUNvbW1hbmRSZXNwb25zZUIZqgIWQmFrb25nLkdycGMuRGlzcGxheS5WMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * The request of `ListDisplays`: no parameters.
@@ -136,11 +136,19 @@ export type Display = Message<"bakong.display.v1.Display"> & {
   reconnects: bigint;
 
   /**
-   * Why the link is not online, when it is not.
+   * Why the link is not online (or not fully driven), when it is not.
    *
    * @generated from field: string last_error = 12;
    */
   lastError: string;
+
+  /**
+   * The last fault the link saw, kept after it recovers; unset if none since
+   * the gateway started.
+   *
+   * @generated from field: bakong.display.v1.LinkFault last_fault = 13;
+   */
+  lastFault?: LinkFault | undefined;
 };
 
 /**
@@ -206,20 +214,691 @@ export const Display_LinkStateSchema: GenEnum<Display_LinkState> = /*@__PURE__*/
   enumDesc(file_bakong_display_v1_display_service, 2, 0);
 
 /**
+ * A fault a display's link saw. `detail` is the gateway's own words (message
+ * and ACK names, a protocol version number, the operating system's port
+ * error), at most 200 characters: never bytes the device sent.
+ *
+ * @generated from message bakong.display.v1.LinkFault
+ */
+export type LinkFault = Message<"bakong.display.v1.LinkFault"> & {
+  /**
+   * What kind of fault.
+   *
+   * @generated from field: bakong.display.v1.LinkFault.Kind kind = 1;
+   */
+  kind: LinkFault_Kind;
+
+  /**
+   * What happened, e.g. `ShowQr refused: BadState`.
+   *
+   * @generated from field: string detail = 2;
+   */
+  detail: string;
+
+  /**
+   * When the link saw it.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 3;
+   */
+  time?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message bakong.display.v1.LinkFault.
+ * Use `create(LinkFaultSchema)` to create a new message.
+ */
+export const LinkFaultSchema: GenMessage<LinkFault> = /*@__PURE__*/
+  messageDesc(file_bakong_display_v1_display_service, 3);
+
+/**
+ * What kind of fault.
+ *
+ * @generated from enum bakong.display.v1.LinkFault.Kind
+ */
+export enum LinkFault_Kind {
+  /**
+   * Not used.
+   *
+   * @generated from enum value: KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The device refused a request (an ACK other than OK or BUSY).
+   *
+   * @generated from enum value: KIND_NAK = 1;
+   */
+  NAK = 1,
+
+  /**
+   * No answer: a request unanswered after its retransmits, or no valid
+   * frame for the link timeout.
+   *
+   * @generated from enum value: KIND_TIMEOUT = 2;
+   */
+  TIMEOUT = 2,
+
+  /**
+   * The device speaks another protocol major version, or refused ours.
+   *
+   * @generated from enum value: KIND_INCOMPATIBLE = 3;
+   */
+  INCOMPATIBLE = 3,
+
+  /**
+   * The serial port would not open, or failed while open.
+   *
+   * @generated from enum value: KIND_PORT = 4;
+   */
+  PORT = 4,
+}
+
+/**
+ * Describes the enum bakong.display.v1.LinkFault.Kind.
+ */
+export const LinkFault_KindSchema: GenEnum<LinkFault_Kind> = /*@__PURE__*/
+  enumDesc(file_bakong_display_v1_display_service, 3, 0);
+
+/**
+ * The request of `SendDisplayCommand`.
+ *
+ * @generated from message bakong.display.v1.SendDisplayCommandRequest
+ */
+export type SendDisplayCommandRequest = Message<"bakong.display.v1.SendDisplayCommandRequest"> & {
+  /**
+   * The display's terminal, as in `Displays:N:TerminalId`.
+   *
+   * @generated from field: string terminal_id = 1;
+   */
+  terminalId: string;
+
+  /**
+   * The one command to send.
+   *
+   * @generated from oneof bakong.display.v1.SendDisplayCommandRequest.command
+   */
+  command: {
+    /**
+     * SET_CONFIG.
+     *
+     * @generated from field: bakong.display.v1.SendDisplayCommandRequest.SetConfig set_config = 2;
+     */
+    value: SendDisplayCommandRequest_SetConfig;
+    case: "setConfig";
+  } | {
+    /**
+     * BEEP.
+     *
+     * @generated from field: bakong.display.v1.SendDisplayCommandRequest.Beep beep = 3;
+     */
+    value: SendDisplayCommandRequest_Beep;
+    case: "beep";
+  } | {
+    /**
+     * CLEAR.
+     *
+     * @generated from field: bakong.display.v1.SendDisplayCommandRequest.Clear clear = 4;
+     */
+    value: SendDisplayCommandRequest_Clear;
+    case: "clear";
+  } | {
+    /**
+     * GET_STATE.
+     *
+     * @generated from field: bakong.display.v1.SendDisplayCommandRequest.GetState get_state = 5;
+     */
+    value: SendDisplayCommandRequest_GetState;
+    case: "getState";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message bakong.display.v1.SendDisplayCommandRequest.
+ * Use `create(SendDisplayCommandRequestSchema)` to create a new message.
+ */
+export const SendDisplayCommandRequestSchema: GenMessage<SendDisplayCommandRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_display_v1_display_service, 4);
+
+/**
+ * SET_CONFIG: the settings given; an unset one keeps the device's value
+ * (after a boot: brightness 100, beep on result, English).
+ *
+ * @generated from message bakong.display.v1.SendDisplayCommandRequest.SetConfig
+ */
+export type SendDisplayCommandRequest_SetConfig = Message<"bakong.display.v1.SendDisplayCommandRequest.SetConfig"> & {
+  /**
+   * Brightness in percent, 0-100.
+   *
+   * @generated from field: optional uint32 brightness = 1;
+   */
+  brightness?: number | undefined;
+
+  /**
+   * Whether the device beeps when it draws a result.
+   *
+   * @generated from field: optional bool beep_on_result = 2;
+   */
+  beepOnResult?: boolean | undefined;
+
+  /**
+   * The language of the device's own texts; UNSPECIFIED keeps it.
+   *
+   * @generated from field: bakong.display.v1.SendDisplayCommandRequest.Language language = 3;
+   */
+  language: SendDisplayCommandRequest_Language;
+};
+
+/**
+ * Describes the message bakong.display.v1.SendDisplayCommandRequest.SetConfig.
+ * Use `create(SendDisplayCommandRequest_SetConfigSchema)` to create a new message.
+ */
+export const SendDisplayCommandRequest_SetConfigSchema: GenMessage<SendDisplayCommandRequest_SetConfig> = /*@__PURE__*/
+  messageDesc(file_bakong_display_v1_display_service, 4, 0);
+
+/**
+ * BEEP.
+ *
+ * @generated from message bakong.display.v1.SendDisplayCommandRequest.Beep
+ */
+export type SendDisplayCommandRequest_Beep = Message<"bakong.display.v1.SendDisplayCommandRequest.Beep"> & {
+  /**
+   * The sound.
+   *
+   * @generated from field: bakong.display.v1.SendDisplayCommandRequest.BeepPattern pattern = 1;
+   */
+  pattern: SendDisplayCommandRequest_BeepPattern;
+
+  /**
+   * How many times, 0-5 (0 plays nothing).
+   *
+   * @generated from field: uint32 repeat = 2;
+   */
+  repeat: number;
+};
+
+/**
+ * Describes the message bakong.display.v1.SendDisplayCommandRequest.Beep.
+ * Use `create(SendDisplayCommandRequest_BeepSchema)` to create a new message.
+ */
+export const SendDisplayCommandRequest_BeepSchema: GenMessage<SendDisplayCommandRequest_Beep> = /*@__PURE__*/
+  messageDesc(file_bakong_display_v1_display_service, 4, 1);
+
+/**
+ * CLEAR: no fields.
+ *
+ * @generated from message bakong.display.v1.SendDisplayCommandRequest.Clear
+ */
+export type SendDisplayCommandRequest_Clear = Message<"bakong.display.v1.SendDisplayCommandRequest.Clear"> & {
+};
+
+/**
+ * Describes the message bakong.display.v1.SendDisplayCommandRequest.Clear.
+ * Use `create(SendDisplayCommandRequest_ClearSchema)` to create a new message.
+ */
+export const SendDisplayCommandRequest_ClearSchema: GenMessage<SendDisplayCommandRequest_Clear> = /*@__PURE__*/
+  messageDesc(file_bakong_display_v1_display_service, 4, 2);
+
+/**
+ * GET_STATE: no fields.
+ *
+ * @generated from message bakong.display.v1.SendDisplayCommandRequest.GetState
+ */
+export type SendDisplayCommandRequest_GetState = Message<"bakong.display.v1.SendDisplayCommandRequest.GetState"> & {
+};
+
+/**
+ * Describes the message bakong.display.v1.SendDisplayCommandRequest.GetState.
+ * Use `create(SendDisplayCommandRequest_GetStateSchema)` to create a new message.
+ */
+export const SendDisplayCommandRequest_GetStateSchema: GenMessage<SendDisplayCommandRequest_GetState> = /*@__PURE__*/
+  messageDesc(file_bakong_display_v1_display_service, 4, 3);
+
+/**
+ * The language of a display's own texts.
+ *
+ * @generated from enum bakong.display.v1.SendDisplayCommandRequest.Language
+ */
+export enum SendDisplayCommandRequest_Language {
+  /**
+   * Not set: the device keeps its language.
+   *
+   * @generated from enum value: LANGUAGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * English (the protocol's 0).
+   *
+   * @generated from enum value: LANGUAGE_ENGLISH = 1;
+   */
+  ENGLISH = 1,
+
+  /**
+   * Khmer (the protocol's 1); a device without Khmer text shows English.
+   *
+   * @generated from enum value: LANGUAGE_KHMER = 2;
+   */
+  KHMER = 2,
+}
+
+/**
+ * Describes the enum bakong.display.v1.SendDisplayCommandRequest.Language.
+ */
+export const SendDisplayCommandRequest_LanguageSchema: GenEnum<SendDisplayCommandRequest_Language> = /*@__PURE__*/
+  enumDesc(file_bakong_display_v1_display_service, 4, 0);
+
+/**
+ * A BEEP's sound.
+ *
+ * @generated from enum bakong.display.v1.SendDisplayCommandRequest.BeepPattern
+ */
+export enum SendDisplayCommandRequest_BeepPattern {
+  /**
+   * Not used: a BEEP names its pattern.
+   *
+   * @generated from enum value: BEEP_PATTERN_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Short (the protocol's 1).
+   *
+   * @generated from enum value: BEEP_PATTERN_SHORT = 1;
+   */
+  SHORT = 1,
+
+  /**
+   * Success (2), as for PAID.
+   *
+   * @generated from enum value: BEEP_PATTERN_SUCCESS = 2;
+   */
+  SUCCESS = 2,
+
+  /**
+   * Error (3), as for FAILED, EXPIRED, CANCELLED.
+   *
+   * @generated from enum value: BEEP_PATTERN_ERROR = 3;
+   */
+  ERROR = 3,
+}
+
+/**
+ * Describes the enum bakong.display.v1.SendDisplayCommandRequest.BeepPattern.
+ */
+export const SendDisplayCommandRequest_BeepPatternSchema: GenEnum<SendDisplayCommandRequest_BeepPattern> = /*@__PURE__*/
+  enumDesc(file_bakong_display_v1_display_service, 4, 1);
+
+/**
+ * The response of `SendDisplayCommand`: the device's answer.
+ *
+ * @generated from message bakong.display.v1.SendDisplayCommandResponse
+ */
+export type SendDisplayCommandResponse = Message<"bakong.display.v1.SendDisplayCommandResponse"> & {
+  /**
+   * The device's answer.
+   *
+   * @generated from oneof bakong.display.v1.SendDisplayCommandResponse.answer
+   */
+  answer: {
+    /**
+     * SET_CONFIG, BEEP and CLEAR: the device's ACK.
+     *
+     * @generated from field: bakong.display.v1.Ack ack = 1;
+     */
+    value: Ack;
+    case: "ack";
+  } | {
+    /**
+     * GET_STATE: the device's STATE.
+     *
+     * @generated from field: bakong.display.v1.DeviceState state = 2;
+     */
+    value: DeviceState;
+    case: "state";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message bakong.display.v1.SendDisplayCommandResponse.
+ * Use `create(SendDisplayCommandResponseSchema)` to create a new message.
+ */
+export const SendDisplayCommandResponseSchema: GenMessage<SendDisplayCommandResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_display_v1_display_service, 5);
+
+/**
+ * A device's ACK: OK, or why it refused the request (a NAK).
+ *
+ * @generated from message bakong.display.v1.Ack
+ */
+export type Ack = Message<"bakong.display.v1.Ack"> & {
+  /**
+   * OK, or the NAK's reason.
+   *
+   * @generated from field: bakong.display.v1.Ack.Result result = 1;
+   */
+  result: Ack_Result;
+};
+
+/**
+ * Describes the message bakong.display.v1.Ack.
+ * Use `create(AckSchema)` to create a new message.
+ */
+export const AckSchema: GenMessage<Ack> = /*@__PURE__*/
+  messageDesc(file_bakong_display_v1_display_service, 6);
+
+/**
+ * An ACK's result (the protocol's code + 1).
+ *
+ * @generated from enum bakong.display.v1.Ack.Result
+ */
+export enum Ack_Result {
+  /**
+   * Not used.
+   *
+   * @generated from enum value: RESULT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Done.
+   *
+   * @generated from enum value: RESULT_OK = 1;
+   */
+  OK = 1,
+
+  /**
+   * The device does not know the message type.
+   *
+   * @generated from enum value: RESULT_UNKNOWN_TYPE = 2;
+   */
+  UNKNOWN_TYPE = 2,
+
+  /**
+   * A field is malformed or out of range.
+   *
+   * @generated from enum value: RESULT_BAD_PAYLOAD = 3;
+   */
+  BAD_PAYLOAD = 3,
+
+  /**
+   * The device refused the protocol version.
+   *
+   * @generated from enum value: RESULT_UNSUPPORTED_VERSION = 4;
+   */
+  UNSUPPORTED_VERSION = 4,
+
+  /**
+   * The frame is larger than the device takes.
+   *
+   * @generated from enum value: RESULT_TOO_LARGE = 5;
+   */
+  TOO_LARGE = 5,
+
+  /**
+   * The device is busy (the gateway tried again; it stayed busy).
+   *
+   * @generated from enum value: RESULT_BUSY = 6;
+   */
+  BUSY = 6,
+
+  /**
+   * Not applicable to what the device shows.
+   *
+   * @generated from enum value: RESULT_BAD_STATE = 7;
+   */
+  BAD_STATE = 7,
+
+  /**
+   * A QR MAC is missing or wrong.
+   *
+   * @generated from enum value: RESULT_AUTH_FAILED = 8;
+   */
+  AUTH_FAILED = 8,
+}
+
+/**
+ * Describes the enum bakong.display.v1.Ack.Result.
+ */
+export const Ack_ResultSchema: GenEnum<Ack_Result> = /*@__PURE__*/
+  enumDesc(file_bakong_display_v1_display_service, 6, 0);
+
+/**
+ * What a display reports it shows (GET_STATE's STATE).
+ *
+ * @generated from message bakong.display.v1.DeviceState
+ */
+export type DeviceState = Message<"bakong.display.v1.DeviceState"> & {
+  /**
+   * The screen.
+   *
+   * @generated from field: bakong.display.v1.DeviceState.Screen screen = 1;
+   */
+  screen: DeviceState_Screen;
+
+  /**
+   * The payment's status on a QR or result screen.
+   *
+   * @generated from field: bakong.display.v1.DeviceState.Status status = 2;
+   */
+  status: DeviceState_Status;
+
+  /**
+   * The seconds the QR's countdown has left; 0 otherwise.
+   *
+   * @generated from field: uint32 seconds_left = 3;
+   */
+  secondsLeft: number;
+
+  /**
+   * The payment on screen, as the device sent it (escaped, at most 128
+   * characters); empty if none.
+   *
+   * @generated from field: string payment_id = 4;
+   */
+  paymentId: string;
+
+  /**
+   * The device's frame counters since it booted (v1.1); unset from a v1.0
+   * device.
+   *
+   * @generated from field: bakong.display.v1.DeviceCounters counters = 5;
+   */
+  counters?: DeviceCounters | undefined;
+};
+
+/**
+ * Describes the message bakong.display.v1.DeviceState.
+ * Use `create(DeviceStateSchema)` to create a new message.
+ */
+export const DeviceStateSchema: GenMessage<DeviceState> = /*@__PURE__*/
+  messageDesc(file_bakong_display_v1_display_service, 7);
+
+/**
+ * The device's screen.
+ *
+ * @generated from enum bakong.display.v1.DeviceState.Screen
+ */
+export enum DeviceState_Screen {
+  /**
+   * Not used.
+   *
+   * @generated from enum value: SCREEN_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Nothing drawn since boot.
+   *
+   * @generated from enum value: SCREEN_BLANK = 1;
+   */
+  BLANK = 1,
+
+  /**
+   * The idle screen.
+   *
+   * @generated from enum value: SCREEN_IDLE = 2;
+   */
+  IDLE = 2,
+
+  /**
+   * A payment's QR with its countdown.
+   *
+   * @generated from enum value: SCREEN_QR = 3;
+   */
+  QR = 3,
+
+  /**
+   * A payment's result.
+   *
+   * @generated from enum value: SCREEN_STATUS = 4;
+   */
+  STATUS = 4,
+}
+
+/**
+ * Describes the enum bakong.display.v1.DeviceState.Screen.
+ */
+export const DeviceState_ScreenSchema: GenEnum<DeviceState_Screen> = /*@__PURE__*/
+  enumDesc(file_bakong_display_v1_display_service, 7, 0);
+
+/**
+ * A payment's status as the device shows it.
+ *
+ * @generated from enum bakong.display.v1.DeviceState.Status
+ */
+export enum DeviceState_Status {
+  /**
+   * None (idle or blank).
+   *
+   * @generated from enum value: STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Waiting for the customer (the QR).
+   *
+   * @generated from enum value: STATUS_WAITING = 1;
+   */
+  WAITING = 1,
+
+  /**
+   * Paid.
+   *
+   * @generated from enum value: STATUS_PAID = 2;
+   */
+  PAID = 2,
+
+  /**
+   * Failed.
+   *
+   * @generated from enum value: STATUS_FAILED = 3;
+   */
+  FAILED = 3,
+
+  /**
+   * Expired.
+   *
+   * @generated from enum value: STATUS_EXPIRED = 4;
+   */
+  EXPIRED = 4,
+
+  /**
+   * Cancelled.
+   *
+   * @generated from enum value: STATUS_CANCELLED = 5;
+   */
+  CANCELLED = 5,
+}
+
+/**
+ * Describes the enum bakong.display.v1.DeviceState.Status.
+ */
+export const DeviceState_StatusSchema: GenEnum<DeviceState_Status> = /*@__PURE__*/
+  enumDesc(file_bakong_display_v1_display_service, 7, 1);
+
+/**
+ * A device's frame counters since it booted (SPEC.md §12; each wraps at 2^32).
+ *
+ * @generated from message bakong.display.v1.DeviceCounters
+ */
+export type DeviceCounters = Message<"bakong.display.v1.DeviceCounters"> & {
+  /**
+   * Valid frames received.
+   *
+   * @generated from field: uint32 frames_ok = 1;
+   */
+  framesOk: number;
+
+  /**
+   * Frames dropped: bad COBS.
+   *
+   * @generated from field: uint32 cobs_invalid = 2;
+   */
+  cobsInvalid: number;
+
+  /**
+   * Frames dropped: too short.
+   *
+   * @generated from field: uint32 too_short = 3;
+   */
+  tooShort: number;
+
+  /**
+   * Frames dropped: length mismatch.
+   *
+   * @generated from field: uint32 length_mismatch = 4;
+   */
+  lengthMismatch: number;
+
+  /**
+   * Frames dropped: bad CRC.
+   *
+   * @generated from field: uint32 bad_crc = 5;
+   */
+  badCrc: number;
+
+  /**
+   * Frames dropped: too long.
+   *
+   * @generated from field: uint32 too_long = 6;
+   */
+  tooLong: number;
+
+  /**
+   * Duplicates answered from the cache.
+   *
+   * @generated from field: uint32 duplicates = 7;
+   */
+  duplicates: number;
+};
+
+/**
+ * Describes the message bakong.display.v1.DeviceCounters.
+ * Use `create(DeviceCountersSchema)` to create a new message.
+ */
+export const DeviceCountersSchema: GenMessage<DeviceCounters> = /*@__PURE__*/
+  messageDesc(file_bakong_display_v1_display_service, 8);
+
+/**
  * Reports the countertop QR displays the gateway drives over serial ports
- * (the `Displays` configuration). Used by `bakong display status`.
+ * (the `Displays` configuration), and sends them the test commands the
+ * gateway never sends in normal operation. Used by `bakong display status`
+ * and `bakong display test`.
+ *
+ * Who may call: operators only (an operator's API key, or any caller of a
+ * gateway without keys). A terminal or kiosk key gets PERMISSION_DENIED.
  *
  * Each display is also a grpc.health.v1 service named
  * `bakong.display.<terminal_id>` (SERVING while its link is online), for
  * monitoring; this service adds what a health status cannot carry: the boot
- * id, firmware, last ACK and link counters.
+ * id, firmware, last ACK, the last fault and link counters.
  *
  * @generated from service bakong.display.v1.DisplayService
  */
 export const DisplayService: GenService<{
   /**
    * Lists every configured display with the state of its link, in
-   * configuration order.
+   * configuration order. Operators only.
    *
    * @generated from rpc bakong.display.v1.DisplayService.ListDisplays
    */
@@ -227,6 +906,40 @@ export const DisplayService: GenService<{
     methodKind: "unary";
     input: typeof ListDisplaysRequestSchema;
     output: typeof ListDisplaysResponseSchema;
+  },
+  /**
+   * Sends one test command (SET_CONFIG, BEEP, CLEAR or GET_STATE, which the
+   * gateway never sends in normal operation) to the display of `terminal_id`,
+   * through its link like any request (sequence numbers, retransmits), and
+   * returns the device's answer: its ACK (OK, or the NAK's reason) or, for
+   * GET_STATE, its STATE. A NAK is an answer, not an error. Operators only;
+   * recorded in the API audit.
+   *
+   * A payment's screen goes first: the command waits while a screen command
+   * is due or in flight, and a new payment screen supersedes it in flight
+   * (UNAVAILABLE). CLEAR shows the device's own idle screen; the gateway then
+   * sends the display's current screen again at once (the payment's QR, the
+   * result or the merchant's idle screen). SET_CONFIG lasts until the device
+   * reboots (RAM only); the gateway does not send it again.
+   *
+   * Errors (google.rpc.ErrorInfo, domain `bakong.display.v1`):
+   * - INVALID_ARGUMENT (google.rpc.BadRequest naming the field): a bad
+   *   `terminal_id`, no command, a value out of range.
+   * - NOT_FOUND (`DISPLAY_NOT_FOUND`): no display is configured for
+   *   `terminal_id`.
+   * - FAILED_PRECONDITION (`DISPLAY_NOT_ONLINE`): the link is not ONLINE;
+   *   (`DISPLAY_CANNOT_BEEP`): BEEP to a display without the BEEP capability.
+   * - UNAVAILABLE (`DISPLAY_BUSY`): another test command for this display has
+   *   no answer yet; (`DISPLAY_NO_ANSWER`): no answer, with the link's reason
+   *   (unanswered after its retransmits, the link went down, superseded).
+   * - DEADLINE_EXCEEDED (`DISPLAY_NO_ANSWER`): no answer within 10 s.
+   *
+   * @generated from rpc bakong.display.v1.DisplayService.SendDisplayCommand
+   */
+  sendDisplayCommand: {
+    methodKind: "unary";
+    input: typeof SendDisplayCommandRequestSchema;
+    output: typeof SendDisplayCommandResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_bakong_display_v1_display_service, 0);
