@@ -62,18 +62,6 @@ public sealed class TerminalWatchHub
     /// <summary>This run's epoch: random at every start, so a cursor of an earlier run is told apart.</summary>
     public ulong Epoch { get; }
 
-    /// <summary>Streams open now.</summary>
-    internal int WatcherCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _subscribers.Values.Sum(m => m.Length);
-            }
-        }
-    }
-
     /// <summary>
     /// Journals a saved change and offers it to its terminal's streams. Call it after the store saved the change, as
     /// <see cref="PaymentWatchHub.Publish(PaymentSnapshot)"/>.
