@@ -23,6 +23,7 @@ internal static class CliApp
             new Bakong.Cli.Payments.PayCommand(context),
             new Bakong.Cli.Payments.WatchCommand(context),
             new Bakong.Cli.Payments.PaymentsCommand(context),
+            new Bakong.Cli.Payments.VerifyReceiptCommand(context),
             new Bakong.Cli.Display.DisplayCommand(context),
             new Bakong.Cli.Reports.ReportCommand(context),
         };

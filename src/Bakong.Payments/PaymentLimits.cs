@@ -36,6 +36,9 @@ public static class PaymentLimits
     /// <summary>The largest page of <c>ListPayments</c> (and of the store's list); a larger page size means this.</summary>
     public const int MaxPageSize = 500;
 
+    /// <summary><c>external_ref</c> of <c>VerifyTransaction</c>: banks' references are about 16 characters.</summary>
+    public const int ExternalRef = 64;
+
     /// <summary><c>deeplink.app_name</c>: at most 64 characters.</summary>
     public const int DeeplinkAppName = 64;
 

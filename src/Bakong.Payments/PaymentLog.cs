@@ -11,6 +11,10 @@ internal static partial class PaymentLog
         Message = "Payment store {Path} open with {Count} payments")]
     public static partial void StoreOpened(ILogger logger, string path, long count);
 
+    [LoggerMessage(EventId = 2010, EventName = "PaymentStoreIndexKeysStored", Level = LogLevel.Information,
+        Message = "Payment store upgraded: the list and due index keys are stored in {Count} payments, and the indexes read them")]
+    public static partial void StoreIndexKeysStored(ILogger logger, int count);
+
     [LoggerMessage(EventId = 2007, EventName = "PaymentStoreWriteFailed", Level = LogLevel.Error,
         Message = "The payment store cannot write ({Reason}); the writes are answered UNAVAILABLE and the store is opened again")]
     public static partial void StoreWriteFailed(ILogger logger, string reason);

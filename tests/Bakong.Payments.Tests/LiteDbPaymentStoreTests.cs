@@ -277,6 +277,76 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_from_before_the_index_keys_were_stored_is_upgraded_when_opened_and_reads_as_before()
+    {
+        // The list and due indexes as they were: expressions over the document, no stored keys.
+        const string TerminalPrefix = "LPAD(STRING(LENGTH($.terminal_id)), 3, '0') + $.terminal_id";
+        var oldIndexes = new Dictionary<string, string>
+        {
+            ["list_terminal"] = TerminalPrefix + " + $.created_key",
+            ["list_state"] = "$.state + '/' + $.created_key",
+            ["list_terminal_state"] = TerminalPrefix + " + $.state + '/' + $.created_key",
+            ["due_terminal"] = "IIF($.next_check = null, null, " + TerminalPrefix + " + ':' + FORMAT($.next_check, 'D19'))",
+        };
+        var path = _dir.File("old.db");
+        var payments = Enumerable.Range(0, 5)
+            .Select(i => TestPayments.New(TestPayments.Start.AddSeconds(i), terminalId: i % 2 == 0 ? "till-1" : "till-10"))
+            .ToList();
+        using (var db = new LiteDB.LiteDatabase(OrdinalFile(path)))
+        {
+            var collection = db.GetCollection("payments");
+            foreach (var payment in payments)
+            {
+                var doc = PaymentDocument.From(payment.ToSnapshot());
+                foreach (var key in new[] { PaymentDocument.ListTerminalKey, PaymentDocument.ListStateKey, PaymentDocument.ListTerminalStateKey, PaymentDocument.DueKey })
+                {
+                    doc.Remove(key);
+                }
+
+                collection.Insert(doc);
+            }
+
+            foreach (var (name, expression) in oldIndexes)
+            {
+                collection.EnsureIndex(name, LiteDB.BsonExpression.Create(expression), unique: name != "due_terminal");
+            }
+        }
+
+        using (var store = new LiteDbPaymentStore(path))
+        {
+            var till1 = await store.ListAsync(new PaymentQuery { TerminalId = "till-1" }, Ct);
+            var pending = await store.ListAsync(new PaymentQuery { State = PaymentState.Pending, TerminalId = "till-10" }, Ct);
+            var due = await store.GetDueAsync(TestPayments.Start.AddHours(1), 10, Ct);
+
+            Assert.Equal([payments[4].Id, payments[2].Id, payments[0].Id], till1.Payments.Select(p => p.Id));
+            Assert.Equal([payments[3].Id, payments[1].Id], pending.Payments.Select(p => p.Id));
+            Assert.Equal(payments.Select(p => p.Id).Order(), due.Select(p => p.Id).Order());
+            Assert.Equal(2, (await store.CountPendingAsync("till-10", 10, Ct)).Count);
+        }
+
+        using var reopened = new LiteDB.LiteDatabase(OrdinalFile(path));
+        var indexes = reopened.GetCollection("$indexes").Query().ToList()
+            .Where(i => oldIndexes.ContainsKey(i["name"].AsString))
+            .ToDictionary(i => i["name"].AsString, i => i["expression"].AsString);
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["list_terminal"] = "$.list_terminal_key",
+                ["list_state"] = "$.list_state_key",
+                ["list_terminal_state"] = "$.list_terminal_state_key",
+                ["due_terminal"] = "$.due_key",
+            },
+            indexes);
+    }
+
+    // The store's own collation (a data file remembers the one it was made with).
+    private static LiteDB.ConnectionString OrdinalFile(string path) => new()
+    {
+        Filename = path,
+        Collation = new LiteDB.Collation(System.Globalization.CultureInfo.InvariantCulture.LCID, System.Globalization.CompareOptions.Ordinal),
+    };
+
+    [Fact]
     public void A_second_store_on_the_same_file_fails_clearly()
     {
         var e = Assert.Throws<StoreLockedException>(() => new LiteDbPaymentStore(_dir.File("bakong.db")));

@@ -13,6 +13,9 @@ internal enum MethodAccess
 
     /// <summary>Operators only: the admin API, reflection, the displays' status.</summary>
     Operator,
+
+    /// <summary>A cashier's call: terminals and operators, not kiosks (<c>VerifyTransaction</c>).</summary>
+    Cashier,
 }
 
 /// <summary>
@@ -28,6 +31,12 @@ internal static class AccessPolicy
 {
     private const string HealthService = "/grpc.health.v1.Health/";
     private const string PaymentService = "/bakong.payments.v1.PaymentService/";
+
+    /// <summary>
+    /// Receipt verification: a cashier reads the customer's receipt. A kiosk is a self-service page with nobody to read
+    /// one, and its key sits in a public place: it may not probe Bakong for other people's transactions.
+    /// </summary>
+    public const string VerifyTransactionMethod = PaymentService + "VerifyTransaction";
 
     /// <summary>The settlement report's method; its CSV twin on the Web endpoint is held to this method's rule.</summary>
     public const string SettlementReportMethod = "/bakong.admin.v1.AdminService/GetSettlementReport";
@@ -45,6 +54,11 @@ internal static class AccessPolicy
             return MethodAccess.Open;
         }
 
+        if (method == VerifyTransactionMethod)
+        {
+            return MethodAccess.Cashier;
+        }
+
         return method.StartsWith(PaymentService, StringComparison.Ordinal) ? MethodAccess.Client : MethodAccess.Operator;
     }
 
@@ -56,8 +70,27 @@ internal static class AccessPolicy
         {
             MethodAccess.Open => true,
             MethodAccess.Client => true,
+            MethodAccess.Cashier => caller.Client is null || caller.Client.Role != ClientRole.Kiosk,
             _ => caller.Client is null || caller.Client.Role == ClientRole.Operator,
         };
+    }
+
+    /// <summary>What a caller that <see cref="Allows"/> refuses is told (PERMISSION_DENIED).</summary>
+    public static string Refusal(MethodAccess access) => access == MethodAccess.Cashier
+        ? "A kiosk's key may not make this call: use a terminal's or an operator's key."
+        : "Only an operator's key may make this call.";
+
+    /// <summary>
+    /// The terminal a verification is recorded at: the one named (the caller must be bound to it: see
+    /// <see cref="MayActFor"/>), else the caller's only terminal, else none (empty).
+    /// </summary>
+    public static string VerifyingTerminal(Caller caller, string requested)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(requested);
+        return requested.Length > 0 ? requested
+            : caller.Client is { Role: not ClientRole.Operator, TerminalIds: [var only] } ? only
+            : "";
     }
 
     /// <summary>Whether the caller may create a payment for, or list the payments of, <paramref name="terminalId"/>.</summary>

@@ -65,7 +65,7 @@ internal sealed class AuthenticationInterceptor(CallerAuthentication authenticat
         if (!AccessPolicy.Allows(caller, access))
         {
             AccessLog.NotOperator(logger, context.Method, caller.Id, context.Peer);
-            throw new RpcException(new Status(StatusCode.PermissionDenied, "Only an operator's key may make this call."));
+            throw new RpcException(new Status(StatusCode.PermissionDenied, AccessPolicy.Refusal(access)));
         }
 
         context.SetCaller(caller);

@@ -29,10 +29,12 @@ internal static class RestOpenApi
                     + "See docs/rest.md.",
             });
 
-            // Only the payment API (a terminal's watch included): the sandbox's control API, QR images, health and the kiosk
-            // page are documented elsewhere.
+            // Only the payment API (its payments, a terminal's watch and receipt verification): the sandbox's control API, QR
+            // images, health, the admin API and the kiosk page are documented elsewhere.
             o.DocInclusionPredicate((_, api) => api.RelativePath is { } path
-                && (path.StartsWith("v1/payments", StringComparison.Ordinal) || path.StartsWith("v1/terminals", StringComparison.Ordinal)));
+                && (path.StartsWith("v1/payments", StringComparison.Ordinal)
+                    || path.StartsWith("v1/terminals", StringComparison.Ordinal)
+                    || path.StartsWith("v1/transactions", StringComparison.Ordinal)));
 
             // The generated contract's XML comments are the protos' comments (Grpc.Tools copies them).
             var comments = System.IO.Path.Combine(AppContext.BaseDirectory, typeof(RestOpenApi).Assembly.GetName().Name + ".xml");

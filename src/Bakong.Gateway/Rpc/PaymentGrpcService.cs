@@ -25,6 +25,7 @@ internal sealed class PaymentGrpcService(
     PaymentCancellation cancellation,
     Payments.Listing.PaymentListing listing,
     PaymentDeeplinks deeplinks,
+    Payments.Verification.ReceiptVerification verification,
     BakongTokenGate tokenGate,
     CallerLimits limits,
     IHostApplicationLifetime lifetime,
@@ -214,6 +215,46 @@ internal sealed class PaymentGrpcService(
             Payments.Listing.ListPaymentsResult.Listed page => PaymentMapper.ToProto(page),
             Payments.Listing.ListPaymentsResult.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
             _ => throw new InvalidOperationException("Unknown list result."),
+        };
+    }
+
+    public override async Task<VerifyTransactionResponse> VerifyTransaction(VerifyTransactionRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var violations = new List<Payments.FieldViolation>();
+        var query = PaymentMapper.ToDomain(request, violations);
+        if (request.TerminalId.Length > 0
+            && Payments.Identifier.Check(request.TerminalId, "terminal_id", Payments.PaymentLimits.TerminalId) is { } terminalViolation)
+        {
+            violations.Add(terminalViolation);
+        }
+
+        if (query is null || violations.Count > 0)
+        {
+            throw RpcErrors.InvalidArgument(violations);
+        }
+
+        var caller = context.Caller();
+        if (request.TerminalId.Length > 0 && !AccessPolicy.MayActFor(caller, request.TerminalId))
+        {
+            throw NotBoundTo("terminal_id");
+        }
+
+        if (tokenGate.Refusal() is { } unusable)
+        {
+            throw RpcErrors.BakongTokenUnusable(unusable);
+        }
+
+        var terminal = AccessPolicy.VerifyingTerminal(caller, request.TerminalId);
+        return await verification.VerifyAsync(query, caller.Id, terminal, context.CancellationToken).ConfigureAwait(false) switch
+        {
+            Payments.Verification.VerifyOutcome.Found found => PaymentMapper.ToProto(
+                found, found.LinkedPayment is { } payment && AccessPolicy.MaySee(caller, payment)),
+            Payments.Verification.VerifyOutcome.NotFound => new VerifyTransactionResponse(),
+            Payments.Verification.VerifyOutcome.TransactionFailed => new VerifyTransactionResponse { TransactionFailed = true },
+            Payments.Verification.VerifyOutcome.BakongUnavailable down => throw RpcErrors.BakongUnavailable(down.Reason, down.Detail),
+            _ => throw new InvalidOperationException("Unknown verification outcome."),
         };
     }
 

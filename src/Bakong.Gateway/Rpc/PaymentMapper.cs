@@ -30,7 +30,7 @@ internal static class PaymentMapper
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(violations);
-        var amount = ToAmount(request.Amount, violations);
+        var amount = ToAmount(request.Amount, "amount", violations);
         var expiresIn = ToExpiresIn(request.ExpiresIn, violations);
         return new Payments.Creation.CreatePaymentRequest
         {
@@ -218,7 +218,7 @@ internal static class PaymentMapper
         ? new Money { CurrencyCode = money.CurrencyCode, Units = money.MinorUnits }
         : new Money { CurrencyCode = money.CurrencyCode, Units = money.MinorUnits / 100, Nanos = (int)(money.MinorUnits % 100) * NanosPerCent };
 
-    private static BakongTransaction ToProto(Bakong.OpenApi.Client.BakongTransaction transaction)
+    public static BakongTransaction ToProto(Bakong.OpenApi.Client.BakongTransaction transaction)
     {
         var units = decimal.Truncate(transaction.Amount);
         var proto = new BakongTransaction
@@ -249,36 +249,91 @@ internal static class PaymentMapper
     /// <summary>The request field a proto path is in: <c>amount</c> for <c>amount.nanos</c>.</summary>
     private static string RootOf(string path) => path.IndexOf('.', StringComparison.Ordinal) is var dot and >= 0 ? path[..dot] : path;
 
-    private static decimal ToAmount(Money? money, List<Payments.FieldViolation> violations)
+    /// <summary>
+    /// The receipt of a <c>VerifyTransaction</c>, or null with the violations: the contract's (<c>Money</c>), then the
+    /// domain's (<see cref="Payments.Verification.ReceiptQuery"/>), named by the request's proto paths.
+    /// </summary>
+    public static Payments.Verification.ReceiptQuery? ToDomain(VerifyTransactionRequest request, List<Payments.FieldViolation> violations)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(violations);
+        switch (request.ReceiptCase)
+        {
+            case VerifyTransactionRequest.ReceiptOneofCase.Hash:
+                return Payments.Verification.ReceiptQuery.ForHash(request.Hash, violations);
+            case VerifyTransactionRequest.ReceiptOneofCase.ExternalRef:
+                return Payments.Verification.ReceiptQuery.ForExternalRef(request.ExternalRef, violations);
+            case VerifyTransactionRequest.ReceiptOneofCase.ShortHash:
+                // The contract's rules for the money first; the domain judges the hash, and the money only when the
+                // contract took it (a field is named once).
+                var contract = new List<Payments.FieldViolation>();
+                var amount = ToAmount(request.ShortHash.Amount, "short_hash.amount", contract);
+                var domain = new List<Payments.FieldViolation>();
+                var query = Payments.Verification.ReceiptQuery.ForShortHash(request.ShortHash.Hash, request.ShortHash.Amount?.CurrencyCode, amount, domain);
+                violations.AddRange(domain.Where(v => v.Field == Payments.Verification.VerifyFields.ShortHash));
+                violations.AddRange(contract.Count > 0 ? contract : domain.Select(v => v.Field switch
+                {
+                    Payments.Verification.VerifyFields.ShortHashAmount => v with { Field = "short_hash.amount.units" },
+                    Payments.Verification.VerifyFields.ShortHashCurrency => v with { Field = "short_hash.amount.currency_code" },
+                    _ => null,
+                }).OfType<Payments.FieldViolation>());
+                return contract.Count > 0 ? null : query;
+            default:
+                violations.Add(new Payments.FieldViolation("receipt", "one of short_hash, hash or external_ref is required"));
+                return null;
+        }
+    }
+
+    /// <summary>What the gateway answers for a transaction Bakong found; the payment id only when <paramref name="mayShowPayment"/>.</summary>
+    public static VerifyTransactionResponse ToProto(Payments.Verification.VerifyOutcome.Found found, bool mayShowPayment)
+    {
+        ArgumentNullException.ThrowIfNull(found);
+        var response = new VerifyTransactionResponse
+        {
+            Found = true,
+            Transaction = ToProto(found.Transaction),
+            PaidToMerchant = found.PaysThisMerchant,
+            LinkedToPayment = found.LinkedPayment is not null,
+            PaymentId = mayShowPayment && found.LinkedPayment is { } payment ? payment.Id : "",
+        };
+        if (found.FirstVerification is { } first)
+        {
+            response.FirstVerification = new ReceiptVerification { VerifyTime = Timestamp.FromDateTimeOffset(first.VerifyTime), TerminalId = first.TerminalId };
+        }
+
+        return response;
+    }
+
+    private static decimal ToAmount(Money? money, string field, List<Payments.FieldViolation> violations)
     {
         if (money is null)
         {
-            violations.Add(new Payments.FieldViolation("amount", "required"));
+            violations.Add(new Payments.FieldViolation(field, "required"));
             return 0;
         }
 
         var before = violations.Count;
         if (!Payments.Money.TryParseCurrency(money.CurrencyCode, out var currency))
         {
-            violations.Add(new Payments.FieldViolation("amount.currency_code", "must be KHR or USD"));
+            violations.Add(new Payments.FieldViolation(field + ".currency_code", "must be KHR or USD"));
         }
 
         if (money.Units < 0)
         {
-            violations.Add(new Payments.FieldViolation("amount.units", "must not be negative"));
+            violations.Add(new Payments.FieldViolation(field + ".units", "must not be negative"));
         }
 
         if (money.Nanos is < 0 or > 999_999_999)
         {
-            violations.Add(new Payments.FieldViolation("amount.nanos", "must be from 0 to 999,999,999"));
+            violations.Add(new Payments.FieldViolation(field + ".nanos", "must be from 0 to 999,999,999"));
         }
         else if (violations.Count == before && currency == Khqr.KhqrCurrency.Khr && money.Nanos != 0)
         {
-            violations.Add(new Payments.FieldViolation("amount.nanos", "KHR amounts are whole riel: nanos must be 0"));
+            violations.Add(new Payments.FieldViolation(field + ".nanos", "KHR amounts are whole riel: nanos must be 0"));
         }
         else if (violations.Count == before && currency == Khqr.KhqrCurrency.Usd && money.Nanos % NanosPerCent != 0)
         {
-            violations.Add(new Payments.FieldViolation("amount.nanos", "USD amounts are whole cents: nanos must be a multiple of 10,000,000"));
+            violations.Add(new Payments.FieldViolation(field + ".nanos", "USD amounts are whole cents: nanos must be a multiple of 10,000,000"));
         }
 
         return violations.Count == before ? money.Units + (money.Nanos / 1_000_000_000m) : 0;

@@ -120,6 +120,22 @@ internal static class RpcErrors
             ("environment", status.Environment.ToString()));
     }
 
+    /// <summary>
+    /// Bakong gave a verification no usable answer: retryable. <paramref name="fault"/> is the fault's kind
+    /// (<c>Timeout</c>); <paramref name="detail"/> the Bakong client's line about it, cut short (never the token).
+    /// </summary>
+    public static RpcException BakongUnavailable(string fault, string detail)
+    {
+        ArgumentNullException.ThrowIfNull(fault);
+        ArgumentNullException.ThrowIfNull(detail);
+        const int MaxDetail = 200;
+        return Error(
+            Code.Unavailable,
+            ErrorReason.BakongUnavailable,
+            "Bakong did not answer the verification (" + (detail.Length > MaxDetail ? detail[..MaxDetail] + "…" : detail) + "); call again.",
+            ("fault", fault));
+    }
+
     /// <remarks>The exception's message (file paths, the OS error) is for the operator's log, not the client.</remarks>
     public static RpcException StorageUnavailable() => Error(
         Code.Unavailable,

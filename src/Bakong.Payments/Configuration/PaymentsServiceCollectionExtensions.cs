@@ -9,6 +9,7 @@ using Bakong.Payments.Reading;
 using Bakong.Payments.Reporting;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Telemetry;
+using Bakong.Payments.Verification;
 using Bakong.Payments.Writing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,9 +25,9 @@ public static class PaymentsServiceCollectionExtensions
     /// <summary>
     /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>), the one write path and the
     /// use cases (<see cref="PaymentCreation"/>, <see cref="PaymentReader"/>, <see cref="PaymentListing"/>,
-    /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>, <see cref="SettlementReport"/>; watching is <c>AddPaymentWatchHub</c>'s),
+    /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>, <see cref="SettlementReport"/>, <see cref="ReceiptVerification"/>; watching is <c>AddPaymentWatchHub</c>'s),
     /// with <c>Storage:*</c>, <c>Merchant:*</c>, <c>Payments:*</c> and <c>Reports:*</c> bound from <paramref name="configuration"/> (the
-    /// root) and validated at start. <see cref="PaymentDeeplinks"/> and <see cref="SettlementReport"/> need the Bakong client (<c>AddBakongOpenApiClient</c>).
+    /// root) and validated at start. <see cref="PaymentDeeplinks"/>, <see cref="SettlementReport"/> and <see cref="ReceiptVerification"/> need the Bakong client (<c>AddBakongOpenApiClient</c>).
     /// </summary>
     public static IServiceCollection AddBakongPayments(this IServiceCollection services, IConfiguration configuration)
     {
@@ -48,6 +49,7 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path,
             sp.GetRequiredService<ILogger<LiteDbPaymentStore>>()));
         services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
+        services.TryAddSingleton<IReceiptStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
         services.AddSingleton<Bakong.OpenApi.Storage.IStoreSnapshot>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
 
         // One write path: every change and every creation is saved, retried and published by the writer. The use cases
@@ -67,6 +69,7 @@ public static class PaymentsServiceCollectionExtensions
         services.TryAddSingleton<PaymentListing>();
         services.TryAddSingleton<PaymentDeeplinks>();
         services.TryAddSingleton<SettlementReport>();
+        services.TryAddSingleton<ReceiptVerification>();
 
         // Telemetry: the payment counters follow every saved change; the per-state gauge is seeded from the store in
         // IHostedLifecycleService.StartingAsync, before any hosted service that saves starts.

@@ -45,7 +45,7 @@ namespace Bakong.Payments.Storage;
 /// commits to the log and touches the data file only in a checkpoint, so the store takes none until the copy is done.
 /// </para>
 /// </remarks>
-public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposable
+public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposable
 {
     /// <summary>Checkpoint when the log is this big (LiteDB's own default is 1000 pages, 8 MiB).</summary>
     internal const long CheckpointLogBytes = 4 * 1024 * 1024;
@@ -677,7 +677,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         {
             foreach (var op in batch)
             {
-                durable |= op.Apply(engine.Payments, delta);
+                durable |= op.Apply(engine, delta);
             }
 
             if (delta.ByState.Any(d => d != 0))
@@ -803,6 +803,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
     private void Prepare(Engine engine)
     {
         var payments = engine.Payments;
+        MoveIndexesToStoredKeys(engine);
         payments.EnsureIndex(PaymentDocument.RequestId, unique: true);
         payments.EnsureIndex(PaymentDocument.Md5, unique: true);
         payments.EnsureIndex(PaymentDocument.CreatedKey, unique: true);
@@ -811,6 +812,7 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         payments.EnsureIndex(ListRange.StateIndex, BsonExpression.Create(ListRange.StateKey), unique: true);
         payments.EnsureIndex(ListRange.TerminalStateIndex, BsonExpression.Create(ListRange.TerminalStateKey), unique: true);
         payments.EnsureIndex(DueRange.Index, BsonExpression.Create(DueRange.Key));
+        PrepareReceipts(engine);
 
         // The terminal's own index served the list before the composite keys did.
         payments.DropIndex(PaymentDocument.TerminalId);
@@ -868,6 +870,58 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
 
         engine.FlushLog();
         engine.Database.Checkpoint();
+    }
+
+    /// <summary>
+    /// A database from before the index keys were stored has the list and due indexes on expressions: write the keys
+    /// into every document (a thousand per transaction; a crash part-way leaves documents that are written again on the
+    /// next open), then drop those indexes, which <see cref="Prepare"/> creates again on the stored keys.
+    /// </summary>
+    private void MoveIndexesToStoredKeys(Engine engine)
+    {
+        var expressionIndexes = engine.Database.GetCollection("$indexes").Query()
+            .Where(BsonExpression.Create("collection = @0", CollectionName))
+            .ToList()
+            .Where(i => i["name"].AsString is ListRange.TerminalIndex or ListRange.StateIndex or ListRange.TerminalStateIndex or DueRange.Index
+                && i["expression"].AsString is not (ListRange.TerminalKey or ListRange.StateKey or ListRange.TerminalStateKey or DueRange.Key))
+            .Select(i => i["name"].AsString)
+            .ToList();
+        if (expressionIndexes.Count == 0)
+        {
+            return;
+        }
+
+        var rewritten = 0;
+        string? after = null;
+        while (true)
+        {
+            var page = engine.Payments.Query()
+                .Where(BsonExpression.Create("_id > @0", after ?? ""))
+                .OrderBy("_id")
+                .Limit(1000)
+                .ToList();
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            engine.Database.BeginTrans();
+            foreach (var doc in page.Where(PaymentDocument.AddIndexKeys))
+            {
+                engine.Payments.Update(doc);
+                rewritten++;
+            }
+
+            engine.Database.Commit();
+            after = page[^1]["_id"].AsString;
+        }
+
+        foreach (var name in expressionIndexes)
+        {
+            engine.Payments.DropIndex(name);
+        }
+
+        PaymentLog.StoreIndexKeysStored(_logger, rewritten);
     }
 
     private static void TryRollback(Engine engine)
@@ -1026,6 +1080,9 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         /// </summary>
         public abstract bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts);
 
+        /// <summary>As the other overload; a write to another collection of the file overrides this one.</summary>
+        public virtual bool Apply(Engine engine, long[] counts) => Apply(engine.Payments, counts);
+
         /// <summary>The batch is committed (and durable if it had to be): answer the caller.</summary>
         public abstract void Complete();
 
@@ -1166,19 +1223,16 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         public const string TerminalStateIndex = "list_terminal_state";
 
         public const string CreatedKey = "$." + PaymentDocument.CreatedKey;
-        public const string TerminalKey = TerminalPrefix + " + " + CreatedKey;
-        public const string StateKey = StatePrefix + " + " + CreatedKey;
-        public const string TerminalStateKey = TerminalPrefix + " + " + StatePrefix + " + " + CreatedKey;
-
-        private const string TerminalPrefix = "LPAD(STRING(LENGTH($." + PaymentDocument.TerminalId + ")), 3, '0') + $." + PaymentDocument.TerminalId;
-        private const string StatePrefix = "$." + PaymentDocument.State + " + '/'";
+        public const string TerminalKey = "$." + PaymentDocument.ListTerminalKey;
+        public const string StateKey = "$." + PaymentDocument.ListStateKey;
+        public const string TerminalStateKey = "$." + PaymentDocument.ListTerminalStateKey;
 
         /// <param name="query">The filter.</param>
         /// <param name="after">The previous page's last created key: the range ends there (inclusive; the caller skips it).</param>
         public static ListRange For(PaymentQuery query, string? after)
         {
-            var terminal = query.TerminalId is { } t ? t.Length.ToString("D3", CultureInfo.InvariantCulture) + t : null;
-            var state = query.State is { } s ? s.ToString() + "/" : null;
+            var terminal = query.TerminalId is { } t ? PaymentDocument.TerminalPrefixOf(t) : null;
+            var state = query.State is { } s ? PaymentDocument.StatePrefixOf(s.ToString()) : null;
             var key = terminal is null
                 ? (state is null ? CreatedKey : StateKey)
                 : (state is null ? TerminalKey : TerminalStateKey);
@@ -1210,11 +1264,9 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
     {
         public const string Index = "due_terminal";
 
-        public const string Key = "IIF($." + PaymentDocument.NextCheck + " = null, null, "
-            + "LPAD(STRING(LENGTH($." + PaymentDocument.TerminalId + ")), 3, '0') + $." + PaymentDocument.TerminalId
-            + " + ':' + FORMAT($." + PaymentDocument.NextCheck + ", 'D19'))";
+        public const string Key = "$." + PaymentDocument.DueKey;
 
-        public static string PrefixOf(string terminalId) => terminalId.Length.ToString("D3", CultureInfo.InvariantCulture) + terminalId;
+        public static string PrefixOf(string terminalId) => PaymentDocument.TerminalPrefixOf(terminalId);
 
         /// <summary>The key of <paramref name="prefix"/>'s payment due at <paramref name="ticks"/>.</summary>
         public static string At(string prefix, long ticks) => prefix + ":" + Math.Max(0, ticks).ToString("D19", CultureInfo.InvariantCulture);
@@ -1222,6 +1274,6 @@ public sealed class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, IDisposa
         /// <summary>Above every key of <paramref name="prefix"/> (';' follows ':') and below the next terminal's.</summary>
         public static string After(string prefix) => prefix + ";";
 
-        public static string KeyOf(BsonDocument doc) => At(PrefixOf(doc[PaymentDocument.TerminalId].AsString), doc[PaymentDocument.NextCheck].AsInt64);
+        public static string KeyOf(BsonDocument doc) => doc[PaymentDocument.DueKey].AsString;
     }
 }

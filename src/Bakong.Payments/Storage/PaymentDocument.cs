@@ -20,6 +20,14 @@ internal static class PaymentDocument
     public const string CreateTime = "create_time";
     public const string ExpireTime = "expire_time";
     public const string OutboxDue = "outbox_due";
+
+    // The keys of the list and due indexes, computed here and stored, so each index is a plain field path: LiteDB
+    // parses every index's expression whenever it reads the collection's page (every read and every batch), and the
+    // same keys as expressions (LPAD, STRING, LENGTH, IIF, FORMAT) cost a create more than its fsync.
+    public const string ListTerminalKey = "list_terminal_key";
+    public const string ListStateKey = "list_state_key";
+    public const string ListTerminalStateKey = "list_terminal_state_key";
+    public const string DueKey = "due_key";
     public const string Outbox = "outbox";
 
     public static BsonDocument From(PaymentSnapshot p)
@@ -49,6 +57,10 @@ internal static class PaymentDocument
             ["update_time"] = Ticks(p.UpdateTime),
             ["settle_time"] = Ticks(p.SettleTime),
             [NextCheck] = Ticks(p.NextCheckTime),
+            [ListTerminalKey] = TerminalPrefixOf(parameters.TerminalId) + CreatedKeyOf(p.CreateTime, p.Id),
+            [ListStateKey] = StatePrefixOf(p.State.ToString()) + CreatedKeyOf(p.CreateTime, p.Id),
+            [ListTerminalStateKey] = TerminalPrefixOf(parameters.TerminalId) + StatePrefixOf(p.State.ToString()) + CreatedKeyOf(p.CreateTime, p.Id),
+            [DueKey] = p.NextCheckTime is { } next ? DueKeyOf(parameters.TerminalId, next.UtcTicks) : BsonValue.Null,
             ["check_count"] = p.CheckCount,
             ["last_check_time"] = Ticks(p.LastCheckTime),
             ["reconciliation_count"] = p.ReconciliationCount,
@@ -192,6 +204,41 @@ internal static class PaymentDocument
         doc[Outbox] = array;
         doc[OutboxDue] = Ticks(due);
     }
+
+    /// <summary>
+    /// Writes the index keys of a document stored before they were (<see cref="ListTerminalKey"/> and the others),
+    /// from its own fields. True when it changed the document.
+    /// </summary>
+    public static bool AddIndexKeys(BsonDocument doc)
+    {
+        if (doc.ContainsKey(ListTerminalKey))
+        {
+            return false;
+        }
+
+        var terminal = doc[TerminalId].AsString;
+        var state = doc[State].AsString;
+        var created = doc[CreatedKey].AsString;
+        doc[ListTerminalKey] = TerminalPrefixOf(terminal) + created;
+        doc[ListStateKey] = StatePrefixOf(state) + created;
+        doc[ListTerminalStateKey] = TerminalPrefixOf(terminal) + StatePrefixOf(state) + created;
+        doc[DueKey] = doc[NextCheck].IsNumber ? DueKeyOf(terminal, doc[NextCheck].AsInt64) : BsonValue.Null;
+        return true;
+    }
+
+    /// <summary>
+    /// A terminal id as a key prefix: its length as 3 digits, then the id, so no terminal's prefix starts another's
+    /// ("till-1" never matches "till-10").
+    /// </summary>
+    public static string TerminalPrefixOf(string terminalId) =>
+        terminalId.Length.ToString("D3", System.Globalization.CultureInfo.InvariantCulture) + terminalId;
+
+    /// <summary>A state as a key prefix: its name and '/'.</summary>
+    public static string StatePrefixOf(string state) => state + "/";
+
+    /// <summary>The due key: the terminal's prefix, ':', and the next check time as 19 digits.</summary>
+    public static string DueKeyOf(string terminalId, long nextCheckTicks) =>
+        TerminalPrefixOf(terminalId) + ":" + Math.Max(0, nextCheckTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The list order key: creation time, then id, as one string that sorts the same way (ordinal collation).</summary>
     public static string CreatedKeyOf(DateTimeOffset createTime, string id) =>

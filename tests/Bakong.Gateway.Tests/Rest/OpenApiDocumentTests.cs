@@ -48,6 +48,7 @@ public sealed class OpenApiDocumentTests(SharedGateway shared) : SharedGatewayTe
                 "get /v1/terminals/{terminalId}:watch",
                 "post /v1/payments",
                 "post /v1/payments/{paymentId}:cancel",
+                "post /v1/transactions:verify",
             ],
             routes);
         var create = paths.GetProperty("/v1/payments").GetProperty("post");

@@ -6,7 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Money } from "./money_pb";
 import { file_bakong_payments_v1_money } from "./money_pb";
-import type { Payment, Payment_State } from "./payment_pb";
+import type { BakongTransaction, Payment, Payment_State } from "./payment_pb";
 import { file_bakong_payments_v1_payment } from "./payment_pb";
 import type { QrImage, QrImageOptions } from "./qr_image_pb";
 import { file_bakong_payments_v1_qr_image } from "./qr_image_pb";
@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bakong/payments/v1/payment_service.proto.
  */
 export const file_bakong_payments_v1_payment_service: GenFile = /*@__PURE__*/
-  fileDesc("CihiYWtvbmcvcGF5bWVudHMvdjEvcGF5bWVudF9zZXJ2aWNlLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEixgIKFENyZWF0ZVBheW1lbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEwoLdGVybWluYWxfaWQYAiABKAkSKQoGYW1vdW50GAMgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5EhEKCW9yZGVyX3JlZhgEIAEoCRItCgpleHBpcmVzX2luGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC3N0b3JlX2xhYmVsGAYgASgJEhYKDnRlcm1pbmFsX2xhYmVsGAcgASgJEjUKCGRlZXBsaW5rGAggASgLMiMuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rT3B0aW9ucxI0Cghxcl9pbWFnZRgJIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJPCg9EZWVwbGlua09wdGlvbnMSEAoIYXBwX25hbWUYASABKAkSFAoMYXBwX2ljb25fdXJsGAIgASgJEhQKDGNhbGxiYWNrX3VybBgDIAEoCSI2CghEZWVwbGluaxISCgpzaG9ydF9saW5rGAEgASgJEhYKDmZhaWx1cmVfcmVhc29uGAIgASgJIqQBChVDcmVhdGVQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei4KCGRlZXBsaW5rGAIgASgLMhwuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rEi0KCHFyX2ltYWdlGAMgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiXQoRR2V0UGF5bWVudFJlcXVlc3QSEgoKcGF5bWVudF9pZBgBIAEoCRI0Cghxcl9pbWFnZRgCIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJxChJHZXRQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei0KCHFyX2ltYWdlGAIgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiQAoTV2F0Y2hQYXltZW50UmVxdWVzdBISCgpwYXltZW50X2lkGAEgASgJEhUKDWFmdGVyX3ZlcnNpb24YAiABKAMiRAoUV2F0Y2hQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50IioKFENhbmNlbFBheW1lbnRSZXF1ZXN0EhIKCnBheW1lbnRfaWQYASABKAkiRQoVQ2FuY2VsUGF5bWVudFJlc3BvbnNlEiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudCLwAQoTTGlzdFBheW1lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIxCgZzdGF0ZXMYAyADKA4yIS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudC5TdGF0ZRITCgt0ZXJtaW5hbF9pZBgEIAEoCRI1ChFzdGFydF9jcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPZW5kX2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJeChRMaXN0UGF5bWVudHNSZXNwb25zZRItCghwYXltZW50cxgBIAMoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI7ChRXYXRjaFRlcm1pbmFsUmVxdWVzdBITCgt0ZXJtaW5hbF9pZBgBIAEoCRIOCgZjdXJzb3IYAiABKAkixgEKFVdhdGNoVGVybWluYWxSZXNwb25zZRIuCgdwYXltZW50GAEgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlBheW1lbnRIABJHCgljYXVnaHRfdXAYAiABKAsyMi5iYWtvbmcucGF5bWVudHMudjEuV2F0Y2hUZXJtaW5hbFJlc3BvbnNlLkNhdWdodFVwSAASDgoGY3Vyc29yGAMgASgJGhsKCENhdWdodFVwEg8KB3Jlc3VtZWQYASABKAhCBwoFZXZlbnQyvAYKDlBheW1lbnRTZXJ2aWNlEn0KDUNyZWF0ZVBheW1lbnQSKC5iYWtvbmcucGF5bWVudHMudjEuQ3JlYXRlUGF5bWVudFJlcXVlc3QaKS5iYWtvbmcucGF5bWVudHMudjEuQ3JlYXRlUGF5bWVudFJlc3BvbnNlIheC0+STAhE6ASoiDC92MS9wYXltZW50cxJ+CgpHZXRQYXltZW50EiUuYmFrb25nLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXF1ZXN0GiYuYmFrb25nLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXNwb25zZSIhgtPkkwIbEhkvdjEvcGF5bWVudHMve3BheW1lbnRfaWR9EowBCgxXYXRjaFBheW1lbnQSJy5iYWtvbmcucGF5bWVudHMudjEuV2F0Y2hQYXltZW50UmVxdWVzdBooLmJha29uZy5wYXltZW50cy52MS5XYXRjaFBheW1lbnRSZXNwb25zZSIngtPkkwIhEh8vdjEvcGF5bWVudHMve3BheW1lbnRfaWR9OndhdGNoMAESjgEKDUNhbmNlbFBheW1lbnQSKC5iYWtvbmcucGF5bWVudHMudjEuQ2FuY2VsUGF5bWVudFJlcXVlc3QaKS5iYWtvbmcucGF5bWVudHMudjEuQ2FuY2VsUGF5bWVudFJlc3BvbnNlIiiC0+STAiIiIC92MS9wYXltZW50cy97cGF5bWVudF9pZH06Y2FuY2VsEncKDExpc3RQYXltZW50cxInLmJha29uZy5wYXltZW50cy52MS5MaXN0UGF5bWVudHNSZXF1ZXN0GiguYmFrb25nLnBheW1lbnRzLnYxLkxpc3RQYXltZW50c1Jlc3BvbnNlIhSC0+STAg4SDC92MS9wYXltZW50cxKRAQoNV2F0Y2hUZXJtaW5hbBIoLmJha29uZy5wYXltZW50cy52MS5XYXRjaFRlcm1pbmFsUmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5XYXRjaFRlcm1pbmFsUmVzcG9uc2UiKYLT5JMCIxIhL3YxL3Rlcm1pbmFscy97dGVybWluYWxfaWR9OndhdGNoMAFCGqoCF0Jha29uZy5HcnBjLlBheW1lbnRzLlYxYgZwcm90bzM", [file_bakong_payments_v1_money, file_bakong_payments_v1_payment, file_bakong_payments_v1_qr_image, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CihiYWtvbmcvcGF5bWVudHMvdjEvcGF5bWVudF9zZXJ2aWNlLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEixgIKFENyZWF0ZVBheW1lbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEwoLdGVybWluYWxfaWQYAiABKAkSKQoGYW1vdW50GAMgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5EhEKCW9yZGVyX3JlZhgEIAEoCRItCgpleHBpcmVzX2luGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC3N0b3JlX2xhYmVsGAYgASgJEhYKDnRlcm1pbmFsX2xhYmVsGAcgASgJEjUKCGRlZXBsaW5rGAggASgLMiMuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rT3B0aW9ucxI0Cghxcl9pbWFnZRgJIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJPCg9EZWVwbGlua09wdGlvbnMSEAoIYXBwX25hbWUYASABKAkSFAoMYXBwX2ljb25fdXJsGAIgASgJEhQKDGNhbGxiYWNrX3VybBgDIAEoCSI2CghEZWVwbGluaxISCgpzaG9ydF9saW5rGAEgASgJEhYKDmZhaWx1cmVfcmVhc29uGAIgASgJIqQBChVDcmVhdGVQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei4KCGRlZXBsaW5rGAIgASgLMhwuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rEi0KCHFyX2ltYWdlGAMgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiXQoRR2V0UGF5bWVudFJlcXVlc3QSEgoKcGF5bWVudF9pZBgBIAEoCRI0Cghxcl9pbWFnZRgCIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJxChJHZXRQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei0KCHFyX2ltYWdlGAIgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiQAoTV2F0Y2hQYXltZW50UmVxdWVzdBISCgpwYXltZW50X2lkGAEgASgJEhUKDWFmdGVyX3ZlcnNpb24YAiABKAMiRAoUV2F0Y2hQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50IioKFENhbmNlbFBheW1lbnRSZXF1ZXN0EhIKCnBheW1lbnRfaWQYASABKAkiRQoVQ2FuY2VsUGF5bWVudFJlc3BvbnNlEiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudCLwAQoTTGlzdFBheW1lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIxCgZzdGF0ZXMYAyADKA4yIS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudC5TdGF0ZRITCgt0ZXJtaW5hbF9pZBgEIAEoCRI1ChFzdGFydF9jcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPZW5kX2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJeChRMaXN0UGF5bWVudHNSZXNwb25zZRItCghwYXltZW50cxgBIAMoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI7ChRXYXRjaFRlcm1pbmFsUmVxdWVzdBITCgt0ZXJtaW5hbF9pZBgBIAEoCRIOCgZjdXJzb3IYAiABKAkixgEKFVdhdGNoVGVybWluYWxSZXNwb25zZRIuCgdwYXltZW50GAEgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlBheW1lbnRIABJHCgljYXVnaHRfdXAYAiABKAsyMi5iYWtvbmcucGF5bWVudHMudjEuV2F0Y2hUZXJtaW5hbFJlc3BvbnNlLkNhdWdodFVwSAASDgoGY3Vyc29yGAMgASgJGhsKCENhdWdodFVwEg8KB3Jlc3VtZWQYASABKAhCBwoFZXZlbnQingEKGFZlcmlmeVRyYW5zYWN0aW9uUmVxdWVzdBI6CgpzaG9ydF9oYXNoGAEgASgLMiQuYmFrb25nLnBheW1lbnRzLnYxLlNob3J0SGFzaFJlY2VpcHRIABIOCgRoYXNoGAIgASgJSAASFgoMZXh0ZXJuYWxfcmVmGAMgASgJSAASEwoLdGVybWluYWxfaWQYBCABKAlCCQoHcmVjZWlwdCJLChBTaG9ydEhhc2hSZWNlaXB0EgwKBGhhc2gYASABKAkSKQoGYW1vdW50GAIgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5IpACChlWZXJpZnlUcmFuc2FjdGlvblJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEhoKEnRyYW5zYWN0aW9uX2ZhaWxlZBgCIAEoCBI6Cgt0cmFuc2FjdGlvbhgDIAEoCzIlLmJha29uZy5wYXltZW50cy52MS5CYWtvbmdUcmFuc2FjdGlvbhIYChBwYWlkX3RvX21lcmNoYW50GAQgASgIEhkKEWxpbmtlZF90b19wYXltZW50GAUgASgIEhIKCnBheW1lbnRfaWQYBiABKAkSQwoSZmlyc3RfdmVyaWZpY2F0aW9uGAcgASgLMicuYmFrb25nLnBheW1lbnRzLnYxLlJlY2VpcHRWZXJpZmljYXRpb24iWwoTUmVjZWlwdFZlcmlmaWNhdGlvbhIvCgt2ZXJpZnlfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLdGVybWluYWxfaWQYAiABKAky0wcKDlBheW1lbnRTZXJ2aWNlEn0KDUNyZWF0ZVBheW1lbnQSKC5iYWtvbmcucGF5bWVudHMudjEuQ3JlYXRlUGF5bWVudFJlcXVlc3QaKS5iYWtvbmcucGF5bWVudHMudjEuQ3JlYXRlUGF5bWVudFJlc3BvbnNlIheC0+STAhE6ASoiDC92MS9wYXltZW50cxJ+CgpHZXRQYXltZW50EiUuYmFrb25nLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXF1ZXN0GiYuYmFrb25nLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXNwb25zZSIhgtPkkwIbEhkvdjEvcGF5bWVudHMve3BheW1lbnRfaWR9EowBCgxXYXRjaFBheW1lbnQSJy5iYWtvbmcucGF5bWVudHMudjEuV2F0Y2hQYXltZW50UmVxdWVzdBooLmJha29uZy5wYXltZW50cy52MS5XYXRjaFBheW1lbnRSZXNwb25zZSIngtPkkwIhEh8vdjEvcGF5bWVudHMve3BheW1lbnRfaWR9OndhdGNoMAESjgEKDUNhbmNlbFBheW1lbnQSKC5iYWtvbmcucGF5bWVudHMudjEuQ2FuY2VsUGF5bWVudFJlcXVlc3QaKS5iYWtvbmcucGF5bWVudHMudjEuQ2FuY2VsUGF5bWVudFJlc3BvbnNlIiiC0+STAiIiIC92MS9wYXltZW50cy97cGF5bWVudF9pZH06Y2FuY2VsEncKDExpc3RQYXltZW50cxInLmJha29uZy5wYXltZW50cy52MS5MaXN0UGF5bWVudHNSZXF1ZXN0GiguYmFrb25nLnBheW1lbnRzLnYxLkxpc3RQYXltZW50c1Jlc3BvbnNlIhSC0+STAg4SDC92MS9wYXltZW50cxKRAQoNV2F0Y2hUZXJtaW5hbBIoLmJha29uZy5wYXltZW50cy52MS5XYXRjaFRlcm1pbmFsUmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5XYXRjaFRlcm1pbmFsUmVzcG9uc2UiKYLT5JMCIxIhL3YxL3Rlcm1pbmFscy97dGVybWluYWxfaWR9OndhdGNoMAESlAEKEVZlcmlmeVRyYW5zYWN0aW9uEiwuYmFrb25nLnBheW1lbnRzLnYxLlZlcmlmeVRyYW5zYWN0aW9uUmVxdWVzdBotLmJha29uZy5wYXltZW50cy52MS5WZXJpZnlUcmFuc2FjdGlvblJlc3BvbnNlIiKC0+STAhw6ASoiFy92MS90cmFuc2FjdGlvbnM6dmVyaWZ5QhqqAhdCYWtvbmcuR3JwYy5QYXltZW50cy5WMWIGcHJvdG8z", [file_bakong_payments_v1_money, file_bakong_payments_v1_payment, file_bakong_payments_v1_qr_image, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * The request of `PaymentService.CreatePayment`.
@@ -591,6 +591,194 @@ export const WatchTerminalResponse_CaughtUpSchema: GenMessage<WatchTerminalRespo
   messageDesc(file_bakong_payments_v1_payment_service, 13, 0);
 
 /**
+ * The request of `PaymentService.VerifyTransaction`: exactly one of the three
+ * ways a receipt names its transaction.
+ *
+ * @generated from message bakong.payments.v1.VerifyTransactionRequest
+ */
+export type VerifyTransactionRequest = Message<"bakong.payments.v1.VerifyTransactionRequest"> & {
+  /**
+   * What the receipt shows. Required: one of the three.
+   *
+   * @generated from oneof bakong.payments.v1.VerifyTransactionRequest.receipt
+   */
+  receipt: {
+    /**
+     * The short hash (the first 8 characters of the transaction hash) with
+     * the amount and currency paid, as Bakong needs them together.
+     *
+     * @generated from field: bakong.payments.v1.ShortHashReceipt short_hash = 1;
+     */
+    value: ShortHashReceipt;
+    case: "shortHash";
+  } | {
+    /**
+     * The full transaction hash: exactly 64 hex digits, any case.
+     *
+     * @generated from field: string hash = 2;
+     */
+    value: string;
+    case: "hash";
+  } | {
+    /**
+     * The paying bank's reference (for example "100FT35340355905"): 1 to 64
+     * characters from `A-Z a-z 0-9 - _ . :`.
+     *
+     * @generated from field: string external_ref = 3;
+     */
+    value: string;
+    case: "externalRef";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * The terminal where the receipt is shown, recorded with the
+   * verification. Optional: empty means the caller's terminal when its key is
+   * bound to exactly one, else none. Otherwise 1 to 64 characters from
+   * `A-Z a-z 0-9 - _ . :`, and the key must be bound to it.
+   *
+   * @generated from field: string terminal_id = 4;
+   */
+  terminalId: string;
+};
+
+/**
+ * Describes the message bakong.payments.v1.VerifyTransactionRequest.
+ * Use `create(VerifyTransactionRequestSchema)` to create a new message.
+ */
+export const VerifyTransactionRequestSchema: GenMessage<VerifyTransactionRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 14);
+
+/**
+ * A receipt's short hash with the money it shows.
+ *
+ * @generated from message bakong.payments.v1.ShortHashReceipt
+ */
+export type ShortHashReceipt = Message<"bakong.payments.v1.ShortHashReceipt"> & {
+  /**
+   * The first 8 characters of the transaction hash: exactly 8 hex digits,
+   * any case.
+   *
+   * @generated from field: string hash = 1;
+   */
+  hash: string;
+
+  /**
+   * The amount and currency paid. Required, greater than zero, and following
+   * the precision rules of `Money` (KHR whole riel, USD whole cents). Bakong
+   * finds the transaction only if they match exactly.
+   *
+   * @generated from field: bakong.payments.v1.Money amount = 2;
+   */
+  amount?: Money | undefined;
+};
+
+/**
+ * Describes the message bakong.payments.v1.ShortHashReceipt.
+ * Use `create(ShortHashReceiptSchema)` to create a new message.
+ */
+export const ShortHashReceiptSchema: GenMessage<ShortHashReceipt> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 15);
+
+/**
+ * The response of `PaymentService.VerifyTransaction`.
+ *
+ * @generated from message bakong.payments.v1.VerifyTransactionResponse
+ */
+export type VerifyTransactionResponse = Message<"bakong.payments.v1.VerifyTransactionResponse"> & {
+  /**
+   * Whether Bakong has the transaction. False when it does not (for a short
+   * hash: not with this amount and currency) or says it failed (then
+   * `transaction_failed`); every other field is then unset.
+   *
+   * @generated from field: bool found = 1;
+   */
+  found: boolean;
+
+  /**
+   * Bakong reports the transaction as failed: no money moved.
+   *
+   * @generated from field: bool transaction_failed = 2;
+   */
+  transactionFailed: boolean;
+
+  /**
+   * The transaction as Bakong reports it: hash, from and to accounts,
+   * amount, time.
+   *
+   * @generated from field: bakong.payments.v1.BakongTransaction transaction = 3;
+   */
+  transaction?: BakongTransaction | undefined;
+
+  /**
+   * Whether the money went to this merchant's receiving account (the
+   * gateway's `Merchant:BakongAccountId`). A receipt of a transfer to anyone
+   * else proves nothing here.
+   *
+   * @generated from field: bool paid_to_merchant = 4;
+   */
+  paidToMerchant: boolean;
+
+  /**
+   * Whether the transaction settled a payment of this gateway (it was paid
+   * through one of its QRs).
+   *
+   * @generated from field: bool linked_to_payment = 5;
+   */
+  linkedToPayment: boolean;
+
+  /**
+   * That payment's id, when the caller may see it (a payment of a terminal
+   * its key is bound to); empty otherwise, even when `linked_to_payment`.
+   *
+   * @generated from field: string payment_id = 6;
+   */
+  paymentId: string;
+
+  /**
+   * The first earlier verification of this transaction; unset when this is
+   * the first. Set means the receipt has been shown before.
+   *
+   * @generated from field: bakong.payments.v1.ReceiptVerification first_verification = 7;
+   */
+  firstVerification?: ReceiptVerification | undefined;
+};
+
+/**
+ * Describes the message bakong.payments.v1.VerifyTransactionResponse.
+ * Use `create(VerifyTransactionResponseSchema)` to create a new message.
+ */
+export const VerifyTransactionResponseSchema: GenMessage<VerifyTransactionResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 16);
+
+/**
+ * A verification of a receipt the gateway recorded.
+ *
+ * @generated from message bakong.payments.v1.ReceiptVerification
+ */
+export type ReceiptVerification = Message<"bakong.payments.v1.ReceiptVerification"> & {
+  /**
+   * When the transaction was verified.
+   *
+   * @generated from field: google.protobuf.Timestamp verify_time = 1;
+   */
+  verifyTime?: Timestamp | undefined;
+
+  /**
+   * The terminal it was verified at; empty when none was named.
+   *
+   * @generated from field: string terminal_id = 2;
+   */
+  terminalId: string;
+};
+
+/**
+ * Describes the message bakong.payments.v1.ReceiptVerification.
+ * Use `create(ReceiptVerificationSchema)` to create a new message.
+ */
+export const ReceiptVerificationSchema: GenMessage<ReceiptVerification> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 17);
+
+/**
  * Creates KHQR payments, reports what became of them and lets the POS cancel
  * them. Used by POS software (gRPC) and kiosks (gRPC-Web).
  *
@@ -609,7 +797,8 @@ export const WatchTerminalResponse_CaughtUpSchema: GenMessage<WatchTerminalRespo
  *   unchanged.
  * - UNAVAILABLE: only for conditions that pass, such as the gateway starting
  *   or stopping (`ERROR_REASON_NOT_SERVING`), its store failing
- *   (`ERROR_REASON_STORAGE_UNAVAILABLE`), or, outside the sandbox, no usable
+ *   (`ERROR_REASON_STORAGE_UNAVAILABLE`), Bakong not answering a
+ *   verification (`ERROR_REASON_BAKONG_UNAVAILABLE`), or, outside the sandbox, no usable
  *   Bakong token (`ERROR_REASON_BAKONG_TOKEN_MISSING`,
  *   `ERROR_REASON_BAKONG_TOKEN_EXPIRED`). Retry with backoff.
  *
@@ -793,6 +982,32 @@ export const PaymentService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchTerminalRequestSchema;
     output: typeof WatchTerminalResponseSchema;
+  },
+  /**
+   * Checks a customer's banking-app receipt with Bakong: the cashier enters
+   * the short hash with the amount and currency, the full hash, or the
+   * external reference the receipt shows. The answer says whether Bakong has
+   * the transaction, whether it paid this merchant's account, and whether the
+   * transaction is already linked to a payment or to an earlier verification
+   * (the same receipt shown twice). Every transaction found is recorded (when,
+   * by which client, at which terminal), so the next verification of it is
+   * flagged. A receipt Bakong does not find is data (`found` false), not an
+   * error.
+   *
+   * For terminals' keys (and operators'); a kiosk's key is PERMISSION_DENIED:
+   * a self-service page has no cashier to read a receipt.
+   *
+   * Errors: INVALID_ARGUMENT (see the request's fields), PERMISSION_DENIED
+   * (a kiosk's key, or a `terminal_id` the key is not bound to), UNAVAILABLE
+   * (Bakong did not answer: `ERROR_REASON_BAKONG_UNAVAILABLE`; outside the
+   * sandbox, no usable Bakong token; the store failing).
+   *
+   * @generated from rpc bakong.payments.v1.PaymentService.VerifyTransaction
+   */
+  verifyTransaction: {
+    methodKind: "unary";
+    input: typeof VerifyTransactionRequestSchema;
+    output: typeof VerifyTransactionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_bakong_payments_v1_payment_service, 0);
