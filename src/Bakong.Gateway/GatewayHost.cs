@@ -150,6 +150,14 @@ internal static class GatewayHost
         services.AddSingleton(network);
         services.Configure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(network.Configure);
 
+        // Mutual TLS (Network:ClientCertificates, Network:ClientCertificateAuthority): whether the https endpoints ask
+        // for a client certificate and which pass the handshake; which client a certificate is is Access/'s rule.
+        var clientCertificates = GatewayClientCertificateOptions.Read(configuration);
+        services.AddSingleton(clientCertificates);
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<TimeProvider, ILoggerFactory>((kestrel, time, loggers) =>
+                clientCertificates.ApplyTo(kestrel, time, loggers.CreateLogger("Bakong.Gateway.ClientCertificates")));
+
         // Browsers: gRPC-Web on the web endpoint, for the kiosk page and for kiosk apps on the origins Cors:AllowedOrigins lists.
         services.AddGrpcWebCors(configuration);
         return services;
@@ -225,11 +233,17 @@ internal static class GatewayHost
         var auth = app.Services.GetRequiredService<GatewayAuthOptions>();
         if (authentication.Store is { } clients)
         {
-            var active = clients.List().Count(c => !c.IsRevoked);
-            AccessLog.AuthApiKeys(logger, active, clients.DatabasePath);
-            if (active == 0)
+            var active = clients.List().Where(c => !c.IsRevoked).ToList();
+            AccessLog.AuthApiKeys(logger, active.Count, clients.DatabasePath);
+            if (active.Count == 0)
             {
                 AccessLog.NoClients(logger);
+            }
+
+            var bound = active.Count(c => c.CertificateThumbprint is not null);
+            if (bound > 0 && app.Services.GetRequiredService<GatewayClientCertificateOptions>().Policy == ClientCertificatePolicy.None)
+            {
+                NetworkLog.BoundClientsWithoutCertificates(logger, bound);
             }
         }
         else
@@ -243,6 +257,7 @@ internal static class GatewayHost
     private static void LogNetwork(WebApplication app, ILogger logger)
     {
         var network = app.Services.GetRequiredService<GatewayNetworkOptions>();
+        app.Services.GetRequiredService<GatewayClientCertificateOptions>().Log(logger);
         if (network.PlaintextEndpoints.Count > 0 && logger.IsEnabled(LogLevel.Warning))
         {
             var why = app.Configuration.GetValue<bool>(GatewayNetworkOptions.AllowPlaintextKey)

@@ -20,6 +20,12 @@ public sealed record ApiClient(
 {
     public bool IsRevoked => RevokedAt is not null;
 
+    /// <summary>
+    /// The SHA-256 thumbprint of the TLS client certificate the client is bound to (<see cref="ClientCertificate"/>);
+    /// null when it is not bound. A bound client's key is accepted only on a connection that presents that certificate.
+    /// </summary>
+    public string? CertificateThumbprint { get; init; }
+
     /// <summary>Whether it may act for <paramref name="terminalId"/>: an operator for all, the others for those bound.</summary>
     public bool Covers(string terminalId) =>
         Role == ClientRole.Operator || TerminalIds.Contains(terminalId, StringComparer.Ordinal);

@@ -22,6 +22,9 @@ public sealed record ClientRegistration(ClientRole Role, IReadOnlyList<string> T
 
     public const string TerminalIdAlphabet = "A-Z a-z 0-9 - _ . :";
 
+    /// <summary>The thumbprint of the TLS client certificate to bind the client to (<see cref="ClientCertificate"/>); null for none.</summary>
+    public string? CertificateThumbprint { get; init; }
+
     private static readonly SearchValues<char> s_terminalIdCharacters =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:");
 
@@ -66,6 +69,11 @@ public sealed record ClientRegistration(ClientRole Role, IReadOnlyList<string> T
         else if (Name is not null && Name.Any(char.IsControl))
         {
             violations.Add(("name", "no control characters (line breaks, tabs)"));
+        }
+
+        if (CertificateThumbprint is not null && !ClientCertificate.IsThumbprint(CertificateThumbprint))
+        {
+            violations.Add(("certificate", "not a SHA-256 thumbprint (64 upper-case hex digits)"));
         }
 
         return violations;

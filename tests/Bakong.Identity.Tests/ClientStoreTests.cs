@@ -120,4 +120,47 @@ public sealed class ClientStoreTests : IDisposable
 
         Assert.DoesNotContain(added.Key, added.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_certificate_binding_is_kept_across_a_reopen_and_unbinding_clears_it()
+    {
+        var thumbprint = new string('A', ClientCertificate.ThumbprintLength);
+        var other = new string('B', ClientCertificate.ThumbprintLength);
+        string boundAtAdd;
+        string boundLater;
+        using (var store = new ClientStore(DatabasePath, _time))
+        {
+            boundAtAdd = store.Add(new ClientRegistration(ClientRole.Terminal, ["POS-01"], null) { CertificateThumbprint = thumbprint }).Client.Id;
+            boundLater = store.Add(new ClientRegistration(ClientRole.Terminal, ["POS-02"], null)).Client.Id;
+            Assert.Null(store.Find(boundLater)!.CertificateThumbprint);
+            Assert.Equal(other, store.BindCertificate(boundLater, other)!.CertificateThumbprint);
+        }
+
+        using (var reopened = new ClientStore(DatabasePath, _time))
+        {
+            Assert.Equal(thumbprint, reopened.Find(boundAtAdd)!.CertificateThumbprint);
+            Assert.Equal(other, reopened.Find(boundLater)!.CertificateThumbprint);
+            Assert.Null(reopened.BindCertificate(boundLater, null)!.CertificateThumbprint);
+            Assert.Null(reopened.Find(boundLater)!.CertificateThumbprint);
+            Assert.Null(reopened.BindCertificate("abcdefghijkm", thumbprint));
+            Assert.Throws<ArgumentException>(() => reopened.BindCertificate(boundAtAdd, "not-a-thumbprint"));
+        }
+    }
+
+    [Fact]
+    public void The_thumbprint_of_a_pem_certificate_is_the_sha256_of_its_der_bytes_and_anything_else_is_refused_without_echoing_it()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=till", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(_time.GetUtcNow().AddDays(-1), _time.GetUtcNow().AddDays(1));
+
+        var thumbprint = ClientCertificate.ThumbprintOfPem(certificate.ExportCertificatePem(), out var none);
+        var garbage = ClientCertificate.ThumbprintOfPem("secret-looking text", out var reason);
+
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(certificate.RawData)), thumbprint);
+        Assert.Equal(certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), thumbprint);
+        Assert.Null(none);
+        Assert.Null(garbage);
+        Assert.DoesNotContain("secret", reason, StringComparison.Ordinal);
+    }
 }

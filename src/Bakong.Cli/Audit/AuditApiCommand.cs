@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Bakong.Cli.Payments;
 using Bakong.Cli.Token;
 using Bakong.OpenApi.Audit;
 
@@ -44,6 +45,8 @@ internal sealed class AuditApiCommand : Command
     };
 
     private readonly Option<string?> _data = BakongSetup.Data();
+    private readonly Option<Uri> _server = GatewayClient.ServerOption();
+    private readonly Option<string?> _key = GatewayClient.KeyOption();
 
     public AuditApiCommand(CliContext context)
         : base("api", "List recent creates, cancels and admin actions on the gateway, newest first: time (UTC), client, peer, action, payment or client, outcome.")
@@ -54,6 +57,10 @@ internal sealed class AuditApiCommand : Command
         Options.Add(_limit);
         Options.Add(_jsonLines);
         Options.Add(_data);
+        _server.Description = "The gateway's gRPC address: given, or when a gateway holds the audit file, the audit is read through its admin API.";
+        _key.Description = "An operator's API key, for a running gateway's admin API. Default: $" + GatewayClient.KeyVariable + ".";
+        Options.Add(_server);
+        Options.Add(_key);
         _limit.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int?>() is < 1 or > 100_000)
@@ -76,8 +83,10 @@ internal sealed class AuditApiCommand : Command
         var since = AuditFile.Since(parseResult.GetValue(_since), _context.TimeProvider);
         var client = parseResult.GetValue(_client) is { } given && !string.IsNullOrWhiteSpace(given) ? given.Trim() : null;
 
-        var records = await AuditFile.ReadAsync(
-            _context, directory, audit => audit.QueryApi(since, client, parseResult.GetValue(_limit) ?? AuditFile.DefaultLimit), cancellationToken).ConfigureAwait(false);
+        var limit = parseResult.GetValue(_limit) ?? AuditFile.DefaultLimit;
+        var records = RunningGateway.Holds(parseResult, _server, AuditFile.PathIn(directory))
+            ? await AuditGateway.ApiCallsAsync(_context, parseResult.GetValue(_server)!, GatewayClient.KeyOf(parseResult, _key), since, client, limit, cancellationToken).ConfigureAwait(false)
+            : await AuditFile.ReadAsync(_context, directory, audit => audit.QueryApi(since, client, limit), cancellationToken).ConfigureAwait(false);
         if (records is null)
         {
             return BakongSetup.Refused;
@@ -110,11 +119,11 @@ internal sealed class AuditApiCommand : Command
 
     private static IEnumerable<string> Table(IReadOnlyList<ApiCallRecord> records)
     {
-        string[] header = ["TIME (UTC)", "CLIENT", "PEER", "ACTION", "TARGET", "OUTCOME"];
+        string[] header = ["TIME (UTC)", "CLIENT", "AUTH", "PEER", "ACTION", "TARGET", "OUTCOME"];
         var rows = new List<string[]>(records.Count + 1) { header };
         rows.AddRange(records.Select(r => new[]
         {
-            r.Time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture), r.ClientId, r.Peer, r.Action, r.Target ?? "-", r.Outcome,
+            r.Time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture), r.ClientId, r.Auth, r.Peer, r.Action, r.Target ?? "-", r.Outcome,
         }));
         return TextTable.Lines(rows);
     }
@@ -127,6 +136,7 @@ internal sealed class AuditApiCommand : Command
             writer.WriteStartObject();
             writer.WriteString("time", record.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
             writer.WriteString("client", record.ClientId);
+            writer.WriteString("auth", record.Auth);
             writer.WriteString("peer", record.Peer);
             writer.WriteString("action", record.Action);
             if (record.Target is { } target)

@@ -22,6 +22,9 @@ internal static class AuditFile
         return span >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - span;
     }
 
+    /// <summary>The audit file of <paramref name="directory"/>.</summary>
+    public static string PathIn(string directory) => Path.Combine(directory, BakongDataDirectory.AuditFileName);
+
     /// <summary>
     /// What <paramref name="query"/> reads from the audit in <paramref name="directory"/> (none when there is no audit
     /// file yet); null after writing why it could not be read to the error output.
@@ -29,7 +32,7 @@ internal static class AuditFile
     public static async Task<IReadOnlyList<T>?> ReadAsync<T>(
         CliContext context, string directory, Func<LiteDbCallAudit, IReadOnlyList<T>> query, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(directory, BakongDataDirectory.AuditFileName);
+        var path = PathIn(directory);
         if (!File.Exists(path))
         {
             return [];

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Bakong.Cli.Payments;
 using Bakong.Cli.Token;
 using Bakong.OpenApi.Audit;
 
@@ -46,6 +47,8 @@ internal sealed class AuditListCommand : Command
     };
 
     private readonly Option<string?> _data = BakongSetup.Data();
+    private readonly Option<Uri> _server = GatewayClient.ServerOption();
+    private readonly Option<string?> _key = GatewayClient.KeyOption();
 
     public AuditListCommand(CliContext context)
         : base("list", "List recent calls to Bakong, newest first: time (UTC), endpoint, subject, HTTP status, responseCode/errorCode, latency, attempt, outcome, message.")
@@ -56,6 +59,10 @@ internal sealed class AuditListCommand : Command
         Options.Add(_limit);
         Options.Add(_jsonLines);
         Options.Add(_data);
+        _server.Description = "The gateway's gRPC address: given, or when a gateway holds the audit file, the audit is read through its admin API.";
+        _key.Description = "An operator's API key, for a running gateway's admin API. Default: $" + GatewayClient.KeyVariable + ".";
+        Options.Add(_server);
+        Options.Add(_key);
         _limit.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int?>() is < 1 or > 100_000)
@@ -86,8 +93,10 @@ internal sealed class AuditListCommand : Command
         var endpoint = parseResult.GetValue(_endpoint) is { } given && !string.IsNullOrWhiteSpace(given) ? NormalizeEndpoint(given) : null;
         var json = parseResult.GetValue(_jsonLines);
 
-        var records = await AuditFile.ReadAsync(
-            _context, directory, audit => audit.Query(since, endpoint, parseResult.GetValue(_limit) ?? AuditFile.DefaultLimit), cancellationToken).ConfigureAwait(false);
+        var limit = parseResult.GetValue(_limit) ?? AuditFile.DefaultLimit;
+        var records = RunningGateway.Holds(parseResult, _server, AuditFile.PathIn(directory))
+            ? await AuditGateway.BakongCallsAsync(_context, parseResult.GetValue(_server)!, GatewayClient.KeyOf(parseResult, _key), since, endpoint, limit, cancellationToken).ConfigureAwait(false)
+            : await AuditFile.ReadAsync(_context, directory, audit => audit.Query(since, endpoint, limit), cancellationToken).ConfigureAwait(false);
         if (records is null)
         {
             return BakongSetup.Refused;

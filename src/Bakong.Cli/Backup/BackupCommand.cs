@@ -69,8 +69,10 @@ internal sealed class BackupCommand : Command
                 // The payment file under the name its gateway recorded (Storage:Path may rename it).
                 var paymentsFile = GatewayIdentity.PaymentsFileIn(data);
                 // An explicit --server always asks that gateway: the data directory (the default one above all) may
-                // hold another, stopped gateway's stores, which are not what the caller named.
-                if (parseResult.GetResult(_server) is { Implicit: false } || !BackupCatalog.Stores.Any(store => File.Exists(Path.Combine(data, store.FileNameIn(paymentsFile)))))
+                // hold another, stopped gateway's stores, which are not what the caller named. A store held by a running
+                // gateway is asked through it too (RunningGateway: only the lock file is tried).
+                string[] stores = [.. BackupCatalog.Stores.Select(store => Path.Combine(data, store.FileNameIn(paymentsFile)))];
+                if (RunningGateway.Holds(parseResult, _server, stores) || !stores.Any(File.Exists))
                 {
                     // No stores here: the gateway keeps its data elsewhere (or on another machine); ask it.
                     throw new StoreLockedException();

@@ -9,7 +9,7 @@ using ClientRole = Bakong.Identity.ClientRole;
 namespace Bakong.Cli.Clients;
 
 /// <summary>
-/// Where <c>bakong clients</c> adds, lists and revokes: the client store of the data directory (gateway stopped), or
+/// Where <c>bakong clients</c> adds, lists, revokes and binds to certificates: the client store of the data directory (gateway stopped), or
 /// a running gateway's admin API, which holds that store.
 /// </summary>
 internal interface IClientDirectory : IDisposable
@@ -17,24 +17,35 @@ internal interface IClientDirectory : IDisposable
     /// <summary>Where the clients are, for messages: the store's file or the gateway's address.</summary>
     string Where { get; }
 
-    Task<NewApiClient> AddAsync(ClientRegistration registration, CancellationToken cancellationToken);
+    /// <summary>Adds a client; bound to <paramref name="certificate"/> when one is given.</summary>
+    Task<NewApiClient> AddAsync(ClientRegistration registration, CertificateFile? certificate, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ApiClient>> ListAsync(CancellationToken cancellationToken);
 
     /// <summary>The revoked client; null when there is none of that id.</summary>
     Task<ApiClient?> RevokeAsync(string clientId, CancellationToken cancellationToken);
+
+    /// <summary>The client bound to <paramref name="certificate"/>, or unbound with null; null when there is none of that id.</summary>
+    Task<ApiClient?> BindCertificateAsync(string clientId, CertificateFile? certificate, CancellationToken cancellationToken);
 }
+
+/// <summary>A TLS client certificate read from a PEM file: the text for the admin API, the thumbprint for the store.</summary>
+internal sealed record CertificateFile(string Pem, string Thumbprint);
 
 /// <summary>The client store itself, with the gateway stopped.</summary>
 internal sealed class StoreClientDirectory(ClientStore store) : IClientDirectory
 {
     public string Where => store.DatabasePath;
 
-    public Task<NewApiClient> AddAsync(ClientRegistration registration, CancellationToken cancellationToken) => Task.FromResult(store.Add(registration));
+    public Task<NewApiClient> AddAsync(ClientRegistration registration, CertificateFile? certificate, CancellationToken cancellationToken) =>
+        Task.FromResult(store.Add(registration with { CertificateThumbprint = certificate?.Thumbprint }));
 
     public Task<IReadOnlyList<ApiClient>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(store.List());
 
     public Task<ApiClient?> RevokeAsync(string clientId, CancellationToken cancellationToken) => Task.FromResult(store.Revoke(clientId));
+
+    public Task<ApiClient?> BindCertificateAsync(string clientId, CertificateFile? certificate, CancellationToken cancellationToken) =>
+        Task.FromResult(store.BindCertificate(clientId, certificate?.Thumbprint));
 
     public void Dispose() => store.Dispose();
 }
@@ -48,9 +59,9 @@ internal sealed class GatewayClientDirectory(Uri server, string key) : IClientDi
 
     private AdminService.AdminServiceClient Admin => new(_channel);
 
-    public async Task<NewApiClient> AddAsync(ClientRegistration registration, CancellationToken cancellationToken)
+    public async Task<NewApiClient> AddAsync(ClientRegistration registration, CertificateFile? certificate, CancellationToken cancellationToken)
     {
-        var request = new AddClientRequest { Role = ToProto(registration.Role), Name = registration.Name ?? string.Empty };
+        var request = new AddClientRequest { Role = ToProto(registration.Role), Name = registration.Name ?? string.Empty, CertificatePem = certificate?.Pem ?? string.Empty };
         request.TerminalIds.AddRange(registration.TerminalIds);
         var response = await Admin.AddClientAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new NewApiClient(ToDomain(response.Client), response.Key);
@@ -65,6 +76,21 @@ internal sealed class GatewayClientDirectory(Uri server, string key) : IClientDi
         {
             var response = await Admin.RevokeClientAsync(new RevokeClientRequest { ClientId = clientId }, cancellationToken: cancellationToken).ConfigureAwait(false);
             return ToDomain(response.Client);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<ApiClient?> BindCertificateAsync(string clientId, CertificateFile? certificate, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var client = certificate is null
+                ? (await Admin.UnbindClientCertificateAsync(new UnbindClientCertificateRequest { ClientId = clientId }, cancellationToken: cancellationToken).ConfigureAwait(false)).Client
+                : (await Admin.BindClientCertificateAsync(new BindClientCertificateRequest { ClientId = clientId, CertificatePem = certificate.Pem }, cancellationToken: cancellationToken).ConfigureAwait(false)).Client;
+            return ToDomain(client);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
@@ -94,5 +120,8 @@ internal sealed class GatewayClientDirectory(Uri server, string key) : IClientDi
         },
         [.. client.TerminalIds],
         client.CreateTime?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch,
-        client.RevokeTime?.ToDateTimeOffset());
+        client.RevokeTime?.ToDateTimeOffset())
+    {
+        CertificateThumbprint = client.CertificateSha256.Length > 0 ? client.CertificateSha256 : null,
+    };
 }

@@ -14,8 +14,9 @@ using Grpc.Core;
 namespace Bakong.Cli.Clients;
 
 /// <summary>
-/// <c>bakong clients add|list|revoke</c>: the gateway's clients (POS terminals, kiosks, operators) and their API keys,
-/// in the client store of the data directory. A key is printed once, by <c>add</c>, and never again: the store keeps
+/// <c>bakong clients add|list|revoke|bind-certificate|unbind-certificate</c>: the gateway's clients (POS terminals,
+/// kiosks, operators), their API keys and the TLS client certificates they are bound to, in the client store of the
+/// data directory. A key is printed once, by <c>add</c>, and never again: the store keeps
 /// only its hash, and <c>list</c> shows neither.
 /// </summary>
 /// <remarks>
@@ -31,12 +32,12 @@ internal sealed class ClientsCommand : Command
 
     private readonly CliContext _context;
     private readonly Option<string?> _data = BakongSetup.Data();
-    private readonly Option<bool> _json = new("--json") { Description = "JSON: add prints one object (clientId, key, role, name, terminalIds; pairingUrl for a kiosk); list one object per client and line." };
+    private readonly Option<bool> _json = new("--json") { Description = "JSON: add prints one object (clientId, key, role, name, terminalIds, certificateSha256; pairingUrl for a kiosk); list one object per client and line." };
     private readonly Option<Uri> _server = GatewayClient.ServerOption();
     private readonly Option<string?> _key = GatewayClient.KeyOption();
 
     public ClientsCommand(CliContext context)
-        : base("clients", "Add, list and revoke the gateway's clients (POS terminals, kiosks, operators) and their API keys.")
+        : base("clients", "Add, list and revoke the gateway's clients (POS terminals, kiosks, operators) and their API keys, and bind them to TLS client certificates.")
     {
         _context = context;
         // --server and --key are used when a running gateway holds the client store: then the admin API is asked.
@@ -50,6 +51,8 @@ internal sealed class ClientsCommand : Command
         Subcommands.Add(Add());
         Subcommands.Add(List());
         Subcommands.Add(Revoke());
+        Subcommands.Add(BindCertificate());
+        Subcommands.Add(UnbindCertificate());
     }
 
     private Command Add()
@@ -71,12 +74,14 @@ internal sealed class ClientsCommand : Command
         };
         var name = new Option<string?>("--name") { Description = "A label for people, e.g. \"Till 1\" (at most 100 characters).", HelpName = "text" };
         var kioskUrl = KioskPairing.UrlOption();
+        var certificate = CertificateOption("Bind the client to this TLS client certificate (a PEM file): its key is then accepted only on an https connection presenting it (mutual TLS).");
         var command = new Command("add", "Add a client and print its API key, once: the store keeps only a hash. Callers send it as 'authorization: Bearer <key>'. A kiosk also gets its pairing URL.")
         {
             terminals,
             role,
             name,
             kioskUrl,
+            certificate,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: true, async (clients) =>
         {
@@ -91,7 +96,13 @@ internal sealed class ClientsCommand : Command
                 return ExitCodes.BadInput;
             }
 
-            var added = await clients!.AddAsync(registration, cancellationToken).ConfigureAwait(false);
+            CertificateFile? bound = null;
+            if (parseResult.GetValue(certificate) is { } certificatePath && (bound = await ReadCertificateAsync(certificatePath, cancellationToken).ConfigureAwait(false)) is null)
+            {
+                return ExitCodes.BadInput;
+            }
+
+            var added = await clients!.AddAsync(registration, bound, cancellationToken).ConfigureAwait(false);
             var pairingUrl = added.Client.Role == ClientRole.Kiosk
                 ? KioskPairing.Url(parseResult.GetValue(kioskUrl)!, added.Client.TerminalIds[0], added.Key)
                 : null;
@@ -153,15 +164,9 @@ internal sealed class ClientsCommand : Command
 
     private Command Revoke()
     {
-        var id = new Argument<string>("client-id") { Description = "The client's id, as 'bakong clients list' shows it." };
+        var id = ClientIdArgument();
         var command = new Command("revoke", "Revoke a client's key: from now on the gateway refuses it. The client stays listed, as revoked.") { id };
-        command.Validators.Add(result =>
-        {
-            if (result.GetResult(id) is { Tokens: [var token] } && !ApiKey.IsClientId(token.Value))
-            {
-                result.AddError($"'{Shorten(token.Value)}' is not a client id ({ApiKey.ClientIdLength} lower-case letters and digits, as 'bakong clients list' shows).");
-            }
-        });
+        ValidateClientId(command, id);
         command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: false, async (directory) =>
         {
             var clientId = parseResult.GetValue(id)!;
@@ -183,6 +188,105 @@ internal sealed class ClientsCommand : Command
             return ExitCodes.Success;
         }, cancellationToken));
         return command;
+    }
+
+    private Command BindCertificate()
+    {
+        var id = ClientIdArgument();
+        var certificate = CertificateOption("The TLS client certificate (a PEM file) to bind the client to. Required.");
+        certificate.Required = true;
+        var command = new Command("bind-certificate", "Bind a client to a TLS client certificate: from now on its key is accepted only on an https connection that presents that certificate (mutual TLS). Only the certificate's SHA-256 is kept.")
+        {
+            id,
+            certificate,
+        };
+        ValidateClientId(command, id);
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: false, async (directory) =>
+        {
+            if (await ReadCertificateAsync(parseResult.GetValue(certificate)!, cancellationToken).ConfigureAwait(false) is not { } file)
+            {
+                return ExitCodes.BadInput;
+            }
+
+            return await BindAsync(parseResult, directory, parseResult.GetValue(id)!, file, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken));
+        return command;
+    }
+
+    private Command UnbindCertificate()
+    {
+        var id = ClientIdArgument();
+        var command = new Command("unbind-certificate", "Unbind a client from its TLS client certificate: its key alone is accepted again.") { id };
+        ValidateClientId(command, id);
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: false, (directory) =>
+            BindAsync(parseResult, directory, parseResult.GetValue(id)!, certificate: null, cancellationToken), cancellationToken));
+        return command;
+    }
+
+    private async Task<int> BindAsync(ParseResult parseResult, IClientDirectory? directory, string clientId, CertificateFile? certificate, CancellationToken cancellationToken)
+    {
+        if ((directory is null ? null : await directory.BindCertificateAsync(clientId, certificate, cancellationToken).ConfigureAwait(false)) is not { } client)
+        {
+            await WriteAsync(_context.Error, $"No client '{clientId}' in {directory?.Where ?? StorePath(parseResult)}.", cancellationToken).ConfigureAwait(false);
+            return BakongSetup.Refused;
+        }
+
+        if (parseResult.GetValue(_json))
+        {
+            await WriteAsync(_context.Output, Json(client, key: null, pairingUrl: null), cancellationToken).ConfigureAwait(false);
+        }
+        else if (certificate is not null)
+        {
+            await WriteAsync(_context.Output, $"Bound client {client.Id} ({Label(client)}) to the certificate with SHA-256 {certificate.Thumbprint}: its key is accepted only on an https connection presenting it.", cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await WriteAsync(_context.Output, $"Unbound client {client.Id} ({Label(client)}) from its certificate: its key alone is accepted again.", cancellationToken).ConfigureAwait(false);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static Argument<string> ClientIdArgument() => new("client-id") { Description = "The client's id, as 'bakong clients list' shows it." };
+
+    private static void ValidateClientId(Command command, Argument<string> id) =>
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(id) is { Tokens: [var token] } && !ApiKey.IsClientId(token.Value))
+            {
+                result.AddError($"'{Shorten(token.Value)}' is not a client id ({ApiKey.ClientIdLength} lower-case letters and digits, as 'bakong clients list' shows).");
+            }
+        });
+
+    private static Option<string?> CertificateOption(string description) => new("--certificate") { Description = description, HelpName = "file.pem" };
+
+    /// <summary>The certificate in a PEM file, or null after saying on stderr why it is not one.</summary>
+    private async Task<CertificateFile?> ReadCertificateAsync(string path, CancellationToken cancellationToken)
+    {
+        string? problem;
+        try
+        {
+            var file = new FileInfo(path);
+            if (file.Exists && file.Length > ClientCertificate.MaxPemLength)
+            {
+                problem = $"{file.Length} bytes, at most {ClientCertificate.MaxPemLength} for a PEM certificate";
+            }
+            else
+            {
+                var pem = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+                if (ClientCertificate.ThumbprintOfPem(pem, out problem) is { } thumbprint)
+                {
+                    return new CertificateFile(pem, thumbprint);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problem = "cannot read it (" + e.Message + ")";
+        }
+
+        await WriteAsync(_context.Error, $"--certificate {path}: {problem}.", cancellationToken).ConfigureAwait(false);
+        return null;
     }
 
     /// <summary>
@@ -208,7 +312,11 @@ internal sealed class ClientsCommand : Command
         IClientDirectory directory;
         try
         {
-            directory = new StoreClientDirectory(new ClientStore(path, _context.TimeProvider));
+            // A running gateway holds the store: its admin API, with an operator's key; without one, the store's own
+            // open says that it is held (below).
+            directory = RunningGateway.Holds(parseResult, _server, path) && GatewayClient.KeyOf(parseResult, _key) is { } operatorKey
+                ? new GatewayClientDirectory(parseResult.GetValue(_server)!, operatorKey)
+                : new StoreClientDirectory(new ClientStore(path, _context.TimeProvider));
         }
         catch (StoreLockedException e)
         {
@@ -267,11 +375,16 @@ internal sealed class ClientsCommand : Command
         {
             yield return "Name       " + client.Name;
         }
+
+        if (client.CertificateThumbprint is { } thumbprint)
+        {
+            yield return "Cert       " + thumbprint + " (SHA-256; its key needs this TLS client certificate)";
+        }
     }
 
     private static IEnumerable<string> Table(IReadOnlyList<ApiClient> clients)
     {
-        string[] header = ["ID", "ROLE", "TERMINALS", "ADDED (UTC)", "STATUS", "NAME"];
+        string[] header = ["ID", "ROLE", "TERMINALS", "ADDED (UTC)", "STATUS", "CERTIFICATE", "NAME"];
         var rows = new List<string[]>(clients.Count + 1) { header };
         rows.AddRange(clients.Select(c => new[]
         {
@@ -280,6 +393,7 @@ internal sealed class ClientsCommand : Command
             c.Role == ClientRole.Operator ? "(all)" : string.Join(",", c.TerminalIds),
             c.CreatedAt.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture),
             c.RevokedAt is { } revoked ? "revoked " + revoked.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture) : "active",
+            c.CertificateThumbprint is { } thumbprint ? ClientCertificate.Abbreviate(thumbprint) : "-",
             c.Name,
         }));
 
@@ -315,6 +429,15 @@ internal sealed class ClientsCommand : Command
             else
             {
                 writer.WriteNull("revokedAt");
+            }
+
+            if (client.CertificateThumbprint is { } thumbprint)
+            {
+                writer.WriteString("certificateSha256", thumbprint);
+            }
+            else
+            {
+                writer.WriteNull("certificateSha256");
             }
 
             if (pairingUrl is not null)

@@ -148,6 +148,11 @@ internal static class GatewayClient
         {
             line = code + ": " + string.Join("; ", violations.Select(v => v.Field + ": " + v.Description));
         }
+        else if (error.StatusCode == StatusCode.Unauthenticated && error.Status.Detail.Contains("TLS client certificate", StringComparison.Ordinal))
+        {
+            // A valid key bound to a certificate (mutual TLS): the gateway's reason is the one to act on.
+            line = code + ": " + error.Status.Detail;
+        }
         else if (error.StatusCode == StatusCode.Unauthenticated)
         {
             // The gateway's message names the header; here the command's own ways of giving the key.

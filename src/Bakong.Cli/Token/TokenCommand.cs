@@ -3,10 +3,14 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bakong.Cli.Payments;
+using Bakong.Grpc.Admin.V1;
 using Bakong.OpenApi.Client;
 using Bakong.OpenApi.Storage;
 using Bakong.OpenApi.Tokens;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
+using TokenStatus = Bakong.OpenApi.Tokens.TokenStatus;
 
 namespace Bakong.Cli.Token;
 
@@ -20,7 +24,6 @@ namespace Bakong.Cli.Token;
 /// </remarks>
 internal sealed class TokenCommand : Command
 {
-    private const int MaxEmailLength = 30;
     private const int MaxNameLength = 100;
 
     private readonly CliContext _context;
@@ -58,26 +61,35 @@ internal sealed class TokenCommand : Command
         {
             json,
         };
-        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, null, async (target, session) =>
-        {
-            // No token database yet: report the token missing without creating the store (and its key).
-            var status = session?.Manager.GetStatus()
-                ?? new TokenStatus(TokenState.Missing, target.Environment, null, null, null, null, false);
-            if (parseResult.GetValue(json))
-            {
-                await WriteAsync(_context.Output, StatusJson(status).ToJsonString(), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                foreach (var line in StatusLines(status))
-                {
-                    await WriteAsync(_context.Output, line, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            return status.State == TokenState.Healthy ? ExitCodes.Success : BakongSetup.Refused;
-        }, openIfMissing: false, cancellationToken));
+        var gateway = GatewayOptions.AddTo(command);
+        command.SetAction(async (parseResult, cancellationToken) =>
+            await ThroughGatewayAsync(parseResult, gateway, async admin =>
+                await PrintStatusAsync(FromProto((await admin.GetTokenStatusAsync(new GetTokenStatusRequest(), cancellationToken: cancellationToken)).Token), parseResult.GetValue(json), cancellationToken).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false)
+            ?? await RunAsync(parseResult, null, (target, session) =>
+                PrintStatusAsync(
+                    // No token database yet: report the token missing without creating the store (and its key).
+                    session?.Manager.GetStatus() ?? new TokenStatus(TokenState.Missing, target.Environment, null, null, null, null, false),
+                    parseResult.GetValue(json),
+                    cancellationToken), openIfMissing: false, cancellationToken).ConfigureAwait(false));
         return command;
+    }
+
+    private async Task<int> PrintStatusAsync(TokenStatus status, bool json, CancellationToken cancellationToken)
+    {
+        if (json)
+        {
+            await WriteAsync(_context.Output, StatusJson(status).ToJsonString(), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            foreach (var line in StatusLines(status))
+            {
+                await WriteAsync(_context.Output, line, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return status.State == TokenState.Healthy ? ExitCodes.Success : BakongSetup.Refused;
     }
 
     private Command Register()
@@ -141,32 +153,41 @@ internal sealed class TokenCommand : Command
         var email = new Option<string?>("--email") { Description = "The e-mail registered with Bakong, remembered for 'bakong token renew'.", HelpName = "address" };
         var command = new Command("set", "Save a token you received by e-mail (encrypted); an expired token or one that is not a JWT is refused.") { token, email };
         command.Validators.Add(result => CheckEmail(result, email));
-        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, null, async (_, session) =>
+        var gateway = GatewayOptions.AddTo(command);
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var value = parseResult.GetValue(token)!;
-            if (value == "-")
+            var given = parseResult.GetValue(token)!;
+            if (given == "-")
             {
-                value = await _context.Input.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                given = await _context.Input.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            value = value.Trim();
-            if (value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            if (TokenOnboarding.ReadPasted(given) is not { } pasted)
             {
-                value = value["Bearer ".Length..].Trim();
-            }
-
-            if (!LooksLikeJwt(value))
-            {
-                await FailAsync("That is not a Bakong token (a JWT: three dot-separated parts starting with 'eyJ'); paste the token from Bakong's e-mail.", cancellationToken).ConfigureAwait(false);
+                await FailAsync(TokenOnboarding.NotATokenMessage, cancellationToken).ConfigureAwait(false);
                 return ExitCodes.BadInput;
             }
+
+            return await ThroughGatewayAsync(parseResult, gateway, async admin =>
+            {
+                var request = new SetTokenRequest { Token = pasted, Email = parseResult.GetValue(email)?.Trim() ?? string.Empty };
+                var response = await admin.SetTokenAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await WriteAsync(_context.Output, response.Message, cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }, cancellationToken).ConfigureAwait(false)
+            ?? await SetHereAsync(parseResult, pasted, email, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private Task<int> SetHereAsync(ParseResult parseResult, string value, Option<string?> email, CancellationToken cancellationToken) =>
+        RunAsync(parseResult, null, async (_, session) =>
+        {
 
             // Nothing here reaches Bakong: every refusal is about the token given.
             var result = session!.Onboarding.Set(value, parseResult.GetValue(email)?.Trim());
             return result.Succeeded ? await ReportAsync(result, cancellationToken).ConfigureAwait(false) : await BadInputAsync(result.Message, cancellationToken).ConfigureAwait(false);
-        }, openIfMissing: true, cancellationToken));
-        return command;
-    }
+        }, openIfMissing: true, cancellationToken);
 
     private Command Renew()
     {
@@ -175,12 +196,24 @@ internal sealed class TokenCommand : Command
             Description = "The e-mail registered with Bakong (default: the one saved by register, set --email or an earlier renew); remembered on success.",
             HelpName = "address",
         };
-        var command = new Command("renew", "Get a new token from Bakong's /v1/renew_token for the registered e-mail, and save it.") { email };
+        var command = new Command("renew", "Get a new token from Bakong's /v1/renew_token for the registered e-mail, and save it; through the gateway when one runs (it renews once for all).") { email };
         command.Validators.Add(result => CheckEmail(result, email));
-        command.SetAction((parseResult, cancellationToken) =>
+        var gateway = GatewayOptions.AddTo(command);
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
             var given = parseResult.GetValue(email)?.Trim();
-            return RunAsync(parseResult, given, async (target, session) =>
+            return await ThroughGatewayAsync(parseResult, gateway, async admin =>
+            {
+                if (!string.IsNullOrEmpty(given))
+                {
+                    return await BadInputAsync("--email: a running gateway renews with the e-mail it has; give a new one with the token ('bakong token set <token> --email ...').", cancellationToken).ConfigureAwait(false);
+                }
+
+                var response = await admin.RenewTokenAsync(new RenewTokenRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await WriteAsync(_context.Output, response.Message, cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }, cancellationToken).ConfigureAwait(false)
+            ?? await RunAsync(parseResult, given, async (target, session) =>
             {
                 if (session!.Manager.RenewalEmail is null)
                 {
@@ -196,7 +229,7 @@ internal sealed class TokenCommand : Command
                 }
 
                 return await ReportAsync(result, cancellationToken).ConfigureAwait(false);
-            }, openIfMissing: true, cancellationToken);
+            }, openIfMissing: true, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
@@ -231,6 +264,57 @@ internal sealed class TokenCommand : Command
             return ExitCodes.Success;
         }, openIfMissing: false, cancellationToken));
         return command;
+    }
+
+    /// <summary>
+    /// When a gateway runs on the data directory (or <c>--server</c> names one; <see cref="RunningGateway"/>), runs
+    /// <paramref name="body"/> against its admin API and returns the exit code; null when the command is to open the
+    /// files itself (or the options are wrong: the file path reports that).
+    /// </summary>
+    private async Task<int?> ThroughGatewayAsync(
+        ParseResult parseResult, GatewayOptions gateway, Func<AdminService.AdminServiceClient, Task<int>> body, CancellationToken cancellationToken)
+    {
+        var target = BakongSetup.Resolve(parseResult, _data, _environment, _url, _tokenKey, out _);
+        if (target is null || !RunningGateway.Holds(parseResult, gateway.Server, target.TokenDatabase, target.AuditDatabase))
+        {
+            return null;
+        }
+
+        var server = parseResult.GetValue(gateway.Server)!;
+        using var channel = GatewayClient.Open(server, GatewayClient.KeyOf(parseResult, gateway.Key));
+        try
+        {
+            return await body(new AdminService.AdminServiceClient(channel)).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            return GatewayClient.ReportError(_context, json: false, server, e);
+        }
+    }
+
+    /// <summary>A status as the gateway sent it, in the type the lines and JSON are written from (the e-mail masked).</summary>
+    private TokenStatus FromProto(Grpc.Admin.V1.TokenStatus status)
+    {
+        var expiresAt = status.ExpireTime?.ToDateTimeOffset();
+        return new TokenStatus(
+            status.State switch
+            {
+                Grpc.Admin.V1.TokenStatus.Types.State.Healthy => TokenState.Healthy,
+                Grpc.Admin.V1.TokenStatus.Types.State.ExpiringSoon => TokenState.ExpiringSoon,
+                Grpc.Admin.V1.TokenStatus.Types.State.Expired => TokenState.Expired,
+                _ => TokenState.Missing,
+            },
+            status.Environment switch
+            {
+                "sit" => BakongEnvironment.Sit,
+                "production" => BakongEnvironment.Production,
+                _ => BakongEnvironment.Sandbox,
+            },
+            expiresAt,
+            expiresAt - _context.TimeProvider.GetUtcNow(),
+            status.EmailHint.Length > 0 ? status.EmailHint : null,
+            status.SetTime?.ToDateTimeOffset(),
+            status.Renewed);
     }
 
     /// <summary>
@@ -320,10 +404,9 @@ internal sealed class TokenCommand : Command
         }
 
         var value = token.Value.Trim();
-        var at = value.IndexOf('@', StringComparison.Ordinal);
-        if (value.Length is 0 or > MaxEmailLength || at <= 0 || at == value.Length - 1 || value.Any(char.IsWhiteSpace))
+        if (!TokenOnboarding.IsEmail(value))
         {
-            result.AddError($"{name} must be an e-mail address of at most {MaxEmailLength} characters (Bakong's limit), not '{value}'.");
+            result.AddError($"{name} must be an e-mail address of at most {TokenOnboarding.MaxEmailLength} characters (Bakong's limit), not '{value}'.");
         }
     }
 
@@ -333,17 +416,6 @@ internal sealed class TokenCommand : Command
         {
             result.AddError($"{option.Name} must be 1 to {MaxNameLength} characters.");
         }
-    }
-
-    // Bakong's tokens are JWTs; anything else pasted (the verification code, a line of the e-mail) is a mistake.
-    private static bool LooksLikeJwt(string value)
-    {
-        var parts = value.Split('.');
-        return parts.Length == 3
-            && value.StartsWith("eyJ", StringComparison.Ordinal)
-            && parts[0].Length > 0
-            && parts[1].Length > 0
-            && parts.All(part => part.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
     }
 
     private static IEnumerable<string> StatusLines(TokenStatus status)
@@ -382,4 +454,18 @@ internal sealed class TokenCommand : Command
     private static string Format(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     private static string Iso(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}
+
+/// <summary><c>--server</c> and <c>--key</c> of a token command that goes through a running gateway.</summary>
+internal sealed record GatewayOptions(Option<Uri> Server, Option<string?> Key)
+{
+    public static GatewayOptions AddTo(Command command)
+    {
+        var options = new GatewayOptions(GatewayClient.ServerOption(), GatewayClient.KeyOption());
+        options.Server.Description = "The gateway's gRPC address: given, or when a gateway holds the data directory's files, the command goes through its admin API.";
+        options.Key.Description = "An operator's API key, for a running gateway's admin API. Default: $" + GatewayClient.KeyVariable + ".";
+        command.Options.Add(options.Server);
+        command.Options.Add(options.Key);
+        return options;
+    }
 }

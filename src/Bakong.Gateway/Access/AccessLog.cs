@@ -22,4 +22,8 @@ internal static partial class AccessLog
     [LoggerMessage(EventId = 2524, EventName = "NotOperator", Level = LogLevel.Information,
         Message = "Refused {Method} from {Peer}: client {ClientId} is not an operator")]
     public static partial void NotOperator(ILogger logger, string method, string clientId, string peer);
+
+    [LoggerMessage(EventId = 2525, EventName = "CertificateMismatch", Level = LogLevel.Information,
+        Message = "Refused {Method} from {Peer}: client {ClientId} is bound to a TLS client certificate; the connection presented {Presented}")]
+    public static partial void CertificateMismatch(ILogger logger, string method, string clientId, string presented, string peer);
 }

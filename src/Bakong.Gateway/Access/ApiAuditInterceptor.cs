@@ -10,7 +10,7 @@ namespace Bakong.Gateway.Access;
 
 /// <summary>
 /// Records every create, cancel and admin call in the API audit (<see cref="IApiCallAudit"/>, beside the audit of
-/// calls to Bakong): the client, the peer, the time, the payment or client it was about, and the status it ended with,
+/// calls to Bakong): the client and how it proved it (key, or key and its TLS client certificate), the peer, the time, the payment or client it was about, and the status it ended with,
 /// refusals included. The outermost interceptor, so it sees the status as the caller does (after the error mapping)
 /// and the caller as authentication left it.
 /// </summary>
@@ -49,8 +49,12 @@ internal sealed class ApiAuditInterceptor(IApiCallAudit audit, TimeProvider time
         }
         finally
         {
+            var caller = context.CallerOrNull();
             audit.Record(new ApiCallRecord(
-                timeProvider.GetUtcNow(), context.CallerOrNull()?.Id ?? "-", context.Peer ?? "-", action, Target(request, response), StatusName(outcome)));
+                timeProvider.GetUtcNow(), caller?.Id ?? "-", context.Peer ?? "-", action, Target(request, response), StatusName(outcome))
+            {
+                Auth = caller?.Method ?? "-",
+            });
         }
     }
 
@@ -71,6 +75,8 @@ internal sealed class ApiAuditInterceptor(IApiCallAudit audit, TimeProvider time
         (CancelPaymentRequest cancel, _) when IsIdentifier(cancel.PaymentId, Payments.PaymentLimits.PaymentId) => cancel.PaymentId,
         (_, AddClientResponse added) => added.Client?.ClientId,
         (RevokeClientRequest revoke, _) when ApiKey.IsClientId(revoke.ClientId) => revoke.ClientId,
+        (BindClientCertificateRequest bind, _) when ApiKey.IsClientId(bind.ClientId) => bind.ClientId,
+        (UnbindClientCertificateRequest unbind, _) when ApiKey.IsClientId(unbind.ClientId) => unbind.ClientId,
         _ => null,
     };
 

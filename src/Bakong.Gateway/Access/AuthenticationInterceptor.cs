@@ -7,7 +7,8 @@ namespace Bakong.Gateway.Access;
 /// Authenticates every gRPC call (gRPC, gRPC-Web and REST transcoding all pass here) before its service runs, and
 /// refuses what <see cref="AccessPolicy.Of"/> says the caller may not call: UNAUTHENTICATED (REST 401) without a valid
 /// key, PERMISSION_DENIED (403) for a non-operator on an operator's method. The service reads the
-/// <see cref="Caller"/> with <see cref="CallerContext.Caller"/>.
+/// <see cref="Caller"/> with <see cref="CallerContext.Caller"/>. The connection's TLS client certificate goes with the
+/// key: a key bound to one is accepted only with it (<see cref="CallerAuthentication"/>).
 /// </summary>
 internal sealed class AuthenticationInterceptor(CallerAuthentication authentication, ILogger<AuthenticationInterceptor> logger) : Interceptor
 {
@@ -53,13 +54,14 @@ internal sealed class AuthenticationInterceptor(CallerAuthentication authenticat
             return;
         }
 
-        var caller = authentication.Authenticate(context.RequestHeaders.GetValue("authorization"), out var claimed);
-        if (caller is null)
+        var outcome = authentication.Authenticate(
+            context.RequestHeaders.GetValue("authorization"), context.GetHttpContext().Connection.ClientCertificate);
+        if (outcome.Caller is not { } caller)
         {
-            AccessLog.Unauthenticated(logger, context.Method, claimed ?? "-", context.Peer);
+            outcome.LogRefusal(logger, context.Method, context.Peer);
             throw new RpcException(new Status(
                 StatusCode.Unauthenticated,
-                "This call needs an API key: send 'authorization: Bearer <key>' with a key from 'bakong clients add' that is not revoked."));
+                outcome.CertificateRefusal ?? "This call needs an API key: send 'authorization: Bearer <key>' with a key from 'bakong clients add' that is not revoked."));
         }
 
         if (!AccessPolicy.Allows(caller, access))

@@ -12,6 +12,12 @@ internal sealed record Caller(ApiClient? Client)
 
     /// <summary>The client id for logs and the audit; <c>-</c> without keys.</summary>
     public string Id => Client?.Id ?? "-";
+
+    /// <summary>Whether the connection presented the TLS client certificate the client is bound to (mutual TLS).</summary>
+    public bool PresentedCertificate { get; init; }
+
+    /// <summary>How the caller proved who it is, for the audit: <c>key</c>, <c>key+certificate</c>, or <c>none</c> without keys.</summary>
+    public string Method => Client is null ? "none" : PresentedCertificate ? "key+certificate" : "key";
 }
 
 /// <summary>Where a call's <see cref="Caller"/> is kept for the service that serves it.</summary>

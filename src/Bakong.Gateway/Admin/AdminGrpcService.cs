@@ -18,7 +18,7 @@ namespace Bakong.Gateway.Admin;
 /// <c>bakong backup</c>. Only operators reach it (<see cref="AccessPolicy.Of"/>: every service but payments and
 /// health is theirs).
 /// </summary>
-internal sealed class AdminGrpcService(IServiceProvider services, ILogger<AdminGrpcService> logger) : AdminService.AdminServiceBase
+internal sealed partial class AdminGrpcService(IServiceProvider services, ILogger<AdminGrpcService> logger) : AdminService.AdminServiceBase
 {
     /// <summary>The size of a backup chunk: well under gRPC's 4 MiB message limit, and all the memory a backup stream holds.</summary>
     internal const int BackupChunkBytes = 64 * 1024;
@@ -28,10 +28,18 @@ internal sealed class AdminGrpcService(IServiceProvider services, ILogger<AdminG
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var store = Store();
-        var registration = new ClientRegistration(ToDomain(request.Role), [.. request.TerminalIds], request.Name);
-        if (registration.Check() is { Count: > 0 } violations)
+        var violations = new List<Payments.FieldViolation>();
+        string? thumbprint = null;
+        if (request.CertificatePem.Length > 0 && (thumbprint = ClientCertificate.ThumbprintOfPem(request.CertificatePem, out var badCertificate)) is null)
         {
-            throw RpcErrors.InvalidArgument([.. violations.Select(v => new Payments.FieldViolation(v.Field, v.Reason))]);
+            violations.Add(new Payments.FieldViolation("certificate_pem", badCertificate!));
+        }
+
+        var registration = new ClientRegistration(ToDomain(request.Role), [.. request.TerminalIds], request.Name) { CertificateThumbprint = thumbprint };
+        violations.InsertRange(0, registration.Check().Select(v => new Payments.FieldViolation(v.Field, v.Reason)));
+        if (violations.Count > 0)
+        {
+            throw RpcErrors.InvalidArgument([.. violations]);
         }
 
         var added = store.Add(registration);
@@ -62,6 +70,52 @@ internal sealed class AdminGrpcService(IServiceProvider services, ILogger<AdminG
         var operatorId = context.Caller().Id;
         AdminLog.ClientRevoked(logger, revoked.Id, operatorId);
         return Task.FromResult(new RevokeClientResponse { Client = ToProto(revoked) });
+    }
+
+    public override Task<BindClientCertificateResponse> BindClientCertificate(BindClientCertificateRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var store = Store();
+        var violations = new List<Payments.FieldViolation>();
+        if (!ApiKey.IsClientId(request.ClientId))
+        {
+            violations.Add(new Payments.FieldViolation("client_id", $"not a client id ({ApiKey.ClientIdLength} lower-case letters and digits)"));
+        }
+
+        var thumbprint = ClientCertificate.ThumbprintOfPem(request.CertificatePem, out var badCertificate);
+        if (thumbprint is null)
+        {
+            violations.Add(new Payments.FieldViolation("certificate_pem", badCertificate!));
+        }
+
+        if (violations.Count > 0)
+        {
+            throw RpcErrors.InvalidArgument([.. violations]);
+        }
+
+        var bound = store.BindCertificate(request.ClientId, thumbprint)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"No client has the id {request.ClientId}."));
+        var operatorId = context.Caller().Id;
+        AdminLog.ClientCertificateBound(logger, bound.Id, thumbprint!, operatorId);
+        return Task.FromResult(new BindClientCertificateResponse { Client = ToProto(bound) });
+    }
+
+    public override Task<UnbindClientCertificateResponse> UnbindClientCertificate(UnbindClientCertificateRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var store = Store();
+        if (!ApiKey.IsClientId(request.ClientId))
+        {
+            throw RpcErrors.InvalidArgument("client_id", $"not a client id ({ApiKey.ClientIdLength} lower-case letters and digits)");
+        }
+
+        var unbound = store.BindCertificate(request.ClientId, thumbprint: null)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"No client has the id {request.ClientId}."));
+        var operatorId = context.Caller().Id;
+        AdminLog.ClientCertificateUnbound(logger, unbound.Id, operatorId);
+        return Task.FromResult(new UnbindClientCertificateResponse { Client = ToProto(unbound) });
     }
 
     public override async Task<GetSettlementReportResponse> GetSettlementReport(GetSettlementReportRequest request, ServerCallContext context)
@@ -149,6 +203,7 @@ internal sealed class AdminGrpcService(IServiceProvider services, ILogger<AdminG
             },
             CreateTime = Timestamp.FromDateTimeOffset(client.CreatedAt),
             RevokeTime = client.RevokedAt is { } revoked ? Timestamp.FromDateTimeOffset(revoked) : null,
+            CertificateSha256 = client.CertificateThumbprint ?? string.Empty,
         };
         proto.TerminalIds.AddRange(client.TerminalIds);
         return proto;
@@ -173,4 +228,12 @@ internal static partial class AdminLog
     [LoggerMessage(EventId = 2543, EventName = "BackupFailed", Level = LogLevel.Warning,
         Message = "Backup asked by {OperatorId} failed: {Reason}")]
     public static partial void BackupFailed(ILogger logger, string operatorId, string reason);
+
+    [LoggerMessage(EventId = 2544, EventName = "ClientCertificateBound", Level = LogLevel.Information,
+        Message = "Client {ClientId} bound to TLS client certificate {Thumbprint} by {OperatorId}")]
+    public static partial void ClientCertificateBound(ILogger logger, string clientId, string thumbprint, string operatorId);
+
+    [LoggerMessage(EventId = 2545, EventName = "ClientCertificateUnbound", Level = LogLevel.Information,
+        Message = "Client {ClientId} unbound from its TLS client certificate by {OperatorId}")]
+    public static partial void ClientCertificateUnbound(ILogger logger, string clientId, string operatorId);
 }

@@ -27,13 +27,13 @@ internal static class SettlementCsvEndpoint
     {
         var peer = http.Connection.RemoteIpAddress?.ToString() ?? "-";
         var authorization = http.Request.Headers.Authorization;
-        var caller = authentication.Authenticate(authorization.Count == 1 ? authorization[0] : null, out var claimed);
-        if (caller is null)
+        var outcome = authentication.Authenticate(authorization.Count == 1 ? authorization[0] : null, http.Connection.ClientCertificate);
+        if (outcome.Caller is not { } caller)
         {
-            AccessLog.Unauthenticated(logger, Path, claimed ?? "-", peer);
+            outcome.LogRefusal(logger, Path, peer);
             http.Response.Headers.WWWAuthenticate = "Bearer";
             return Results.Problem(statusCode: StatusCodes.Status401Unauthorized,
-                title: "This call needs an API key: send 'Authorization: Bearer <key>' with an operator's key from 'bakong clients add'.");
+                title: outcome.CertificateRefusal ?? "This call needs an API key: send 'Authorization: Bearer <key>' with an operator's key from 'bakong clients add'.");
         }
 
         if (!AccessPolicy.Allows(caller, AccessPolicy.Of(AccessPolicy.SettlementReportMethod)))

@@ -28,4 +28,16 @@ internal static partial class NetworkLog
     [LoggerMessage(EventId = 2575, EventName = "DataDirectoryOpen", Level = LogLevel.Warning,
         Message = "The data directory {Directory} is open to other users (group or others have access); its files are owner-only, but make it so too: chmod 700 {Directory}")]
     public static partial void DataDirectoryOpen(ILogger logger, string directory);
+
+    [LoggerMessage(EventId = 2576, EventName = "ClientCertificates", Level = LogLevel.Information,
+        Message = "The https endpoints ask for TLS client certificates (Network:ClientCertificates {Policy}); accepted at the handshake: {Accepted}")]
+    public static partial void ClientCertificates(ILogger logger, ClientCertificatePolicy policy, string accepted);
+
+    [LoggerMessage(EventId = 2577, EventName = "ClientCertificateRefused", Level = LogLevel.Information,
+        Message = "Refused a TLS handshake: client certificate {Thumbprint} {Problem}")]
+    public static partial void ClientCertificateRefused(ILogger logger, string thumbprint, string problem);
+
+    [LoggerMessage(EventId = 2578, EventName = "BoundClientsWithoutCertificates", Level = LogLevel.Warning,
+        Message = "{Count} active clients are bound to a TLS client certificate, but Network:ClientCertificates is None: their keys are refused until it is Allow or Require on an https endpoint")]
+    public static partial void BoundClientsWithoutCertificates(ILogger logger, int count);
 }

@@ -41,19 +41,18 @@ internal static class QrImageEndpoints
     {
         SecurityHeaders.Apply(http.Response, SecurityHeaders.ImagePolicy);
         // Before the id is looked at: without a key, nothing about the payment (not even a bad id) is answered.
-        var caller = authentication.Authenticate(
-            http.Request.Headers.Authorization is { Count: 1 } authorization ? authorization[0] : null, out var claimed);
-        if (caller is null)
+        var outcome = authentication.Authenticate(
+            http.Request.Headers.Authorization is { Count: 1 } authorization ? authorization[0] : null, http.Connection.ClientCertificate);
+        if (outcome.Caller is not { } caller)
         {
             var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(QrImageEndpoints).FullName!);
             var route = format == QrImageFormat.Png ? "GET " + PngRoute : "GET " + SvgRoute;
-            var peer = http.Connection.RemoteIpAddress?.ToString() ?? "-";
-            AccessLog.Unauthenticated(logger, route, claimed ?? "-", peer);
+            outcome.LogRefusal(logger, route, http.Connection.RemoteIpAddress?.ToString() ?? "-");
             http.Response.Headers.WWWAuthenticate = "Bearer";
             return StatusJson.Result(StatusCodes.Status401Unauthorized, new Google.Rpc.Status
             {
                 Code = (int)Google.Rpc.Code.Unauthenticated,
-                Message = "This image needs an API key: send 'authorization: Bearer <key>' with a key from 'bakong clients add' that is not revoked.",
+                Message = outcome.CertificateRefusal ?? "This image needs an API key: send 'authorization: Bearer <key>' with a key from 'bakong clients add' that is not revoked.",
             });
         }
 

@@ -343,7 +343,7 @@ internal static class PaymentMapper
     /// A time the client sent; null when unset or not a valid <c>Timestamp</c> (a violation then), which would make
     /// <see cref="Timestamp.ToDateTimeOffset"/> throw.
     /// </summary>
-    private static DateTimeOffset? ToTime(Timestamp? timestamp, string field, List<Payments.FieldViolation> violations)
+    public static DateTimeOffset? ToTime(Timestamp? timestamp, string field, List<Payments.FieldViolation> violations)
     {
         ArgumentNullException.ThrowIfNull(violations);
         if (timestamp is null)

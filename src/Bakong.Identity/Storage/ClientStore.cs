@@ -59,7 +59,10 @@ public sealed class ClientStore : IStoreSnapshot, IDisposable
             registration.Role,
             registration.TerminalIds.Distinct(StringComparer.Ordinal).ToArray(),
             _timeProvider.GetUtcNow(),
-            RevokedAt: null);
+            RevokedAt: null)
+        {
+            CertificateThumbprint = registration.CertificateThumbprint,
+        };
         for (var attempt = 1; ; attempt++)
         {
             var id = ApiKey.NewClientId();
@@ -115,6 +118,33 @@ public sealed class ClientStore : IStoreSnapshot, IDisposable
     }
 
     /// <summary>
+    /// Binds the client to the TLS client certificate of <paramref name="thumbprint"/> (replacing any it was bound to),
+    /// or unbinds it with null: from then on its key is accepted only on a connection that presents that certificate.
+    /// Null when there is no such client.
+    /// </summary>
+    /// <exception cref="ArgumentException">A thumbprint that is not one (<see cref="ClientCertificate.IsThumbprint"/>).</exception>
+    public ApiClient? BindCertificate(string clientId, string? thumbprint)
+    {
+        if (thumbprint is not null && !ClientCertificate.IsThumbprint(thumbprint))
+        {
+            throw new ArgumentException("Not a SHA-256 thumbprint (64 upper-case hex digits).", nameof(thumbprint));
+        }
+
+        if (!ApiKey.IsClientId(clientId) || Use(() => _clients.FindById(clientId)) is not { } document)
+        {
+            return null;
+        }
+
+        document["certificate"] = thumbprint is null ? BsonValue.Null : new BsonValue(thumbprint);
+        lock (_writeGate)
+        {
+            Use(() => _clients.Update(document));
+        }
+
+        return ToClient(document);
+    }
+
+    /// <summary>
     /// The client whose key <paramref name="key"/> is, or null for anything else: no key, a malformed one, an unknown
     /// client, a wrong secret, a revoked client. Which of them is not said: a refusal must not help guess.
     /// </summary>
@@ -163,6 +193,7 @@ public sealed class ClientStore : IStoreSnapshot, IDisposable
         ["terminals"] = new BsonArray(client.TerminalIds.Select(t => new BsonValue(t))),
         ["createdAt"] = client.CreatedAt.ToUnixTimeMilliseconds(),
         ["revokedAt"] = client.RevokedAt is { } revoked ? revoked.ToUnixTimeMilliseconds() : BsonValue.Null,
+        ["certificate"] = client.CertificateThumbprint is { } thumbprint ? new BsonValue(thumbprint) : BsonValue.Null,
     };
 
     private static ApiClient ToClient(BsonDocument document)
@@ -175,7 +206,12 @@ public sealed class ClientStore : IStoreSnapshot, IDisposable
             role,
             document["terminals"].IsArray ? document["terminals"].AsArray.Where(t => t.IsString).Select(t => t.AsString).ToArray() : [],
             DateTimeOffset.FromUnixTimeMilliseconds(document["createdAt"].AsInt64),
-            document["revokedAt"] is { IsInt64: true } or { IsInt32: true } ? DateTimeOffset.FromUnixTimeMilliseconds(document["revokedAt"].AsInt64) : null);
+            document["revokedAt"] is { IsInt64: true } or { IsInt32: true } ? DateTimeOffset.FromUnixTimeMilliseconds(document["revokedAt"].AsInt64) : null)
+        {
+            // Absent in a store written before certificates: not bound. A value that is not a thumbprint binds the
+            // client to a certificate nothing can present (refused, never accepted without one).
+            CertificateThumbprint = document["certificate"].IsString ? document["certificate"].AsString : null,
+        };
     }
 
     /// <summary>One call to LiteDB, its own errors as the store's.</summary>

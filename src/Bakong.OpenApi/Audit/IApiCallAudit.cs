@@ -21,4 +21,12 @@ public sealed record ApiCallRecord(
     string Peer,
     string Action,
     string? Target,
-    string Outcome);
+    string Outcome)
+{
+    /// <summary>
+    /// How the caller proved who it is: <c>key</c>, <c>key+certificate</c> (a key bound to a TLS client certificate,
+    /// presented), <c>none</c> (a gateway without keys), or <c>-</c> when no caller was established (and in records
+    /// written before this was kept).
+    /// </summary>
+    public string Auth { get; init; } = "-";
+}

@@ -164,6 +164,38 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
         });
     }
 
+    /// <summary>
+    /// One page of the calls to Bakong in <paramref name="query"/>'s window that <paramref name="filter"/> keeps, newest
+    /// first. Backs the admin API's <c>ListBakongCalls</c>.
+    /// </summary>
+    public AuditPage<BakongCallRecord> PageBakongCalls(AuditQuery query, BakongCallFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var filters = new List<BsonExpression>(3);
+        AddEquals(filters, "endpoint", filter.Endpoint);
+        AddEquals(filters, "outcome", filter.Outcome);
+        if (filter.ErrorCode is { } errorCode)
+        {
+            filters.Add(LiteDB.Query.EQ("errorCode", errorCode));
+        }
+
+        return Page(_calls, query, filters, FromDocument);
+    }
+
+    /// <summary>
+    /// One page of the API calls in <paramref name="query"/>'s window that <paramref name="filter"/> keeps, newest
+    /// first. Backs the admin API's <c>ListApiCalls</c>.
+    /// </summary>
+    public AuditPage<ApiCallRecord> PageApiCalls(AuditQuery query, ApiCallFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var filters = new List<BsonExpression>(3);
+        AddEquals(filters, "client", filter.ClientId);
+        AddEquals(filters, "action", filter.Action);
+        AddEquals(filters, "outcome", filter.Outcome);
+        return Page(_apiCalls, query, filters, ApiFromDocument);
+    }
+
     /// <summary>Completes when everything recorded before the call has been persisted (or dropped).</summary>
     public Task FlushAsync(CancellationToken cancellationToken)
     {
@@ -287,6 +319,74 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
         }
     }
 
+    private static void AddEquals(List<BsonExpression> filters, string field, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            filters.Add(LiteDB.Query.EQ(field, value));
+        }
+    }
+
+    /// <summary>
+    /// Newest first by (time, id): the rest of the cursor's own instant by id, then older instants by the time index;
+    /// the last instant a page reaches is read whole by id, so the order inside an instant never depends on the index.
+    /// One record more than the page says whether another page follows.
+    /// </summary>
+    private AuditPage<T> Page<T>(ILiteCollection<BsonDocument> collection, AuditQuery query, List<BsonExpression> filters, Func<BsonDocument, T> map)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
+        var take = Math.Min(query.PageSize, AuditQuery.MaxPageSize) + 1;
+        var start = query.Start?.UtcTicks ?? long.MinValue;
+        var end = query.End?.UtcTicks ?? long.MaxValue;
+        return StoreFile.Use(_path, Label, () =>
+        {
+            var rows = new List<BsonDocument>(take);
+            if (query.After is { } after)
+            {
+                if (after.TimeTicks >= start && after.TimeTicks < end)
+                {
+                    rows.AddRange(Instant(after.TimeTicks).Where(LiteDB.Query.LT("_id", after.Id)).OrderByDescending("_id").Limit(take).ToList());
+                }
+
+                end = Math.Min(end, after.TimeTicks);
+            }
+
+            if (rows.Count < take && start < end)
+            {
+                var older = Where(collection.Query().Where(LiteDB.Query.GTE("time", start)).Where(LiteDB.Query.LT("time", end)))
+                    .OrderByDescending("time").Limit(take - rows.Count).ToList();
+                if (older.Count > 0)
+                {
+                    var last = older[^1]["time"].AsInt64;
+                    rows.AddRange(older.Where(row => row["time"].AsInt64 != last));
+                    rows.AddRange(Instant(last).OrderByDescending("_id").Limit(take - rows.Count).ToList());
+                }
+            }
+
+            AuditCursor? next = null;
+            if (rows.Count == take)
+            {
+                rows.RemoveAt(rows.Count - 1);
+                next = new AuditCursor(rows[^1]["time"].AsInt64, rows[^1]["_id"].AsInt64);
+            }
+
+            return new AuditPage<T>([.. rows.Select(map)], next);
+        });
+
+        ILiteQueryable<BsonDocument> Instant(long ticks) => Where(collection.Query().Where(LiteDB.Query.EQ("time", ticks)));
+
+        ILiteQueryable<BsonDocument> Where(ILiteQueryable<BsonDocument> queryable)
+        {
+            foreach (var filter in filters)
+            {
+                queryable = queryable.Where(filter);
+            }
+
+            return queryable;
+        }
+    }
+
     private void Enqueue(Pending pending)
     {
         // Counted before the write, so a flush that starts now waits for this record whether it is written or dropped.
@@ -362,6 +462,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
         ["action"] = record.Action,
         ["target"] = record.Target,
         ["outcome"] = record.Outcome,
+        ["auth"] = record.Auth,
     };
 
     private static ApiCallRecord ApiFromDocument(BsonDocument row) => new(
@@ -370,7 +471,10 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
         row["peer"].AsString ?? "-",
         row["action"].AsString ?? string.Empty,
         NullableString(row["target"]),
-        row["outcome"].AsString ?? string.Empty);
+        row["outcome"].AsString ?? string.Empty)
+    {
+        Auth = NullableString(row["auth"]) ?? "-",
+    };
 
     private static string? NullableString(BsonValue value) => value.IsString ? value.AsString : null;
 

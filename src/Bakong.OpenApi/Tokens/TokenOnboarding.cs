@@ -15,8 +15,43 @@ public sealed record TokenCommandResult(bool Succeeded, string Message, TokenSta
 /// </summary>
 public sealed class TokenOnboarding(BakongTokenManager manager, IBakongRegistrationApi registration)
 {
-    private const int MaxEmailLength = 30;
+    /// <summary>Bakong's limit on an e-mail address.</summary>
+    public const int MaxEmailLength = 30;
     private const int MaxNameLength = 100;
+
+    /// <summary>Why <see cref="ReadPasted"/> refused a value, for the person who pasted it.</summary>
+    public const string NotATokenMessage =
+        "That is not a Bakong token (a JWT: three dot-separated parts starting with 'eyJ'); paste the token from Bakong's e-mail.";
+
+    /// <summary>
+    /// A token as an operator pasted it (<c>bakong token set</c>, the admin API's <c>SetToken</c>): without surrounding
+    /// space or a leading <c>Bearer </c>; null when it is not a Bakong token. Bakong's tokens are JWTs; anything else
+    /// pasted (the verification code, a line of the e-mail) is a mistake.
+    /// </summary>
+    public static string? ReadPasted(string? pasted)
+    {
+        var value = pasted?.Trim() ?? string.Empty;
+        if (value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            value = value["Bearer ".Length..].Trim();
+        }
+
+        var parts = value.Split('.');
+        return parts.Length == 3
+            && value.StartsWith("eyJ", StringComparison.Ordinal)
+            && parts[0].Length > 0
+            && parts[1].Length > 0
+            && parts.All(part => part.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            ? value
+            : null;
+    }
+
+    /// <summary>An e-mail address Bakong accepts: at most 30 characters, one word, with something on each side of an '@'.</summary>
+    public static bool IsEmail(string? email)
+    {
+        var at = email?.IndexOf('@', StringComparison.Ordinal) ?? -1;
+        return email is { Length: > 0 and <= MaxEmailLength } && at > 0 && at < email.Length - 1 && !email.Any(char.IsWhiteSpace);
+    }
 
     /// <summary><c>bakong token register --email --organization --project</c>: asks Bakong to e-mail a verification code.</summary>
     public async Task<TokenCommandResult> RegisterAsync(string email, string organization, string project, CancellationToken cancellationToken)
@@ -24,7 +59,7 @@ public sealed class TokenOnboarding(BakongTokenManager manager, IBakongRegistrat
         email = email?.Trim() ?? string.Empty;
         organization = organization?.Trim() ?? string.Empty;
         project = project?.Trim() ?? string.Empty;
-        if (email.Length == 0 || email.Length > MaxEmailLength || !email.Contains('@', StringComparison.Ordinal))
+        if (!IsEmail(email))
         {
             return Fail($"'{email}' is not an e-mail address Bakong accepts (at most {MaxEmailLength} characters).");
         }
@@ -93,7 +128,7 @@ public sealed class TokenOnboarding(BakongTokenManager manager, IBakongRegistrat
             return Fail("That is not a token: paste the token from Bakong's e-mail as one word.");
         }
 
-        if (email is not null && (email.Length > MaxEmailLength || !email.Contains('@', StringComparison.Ordinal)))
+        if (email is not null && !IsEmail(email))
         {
             return Fail($"'{email}' is not an e-mail address Bakong accepts (at most {MaxEmailLength} characters).");
         }

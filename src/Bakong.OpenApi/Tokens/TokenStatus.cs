@@ -40,6 +40,14 @@ public sealed record TokenStatus(
     /// <summary>A token Bakong will accept: set and not expired (expiring soon still works).</summary>
     public bool IsUsable => State is TokenState.Healthy or TokenState.ExpiringSoon;
 
+    /// <summary>
+    /// <see cref="Email"/> as the admin API shows it (<c>m***@shop.kh</c>): enough to tell which address renewals use,
+    /// not the address; null when none.
+    /// </summary>
+    public string? MaskedEmail => Email is { } email && email.IndexOf('@', StringComparison.Ordinal) is > 0 and var at
+        ? email[0] + "***" + email[at..]
+        : Email is null ? null : "***";
+
     /// <summary>Whole days left (rounded down; negative once expired), or null when unknown.</summary>
     public int? DaysLeft => TimeLeft is { } left ? (int)Math.Floor(left.TotalDays) : null;
 }

@@ -56,7 +56,7 @@ public sealed partial class LiteDbPaymentStore : IReceiptStore
     /// <summary>Finds the first verification of the hash and adds this one, in the batch's transaction: the writer orders them.</summary>
     private sealed class ReceiptOp(ReceiptVerificationRecord verification) : WriteOp<ReceiptVerificationRecord?>
     {
-        public override bool Apply(Engine engine, long[] counts)
+        public override bool Apply(Engine engine, CountChanges counts)
         {
             var receipts = Receipts(engine);
 
@@ -78,7 +78,7 @@ public sealed partial class LiteDbPaymentStore : IReceiptStore
             return true;
         }
 
-        public override bool Apply(ILiteCollection<BsonDocument> payments, long[] counts) =>
+        public override bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts) =>
             throw new UnreachableException("A receipt is written with the engine, not the payments collection.");
     }
 }

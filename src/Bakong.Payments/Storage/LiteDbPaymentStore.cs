@@ -1081,7 +1081,7 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         public abstract bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts);
 
         /// <summary>As the other overload; a write to another collection of the file overrides this one.</summary>
-        public virtual bool Apply(Engine engine, long[] counts) => Apply(engine.Payments, counts);
+        public virtual bool Apply(Engine engine, CountChanges counts) => Apply(engine.Payments, counts);
 
         /// <summary>The batch is committed (and durable if it had to be): answer the caller.</summary>
         public abstract void Complete();

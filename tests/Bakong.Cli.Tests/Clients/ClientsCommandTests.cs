@@ -1,8 +1,10 @@
+extern alias testing;
 using System.Text.Json;
 using Bakong.Identity;
 using Bakong.Identity.Storage;
 using Bakong.OpenApi.Storage;
 using Microsoft.Extensions.Time.Testing;
+using testing::Bakong.Testing;
 
 namespace Bakong.Cli.Tests.Clients;
 
@@ -173,5 +175,59 @@ public sealed class ClientsCommandTests : IDisposable
 
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith($"The client store '{StorePath}' is in use by another process", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Add_with_a_certificate_binds_it_and_bind_and_unbind_certificate_change_it_in_the_data_directory()
+    {
+        Directory.CreateDirectory(_data);
+        using var first = TestCertificates.SelfSigned("CN=till-1");
+        using var second = TestCertificates.SelfSigned("CN=till-1-new");
+        var firstPem = Path.Combine(_data, "till-1.pem");
+        var secondPem = Path.Combine(_data, "till-1-new.pem");
+        await File.WriteAllTextAsync(firstPem, first.ExportCertificatePem(), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(secondPem, second.ExportCertificatePem(), TestContext.Current.CancellationToken);
+
+        var added = await Cli.RunAsync("clients", "add", "--terminal", "POS-01", "--certificate", firstPem, "--json", "--data", _data);
+        var root = JsonDocument.Parse(added.Output).RootElement;
+        var id = root.GetProperty("clientId").GetString()!;
+        var bound = await Cli.RunAsync("clients", "bind-certificate", id, "--certificate", secondPem, "--data", _data);
+        var listed = await Cli.RunAsync("clients", "list", "--data", _data);
+        var boundThumbprint = StoredThumbprint(id);
+        var unbound = await Cli.RunAsync("clients", "unbind-certificate", id, "--json", "--data", _data);
+
+        Assert.Equal((0, 0, 0, 0), (added.ExitCode, bound.ExitCode, listed.ExitCode, unbound.ExitCode));
+        Assert.Equal(ClientCertificate.Thumbprint(first), root.GetProperty("certificateSha256").GetString());
+        Assert.Equal(ClientCertificate.Thumbprint(second), boundThumbprint);
+        Assert.Contains(ClientCertificate.Thumbprint(second), bound.Output, StringComparison.Ordinal);
+        Assert.Contains(ClientCertificate.Abbreviate(ClientCertificate.Thumbprint(second)), listed.OutputLines[1], StringComparison.Ordinal);
+        Assert.Contains("CERTIFICATE", listed.OutputLines[0], StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(unbound.Output).RootElement.GetProperty("certificateSha256").ValueKind);
+        Assert.Null(StoredThumbprint(id));
+    }
+
+    [Fact]
+    public async Task A_certificate_file_that_is_not_a_pem_certificate_is_bad_input_in_one_line_and_changes_nothing()
+    {
+        Directory.CreateDirectory(_data);
+        var notPem = Path.Combine(_data, "key.pem");
+        await File.WriteAllTextAsync(notPem, "-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n", TestContext.Current.CancellationToken);
+
+        var add = await Cli.RunAsync("clients", "add", "--terminal", "POS-01", "--certificate", notPem, "--data", _data);
+        var missing = await Cli.RunAsync("clients", "add", "--terminal", "POS-01", "--certificate", Path.Combine(_data, "absent.pem"), "--data", _data);
+
+        Assert.Equal(2, add.ExitCode);
+        Assert.StartsWith("--certificate " + notPem + ": not a PEM certificate", Assert.Single(add.ErrorLines), StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", add.Error, StringComparison.Ordinal);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Single(missing.ErrorLines);
+        using var store = new ClientStore(StorePath, new FakeTimeProvider());
+        Assert.Empty(store.List());
+    }
+
+    private string? StoredThumbprint(string clientId)
+    {
+        using var store = new ClientStore(StorePath, new FakeTimeProvider());
+        return store.Find(clientId)!.CertificateThumbprint;
     }
 }

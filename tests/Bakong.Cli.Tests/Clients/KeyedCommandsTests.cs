@@ -1,5 +1,8 @@
+extern alias testing;
 using System.Text.Json;
 using Bakong.Cli.Tests.Payments;
+using Bakong.Identity;
+using testing::Bakong.Testing;
 
 namespace Bakong.Cli.Tests.Clients;
 
@@ -88,5 +91,36 @@ public sealed class KeyedCommandsTests : IAsyncLifetime
         Assert.Equal(1, afterRevoke.ExitCode);
         Assert.Equal(1, asTillAdmin.ExitCode);
         Assert.StartsWith("PERMISSION_DENIED: ", Assert.Single(asTillAdmin.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_the_gateway_running_bind_certificate_goes_through_the_admin_api_and_the_tills_key_alone_is_then_refused_saying_why()
+    {
+        var made = await Cli.RunAsync("clients", "add", "--role", "operator", "--json", "--data", _gateway.DataDirectory);
+        var operatorKey = JsonDocument.Parse(made.Output).RootElement.GetProperty("key").GetString()!;
+        var till = await Cli.RunAsync("clients", "add", "--terminal", "POS-01", "--json", "--data", _gateway.DataDirectory);
+        var tillRoot = JsonDocument.Parse(till.Output).RootElement;
+        var (tillId, tillKey) = (tillRoot.GetProperty("clientId").GetString()!, tillRoot.GetProperty("key").GetString()!);
+        using var certificate = TestCertificates.SelfSigned("CN=POS-01");
+        var pem = Path.Combine(_gateway.DataDirectory, "pos-01.pem");
+        await File.WriteAllTextAsync(pem, certificate.ExportCertificatePem(), TestContext.Current.CancellationToken);
+        _gateway.Settings["Auth:Mode"] = "ApiKeys";
+        var data = _gateway.DataDirectory;
+
+        var asTill = await _gateway.RunAsync("clients", "bind-certificate", tillId, "--certificate", pem, "--data", data, "--key", tillKey);
+        var bound = await _gateway.RunAsync("clients", "bind-certificate", tillId, "--certificate", pem, "--json", "--data", data, "--key", operatorKey);
+        var refused = await _gateway.RunAsync("payments", "list", "--key", tillKey);
+        var unbound = await _gateway.RunAsync("clients", "unbind-certificate", tillId, "--data", data, "--key", operatorKey);
+        var again = await _gateway.RunAsync("payments", "list", "--key", tillKey);
+
+        Assert.Equal(1, asTill.ExitCode);
+        Assert.StartsWith("PERMISSION_DENIED: ", Assert.Single(asTill.ErrorLines), StringComparison.Ordinal);
+        Assert.True(bound.ExitCode == 0, bound.Error);
+        Assert.Equal(ClientCertificate.Thumbprint(certificate), JsonDocument.Parse(bound.Output).RootElement.GetProperty("certificateSha256").GetString());
+        Assert.Equal(1, refused.ExitCode);
+        Assert.StartsWith("UNAUTHENTICATED: This key's client is bound to a TLS client certificate", Assert.Single(refused.ErrorLines), StringComparison.Ordinal);
+        Assert.True(unbound.ExitCode == 0, unbound.Error);
+        Assert.StartsWith("Unbound client " + tillId, unbound.Output, StringComparison.Ordinal);
+        Assert.True(again.ExitCode == 0, again.Error);
     }
 }

@@ -93,6 +93,25 @@ public sealed class CliGateway : IAsyncDisposable
         return new CliRun(exitCode, run.Output.ToString(), run.Error.ToString());
     }
 
+    /// <summary>
+    /// Runs <c>bakong ARGS</c> without <c>--server</c>: the command decides for itself whether a gateway runs (the
+    /// default address), and whatever it sends reaches this in-process gateway.
+    /// </summary>
+    public async Task<CliRun> RunWithoutServerAsync(params string[] args)
+    {
+        var output = new LineWriter();
+        var error = new LineWriter();
+        var server = Server; // starts the host
+        var exitCode = await RunAsync().WaitAsync(Timeout, Ct);
+        return new CliRun(exitCode, output.ToString(), error.ToString());
+
+        async Task<int> RunAsync()
+        {
+            GatewayClient.HandlerOverride.Value = server.CreateHandler;
+            return await CliApp.RunAsync(args, new CliContext(Clock, TextReader.Null, output, error), Ct);
+        }
+    }
+
     /// <summary>The customer pays the QR, through the sandbox's control API.</summary>
     public Task PayAsync(string khqr) => _host.PayAsync(khqr);
 

@@ -67,4 +67,65 @@ public sealed class AdminServiceTests : IAsyncLifetime
         Assert.Equal("role", Assert.Single(noRole.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task An_operator_binds_a_client_to_a_certificate_after_which_its_key_alone_is_refused_and_unbinding_restores_it()
+    {
+        var admin = new AdminService.AdminServiceClient(_gateway.As("Bearer " + _gateway.AddClient(IdentityRole.Operator)));
+        var till = _gateway.Clients().Add(new Identity.ClientRegistration(IdentityRole.Terminal, ["till-1"], null));
+        using var certificate = TestCertificates.SelfSigned("CN=till-1");
+
+        var bound = await admin.BindClientCertificateAsync(new BindClientCertificateRequest { ClientId = till.Client.Id, CertificatePem = certificate.ExportCertificatePem() }, cancellationToken: Ct);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => _gateway.PaymentsAs(till.Key).ListPaymentsAsync(new ListPaymentsRequest(), cancellationToken: Ct).ResponseAsync);
+        var listed = await admin.ListClientsAsync(new ListClientsRequest(), cancellationToken: Ct);
+        var unbound = await admin.UnbindClientCertificateAsync(new UnbindClientCertificateRequest { ClientId = till.Client.Id }, cancellationToken: Ct);
+        await _gateway.PaymentsAs(till.Key).ListPaymentsAsync(new ListPaymentsRequest(), cancellationToken: Ct);
+
+        var thumbprint = Identity.ClientCertificate.Thumbprint(certificate);
+        Assert.Equal(thumbprint, bound.Client.CertificateSha256);
+        Assert.Equal(thumbprint, Assert.Single(listed.Clients, c => c.ClientId == till.Client.Id).CertificateSha256);
+
+        // This TestServer is plaintext: a bound client can never authenticate on it.
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        Assert.Equal("", unbound.Client.CertificateSha256);
+        Assert.Null(_gateway.Clients().Find(till.Client.Id)!.CertificateThumbprint);
+        Assert.Single(_gateway.Logs.Named("ClientCertificateBound"));
+    }
+
+    [Fact]
+    public async Task Add_client_with_a_certificate_binds_it_and_a_bad_certificate_or_id_is_invalid_argument_naming_the_field()
+    {
+        var admin = new AdminService.AdminServiceClient(_gateway.As("Bearer " + _gateway.AddClient(IdentityRole.Operator)));
+        using var certificate = TestCertificates.SelfSigned("CN=kiosk-1");
+
+        var added = await admin.AddClientAsync(new AddClientRequest { Role = ClientRole.Kiosk, TerminalIds = { "kiosk-1" }, CertificatePem = certificate.ExportCertificatePem() }, cancellationToken: Ct);
+        var badPem = await Assert.ThrowsAsync<RpcException>(() => admin.AddClientAsync(new AddClientRequest { Role = ClientRole.Kiosk, TerminalIds = { "kiosk-1" }, CertificatePem = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----" }, cancellationToken: Ct).ResponseAsync);
+        var noPem = await Assert.ThrowsAsync<RpcException>(() => admin.BindClientCertificateAsync(new BindClientCertificateRequest { ClientId = added.Client.ClientId }, cancellationToken: Ct).ResponseAsync);
+        var badId = await Assert.ThrowsAsync<RpcException>(() => admin.BindClientCertificateAsync(new BindClientCertificateRequest { ClientId = "nope", CertificatePem = certificate.ExportCertificatePem() }, cancellationToken: Ct).ResponseAsync);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => admin.BindClientCertificateAsync(new BindClientCertificateRequest { ClientId = "abcdefghijkm", CertificatePem = certificate.ExportCertificatePem() }, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(Identity.ClientCertificate.Thumbprint(certificate), added.Client.CertificateSha256);
+        Assert.Equal(Identity.ClientCertificate.Thumbprint(certificate), _gateway.Clients().Find(added.Client.ClientId)!.CertificateThumbprint);
+        Assert.Equal(StatusCode.InvalidArgument, badPem.StatusCode);
+        Assert.Equal("certificate_pem", Assert.Single(badPem.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        Assert.Equal("certificate_pem", Assert.Single(noPem.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        Assert.Equal("client_id", Assert.Single(badId.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_terminal_key_may_not_bind_or_unbind_a_certificate()
+    {
+        var terminalKey = _gateway.AddClient(IdentityRole.Terminal, "till-1");
+        var terminalId = _gateway.Clients().List()[0].Id;
+        var asTerminal = new AdminService.AdminServiceClient(_gateway.As("Bearer " + terminalKey));
+        using var certificate = TestCertificates.SelfSigned("CN=attacker");
+
+        var bind = await Assert.ThrowsAsync<RpcException>(() => asTerminal.BindClientCertificateAsync(new BindClientCertificateRequest { ClientId = terminalId, CertificatePem = certificate.ExportCertificatePem() }, cancellationToken: Ct).ResponseAsync);
+        var unbind = await Assert.ThrowsAsync<RpcException>(() => asTerminal.UnbindClientCertificateAsync(new UnbindClientCertificateRequest { ClientId = terminalId }, cancellationToken: Ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, bind.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, unbind.StatusCode);
+        Assert.Null(_gateway.Clients().Find(terminalId)!.CertificateThumbprint);
+    }
 }

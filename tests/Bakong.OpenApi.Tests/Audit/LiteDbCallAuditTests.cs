@@ -315,6 +315,67 @@ public sealed class LiteDbCallAuditTests : IDisposable
         Assert.NotNull(e.InnerException);
     }
 
+    [Fact]
+    public async Task Pages_walk_a_window_newest_first_without_repeating_or_skipping_records_that_share_an_instant()
+    {
+        using var audit = NewAudit();
+        var writer = await StartWriterAsync(audit);
+
+        // Seven calls at minute 1 (a frozen clock, a burst), one each at minutes 0, 2 and 3; the window leaves out 3.
+        audit.Record(Call(s_start, "/v1/a", subject: "m0"));
+        for (var i = 0; i < 7; i++)
+        {
+            audit.Record(Call(s_start.AddMinutes(1), "/v1/a", subject: "m1-" + i));
+        }
+
+        audit.Record(Call(s_start.AddMinutes(2), "/v1/a", subject: "m2"));
+        audit.Record(Call(s_start.AddMinutes(3), "/v1/a", subject: "m3"));
+        await audit.FlushAsync(Ct);
+        await writer.StopAsync(Ct);
+
+        var seen = new List<string>();
+        var pages = 0;
+        AuditCursor? cursor = null;
+        do
+        {
+            var page = audit.PageBakongCalls(new AuditQuery(s_start, s_start.AddMinutes(3), PageSize: 3, cursor), new BakongCallFilter());
+            Assert.InRange(page.Records.Count, 1, 3);
+            seen.AddRange(page.Records.Select(r => r.Subject!));
+            cursor = page.Next;
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(["m2", "m1-6", "m1-5", "m1-4", "m1-3", "m1-2", "m1-1", "m1-0", "m0"], seen);
+        Assert.Equal(3, pages);
+    }
+
+    [Fact]
+    public async Task A_page_keeps_only_the_endpoint_outcome_and_error_code_asked_for_and_api_calls_by_client_action_and_outcome()
+    {
+        using var audit = NewAudit();
+        var writer = await StartWriterAsync(audit);
+        audit.Record(Call(s_start, "/v1/a", errorCode: 6, outcome: "BakongError"));
+        audit.Record(Call(s_start, "/v1/a", errorCode: 1, outcome: "BakongError"));
+        audit.Record(Call(s_start, "/v1/b", errorCode: 6, outcome: "BakongError"));
+        audit.Record(Call(s_start, "/v1/a", outcome: "Paid"));
+        audit.Record(new ApiCallRecord(s_start, "k3v9q2m7x1ab", "ipv4:127.0.0.1:1", "CreatePayment", "p1", "OK"));
+        audit.Record(new ApiCallRecord(s_start, "k3v9q2m7x1ab", "ipv4:127.0.0.1:1", "CancelPayment", "p1", "OK"));
+        audit.Record(new ApiCallRecord(s_start, "-", "ipv4:127.0.0.1:2", "CreatePayment", null, "UNAUTHENTICATED"));
+        await audit.FlushAsync(Ct);
+        await writer.StopAsync(Ct);
+        var all = new AuditQuery(null, null, AuditQuery.MaxPageSize);
+
+        var calls = audit.PageBakongCalls(all, new BakongCallFilter("/v1/a", "BakongError", 6));
+        var creates = audit.PageApiCalls(all, new ApiCallFilter(ClientId: "k3v9q2m7x1ab", Action: "CreatePayment"));
+        var refused = audit.PageApiCalls(all, new ApiCallFilter(Outcome: "UNAUTHENTICATED"));
+
+        Assert.Equal(("/v1/a", 6), (Assert.Single(calls.Records).Endpoint, calls.Records[0].ErrorCode!.Value));
+        Assert.Null(calls.Next);
+        Assert.Equal("p1", Assert.Single(creates.Records).Target);
+        Assert.Equal("-", Assert.Single(refused.Records).ClientId);
+    }
+
     private LiteDbCallAudit NewAudit() =>
         new(Options.Create(_options), _time, new FakeLogger<LiteDbCallAudit>(_logs));
 
