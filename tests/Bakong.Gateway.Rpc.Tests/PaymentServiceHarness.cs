@@ -71,6 +71,14 @@ internal sealed class PaymentServiceHarness : IDisposable
     public Task WatchAsync(WatchPaymentRequest request, TestServerStreamWriter<WatchPaymentResponse> writer, Caller? caller = null) =>
         _errors.ServerStreamingServerHandler(request, writer, Call("WatchPayment", caller), Service.WatchPayment);
 
+    /// <summary>WatchTerminal as the gateway runs it (through the error mapping), writing to <paramref name="writer"/>.</summary>
+    public Task WatchTerminalAsync(WatchTerminalRequest request, IServerStreamWriter<WatchTerminalResponse> writer, Caller? caller = null) =>
+        _errors.ServerStreamingServerHandler(request, writer, Call("WatchTerminal", caller), Service.WatchTerminal);
+
+    /// <summary>A service of the harness's container (the store, the hubs).</summary>
+    public T Get<T>()
+        where T : notnull => _services.GetRequiredService<T>();
+
     /// <summary>A call by <paramref name="caller"/> (anyone, as with <c>Auth:Mode</c> None, by default), as the authentication interceptor leaves it.</summary>
     public static TestServerCallContext Call(string method, Caller? caller = null)
     {

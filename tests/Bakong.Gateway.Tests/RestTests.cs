@@ -157,6 +157,33 @@ public sealed class RestTests : IAsyncLifetime
         Assert.Null(await reader.ReadLineAsync(Ct).AsTask().WaitAsync(GatewayFactory.Timeout, Ct));
     }
 
+    [Fact]
+    public async Task A_terminal_watch_streams_the_caught_up_marker_then_each_payment_as_json_lines_and_resumes_by_cursor()
+    {
+        using var response = await _http.GetAsync(new Uri("/v1/terminals/till-7:watch", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+
+        var caughtUp = await NextObjectAsync(reader);
+        var created = await CreateAsync("rest-terminal", terminal: "till-7");
+        var change = await NextObjectAsync(reader);
+
+        Assert.True(caughtUp.TryGetProperty("caughtUp", out _));
+        Assert.Equal(created.GetProperty("paymentId").GetString(), change.GetProperty("payment").GetProperty("paymentId").GetString());
+        var cursor = caughtUp.GetProperty("cursor").GetString()!;
+        using var resumed = await _http.GetAsync(
+            new Uri("/v1/terminals/till-7:watch?cursor=" + Uri.EscapeDataString(cursor), UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, Ct);
+        using var resumedReader = new StreamReader(await resumed.Content.ReadAsStreamAsync(Ct));
+        Assert.Equal(change.GetProperty("cursor").GetString(), (await NextObjectAsync(resumedReader)).GetProperty("cursor").GetString());
+    }
+
+    private static async Task<JsonElement> NextObjectAsync(StreamReader reader)
+    {
+        var line = await reader.ReadLineAsync(Ct).AsTask().WaitAsync(GatewayFactory.Timeout, Ct);
+        Assert.False(string.IsNullOrEmpty(line), "the watch ended");
+        return JsonDocument.Parse(line).RootElement.Clone();
+    }
+
     private const string ValidCreate = """{"requestId":"charset-1","terminalId":"till-1","amount":{"currencyCode":"KHR","units":100}}""";
 
     public static TheoryData<string, string, string, string?, int> Malformed => new()

@@ -5,7 +5,7 @@ namespace Bakong.Gateway.Limits;
 
 /// <summary>
 /// Applies the per-caller limits before the service runs (after <see cref="Access.AuthenticationInterceptor"/>, which
-/// says who the caller is): the <c>CreatePayment</c> rate and the open <c>WatchPayment</c> streams. Past either the
+/// says who the caller is): the <c>CreatePayment</c> rate and the open <c>WatchPayment</c> and <c>WatchTerminal</c> streams. Past either the
 /// call is RESOURCE_EXHAUSTED with <c>google.rpc.RetryInfo</c> (REST 429 with <c>Retry-After</c>). The pending cap
 /// per terminal is the creation's own (<see cref="Rpc.PaymentGrpcService"/>): only it can tell a replay from a new payment.
 /// </summary>
@@ -13,6 +13,7 @@ internal sealed class LimitsInterceptor(CallerLimits limits, ILogger<LimitsInter
 {
     public const string CreatePayment = "/bakong.payments.v1.PaymentService/CreatePayment";
     public const string WatchPayment = "/bakong.payments.v1.PaymentService/WatchPayment";
+    public const string WatchTerminal = "/bakong.payments.v1.PaymentService/WatchTerminal";
 
     /// <summary>A refused watch may try again this soon: a stream ends when its payment does, or its client goes.</summary>
     private static readonly TimeSpan s_watchRetry = TimeSpan.FromSeconds(5);
@@ -45,7 +46,8 @@ internal sealed class LimitsInterceptor(CallerLimits limits, ILogger<LimitsInter
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        if (context.Method != WatchPayment)
+        // One count for both watches: each open stream holds a subscription and an HTTP/2 stream alike.
+        if (context.Method is not (WatchPayment or WatchTerminal))
         {
             await continuation(request, responseStream, context).ConfigureAwait(false);
             return;
@@ -59,9 +61,9 @@ internal sealed class LimitsInterceptor(CallerLimits limits, ILogger<LimitsInter
             throw LimitErrors.ResourceExhausted(
                 context,
                 s_watchRetry,
-                $"Too many open WatchPayment streams: at most {limits.Options.MaxWatchesPerCaller} per caller. End one (or let its payment end) first.",
+                $"Too many open watch streams (WatchPayment, WatchTerminal): at most {limits.Options.MaxWatchesPerCaller} per caller. End one (or let its payment end) first.",
                 key,
-                "open WatchPayment streams");
+                "open watch streams");
         }
 
         await continuation(request, responseStream, context).ConfigureAwait(false);
@@ -76,7 +78,7 @@ internal static partial class LimitsLog
     public static partial void CreateRateExceeded(ILogger logger, string caller, TimeSpan retryAfter);
 
     [LoggerMessage(EventId = 2581, EventName = "TooManyWatches", Level = LogLevel.Debug,
-        Message = "Refused WatchPayment from {Caller}: {Max} streams open already")]
+        Message = "Refused a watch from {Caller}: {Max} streams open already")]
     public static partial void TooManyWatches(ILogger logger, string caller, int max);
 
     [LoggerMessage(EventId = 2582, EventName = "TooManyPending", Level = LogLevel.Debug,

@@ -25,14 +25,16 @@ internal static class RestOpenApi
                 Title = "Bakong.Grpc PaymentService (REST)",
                 Version = DocumentName,
                 Description = "bakong.payments.v1.PaymentService as JSON over HTTP/1.1 (gRPC JSON transcoding). Errors are a JSON "
-                    + "google.rpc.Status ({\"code\",\"message\",\"details\"}); WatchPayment answers one JSON object per line. "
+                    + "google.rpc.Status ({\"code\",\"message\",\"details\"}); WatchPayment and WatchTerminal answer one JSON object per line. "
                     + "See docs/rest.md.",
             });
 
-            // Only the payment API (its payments and receipt verification): the sandbox's control API, QR images, health, the
-            // admin API and the kiosk page are documented elsewhere.
+            // Only the payment API (its payments, a terminal's watch and receipt verification): the sandbox's control API, QR
+            // images, health, the admin API and the kiosk page are documented elsewhere.
             o.DocInclusionPredicate((_, api) => api.RelativePath is { } path
-                && (path.StartsWith("v1/payments", StringComparison.Ordinal) || path.StartsWith("v1/transactions", StringComparison.Ordinal)));
+                && (path.StartsWith("v1/payments", StringComparison.Ordinal)
+                    || path.StartsWith("v1/terminals", StringComparison.Ordinal)
+                    || path.StartsWith("v1/transactions", StringComparison.Ordinal)));
 
             // The generated contract's XML comments are the protos' comments (Grpc.Tools copies them).
             var comments = System.IO.Path.Combine(AppContext.BaseDirectory, typeof(RestOpenApi).Assembly.GetName().Name + ".xml");

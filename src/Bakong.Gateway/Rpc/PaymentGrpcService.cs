@@ -21,6 +21,7 @@ internal sealed class PaymentGrpcService(
     Payments.Creation.PaymentCreation creation,
     PaymentReader reader,
     PaymentWatching watching,
+    TerminalWatchHub terminals,
     PaymentCancellation cancellation,
     Payments.Listing.PaymentListing listing,
     PaymentDeeplinks deeplinks,
@@ -135,6 +136,47 @@ internal sealed class PaymentGrpcService(
         {
             throw RpcErrors.NotServing();
         }
+    }
+
+    public override async Task WatchTerminal(
+        WatchTerminalRequest request, IServerStreamWriter<WatchTerminalResponse> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        if (Payments.Identifier.Check(request.TerminalId, "terminal_id", Payments.PaymentLimits.TerminalId) is { } badTerminal)
+        {
+            throw RpcErrors.InvalidArgument([badTerminal]);
+        }
+
+        if (!AccessPolicy.MayActFor(context.Caller(), request.TerminalId))
+        {
+            throw NotBoundTo("terminal_id");
+        }
+
+        using var watch = terminals.Open(request.TerminalId, request.Cursor) switch
+        {
+            TerminalWatchResult.Watching watching => watching.Watch,
+            TerminalWatchResult.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
+            _ => throw new InvalidOperationException("Unknown watch result."),
+        };
+
+        // A write waiting on a client that stopped reading is given up when the stream is dropped as too slow.
+        using var write = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, watch.Behind);
+        try
+        {
+            await foreach (var message in watch.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            {
+                await responseStream.WriteAsync(PaymentMapper.ToProto(message), write.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is TerminalWatchBehindException || (e is OperationCanceledException && watch.Behind.IsCancellationRequested))
+        {
+            throw RpcErrors.WatchBehind();
+        }
+
+        // The stream only ends on its own when the application stops.
+        throw RpcErrors.NotServing();
     }
 
     public override async Task<CancelPaymentResponse> CancelPayment(CancelPaymentRequest request, ServerCallContext context)

@@ -117,6 +117,22 @@ internal static class PaymentMapper
         return response;
     }
 
+    public static WatchTerminalResponse ToProto(Payments.Watching.TerminalWatchEvent message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return message switch
+        {
+            Payments.Watching.TerminalWatchEvent.Change change =>
+                new WatchTerminalResponse { Payment = ToProto(change.Payment), Cursor = change.Cursor?.Format() ?? "" },
+            Payments.Watching.TerminalWatchEvent.CaughtUp caughtUp => new WatchTerminalResponse
+            {
+                CaughtUp = new WatchTerminalResponse.Types.CaughtUp { Resumed = caughtUp.Resumed },
+                Cursor = caughtUp.Cursor.Format(),
+            },
+            _ => throw new InvalidOperationException("Unknown terminal watch message."),
+        };
+    }
+
     public static DeeplinkRequest ToDomain(DeeplinkOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -151,6 +151,11 @@ internal static class RpcErrors
         ErrorReason.NotServing,
         "The gateway is stopping; call again (a WatchPayment resumes with after_version).");
 
+    /// <summary>A <c>WatchTerminal</c> stream whose client read too slowly: dropped, and it may resume with its last cursor.</summary>
+    public static RpcException WatchBehind() => new(new global::Grpc.Core.Status(
+        StatusCode.ResourceExhausted,
+        $"This WatchTerminal stream fell more than {Payments.Watching.TerminalWatchHub.StreamBuffer} changes behind (the client reads too slowly): call again with the last cursor received."));
+
     /// <summary>
     /// Outside the sandbox, no usable Bakong token: a payment created now could never be seen as PAID. Retryable once an
     /// operator sets or renews the token. The message is <see cref="TokenOnboarding.Describe"/>'s, which never holds the token.

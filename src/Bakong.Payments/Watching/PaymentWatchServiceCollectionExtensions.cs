@@ -12,7 +12,7 @@ public static class PaymentWatchServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="PaymentWatchHub"/> as a singleton, the metrics it reports to, the change sink that wakes its
-    /// streams after every saved change, and the <c>WatchPayment</c> use case (<see cref="PaymentWatching"/>). It needs an <see cref="IPaymentStore"/> (<c>AddBakongPayments</c>) and the
+    /// streams after every saved change, the <c>WatchTerminal</c> feed (<see cref="TerminalWatchHub"/>), and the <c>WatchPayment</c> use case (<see cref="PaymentWatching"/>). It needs an <see cref="IPaymentStore"/> (<c>AddBakongPayments</c>) and the
     /// host's <see cref="IHostApplicationLifetime"/>.
     /// </summary>
     public static IServiceCollection AddPaymentWatchHub(this IServiceCollection services)
@@ -24,6 +24,10 @@ public static class PaymentWatchServiceCollectionExtensions
             sp.GetRequiredService<IHostApplicationLifetime>(),
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetService<ILogger<PaymentWatchHub>>()));
+        services.TryAddSingleton(sp => new TerminalWatchHub(
+            sp.GetRequiredService<IPaymentStore>(),
+            sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp.GetService<ILogger<TerminalWatchHub>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentChangeSink, PaymentWatchWakeup>());
         services.TryAddSingleton<PaymentWatching>();
         return services;

@@ -2,7 +2,8 @@ namespace Bakong.Payments.Watching;
 
 /// <summary>
 /// The watch hub's side of every saved payment change, whoever saved it (creation, a cancel, the poller): a change that
-/// appended an event (created, a state transition, a review) wakes that payment's watch streams.
+/// appended an event (created, a state transition, a review) wakes that payment's watch streams and its terminal's
+/// (<see cref="TerminalWatchHub"/>).
 /// </summary>
 /// <remarks>
 /// Check bookkeeping (next check time, attempts) is saved every few seconds while a payment is pending and bumps its
@@ -10,7 +11,7 @@ namespace Bakong.Payments.Watching;
 /// (the <c>WatchPayment</c> contract in protos/bakong/payments/v1/payment_service.proto), not an unchanged payment
 /// per poll, and the versions it is shown are not consecutive.
 /// </remarks>
-internal sealed class PaymentWatchWakeup(PaymentWatchHub hub) : IPaymentChangeSink
+internal sealed class PaymentWatchWakeup(PaymentWatchHub hub, TerminalWatchHub terminals) : IPaymentChangeSink
 {
     public void Saved(Payment payment, IReadOnlyList<PaymentEvent> events)
     {
@@ -19,6 +20,7 @@ internal sealed class PaymentWatchWakeup(PaymentWatchHub hub) : IPaymentChangeSi
         if (events.Count > 0)
         {
             hub.Publish(payment);
+            terminals.Publish(payment.ToSnapshot());
         }
     }
 }

@@ -12,6 +12,14 @@ internal static partial class WatchLog
     [LoggerMessage(EventId = 2401, EventName = "PaymentWatchEnded", Level = LogLevel.Debug,
         Message = "Stopped watching payment {PaymentId} at version {Version}: {Reason}")]
     public static partial void Ended(ILogger logger, string paymentId, long version, WatchEnd reason);
+
+    [LoggerMessage(EventId = 2402, EventName = "TerminalWatchStarted", Level = LogLevel.Debug,
+        Message = "Watching terminal {TerminalId} (resumed from a cursor: {Resumed})")]
+    public static partial void TerminalStarted(ILogger logger, string terminalId, bool resumed);
+
+    [LoggerMessage(EventId = 2403, EventName = "TerminalWatchEnded", Level = LogLevel.Debug,
+        Message = "Stopped watching terminal {TerminalId} at change {Sequence}: {Reason}")]
+    public static partial void TerminalEnded(ILogger logger, string terminalId, long sequence, WatchEnd reason);
 }
 
 /// <summary>Why a watching stream ended.</summary>
@@ -31,4 +39,7 @@ internal enum WatchEnd
 
     /// <summary>The reader stopped reading before an end, or reading the payment failed.</summary>
     Abandoned = 5,
+
+    /// <summary>A terminal's stream fell too far behind and was dropped.</summary>
+    Behind = 6,
 }

@@ -45,6 +45,7 @@ public sealed class OpenApiDocumentTests(SharedGateway shared) : SharedGatewayTe
                 "get /v1/payments",
                 "get /v1/payments/{paymentId}",
                 "get /v1/payments/{paymentId}:watch",
+                "get /v1/terminals/{terminalId}:watch",
                 "post /v1/payments",
                 "post /v1/payments/{paymentId}:cancel",
 

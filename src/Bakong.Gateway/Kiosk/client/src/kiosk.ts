@@ -4,6 +4,9 @@
 // Pairing: `bakong clients add --role kiosk` prints <gateway>/kiosk?terminal=…#key=<key>. The page keeps that key
 // (localStorage), takes it out of the address bar, and sends it as `authorization: Bearer` on every call and with the
 // QR image; a gateway that refuses it (no key, a revoked one) gets the "Not paired" screen instead of the keypad.
+// Display mode (`mode=display`): no keypad; the page follows the terminal with WatchTerminal, the customer-facing twin of
+// the serial display: idle, the QR of each payment the POS creates, its result, idle again. A payment's QR is shown
+// only while it is PENDING, so a paid QR never comes back, after a reconnect or a reload too.
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
@@ -16,6 +19,7 @@ const presetAmount = params.get("amount") ?? "";
 const presetCurrency = (params.get("currency") ?? "").toUpperCase();
 const expiresSeconds = boundedInt(params.get("expires"), 10, 600); // the gateway's bounds for expires_in
 const resultSeconds = boundedInt(params.get("result"), 1, 600) ?? 8;
+const displayMode = params.get("mode") === "display";
 
 const keyStorage = "bakong.kiosk.key";
 let apiKey = takeKey();
@@ -42,7 +46,7 @@ const watchStatus = $("watch-status");
 const cancelButton = $<HTMLButtonElement>("cancel");
 const result = $("result");
 
-type Screen = "start" | "qr" | "result" | "unpaired";
+type Screen = "start" | "qr" | "result" | "unpaired" | "idle";
 
 /** One payment on screen; `done` stops its watch, countdown and timers. */
 interface Session {
@@ -59,12 +63,23 @@ let backToStart: number | undefined;
 let cardUrl: string | undefined;
 let paired = true;
 
+// Display mode: the terminal's pending payments (latest version of each) and the ids that left PENDING.
+const pendingPayments = new Map<string, Payment>();
+const settledIds = new Set<string>();
+let cursor = "";
+
 document.querySelectorAll(".terminal-id").forEach((e) => (e.textContent = terminalId));
+app.dataset.mode = displayMode ? "display" : "keypad";
+$("shop-name").textContent = shopName();
 if (presetCurrency === "USD" || presetCurrency === "KHR") {
   (document.querySelector(`input[name=currency][value=${presetCurrency}]`) as HTMLInputElement).checked = true;
 }
 reset();
-void checkPairing();
+if (displayMode) {
+  void follow();
+} else {
+  void checkPairing();
+}
 
 // Opening a pairing URL on the page already open changes only the fragment, which loads nothing: take the key now.
 window.addEventListener("hashchange", () => {
@@ -90,7 +105,7 @@ $("again").addEventListener("click", reset);
 
 function show(screen: Screen) {
   app.dataset.screen = screen;
-  for (const s of ["start", "qr", "result", "unpaired"] as const) {
+  for (const s of ["start", "qr", "result", "unpaired", "idle"] as const) {
     $(s).hidden = s !== screen;
   }
 }
@@ -101,6 +116,12 @@ function reset() {
   session = undefined;
   if (!paired) {
     show("unpaired");
+    return;
+  }
+
+  if (displayMode) {
+    show("idle");
+    renderDisplay();
     return;
   }
 
@@ -220,7 +241,8 @@ async function create() {
   }
 }
 
-function start(payment: Payment) {
+/** Shows the payment's QR and countdown; the keypad's payment is followed with WatchPayment, the display's by its terminal's stream. */
+function start(payment: Payment, followPayment = true) {
   const s: Session = { payment, version: 0n, resumes: 0, done: false, abort: new AbortController() };
   session = s;
   const amount = formatMoney(payment);
@@ -246,7 +268,9 @@ function start(payment: Payment) {
   tick();
   s.timer = window.setInterval(tick, 250);
   seen(s, payment);
-  void watch(s);
+  if (followPayment) {
+    void watch(s);
+  }
 }
 
 /**
@@ -444,4 +468,151 @@ function boundedInt(text: string | null, min: number, max: number): number | und
 
 function sleep(ms: number) {
   return new Promise((resolve) => window.setTimeout(resolve, ms));
+}
+
+/**
+ * The shop's name on the display's idle screen (never a technical id). Nothing names the shop to the page yet: when
+ * merchant profiles give a terminal its shop name, read it here (the element stays hidden while this is empty).
+ */
+function shopName(): string {
+  return "";
+}
+
+/**
+ * Follows the terminal with WatchTerminal until the page is unpaired: catch-up, then each change. On a dropped stream
+ * it calls again with the last cursor (backing off); the gateway either resumes from it or starts over from the current
+ * state, which the `caught_up` marker says.
+ */
+async function follow() {
+  let delay = 250;
+  let streams = 0;
+  while (paired) {
+    const catchUp: Payment[] = [];
+    let caughtUp = false;
+    try {
+      app.dataset.watchStreams = String(++streams);
+      for await (const message of client.watchTerminal({ terminalId, cursor })) {
+        const event = message.event;
+        if (event.case === "payment") {
+          if (caughtUp) {
+            changed(event.value);
+          } else {
+            catchUp.push(event.value);
+          }
+        } else if (event.case === "caughtUp") {
+          caughtUp = true;
+          caughtUpWith(catchUp, event.value.resumed);
+        }
+
+        // Only a cursor of what was applied: the catch-up is applied at its marker.
+        if (caughtUp && message.cursor) {
+          cursor = message.cursor;
+        }
+
+        delay = 250;
+      }
+    } catch (e) {
+      const error = ConnectError.from(e);
+      if (refused(error)) {
+        return;
+      }
+
+      if (error.code === Code.PermissionDenied) {
+        paired = false;
+        $("unpaired-detail").textContent = "This kiosk's key is not for this terminal.";
+        reset();
+        return;
+      }
+
+      if (error.code === Code.InvalidArgument) {
+        cursor = ""; // not a cursor the gateway takes (another terminal's): start over from the current state
+      }
+    }
+
+    await sleep(delay + Math.random() * delay * 0.2);
+    delay = Math.min(delay * 2, 5000);
+  }
+}
+
+/** The end of a catch-up: apply the changes it resumed with, or take the pending payments it sent as the new state. */
+function caughtUpWith(catchUp: Payment[], resumed: boolean) {
+  app.dataset.caughtUp = resumed ? "resumed" : "current";
+  if (resumed) {
+    catchUp.forEach(changed);
+    renderDisplay();
+    return;
+  }
+
+  pendingPayments.clear();
+  for (const payment of catchUp) {
+    if (payment.state === Payment_State.PENDING && !settledIds.has(payment.paymentId)) {
+      pendingPayments.set(payment.paymentId, payment);
+    }
+  }
+
+  // The payment on screen is no longer pending: it settled while the stream was down. Its result, not its QR.
+  const s = session;
+  if (s && !s.done && !pendingPayments.has(s.payment.paymentId)) {
+    void client
+      .getPayment({ paymentId: s.payment.paymentId })
+      .then((r) => changed(r.payment!))
+      .catch(() => reset());
+    return;
+  }
+
+  renderDisplay();
+}
+
+function changed(payment: Payment) {
+  const id = payment.paymentId;
+  if (settledIds.has(id)) {
+    return; // its QR is gone for good; a later PAID_LATE is not the customer's business
+  }
+
+  if (payment.state === Payment_State.PENDING) {
+    const had = pendingPayments.get(id);
+    if (!had || had.version < payment.version) {
+      pendingPayments.set(id, payment);
+    }
+  } else {
+    pendingPayments.delete(id);
+    settledIds.add(id);
+    if (settledIds.size > 1000) {
+      settledIds.delete(settledIds.values().next().value!); // the oldest: long gone from any catch-up
+    }
+
+    if (session && !session.done && session.payment.paymentId === id) {
+      seen(session, payment); // the result screen, then reset() comes back here
+      return;
+    }
+  }
+
+  renderDisplay();
+}
+
+/** What the customer sees now: a result stays its time; else the QR on screen while pending, the newest pending one, or idle. */
+function renderDisplay() {
+  if (!paired || app.dataset.screen === "result") {
+    return;
+  }
+
+  if (session && !session.done && pendingPayments.has(session.payment.paymentId)) {
+    return;
+  }
+
+  stop();
+  session = undefined;
+  let newest: Payment | undefined;
+  for (const payment of pendingPayments.values()) {
+    if (!newest || timestampMs(payment.createTime!) >= timestampMs(newest.createTime!)) {
+      newest = payment;
+    }
+  }
+
+  if (newest) {
+    start(newest, false);
+  } else {
+    delete app.dataset.paymentId;
+    show("idle");
+  }
 }

@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bakong/payments/v1/payment_service.proto.
  */
 export const file_bakong_payments_v1_payment_service: GenFile = /*@__PURE__*/
-  fileDesc("CihiYWtvbmcvcGF5bWVudHMvdjEvcGF5bWVudF9zZXJ2aWNlLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEixgIKFENyZWF0ZVBheW1lbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEwoLdGVybWluYWxfaWQYAiABKAkSKQoGYW1vdW50GAMgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5EhEKCW9yZGVyX3JlZhgEIAEoCRItCgpleHBpcmVzX2luGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC3N0b3JlX2xhYmVsGAYgASgJEhYKDnRlcm1pbmFsX2xhYmVsGAcgASgJEjUKCGRlZXBsaW5rGAggASgLMiMuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rT3B0aW9ucxI0Cghxcl9pbWFnZRgJIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJPCg9EZWVwbGlua09wdGlvbnMSEAoIYXBwX25hbWUYASABKAkSFAoMYXBwX2ljb25fdXJsGAIgASgJEhQKDGNhbGxiYWNrX3VybBgDIAEoCSI2CghEZWVwbGluaxISCgpzaG9ydF9saW5rGAEgASgJEhYKDmZhaWx1cmVfcmVhc29uGAIgASgJIqQBChVDcmVhdGVQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei4KCGRlZXBsaW5rGAIgASgLMhwuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rEi0KCHFyX2ltYWdlGAMgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiXQoRR2V0UGF5bWVudFJlcXVlc3QSEgoKcGF5bWVudF9pZBgBIAEoCRI0Cghxcl9pbWFnZRgCIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJxChJHZXRQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei0KCHFyX2ltYWdlGAIgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiQAoTV2F0Y2hQYXltZW50UmVxdWVzdBISCgpwYXltZW50X2lkGAEgASgJEhUKDWFmdGVyX3ZlcnNpb24YAiABKAMiRAoUV2F0Y2hQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50IioKFENhbmNlbFBheW1lbnRSZXF1ZXN0EhIKCnBheW1lbnRfaWQYASABKAkiRQoVQ2FuY2VsUGF5bWVudFJlc3BvbnNlEiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudCLwAQoTTGlzdFBheW1lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIxCgZzdGF0ZXMYAyADKA4yIS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudC5TdGF0ZRITCgt0ZXJtaW5hbF9pZBgEIAEoCRI1ChFzdGFydF9jcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPZW5kX2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJeChRMaXN0UGF5bWVudHNSZXNwb25zZRItCghwYXltZW50cxgBIAMoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKeAQoYVmVyaWZ5VHJhbnNhY3Rpb25SZXF1ZXN0EjoKCnNob3J0X2hhc2gYASABKAsyJC5iYWtvbmcucGF5bWVudHMudjEuU2hvcnRIYXNoUmVjZWlwdEgAEg4KBGhhc2gYAiABKAlIABIWCgxleHRlcm5hbF9yZWYYAyABKAlIABITCgt0ZXJtaW5hbF9pZBgEIAEoCUIJCgdyZWNlaXB0IksKEFNob3J0SGFzaFJlY2VpcHQSDAoEaGFzaBgBIAEoCRIpCgZhbW91bnQYAiABKAsyGS5iYWtvbmcucGF5bWVudHMudjEuTW9uZXkikAIKGVZlcmlmeVRyYW5zYWN0aW9uUmVzcG9uc2USDQoFZm91bmQYASABKAgSGgoSdHJhbnNhY3Rpb25fZmFpbGVkGAIgASgIEjoKC3RyYW5zYWN0aW9uGAMgASgLMiUuYmFrb25nLnBheW1lbnRzLnYxLkJha29uZ1RyYW5zYWN0aW9uEhgKEHBhaWRfdG9fbWVyY2hhbnQYBCABKAgSGQoRbGlua2VkX3RvX3BheW1lbnQYBSABKAgSEgoKcGF5bWVudF9pZBgGIAEoCRJDChJmaXJzdF92ZXJpZmljYXRpb24YByABKAsyJy5iYWtvbmcucGF5bWVudHMudjEuUmVjZWlwdFZlcmlmaWNhdGlvbiJbChNSZWNlaXB0VmVyaWZpY2F0aW9uEi8KC3ZlcmlmeV90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt0ZXJtaW5hbF9pZBgCIAEoCTK/BgoOUGF5bWVudFNlcnZpY2USfQoNQ3JlYXRlUGF5bWVudBIoLmJha29uZy5wYXltZW50cy52MS5DcmVhdGVQYXltZW50UmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5DcmVhdGVQYXltZW50UmVzcG9uc2UiF4LT5JMCEToBKiIML3YxL3BheW1lbnRzEn4KCkdldFBheW1lbnQSJS5iYWtvbmcucGF5bWVudHMudjEuR2V0UGF5bWVudFJlcXVlc3QaJi5iYWtvbmcucGF5bWVudHMudjEuR2V0UGF5bWVudFJlc3BvbnNlIiGC0+STAhsSGS92MS9wYXltZW50cy97cGF5bWVudF9pZH0SjAEKDFdhdGNoUGF5bWVudBInLmJha29uZy5wYXltZW50cy52MS5XYXRjaFBheW1lbnRSZXF1ZXN0GiguYmFrb25nLnBheW1lbnRzLnYxLldhdGNoUGF5bWVudFJlc3BvbnNlIieC0+STAiESHy92MS9wYXltZW50cy97cGF5bWVudF9pZH06d2F0Y2gwARKOAQoNQ2FuY2VsUGF5bWVudBIoLmJha29uZy5wYXltZW50cy52MS5DYW5jZWxQYXltZW50UmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5DYW5jZWxQYXltZW50UmVzcG9uc2UiKILT5JMCIiIgL3YxL3BheW1lbnRzL3twYXltZW50X2lkfTpjYW5jZWwSdwoMTGlzdFBheW1lbnRzEicuYmFrb25nLnBheW1lbnRzLnYxLkxpc3RQYXltZW50c1JlcXVlc3QaKC5iYWtvbmcucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVzcG9uc2UiFILT5JMCDhIML3YxL3BheW1lbnRzEpQBChFWZXJpZnlUcmFuc2FjdGlvbhIsLmJha29uZy5wYXltZW50cy52MS5WZXJpZnlUcmFuc2FjdGlvblJlcXVlc3QaLS5iYWtvbmcucGF5bWVudHMudjEuVmVyaWZ5VHJhbnNhY3Rpb25SZXNwb25zZSIigtPkkwIcOgEqIhcvdjEvdHJhbnNhY3Rpb25zOnZlcmlmeUIaqgIXQmFrb25nLkdycGMuUGF5bWVudHMuVjFiBnByb3RvMw", [file_bakong_payments_v1_money, file_bakong_payments_v1_payment, file_bakong_payments_v1_qr_image, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CihiYWtvbmcvcGF5bWVudHMvdjEvcGF5bWVudF9zZXJ2aWNlLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEixgIKFENyZWF0ZVBheW1lbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEwoLdGVybWluYWxfaWQYAiABKAkSKQoGYW1vdW50GAMgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5EhEKCW9yZGVyX3JlZhgEIAEoCRItCgpleHBpcmVzX2luGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC3N0b3JlX2xhYmVsGAYgASgJEhYKDnRlcm1pbmFsX2xhYmVsGAcgASgJEjUKCGRlZXBsaW5rGAggASgLMiMuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rT3B0aW9ucxI0Cghxcl9pbWFnZRgJIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJPCg9EZWVwbGlua09wdGlvbnMSEAoIYXBwX25hbWUYASABKAkSFAoMYXBwX2ljb25fdXJsGAIgASgJEhQKDGNhbGxiYWNrX3VybBgDIAEoCSI2CghEZWVwbGluaxISCgpzaG9ydF9saW5rGAEgASgJEhYKDmZhaWx1cmVfcmVhc29uGAIgASgJIqQBChVDcmVhdGVQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei4KCGRlZXBsaW5rGAIgASgLMhwuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rEi0KCHFyX2ltYWdlGAMgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiXQoRR2V0UGF5bWVudFJlcXVlc3QSEgoKcGF5bWVudF9pZBgBIAEoCRI0Cghxcl9pbWFnZRgCIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJxChJHZXRQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei0KCHFyX2ltYWdlGAIgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiQAoTV2F0Y2hQYXltZW50UmVxdWVzdBISCgpwYXltZW50X2lkGAEgASgJEhUKDWFmdGVyX3ZlcnNpb24YAiABKAMiRAoUV2F0Y2hQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50IioKFENhbmNlbFBheW1lbnRSZXF1ZXN0EhIKCnBheW1lbnRfaWQYASABKAkiRQoVQ2FuY2VsUGF5bWVudFJlc3BvbnNlEiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudCLwAQoTTGlzdFBheW1lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIxCgZzdGF0ZXMYAyADKA4yIS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudC5TdGF0ZRITCgt0ZXJtaW5hbF9pZBgEIAEoCRI1ChFzdGFydF9jcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPZW5kX2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJeChRMaXN0UGF5bWVudHNSZXNwb25zZRItCghwYXltZW50cxgBIAMoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI7ChRXYXRjaFRlcm1pbmFsUmVxdWVzdBITCgt0ZXJtaW5hbF9pZBgBIAEoCRIOCgZjdXJzb3IYAiABKAkixgEKFVdhdGNoVGVybWluYWxSZXNwb25zZRIuCgdwYXltZW50GAEgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlBheW1lbnRIABJHCgljYXVnaHRfdXAYAiABKAsyMi5iYWtvbmcucGF5bWVudHMudjEuV2F0Y2hUZXJtaW5hbFJlc3BvbnNlLkNhdWdodFVwSAASDgoGY3Vyc29yGAMgASgJGhsKCENhdWdodFVwEg8KB3Jlc3VtZWQYASABKAhCBwoFZXZlbnQingEKGFZlcmlmeVRyYW5zYWN0aW9uUmVxdWVzdBI6CgpzaG9ydF9oYXNoGAEgASgLMiQuYmFrb25nLnBheW1lbnRzLnYxLlNob3J0SGFzaFJlY2VpcHRIABIOCgRoYXNoGAIgASgJSAASFgoMZXh0ZXJuYWxfcmVmGAMgASgJSAASEwoLdGVybWluYWxfaWQYBCABKAlCCQoHcmVjZWlwdCJLChBTaG9ydEhhc2hSZWNlaXB0EgwKBGhhc2gYASABKAkSKQoGYW1vdW50GAIgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5IpACChlWZXJpZnlUcmFuc2FjdGlvblJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEhoKEnRyYW5zYWN0aW9uX2ZhaWxlZBgCIAEoCBI6Cgt0cmFuc2FjdGlvbhgDIAEoCzIlLmJha29uZy5wYXltZW50cy52MS5CYWtvbmdUcmFuc2FjdGlvbhIYChBwYWlkX3RvX21lcmNoYW50GAQgASgIEhkKEWxpbmtlZF90b19wYXltZW50GAUgASgIEhIKCnBheW1lbnRfaWQYBiABKAkSQwoSZmlyc3RfdmVyaWZpY2F0aW9uGAcgASgLMicuYmFrb25nLnBheW1lbnRzLnYxLlJlY2VpcHRWZXJpZmljYXRpb24iWwoTUmVjZWlwdFZlcmlmaWNhdGlvbhIvCgt2ZXJpZnlfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLdGVybWluYWxfaWQYAiABKAky0wcKDlBheW1lbnRTZXJ2aWNlEn0KDUNyZWF0ZVBheW1lbnQSKC5iYWtvbmcucGF5bWVudHMudjEuQ3JlYXRlUGF5bWVudFJlcXVlc3QaKS5iYWtvbmcucGF5bWVudHMudjEuQ3JlYXRlUGF5bWVudFJlc3BvbnNlIheC0+STAhE6ASoiDC92MS9wYXltZW50cxJ+CgpHZXRQYXltZW50EiUuYmFrb25nLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXF1ZXN0GiYuYmFrb25nLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXNwb25zZSIhgtPkkwIbEhkvdjEvcGF5bWVudHMve3BheW1lbnRfaWR9EowBCgxXYXRjaFBheW1lbnQSJy5iYWtvbmcucGF5bWVudHMudjEuV2F0Y2hQYXltZW50UmVxdWVzdBooLmJha29uZy5wYXltZW50cy52MS5XYXRjaFBheW1lbnRSZXNwb25zZSIngtPkkwIhEh8vdjEvcGF5bWVudHMve3BheW1lbnRfaWR9OndhdGNoMAESjgEKDUNhbmNlbFBheW1lbnQSKC5iYWtvbmcucGF5bWVudHMudjEuQ2FuY2VsUGF5bWVudFJlcXVlc3QaKS5iYWtvbmcucGF5bWVudHMudjEuQ2FuY2VsUGF5bWVudFJlc3BvbnNlIiiC0+STAiIiIC92MS9wYXltZW50cy97cGF5bWVudF9pZH06Y2FuY2VsEncKDExpc3RQYXltZW50cxInLmJha29uZy5wYXltZW50cy52MS5MaXN0UGF5bWVudHNSZXF1ZXN0GiguYmFrb25nLnBheW1lbnRzLnYxLkxpc3RQYXltZW50c1Jlc3BvbnNlIhSC0+STAg4SDC92MS9wYXltZW50cxKRAQoNV2F0Y2hUZXJtaW5hbBIoLmJha29uZy5wYXltZW50cy52MS5XYXRjaFRlcm1pbmFsUmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5XYXRjaFRlcm1pbmFsUmVzcG9uc2UiKYLT5JMCIxIhL3YxL3Rlcm1pbmFscy97dGVybWluYWxfaWR9OndhdGNoMAESlAEKEVZlcmlmeVRyYW5zYWN0aW9uEiwuYmFrb25nLnBheW1lbnRzLnYxLlZlcmlmeVRyYW5zYWN0aW9uUmVxdWVzdBotLmJha29uZy5wYXltZW50cy52MS5WZXJpZnlUcmFuc2FjdGlvblJlc3BvbnNlIiKC0+STAhw6ASoiFy92MS90cmFuc2FjdGlvbnM6dmVyaWZ5QhqqAhdCYWtvbmcuR3JwYy5QYXltZW50cy5WMWIGcHJvdG8z", [file_bakong_payments_v1_money, file_bakong_payments_v1_payment, file_bakong_payments_v1_qr_image, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * The request of `PaymentService.CreatePayment`.
@@ -487,6 +487,110 @@ export const ListPaymentsResponseSchema: GenMessage<ListPaymentsResponse> = /*@_
   messageDesc(file_bakong_payments_v1_payment_service, 11);
 
 /**
+ * The request of `PaymentService.WatchTerminal`.
+ *
+ * @generated from message bakong.payments.v1.WatchTerminalRequest
+ */
+export type WatchTerminalRequest = Message<"bakong.payments.v1.WatchTerminalRequest"> & {
+  /**
+   * The terminal to follow. Required; as `CreatePaymentRequest.terminal_id`.
+   *
+   * @generated from field: string terminal_id = 1;
+   */
+  terminalId: string;
+
+  /**
+   * The last non-empty `WatchTerminalResponse.cursor` received, to resume
+   * after it; empty (the default) to start from the terminal's current
+   * state. Opaque, at most 64 characters; a cursor of another terminal's
+   * stream is INVALID_ARGUMENT.
+   *
+   * @generated from field: string cursor = 2;
+   */
+  cursor: string;
+};
+
+/**
+ * Describes the message bakong.payments.v1.WatchTerminalRequest.
+ * Use `create(WatchTerminalRequestSchema)` to create a new message.
+ */
+export const WatchTerminalRequestSchema: GenMessage<WatchTerminalRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 12);
+
+/**
+ * One message of the `PaymentService.WatchTerminal` stream: a payment or the
+ * end of the catch-up.
+ *
+ * @generated from message bakong.payments.v1.WatchTerminalResponse
+ */
+export type WatchTerminalResponse = Message<"bakong.payments.v1.WatchTerminalResponse"> & {
+  /**
+   * What this message is.
+   *
+   * @generated from oneof bakong.payments.v1.WatchTerminalResponse.event
+   */
+  event: {
+    /**
+     * A payment of the terminal, as of `payment.version`.
+     *
+     * @generated from field: bakong.payments.v1.Payment payment = 1;
+     */
+    value: Payment;
+    case: "payment";
+  } | {
+    /**
+     * The catch-up is over.
+     *
+     * @generated from field: bakong.payments.v1.WatchTerminalResponse.CaughtUp caught_up = 2;
+     */
+    value: WatchTerminalResponse_CaughtUp;
+    case: "caughtUp";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Where this message leaves the stream: send the last non-empty one back
+   * as `WatchTerminalRequest.cursor` to resume. Empty on the payments of a
+   * catch-up that did not resume (a stream dropped before its `caught_up`
+   * starts over without a cursor).
+   *
+   * @generated from field: string cursor = 3;
+   */
+  cursor: string;
+};
+
+/**
+ * Describes the message bakong.payments.v1.WatchTerminalResponse.
+ * Use `create(WatchTerminalResponseSchema)` to create a new message.
+ */
+export const WatchTerminalResponseSchema: GenMessage<WatchTerminalResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 13);
+
+/**
+ * The end of the catch-up: sent once per stream, after the catch-up's
+ * payments (none when the terminal is idle) and before the first live
+ * change.
+ *
+ * @generated from message bakong.payments.v1.WatchTerminalResponse.CaughtUp
+ */
+export type WatchTerminalResponse_CaughtUp = Message<"bakong.payments.v1.WatchTerminalResponse.CaughtUp"> & {
+  /**
+   * True when the stream resumed from the request's `cursor`: the payments
+   * before this message were the changes after it. False when it started
+   * from the current state: they were the terminal's PENDING payments.
+   *
+   * @generated from field: bool resumed = 1;
+   */
+  resumed: boolean;
+};
+
+/**
+ * Describes the message bakong.payments.v1.WatchTerminalResponse.CaughtUp.
+ * Use `create(WatchTerminalResponse_CaughtUpSchema)` to create a new message.
+ */
+export const WatchTerminalResponse_CaughtUpSchema: GenMessage<WatchTerminalResponse_CaughtUp> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 13, 0);
+
+/**
  * The request of `PaymentService.VerifyTransaction`: exactly one of the three
  * ways a receipt names its transaction.
  *
@@ -542,7 +646,7 @@ export type VerifyTransactionRequest = Message<"bakong.payments.v1.VerifyTransac
  * Use `create(VerifyTransactionRequestSchema)` to create a new message.
  */
 export const VerifyTransactionRequestSchema: GenMessage<VerifyTransactionRequest> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment_service, 12);
+  messageDesc(file_bakong_payments_v1_payment_service, 14);
 
 /**
  * A receipt's short hash with the money it shows.
@@ -573,7 +677,7 @@ export type ShortHashReceipt = Message<"bakong.payments.v1.ShortHashReceipt"> & 
  * Use `create(ShortHashReceiptSchema)` to create a new message.
  */
 export const ShortHashReceiptSchema: GenMessage<ShortHashReceipt> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment_service, 13);
+  messageDesc(file_bakong_payments_v1_payment_service, 15);
 
 /**
  * The response of `PaymentService.VerifyTransaction`.
@@ -644,7 +748,7 @@ export type VerifyTransactionResponse = Message<"bakong.payments.v1.VerifyTransa
  * Use `create(VerifyTransactionResponseSchema)` to create a new message.
  */
 export const VerifyTransactionResponseSchema: GenMessage<VerifyTransactionResponse> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment_service, 14);
+  messageDesc(file_bakong_payments_v1_payment_service, 16);
 
 /**
  * A verification of a receipt the gateway recorded.
@@ -672,7 +776,7 @@ export type ReceiptVerification = Message<"bakong.payments.v1.ReceiptVerificatio
  * Use `create(ReceiptVerificationSchema)` to create a new message.
  */
 export const ReceiptVerificationSchema: GenMessage<ReceiptVerification> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment_service, 15);
+  messageDesc(file_bakong_payments_v1_payment_service, 17);
 
 /**
  * Creates KHQR payments, reports what became of them and lets the POS cancel
@@ -831,6 +935,53 @@ export const PaymentService: GenService<{
     methodKind: "unary";
     input: typeof ListPaymentsRequestSchema;
     output: typeof ListPaymentsResponseSchema;
+  },
+  /**
+   * Streams every change of every payment of one terminal: what a
+   * customer-facing screen (the kiosk page's display mode) or a dashboard
+   * follows while the POS creates payments. Changes are those `WatchPayment`
+   * shows (a payment created, its state changed, `needs_review` set); check
+   * bookkeeping is not a message.
+   *
+   * - First the catch-up. Without a `cursor` (or with one the gateway can no
+   *   longer resume from, see below): the terminal's PENDING payments as they
+   *   are now, oldest first, none when the terminal is idle. With a cursor
+   *   it can resume from: exactly the changes after it, in order.
+   * - Then one `caught_up` message, always: the catch-up is over, and
+   *   `caught_up.resumed` says which catch-up it was. A display that
+   *   receives `caught_up` with `resumed` false replaces what it had with
+   *   the payments before it (so a payment that settled while the client
+   *   was away is simply no longer pending: read it with `GetPayment` to
+   *   show its result).
+   * - Then one message per change, as it is committed, in commit order; a
+   *   message carries the whole payment. The stream does not end on its
+   *   own: it follows the terminal until the client cancels it.
+   * - Every change and the `caught_up` carry a `cursor` (the payments of a
+   *   catch-up that did not resume carry none). After a dropped
+   *   stream, call again with the last non-empty `cursor` received: no change
+   *   is lost or repeated. The gateway keeps the last 1024 changes (of all
+   *   terminals) in memory for this; a cursor older than that, or from
+   *   before the gateway restarted, starts over from the current state
+   *   (`caught_up.resumed` false), never with an error.
+   * - A client that reads so slowly that 64 changes wait for it is dropped
+   *   with RESOURCE_EXHAUSTED; it may call again with its last cursor.
+   * - When the gateway stops, the stream ends with UNAVAILABLE
+   *   (`ERROR_REASON_NOT_SERVING`).
+   *
+   * Each stream counts against the caller's limit of open watches, as
+   * `WatchPayment` streams do (RESOURCE_EXHAUSTED past it).
+   *
+   * Errors: INVALID_ARGUMENT (`terminal_id` empty or malformed; `cursor` not
+   * one this gateway issued for this terminal), PERMISSION_DENIED (the
+   * caller's key is not bound to the terminal), RESOURCE_EXHAUSTED,
+   * UNAVAILABLE.
+   *
+   * @generated from rpc bakong.payments.v1.PaymentService.WatchTerminal
+   */
+  watchTerminal: {
+    methodKind: "server_streaming";
+    input: typeof WatchTerminalRequestSchema;
+    output: typeof WatchTerminalResponseSchema;
   },
   /**
    * Checks a customer's banking-app receipt with Bakong: the cashier enters
