@@ -69,6 +69,7 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
         var late = TestPayments.New(createTime: _clock.GetUtcNow(), terminalId: "POS-02", money: Money.Create(KhqrCurrency.Khr, 4400m));
         await _store.InsertIfAbsentAsync(late, Ct);
         _clock.Advance(TimeSpan.FromMinutes(6));
+        await host.PassAsync(); // the poll the clock's jump triggered, before anything settled
         late.Expire(_clock.GetUtcNow());
         late.Settle(TestPayments.Transaction(amount: 4400m, currency: "KHR", hash: "late1"), _clock.GetUtcNow());
         Assert.Equal(SaveResult.Saved, await _store.SaveAsync(late, Ct));
