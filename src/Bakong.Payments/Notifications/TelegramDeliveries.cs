@@ -1,3 +1,4 @@
+using Bakong.OpenApi.Storage;
 using LiteDB;
 
 namespace Bakong.Payments.Notifications;
@@ -5,19 +6,15 @@ namespace Bakong.Payments.Notifications;
 /// <summary>
 /// The sink's own record, per (outbox event id, chat): delivered, given up, or the next attempt. It is what makes a
 /// second pass over the same outbox entry (another pass, a restart) send nothing more. A LiteDB file of its own
-/// (<c>notifications.db</c> beside <c>Storage:Path</c>), so the payment store's outbox contract is unchanged.
+/// (<c>notifications.db</c> beside <c>Storage:Path</c>), so the payment store's outbox contract is unchanged. Opened
+/// on first use, so a gateway with announcements off never creates it; owner-only (0600) like the data directory's
+/// other stores.
 /// </summary>
-internal sealed class TelegramDeliveries : IDisposable
+internal sealed class TelegramDeliveries(string path) : IDisposable
 {
-    private readonly LiteDatabase _db;
-    private readonly ILiteCollection<DeliveryRecord> _records;
     private readonly Lock _lock = new();
-
-    public TelegramDeliveries(string path)
-    {
-        _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
-        _records = _db.GetCollection<DeliveryRecord>("telegram");
-    }
+    private LiteDatabase? _db;
+    private ILiteCollection<DeliveryRecord>? _records;
 
     public static string KeyOf(string eventId, string chatId) => eventId + "/" + chatId;
 
@@ -25,7 +22,7 @@ internal sealed class TelegramDeliveries : IDisposable
     {
         lock (_lock)
         {
-            return _records.FindById(key);
+            return Records().FindById(key);
         }
     }
 
@@ -33,14 +30,34 @@ internal sealed class TelegramDeliveries : IDisposable
     {
         lock (_lock)
         {
-            _records.Upsert(record);
+            Records().Upsert(record);
 
             // A delivery mark is what stops a resend after a restart: on disk before the next message goes.
-            _db.Checkpoint();
+            _db!.Checkpoint();
         }
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _db?.Dispose();
+        }
+    }
+
+    private ILiteCollection<DeliveryRecord> Records()
+    {
+        if (_records is null)
+        {
+            PrivateFiles.CreateDirectoryFor(path);
+            PrivateFiles.PrepareLiteDb(path);
+            _db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+            PrivateFiles.Restrict(path);
+            _records = _db.GetCollection<DeliveryRecord>("telegram");
+        }
+
+        return _records;
+    }
 }
 
 /// <summary>One (event, chat) pair's delivery state.</summary>

@@ -50,6 +50,10 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
 
         Assert.Equal(new BotCall("-100200", "Received 12.50 USD · POS-01 · 21:04", 200), calls[0]);
         Assert.Equal(new BotCall("-100300", "បានទទួល 12.50 USD · POS-01 · 21:04", 200), calls[1]);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_dir.File("notifications.db")));
+        }
 
         // Another pass over the same outbox entry sends nothing: the deliveries are recorded per event and chat.
         await host.PassAsync();
