@@ -7,15 +7,15 @@ import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf
 import type { Payment, Payment_State } from "../../payments/v1/payment_pb";
 import { file_bakong_payments_v1_payment } from "../../payments/v1/payment_pb";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file bakong/admin/v1/admin_service.proto.
  */
 export const file_bakong_admin_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNiYWtvbmcvYWRtaW4vdjEvYWRtaW5fc2VydmljZS5wcm90bxIPYmFrb25nLmFkbWluLnYxIswBCgZDbGllbnQSEQoJY2xpZW50X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSKQoEcm9sZRgDIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgEIAMoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKEEFkZENsaWVudFJlcXVlc3QSKQoEcm9sZRgBIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgCIAMoCRIMCgRuYW1lGAMgASgJIkkKEUFkZENsaWVudFJlc3BvbnNlEicKBmNsaWVudBgBIAEoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQSCwoDa2V5GAIgASgJIhQKEkxpc3RDbGllbnRzUmVxdWVzdCI/ChNMaXN0Q2xpZW50c1Jlc3BvbnNlEigKB2NsaWVudHMYASADKAsyFy5iYWtvbmcuYWRtaW4udjEuQ2xpZW50IigKE1Jldm9rZUNsaWVudFJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJIj8KFFJldm9rZUNsaWVudFJlc3BvbnNlEicKBmNsaWVudBgBIAEoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQiPwoaR2V0U2V0dGxlbWVudFJlcG9ydFJlcXVlc3QSDAoEZGF0ZRgBIAEoCRITCgt0ZXJtaW5hbF9pZBgCIAEoCSL4AwobR2V0U2V0dGxlbWVudFJlcG9ydFJlc3BvbnNlEgwKBGRhdGUYASABKAkSEQoJdGltZV96b25lGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt0ZXJtaW5hbF9pZBgFIAEoCRIQCghjb21wbGV0ZRgGIAEoCBIxCg1nZW5lcmF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgZ0b3RhbHMYCCADKAsyIC5iYWtvbmcuYWRtaW4udjEuU2V0dGxlbWVudFRvdGFsEi0KBHBhaWQYCSADKAsyHy5iYWtvbmcuYWRtaW4udjEuU2V0dGxlZFBheW1lbnQSMgoJcGFpZF9sYXRlGAogAygLMh8uYmFrb25nLmFkbWluLnYxLlNldHRsZWRQYXltZW50EjUKDG5lZWRzX3JldmlldxgLIAMoCzIfLmJha29uZy5hZG1pbi52MS5TZXR0bGVkUGF5bWVudBIaChJkaXNhZ3JlZW1lbnRfY291bnQYDCABKAUSGAoQdW52ZXJpZmllZF9jb3VudBgNIAEoBSKoAQoPU2V0dGxlbWVudFRvdGFsEhMKC3Rlcm1pbmFsX2lkGAEgASgJEhUKDWN1cnJlbmN5X2NvZGUYAiABKAkSMAoFc3RhdGUYAyABKA4yIS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudC5TdGF0ZRINCgVjb3VudBgEIAEoBRIZChF0b3RhbF9taW5vcl91bml0cxgFIAEoAxINCgV0b3RhbBgGIAEoCSKYAQoOU2V0dGxlZFBheW1lbnQSLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EjIKDGJha29uZ19jaGVjaxgCIAEoDjIcLmJha29uZy5hZG1pbi52MS5CYWtvbmdDaGVjaxIUCgxjaGVja19kZXRhaWwYAyABKAkSDgoGYW1vdW50GAQgASgJIg8KDUJhY2t1cFJlcXVlc3QiHgoOQmFja3VwUmVzcG9uc2USDAoEZGF0YRgBIAEoDCp0CgpDbGllbnRSb2xlEhsKF0NMSUVOVF9ST0xFX1VOU1BFQ0lGSUVEEAASGAoUQ0xJRU5UX1JPTEVfVEVSTUlOQUwQARIVChFDTElFTlRfUk9MRV9LSU9TSxACEhgKFENMSUVOVF9ST0xFX09QRVJBVE9SEAMqmwEKC0Jha29uZ0NoZWNrEhwKGEJBS09OR19DSEVDS19VTlNQRUNJRklFRBAAEhwKGEJBS09OR19DSEVDS19OT1RfQ0hFQ0tFRBABEhcKE0JBS09OR19DSEVDS19BR1JFRVMQAhIaChZCQUtPTkdfQ0hFQ0tfRElTQUdSRUVTEAMSGwoXQkFLT05HX0NIRUNLX1VOVkVSSUZJRUQQBDL5AwoMQWRtaW5TZXJ2aWNlElIKCUFkZENsaWVudBIhLmJha29uZy5hZG1pbi52MS5BZGRDbGllbnRSZXF1ZXN0GiIuYmFrb25nLmFkbWluLnYxLkFkZENsaWVudFJlc3BvbnNlElgKC0xpc3RDbGllbnRzEiMuYmFrb25nLmFkbWluLnYxLkxpc3RDbGllbnRzUmVxdWVzdBokLmJha29uZy5hZG1pbi52MS5MaXN0Q2xpZW50c1Jlc3BvbnNlElsKDFJldm9rZUNsaWVudBIkLmJha29uZy5hZG1pbi52MS5SZXZva2VDbGllbnRSZXF1ZXN0GiUuYmFrb25nLmFkbWluLnYxLlJldm9rZUNsaWVudFJlc3BvbnNlEpABChNHZXRTZXR0bGVtZW50UmVwb3J0EisuYmFrb25nLmFkbWluLnYxLkdldFNldHRsZW1lbnRSZXBvcnRSZXF1ZXN0GiwuYmFrb25nLmFkbWluLnYxLkdldFNldHRsZW1lbnRSZXBvcnRSZXNwb25zZSIegtPkkwIYEhYvdjEvcmVwb3J0cy9zZXR0bGVtZW50EksKBkJhY2t1cBIeLmJha29uZy5hZG1pbi52MS5CYWNrdXBSZXF1ZXN0Gh8uYmFrb25nLmFkbWluLnYxLkJhY2t1cFJlc3BvbnNlMAFCF6oCFEJha29uZy5HcnBjLkFkbWluLlYxYgZwcm90bzM", [file_bakong_payments_v1_payment, file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("CiNiYWtvbmcvYWRtaW4vdjEvYWRtaW5fc2VydmljZS5wcm90bxIPYmFrb25nLmFkbWluLnYxIugBCgZDbGllbnQSEQoJY2xpZW50X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSKQoEcm9sZRgDIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgEIAMoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEmNlcnRpZmljYXRlX3NoYTI1NhgHIAEoCSJ6ChBBZGRDbGllbnRSZXF1ZXN0EikKBHJvbGUYASABKA4yGy5iYWtvbmcuYWRtaW4udjEuQ2xpZW50Um9sZRIUCgx0ZXJtaW5hbF9pZHMYAiADKAkSDAoEbmFtZRgDIAEoCRIXCg9jZXJ0aWZpY2F0ZV9wZW0YBCABKAkiSQoRQWRkQ2xpZW50UmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudBILCgNrZXkYAiABKAkiFAoSTGlzdENsaWVudHNSZXF1ZXN0Ij8KE0xpc3RDbGllbnRzUmVzcG9uc2USKAoHY2xpZW50cxgBIAMoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQiKAoTUmV2b2tlQ2xpZW50UmVxdWVzdBIRCgljbGllbnRfaWQYASABKAkiPwoUUmV2b2tlQ2xpZW50UmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudCJKChxCaW5kQ2xpZW50Q2VydGlmaWNhdGVSZXF1ZXN0EhEKCWNsaWVudF9pZBgBIAEoCRIXCg9jZXJ0aWZpY2F0ZV9wZW0YAiABKAkiSAodQmluZENsaWVudENlcnRpZmljYXRlUmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudCIzCh5VbmJpbmRDbGllbnRDZXJ0aWZpY2F0ZVJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJIkoKH1VuYmluZENsaWVudENlcnRpZmljYXRlUmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudCI/ChpHZXRTZXR0bGVtZW50UmVwb3J0UmVxdWVzdBIMCgRkYXRlGAEgASgJEhMKC3Rlcm1pbmFsX2lkGAIgASgJIvgDChtHZXRTZXR0bGVtZW50UmVwb3J0UmVzcG9uc2USDAoEZGF0ZRgBIAEoCRIRCgl0aW1lX3pvbmUYAiABKAkSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3Rlcm1pbmFsX2lkGAUgASgJEhAKCGNvbXBsZXRlGAYgASgIEjEKDWdlbmVyYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKBnRvdGFscxgIIAMoCzIgLmJha29uZy5hZG1pbi52MS5TZXR0bGVtZW50VG90YWwSLQoEcGFpZBgJIAMoCzIfLmJha29uZy5hZG1pbi52MS5TZXR0bGVkUGF5bWVudBIyCglwYWlkX2xhdGUYCiADKAsyHy5iYWtvbmcuYWRtaW4udjEuU2V0dGxlZFBheW1lbnQSNQoMbmVlZHNfcmV2aWV3GAsgAygLMh8uYmFrb25nLmFkbWluLnYxLlNldHRsZWRQYXltZW50EhoKEmRpc2FncmVlbWVudF9jb3VudBgMIAEoBRIYChB1bnZlcmlmaWVkX2NvdW50GA0gASgFIqgBCg9TZXR0bGVtZW50VG90YWwSEwoLdGVybWluYWxfaWQYASABKAkSFQoNY3VycmVuY3lfY29kZRgCIAEoCRIwCgVzdGF0ZRgDIAEoDjIhLmJha29uZy5wYXltZW50cy52MS5QYXltZW50LlN0YXRlEg0KBWNvdW50GAQgASgFEhkKEXRvdGFsX21pbm9yX3VuaXRzGAUgASgDEg0KBXRvdGFsGAYgASgJIpgBCg5TZXR0bGVkUGF5bWVudBIsCgdwYXltZW50GAEgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlBheW1lbnQSMgoMYmFrb25nX2NoZWNrGAIgASgOMhwuYmFrb25nLmFkbWluLnYxLkJha29uZ0NoZWNrEhQKDGNoZWNrX2RldGFpbBgDIAEoCRIOCgZhbW91bnQYBCABKAkiDwoNQmFja3VwUmVxdWVzdCIeCg5CYWNrdXBSZXNwb25zZRIMCgRkYXRhGAEgASgMIhcKFUdldFRva2VuU3RhdHVzUmVxdWVzdCJFChZHZXRUb2tlblN0YXR1c1Jlc3BvbnNlEisKBXRva2VuGAEgASgLMhwuYmFrb25nLmFkbWluLnYxLlRva2VuU3RhdHVzIu8CCgtUb2tlblN0YXR1cxITCgtlbnZpcm9ubWVudBgBIAEoCRIxCgVzdGF0ZRgCIAEoDjIiLmJha29uZy5hZG1pbi52MS5Ub2tlblN0YXR1cy5TdGF0ZRIvCgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJZGF5c19sZWZ0GAQgASgFEiwKCHNldF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdyZW5ld2VkGAYgASgIEhIKCmVtYWlsX2hpbnQYByABKAkSDwoHbWVzc2FnZRgIIAEoCSJwCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX01JU1NJTkcQARIRCg1TVEFURV9IRUFMVEhZEAISFwoTU1RBVEVfRVhQSVJJTkdfU09PThADEhEKDVNUQVRFX0VYUElSRUQQBCIvCg9TZXRUb2tlblJlcXVlc3QSDQoFdG9rZW4YASABKAkSDQoFZW1haWwYAiABKAkiUAoQU2V0VG9rZW5SZXNwb25zZRIrCgV0b2tlbhgBIAEoCzIcLmJha29uZy5hZG1pbi52MS5Ub2tlblN0YXR1cxIPCgdtZXNzYWdlGAIgASgJIhMKEVJlbmV3VG9rZW5SZXF1ZXN0IlIKElJlbmV3VG9rZW5SZXNwb25zZRIrCgV0b2tlbhgBIAEoCzIcLmJha29uZy5hZG1pbi52MS5Ub2tlblN0YXR1cxIPCgdtZXNzYWdlGAIgASgJIvEBChZMaXN0QmFrb25nQ2FsbHNSZXF1ZXN0Ei4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghlbmRwb2ludBgDIAEoCRIPCgdvdXRjb21lGAQgASgJEi8KCmVycm9yX2NvZGUYBSABKAsyGy5nb29nbGUucHJvdG9idWYuSW50MzJWYWx1ZRIRCglwYWdlX3NpemUYBiABKAUSEgoKcGFnZV90b2tlbhgHIAEoCSJeChdMaXN0QmFrb25nQ2FsbHNSZXNwb25zZRIqCgVjYWxscxgBIAMoCzIbLmJha29uZy5hZG1pbi52MS5CYWtvbmdDYWxsEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLYAgoKQmFrb25nQ2FsbBIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghlbmRwb2ludBgCIAEoCRIPCgdzdWJqZWN0GAMgASgJEjAKC2h0dHBfc3RhdHVzGAQgASgLMhsuZ29vZ2xlLnByb3RvYnVmLkludDMyVmFsdWUSMgoNcmVzcG9uc2VfY29kZRgFIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5JbnQzMlZhbHVlEi8KCmVycm9yX2NvZGUYBiABKAsyGy5nb29nbGUucHJvdG9idWYuSW50MzJWYWx1ZRIYChByZXNwb25zZV9tZXNzYWdlGAcgASgJEioKB2xhdGVuY3kYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDwoHYXR0ZW1wdBgJIAEoBRIPCgdvdXRjb21lGAogASgJIs4BChNMaXN0QXBpQ2FsbHNSZXF1ZXN0Ei4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgljbGllbnRfaWQYAyABKAkSDgoGYWN0aW9uGAQgASgJEg8KB291dGNvbWUYBSABKAkSEQoJcGFnZV9zaXplGAYgASgFEhIKCnBhZ2VfdG9rZW4YByABKAkiWAoUTGlzdEFwaUNhbGxzUmVzcG9uc2USJwoFY2FsbHMYASADKAsyGC5iYWtvbmcuYWRtaW4udjEuQXBpQ2FsbBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkikwEKB0FwaUNhbGwSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJY2xpZW50X2lkGAIgASgJEgwKBHBlZXIYAyABKAkSDgoGYWN0aW9uGAQgASgJEg4KBnRhcmdldBgFIAEoCRIPCgdvdXRjb21lGAYgASgJEgwKBGF1dGgYByABKAkqdAoKQ2xpZW50Um9sZRIbChdDTElFTlRfUk9MRV9VTlNQRUNJRklFRBAAEhgKFENMSUVOVF9ST0xFX1RFUk1JTkFMEAESFQoRQ0xJRU5UX1JPTEVfS0lPU0sQAhIYChRDTElFTlRfUk9MRV9PUEVSQVRPUhADKpsBCgtCYWtvbmdDaGVjaxIcChhCQUtPTkdfQ0hFQ0tfVU5TUEVDSUZJRUQQABIcChhCQUtPTkdfQ0hFQ0tfTk9UX0NIRUNLRUQQARIXChNCQUtPTkdfQ0hFQ0tfQUdSRUVTEAISGgoWQkFLT05HX0NIRUNLX0RJU0FHUkVFUxADEhsKF0JBS09OR19DSEVDS19VTlZFUklGSUVEEAQywAoKDEFkbWluU2VydmljZRJSCglBZGRDbGllbnQSIS5iYWtvbmcuYWRtaW4udjEuQWRkQ2xpZW50UmVxdWVzdBoiLmJha29uZy5hZG1pbi52MS5BZGRDbGllbnRSZXNwb25zZRJYCgtMaXN0Q2xpZW50cxIjLmJha29uZy5hZG1pbi52MS5MaXN0Q2xpZW50c1JlcXVlc3QaJC5iYWtvbmcuYWRtaW4udjEuTGlzdENsaWVudHNSZXNwb25zZRJbCgxSZXZva2VDbGllbnQSJC5iYWtvbmcuYWRtaW4udjEuUmV2b2tlQ2xpZW50UmVxdWVzdBolLmJha29uZy5hZG1pbi52MS5SZXZva2VDbGllbnRSZXNwb25zZRJ2ChVCaW5kQ2xpZW50Q2VydGlmaWNhdGUSLS5iYWtvbmcuYWRtaW4udjEuQmluZENsaWVudENlcnRpZmljYXRlUmVxdWVzdBouLmJha29uZy5hZG1pbi52MS5CaW5kQ2xpZW50Q2VydGlmaWNhdGVSZXNwb25zZRJ8ChdVbmJpbmRDbGllbnRDZXJ0aWZpY2F0ZRIvLmJha29uZy5hZG1pbi52MS5VbmJpbmRDbGllbnRDZXJ0aWZpY2F0ZVJlcXVlc3QaMC5iYWtvbmcuYWRtaW4udjEuVW5iaW5kQ2xpZW50Q2VydGlmaWNhdGVSZXNwb25zZRKQAQoTR2V0U2V0dGxlbWVudFJlcG9ydBIrLmJha29uZy5hZG1pbi52MS5HZXRTZXR0bGVtZW50UmVwb3J0UmVxdWVzdBosLmJha29uZy5hZG1pbi52MS5HZXRTZXR0bGVtZW50UmVwb3J0UmVzcG9uc2UiHoLT5JMCGBIWL3YxL3JlcG9ydHMvc2V0dGxlbWVudBJLCgZCYWNrdXASHi5iYWtvbmcuYWRtaW4udjEuQmFja3VwUmVxdWVzdBofLmJha29uZy5hZG1pbi52MS5CYWNrdXBSZXNwb25zZTABEnQKDkdldFRva2VuU3RhdHVzEiYuYmFrb25nLmFkbWluLnYxLkdldFRva2VuU3RhdHVzUmVxdWVzdBonLmJha29uZy5hZG1pbi52MS5HZXRUb2tlblN0YXR1c1Jlc3BvbnNlIhGC0+STAgsSCS92MS90b2tlbhJlCghTZXRUb2tlbhIgLmJha29uZy5hZG1pbi52MS5TZXRUb2tlblJlcXVlc3QaIS5iYWtvbmcuYWRtaW4udjEuU2V0VG9rZW5SZXNwb25zZSIUgtPkkwIOOgEqIgkvdjEvdG9rZW4ScQoKUmVuZXdUb2tlbhIiLmJha29uZy5hZG1pbi52MS5SZW5ld1Rva2VuUmVxdWVzdBojLmJha29uZy5hZG1pbi52MS5SZW5ld1Rva2VuUmVzcG9uc2UiGoLT5JMCFDoBKiIPL3YxL3Rva2VuOnJlbmV3EoQBCg9MaXN0QmFrb25nQ2FsbHMSJy5iYWtvbmcuYWRtaW4udjEuTGlzdEJha29uZ0NhbGxzUmVxdWVzdBooLmJha29uZy5hZG1pbi52MS5MaXN0QmFrb25nQ2FsbHNSZXNwb25zZSIegtPkkwIYEhYvdjEvYXVkaXQvYmFrb25nLWNhbGxzEngKDExpc3RBcGlDYWxscxIkLmJha29uZy5hZG1pbi52MS5MaXN0QXBpQ2FsbHNSZXF1ZXN0GiUuYmFrb25nLmFkbWluLnYxLkxpc3RBcGlDYWxsc1Jlc3BvbnNlIhuC0+STAhUSEy92MS9hdWRpdC9hcGktY2FsbHNCF6oCFEJha29uZy5HcnBjLkFkbWluLlYxYgZwcm90bzM", [file_bakong_payments_v1_payment, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
 
 /**
  * A client of the gateway, never with its key.
@@ -64,6 +64,15 @@ export type Client = Message<"bakong.admin.v1.Client"> & {
    * @generated from field: google.protobuf.Timestamp revoke_time = 6;
    */
   revokeTime?: Timestamp | undefined;
+
+  /**
+   * The SHA-256 of the DER bytes of the TLS client certificate the client is
+   * bound to, as 64 upper-case hex digits; empty when it is not bound. Public:
+   * it names the certificate, never a key.
+   *
+   * @generated from field: string certificate_sha256 = 7;
+   */
+  certificateSha256: string;
 };
 
 /**
@@ -100,6 +109,15 @@ export type AddClientRequest = Message<"bakong.admin.v1.AddClientRequest"> & {
    * @generated from field: string name = 3;
    */
   name: string;
+
+  /**
+   * A TLS client certificate (PEM, `-----BEGIN CERTIFICATE-----`; at most 64
+   * KiB; a chain after the first certificate is ignored) to bind the client
+   * to; optional. Only its SHA-256 is kept.
+   *
+   * @generated from field: string certificate_pem = 4;
+   */
+  certificatePem: string;
 };
 
 /**
@@ -216,6 +234,99 @@ export const RevokeClientResponseSchema: GenMessage<RevokeClientResponse> = /*@_
   messageDesc(file_bakong_admin_v1_admin_service, 6);
 
 /**
+ * The request of `BindClientCertificate`.
+ *
+ * @generated from message bakong.admin.v1.BindClientCertificateRequest
+ */
+export type BindClientCertificateRequest = Message<"bakong.admin.v1.BindClientCertificateRequest"> & {
+  /**
+   * The client to bind.
+   *
+   * @generated from field: string client_id = 1;
+   */
+  clientId: string;
+
+  /**
+   * The TLS client certificate (PEM, `-----BEGIN CERTIFICATE-----`; at most
+   * 64 KiB; a chain after the first certificate is ignored). Only its SHA-256
+   * is kept.
+   *
+   * @generated from field: string certificate_pem = 2;
+   */
+  certificatePem: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.BindClientCertificateRequest.
+ * Use `create(BindClientCertificateRequestSchema)` to create a new message.
+ */
+export const BindClientCertificateRequestSchema: GenMessage<BindClientCertificateRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 7);
+
+/**
+ * The response of `BindClientCertificate`.
+ *
+ * @generated from message bakong.admin.v1.BindClientCertificateResponse
+ */
+export type BindClientCertificateResponse = Message<"bakong.admin.v1.BindClientCertificateResponse"> & {
+  /**
+   * The client, bound.
+   *
+   * @generated from field: bakong.admin.v1.Client client = 1;
+   */
+  client?: Client | undefined;
+};
+
+/**
+ * Describes the message bakong.admin.v1.BindClientCertificateResponse.
+ * Use `create(BindClientCertificateResponseSchema)` to create a new message.
+ */
+export const BindClientCertificateResponseSchema: GenMessage<BindClientCertificateResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 8);
+
+/**
+ * The request of `UnbindClientCertificate`.
+ *
+ * @generated from message bakong.admin.v1.UnbindClientCertificateRequest
+ */
+export type UnbindClientCertificateRequest = Message<"bakong.admin.v1.UnbindClientCertificateRequest"> & {
+  /**
+   * The client to unbind.
+   *
+   * @generated from field: string client_id = 1;
+   */
+  clientId: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.UnbindClientCertificateRequest.
+ * Use `create(UnbindClientCertificateRequestSchema)` to create a new message.
+ */
+export const UnbindClientCertificateRequestSchema: GenMessage<UnbindClientCertificateRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 9);
+
+/**
+ * The response of `UnbindClientCertificate`.
+ *
+ * @generated from message bakong.admin.v1.UnbindClientCertificateResponse
+ */
+export type UnbindClientCertificateResponse = Message<"bakong.admin.v1.UnbindClientCertificateResponse"> & {
+  /**
+   * The client, no longer bound.
+   *
+   * @generated from field: bakong.admin.v1.Client client = 1;
+   */
+  client?: Client | undefined;
+};
+
+/**
+ * Describes the message bakong.admin.v1.UnbindClientCertificateResponse.
+ * Use `create(UnbindClientCertificateResponseSchema)` to create a new message.
+ */
+export const UnbindClientCertificateResponseSchema: GenMessage<UnbindClientCertificateResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 10);
+
+/**
  * The request of `GetSettlementReport`.
  *
  * @generated from message bakong.admin.v1.GetSettlementReportRequest
@@ -243,7 +354,7 @@ export type GetSettlementReportRequest = Message<"bakong.admin.v1.GetSettlementR
  * Use `create(GetSettlementReportRequestSchema)` to create a new message.
  */
 export const GetSettlementReportRequestSchema: GenMessage<GetSettlementReportRequest> = /*@__PURE__*/
-  messageDesc(file_bakong_admin_v1_admin_service, 7);
+  messageDesc(file_bakong_admin_v1_admin_service, 11);
 
 /**
  * The response of `GetSettlementReport`: one business day's settlement.
@@ -353,7 +464,7 @@ export type GetSettlementReportResponse = Message<"bakong.admin.v1.GetSettlement
  * Use `create(GetSettlementReportResponseSchema)` to create a new message.
  */
 export const GetSettlementReportResponseSchema: GenMessage<GetSettlementReportResponse> = /*@__PURE__*/
-  messageDesc(file_bakong_admin_v1_admin_service, 8);
+  messageDesc(file_bakong_admin_v1_admin_service, 12);
 
 /**
  * The payments of one terminal, currency and state.
@@ -411,7 +522,7 @@ export type SettlementTotal = Message<"bakong.admin.v1.SettlementTotal"> & {
  * Use `create(SettlementTotalSchema)` to create a new message.
  */
 export const SettlementTotalSchema: GenMessage<SettlementTotal> = /*@__PURE__*/
-  messageDesc(file_bakong_admin_v1_admin_service, 9);
+  messageDesc(file_bakong_admin_v1_admin_service, 13);
 
 /**
  * A payment in the report and what Bakong says of its transaction now.
@@ -454,7 +565,7 @@ export type SettledPayment = Message<"bakong.admin.v1.SettledPayment"> & {
  * Use `create(SettledPaymentSchema)` to create a new message.
  */
 export const SettledPaymentSchema: GenMessage<SettledPayment> = /*@__PURE__*/
-  messageDesc(file_bakong_admin_v1_admin_service, 10);
+  messageDesc(file_bakong_admin_v1_admin_service, 14);
 
 /**
  * The request of `Backup`: no parameters.
@@ -469,7 +580,7 @@ export type BackupRequest = Message<"bakong.admin.v1.BackupRequest"> & {
  * Use `create(BackupRequestSchema)` to create a new message.
  */
 export const BackupRequestSchema: GenMessage<BackupRequest> = /*@__PURE__*/
-  messageDesc(file_bakong_admin_v1_admin_service, 11);
+  messageDesc(file_bakong_admin_v1_admin_service, 15);
 
 /**
  * One chunk of the backup file. The file is the chunks' data in the order they
@@ -491,7 +602,605 @@ export type BackupResponse = Message<"bakong.admin.v1.BackupResponse"> & {
  * Use `create(BackupResponseSchema)` to create a new message.
  */
 export const BackupResponseSchema: GenMessage<BackupResponse> = /*@__PURE__*/
-  messageDesc(file_bakong_admin_v1_admin_service, 12);
+  messageDesc(file_bakong_admin_v1_admin_service, 16);
+
+/**
+ * The request of `GetTokenStatus`: no parameters.
+ *
+ * @generated from message bakong.admin.v1.GetTokenStatusRequest
+ */
+export type GetTokenStatusRequest = Message<"bakong.admin.v1.GetTokenStatusRequest"> & {
+};
+
+/**
+ * Describes the message bakong.admin.v1.GetTokenStatusRequest.
+ * Use `create(GetTokenStatusRequestSchema)` to create a new message.
+ */
+export const GetTokenStatusRequestSchema: GenMessage<GetTokenStatusRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 17);
+
+/**
+ * The response of `GetTokenStatus`.
+ *
+ * @generated from message bakong.admin.v1.GetTokenStatusResponse
+ */
+export type GetTokenStatusResponse = Message<"bakong.admin.v1.GetTokenStatusResponse"> & {
+  /**
+   * The token's status.
+   *
+   * @generated from field: bakong.admin.v1.TokenStatus token = 1;
+   */
+  token?: TokenStatus | undefined;
+};
+
+/**
+ * Describes the message bakong.admin.v1.GetTokenStatusResponse.
+ * Use `create(GetTokenStatusResponseSchema)` to create a new message.
+ */
+export const GetTokenStatusResponseSchema: GenMessage<GetTokenStatusResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 18);
+
+/**
+ * Where the gateway's Bakong token stands. Never the token itself.
+ *
+ * @generated from message bakong.admin.v1.TokenStatus
+ */
+export type TokenStatus = Message<"bakong.admin.v1.TokenStatus"> & {
+  /**
+   * Which Bakong the token is for: `sandbox`, `sit` or `production`.
+   *
+   * @generated from field: string environment = 1;
+   */
+  environment: string;
+
+  /**
+   * Where it stands.
+   *
+   * @generated from field: bakong.admin.v1.TokenStatus.State state = 2;
+   */
+  state: TokenStatus_State;
+
+  /**
+   * When it expires (the JWT's `exp`); unset when unknown or missing.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 3;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * Whole days until `expire_time` (rounded down, negative once expired);
+   * 0 and meaningless when `expire_time` is unset.
+   *
+   * @generated from field: int32 days_left = 4;
+   */
+  daysLeft: number;
+
+  /**
+   * When it was last set or renewed; unset when unknown.
+   *
+   * @generated from field: google.protobuf.Timestamp set_time = 5;
+   */
+  setTime?: Timestamp | undefined;
+
+  /**
+   * Whether it came from a renewal rather than being set or verified.
+   *
+   * @generated from field: bool renewed = 6;
+   */
+  renewed: boolean;
+
+  /**
+   * The e-mail renewals use, masked (`m***@shop.kh`); empty when none is
+   * registered, and then the token cannot be renewed.
+   *
+   * @generated from field: string email_hint = 7;
+   */
+  emailHint: string;
+
+  /**
+   * One line for people saying where it stands and what to do.
+   *
+   * @generated from field: string message = 8;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.TokenStatus.
+ * Use `create(TokenStatusSchema)` to create a new message.
+ */
+export const TokenStatusSchema: GenMessage<TokenStatus> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 19);
+
+/**
+ * The token's state.
+ *
+ * @generated from enum bakong.admin.v1.TokenStatus.State
+ */
+export enum TokenStatus_State {
+  /**
+   * Never sent.
+   *
+   * @generated from enum value: STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No token is set for this environment.
+   *
+   * @generated from enum value: STATE_MISSING = 1;
+   */
+  MISSING = 1,
+
+  /**
+   * Set, and not within the warning window (or its expiry is unknown).
+   *
+   * @generated from enum value: STATE_HEALTHY = 2;
+   */
+  HEALTHY = 2,
+
+  /**
+   * Expires within the warning window (3 days by default): renew it.
+   *
+   * @generated from enum value: STATE_EXPIRING_SOON = 3;
+   */
+  EXPIRING_SOON = 3,
+
+  /**
+   * Expired: Bakong refuses it.
+   *
+   * @generated from enum value: STATE_EXPIRED = 4;
+   */
+  EXPIRED = 4,
+}
+
+/**
+ * Describes the enum bakong.admin.v1.TokenStatus.State.
+ */
+export const TokenStatus_StateSchema: GenEnum<TokenStatus_State> = /*@__PURE__*/
+  enumDesc(file_bakong_admin_v1_admin_service, 19, 0);
+
+/**
+ * The request of `SetToken`.
+ *
+ * @generated from message bakong.admin.v1.SetTokenRequest
+ */
+export type SetTokenRequest = Message<"bakong.admin.v1.SetTokenRequest"> & {
+  /**
+   * The token from Bakong's e-mail (a JWT; a leading `Bearer ` is dropped).
+   * Required; never echoed, logged or audited.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * The e-mail registered with Bakong, remembered for renewals (at most 30
+   * characters); optional.
+   *
+   * @generated from field: string email = 2;
+   */
+  email: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.SetTokenRequest.
+ * Use `create(SetTokenRequestSchema)` to create a new message.
+ */
+export const SetTokenRequestSchema: GenMessage<SetTokenRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 20);
+
+/**
+ * The response of `SetToken`.
+ *
+ * @generated from message bakong.admin.v1.SetTokenResponse
+ */
+export type SetTokenResponse = Message<"bakong.admin.v1.SetTokenResponse"> & {
+  /**
+   * The token's status after the change.
+   *
+   * @generated from field: bakong.admin.v1.TokenStatus token = 1;
+   */
+  token?: TokenStatus | undefined;
+
+  /**
+   * One line for people: what was saved and when it expires.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.SetTokenResponse.
+ * Use `create(SetTokenResponseSchema)` to create a new message.
+ */
+export const SetTokenResponseSchema: GenMessage<SetTokenResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 21);
+
+/**
+ * The request of `RenewToken`: no parameters.
+ *
+ * @generated from message bakong.admin.v1.RenewTokenRequest
+ */
+export type RenewTokenRequest = Message<"bakong.admin.v1.RenewTokenRequest"> & {
+};
+
+/**
+ * Describes the message bakong.admin.v1.RenewTokenRequest.
+ * Use `create(RenewTokenRequestSchema)` to create a new message.
+ */
+export const RenewTokenRequestSchema: GenMessage<RenewTokenRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 22);
+
+/**
+ * The response of `RenewToken`.
+ *
+ * @generated from message bakong.admin.v1.RenewTokenResponse
+ */
+export type RenewTokenResponse = Message<"bakong.admin.v1.RenewTokenResponse"> & {
+  /**
+   * The token's status after the renewal.
+   *
+   * @generated from field: bakong.admin.v1.TokenStatus token = 1;
+   */
+  token?: TokenStatus | undefined;
+
+  /**
+   * One line for people: the renewal and the new expiry.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.RenewTokenResponse.
+ * Use `create(RenewTokenResponseSchema)` to create a new message.
+ */
+export const RenewTokenResponseSchema: GenMessage<RenewTokenResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 23);
+
+/**
+ * The request of `ListBakongCalls`: a time window, filters and a page.
+ *
+ * @generated from message bakong.admin.v1.ListBakongCallsRequest
+ */
+export type ListBakongCallsRequest = Message<"bakong.admin.v1.ListBakongCallsRequest"> & {
+  /**
+   * Only calls at or after this time; unset for the oldest kept.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 1;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Only calls before this time; unset for up to now. Must be after
+   * `start_time` when both are set.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 2;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Only calls to this endpoint, as the audit names it
+   * (`/v1/check_transaction_by_md5`); at most 100 characters; empty for all.
+   *
+   * @generated from field: string endpoint = 3;
+   */
+  endpoint: string;
+
+  /**
+   * Only calls that ended so (`Success`, `BakongError`, `Timeout`, ... as
+   * `bakong audit list` shows them); at most 100 characters; empty for all.
+   *
+   * @generated from field: string outcome = 4;
+   */
+  outcome: string;
+
+  /**
+   * Only calls Bakong answered with this `errorCode`; unset for all.
+   *
+   * @generated from field: google.protobuf.Int32Value error_code = 5;
+   */
+  errorCode?: number | undefined;
+
+  /**
+   * At most this many calls (1 to 1000); 0 for 50.
+   *
+   * @generated from field: int32 page_size = 6;
+   */
+  pageSize: number;
+
+  /**
+   * The `next_page_token` of the previous page; empty for the first page.
+   * The other fields must be the same as for that page.
+   *
+   * @generated from field: string page_token = 7;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.ListBakongCallsRequest.
+ * Use `create(ListBakongCallsRequestSchema)` to create a new message.
+ */
+export const ListBakongCallsRequestSchema: GenMessage<ListBakongCallsRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 24);
+
+/**
+ * The response of `ListBakongCalls`.
+ *
+ * @generated from message bakong.admin.v1.ListBakongCallsResponse
+ */
+export type ListBakongCallsResponse = Message<"bakong.admin.v1.ListBakongCallsResponse"> & {
+  /**
+   * The calls, newest first.
+   *
+   * @generated from field: repeated bakong.admin.v1.BakongCall calls = 1;
+   */
+  calls: BakongCall[];
+
+  /**
+   * Pass it as `page_token` for the next (older) page; empty on the last.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.ListBakongCallsResponse.
+ * Use `create(ListBakongCallsResponseSchema)` to create a new message.
+ */
+export const ListBakongCallsResponseSchema: GenMessage<ListBakongCallsResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 25);
+
+/**
+ * One attempt of a call to Bakong. Never the token or an e-mail code.
+ *
+ * @generated from message bakong.admin.v1.BakongCall
+ */
+export type BakongCall = Message<"bakong.admin.v1.BakongCall"> & {
+  /**
+   * When it was made.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 1;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * The endpoint (`/v1/check_transaction_by_md5_list`).
+   *
+   * @generated from field: string endpoint = 2;
+   */
+  endpoint: string;
+
+  /**
+   * What it was about (an md5, a hash, an account id, a count of md5s);
+   * empty when nothing.
+   *
+   * @generated from field: string subject = 3;
+   */
+  subject: string;
+
+  /**
+   * The HTTP status; unset when none came (a timeout, a refused connection).
+   *
+   * @generated from field: google.protobuf.Int32Value http_status = 4;
+   */
+  httpStatus?: number | undefined;
+
+  /**
+   * Bakong's `responseCode`; unset when the body had none.
+   *
+   * @generated from field: google.protobuf.Int32Value response_code = 5;
+   */
+  responseCode?: number | undefined;
+
+  /**
+   * Bakong's `errorCode`; unset when the body had none.
+   *
+   * @generated from field: google.protobuf.Int32Value error_code = 6;
+   */
+  errorCode?: number | undefined;
+
+  /**
+   * Bakong's `responseMessage`; empty when none.
+   *
+   * @generated from field: string response_message = 7;
+   */
+  responseMessage: string;
+
+  /**
+   * How long the attempt took.
+   *
+   * @generated from field: google.protobuf.Duration latency = 8;
+   */
+  latency?: Duration | undefined;
+
+  /**
+   * Which attempt of the call it was (1 for the first).
+   *
+   * @generated from field: int32 attempt = 9;
+   */
+  attempt: number;
+
+  /**
+   * How it ended (`Success`, `BakongError`, `Timeout`, ...).
+   *
+   * @generated from field: string outcome = 10;
+   */
+  outcome: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.BakongCall.
+ * Use `create(BakongCallSchema)` to create a new message.
+ */
+export const BakongCallSchema: GenMessage<BakongCall> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 26);
+
+/**
+ * The request of `ListApiCalls`: a time window, filters and a page.
+ *
+ * @generated from message bakong.admin.v1.ListApiCallsRequest
+ */
+export type ListApiCallsRequest = Message<"bakong.admin.v1.ListApiCallsRequest"> & {
+  /**
+   * Only calls at or after this time; unset for the oldest kept.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 1;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Only calls before this time; unset for up to now. Must be after
+   * `start_time` when both are set.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 2;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Only this client's calls (its 12-character id), or `-` for calls without
+   * a valid key; empty for all.
+   *
+   * @generated from field: string client_id = 3;
+   */
+  clientId: string;
+
+  /**
+   * Only this action (`CreatePayment`, `CancelPayment`, `AddClient`, ...); at
+   * most 100 characters; empty for all.
+   *
+   * @generated from field: string action = 4;
+   */
+  action: string;
+
+  /**
+   * Only calls that ended with this status (`OK`, `PERMISSION_DENIED`, ...);
+   * at most 100 characters; empty for all.
+   *
+   * @generated from field: string outcome = 5;
+   */
+  outcome: string;
+
+  /**
+   * At most this many calls (1 to 1000); 0 for 50.
+   *
+   * @generated from field: int32 page_size = 6;
+   */
+  pageSize: number;
+
+  /**
+   * The `next_page_token` of the previous page; empty for the first page.
+   * The other fields must be the same as for that page.
+   *
+   * @generated from field: string page_token = 7;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.ListApiCallsRequest.
+ * Use `create(ListApiCallsRequestSchema)` to create a new message.
+ */
+export const ListApiCallsRequestSchema: GenMessage<ListApiCallsRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 27);
+
+/**
+ * The response of `ListApiCalls`.
+ *
+ * @generated from message bakong.admin.v1.ListApiCallsResponse
+ */
+export type ListApiCallsResponse = Message<"bakong.admin.v1.ListApiCallsResponse"> & {
+  /**
+   * The calls, newest first.
+   *
+   * @generated from field: repeated bakong.admin.v1.ApiCall calls = 1;
+   */
+  calls: ApiCall[];
+
+  /**
+   * Pass it as `page_token` for the next (older) page; empty on the last.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.ListApiCallsResponse.
+ * Use `create(ListApiCallsResponseSchema)` to create a new message.
+ */
+export const ListApiCallsResponseSchema: GenMessage<ListApiCallsResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 28);
+
+/**
+ * One call to the gateway's API. Never a key.
+ *
+ * @generated from message bakong.admin.v1.ApiCall
+ */
+export type ApiCall = Message<"bakong.admin.v1.ApiCall"> & {
+  /**
+   * When it ended.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 1;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * The caller's client id; `-` without a valid key.
+   *
+   * @generated from field: string client_id = 2;
+   */
+  clientId: string;
+
+  /**
+   * The caller's address as the transport saw it.
+   *
+   * @generated from field: string peer = 3;
+   */
+  peer: string;
+
+  /**
+   * The method (`CreatePayment`, `RevokeClient`, ...).
+   *
+   * @generated from field: string action = 4;
+   */
+  action: string;
+
+  /**
+   * The payment or client it was about; empty when not known.
+   *
+   * @generated from field: string target = 5;
+   */
+  target: string;
+
+  /**
+   * The status it ended with (`OK`, `PERMISSION_DENIED`, ...).
+   *
+   * @generated from field: string outcome = 6;
+   */
+  outcome: string;
+
+  /**
+   * How the caller proved who it is: `key`, `key+certificate` (a key bound
+   * to a TLS client certificate, presented), `none` (a gateway without
+   * keys), or `-` when no caller was established.
+   *
+   * @generated from field: string auth = 7;
+   */
+  auth: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.ApiCall.
+ * Use `create(ApiCallSchema)` to create a new message.
+ */
+export const ApiCallSchema: GenMessage<ApiCall> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 29);
 
 /**
  * What a client is, and so what it may do.
@@ -632,6 +1341,32 @@ export const AdminService: GenService<{
     output: typeof RevokeClientResponseSchema;
   },
   /**
+   * Binds a client to a TLS client certificate (replacing any it was bound
+   * to): from then on its key is accepted only on a TLS connection that
+   * presents exactly that certificate (docs/security.md "Mutual TLS").
+   * INVALID_ARGUMENT (google.rpc.BadRequest) naming `client_id` or
+   * `certificate_pem`; NOT_FOUND when no client has the id.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.BindClientCertificate
+   */
+  bindClientCertificate: {
+    methodKind: "unary";
+    input: typeof BindClientCertificateRequestSchema;
+    output: typeof BindClientCertificateResponseSchema;
+  },
+  /**
+   * Unbinds a client from its TLS client certificate: its key alone is
+   * accepted again. Unbinding a client that is not bound returns it
+   * unchanged. NOT_FOUND when no client has the id.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.UnbindClientCertificate
+   */
+  unbindClientCertificate: {
+    methodKind: "unary";
+    input: typeof UnbindClientCertificateRequestSchema;
+    output: typeof UnbindClientCertificateResponseSchema;
+  },
+  /**
    * The settlement report of one business day (midnight to midnight in the
    * gateway's `Reports:TimeZone`, default Asia/Phnom_Penh), optionally of one
    * terminal: the payments created that day counted and summed per terminal,
@@ -665,6 +1400,73 @@ export const AdminService: GenService<{
     methodKind: "server_streaming";
     input: typeof BackupRequestSchema;
     output: typeof BackupResponseSchema;
+  },
+  /**
+   * The Bakong token's status: environment, state, expiry, days left, when it
+   * was last set or renewed, and the registered e-mail masked
+   * (`m***@shop.kh`). Never the token. REST: `GET /v1/token`.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.GetTokenStatus
+   */
+  getTokenStatus: {
+    methodKind: "unary";
+    input: typeof GetTokenStatusRequestSchema;
+    output: typeof GetTokenStatusResponseSchema;
+  },
+  /**
+   * Saves a token the operator pasted (from Bakong's e-mail), encrypted, and
+   * swaps it in at once. The token is a secret: never logged, echoed or
+   * audited. INVALID_ARGUMENT (google.rpc.BadRequest) naming `token` (not a
+   * Bakong token: a JWT, three dot-separated parts starting with `eyJ`; or
+   * already expired) or `email` (not an e-mail address of at most 30
+   * characters). REST: `POST /v1/token` with a JSON body.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.SetToken
+   */
+  setToken: {
+    methodKind: "unary";
+    input: typeof SetTokenRequestSchema;
+    output: typeof SetTokenResponseSchema;
+  },
+  /**
+   * Renews the token now through Bakong's `/v1/renew_token` with the
+   * registered e-mail: the renewal the gateway does by itself, and one at a
+   * time (a renewal already in flight is joined, not repeated).
+   * FAILED_PRECONDITION when no e-mail is registered; UNAVAILABLE when Bakong
+   * refused or could not be reached (the message says which).
+   * REST: `POST /v1/token:renew` with the body `{}`.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.RenewToken
+   */
+  renewToken: {
+    methodKind: "unary";
+    input: typeof RenewTokenRequestSchema;
+    output: typeof RenewTokenResponseSchema;
+  },
+  /**
+   * The calls the gateway made to Bakong (every attempt), newest first, one
+   * page at a time. INVALID_ARGUMENT naming the field for a bad window, page
+   * size or page token. REST: `GET /v1/audit/bakong-calls`.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.ListBakongCalls
+   */
+  listBakongCalls: {
+    methodKind: "unary";
+    input: typeof ListBakongCallsRequestSchema;
+    output: typeof ListBakongCallsResponseSchema;
+  },
+  /**
+   * The API audit: the creates, cancels and admin actions made on the
+   * gateway (who, from where, what, how it ended), newest first, one page at a
+   * time. INVALID_ARGUMENT naming the field for a bad window, page size, page
+   * token or client id. REST: `GET /v1/audit/api-calls`.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.ListApiCalls
+   */
+  listApiCalls: {
+    methodKind: "unary";
+    input: typeof ListApiCallsRequestSchema;
+    output: typeof ListApiCallsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_bakong_admin_v1_admin_service, 0);
