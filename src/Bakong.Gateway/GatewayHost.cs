@@ -35,6 +35,12 @@ internal static class GatewayHost
         GatewaySandboxOptions.Read(configuration, bakong);
 
         // The domain: store, use cases, watch hub, webhook outbox. Each registers what must follow a saved change.
+        // The store is LiteDB's unless Storage:Provider names PostgreSQL (docs/operations.md#storage).
+        if (PaymentStorageOptions.ProviderOf(configuration) == StorageProvider.PostgreSql)
+        {
+            services.AddPostgreSqlPaymentStore();
+        }
+
         services.AddBakongPayments(configuration);
         services.AddSingleton<IValidateOptions<MerchantOptions>>(new LiveMerchantValidator(bakong.Environment));
         services.AddPaymentWatchHub();
@@ -204,10 +210,15 @@ internal static class GatewayHost
             GatewayLog.BakongMode(logger, bakong.Environment, bakongUrl);
         }
 
-        var payments = Path.GetFullPath(app.Services.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path);
+        var storage = app.Services.GetRequiredService<IOptions<PaymentStorageOptions>>().Value;
+        var payments = Path.GetFullPath(storage.Path);
         var tokens = app.Services.GetRequiredService<IOptions<BakongTokenOptions>>().Value.DatabasePath;
         var audit = app.Services.GetRequiredService<IOptions<BakongCallAuditOptions>>().Value.DatabasePath;
-        GatewayLog.Storage(logger, payments, tokens, audit);
+        GatewayLog.Storage(
+            logger,
+            storage.Provider == StorageProvider.PostgreSql ? PostgresStorageServiceCollectionExtensions.DescribePostgreSql(storage.ConnectionString!) : payments,
+            tokens,
+            audit);
         var dataDirectory = Path.GetDirectoryName(payments) ?? ".";
         if (PrivateFiles.IsOpenToOthers(dataDirectory))
         {

@@ -14,6 +14,7 @@ public sealed class AssemblyTests
         { "Bakong.Identity", "Bakong.Identity" },
         { "Bakong.Sandbox", "Bakong.Sandbox" },
         { "Bakong.Payments", "Bakong.Payments" },
+        { "Bakong.Storage.PostgreSql", "Bakong.Storage.PostgreSql" },
         { "Bakong.Display", "Bakong.Display" },
         { "Bakong.Display.Payments", "Bakong.Display.Payments" },
         { "Bakong.Gateway", "Bakong.Gateway" },

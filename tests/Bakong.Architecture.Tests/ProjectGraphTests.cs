@@ -35,9 +35,9 @@ public sealed partial class ProjectGraphTests
         Assert.Empty(References["Bakong.Khqr"]);
         Assert.Empty(References["Bakong.OpenApi"]);
 
-        // Only the adapters that expose it reference the core: the host and the display bridge.
+        // Only the adapters reference the core: the host, the display bridge and the PostgreSQL store.
         Assert.Equal(
-            ["Bakong.Display.Payments", "Bakong.Gateway"],
+            ["Bakong.Display.Payments", "Bakong.Gateway", "Bakong.Storage.PostgreSql"],
             References.Where(p => p.Value.Contains(Payments)).Select(p => p.Key).Order(StringComparer.Ordinal));
     }
 

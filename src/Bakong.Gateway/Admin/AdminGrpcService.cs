@@ -137,6 +137,14 @@ internal sealed partial class AdminGrpcService(IServiceProvider services, ILogge
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         var backup = services.GetRequiredService<GatewayBackup>();
+        if (backup.PaymentsInPostgreSql)
+        {
+            // The payments are not a file of the data directory: a backup of the files alone would restore without them.
+            throw new RpcException(new Status(
+                StatusCode.FailedPrecondition,
+                "The payments are in PostgreSQL (Storage:Provider PostgreSql): back up the database with pg_dump (docs/operations.md#postgresql), and the data directory (token, audit, clients) with the files; bakong backup takes LiteDB data directories only."));
+        }
+
         var operatorId = context.Caller().Id;
         string file;
         BackupManifest manifest;

@@ -17,6 +17,9 @@ internal sealed class GatewayBackup(
     public static string Version { get; } =
         typeof(GatewayBackup).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
+    /// <summary>The payments are in PostgreSQL: <c>bakong backup</c> refuses, pointing to <c>pg_dump</c>.</summary>
+    public bool PaymentsInPostgreSql => storage.Value.Provider == StorageProvider.PostgreSql;
+
     /// <summary>The data directory: the folder of <c>Storage:Path</c>, where every store lives.</summary>
     public string DataDirectory => Path.GetDirectoryName(Path.GetFullPath(storage.Value.Path)) ?? ".";
 

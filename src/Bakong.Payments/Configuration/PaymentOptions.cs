@@ -5,10 +5,30 @@ using Microsoft.Extensions.Options;
 
 namespace Bakong.Payments.Configuration;
 
+/// <summary>Which payment store the gateway uses (<c>Storage:Provider</c>).</summary>
+public enum StorageProvider
+{
+    /// <summary>The embedded LiteDB file at <c>Storage:Path</c> (the default): one gateway, no server to run.</summary>
+    LiteDb = 0,
+
+    /// <summary>A PostgreSQL database at <c>Storage:ConnectionString</c> (<c>src/Bakong.Storage.PostgreSql</c>).</summary>
+    PostgreSql = 1,
+}
+
 /// <summary><c>Storage:*</c> — where payments are kept.</summary>
-public sealed class PaymentStorageOptions
+public sealed class PaymentStorageOptions : IValidatableObject
 {
     public const string Section = "Storage";
+
+    /// <summary><c>LiteDb</c> (default) or <c>PostgreSql</c>.</summary>
+    [EnumDataType(typeof(StorageProvider), ErrorMessage = "Storage:Provider must be LiteDb or PostgreSql.")]
+    public StorageProvider Provider { get; set; } = StorageProvider.LiteDb;
+
+    /// <summary>
+    /// The Npgsql connection string of the PostgreSQL database, with <see cref="StorageProvider.PostgreSql"/>. A secret
+    /// (it may hold the password): never logged or shown, not even in a validation error.
+    /// </summary>
+    public string? ConnectionString { get; set; }
 
     /// <summary>
     /// The LiteDB file; <c>&lt;Path&gt;.lock</c> and LiteDB's <c>&lt;name&gt;-log.db</c> live beside it, and so do the
@@ -17,6 +37,26 @@ public sealed class PaymentStorageOptions
     /// </summary>
     [Required]
     public string Path { get; set; } = BakongDataDirectory.DefaultFile(BakongDataDirectory.PaymentsFileName);
+
+    /// <summary>The provider a configuration names, read before the options exist (the registration depends on it).</summary>
+    public static StorageProvider ProviderOf(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var value = configuration[Section + ":" + nameof(Provider)];
+        return string.IsNullOrWhiteSpace(value) || !Enum.TryParse<StorageProvider>(value, ignoreCase: true, out var provider)
+            ? StorageProvider.LiteDb
+            : provider;
+    }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider == StorageProvider.PostgreSql && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return new ValidationResult(
+                "Storage:ConnectionString is required when Storage:Provider is PostgreSql (e.g. Host=db;Database=bakong;Username=bakong; the password from Storage__ConnectionString or a secret store).",
+                [nameof(ConnectionString)]);
+        }
+    }
 }
 
 /// <summary>

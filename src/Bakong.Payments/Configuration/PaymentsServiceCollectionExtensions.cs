@@ -23,7 +23,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PaymentsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c>), the one write path and the
+    /// Adds the payment store (<see cref="IPaymentStore"/>, LiteDB at <c>Storage:Path</c> unless <c>Storage:Provider</c>
+    /// names another, which the host adds), the one write path and the
     /// use cases (<see cref="PaymentCreation"/>, <see cref="PaymentReader"/>, <see cref="PaymentListing"/>,
     /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>, <see cref="SettlementReport"/>, <see cref="ReceiptVerification"/>; watching is <c>AddPaymentWatchHub</c>'s),
     /// with <c>Storage:*</c>, <c>Merchant:*</c>, <c>Payments:*</c> and <c>Reports:*</c> bound from <paramref name="configuration"/> (the
@@ -45,12 +46,17 @@ public static class PaymentsServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new KhqrGenerator(sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new LiteDbPaymentStore(
-            sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path,
-            sp.GetRequiredService<ILogger<LiteDbPaymentStore>>()));
-        services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
-        services.TryAddSingleton<IReceiptStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
-        services.AddSingleton<Bakong.OpenApi.Storage.IStoreSnapshot>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
+        if (PaymentStorageOptions.ProviderOf(configuration) == StorageProvider.LiteDb)
+        {
+            services.TryAddSingleton(sp => new LiteDbPaymentStore(
+                sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path,
+                sp.GetRequiredService<ILogger<LiteDbPaymentStore>>()));
+            services.TryAddSingleton<IPaymentStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
+            services.TryAddSingleton<IReceiptStore>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
+            services.AddSingleton<Bakong.OpenApi.Storage.IStoreSnapshot>(sp => sp.GetRequiredService<LiteDbPaymentStore>());
+        }
+
+        // Another provider's store is the host's to add (AddPostgreSqlPaymentStore): this project knows no other engine.
 
         // One write path: every change and every creation is saved, retried and published by the writer. The use cases
         // take it through internal constructors (it is not part of the public surface), hence the factories.

@@ -245,7 +245,11 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         {
             _disposal.Register(services);
             services.AddSingleton<TimeProvider>(Clock);
-            services.AddSingleton<IPaymentStore>(sp => new RecordingPaymentStore(sp.GetRequiredService<LiteDbPaymentStore>()));
+
+            // Whichever store the gateway registered (LiteDB, or PostgreSQL with Storage:Provider), recorded.
+            var store = services.Last(d => d.ServiceType == typeof(IPaymentStore)).ImplementationFactory
+                ?? throw new InvalidOperationException("The gateway's IPaymentStore is registered without a factory.");
+            services.AddSingleton<IPaymentStore>(sp => new RecordingPaymentStore((IPaymentStore)store(sp)));
             services.ConfigureAll<HttpClientFactoryOptions>(o => o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler =
                 b.Name == WebhookClientName ? new WebhookHandler(Webhooks) : new TestServerHandler(b.Services)));
         });

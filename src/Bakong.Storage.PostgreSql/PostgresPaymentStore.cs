@@ -1,0 +1,428 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Bakong.Payments;
+using Bakong.Payments.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Bakong.Storage.PostgreSql;
+
+/// <summary>
+/// The payment store on PostgreSQL (<c>Storage:Provider</c> <c>PostgreSql</c>): the <see cref="IPaymentStore"/>
+/// contract the LiteDB store keeps, held by the same contract tests. Schema: <c>Migrations/</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Writes.</b> Each write is one transaction on a pooled connection: an insert (<c>ON CONFLICT (request_id) DO
+/// NOTHING</c>: concurrent duplicates wait for the first and find it), a save (<c>UPDATE … WHERE version =</c> the
+/// version read: 0 rows is a conflict or an unknown payment) with its new outbox rows in the same transaction, an
+/// outbox mark. <c>synchronous_commit</c> (PostgreSQL's default, <c>on</c>) makes a commit durable before it is
+/// answered, and PostgreSQL flushes the commits of concurrent transactions together (group commit), so the
+/// LiteDB store's single writer is not needed here. A write, once begun, is not cancelled by the caller's token (as
+/// with the LiteDB store's queue): a create the client gave up on still ends as one stored payment or none.
+/// </para>
+/// <para>
+/// <b>Outbox.</b> Delivery state is the store's: a save inserts the outbox entries it does not have and never
+/// touches one it has (<c>ON CONFLICT (event_id) DO NOTHING</c>), so it cannot undo a delivery mark.
+/// </para>
+/// <para>
+/// <b>Counts.</b> <see cref="CountByStateAsync"/> counts on the state index in one statement (one snapshot): a kept
+/// counts row, as the LiteDB store has, would be one row every create and transition updates, serialising all
+/// their commits on its lock. It is read once, at start.
+/// </para>
+/// <para>
+/// <b>Backups</b> are PostgreSQL's (<c>pg_dump</c>, base backups): this store is no <c>IStoreSnapshot</c>.
+/// </para>
+/// </remarks>
+internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
+{
+    private const string DueStates = "('Pending', 'Expired', 'Cancelled')";
+
+    private const string InsertSql = "INSERT INTO payments (" + PaymentRow.InsertColumns + ") VALUES (" + PaymentRow.InsertValues
+        + ") ON CONFLICT (request_id) DO NOTHING";
+
+    private const string SaveSql = "UPDATE payments SET " + PaymentRow.MutableAssignments + " WHERE id = @id AND version = @read_version";
+
+    private const string InsertOutboxSql = """
+        INSERT INTO webhook_outbox (event_id, payment_id, position, type, version, state, create_time, attempts,
+            next_attempt_time, delivered_time, last_error)
+        VALUES (@event_id, @payment_id, @position, @type, @version, @state, @create_time, @attempts,
+            @next_attempt_time, @delivered_time, @last_error)
+        ON CONFLICT (event_id) DO NOTHING
+        """;
+
+    // The poller's pass: every due payment ranked within its terminal, then taken round by round (each terminal's
+    // earliest, then each one's second, ...), so each terminal gets an equal share and what one leaves goes to others.
+    private const string DueSql = "SELECT " + PaymentRow.Columns + """
+         FROM (SELECT id, next_check, row_number() OVER (PARTITION BY terminal_id ORDER BY next_check, id) AS rank
+               FROM payments
+               WHERE next_check IS NOT NULL AND next_check <= @now AND state IN
+        """ + DueStates + """
+        ) d
+         JOIN payments p ON p.id = d.id
+         WHERE d.rank <= @limit
+         ORDER BY d.rank, d.next_check, d.id
+         LIMIT @limit
+        """;
+
+    // Oldest first, cut at atMost: the cost is bounded by it (payments_list_terminal_state). A count kept in the
+    // process (the LiteDB store's) would not see another gateway's creates on the same database, and a count row per
+    // terminal would make a terminal's concurrent creates wait on each other's commits.
+    private const string CountPendingSql = """
+        SELECT count(*)::integer, CASE WHEN count(*) >= @at_most THEN min(expire_time) END
+        FROM (SELECT expire_time FROM payments WHERE terminal_id = @terminal AND state = 'Pending'
+              ORDER BY create_time, id LIMIT @at_most) s
+        """;
+
+    private const string OutboxDueSql = "SELECT " + PaymentRow.Columns + """
+         FROM payments p
+         WHERE p.id IN (SELECT o.payment_id FROM webhook_outbox o
+                        WHERE o.due_time <= @now ORDER BY o.due_time LIMIT @limit)
+        """;
+
+    // Both return whether the entry exists; the update changes it only while it is undelivered.
+    private const string MarkDeliveredSql = """
+        WITH changed AS (UPDATE webhook_outbox SET delivered_time = @time, attempts = attempts + 1
+                         WHERE payment_id = @payment_id AND event_id = @event_id AND delivered_time IS NULL)
+        SELECT EXISTS (SELECT 1 FROM webhook_outbox WHERE payment_id = @payment_id AND event_id = @event_id)
+        """;
+
+    private const string RecordFailureSql = """
+        WITH changed AS (UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_time = @time, last_error = @failure
+                         WHERE payment_id = @payment_id AND event_id = @event_id AND delivered_time IS NULL)
+        SELECT EXISTS (SELECT 1 FROM webhook_outbox WHERE payment_id = @payment_id AND event_id = @event_id)
+        """;
+
+    private readonly PostgresDatabase _database;
+    private readonly ILogger _logger;
+
+    public PostgresPaymentStore(PostgresDatabase database, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    private NpgsqlDataSource DataSource => _database.DataSource;
+
+    public async Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (payment.PersistedVersion != 0)
+        {
+            throw new ArgumentException("Only a new payment can be inserted.", nameof(payment));
+        }
+
+        var snapshot = payment.ToSnapshot();
+        await using (var connection = await DataSource.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false))
+        await using (var transaction = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            var insert = new NpgsqlBatchCommand(InsertSql);
+            PaymentRow.AddParameters(insert.Parameters, snapshot);
+            batch.BatchCommands.Add(insert);
+            await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            if (insert.RecordsAffected == 1)
+            {
+                // An id or md5 taken without the request id is not an idempotent replay: the unique constraint throws.
+                await InsertOutboxAsync(connection, transaction, snapshot).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                payment.AcceptChanges();
+                return new InsertResult(payment, Inserted: true);
+            }
+        }
+
+        // The request id was taken, by a transaction this one waited for: it is committed, so this read finds it.
+        var existing = await GetByRequestIdAsync(payment.RequestId, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("A payment with this request id was stored and is gone: payments are never deleted.");
+        return new InsertResult(existing, Inserted: false);
+    }
+
+    public Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(paymentId);
+        return ReadOneAsync("id", paymentId, cancellationToken);
+    }
+
+    public Task<Payment?> GetByRequestIdAsync(string requestId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        return ReadOneAsync("request_id", requestId, cancellationToken);
+    }
+
+    public Task<Payment?> GetByMd5Async(string md5, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(md5);
+        return ReadOneAsync("md5", md5, cancellationToken);
+    }
+
+    public async Task<SaveResult> SaveAsync(Payment payment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var connection = await DataSource.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+        if (!payment.HasUnsavedChanges)
+        {
+            return await VersionCheckAsync(connection, payment).ConfigureAwait(false);
+        }
+
+        var snapshot = payment.ToSnapshot();
+        await using (var transaction = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            var save = new NpgsqlBatchCommand(SaveSql);
+            PaymentRow.AddMutableParameters(save.Parameters, snapshot);
+            save.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Text) { Value = snapshot.Id });
+            save.Parameters.Add(new NpgsqlParameter("read_version", NpgsqlDbType.Bigint) { Value = payment.PersistedVersion });
+            batch.BatchCommands.Add(save);
+            AddOutbox(batch, snapshot);
+            await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            if (save.RecordsAffected == 1)
+            {
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                payment.AcceptChanges();
+                return SaveResult.Saved;
+            }
+
+            await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return await VersionCheckAsync(connection, payment).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        await using var command = DataSource.CreateCommand(DueSql);
+        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Bigint) { Value = now.UtcTicks });
+        command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = limit });
+        return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(terminalId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(atMost);
+        await using var command = DataSource.CreateCommand(CountPendingSql);
+        command.Parameters.Add(new NpgsqlParameter("terminal", NpgsqlDbType.Text) { Value = terminalId });
+        command.Parameters.Add(new NpgsqlParameter("at_most", NpgsqlDbType.Integer) { Value = atMost });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new PendingCount(reader.GetInt32(0), reader.IsDBNull(1) ? null : new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero));
+    }
+
+    public async Task<IReadOnlyDictionary<PaymentState, long>> CountByStateAsync(CancellationToken cancellationToken)
+    {
+        var counts = Enum.GetValues<PaymentState>().ToDictionary(s => s, _ => 0L);
+        await using var command = DataSource.CreateCommand("SELECT state, count(*) FROM payments GROUP BY state");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            counts[Enum.Parse<PaymentState>(reader.GetString(0))] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
+    /// <remarks>
+    /// One SQL text per combination of filters (at most 32, each prepared once), never <c>@x IS NULL OR …</c>: a
+    /// prepared statement's generic plan could not then pick the index that serves the filter and the order.
+    /// </remarks>
+    public async Task<PaymentPage> ListAsync(PaymentQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.PageSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, PaymentLimits.MaxPageSize);
+        var after = query.PageToken is { } token ? PageKey.Decode(token) : (PageKey?)null;
+
+        var conditions = new List<string>(5);
+        await using var command = DataSource.CreateCommand();
+        if (query.TerminalId is { } terminal)
+        {
+            conditions.Add("p.terminal_id = @terminal");
+            command.Parameters.Add(new NpgsqlParameter("terminal", NpgsqlDbType.Text) { Value = terminal });
+        }
+
+        if (query.State is { } state)
+        {
+            conditions.Add("p.state = @state");
+            command.Parameters.Add(new NpgsqlParameter("state", NpgsqlDbType.Text) { Value = state.ToString() });
+        }
+
+        if (query.CreatedFrom is { } from)
+        {
+            conditions.Add("p.create_time >= @from");
+            command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Bigint) { Value = from.UtcTicks });
+        }
+
+        if (query.CreatedTo is { } to)
+        {
+            conditions.Add("p.create_time < @to");
+            command.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Bigint) { Value = to.UtcTicks });
+        }
+
+        if (after is { } key)
+        {
+            conditions.Add("(p.create_time, p.id) < (@after_time, @after_id)");
+            command.Parameters.Add(new NpgsqlParameter("after_time", NpgsqlDbType.Bigint) { Value = key.Ticks });
+            command.Parameters.Add(new NpgsqlParameter("after_id", NpgsqlDbType.Text) { Value = key.Id });
+        }
+
+        command.CommandText = "SELECT " + PaymentRow.Columns + " FROM payments p"
+            + (conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions))
+            + " ORDER BY p.create_time DESC, p.id DESC LIMIT @limit";
+        command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = query.PageSize + 1 });
+        var payments = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+
+        string? next = null;
+        if (payments.Count > query.PageSize)
+        {
+            payments.RemoveAt(payments.Count - 1);
+            next = new PageKey(payments[^1].CreateTime.UtcTicks, payments[^1].Id).Encode();
+        }
+
+        return new PaymentPage(payments, next);
+    }
+
+    public async Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        await using var command = DataSource.CreateCommand(OutboxDueSql);
+        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Bigint) { Value = now.UtcTicks });
+        command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = limit });
+        var payments = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        var result = new List<PendingOutboxEntry>();
+        foreach (var payment in payments)
+        {
+            foreach (var entry in payment.Outbox)
+            {
+                if (entry.DueTime is { } due && due <= now)
+                {
+                    result.Add(new PendingOutboxEntry(payment, entry));
+                }
+            }
+        }
+
+        result.Sort(static (a, b) => a.Entry.DueTime!.Value.CompareTo(b.Entry.DueTime!.Value));
+        return result.Count > limit ? result[..limit] : result;
+    }
+
+    public Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken) =>
+        ChangeOutboxAsync(MarkDeliveredSql, paymentId, eventId, deliveredTime, failure: null, cancellationToken);
+
+    public Task<bool> RecordOutboxFailureAsync(
+        string paymentId, string eventId, DateTimeOffset nextAttemptTime, string? failure, CancellationToken cancellationToken) =>
+        ChangeOutboxAsync(RecordFailureSql, paymentId, eventId, nextAttemptTime, failure, cancellationToken);
+
+    public void Dispose() => _database.Dispose();
+
+    private async Task<bool> ChangeOutboxAsync(
+        string sql, string paymentId, string eventId, DateTimeOffset time, string? failure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(paymentId);
+        ArgumentNullException.ThrowIfNull(eventId);
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var command = DataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter("payment_id", NpgsqlDbType.Text) { Value = paymentId });
+        command.Parameters.Add(new NpgsqlParameter("event_id", NpgsqlDbType.Text) { Value = eventId });
+        command.Parameters.Add(new NpgsqlParameter("time", NpgsqlDbType.Bigint) { Value = time.UtcTicks });
+        if (ReferenceEquals(sql, RecordFailureSql))
+        {
+            command.Parameters.Add(new NpgsqlParameter("failure", NpgsqlDbType.Text) { Value = (object?)failure ?? DBNull.Value });
+        }
+
+        return (bool)(await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false))!;
+    }
+
+    private async Task<SaveResult> VersionCheckAsync(NpgsqlConnection connection, Payment payment)
+    {
+        await using var command = new NpgsqlCommand("SELECT version FROM payments WHERE id = @id", connection);
+        command.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Text) { Value = payment.Id });
+        if (await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false) is not long stored)
+        {
+            return SaveResult.NotFound;
+        }
+
+        if (stored != payment.PersistedVersion)
+        {
+            PostgresLog.SaveConflict(_logger, payment.Id, payment.PersistedVersion, stored);
+            return SaveResult.Conflict;
+        }
+
+        return SaveResult.Saved;
+    }
+
+    private static async Task InsertOutboxAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PaymentSnapshot snapshot)
+    {
+        if (snapshot.Outbox.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        AddOutbox(batch, snapshot);
+        await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static void AddOutbox(NpgsqlBatch batch, PaymentSnapshot snapshot)
+    {
+        for (var i = 0; i < snapshot.Outbox.Count; i++)
+        {
+            var command = new NpgsqlBatchCommand(InsertOutboxSql);
+            PaymentRow.AddOutboxParameters(command.Parameters, snapshot.Id, i, snapshot.Outbox[i]);
+            batch.BatchCommands.Add(command);
+        }
+    }
+
+    private async Task<Payment?> ReadOneAsync(string column, string value, CancellationToken cancellationToken)
+    {
+        // The column is one of three constants, never input: the value is the parameter.
+        await using var command = DataSource.CreateCommand("SELECT " + PaymentRow.Columns + " FROM payments p WHERE p." + column + " = @value");
+        command.Parameters.Add(new NpgsqlParameter("value", NpgsqlDbType.Text) { Value = value });
+        var payments = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        return payments.Count == 0 ? null : payments[0];
+    }
+
+    private static async Task<List<Payment>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var payments = new List<Payment>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            payments.Add(PaymentRow.Read(reader));
+        }
+
+        return payments;
+    }
+
+    /// <summary>
+    /// A page token: the last payment's creation time and id, in the LiteDB store's format (19 digits of ticks, ':',
+    /// the id, base64url), so a token means the same position whichever store issued it.
+    /// </summary>
+    private readonly record struct PageKey(long Ticks, string Id)
+    {
+        public string Encode() => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
+            Ticks.ToString("D19", CultureInfo.InvariantCulture) + ":" + Id));
+
+        public static PageKey Decode(string token)
+        {
+            try
+            {
+                var key = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
+                if (key.Length > 20 && key[19] == ':' && long.TryParse(key.AsSpan(0, 19), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks))
+                {
+                    return new PageKey(ticks, key[20..]);
+                }
+            }
+            catch (FormatException)
+            {
+            }
+
+            throw new ArgumentException("Not a page token this store issued.", nameof(token));
+        }
+    }
+}

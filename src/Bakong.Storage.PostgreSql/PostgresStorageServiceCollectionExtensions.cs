@@ -1,0 +1,61 @@
+using Bakong.Payments.Configuration;
+using Bakong.Payments.Storage;
+using Bakong.Storage.PostgreSql;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the PostgreSQL payment store (<c>Storage:Provider</c> <c>PostgreSql</c>).</summary>
+public static class PostgresStorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="IPaymentStore"/> on the database of <c>Storage:ConnectionString</c>, opened (and migrated) when it
+    /// is first needed, which is at start; call it with <c>AddBakongPayments</c>, which then adds no LiteDB store. The
+    /// connection string is checked at start, naming the key and never showing the value.
+    /// </summary>
+    public static IServiceCollection AddPostgreSqlPaymentStore(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<IValidateOptions<PaymentStorageOptions>, ConnectionStringValidator>();
+        services.AddSingleton(sp => new PostgresPaymentStore(
+            PostgresDatabase.Open(
+                sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.ConnectionString!,
+                sp.GetRequiredService<ILogger<PostgresPaymentStore>>()),
+            sp.GetRequiredService<ILogger<PostgresPaymentStore>>()));
+        services.AddSingleton<IPaymentStore>(sp => sp.GetRequiredService<PostgresPaymentStore>());
+        services.AddSingleton<IReceiptStore>(sp => sp.GetRequiredService<PostgresPaymentStore>());
+        return services;
+    }
+
+    /// <summary>Where the payments are, for the start-up log: database, host and port, never the password.</summary>
+    public static string DescribePostgreSql(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
+    }
+
+    private sealed class ConnectionStringValidator : IValidateOptions<PaymentStorageOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, PaymentStorageOptions options)
+        {
+            if (options.Provider != StorageProvider.PostgreSql || string.IsNullOrWhiteSpace(options.ConnectionString))
+            {
+                return ValidateOptionsResult.Skip;
+            }
+
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+                return ValidateOptionsResult.Success;
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+            {
+                // Npgsql's message may quote the value, and the value may be the password: only the key is named.
+                return ValidateOptionsResult.Fail(
+                    "Storage:ConnectionString is not a connection string Npgsql accepts (keywords such as Host, Port, Database, Username, Password; its value is not shown: it may hold a password).");
+            }
+        }
+    }
+}
