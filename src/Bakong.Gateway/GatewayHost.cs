@@ -167,7 +167,7 @@ internal static class GatewayHost
             .Configure<TimeProvider, ILoggerFactory>((kestrel, time, loggers) =>
                 clientCertificates.ApplyTo(kestrel, time, loggers.CreateLogger("Bakong.Gateway.ClientCertificates")));
 
-        // Browsers: gRPC-Web on the web endpoint, for the kiosk page and for kiosk apps on the origins Cors:AllowedOrigins lists.
+        // Browsers: gRPC-Web on the web endpoint, for the kiosk page, the operator dashboard and for kiosk apps on the origins Cors:AllowedOrigins lists.
         services.AddGrpcWebCors(configuration);
         return services;
     }
@@ -185,7 +185,7 @@ internal static class GatewayHost
         app.UseRestOpenApi();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<DisplayGrpcService>();
-        app.MapGrpcService<Admin.AdminGrpcService>();
+        app.MapGrpcService<Admin.AdminGrpcService>().EnableGrpcWeb(); // the dashboard at /admin
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapHttpHealth();
         if (app.Services.GetRequiredService<GatewayGrpcOptions>().ReflectionEnabled)

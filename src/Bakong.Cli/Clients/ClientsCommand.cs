@@ -32,7 +32,7 @@ internal sealed class ClientsCommand : Command
 
     private readonly CliContext _context;
     private readonly Option<string?> _data = BakongSetup.Data();
-    private readonly Option<bool> _json = new("--json") { Description = "JSON: add prints one object (clientId, key, role, name, terminalIds, certificateSha256; pairingUrl for a kiosk); list one object per client and line." };
+    private readonly Option<bool> _json = new("--json") { Description = "JSON: add prints one object (clientId, key, role, name, terminalIds, certificateSha256; pairingUrl for a kiosk or operator); list one object per client and line." };
     private readonly Option<Uri> _server = GatewayClient.ServerOption();
     private readonly Option<string?> _key = GatewayClient.KeyOption();
 
@@ -74,6 +74,7 @@ internal sealed class ClientsCommand : Command
         };
         var name = new Option<string?>("--name") { Description = "A label for people, e.g. \"Till 1\" (at most 100 characters).", HelpName = "text" };
         var kioskUrl = KioskPairing.UrlOption();
+        var adminUrl = KioskPairing.AdminUrlOption();
         var certificate = CertificateOption("Bind the client to this TLS client certificate (a PEM file): its key is then accepted only on an https connection presenting it (mutual TLS).");
         var command = new Command("add", "Add a client and print its API key, once: the store keeps only a hash. Callers send it as 'authorization: Bearer <key>'. A kiosk also gets its pairing URL.")
         {
@@ -81,6 +82,7 @@ internal sealed class ClientsCommand : Command
             role,
             name,
             kioskUrl,
+            adminUrl,
             certificate,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, createIfMissing: true, async (clients) =>
@@ -103,9 +105,12 @@ internal sealed class ClientsCommand : Command
             }
 
             var added = await clients!.AddAsync(registration, bound, cancellationToken).ConfigureAwait(false);
-            var pairingUrl = added.Client.Role == ClientRole.Kiosk
-                ? KioskPairing.Url(parseResult.GetValue(kioskUrl)!, added.Client.TerminalIds[0], added.Key)
-                : null;
+            var pairingUrl = added.Client.Role switch
+            {
+                ClientRole.Kiosk => KioskPairing.Url(parseResult.GetValue(kioskUrl)!, added.Client.TerminalIds[0], added.Key),
+                ClientRole.Operator => KioskPairing.AdminUrl(parseResult.GetValue(adminUrl)!, added.Key),
+                _ => null,
+            };
             if (parseResult.GetValue(_json))
             {
                 await WriteAsync(_context.Output, Json(added.Client, added.Key, pairingUrl), cancellationToken).ConfigureAwait(false);
@@ -122,7 +127,8 @@ internal sealed class ClientsCommand : Command
             if (pairingUrl is not null)
             {
                 await WriteAsync(_context.Output, "Pairing    " + pairingUrl, cancellationToken).ConfigureAwait(false);
-                await WriteAsync(_context.Output, "Open it once in the kiosk's browser: the page keeps the key and removes it from the address bar. It holds the key: treat it as the key.", cancellationToken).ConfigureAwait(false);
+                var where = added.Client.Role == ClientRole.Operator ? "the operator's browser (the dashboard)" : "the kiosk's browser";
+                await WriteAsync(_context.Output, "Open it once in " + where + ": the page keeps the key and removes it from the address bar. It holds the key: treat it as the key.", cancellationToken).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

@@ -6,13 +6,18 @@ using Microsoft.Net.Http.Headers;
 namespace Bakong.Gateway.Kiosk;
 
 /// <summary>
-/// The kiosk page at <c>/kiosk</c>: HTML, CSS and the bundled gRPC-Web client, embedded in the gateway assembly
-/// (<c>Kiosk/wwwroot</c>), so a fresh clone serves it with <c>dotnet run</c> alone. Revalidated by ETag on every load
+/// The kiosk page at <c>/kiosk</c> and the operator dashboard at <c>/admin</c> (docs/dashboard.md): HTML, CSS and the
+/// bundled gRPC-Web clients, embedded in the gateway assembly (<c>Kiosk/wwwroot</c>, the dashboard's under
+/// <c>admin/</c>), so a fresh clone serves them with <c>dotnet run</c> alone. Both pages are static: what an operator
+/// may see is decided by the admin API each call reaches with the page's key, never by serving the page. Revalidated by ETag on every load
 /// (<c>no-cache</c>), so an upgraded gateway never leaves a kiosk on an old script.
 /// </summary>
 internal static class KioskEndpoints
 {
     private const string ResourcePrefix = "kiosk/";
+
+    /// <summary>Where the dashboard's files are among the embedded ones (<c>/kiosk/{file}</c> never matches a '/').</summary>
+    private const string AdminPrefix = "admin/";
 
     private static readonly Lazy<FrozenDictionary<string, KioskFile>> s_files = new(Load);
 
@@ -21,6 +26,8 @@ internal static class KioskEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/kiosk", (HttpContext http) => Serve("index.html", http));
         endpoints.MapGet("/kiosk/{file}", (string file, HttpContext http) => Serve(file, http));
+        endpoints.MapGet("/admin", (HttpContext http) => Serve(AdminPrefix + "index.html", http));
+        endpoints.MapGet("/admin/{file}", (string file, HttpContext http) => Serve(AdminPrefix + file, http));
         return endpoints;
     }
 

@@ -81,6 +81,29 @@ public sealed class ClientsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Add_operator_prints_the_dashboard_pairing_url_on_the_given_admin_url_with_the_key_in_the_fragment()
+    {
+        var plain = await Cli.RunAsync("clients", "add", "--role", "operator", "--data", _data);
+        var json = await Cli.RunAsync("clients", "add", "--role", "operator", "--admin-url", "https://pos.shop.lan/pay", "--json", "--data", _data);
+
+        Assert.Equal((0, 0), (plain.ExitCode, json.ExitCode));
+        var key = Assert.Single(plain.OutputLines, l => l.StartsWith("Key ", StringComparison.Ordinal))["Key".Length..].Trim();
+        var pairing = Assert.Single(plain.OutputLines, l => l.StartsWith("Pairing ", StringComparison.Ordinal))["Pairing".Length..].Trim();
+        Assert.Equal("http://127.0.0.1:5081/admin#key=" + key, pairing);
+        var root = JsonDocument.Parse(Assert.Single(json.OutputLines)).RootElement;
+        Assert.Equal("https://pos.shop.lan/pay/admin#key=" + root.GetProperty("key").GetString(), root.GetProperty("pairingUrl").GetString());
+    }
+
+    [Fact]
+    public async Task Add_refuses_an_admin_url_with_a_fragment_in_one_line_naming_the_option()
+    {
+        var run = await Cli.RunAsync("clients", "add", "--role", "operator", "--admin-url", "http://gw:5081/#x", "--data", _data);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--admin-url: 'http://gw:5081/#x' is not an http:// or https:// URL", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Add_refuses_a_kiosk_url_with_a_query_in_one_line_naming_the_option()
     {
         var run = await Cli.RunAsync("clients", "add", "--role", "kiosk", "--terminal", "K-1", "--kiosk-url", "http://10.0.0.2:5081/?x=1", "--data", _data);
