@@ -237,6 +237,8 @@ public sealed class DisplayBridgeTests
 
         public Task<Bakong.Payments.Storage.PaymentPage> ListAsync(Bakong.Payments.Storage.PaymentQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<Bakong.Payments.Storage.PaymentPage> ListExceptionsAsync(Bakong.Payments.Storage.ExceptionQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<IReadOnlyList<Bakong.Payments.Storage.PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken) => throw new NotSupportedException();
