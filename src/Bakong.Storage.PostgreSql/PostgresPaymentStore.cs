@@ -276,10 +276,14 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
             + (conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions))
             + " ORDER BY p.create_time DESC, p.id DESC LIMIT @limit";
         command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = query.PageSize + 1 });
-        var payments = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        return PageOf(await ReadAllAsync(command, cancellationToken).ConfigureAwait(false), query.PageSize);
+    }
 
+    /// <summary>A page of <paramref name="pageSize"/> from rows read with one more: the extra row says a next page exists.</summary>
+    private static PaymentPage PageOf(List<Payment> payments, int pageSize)
+    {
         string? next = null;
-        if (payments.Count > query.PageSize)
+        if (payments.Count > pageSize)
         {
             payments.RemoveAt(payments.Count - 1);
             next = new PageKey(payments[^1].CreateTime.UtcTicks, payments[^1].Id).Encode();
@@ -304,16 +308,7 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         command.Parameters.Add(new NpgsqlParameter("after_time", NpgsqlDbType.Bigint) { Value = after?.Ticks ?? long.MinValue });
         command.Parameters.Add(new NpgsqlParameter("after_id", NpgsqlDbType.Text) { Value = after?.Id ?? "" });
         command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = query.PageSize + 1 });
-        var payments = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
-
-        string? next = null;
-        if (payments.Count > query.PageSize)
-        {
-            payments.RemoveAt(payments.Count - 1);
-            next = new PageKey(payments[^1].CreateTime.UtcTicks, payments[^1].Id).Encode();
-        }
-
-        return new PaymentPage(payments, next);
+        return PageOf(await ReadAllAsync(command, cancellationToken).ConfigureAwait(false), query.PageSize);
     }
 
     public async Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)

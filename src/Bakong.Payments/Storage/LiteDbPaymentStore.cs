@@ -1363,7 +1363,7 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         public static string PrefixOf(string terminalId) => PaymentDocument.TerminalPrefixOf(terminalId);
 
         /// <summary>The key of <paramref name="prefix"/>'s payment due at <paramref name="ticks"/>.</summary>
-        public static string At(string prefix, long ticks) => prefix + ":" + Math.Max(0, ticks).ToString("D19", CultureInfo.InvariantCulture);
+        public static string At(string prefix, long ticks) => PaymentDocument.DueKeyAt(prefix, ticks);
 
         /// <summary>Above every key of <paramref name="prefix"/> (';' follows ':') and below the next terminal's.</summary>
         public static string After(string prefix) => prefix + ";";

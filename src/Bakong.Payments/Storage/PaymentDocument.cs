@@ -59,10 +59,6 @@ internal static class PaymentDocument
             ["update_time"] = Ticks(p.UpdateTime),
             ["settle_time"] = Ticks(p.SettleTime),
             [NextCheck] = Ticks(p.NextCheckTime),
-            [ListTerminalKey] = TerminalPrefixOf(parameters.TerminalId) + CreatedKeyOf(p.CreateTime, p.Id),
-            [ListStateKey] = StatePrefixOf(p.State.ToString()) + CreatedKeyOf(p.CreateTime, p.Id),
-            [ListTerminalStateKey] = TerminalPrefixOf(parameters.TerminalId) + StatePrefixOf(p.State.ToString()) + CreatedKeyOf(p.CreateTime, p.Id),
-            [DueKey] = p.NextCheckTime is { } next ? DueKeyOf(parameters.TerminalId, next.UtcTicks) : BsonValue.Null,
             ["check_count"] = p.CheckCount,
             ["last_check_time"] = Ticks(p.LastCheckTime),
             ["reconciliation_count"] = p.ReconciliationCount,
@@ -103,6 +99,7 @@ internal static class PaymentDocument
 
         doc["events"] = events;
         SetOutbox(doc, p.Outbox);
+        WriteIndexKeys(doc);
         return doc;
     }
 
@@ -239,14 +236,20 @@ internal static class PaymentDocument
             return false;
         }
 
-        var terminal = doc[TerminalId].AsString;
-        var state = doc[State].AsString;
-        var created = doc[CreatedKey].AsString;
-        doc[ListTerminalKey] = TerminalPrefixOf(terminal) + created;
-        doc[ListStateKey] = StatePrefixOf(state) + created;
-        doc[ListTerminalStateKey] = TerminalPrefixOf(terminal) + StatePrefixOf(state) + created;
-        doc[DueKey] = doc[NextCheck].IsNumber ? DueKeyOf(terminal, doc[NextCheck].AsInt64) : BsonValue.Null;
+        WriteIndexKeys(doc);
         return true;
+    }
+
+    /// <summary>The index keys, from the document's own terminal, state, created key and next check.</summary>
+    private static void WriteIndexKeys(BsonDocument doc)
+    {
+        var terminal = TerminalPrefixOf(doc[TerminalId].AsString);
+        var state = StatePrefixOf(doc[State].AsString);
+        var created = doc[CreatedKey].AsString;
+        doc[ListTerminalKey] = terminal + created;
+        doc[ListStateKey] = state + created;
+        doc[ListTerminalStateKey] = terminal + state + created;
+        doc[DueKey] = doc[NextCheck].IsNumber ? DueKeyAt(terminal, doc[NextCheck].AsInt64) : BsonValue.Null;
     }
 
     /// <summary>
@@ -259,9 +262,9 @@ internal static class PaymentDocument
     /// <summary>A state as a key prefix: its name and '/'.</summary>
     public static string StatePrefixOf(string state) => state + "/";
 
-    /// <summary>The due key: the terminal's prefix, ':', and the next check time as 19 digits.</summary>
-    public static string DueKeyOf(string terminalId, long nextCheckTicks) =>
-        TerminalPrefixOf(terminalId) + ":" + Math.Max(0, nextCheckTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The due key: the terminal's prefix (<see cref="TerminalPrefixOf"/>), ':', and the next check time as 19 digits.</summary>
+    public static string DueKeyAt(string terminalPrefix, long nextCheckTicks) =>
+        terminalPrefix + ":" + Math.Max(0, nextCheckTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The list order key: creation time, then id, as one string that sorts the same way (ordinal collation).</summary>
     public static string CreatedKeyOf(DateTimeOffset createTime, string id) =>
