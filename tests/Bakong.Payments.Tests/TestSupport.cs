@@ -78,8 +78,9 @@ internal static class TestPayments
         ExternalRef = "100FT1",
     };
 
-    public static MerchantOptions Merchant(bool merchantQr = false) => new()
+    public static MerchantProfile Merchant(bool merchantQr = false) => new()
     {
+        Id = Payment.DefaultMerchantProfileId,
         BakongAccountId = Account,
         Name = "Corner Shop",
         City = "Phnom Penh",
@@ -87,12 +88,24 @@ internal static class TestPayments
         AcquiringBank = merchantQr ? "ACLEDA" : null,
     };
 
+    /// <summary>The profiles as the gateway holds them once read and validated.</summary>
+    public static MerchantProfiles Profiles(params MerchantProfile[] profiles)
+    {
+        var all = new MerchantProfiles();
+        all.Profiles.AddRange(profiles);
+        return all;
+    }
+
     public static PaymentCreation Creation(
-        IPaymentStore store, TimeProvider time, MerchantOptions? merchant = null, IEnumerable<IPaymentChangeSink>? sinks = null) => new(
+        IPaymentStore store, TimeProvider time, MerchantProfile? merchant = null, IEnumerable<IPaymentChangeSink>? sinks = null) =>
+        Creation(store, time, Profiles(merchant ?? Merchant()), sinks);
+
+    public static PaymentCreation Creation(
+        IPaymentStore store, TimeProvider time, MerchantProfiles profiles, IEnumerable<IPaymentChangeSink>? sinks = null) => new(
         store,
         new PaymentWriter(store, sinks ?? []),
         new KhqrGenerator(time),
-        Options.Create(merchant ?? Merchant()),
+        Options.Create(profiles),
         Options.Create(new PaymentOptions()),
         time,
         NullLogger<PaymentCreation>.Instance);
