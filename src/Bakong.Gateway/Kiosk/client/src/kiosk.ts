@@ -170,11 +170,14 @@ function refused(error: ConnectError): boolean {
 
 /**
  * Asks the gateway at load whether it takes this page's key (or needs none), so an unpaired kiosk says so before a
- * customer types an amount. Listing one payment of its terminal is the cheapest call a kiosk key may make.
+ * customer types an amount. Listing one payment of its terminal is the cheapest call a kiosk key may make; its answer
+ * also names the merchant profile that serves the terminal, whose name the start screen shows.
  */
 async function checkPairing() {
   try {
-    await client.listPayments({ terminalId, pageSize: 1 });
+    const response = await client.listPayments({ terminalId, pageSize: 1 });
+    const name = response.merchant?.name ?? "";
+    document.querySelectorAll(".merchant-name").forEach((e) => (e.textContent = name));
   } catch (e) {
     refused(ConnectError.from(e)); // other errors (the gateway is down, a terminal not bound) show on create
   }
