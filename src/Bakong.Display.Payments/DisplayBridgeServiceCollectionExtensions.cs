@@ -10,14 +10,19 @@ public static class DisplayBridgeServiceCollectionExtensions
 {
     /// <summary>
     /// Makes the displays that <see cref="DisplayServiceCollectionExtensions.AddBakongDisplays"/> registered show their
-    /// terminals' payments: the bridge as one more <see cref="IPaymentChangeSink"/>, <c>Merchant:Name</c> as the idle
-    /// screen's first line, the payments' limit on <c>Displays:N:TerminalId</c>, checked at start, and the payment store
+    /// terminals' payments: the bridge as one more <see cref="IPaymentChangeSink"/>, the name of the merchant profile
+    /// that serves a display's terminal as its idle screen's first line (and on its QR and result screens), the payments' limit on <c>Displays:N:TerminalId</c>, checked at start, and the payment store
     /// as the displays' <see cref="IDisplayOutcomeSource"/>.
     /// </summary>
     public static IServiceCollection AddDisplayBridge(this IServiceCollection services)
     {
         services.AddSingleton<IValidateOptions<DisplaysOptions>, DisplayTerminalIdValidator>();
-        services.AddOptions<DisplayIdleOptions>().Configure<IOptions<MerchantOptions>>((idle, merchant) => idle.MerchantName = merchant.Value.Name);
+        services.AddOptions<DisplayIdleOptions>().Configure<IOptions<MerchantProfiles>>((idle, merchants) =>
+        {
+            var profiles = merchants.Value;
+            idle.MerchantName = profiles.Default?.Name ?? "";
+            idle.MerchantNameOf = terminalId => profiles.ForTerminal(terminalId)?.Name;
+        });
         services.AddSingleton(sp =>
         {
             var clock = sp.GetRequiredService<DisplayClock>().Time;

@@ -42,7 +42,7 @@ internal static class GatewayHost
         }
 
         services.AddBakongPayments(configuration);
-        services.AddSingleton<IValidateOptions<MerchantOptions>>(new LiveMerchantValidator(bakong.Environment));
+        services.AddSingleton<IValidateOptions<MerchantProfiles>>(new LiveMerchantValidator(bakong.Environment));
         services.AddPaymentWatchHub();
         services.AddWebhookDispatcher(configuration);
 
@@ -108,7 +108,7 @@ internal static class GatewayHost
         // The payment file's name too: Storage:Path may call it other than bakong.db, and bakong restore must write it so.
         services.AddSingleton(sp => new GatewayIdentity(
             bakong.Environment.ToString(),
-            sp.GetRequiredService<IOptions<MerchantOptions>>().Value.BakongAccountId.Trim(),
+            sp.GetRequiredService<IOptions<MerchantProfiles>>().Value.Profiles[0].BakongAccountId.Trim(),
             Path.GetFileName(sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path) is var name
                 && name != BakongDataDirectory.PaymentsFileName && GatewayIdentity.IsPaymentsFileName(name) ? name : null));
         services.AddSingleton<Admin.GatewayBackup>();

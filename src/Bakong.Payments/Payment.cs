@@ -27,6 +27,9 @@ namespace Bakong.Payments;
 /// </remarks>
 public sealed class Payment
 {
+    /// <summary>The profile of a gateway with the single <c>Merchant</c> section, and of payments stored before profiles.</summary>
+    public const string DefaultMerchantProfileId = "default";
+
     private PaymentSnapshot _data;
 
     private Payment(PaymentSnapshot data, long persistedVersion)
@@ -56,6 +59,9 @@ public sealed class Payment
 
     /// <summary>The Bakong account id the QR pays to.</summary>
     public string ReceivingAccount => _data.ReceivingAccount;
+
+    /// <summary>The merchant profile (<c>Merchants:N:Id</c>) whose QR this is: the one serving its terminal at creation.</summary>
+    public string MerchantProfileId => _data.MerchantProfileId;
 
     /// <summary>The KHQR payload.</summary>
     public string Qr => _data.Qr;
@@ -155,13 +161,15 @@ public sealed class Payment
         string qr,
         string md5,
         DateTimeOffset createTime,
-        DateTimeOffset expireTime)
+        DateTimeOffset expireTime,
+        string merchantProfileId = DefaultMerchantProfileId)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentException.ThrowIfNullOrEmpty(requestId);
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentException.ThrowIfNullOrEmpty(qr);
         ArgumentException.ThrowIfNullOrEmpty(md5);
+        ArgumentException.ThrowIfNullOrEmpty(merchantProfileId);
         return new Payment(
             new PaymentSnapshot
             {
@@ -171,6 +179,7 @@ public sealed class Payment
                 Parameters = parameters,
                 BillNumber = billNumber,
                 ReceivingAccount = receivingAccount,
+                MerchantProfileId = merchantProfileId,
                 Qr = qr,
                 Md5 = md5,
                 CreateTime = createTime,

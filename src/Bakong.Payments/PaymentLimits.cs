@@ -27,6 +27,12 @@ public static class PaymentLimits
     /// <summary><c>terminal_label</c>: KHQR tag 62 sub-tag 07, as the official SDK limits it.</summary>
     public const int TerminalLabel = KhqrLimits.TerminalLabel;
 
+    /// <summary><c>purpose_of_transaction</c>: KHQR tag 62 sub-tag 08, as the official SDK limits it.</summary>
+    public const int PurposeOfTransaction = KhqrLimits.PurposeOfTransaction;
+
+    /// <summary><c>bill_number</c>: KHQR tag 62 sub-tag 01, as the official SDK limits it.</summary>
+    public const int BillNumber = KhqrLimits.BillNumber;
+
     /// <summary><c>page_token</c> of <c>ListPayments</c>: the tokens the gateway makes are under 200 characters.</summary>
     public const int PageToken = 256;
 

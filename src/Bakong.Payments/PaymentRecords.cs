@@ -21,6 +21,12 @@ public sealed record PaymentParameters
     public string? StoreLabel { get; init; }
 
     public string? TerminalLabel { get; init; }
+
+    /// <summary>KHQR tag 62 sub-tag 08, from the request.</summary>
+    public string? PurposeOfTransaction { get; init; }
+
+    /// <summary>The POS's own bill number for the QR (tag 62 sub-tag 01); null when the gateway makes one.</summary>
+    public string? BillNumber { get; init; }
 }
 
 /// <summary>One entry of a payment's history. Times come from the caller's clock.</summary>
@@ -115,6 +121,9 @@ public sealed record PaymentSnapshot
 
     /// <summary>The Bakong account the QR pays to; settlement compares Bakong's receiver with it.</summary>
     public required string ReceivingAccount { get; init; }
+
+    /// <summary>The merchant profile the payment was made for; <see cref="Payment.DefaultMerchantProfileId"/> before profiles.</summary>
+    public string MerchantProfileId { get; init; } = Payment.DefaultMerchantProfileId;
 
     public required string Qr { get; init; }
 

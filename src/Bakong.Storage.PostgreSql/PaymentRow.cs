@@ -23,7 +23,7 @@ internal static class PaymentRow
         (SELECT json_agg(json_build_array(o.event_id, o.type, o.version, o.state, o.create_time, o.attempts,
                 o.next_attempt_time, o.delivered_time, o.last_error) ORDER BY o.position)::text
          FROM webhook_outbox o WHERE o.payment_id = p.id),
-        p.resolution::text
+        p.resolution::text, p.merchant_profile_id, p.purpose, p.pos_bill_number
         """;
 
     /// <summary>The columns a save changes (the rest are fixed at creation), as <c>SET</c> assignments.</summary>
@@ -38,14 +38,14 @@ internal static class PaymentRow
         id, request_id, params_hash, terminal_id, currency, amount_minor, order_ref, expires_in, store_label,
         terminal_label, bill_number, receiving_account, qr, md5, create_time, expire_time, state, version, update_time,
         settle_time, next_check, check_count, last_check_time, reconciliation_count, failure_reason, bakong_transaction,
-        review, events, resolution
+        review, events, resolution, merchant_profile_id, purpose, pos_bill_number
         """;
 
     public const string InsertValues = """
         @id, @request_id, @params_hash, @terminal_id, @currency, @amount_minor, @order_ref, @expires_in, @store_label,
         @terminal_label, @bill_number, @receiving_account, @qr, @md5, @create_time, @expire_time, @state, @version,
         @update_time, @settle_time, @next_check, @check_count, @last_check_time, @reconciliation_count, @failure_reason,
-        @bakong_transaction, @review, @events, @resolution
+        @bakong_transaction, @review, @events, @resolution, @merchant_profile_id, @purpose, @pos_bill_number
         """;
 
     /// <summary>Adds every column's parameter (for an insert; a save uses the mutable ones and <c>id</c>).</summary>
@@ -64,6 +64,9 @@ internal static class PaymentRow
         Text(parameters, "terminal_label", q.TerminalLabel);
         Text(parameters, "bill_number", p.BillNumber);
         Text(parameters, "receiving_account", p.ReceivingAccount);
+        Text(parameters, "merchant_profile_id", p.MerchantProfileId);
+        Text(parameters, "purpose", q.PurposeOfTransaction);
+        Text(parameters, "pos_bill_number", q.BillNumber);
         Text(parameters, "qr", p.Qr);
         Text(parameters, "md5", p.Md5);
         Long(parameters, "create_time", p.CreateTime.UtcTicks);
@@ -165,9 +168,12 @@ internal static class PaymentRow
                 ExpiresIn = TimeSpan.FromTicks(r.GetInt64(7)),
                 StoreLabel = NullableText(r, 8),
                 TerminalLabel = NullableText(r, 9),
+                PurposeOfTransaction = NullableText(r, 31),
+                BillNumber = NullableText(r, 32),
             },
             BillNumber = r.GetString(10),
             ReceivingAccount = r.GetString(11),
+            MerchantProfileId = r.GetString(30),
             Qr = r.GetString(12),
             Md5 = r.GetString(13),
             CreateTime = Time(r.GetInt64(14)),

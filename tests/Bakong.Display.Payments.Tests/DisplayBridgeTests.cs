@@ -195,6 +195,39 @@ public sealed class DisplayBridgeTests
             e.Failures);
     }
 
+    [Fact]
+    public void Each_display_shows_the_name_of_the_merchant_profile_that_serves_its_terminal()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Merchants:0:Id"] = "market",
+            ["Merchants:0:BakongAccountId"] = "sokha_market@aclb",
+            ["Merchants:0:Name"] = "Sokha Market",
+            ["Merchants:0:Terminals:0"] = "POS-A1",
+            ["Merchants:1:Id"] = "cafe",
+            ["Merchants:1:BakongAccountId"] = "riverside_cafe@abaa",
+            ["Merchants:1:Name"] = "Riverside Cafe",
+            ["Displays:0:TerminalId"] = "POS-A1",
+            ["Displays:0:PortName"] = "/dev/ttyACM0",
+            ["Displays:1:TerminalId"] = "POS-B7",
+            ["Displays:1:PortName"] = "/dev/ttyACM1",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(_clock);
+        services.AddBakongDisplays(configuration);
+        services.AddDisplayBridge();
+        services.AddOptions<Bakong.Payments.Configuration.MerchantProfiles>()
+            .Configure(p => Bakong.Payments.Configuration.MerchantProfiles.Load(p, configuration));
+        using var provider = services.BuildServiceProvider();
+
+        var displays = provider.GetRequiredService<ConfiguredDisplays>();
+
+        // POS-A1 is the market's; POS-B7 is listed nowhere, so the café (no terminal list) serves it.
+        Assert.Equal("Sokha Market", displays.Find("POS-A1")!.Idle.MerchantName);
+        Assert.Equal("Riverside Cafe", displays.Find("POS-B7")!.Idle.MerchantName);
+    }
+
     private Payment Settled()
     {
         var payment = New();

@@ -3,6 +3,7 @@ using System.Reflection;
 using Bakong.Display;
 using Bakong.OpenApi.Audit;
 using Bakong.OpenApi.Tokens;
+using Bakong.Payments.Configuration;
 
 namespace Bakong.Gateway.Tests;
 
@@ -31,7 +32,7 @@ public sealed class OperationsDocTests
             new HashSet<string>(StringComparer.Ordinal)
             {
                 "Bakong:Mode", "Bakong:BaseUrl", "Bakong:OpenApi:RetryCount", "Bakong:Tokens:AutoRenew", "Bakong:Audit:Retention",
-                "Storage:Path", "Merchant:Name", "Payments:MaxExpiry", "Polling:FastInterval", "Webhooks:MaxConcurrency",
+                "Storage:Path", "Merchants:N:Name", "Merchants:N:Terminals", "Payments:MaxExpiry", "Polling:FastInterval", "Webhooks:MaxConcurrency",
                 "Telemetry:Otlp:Endpoint", "Cors:AllowedOrigins", "Displays:N:PortName", "Kestrel:Endpoints:Web:Url",
             },
             keys);
@@ -65,6 +66,10 @@ public sealed class OperationsDocTests
                 AddKeys(keys, section, type);
             }
         }
+
+        // The merchant profiles: a list of its own (Merchants:0:Name, …, written Merchants:N:…); the single Merchant
+        // section of earlier versions takes the same keys and is documented as such.
+        AddKeys(keys, MerchantProfiles.Section + ":N", typeof(MerchantProfile));
 
         foreach (var (section, type) in s_namedInTheHost)
         {

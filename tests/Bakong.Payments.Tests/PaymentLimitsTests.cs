@@ -15,6 +15,8 @@ public sealed partial class PaymentLimitsTests
         { "CreatePaymentRequest", "order_ref", "at most " + PaymentLimits.OrderRef + " characters" },
         { "CreatePaymentRequest", "store_label", "at most " + PaymentLimits.StoreLabel + " characters" },
         { "CreatePaymentRequest", "terminal_label", "at most " + PaymentLimits.TerminalLabel + " characters" },
+        { "CreatePaymentRequest", "purpose_of_transaction", "at most " + PaymentLimits.PurposeOfTransaction + " characters" },
+        { "CreatePaymentRequest", "bill_number", "at most " + PaymentLimits.BillNumber + " characters" },
         { "GetPaymentRequest", "payment_id", "at most " + PaymentLimits.PaymentId + " characters" },
         { "CreatePaymentRequest", "request_id", "characters from `" + Identifier.Alphabet + "`" },
         { "CreatePaymentRequest", "terminal_id", "characters from `" + Identifier.Alphabet + "`" },

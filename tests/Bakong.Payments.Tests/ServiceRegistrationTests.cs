@@ -37,7 +37,7 @@ public sealed class ServiceRegistrationTests
             ["Payments:MaxExpiry"] = "00:08:00",
         });
 
-        var merchant = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Bakong.Payments.Configuration.MerchantOptions>>().Value);
+        var merchant = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Bakong.Payments.Configuration.MerchantProfiles>>().Value);
         Assert.Contains("name@bank", merchant.Message, StringComparison.Ordinal);
         Assert.Contains("AcquiringBank", merchant.Message, StringComparison.Ordinal);
         var payments = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Bakong.Payments.Configuration.PaymentOptions>>().Value);

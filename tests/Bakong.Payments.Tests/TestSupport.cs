@@ -33,7 +33,10 @@ internal static class TestPayments
         string? requestId = null,
         Money? money = null,
         string terminalId = "till-1",
-        TimeSpan? expiresIn = null)
+        TimeSpan? expiresIn = null,
+        string merchantProfileId = Payment.DefaultMerchantProfileId,
+        string? purpose = null,
+        string? posBillNumber = null)
     {
         var created = createTime ?? Start;
         var lifetime = expiresIn ?? TimeSpan.FromMinutes(5);
@@ -46,6 +49,8 @@ internal static class TestPayments
             ExpiresIn = lifetime,
             StoreLabel = "Store",
             TerminalLabel = "Till 1",
+            PurposeOfTransaction = purpose,
+            BillNumber = posBillNumber,
         };
         return Payment.Create(
             id,
@@ -57,7 +62,8 @@ internal static class TestPayments
             "qr-" + id,
             Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(id)))[..32],
             created,
-            created + lifetime);
+            created + lifetime,
+            merchantProfileId);
     }
 
     public static BakongTransaction Transaction(
@@ -78,8 +84,9 @@ internal static class TestPayments
         ExternalRef = "100FT1",
     };
 
-    public static MerchantOptions Merchant(bool merchantQr = false) => new()
+    public static MerchantProfile Merchant(bool merchantQr = false) => new()
     {
+        Id = Payment.DefaultMerchantProfileId,
         BakongAccountId = Account,
         Name = "Corner Shop",
         City = "Phnom Penh",
@@ -87,12 +94,24 @@ internal static class TestPayments
         AcquiringBank = merchantQr ? "ACLEDA" : null,
     };
 
+    /// <summary>The profiles as the gateway holds them once read and validated.</summary>
+    public static MerchantProfiles Profiles(params MerchantProfile[] profiles)
+    {
+        var all = new MerchantProfiles();
+        all.Profiles.AddRange(profiles);
+        return all;
+    }
+
     public static PaymentCreation Creation(
-        IPaymentStore store, TimeProvider time, MerchantOptions? merchant = null, IEnumerable<IPaymentChangeSink>? sinks = null) => new(
+        IPaymentStore store, TimeProvider time, MerchantProfile? merchant = null, IEnumerable<IPaymentChangeSink>? sinks = null) =>
+        Creation(store, time, Profiles(merchant ?? Merchant()), sinks);
+
+    public static PaymentCreation Creation(
+        IPaymentStore store, TimeProvider time, MerchantProfiles profiles, IEnumerable<IPaymentChangeSink>? sinks = null) => new(
         store,
         new PaymentWriter(store, sinks ?? []),
         new KhqrGenerator(time),
-        Options.Create(merchant ?? Merchant()),
+        Options.Create(profiles),
         Options.Create(new PaymentOptions()),
         time,
         NullLogger<PaymentCreation>.Instance);

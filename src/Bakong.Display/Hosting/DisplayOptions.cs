@@ -75,12 +75,20 @@ public sealed class DisplayPortOptions
 }
 
 /// <summary>
-/// The first line of every display's idle screen: the shop's name. Not a setting of its own: the host fills it from its
-/// merchant profile (the gateway from <c>Merchant:Name</c>, through Bakong.Display.Payments).
+/// The first line of a display's idle screen (and the name on its QR and result screens): the shop's name. Not a
+/// setting of its own: the host fills it from its merchant profiles (the gateway from the profile that serves the
+/// display's terminal, through Bakong.Display.Payments).
 /// </summary>
 public sealed class DisplayIdleOptions
 {
+    /// <summary>The name of a display whose terminal <see cref="MerchantNameOf"/> does not answer for.</summary>
     public string MerchantName { get; set; } = "";
+
+    /// <summary>The shop's name for a terminal id, or null for <see cref="MerchantName"/>.</summary>
+    public Func<string, string?>? MerchantNameOf { get; set; }
+
+    /// <summary>The name a display of <paramref name="terminalId"/> shows.</summary>
+    public string NameFor(string terminalId) => MerchantNameOf?.Invoke(terminalId) ?? MerchantName;
 }
 
 /// <summary>The <c>Displays</c> array, validated at start.</summary>

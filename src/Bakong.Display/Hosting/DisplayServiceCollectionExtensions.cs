@@ -28,8 +28,8 @@ public static class DisplayServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<DisplaysOptions>>().Value;
-            var merchant = sp.GetRequiredService<IOptions<DisplayIdleOptions>>().Value.MerchantName;
-            var displays = new ConfiguredDisplays(options.Displays.Select(d => new ConfiguredDisplay(d, merchant)));
+            var idle = sp.GetRequiredService<IOptions<DisplayIdleOptions>>().Value;
+            var displays = new ConfiguredDisplays(options.Displays.Select(d => new ConfiguredDisplay(d, idle.NameFor(d.TerminalId))));
 
             // The instruments observe the displays from their creation on (the meter factory owns them), so they exist
             // in every host that has the displays, with nothing for the host to start.

@@ -21,6 +21,9 @@ internal static class SettlementCsv
     [
         "section", "terminal_id", "currency", "state", "count", "amount",
         "payment_id", "order_ref", "create_time", "settle_time", "transaction_hash", "bakong_check", "detail",
+
+        // Last, so that the columns a spreadsheet already reads by position stay where they were.
+        "merchant_profile_id",
     ];
 
     public static string Write(GetSettlementReportResponse report)
@@ -31,7 +34,7 @@ internal static class SettlementCsv
         foreach (var total in report.Totals)
         {
             Row(csv, ["total", total.TerminalId, total.CurrencyCode, StateName(total.State), total.Count.ToString(CultureInfo.InvariantCulture), total.Total,
-                "", "", "", "", "", "", ""]);
+                "", "", "", "", "", "", "", total.MerchantProfileId]);
         }
 
         Payments(csv, "paid", report.Paid);
@@ -50,6 +53,7 @@ internal static class SettlementCsv
                 section, p.TerminalId, p.Amount?.CurrencyCode ?? "", StateName(p.State), "1", settled.Amount,
                 p.PaymentId, Inert(p.OrderRef), Time(p.CreateTime), Time(p.SettleTime), p.BakongTransaction?.Hash ?? "",
                 CheckName(settled.BakongCheck), Inert(section == "needs_review" && p.ReviewReason.Length > 0 ? p.ReviewReason + (settled.CheckDetail.Length > 0 ? "; " + settled.CheckDetail : "") : settled.CheckDetail),
+                p.MerchantProfileId,
             ]);
         }
     }

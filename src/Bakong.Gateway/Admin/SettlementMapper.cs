@@ -31,6 +31,7 @@ internal static class SettlementMapper
             Count = t.Count,
             TotalMinorUnits = t.MinorUnits,
             Total = t.MajorAmount,
+            MerchantProfileId = t.MerchantProfileId,
         }));
         response.Paid.AddRange(report.Paid.Select(ToProto));
         response.PaidLate.AddRange(report.PaidLate.Select(ToProto));

@@ -22,7 +22,7 @@ internal static partial class NetworkLog
     public static partial void MerchantAccountChecked(ILogger logger, string account, BakongEnvironment environment);
 
     [LoggerMessage(EventId = 2574, EventName = "MerchantAccountNotChecked", Level = LogLevel.Warning,
-        Message = "Could not ask Bakong {Environment} whether the receiving account {Account} exists ({Fault}); starting anyway: make sure Merchant:BakongAccountId is the shop's own account.")]
+        Message = "Could not ask Bakong {Environment} whether the receiving account {Account} exists ({Fault}); starting anyway: make sure the merchant profile's BakongAccountId is the shop's own account.")]
     public static partial void MerchantAccountNotChecked(ILogger logger, string account, BakongEnvironment environment, string fault);
 
     [LoggerMessage(EventId = 2575, EventName = "DataDirectoryOpen", Level = LogLevel.Warning,

@@ -26,6 +26,7 @@ internal sealed class PaymentGrpcService(
     Payments.Listing.PaymentListing listing,
     PaymentDeeplinks deeplinks,
     Payments.Verification.ReceiptVerification verification,
+    Microsoft.Extensions.Options.IOptions<Payments.Configuration.MerchantProfiles> profiles,
     BakongTokenGate tokenGate,
     CallerLimits limits,
     IHostApplicationLifetime lifetime,
@@ -212,7 +213,8 @@ internal sealed class PaymentGrpcService(
         query = query with { TerminalIds = AccessPolicy.ListScope(caller) };
         return await listing.ListAsync(query, context.CancellationToken).ConfigureAwait(false) switch
         {
-            Payments.Listing.ListPaymentsResult.Listed page => PaymentMapper.ToProto(page),
+            Payments.Listing.ListPaymentsResult.Listed page => PaymentMapper.ToProto(
+                page, string.IsNullOrEmpty(query.TerminalId) ? null : profiles.Value.ForTerminal(query.TerminalId)),
             Payments.Listing.ListPaymentsResult.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
             _ => throw new InvalidOperationException("Unknown list result."),
         };

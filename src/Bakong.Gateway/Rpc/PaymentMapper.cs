@@ -42,6 +42,8 @@ internal static class PaymentMapper
             ExpiresIn = expiresIn,
             StoreLabel = request.StoreLabel,
             TerminalLabel = request.TerminalLabel,
+            PurposeOfTransaction = request.PurposeOfTransaction,
+            BillNumber = request.BillNumber,
         };
     }
 
@@ -105,10 +107,22 @@ internal static class PaymentMapper
             };
     }
 
-    public static ListPaymentsResponse ToProto(Payments.Listing.ListPaymentsResult.Listed page)
+    /// <summary>The page, and the profile of the terminal it was asked for (a kiosk's start screen shows its name).</summary>
+    public static ListPaymentsResponse ToProto(Payments.Listing.ListPaymentsResult.Listed page, Payments.Configuration.MerchantProfile? profile = null)
     {
         ArgumentNullException.ThrowIfNull(page);
         var response = new ListPaymentsResponse { NextPageToken = page.NextPageToken ?? "" };
+        if (profile is not null)
+        {
+            response.Merchant = new MerchantProfile
+            {
+                MerchantProfileId = profile.Id,
+                Name = profile.Name,
+                NameKhmer = profile.NameKhmer ?? "",
+                Language = profile.Language,
+            };
+        }
+
         foreach (var payment in page.Payments)
         {
             response.Payments.Add(ToProto(payment));
@@ -175,6 +189,8 @@ internal static class PaymentMapper
             Version = payment.Version,
             NeedsReview = payment.Review is not null,
             ReviewReason = payment.Review?.Reason ?? "",
+            MerchantProfileId = payment.MerchantProfileId,
+            PurposeOfTransaction = payment.Parameters.PurposeOfTransaction ?? "",
         };
         if (payment.SettleTime is { } settled)
         {

@@ -20,8 +20,15 @@ public sealed class KhqrGenerator(TimeProvider timeProvider)
 
     private readonly TimeProvider _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
 
+    /// <summary>Generates the KHQR of <paramref name="request"/>, created now (tag 99 sub-tag 00 of a dynamic QR).</summary>
+    public KhqrResult<KhqrCode> Generate(KhqrRequest request) => Generate(request, _timeProvider.GetUtcNow());
+
+    /// <summary>
+    /// Generates the KHQR of <paramref name="request"/> as if created at <paramref name="now"/> (to the millisecond): for
+    /// a caller whose record of the creation must be the QR's own, exactly.
+    /// </summary>
     [SkipLocalsInit]
-    public KhqrResult<KhqrCode> Generate(KhqrRequest request)
+    public KhqrResult<KhqrCode> Generate(KhqrRequest request, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(request);
 
@@ -125,7 +132,7 @@ public sealed class KhqrGenerator(TimeProvider timeProvider)
             return languageError;
         }
 
-        if (isDynamic && WriteTimestamps(ref tlv, request) is { } timestampError)
+        if (isDynamic && WriteTimestamps(ref tlv, request, now.ToUnixTimeMilliseconds()) is { } timestampError)
         {
             return timestampError;
         }
@@ -274,14 +281,13 @@ public sealed class KhqrGenerator(TimeProvider timeProvider)
         return error;
     }
 
-    private KhqrError? WriteTimestamps(ref TlvWriter tlv, KhqrRequest request)
+    private static KhqrError? WriteTimestamps(ref TlvWriter tlv, KhqrRequest request, long now)
     {
         if (request.ExpirationInputError is { } inputError)
         {
             return new KhqrError(inputError, "expirationTimestamp", "Unix time in milliseconds (13 digits), not before now");
         }
 
-        var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         if (request.ExpirationTimestamp is not { } expiration || expiration == 0)
         {
             return new KhqrError(KhqrErrorCode.ExpirationTimestampRequired, "expirationTimestamp");

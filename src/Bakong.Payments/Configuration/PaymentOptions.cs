@@ -59,65 +59,6 @@ public sealed class PaymentStorageOptions : IValidatableObject
     }
 }
 
-/// <summary>
-/// <c>Merchant:*</c> — the KHQR profile every payment QR carries. With a <see cref="MerchantId"/> the QR is a
-/// merchant QR (tag 30, acquiring bank required); without, an individual QR (tag 29).
-/// </summary>
-public sealed class MerchantOptions : IValidatableObject
-{
-    public const string Section = "Merchant";
-
-    /// <summary>The receiving Bakong account, <c>name@bank</c>; settlement checks Bakong's receiver against it.</summary>
-    [Required(ErrorMessage = "Merchant:BakongAccountId is required: the receiving Bakong account (name@bank) every QR pays.")]
-    [MaxLength(KhqrLimits.BakongAccountId)]
-    [RegularExpression("^[^@\\s]+@[^@\\s]+$", ErrorMessage = "Merchant:BakongAccountId must look like name@bank.")]
-    public string BakongAccountId { get; set; } = "";
-
-    [Required]
-    [MaxLength(KhqrLimits.MerchantName)]
-    public string Name { get; set; } = "";
-
-    [MaxLength(KhqrLimits.MerchantCity)]
-    public string City { get; set; } = "Phnom Penh";
-
-    /// <summary>Set for a merchant QR.</summary>
-    [MaxLength(KhqrLimits.MerchantId)]
-    public string? MerchantId { get; set; }
-
-    /// <summary>Required for a merchant QR.</summary>
-    [MaxLength(KhqrLimits.AcquiringBank)]
-    public string? AcquiringBank { get; set; }
-
-    /// <summary>Individual QR only: phone or account number.</summary>
-    [MaxLength(KhqrLimits.AccountInformation)]
-    public string? AccountInformation { get; set; }
-
-    /// <summary>Merchant category code, up to four digits.</summary>
-    [RegularExpression("^[0-9]{1,4}$", ErrorMessage = "Merchant:CategoryCode must be 1 to 4 digits.")]
-    public string CategoryCode { get; set; } = "5999";
-
-    /// <summary>The currency a client means when it names none: <c>KHR</c> or <c>USD</c>.</summary>
-    [RegularExpression("^(KHR|USD)$", ErrorMessage = "Merchant:DefaultCurrency must be KHR or USD.")]
-    public string DefaultCurrency { get; set; } = "KHR";
-
-    public bool IsMerchantQr => !string.IsNullOrEmpty(MerchantId);
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (IsMerchantQr && string.IsNullOrEmpty(AcquiringBank))
-        {
-            yield return new ValidationResult(
-                "Merchant:AcquiringBank is required when Merchant:MerchantId is set (a merchant QR).", [nameof(AcquiringBank)]);
-        }
-
-        if (IsMerchantQr && !string.IsNullOrEmpty(AccountInformation))
-        {
-            yield return new ValidationResult(
-                "Merchant:AccountInformation is for individual QRs only; remove it or Merchant:MerchantId.", [nameof(AccountInformation)]);
-        }
-    }
-}
-
 /// <summary><c>Payments:*</c> — payment lifetime rules.</summary>
 public sealed class PaymentOptions : IValidatableObject
 {
@@ -169,11 +110,6 @@ public sealed class PaymentOptions : IValidatableObject
 
 [OptionsValidator]
 internal sealed partial class PaymentStorageOptionsValidator : IValidateOptions<PaymentStorageOptions>
-{
-}
-
-[OptionsValidator]
-internal sealed partial class MerchantOptionsValidator : IValidateOptions<MerchantOptions>
 {
 }
 

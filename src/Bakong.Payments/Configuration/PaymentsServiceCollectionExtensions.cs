@@ -28,7 +28,7 @@ public static class PaymentsServiceCollectionExtensions
     /// names another, which the host adds), the one write path and the
     /// use cases (<see cref="PaymentCreation"/>, <see cref="PaymentReader"/>, <see cref="PaymentListing"/>,
     /// <see cref="PaymentCancellation"/>, <see cref="PaymentDeeplinks"/>, <see cref="SettlementReport"/>, <see cref="ReceiptVerification"/>, <see cref="ExceptionListing"/>, <see cref="PaymentResolver"/>; watching is <c>AddPaymentWatchHub</c>'s),
-    /// with <c>Storage:*</c>, <c>Merchant:*</c>, <c>Payments:*</c> and <c>Reports:*</c> bound from <paramref name="configuration"/> (the
+    /// with <c>Storage:*</c>, the merchant profiles (<c>Merchants</c>, or the single <c>Merchant</c> section), <c>Payments:*</c> and <c>Reports:*</c> bound from <paramref name="configuration"/> (the
     /// root) and validated at start. <see cref="PaymentDeeplinks"/>, <see cref="SettlementReport"/>, <see cref="ReceiptVerification"/> and <see cref="PaymentResolver"/> need the Bakong client (<c>AddBakongOpenApiClient</c>).
     /// </summary>
     public static IServiceCollection AddBakongPayments(this IServiceCollection services, IConfiguration configuration)
@@ -38,8 +38,8 @@ public static class PaymentsServiceCollectionExtensions
 
         services.AddOptionsWithValidateOnStart<PaymentStorageOptions, PaymentStorageOptionsValidator>()
             .Bind(configuration.GetSection(PaymentStorageOptions.Section));
-        services.AddOptionsWithValidateOnStart<MerchantOptions, MerchantOptionsValidator>()
-            .Bind(configuration.GetSection(MerchantOptions.Section));
+        services.AddOptionsWithValidateOnStart<MerchantProfiles, MerchantProfilesValidator>()
+            .Configure(profiles => MerchantProfiles.Load(profiles, configuration));
         services.AddOptionsWithValidateOnStart<PaymentOptions, PaymentOptionsValidator>()
             .Bind(configuration.GetSection(PaymentOptions.Section));
         services.AddOptionsWithValidateOnStart<ReportOptions, ReportOptionsValidator>()
@@ -66,7 +66,7 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<IPaymentStore>(),
             sp.GetRequiredService<PaymentWriter>(),
             sp.GetRequiredService<KhqrGenerator>(),
-            sp.GetRequiredService<IOptions<MerchantOptions>>(),
+            sp.GetRequiredService<IOptions<MerchantProfiles>>(),
             sp.GetRequiredService<IOptions<PaymentOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PaymentCreation>>()));

@@ -15,6 +15,8 @@ public static class CreatePaymentFields
     public const string ExpiresIn = "expires_in";
     public const string StoreLabel = "store_label";
     public const string TerminalLabel = "terminal_label";
+    public const string PurposeOfTransaction = "purpose_of_transaction";
+    public const string BillNumber = "bill_number";
 
     /// <summary>
     /// The request field a KHQR generation error is about (the KHQR library names fields as the official SDK does:
@@ -24,6 +26,8 @@ public static class CreatePaymentFields
     {
         "storeLabel" => StoreLabel,
         "terminalLabel" => TerminalLabel,
+        "purposeOfTransaction" => PurposeOfTransaction,
+        "billNumber" => BillNumber,
         "amount" => Amount,
         _ => null,
     };

@@ -1,3 +1,5 @@
+using Bakong.Payments.Configuration;
+
 namespace Bakong.Payments.Creation;
 
 /// <summary>What a POS asks for, as it arrived: <see cref="PaymentCreation"/> validates every field.</summary>
@@ -26,6 +28,15 @@ public sealed record CreatePaymentRequest
 
     /// <summary>KHQR tag 62 sub-tag 07, at most <see cref="PaymentLimits.TerminalLabel"/> characters.</summary>
     public string? TerminalLabel { get; init; }
+
+    /// <summary>KHQR tag 62 sub-tag 08, at most <see cref="PaymentLimits.PurposeOfTransaction"/> characters.</summary>
+    public string? PurposeOfTransaction { get; init; }
+
+    /// <summary>
+    /// The POS's bill number for the QR (tag 62 sub-tag 01), at most <see cref="PaymentLimits.BillNumber"/> characters;
+    /// null for the gateway's own, unique to the payment.
+    /// </summary>
+    public string? BillNumber { get; init; }
 }
 
 /// <summary>
@@ -36,10 +47,12 @@ public sealed record CreatePaymentRequest
 /// </summary>
 public sealed class ValidatedCreatePaymentRequest
 {
-    internal ValidatedCreatePaymentRequest(CreatePaymentRequest request, PaymentParameters? parameters, IReadOnlyList<FieldViolation> violations)
+    internal ValidatedCreatePaymentRequest(
+        CreatePaymentRequest request, PaymentParameters? parameters, MerchantProfile? profile, IReadOnlyList<FieldViolation> violations)
     {
         Request = request;
         Parameters = parameters;
+        Profile = profile;
         Violations = violations;
     }
 
@@ -50,6 +63,9 @@ public sealed class ValidatedCreatePaymentRequest
 
     /// <summary>The checked parameters; null when there are violations.</summary>
     internal PaymentParameters? Parameters { get; }
+
+    /// <summary>The merchant profile that serves the request's terminal; null when none does or the terminal id is bad.</summary>
+    public MerchantProfile? Profile { get; }
 }
 
 /// <summary>How a create request went. A conflict or invalid input is an answer, not an exception.</summary>

@@ -19,16 +19,19 @@ public sealed class PaymentCreation
     private readonly IPaymentStore _store;
     private readonly PaymentWriter _writer;
     private readonly KhqrGenerator _generator;
-    private readonly MerchantOptions _merchant;
+    private readonly MerchantProfiles _profiles;
     private readonly PaymentOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+
+    // The last tag-99 creation time (Unix ms) given to a QR with a POS bill number; see DistinctMillisecond.
+    private long _lastPosBillMs;
 
     internal PaymentCreation(
         IPaymentStore store,
         PaymentWriter writer,
         KhqrGenerator generator,
-        IOptions<MerchantOptions> merchant,
+        IOptions<MerchantProfiles> profiles,
         IOptions<PaymentOptions> options,
         TimeProvider timeProvider,
         ILogger<PaymentCreation> logger)
@@ -36,14 +39,14 @@ public sealed class PaymentCreation
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(generator);
-        ArgumentNullException.ThrowIfNull(merchant);
+        ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         _store = store;
         _writer = writer;
         _generator = generator;
-        _merchant = merchant.Value;
+        _profiles = profiles.Value;
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -58,8 +61,8 @@ public sealed class PaymentCreation
     {
         ArgumentNullException.ThrowIfNull(request);
         var violations = new List<FieldViolation>();
-        var parameters = Validate(request, violations);
-        return new ValidatedCreatePaymentRequest(request, parameters, violations);
+        var parameters = Validate(request, violations, out var profile);
+        return new ValidatedCreatePaymentRequest(request, parameters, profile, violations);
     }
 
     public Task<CreatePaymentResult> CreateAsync(CreatePaymentRequest request, CancellationToken cancellationToken) =>
@@ -75,7 +78,7 @@ public sealed class PaymentCreation
         ValidatedCreatePaymentRequest validated, int? maxPendingForTerminal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(validated);
-        if (validated.Parameters is not { } parameters)
+        if (validated.Parameters is not { } parameters || validated.Profile is not { } profile)
         {
             return new CreatePaymentResult.Invalid(validated.Violations);
         }
@@ -102,33 +105,35 @@ public sealed class PaymentCreation
 
         var now = _timeProvider.GetUtcNow();
         var id = PaymentIds.NewPaymentId();
-        var billNumber = PaymentIds.BillNumberFor(id);
+
+        // The gateway's bill number is unique to the payment, so its QR and md5 are too. A POS's own may repeat (a
+        // retried order): the QR still differs by its tag-99 creation time, which for these is never the same
+        // millisecond twice in this gateway, so no two payments share an md5 (Bakong's key for the transfer).
+        var billNumber = parameters.BillNumber ?? PaymentIds.BillNumberFor(id);
+        if (parameters.BillNumber is not null)
+        {
+            now = DistinctMillisecond(now);
+        }
 
         // Tag 99 carries milliseconds: the payment's expiry is exactly the QR's.
         var expireTime = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds() + (long)parameters.ExpiresIn.TotalMilliseconds);
-        var generated = _generator.Generate(new KhqrRequest
-        {
-            Type = _merchant.IsMerchantQr ? KhqrMerchantType.Merchant : KhqrMerchantType.Individual,
-            BakongAccountId = _merchant.BakongAccountId,
-            MerchantName = _merchant.Name,
-            MerchantCity = _merchant.City,
-            MerchantId = _merchant.MerchantId,
-            AcquiringBank = _merchant.AcquiringBank,
-            AccountInformation = _merchant.IsMerchantQr ? null : _merchant.AccountInformation,
-            MerchantCategoryCode = _merchant.CategoryCode,
-            Currency = parameters.Money.Currency,
-            Amount = parameters.Money.Amount,
-            BillNumber = billNumber,
-            StoreLabel = parameters.StoreLabel,
-            TerminalLabel = parameters.TerminalLabel,
-            ExpirationTimestamp = expireTime.ToUnixTimeMilliseconds(),
-        });
+        var generated = _generator.Generate(
+            profile.KhqrTemplate(parameters.Money.Currency) with
+            {
+                Amount = parameters.Money.Amount,
+                BillNumber = billNumber,
+                StoreLabel = parameters.StoreLabel,
+                TerminalLabel = parameters.TerminalLabel,
+                PurposeOfTransaction = parameters.PurposeOfTransaction,
+                ExpirationTimestamp = expireTime.ToUnixTimeMilliseconds(),
+            },
+            now);
         if (!generated.IsSuccess)
         {
             // Validate checks what the KHQR checks of the request's own fields; this names what it still refuses.
-            return CreatePaymentFields.OfKhqrField(generated.Error.Field) is { } field
-                ? new CreatePaymentResult.Invalid([new FieldViolation(field, generated.Error.ToString())])
-                : throw new InvalidOperationException("The merchant profile (Merchant:*) cannot make a KHQR: " + generated.Error);
+            return KhqrViolation(generated.Error, parameters) is { } violation
+                ? new CreatePaymentResult.Invalid([violation])
+                : throw new InvalidOperationException("The merchant profile (" + profile.ConfigurationKey + ") cannot make a KHQR: " + generated.Error);
         }
 
         var payment = Payment.Create(
@@ -137,11 +142,12 @@ public sealed class PaymentCreation
             hash,
             parameters,
             billNumber,
-            _merchant.BakongAccountId,
+            profile.BakongAccountId.Trim(),
             generated.Value.Qr,
             generated.Value.Md5,
             now,
-            expireTime);
+            expireTime,
+            profile.Id);
         var inserted = await _writer.InsertAsync(
             payment,
             p => PaymentLog.Created(_logger, p.Id, parameters.TerminalId, parameters.Money, billNumber, p.Md5, expireTime),
@@ -168,15 +174,63 @@ public sealed class PaymentCreation
         return new CreatePaymentResult.Conflict(existing, fields);
     }
 
-    private PaymentParameters? Validate(CreatePaymentRequest request, List<FieldViolation> violations)
+    /// <summary>
+    /// The request field a KHQR refusal is about, or null when it is about the profile. A tag-62 template over 99
+    /// characters is the request's tag-62 fields together with the profile's mobile number and store label: the
+    /// request's last such field is named, as it is the one a POS can shorten.
+    /// </summary>
+    private static FieldViolation? KhqrViolation(KhqrError error, PaymentParameters parameters)
     {
+        var field = error.Field == "tag 62"
+            ? (parameters.PurposeOfTransaction is not null ? CreatePaymentFields.PurposeOfTransaction
+                : parameters.TerminalLabel is not null ? CreatePaymentFields.TerminalLabel
+                : parameters.StoreLabel is not null ? CreatePaymentFields.StoreLabel
+                : parameters.BillNumber is not null ? CreatePaymentFields.BillNumber
+                : null)
+            : CreatePaymentFields.OfKhqrField(error.Field);
+        return field is null ? null : new FieldViolation(field, error.ToString());
+    }
+
+    /// <summary>
+    /// <paramref name="now"/> to the millisecond, or the millisecond after the last one given, whichever is later:
+    /// the tag-99 creation times of QRs with a POS bill number never repeat in this gateway.
+    /// </summary>
+    private DateTimeOffset DistinctMillisecond(DateTimeOffset now)
+    {
+        var ms = now.ToUnixTimeMilliseconds();
+        while (true)
+        {
+            var last = Volatile.Read(ref _lastPosBillMs);
+            var next = Math.Max(ms, last + 1);
+            if (Interlocked.CompareExchange(ref _lastPosBillMs, next, last) == last)
+            {
+                return DateTimeOffset.FromUnixTimeMilliseconds(next);
+            }
+        }
+    }
+
+    private PaymentParameters? Validate(CreatePaymentRequest request, List<FieldViolation> violations, out MerchantProfile? profile)
+    {
+        profile = null;
         Add(Identifier.Check(request.RequestId, CreatePaymentFields.RequestId, PaymentLimits.RequestId), violations);
-        Add(Identifier.Check(request.TerminalId, CreatePaymentFields.TerminalId, PaymentLimits.TerminalId), violations);
+        if (Identifier.Check(request.TerminalId, CreatePaymentFields.TerminalId, PaymentLimits.TerminalId) is { } badTerminal)
+        {
+            violations.Add(badTerminal);
+        }
+        else if ((profile = _profiles.ForTerminal(request.TerminalId)) is null)
+        {
+            violations.Add(new FieldViolation(
+                CreatePaymentFields.TerminalId, "no merchant profile serves this terminal (list it in a profile's Merchants:N:Terminals)"));
+        }
+
         var orderRef = Optional(request.OrderRef, CreatePaymentFields.OrderRef, PaymentLimits.OrderRef, violations);
         var storeLabel = Optional(request.StoreLabel, CreatePaymentFields.StoreLabel, PaymentLimits.StoreLabel, violations);
         var terminalLabel = Optional(request.TerminalLabel, CreatePaymentFields.TerminalLabel, PaymentLimits.TerminalLabel, violations);
+        var purpose = QrText(
+            request.PurposeOfTransaction, CreatePaymentFields.PurposeOfTransaction, PaymentLimits.PurposeOfTransaction, KhqrErrorCode.PurposeOfTransactionLengthInvalid, violations);
+        var billNumber = QrText(request.BillNumber, CreatePaymentFields.BillNumber, PaymentLimits.BillNumber, KhqrErrorCode.BillNumberLengthInvalid, violations);
 
-        var currency = string.IsNullOrEmpty(request.Currency) ? _merchant.DefaultCurrency : request.Currency;
+        var currency = string.IsNullOrEmpty(request.Currency) ? profile?.DefaultCurrency ?? "KHR" : request.Currency;
         if (!Money.TryCreate(currency, request.Amount, _options.MaxAmount, out var money, out var moneyViolation))
         {
             violations.Add(moneyViolation!);
@@ -202,9 +256,36 @@ public sealed class PaymentCreation
                 Money = money,
                 OrderRef = orderRef,
                 ExpiresIn = expiresIn,
-                StoreLabel = storeLabel,
+                // The profile's store label is a default, as its currency is: the payment records what its QR carries.
+                StoreLabel = storeLabel ?? (string.IsNullOrEmpty(profile?.StoreLabel) ? null : profile.StoreLabel),
                 TerminalLabel = terminalLabel,
+                PurposeOfTransaction = purpose,
+                BillNumber = billNumber,
             };
+    }
+
+    /// <summary>
+    /// A tag-62 text from the POS: at most <paramref name="maxLength"/> UTF-16 code units as the SDK counts them (its
+    /// error code in the description), and no control characters: the SDK takes any, but a line break in a banking
+    /// app's receipt or in the gateway's log line is never meant.
+    /// </summary>
+    private static string? QrText(string? value, string field, int maxLength, KhqrErrorCode code, List<FieldViolation> violations)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (value.Length > maxLength)
+        {
+            violations.Add(new FieldViolation(field, new KhqrError(code, null, TooLong(value, maxLength)).ToString()));
+        }
+        else if (value.Any(char.IsControl))
+        {
+            violations.Add(new FieldViolation(field, "control characters (line breaks, tabs) are not allowed"));
+        }
+
+        return value;
     }
 
     private static void Add(FieldViolation? violation, List<FieldViolation> violations)

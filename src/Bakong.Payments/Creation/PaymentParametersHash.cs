@@ -22,6 +22,10 @@ public static class PaymentParametersHash
         Append(text, parameters.ExpiresIn.Ticks.ToString(CultureInfo.InvariantCulture));
         Append(text, parameters.StoreLabel);
         Append(text, parameters.TerminalLabel);
+
+        // Later fields are named and only written when set, so the hashes stored before them stay valid.
+        Named(text, "purpose", parameters.PurposeOfTransaction);
+        Named(text, "bill_number", parameters.BillNumber);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
@@ -61,7 +65,26 @@ public static class PaymentParametersHash
             fields.Add(CreatePaymentFields.TerminalLabel);
         }
 
+        if (stored.PurposeOfTransaction != requested.PurposeOfTransaction)
+        {
+            fields.Add(CreatePaymentFields.PurposeOfTransaction);
+        }
+
+        if (stored.BillNumber != requested.BillNumber)
+        {
+            fields.Add(CreatePaymentFields.BillNumber);
+        }
+
         return fields;
+    }
+
+    private static void Named(StringBuilder text, string name, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            Append(text, name);
+            Append(text, value);
+        }
     }
 
     // "len:value|" so that no two field lists share a form; null and empty are the same (absent).

@@ -29,7 +29,7 @@ public abstract record SettlementReportResult
 /// <param name="TerminalId">The terminal asked for; null for all.</param>
 /// <param name="Complete">Whether the day had ended when the report was made (its payments can still change: a payment expired at 23:58 may be found paid late the next day).</param>
 /// <param name="GeneratedAt">When the report was made.</param>
-/// <param name="Totals">Per terminal × currency × state, in that order; states with no payment are left out.</param>
+/// <param name="Totals">Per terminal × merchant profile × currency × state, in that order; states with no payment are left out.</param>
 /// <param name="Paid">The PAID payments, oldest first, each re-verified with Bakong.</param>
 /// <param name="PaidLate">The PAID_LATE payments, oldest first, each re-verified with Bakong.</param>
 /// <param name="NeedsReview">Payments flagged for review (a transfer that did not match), any state, oldest first.</param>
@@ -53,6 +53,9 @@ public sealed record SettlementDay(
 /// <summary>How many payments of one terminal, currency and state, and their amounts' sum in minor units (riel, cents).</summary>
 public sealed record SettlementTotal(string TerminalId, KhqrCurrency Currency, PaymentState State, int Count, long MinorUnits)
 {
+    /// <summary>The merchant profile the payments were made for (the terminal's at their creation).</summary>
+    public string MerchantProfileId { get; init; } = Payment.DefaultMerchantProfileId;
+
     /// <summary><c>KHR</c> or <c>USD</c>.</summary>
     public string CurrencyCode => Money.CodeOf(Currency);
 

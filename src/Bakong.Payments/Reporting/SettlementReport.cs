@@ -118,18 +118,21 @@ public sealed class SettlementReport
 
     private static List<SettlementTotal> Totals(List<Payment> payments)
     {
-        var totals = new SortedDictionary<(string Terminal, KhqrCurrency Currency, PaymentState State), (int Count, long Minor)>(Comparer<(string, KhqrCurrency, PaymentState)>.Create(
-            static (a, b) => string.CompareOrdinal(a.Item1, b.Item1) is var t and not 0 ? t
-                : a.Item2.CompareTo(b.Item2) is var c and not 0 ? c
-                : a.Item3.CompareTo(b.Item3)));
+        // A terminal has one profile at a time; a day on which its profile changed has a row for each.
+        var totals = new SortedDictionary<(string Terminal, string Profile, KhqrCurrency Currency, PaymentState State), (int Count, long Minor)>(
+            Comparer<(string, string, KhqrCurrency, PaymentState)>.Create(
+                static (a, b) => string.CompareOrdinal(a.Item1, b.Item1) is var t and not 0 ? t
+                    : string.CompareOrdinal(a.Item2, b.Item2) is var p and not 0 ? p
+                    : a.Item3.CompareTo(b.Item3) is var c and not 0 ? c
+                    : a.Item4.CompareTo(b.Item4)));
         foreach (var payment in payments)
         {
-            var key = (payment.TerminalId, payment.Money.Currency, payment.State);
+            var key = (payment.TerminalId, payment.MerchantProfileId, payment.Money.Currency, payment.State);
             var sum = totals.GetValueOrDefault(key);
             totals[key] = (sum.Count + 1, checked(sum.Minor + payment.Money.MinorUnits));
         }
 
-        return [.. totals.Select(t => new SettlementTotal(t.Key.Terminal, t.Key.Currency, t.Key.State, t.Value.Count, t.Value.Minor))];
+        return [.. totals.Select(t => new SettlementTotal(t.Key.Terminal, t.Key.Currency, t.Key.State, t.Value.Count, t.Value.Minor) { MerchantProfileId = t.Key.Profile })];
     }
 
     /// <summary>Every paid and paid-late payment's transaction, asked of Bakong again by hash; keyed by payment id.</summary>

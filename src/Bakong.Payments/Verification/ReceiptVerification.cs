@@ -16,34 +16,33 @@ public sealed class ReceiptVerification
 {
     private readonly IBakongClient _bakong;
     private readonly IReceiptStore _store;
-    private readonly IOptions<MerchantOptions> _merchant;
+    private readonly IOptions<MerchantProfiles> _profiles;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
     public ReceiptVerification(
-        IBakongClient bakong, IReceiptStore store, IOptions<MerchantOptions> merchant, TimeProvider timeProvider, ILogger<ReceiptVerification> logger)
+        IBakongClient bakong, IReceiptStore store, IOptions<MerchantProfiles> profiles, TimeProvider timeProvider, ILogger<ReceiptVerification> logger)
     {
         ArgumentNullException.ThrowIfNull(bakong);
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(merchant);
+        ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         _bakong = bakong;
         _store = store;
-        _merchant = merchant;
+        _profiles = profiles;
         _timeProvider = timeProvider;
         _logger = logger;
     }
 
     /// <summary>
-    /// Whether <paramref name="transaction"/> paid this gateway's merchant: its receiver is the configured account
-    /// (<c>Merchant:BakongAccountId</c>), compared as the settlement compares it (<see cref="Payment.MismatchOf"/>).
-    /// The one place for this question; merchant profiles extend it here.
+    /// Whether <paramref name="transaction"/> paid this gateway's merchant: its receiver is one of the merchant
+    /// profiles' accounts (<see cref="MerchantProfiles.IsOurAccount"/>, compared as the settlement compares it).
     /// </summary>
     public bool PaysThisMerchant(BakongTransaction transaction)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        return string.Equals(transaction.ToAccountId, _merchant.Value.BakongAccountId, StringComparison.OrdinalIgnoreCase);
+        return _profiles.Value.IsOurAccount(transaction.ToAccountId);
     }
 
     /// <param name="query">The receipt, checked by <see cref="ReceiptQuery"/>'s factories.</param>

@@ -28,6 +28,7 @@ internal static class WebhookPayload
             json.WriteString("payment_id", payment.Id);
             json.WriteString("request_id", payment.RequestId);
             json.WriteString("terminal_id", payment.TerminalId);
+            json.WriteString("merchant_profile_id", payment.MerchantProfileId);
             json.WriteString("state", PaymentStateNames.Of(entry.State));
             json.WriteNumber("version", entry.Version);
             json.WriteStartObject("amount");
@@ -39,6 +40,7 @@ internal static class WebhookPayload
             WriteOptional(json, "order_ref", payment.OrderRef);
             WriteOptional(json, "store_label", payment.Parameters.StoreLabel);
             WriteOptional(json, "terminal_label", payment.Parameters.TerminalLabel);
+            WriteOptional(json, "purpose_of_transaction", payment.Parameters.PurposeOfTransaction);
             json.WriteString("create_time", Rfc3339(payment.CreateTime));
             json.WriteString("expire_time", Rfc3339(payment.ExpireTime));
             WriteOptional(json, "settle_time", SettleTimeAt(payment, entry.Version) is { } settled ? Rfc3339(settled) : null);

@@ -29,7 +29,7 @@ public sealed class ReportCommandTests : IAsyncLifetime
         Assert.Equal(0, text.ExitCode);
         Assert.StartsWith("Settlement 2026-03-01 (Asia/Phnom_Penh)", text.Output, StringComparison.Ordinal);
         Assert.Equal(0, csv.ExitCode);
-        Assert.Equal("section,terminal_id,currency,state,count,amount,payment_id,order_ref,create_time,settle_time,transaction_hash,bakong_check,detail\r\n", csv.Output);
+        Assert.Equal("section,terminal_id,currency,state,count,amount,payment_id,order_ref,create_time,settle_time,transaction_hash,bakong_check,detail,merchant_profile_id\r\n", csv.Output);
         Assert.Equal(0, json.ExitCode);
         Assert.Equal("2026-03-01", JsonDocument.Parse(json.Output).RootElement.GetProperty("date").GetString());
         Assert.Equal(1, terminal.ExitCode);

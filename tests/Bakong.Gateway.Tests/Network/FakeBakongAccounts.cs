@@ -22,29 +22,34 @@ internal static class FakeBakongAccounts
     /// <summary>The typed Bakong client's IHttpClientFactory name (<c>AddHttpClient&lt;IBakongClient, BakongClient&gt;</c>).</summary>
     private const string ClientName = "IBakongClient";
 
-    public static void Answer(IWebHostBuilder builder, string answer) =>
+    public static void Answer(IWebHostBuilder builder, string answer) => Answer(builder, _ => answer);
+
+    /// <summary>Answers each account as <paramref name="answerFor"/> says (it gets the <c>accountId</c> asked about).</summary>
+    public static void Answer(IWebHostBuilder builder, Func<string, string> answerFor) =>
         builder.ConfigureTestServices(services => services.ConfigureAll<HttpClientFactoryOptions>(o => o.HttpMessageHandlerBuilderActions.Add(b =>
         {
             if (b.Name == ClientName)
             {
-                b.PrimaryHandler = new Handler(answer, b.PrimaryHandler);
+                b.PrimaryHandler = new Handler(answerFor, b.PrimaryHandler);
             }
         })));
 
-    private sealed class Handler(string answer, HttpMessageHandler next) : DelegatingHandler(next)
+    private sealed class Handler(Func<string, string> answerFor, HttpMessageHandler next) : DelegatingHandler(next)
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             if (request.RequestUri?.AbsolutePath.EndsWith("/v1/check_bakong_account", StringComparison.Ordinal) != true)
             {
-                return base.SendAsync(request, cancellationToken);
+                return await base.SendAsync(request, cancellationToken);
             }
 
+            using var body = System.Text.Json.JsonDocument.Parse(await request.Content!.ReadAsStringAsync(cancellationToken));
+            var answer = answerFor(body.RootElement.GetProperty("accountId").GetString()!);
             var html = answer == GeoBlocked;
-            return Task.FromResult(new HttpResponseMessage(html ? HttpStatusCode.Forbidden : HttpStatusCode.OK)
+            return new HttpResponseMessage(html ? HttpStatusCode.Forbidden : HttpStatusCode.OK)
             {
                 Content = new StringContent(answer, Encoding.UTF8, html ? "text/html" : "application/json"),
-            });
+            };
         }
     }
 }

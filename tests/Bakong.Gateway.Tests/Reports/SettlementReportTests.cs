@@ -148,10 +148,10 @@ public sealed class SettlementReportTests : IAsyncLifetime
         Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
         Assert.Equal(
             [
-                "section,terminal_id,currency,state,count,amount,payment_id,order_ref,create_time,settle_time,transaction_hash,bakong_check,detail",
-                "total,till-1,KHR,paid,1,5000,,,,,,,",
-                "total,till-1,KHR,cancelled,1,1200,,,,,,,",
-                $"paid,till-1,KHR,paid,1,5000,{paid.PaymentId},\"'=SUM(A1), \"\"a\"\"\",{Utc(paid.CreateTime)},{Utc(paid.SettleTime)},{paid.BakongTransaction.Hash},agrees,",
+                "section,terminal_id,currency,state,count,amount,payment_id,order_ref,create_time,settle_time,transaction_hash,bakong_check,detail,merchant_profile_id",
+                "total,till-1,KHR,paid,1,5000,,,,,,,,default",
+                "total,till-1,KHR,cancelled,1,1200,,,,,,,,default",
+                $"paid,till-1,KHR,paid,1,5000,{paid.PaymentId},\"'=SUM(A1), \"\"a\"\"\",{Utc(paid.CreateTime)},{Utc(paid.SettleTime)},{paid.BakongTransaction.Hash},agrees,,default",
                 "",
             ],
             text.Split("\r\n"));

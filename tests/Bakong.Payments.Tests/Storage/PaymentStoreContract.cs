@@ -52,6 +52,20 @@ public abstract class PaymentStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_payment_keeps_its_merchant_profile_purpose_and_the_POS_bill_number()
+    {
+        var payment = TestPayments.New(merchantProfileId: "stall-2", purpose: "Rice 5 kg", posBillNumber: "INV-0042");
+        await Store.InsertIfAbsentAsync(payment, Ct);
+
+        var read = await Store.GetAsync(payment.Id, Ct);
+
+        Assert.NotNull(read);
+        AssertSame(payment.ToSnapshot(), read.ToSnapshot());
+        Assert.Equal("stall-2", read.MerchantProfileId);
+        Assert.Equal(("Rice 5 kg", "INV-0042"), (read.Parameters.PurposeOfTransaction, read.Parameters.BillNumber));
+    }
+
+    [Fact]
     public async Task The_queue_holds_reviewed_and_paid_late_payments_not_yet_resolved_oldest_first_a_page_at_a_time()
     {
         var pending = await InsertExceptionAsync(TestPayments.New(TestPayments.Start));

@@ -70,15 +70,13 @@ let cursor = "";
 
 document.querySelectorAll(".terminal-id").forEach((e) => (e.textContent = terminalId));
 app.dataset.mode = displayMode ? "display" : "keypad";
-$("shop-name").textContent = shopName();
 if (presetCurrency === "USD" || presetCurrency === "KHR") {
   (document.querySelector(`input[name=currency][value=${presetCurrency}]`) as HTMLInputElement).checked = true;
 }
 reset();
+void checkPairing();
 if (displayMode) {
   void follow();
-} else {
-  void checkPairing();
 }
 
 // Opening a pairing URL on the page already open changes only the fragment, which loads nothing: take the key now.
@@ -191,11 +189,16 @@ function refused(error: ConnectError): boolean {
 
 /**
  * Asks the gateway at load whether it takes this page's key (or needs none), so an unpaired kiosk says so before a
- * customer types an amount. Listing one payment of its terminal is the cheapest call a kiosk key may make.
+ * customer types an amount. Listing one payment of its terminal is the cheapest call a kiosk key may make; its answer
+ * also names the merchant profile that serves the terminal, whose name the start screen and the display's idle screen
+ * show (never a technical id).
  */
 async function checkPairing() {
   try {
-    await client.listPayments({ terminalId, pageSize: 1 });
+    const response = await client.listPayments({ terminalId, pageSize: 1 });
+    const name = response.merchant?.name ?? "";
+    document.querySelectorAll(".merchant-name").forEach((e) => (e.textContent = name));
+    $("shop-name").textContent = name;
   } catch (e) {
     refused(ConnectError.from(e)); // other errors (the gateway is down, a terminal not bound) show on create
   }
@@ -468,14 +471,6 @@ function boundedInt(text: string | null, min: number, max: number): number | und
 
 function sleep(ms: number) {
   return new Promise((resolve) => window.setTimeout(resolve, ms));
-}
-
-/**
- * The shop's name on the display's idle screen (never a technical id). Nothing names the shop to the page yet: when
- * merchant profiles give a terminal its shop name, read it here (the element stays hidden while this is empty).
- */
-function shopName(): string {
-  return "";
 }
 
 /**

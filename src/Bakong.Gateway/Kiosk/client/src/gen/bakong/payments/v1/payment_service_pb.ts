@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bakong/payments/v1/payment_service.proto.
  */
 export const file_bakong_payments_v1_payment_service: GenFile = /*@__PURE__*/
-  fileDesc("CihiYWtvbmcvcGF5bWVudHMvdjEvcGF5bWVudF9zZXJ2aWNlLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEixgIKFENyZWF0ZVBheW1lbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEwoLdGVybWluYWxfaWQYAiABKAkSKQoGYW1vdW50GAMgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5EhEKCW9yZGVyX3JlZhgEIAEoCRItCgpleHBpcmVzX2luGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC3N0b3JlX2xhYmVsGAYgASgJEhYKDnRlcm1pbmFsX2xhYmVsGAcgASgJEjUKCGRlZXBsaW5rGAggASgLMiMuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rT3B0aW9ucxI0Cghxcl9pbWFnZRgJIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJPCg9EZWVwbGlua09wdGlvbnMSEAoIYXBwX25hbWUYASABKAkSFAoMYXBwX2ljb25fdXJsGAIgASgJEhQKDGNhbGxiYWNrX3VybBgDIAEoCSI2CghEZWVwbGluaxISCgpzaG9ydF9saW5rGAEgASgJEhYKDmZhaWx1cmVfcmVhc29uGAIgASgJIqQBChVDcmVhdGVQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei4KCGRlZXBsaW5rGAIgASgLMhwuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rEi0KCHFyX2ltYWdlGAMgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiXQoRR2V0UGF5bWVudFJlcXVlc3QSEgoKcGF5bWVudF9pZBgBIAEoCRI0Cghxcl9pbWFnZRgCIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucyJxChJHZXRQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50Ei0KCHFyX2ltYWdlGAIgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2UiQAoTV2F0Y2hQYXltZW50UmVxdWVzdBISCgpwYXltZW50X2lkGAEgASgJEhUKDWFmdGVyX3ZlcnNpb24YAiABKAMiRAoUV2F0Y2hQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50IioKFENhbmNlbFBheW1lbnRSZXF1ZXN0EhIKCnBheW1lbnRfaWQYASABKAkiRQoVQ2FuY2VsUGF5bWVudFJlc3BvbnNlEiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudCLwAQoTTGlzdFBheW1lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIxCgZzdGF0ZXMYAyADKA4yIS5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudC5TdGF0ZRITCgt0ZXJtaW5hbF9pZBgEIAEoCRI1ChFzdGFydF9jcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPZW5kX2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJeChRMaXN0UGF5bWVudHNSZXNwb25zZRItCghwYXltZW50cxgBIAMoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI7ChRXYXRjaFRlcm1pbmFsUmVxdWVzdBITCgt0ZXJtaW5hbF9pZBgBIAEoCRIOCgZjdXJzb3IYAiABKAkixgEKFVdhdGNoVGVybWluYWxSZXNwb25zZRIuCgdwYXltZW50GAEgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlBheW1lbnRIABJHCgljYXVnaHRfdXAYAiABKAsyMi5iYWtvbmcucGF5bWVudHMudjEuV2F0Y2hUZXJtaW5hbFJlc3BvbnNlLkNhdWdodFVwSAASDgoGY3Vyc29yGAMgASgJGhsKCENhdWdodFVwEg8KB3Jlc3VtZWQYASABKAhCBwoFZXZlbnQingEKGFZlcmlmeVRyYW5zYWN0aW9uUmVxdWVzdBI6CgpzaG9ydF9oYXNoGAEgASgLMiQuYmFrb25nLnBheW1lbnRzLnYxLlNob3J0SGFzaFJlY2VpcHRIABIOCgRoYXNoGAIgASgJSAASFgoMZXh0ZXJuYWxfcmVmGAMgASgJSAASEwoLdGVybWluYWxfaWQYBCABKAlCCQoHcmVjZWlwdCJLChBTaG9ydEhhc2hSZWNlaXB0EgwKBGhhc2gYASABKAkSKQoGYW1vdW50GAIgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5IpACChlWZXJpZnlUcmFuc2FjdGlvblJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEhoKEnRyYW5zYWN0aW9uX2ZhaWxlZBgCIAEoCBI6Cgt0cmFuc2FjdGlvbhgDIAEoCzIlLmJha29uZy5wYXltZW50cy52MS5CYWtvbmdUcmFuc2FjdGlvbhIYChBwYWlkX3RvX21lcmNoYW50GAQgASgIEhkKEWxpbmtlZF90b19wYXltZW50GAUgASgIEhIKCnBheW1lbnRfaWQYBiABKAkSQwoSZmlyc3RfdmVyaWZpY2F0aW9uGAcgASgLMicuYmFrb25nLnBheW1lbnRzLnYxLlJlY2VpcHRWZXJpZmljYXRpb24iWwoTUmVjZWlwdFZlcmlmaWNhdGlvbhIvCgt2ZXJpZnlfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLdGVybWluYWxfaWQYAiABKAky0wcKDlBheW1lbnRTZXJ2aWNlEn0KDUNyZWF0ZVBheW1lbnQSKC5iYWtvbmcucGF5bWVudHMudjEuQ3JlYXRlUGF5bWVudFJlcXVlc3QaKS5iYWtvbmcucGF5bWVudHMudjEuQ3JlYXRlUGF5bWVudFJlc3BvbnNlIheC0+STAhE6ASoiDC92MS9wYXltZW50cxJ+CgpHZXRQYXltZW50EiUuYmFrb25nLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXF1ZXN0GiYuYmFrb25nLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXNwb25zZSIhgtPkkwIbEhkvdjEvcGF5bWVudHMve3BheW1lbnRfaWR9EowBCgxXYXRjaFBheW1lbnQSJy5iYWtvbmcucGF5bWVudHMudjEuV2F0Y2hQYXltZW50UmVxdWVzdBooLmJha29uZy5wYXltZW50cy52MS5XYXRjaFBheW1lbnRSZXNwb25zZSIngtPkkwIhEh8vdjEvcGF5bWVudHMve3BheW1lbnRfaWR9OndhdGNoMAESjgEKDUNhbmNlbFBheW1lbnQSKC5iYWtvbmcucGF5bWVudHMudjEuQ2FuY2VsUGF5bWVudFJlcXVlc3QaKS5iYWtvbmcucGF5bWVudHMudjEuQ2FuY2VsUGF5bWVudFJlc3BvbnNlIiiC0+STAiIiIC92MS9wYXltZW50cy97cGF5bWVudF9pZH06Y2FuY2VsEncKDExpc3RQYXltZW50cxInLmJha29uZy5wYXltZW50cy52MS5MaXN0UGF5bWVudHNSZXF1ZXN0GiguYmFrb25nLnBheW1lbnRzLnYxLkxpc3RQYXltZW50c1Jlc3BvbnNlIhSC0+STAg4SDC92MS9wYXltZW50cxKRAQoNV2F0Y2hUZXJtaW5hbBIoLmJha29uZy5wYXltZW50cy52MS5XYXRjaFRlcm1pbmFsUmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5XYXRjaFRlcm1pbmFsUmVzcG9uc2UiKYLT5JMCIxIhL3YxL3Rlcm1pbmFscy97dGVybWluYWxfaWR9OndhdGNoMAESlAEKEVZlcmlmeVRyYW5zYWN0aW9uEiwuYmFrb25nLnBheW1lbnRzLnYxLlZlcmlmeVRyYW5zYWN0aW9uUmVxdWVzdBotLmJha29uZy5wYXltZW50cy52MS5WZXJpZnlUcmFuc2FjdGlvblJlc3BvbnNlIiKC0+STAhw6ASoiFy92MS90cmFuc2FjdGlvbnM6dmVyaWZ5QhqqAhdCYWtvbmcuR3JwYy5QYXltZW50cy5WMWIGcHJvdG8z", [file_bakong_payments_v1_money, file_bakong_payments_v1_payment, file_bakong_payments_v1_qr_image, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CihiYWtvbmcvcGF5bWVudHMvdjEvcGF5bWVudF9zZXJ2aWNlLnByb3RvEhJiYWtvbmcucGF5bWVudHMudjEi+wIKFENyZWF0ZVBheW1lbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEwoLdGVybWluYWxfaWQYAiABKAkSKQoGYW1vdW50GAMgASgLMhkuYmFrb25nLnBheW1lbnRzLnYxLk1vbmV5EhEKCW9yZGVyX3JlZhgEIAEoCRItCgpleHBpcmVzX2luGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhMKC3N0b3JlX2xhYmVsGAYgASgJEhYKDnRlcm1pbmFsX2xhYmVsGAcgASgJEjUKCGRlZXBsaW5rGAggASgLMiMuYmFrb25nLnBheW1lbnRzLnYxLkRlZXBsaW5rT3B0aW9ucxI0Cghxcl9pbWFnZRgJIAEoCzIiLmJha29uZy5wYXltZW50cy52MS5RckltYWdlT3B0aW9ucxIeChZwdXJwb3NlX29mX3RyYW5zYWN0aW9uGAogASgJEhMKC2JpbGxfbnVtYmVyGAsgASgJIk8KD0RlZXBsaW5rT3B0aW9ucxIQCghhcHBfbmFtZRgBIAEoCRIUCgxhcHBfaWNvbl91cmwYAiABKAkSFAoMY2FsbGJhY2tfdXJsGAMgASgJIjYKCERlZXBsaW5rEhIKCnNob3J0X2xpbmsYASABKAkSFgoOZmFpbHVyZV9yZWFzb24YAiABKAkipAEKFUNyZWF0ZVBheW1lbnRSZXNwb25zZRIsCgdwYXltZW50GAEgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlBheW1lbnQSLgoIZGVlcGxpbmsYAiABKAsyHC5iYWtvbmcucGF5bWVudHMudjEuRGVlcGxpbmsSLQoIcXJfaW1hZ2UYAyABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUXJJbWFnZSJdChFHZXRQYXltZW50UmVxdWVzdBISCgpwYXltZW50X2lkGAEgASgJEjQKCHFyX2ltYWdlGAIgASgLMiIuYmFrb25nLnBheW1lbnRzLnYxLlFySW1hZ2VPcHRpb25zInEKEkdldFBheW1lbnRSZXNwb25zZRIsCgdwYXltZW50GAEgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlBheW1lbnQSLQoIcXJfaW1hZ2UYAiABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUXJJbWFnZSJAChNXYXRjaFBheW1lbnRSZXF1ZXN0EhIKCnBheW1lbnRfaWQYASABKAkSFQoNYWZ0ZXJfdmVyc2lvbhgCIAEoAyJEChRXYXRjaFBheW1lbnRSZXNwb25zZRIsCgdwYXltZW50GAEgASgLMhsuYmFrb25nLnBheW1lbnRzLnYxLlBheW1lbnQiKgoUQ2FuY2VsUGF5bWVudFJlcXVlc3QSEgoKcGF5bWVudF9pZBgBIAEoCSJFChVDYW5jZWxQYXltZW50UmVzcG9uc2USLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50IvABChNMaXN0UGF5bWVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEjEKBnN0YXRlcxgDIAMoDjIhLmJha29uZy5wYXltZW50cy52MS5QYXltZW50LlN0YXRlEhMKC3Rlcm1pbmFsX2lkGAQgASgJEjUKEXN0YXJ0X2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9lbmRfY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpUBChRMaXN0UGF5bWVudHNSZXNwb25zZRItCghwYXltZW50cxgBIAMoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRI1CghtZXJjaGFudBgDIAEoCzIjLmJha29uZy5wYXltZW50cy52MS5NZXJjaGFudFByb2ZpbGUiYgoPTWVyY2hhbnRQcm9maWxlEhsKE21lcmNoYW50X3Byb2ZpbGVfaWQYASABKAkSDAoEbmFtZRgCIAEoCRISCgpuYW1lX2tobWVyGAMgASgJEhAKCGxhbmd1YWdlGAQgASgJIjsKFFdhdGNoVGVybWluYWxSZXF1ZXN0EhMKC3Rlcm1pbmFsX2lkGAEgASgJEg4KBmN1cnNvchgCIAEoCSLGAQoVV2F0Y2hUZXJtaW5hbFJlc3BvbnNlEi4KB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudEgAEkcKCWNhdWdodF91cBgCIAEoCzIyLmJha29uZy5wYXltZW50cy52MS5XYXRjaFRlcm1pbmFsUmVzcG9uc2UuQ2F1Z2h0VXBIABIOCgZjdXJzb3IYAyABKAkaGwoIQ2F1Z2h0VXASDwoHcmVzdW1lZBgBIAEoCEIHCgVldmVudCKeAQoYVmVyaWZ5VHJhbnNhY3Rpb25SZXF1ZXN0EjoKCnNob3J0X2hhc2gYASABKAsyJC5iYWtvbmcucGF5bWVudHMudjEuU2hvcnRIYXNoUmVjZWlwdEgAEg4KBGhhc2gYAiABKAlIABIWCgxleHRlcm5hbF9yZWYYAyABKAlIABITCgt0ZXJtaW5hbF9pZBgEIAEoCUIJCgdyZWNlaXB0IksKEFNob3J0SGFzaFJlY2VpcHQSDAoEaGFzaBgBIAEoCRIpCgZhbW91bnQYAiABKAsyGS5iYWtvbmcucGF5bWVudHMudjEuTW9uZXkikAIKGVZlcmlmeVRyYW5zYWN0aW9uUmVzcG9uc2USDQoFZm91bmQYASABKAgSGgoSdHJhbnNhY3Rpb25fZmFpbGVkGAIgASgIEjoKC3RyYW5zYWN0aW9uGAMgASgLMiUuYmFrb25nLnBheW1lbnRzLnYxLkJha29uZ1RyYW5zYWN0aW9uEhgKEHBhaWRfdG9fbWVyY2hhbnQYBCABKAgSGQoRbGlua2VkX3RvX3BheW1lbnQYBSABKAgSEgoKcGF5bWVudF9pZBgGIAEoCRJDChJmaXJzdF92ZXJpZmljYXRpb24YByABKAsyJy5iYWtvbmcucGF5bWVudHMudjEuUmVjZWlwdFZlcmlmaWNhdGlvbiJbChNSZWNlaXB0VmVyaWZpY2F0aW9uEi8KC3ZlcmlmeV90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt0ZXJtaW5hbF9pZBgCIAEoCTLTBwoOUGF5bWVudFNlcnZpY2USfQoNQ3JlYXRlUGF5bWVudBIoLmJha29uZy5wYXltZW50cy52MS5DcmVhdGVQYXltZW50UmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5DcmVhdGVQYXltZW50UmVzcG9uc2UiF4LT5JMCEToBKiIML3YxL3BheW1lbnRzEn4KCkdldFBheW1lbnQSJS5iYWtvbmcucGF5bWVudHMudjEuR2V0UGF5bWVudFJlcXVlc3QaJi5iYWtvbmcucGF5bWVudHMudjEuR2V0UGF5bWVudFJlc3BvbnNlIiGC0+STAhsSGS92MS9wYXltZW50cy97cGF5bWVudF9pZH0SjAEKDFdhdGNoUGF5bWVudBInLmJha29uZy5wYXltZW50cy52MS5XYXRjaFBheW1lbnRSZXF1ZXN0GiguYmFrb25nLnBheW1lbnRzLnYxLldhdGNoUGF5bWVudFJlc3BvbnNlIieC0+STAiESHy92MS9wYXltZW50cy97cGF5bWVudF9pZH06d2F0Y2gwARKOAQoNQ2FuY2VsUGF5bWVudBIoLmJha29uZy5wYXltZW50cy52MS5DYW5jZWxQYXltZW50UmVxdWVzdBopLmJha29uZy5wYXltZW50cy52MS5DYW5jZWxQYXltZW50UmVzcG9uc2UiKILT5JMCIiIgL3YxL3BheW1lbnRzL3twYXltZW50X2lkfTpjYW5jZWwSdwoMTGlzdFBheW1lbnRzEicuYmFrb25nLnBheW1lbnRzLnYxLkxpc3RQYXltZW50c1JlcXVlc3QaKC5iYWtvbmcucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVzcG9uc2UiFILT5JMCDhIML3YxL3BheW1lbnRzEpEBCg1XYXRjaFRlcm1pbmFsEiguYmFrb25nLnBheW1lbnRzLnYxLldhdGNoVGVybWluYWxSZXF1ZXN0GikuYmFrb25nLnBheW1lbnRzLnYxLldhdGNoVGVybWluYWxSZXNwb25zZSIpgtPkkwIjEiEvdjEvdGVybWluYWxzL3t0ZXJtaW5hbF9pZH06d2F0Y2gwARKUAQoRVmVyaWZ5VHJhbnNhY3Rpb24SLC5iYWtvbmcucGF5bWVudHMudjEuVmVyaWZ5VHJhbnNhY3Rpb25SZXF1ZXN0Gi0uYmFrb25nLnBheW1lbnRzLnYxLlZlcmlmeVRyYW5zYWN0aW9uUmVzcG9uc2UiIoLT5JMCHDoBKiIXL3YxL3RyYW5zYWN0aW9uczp2ZXJpZnlCGqoCF0Jha29uZy5HcnBjLlBheW1lbnRzLlYxYgZwcm90bzM", [file_bakong_payments_v1_money, file_bakong_payments_v1_payment, file_bakong_payments_v1_qr_image, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * The request of `PaymentService.CreatePayment`.
@@ -119,6 +119,27 @@ export type CreatePaymentRequest = Message<"bakong.payments.v1.CreatePaymentRequ
    * @generated from field: bakong.payments.v1.QrImageOptions qr_image = 9;
    */
   qrImage?: QrImageOptions | undefined;
+
+  /**
+   * The purpose of transaction to put in the QR (KHQR tag 62, sub-tag 08).
+   * Optional; at most 25 characters (UTF-16 code units, as the official
+   * KHQR SDK counts them), no control characters.
+   *
+   * @generated from field: string purpose_of_transaction = 10;
+   */
+  purposeOfTransaction: string;
+
+  /**
+   * The POS's own bill number (its invoice number) to put in the QR (KHQR
+   * tag 62, sub-tag 01) instead of the gateway's. Optional; at most 25
+   * characters (UTF-16 code units, as the official KHQR SDK counts them), no
+   * control characters. Need not be unique: the QR of every payment still
+   * differs (its creation time, KHQR tag 99, is never the same millisecond
+   * for two QRs with a POS bill number), so its `md5` is its own.
+   *
+   * @generated from field: string bill_number = 11;
+   */
+  billNumber: string;
 };
 
 /**
@@ -477,6 +498,15 @@ export type ListPaymentsResponse = Message<"bakong.payments.v1.ListPaymentsRespo
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
+
+  /**
+   * The merchant profile that serves the request's `terminal_id` now (what a
+   * kiosk or a customer screen shows); unset when the request names no
+   * terminal or no profile serves it.
+   *
+   * @generated from field: bakong.payments.v1.MerchantProfile merchant = 3;
+   */
+  merchant?: MerchantProfile | undefined;
 };
 
 /**
@@ -485,6 +515,48 @@ export type ListPaymentsResponse = Message<"bakong.payments.v1.ListPaymentsRespo
  */
 export const ListPaymentsResponseSchema: GenMessage<ListPaymentsResponse> = /*@__PURE__*/
   messageDesc(file_bakong_payments_v1_payment_service, 11);
+
+/**
+ * A merchant profile as a terminal's screens show it.
+ *
+ * @generated from message bakong.payments.v1.MerchantProfile
+ */
+export type MerchantProfile = Message<"bakong.payments.v1.MerchantProfile"> & {
+  /**
+   * The profile's id, as `Payment.merchant_profile_id` names it.
+   *
+   * @generated from field: string merchant_profile_id = 1;
+   */
+  merchantProfileId: string;
+
+  /**
+   * The shop's name (KHQR tag 59).
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The shop's name in Khmer (KHQR tag 64); empty if none is configured.
+   *
+   * @generated from field: string name_khmer = 3;
+   */
+  nameKhmer: string;
+
+  /**
+   * The language of the terminal's screens: "en" or "km".
+   *
+   * @generated from field: string language = 4;
+   */
+  language: string;
+};
+
+/**
+ * Describes the message bakong.payments.v1.MerchantProfile.
+ * Use `create(MerchantProfileSchema)` to create a new message.
+ */
+export const MerchantProfileSchema: GenMessage<MerchantProfile> = /*@__PURE__*/
+  messageDesc(file_bakong_payments_v1_payment_service, 12);
 
 /**
  * The request of `PaymentService.WatchTerminal`.
@@ -515,7 +587,7 @@ export type WatchTerminalRequest = Message<"bakong.payments.v1.WatchTerminalRequ
  * Use `create(WatchTerminalRequestSchema)` to create a new message.
  */
 export const WatchTerminalRequestSchema: GenMessage<WatchTerminalRequest> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment_service, 12);
+  messageDesc(file_bakong_payments_v1_payment_service, 13);
 
 /**
  * One message of the `PaymentService.WatchTerminal` stream: a payment or the
@@ -563,7 +635,7 @@ export type WatchTerminalResponse = Message<"bakong.payments.v1.WatchTerminalRes
  * Use `create(WatchTerminalResponseSchema)` to create a new message.
  */
 export const WatchTerminalResponseSchema: GenMessage<WatchTerminalResponse> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment_service, 13);
+  messageDesc(file_bakong_payments_v1_payment_service, 14);
 
 /**
  * The end of the catch-up: sent once per stream, after the catch-up's
@@ -588,7 +660,7 @@ export type WatchTerminalResponse_CaughtUp = Message<"bakong.payments.v1.WatchTe
  * Use `create(WatchTerminalResponse_CaughtUpSchema)` to create a new message.
  */
 export const WatchTerminalResponse_CaughtUpSchema: GenMessage<WatchTerminalResponse_CaughtUp> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment_service, 13, 0);
+  messageDesc(file_bakong_payments_v1_payment_service, 14, 0);
 
 /**
  * The request of `PaymentService.VerifyTransaction`: exactly one of the three
@@ -646,7 +718,7 @@ export type VerifyTransactionRequest = Message<"bakong.payments.v1.VerifyTransac
  * Use `create(VerifyTransactionRequestSchema)` to create a new message.
  */
 export const VerifyTransactionRequestSchema: GenMessage<VerifyTransactionRequest> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment_service, 14);
+  messageDesc(file_bakong_payments_v1_payment_service, 15);
 
 /**
  * A receipt's short hash with the money it shows.
@@ -677,7 +749,7 @@ export type ShortHashReceipt = Message<"bakong.payments.v1.ShortHashReceipt"> & 
  * Use `create(ShortHashReceiptSchema)` to create a new message.
  */
 export const ShortHashReceiptSchema: GenMessage<ShortHashReceipt> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment_service, 15);
+  messageDesc(file_bakong_payments_v1_payment_service, 16);
 
 /**
  * The response of `PaymentService.VerifyTransaction`.
@@ -748,7 +820,7 @@ export type VerifyTransactionResponse = Message<"bakong.payments.v1.VerifyTransa
  * Use `create(VerifyTransactionResponseSchema)` to create a new message.
  */
 export const VerifyTransactionResponseSchema: GenMessage<VerifyTransactionResponse> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment_service, 16);
+  messageDesc(file_bakong_payments_v1_payment_service, 17);
 
 /**
  * A verification of a receipt the gateway recorded.
@@ -776,7 +848,7 @@ export type ReceiptVerification = Message<"bakong.payments.v1.ReceiptVerificatio
  * Use `create(ReceiptVerificationSchema)` to create a new message.
  */
 export const ReceiptVerificationSchema: GenMessage<ReceiptVerification> = /*@__PURE__*/
-  messageDesc(file_bakong_payments_v1_payment_service, 17);
+  messageDesc(file_bakong_payments_v1_payment_service, 18);
 
 /**
  * Creates KHQR payments, reports what became of them and lets the POS cancel
