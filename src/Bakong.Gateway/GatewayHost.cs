@@ -39,6 +39,7 @@ internal static class GatewayHost
         if (PaymentStorageOptions.ProviderOf(configuration) == StorageProvider.PostgreSql)
         {
             services.AddPostgreSqlPaymentStore();
+            services.AddPostgreSqlTokenStore();
         }
 
         services.AddBakongPayments(configuration);
