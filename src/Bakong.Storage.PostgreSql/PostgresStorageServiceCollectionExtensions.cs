@@ -1,3 +1,4 @@
+using Bakong.Identity.Storage;
 using Bakong.OpenApi.Tokens;
 using Bakong.Payments.Configuration;
 using Bakong.Payments.Storage;
@@ -41,6 +42,19 @@ public static class PostgresStorageServiceCollectionExtensions
         services.AddSingleton<ITokenStore>(sp => new PostgresTokenStore(
             sp.GetRequiredService<PostgresDatabase>(),
             sp.GetRequiredService<IOptions<BakongTokenOptions>>().Value.ResolvedKeyPath));
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the API client store on the same database (table <c>api_clients</c>) as <see cref="IClientStore"/>; the gateway
+    /// adds it instead of the LiteDB <c>bakong-clients.db</c> with <c>Auth:Mode ApiKeys</c>.
+    /// </summary>
+    public static IServiceCollection AddPostgreSqlClientStore(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddPostgreSqlDatabase();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IClientStore>(sp => new PostgresClientStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 
