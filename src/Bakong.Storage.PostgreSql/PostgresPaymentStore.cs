@@ -96,6 +96,9 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         SELECT EXISTS (SELECT 1 FROM webhook_outbox WHERE payment_id = @payment_id AND event_id = @event_id)
         """;
 
+    // Sent in the writing transaction, so PostgreSQL delivers it at commit and never for a rolled-back change.
+    private const string NotifySql = "SELECT pg_notify('" + PostgresChangeListener.Channel + "', @payload)";
+
     private readonly PostgresDatabase _database;
     private readonly ILogger _logger;
 
@@ -107,6 +110,12 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
     }
 
     private NpgsqlDataSource DataSource => _database.DataSource;
+
+    /// <summary>
+    /// This store's name in its change notifications, so its own listener skips what this process already published
+    /// (a fresh one per start: a restarted gateway is another replica).
+    /// </summary>
+    internal string ReplicaId { get; } = Guid.NewGuid().ToString("N");
 
     public async Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken)
     {
@@ -125,6 +134,7 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
             var insert = new NpgsqlBatchCommand(InsertSql);
             PaymentRow.AddParameters(insert.Parameters, snapshot);
             batch.BatchCommands.Add(insert);
+            AddNotify(batch, snapshot);
             await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             if (insert.RecordsAffected == 1)
             {
@@ -180,6 +190,13 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
             save.Parameters.Add(new NpgsqlParameter("read_version", NpgsqlDbType.Bigint) { Value = payment.PersistedVersion });
             batch.BatchCommands.Add(save);
             AddOutbox(batch, snapshot);
+
+            // Only changes that append events are told (created, transitions, reviews), as PaymentWatchWakeup
+            // publishes in-process: check bookkeeping would be one notification per pending payment per poll.
+            if (payment.UnsavedEvents.Any())
+            {
+                AddNotify(batch, snapshot);
+            }
             await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             if (save.RecordsAffected == 1)
             {
@@ -366,6 +383,16 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         await using var batch = new NpgsqlBatch(connection, transaction);
         AddOutbox(batch, snapshot);
         await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void AddNotify(NpgsqlBatch batch, PaymentSnapshot snapshot)
+    {
+        var notify = new NpgsqlBatchCommand(NotifySql);
+        notify.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Text)
+        {
+            Value = PostgresChangeListener.FormatPayload(ReplicaId, snapshot.Id, snapshot.Version),
+        });
+        batch.BatchCommands.Add(notify);
     }
 
     private static void AddOutbox(NpgsqlBatch batch, PaymentSnapshot snapshot)

@@ -1,5 +1,6 @@
 using Bakong.Payments.Configuration;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Watching;
 using Bakong.Storage.PostgreSql;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,11 +20,20 @@ public static class PostgresStorageServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton<IValidateOptions<PaymentStorageOptions>, ConnectionStringValidator>();
-        services.AddSingleton(sp => new PostgresPaymentStore(
-            PostgresDatabase.Open(
-                sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.ConnectionString!,
-                sp.GetRequiredService<ILogger<PostgresPaymentStore>>()),
+        services.AddSingleton(sp => PostgresDatabase.Open(
+            sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.ConnectionString!,
             sp.GetRequiredService<ILogger<PostgresPaymentStore>>()));
+        services.AddSingleton(sp => new PostgresPaymentStore(
+            sp.GetRequiredService<PostgresDatabase>(),
+            sp.GetRequiredService<ILogger<PostgresPaymentStore>>()));
+
+        // Other replicas' changes reach this one's watch streams (when it has a watch hub: AddPaymentWatchHub).
+        services.AddHostedService(sp => new PostgresChangeListener(
+            sp.GetRequiredService<PostgresDatabase>(),
+            sp.GetRequiredService<PostgresPaymentStore>(),
+            sp.GetService<PaymentWatchHub>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetRequiredService<ILogger<PostgresChangeListener>>()));
         services.AddSingleton<IPaymentStore>(sp => sp.GetRequiredService<PostgresPaymentStore>());
         services.AddSingleton<IReceiptStore>(sp => sp.GetRequiredService<PostgresPaymentStore>());
         return services;
