@@ -2,6 +2,7 @@ using Bakong.Identity.Storage;
 using Bakong.OpenApi.Tokens;
 using Bakong.Payments.Configuration;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Watching;
 using Bakong.Storage.PostgreSql;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,14 @@ public static class PostgresStorageServiceCollectionExtensions
         services.AddSingleton(sp => new PostgresPaymentStore(
             sp.GetRequiredService<PostgresDatabase>(),
             sp.GetRequiredService<ILogger<PostgresPaymentStore>>()));
+
+        // Other replicas' changes reach this one's watch streams (when it has a watch hub: AddPaymentWatchHub).
+        services.AddHostedService(sp => new PostgresChangeListener(
+            sp.GetRequiredService<PostgresDatabase>(),
+            sp.GetRequiredService<PostgresPaymentStore>(),
+            sp.GetService<PaymentWatchHub>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetRequiredService<ILogger<PostgresChangeListener>>()));
         services.AddSingleton<IPaymentStore>(sp => sp.GetRequiredService<PostgresPaymentStore>());
         services.AddSingleton<IReceiptStore>(sp => sp.GetRequiredService<PostgresPaymentStore>());
         return services;

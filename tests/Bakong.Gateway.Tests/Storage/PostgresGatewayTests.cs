@@ -69,6 +69,27 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task A_watch_on_one_replica_sees_the_payment_another_replica_settles_on_the_same_database()
+    {
+        var database = await cluster.CreateDatabaseAsync(Ct);
+        await using var a = OnPostgres(new GatewayFactory(), database);
+        await using var b = OnPostgres(new GatewayFactory(), database);
+
+        var created = await a.CreateAsync(Requests.Create("two-replicas"));
+        await a.WaitForFirstCheckAsync(created.PaymentId);
+        using var onB = b.Watch(created.PaymentId);
+        Assert.Equal(State.Pending, (await onB.NextAsync()).State);
+        await a.PayAsync(created.Khqr);
+        a.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+
+        // Nothing on B polls or saves it: only A's commit, told through PostgreSQL, can end B's stream.
+        var paid = await onB.SettledAsync();
+        Assert.Equal(State.Paid, paid.State);
+        Assert.Equal(paid, await a.GetAsync(created.PaymentId));
+        await onB.EndsAsync();
+    }
+
+    [Fact]
     public async Task A_backup_of_a_PostgreSQL_gateway_is_refused_pointing_to_pg_dump()
     {
         var database = await cluster.CreateDatabaseAsync(Ct);
