@@ -39,6 +39,7 @@ internal static class GatewayHost
         if (PaymentStorageOptions.ProviderOf(configuration) == StorageProvider.PostgreSql)
         {
             services.AddPostgreSqlPaymentStore();
+            services.AddPostgreSqlTokenStore();
         }
 
         services.AddBakongPayments(configuration);
@@ -90,11 +91,20 @@ internal static class GatewayHost
         services.AddSingleton<CallerAuthentication>();
         if (auth.Effective == AuthMode.ApiKeys)
         {
+            // PostgreSQL's api_clients table with Storage:Provider PostgreSql (every replica sees every client), else
             // bakong-clients.db beside Storage:Path, held open (and locked) for the gateway's life.
-            services.AddSingleton(sp => new ClientStore(
-                Beside(sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path, BakongDataDirectory.ClientsFileName),
-                sp.GetRequiredService<TimeProvider>()));
-            services.AddSingleton<IStoreSnapshot>(sp => sp.GetRequiredService<ClientStore>());
+            if (PaymentStorageOptions.ProviderOf(configuration) == StorageProvider.PostgreSql)
+            {
+                services.AddPostgreSqlClientStore();
+            }
+            else
+            {
+                services.AddSingleton(sp => new ClientStore(
+                    Beside(sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.Path, BakongDataDirectory.ClientsFileName),
+                    sp.GetRequiredService<TimeProvider>()));
+                services.AddSingleton<IClientStore>(sp => sp.GetRequiredService<ClientStore>());
+                services.AddSingleton<IStoreSnapshot>(sp => sp.GetRequiredService<ClientStore>());
+            }
         }
 
         // What one caller may take (Limits:*), checked once the caller is known; and the connection limits of Kestrel.
@@ -245,7 +255,7 @@ internal static class GatewayHost
         if (authentication.Store is { } clients)
         {
             var active = clients.List().Where(c => !c.IsRevoked).ToList();
-            AccessLog.AuthApiKeys(logger, active.Count, clients.DatabasePath);
+            AccessLog.AuthApiKeys(logger, active.Count, clients.Location);
             if (active.Count == 0)
             {
                 AccessLog.NoClients(logger);

@@ -17,13 +17,20 @@ internal sealed class PostgresDatabase : IDisposable
     /// <summary>The advisory lock key of the migrations ("Bakong" in ASCII): one number every gateway agrees on.</summary>
     internal const long MigrationLockKey = 0x42616B6F6E67;
 
-    private PostgresDatabase(NpgsqlDataSource dataSource, int schemaVersion)
+    private PostgresDatabase(NpgsqlDataSource dataSource, NpgsqlDataSource listenerDataSource, int schemaVersion)
     {
         DataSource = dataSource;
+        ListenerDataSource = listenerDataSource;
         SchemaVersion = schemaVersion;
     }
 
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>
+    /// The change listener's connections (<see cref="PostgresChangeListener"/>): unpooled, so a LISTEN never goes back
+    /// to the pool with a statement's connection, and with TCP keepalives, so a dead server is noticed while idle.
+    /// </summary>
+    public NpgsqlDataSource ListenerDataSource { get; }
 
     /// <summary>The newest migration applied.</summary>
     public int SchemaVersion { get; }
@@ -49,21 +56,33 @@ internal sealed class PostgresDatabase : IDisposable
             builder.AutoPrepareMinUsages = 2;
         }
 
+        var listener = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false };
+        if (listener.KeepAlive == 0)
+        {
+            listener.KeepAlive = 15;
+        }
+
         var dataSource = NpgsqlDataSource.Create(builder);
+        var listenerDataSource = NpgsqlDataSource.Create(listener);
         try
         {
             var version = Migrate(dataSource, logger);
             PostgresLog.StoreOpened(logger, builder.Database ?? "(default)", builder.Host ?? "(default)", version);
-            return new PostgresDatabase(dataSource, version);
+            return new PostgresDatabase(dataSource, listenerDataSource, version);
         }
         catch
         {
             dataSource.Dispose();
+            listenerDataSource.Dispose();
             throw;
         }
     }
 
-    public void Dispose() => DataSource.Dispose();
+    public void Dispose()
+    {
+        DataSource.Dispose();
+        ListenerDataSource.Dispose();
+    }
 
     private static int Migrate(NpgsqlDataSource dataSource, ILogger logger)
     {

@@ -16,4 +16,16 @@ internal static partial class PostgresLog
     [LoggerMessage(EventId = 2802, EventName = "PostgresSaveConflict", Level = LogLevel.Debug,
         Message = "Payment {PaymentId} was changed by someone else (read at version {ReadVersion}, stored {StoredVersion}): read again")]
     public static partial void SaveConflict(ILogger logger, string paymentId, long readVersion, long storedVersion);
+
+    [LoggerMessage(EventId = 2803, EventName = "PostgresListening", Level = LogLevel.Information,
+        Message = "Listening for payment changes of other replicas on channel {Channel}")]
+    public static partial void Listening(ILogger logger, string channel);
+
+    [LoggerMessage(EventId = 2804, EventName = "PostgresListenerLost", Level = LogLevel.Warning,
+        Message = "The payment change listener lost PostgreSQL ({ErrorType}: {Error}): watch streams here miss other replicas' changes until it reconnects, next try in {RetrySeconds:F0} s")]
+    public static partial void ListenerLost(ILogger logger, double retrySeconds, string errorType, string error);
+
+    [LoggerMessage(EventId = 2805, EventName = "PostgresChangeReadFailed", Level = LogLevel.Warning,
+        Message = "Reading payment {PaymentId} after another replica changed it failed ({ErrorType}: {Error})")]
+    public static partial void ChangeReadFailed(ILogger logger, string paymentId, string errorType, string error);
 }

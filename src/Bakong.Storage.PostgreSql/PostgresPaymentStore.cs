@@ -54,18 +54,39 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         ON CONFLICT (event_id) DO NOTHING
         """;
 
-    // The poller's pass: every due payment ranked within its terminal, then taken round by round (each terminal's
-    // earliest, then each one's second, ...), so each terminal gets an equal share and what one leaves goes to others.
-    private const string DueSql = "SELECT " + PaymentRow.Columns + """
-         FROM (SELECT id, next_check, row_number() OVER (PARTITION BY terminal_id ORDER BY next_check, id) AS rank
-               FROM payments
-               WHERE next_check IS NOT NULL AND next_check <= @now AND state IN
-        """ + DueStates + """
+    // The poller's pass, shared by every replica on the database: every due payment that no other replica holds is
+    // ranked within its terminal and taken round by round (each terminal's earliest, then each one's second, ...), so
+    // each terminal gets an equal share and what one leaves goes to others. The picked rows are locked (SKIP LOCKED:
+    // another replica picking at the same moment takes others, never waits) and leased to this replica until
+    // @lease_until, so no other replica checks them in this round. A replica keeps its own payments round after
+    // round (its lease is renewed with each pick); one that died leaves them to whoever picks after the lease ends.
+    // The lease is re-checked on the locked row: a row another replica leased meanwhile is dropped, not taken twice.
+    private const string LeaseFree = "(lease_until IS NULL OR lease_until <= @now OR lease_owner = @owner)";
+
+    private const string DueSql = """
+        WITH picked AS (
+            SELECT id FROM payments
+            WHERE id IN (SELECT d.id
+                         FROM (SELECT id, next_check, row_number() OVER (PARTITION BY terminal_id ORDER BY next_check, id) AS rank
+                               FROM payments
+                               WHERE next_check IS NOT NULL AND next_check <= @now AND state IN
+        """ + DueStates + " AND " + LeaseFree + """
         ) d
-         JOIN payments p ON p.id = d.id
-         WHERE d.rank <= @limit
-         ORDER BY d.rank, d.next_check, d.id
-         LIMIT @limit
+                         WHERE d.rank <= @limit
+                         ORDER BY d.rank, d.next_check, d.id
+                         LIMIT @limit)
+              AND next_check IS NOT NULL AND next_check <= @now AND state IN
+        """ + DueStates + " AND " + LeaseFree + """
+
+            FOR UPDATE SKIP LOCKED),
+        leased AS (
+            UPDATE payments SET lease_owner = @owner, lease_until = @lease_until
+            FROM picked WHERE payments.id = picked.id
+            RETURNING payments.*)
+        SELECT
+        """ + " " + PaymentRow.Columns + """
+         FROM leased p
+         ORDER BY row_number() OVER (PARTITION BY p.terminal_id ORDER BY p.next_check, p.id), p.next_check, p.id
         """;
 
     // Oldest first, cut at atMost: the cost is bounded by it (payments_list_terminal_state). A count kept in the
@@ -96,6 +117,9 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         SELECT EXISTS (SELECT 1 FROM webhook_outbox WHERE payment_id = @payment_id AND event_id = @event_id)
         """;
 
+    // Sent in the writing transaction, so PostgreSQL delivers it at commit and never for a rolled-back change.
+    private const string NotifySql = "SELECT pg_notify('" + PostgresChangeListener.Channel + "', @payload)";
+
     private readonly PostgresDatabase _database;
     private readonly ILogger _logger;
 
@@ -107,6 +131,20 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
     }
 
     private NpgsqlDataSource DataSource => _database.DataSource;
+
+    /// <summary>
+    /// How long a due pick leases its payments to this replica (<see cref="GetDueAsync"/>): a replica that stops
+    /// without releasing them (killed) leaves them to the others this long after its last pick. Longer than a round
+    /// (checks of one batch take seconds), short against a payment's minutes. Measured on the callers' clocks: replicas
+    /// whose clocks differ by more than a few seconds shorten or lengthen it by that much.
+    /// </summary>
+    internal static readonly TimeSpan DueLease = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// This store's name in its change notifications and due leases, so its own listener skips what this process already published
+    /// (a fresh one per start: a restarted gateway is another replica).
+    /// </summary>
+    internal string ReplicaId { get; } = Guid.NewGuid().ToString("N");
 
     public async Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken)
     {
@@ -125,6 +163,7 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
             var insert = new NpgsqlBatchCommand(InsertSql);
             PaymentRow.AddParameters(insert.Parameters, snapshot);
             batch.BatchCommands.Add(insert);
+            AddNotify(batch, snapshot);
             await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             if (insert.RecordsAffected == 1)
             {
@@ -180,6 +219,13 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
             save.Parameters.Add(new NpgsqlParameter("read_version", NpgsqlDbType.Bigint) { Value = payment.PersistedVersion });
             batch.BatchCommands.Add(save);
             AddOutbox(batch, snapshot);
+
+            // Only changes that append events are told (created, transitions, reviews), as PaymentWatchWakeup
+            // publishes in-process: check bookkeeping would be one notification per pending payment per poll.
+            if (payment.UnsavedEvents.Any())
+            {
+                AddNotify(batch, snapshot);
+            }
             await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             if (save.RecordsAffected == 1)
             {
@@ -200,6 +246,8 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         await using var command = DataSource.CreateCommand(DueSql);
         command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Bigint) { Value = now.UtcTicks });
         command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = limit });
+        command.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = ReplicaId });
+        command.Parameters.Add(new NpgsqlParameter("lease_until", NpgsqlDbType.Bigint) { Value = (now + DueLease).UtcTicks });
         return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
@@ -389,6 +437,16 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         await using var batch = new NpgsqlBatch(connection, transaction);
         AddOutbox(batch, snapshot);
         await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void AddNotify(NpgsqlBatch batch, PaymentSnapshot snapshot)
+    {
+        var notify = new NpgsqlBatchCommand(NotifySql);
+        notify.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Text)
+        {
+            Value = PostgresChangeListener.FormatPayload(ReplicaId, snapshot.Id, snapshot.Version),
+        });
+        batch.BatchCommands.Add(notify);
     }
 
     private static void AddOutbox(NpgsqlBatch batch, PaymentSnapshot snapshot)

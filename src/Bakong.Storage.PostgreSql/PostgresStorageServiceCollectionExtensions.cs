@@ -1,6 +1,10 @@
+using Bakong.Identity.Storage;
+using Bakong.OpenApi.Tokens;
 using Bakong.Payments.Configuration;
 using Bakong.Payments.Storage;
+using Bakong.Payments.Watching;
 using Bakong.Storage.PostgreSql;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -19,15 +23,55 @@ public static class PostgresStorageServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton<IValidateOptions<PaymentStorageOptions>, ConnectionStringValidator>();
+        services.AddPostgreSqlDatabase();
         services.AddSingleton(sp => new PostgresPaymentStore(
-            PostgresDatabase.Open(
-                sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.ConnectionString!,
-                sp.GetRequiredService<ILogger<PostgresPaymentStore>>()),
+            sp.GetRequiredService<PostgresDatabase>(),
             sp.GetRequiredService<ILogger<PostgresPaymentStore>>()));
+
+        // Other replicas' changes reach this one's watch streams (when it has a watch hub: AddPaymentWatchHub).
+        services.AddHostedService(sp => new PostgresChangeListener(
+            sp.GetRequiredService<PostgresDatabase>(),
+            sp.GetRequiredService<PostgresPaymentStore>(),
+            sp.GetService<PaymentWatchHub>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetRequiredService<ILogger<PostgresChangeListener>>()));
         services.AddSingleton<IPaymentStore>(sp => sp.GetRequiredService<PostgresPaymentStore>());
         services.AddSingleton<IReceiptStore>(sp => sp.GetRequiredService<PostgresPaymentStore>());
         return services;
     }
+
+    /// <summary>
+    /// Adds the Bakong token store on the same database (table <c>bakong_tokens</c>), encrypted under the key file of
+    /// <c>Bakong:Tokens</c> as the LiteDB one is; call it before <c>AddBakongTokens</c>, which then opens no LiteDB file.
+    /// </summary>
+    public static IServiceCollection AddPostgreSqlTokenStore(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddPostgreSqlDatabase();
+        services.AddSingleton<ITokenStore>(sp => new PostgresTokenStore(
+            sp.GetRequiredService<PostgresDatabase>(),
+            sp.GetRequiredService<IOptions<BakongTokenOptions>>().Value.ResolvedKeyPath));
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the API client store on the same database (table <c>api_clients</c>) as <see cref="IClientStore"/>; the gateway
+    /// adds it instead of the LiteDB <c>bakong-clients.db</c> with <c>Auth:Mode ApiKeys</c>.
+    /// </summary>
+    public static IServiceCollection AddPostgreSqlClientStore(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddPostgreSqlDatabase();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IClientStore>(sp => new PostgresClientStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+
+    /// <summary>The one pool and schema every PostgreSQL store of the gateway shares, opened (and migrated) when first needed.</summary>
+    private static void AddPostgreSqlDatabase(this IServiceCollection services) =>
+        services.TryAddSingleton(sp => PostgresDatabase.Open(
+            sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.ConnectionString!,
+            sp.GetRequiredService<ILogger<PostgresDatabase>>()));
 
     /// <summary>Where the payments are, for the start-up log: database, host and port, never the password.</summary>
     public static string DescribePostgreSql(string connectionString)

@@ -19,20 +19,20 @@ internal sealed class CallerAuthentication
 {
     private const string Scheme = "Bearer ";
 
-    private readonly ClientStore? _store;
+    private readonly IClientStore? _store;
 
     public CallerAuthentication(GatewayAuthOptions auth, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(auth);
         ArgumentNullException.ThrowIfNull(services);
         Mode = auth.Effective;
-        _store = Mode == AuthMode.ApiKeys ? services.GetRequiredService<ClientStore>() : null;
+        _store = Mode == AuthMode.ApiKeys ? services.GetRequiredService<IClientStore>() : null;
     }
 
     public AuthMode Mode { get; }
 
     /// <summary>The client store; null without API keys.</summary>
-    public ClientStore? Store => _store;
+    public IClientStore? Store => _store;
 
     /// <summary>
     /// Who makes a call with this <c>authorization</c> header value on a connection that presented

@@ -223,7 +223,7 @@ internal sealed partial class AdminGrpcService(IServiceProvider services, ILogge
     }
 
     /// <summary>The client store; a gateway without keys holds none (and its data directory is free for the CLI).</summary>
-    private ClientStore Store() => services.GetService<ClientStore>()
+    private IClientStore Store() => services.GetService<IClientStore>()
         ?? throw new RpcException(new Status(
             StatusCode.FailedPrecondition,
             "Auth:Mode is None: this gateway holds no client store. Run 'bakong clients' on its data directory (no --key needed)."));

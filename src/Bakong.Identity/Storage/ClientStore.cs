@@ -9,7 +9,7 @@ namespace Bakong.Identity.Storage;
 /// with the gateway running, <c>bakong clients</c> goes through the admin API instead of opening this file. The
 /// database engine's own errors leave it as a <see cref="StoreException"/>.
 /// </summary>
-public sealed class ClientStore : IStoreSnapshot, IDisposable
+public sealed class ClientStore : IClientStore, IStoreSnapshot, IDisposable
 {
     private const string CollectionName = "clients";
     private const string Label = "client store";
@@ -44,25 +44,12 @@ public sealed class ClientStore : IStoreSnapshot, IDisposable
     /// <summary>The database file.</summary>
     public string DatabasePath => _path;
 
+    string IClientStore.Location => _path;
+
     /// <summary>Adds a client with a new key; <paramref name="registration"/> must pass its <see cref="ClientRegistration.Check"/>.</summary>
     public NewApiClient Add(ClientRegistration registration)
     {
-        ArgumentNullException.ThrowIfNull(registration);
-        if (registration.Check() is { Count: > 0 } violations)
-        {
-            throw new ArgumentException($"The client is not valid: {violations[0].Field} {violations[0].Reason}.", nameof(registration));
-        }
-
-        var client = new ApiClient(
-            string.Empty,
-            registration.Name?.Trim() ?? string.Empty,
-            registration.Role,
-            registration.TerminalIds.Distinct(StringComparer.Ordinal).ToArray(),
-            _timeProvider.GetUtcNow(),
-            RevokedAt: null)
-        {
-            CertificateThumbprint = registration.CertificateThumbprint,
-        };
+        var client = NewClient(registration, _timeProvider.GetUtcNow());
         for (var attempt = 1; ; attempt++)
         {
             var id = ApiKey.NewClientId();
@@ -183,6 +170,30 @@ public sealed class ClientStore : IStoreSnapshot, IDisposable
     {
         _database.Dispose();
         _lock.Dispose();
+    }
+
+    /// <summary>
+    /// The client a registration adds (id still empty), after checking it: one place for the rule, shared with the
+    /// PostgreSQL store.
+    /// </summary>
+    internal static ApiClient NewClient(ClientRegistration registration, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        if (registration.Check() is { Count: > 0 } violations)
+        {
+            throw new ArgumentException($"The client is not valid: {violations[0].Field} {violations[0].Reason}.", nameof(registration));
+        }
+
+        return new ApiClient(
+            string.Empty,
+            registration.Name?.Trim() ?? string.Empty,
+            registration.Role,
+            registration.TerminalIds.Distinct(StringComparer.Ordinal).ToArray(),
+            now,
+            RevokedAt: null)
+        {
+            CertificateThumbprint = registration.CertificateThumbprint,
+        };
     }
 
     private static BsonDocument ToDocument(ApiClient client) => new()

@@ -20,7 +20,7 @@ public sealed class BakongTokenManager : IBakongTokenSource
 
     private static readonly TimeSpan s_warningRepeat = TimeSpan.FromDays(1);
 
-    private readonly TokenStore _store;
+    private readonly ITokenStore _store;
     private readonly IBakongRegistrationApi _registration;
     private readonly BakongTokenOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -33,7 +33,7 @@ public sealed class BakongTokenManager : IBakongTokenSource
     private DateTimeOffset _lastWarnedAt;
 
     internal BakongTokenManager(
-        TokenStore store,
+        ITokenStore store,
         IBakongRegistrationApi registration,
         IOptions<BakongTokenOptions> options,
         TimeProvider timeProvider,

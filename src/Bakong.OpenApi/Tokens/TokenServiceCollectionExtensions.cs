@@ -45,10 +45,18 @@ public static class TokenServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
-        services.TryAddSingleton<TokenStore>();
-        services.AddSingleton<Bakong.OpenApi.Storage.IStoreSnapshot>(sp => sp.GetRequiredService<TokenStore>());
+
+        // The LiteDB file of the data directory, unless the host added another store first (the gateway adds
+        // PostgreSQL's with Storage:Provider PostgreSql): then no LiteDB file is opened, not even for a backup.
+        if (!services.Any(d => d.ServiceType == typeof(ITokenStore)))
+        {
+            services.TryAddSingleton<TokenStore>();
+            services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<TokenStore>());
+            services.AddSingleton<Bakong.OpenApi.Storage.IStoreSnapshot>(sp => sp.GetRequiredService<TokenStore>());
+        }
+
         services.TryAddSingleton(sp => new BakongTokenManager(
-            sp.GetRequiredService<TokenStore>(),
+            sp.GetRequiredService<ITokenStore>(),
             sp.GetRequiredService<Bakong.OpenApi.Client.IBakongRegistrationApi>(),
             sp.GetRequiredService<IOptions<BakongTokenOptions>>(),
             sp.GetRequiredService<TimeProvider>(),

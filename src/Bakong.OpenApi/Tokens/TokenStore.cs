@@ -28,7 +28,7 @@ internal enum KeyRotationStep
 /// file for the life of the store, behind a <see cref="StoreLock"/>: a <c>bakong token</c> command never writes a file
 /// a running gateway has open. The database engine's own errors leave it as a <see cref="StoreException"/>.
 /// </summary>
-internal sealed class TokenStore : IStoreSnapshot, IDisposable
+internal sealed class TokenStore : ITokenStore, IStoreSnapshot, IDisposable
 {
     private const string CollectionName = "bakong_tokens";
 
@@ -244,7 +244,8 @@ internal sealed class TokenStore : IStoreSnapshot, IDisposable
     /// <summary>One call to LiteDB, its own errors as the store's.</summary>
     private T Use<T>(Func<T> call) => StoreFile.Use(_path, Label, call);
 
-    private static string Key(BakongEnvironment environment) => environment switch
+    /// <summary>The environment's row key, also the ciphertext's associated data (shared with the PostgreSQL store).</summary>
+    internal static string Key(BakongEnvironment environment) => environment switch
     {
         BakongEnvironment.Sandbox => "sandbox",
         BakongEnvironment.Sit => "sit",

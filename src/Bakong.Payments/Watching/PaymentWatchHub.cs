@@ -80,6 +80,24 @@ public sealed class PaymentWatchHub
         }
     }
 
+    /// <summary>Whether any stream watches this payment now: a change another replica saved is read only then.</summary>
+    internal bool IsWatched(string paymentId)
+    {
+        lock (_gate)
+        {
+            return _subscribers.ContainsKey(paymentId);
+        }
+    }
+
+    /// <summary>The payments with a stream open now, for a change feed that may have missed changes to read them again.</summary>
+    internal string[] WatchedPaymentIds()
+    {
+        lock (_gate)
+        {
+            return [.. _subscribers.Keys];
+        }
+    }
+
     /// <summary>
     /// Wakes the streams watching this payment. Call it after the store saved the change
     /// (<see cref="IPaymentStore.SaveAsync"/> returned <see cref="SaveResult.Saved"/>), never before: watchers must

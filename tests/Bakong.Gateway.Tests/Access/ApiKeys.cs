@@ -19,7 +19,7 @@ internal static class ApiKeys
         return gateway;
     }
 
-    public static ClientStore Clients(this GatewayFactory gateway) => gateway.Services.GetRequiredService<ClientStore>();
+    public static IClientStore Clients(this GatewayFactory gateway) => gateway.Services.GetRequiredService<IClientStore>();
 
     /// <summary>Adds a client to the running gateway's store and returns its key.</summary>
     public static string AddClient(this GatewayFactory gateway, ClientRole role, params string[] terminals) =>

@@ -24,7 +24,7 @@ public sealed class AuthModeTests
         Assert.Equal(State.Pending, created.State);
         var line = Assert.Single(gateway.Logs.Named("AuthNone"));
         Assert.Contains("the default in Sandbox mode with every endpoint on loopback", line.Message, StringComparison.Ordinal);
-        Assert.Null(gateway.Services.GetService<ClientStore>());
+        Assert.Null(gateway.Services.GetService<IClientStore>());
     }
 
     [Theory]

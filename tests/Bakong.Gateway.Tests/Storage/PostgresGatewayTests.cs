@@ -1,6 +1,7 @@
 using Bakong.Gateway.Tests.Access;
 using Bakong.Grpc.Admin.V1;
 using Bakong.Grpc.Payments.V1;
+using Bakong.OpenApi.Storage;
 using Bakong.Testing.Postgres;
 using Grpc.Core;
 using Npgsql;
@@ -39,6 +40,53 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
         Assert.True(await reader.ReadAsync(Ct));
         Assert.Equal(("Paid", 1L), (reader.GetString(0), reader.GetInt64(1)));
         Assert.False(File.Exists(gateway.StoragePath), "a LiteDB payment file was written");
+    }
+
+    [Fact]
+    public async Task A_PostgreSQL_gateway_keeps_its_token_and_clients_in_the_database_not_in_data_directory_files()
+    {
+        var database = await cluster.CreateDatabaseAsync(Ct);
+        await using var gateway = OnPostgres(ApiKeys.Gateway(), database);
+        var key = gateway.AddClient(Bakong.Identity.ClientRole.Operator);
+        var admin = new AdminService.AdminServiceClient(gateway.As("Bearer " + key));
+        var payments = gateway.PaymentsAs(key);
+
+        var created = await payments.CreatePaymentAsync(Requests.Create("pg-files"), cancellationToken: Ct);
+        await gateway.PayAsync(created.Payment.Khqr);
+        var clients = await admin.ListClientsAsync(new ListClientsRequest(), cancellationToken: Ct);
+
+        Assert.Single(clients.Clients);
+        var directory = Path.GetDirectoryName(gateway.StoragePath)!;
+        Assert.False(File.Exists(Path.Combine(directory, BakongDataDirectory.TokensFileName)), "a LiteDB token file was written");
+        Assert.False(File.Exists(Path.Combine(directory, BakongDataDirectory.ClientsFileName)), "a LiteDB client file was written");
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync(Ct);
+        await using var count = new NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM bakong_tokens WHERE token IS NOT NULL), (SELECT count(*) FROM api_clients)", connection);
+        await using var reader = await count.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct));
+        Assert.Equal((1L, 1L), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
+    [Fact]
+    public async Task A_watch_on_one_replica_sees_the_payment_another_replica_settles_on_the_same_database()
+    {
+        var database = await cluster.CreateDatabaseAsync(Ct);
+        await using var a = OnPostgres(new GatewayFactory(), database);
+        await using var b = OnPostgres(new GatewayFactory(), database);
+
+        var created = await a.CreateAsync(Requests.Create("two-replicas"));
+        await a.WaitForFirstCheckAsync(created.PaymentId);
+        using var onB = b.Watch(created.PaymentId);
+        Assert.Equal(State.Pending, (await onB.NextAsync()).State);
+        await a.PayAsync(created.Khqr);
+        a.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+
+        // Nothing on B polls or saves it: only A's commit, told through PostgreSQL, can end B's stream.
+        var paid = await onB.SettledAsync();
+        Assert.Equal(State.Paid, paid.State);
+        Assert.Equal(paid, await a.GetAsync(created.PaymentId));
+        await onB.EndsAsync();
     }
 
     [Fact]

@@ -1,0 +1,29 @@
+using Bakong.OpenApi.Client;
+
+namespace Bakong.OpenApi.Tokens;
+
+/// <summary>
+/// Where the token of each environment is kept, encrypted under the key file (<see cref="TokenCipher"/>): the LiteDB
+/// <see cref="TokenStore"/> of the data directory (the default, and what the CLI opens offline), or PostgreSQL's
+/// <c>bakong_tokens</c> table when <c>Storage:Provider</c> is <c>PostgreSql</c>. Either way only ciphertext is stored.
+/// </summary>
+internal interface ITokenStore
+{
+    /// <summary>
+    /// The stored entry, with <see cref="StoredToken.Token"/> null when none was set or it cannot be decrypted (key file
+    /// replaced), in which case <paramref name="unreadable"/> is true.
+    /// </summary>
+    StoredToken? Load(BakongEnvironment environment, out bool unreadable);
+
+    /// <summary>Saves a token (set, verified or renewed); keeps the stored e-mail unless a new one is given.</summary>
+    void SaveToken(BakongEnvironment environment, BakongToken token, string? email, DateTimeOffset setAt, bool renewed);
+
+    /// <summary>Remembers the registered e-mail without touching the token.</summary>
+    void SaveEmail(BakongEnvironment environment, string email);
+
+    /// <summary>
+    /// A new key file, every stored token re-encrypted under it, the old key kept as <c>&lt;key&gt;.old-&lt;UTC time&gt;</c>
+    /// (returned); ordered so that a crash at any step leaves every token readable with the key file in place.
+    /// </summary>
+    string RotateKey(DateTimeOffset now, Action<KeyRotationStep>? stopAfter = null);
+}

@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Bakong.Payments.Watching;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Bakong.Storage.PostgreSql;
+
+/// <summary>
+/// Brings the changes other replicas save on the same database to this replica's watch streams: every write that
+/// appends events sends <c>NOTIFY</c> on <see cref="Channel"/> in its own transaction (<see cref="PostgresPaymentStore"/>),
+/// and this service <c>LISTEN</c>s on one dedicated connection and, for a payment watched here, reads it and publishes
+/// it to the <see cref="PaymentWatchHub"/>, as a local save would. No polling: PostgreSQL pushes each commit's
+/// notifications to the listening connections.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A notification is <c>replica:version:payment id</c>. This replica's own are skipped (its write path already
+/// published them); one for a payment nobody watches here costs nothing but the parse. The payment is read rather
+/// than carried (a notification is at most 8000 bytes, and the read is what the watch shows anyway); a read that
+/// finds an older version than notified cannot happen (the notification is sent at commit), a newer one is shown.
+/// </para>
+/// <para>
+/// Notifications sent while the connection is down are lost (PostgreSQL keeps them only for listening sessions), so
+/// after every (re)connect each payment watched here is read again and published: the mailbox drops what a stream has
+/// already shown. Reconnects back off from 1 s doubling to 30 s; the watch streams stay open meanwhile.
+/// </para>
+/// </remarks>
+internal sealed class PostgresChangeListener : BackgroundService
+{
+    /// <summary>The notification channel of payment changes.</summary>
+    internal const string Channel = "bakong_payment_changes";
+
+    private static readonly TimeSpan s_firstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_lastRetry = TimeSpan.FromSeconds(30);
+
+    private readonly PostgresDatabase _database;
+    private readonly PostgresPaymentStore _store;
+    private readonly PaymentWatchHub? _hub;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    // Filled by the connection's notification callback (which must not block), drained by one reader. Its size is
+    // bounded by what the database commits, not by client input.
+    private readonly Channel<(string PaymentId, long Version)> _changes =
+        System.Threading.Channels.Channel.CreateUnbounded<(string, long)>(new UnboundedChannelOptions { SingleReader = true });
+
+    public PostgresChangeListener(
+        PostgresDatabase database, PostgresPaymentStore store, PaymentWatchHub? hub, TimeProvider time, ILogger<PostgresChangeListener> logger)
+    {
+        _database = database;
+        _store = store;
+        _hub = hub;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Connected and listening now (for health and tests).</summary>
+    internal bool Listening => Volatile.Read(ref _listening);
+
+    private bool _listening;
+
+    internal static string FormatPayload(string replicaId, string paymentId, long version) =>
+        replicaId + ":" + version.ToString(CultureInfo.InvariantCulture) + ":" + paymentId;
+
+    internal static bool TryParsePayload(string payload, out string replicaId, out string paymentId, out long version)
+    {
+        replicaId = paymentId = "";
+        version = 0;
+        var first = payload.IndexOf(':', StringComparison.Ordinal);
+        var second = first < 0 ? -1 : payload.IndexOf(':', first + 1);
+        if (second < 0
+            || !long.TryParse(payload.AsSpan(first + 1, second - first - 1), NumberStyles.None, CultureInfo.InvariantCulture, out version))
+        {
+            return false;
+        }
+
+        replicaId = payload[..first];
+        paymentId = payload[(second + 1)..];
+        return paymentId.Length > 0;
+    }
+
+    // Without a watch hub nothing here would use a change.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _hub is null
+        ? Task.CompletedTask
+        : Task.WhenAll(ListenAsync(_hub, stoppingToken), PublishAsync(_hub, stoppingToken));
+
+    private async Task ListenAsync(PaymentWatchHub hub, CancellationToken stoppingToken)
+    {
+        var retry = s_firstRetry;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _database.ListenerDataSource.OpenConnectionAsync(stoppingToken).ConfigureAwait(false);
+                connection.Notification += OnNotification;
+                await using (var listen = new NpgsqlCommand("LISTEN " + Channel, connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
+                }
+
+                Volatile.Write(ref _listening, true);
+                PostgresLog.Listening(_logger, Channel);
+                retry = s_firstRetry;
+
+                // What changed while nobody listened (or before the first LISTEN) is read again.
+                foreach (var id in hub.WatchedPaymentIds())
+                {
+                    _changes.Writer.TryWrite((id, 0));
+                }
+
+                while (true)
+                {
+                    await connection.WaitAsync(stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+            {
+                Volatile.Write(ref _listening, false);
+                PostgresLog.ListenerLost(_logger, retry.TotalSeconds, e.GetType().Name, e.Message);
+            }
+
+            try
+            {
+                await Task.Delay(retry, _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, s_lastRetry.Ticks));
+        }
+    }
+
+    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    {
+        if (TryParsePayload(e.Payload, out var replica, out var paymentId, out var version)
+            && replica != _store.ReplicaId
+            && _hub!.IsWatched(paymentId))
+        {
+            _changes.Writer.TryWrite((paymentId, version));
+        }
+    }
+
+    private async Task PublishAsync(PaymentWatchHub hub, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var (paymentId, _) in _changes.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    if (await _store.GetAsync(paymentId, stoppingToken).ConfigureAwait(false) is { } payment)
+                    {
+                        hub.Publish(payment);
+                    }
+                }
+                catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+                {
+                    // The listener's reconnect reads every watched payment again: nothing is lost for good.
+                    PostgresLog.ChangeReadFailed(_logger, paymentId, e.GetType().Name, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}
