@@ -122,6 +122,12 @@ internal sealed class LinkRig
     /// <summary>The next <paramref name="count"/> frames the device writes are lost.</summary>
     public void DropToHost(int count) => _dropToHost += count;
 
+    /// <summary>
+    /// The line stops losing frames: losses asked for but not yet used up are cancelled. (Drops asked for while nothing
+    /// crosses the wire add up; without this they would be spent on whatever is written next, however long that takes.)
+    /// </summary>
+    public void StopLosing() => (_dropToDevice, _dropToHost) = (0, 0);
+
     /// <summary>Lets <paramref name="duration"/> pass, firing every timer of both sides in order and delivering what they write.</summary>
     public void Run(TimeSpan duration)
     {

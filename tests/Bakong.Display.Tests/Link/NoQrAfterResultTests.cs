@@ -33,7 +33,27 @@ public sealed class NoQrAfterResultTests
     [MemberData(nameof(Devices))]
     public void No_qr_of_a_settled_payment_is_drawn_after_its_result_and_the_display_converges(string device)
     {
-        Gen.Select(Gen.Enum<Op>(), Gen.Int[0, 99]).Array[1, 40].Sample(ops => Play(device, ops), iter: 300);
+        Gen.Select(Gen.Enum<Op>(), Gen.Int[0, 99]).Array[1, 40].Sample(ops => Play(device, ops), iter: 300, print: Print);
+    }
+
+    /// <summary>
+    /// Found by the property (seed 8ppeyHuvh_k3, v1.0 and v1.1): ops at one instant queue 43 losses (15 host frames, 28
+    /// device frames) that no frame has used up yet. They used to be spent in the "quiet" 10 s at the end, every HELLO_ACK
+    /// of it lost, and the display was still blank when the desired screen was checked.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void Losses_queued_before_the_quiet_line_do_not_carry_into_it(string device)
+    {
+        (Op, int)[] ops =
+        [
+            (Op.Reboot, 30), (Op.Unplugged, 69), (Op.Reboot, 91), (Op.DropToHost, 67), (Op.Reconnect, 77), (Op.DropToHost, 98),
+            (Op.DropToDevice, 18), (Op.DropToHost, 76), (Op.Result, 79), (Op.DropToHost, 25), (Op.DropToDevice, 54), (Op.DropToHost, 46),
+            (Op.Reconnect, 84), (Op.Idle, 47), (Op.DropToHost, 7), (Op.DropToDevice, 74), (Op.DropToDevice, 26), (Op.DropToHost, 27),
+            (Op.Result, 84), (Op.DropToDevice, 53), (Op.Idle, 67), (Op.Unplugged, 91), (Op.Unplugged, 61), (Op.DropToHost, 53),
+            (Op.DropToHost, 52), (Op.DropToHost, 33), (Op.DropToHost, 10), (Op.DropToDevice, 87),
+        ];
+        Play(device, ops);
     }
 
     private static void Play(string device, (Op Op, int Arg)[] ops)
@@ -93,10 +113,19 @@ public sealed class NoQrAfterResultTests
             Assert.Empty(rig.QrsDrawnAfterTheirResult);
         }
 
-        rig.Run(TimeSpan.FromSeconds(10)); // a quiet line: every lost frame retransmitted or the link re-established
+        // A quiet line: every lost frame retransmitted or the link re-established. SPEC.md §10.2 promises convergence
+        // "whatever was lost on the way", i.e. once frames get through again; it promises nothing on a line that keeps
+        // losing (§9.2: the host keeps sending HELLO while down, and every HELLO_ACK can be lost). Drops queued by ops
+        // at one instant are not used up by them (up to 4 per op, dozens in all): they are cancelled here rather than
+        // spent on the HELLO_ACKs of the quiet 10 s.
+        rig.StopLosing();
+        rig.Run(TimeSpan.FromSeconds(10));
         Assert.Empty(rig.QrsDrawnAfterTheirResult);
         Assert.Equal(Expected(rig), Shown(rig.Device.Screen));
     }
+
+    /// <summary>The whole op sequence (CsCheck's default cuts a long array short, and a failure must be replayable).</summary>
+    private static string Print((Op Op, int Arg)[] ops) => string.Join(", ", ops.Select(o => $"(Op.{o.Op}, {o.Arg})"));
 
     private static string Expected(LinkRig rig) => rig.Controller.Desired switch
     {
