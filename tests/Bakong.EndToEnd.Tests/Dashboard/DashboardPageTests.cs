@@ -126,6 +126,42 @@ public sealed class DashboardPageTests : IDisposable
     }
 
     [Fact]
+    public async Task After_a_gateway_restart_the_terminal_stream_reconnects_by_itself_and_a_payment_still_turns_paid_on_it()
+    {
+        var (_, pairingUrl) = await AddClientAsync("--role", "operator");
+        var (till, _) = await AddClientAsync("--role", "terminal", "--terminal", "POS-1");
+        await using var browser = await KioskBrowser.LaunchAsync();
+        await using var gateway = await GatewayProcess.StartAsync(Settings, Ct);
+        var page = await browser.NewPageAsync(1280, 900);
+        var listReads = 0;
+        await page.RouteAsync("**/bakong.payments.v1.PaymentService/ListPayments", async route =>
+        {
+            if (Interlocked.Increment(ref listReads) == 1)
+            {
+                await route.ContinueAsync();
+            }
+            else
+            {
+                await route.AbortAsync();
+            }
+        });
+        await page.GotoAsync(OnGateway(pairingUrl, gateway));
+        await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-streams-opened", "1", new() { Timeout = Timeout });
+        var payment = await CreateAsync(gateway, till, "POS-1", 7, 250_000_000);
+        var row = page.Locator($"#payments li[data-payment-id='{payment.PaymentId}']");
+        await Expect(row).ToHaveAttributeAsync("data-state", "PENDING", new() { Timeout = Timeout });
+
+        await gateway.StopAsync(Ct);
+        await gateway.StartAgainAsync(Ct);
+
+        // The stream ended with the old run; the page calls again (backing off) until the new run answers.
+        await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-streams-opened", new System.Text.RegularExpressions.Regex("^([2-9]|[1-9][0-9]+)$"), new() { Timeout = Timeout });
+        await PayAsync(gateway, new { qr = payment.Khqr });
+        await Expect(row).ToHaveAttributeAsync("data-state", "PAID", new() { Timeout = Timeout });
+        Assert.Equal(1, Volatile.Read(ref listReads));
+    }
+
+    [Fact]
     public async Task Accept_takes_a_payment_paid_with_the_wrong_amount_out_of_the_queue_and_one_resolved_elsewhere_leaves_it_live()
     {
         var (key, pairingUrl) = await AddClientAsync("--role", "operator");
