@@ -191,7 +191,7 @@ internal static class GatewayHost
         app.UseGrpcWeb();
         app.UseRestOpenApi();
         app.MapGrpcService<PaymentGrpcService>().EnableGrpcWeb();
-        app.MapGrpcService<DisplayGrpcService>();
+        app.MapGrpcService<DisplayGrpcService>().EnableGrpcWeb(); // the dashboard's displays section
         app.MapGrpcService<Admin.AdminGrpcService>().EnableGrpcWeb(); // the dashboard at /admin
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapHttpHealth();

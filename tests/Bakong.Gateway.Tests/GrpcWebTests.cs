@@ -52,6 +52,23 @@ public sealed class GrpcWebTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_dashboard_s_display_and_admin_services_answer_grpc_web_over_http1()
+    {
+        using var channel = GrpcChannel.ForAddress(_gateway.Server.BaseAddress, new GrpcChannelOptions
+        {
+            HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, _gateway.Server.CreateHandler()),
+            HttpVersion = HttpVersion.Version11,
+            HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        });
+
+        var displays = await new Bakong.Grpc.Display.V1.DisplayService.DisplayServiceClient(channel).ListDisplaysAsync(new(), cancellationToken: Ct);
+        var exceptions = await new Bakong.Grpc.Admin.V1.AdminService.AdminServiceClient(channel).ListExceptionsAsync(new(), cancellationToken: Ct);
+
+        Assert.Empty(displays.Displays); // none configured; answered, not refused for its content type
+        Assert.Empty(exceptions.Exceptions);
+    }
+
+    [Fact]
     public async Task An_allowed_origin_may_call_and_read_the_grpc_status_headers()
     {
         await using var gateway = _gateway.WithWebHostBuilder(b => b.UseSetting("Cors:AllowedOrigins:0", "https://kiosk.example"));

@@ -1,14 +1,31 @@
 // The operator dashboard at /admin: the Bakong token (days left, renew), today's totals per terminal (the settlement
-// report of today), the latest payments (each pending one followed live with WatchPayment) and the recent failed
-// Bakong calls. Everything goes through the admin and payment APIs over gRPC-Web with an operator's key.
+// report of today), the latest payments (followed live with one WatchTerminal stream per terminal), the exception queue
+// (accept, or record a refund Bakong confirms), the displays (link state, firmware, last fault, a test beep) and the
+// recent failed Bakong calls. Everything goes through the admin, payment and display APIs over gRPC-Web with an
+// operator's key.
 // Pairing as the kiosk's: `bakong clients add --role operator --admin-url …` prints <gateway>/admin#key=<key>; the page
 // keeps the key (localStorage), takes it out of the address bar and sends it as `authorization: Bearer`. A key can
 // also be pasted into the form. The key is never shown again, and no server string is ever rendered as HTML
-// (textContent only).
+// (textContent only); a refusal is shown in the page's own words, chosen by its ErrorInfo reason.
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { AdminService, type TokenStatus, TokenStatus_State } from "../gen/bakong/admin/v1/admin_service_pb";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import {
+  AdminService,
+  ExceptionKind,
+  type PaymentException,
+  type TokenStatus,
+  TokenStatus_State,
+} from "../gen/bakong/admin/v1/admin_service_pb";
+import {
+  Ack_Result,
+  type Display,
+  Display_LinkState,
+  DisplayService,
+  LinkFault_Kind,
+  SendDisplayCommandRequest_BeepPattern,
+} from "../gen/bakong/display/v1/display_service_pb";
 import { PaymentService } from "../gen/bakong/payments/v1/payment_service_pb";
 import { type Payment, Payment_State } from "../gen/bakong/payments/v1/payment_pb";
 
@@ -16,10 +33,20 @@ const keyStorage = "bakong.admin.key";
 /** How many payments the list shows. */
 const paymentCount = 20;
 /**
- * The payment API has no stream of new payments yet (WatchTerminal is not on this gateway): the list is read again at
- * this interval to see new ones, while each pending payment on it is followed with WatchPayment.
+ * How many terminals the page follows with a WatchTerminal stream. The Web endpoint speaks HTTP/1.1, where a browser
+ * keeps at most 6 connections to one gateway and each open stream holds one: 4 streams leave 2 for the other calls.
  */
-const listRefreshMs = 5000;
+const maxTerminalStreams = 4;
+/**
+ * The payment API has no stream of every terminal: a terminal the page does not follow yet (its first payment, or
+ * its client added after the page opened) is found by reading the terminals' sources again at this interval.
+ * Payments of a followed terminal never wait for it: they arrive on its stream.
+ */
+const discoveryMs = 60_000;
+/** The display API has no stream: the displays' link states are read again at this interval while any is configured. */
+const displayRefreshMs = 10_000;
+/** The refund transfer's hash as Bakong writes it (the gateway takes either case). */
+const hashPattern = /^[0-9a-fA-F]{64}$/;
 
 let apiKey = takeKey();
 const authorize: Interceptor = (next) => (request) => {
@@ -32,15 +59,21 @@ const authorize: Interceptor = (next) => (request) => {
 const transport = createGrpcWebTransport({ baseUrl: location.origin, interceptors: [authorize] });
 const admin = createClient(AdminService, transport);
 const payments = createClient(PaymentService, transport);
+const displays = createClient(DisplayService, transport);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const app = $("app");
 
-/** The pending payments being watched, by id; aborted when the page unpairs or the payment leaves the list. */
-const watches = new Map<string, AbortController>();
+/** The terminals followed with WatchTerminal, by id; aborted when the page unpairs. */
+const streams = new Map<string, AbortController>();
+/** Terminals found beyond maxTerminalStreams: named on the page, not followed. */
+const unfollowed = new Set<string>();
 const shown = new Map<string, Payment>();
-let listTimer: number | undefined;
+let discoveryTimer: number | undefined;
+let displayTimer: number | undefined;
 let totalsQueued = false;
+let exceptionsQueued = false;
+let streamsOpened = 0;
 
 $("pair-form").addEventListener("submit", (e) => {
   e.preventDefault();
@@ -55,6 +88,7 @@ $("pair-form").addEventListener("submit", (e) => {
 });
 $("forget").addEventListener("click", () => unpair(""));
 $("renew").addEventListener("click", () => void renew());
+$("displays-refresh").addEventListener("click", () => void loadDisplays());
 window.addEventListener("hashchange", () => {
   if (new URLSearchParams(location.hash.slice(1)).has("key")) {
     apiKey = takeKey();
@@ -84,9 +118,9 @@ async function open() {
     return;
   }
 
-  void loadTotals();
   void loadErrors();
-  void loadPayments();
+  void loadExceptions();
+  void loadPayments().then((terminals) => void discover(terminals));
 }
 
 /** The key of a pairing URL's `#key=`, kept and taken out of the address bar; else the one kept before (or none). */
@@ -121,12 +155,14 @@ function unpair(reason: string) {
     // nothing was kept
   }
 
-  window.clearTimeout(listTimer);
-  for (const w of watches.values()) {
-    w.abort();
+  window.clearTimeout(discoveryTimer);
+  window.clearTimeout(displayTimer);
+  for (const s of streams.values()) {
+    s.abort();
   }
 
-  watches.clear();
+  streams.clear();
+  unfollowed.clear();
   shown.clear();
   $("pair-reason").textContent = reason;
   app.dataset.refused = reason ? "true" : "false";
@@ -204,7 +240,8 @@ function today(timeZone: string): string {
 
 let reportZone = "Asia/Phnom_Penh";
 
-async function loadTotals() {
+/** Reads today's totals; returns the terminals they name (none when the read failed). */
+async function loadTotals(): Promise<string[]> {
   try {
     let report = await admin.getSettlementReport({ date: today(reportZone) });
     if (report.timeZone && report.timeZone !== reportZone) {
@@ -218,10 +255,13 @@ async function loadTotals() {
       ...report.totals.map((t) => row(t.terminalId, stateName(t.state), String(t.count), `${t.total} ${t.currencyCode}`)),
     );
     $("totals-empty").hidden = report.totals.length > 0;
+    return report.totals.map((t) => t.terminalId);
   } catch (e) {
     if (!refused(ConnectError.from(e))) {
       status("Totals: " + ConnectError.from(e).rawMessage);
     }
+
+    return [];
   }
 }
 
@@ -289,8 +329,20 @@ function item(parts: string[], stateClass?: string): HTMLLIElement {
   return li;
 }
 
-async function loadPayments() {
-  window.clearTimeout(listTimer);
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, text = "", className = ""): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  e.textContent = text;
+  if (className) {
+    e.className = className;
+  }
+
+  return e;
+}
+
+// ---- Payments: the latest page once, then one WatchTerminal stream per terminal ----
+
+/** The latest page of payments, read at open and by each later discovery; returns their terminals. */
+async function loadPayments(): Promise<string[]> {
   try {
     const response = await payments.listPayments({ pageSize: paymentCount });
     let changed = false;
@@ -298,34 +350,152 @@ async function loadPayments() {
       changed = merge(p) || changed;
     }
 
-    // Only the latest page stays; a payment that left it is no longer watched.
-    const ids = new Set(response.payments.map((p) => p.paymentId));
-    for (const id of [...shown.keys()]) {
-      if (!ids.has(id)) {
-        shown.delete(id);
-        watches.get(id)?.abort();
-        watches.delete(id);
-      }
-    }
-
     render();
     if (changed) {
       totalsChanged();
     }
+
+    return response.payments.map((p) => p.terminalId);
   } catch (e) {
-    if (refused(ConnectError.from(e))) {
-      return;
+    if (!refused(ConnectError.from(e))) {
+      status("Payments: " + ConnectError.from(e).rawMessage);
     }
 
-    status("Payments: " + ConnectError.from(e).rawMessage);
-  }
-
-  if (apiKey !== null || app.dataset.screen === "dashboard") {
-    listTimer = window.setTimeout(() => void loadPayments(), listRefreshMs);
+    return [];
   }
 }
 
-/** Keeps the newer version of a payment; starts watching it while pending. True when something changed. */
+/**
+ * Finds the terminals to follow — today's totals, the latest payments, the clients' terminals, the displays — and
+ * opens a stream for each one not followed yet; then again after discoveryMs (see there).
+ */
+async function discover(latest?: string[]) {
+  window.clearTimeout(discoveryTimer);
+  const found = await Promise.all([latest ?? loadPayments(), loadTotals(), clientTerminals(), loadDisplays()]);
+  if (app.dataset.screen !== "dashboard") {
+    return;
+  }
+
+  for (const terminalId of found.flat()) {
+    follow(terminalId);
+  }
+
+  $("streams-note").textContent = unfollowed.size
+    ? `Not followed live (more than ${maxTerminalStreams} terminals): ${[...unfollowed].join(", ")}. Reload to see their payments.`
+    : "";
+  discoveryTimer = window.setTimeout(() => void discover(), discoveryMs);
+}
+
+/** The terminals the gateway's terminal and kiosk clients are bound to (none without keys: Auth:Mode None). */
+async function clientTerminals(): Promise<string[]> {
+  try {
+    return (await admin.listClients({})).clients.filter((c) => !c.revokeTime).flatMap((c) => c.terminalIds);
+  } catch (e) {
+    refused(ConnectError.from(e));
+    return [];
+  }
+}
+
+/** Starts following a terminal (once), up to maxTerminalStreams. */
+function follow(terminalId: string) {
+  if (!terminalId || streams.has(terminalId)) {
+    return;
+  }
+
+  if (streams.size >= maxTerminalStreams) {
+    unfollowed.add(terminalId);
+    return;
+  }
+
+  const abort = new AbortController();
+  streams.set(terminalId, abort);
+  app.dataset.terminals = [...streams.keys()].sort().join(" ");
+  void followStream(terminalId, abort.signal);
+}
+
+/**
+ * Follows one terminal with WatchTerminal until the page unpairs: the catch-up, then each change as it is committed.
+ * A dropped stream is called again with the last cursor, backing off from 250 ms to 5 s; the gateway resumes from it
+ * or starts over from the current state, which the `caught_up` marker says.
+ */
+async function followStream(terminalId: string, signal: AbortSignal) {
+  let cursor = "";
+  let delay = 250;
+  while (!signal.aborted) {
+    const catchUp: Payment[] = [];
+    let caughtUp = false;
+    try {
+      app.dataset.streamsOpened = String(++streamsOpened);
+      for await (const message of payments.watchTerminal({ terminalId, cursor }, { signal })) {
+        const event = message.event;
+        if (event.case === "payment") {
+          if (caughtUp) {
+            changed(event.value);
+          } else {
+            catchUp.push(event.value);
+          }
+        } else if (event.case === "caughtUp") {
+          caughtUp = true;
+          caughtUpWith(terminalId, catchUp, event.value.resumed);
+        }
+
+        // Only a cursor of what was applied: the catch-up is applied at its marker.
+        if (caughtUp && message.cursor) {
+          cursor = message.cursor;
+        }
+
+        delay = 250;
+      }
+    } catch (e) {
+      if (signal.aborted || refused(ConnectError.from(e))) {
+        return;
+      }
+
+      if (ConnectError.from(e).code === Code.InvalidArgument) {
+        cursor = ""; // a cursor the gateway no longer takes: start over from the current state
+      }
+    }
+
+    await new Promise((resolve) => window.setTimeout(resolve, delay + Math.random() * delay * 0.2));
+    delay = Math.min(delay * 2, 5000);
+  }
+}
+
+/**
+ * The end of a catch-up: its payments are applied. A catch-up that did not resume holds only the terminal's pending
+ * payments: one the page shows as pending that is not among them settled while the stream was down, so it is read.
+ */
+function caughtUpWith(terminalId: string, catchUp: Payment[], resumed: boolean) {
+  catchUp.forEach(changed);
+  if (resumed) {
+    return;
+  }
+
+  const pending = new Set(catchUp.map((p) => p.paymentId));
+  for (const p of shown.values()) {
+    if (p.terminalId === terminalId && p.state === Payment_State.PENDING && !pending.has(p.paymentId)) {
+      void payments
+        .getPayment({ paymentId: p.paymentId })
+        .then((r) => changed(r.payment!))
+        .catch((e: unknown) => refused(ConnectError.from(e)));
+    }
+  }
+}
+
+/** A payment from a stream: shown, counted in the totals, and the exception queue read again when it may be in it. */
+function changed(p: Payment) {
+  if (!merge(p)) {
+    return;
+  }
+
+  render();
+  totalsChanged();
+  if (p.needsReview || p.state === Payment_State.PAID_LATE || p.resolution) {
+    exceptionsChanged();
+  }
+}
+
+/** Keeps the newer version of a payment. True when something changed. */
 function merge(p: Payment): boolean {
   const old = shown.get(p.paymentId);
   if (old && old.version >= p.version) {
@@ -333,40 +503,20 @@ function merge(p: Payment): boolean {
   }
 
   shown.set(p.paymentId, p);
-  if (p.state === Payment_State.PENDING && !watches.has(p.paymentId)) {
-    void watch(p);
-  }
-
   return true;
 }
 
-async function watch(p: Payment) {
-  const abort = new AbortController();
-  watches.set(p.paymentId, abort);
-  let after = p.version;
-  try {
-    for await (const message of payments.watchPayment({ paymentId: p.paymentId, afterVersion: after }, { signal: abort.signal })) {
-      const payment = message.payment!;
-      after = payment.version;
-      if (merge(payment)) {
-        render();
-        totalsChanged();
-      }
-    }
-  } catch (e) {
-    if (!abort.signal.aborted) {
-      refused(ConnectError.from(e));
-    }
-  } finally {
-    // A stream that ended early is picked up again by the next list read (the payment is still pending there).
-    if (watches.get(p.paymentId) === abort) {
-      watches.delete(p.paymentId);
-    }
-  }
+function createSeconds(p: Payment): bigint {
+  return p.createTime?.seconds ?? 0n;
 }
 
+/** Shows the newest paymentCount payments, newest first; older ones are let go. */
 function render() {
-  const list = [...shown.values()].sort((a, b) => Number((b.createTime?.seconds ?? 0n) - (a.createTime?.seconds ?? 0n)));
+  const list = [...shown.values()].sort((a, b) => Number(createSeconds(b) - createSeconds(a)));
+  for (const p of list.splice(paymentCount)) {
+    shown.delete(p.paymentId);
+  }
+
   $("payments").replaceChildren(
     ...list.map((p) => {
       const name = stateName(p.state);
@@ -398,4 +548,318 @@ function formatMoney(payment: Payment): string {
 
   const cents = String(Math.round(money.nanos / 10_000_000)).padStart(2, "0");
   return `${money.units.toLocaleString("en-US")}.${cents} USD`;
+}
+
+// ---- The exception queue ----
+
+/** Reads the queue again once after a burst of changes. */
+function exceptionsChanged() {
+  if (!exceptionsQueued) {
+    exceptionsQueued = true;
+    window.setTimeout(() => {
+      exceptionsQueued = false;
+      void loadExceptions();
+    }, 300);
+  }
+}
+
+/** The queue's first page (oldest first); a row being resolved keeps its form and message. */
+async function loadExceptions() {
+  try {
+    const response = await admin.listExceptions({ pageSize: 50 });
+    const list = $("exceptions");
+    const rows = response.exceptions.map(
+      (x) => list.querySelector<HTMLLIElement>(`li[data-payment-id="${CSS.escape(x.payment!.paymentId)}"]`) ?? exceptionRow(x),
+    );
+    list.replaceChildren(...rows);
+    $("exceptions-empty").hidden = rows.length > 0;
+    $("exceptions-more").hidden = !response.nextPageToken;
+  } catch (e) {
+    if (!refused(ConnectError.from(e))) {
+      status("Exceptions: " + ConnectError.from(e).rawMessage);
+    }
+  }
+}
+
+function exceptionRow(x: PaymentException): HTMLLIElement {
+  const p = x.payment!;
+  const kind = x.kind === ExceptionKind.PAID_LATE ? "Paid late" : "Needs review";
+  const li = document.createElement("li");
+  li.className = "exception";
+  li.dataset.paymentId = p.paymentId;
+  li.dataset.kind = ExceptionKind[x.kind] ?? "UNSPECIFIED";
+  const received = p.bakongTransaction?.createTime ?? p.createTime;
+  const facts = element("div", "", "facts");
+  facts.append(
+    element("span", kind, "state state-EXCEPTION"),
+    element("span", x.reason, "reason"),
+    element("span", formatMoney(p)),
+    element("span", p.terminalId),
+    element("span", received ? timestampDate(received).toLocaleString() : ""),
+    element("span", p.paymentId, "muted"),
+  );
+
+  const accept = element("button", "Accept", "primary");
+  accept.type = "button";
+  const refunded = element("button", "Refunded…", "secondary");
+  refunded.type = "button";
+  const actions = element("div", "", "actions");
+  actions.append(accept, refunded);
+
+  const form = element("form", "", "refund");
+  form.hidden = true;
+  form.noValidate = true;
+  const inputId = "refund-" + p.paymentId;
+  const label = element("label", "Refund transaction hash (64 hex digits, from the banking app's receipt)");
+  label.htmlFor = inputId;
+  const input = element("input");
+  input.id = inputId;
+  input.autocomplete = "off";
+  input.spellcheck = false;
+  input.maxLength = 64;
+  const record = element("button", "Record refund", "primary");
+  record.type = "submit";
+  form.append(label, input, record);
+
+  const outcome = element("p", "", "outcome");
+  outcome.setAttribute("role", "alert");
+  li.append(facts, actions, form, outcome);
+
+  const busy = (on: boolean) => [accept, refunded, record].forEach((b) => (b.disabled = on));
+  accept.addEventListener("click", () => void resolve(p.paymentId, { case: "accept", value: {} }, outcome, busy));
+  refunded.addEventListener("click", () => {
+    form.hidden = !form.hidden;
+    if (!form.hidden) {
+      input.focus();
+    }
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const hash = input.value.trim();
+    if (!hashPattern.test(hash)) {
+      outcome.textContent = "A refund's hash is 64 hex digits (0-9, a-f): copy it from the banking app's receipt.";
+      return;
+    }
+
+    void resolve(p.paymentId, { case: "refunded", value: { transactionHash: hash } }, outcome, busy);
+  });
+  return li;
+}
+
+type Resolution = { case: "accept"; value: object } | { case: "refunded"; value: { transactionHash: string } };
+
+/** Resolves a payment; a resolved one leaves the queue, a refusal stays on its row in the page's own words. */
+async function resolve(paymentId: string, resolution: Resolution, outcome: HTMLElement, busy: (on: boolean) => void) {
+  busy(true);
+  outcome.textContent = resolution.case === "accept" ? "Accepting…" : "Checking the refund with Bakong…";
+  try {
+    await admin.resolvePayment({ paymentId, resolution });
+    $("exceptions-message").textContent =
+      resolution.case === "accept" ? `${paymentId}: accepted as the sale.` : `${paymentId}: refund recorded (Bakong confirmed it).`;
+    $("exceptions").querySelector(`li[data-payment-id="${CSS.escape(paymentId)}"]`)?.remove();
+    $("exceptions-empty").hidden = $("exceptions").children.length > 0;
+    void loadExceptions();
+  } catch (e) {
+    const error = ConnectError.from(e);
+    if (refused(error)) {
+      return;
+    }
+
+    outcome.textContent = refusal(error);
+    if (errorInfo(error).reason === "ALREADY_RESOLVED") {
+      void loadExceptions();
+    }
+  } finally {
+    busy(false);
+  }
+}
+
+/** Why ResolvePayment refused, in the page's words: chosen by the ErrorInfo reason, never the server's text. */
+function refusal(error: ConnectError): string {
+  const info = errorInfo(error);
+  switch (info.reason) {
+    case "REFUND_NOT_FOUND":
+      return "Not recorded: Bakong has no successful transfer with this hash. Check the hash on the refund's receipt.";
+    case "REFUND_MISMATCH": {
+      const words: Record<string, string> = {
+        from_account_id: "it was not sent from the shop's account",
+        to_account_id: "it was not sent to the payer's account",
+        currency: "it is in another currency",
+        amount: "it is less than the amount received",
+      };
+      const why = (info.metadata.get("mismatched_fields") ?? "")
+        .split(",")
+        .map((f) => words[f])
+        .filter((w) => w);
+      return "Not recorded: this transfer is not a refund of this payment" + (why.length ? ": " + why.join("; ") + "." : ".");
+    }
+    case "ALREADY_RESOLVED":
+      return "Already resolved (" + (info.metadata.get("resolution") ?? "") + "), by another operator or an earlier try.";
+    case "NOT_AN_EXCEPTION":
+      return "Not resolved: the payment is still pending or no longer needs a person. Try again once it has an outcome.";
+    case "BAKONG_UNAVAILABLE":
+      return "Not recorded: Bakong could not be asked just now. Try again in a moment.";
+    case "CONCURRENT_CHANGE":
+      return "Not resolved: the payment changed meanwhile. Try again.";
+  }
+
+  switch (error.code) {
+    case Code.InvalidArgument:
+      return "Not resolved: the gateway refused the request (a refund's hash is 64 hex digits).";
+    case Code.NotFound:
+      return "Not resolved: the gateway has no such payment.";
+    case Code.Unavailable:
+    case Code.DeadlineExceeded:
+      return "Not resolved: the gateway could not be reached. Try again.";
+    default:
+      return "Not resolved (" + (Code[error.code] ?? "error") + ").";
+  }
+}
+
+/**
+ * The google.rpc.ErrorInfo detail of an error (reason and metadata), decoded by hand: the page carries no
+ * google.rpc messages, and these are two fields.
+ */
+function errorInfo(error: ConnectError): { reason: string; metadata: Map<string, string> } {
+  const found = { reason: "", metadata: new Map<string, string>() };
+  for (const detail of error.details) {
+    if (!("type" in detail) || detail.type !== "google.rpc.ErrorInfo") {
+      continue;
+    }
+
+    try {
+      const reader = new BinaryReader(detail.value);
+      while (reader.pos < reader.len) {
+        const [field, wire] = reader.tag();
+        if (field === 1 && wire === WireType.LengthDelimited) {
+          found.reason = reader.string();
+        } else if (field === 3 && wire === WireType.LengthDelimited) {
+          const entry = new BinaryReader(reader.bytes());
+          let key = "";
+          let value = "";
+          while (entry.pos < entry.len) {
+            const [f, w] = entry.tag();
+            if (f === 1 && w === WireType.LengthDelimited) {
+              key = entry.string();
+            } else if (f === 2 && w === WireType.LengthDelimited) {
+              value = entry.string();
+            } else {
+              entry.skip(w);
+            }
+          }
+
+          found.metadata.set(key, value);
+        } else {
+          reader.skip(wire);
+        }
+      }
+    } catch {
+      // a detail that does not decode names no reason
+    }
+  }
+
+  return found;
+}
+
+// ---- Displays ----
+
+/** Reads the displays' status; returns their terminals. Read again every displayRefreshMs while any is configured. */
+async function loadDisplays(): Promise<string[]> {
+  window.clearTimeout(displayTimer);
+  try {
+    const response = await displays.listDisplays({});
+    const list = $("displays");
+    const rows = response.displays.map((d) => {
+      const existing = list.querySelector<HTMLLIElement>(`li[data-terminal-id="${CSS.escape(d.terminalId)}"]`);
+      return existing ? updateDisplayRow(existing, d) : displayRow(d);
+    });
+    list.replaceChildren(...rows);
+    $("displays-empty").hidden = rows.length > 0;
+    if (rows.length > 0 && app.dataset.screen === "dashboard") {
+      displayTimer = window.setTimeout(() => void loadDisplays(), displayRefreshMs);
+    }
+
+    return response.displays.map((d) => d.terminalId);
+  } catch (e) {
+    if (!refused(ConnectError.from(e))) {
+      status("Displays: " + ConnectError.from(e).rawMessage);
+    }
+
+    return [];
+  }
+}
+
+function displayRow(d: Display): HTMLLIElement {
+  const li = document.createElement("li");
+  li.className = "display";
+  li.dataset.terminalId = d.terminalId;
+  const facts = element("div", "", "facts");
+  const beep = element("button", "Test beep", "secondary");
+  beep.type = "button";
+  const answer = element("p", "", "answer");
+  answer.setAttribute("role", "status");
+  beep.addEventListener("click", () => void testBeep(d.terminalId, beep, answer));
+  li.append(facts, beep, answer);
+  return updateDisplayRow(li, d);
+}
+
+/** Fills a display's facts (the row, its button and its last answer stay). */
+function updateDisplayRow(li: HTMLLIElement, d: Display): HTMLLIElement {
+  const state = Display_LinkState[d.linkState] ?? "UNSPECIFIED";
+  li.dataset.linkState = state;
+  const fault = d.lastFault
+    ? `Last fault: ${LinkFault_Kind[d.lastFault.kind] ?? "?"} ${d.lastFault.detail}` +
+      (d.lastFault.time ? ` (${timestampDate(d.lastFault.time).toLocaleString()})` : "")
+    : d.lastError
+      ? "Last error: " + d.lastError
+      : "No fault";
+  li.querySelector(".facts")!.replaceChildren(
+    element("span", d.terminalId, "terminal"),
+    element("span", state, "state state-" + state),
+    element("span", d.firmwareVersion ? "firmware " + d.firmwareVersion : "firmware unknown"),
+    element("span", d.bootId ? "boot " + d.bootId.toString(16).padStart(8, "0") : ""),
+    element("span", d.portName, "muted"),
+    element("span", fault, "fault"),
+  );
+  return li;
+}
+
+/** Sends BEEP (one short beep) and shows the device's answer, or why there was none, in the page's words. */
+async function testBeep(terminalId: string, button: HTMLButtonElement, answer: HTMLElement) {
+  button.disabled = true;
+  answer.textContent = "Beeping…";
+  try {
+    const response = await displays.sendDisplayCommand({
+      terminalId,
+      command: { case: "beep", value: { pattern: SendDisplayCommandRequest_BeepPattern.SHORT, repeat: 1 } },
+    });
+    const ack = response.answer.case === "ack" ? response.answer.value.result : Ack_Result.UNSPECIFIED;
+    answer.textContent =
+      ack === Ack_Result.OK ? "The display beeped (ACK OK)." : `The display refused: ${Ack_Result[ack] ?? "unknown answer"}.`;
+  } catch (e) {
+    const error = ConnectError.from(e);
+    if (!refused(error)) {
+      answer.textContent = displayRefusal(error);
+    }
+  } finally {
+    button.disabled = false;
+    void loadDisplays();
+  }
+}
+
+function displayRefusal(error: ConnectError): string {
+  switch (errorInfo(error).reason) {
+    case "DISPLAY_NOT_FOUND":
+      return "No display is configured for this terminal any more.";
+    case "DISPLAY_NOT_ONLINE":
+      return "Not sent: the display is not online.";
+    case "DISPLAY_CANNOT_BEEP":
+      return "Not sent: this display has no beeper.";
+    case "DISPLAY_BUSY":
+      return "Not sent: another test command for this display has no answer yet.";
+    case "DISPLAY_NO_ANSWER":
+      return "No answer from the display.";
+  }
+
+  return "Not sent (" + (Code[error.code] ?? "error") + ").";
 }
