@@ -1,3 +1,4 @@
+using Bakong.Display.Protocol;
 using Bakong.Payments;
 using Bakong.Payments.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,18 +11,23 @@ public static class DisplayBridgeServiceCollectionExtensions
 {
     /// <summary>
     /// Makes the displays that <see cref="DisplayServiceCollectionExtensions.AddBakongDisplays"/> registered show their
-    /// terminals' payments: the bridge as one more <see cref="IPaymentChangeSink"/>, the name of the merchant profile
-    /// that serves a display's terminal as its idle screen's first line (and on its QR and result screens), the payments' limit on <c>Displays:N:TerminalId</c>, checked at start, and the payment store
-    /// as the displays' <see cref="IDisplayOutcomeSource"/>.
+    /// terminals' payments: the bridge as one more <see cref="IPaymentChangeSink"/>; the merchant profile that serves a
+    /// display's terminal gives its language (sent to the display after every handshake) and its name in that language
+    /// (<see cref="MerchantProfile.NameIn"/>) as the idle screen's first line (and on its QR and result screens); the
+    /// payments' limit on <c>Displays:N:TerminalId</c>, checked at start; and the payment store as the displays'
+    /// <see cref="IDisplayOutcomeSource"/>.
     /// </summary>
     public static IServiceCollection AddDisplayBridge(this IServiceCollection services)
     {
         services.AddSingleton<IValidateOptions<DisplaysOptions>, DisplayTerminalIdValidator>();
         services.AddOptions<DisplayIdleOptions>().Configure<IOptions<MerchantProfiles>>((idle, merchants) =>
         {
+            // The shop's name in the profile's display language, and that language; English when no profile serves.
             var profiles = merchants.Value;
-            idle.MerchantName = profiles.Default?.Name ?? "";
-            idle.MerchantNameOf = terminalId => profiles.ForTerminal(terminalId)?.Name;
+            idle.MerchantName = profiles.Default?.NameIn(profiles.Default.Language) ?? "";
+            idle.MerchantNameOf = terminalId => profiles.ForTerminal(terminalId) is { } p ? p.NameIn(p.Language) : null;
+            idle.Language = LanguageOf(profiles.Default);
+            idle.LanguageOf = terminalId => LanguageOf(profiles.ForTerminal(terminalId));
         });
         services.AddSingleton(sp =>
         {
@@ -33,4 +39,7 @@ public static class DisplayBridgeServiceCollectionExtensions
         services.AddSingleton<IDisplayOutcomeSource, DisplayOutcomes>(); // SPEC.md §10.3: a display's local expiry asks the store
         return services;
     }
+
+    private static DisplayLanguage LanguageOf(MerchantProfile? profile) =>
+        profile?.Language == MerchantProfile.Khmer ? DisplayLanguage.Khmer : DisplayLanguage.English;
 }

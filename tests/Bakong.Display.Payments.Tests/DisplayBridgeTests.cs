@@ -1,10 +1,14 @@
+using System.Collections.Concurrent;
 using System.Text;
+using Bakong.Display.Emulation;
 using Bakong.Display.Link;
 using Bakong.Display.Protocol;
+using Bakong.Display.Transport;
 using Bakong.Khqr;
 using Bakong.Payments;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -13,6 +17,7 @@ namespace Bakong.Display.Payments.Tests;
 
 public sealed class DisplayBridgeTests
 {
+    private static readonly TimeSpan s_deviceTimeout = TimeSpan.FromSeconds(60);
     private static readonly DateTimeOffset s_start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider _clock = new(s_start);
     private readonly DisplayTerminal _terminal;
@@ -23,6 +28,8 @@ public sealed class DisplayBridgeTests
         _terminal = Terminal(new DisplayPortOptions { TerminalId = "POS-01", PortName = "/dev/null", IdleText = "Welcome" }, "Sokha Coffee");
         _bridge = new DisplayBridge([_terminal]);
     }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private DesiredScreen? Desired => _terminal.Controller.Desired;
 
@@ -226,6 +233,58 @@ public sealed class DisplayBridgeTests
         // POS-A1 is the market's; POS-B7 is listed nowhere, so the café (no terminal list) serves it.
         Assert.Equal("Sokha Market", displays.Find("POS-A1")!.Idle.MerchantName);
         Assert.Equal("Riverside Cafe", displays.Find("POS-B7")!.Idle.MerchantName);
+    }
+
+    [Fact]
+    public async Task Each_display_is_told_the_language_of_its_terminals_profile_and_shows_the_shops_name_in_it()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "the emulator is reached over a pseudo-terminal (Linux)");
+        using var khmerPort = PseudoTerminal.Open();
+        using var englishPort = PseudoTerminal.Open();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Merchants:0:Id"] = "market",
+            ["Merchants:0:BakongAccountId"] = "sokha_market@aclb",
+            ["Merchants:0:Name"] = "Sokha Market",
+            ["Merchants:0:NameKhmer"] = "ផ្សារសុខា",
+            ["Merchants:0:Language"] = "km",
+            ["Merchants:0:Terminals:0"] = "POS-KM",
+            ["Merchants:1:Id"] = "cafe",
+            ["Merchants:1:BakongAccountId"] = "riverside_cafe@abaa",
+            ["Merchants:1:Name"] = "Riverside Cafe",
+            ["Merchants:1:NameKhmer"] = "ហាងកាហ្វេមាត់ទន្លេ", // an English profile shows its Latin name even when it has a Khmer one
+            ["Displays:0:TerminalId"] = "POS-KM",
+            ["Displays:0:PortName"] = khmerPort.SlavePath,
+            ["Displays:1:TerminalId"] = "POS-EN",
+            ["Displays:1:PortName"] = englishPort.SlavePath,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Bakong.Payments.Storage.IPaymentStore>(new Store());
+        services.AddBakongDisplays(configuration);
+        services.AddDisplayBridge();
+        services.AddOptions<Bakong.Payments.Configuration.MerchantProfiles>()
+            .Configure(p => Bakong.Payments.Configuration.MerchantProfiles.Load(p, configuration));
+        await using var provider = services.BuildServiceProvider();
+        var displays = provider.GetServices<IHostedService>().OfType<DisplayService>().Single();
+        var khmer = new DisplayEmulator(new DeviceIdentity(), new EmulatorOptions(), TimeProvider.System);
+        var english = new DisplayEmulator(new DeviceIdentity(), new EmulatorOptions(), TimeProvider.System);
+        var khmerScreens = new ConcurrentQueue<DeviceScreen>();
+        khmer.ScreenChanged += khmerScreens.Enqueue;
+        using var unplug = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var devices = Task.WhenAll(khmer.RunAsync(khmerPort.Master, unplug.Token), english.RunAsync(englishPort.Master, unplug.Token));
+        await displays.StartAsync(Ct);
+
+        var khmerIdle = await khmer.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, s_deviceTimeout, Ct);
+        var englishIdle = await english.WaitForScreenAsync(s => s.Kind == DisplayScreenKind.Idle, s_deviceTimeout, Ct);
+        await displays.StopAsync(Ct);
+        await unplug.CancelAsync();
+        await devices;
+
+        Assert.Equal((DisplayLanguage.Khmer, "ផ្សារសុខា"), (khmerIdle.Language, khmerIdle.MerchantName));
+        Assert.Equal((DisplayLanguage.English, "Riverside Cafe"), (englishIdle.Language, englishIdle.MerchantName));
+        Assert.All(khmerScreens.Where(s => s.Kind != DisplayScreenKind.Blank), s => Assert.Equal(DisplayLanguage.Khmer, s.Language)); // never drawn in English first
     }
 
     private Payment Settled()

@@ -93,6 +93,11 @@ enum bkd_config_key { BKD_CFG_BRIGHTNESS = 1, BKD_CFG_BEEP_ON_RESULT = 2, BKD_CF
 
 /* String limits (bytes of UTF-8). */
 #define BKD_TEXT_MAX 96u
+/* Where to cut UTF-8 text of len bytes to at most limit bytes: len when it fits, else the last position <= limit that
+ * is not inside a UTF-8 sequence, not right after a Khmer COENG (U+17D2, which joins the next consonant below the one
+ * before it) and not before a Khmer dependent vowel or sign (U+17B6-U+17D3, U+17DD); 0 when there is none. The same
+ * rule as the C# host's Utf8Text, without its full grapheme-cluster tables (docs/display.md). */
+size_t bkd_text_cut(const uint8_t *text, size_t len, size_t limit);
 #define BKD_PAYMENT_ID_MAX 32u
 #define BKD_QR_MAX 512u
 
@@ -412,7 +417,7 @@ int bkd_dev_latched(const bkd_dev *dev, const uint8_t *payment_id, size_t len);
 /* Reports the current screen to the host as STATE_CHANGED with the given reason (after rendering, or a button);
  * held until HELLO was seen and the link is up. */
 void bkd_dev_report(bkd_dev *dev, uint8_t reason);
-/* Sends a LOG frame (no ACK). text is NUL-terminated, truncated to 96 bytes. */
+/* Sends a LOG frame (no ACK). text is NUL-terminated, cut to 96 bytes with bkd_text_cut. */
 void bkd_dev_log(bkd_dev *dev, uint8_t level, const char *text);
 /* Whole seconds left on the QR countdown (rounded up), 0 when none. */
 uint16_t bkd_dev_seconds_left(const bkd_dev *dev);

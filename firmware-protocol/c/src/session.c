@@ -12,12 +12,39 @@ static uint32_t now(const bkd_dev *dev)
     return dev->cfg.now_ms(dev->cfg.ctx);
 }
 
+/* A Khmer dependent vowel or sign (U+17B6-U+17D3, U+17DD) starts at p: E1 9E xx is U+1780-U+17BF, E1 9F xx U+17C0-U+17FF. */
+static int khmer_sign_at(const uint8_t *p, size_t n)
+{
+    unsigned cp;
+    if (n < 3 || p[0] != 0xE1u || (p[1] != 0x9Eu && p[1] != 0x9Fu)) {
+        return 0;
+    }
+    cp = 0x1000u | ((unsigned)(p[1] & 0x3Fu) << 6) | (unsigned)(p[2] & 0x3Fu);
+    return (cp >= 0x17B6u && cp <= 0x17D3u) || cp == 0x17DDu;
+}
+
+size_t bkd_text_cut(const uint8_t *text, size_t len, size_t limit)
+{
+    size_t cut;
+    if (len <= limit) {
+        return len;
+    }
+    for (cut = limit; cut > 0; cut--) {
+        int inside = (text[cut] & 0xC0u) == 0x80u; /* a continuation byte */
+        int after_coeng = cut >= 3 && text[cut - 3] == 0xE1u && text[cut - 2] == 0x9Fu && text[cut - 1] == 0x92u;
+        if (!inside && !after_coeng && !khmer_sign_at(text + cut, len - cut)) {
+            break;
+        }
+    }
+    return cut;
+}
+
 static bkd_str cstr(const char *s)
 {
     bkd_str r;
     size_t n = s ? strlen(s) : 0;
     r.ptr = (const uint8_t *)s;
-    r.len = (uint16_t)(n > BKD_TEXT_MAX ? BKD_TEXT_MAX : n);
+    r.len = (uint16_t)bkd_text_cut(r.ptr, n, BKD_TEXT_MAX);
     return r;
 }
 

@@ -34,4 +34,5 @@ int test_sizes(const char *spec);
 void test_sha(void);
 int test_spec(const char *spec, const char *frames, const char *messages);
 void test_session(void);
+void test_text(void);
 #endif

@@ -37,8 +37,10 @@ int main(int argc, char **argv)
         records = test_spec(argv[2], argv[3], argv[4]);
     } else if (strcmp(suite, "session") == 0) {
         test_session();
+    } else if (strcmp(suite, "text") == 0) {
+        test_text();
     } else {
-        fprintf(stderr, "usage: bkd_tests crc|cobs|stream|session|v11|sha|frames FILE|messages FILE|messages-1.1 FILE|"
+        fprintf(stderr, "usage: bkd_tests crc|cobs|stream|session|text|v11|sha|frames FILE|messages FILE|messages-1.1 FILE|"
                         "mac FILE|sessions FILE|sizes SPEC|spec SPEC FRAMES MESSAGES\n");
         return 2;
     }

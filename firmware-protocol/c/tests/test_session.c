@@ -382,6 +382,17 @@ static void screens_and_state(void)
     bkd_dev_log(&D, 1, "hello log");
     t = take(&R);
     CHECK(t->n == 1 && t->f[0].type == BKD_T_LOG && t->f[0].flags == 0 && t->f[0].seq == 0);
+    /* a LOG line over 96 bytes is cut between characters (bkd_text_cut): six Khmer clusters of 18 bytes (ស្ត្រី) keep
+     * five whole ones, 90 bytes, rather than 96 ending in SA COENG */
+    bkd_dev_log(&D, 1,
+                "\xe1\x9e\x9f\xe1\x9f\x92\xe1\x9e\x8f\xe1\x9f\x92\xe1\x9e\x9a\xe1\x9e\xb8"
+                "\xe1\x9e\x9f\xe1\x9f\x92\xe1\x9e\x8f\xe1\x9f\x92\xe1\x9e\x9a\xe1\x9e\xb8"
+                "\xe1\x9e\x9f\xe1\x9f\x92\xe1\x9e\x8f\xe1\x9f\x92\xe1\x9e\x9a\xe1\x9e\xb8"
+                "\xe1\x9e\x9f\xe1\x9f\x92\xe1\x9e\x8f\xe1\x9f\x92\xe1\x9e\x9a\xe1\x9e\xb8"
+                "\xe1\x9e\x9f\xe1\x9f\x92\xe1\x9e\x8f\xe1\x9f\x92\xe1\x9e\x9a\xe1\x9e\xb8"
+                "\xe1\x9e\x9f\xe1\x9f\x92\xe1\x9e\x8f\xe1\x9f\x92\xe1\x9e\x9a\xe1\x9e\xb8");
+    t = take(&R);
+    CHECK(t->n == 1 && t->f[0].type == BKD_T_LOG && t->m[0].u.log.text.len == 90);
     /* device seq wraps 255 -> 1 */
     D.tx_seq = 254;
     bkd_dev_report(&D, BKD_REASON_BUTTON);

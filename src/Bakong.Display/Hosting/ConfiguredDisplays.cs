@@ -10,11 +10,12 @@ namespace Bakong.Display;
 /// </summary>
 public sealed class ConfiguredDisplay
 {
-    public ConfiguredDisplay(DisplayPortOptions options, string merchantName)
+    public ConfiguredDisplay(DisplayPortOptions options, string merchantName, DisplayLanguage? language = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(merchantName);
         Options = options;
+        Language = language;
         Idle = new IdleScreen(Utf8Text.Truncate(merchantName, PayloadLimits.Text), options.IdleText);
         Controller = new DisplayController(options.TerminalId);
         Controller.SetDesired(Idle);
@@ -26,6 +27,9 @@ public sealed class ConfiguredDisplay
 
     /// <summary>The idle screen: the merchant's name, cut to what SHOW_IDLE carries, over <see cref="DisplayPortOptions.IdleText"/>.</summary>
     public IdleScreen Idle { get; }
+
+    /// <summary>The language the link sends the display after every handshake (<see cref="HostLinkOptions.Language"/>); null: none.</summary>
+    public DisplayLanguage? Language { get; }
 }
 
 /// <summary>

@@ -75,9 +75,9 @@ public sealed class DisplayPortOptions
 }
 
 /// <summary>
-/// The first line of a display's idle screen (and the name on its QR and result screens): the shop's name. Not a
-/// setting of its own: the host fills it from its merchant profiles (the gateway from the profile that serves the
-/// display's terminal, through Bakong.Display.Payments).
+/// The first line of a display's idle screen (and the name on its QR and result screens): the shop's name, and the
+/// language the display draws its own texts in. Not settings of their own: the host fills them from its merchant
+/// profiles (the gateway from the profile that serves the display's terminal, through Bakong.Display.Payments).
 /// </summary>
 public sealed class DisplayIdleOptions
 {
@@ -89,6 +89,15 @@ public sealed class DisplayIdleOptions
 
     /// <summary>The name a display of <paramref name="terminalId"/> shows.</summary>
     public string NameFor(string terminalId) => MerchantNameOf?.Invoke(terminalId) ?? MerchantName;
+
+    /// <summary>The language of a display whose terminal <see cref="LanguageOf"/> does not answer for; null: the host sends none (the device keeps its own).</summary>
+    public Protocol.DisplayLanguage? Language { get; set; }
+
+    /// <summary>The language for a terminal id, or null for <see cref="Language"/>.</summary>
+    public Func<string, Protocol.DisplayLanguage?>? LanguageOf { get; set; }
+
+    /// <summary>The language a display of <paramref name="terminalId"/> is told after every handshake (null: none).</summary>
+    public Protocol.DisplayLanguage? LanguageFor(string terminalId) => LanguageOf?.Invoke(terminalId) ?? Language;
 }
 
 /// <summary>The <c>Displays</c> array, validated at start.</summary>

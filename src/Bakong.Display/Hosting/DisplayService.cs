@@ -33,7 +33,7 @@ internal sealed class DisplayService(
         DisplayLog.BridgeStarted(_logger, options.TerminalId, options.PortName);
         var attempt = 0;
         string? lastFailure = null;
-        var link = new HostLinkOptions { BaudRate = options.BaudRate, QrMacKey = options.ReadQrMacKey() };
+        var link = new HostLinkOptions { BaudRate = options.BaudRate, QrMacKey = options.ReadQrMacKey(), Language = display.Language };
         while (!stoppingToken.IsCancellationRequested)
         {
             if (!PortExists(options.PortName))

@@ -29,7 +29,7 @@ public static class DisplayServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<DisplaysOptions>>().Value;
             var idle = sp.GetRequiredService<IOptions<DisplayIdleOptions>>().Value;
-            var displays = new ConfiguredDisplays(options.Displays.Select(d => new ConfiguredDisplay(d, idle.NameFor(d.TerminalId))));
+            var displays = new ConfiguredDisplays(options.Displays.Select(d => new ConfiguredDisplay(d, idle.NameFor(d.TerminalId), idle.LanguageFor(d.TerminalId))));
 
             // The instruments observe the displays from their creation on (the meter factory owns them), so they exist
             // in every host that has the displays, with nothing for the host to start.

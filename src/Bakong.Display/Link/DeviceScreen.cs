@@ -35,6 +35,9 @@ public sealed record DeviceScreen
     /// <summary>When the QR's countdown ends, on the device's own clock.</summary>
     public DateTimeOffset? CountdownEnd { get; init; }
 
+    /// <summary>The language of the device's own texts on this screen (its SET_CONFIG language when drawn).</summary>
+    public DisplayLanguage Language { get; init; }
+
     /// <summary>No valid frame from the host for the link timeout: the QR stays, marked offline.</summary>
     public bool Offline { get; init; }
 

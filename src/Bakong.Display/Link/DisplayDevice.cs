@@ -440,6 +440,11 @@ public sealed class DisplayDevice
                 Brightness = config.Brightness ?? Brightness;
                 BeepOnResult = config.BeepOnResult is { } beep ? beep == 1 : BeepOnResult;
                 Language = config.Language ?? Language;
+                if (Screen.Language != (DisplayLanguage)Language)
+                {
+                    Screen = Screen with { Language = (DisplayLanguage)Language }; // its own texts change language; not a new screen (sessions.txt: same)
+                }
+
                 break;
             case BeepMessage { Repeat: > 0 }:
                 Beeps++; // repeat 0 plays nothing
@@ -474,7 +479,7 @@ public sealed class DisplayDevice
 
     private void Draw(DeviceScreen screen)
     {
-        Screen = screen;
+        Screen = screen with { Language = (DisplayLanguage)Language };
         _redraw = true;
     }
 

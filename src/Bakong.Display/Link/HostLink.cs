@@ -33,6 +33,7 @@ internal sealed class HostLink(
     private SequenceCounter _seq;
     private Outstanding? _outstanding;
     private bool _helloDone;
+    private bool _languageDue; // the display's language is sent after each handshake, before the screen
     private bool _incompatible;
     private uint? _bootId;
     private byte _deviceMinor;
@@ -337,7 +338,10 @@ internal sealed class HostLink(
 
                 _outstanding = null;
                 SetStatus(s => s with { LastAckTime = now });
-                if (request.Command is not null ? !CommandAcknowledged(request, ack.Result, now) : !Acknowledged(request, ack.Result, now))
+                var more = request.Command is not null ? CommandAcknowledged(request, ack.Result, now)
+                    : request.Type == MessageType.SetConfig ? LanguageAcknowledged(ack.Result, now)
+                    : Acknowledged(request, ack.Result, now);
+                if (!more)
                 {
                     return;
                 }
@@ -364,6 +368,7 @@ internal sealed class HostLink(
         _macCounter = Math.Max(_macCounter, hello.MacCounter ?? 0); // continue above what the device accepted
         _mtu = Math.Min((int)hello.Mtu, FrameCodec.MaxHeaderAndPayload); // an mtu above 640 is used as 640
         _shown = null; // a re-sync: the whole desired screen (SPEC.md §10.2)
+        _languageDue = options.Language is not null; // and the language first: a rebooted device is back in English
         _refused = null;
         _badState = null;
         _notDriven = hello.Mtu < MinMtu ? $"mtu {hello.Mtu} is below {MinMtu}: a broken device"
@@ -456,6 +461,25 @@ internal sealed class HostLink(
                 _refused = (request.Key, request.Type);
                 return false;
         }
+    }
+
+    /// <summary>
+    /// The handshake's SET_CONFIG language was answered: sent once per handshake whatever the answer (a device that
+    /// refuses it keeps its own language; a NAK is logged and kept as the last fault). False when nothing more is to be
+    /// sent now.
+    /// </summary>
+    private bool LanguageAcknowledged(AckResult result, DateTimeOffset now)
+    {
+        result = Enum.IsDefined(result) ? result : AckResult.BadState; // SPEC §7, as for any request
+        Refused(MessageType.SetConfig, result, now);
+        _languageDue = false;
+        if (result == AckResult.UnsupportedVersion)
+        {
+            MarkIncompatible(deviceMajor: null);
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>An operator's command was answered with an ACK: the answer is the caller's. False when nothing more is to be sent now.</summary>
@@ -569,6 +593,17 @@ internal sealed class HostLink(
     {
         if (!_helloDone || _incompatible)
         {
+            return;
+        }
+
+        if (_languageDue)
+        {
+            // The screen waits for the language (one round trip), so the customer never sees it drawn in the wrong one.
+            if (_outstanding is null && options.Language is { } language)
+            {
+                SendRequest(new SetConfigMessage(null, null, (byte)language), key: null, now);
+            }
+
             return;
         }
 

@@ -29,6 +29,12 @@ public sealed record HostLinkOptions
     public ReadOnlyMemory<byte> QrMacKey { get; init; }
 
     /// <summary>
+    /// The language the display draws its own texts in, sent in a SET_CONFIG after every handshake before the screen
+    /// (the device keeps it in RAM only and starts in English after a boot, SPEC.md §6.2). Null: never sent.
+    /// </summary>
+    public Protocol.DisplayLanguage? Language { get; init; }
+
+    /// <summary>
     /// The RTO for a request of <paramref name="wireBytes"/> bytes (SPEC.md §8.2): on a UART, 2 × the wire time of the
     /// request and of its largest answer at 10 bits per byte (8N1).
     /// </summary>

@@ -77,6 +77,13 @@ public enum DisplayStatus : byte
     Cancelled = 5,
 }
 
+/// <summary>The language a display draws its own texts in (SET_CONFIG key 3; English after every boot).</summary>
+public enum DisplayLanguage : byte
+{
+    English = 0,
+    Khmer = 1,
+}
+
 /// <summary>What the display shows (PONG, STATE, STATE_CHANGED).</summary>
 public enum DisplayScreenKind : byte
 {

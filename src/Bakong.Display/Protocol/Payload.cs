@@ -163,28 +163,3 @@ public ref struct PayloadWriter(Span<byte> buffer)
         return at;
     }
 }
-
-/// <summary>Cuts text to a UTF-8 byte limit on a character boundary, for fields the host fills from data it does not control.</summary>
-public static class Utf8Text
-{
-    public static string Truncate(string text, int limit)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        if (Encoding.UTF8.GetByteCount(text) <= limit)
-        {
-            return text;
-        }
-
-        var end = text.Length;
-        while (end > 0 && Encoding.UTF8.GetByteCount(text.AsSpan(0, end)) > limit)
-        {
-            end--;
-            if (end > 0 && char.IsLowSurrogate(text[end]))
-            {
-                end--;
-            }
-        }
-
-        return text[..end];
-    }
-}

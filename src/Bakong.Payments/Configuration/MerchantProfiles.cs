@@ -56,8 +56,11 @@ public sealed class MerchantProfile
     /// <summary>The currency a request means when it names none: <c>KHR</c> or <c>USD</c>.</summary>
     public string DefaultCurrency { get; set; } = "KHR";
 
-    /// <summary>The language of this profile's display and kiosk screens: <c>en</c> or <c>km</c>.</summary>
+    /// <summary>The language of this profile's display and kiosk screens: <c>en</c> or <c>km</c> (<see cref="Khmer"/>).</summary>
     public string Language { get; set; } = "en";
+
+    /// <summary>The <see cref="Language"/> value for Khmer.</summary>
+    public const string Khmer = "km";
 
     /// <summary>Tag 15, the UnionPay merchant account; put in riel QRs only (the SDK refuses it with USD).</summary>
     public string? UpiAccount { get; set; }
@@ -67,6 +70,12 @@ public sealed class MerchantProfile
 
     /// <summary>Where this profile was configured (<c>Merchants:1</c> or <c>Merchant</c>): errors name its keys from here.</summary>
     public string ConfigurationKey { get; internal set; } = MerchantProfiles.LegacySection;
+
+    /// <summary>
+    /// The shop's name on a customer's screen (display, kiosk) in <paramref name="language"/>: <see cref="NameKhmer"/>
+    /// for <c>km</c> when it is set, else <see cref="Name"/>.
+    /// </summary>
+    public string NameIn(string language) => language == Khmer && !string.IsNullOrEmpty(NameKhmer) ? NameKhmer : Name;
 
     public bool IsMerchantQr => string.IsNullOrEmpty(Type)
         ? !string.IsNullOrEmpty(MerchantId)
