@@ -103,7 +103,7 @@ public sealed class KioskDisplayTests
     {
         await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-payment-id", payment.PaymentId, new() { Timeout = ScreenTimeoutMs });
         await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-screen", "qr");
-        await page.WaitForFunctionAsync("() => { const i = document.getElementById('qr-card'); return i.complete && i.naturalWidth > 0; }");
+        await Expect(page.Locator("#qr-card > svg")).ToBeVisibleAsync(); // the card, fetched with the key
     }
 
     /// <summary>The POS creates a payment for POS-E2E over plain gRPC.</summary>

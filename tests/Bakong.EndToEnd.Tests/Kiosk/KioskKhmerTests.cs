@@ -49,6 +49,11 @@ public sealed class KioskKhmerTests
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "ស្កេនដើម្បីបង់ប្រាក់" })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "បោះបង់" })).ToBeVisibleAsync();
         await Expect(page.Locator("#app")).Not.ToContainTextAsync(payment.PaymentId, new() { UseInnerText = true });
+
+        // The card's Khmer name (tag 64) is drawn with the page's font too: the card is inline SVG, not an image,
+        // which could use system fonts only (none for Khmer here: boxes).
+        await page.EvaluateAsync("name => [...document.querySelectorAll('#qr-card text')].find(t => t.textContent === name).id = 'card-khmer-name'", ShopNameKhmer);
+        Assert.Equal(["Noto Sans Khmer"], await FontsDrawingAsync(page, "#card-khmer-name"));
         await KioskBrowser.ScreenshotAsync(page, "kiosk-km-qr");
         await KioskPageTests.PayAsync(gateway, payment.Khqr);
         await KioskPageTests.ShowsResultAsync(page, "PAID", "បានទូទាត់");

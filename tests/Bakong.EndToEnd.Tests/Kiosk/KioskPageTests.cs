@@ -183,7 +183,7 @@ public sealed class KioskPageTests
 
         var card = page.GetByRole(AriaRole.Img, new() { NameRegex = new(cardAlt) });
         await Expect(card).ToBeVisibleAsync();
-        await page.WaitForFunctionAsync("() => { const i = document.getElementById('qr-card'); return i.complete && i.naturalWidth > 0; }");
+        await Expect(page.Locator("#qr-card > svg")).ToBeVisibleAsync(); // the card, fetched with the key
         var paymentId = await page.Locator("#app").GetAttributeAsync("data-payment-id");
         Assert.False(string.IsNullOrEmpty(paymentId));
         return await GetAsync(gateway, paymentId!, key);

@@ -43,7 +43,7 @@ const form = $<HTMLFormElement>("amount-form");
 const amountInput = $<HTMLInputElement>("amount");
 const formError = $("form-error");
 const createButton = $<HTMLButtonElement>("create");
-const card = $<HTMLImageElement>("qr-card");
+const card = $("qr-card");
 const countdown = $("countdown");
 const watchStatus = $("watch-status");
 const cancelButton = $<HTMLButtonElement>("cancel");
@@ -162,7 +162,6 @@ interface Session {
 
 let session: Session | undefined;
 let backToStart: number | undefined;
-let cardUrl: string | undefined;
 let paired = true;
 
 // The language of the profile (the start of every customer's session) and the one on screen now.
@@ -244,7 +243,7 @@ function applyLanguage() {
   const name = language === "km" && merchant.nameKhmer ? merchant.nameKhmer : merchant.name;
   document.querySelectorAll(".merchant-name, #shop-name").forEach((e) => (e.textContent = name));
   if (session) {
-    card.alt = t("cardAlt", { amount: formatMoney(session.payment) });
+    card.setAttribute("aria-label", t("cardAlt", { amount: formatMoney(session.payment) }));
   }
 }
 
@@ -286,11 +285,7 @@ function stop() {
     window.clearInterval(session.timer);
   }
 
-  if (cardUrl) {
-    card.removeAttribute("src");
-    URL.revokeObjectURL(cardUrl);
-    cardUrl = undefined;
-  }
+  card.replaceChildren();
 }
 
 /** The key of a pairing URL's `#key=`, kept and taken out of the address bar; else the one kept before (or none). */
@@ -402,7 +397,7 @@ function start(payment: Payment, followPayment = true) {
   const s: Session = { payment, version: 0n, resumes: 0, done: false, abort: new AbortController() };
   session = s;
   void loadCard(s);
-  card.alt = t("cardAlt", { amount: formatMoney(payment) });
+  card.setAttribute("aria-label", t("cardAlt", { amount: formatMoney(payment) }));
   say(watchStatus, "waiting");
   cancelButton.disabled = false;
   app.dataset.paymentId = payment.paymentId;
@@ -429,8 +424,11 @@ function start(payment: Payment, followPayment = true) {
 }
 
 /**
- * The KHQR card, fetched with the key (an img src cannot send a header) and shown from a blob: URL, which the page's
- * CSP allows for images. A 401 means the key was refused.
+ * The KHQR card, fetched with the key (an img src cannot send a header) and put into the page as inline SVG: an SVG
+ * shown as an image may use no font but the system's, so the shop's Khmer name on the card would be boxes on a kiosk
+ * without a Khmer font; inline, it is drawn with the page's own Noto Sans Khmer. The SVG is the gateway's own (the same
+ * origin, every text in it escaped), and the page's CSP runs no inline script or event handler in it anyway.
+ * A 401 means the key was refused.
  */
 async function loadCard(s: Session) {
   const url = `/payments/${encodeURIComponent(s.payment.paymentId)}/qr.svg?style=card&size=800`;
@@ -446,13 +444,16 @@ async function loadCard(s: Session) {
       }
 
       if (response.ok) {
-        const blob = await response.blob();
-        if (!s.done) {
-          cardUrl = URL.createObjectURL(blob);
-          card.src = cardUrl;
+        const svg = new DOMParser().parseFromString(await response.text(), "image/svg+xml").documentElement;
+        if (!s.done && svg instanceof SVGSVGElement) {
+          svg.setAttribute("aria-hidden", "true"); // the card's description is #qr-card's label, in the page's language
+          card.replaceChildren(document.importNode(svg, true));
+          return;
         }
 
-        return;
+        if (s.done) {
+          return;
+        }
       }
     } catch {
       // the network dropped or the page moved on: try again below, unless the session is over
