@@ -84,6 +84,8 @@ internal static class KioskEndpoints
         ".css" => "text/css; charset=utf-8",
         ".js" => "text/javascript; charset=utf-8",
         ".svg" => "image/svg+xml",
+        ".woff2" => "font/woff2",
+        ".txt" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     };
 

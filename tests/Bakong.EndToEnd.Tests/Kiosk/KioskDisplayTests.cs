@@ -96,18 +96,18 @@ public sealed class KioskDisplayTests
         await KioskPageTests.ShowsResultAsync(page, "PAID", "Paid");
     }
 
-    private static async Task ShowsIdleAsync(IPage page) =>
+    internal static async Task ShowsIdleAsync(IPage page) =>
         await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-screen", "idle", new() { Timeout = ScreenTimeoutMs });
 
-    private static async Task ShowsQrOfAsync(IPage page, Payment payment)
+    internal static async Task ShowsQrOfAsync(IPage page, Payment payment)
     {
         await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-payment-id", payment.PaymentId, new() { Timeout = ScreenTimeoutMs });
         await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-screen", "qr");
-        await page.WaitForFunctionAsync("() => { const i = document.getElementById('qr-card'); return i.complete && i.naturalWidth > 0; }");
+        await Expect(page.Locator("#qr-card > svg")).ToBeVisibleAsync(); // the card, fetched with the key
     }
 
     /// <summary>The POS creates a payment for POS-E2E over plain gRPC.</summary>
-    private static async Task<Payment> CreateAsync(GatewayProcess gateway, string requestId, long units, int nanos, string currency)
+    internal static async Task<Payment> CreateAsync(GatewayProcess gateway, string requestId, long units, int nanos, string currency)
     {
         using var channel = GrpcChannel.ForAddress(gateway.GrpcUrl);
         var client = new PaymentService.PaymentServiceClient(channel);

@@ -28,6 +28,9 @@ public sealed class KioskPageTests
 
         await page.GotoAsync(gateway.WebUrl + "kiosk?terminal=KIOSK-E2E&result=600");
         await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-screen", "start");
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en"); // the default profile's language
+        await Expect(page.Locator("body")).Not.ToContainTextAsync("KIOSK-E2E", new() { UseInnerText = true }); // no technical id on screen
+        await Expect(page.Locator("body")).Not.ToContainTextAsync("Terminal", new() { UseInnerText = true });
         await KioskBrowser.ScreenshotAsync(page, "kiosk-start");
 
         await page.GetByLabel("Amount").FillAsync("12.50");
@@ -35,6 +38,7 @@ public sealed class KioskPageTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Show QR" }).ClickAsync();
         var payment = await ShowsQrAsync(page, gateway);
         Assert.Equal(("USD", 12L, 500_000_000, "KIOSK-E2E"), (payment.Amount.CurrencyCode, payment.Amount.Units, payment.Amount.Nanos, payment.TerminalId));
+        await Expect(page.Locator("body")).Not.ToContainTextAsync(payment.PaymentId, new() { UseInnerText = true });
         await KioskBrowser.ScreenshotAsync(page, "kiosk-qr");
 
         await PayAsync(gateway, payment.Khqr);
@@ -166,7 +170,7 @@ public sealed class KioskPageTests
     }
 
     /// <summary>Waits for the QR screen with the card loaded, and returns the payment it shows (read over gRPC, with <paramref name="key"/> if given).</summary>
-    internal static async Task<Payment> ShowsQrAsync(IPage page, GatewayProcess gateway, string? key = null)
+    internal static async Task<Payment> ShowsQrAsync(IPage page, GatewayProcess gateway, string? key = null, string cardAlt = "^KHQR code: scan with your bank app to pay ")
     {
         try
         {
@@ -177,9 +181,9 @@ public sealed class KioskPageTests
             throw new InvalidOperationException("No QR screen; the page says: " + await page.Locator("#form-error").TextContentAsync(), e);
         }
 
-        var card = page.GetByRole(AriaRole.Img, new() { NameRegex = new("^KHQR code: scan with your bank app to pay ") });
+        var card = page.GetByRole(AriaRole.Img, new() { NameRegex = new(cardAlt) });
         await Expect(card).ToBeVisibleAsync();
-        await page.WaitForFunctionAsync("() => { const i = document.getElementById('qr-card'); return i.complete && i.naturalWidth > 0; }");
+        await Expect(page.Locator("#qr-card > svg")).ToBeVisibleAsync(); // the card, fetched with the key
         var paymentId = await page.Locator("#app").GetAttributeAsync("data-payment-id");
         Assert.False(string.IsNullOrEmpty(paymentId));
         return await GetAsync(gateway, paymentId!, key);

@@ -7,6 +7,9 @@
 // Display mode (`mode=display`): no keypad; the page follows the terminal with WatchTerminal, the customer-facing twin of
 // the serial display: idle, the QR of each payment the POS creates, its result, idle again. A payment's QR is shown
 // only while it is PENDING, so a paid QR never comes back, after a reconnect or a reload too.
+// Language: Khmer or English, every text the customer sees from the message table below; the page starts in its
+// merchant profile's language (ListPayments' `merchant`), the customer may switch (ខ្មែរ / English), and the next
+// customer starts in the profile's language again. No terminal or payment id is shown to the customer.
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
@@ -40,13 +43,112 @@ const form = $<HTMLFormElement>("amount-form");
 const amountInput = $<HTMLInputElement>("amount");
 const formError = $("form-error");
 const createButton = $<HTMLButtonElement>("create");
-const card = $<HTMLImageElement>("qr-card");
+const card = $("qr-card");
 const countdown = $("countdown");
 const watchStatus = $("watch-status");
 const cancelButton = $<HTMLButtonElement>("cancel");
 const result = $("result");
 
 type Screen = "start" | "qr" | "result" | "unpaired" | "idle";
+
+/** The page's English texts; `{name}` is filled in by `t`. */
+const en = {
+  title: "Pay with KHQR",
+  language: "Language",
+  startTitle: "Pay with any bank app",
+  amount: "Amount",
+  currency: "Currency",
+  khr: "KHR riel",
+  usd: "USD dollar",
+  keypad: "Keypad",
+  delete: "Delete",
+  showQr: "Show QR",
+  wholeRiel: "Enter whole riel, for example 5000.",
+  dollars: "Enter dollars with up to two decimals, for example 12.50.",
+  positive: "Enter an amount greater than zero.",
+  createFailed: "Could not create the payment: {detail}",
+  scanToPay: "Scan to pay",
+  cardAlt: "KHQR code: scan with your bank app to pay {amount}",
+  expiresIn: "Expires in",
+  waiting: "Waiting for payment…",
+  timeUp: "Time is up: checking with the bank…",
+  cardFailed: "Could not load the QR code: please cancel and try again.",
+  reconnecting: "Reconnecting…",
+  cancel: "Cancel",
+  cancelFailed: "Could not cancel: {detail}",
+  paid: "Paid",
+  paidDetail: "{amount} received. Thank you!",
+  failed: "Payment failed",
+  failedDetail: "The bank declined the payment. Please try again.",
+  expired: "Expired",
+  expiredDetail: "The QR code has expired. Please start again.",
+  cancelled: "Cancelled",
+  cancelledDetail: "The payment was cancelled.",
+  askCashier: "Please ask the cashier",
+  otherState: "The payment is {state}.",
+  error: "Something went wrong",
+  errorDetail: "{detail}",
+  again: "New payment",
+  welcome: "Welcome",
+  idleHint: "Pay with any bank app: the QR code appears here.",
+  notPaired: "Not paired",
+  notPairedDetail: "This kiosk has no key the gateway accepts (never paired, or its key was revoked).",
+  wrongTerminal: "This kiosk's key is not for this terminal.",
+  pairRun: "To pair it, run",
+  pairOpen: "and open the pairing URL it prints in this browser.",
+};
+type Message = keyof typeof en;
+
+/** The same texts in Khmer: short, as a Cambodian shop would say them. */
+const km: Record<Message, string> = {
+  title: "បង់ប្រាក់ដោយ KHQR",
+  language: "ភាសា",
+  startTitle: "បង់ប្រាក់ដោយកម្មវិធីធនាគារណាមួយ",
+  amount: "ចំនួនទឹកប្រាក់",
+  currency: "រូបិយប័ណ្ណ",
+  khr: "KHR រៀល",
+  usd: "USD ដុល្លារ",
+  keypad: "ក្ដារលេខ",
+  delete: "លុប",
+  showQr: "បង្ហាញ QR",
+  wholeRiel: "សូមបញ្ចូលចំនួនរៀលគត់ ឧទាហរណ៍ 5000។",
+  dollars: "សូមបញ្ចូលដុល្លារ មានខ្ទង់ទសភាគយ៉ាងច្រើនពីរ ឧទាហរណ៍ 12.50។",
+  positive: "សូមបញ្ចូលចំនួនទឹកប្រាក់ធំជាងសូន្យ។",
+  createFailed: "មិនអាចបង្កើតការបង់ប្រាក់បានទេ៖ {detail}",
+  scanToPay: "ស្កេនដើម្បីបង់ប្រាក់",
+  cardAlt: "កូដ KHQR៖ ស្កេនដោយកម្មវិធីធនាគាររបស់អ្នក ដើម្បីបង់ {amount}",
+  expiresIn: "ផុតកំណត់ក្នុង",
+  waiting: "កំពុងរង់ចាំការបង់ប្រាក់…",
+  timeUp: "អស់ពេលហើយ៖ កំពុងពិនិត្យជាមួយធនាគារ…",
+  cardFailed: "មិនអាចបង្ហាញកូដ QR បានទេ៖ សូមបោះបង់ ហើយព្យាយាមម្ដងទៀត។",
+  reconnecting: "កំពុងភ្ជាប់ឡើងវិញ…",
+  cancel: "បោះបង់",
+  cancelFailed: "មិនអាចបោះបង់បានទេ៖ {detail}",
+  paid: "បានទូទាត់",
+  paidDetail: "បានទទួល {amount}។ សូមអរគុណ!",
+  failed: "ការបង់ប្រាក់បរាជ័យ",
+  failedDetail: "ធនាគារបានបដិសេធការបង់ប្រាក់។ សូមព្យាយាមម្ដងទៀត។",
+  expired: "ផុតកំណត់",
+  expiredDetail: "កូដ QR បានផុតកំណត់។ សូមចាប់ផ្ដើមម្ដងទៀត។",
+  cancelled: "បានបោះបង់",
+  cancelledDetail: "ការបង់ប្រាក់ត្រូវបានបោះបង់។",
+  askCashier: "សូមសួរអ្នកគិតលុយ",
+  otherState: "ស្ថានភាពការបង់ប្រាក់៖ {state}។",
+  error: "មានបញ្ហាអ្វីមួយ",
+  errorDetail: "{detail}",
+  again: "ការបង់ប្រាក់ថ្មី",
+  welcome: "សូមស្វាគមន៍",
+  idleHint: "បង់ប្រាក់ដោយកម្មវិធីធនាគារណាមួយ៖ កូដ QR នឹងបង្ហាញនៅទីនេះ។",
+  notPaired: "មិនទាន់បានផ្គូផ្គង",
+  notPairedDetail: "ម៉ាស៊ីននេះគ្មានសោដែលច្រកទូទាត់ទទួលយកទេ (មិនដែលផ្គូផ្គង ឬសោត្រូវបានដកហូត)។",
+  wrongTerminal: "សោរបស់ម៉ាស៊ីននេះមិនមែនសម្រាប់ស្ថានីយនេះទេ។",
+  pairRun: "ដើម្បីផ្គូផ្គង សូមដំណើរការ",
+  pairOpen: "ហើយបើក URL ផ្គូផ្គងដែលវាបង្ហាញ នៅក្នុងកម្មវិធីរុករកនេះ។",
+};
+
+type Language = "en" | "km";
+const messages: Record<Language, Record<Message, string>> = { en, km };
+type Vars = Record<string, string>;
 
 /** One payment on screen; `done` stops its watch, countdown and timers. */
 interface Session {
@@ -60,15 +162,21 @@ interface Session {
 
 let session: Session | undefined;
 let backToStart: number | undefined;
-let cardUrl: string | undefined;
 let paired = true;
+
+// The language of the profile (the start of every customer's session) and the one on screen now.
+let profileLanguage: Language = "en";
+let language: Language = "en";
+let merchant = { name: "", nameKhmer: "" };
+/** What fills the `{…}` of each element's text now (its key is its data-t). */
+const textVars = new Map<HTMLElement, Vars>();
 
 // Display mode: the terminal's pending payments (latest version of each) and the ids that left PENDING.
 const pendingPayments = new Map<string, Payment>();
 const settledIds = new Set<string>();
 let cursor = "";
 
-document.querySelectorAll(".terminal-id").forEach((e) => (e.textContent = terminalId));
+document.querySelectorAll(".terminal-id").forEach((e) => (e.textContent = terminalId)); // the pairing help only
 app.dataset.mode = displayMode ? "display" : "keypad";
 if (presetCurrency === "USD" || presetCurrency === "KHR") {
   (document.querySelector(`input[name=currency][value=${presetCurrency}]`) as HTMLInputElement).checked = true;
@@ -95,11 +203,49 @@ document.querySelectorAll<HTMLButtonElement>(".keypad button").forEach((b) =>
   b.addEventListener("click", () => {
     const key = b.dataset.key!;
     amountInput.value = key === "back" ? amountInput.value.slice(0, -1) : amountInput.value + key;
-    formError.textContent = "";
+    say(formError, "");
   }),
 );
 cancelButton.addEventListener("click", () => void cancel());
 $("again").addEventListener("click", reset);
+document.querySelectorAll<HTMLButtonElement>("[data-language]").forEach((b) =>
+  b.addEventListener("click", () => {
+    language = b.dataset.language as Language;
+    applyLanguage();
+  }),
+);
+
+/** A message in the language on screen, its `{name}`s filled from `vars`. */
+function t(key: Message, vars: Vars = {}): string {
+  return messages[language][key].replace(/\{(\w+)\}/g, (_, name: string) => vars[name] ?? "");
+}
+
+/** Shows a message in `element` (empty: none), and keeps it there in whichever language the customer switches to. */
+function say(element: HTMLElement, key: Message | "", vars: Vars = {}) {
+  if (key) {
+    element.dataset.t = key;
+    textVars.set(element, vars);
+  } else {
+    delete element.dataset.t;
+    textVars.delete(element);
+  }
+
+  element.textContent = key ? t(key, vars) : "";
+}
+
+/** Puts every text on the page in `language`: the marked elements, labels, the shop's name, the QR's description. */
+function applyLanguage() {
+  document.documentElement.lang = language;
+  document.title = t("title");
+  document.querySelectorAll<HTMLElement>("[data-t]").forEach((e) => (e.textContent = t(e.dataset.t as Message, textVars.get(e))));
+  document.querySelectorAll<HTMLElement>("[data-t-label]").forEach((e) => e.setAttribute("aria-label", t(e.dataset.tLabel as Message)));
+  document.querySelectorAll<HTMLElement>("[data-language]").forEach((e) => e.setAttribute("aria-pressed", String(e.dataset.language === language)));
+  const name = language === "km" && merchant.nameKhmer ? merchant.nameKhmer : merchant.name;
+  document.querySelectorAll(".merchant-name, #shop-name").forEach((e) => (e.textContent = name));
+  if (session) {
+    card.setAttribute("aria-label", t("cardAlt", { amount: formatMoney(session.payment) }));
+  }
+}
 
 function show(screen: Screen) {
   app.dataset.screen = screen;
@@ -112,6 +258,8 @@ function reset() {
   window.clearTimeout(backToStart);
   stop();
   session = undefined;
+  language = profileLanguage; // the next customer starts in the shop's language
+  applyLanguage();
   if (!paired) {
     show("unpaired");
     return;
@@ -124,7 +272,7 @@ function reset() {
   }
 
   amountInput.value = presetAmount;
-  formError.textContent = "";
+  say(formError, "");
   createButton.disabled = false;
   show("start");
   amountInput.focus();
@@ -137,11 +285,7 @@ function stop() {
     window.clearInterval(session.timer);
   }
 
-  if (cardUrl) {
-    card.removeAttribute("src");
-    URL.revokeObjectURL(cardUrl);
-    cardUrl = undefined;
-  }
+  card.replaceChildren();
 }
 
 /** The key of a pairing URL's `#key=`, kept and taken out of the address bar; else the one kept before (or none). */
@@ -196,9 +340,13 @@ function refused(error: ConnectError): boolean {
 async function checkPairing() {
   try {
     const response = await client.listPayments({ terminalId, pageSize: 1 });
-    const name = response.merchant?.name ?? "";
-    document.querySelectorAll(".merchant-name").forEach((e) => (e.textContent = name));
-    $("shop-name").textContent = name;
+    merchant = { name: response.merchant?.name ?? "", nameKhmer: response.merchant?.nameKhmer ?? "" };
+    profileLanguage = response.merchant?.language === "km" ? "km" : "en";
+    if (!session) {
+      language = profileLanguage; // unless a customer is already paying (in the language they chose)
+    }
+
+    applyLanguage();
   } catch (e) {
     refused(ConnectError.from(e)); // other errors (the gateway is down, a terminal not bound) show on create
   }
@@ -208,13 +356,13 @@ async function create() {
   const currency = (document.querySelector("input[name=currency]:checked") as HTMLInputElement).value;
   const amount = parseAmount(amountInput.value.trim(), currency);
   if (typeof amount === "string") {
-    formError.textContent = amount;
+    say(formError, amount);
     amountInput.focus();
     return;
   }
 
   createButton.disabled = true;
-  formError.textContent = "";
+  say(formError, "");
   const request = {
     requestId: newRequestId(),
     terminalId,
@@ -234,7 +382,7 @@ async function create() {
       }
 
       if (attempt >= 3 || (error.code !== Code.Unavailable && error.code !== Code.Unknown)) {
-        formError.textContent = "Could not create the payment: " + error.rawMessage;
+        say(formError, "createFailed", { detail: error.rawMessage });
         createButton.disabled = false;
         return;
       }
@@ -248,10 +396,9 @@ async function create() {
 function start(payment: Payment, followPayment = true) {
   const s: Session = { payment, version: 0n, resumes: 0, done: false, abort: new AbortController() };
   session = s;
-  const amount = formatMoney(payment);
   void loadCard(s);
-  card.alt = `KHQR code: scan with your bank app to pay ${amount}`;
-  watchStatus.textContent = "Waiting for payment…";
+  card.setAttribute("aria-label", t("cardAlt", { amount: formatMoney(payment) }));
+  say(watchStatus, "waiting");
   cancelButton.disabled = false;
   app.dataset.paymentId = payment.paymentId;
   show("qr");
@@ -265,7 +412,7 @@ function start(payment: Payment, followPayment = true) {
     countdown.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
     countdown.classList.toggle("low", left <= 30);
     if (left === 0 && !s.done) {
-      watchStatus.textContent = "Time is up: checking with the bank…";
+      say(watchStatus, "timeUp");
     }
   };
   tick();
@@ -277,8 +424,11 @@ function start(payment: Payment, followPayment = true) {
 }
 
 /**
- * The KHQR card, fetched with the key (an img src cannot send a header) and shown from a blob: URL, which the page's
- * CSP allows for images. A 401 means the key was refused.
+ * The KHQR card, fetched with the key (an img src cannot send a header) and put into the page as inline SVG: an SVG
+ * shown as an image may use no font but the system's, so the shop's Khmer name on the card would be boxes on a kiosk
+ * without a Khmer font; inline, it is drawn with the page's own Noto Sans Khmer. The SVG is the gateway's own (the same
+ * origin, every text in it escaped), and the page's CSP runs no inline script or event handler in it anyway.
+ * A 401 means the key was refused.
  */
 async function loadCard(s: Session) {
   const url = `/payments/${encodeURIComponent(s.payment.paymentId)}/qr.svg?style=card&size=800`;
@@ -294,13 +444,16 @@ async function loadCard(s: Session) {
       }
 
       if (response.ok) {
-        const blob = await response.blob();
-        if (!s.done) {
-          cardUrl = URL.createObjectURL(blob);
-          card.src = cardUrl;
+        const svg = new DOMParser().parseFromString(await response.text(), "image/svg+xml").documentElement;
+        if (!s.done && svg instanceof SVGSVGElement) {
+          svg.setAttribute("aria-hidden", "true"); // the card's description is #qr-card's label, in the page's language
+          card.replaceChildren(document.importNode(svg, true));
+          return;
         }
 
-        return;
+        if (s.done) {
+          return;
+        }
       }
     } catch {
       // the network dropped or the page moved on: try again below, unless the session is over
@@ -308,7 +461,7 @@ async function loadCard(s: Session) {
 
     if (attempt >= 3 || s.done) {
       if (!s.done) {
-        watchStatus.textContent = "Could not load the QR code: please cancel and try again.";
+        say(watchStatus, "cardFailed");
       }
 
       return;
@@ -344,7 +497,7 @@ async function watch(s: Session) {
       }
 
       if (error.code === Code.NotFound || error.code === Code.InvalidArgument) {
-        finish(s, "ERROR", "Something went wrong", error.rawMessage);
+        finish(s, "ERROR", "error", "errorDetail", { detail: error.rawMessage });
         return;
       }
     }
@@ -354,7 +507,7 @@ async function watch(s: Session) {
     }
 
     // The stream ended without a terminal state (the gateway restarted, the network dropped): back off, then resume.
-    watchStatus.textContent = "Reconnecting…";
+    say(watchStatus, "reconnecting");
     s.resumes++;
     app.dataset.watchResumes = String(s.resumes);
     await sleep(delay + Math.random() * delay * 0.2);
@@ -371,26 +524,25 @@ function seen(s: Session, payment: Payment) {
   s.version = payment.version;
   app.dataset.version = String(payment.version);
   if (payment.state === Payment_State.PENDING) {
-    watchStatus.textContent = "Waiting for payment…";
+    say(watchStatus, "waiting");
     return;
   }
 
-  const amount = formatMoney(payment);
   switch (payment.state) {
     case Payment_State.PAID:
-      finish(s, "PAID", "Paid", `${amount} received. Thank you!`);
+      finish(s, "PAID", "paid", "paidDetail", { amount: formatMoney(payment) });
       break;
     case Payment_State.FAILED:
-      finish(s, "FAILED", "Payment failed", "The bank declined the payment. Please try again.");
+      finish(s, "FAILED", "failed", "failedDetail");
       break;
     case Payment_State.EXPIRED:
-      finish(s, "EXPIRED", "Expired", "The QR code has expired. Please start again.");
+      finish(s, "EXPIRED", "expired", "expiredDetail");
       break;
     case Payment_State.CANCELLED:
-      finish(s, "CANCELLED", "Cancelled", "The payment was cancelled.");
+      finish(s, "CANCELLED", "cancelled", "cancelledDetail");
       break;
     default:
-      finish(s, "ERROR", "Please ask the cashier", `The payment is ${Payment_State[payment.state]}.`);
+      finish(s, "ERROR", "askCashier", "otherState", { state: Payment_State[payment.state] });
   }
 }
 
@@ -412,37 +564,37 @@ async function cancel() {
     }
 
     if (error.code !== Code.FailedPrecondition) {
-      watchStatus.textContent = "Could not cancel: " + error.rawMessage;
+      say(watchStatus, "cancelFailed", { detail: error.rawMessage });
       cancelButton.disabled = false;
     }
   }
 }
 
-function finish(s: Session, state: string, title: string, detail: string) {
+function finish(s: Session, state: string, title: Message, detail: Message, vars: Vars = {}) {
   if (s.done) {
     return;
   }
 
   stop();
   result.dataset.state = state;
-  $("result-title").textContent = title;
-  $("result-detail").textContent = detail;
+  say($("result-title"), title);
+  say($("result-detail"), detail, vars);
   show("result");
   $("again").focus();
   backToStart = window.setTimeout(reset, resultSeconds * 1000);
 }
 
-/** Units and nanos of a typed amount (no floating point), or why it is not one. */
-function parseAmount(text: string, currency: string): { units: bigint; nanos: number } | string {
+/** Units and nanos of a typed amount (no floating point), or the message saying why it is not one. */
+function parseAmount(text: string, currency: string): { units: bigint; nanos: number } | Message {
   const match = currency === "KHR" ? /^(\d{1,13})$/.exec(text) : /^(\d{1,10})(?:\.(\d{1,2}))?$/.exec(text);
   if (!match) {
-    return currency === "KHR" ? "Enter whole riel, for example 5000." : "Enter dollars with up to two decimals, for example 12.50.";
+    return currency === "KHR" ? "wholeRiel" : "dollars";
   }
 
   const units = BigInt(match[1]);
   const nanos = Number((match[2] ?? "").padEnd(2, "0")) * 10_000_000;
   if (units === 0n && nanos === 0) {
-    return "Enter an amount greater than zero.";
+    return "positive";
   }
 
   return { units, nanos };
@@ -514,7 +666,7 @@ async function follow() {
 
       if (error.code === Code.PermissionDenied) {
         paired = false;
-        $("unpaired-detail").textContent = "This kiosk's key is not for this terminal.";
+        say($("unpaired-detail"), "wrongTerminal");
         reset();
         return;
       }
