@@ -1,9 +1,11 @@
 using Bakong.Gateway.Tests.Access;
 using Bakong.Grpc.Admin.V1;
 using Bakong.Grpc.Payments.V1;
+using Bakong.OpenApi.Audit;
 using Bakong.OpenApi.Storage;
 using Bakong.Testing.Postgres;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Bakong.Gateway.Tests.Storage;
@@ -43,7 +45,7 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
     }
 
     [Fact]
-    public async Task A_PostgreSQL_gateway_keeps_its_token_and_clients_in_the_database_not_in_data_directory_files()
+    public async Task A_PostgreSQL_gateway_keeps_its_token_clients_and_audits_in_the_database_and_no_LiteDB_file_in_its_data_directory()
     {
         var database = await cluster.CreateDatabaseAsync(Ct);
         await using var gateway = OnPostgres(ApiKeys.Gateway(), database);
@@ -55,17 +57,24 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
         await gateway.PayAsync(created.Payment.Khqr);
         var clients = await admin.ListClientsAsync(new ListClientsRequest(), cancellationToken: Ct);
 
+        gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        await gateway.Services.GetRequiredService<CallAudit>().FlushAsync(Ct);
+        var calls = await admin.ListBakongCallsAsync(new ListBakongCallsRequest(), cancellationToken: Ct);
+        var apiCalls = await admin.ListApiCallsAsync(new ListApiCallsRequest { Action = "CreatePayment" }, cancellationToken: Ct);
+
         Assert.Single(clients.Clients);
+        Assert.NotEmpty(calls.Calls);
+        Assert.Equal("OK", Assert.Single(apiCalls.Calls).Outcome);
         var directory = Path.GetDirectoryName(gateway.StoragePath)!;
-        Assert.False(File.Exists(Path.Combine(directory, BakongDataDirectory.TokensFileName)), "a LiteDB token file was written");
-        Assert.False(File.Exists(Path.Combine(directory, BakongDataDirectory.ClientsFileName)), "a LiteDB client file was written");
+        Assert.Empty(Directory.GetFiles(directory, "*.db"));
+        Assert.False(File.Exists(Path.Combine(directory, BakongDataDirectory.AuditFileName)), "a LiteDB audit file was written");
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync(Ct);
         await using var count = new NpgsqlCommand(
-            "SELECT (SELECT count(*) FROM bakong_tokens WHERE token IS NOT NULL), (SELECT count(*) FROM api_clients)", connection);
+            "SELECT (SELECT count(*) FROM bakong_tokens WHERE token IS NOT NULL), (SELECT count(*) FROM api_clients), (SELECT count(*) > 0 FROM bakong_calls), (SELECT count(*) > 0 FROM api_calls)", connection);
         await using var reader = await count.ExecuteReaderAsync(Ct);
         Assert.True(await reader.ReadAsync(Ct));
-        Assert.Equal((1L, 1L), (reader.GetInt64(0), reader.GetInt64(1)));
+        Assert.Equal((1L, 1L, true, true), (reader.GetInt64(0), reader.GetInt64(1), reader.GetBoolean(2), reader.GetBoolean(3)));
     }
 
     [Fact]
