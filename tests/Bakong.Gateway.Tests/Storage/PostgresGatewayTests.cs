@@ -10,6 +10,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Bakong.Gateway.Tests.Storage;
@@ -134,6 +135,7 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
         var connection = new NpgsqlConnectionStringBuilder(database);
         Assert.DoesNotContain(connection.Database!, why.Description, StringComparison.Ordinal);
         Assert.DoesNotContain("Username", why.Description, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(a.Logs.Named("HealthCheckEnd"), l => l.Level == LogLevel.Error && l.Message.Contains(why.Description!, StringComparison.Ordinal));
         await b.Logs.WaitForAsync("PostgresListenerLost");
 
         await own.StartAgainAsync();
@@ -206,6 +208,7 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
 
         Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
         Assert.Contains("pg_dump", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("key file", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
