@@ -40,6 +40,7 @@ internal static class GatewayHost
         {
             services.AddPostgreSqlPaymentStore();
             services.AddPostgreSqlTokenStore();
+            services.AddPostgreSqlCallAudit();
         }
 
         services.AddBakongPayments(configuration);
@@ -56,7 +57,7 @@ internal static class GatewayHost
         }
 
         // Bakong: the client (Bakong:OpenApi:*), the token (Bakong:Tokens:*) and the call audit (Bakong:Audit:*), the
-        // two databases beside Storage:Path. Mode and base URL are the gateway's keys and win over the sections'.
+        // two databases beside Storage:Path (on PostgreSQL, tables of its database). Mode and base URL are the gateway's keys and win over the sections'.
         var environment = bakong.Environment;
         var baseUrl = bakong.BaseUri ?? (bakong.HostsSandbox ? GatewayEndpoints.SandboxBaseUrl(configuration) : null);
         services.AddBakongOpenApiClient(configuration.GetSection(BakongOpenApiOptions.SectionName));

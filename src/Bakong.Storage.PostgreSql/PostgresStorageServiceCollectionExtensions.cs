@@ -1,4 +1,5 @@
 using Bakong.Identity.Storage;
+using Bakong.OpenApi.Audit;
 using Bakong.OpenApi.Tokens;
 using Bakong.Payments.Configuration;
 using Bakong.Payments.Storage;
@@ -64,6 +65,24 @@ public static class PostgresStorageServiceCollectionExtensions
         services.AddPostgreSqlDatabase();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IClientStore>(sp => new PostgresClientStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+
+    /// <summary>
+    /// Adds both audits on the same database (tables <c>bakong_calls</c> and <c>api_calls</c>) as the
+    /// <see cref="CallAudit"/>; call it before <c>AddBakongCallAudit</c>, which then opens no <c>bakong-audit.db</c> and
+    /// adds the writer that persists and prunes these tables with <c>Bakong:Audit</c>'s retention.
+    /// </summary>
+    public static IServiceCollection AddPostgreSqlCallAudit(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddPostgreSqlDatabase();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<CallAudit>(sp => new PostgresCallAudit(
+            sp.GetRequiredService<PostgresDatabase>(),
+            sp.GetRequiredService<IOptions<BakongCallAuditOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PostgresCallAudit>>()));
         return services;
     }
 

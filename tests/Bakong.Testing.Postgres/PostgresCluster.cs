@@ -92,7 +92,49 @@ public sealed class PostgresCluster : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Stops the server (a fast shutdown: its connections end, as in a PostgreSQL restart) and keeps its data and port,
+    /// for a test of what clients see while PostgreSQL is down; <see cref="StartAgainAsync"/> brings it back. Use a
+    /// cluster of the test's own (<c>new PostgresCluster()</c>, <see cref="InitializeAsync"/>), never the assembly
+    /// fixture: other tests run on that one meanwhile.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        SkipIfUnavailable();
+        await StopServerAsync();
+    }
+
+    /// <summary>Starts the server <see cref="StopAsync"/> stopped, on the same data and port; returns once it accepts connections.</summary>
+    public async Task StartAgainAsync()
+    {
+        SkipIfUnavailable();
+        if (_server is not null)
+        {
+            throw new InvalidOperationException("The cluster is running.");
+        }
+
+        await LaunchAsync(samePort: true);
+    }
+
     public async ValueTask DisposeAsync()
+    {
+        await StopServerAsync();
+
+        if (_directory is { } directory)
+        {
+            _directory = null;
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A temp folder left behind is no harm.
+            }
+        }
+    }
+
+    private async Task StopServerAsync()
     {
         if (_server is { } server)
         {
@@ -111,19 +153,6 @@ public sealed class PostgresCluster : IAsyncLifetime
             }
 
             server.Dispose();
-        }
-
-        if (_directory is { } directory)
-        {
-            _directory = null;
-            try
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A temp folder left behind is no harm.
-            }
         }
     }
 
@@ -150,13 +179,24 @@ public sealed class PostgresCluster : IAsyncLifetime
         }
 
         await RunAsync(asRoot: false, Path.Combine(_bin!, "initdb"), "-D", DataDirectory, "-U", Superuser, "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync");
+        await LaunchAsync(samePort: false);
+    }
+
+    /// <summary>Starts the postmaster on a free port (or, again, on the one it had) and waits until it accepts connections.</summary>
+    private async Task LaunchAsync(bool samePort)
+    {
+        _serverLog.Clear();
         for (var attempt = 1; ; attempt++)
         {
-            _port = FreePort();
+            if (!samePort)
+            {
+                _port = FreePort();
+            }
+
             var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var server = Start(
                 Path.Combine(_bin!, "postgres"),
-                "-D", DataDirectory, "-p", _port.ToString(CultureInfo.InvariantCulture), "-k", _directory,
+                "-D", DataDirectory, "-p", _port.ToString(CultureInfo.InvariantCulture), "-k", _directory!,
                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "max_connections=200",
                 "-c", "shared_buffers=64MB", "-c", "logging_collector=off");
             server.EnableRaisingEvents = true;
@@ -184,7 +224,7 @@ public sealed class PostgresCluster : IAsyncLifetime
                 await ready.Task.WaitAsync(s_startTimeout);
                 return;
             }
-            catch (InvalidOperationException) when (attempt < 3 && _serverLog.Any(l => l.Contains("could not bind", StringComparison.Ordinal)))
+            catch (InvalidOperationException) when (!samePort && attempt < 3 && _serverLog.Any(l => l.Contains("could not bind", StringComparison.Ordinal)))
             {
                 // Someone took the port between our probe and the bind: another one.
                 _server = null;

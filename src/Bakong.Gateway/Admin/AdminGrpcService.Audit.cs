@@ -9,16 +9,18 @@ namespace Bakong.Gateway.Admin;
 
 /// <summary>
 /// The audits in the admin API: the calls to Bakong and the API audit, one bounded page at a time, newest first, from
-/// the store the gateway holds (<see cref="LiteDbCallAudit"/>), so no other process opens its file.
+/// the store the gateway holds (<see cref="CallAudit"/>: the LiteDB file, so no other process opens it, or PostgreSQL's
+/// tables).
 /// </summary>
 internal sealed partial class AdminGrpcService
 {
     /// <summary>The longest endpoint, outcome or action a filter takes: longer ones name nothing the audit holds.</summary>
     internal const int MaxFilterLength = 100;
 
-    public override Task<ListBakongCallsResponse> ListBakongCalls(ListBakongCallsRequest request, ServerCallContext context)
+    public override async Task<ListBakongCallsResponse> ListBakongCalls(ListBakongCallsRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
         var violations = new List<Payments.FieldViolation>();
         var query = ToQuery(request.StartTime, request.EndTime, request.PageSize, request.PageToken, violations);
         CheckFilter(request.Endpoint, "endpoint", violations);
@@ -28,16 +30,17 @@ internal sealed partial class AdminGrpcService
             throw RpcErrors.InvalidArgument(violations);
         }
 
-        var page = services.GetRequiredService<LiteDbCallAudit>().PageBakongCalls(
-            query, new BakongCallFilter(NullIfEmpty(request.Endpoint), NullIfEmpty(request.Outcome), request.ErrorCode));
+        var page = await services.GetRequiredService<CallAudit>().PageBakongCallsAsync(
+            query, new BakongCallFilter(NullIfEmpty(request.Endpoint), NullIfEmpty(request.Outcome), request.ErrorCode), context.CancellationToken).ConfigureAwait(false);
         var response = new ListBakongCallsResponse { NextPageToken = page.Next?.Encode() ?? string.Empty };
         response.Calls.AddRange(page.Records.Select(ToProto));
-        return Task.FromResult(response);
+        return response;
     }
 
-    public override Task<ListApiCallsResponse> ListApiCalls(ListApiCallsRequest request, ServerCallContext context)
+    public override async Task<ListApiCallsResponse> ListApiCalls(ListApiCallsRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
         var violations = new List<Payments.FieldViolation>();
         var query = ToQuery(request.StartTime, request.EndTime, request.PageSize, request.PageToken, violations);
         if (request.ClientId.Length > 0 && request.ClientId != "-" && !ApiKey.IsClientId(request.ClientId))
@@ -52,11 +55,11 @@ internal sealed partial class AdminGrpcService
             throw RpcErrors.InvalidArgument(violations);
         }
 
-        var page = services.GetRequiredService<LiteDbCallAudit>().PageApiCalls(
-            query, new ApiCallFilter(NullIfEmpty(request.ClientId), NullIfEmpty(request.Action), NullIfEmpty(request.Outcome)));
+        var page = await services.GetRequiredService<CallAudit>().PageApiCallsAsync(
+            query, new ApiCallFilter(NullIfEmpty(request.ClientId), NullIfEmpty(request.Action), NullIfEmpty(request.Outcome)), context.CancellationToken).ConfigureAwait(false);
         var response = new ListApiCallsResponse { NextPageToken = page.Next?.Encode() ?? string.Empty };
         response.Calls.AddRange(page.Records.Select(ToProto));
-        return Task.FromResult(response);
+        return response;
     }
 
     /// <summary>The window and page of an audit request; each bad field a violation naming it.</summary>

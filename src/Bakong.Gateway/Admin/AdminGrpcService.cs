@@ -139,10 +139,10 @@ internal sealed partial class AdminGrpcService(IServiceProvider services, ILogge
         var backup = services.GetRequiredService<GatewayBackup>();
         if (backup.PaymentsInPostgreSql)
         {
-            // The payments are not a file of the data directory: a backup of the files alone would restore without them.
+            // Nothing but the token's key file is in the data directory: a backup of its files would restore without the data.
             throw new RpcException(new Status(
                 StatusCode.FailedPrecondition,
-                "The payments are in PostgreSQL (Storage:Provider PostgreSql): back up the database with pg_dump (docs/operations.md#postgresql), and the data directory (token, audit, clients) with the files; bakong backup takes LiteDB data directories only."));
+                "The payments, token, clients and audits are in PostgreSQL (Storage:Provider PostgreSql): back up the database with pg_dump (docs/operations.md#postgresql), and copy the token's key file (bakong-tokens.db.key, or Bakong:Tokens:KeyPath) with it; bakong backup takes LiteDB data directories only."));
         }
 
         var operatorId = context.Caller().Id;

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Google.Protobuf.Reflection;
 using Bakong.Grpc.Payments.V1;
@@ -193,14 +194,20 @@ internal static class RpcErrors
         "The gateway cannot read or write its payment store; call again (a CreatePayment retry with the same request_id is safe).");
 
     /// <summary>
-    /// The I/O error of the store (a full disk, a failing device) in <paramref name="exception"/>, if it is one: the store
-    /// throws the <see cref="IOException"/> itself, or its database engine an exception around it. Not a bug, and it may
-    /// pass: UNAVAILABLE.
+    /// The store's failure to reach its data in <paramref name="exception"/>, if it is one: an I/O error (a full disk, a
+    /// failing device; the store throws the <see cref="IOException"/> itself, or its database engine an exception around
+    /// it) or a database server that cannot be reached (PostgreSQL stopped, restarting or unreachable: a transient
+    /// <see cref="DbException"/>, or one whose SQLSTATE is a connection exception, class 08, or an operator's shutdown,
+    /// 57P). Not a bug, and it may pass: UNAVAILABLE.
     /// </summary>
-    public static IOException? StorageError(Exception exception)
+    public static Exception? StorageError(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return exception as IOException ?? exception.InnerException as IOException;
+        return Unreachable(exception) ? exception : exception.InnerException is { } inner && Unreachable(inner) ? inner : null;
+
+        static bool Unreachable(Exception e) => e is IOException
+            || e is DbException { IsTransient: true }
+            || e is DbException { SqlState: { } state } && (state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal));
     }
 
     /// <summary>What an exception thrown by the domain or the store means on the wire; null for a bug (INTERNAL).</summary>

@@ -10,8 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class CallAuditServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="LiteDbCallAudit"/> (also as <see cref="IBakongCallAudit"/> and <see cref="IApiCallAudit"/>) and the hosted writer that persists
-    /// and prunes it, with <see cref="BakongCallAuditOptions"/> validated at start. Records reach the database only
+    /// Adds the audits (<see cref="CallAudit"/>, also as <see cref="IBakongCallAudit"/> and <see cref="IApiCallAudit"/>):
+    /// <see cref="LiteDbCallAudit"/> unless another store was added before, and the hosted writer that persists and
+    /// prunes it, with <see cref="BakongCallAuditOptions"/> validated at start. Records reach the database only
     /// while the host runs; stopping the host persists what is queued.
     /// </summary>
     public static IServiceCollection AddBakongCallAudit(this IServiceCollection services, Action<BakongCallAuditOptions>? configure = null)
@@ -40,10 +41,18 @@ public static class CallAuditServiceCollectionExtensions
     private static IServiceCollection AddBakongCallAuditCore(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<LiteDbCallAudit>();
-        services.TryAddSingleton<IBakongCallAudit>(sp => sp.GetRequiredService<LiteDbCallAudit>());
-        services.TryAddSingleton<IApiCallAudit>(sp => sp.GetRequiredService<LiteDbCallAudit>());
-        services.AddSingleton<IStoreSnapshot>(sp => sp.GetRequiredService<LiteDbCallAudit>());
+
+        // A store registered before (the PostgreSQL one: AddPostgreSqlCallAudit) replaces the LiteDB file, which is
+        // then neither opened nor part of a backup.
+        if (!services.Any(d => d.ServiceType == typeof(CallAudit)))
+        {
+            services.TryAddSingleton<LiteDbCallAudit>();
+            services.AddSingleton<CallAudit>(sp => sp.GetRequiredService<LiteDbCallAudit>());
+            services.AddSingleton<IStoreSnapshot>(sp => sp.GetRequiredService<LiteDbCallAudit>());
+        }
+
+        services.TryAddSingleton<IBakongCallAudit>(sp => sp.GetRequiredService<CallAudit>());
+        services.TryAddSingleton<IApiCallAudit>(sp => sp.GetRequiredService<CallAudit>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CallAuditWriter>());
         return services;
     }

@@ -5,11 +5,11 @@ using Microsoft.Extensions.Options;
 namespace Bakong.OpenApi.Audit;
 
 /// <summary>
-/// Drains the audit queue into LiteDB and prunes on a <see cref="PeriodicTimer"/> driven by the injected clock. On
+/// Drains the audit queue into the audit's store and prunes on a <see cref="PeriodicTimer"/> driven by the injected clock. On
 /// stop it completes the queue and persists what is left before returning.
 /// </summary>
 internal sealed class CallAuditWriter(
-    LiteDbCallAudit audit,
+    CallAudit audit,
     IOptions<BakongCallAuditOptions> options,
     TimeProvider timeProvider,
     ILogger<CallAuditWriter> logger) : BackgroundService
@@ -38,13 +38,13 @@ internal sealed class CallAuditWriter(
     {
         // Once at start, then on the timer. The timer is created only after the first prune has returned, so whoever
         // sees it created (a test's TimeProvider) knows that prune is over and none runs until the clock moves.
-        Prune();
+        await PruneAsync(stoppingToken).ConfigureAwait(false);
         using var timer = new PeriodicTimer(options.Value.PruneInterval, timeProvider);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                Prune();
+                await PruneAsync(stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -52,11 +52,14 @@ internal sealed class CallAuditWriter(
         }
     }
 
-    private void Prune()
+    private async Task PruneAsync(CancellationToken stoppingToken)
     {
         try
         {
-            audit.Prune();
+            await audit.PruneAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
 #pragma warning disable CA1031 // Pruning is retried on the next tick; a failure must not stop the writer.
         catch (Exception exception)

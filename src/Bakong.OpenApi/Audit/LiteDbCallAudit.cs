@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Bakong.OpenApi.Storage;
 using LiteDB;
 using Microsoft.Extensions.Logging;
@@ -7,56 +6,37 @@ using Microsoft.Extensions.Options;
 namespace Bakong.OpenApi.Audit;
 
 /// <summary>
-/// The call audit: every <see cref="BakongCallRecord"/> is logged at once as a structured event and queued for a
-/// background writer (<see cref="CallAuditWriter"/>) that persists it in LiteDB, so recording never blocks a call to
-/// Bakong on disk I/O. Retention is bounded by age and by count. The file is held with a <see cref="StoreLock"/>, so
-/// <c>bakong audit list</c> or a <c>bakong token</c> command refuses it while a gateway has it open. The same store
-/// keeps the API audit (<see cref="ApiCallRecord"/>: the gateway's creates, cancels and admin actions, who made them
-/// and from where) in its own collection, through the same queue and with the same retention. The database
-/// engine's own errors in opening, querying or pruning leave it as a <see cref="StoreException"/>.
+/// The audits (<see cref="CallAudit"/>) in LiteDB: the calls to Bakong (collection <c>bakong_calls</c>) and the API
+/// calls (<c>api_calls</c>) in the data directory's <c>bakong-audit.db</c>. The file is held with a
+/// <see cref="StoreLock"/>, so <c>bakong audit list</c> or a <c>bakong token</c> command refuses it while a gateway
+/// has it open. The database engine's own errors in opening, querying or pruning leave it as a
+/// <see cref="StoreException"/>.
 /// </summary>
-/// <remarks>
-/// The queue is bounded (<see cref="BakongCallAuditOptions.QueueCapacity"/>). When it is full the oldest waiting
-/// record is dropped rather than the caller made to wait or the newest lost: during a stall the recent calls are the
-/// ones worth keeping. Drops are counted (<see cref="DroppedCount"/>) and reported in the log; the dropped records'
-/// own log events were already written.
-/// </remarks>
-public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSnapshot, IDisposable
+public sealed class LiteDbCallAudit : CallAudit, IStoreSnapshot, IDisposable
 {
     private const string CollectionName = "bakong_calls";
     private const string ApiCollectionName = "api_calls";
     private const string Label = "call audit";
-    private const int MaxBatch = 256;
 
     private readonly BakongCallAuditOptions _options;
     private readonly TimeProvider _timeProvider;
-    private readonly ILogger _logger;
     private readonly StoreLock _lock;
     private readonly string _path;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _calls;
     private readonly ILiteCollection<BsonDocument> _apiCalls;
-    private readonly Channel<Pending> _queue;
-    private readonly Lock _flushGate = new();
 
     // LiteDB makes each call atomic, not a prune's count-find-delete: two prunes interleaved (the writer's timer and
     // an operator's, or two timers' worth after a stall) would each delete the excess they counted, together twice it.
     // Every write to the collection takes this gate, so a prune sees one state from its count to its delete.
     private readonly Lock _writeGate = new();
-    private readonly List<(long Target, TaskCompletionSource Done)> _flushWaiters = [];
-    private long _accepted;
-    private long _settled;
-    private long _dropped;
-    private long _unreportedDrops;
 
     public LiteDbCallAudit(IOptions<BakongCallAuditOptions> options, TimeProvider timeProvider, ILogger<LiteDbCallAudit> logger)
+        : base((options ?? throw new ArgumentNullException(nameof(options))).Value, logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        ArgumentNullException.ThrowIfNull(logger);
         _options = options.Value;
         _timeProvider = timeProvider;
-        _logger = logger;
 
         _path = Path.GetFullPath(_options.DatabasePath);
         var path = _path;
@@ -75,48 +55,6 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
             });
         _calls = _database.GetCollection(CollectionName, BsonAutoId.Int64);
         _apiCalls = _database.GetCollection(ApiCollectionName, BsonAutoId.Int64);
-
-        _queue = Channel.CreateBounded<Pending>(
-            new BoundedChannelOptions(_options.QueueCapacity)
-            {
-                FullMode = BoundedChannelFullMode.DropOldest,
-                SingleReader = true,
-                SingleWriter = false,
-            },
-            OnDropped);
-    }
-
-    /// <summary>Records dropped because the queue was full, since start.</summary>
-    public long DroppedCount => Interlocked.Read(ref _dropped);
-
-    /// <summary>Logs the record and queues it for persistence; never blocks.</summary>
-    public void Record(BakongCallRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        record = AuditRedaction.Scrub(record);
-
-        var level = record.HttpStatus is >= 200 and < 300 ? LogLevel.Information : LogLevel.Warning;
-        AuditLog.BakongCall(
-            _logger,
-            level,
-            record.Endpoint,
-            record.Attempt,
-            record.Outcome,
-            record.HttpStatus,
-            record.ResponseCode,
-            record.ErrorCode,
-            record.ResponseMessage,
-            record.Latency.TotalMilliseconds,
-            record.Subject);
-
-        Enqueue(new Pending(_calls, ToDocument(record)));
-    }
-
-    /// <summary>Queues an API call record for persistence; never blocks.</summary>
-    public void Record(ApiCallRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        Enqueue(new Pending(_apiCalls, ToDocument(record)));
     }
 
     /// <summary>
@@ -196,22 +134,13 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
         return Page(_apiCalls, query, filters, ApiFromDocument);
     }
 
-    /// <summary>Completes when everything recorded before the call has been persisted (or dropped).</summary>
-    public Task FlushAsync(CancellationToken cancellationToken)
-    {
-        var target = Interlocked.Read(ref _accepted);
-        lock (_flushGate)
-        {
-            if (Interlocked.Read(ref _settled) >= target)
-            {
-                return Task.CompletedTask;
-            }
+    public override Task<AuditPage<BakongCallRecord>> PageBakongCallsAsync(AuditQuery query, BakongCallFilter filter, CancellationToken cancellationToken) =>
+        Task.FromResult(PageBakongCalls(query, filter));
 
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _flushWaiters.Add((target, done));
-            return done.Task.WaitAsync(cancellationToken);
-        }
-    }
+    public override Task<AuditPage<ApiCallRecord>> PageApiCallsAsync(AuditQuery query, ApiCallFilter filter, CancellationToken cancellationToken) =>
+        Task.FromResult(PageApiCalls(query, filter));
+
+    public override Task<int> PruneAsync(CancellationToken cancellationToken) => Task.FromResult(Prune());
 
     /// <summary>
     /// Deletes records older than the retention and the oldest beyond the maximum count, in the Bakong call audit and
@@ -244,11 +173,7 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
             });
         }
 
-        if (deleted > 0)
-        {
-            AuditLog.Pruned(_logger, deleted, _options.Retention, _options.MaxRecords);
-        }
-
+        Pruned(deleted, _options);
         return deleted;
     }
 
@@ -269,54 +194,27 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
 
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
+        Complete();
         _database.Dispose();
         _lock.Dispose();
     }
 
-    /// <summary>Stops accepting records; the writer drains what is queued and returns.</summary>
-    internal void Complete() => _queue.Writer.TryComplete();
-
-    /// <summary>Persists queued records in batches until <see cref="Complete"/> is called and the queue is empty.</summary>
-    internal async Task RunWriterAsync(CancellationToken cancellationToken)
+    private protected override Task WriteAsync(IReadOnlyList<BakongCallRecord> calls, IReadOnlyList<ApiCallRecord> apiCalls, CancellationToken cancellationToken)
     {
-        var batch = new List<Pending>(MaxBatch);
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        lock (_writeGate)
         {
-            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
+            if (calls.Count > 0)
             {
-                batch.Add(pending);
+                _calls.InsertBulk(calls.Select(ToDocument));
             }
 
-            if (batch.Count > 0)
+            if (apiCalls.Count > 0)
             {
-                try
-                {
-                    lock (_writeGate)
-                    {
-                        foreach (var group in batch.GroupBy(p => p.Into))
-                        {
-                            group.Key.InsertBulk(group.Select(p => p.Document));
-                        }
-                    }
-                }
-#pragma warning disable CA1031 // A failing disk must not stop the writer: the records are in the log regardless.
-                catch (Exception exception)
-#pragma warning restore CA1031
-                {
-                    AuditLog.WriteFailed(_logger, batch.Count, exception);
-                }
-
-                Settle(batch.Count);
-                batch.Clear();
-            }
-
-            if (Interlocked.Exchange(ref _unreportedDrops, 0) is > 0 and var drops)
-            {
-                AuditLog.RecordsDropped(_logger, drops);
+                _apiCalls.InsertBulk(apiCalls.Select(ToDocument));
             }
         }
+
+        return Task.CompletedTask;
     }
 
     private static void AddEquals(List<BsonExpression> filters, string field, string? value)
@@ -387,47 +285,6 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
         }
     }
 
-    private void Enqueue(Pending pending)
-    {
-        // Counted before the write, so a flush that starts now waits for this record whether it is written or dropped.
-        Interlocked.Increment(ref _accepted);
-        if (!_queue.Writer.TryWrite(pending))
-        {
-            // Only after shutdown completed the queue.
-            CountDrop();
-            Settle(1);
-        }
-    }
-
-    private void OnDropped(Pending pending)
-    {
-        CountDrop();
-        Settle(1);
-    }
-
-    /// <summary>Records persisted, failed to persist, or dropped: releases the flushes waiting for them.</summary>
-    private void Settle(int count)
-    {
-        var settled = Interlocked.Add(ref _settled, count);
-        lock (_flushGate)
-        {
-            for (var i = _flushWaiters.Count - 1; i >= 0; i--)
-            {
-                if (_flushWaiters[i].Target <= settled)
-                {
-                    _flushWaiters[i].Done.TrySetResult();
-                    _flushWaiters.RemoveAt(i);
-                }
-            }
-        }
-    }
-
-    private void CountDrop()
-    {
-        Interlocked.Increment(ref _dropped);
-        Interlocked.Increment(ref _unreportedDrops);
-    }
-
     private static BsonDocument ToDocument(BakongCallRecord record) => new()
     {
         ["time"] = record.Time.UtcTicks,
@@ -480,6 +337,4 @@ public sealed class LiteDbCallAudit : IBakongCallAudit, IApiCallAudit, IStoreSna
 
     private static int? NullableInt(BsonValue value) => value.IsNumber ? value.AsInt32 : null;
 
-    /// <summary>A record waiting for the writer, already a document, and the collection it goes to.</summary>
-    private readonly record struct Pending(ILiteCollection<BsonDocument> Into, BsonDocument Document);
 }

@@ -1,9 +1,16 @@
+using System.Net;
+using System.Text.Json;
 using Bakong.Gateway.Tests.Access;
 using Bakong.Grpc.Admin.V1;
 using Bakong.Grpc.Payments.V1;
+using Bakong.OpenApi.Audit;
 using Bakong.OpenApi.Storage;
 using Bakong.Testing.Postgres;
+using Google.Rpc;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Bakong.Gateway.Tests.Storage;
@@ -43,7 +50,7 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
     }
 
     [Fact]
-    public async Task A_PostgreSQL_gateway_keeps_its_token_and_clients_in_the_database_not_in_data_directory_files()
+    public async Task A_PostgreSQL_gateway_keeps_its_token_clients_and_audits_in_the_database_and_no_LiteDB_file_in_its_data_directory()
     {
         var database = await cluster.CreateDatabaseAsync(Ct);
         await using var gateway = OnPostgres(ApiKeys.Gateway(), database);
@@ -55,17 +62,24 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
         await gateway.PayAsync(created.Payment.Khqr);
         var clients = await admin.ListClientsAsync(new ListClientsRequest(), cancellationToken: Ct);
 
+        gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        await gateway.Services.GetRequiredService<CallAudit>().FlushAsync(Ct);
+        var calls = await admin.ListBakongCallsAsync(new ListBakongCallsRequest(), cancellationToken: Ct);
+        var apiCalls = await admin.ListApiCallsAsync(new ListApiCallsRequest { Action = "CreatePayment" }, cancellationToken: Ct);
+
         Assert.Single(clients.Clients);
+        Assert.NotEmpty(calls.Calls);
+        Assert.Equal("OK", Assert.Single(apiCalls.Calls).Outcome);
         var directory = Path.GetDirectoryName(gateway.StoragePath)!;
-        Assert.False(File.Exists(Path.Combine(directory, BakongDataDirectory.TokensFileName)), "a LiteDB token file was written");
-        Assert.False(File.Exists(Path.Combine(directory, BakongDataDirectory.ClientsFileName)), "a LiteDB client file was written");
+        Assert.Empty(Directory.GetFiles(directory, "*.db"));
+        Assert.False(File.Exists(Path.Combine(directory, BakongDataDirectory.AuditFileName)), "a LiteDB audit file was written");
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync(Ct);
         await using var count = new NpgsqlCommand(
-            "SELECT (SELECT count(*) FROM bakong_tokens WHERE token IS NOT NULL), (SELECT count(*) FROM api_clients)", connection);
+            "SELECT (SELECT count(*) FROM bakong_tokens WHERE token IS NOT NULL), (SELECT count(*) FROM api_clients), (SELECT count(*) > 0 FROM bakong_calls), (SELECT count(*) > 0 FROM api_calls)", connection);
         await using var reader = await count.ExecuteReaderAsync(Ct);
         Assert.True(await reader.ReadAsync(Ct));
-        Assert.Equal((1L, 1L), (reader.GetInt64(0), reader.GetInt64(1)));
+        Assert.Equal((1L, 1L, true, true), (reader.GetInt64(0), reader.GetInt64(1), reader.GetBoolean(2), reader.GetBoolean(3)));
     }
 
     [Fact]
@@ -90,6 +104,98 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task While_PostgreSQL_is_down_CreatePayment_is_unavailable_and_health_says_why_and_once_it_is_back_both_replicas_recover()
+    {
+        // A cluster of this test's own: stopping the run's shared one would fail the tests running on it meanwhile.
+        await using var own = new PostgresCluster();
+        await own.InitializeAsync();
+        var database = await own.CreateDatabaseAsync(Ct);
+        await using var a = OnPostgres(new GatewayFactory(), database);
+        await using var b = OnPostgres(new GatewayFactory(), database);
+        var created = await a.CreateAsync(Requests.Create("pg-before-the-restart"));
+        await a.WaitForFirstCheckAsync(created.PaymentId);
+        using var onB = b.Watch(created.PaymentId);
+        Assert.Equal(State.Pending, (await onB.NextAsync()).State);
+        await b.Logs.WaitForAsync("PostgresListening");
+
+        await own.StopAsync();
+        var e = await Assert.ThrowsAsync<RpcException>(
+            () => a.Payments.CreatePaymentAsync(Requests.Create("pg-while-down"), cancellationToken: Ct).ResponseAsync);
+        var (notReady, notReadyBody) = await ReadyzAsync(a);
+        var report = await a.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Name == "payment-store", Ct);
+
+        Assert.True(e.StatusCode == StatusCode.Unavailable, e.Status.ToString());
+        var info = e.GetRpcStatus()!.GetDetail<ErrorInfo>();
+        Assert.Equal(("bakong.payments.v1", "STORAGE_UNAVAILABLE"), (info.Domain, info.Reason));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady);
+        Assert.Equal("Unhealthy", JsonDocument.Parse(notReadyBody).RootElement.GetProperty("checks").GetProperty("payment-store").GetString());
+        var why = report.Entries["payment-store"];
+        Assert.Equal(HealthStatus.Unhealthy, why.Status);
+        Assert.Contains("The payment store cannot be read: ", why.Description, StringComparison.Ordinal);
+        var connection = new NpgsqlConnectionStringBuilder(database);
+        Assert.DoesNotContain(connection.Database!, why.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain("Username", why.Description, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(a.Logs.Named("HealthCheckEnd"), l => l.Level == LogLevel.Error && l.Message.Contains(why.Description!, StringComparison.Ordinal));
+        await b.Logs.WaitForAsync("PostgresListenerLost");
+
+        await own.StartAgainAsync();
+
+        // The pool reconnects by itself: readyz turns 200 (polled, with a bound), then a create goes through.
+        await ReadyAgainAsync(a);
+        var after = await a.CreateAsync(Requests.Create("pg-after-the-restart"));
+        Assert.Equal(State.Pending, after.State);
+        Assert.Equal(State.Pending, (await a.GetAsync(created.PaymentId)).State);
+
+        // B's listener waits out its backoff on B's clock, then listens again; the watch made before the stop then
+        // sees A's settlement, which only a notification can bring to B.
+        await ListeningAgainAsync(b);
+        await a.PayAsync(created.Khqr);
+        a.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        Assert.Equal(State.Paid, (await onB.SettledAsync()).State);
+    }
+
+    /// <summary>Polls readyz until 200: the pool's reconnect has no event to wait for. Bounded by the gateway's timeout.</summary>
+    private static async Task ReadyAgainAsync(GatewayFactory gateway)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        bound.CancelAfter(GatewayFactory.Timeout);
+        while ((await ReadyzAsync(gateway)).Status != HttpStatusCode.OK)
+        {
+            bound.Token.ThrowIfCancellationRequested();
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>
+    /// Moves <paramref name="replica"/>'s clock past the listener's first backoff (1 s) until it listens again. The
+    /// listener logs its loss just before it starts waiting, so an advance can come before that wait: each try waits
+    /// up to a second for the event and advances again; at most 30 tries (30 s of the replica's clock).
+    /// </summary>
+    private static async Task ListeningAgainAsync(GatewayFactory replica)
+    {
+        var before = replica.Logs.Named("PostgresListening").Count;
+        for (var attempt = 1; ; attempt++)
+        {
+            replica.Clock.Advance(TimeSpan.FromSeconds(1));
+            try
+            {
+                await replica.Logs.WaitForAsync("PostgresListening", before, TimeSpan.FromSeconds(1));
+                return;
+            }
+            catch (TimeoutException) when (attempt < 30)
+            {
+            }
+        }
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> ReadyzAsync(GatewayFactory gateway)
+    {
+        using var http = gateway.CreateClient();
+        using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative), Ct);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
     public async Task A_backup_of_a_PostgreSQL_gateway_is_refused_pointing_to_pg_dump()
     {
         var database = await cluster.CreateDatabaseAsync(Ct);
@@ -102,6 +208,7 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
 
         Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
         Assert.Contains("pg_dump", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("key file", e.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,6 +8,11 @@ using Microsoft.Extensions.Options;
 
 namespace Bakong.OpenApi.Tests.Audit;
 
+/// <summary>
+/// The LiteDB audit's own mechanics: its file (lock, a file that is no database), <c>Query</c>/<c>QueryApi</c> for the
+/// CLI, concurrent prunes on one file, the queue, the log events. What every audit store promises is in
+/// <see cref="BakongCallAuditContract"/> and <see cref="ApiCallAuditContract"/>.
+/// </summary>
 public sealed class LiteDbCallAuditTests : IDisposable
 {
     private static readonly DateTimeOffset s_start = new(2025, 6, 1, 8, 0, 0, TimeSpan.Zero);
@@ -20,38 +25,6 @@ public sealed class LiteDbCallAuditTests : IDisposable
     public LiteDbCallAuditTests() => _options = new BakongCallAuditOptions { DatabasePath = _directory.File("audit.db") };
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    [Fact]
-    public async Task Every_recorded_call_is_persisted_with_all_its_fields()
-    {
-        using var audit = NewAudit();
-        var writer = await StartWriterAsync(audit);
-        var record = Call(s_start, "/v1/check_transaction_by_md5", "d60f3db96913029a2af979a1662c1e72", 200, 1, 1,
-            "Transaction could not be found. Please check and try again.", attempt: 2, outcome: "NotFound");
-
-        audit.Record(record);
-        await audit.FlushAsync(Ct);
-        await writer.StopAsync(Ct);
-
-        Assert.Equal(record, Assert.Single(audit.Query(s_start.AddHours(-1))));
-    }
-
-    [Fact]
-    public async Task Records_survive_a_restart()
-    {
-        using (var audit = NewAudit())
-        {
-            var writer = await StartWriterAsync(audit);
-            audit.Record(Call(s_start, "/v1/check_transaction_by_md5"));
-            audit.Record(Call(s_start.AddSeconds(1), "/v1/check_transaction_by_md5"));
-
-            // Stopping drains what is queued: no flush needed.
-            await writer.StopAsync(Ct);
-        }
-
-        using var reopened = NewAudit();
-        Assert.Equal(2, reopened.Query(s_start.AddDays(-1)).Count);
-    }
 
     [Fact]
     public async Task Query_returns_records_since_a_time_newest_first_optionally_for_one_endpoint_up_to_a_limit()
@@ -76,41 +49,6 @@ public sealed class LiteDbCallAuditTests : IDisposable
         Assert.Equal([9, 8], newestTwo.Select(r => (int)(r.Time - s_start).TotalMinutes));
 
         Assert.Empty(audit.Query(s_start.AddHours(1)));
-    }
-
-    [Fact]
-    public async Task Records_older_than_the_retention_are_pruned()
-    {
-        _options.Retention = TimeSpan.FromDays(30);
-        using var audit = NewAudit();
-        var writer = await StartWriterAsync(audit);
-        audit.Record(Call(s_start, "old"));
-        audit.Record(Call(s_start.AddDays(20), "recent"));
-        await writer.StopAsync(Ct);
-
-        _time.Advance(TimeSpan.FromDays(31));
-        var pruned = audit.Prune();
-
-        Assert.Equal(1, pruned);
-        Assert.Equal("recent", Assert.Single(audit.Query(DateTimeOffset.MinValue)).Endpoint);
-    }
-
-    [Fact]
-    public async Task Beyond_the_maximum_count_the_oldest_records_are_pruned()
-    {
-        _options.MaxRecords = 5;
-        using var audit = NewAudit();
-        var writer = await StartWriterAsync(audit);
-        for (var i = 0; i < 8; i++)
-        {
-            audit.Record(Call(s_start.AddSeconds(i), "call" + i));
-        }
-
-        await audit.FlushAsync(Ct);
-        audit.Prune();
-        await writer.StopAsync(Ct);
-
-        Assert.Equal(["call7", "call6", "call5", "call4", "call3"], audit.Query(DateTimeOffset.MinValue).Select(r => r.Endpoint));
     }
 
     [Fact]
@@ -313,67 +251,6 @@ public sealed class LiteDbCallAuditTests : IDisposable
 
         Assert.StartsWith($"The call audit '{_options.DatabasePath}' cannot be used: ", e.Message, StringComparison.Ordinal);
         Assert.NotNull(e.InnerException);
-    }
-
-    [Fact]
-    public async Task Pages_walk_a_window_newest_first_without_repeating_or_skipping_records_that_share_an_instant()
-    {
-        using var audit = NewAudit();
-        var writer = await StartWriterAsync(audit);
-
-        // Seven calls at minute 1 (a frozen clock, a burst), one each at minutes 0, 2 and 3; the window leaves out 3.
-        audit.Record(Call(s_start, "/v1/a", subject: "m0"));
-        for (var i = 0; i < 7; i++)
-        {
-            audit.Record(Call(s_start.AddMinutes(1), "/v1/a", subject: "m1-" + i));
-        }
-
-        audit.Record(Call(s_start.AddMinutes(2), "/v1/a", subject: "m2"));
-        audit.Record(Call(s_start.AddMinutes(3), "/v1/a", subject: "m3"));
-        await audit.FlushAsync(Ct);
-        await writer.StopAsync(Ct);
-
-        var seen = new List<string>();
-        var pages = 0;
-        AuditCursor? cursor = null;
-        do
-        {
-            var page = audit.PageBakongCalls(new AuditQuery(s_start, s_start.AddMinutes(3), PageSize: 3, cursor), new BakongCallFilter());
-            Assert.InRange(page.Records.Count, 1, 3);
-            seen.AddRange(page.Records.Select(r => r.Subject!));
-            cursor = page.Next;
-            pages++;
-        }
-        while (cursor is not null);
-
-        Assert.Equal(["m2", "m1-6", "m1-5", "m1-4", "m1-3", "m1-2", "m1-1", "m1-0", "m0"], seen);
-        Assert.Equal(3, pages);
-    }
-
-    [Fact]
-    public async Task A_page_keeps_only_the_endpoint_outcome_and_error_code_asked_for_and_api_calls_by_client_action_and_outcome()
-    {
-        using var audit = NewAudit();
-        var writer = await StartWriterAsync(audit);
-        audit.Record(Call(s_start, "/v1/a", errorCode: 6, outcome: "BakongError"));
-        audit.Record(Call(s_start, "/v1/a", errorCode: 1, outcome: "BakongError"));
-        audit.Record(Call(s_start, "/v1/b", errorCode: 6, outcome: "BakongError"));
-        audit.Record(Call(s_start, "/v1/a", outcome: "Paid"));
-        audit.Record(new ApiCallRecord(s_start, "k3v9q2m7x1ab", "ipv4:127.0.0.1:1", "CreatePayment", "p1", "OK"));
-        audit.Record(new ApiCallRecord(s_start, "k3v9q2m7x1ab", "ipv4:127.0.0.1:1", "CancelPayment", "p1", "OK"));
-        audit.Record(new ApiCallRecord(s_start, "-", "ipv4:127.0.0.1:2", "CreatePayment", null, "UNAUTHENTICATED"));
-        await audit.FlushAsync(Ct);
-        await writer.StopAsync(Ct);
-        var all = new AuditQuery(null, null, AuditQuery.MaxPageSize);
-
-        var calls = audit.PageBakongCalls(all, new BakongCallFilter("/v1/a", "BakongError", 6));
-        var creates = audit.PageApiCalls(all, new ApiCallFilter(ClientId: "k3v9q2m7x1ab", Action: "CreatePayment"));
-        var refused = audit.PageApiCalls(all, new ApiCallFilter(Outcome: "UNAUTHENTICATED"));
-
-        Assert.Equal(("/v1/a", 6), (Assert.Single(calls.Records).Endpoint, calls.Records[0].ErrorCode!.Value));
-        Assert.Null(calls.Next);
-        Assert.Equal("p1", Assert.Single(creates.Records).Target);
-        Assert.Equal("-", Assert.Single(refused.Records).ClientId);
     }
 
     private LiteDbCallAudit NewAudit() =>

@@ -27,18 +27,24 @@ public sealed class LogCapture : ILoggerProvider
     public IReadOnlyList<CapturedLog> Named(string eventName) => [.. Entries.Where(e => e.EventName == eventName)];
 
     /// <summary>The first event named <paramref name="eventName"/>, logged already or later; fails after <see cref="GatewayFactory.Timeout"/>.</summary>
-    public Task<CapturedLog> WaitForAsync(string eventName)
+    public Task<CapturedLog> WaitForAsync(string eventName) => WaitForAsync(eventName, after: 0, GatewayFactory.Timeout);
+
+    /// <summary>
+    /// The event named <paramref name="eventName"/> that follows the first <paramref name="after"/> of them, logged
+    /// already or later; fails with a <see cref="TimeoutException"/> after <paramref name="timeout"/>.
+    /// </summary>
+    public Task<CapturedLog> WaitForAsync(string eventName, int after, TimeSpan timeout)
     {
         lock (_gate)
         {
-            if (_entries.Find(e => e.EventName == eventName) is { } logged)
+            if (_entries.Where(e => e.EventName == eventName).Skip(after).FirstOrDefault() is { } logged)
             {
                 return Task.FromResult(logged);
             }
 
             var signal = new TaskCompletionSource<CapturedLog>(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((eventName, signal));
-            return signal.Task.WaitAsync(GatewayFactory.Timeout, TestContext.Current.CancellationToken);
+            return signal.Task.WaitAsync(timeout, TestContext.Current.CancellationToken);
         }
     }
 
