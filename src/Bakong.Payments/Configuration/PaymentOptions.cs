@@ -37,7 +37,6 @@ public sealed class PaymentStorageOptions : IValidatableObject
     /// round's Bakong calls (else another replica may check a payment while its owner still does), short against a
     /// payment's minutes. Replicas compare it on their own clocks: keep them in sync.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Storage:DueLease must be between 1 second and 10 minutes.")]
     public TimeSpan DueLease { get; set; } = DefaultDueLease;
 
     /// <summary>The default <see cref="DueLease"/>: a poll round takes seconds, a payment lives minutes.</summary>
@@ -63,6 +62,13 @@ public sealed class PaymentStorageOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        // Here, not a [Range]: the generated validator's message names the class's property, not the setting.
+        if (DueLease < TimeSpan.FromSeconds(1) || DueLease > TimeSpan.FromMinutes(10))
+        {
+            yield return new ValidationResult(
+                "Storage:DueLease must be between 1 second and 10 minutes (00:00:01 to 00:10:00).", [nameof(DueLease)]);
+        }
+
         if (Provider == StorageProvider.PostgreSql && string.IsNullOrWhiteSpace(ConnectionString))
         {
             yield return new ValidationResult(
