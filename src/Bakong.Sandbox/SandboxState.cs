@@ -1,4 +1,5 @@
 using Bakong.Sandbox.Accounts;
+using Bakong.Sandbox.Calls;
 using Bakong.Sandbox.Faults;
 using Bakong.Sandbox.Holds;
 using Bakong.Sandbox.Tokens;
@@ -34,6 +35,7 @@ public sealed class SandboxState
         Ledger = new SandboxLedger(_options, Accounts, _random, timeProvider, logger);
         Holds = new SandboxHolds(timeProvider);
         FaultInjector = new SandboxFaultInjector(_random, logger);
+        CallLog = new SandboxCallLog(timeProvider);
     }
 
     public TimeProvider TimeProvider { get; }
@@ -66,6 +68,17 @@ public sealed class SandboxState
     internal SandboxHolds Holds { get; }
 
     internal SandboxFaultInjector FaultInjector { get; }
+
+    internal SandboxCallLog CallLog { get; }
+
+    /// <summary>
+    /// The Bakong API calls answered (past the injected faults and the token check), oldest first, the newest
+    /// <see cref="SandboxCallLog.Capacity"/>; one endpoint's (e.g. <c>check_transaction_by_md5_list</c>) when named.
+    /// </summary>
+    public IReadOnlyList<SandboxCall> Calls(string? endpoint = null) => CallLog.Calls(endpoint);
+
+    /// <summary>Calls answered per endpoint name since the start or the last <see cref="Reset"/>.</summary>
+    public IReadOnlyDictionary<string, long> CallTotals => CallLog.Totals();
 
     /// <summary>Completes once at least <paramref name="count"/> requests are held by latency or timeout faults.</summary>
     public Task WaitForHeldRequestsAsync(int count, CancellationToken cancellationToken = default) =>
@@ -103,7 +116,7 @@ public sealed class SandboxState
     public void AddAccount(string accountId) => Accounts.Add(accountId);
 
     /// <summary>
-    /// Forgets QRs and payments, clears the faults and restarts the randomness from the configured seed;
+    /// Forgets QRs, payments and the call log, clears the faults and restarts the randomness from the configured seed;
     /// registrations, tokens, the mailbox and known accounts stay.
     /// </summary>
     public void Reset()
@@ -116,6 +129,7 @@ public sealed class SandboxState
         // after Reset returns sees all of it reset.
         Ledger.Clear();
         FaultInjector.Clear();
+        CallLog.Clear();
         _random.Reseed(_options.Seed);
     }
 }

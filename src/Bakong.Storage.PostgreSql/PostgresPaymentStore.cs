@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Bakong.Payments;
+using Bakong.Payments.Configuration;
 using Bakong.Payments.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -123,22 +124,28 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
     private readonly PostgresDatabase _database;
     private readonly ILogger _logger;
 
-    public PostgresPaymentStore(PostgresDatabase database, ILogger? logger = null)
+    /// <param name="database">The pool and schema.</param>
+    /// <param name="logger">Where the store logs; none when null.</param>
+    /// <param name="dueLease">How long a due pick leases its payments (<c>Storage:DueLease</c>); the default when null.</param>
+    public PostgresPaymentStore(PostgresDatabase database, ILogger? logger = null, TimeSpan? dueLease = null)
     {
         ArgumentNullException.ThrowIfNull(database);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(dueLease ?? PaymentStorageOptions.DefaultDueLease, TimeSpan.Zero, nameof(dueLease));
         _database = database;
         _logger = logger ?? NullLogger.Instance;
+        DueLease = dueLease ?? PaymentStorageOptions.DefaultDueLease;
     }
 
     private NpgsqlDataSource DataSource => _database.DataSource;
 
     /// <summary>
-    /// How long a due pick leases its payments to this replica (<see cref="GetDueAsync"/>): a replica that stops
-    /// without releasing them (killed) leaves them to the others this long after its last pick. Longer than a round
-    /// (checks of one batch take seconds), short against a payment's minutes. Measured on the callers' clocks: replicas
-    /// whose clocks differ by more than a few seconds shorten or lengthen it by that much.
+    /// How long a due pick leases its payments to this replica (<see cref="GetDueAsync"/>; <c>Storage:DueLease</c>,
+    /// 30 s unless set): a replica that stops without releasing them (killed) leaves them to the others this long
+    /// after its last pick. Longer than a round (checks of one batch take seconds), short against a payment's minutes.
+    /// Measured on the callers' clocks: replicas whose clocks differ by more than a few seconds shorten or lengthen it
+    /// by that much.
     /// </summary>
-    internal static readonly TimeSpan DueLease = TimeSpan.FromSeconds(30);
+    internal TimeSpan DueLease { get; }
 
     /// <summary>
     /// This store's name in its change notifications and due leases, so its own listener skips what this process already published

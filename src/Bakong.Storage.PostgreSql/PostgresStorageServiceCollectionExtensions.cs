@@ -27,7 +27,8 @@ public static class PostgresStorageServiceCollectionExtensions
         services.AddPostgreSqlDatabase();
         services.AddSingleton(sp => new PostgresPaymentStore(
             sp.GetRequiredService<PostgresDatabase>(),
-            sp.GetRequiredService<ILogger<PostgresPaymentStore>>()));
+            sp.GetRequiredService<ILogger<PostgresPaymentStore>>(),
+            sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.DueLease));
 
         // Other replicas' changes reach this one's watch streams (when it has a watch hub: AddPaymentWatchHub).
         services.AddHostedService(sp => new PostgresChangeListener(

@@ -40,7 +40,8 @@ public sealed class OperationsDocTests
         Assert.True(missing.Count == 0, "Not in docs/operations.md: " + string.Join(", ", missing));
     }
 
-    private static HashSet<string> BoundKeys()
+    /// <summary>Every key the gateway binds, written with colons (<c>Storage:DueLease</c>; a display's as <c>Displays:N:…</c>).</summary>
+    internal static HashSet<string> BoundKeys()
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var host = typeof(Program).Assembly;
@@ -114,7 +115,7 @@ public sealed class OperationsDocTests
     private static bool IsValue(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan) || type == typeof(Uri);
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

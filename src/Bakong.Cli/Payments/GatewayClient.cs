@@ -25,18 +25,22 @@ internal static class GatewayClient
     {
         Description = "The gateway's gRPC address.",
         DefaultValueFactory = _ => new Uri(DefaultServer),
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Count == 0 ? DefaultServer : result.Tokens[0].Value;
-            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
-            {
-                return uri;
-            }
-
-            result.AddError($"--server: '{text}' is not an http:// or https:// URL.");
-            return null;
-        },
+        CustomParser = result => ParseServer(result.Tokens.Count == 0 ? DefaultServer : result.Tokens[0].Value, result),
     };
+
+    /// <summary>A gateway's gRPC address given to an option, or an error naming the option: http:// and https:// only.</summary>
+    public static Uri? ParseServer(string text, System.CommandLine.Parsing.ArgumentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+        {
+            return uri;
+        }
+
+        var name = result.Parent is System.CommandLine.Parsing.OptionResult option ? option.Option.Name : "--server";
+        result.AddError($"{name}: '{text}' is not an http:// or https:// URL.");
+        return null;
+    }
 
     /// <summary>The environment variable that gives <c>--key</c>'s value when the option is not given.</summary>
     public const string KeyVariable = "BAKONG_KEY";

@@ -58,6 +58,13 @@ internal static class LoadCommand
         var gatewayPid = WholeNumber("--gateway-pid", 1, "Watch load: the gateway's process id, to report its resident memory (VmRSS from /proc/<pid>/status: Linux only) before and at the peak.");
         var sandboxUrl = SandboxUrlOption();
         var server = GatewayClient.ServerOption();
+        var replicas = new Option<Uri[]>("--replica")
+        {
+            Description = "Another gateway on the same database (a replica's gRPC address; repeat for more): creates and health checks go round robin over --server and these.",
+            AllowMultipleArgumentsPerToken = false,
+            Arity = ArgumentArity.ZeroOrMore,
+            CustomParser = result => [.. result.Tokens.Select(t => GatewayClient.ParseServer(t.Value, result)).OfType<Uri>()],
+        };
         var key = GatewayClient.KeyOption();
         var json = GatewayClient.JsonOption("Write the result as one JSON object instead of the table, for scripts.");
         var command = new Command(
@@ -65,9 +72,9 @@ internal static class LoadCommand
             "Measure CreatePayment throughput and latency (p50/p90/p99/max) against a running gateway, with Health/Check as the baseline in the same run; "
                 + "or, with --watchers, how fast PAID reaches thousands of WatchPayment streams.")
         {
-            count, concurrency, rate, rounds, warmUp, terminal, keep, watchers, payments, channels, timeout, gatewayPid, sandboxUrl, server, key, json,
+            count, concurrency, rate, rounds, warmUp, terminal, keep, watchers, payments, channels, timeout, gatewayPid, sandboxUrl, server, replicas, key, json,
         };
-        Option[] createOnly = [count, concurrency, rate, rounds, warmUp, keep];
+        Option[] createOnly = [count, concurrency, rate, rounds, warmUp, keep, replicas];
         Option[] watchOnly = [payments, channels, timeout, gatewayPid, sandboxUrl];
         command.Validators.Add(result =>
         {
@@ -124,8 +131,10 @@ internal static class LoadCommand
                 parseResult.GetValue(concurrency) ?? (offered is null ? ClosedLoopConcurrency : OpenLoopConcurrency),
                 offered);
             var uri = parseResult.GetValue(server)!;
-            using var channel = GatewayClient.Open(uri, GatewayClient.KeyOf(parseResult, key));
-            var load = new Load(context, channel, parseResult.GetValue(terminal)!, "load-" + Guid.NewGuid().ToString("N")[..8] + "-");
+            var apiKey = GatewayClient.KeyOf(parseResult, key);
+            var gateways = (parseResult.GetValue(replicas) ?? []).Prepend(uri).ToList();
+            var channelList = gateways.Select(g => GatewayClient.Open(g, apiKey)).ToList();
+            var load = new Load(context, channelList, parseResult.GetValue(terminal)!, "load-" + Guid.NewGuid().ToString("N")[..8] + "-");
             try
             {
                 return await load.RunAsync(plan, parseResult.GetValue(warmUp)!.Value, parseResult.GetValue(keep), parseResult.GetValue(json), cancellationToken)
@@ -136,6 +145,10 @@ internal static class LoadCommand
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
             {
                 return GatewayClient.ReportError(context, json: false, uri, e);
+            }
+            finally
+            {
+                channelList.ForEach(c => c.Dispose());
             }
         });
         return command;
@@ -211,12 +224,14 @@ internal static class LoadCommand
         return option;
     }
 
-    private sealed class Load(CliContext context, GrpcChannel channel, string terminal, string prefix)
+    /// <summary>The load on one gateway, or round robin over replicas on one database (each call to the next one).</summary>
+    private sealed class Load(CliContext context, IReadOnlyList<GrpcChannel> channels, string terminal, string prefix)
     {
-        private readonly PaymentService.PaymentServiceClient _payments = new(channel);
-        private readonly Health.HealthClient _health = new(channel);
+        private readonly PaymentService.PaymentServiceClient[] _payments = [.. channels.Select(c => new PaymentService.PaymentServiceClient(c))];
+        private readonly Health.HealthClient[] _health = [.. channels.Select(c => new Health.HealthClient(c))];
         private readonly List<string> _created = [];
         private int _next;
+        private int _nextHealth;
 
         /// <summary>The warm-up, the measured run, the cancellations; returns the error to report when a kind of call never succeeded.</summary>
         public async Task<RpcException?> RunAsync(LoadPlan plan, int warmUp, bool keep, bool json, CancellationToken cancellationToken)
@@ -268,7 +283,8 @@ internal static class LoadCommand
         private Task CallAsync(LoadCall kind, CancellationToken cancellationToken) => kind switch
         {
             LoadCall.Create => CreateAsync(cancellationToken),
-            _ => _health.CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken).ResponseAsync,
+            _ => _health[(int)((uint)Interlocked.Increment(ref _nextHealth) % (uint)_health.Length)]
+                .CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken).ResponseAsync,
         };
 
         private async Task CreateAsync(CancellationToken cancellationToken)
@@ -280,7 +296,7 @@ internal static class LoadCommand
                 TerminalId = terminal,
                 Amount = new Money { CurrencyCode = "KHR", Units = 1000 + (n % 100 * 100) },
             };
-            var payment = (await _payments.CreatePaymentAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false)).Payment;
+            var payment = (await _payments[(int)((uint)n % (uint)_payments.Length)].CreatePaymentAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false)).Payment;
             lock (_created)
             {
                 _created.Add(payment.PaymentId);
@@ -312,7 +328,7 @@ internal static class LoadCommand
             await Parallel.ForEachAsync(
                 _created,
                 new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
-                async (id, ct) => await _payments.CancelPaymentAsync(new CancelPaymentRequest { PaymentId = id }, cancellationToken: ct).ConfigureAwait(false))
+                async (id, ct) => await _payments[0].CancelPaymentAsync(new CancelPaymentRequest { PaymentId = id }, cancellationToken: ct).ConfigureAwait(false))
                 .ConfigureAwait(false);
         }
     }

@@ -31,6 +31,18 @@ public sealed class PaymentStorageOptions : IValidatableObject
     public string? ConnectionString { get; set; }
 
     /// <summary>
+    /// PostgreSQL only: how long the poller's pick of due payments leases them to the replica that took it
+    /// (<c>FOR UPDATE SKIP LOCKED</c>, renewed at each pick). No other replica checks them meanwhile, and a replica
+    /// that died (kill -9, power) leaves its payments to the others this long after its last pick. Longer than one
+    /// round's Bakong calls (else another replica may check a payment while its owner still does), short against a
+    /// payment's minutes. Replicas compare it on their own clocks: keep them in sync.
+    /// </summary>
+    public TimeSpan DueLease { get; set; } = DefaultDueLease;
+
+    /// <summary>The default <see cref="DueLease"/>: a poll round takes seconds, a payment lives minutes.</summary>
+    public static readonly TimeSpan DefaultDueLease = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// The LiteDB file; <c>&lt;Path&gt;.lock</c> and LiteDB's <c>&lt;name&gt;-log.db</c> live beside it, and so do the
     /// gateway's token store and call audit. Default: <c>bakong.db</c> in <see cref="BakongDataDirectory"/>, where the
     /// <c>bakong</c> command looks for them too.
@@ -50,6 +62,13 @@ public sealed class PaymentStorageOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        // Here, not a [Range]: the generated validator's message names the class's property, not the setting.
+        if (DueLease < TimeSpan.FromSeconds(1) || DueLease > TimeSpan.FromMinutes(10))
+        {
+            yield return new ValidationResult(
+                "Storage:DueLease must be between 1 second and 10 minutes (00:00:01 to 00:10:00).", [nameof(DueLease)]);
+        }
+
         if (Provider == StorageProvider.PostgreSql && string.IsNullOrWhiteSpace(ConnectionString))
         {
             yield return new ValidationResult(

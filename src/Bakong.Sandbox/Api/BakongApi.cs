@@ -111,6 +111,7 @@ internal static class BakongApi
             return Fail(BakongError.MissingFields);
         }
 
+        state.CallLog.Record(endpoint.Name, endpoint.Kind is BakongEndpointKind.Md5List or BakongEndpointKind.HashList ? ListKeys(body) : null);
         return endpoint.Kind switch
         {
             BakongEndpointKind.RequestToken => state.Tokens.Request(Text(body, "email"), Text(body, "organization"), Text(body, "project")) is { } error
@@ -222,6 +223,12 @@ internal static class BakongApi
 
         return Ok(BakongMessages.TransactionOk, items);
     }
+
+    /// <summary>The strings of a list request, for the call log (at most the list limit and one: a longer list is refused anyway).</summary>
+    private static string[]? ListKeys(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Array
+            ? [.. body.EnumerateArray().Take(MaxListItems + 1).Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() ?? "" : "")]
+            : null;
 
     private static string? Text(JsonElement body, string name) =>
         body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String

@@ -29,6 +29,9 @@ internal static class ControlApi
         control.MapPost("/fail", (SandboxState state, SandboxFailRequest request) => Run(() => state.Fail(request)));
         control.MapPost("/transfers", (SandboxState state, SandboxTransferRequest request) => Run(() => state.Transfer(request)));
         control.MapGet("/payments", (SandboxState state) => Json(state.Payments));
+
+        // What the gateways asked Bakong: counted here, on Bakong's side, across every gateway that uses this sandbox.
+        control.MapGet("/calls", (SandboxState state, string? endpoint) => Json(new { totals = state.CallTotals, calls = state.Calls(endpoint) }));
         control.MapPost("/accounts", (SandboxState state, SandboxAccountRequest request) => Run(() =>
         {
             state.AddAccount(request.AccountId ?? string.Empty);

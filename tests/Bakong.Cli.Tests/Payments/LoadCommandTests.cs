@@ -98,6 +98,37 @@ public sealed class LoadCommandTests : IAsyncLifetime
         Assert.Equal("CreatePayment / Health/Check throughput: -", lines[4]);
     }
 
+    [Fact]
+    public async Task Payments_load_with_a_replica_sends_creates_and_health_checks_round_robin_to_both_gateways()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Authority, string Path)>();
+        var run = _gateway.Launch(
+            _gateway.Clock,
+            handler => new Recording(handler, seen),
+            Ct,
+            "payments", "load", "--count", "4", "--concurrency", "1", "--rounds", "1", "--warm-up", "0", "--replica", "http://127.0.0.1:5999", "--json");
+
+        Assert.Equal(0, await run.Exit.WaitAsync(TimeSpan.FromSeconds(60), Ct));
+        var byGateway = seen.Where(r => !r.Path.EndsWith("/CancelPayment", StringComparison.Ordinal))
+            .GroupBy(r => (r.Authority, Method: r.Path[(r.Path.LastIndexOf('/') + 1)..]))
+            .ToDictionary(g => g.Key, g => g.Count());
+
+        // Each gateway gets every other call of each kind: the replica on its own address, the --server on its own.
+        Assert.Equal(2, byGateway[("127.0.0.1:5999", "CreatePayment")]);
+        Assert.Equal(2, byGateway[("127.0.0.1:5999", "Check")]);
+        Assert.Equal(4, byGateway.Where(g => g.Key.Authority != "127.0.0.1:5999").Sum(g => g.Value));
+    }
+
+    /// <summary>Records each request's address (the gateway it was meant for) and passes it on to the in-process gateway.</summary>
+    private sealed class Recording(HttpMessageHandler inner, System.Collections.Concurrent.ConcurrentQueue<(string, string)> seen) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            seen.Enqueue((request.RequestUri!.Authority, request.RequestUri.AbsolutePath));
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
     private static string[] Cells(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     private static JsonElement Json(string line)
@@ -109,6 +140,15 @@ public sealed class LoadCommandTests : IAsyncLifetime
 
 public sealed class LoadCommandOptionTests
 {
+    [Fact]
+    public async Task Payments_load_refuses_a_replica_that_is_not_a_url_naming_the_option()
+    {
+        var run = await Cli.RunAsync("payments", "load", "--replica", "gateway-b", "--server", "http://127.0.0.1:9");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("--replica: 'gateway-b' is not an http:// or https:// URL.", Assert.Single(run.ErrorLines));
+    }
+
     [Theory]
     [InlineData("--count", "0", "--count: must be at least 1.")]
     [InlineData("--concurrency", "0", "--concurrency: must be at least 1.")]

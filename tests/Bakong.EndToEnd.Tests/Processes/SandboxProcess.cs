@@ -55,9 +55,23 @@ internal sealed class SandboxProcess : IAsyncDisposable
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
+    /// <summary>The <c>check_transaction_by_md5_list</c> calls the sandbox answered so far, oldest first (<c>GET control/calls</c>).</summary>
+    public async Task<IReadOnlyList<Md5ListCall>> Md5ListCallsAsync(CancellationToken cancellationToken)
+    {
+        using var response = await Http.GetAsync("control/calls?endpoint=check_transaction_by_md5_list", cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.IsSuccessStatusCode, body);
+        return [.. JsonDocument.Parse(body).RootElement.GetProperty("calls").EnumerateArray().Select(c => new Md5ListCall(
+            DateTimeOffset.FromUnixTimeMilliseconds(c.GetProperty("atMs").GetInt64()),
+            [.. c.GetProperty("keys").EnumerateArray().Select(k => k.GetString()!)]))];
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
         await _process.DisposeAsync();
     }
 }
+
+/// <summary>One md5-list call as the sandbox (Bakong) received it: when, and which md5s it asked about.</summary>
+internal sealed record Md5ListCall(DateTimeOffset At, IReadOnlyList<string> Md5s);

@@ -236,6 +236,21 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
         Assert.DoesNotContain("hunter2", string.Join("\n", gateway.Logs.Entries), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("00:10:01")]
+    public async Task A_due_lease_out_of_range_fails_the_start_naming_the_key(string lease)
+    {
+        await using var gateway = new GatewayFactory();
+        gateway.Settings["Storage:Provider"] = "PostgreSql";
+        gateway.Settings["Storage:ConnectionString"] = "Host=127.0.0.1;Port=1;Database=never_opened";
+        gateway.Settings["Storage:DueLease"] = lease;
+
+        var e = Assert.ThrowsAny<Exception>(() => gateway.Server);
+
+        Assert.Contains("Storage:DueLease must be between 1 second and 10 minutes", e.ToString(), StringComparison.Ordinal);
+    }
+
     private GatewayFactory OnPostgres(GatewayFactory gateway, string database)
     {
         cluster.SkipIfUnavailable();

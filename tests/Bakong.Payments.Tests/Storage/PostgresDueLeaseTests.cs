@@ -46,9 +46,28 @@ public sealed class PostgresDueLeaseTests(PostgresCluster cluster)
 
         // A dies holding its leases (nothing released): B does not touch them before the lease ends, then takes them.
         // (A's leases end between now + lease, its first pick, and 2 s later, its second.)
-        var beforeEnd = (await b.GetDueAsync(now + PostgresPaymentStore.DueLease - TimeSpan.FromTicks(1), 200, Ct)).Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var beforeEnd = (await b.GetDueAsync(now + a.DueLease - TimeSpan.FromTicks(1), 200, Ct)).Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         Assert.Empty(beforeEnd.Intersect(onA));
-        var afterEnd = (await b.GetDueAsync(now.AddSeconds(2) + PostgresPaymentStore.DueLease, 200, Ct)).Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var afterEnd = (await b.GetDueAsync(now.AddSeconds(2) + a.DueLease, 200, Ct)).Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         Assert.Equal(all, afterEnd);
+    }
+
+    [Fact]
+    public async Task A_shorter_configured_lease_hands_a_dead_replicas_payments_over_that_much_sooner()
+    {
+        var database = await cluster.CreateDatabaseAsync(Ct);
+        var lease = TimeSpan.FromSeconds(3);
+        using var a = new PostgresPaymentStore(PostgresDatabase.Open(database, NullLogger.Instance), dueLease: lease);
+        using var b = new PostgresPaymentStore(PostgresDatabase.Open(database, NullLogger.Instance), dueLease: lease);
+        var payment = TestPayments.New(TestPayments.Start, terminalId: "till-1");
+        Assert.True((await a.InsertIfAbsentAsync(payment, Ct)).Inserted);
+        var now = TestPayments.Start.AddMinutes(1);
+
+        Assert.Equal([payment.Id], (await a.GetDueAsync(now, 10, Ct)).Select(p => p.Id));
+
+        // A dies holding it: B is refused it until the configured lease (not the 30 s default) has run out.
+        Assert.Empty(await b.GetDueAsync(now + lease - TimeSpan.FromTicks(1), 10, Ct));
+        Assert.Equal([payment.Id], (await b.GetDueAsync(now + lease, 10, Ct)).Select(p => p.Id));
+        Assert.Equal(lease, b.DueLease);
     }
 }
