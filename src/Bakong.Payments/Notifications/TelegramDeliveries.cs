@@ -61,6 +61,10 @@ internal sealed class TelegramDeliveries(string path) : IDisposable
 }
 
 /// <summary>One (event, chat) pair's delivery state.</summary>
+/// <remarks>
+/// Times are Unix milliseconds, not <see cref="DateTime"/>: LiteDB reads a stored DateTime back in the machine's local
+/// time, and a gateway in Phnom Penh (UTC+7) then failed every pass on a local time given as UTC.
+/// </remarks>
 internal sealed class DeliveryRecord
 {
     [BsonId]
@@ -68,12 +72,27 @@ internal sealed class DeliveryRecord
 
     public int Attempts { get; set; }
 
-    public DateTime? NextAttemptUtc { get; set; }
+    public long? NextAttemptMs { get; set; }
 
-    public DateTime? DeliveredUtc { get; set; }
+    public long? DeliveredMs { get; set; }
 
     /// <summary>Set when the sink stopped trying (a permanent error or too many attempts), with why.</summary>
     public string? GaveUp { get; set; }
 
-    public bool IsDone => DeliveredUtc is not null || GaveUp is not null;
+    [BsonIgnore]
+    public bool IsDone => DeliveredMs is not null || GaveUp is not null;
+
+    [BsonIgnore]
+    public DateTimeOffset? NextAttempt
+    {
+        get => NextAttemptMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        set => NextAttemptMs = value?.ToUnixTimeMilliseconds();
+    }
+
+    [BsonIgnore]
+    public DateTimeOffset? Delivered
+    {
+        get => DeliveredMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        set => DeliveredMs = value?.ToUnixTimeMilliseconds();
+    }
 }

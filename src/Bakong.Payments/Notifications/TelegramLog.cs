@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Bakong.Payments.Notifications;
 
 // Event ids 2800-2899 belong to the Telegram sink. Nothing here takes the bot token: failures are described by
-// TelegramSender.Describe, which redacts it, and exceptions are never passed (their messages may carry the URL).
+// TelegramSender.Redact, which removes it, and exceptions are never passed (their messages may carry the URL).
 internal static partial class TelegramLog
 {
     [LoggerMessage(EventId = 2800, EventName = "TelegramStarted", Level = LogLevel.Information,
@@ -25,4 +25,12 @@ internal static partial class TelegramLog
     [LoggerMessage(EventId = 2804, EventName = "TelegramPassFailed", Level = LogLevel.Error,
         Message = "Telegram pass failed ({Failure}); next pass in {Delay}")]
     public static partial void PassFailed(ILogger logger, string failure, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2805, EventName = "TelegramNoToken", Level = LogLevel.Warning,
+        Message = "Telegram announcements are on but no bot token is set: run 'bakong notify telegram set-token'; settled payments wait for it (within CatchUpWindow)")]
+    public static partial void NoToken(ILogger logger);
+
+    [LoggerMessage(EventId = 2806, EventName = "TelegramTokenSet", Level = LogLevel.Information,
+        Message = "Telegram bot token set by {OperatorId}")]
+    public static partial void TokenSet(ILogger logger, string operatorId);
 }

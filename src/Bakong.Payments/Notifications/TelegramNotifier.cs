@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
+using Bakong.OpenApi.Tokens;
 using Bakong.Payments.Reporting;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Webhooks;
@@ -15,11 +17,14 @@ namespace Bakong.Payments.Notifications;
 /// always has one; this sink reads the entries of recently created settled payments and keeps its own record of
 /// what it delivered per (event id, chat) in <see cref="TelegramDeliveries"/>: at least once, never twice for a
 /// recorded delivery. Review-required events are not announced: that money is not the shop's until an operator says.
+/// The bot token is read from the token store (<see cref="StoredSecrets"/>) at every pass, so a token set while the
+/// gateway runs is used from the next pass on; until one is set the notifier only waits.
 /// </summary>
 internal sealed class TelegramNotifier(
     IPaymentStore store,
     TelegramDeliveries deliveries,
     TelegramSignal signal,
+    StoredSecrets secrets,
     IHttpClientFactory httpClients,
     IOptions<TelegramOptions> options,
     IOptions<ReportOptions> reports,
@@ -35,6 +40,9 @@ internal sealed class TelegramNotifier(
 
     internal Func<double> Jitter { get; set; } = Random.Shared.NextDouble;
 
+    /// <summary>Each chat's last announcement and last failure since the gateway started, for the status.</summary>
+    internal ConcurrentDictionary<string, TelegramChatState> Chats { get; } = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -43,16 +51,33 @@ internal sealed class TelegramNotifier(
             return;
         }
 
-        var sender = new TelegramSender(httpClients.CreateClient(TelegramSender.HttpClientName), o.ApiBaseUrl, o.ReadToken(), o.Timeout);
         var apiBase = o.ApiBaseUrl.GetLeftPart(UriPartial.Authority);
         TelegramLog.Started(logger, o.Chats.Count, apiBase);
+        var toldNoToken = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             signal.Reset();
             DateTimeOffset next;
+            TelegramSender? sender = null;
             try
             {
-                next = await RunPassAsync(o, sender, stoppingToken).ConfigureAwait(false);
+                sender = Sender();
+                if (sender is null)
+                {
+                    // Said once, not every poll: the status and the health of the gateway keep saying it.
+                    if (!toldNoToken)
+                    {
+                        TelegramLog.NoToken(logger);
+                        toldNoToken = true;
+                    }
+
+                    next = time.GetUtcNow() + o.PollInterval;
+                }
+                else
+                {
+                    toldNoToken = false;
+                    next = await RunPassAsync(o, sender, stoppingToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -62,7 +87,8 @@ internal sealed class TelegramNotifier(
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                TelegramLog.PassFailed(logger, sender.Redact(e.GetType().Name + ": " + e.Message), o.PollInterval);
+                var failure = e.GetType().Name + ": " + e.Message;
+                TelegramLog.PassFailed(logger, sender?.Redact(failure) ?? failure, o.PollInterval);
                 next = time.GetUtcNow() + o.PollInterval;
             }
 
@@ -75,6 +101,37 @@ internal sealed class TelegramNotifier(
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// <c>bakong notify telegram test</c>: one test message to every configured chat now, outside the outbox (nothing is
+    /// recorded, nothing retried). Null when announcements are off or no token is set.
+    /// </summary>
+    internal async Task<IReadOnlyList<TelegramTestResult>?> SendTestAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (!o.Enabled || Sender() is not { } sender)
+        {
+            return null;
+        }
+
+        var results = new List<TelegramTestResult>(o.Chats.Count);
+        foreach (var chat in o.Chats)
+        {
+            var result = await sender.SendAsync(chat.ChatId!, TelegramText.Test(chat.Language ?? o.Language), cancellationToken).ConfigureAwait(false);
+            results.Add(new TelegramTestResult(chat.ChatId!, result.Outcome == SendOutcome.Sent, result.Failure));
+        }
+
+        return results;
+    }
+
+    /// <summary>A sender for the token stored now; null when none is set (or the key file no longer opens it).</summary>
+    private TelegramSender? Sender()
+    {
+        var o = options.Value;
+        return secrets.Get(StoredSecrets.TelegramBotToken) is { } token
+            ? new TelegramSender(httpClients.CreateClient(TelegramSender.HttpClientName), o.ApiBaseUrl, token, o.Timeout)
+            : null;
     }
 
     private async Task<DateTimeOffset> RunPassAsync(TelegramOptions o, TelegramSender sender, CancellationToken cancellationToken)
@@ -134,9 +191,9 @@ internal sealed class TelegramNotifier(
             return null;
         }
 
-        if (record.NextAttemptUtc is { } nextAttempt && new DateTimeOffset(nextAttempt, TimeSpan.Zero) > time.GetUtcNow())
+        if (record.NextAttempt is { } nextAttempt && nextAttempt > time.GetUtcNow())
         {
-            return new DateTimeOffset(nextAttempt, TimeSpan.Zero);
+            return nextAttempt;
         }
 
         var text = TelegramText.For(
@@ -145,14 +202,17 @@ internal sealed class TelegramNotifier(
         record.Attempts++;
         if (result.Outcome == SendOutcome.Sent)
         {
-            record.DeliveredUtc = time.GetUtcNow().UtcDateTime;
+            record.Delivered = time.GetUtcNow();
             deliveries.Put(record);
+            Chats.AddOrUpdate(chatId, _ => new TelegramChatState(record.Delivered, null, null), (_, s) => s with { LastDelivery = record.Delivered });
             _messages.Add(1, new KeyValuePair<string, object?>("outcome", "sent"));
             TelegramLog.Sent(logger, entry.EventId, payment.Id, chatId, record.Attempts);
             return null;
         }
 
         var failure = result.Failure ?? "failed";
+        var failedAt = time.GetUtcNow();
+        Chats.AddOrUpdate(chatId, _ => new TelegramChatState(null, failure, failedAt), (_, s) => s with { LastError = failure, LastErrorAt = failedAt });
         if (result.Outcome == SendOutcome.Permanent || record.Attempts >= o.MaxAttempts)
         {
             record.GaveUp = failure;
@@ -163,7 +223,7 @@ internal sealed class TelegramNotifier(
         }
 
         var due = time.GetUtcNow() + (result.RetryAfter ?? WebhookBackoff.Delay(record.Attempts, o.BackoffBase, o.BackoffMax, Jitter()));
-        record.NextAttemptUtc = due.UtcDateTime;
+        record.NextAttempt = due;
         deliveries.Put(record);
         _messages.Add(1, new KeyValuePair<string, object?>("outcome", "retry"));
         TelegramLog.AttemptFailed(logger, entry.EventId, chatId, record.Attempts, failure, due);
@@ -189,6 +249,9 @@ internal sealed class TelegramNotifier(
         cancellationToken.ThrowIfCancellationRequested();
     }
 }
+
+/// <summary>One chat's last announcement and last failure (redacted), since the gateway started.</summary>
+internal sealed record TelegramChatState(DateTimeOffset? LastDelivery, string? LastError, DateTimeOffset? LastErrorAt);
 
 /// <summary>Wakes the notifier when a payment settles (a coalescing signal, as the webhook dispatcher's).</summary>
 internal sealed class TelegramSignal : IPaymentChangeSink

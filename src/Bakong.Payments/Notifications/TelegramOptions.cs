@@ -6,16 +6,14 @@ namespace Bakong.Payments.Notifications;
 
 /// <summary>
 /// <c>Notifications:Telegram:*</c> — a Telegram message per settled payment, fed by the payment outbox. Off unless
-/// <see cref="Enabled"/>. The bot token is a secret: it is read from <see cref="BotTokenFile"/>, never from settings.
+/// <see cref="Enabled"/>. The bot token is a secret and never a setting: it is kept encrypted in the token store
+/// (<see cref="Bakong.OpenApi.Tokens.StoredSecrets"/>), set with <c>bakong notify telegram set-token</c>.
 /// </summary>
 public sealed class TelegramOptions : IValidatableObject
 {
     public const string Section = "Notifications:Telegram";
 
     public bool Enabled { get; set; }
-
-    /// <summary>A file holding the bot token (one line, like a systemd credential or a Docker secret), 0600.</summary>
-    public string? BotTokenFile { get; set; }
 
     /// <summary>The Bot API; a test points it at a fake on loopback. https unless the host is loopback.</summary>
     public Uri ApiBaseUrl { get; set; } = new("https://api.telegram.org");
@@ -41,20 +39,11 @@ public sealed class TelegramOptions : IValidatableObject
     [Range(1, 1000)]
     public int MaxAttempts { get; set; } = 10;
 
-    /// <summary>The token, read from <see cref="BotTokenFile"/>; validation made sure it can be.</summary>
-    internal string ReadToken() => File.ReadAllText(BotTokenFile!).Trim();
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!Enabled)
         {
             yield break;
-        }
-
-        if (string.IsNullOrWhiteSpace(BotTokenFile) || !File.Exists(BotTokenFile) || File.ReadAllText(BotTokenFile).Trim().Length == 0)
-        {
-            yield return new ValidationResult(
-                "Notifications:Telegram:BotTokenFile must name a readable file holding the bot token (the token is never a setting).", [nameof(BotTokenFile)]);
         }
 
         if (!ApiBaseUrl.IsAbsoluteUri || (ApiBaseUrl.Scheme != Uri.UriSchemeHttps && !(ApiBaseUrl.Scheme == Uri.UriSchemeHttp && IsLoopback(ApiBaseUrl))))

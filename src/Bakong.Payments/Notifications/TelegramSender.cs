@@ -14,6 +14,9 @@ internal sealed class TelegramSender(HttpClient http, Uri apiBase, string token,
 {
     public const string HttpClientName = "Bakong.Telegram";
 
+    /// <summary>Set on every request: its URL carries the token, so tracing must not record it (<see cref="TelegramAnnouncements.CarriesBotToken"/>).</summary>
+    internal static readonly HttpRequestOptionsKey<bool> TokenInUrl = new("Bakong.Telegram.TokenInUrl");
+
     // Not new Uri(base, relative): a token has a colon ("123:ABC"), so "bot123:ABC/..." would parse as a URI scheme.
     private readonly Uri _sendMessage = new(apiBase.AbsoluteUri.TrimEnd('/') + "/bot" + token + "/sendMessage");
 
@@ -23,7 +26,9 @@ internal sealed class TelegramSender(HttpClient http, Uri apiBase, string token,
         attempt.CancelAfter(timeout);
         try
         {
-            using var response = await http.PostAsJsonAsync(_sendMessage, new { chat_id = chatId, text }, attempt.Token).ConfigureAwait(false);
+            using var request = new HttpRequestMessage(HttpMethod.Post, _sendMessage) { Content = JsonContent.Create(new { chat_id = chatId, text }) };
+            request.Options.Set(TokenInUrl, true);
+            using var response = await http.SendAsync(request, attempt.Token).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
                 return SendResult.Sent;

@@ -12,7 +12,8 @@ public static class TelegramServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the Telegram sink (a hosted service that does nothing unless <c>Notifications:Telegram:Enabled</c>), its
-    /// wake-up on every settlement, its delivery record (<c>notifications.db</c> beside <c>Storage:Path</c>) and its HTTP
+    /// operator side (<see cref="TelegramAnnouncements"/>; the bot token lives in the token store, so
+    /// <c>AddBakongTokens</c> must be registered too), its wake-up on every settlement, its delivery record (<c>notifications.db</c> beside <c>Storage:Path</c>) and its HTTP
     /// client, without the factory's request loggers (they would log the URL, and the URL carries the bot token).
     /// </summary>
     public static IServiceCollection AddTelegramNotifications(this IServiceCollection services, IConfiguration configuration)
@@ -32,6 +33,12 @@ public static class TelegramServiceCollectionExtensions
             .RemoveAllLoggers();
         services.TryAddSingleton<TelegramNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<TelegramNotifier>());
+        services.TryAddSingleton(sp => new TelegramAnnouncements(
+            sp.GetRequiredService<TelegramNotifier>(),
+            sp.GetRequiredService<TelegramSignal>(),
+            sp.GetRequiredService<Bakong.OpenApi.Tokens.StoredSecrets>(),
+            sp.GetRequiredService<IOptions<TelegramOptions>>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<TelegramAnnouncements>>()));
         return services;
     }
 }

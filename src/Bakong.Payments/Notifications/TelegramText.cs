@@ -21,4 +21,10 @@ internal static class TelegramText
             ? $"បានទទួល {amount} · {payment.TerminalId} · {time}" + (late ? " (បង់ក្រោយផុតកំណត់)" : "")
             : $"Received {amount} · {payment.TerminalId} · {time}" + (late ? " (paid after expiry)" : "");
     }
+
+    /// <summary>The message <c>bakong notify telegram test</c> sends.</summary>
+    public static string Test(string language) => language == "km"
+        // "សារសាកល្បង" = "test message"; "ការជូនដំណឹងពីការទូទាត់នឹងមកដល់ទីនេះ" = "payment announcements will arrive here".
+        ? "សារសាកល្បងពី Bakong gateway៖ ការជូនដំណឹងពីការទូទាត់នឹងមកដល់ទីនេះ។"
+        : "Test message from the Bakong gateway: payment announcements will arrive here.";
 }

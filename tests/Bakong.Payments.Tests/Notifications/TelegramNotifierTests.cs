@@ -5,6 +5,8 @@ using Bakong.Payments.Notifications;
 using Bakong.Payments.Reporting;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Tests.Webhooks;
+using Bakong.OpenApi.Tokens;
+using Bakong.Testing.Telegram;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -25,7 +27,6 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
     public TelegramNotifierTests()
     {
         _store = new LiteDbPaymentStore(_dir.File("bakong.db"));
-        File.WriteAllText(_dir.File("telegram.token"), Token + "\n");
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -101,20 +102,33 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
         }
 
         await using var host = Harness(bot, ("-100200", "en"));
+
+        // The longest waits: the third retry (20 to 40 s after BackoffBase 10 s) then comes after the 30 s poll, so a
+        // pass that sends nothing runs in between, as it does in production about half the time.
+        host.Notifier.Jitter = () => 0.99;
         await host.StartAsync();
         await host.PassAsync(); // the first pass, over an empty store
         await PaidAsync(host);
 
+        var calledAt = new List<DateTimeOffset>();
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(500, (await bot.NextAsync()).Status);
-            var next = await host.PassAsync();
+            var (call, next) = await host.UntilCallAsync(bot);
+            Assert.Equal(500, call.Status);
+            calledAt.Add(_clock.GetUtcNow());
             Assert.True(next > _clock.GetUtcNow(), "a failure waits for its backoff");
             _clock.Advance(next - _clock.GetUtcNow());
         }
 
-        Assert.Equal(200, (await bot.NextAsync()).Status);
-        await host.PassAsync();
+        Assert.Equal(200, (await host.UntilCallAsync(bot)).Call.Status);
+        calledAt.Add(_clock.GetUtcNow());
+
+        // Each retry no sooner than half its ceiling: 10, 20, 40 s after the 1st, 2nd, 3rd failure (BackoffBase 10 s).
+        for (var i = 1; i < calledAt.Count; i++)
+        {
+            Assert.True(calledAt[i] - calledAt[i - 1] >= TimeSpan.FromSeconds(5 << (i - 1)), $"retry {i} came {calledAt[i] - calledAt[i - 1]} after failure {i}");
+        }
+
         host.Signal.Notify();
         await host.PassAsync();
         Assert.True(bot.NothingMore);
@@ -200,18 +214,66 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
     }
 
     [Fact]
-    public void Settings_refuse_plain_http_off_loopback_a_missing_token_file_and_an_unknown_language()
+    public async Task Without_a_bot_token_nothing_is_sent_until_one_is_set_and_then_the_waiting_payment_is_announced()
     {
-        var options = new TelegramOptions { Enabled = true, BotTokenFile = _dir.File("missing"), ApiBaseUrl = new Uri("http://bot.example.com/"), Language = "fr" };
+        await using var bot = await FakeBotApi.StartAsync(Token);
+        var logs = new CapturingLoggerProvider();
+        await using var host = Harness(bot, [("-100200", "en")], logs, token: null);
+        await host.StartAsync();
+        await host.PassAsync();
+        await PaidAsync(host);
+        await host.PassAsync();
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        await host.PassAsync();
+
+        Assert.True(bot.NothingMore);
+        Assert.Single(logs.Entries, e => e.EventId.Id == 2805);
+        Assert.False(host.Announcements.GetStatus().TokenSet);
+
+        var status = host.Announcements.SetToken(Token, "operator-1");
+
+        Assert.True(status.TokenSet);
+        Assert.Equal(_clock.GetUtcNow(), status.TokenSetAt);
+        Assert.Equal("Received 12.50 USD · POS-01 · 21:04", (await host.UntilCallAsync(bot)).Call.Text);
+        var chat = Assert.Single(host.Announcements.GetStatus().Chats);
+        Assert.Equal(("-100200", "en", (DateTimeOffset?)_clock.GetUtcNow(), (string?)null), (chat.ChatId, chat.Language, chat.LastDelivery, chat.LastError));
+        Assert.DoesNotContain(logs.Entries, e => e.Text.Contains(Token, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_test_message_goes_to_every_chat_in_its_language_and_a_refusal_is_reported_without_the_token()
+    {
+        await using var bot = await FakeBotApi.StartAsync(Token);
+        await using var host = Harness(bot, ("-100200", "en"), ("-100300", "km"));
+        await host.StartAsync();
+        await host.PassAsync();
+        bot.Answers.Enqueue((200, """{"ok":true,"result":{}}"""));
+        bot.Answers.Enqueue((403, """{"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the group chat"}"""));
+
+        var results = await host.Announcements.SendTestAsync(Ct);
+
+        Assert.NotNull(results);
+        Assert.Equal(("-100200", true, (string?)null), (results[0].ChatId, results[0].Sent, results[0].Failure));
+        Assert.Equal(("-100300", false), (results[1].ChatId, results[1].Sent));
+        Assert.Equal("HTTP 403 Forbidden: bot was kicked from the group chat", results[1].Failure);
+        var calls = new[] { await bot.NextAsync(), await bot.NextAsync() };
+        Assert.StartsWith("Test message from the Bakong gateway", calls[0].Text, StringComparison.Ordinal);
+        Assert.StartsWith("សារសាកល្បង", calls[1].Text, StringComparison.Ordinal);
+        Assert.True(bot.NothingMore);
+    }
+
+    [Fact]
+    public void Settings_refuse_plain_http_off_loopback_and_an_unknown_language()
+    {
+        var options = new TelegramOptions { Enabled = true, ApiBaseUrl = new Uri("http://bot.example.com/"), Language = "fr" };
         options.Chats.Add(new TelegramChatOptions { ChatId = "1" });
         var result = new TelegramOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        Assert.Contains("Notifications:Telegram:BotTokenFile", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Notifications:Telegram:ApiBaseUrl", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Notifications:Telegram:Language", result.FailureMessage, StringComparison.Ordinal);
 
-        var loopback = new TelegramOptions { Enabled = true, BotTokenFile = _dir.File("telegram.token"), ApiBaseUrl = new Uri("http://127.0.0.1:8081/") };
+        var loopback = new TelegramOptions { Enabled = true, ApiBaseUrl = new Uri("http://127.0.0.1:8081/") };
         loopback.Chats.Add(new TelegramChatOptions { ChatId = "1", Language = "km" });
         Assert.True(new TelegramOptionsValidator().Validate(null, loopback).Succeeded);
     }
@@ -227,13 +289,12 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
 
     private TelegramHarness Harness(FakeBotApi bot, params (string ChatId, string Language)[] chats) => Harness(bot, chats, null);
 
-    private TelegramHarness Harness(FakeBotApi bot, (string ChatId, string Language)[] chats, CapturingLoggerProvider? logs)
+    private TelegramHarness Harness(FakeBotApi bot, (string ChatId, string Language)[] chats, CapturingLoggerProvider? logs, string? token = Token)
     {
         var config = new Dictionary<string, string?>
         {
             ["Storage:Path"] = _dir.File("bakong.db"),
             ["Notifications:Telegram:Enabled"] = "true",
-            ["Notifications:Telegram:BotTokenFile"] = _dir.File("telegram.token"),
             ["Notifications:Telegram:ApiBaseUrl"] = bot.Url.ToString(),
             ["Notifications:Telegram:BackoffBase"] = "00:00:10",
             ["Notifications:Telegram:BackoffMax"] = "00:01:00",
@@ -244,7 +305,7 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
             config[$"Notifications:Telegram:Chats:{i}:Language"] = chats[i].Language;
         }
 
-        return new TelegramHarness(_store, _clock, new ConfigurationBuilder().AddInMemoryCollection(config).Build(), logs);
+        return new TelegramHarness(_store, _clock, new ConfigurationBuilder().AddInMemoryCollection(config).Build(), logs, _dir.File("bakong-tokens.db"), token);
     }
 }
 
@@ -252,10 +313,13 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
 internal sealed class TelegramHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
+    private readonly FakeTimeProvider _clock;
     private bool _started;
 
-    public TelegramHarness(IPaymentStore store, FakeTimeProvider clock, IConfiguration configuration, CapturingLoggerProvider? logs)
+    /// <param name="token">Set in the token store before the notifier starts, as <c>bakong notify telegram set-token</c> does; null: none.</param>
+    public TelegramHarness(IPaymentStore store, FakeTimeProvider clock, IConfiguration configuration, CapturingLoggerProvider? logs, string tokenDatabase, string? token)
     {
+        _clock = clock;
         var services = new ServiceCollection();
         services.AddLogging(b =>
         {
@@ -270,8 +334,15 @@ internal sealed class TelegramHarness : IAsyncDisposable
         services.AddSingleton(store);
         services.AddOptions<PaymentStorageOptions>().Bind(configuration.GetSection(PaymentStorageOptions.Section));
         services.AddOptions<ReportOptions>();
+        services.AddBakongTokens(o => o.DatabasePath = tokenDatabase);
         services.AddTelegramNotifications(configuration);
         _provider = services.BuildServiceProvider();
+        Secrets = _provider.GetRequiredService<StoredSecrets>();
+        if (token is not null)
+        {
+            Secrets.Set(StoredSecrets.TelegramBotToken, token);
+        }
+
         Notifier = _provider.GetRequiredService<TelegramNotifier>();
         Notifier.PassCompleted = next => Passes.Writer.TryWrite(next);
         Signal = _provider.GetRequiredService<TelegramSignal>();
@@ -279,6 +350,10 @@ internal sealed class TelegramHarness : IAsyncDisposable
     }
 
     public TelegramNotifier Notifier { get; }
+
+    public StoredSecrets Secrets { get; }
+
+    public TelegramAnnouncements Announcements => _provider.GetRequiredService<TelegramAnnouncements>();
 
     public TelegramSignal Signal { get; }
 
@@ -291,6 +366,34 @@ internal sealed class TelegramHarness : IAsyncDisposable
     {
         _started = true;
         await Notifier.StartAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>
+    /// Follows the notifier until a pass calls the bot: waits for the pass under way and, while it called nothing,
+    /// moves the clock to the time that pass planned (its timer is armed by then: <see cref="TelegramNotifier.PassCompleted"/>)
+    /// and waits for the pass that wakes. A pass that called has its call in <see cref="FakeBotApi.Calls"/> before it
+    /// completes (the fake records a call before it answers). Returns the call and what its pass planned next.
+    /// </summary>
+    /// <remarks>
+    /// Never a guess of when the retry is due: a backoff with jitter or Telegram's retry_after can land after the next
+    /// poll, and a pass that sends nothing then comes first; moving the clock once to that poll and waiting for a call
+    /// waits forever (the flake that reverted the first merge).
+    /// </remarks>
+    public async Task<(BotCall Call, DateTimeOffset Next)> UntilCallAsync(FakeBotApi bot)
+    {
+        for (var pass = 0; pass < 10; pass++)
+        {
+            var next = await PassAsync();
+            if (bot.Calls.Reader.TryRead(out var call))
+            {
+                return (call, next);
+            }
+
+            Assert.True(next > _clock.GetUtcNow(), "a pass that sent nothing plans a later one");
+            _clock.Advance(next - _clock.GetUtcNow());
+        }
+
+        throw new InvalidOperationException("Ten passes and no call to the bot.");
     }
 
     public async Task<DateTimeOffset> PassAsync() =>

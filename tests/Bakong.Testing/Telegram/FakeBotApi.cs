@@ -10,16 +10,18 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Bakong.Payments.Tests.Notifications;
+namespace Bakong.Testing.Telegram;
 
 /// <summary>One sendMessage call the fake got, and what it answered.</summary>
-internal sealed record BotCall(string ChatId, string Text, int Status);
+public sealed record BotCall(string ChatId, string Text, int Status);
 
 /// <summary>
 /// A local Telegram Bot API: Kestrel on 127.0.0.1 answering <c>POST /bot&lt;token&gt;/sendMessage</c>, with queued
 /// answers (status and JSON body; 200 <c>{"ok":true}</c> when none queued). A wrong token is a 401, as Telegram answers.
+/// Shared by the notifier's tests and the gateway's (the admin API's test message, and what the gateway's logs and
+/// traces keep of a real HTTP call).
 /// </summary>
-internal sealed class FakeBotApi : IAsyncDisposable
+public sealed class FakeBotApi : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
