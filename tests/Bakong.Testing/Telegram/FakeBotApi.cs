@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -23,6 +24,9 @@ public sealed record BotCall(string ChatId, string Text, int Status);
 /// </summary>
 public sealed class FakeBotApi : IAsyncDisposable
 {
+    /// <summary>The source of the fake's own server-side request activities.</summary>
+    public const string ActivitySourceName = "Bakong.Testing.FakeBotApi";
+
     private readonly WebApplication _app;
 
     private FakeBotApi(WebApplication app) => _app = app;
@@ -36,7 +40,15 @@ public sealed class FakeBotApi : IAsyncDisposable
     public static async Task<FakeBotApi> StartAsync(string token)
     {
         var builder = WebApplication.CreateSlimBuilder();
+
+        // Not the test folder's appsettings.json (the gateway's, copied there: its Kestrel endpoints) nor the environment.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
+
+        // Its own requests' activities under a source of their own: a test listening to every source (SecretsLeakTests)
+        // tells Telegram's side of a call, which sees the token in its URL by design, from the gateway's.
+        builder.Services.AddSingleton(new ActivitySource(ActivitySourceName));
+        builder.Services.AddSingleton(new DiagnosticListener(ActivitySourceName));
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         var fake = new FakeBotApi(app);
