@@ -64,7 +64,7 @@ internal sealed class TelegramNotifier(
                 sender = Sender();
                 if (sender is null)
                 {
-                    // Said once, not every poll: the status and the health of the gateway keep saying it.
+                    // Said once, not every poll: 'bakong notify telegram status' keeps saying it.
                     if (!toldNoToken)
                     {
                         TelegramLog.NoToken(logger);
