@@ -96,6 +96,39 @@ internal sealed class PostgresTokenStore : ITokenStore
         command.ExecuteNonQuery();
     }
 
+    /// <summary>A secret is a row of its own, keyed <c>secret:&lt;name&gt;</c> (never an environment's id), sealed like a token.</summary>
+    public (string? Value, DateTimeOffset? SetAt)? LoadSecret(string name, out bool unreadable)
+    {
+        unreadable = false;
+        var key = TokenStore.SecretKey(name);
+        using var command = _database.DataSource.CreateCommand(
+            "SELECT token, next_token, set_at FROM bakong_tokens WHERE environment = @environment AND (token IS NOT NULL OR next_token IS NOT NULL)");
+        command.Parameters.AddWithValue("environment", key);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var value = Open(reader.IsDBNull(0) ? null : (byte[])reader[0], reader.IsDBNull(1) ? null : (byte[])reader[1], key);
+        unreadable = value is null;
+        return (value, reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2));
+    }
+
+    public void SaveSecret(string name, string value, DateTimeOffset setAt)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        var key = TokenStore.SecretKey(name);
+        using var command = _database.DataSource.CreateCommand("""
+            INSERT INTO bakong_tokens (environment, token, next_token, set_at) VALUES (@environment, @token, NULL, @set_at)
+            ON CONFLICT (environment) DO UPDATE SET token = EXCLUDED.token, next_token = NULL, set_at = EXCLUDED.set_at
+            """);
+        command.Parameters.AddWithValue("environment", key);
+        command.Parameters.AddWithValue("token", _cipher.Encrypt(value, key));
+        command.Parameters.AddWithValue("set_at", setAt.ToUniversalTime());
+        command.ExecuteNonQuery();
+    }
+
     /// <remarks>
     /// The steps of <see cref="TokenStore.RotateKey"/>, each committed before the next: (1) the new key in
     /// <c>&lt;key&gt;.new</c>; (2) each token also sealed under it in <c>next_token</c>; (3) the old key copied aside and

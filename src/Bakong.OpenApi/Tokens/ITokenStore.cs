@@ -26,4 +26,14 @@ internal interface ITokenStore
     /// (returned); ordered so that a crash at any step leaves every token readable with the key file in place.
     /// </summary>
     string RotateKey(DateTimeOffset now, Action<KeyRotationStep>? stopAfter = null);
+
+    /// <summary>
+    /// Another secret kept beside the tokens (<see cref="StoredSecrets"/>), sealed like a token under the same key with its
+    /// id (<c>secret:&lt;name&gt;</c>) as associated data, so <see cref="RotateKey"/> re-encrypts it. Null when none was
+    /// set; <paramref name="unreadable"/> when the key file no longer opens it.
+    /// </summary>
+    (string? Value, DateTimeOffset? SetAt)? LoadSecret(string name, out bool unreadable);
+
+    /// <summary>Saves (or replaces) a secret; see <see cref="LoadSecret"/>.</summary>
+    void SaveSecret(string name, string value, DateTimeOffset setAt);
 }
