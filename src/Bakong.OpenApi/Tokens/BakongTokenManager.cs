@@ -12,6 +12,10 @@ namespace Bakong.OpenApi.Tokens;
 /// <remarks>
 /// Hot swap: the current token lives in one immutable snapshot replaced by a single reference write, so a call in
 /// flight keeps the token it read and every later call reads the new one — no restart, no lock on the read path.
+/// Several gateways on one store (PostgreSQL): a renewal runs while no other gateway renews
+/// (<see cref="ITokenStore.RenewAloneAsync"/>) and takes a token another one stored meanwhile instead of renewing
+/// again; a token another gateway saved drops the cached snapshot (<see cref="ITokenStore.ChangedElsewhere"/>), so
+/// the next call reads it.
 /// </remarks>
 public sealed class BakongTokenManager : IBakongTokenSource
 {
@@ -50,6 +54,7 @@ public sealed class BakongTokenManager : IBakongTokenSource
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
+        _store.ChangedElsewhere += OnChangedElsewhere;
 
         meterFactory?.Create(MeterName).CreateObservableGauge(
             "bakong.token.days_left",
@@ -240,6 +245,25 @@ public sealed class BakongTokenManager : IBakongTokenSource
             return new RenewalOutcome(null, "No registered e-mail is configured, so the token cannot be renewed. Run 'bakong token register --email ...' or set Email in the token options.");
         }
 
+        // Single flight across gateways sharing the store: the token this renewal would replace is compared with the
+        // one stored once no other gateway renews, and a different one (renewed or set elsewhere meanwhile) is taken.
+        var replacing = Current.Token?.Value;
+        return await _store.RenewAloneAsync(environment, stored =>
+        {
+            if (stored?.Token is { } theirs && !string.Equals(theirs.Value, replacing, StringComparison.Ordinal))
+            {
+                Adopt(stored);
+                TokenLog.TokenRenewedElsewhere(_logger, environment, theirs.ExpiresAt);
+                return Task.FromResult(new RenewalOutcome(theirs, null));
+            }
+
+            return RenewWithBakongAsync(environment, email);
+        }).ConfigureAwait(false);
+    }
+
+    private async Task<RenewalOutcome> RenewWithBakongAsync(BakongEnvironment environment, string email)
+    {
+
         BakongResult<string> result;
         try
         {
@@ -279,6 +303,33 @@ public sealed class BakongTokenManager : IBakongTokenSource
         }
 
         return token;
+    }
+
+    /// <summary>Takes a token another gateway stored, as if loaded at start.</summary>
+    private void Adopt(StoredToken stored)
+    {
+        lock (_gate)
+        {
+            _snapshot = new Snapshot(stored.Token, stored.Email ?? _snapshot?.Email, stored.SetAt, stored.Renewed);
+            _lastWarnedState = null;
+        }
+    }
+
+    // Called on the store's notification thread: only forget the cached token; the next caller reads it again.
+    private void OnChangedElsewhere(BakongEnvironment environment)
+    {
+        if (environment != _options.Environment)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _snapshot = null;
+            _lastWarnedState = null;
+        }
+
+        TokenLog.TokenChangedElsewhere(_logger, environment);
     }
 
     private Snapshot LoadOnce()
