@@ -14,8 +14,8 @@ namespace Bakong.OpenApi.Tokens;
 /// flight keeps the token it read and every later call reads the new one — no restart, no lock on the read path.
 /// Several gateways on one store (PostgreSQL): a renewal runs while no other gateway renews
 /// (<see cref="ITokenStore.RenewAloneAsync"/>) and takes a token another one stored meanwhile instead of renewing
-/// again; a token another gateway saved drops the cached snapshot (<see cref="ITokenStore.ChangedElsewhere"/>), so
-/// the next call reads it.
+/// again; a token another gateway saved marks the cached snapshot stale (<see cref="ITokenStore.ChangedElsewhere"/>),
+/// so the next call reads it (unless this gateway cannot decrypt it: then it keeps the token it has).
 /// </remarks>
 public sealed class BakongTokenManager : IBakongTokenSource
 {
@@ -32,6 +32,7 @@ public sealed class BakongTokenManager : IBakongTokenSource
     private readonly Lock _gate = new();
 
     private volatile Snapshot? _snapshot;
+    private volatile bool _changedElsewhere;
     private Task<RenewalOutcome>? _renewal;
     private TokenState? _lastWarnedState;
     private DateTimeOffset _lastWarnedAt;
@@ -69,7 +70,7 @@ public sealed class BakongTokenManager : IBakongTokenSource
     /// <summary>The e-mail renewals use: the configured one, else the one saved at registration.</summary>
     public string? RenewalEmail => string.IsNullOrWhiteSpace(_options.Email) ? Current.Email : _options.Email;
 
-    private Snapshot Current => _snapshot ?? LoadOnce();
+    private Snapshot Current => !_changedElsewhere && _snapshot is { } snapshot ? snapshot : LoadOnce();
 
     public ValueTask<BakongToken?> GetCurrentAsync(CancellationToken cancellationToken)
     {
@@ -315,36 +316,37 @@ public sealed class BakongTokenManager : IBakongTokenSource
         }
     }
 
-    // Called on the store's notification thread: only forget the cached token; the next caller reads it again.
+    // Called on the store's notification thread: only marks the cached token stale; the next caller reads it again.
     private void OnChangedElsewhere(BakongEnvironment environment)
     {
-        if (environment != _options.Environment)
+        if (environment == _options.Environment)
         {
-            return;
+            _changedElsewhere = true;
+            TokenLog.TokenChangedElsewhere(_logger, environment);
         }
-
-        lock (_gate)
-        {
-            _snapshot = null;
-            _lastWarnedState = null;
-        }
-
-        TokenLog.TokenChangedElsewhere(_logger, environment);
     }
 
     private Snapshot LoadOnce()
     {
         lock (_gate)
         {
-            if (_snapshot is { } loaded)
+            if (_snapshot is { } loaded && !_changedElsewhere)
             {
                 return loaded;
             }
 
+            // Cleared before the read: a change told while it runs marks it stale again.
+            _changedElsewhere = false;
             var stored = _store.Load(_options.Environment, out var unreadable);
             if (unreadable)
             {
                 TokenLog.StoredTokenUnreadable(_logger, _options.Environment);
+
+                // Another gateway stored a token this one cannot open (another key file): a working token is kept.
+                if (_snapshot is { Token: not null } kept)
+                {
+                    return kept;
+                }
             }
 
             var snapshot = new Snapshot(stored?.Token, stored?.Email, stored?.SetAt, stored?.Renewed ?? false);

@@ -1,5 +1,6 @@
 using Bakong.Display;
 using Bakong.Display.Emulation;
+using Bakong.Display.Link;
 using Bakong.Display.Protocol;
 using Bakong.Display.Transport;
 using Bakong.Testing.Postgres;
