@@ -79,6 +79,19 @@ internal sealed class TokenStore : ITokenStore, IStoreSnapshot, IDisposable
         _tokens = _database.GetCollection(CollectionName);
     }
 
+    /// <remarks>The file belongs to one process (<see cref="StoreLock"/>): nobody else changes it.</remarks>
+    public event Action<BakongEnvironment>? ChangedElsewhere
+    {
+        add { }
+        remove { }
+    }
+
+    public Task<T> RenewAloneAsync<T>(BakongEnvironment environment, Func<StoredToken?, Task<T>> renew)
+    {
+        ArgumentNullException.ThrowIfNull(renew);
+        return renew(Load(environment, out _));
+    }
+
     /// <summary>
     /// The stored entry, with <see cref="StoredToken.Token"/> null when none was set or it cannot be decrypted
     /// (key file replaced), in which case <paramref name="unreadable"/> is true.
