@@ -27,7 +27,7 @@ internal static class PaymentRow
         """;
 
     /// <summary>How many columns <see cref="Columns"/> selects: a query may select more after them, at this ordinal.</summary>
-    public const int ColumnCount = 30;
+    public const int ColumnCount = 33;
 
     /// <summary>The columns a save changes (the rest are fixed at creation), as <c>SET</c> assignments.</summary>
     public const string MutableAssignments = """

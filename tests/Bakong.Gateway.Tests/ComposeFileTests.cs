@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Bakong.Payments.Configuration;
 
 namespace Bakong.Gateway.Tests;
 
@@ -41,9 +42,17 @@ public sealed partial class ComposeFileTests
         Assert.Contains("- data-b:/data", text, StringComparison.Ordinal);
     }
 
-    /// <summary><c>Displays__0__PortName</c> → <c>Displays:N:PortName</c>, as <see cref="OperationsDocTests.BoundKeys"/> writes them.</summary>
-    private static string AsConfigurationKey(string variable) =>
-        string.Join(':', variable.Split("__").Select(part => part.All(char.IsAsciiDigit) ? "N" : part));
+    /// <summary>
+    /// <c>Displays__0__PortName</c> → <c>Displays:N:PortName</c>, as <see cref="OperationsDocTests.BoundKeys"/> writes them;
+    /// the single <c>Merchant</c> section takes a profile's keys (<c>Merchant__Name</c> is <c>Merchants:N:Name</c>).
+    /// </summary>
+    private static string AsConfigurationKey(string variable)
+    {
+        var key = string.Join(':', variable.Split("__").Select(part => part.All(char.IsAsciiDigit) ? "N" : part));
+        return key.StartsWith(MerchantProfiles.LegacySection + ":", StringComparison.Ordinal)
+            ? MerchantProfiles.Section + ":N" + key[MerchantProfiles.LegacySection.Length..]
+            : key;
+    }
 
     // An environment entry (`Key__Sub: value`, `- Key__Sub=value`), set or commented out.
     [GeneratedRegex(@"^[ \t]*(?:#[ \t]*)?(?:-[ \t]*)?(?<key>[A-Za-z][A-Za-z0-9]*(?:__[A-Za-z0-9]+)+)[ \t]*[:=]", RegexOptions.Multiline)]

@@ -26,11 +26,12 @@ public sealed class ConnectionLimitTests : GatewayTest
         var connections = new List<TcpClient>();
         try
         {
-            // Kept open (HTTP/1.1 keep-alive) after their answer. The gateway may hold one of the slots itself (its
-            // Bakong client calls the sandbox on this endpoint), so the refusal comes at the fourth at the latest.
+            // Kept open (HTTP/1.1 keep-alive) after their answer. The gateway's own Bakong client calls the sandbox on
+            // this endpoint, so it may hold a slot, or give one back, while the test connects: the test keeps opening
+            // connections (all held) until one is refused, which must happen by the time the test holds every slot.
             var answered = 0;
             string? refused = null;
-            for (var i = 0; i < 4 && refused is null; i++)
+            for (var i = 0; i < 8 && refused is null; i++)
             {
                 var client = new TcpClient();
                 connections.Add(client);
@@ -46,8 +47,8 @@ public sealed class ConnectionLimitTests : GatewayTest
                 }
             }
 
-            Assert.True(answered >= 2, "answered " + answered);
             Assert.Equal("", refused);
+            Assert.InRange(answered, 1, 3);
 
             // The first connection is still served.
             Assert.StartsWith("HTTP/1.1 200", await GetHealthAsync(connections[0].GetStream()), StringComparison.Ordinal);

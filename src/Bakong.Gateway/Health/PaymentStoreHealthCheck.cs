@@ -1,4 +1,3 @@
-using Bakong.Gateway.Rpc;
 using Bakong.Payments.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -24,7 +23,7 @@ internal sealed class PaymentStoreHealthCheck(IPaymentStore store) : IHealthChec
         {
             return HealthCheckResult.Unhealthy("The payment store is closed.", e);
         }
-        catch (Exception e) when (RpcErrors.StorageError(e) is { } error)
+        catch (Exception e) when (StoreUnreachable.CauseOf(e) is { } error)
         {
             // A disk's error, or PostgreSQL's (its message names the host and port at most, never the connection
             // string): what the operator needs to see why payments are not served.

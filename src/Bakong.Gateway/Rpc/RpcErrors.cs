@@ -1,8 +1,8 @@
-using System.Data.Common;
 using System.Globalization;
 using Google.Protobuf.Reflection;
 using Bakong.Grpc.Payments.V1;
 using Bakong.OpenApi.Tokens;
+using Bakong.Payments.Storage;
 using Bakong.Payments.Writing;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -196,23 +196,6 @@ internal static class RpcErrors
         ErrorReason.StorageUnavailable,
         "The gateway cannot read or write its payment store; call again (a CreatePayment retry with the same request_id is safe).");
 
-    /// <summary>
-    /// The store's failure to reach its data in <paramref name="exception"/>, if it is one: an I/O error (a full disk, a
-    /// failing device; the store throws the <see cref="IOException"/> itself, or its database engine an exception around
-    /// it) or a database server that cannot be reached (PostgreSQL stopped, restarting or unreachable: a transient
-    /// <see cref="DbException"/>, or one whose SQLSTATE is a connection exception, class 08, or an operator's shutdown,
-    /// 57P). Not a bug, and it may pass: UNAVAILABLE.
-    /// </summary>
-    public static Exception? StorageError(Exception exception)
-    {
-        ArgumentNullException.ThrowIfNull(exception);
-        return Unreachable(exception) ? exception : exception.InnerException is { } inner && Unreachable(inner) ? inner : null;
-
-        static bool Unreachable(Exception e) => e is IOException
-            || e is DbException { IsTransient: true }
-            || e is DbException { SqlState: { } state } && (state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal));
-    }
-
     /// <summary>What an exception thrown by the domain or the store means on the wire; null for a bug (INTERNAL).</summary>
     public static RpcException? Map(Exception exception, ServerCallContext context, CancellationToken stopping) => exception switch
     {
@@ -223,7 +206,7 @@ internal static class RpcErrors
         // The store closes and the watch hub's token fires as the host stops: a retryable condition, not a bug.
         ObjectDisposedException or OperationCanceledException
             when stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested => NotServing(),
-        _ when StorageError(exception) is not null && !context.CancellationToken.IsCancellationRequested => StorageUnavailable(),
+        _ when StoreUnreachable.CauseOf(exception) is not null && !context.CancellationToken.IsCancellationRequested => StorageUnavailable(),
         _ => null,
     };
 
@@ -289,7 +272,7 @@ internal sealed class RpcErrorInterceptor(IHostApplicationLifetime lifetime, ILo
     private RpcException? Map(Exception exception, ServerCallContext context)
     {
         var mapped = RpcErrors.Map(exception, context, lifetime.ApplicationStopping);
-        if (mapped?.StatusCode == StatusCode.Unavailable && RpcErrors.StorageError(exception) is { } error)
+        if (mapped?.StatusCode == StatusCode.Unavailable && StoreUnreachable.CauseOf(exception) is { } error)
         {
             // The operator must hear of a full disk (grpc-dotnet's own line per status is off in appsettings.json); the
             // OS's message says what failed, a stack per call would not add to it.
