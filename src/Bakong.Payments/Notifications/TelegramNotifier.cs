@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Bakong.OpenApi.Tokens;
+using Bakong.Payments.Configuration;
 using Bakong.Payments.Reporting;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Webhooks;
@@ -28,6 +29,7 @@ internal sealed class TelegramNotifier(
     IHttpClientFactory httpClients,
     IOptions<TelegramOptions> options,
     IOptions<ReportOptions> reports,
+    IOptions<MerchantProfiles> profiles,
     IMeterFactory meters,
     TimeProvider time,
     ILogger<TelegramNotifier> logger) : BackgroundService
@@ -42,6 +44,10 @@ internal sealed class TelegramNotifier(
 
     /// <summary>Each chat's last announcement and last failure since the gateway started, for the status.</summary>
     internal ConcurrentDictionary<string, TelegramChatState> Chats { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The chat's own language, else the language of the payment's merchant profile, else the default.</summary>
+    private string LanguageOf(TelegramChatOptions chat, Payment payment, TelegramOptions o) =>
+        chat.Language ?? profiles.Value.Find(payment.MerchantProfileId)?.Language ?? o.Language;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -157,7 +163,7 @@ internal sealed class TelegramNotifier(
 
                         foreach (var chat in o.Chats)
                         {
-                            if (!chat.Covers(payment.TerminalId))
+                            if (!chat.Covers(payment))
                             {
                                 continue;
                             }
@@ -197,7 +203,7 @@ internal sealed class TelegramNotifier(
         }
 
         var text = TelegramText.For(
-            payment, entry.Type == "payment.paid_late", entry.CreateTime, reports.Value.Zone, chat.Language ?? o.Language);
+            payment, entry.Type == "payment.paid_late", entry.CreateTime, reports.Value.Zone, LanguageOf(chat, payment, o));
         var result = await sender.SendAsync(chatId, text, cancellationToken).ConfigureAwait(false);
         record.Attempts++;
         if (result.Outcome == SendOutcome.Sent)

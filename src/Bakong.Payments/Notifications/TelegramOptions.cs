@@ -18,10 +18,13 @@ public sealed class TelegramOptions : IValidatableObject
     /// <summary>The Bot API; a test points it at a fake on loopback. https unless the host is loopback.</summary>
     public Uri ApiBaseUrl { get; set; } = new("https://api.telegram.org");
 
-    /// <summary>The language of chats that do not name one: <c>en</c> or <c>km</c>.</summary>
+    /// <summary>
+    /// The language of chats that do not name one, for payments whose merchant profile names none either: <c>en</c> or
+    /// <c>km</c>.
+    /// </summary>
     public string Language { get; set; } = "en";
 
-    /// <summary>Where the messages go. Merchant profiles are not on this branch: a chat lists terminals instead.</summary>
+    /// <summary>Where the messages go: each chat the payments of its terminals and profiles (all, unless it lists some).</summary>
     public IList<TelegramChatOptions> Chats { get; } = [];
 
     /// <summary>How far back (by payment creation) a pass looks for settled payments not yet announced.</summary>
@@ -92,13 +95,21 @@ public sealed class TelegramChatOptions
     /// <summary>The chat id (a number, negative for groups) or a channel's <c>@name</c>.</summary>
     public string? ChatId { get; set; }
 
-    /// <summary><c>en</c> or <c>km</c>; default <see cref="TelegramOptions.Language"/>.</summary>
+    /// <summary>
+    /// <c>en</c> or <c>km</c>; unset: the language of the payment's merchant profile (<c>Merchants:N:Language</c>),
+    /// else <see cref="TelegramOptions.Language"/>.
+    /// </summary>
     public string? Language { get; set; }
 
-    /// <summary>The terminals announced in this chat; empty: every terminal. (A merchant profile id goes here once profiles exist.)</summary>
+    /// <summary>The terminals announced in this chat; empty: every terminal.</summary>
     public IList<string> Terminals { get; } = [];
 
-    internal bool Covers(string terminalId) => Terminals.Count == 0 || Terminals.Contains(terminalId, StringComparer.Ordinal);
+    /// <summary>The merchant profiles (<c>Merchants:N:Id</c>) announced in this chat; empty: every profile.</summary>
+    public IList<string> Profiles { get; } = [];
+
+    internal bool Covers(Payment payment) =>
+        (Terminals.Count == 0 || Terminals.Contains(payment.TerminalId, StringComparer.Ordinal))
+        && (Profiles.Count == 0 || Profiles.Contains(payment.MerchantProfileId, StringComparer.Ordinal));
 }
 
 [OptionsValidator]

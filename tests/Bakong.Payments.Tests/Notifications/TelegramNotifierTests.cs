@@ -64,6 +64,37 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_chat_without_a_language_speaks_the_payments_profile_s_and_a_chat_for_one_profile_hears_only_its_payments()
+    {
+        await using var bot = await FakeBotApi.StartAsync(Token);
+        await using var host = Harness(bot, [("-100200", null), ("-100300", null)], null, extra: new()
+        {
+            ["Merchants:0:Id"] = "market",
+            ["Merchants:0:Language"] = "km",
+            ["Merchants:1:Id"] = "cafe",
+            ["Merchants:1:Language"] = "en",
+            ["Notifications:Telegram:Chats:1:Profiles:0"] = "cafe",
+        });
+        await host.StartAsync();
+        await host.PassAsync();
+
+        await PaidAsync(host, "market");
+        await PaidAsync(host, "cafe");
+        var calls = new[] { await bot.NextAsync(), await bot.NextAsync(), await bot.NextAsync() }
+            .OrderBy(c => c.ChatId, StringComparer.Ordinal).ThenBy(c => c.Text, StringComparer.Ordinal).ToList();
+
+        Assert.Equal(
+            [
+                new BotCall("-100200", "Received 12.50 USD · POS-01 · 21:04", 200),
+                new BotCall("-100200", "បានទទួល 12.50 USD · POS-01 · 21:04", 200),
+                new BotCall("-100300", "Received 12.50 USD · POS-01 · 21:04", 200),
+            ],
+            calls);
+        await host.PassAsync();
+        Assert.True(bot.NothingMore);
+    }
+
+    [Fact]
     public async Task A_payment_paid_late_is_announced_and_marked_late_but_a_review_is_not()
     {
         await using var bot = await FakeBotApi.StartAsync(Token);
@@ -278,9 +309,10 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
         Assert.True(new TelegramOptionsValidator().Validate(null, loopback).Succeeded);
     }
 
-    private async Task PaidAsync(TelegramHarness host)
+    private async Task PaidAsync(TelegramHarness host, string merchantProfileId = Payment.DefaultMerchantProfileId)
     {
-        var payment = TestPayments.New(createTime: _clock.GetUtcNow(), terminalId: "POS-01", money: Money.Create(KhqrCurrency.Usd, 12.50m));
+        var payment = TestPayments.New(
+            createTime: _clock.GetUtcNow(), terminalId: "POS-01", money: Money.Create(KhqrCurrency.Usd, 12.50m), merchantProfileId: merchantProfileId);
         await _store.InsertIfAbsentAsync(payment, Ct);
         payment.Settle(TestPayments.Transaction(amount: 12.50m), _clock.GetUtcNow());
         Assert.Equal(SaveResult.Saved, await _store.SaveAsync(payment, Ct));
@@ -289,7 +321,8 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
 
     private TelegramHarness Harness(FakeBotApi bot, params (string ChatId, string Language)[] chats) => Harness(bot, chats, null);
 
-    private TelegramHarness Harness(FakeBotApi bot, (string ChatId, string Language)[] chats, CapturingLoggerProvider? logs, string? token = Token)
+    private TelegramHarness Harness(
+        FakeBotApi bot, (string ChatId, string? Language)[] chats, CapturingLoggerProvider? logs, string? token = Token, Dictionary<string, string?>? extra = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -303,6 +336,11 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
         {
             config[$"Notifications:Telegram:Chats:{i}:ChatId"] = chats[i].ChatId;
             config[$"Notifications:Telegram:Chats:{i}:Language"] = chats[i].Language;
+        }
+
+        foreach (var (key, value) in extra ?? [])
+        {
+            config[key] = value;
         }
 
         return new TelegramHarness(_store, _clock, new ConfigurationBuilder().AddInMemoryCollection(config).Build(), logs, _dir.File("bakong-tokens.db"), token);
@@ -334,6 +372,7 @@ internal sealed class TelegramHarness : IAsyncDisposable
         services.AddSingleton(store);
         services.AddOptions<PaymentStorageOptions>().Bind(configuration.GetSection(PaymentStorageOptions.Section));
         services.AddOptions<ReportOptions>();
+        services.AddOptions<MerchantProfiles>().Configure(profiles => MerchantProfiles.Load(profiles, configuration));
         services.AddBakongTokens(o => o.DatabasePath = tokenDatabase);
         services.AddTelegramNotifications(configuration);
         _provider = services.BuildServiceProvider();
