@@ -28,6 +28,7 @@ internal static class CliApp
             new Bakong.Cli.Reports.ReportCommand(context),
             new Bakong.Cli.Exceptions.ExceptionsCommand(context),
             new Bakong.Cli.Exceptions.ResolveCommand(context),
+            new Bakong.Cli.Notify.NotifyCommand(context),
         };
     }
 

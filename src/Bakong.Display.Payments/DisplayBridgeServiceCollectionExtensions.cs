@@ -11,7 +11,8 @@ public static class DisplayBridgeServiceCollectionExtensions
 {
     /// <summary>
     /// Makes the displays that <see cref="DisplayServiceCollectionExtensions.AddBakongDisplays"/> registered show their
-    /// terminals' payments: the bridge as one more <see cref="IPaymentChangeSink"/>; the merchant profile that serves a
+    /// terminals' payments: the bridge as one more <see cref="IPaymentChangeSink"/> (and <see cref="IReplicaChangeSink"/>, for
+    /// what other gateways on a shared database save); the merchant profile that serves a
     /// display's terminal gives its language (sent to the display after every handshake) and its name in that language
     /// (<see cref="MerchantProfile.NameIn"/>) as the idle screen's first line (and on its QR and result screens); the
     /// payments' limit on <c>Displays:N:TerminalId</c>, checked at start; and the payment store as the displays'
@@ -36,6 +37,7 @@ public static class DisplayBridgeServiceCollectionExtensions
             return new DisplayBridge(sp.GetRequiredService<ConfiguredDisplays>().All.Select(d => new DisplayTerminal(d, clock, logger)).ToList());
         });
         services.AddSingleton<IPaymentChangeSink>(sp => sp.GetRequiredService<DisplayBridge>());
+        services.AddSingleton<IReplicaChangeSink>(sp => sp.GetRequiredService<DisplayBridge>());
         services.AddSingleton<IDisplayOutcomeSource, DisplayOutcomes>(); // SPEC.md §10.3: a display's local expiry asks the store
         return services;
     }

@@ -48,6 +48,9 @@ internal static class GatewayHost
         services.AddPaymentWatchHub();
         services.AddWebhookDispatcher(configuration);
 
+        // Telegram announcements of settled payments (Notifications:Telegram), off unless enabled; read from the same outbox.
+        services.AddTelegramNotifications(configuration);
+
         if (bakong.HostsSandbox)
         {
             services.AddBakongSandbox();

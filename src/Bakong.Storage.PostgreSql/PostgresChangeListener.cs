@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.Channels;
+using Bakong.Payments;
 using Bakong.Payments.Watching;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,8 +17,15 @@ namespace Bakong.Storage.PostgreSql;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A notification is <c>replica:version:payment id</c>. This replica's own are skipped (its write path already
-/// published them); one for a payment nobody watches here costs nothing but the parse. The payment is read rather
+/// The same connection also <c>LISTEN</c>s on <see cref="PostgresTokenStore.Channel"/> when the Bakong token is on this
+/// database, and tells the token store, whose manager then reads the token another replica saved (after a reconnect,
+/// it is read again whatever changed).
+/// </para>
+/// <para>
+/// A notification is <c>replica:version:payment id:terminal id</c>. This replica's own are skipped (its write path
+/// already published them); one for a payment nobody watches here and of a terminal no <see cref="IReplicaChangeSink"/>
+/// (a display) follows here costs nothing but the parse. A payment that is read goes to the watch hub and the
+/// followers of its terminal. The payment is read rather
 /// than carried (a notification is at most 8000 bytes, and the read is what the watch shows anyway); a read that
 /// finds an older version than notified cannot happen (the notification is sent at commit), a newer one is shown.
 /// </para>
@@ -38,6 +46,10 @@ internal sealed class PostgresChangeListener : BackgroundService
     private readonly PostgresDatabase _database;
     private readonly PostgresPaymentStore _store;
     private readonly PaymentWatchHub? _hub;
+    private readonly PostgresTokenStore? _tokens;
+    private readonly IReplicaChangeSink[] _followers;
+    private readonly string[] _channels;
+    private readonly string _channelList;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
@@ -47,13 +59,23 @@ internal sealed class PostgresChangeListener : BackgroundService
         System.Threading.Channels.Channel.CreateUnbounded<(string, long)>(new UnboundedChannelOptions { SingleReader = true });
 
     public PostgresChangeListener(
-        PostgresDatabase database, PostgresPaymentStore store, PaymentWatchHub? hub, TimeProvider time, ILogger<PostgresChangeListener> logger)
+        PostgresDatabase database,
+        PostgresPaymentStore store,
+        PaymentWatchHub? hub,
+        PostgresTokenStore? tokens,
+        IEnumerable<IReplicaChangeSink> followers,
+        TimeProvider time,
+        ILogger<PostgresChangeListener> logger)
     {
         _database = database;
         _store = store;
         _hub = hub;
+        _tokens = tokens;
         _time = time;
         _logger = logger;
+        _followers = [.. followers];
+        _channels = [.. FollowsPayments ? [Channel] : Array.Empty<string>(), .. tokens is null ? [] : new[] { PostgresTokenStore.Channel }];
+        _channelList = string.Join(", ", _channels);
     }
 
     /// <summary>Connected and listening now (for health and tests).</summary>
@@ -61,32 +83,40 @@ internal sealed class PostgresChangeListener : BackgroundService
 
     private bool _listening;
 
-    internal static string FormatPayload(string replicaId, string paymentId, long version) =>
-        replicaId + ":" + version.ToString(CultureInfo.InvariantCulture) + ":" + paymentId;
+    // The payment id is generated (PaymentIds: no ':'); the terminal id, which may hold ':', is last.
+    internal static string FormatPayload(string replicaId, string paymentId, string terminalId, long version) =>
+        replicaId + ":" + version.ToString(CultureInfo.InvariantCulture) + ":" + paymentId + ":" + terminalId;
 
-    internal static bool TryParsePayload(string payload, out string replicaId, out string paymentId, out long version)
+    internal static bool TryParsePayload(string payload, out string replicaId, out string paymentId, out string terminalId, out long version)
     {
-        replicaId = paymentId = "";
+        replicaId = paymentId = terminalId = "";
         version = 0;
         var first = payload.IndexOf(':', StringComparison.Ordinal);
         var second = first < 0 ? -1 : payload.IndexOf(':', first + 1);
-        if (second < 0
+        var third = second < 0 ? -1 : payload.IndexOf(':', second + 1);
+        if (third < 0
             || !long.TryParse(payload.AsSpan(first + 1, second - first - 1), NumberStyles.None, CultureInfo.InvariantCulture, out version))
         {
             return false;
         }
 
         replicaId = payload[..first];
-        paymentId = payload[(second + 1)..];
+        paymentId = payload[(second + 1)..third];
+        terminalId = payload[(third + 1)..];
         return paymentId.Length > 0;
     }
 
-    // Without a watch hub nothing here would use a change.
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _hub is null
-        ? Task.CompletedTask
-        : Task.WhenAll(ListenAsync(_hub, stoppingToken), PublishAsync(_hub, stoppingToken));
+    // Payment changes matter with a watch hub or a display here; token changes with the token on this database.
+    private bool FollowsPayments => _hub is not null || _followers.Length > 0;
 
-    private async Task ListenAsync(PaymentWatchHub hub, CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => (FollowsPayments, _tokens) switch
+    {
+        (false, null) => Task.CompletedTask,
+        (false, _) => ListenAsync(stoppingToken),
+        (true, _) => Task.WhenAll(ListenAsync(stoppingToken), PublishAsync(stoppingToken)),
+    };
+
+    private async Task ListenAsync(CancellationToken stoppingToken)
     {
         var retry = s_firstRetry;
         while (!stoppingToken.IsCancellationRequested)
@@ -95,20 +125,22 @@ internal sealed class PostgresChangeListener : BackgroundService
             {
                 await using var connection = await _database.ListenerDataSource.OpenConnectionAsync(stoppingToken).ConfigureAwait(false);
                 connection.Notification += OnNotification;
-                await using (var listen = new NpgsqlCommand("LISTEN " + Channel, connection))
+                await using (var listen = new NpgsqlCommand(string.Concat(_channels.Select(c => "LISTEN " + c + ";")), connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
                 }
 
                 Volatile.Write(ref _listening, true);
-                PostgresLog.Listening(_logger, Channel);
+                PostgresLog.Listening(_logger, _channelList);
                 retry = s_firstRetry;
 
                 // What changed while nobody listened (or before the first LISTEN) is read again.
-                foreach (var id in hub.WatchedPaymentIds())
+                foreach (var id in _hub?.WatchedPaymentIds() ?? [])
                 {
                     _changes.Writer.TryWrite((id, 0));
                 }
+
+                _tokens?.OnNotificationsLost();
 
                 while (true)
                 {
@@ -140,15 +172,21 @@ internal sealed class PostgresChangeListener : BackgroundService
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
-        if (TryParsePayload(e.Payload, out var replica, out var paymentId, out var version)
+        if (e.Channel == PostgresTokenStore.Channel)
+        {
+            _tokens?.OnNotified(e.Payload);
+            return;
+        }
+
+        if (TryParsePayload(e.Payload, out var replica, out var paymentId, out var terminalId, out var version)
             && replica != _store.ReplicaId
-            && _hub!.IsWatched(paymentId))
+            && (_hub?.IsWatched(paymentId) == true || Array.Exists(_followers, f => f.Follows(terminalId))))
         {
             _changes.Writer.TryWrite((paymentId, version));
         }
     }
 
-    private async Task PublishAsync(PaymentWatchHub hub, CancellationToken stoppingToken)
+    private async Task PublishAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -158,7 +196,14 @@ internal sealed class PostgresChangeListener : BackgroundService
                 {
                     if (await _store.GetAsync(paymentId, stoppingToken).ConfigureAwait(false) is { } payment)
                     {
-                        hub.Publish(payment);
+                        _hub?.Publish(payment);
+                        foreach (var follower in _followers)
+                        {
+                            if (follower.Follows(payment.TerminalId))
+                            {
+                                follower.SavedElsewhere(payment);
+                            }
+                        }
                     }
                 }
                 catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)

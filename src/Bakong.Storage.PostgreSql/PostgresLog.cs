@@ -18,8 +18,8 @@ internal static partial class PostgresLog
     public static partial void SaveConflict(ILogger logger, string paymentId, long readVersion, long storedVersion);
 
     [LoggerMessage(EventId = 2803, EventName = "PostgresListening", Level = LogLevel.Information,
-        Message = "Listening for payment changes of other replicas on channel {Channel}")]
-    public static partial void Listening(ILogger logger, string channel);
+        Message = "Listening for changes of other replicas: {Channels}")]
+    public static partial void Listening(ILogger logger, string channels);
 
     [LoggerMessage(EventId = 2804, EventName = "PostgresListenerLost", Level = LogLevel.Warning,
         Message = "The payment change listener lost PostgreSQL ({ErrorType}: {Error}): watch streams here miss other replicas' changes until it reconnects, next try in {RetrySeconds:F0} s")]
@@ -28,4 +28,8 @@ internal static partial class PostgresLog
     [LoggerMessage(EventId = 2805, EventName = "PostgresChangeReadFailed", Level = LogLevel.Warning,
         Message = "Reading payment {PaymentId} after another replica changed it failed ({ErrorType}: {Error})")]
     public static partial void ChangeReadFailed(ILogger logger, string paymentId, string errorType, string error);
+
+    [LoggerMessage(EventId = 2806, EventName = "PostgresPartialBatchGivenUp", Level = LogLevel.Debug,
+        Message = "Gave up {Count} due payments (less than one list call) to the replica with the lowest id holding leases, which checks them with its own")]
+    public static partial void PartialBatchGivenUp(ILogger logger, int count);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Bakong.Payments;
 using Bakong.Payments.Configuration;
+using Bakong.Payments.Polling;
 using Bakong.Payments.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -66,7 +67,7 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
 
     private const string DueSql = """
         WITH picked AS (
-            SELECT id FROM payments
+            SELECT id, COALESCE(lease_owner = @owner, false) AS was_own FROM payments
             WHERE id IN (SELECT d.id
                          FROM (SELECT id, next_check, row_number() OVER (PARTITION BY terminal_id ORDER BY next_check, id) AS rank
                                FROM payments
@@ -86,9 +87,23 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
             RETURNING payments.*)
         SELECT
         """ + " " + PaymentRow.Columns + """
-         FROM leased p
+        , k.was_own
+         FROM leased p JOIN picked k ON k.id = p.id
          ORDER BY row_number() OVER (PARTITION BY p.terminal_id ORDER BY p.next_check, p.id), p.next_check, p.id
         """;
+
+    // Whether a replica with a lower id holds live leases on payments the poller checks (GetDueAsync's rule): the
+    // payments_due index's rows, the pending and reconciling payments, filtered.
+    private const string LowerReplicaLeasesSql = """
+        SELECT EXISTS (SELECT 1 FROM payments
+                       WHERE next_check IS NOT NULL AND state IN
+        """ + DueStates + """
+
+                         AND lease_owner COLLATE "C" < @owner AND lease_until > @now)
+        """;
+
+    private const string ReleaseLeasesSql =
+        "UPDATE payments SET lease_owner = NULL, lease_until = NULL WHERE id = ANY(@ids) AND lease_owner = @owner";
 
     // Oldest first, cut at atMost: the cost is bounded by it (payments_list_terminal_state). A count kept in the
     // process (the LiteDB store's) would not see another gateway's creates on the same database, and a count row per
@@ -99,21 +114,51 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
               ORDER BY create_time, id LIMIT @at_most) s
         """;
 
-    private const string OutboxDueSql = "SELECT " + PaymentRow.Columns + """
+    // The webhook dispatcher's pass, shared like the due pick: the due entries nobody else holds are locked (SKIP
+    // LOCKED: a replica claiming at the same moment takes others) and claimed by this replica until @claim_until, so
+    // each is sent by one replica; the claim is re-checked on the locked row. A mark or a recorded failure ends the
+    // claim; a replica that died leaves its claims to run out. The payments come with the ids of the entries this
+    // pick claimed (the last column: Read does not read it), since a payment's other due entries may be another's.
+    private const string OutboxClaimFree = "(o.claimed_until IS NULL OR o.claimed_until <= @now OR o.claimed_by = @owner)";
+
+    private const string OutboxDueSql = """
+        WITH claimed AS (
+            UPDATE webhook_outbox SET claimed_by = @owner, claimed_until = @claim_until
+            WHERE event_id IN (SELECT o.event_id FROM webhook_outbox o
+                               WHERE o.due_time <= @now AND
+        """ + " " + OutboxClaimFree + """
+
+                               ORDER BY o.due_time LIMIT @limit
+                               FOR UPDATE SKIP LOCKED)
+            RETURNING event_id, payment_id)
+        SELECT
+        """ + " " + PaymentRow.Columns + """
+        , ARRAY(SELECT c.event_id FROM claimed c WHERE c.payment_id = p.id)
          FROM payments p
-         WHERE p.id IN (SELECT o.payment_id FROM webhook_outbox o
-                        WHERE o.due_time <= @now ORDER BY o.due_time LIMIT @limit)
+         WHERE p.id IN (SELECT payment_id FROM claimed)
         """;
 
-    // Both return whether the entry exists; the update changes it only while it is undelivered.
+    // The earliest due entry this replica may claim (the due index, skipping the few that others hold), or the
+    // earliest end of another's claim on a due entry (the claims index, migration 0030): whichever comes first.
+    private const string OutboxNextSql = """
+        SELECT LEAST(
+            (SELECT o.due_time FROM webhook_outbox o WHERE o.due_time IS NOT NULL AND
+        """ + " " + OutboxClaimFree + """
+         ORDER BY o.due_time LIMIT 1),
+            (SELECT min(GREATEST(o.due_time, o.claimed_until)) FROM webhook_outbox o
+             WHERE o.claimed_until > @now AND o.due_time IS NOT NULL AND o.claimed_by <> @owner))
+        """;
+
+    // Both return whether the entry exists; the update changes it only while it is undelivered, and ends its claim.
     private const string MarkDeliveredSql = """
-        WITH changed AS (UPDATE webhook_outbox SET delivered_time = @time, attempts = attempts + 1
+        WITH changed AS (UPDATE webhook_outbox SET delivered_time = @time, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
                          WHERE payment_id = @payment_id AND event_id = @event_id AND delivered_time IS NULL)
         SELECT EXISTS (SELECT 1 FROM webhook_outbox WHERE payment_id = @payment_id AND event_id = @event_id)
         """;
 
     private const string RecordFailureSql = """
-        WITH changed AS (UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_time = @time, last_error = @failure
+        WITH changed AS (UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_time = @time, last_error = @failure,
+                                                   claimed_by = NULL, claimed_until = NULL
                          WHERE payment_id = @payment_id AND event_id = @event_id AND delivered_time IS NULL)
         SELECT EXISTS (SELECT 1 FROM webhook_outbox WHERE payment_id = @payment_id AND event_id = @event_id)
         """;
@@ -127,14 +172,21 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
     /// <param name="database">The pool and schema.</param>
     /// <param name="logger">Where the store logs; none when null.</param>
     /// <param name="dueLease">How long a due pick leases its payments (<c>Storage:DueLease</c>); the default when null.</param>
-    public PostgresPaymentStore(PostgresDatabase database, ILogger? logger = null, TimeSpan? dueLease = null)
+    /// <param name="dueBatch">The poller's list call size (<see cref="PaymentPollerOptions.BatchSize"/>): see <see cref="GetDueAsync"/>.</param>
+    public PostgresPaymentStore(
+        PostgresDatabase database, ILogger? logger = null, TimeSpan? dueLease = null, int dueBatch = PaymentPollerOptions.MaxBatchSize)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(dueLease ?? PaymentStorageOptions.DefaultDueLease, TimeSpan.Zero, nameof(dueLease));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dueBatch);
         _database = database;
         _logger = logger ?? NullLogger.Instance;
         DueLease = dueLease ?? PaymentStorageOptions.DefaultDueLease;
+        DueBatch = dueBatch;
     }
+
+    /// <summary>How many due payments the poller asks Bakong about in one list call.</summary>
+    internal int DueBatch { get; }
 
     private NpgsqlDataSource DataSource => _database.DataSource;
 
@@ -146,6 +198,13 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
     /// by that much.
     /// </summary>
     internal TimeSpan DueLease { get; }
+
+    /// <summary>
+    /// How long <see cref="GetPendingOutboxAsync"/> claims the entries it returns for this replica: longer than a
+    /// dispatcher pass takes even when its receiver times out (50 entries, 4 at a time, 10 s each: about 2 minutes), so
+    /// a slow receiver does not get an event twice; a replica that died leaves its claims to others this long after.
+    /// </summary>
+    internal static readonly TimeSpan OutboxClaim = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// This store's name in its change notifications and due leases, so its own listener skips what this process already published
@@ -247,15 +306,64 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         return await VersionCheckAsync(connection, payment).ConfigureAwait(false);
     }
 
+    /// <remarks>
+    /// <para>
+    /// Bakong calls per round across replicas: each replica asks in list calls of <see cref="DueBatch"/>, so two
+    /// replicas holding 20 due payments each would make two calls where one would do. The rule: a pick keeps its full
+    /// batches, and its remainder (a partial batch) only when no replica with a lower id holds live leases; otherwise it
+    /// gives the remainder up (releases its leases, in the same transaction) and the lowest live replica takes it with
+    /// its own in its next pick. So only one replica asks with a partial batch, and the calls per round stay at
+    /// ⌈due / batch⌉ however the due payments are spread, once each replica has picked once. A given-up payment is
+    /// checked one pass (a tick) later; a dead replica's leases are not live, so nobody gives anything up to it.
+    /// </para>
+    /// </remarks>
     public async Task<IReadOnlyList<Payment>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        await using var command = DataSource.CreateCommand(DueSql);
-        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Bigint) { Value = now.UtcTicks });
-        command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = limit });
-        command.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = ReplicaId });
-        command.Parameters.Add(new NpgsqlParameter("lease_until", NpgsqlDbType.Bigint) { Value = (now + DueLease).UtcTicks });
-        return await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var picked = new List<Payment>();
+        var wasOwn = new List<bool>();
+        await using (var command = new NpgsqlCommand(DueSql, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Bigint) { Value = now.UtcTicks });
+            command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = limit });
+            command.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = ReplicaId });
+            command.Parameters.Add(new NpgsqlParameter("lease_until", NpgsqlDbType.Bigint) { Value = (now + DueLease).UtcTicks });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                picked.Add(PaymentRow.Read(reader));
+                wasOwn.Add(reader.GetBoolean(PaymentRow.ColumnCount));
+            }
+        }
+
+        var remainder = picked.Count % DueBatch;
+        if (remainder > 0)
+        {
+            await using var lower = new NpgsqlCommand(LowerReplicaLeasesSql, connection, transaction);
+            lower.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Bigint) { Value = now.UtcTicks });
+            lower.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = ReplicaId });
+            if ((bool)(await lower.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                // What this replica did not hold before goes first, so a replica keeps its own round after round
+                // (no payment moves back and forth); then the last of the pick, ordered by each terminal's rank.
+                var given = Enumerable.Range(0, picked.Count).Reverse()
+                    .OrderBy(i => wasOwn[i])
+                    .Take(remainder)
+                    .Select(i => picked[i])
+                    .ToList();
+                picked.RemoveAll(given.Contains);
+                await using var release = new NpgsqlCommand(ReleaseLeasesSql, connection, transaction);
+                release.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = given.Select(p => p.Id).ToArray() });
+                release.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = ReplicaId });
+                await release.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                PostgresLog.PartialBatchGivenUp(_logger, remainder);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return picked;
     }
 
     public async Task<PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken)
@@ -366,27 +474,45 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         return PageOf(await ReadAllAsync(command, cancellationToken).ConfigureAwait(false), query.PageSize);
     }
 
+    /// <remarks>Claims what it returns for <see cref="OutboxClaim"/> (see <c>OutboxDueSql</c>).</remarks>
     public async Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         await using var command = DataSource.CreateCommand(OutboxDueSql);
         command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Bigint) { Value = now.UtcTicks });
         command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = limit });
-        var payments = await ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = ReplicaId });
+        var claimUntil = now > DateTimeOffset.MaxValue - OutboxClaim ? DateTimeOffset.MaxValue : now + OutboxClaim;
+        command.Parameters.Add(new NpgsqlParameter("claim_until", NpgsqlDbType.Bigint) { Value = claimUntil.UtcTicks });
         var result = new List<PendingOutboxEntry>();
-        foreach (var payment in payments)
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            foreach (var entry in payment.Outbox)
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (entry.DueTime is { } due && due <= now)
+                var payment = PaymentRow.Read(reader);
+                var claimed = reader.GetFieldValue<string[]>(PaymentRow.ColumnCount);
+                foreach (var entry in payment.Outbox)
                 {
-                    result.Add(new PendingOutboxEntry(payment, entry));
+                    if (claimed.Contains(entry.EventId, StringComparer.Ordinal))
+                    {
+                        result.Add(new PendingOutboxEntry(payment, entry));
+                    }
                 }
             }
         }
 
         result.Sort(static (a, b) => a.Entry.DueTime!.Value.CompareTo(b.Entry.DueTime!.Value));
         return result.Count > limit ? result[..limit] : result;
+    }
+
+    public async Task<DateTimeOffset?> GetNextOutboxDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = DataSource.CreateCommand(OutboxNextSql);
+        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.Bigint) { Value = now.UtcTicks });
+        command.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = ReplicaId });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long ticks
+            ? new DateTimeOffset(ticks, TimeSpan.Zero)
+            : null;
     }
 
     public Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken) =>
@@ -451,7 +577,7 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         var notify = new NpgsqlBatchCommand(NotifySql);
         notify.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Text)
         {
-            Value = PostgresChangeListener.FormatPayload(ReplicaId, snapshot.Id, snapshot.Version),
+            Value = PostgresChangeListener.FormatPayload(ReplicaId, snapshot.Id, snapshot.Parameters.TerminalId, snapshot.Version),
         });
         batch.BatchCommands.Add(notify);
     }

@@ -1,7 +1,9 @@
 using Bakong.Identity.Storage;
 using Bakong.OpenApi.Audit;
 using Bakong.OpenApi.Tokens;
+using Bakong.Payments;
 using Bakong.Payments.Configuration;
+using Bakong.Payments.Polling;
 using Bakong.Payments.Storage;
 using Bakong.Payments.Watching;
 using Bakong.Storage.PostgreSql;
@@ -28,13 +30,17 @@ public static class PostgresStorageServiceCollectionExtensions
         services.AddSingleton(sp => new PostgresPaymentStore(
             sp.GetRequiredService<PostgresDatabase>(),
             sp.GetRequiredService<ILogger<PostgresPaymentStore>>(),
-            sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.DueLease));
+            sp.GetRequiredService<IOptions<PaymentStorageOptions>>().Value.DueLease,
+            sp.GetService<IOptions<PaymentPollerOptions>>()?.Value.BatchSize ?? PaymentPollerOptions.MaxBatchSize));
 
-        // Other replicas' changes reach this one's watch streams (when it has a watch hub: AddPaymentWatchHub).
+        // Other replicas' changes reach this one's watch streams (when it has a watch hub: AddPaymentWatchHub), its
+        // displays (AddDisplayBridge) and its token manager (when the token is on this database: AddPostgreSqlTokenStore).
         services.AddHostedService(sp => new PostgresChangeListener(
             sp.GetRequiredService<PostgresDatabase>(),
             sp.GetRequiredService<PostgresPaymentStore>(),
             sp.GetService<PaymentWatchHub>(),
+            sp.GetService<ITokenStore>() as PostgresTokenStore,
+            sp.GetServices<IReplicaChangeSink>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetRequiredService<ILogger<PostgresChangeListener>>()));
         services.AddSingleton<IPaymentStore>(sp => sp.GetRequiredService<PostgresPaymentStore>());

@@ -13,8 +13,23 @@ namespace Bakong.Storage.PostgreSql;
 /// never gives the token away. Every replica needs the same key file (copy or mount it): a replica with another key
 /// reads the token as unreadable, as a replaced key file does on LiteDB.
 /// </summary>
+/// <remarks>
+/// Several gateways: every save sends <c>NOTIFY</c> on <see cref="Channel"/> (the environment's key) in its own
+/// statement, and each replica's <see cref="PostgresChangeListener"/> raises <see cref="ChangedElsewhere"/>, so its
+/// token manager reads the token again. Renewals take a transaction-scoped advisory lock per environment
+/// (<see cref="RenewAloneAsync"/>), so one replica renews and the others find its token.
+/// </remarks>
 internal sealed class PostgresTokenStore : ITokenStore
 {
+    /// <summary>The notification channel of token changes; the payload is the environment's key.</summary>
+    internal const string Channel = "bakong_token_changes";
+
+    // The advisory lock of a renewal: this class id with the environment's hash. The two-key form is a lock space of
+    // its own, apart from the migrations' one-key lock.
+    private const int RenewalLockClass = 0x42546B6E;
+
+    private const string NotifySql = "SELECT pg_notify('" + Channel + "', environment) FROM saved";
+
     private readonly PostgresDatabase _database;
     private readonly string _keyPath;
     private readonly Lock _rotationGate = new();
@@ -31,6 +46,52 @@ internal sealed class PostgresTokenStore : ITokenStore
         PrivateFiles.CreateDirectoryFor(_keyPath);
         _cipher = TokenCipher.OpenOrCreate(_keyPath);
         PrivateFiles.Restrict(_keyPath);
+    }
+
+    public event Action<BakongEnvironment>? ChangedElsewhere;
+
+    /// <remarks>
+    /// <c>pg_advisory_xact_lock</c> in a transaction on a pooled connection that stays open while
+    /// <paramref name="renew"/> runs (its Bakong call included); the renewed token is saved on another connection and
+    /// committed before the lock is released, so the next replica to get the lock reads it.
+    /// </remarks>
+    public async Task<T> RenewAloneAsync<T>(BakongEnvironment environment, Func<StoredToken?, Task<T>> renew)
+    {
+        ArgumentNullException.ThrowIfNull(renew);
+        var key = TokenStore.Key(environment);
+        await using var connection = await _database.DataSource.OpenConnectionAsync().ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@class, hashtext(@environment))", connection, transaction))
+        {
+            command.Parameters.AddWithValue("class", RenewalLockClass);
+            command.Parameters.AddWithValue("environment", key);
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+
+        var result = await renew(Load(environment, out _)).ConfigureAwait(false);
+        await transaction.CommitAsync().ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Raises <see cref="ChangedElsewhere"/> for a notification's payload (an environment's key; others are ignored).</summary>
+    internal void OnNotified(string key)
+    {
+        foreach (var environment in Enum.GetValues<BakongEnvironment>())
+        {
+            if (string.Equals(TokenStore.Key(environment), key, StringComparison.Ordinal))
+            {
+                ChangedElsewhere?.Invoke(environment);
+            }
+        }
+    }
+
+    /// <summary>Raises <see cref="ChangedElsewhere"/> for every environment: notifications were lost (a reconnect).</summary>
+    internal void OnNotificationsLost()
+    {
+        foreach (var environment in Enum.GetValues<BakongEnvironment>())
+        {
+            ChangedElsewhere?.Invoke(environment);
+        }
     }
 
     public StoredToken? Load(BakongEnvironment environment, out bool unreadable)
@@ -69,12 +130,14 @@ internal sealed class PostgresTokenStore : ITokenStore
         ArgumentNullException.ThrowIfNull(token);
         var key = TokenStore.Key(environment);
         using var command = _database.DataSource.CreateCommand("""
-            INSERT INTO bakong_tokens (environment, token, next_token, expires_at, email, set_at, renewed)
-            VALUES (@environment, @token, NULL, @expires_at, @email, @set_at, @renewed)
-            ON CONFLICT (environment) DO UPDATE SET
-                token = EXCLUDED.token, next_token = NULL, expires_at = EXCLUDED.expires_at,
-                email = COALESCE(EXCLUDED.email, bakong_tokens.email), set_at = EXCLUDED.set_at, renewed = EXCLUDED.renewed
-            """);
+            WITH saved AS (
+                INSERT INTO bakong_tokens (environment, token, next_token, expires_at, email, set_at, renewed)
+                VALUES (@environment, @token, NULL, @expires_at, @email, @set_at, @renewed)
+                ON CONFLICT (environment) DO UPDATE SET
+                    token = EXCLUDED.token, next_token = NULL, expires_at = EXCLUDED.expires_at,
+                    email = COALESCE(EXCLUDED.email, bakong_tokens.email), set_at = EXCLUDED.set_at, renewed = EXCLUDED.renewed
+                RETURNING environment)
+            """ + NotifySql);
         command.Parameters.AddWithValue("environment", key);
         command.Parameters.AddWithValue("token", _cipher.Encrypt(token.Value, key));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("expires_at", token.ExpiresAt?.ToUniversalTime()) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
@@ -88,11 +151,46 @@ internal sealed class PostgresTokenStore : ITokenStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         using var command = _database.DataSource.CreateCommand("""
-            INSERT INTO bakong_tokens (environment, email) VALUES (@environment, @email)
-            ON CONFLICT (environment) DO UPDATE SET email = EXCLUDED.email
-            """);
+            WITH saved AS (
+                INSERT INTO bakong_tokens (environment, email) VALUES (@environment, @email)
+                ON CONFLICT (environment) DO UPDATE SET email = EXCLUDED.email
+                RETURNING environment)
+            """ + NotifySql);
         command.Parameters.AddWithValue("environment", TokenStore.Key(environment));
         command.Parameters.AddWithValue("email", email);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>A secret is a row of its own, keyed <c>secret:&lt;name&gt;</c> (never an environment's id), sealed like a token.</summary>
+    public (string? Value, DateTimeOffset? SetAt)? LoadSecret(string name, out bool unreadable)
+    {
+        unreadable = false;
+        var key = TokenStore.SecretKey(name);
+        using var command = _database.DataSource.CreateCommand(
+            "SELECT token, next_token, set_at FROM bakong_tokens WHERE environment = @environment AND (token IS NOT NULL OR next_token IS NOT NULL)");
+        command.Parameters.AddWithValue("environment", key);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var value = Open(reader.IsDBNull(0) ? null : (byte[])reader[0], reader.IsDBNull(1) ? null : (byte[])reader[1], key);
+        unreadable = value is null;
+        return (value, reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2));
+    }
+
+    public void SaveSecret(string name, string value, DateTimeOffset setAt)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        var key = TokenStore.SecretKey(name);
+        using var command = _database.DataSource.CreateCommand("""
+            INSERT INTO bakong_tokens (environment, token, next_token, set_at) VALUES (@environment, @token, NULL, @set_at)
+            ON CONFLICT (environment) DO UPDATE SET token = EXCLUDED.token, next_token = NULL, set_at = EXCLUDED.set_at
+            """);
+        command.Parameters.AddWithValue("environment", key);
+        command.Parameters.AddWithValue("token", _cipher.Encrypt(value, key));
+        command.Parameters.AddWithValue("set_at", setAt.ToUniversalTime());
         command.ExecuteNonQuery();
     }
 

@@ -333,6 +333,8 @@ public sealed class DisplayBridgeTests
 
         public Task<IReadOnlyList<Bakong.Payments.Storage.PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<DateTimeOffset?> GetNextOutboxDueAsync(DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> RecordOutboxFailureAsync(string paymentId, string eventId, DateTimeOffset nextAttemptTime, string? failure, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -32,6 +32,9 @@ public abstract class DelegatingPaymentStore(IPaymentStore inner) : IPaymentStor
     public virtual Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         Inner.GetPendingOutboxAsync(now, limit, cancellationToken);
 
+    public virtual Task<DateTimeOffset?> GetNextOutboxDueAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        Inner.GetNextOutboxDueAsync(now, cancellationToken);
+
     public virtual Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken) =>
         Inner.MarkOutboxDeliveredAsync(paymentId, eventId, deliveredTime, cancellationToken);
 

@@ -21,6 +21,9 @@ internal sealed class BakongSession : IAsyncDisposable
 
     public BakongTokenManager Manager => _services.GetRequiredService<BakongTokenManager>();
 
+    /// <summary>The other secrets of the token store (the Telegram bot token).</summary>
+    public StoredSecrets Secrets => _services.GetRequiredService<StoredSecrets>();
+
     /// <summary>
     /// Builds and starts the services. Options are validated here (<see cref="Microsoft.Extensions.Options.OptionsValidationException"/>);
     /// the databases are opened here (<see cref="IOException"/> when another process holds them).

@@ -132,26 +132,42 @@ internal static class BakongSetup
             baseUrl = new Uri(SandboxCommand.DefaultUrl);
         }
 
+        var key = ResolveTokenKey(parseResult, tokenKey, out error);
+        if (error is not null)
+        {
+            return null;
+        }
+
+        return new BakongTarget(directory, resolved, baseUrl, key);
+    }
+
+    /// <summary>
+    /// The token key file (<c>--token-key</c>, else <c>$Bakong__Tokens__KeyPath</c>) as a full path; null when neither
+    /// is given (the key beside the store), or with <paramref name="error"/> when the path is unusable.
+    /// </summary>
+    public static string? ResolveTokenKey(ParseResult parseResult, Option<string?> tokenKey, out string? error)
+    {
+        error = null;
         var key = parseResult.GetValue(tokenKey);
         if (string.IsNullOrWhiteSpace(key))
         {
             key = System.Environment.GetEnvironmentVariable(TokenKeyVariable);
         }
 
-        if (!string.IsNullOrWhiteSpace(key))
+        if (string.IsNullOrWhiteSpace(key))
         {
-            try
-            {
-                key = Path.GetFullPath(key);
-            }
-            catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-            {
-                error = $"--token-key '{key}' is not a usable path: {e.Message}";
-                return null;
-            }
+            return null;
         }
 
-        return new BakongTarget(directory, resolved, baseUrl, string.IsNullOrWhiteSpace(key) ? null : key);
+        try
+        {
+            return Path.GetFullPath(key);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            error = $"--token-key '{key}' is not a usable path: {e.Message}";
+            return null;
+        }
     }
 
     public static string Name(BakongEnvironment environment) => environment switch

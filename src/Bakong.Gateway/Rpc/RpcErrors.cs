@@ -187,6 +187,9 @@ internal static class RpcErrors
             ("fault", fault));
     }
 
+    /// <summary>A Telegram test message asked for while announcements are off or no bot token is set.</summary>
+    public static RpcException TelegramNotReady(string message) => Error(Code.FailedPrecondition, ErrorReason.TelegramNotReady, message);
+
     /// <remarks>The exception's message (file paths, the OS error) is for the operator's log, not the client.</remarks>
     public static RpcException StorageUnavailable() => Error(
         Code.Unavailable,

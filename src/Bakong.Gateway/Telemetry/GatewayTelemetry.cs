@@ -1,6 +1,7 @@
 using Bakong.Display;
 using Bakong.Gateway.Configuration;
 using Bakong.OpenApi.Tokens;
+using Bakong.Payments.Notifications;
 using Bakong.Payments.Watching;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -39,7 +40,9 @@ internal static class GatewayTelemetry
             .WithTracing(tracing => tracing
                 .AddSource(Sources)
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => context.Request.Path != MetricsPath)
-                .AddHttpClientInstrumentation());
+                // A Telegram Bot API call's URL holds the bot token (/bot<token>/sendMessage): no span for it, as the
+                // url.full attribute would export the token.
+                .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = request => !TelegramAnnouncements.CarriesBotToken(request)));
         if (options.Otlp.EndpointUri is { } endpoint)
         {
             telemetry.UseOtlpExporter(options.Otlp.Protocol, endpoint);

@@ -12,6 +12,10 @@ namespace Bakong.OpenApi.Tokens;
 /// <remarks>
 /// Hot swap: the current token lives in one immutable snapshot replaced by a single reference write, so a call in
 /// flight keeps the token it read and every later call reads the new one — no restart, no lock on the read path.
+/// Several gateways on one store (PostgreSQL): a renewal runs while no other gateway renews
+/// (<see cref="ITokenStore.RenewAloneAsync"/>) and takes a token another one stored meanwhile instead of renewing
+/// again; a token another gateway saved marks the cached snapshot stale (<see cref="ITokenStore.ChangedElsewhere"/>),
+/// so the next call reads it (unless this gateway cannot decrypt it: then it keeps the token it has).
 /// </remarks>
 public sealed class BakongTokenManager : IBakongTokenSource
 {
@@ -28,6 +32,7 @@ public sealed class BakongTokenManager : IBakongTokenSource
     private readonly Lock _gate = new();
 
     private volatile Snapshot? _snapshot;
+    private volatile bool _changedElsewhere;
     private Task<RenewalOutcome>? _renewal;
     private TokenState? _lastWarnedState;
     private DateTimeOffset _lastWarnedAt;
@@ -50,6 +55,7 @@ public sealed class BakongTokenManager : IBakongTokenSource
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
+        _store.ChangedElsewhere += OnChangedElsewhere;
 
         meterFactory?.Create(MeterName).CreateObservableGauge(
             "bakong.token.days_left",
@@ -64,7 +70,7 @@ public sealed class BakongTokenManager : IBakongTokenSource
     /// <summary>The e-mail renewals use: the configured one, else the one saved at registration.</summary>
     public string? RenewalEmail => string.IsNullOrWhiteSpace(_options.Email) ? Current.Email : _options.Email;
 
-    private Snapshot Current => _snapshot ?? LoadOnce();
+    private Snapshot Current => !_changedElsewhere && _snapshot is { } snapshot ? snapshot : LoadOnce();
 
     public ValueTask<BakongToken?> GetCurrentAsync(CancellationToken cancellationToken)
     {
@@ -240,6 +246,25 @@ public sealed class BakongTokenManager : IBakongTokenSource
             return new RenewalOutcome(null, "No registered e-mail is configured, so the token cannot be renewed. Run 'bakong token register --email ...' or set Email in the token options.");
         }
 
+        // Single flight across gateways sharing the store: the token this renewal would replace is compared with the
+        // one stored once no other gateway renews, and a different one (renewed or set elsewhere meanwhile) is taken.
+        var replacing = Current.Token?.Value;
+        return await _store.RenewAloneAsync(environment, stored =>
+        {
+            if (stored?.Token is { } theirs && !string.Equals(theirs.Value, replacing, StringComparison.Ordinal))
+            {
+                Adopt(stored);
+                TokenLog.TokenRenewedElsewhere(_logger, environment, theirs.ExpiresAt);
+                return Task.FromResult(new RenewalOutcome(theirs, null));
+            }
+
+            return RenewWithBakongAsync(environment, email);
+        }).ConfigureAwait(false);
+    }
+
+    private async Task<RenewalOutcome> RenewWithBakongAsync(BakongEnvironment environment, string email)
+    {
+
         BakongResult<string> result;
         try
         {
@@ -281,19 +306,47 @@ public sealed class BakongTokenManager : IBakongTokenSource
         return token;
     }
 
+    /// <summary>Takes a token another gateway stored, as if loaded at start.</summary>
+    private void Adopt(StoredToken stored)
+    {
+        lock (_gate)
+        {
+            _snapshot = new Snapshot(stored.Token, stored.Email ?? _snapshot?.Email, stored.SetAt, stored.Renewed);
+            _lastWarnedState = null;
+        }
+    }
+
+    // Called on the store's notification thread: only marks the cached token stale; the next caller reads it again.
+    private void OnChangedElsewhere(BakongEnvironment environment)
+    {
+        if (environment == _options.Environment)
+        {
+            _changedElsewhere = true;
+            TokenLog.TokenChangedElsewhere(_logger, environment);
+        }
+    }
+
     private Snapshot LoadOnce()
     {
         lock (_gate)
         {
-            if (_snapshot is { } loaded)
+            if (_snapshot is { } loaded && !_changedElsewhere)
             {
                 return loaded;
             }
 
+            // Cleared before the read: a change told while it runs marks it stale again.
+            _changedElsewhere = false;
             var stored = _store.Load(_options.Environment, out var unreadable);
             if (unreadable)
             {
                 TokenLog.StoredTokenUnreadable(_logger, _options.Environment);
+
+                // Another gateway stored a token this one cannot open (another key file): a working token is kept.
+                if (_snapshot is { Token: not null } kept)
+                {
+                    return kept;
+                }
             }
 
             var snapshot = new Snapshot(stored?.Token, stored?.Email, stored?.SetAt, stored?.Renewed ?? false);

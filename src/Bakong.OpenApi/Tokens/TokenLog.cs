@@ -53,4 +53,12 @@ internal static partial class TokenLog
     [LoggerMessage(EventId = 1311, EventName = "TokenKeyRotated", Level = LogLevel.Information,
         Message = "The token encryption key was rotated; every stored token is now encrypted under the new key, and the old key was kept as {OldKeyPath}")]
     public static partial void KeyRotated(ILogger logger, string oldKeyPath);
+
+    [LoggerMessage(EventId = 1312, EventName = "TokenRenewedElsewhere", Level = LogLevel.Information,
+        Message = "The Bakong {Environment} token was renewed or set by another gateway on the same store while this one waited to renew it; taking that token (expires {ExpiresAt})")]
+    public static partial void TokenRenewedElsewhere(ILogger logger, BakongEnvironment environment, DateTimeOffset? expiresAt);
+
+    [LoggerMessage(EventId = 1313, EventName = "TokenChangedElsewhere", Level = LogLevel.Debug,
+        Message = "The Bakong {Environment} token may have been changed by another gateway on the same store; reading it again")]
+    public static partial void TokenChangedElsewhere(ILogger logger, BakongEnvironment environment);
 }

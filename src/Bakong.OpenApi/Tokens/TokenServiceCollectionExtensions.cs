@@ -13,7 +13,7 @@ public static class TokenServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the token store, <see cref="BakongTokenManager"/> (also as <see cref="IBakongTokenSource"/>),
-    /// <see cref="TokenOnboarding"/>, the automatic renewal service, the <c>bakong-token</c> health check and the
+    /// <see cref="TokenOnboarding"/>, <see cref="StoredSecrets"/> (in the same store), the automatic renewal service, the <c>bakong-token</c> health check and the
     /// <c>bakong.token.days_left</c> gauge, with <see cref="BakongTokenOptions"/> validated at start. Needs an
     /// <see cref="Bakong.OpenApi.Client.IBakongRegistrationApi"/>; uses the registered <see cref="TimeProvider"/> or
     /// the system clock.
@@ -64,6 +64,7 @@ public static class TokenServiceCollectionExtensions
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<IBakongTokenSource>(sp => sp.GetRequiredService<BakongTokenManager>());
         services.TryAddSingleton<TokenOnboarding>();
+        services.TryAddSingleton(sp => new StoredSecrets(sp.GetRequiredService<ITokenStore>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TokenRenewalService>());
         services.AddHealthChecks().AddCheck<TokenHealthCheck>(TokenHealthCheck.Name, tags: ["bakong"]);
         return services;

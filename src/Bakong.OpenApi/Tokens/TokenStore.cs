@@ -79,6 +79,19 @@ internal sealed class TokenStore : ITokenStore, IStoreSnapshot, IDisposable
         _tokens = _database.GetCollection(CollectionName);
     }
 
+    /// <remarks>The file belongs to one process (<see cref="StoreLock"/>): nobody else changes it.</remarks>
+    public event Action<BakongEnvironment>? ChangedElsewhere
+    {
+        add { }
+        remove { }
+    }
+
+    public Task<T> RenewAloneAsync<T>(BakongEnvironment environment, Func<StoredToken?, Task<T>> renew)
+    {
+        ArgumentNullException.ThrowIfNull(renew);
+        return renew(Load(environment, out _));
+    }
+
     /// <summary>
     /// The stored entry, with <see cref="StoredToken.Token"/> null when none was set or it cannot be decrypted
     /// (key file replaced), in which case <paramref name="unreadable"/> is true.
@@ -134,6 +147,42 @@ internal sealed class TokenStore : ITokenStore, IStoreSnapshot, IDisposable
         {
             var document = Use(() => _tokens.FindById(key)) ?? new BsonDocument { ["_id"] = key };
             document["email"] = email;
+            Use(() => _tokens.Upsert(document));
+        }
+    }
+
+    /// <summary>
+    /// Another secret kept here (<see cref="StoredSecrets"/>): its value sealed like a token, under the same key and with
+    /// its id (<c>secret:&lt;name&gt;</c>) bound as associated data, so <see cref="RotateKey"/> re-encrypts it and a backup
+    /// of this file carries it. Null when none was set; <paramref name="unreadable"/> when the key file no longer opens it.
+    /// </summary>
+    public (string? Value, DateTimeOffset? SetAt)? LoadSecret(string name, out bool unreadable)
+    {
+        unreadable = false;
+        var document = Use(() => _tokens.FindById(SecretKey(name)));
+        if (document is null || !IsSealed(document))
+        {
+            return null;
+        }
+
+        var value = Open(document);
+        unreadable = value is null;
+        return (value, ToTime(document["setAt"]));
+    }
+
+    /// <summary>Saves (or replaces) a secret; see <see cref="LoadSecret"/>.</summary>
+    public void SaveSecret(string name, string value, DateTimeOffset setAt)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        var key = SecretKey(name);
+        lock (_writeGate)
+        {
+            var document = new BsonDocument
+            {
+                ["_id"] = key,
+                ["token"] = _cipher.Encrypt(value, key),
+                ["setAt"] = setAt.ToUnixTimeMilliseconds(),
+            };
             Use(() => _tokens.Upsert(document));
         }
     }
@@ -252,6 +301,13 @@ internal sealed class TokenStore : ITokenStore, IStoreSnapshot, IDisposable
         BakongEnvironment.Production => "production",
         _ => throw new ArgumentOutOfRangeException(nameof(environment), environment, "Unknown Bakong environment."),
     };
+
+    // Never an environment's id ("sandbox", "sit", "production"): those have no colon.
+    internal static string SecretKey(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return "secret:" + name;
+    }
 
     private static DateTimeOffset? ToTime(BsonValue value) =>
         value is { IsInt64: true } or { IsInt32: true } ? DateTimeOffset.FromUnixTimeMilliseconds(value.AsInt64) : null;

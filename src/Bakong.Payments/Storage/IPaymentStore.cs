@@ -62,13 +62,29 @@ public interface IPaymentStore
     /// </summary>
     Task<PaymentPage> ListExceptionsAsync(ExceptionQuery query, CancellationToken cancellationToken);
 
-    /// <summary>Undelivered outbox entries due at <paramref name="now"/>, oldest due first, at most <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// Undelivered outbox entries due at <paramref name="now"/>, oldest due first, at most <paramref name="limit"/>,
+    /// claimed for this store's caller: a store that several gateways share (PostgreSQL) hands an entry to one of them
+    /// until it is marked (<see cref="MarkOutboxDeliveredAsync"/>, <see cref="RecordOutboxFailureAsync"/>) or its claim
+    /// runs out (a replica that died), so each event is sent by one gateway; the same store answers its own claims
+    /// again. A store of one process (LiteDB) has nobody to claim against.
+    /// </summary>
     Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Marks an outbox entry delivered. Unknown ids are ignored (returns false).</summary>
+    /// <summary>
+    /// When <see cref="GetPendingOutboxAsync"/> will next have something for this caller: the earliest due time of an
+    /// undelivered entry, or, for one another gateway claims at <paramref name="now"/>, the end of that claim; null
+    /// when nothing is undelivered.
+    /// </summary>
+    Task<DateTimeOffset?> GetNextOutboxDueAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Marks an outbox entry delivered (and ends its claim). Unknown ids are ignored (returns false).</summary>
     Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken);
 
-    /// <summary>Records a failed delivery attempt and when to try again. Unknown ids are ignored (returns false).</summary>
+    /// <summary>
+    /// Records a failed delivery attempt and when to try again (and ends its claim: any gateway may retry it). Unknown
+    /// ids are ignored (returns false).
+    /// </summary>
     Task<bool> RecordOutboxFailureAsync(
         string paymentId, string eventId, DateTimeOffset nextAttemptTime, string? failure, CancellationToken cancellationToken);
 }

@@ -528,6 +528,27 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         return Task.FromResult<IReadOnlyList<PendingOutboxEntry>>(result);
     }
 
+    /// <remarks>One process, no claims: the payment first on the outbox due index holds the earliest due entry.</remarks>
+    public async Task<DateTimeOffset?> GetNextOutboxDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var first = await GetPendingOutboxAsync(DateTimeOffset.MaxValue, 1, cancellationToken).ConfigureAwait(false);
+        if (first.Count == 0)
+        {
+            return null;
+        }
+
+        DateTimeOffset? earliest = null;
+        foreach (var entry in first[0].Payment.Outbox)
+        {
+            if (entry.DueTime is { } due && (earliest is null || due < earliest))
+            {
+                earliest = due;
+            }
+        }
+
+        return earliest;
+    }
+
     public Task<bool> MarkOutboxDeliveredAsync(string paymentId, string eventId, DateTimeOffset deliveredTime, CancellationToken cancellationToken) =>
         UpdateOutboxEntry(paymentId, eventId, e => e.IsDelivered ? e : e with { DeliveredTime = deliveredTime, Attempts = e.Attempts + 1 }, cancellationToken);
 

@@ -24,6 +24,11 @@ namespace Bakong.Payments.Webhooks;
 /// <see cref="WebhookOptions.MaxConcurrency"/>. Order across retries is not guaranteed: receivers order by
 /// <c>data.version</c> and de-duplicate by <c>id</c>.
 /// </para>
+/// <para>
+/// Several gateways on one database: the store hands each due entry to one dispatcher (a claim, see
+/// <see cref="IPaymentStore.GetPendingOutboxAsync"/>), and a pass with nothing to claim sleeps until the store says
+/// something will be (<see cref="IPaymentStore.GetNextOutboxDueAsync"/>: a due time, or the end of another's claim).
+/// </para>
 /// </remarks>
 internal sealed class WebhookDispatcher(
     IPaymentStore store,
@@ -137,7 +142,9 @@ internal sealed class WebhookDispatcher(
         else
         {
             var poll = time.GetUtcNow() + o.PollInterval;
-            next = await EarliestDueAsync(cancellationToken).ConfigureAwait(false) is { } earliest && earliest < poll ? earliest : poll;
+            next = await store.GetNextOutboxDueAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false) is { } earliest && earliest < poll
+                ? earliest
+                : poll;
         }
 
         WebhookLog.Pass(logger, delivered, failed, next);
@@ -184,27 +191,6 @@ internal sealed class WebhookDispatcher(
         await store.RecordOutboxFailureAsync(payment.Id, entry.EventId, nextAttempt, failure, cancellationToken).ConfigureAwait(false);
         WebhookLog.AttemptFailed(logger, entry.EventId, entry.Type, payment.Id, attempt, failure, nextAttempt);
         return Outcome.Failed;
-    }
-
-    // The store orders undelivered entries by due time; asking "due by the end of time" for one gives the earliest.
-    private async Task<DateTimeOffset?> EarliestDueAsync(CancellationToken cancellationToken)
-    {
-        var first = await store.GetPendingOutboxAsync(DateTimeOffset.MaxValue, 1, cancellationToken).ConfigureAwait(false);
-        if (first.Count == 0)
-        {
-            return null;
-        }
-
-        DateTimeOffset? earliest = null;
-        foreach (var entry in first[0].Payment.Outbox)
-        {
-            if (entry.DueTime is { } due && (earliest is null || due < earliest))
-            {
-                earliest = due;
-            }
-        }
-
-        return earliest;
     }
 
     private async Task WaitAsync(WebhookPass pass, CancellationToken cancellationToken)

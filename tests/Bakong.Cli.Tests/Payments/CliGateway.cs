@@ -97,7 +97,10 @@ public sealed class CliGateway : IAsyncDisposable
     /// Runs <c>bakong ARGS</c> without <c>--server</c>: the command decides for itself whether a gateway runs (the
     /// default address), and whatever it sends reaches this in-process gateway.
     /// </summary>
-    public async Task<CliRun> RunWithoutServerAsync(params string[] args)
+    public Task<CliRun> RunWithoutServerAsync(params string[] args) => RunWithInputWithoutServerAsync("", args);
+
+    /// <summary>As <see cref="RunWithoutServerAsync"/>, with <paramref name="stdin"/> as the command's standard input.</summary>
+    public async Task<CliRun> RunWithInputWithoutServerAsync(string stdin, params string[] args)
     {
         var output = new LineWriter();
         var error = new LineWriter();
@@ -108,7 +111,7 @@ public sealed class CliGateway : IAsyncDisposable
         async Task<int> RunAsync()
         {
             GatewayClient.HandlerOverride.Value = server.CreateHandler;
-            return await CliApp.RunAsync(args, new CliContext(Clock, TextReader.Null, output, error), Ct);
+            return await CliApp.RunAsync(args, new CliContext(Clock, new StringReader(stdin), output, error), Ct);
         }
     }
 

@@ -9,6 +9,7 @@ using Bakong.Grpc.Payments.V1;
 using Bakong.OpenApi.Audit;
 using Bakong.OpenApi.Tokens;
 using Bakong.Gateway.Tests.Support;
+using Bakong.Testing.Telegram;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -17,19 +18,21 @@ using IdentityRole = Bakong.Identity.ClientRole;
 namespace Bakong.Gateway.Tests.Access;
 
 /// <summary>
-/// A whole payment flow with every secret in play (API keys, two webhook secrets, the Bakong token and its renewal),
-/// then everything the gateway said about it (every log line at Trace, API and Bakong audit rows, metrics, traces,
+/// A whole payment flow with every secret in play (API keys, two webhook secrets, the Bakong token and its renewal, the
+/// Telegram bot token set through the admin API and used for the payment's announcement and a test message), then everything the gateway said about it (every log line at Trace, API and Bakong audit rows, metrics, traces,
 /// webhook bodies, responses and errors) searched for each secret: none may appear.
 /// </summary>
 public sealed class SecretsLeakTests : IAsyncLifetime
 {
     private const string FirstWebhookSecret = "whsec-first-8c1f0e7d2b9a4c6e5f3d1a0b";
     private const string SecondWebhookSecret = "whsec-second-3e5a7c9b1d2f4e6a8c0b2d4f";
+    private const string BotToken = "987654321:AAE-leak_probe-4f1c9d2e7b8a6c5d3e2f1a0b9";
 
     private readonly GatewayFactory _gateway = ApiKeys.Gateway();
     private readonly ConcurrentQueue<string> _seen = new();
     private readonly MeterListener _meters = new();
     private readonly ActivityListener _activities;
+    private FakeBotApi? _bot;
 
     public SecretsLeakTests()
     {
@@ -61,13 +64,23 @@ public sealed class SecretsLeakTests : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    public async ValueTask InitializeAsync()
+    {
+        _bot = await FakeBotApi.StartAsync(BotToken);
+        _gateway.Settings["Notifications:Telegram:Enabled"] = "true";
+        _gateway.Settings["Notifications:Telegram:ApiBaseUrl"] = _bot.Url.ToString();
+        _gateway.Settings["Notifications:Telegram:Chats:0:ChatId"] = "-100200";
+    }
 
     public async ValueTask DisposeAsync()
     {
         _activities.Dispose();
         _meters.Dispose();
         await _gateway.DisposeAsync();
+        if (_bot is not null)
+        {
+            await _bot.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -82,6 +95,9 @@ public sealed class SecretsLeakTests : IAsyncLifetime
         var payments = _gateway.PaymentsAs(terminal.Key);
         var admin = new AdminService.AdminServiceClient(_gateway.As("Bearer " + operatorClient.Key));
 
+        // The Telegram bot token, pasted through the admin API before the sale it will announce.
+        Seen(await admin.SetTelegramTokenAsync(new SetTelegramTokenRequest { Token = BotToken + "\n" }, cancellationToken: Ct));
+
         // Create, pay, webhook.
         var created = Seen((await payments.CreatePaymentAsync(Requests.Create("flow-1"), cancellationToken: Ct)).Payment);
         await _gateway.WaitForFirstCheckAsync(created.PaymentId);
@@ -93,6 +109,7 @@ public sealed class SecretsLeakTests : IAsyncLifetime
             paid = await _gateway.Webhooks.NextAsync();
         }
         while (paid.Type != "payment.paid");
+        Assert.StartsWith("Received 5000 KHR · till-1 ·", (await _bot!.NextAsync()).Text, StringComparison.Ordinal);
         Seen((await payments.GetPaymentAsync(new GetPaymentRequest { PaymentId = created.PaymentId }, cancellationToken: Ct)).Payment);
 
         // Token renewal (as when Bakong answers 401).
@@ -116,6 +133,12 @@ public sealed class SecretsLeakTests : IAsyncLifetime
         var added = await admin.AddClientAsync(new AddClientRequest { Role = ClientRole.Kiosk, TerminalIds = { "kiosk-1" } }, cancellationToken: Ct);
         Seen(added.Client);
         Seen(await admin.RevokeClientAsync(new RevokeClientRequest { ClientId = added.Client.ClientId }, cancellationToken: Ct));
+
+        // Telegram: a test message, the status, and a token refused for its shape (one character off).
+        Assert.True(Assert.Single(Seen(await admin.SendTelegramTestAsync(new SendTelegramTestRequest(), cancellationToken: Ct)).Results).Sent);
+        Assert.Equal(200, (await _bot!.NextAsync()).Status);
+        Seen(await admin.GetTelegramStatusAsync(new GetTelegramStatusRequest(), cancellationToken: Ct));
+        await RefusedAsync(() => admin.SetTelegramTokenAsync(new SetTelegramTokenRequest { Token = BotToken + "!" }, cancellationToken: Ct).ResponseAsync);
 
         // Every audit row, both audits.
         var audit = _gateway.Services.GetRequiredService<LiteDbCallAudit>();
@@ -159,6 +182,8 @@ public sealed class SecretsLeakTests : IAsyncLifetime
             ["the renewed Bakong token's signature"] = renewed.Value.Split('.')[2],
             ["the first webhook secret"] = FirstWebhookSecret,
             ["the second webhook secret"] = SecondWebhookSecret,
+            ["the Telegram bot token"] = BotToken,
+            ["the Telegram bot token's secret"] = BotToken[(BotToken.IndexOf(':', StringComparison.Ordinal) + 1)..],
         };
         foreach (var (name, key) in new[] { ("operator", operatorClient.Key), ("terminal", terminal.Key), ("other terminal", other.Key), ("wrong", wrongKey), ("added kiosk", added.Key) })
         {
@@ -211,6 +236,15 @@ public sealed class SecretsLeakTests : IAsyncLifetime
 
     private void Traced(Activity activity)
     {
+        // Telegram's side of a Bot API call (the fake, in this process) sees the token in its URL by design. And a span
+        // the gateway's OpenTelemetry pipeline dropped (not Recorded: the HTTP client instrumentation's filter leaves
+        // out Bot API calls, whose url.full holds the token) is exported nowhere; System.Net.Http still hands it to
+        // any in-process listener, which the gateway has none of besides OpenTelemetry (docs/security.md).
+        if (activity.Source.Name == FakeBotApi.ActivitySourceName || !activity.Recorded)
+        {
+            return;
+        }
+
         var text = new StringBuilder($"trace {activity.Source.Name} {activity.OperationName} {activity.DisplayName} {activity.Status} {activity.StatusDescription}");
         foreach (var tag in activity.TagObjects)
         {

@@ -155,6 +155,30 @@ public abstract class TokenStoreContract : IDisposable
         Use(await OpenAsync(KeyPath), store => Assert.Equal("sit-token", store.Load(BakongEnvironment.Sit, out _)?.Token?.Value));
     }
 
+    [Fact]
+    public async Task A_secret_round_trips_sealed_is_no_token_and_survives_a_key_rotation()
+    {
+        const string Secret = "123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0";
+        var token = TestJwt.Create(s_now.AddDays(90));
+        Use(await OpenAsync(KeyPath), store =>
+        {
+            Assert.Null(store.LoadSecret(StoredSecrets.TelegramBotToken, out _));
+            store.SaveToken(BakongEnvironment.Sit, new BakongToken(token, JwtExpiry.Read(token)), null, s_now, renewed: false);
+            store.SaveSecret(StoredSecrets.TelegramBotToken, Secret, s_now);
+        });
+        Assert.DoesNotContain("AAHfiqksKZ8WmR2zSjiQ7", Encoding.UTF8.GetString(await StoredBytesAsync()), StringComparison.Ordinal);
+
+        Use(await OpenAsync(KeyPath), store =>
+        {
+            store.RotateKey(s_now.AddHours(1));
+            var secret = store.LoadSecret(StoredSecrets.TelegramBotToken, out var unreadable);
+            Assert.False(unreadable);
+            Assert.Equal((Secret, s_now), (secret?.Value, secret?.SetAt));
+            Assert.Equal(token, store.Load(BakongEnvironment.Sit, out _)?.Token?.Value);
+            Assert.Null(store.Load(BakongEnvironment.Production, out _));
+        });
+    }
+
     private static void Use(ITokenStore store, Action<ITokenStore> action)
     {
         try

@@ -367,16 +367,17 @@ public sealed class WebhookDispatcherTests : IAsyncDisposable
 
         public void Release() => _released.TrySetResult();
 
-        public override async Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+        // The pass asks when something is next due after it delivered: it is held there.
+        public override async Task<DateTimeOffset?> GetNextOutboxDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
         {
-            if (_holding && now == DateTimeOffset.MaxValue)
+            if (_holding)
             {
                 _holding = false;
                 _held.TrySetResult();
                 await _released.Task.WaitAsync(cancellationToken);
             }
 
-            return await base.GetPendingOutboxAsync(now, limit, cancellationToken);
+            return await base.GetNextOutboxDueAsync(now, cancellationToken);
         }
     }
 

@@ -34,6 +34,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
+    /// <summary>When set, every POST is recorded at once and answered only once this completes.</summary>
+    public Task? Gate { get; set; }
+
     public static async Task<WebhookReceiver> StartAsync(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -50,6 +53,11 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 context.Request.Headers[WebhookSignature.HeaderName].ToString(),
                 context.Request.ContentType,
                 body.ToArray()));
+            if (receiver.Gate is { } gate)
+            {
+                await gate.WaitAsync(context.RequestAborted);
+            }
+
             context.Response.StatusCode = receiver.Statuses.TryDequeue(out var status) ? status : 200;
         });
         await app.StartAsync(TestContext.Current.CancellationToken);

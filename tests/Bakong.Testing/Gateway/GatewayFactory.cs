@@ -250,8 +250,12 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             var store = services.Last(d => d.ServiceType == typeof(IPaymentStore)).ImplementationFactory
                 ?? throw new InvalidOperationException("The gateway's IPaymentStore is registered without a factory.");
             services.AddSingleton<IPaymentStore>(sp => new RecordingPaymentStore((IPaymentStore)store(sp)));
+            // The Telegram client keeps its own handler: its tests point it at a fake Bot API on loopback
+            // (Bakong.Testing.Telegram.FakeBotApi), a real HTTP call whose logs and traces they search for the token.
             services.ConfigureAll<HttpClientFactoryOptions>(o => o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler =
-                b.Name == WebhookClientName ? new WebhookHandler(Webhooks) : new TestServerHandler(b.Services)));
+                b.Name == WebhookClientName ? new WebhookHandler(Webhooks)
+                : b.Name == TelegramClientName ? b.PrimaryHandler
+                : new TestServerHandler(b.Services)));
         });
         ConfigureHost?.Invoke(builder);
     }
@@ -273,6 +277,9 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
     /// <summary>The IHttpClientFactory name the webhook dispatcher sends with (<c>WebhookSender.HttpClientName</c>).</summary>
     private const string WebhookClientName = "Bakong.Webhooks";
+
+    /// <summary>The IHttpClientFactory name of the Telegram announcements (<c>TelegramSender.HttpClientName</c>).</summary>
+    private const string TelegramClientName = "Bakong.Telegram";
 
     /// <summary>Hands webhook POSTs to the test's receiver; one per handler the factory builds, the receiver shared.</summary>
     private sealed class WebhookHandler(WebhookReceiver receiver) : HttpMessageHandler

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file bakong/admin/v1/admin_service.proto.
  */
 export const file_bakong_admin_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNiYWtvbmcvYWRtaW4vdjEvYWRtaW5fc2VydmljZS5wcm90bxIPYmFrb25nLmFkbWluLnYxIugBCgZDbGllbnQSEQoJY2xpZW50X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSKQoEcm9sZRgDIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgEIAMoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEmNlcnRpZmljYXRlX3NoYTI1NhgHIAEoCSJ6ChBBZGRDbGllbnRSZXF1ZXN0EikKBHJvbGUYASABKA4yGy5iYWtvbmcuYWRtaW4udjEuQ2xpZW50Um9sZRIUCgx0ZXJtaW5hbF9pZHMYAiADKAkSDAoEbmFtZRgDIAEoCRIXCg9jZXJ0aWZpY2F0ZV9wZW0YBCABKAkiSQoRQWRkQ2xpZW50UmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudBILCgNrZXkYAiABKAkiFAoSTGlzdENsaWVudHNSZXF1ZXN0Ij8KE0xpc3RDbGllbnRzUmVzcG9uc2USKAoHY2xpZW50cxgBIAMoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQiKAoTUmV2b2tlQ2xpZW50UmVxdWVzdBIRCgljbGllbnRfaWQYASABKAkiPwoUUmV2b2tlQ2xpZW50UmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudCJKChxCaW5kQ2xpZW50Q2VydGlmaWNhdGVSZXF1ZXN0EhEKCWNsaWVudF9pZBgBIAEoCRIXCg9jZXJ0aWZpY2F0ZV9wZW0YAiABKAkiSAodQmluZENsaWVudENlcnRpZmljYXRlUmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudCIzCh5VbmJpbmRDbGllbnRDZXJ0aWZpY2F0ZVJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJIkoKH1VuYmluZENsaWVudENlcnRpZmljYXRlUmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudCI/ChpHZXRTZXR0bGVtZW50UmVwb3J0UmVxdWVzdBIMCgRkYXRlGAEgASgJEhMKC3Rlcm1pbmFsX2lkGAIgASgJIvgDChtHZXRTZXR0bGVtZW50UmVwb3J0UmVzcG9uc2USDAoEZGF0ZRgBIAEoCRIRCgl0aW1lX3pvbmUYAiABKAkSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3Rlcm1pbmFsX2lkGAUgASgJEhAKCGNvbXBsZXRlGAYgASgIEjEKDWdlbmVyYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKBnRvdGFscxgIIAMoCzIgLmJha29uZy5hZG1pbi52MS5TZXR0bGVtZW50VG90YWwSLQoEcGFpZBgJIAMoCzIfLmJha29uZy5hZG1pbi52MS5TZXR0bGVkUGF5bWVudBIyCglwYWlkX2xhdGUYCiADKAsyHy5iYWtvbmcuYWRtaW4udjEuU2V0dGxlZFBheW1lbnQSNQoMbmVlZHNfcmV2aWV3GAsgAygLMh8uYmFrb25nLmFkbWluLnYxLlNldHRsZWRQYXltZW50EhoKEmRpc2FncmVlbWVudF9jb3VudBgMIAEoBRIYChB1bnZlcmlmaWVkX2NvdW50GA0gASgFIsUBCg9TZXR0bGVtZW50VG90YWwSEwoLdGVybWluYWxfaWQYASABKAkSFQoNY3VycmVuY3lfY29kZRgCIAEoCRIwCgVzdGF0ZRgDIAEoDjIhLmJha29uZy5wYXltZW50cy52MS5QYXltZW50LlN0YXRlEhsKE21lcmNoYW50X3Byb2ZpbGVfaWQYByABKAkSDQoFY291bnQYBCABKAUSGQoRdG90YWxfbWlub3JfdW5pdHMYBSABKAMSDQoFdG90YWwYBiABKAkimAEKDlNldHRsZWRQYXltZW50EiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudBIyCgxiYWtvbmdfY2hlY2sYAiABKA4yHC5iYWtvbmcuYWRtaW4udjEuQmFrb25nQ2hlY2sSFAoMY2hlY2tfZGV0YWlsGAMgASgJEg4KBmFtb3VudBgEIAEoCSIPCg1CYWNrdXBSZXF1ZXN0Ih4KDkJhY2t1cFJlc3BvbnNlEgwKBGRhdGEYASABKAwiFwoVR2V0VG9rZW5TdGF0dXNSZXF1ZXN0IkUKFkdldFRva2VuU3RhdHVzUmVzcG9uc2USKwoFdG9rZW4YASABKAsyHC5iYWtvbmcuYWRtaW4udjEuVG9rZW5TdGF0dXMi7wIKC1Rva2VuU3RhdHVzEhMKC2Vudmlyb25tZW50GAEgASgJEjEKBXN0YXRlGAIgASgOMiIuYmFrb25nLmFkbWluLnYxLlRva2VuU3RhdHVzLlN0YXRlEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkYXlzX2xlZnQYBCABKAUSLAoIc2V0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3JlbmV3ZWQYBiABKAgSEgoKZW1haWxfaGludBgHIAEoCRIPCgdtZXNzYWdlGAggASgJInAKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfTUlTU0lORxABEhEKDVNUQVRFX0hFQUxUSFkQAhIXChNTVEFURV9FWFBJUklOR19TT09OEAMSEQoNU1RBVEVfRVhQSVJFRBAEIi8KD1NldFRva2VuUmVxdWVzdBINCgV0b2tlbhgBIAEoCRINCgVlbWFpbBgCIAEoCSJQChBTZXRUb2tlblJlc3BvbnNlEisKBXRva2VuGAEgASgLMhwuYmFrb25nLmFkbWluLnYxLlRva2VuU3RhdHVzEg8KB21lc3NhZ2UYAiABKAkiEwoRUmVuZXdUb2tlblJlcXVlc3QiUgoSUmVuZXdUb2tlblJlc3BvbnNlEisKBXRva2VuGAEgASgLMhwuYmFrb25nLmFkbWluLnYxLlRva2VuU3RhdHVzEg8KB21lc3NhZ2UYAiABKAki8QEKFkxpc3RCYWtvbmdDYWxsc1JlcXVlc3QSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGVuZHBvaW50GAMgASgJEg8KB291dGNvbWUYBCABKAkSLwoKZXJyb3JfY29kZRgFIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5JbnQzMlZhbHVlEhEKCXBhZ2Vfc2l6ZRgGIAEoBRISCgpwYWdlX3Rva2VuGAcgASgJIl4KF0xpc3RCYWtvbmdDYWxsc1Jlc3BvbnNlEioKBWNhbGxzGAEgAygLMhsuYmFrb25nLmFkbWluLnYxLkJha29uZ0NhbGwSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJItgCCgpCYWtvbmdDYWxsEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGVuZHBvaW50GAIgASgJEg8KB3N1YmplY3QYAyABKAkSMAoLaHR0cF9zdGF0dXMYBCABKAsyGy5nb29nbGUucHJvdG9idWYuSW50MzJWYWx1ZRIyCg1yZXNwb25zZV9jb2RlGAUgASgLMhsuZ29vZ2xlLnByb3RvYnVmLkludDMyVmFsdWUSLwoKZXJyb3JfY29kZRgGIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5JbnQzMlZhbHVlEhgKEHJlc3BvbnNlX21lc3NhZ2UYByABKAkSKgoHbGF0ZW5jeRgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdhdHRlbXB0GAkgASgFEg8KB291dGNvbWUYCiABKAkizgEKE0xpc3RBcGlDYWxsc1JlcXVlc3QSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWNsaWVudF9pZBgDIAEoCRIOCgZhY3Rpb24YBCABKAkSDwoHb3V0Y29tZRgFIAEoCRIRCglwYWdlX3NpemUYBiABKAUSEgoKcGFnZV90b2tlbhgHIAEoCSJYChRMaXN0QXBpQ2FsbHNSZXNwb25zZRInCgVjYWxscxgBIAMoCzIYLmJha29uZy5hZG1pbi52MS5BcGlDYWxsEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKTAQoHQXBpQ2FsbBIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgljbGllbnRfaWQYAiABKAkSDAoEcGVlchgDIAEoCRIOCgZhY3Rpb24YBCABKAkSDgoGdGFyZ2V0GAUgASgJEg8KB291dGNvbWUYBiABKAkSDAoEYXV0aBgHIAEoCSI+ChVMaXN0RXhjZXB0aW9uc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiaAoWTGlzdEV4Y2VwdGlvbnNSZXNwb25zZRI1CgpleGNlcHRpb25zGAEgAygLMiEuYmFrb25nLmFkbWluLnYxLlBheW1lbnRFeGNlcHRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIn4KEFBheW1lbnRFeGNlcHRpb24SLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EiwKBGtpbmQYAiABKA4yHi5iYWtvbmcuYWRtaW4udjEuRXhjZXB0aW9uS2luZBIOCgZyZWFzb24YAyABKAkiswEKFVJlc29sdmVQYXltZW50UmVxdWVzdBISCgpwYXltZW50X2lkGAEgASgJEjMKBmFjY2VwdBgCIAEoCzIhLmJha29uZy5hZG1pbi52MS5BY2NlcHRSZXNvbHV0aW9uSAASNQoIcmVmdW5kZWQYAyABKAsyIS5iYWtvbmcuYWRtaW4udjEuUmVmdW5kUmVzb2x1dGlvbkgAEgwKBG5vdGUYBCABKAlCDAoKcmVzb2x1dGlvbiISChBBY2NlcHRSZXNvbHV0aW9uIiwKEFJlZnVuZFJlc29sdXRpb24SGAoQdHJhbnNhY3Rpb25faGFzaBgBIAEoCSJGChZSZXNvbHZlUGF5bWVudFJlc3BvbnNlEiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudCp0CgpDbGllbnRSb2xlEhsKF0NMSUVOVF9ST0xFX1VOU1BFQ0lGSUVEEAASGAoUQ0xJRU5UX1JPTEVfVEVSTUlOQUwQARIVChFDTElFTlRfUk9MRV9LSU9TSxACEhgKFENMSUVOVF9ST0xFX09QRVJBVE9SEAMqmwEKC0Jha29uZ0NoZWNrEhwKGEJBS09OR19DSEVDS19VTlNQRUNJRklFRBAAEhwKGEJBS09OR19DSEVDS19OT1RfQ0hFQ0tFRBABEhcKE0JBS09OR19DSEVDS19BR1JFRVMQAhIaChZCQUtPTkdfQ0hFQ0tfRElTQUdSRUVTEAMSGwoXQkFLT05HX0NIRUNLX1VOVkVSSUZJRUQQBCpuCg1FeGNlcHRpb25LaW5kEh4KGkVYQ0VQVElPTl9LSU5EX1VOU1BFQ0lGSUVEEAASHwobRVhDRVBUSU9OX0tJTkRfTkVFRFNfUkVWSUVXEAESHAoYRVhDRVBUSU9OX0tJTkRfUEFJRF9MQVRFEAIyzQwKDEFkbWluU2VydmljZRJSCglBZGRDbGllbnQSIS5iYWtvbmcuYWRtaW4udjEuQWRkQ2xpZW50UmVxdWVzdBoiLmJha29uZy5hZG1pbi52MS5BZGRDbGllbnRSZXNwb25zZRJYCgtMaXN0Q2xpZW50cxIjLmJha29uZy5hZG1pbi52MS5MaXN0Q2xpZW50c1JlcXVlc3QaJC5iYWtvbmcuYWRtaW4udjEuTGlzdENsaWVudHNSZXNwb25zZRJbCgxSZXZva2VDbGllbnQSJC5iYWtvbmcuYWRtaW4udjEuUmV2b2tlQ2xpZW50UmVxdWVzdBolLmJha29uZy5hZG1pbi52MS5SZXZva2VDbGllbnRSZXNwb25zZRJ2ChVCaW5kQ2xpZW50Q2VydGlmaWNhdGUSLS5iYWtvbmcuYWRtaW4udjEuQmluZENsaWVudENlcnRpZmljYXRlUmVxdWVzdBouLmJha29uZy5hZG1pbi52MS5CaW5kQ2xpZW50Q2VydGlmaWNhdGVSZXNwb25zZRJ8ChdVbmJpbmRDbGllbnRDZXJ0aWZpY2F0ZRIvLmJha29uZy5hZG1pbi52MS5VbmJpbmRDbGllbnRDZXJ0aWZpY2F0ZVJlcXVlc3QaMC5iYWtvbmcuYWRtaW4udjEuVW5iaW5kQ2xpZW50Q2VydGlmaWNhdGVSZXNwb25zZRKQAQoTR2V0U2V0dGxlbWVudFJlcG9ydBIrLmJha29uZy5hZG1pbi52MS5HZXRTZXR0bGVtZW50UmVwb3J0UmVxdWVzdBosLmJha29uZy5hZG1pbi52MS5HZXRTZXR0bGVtZW50UmVwb3J0UmVzcG9uc2UiHoLT5JMCGBIWL3YxL3JlcG9ydHMvc2V0dGxlbWVudBJLCgZCYWNrdXASHi5iYWtvbmcuYWRtaW4udjEuQmFja3VwUmVxdWVzdBofLmJha29uZy5hZG1pbi52MS5CYWNrdXBSZXNwb25zZTABEnQKDkdldFRva2VuU3RhdHVzEiYuYmFrb25nLmFkbWluLnYxLkdldFRva2VuU3RhdHVzUmVxdWVzdBonLmJha29uZy5hZG1pbi52MS5HZXRUb2tlblN0YXR1c1Jlc3BvbnNlIhGC0+STAgsSCS92MS90b2tlbhJlCghTZXRUb2tlbhIgLmJha29uZy5hZG1pbi52MS5TZXRUb2tlblJlcXVlc3QaIS5iYWtvbmcuYWRtaW4udjEuU2V0VG9rZW5SZXNwb25zZSIUgtPkkwIOOgEqIgkvdjEvdG9rZW4ScQoKUmVuZXdUb2tlbhIiLmJha29uZy5hZG1pbi52MS5SZW5ld1Rva2VuUmVxdWVzdBojLmJha29uZy5hZG1pbi52MS5SZW5ld1Rva2VuUmVzcG9uc2UiGoLT5JMCFDoBKiIPL3YxL3Rva2VuOnJlbmV3EoQBCg9MaXN0QmFrb25nQ2FsbHMSJy5iYWtvbmcuYWRtaW4udjEuTGlzdEJha29uZ0NhbGxzUmVxdWVzdBooLmJha29uZy5hZG1pbi52MS5MaXN0QmFrb25nQ2FsbHNSZXNwb25zZSIegtPkkwIYEhYvdjEvYXVkaXQvYmFrb25nLWNhbGxzEngKDExpc3RBcGlDYWxscxIkLmJha29uZy5hZG1pbi52MS5MaXN0QXBpQ2FsbHNSZXF1ZXN0GiUuYmFrb25nLmFkbWluLnYxLkxpc3RBcGlDYWxsc1Jlc3BvbnNlIhuC0+STAhUSEy92MS9hdWRpdC9hcGktY2FsbHMSeQoOTGlzdEV4Y2VwdGlvbnMSJi5iYWtvbmcuYWRtaW4udjEuTGlzdEV4Y2VwdGlvbnNSZXF1ZXN0GicuYmFrb25nLmFkbWluLnYxLkxpc3RFeGNlcHRpb25zUmVzcG9uc2UiFoLT5JMCEBIOL3YxL2V4Y2VwdGlvbnMSjwEKDlJlc29sdmVQYXltZW50EiYuYmFrb25nLmFkbWluLnYxLlJlc29sdmVQYXltZW50UmVxdWVzdBonLmJha29uZy5hZG1pbi52MS5SZXNvbHZlUGF5bWVudFJlc3BvbnNlIiyC0+STAiY6ASoiIS92MS9wYXltZW50cy97cGF5bWVudF9pZH06cmVzb2x2ZUIXqgIUQmFrb25nLkdycGMuQWRtaW4uVjFiBnByb3RvMw", [file_bakong_payments_v1_payment, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
+  fileDesc("CiNiYWtvbmcvYWRtaW4vdjEvYWRtaW5fc2VydmljZS5wcm90bxIPYmFrb25nLmFkbWluLnYxIugBCgZDbGllbnQSEQoJY2xpZW50X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSKQoEcm9sZRgDIAEoDjIbLmJha29uZy5hZG1pbi52MS5DbGllbnRSb2xlEhQKDHRlcm1pbmFsX2lkcxgEIAMoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhoKEmNlcnRpZmljYXRlX3NoYTI1NhgHIAEoCSJ6ChBBZGRDbGllbnRSZXF1ZXN0EikKBHJvbGUYASABKA4yGy5iYWtvbmcuYWRtaW4udjEuQ2xpZW50Um9sZRIUCgx0ZXJtaW5hbF9pZHMYAiADKAkSDAoEbmFtZRgDIAEoCRIXCg9jZXJ0aWZpY2F0ZV9wZW0YBCABKAkiSQoRQWRkQ2xpZW50UmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudBILCgNrZXkYAiABKAkiFAoSTGlzdENsaWVudHNSZXF1ZXN0Ij8KE0xpc3RDbGllbnRzUmVzcG9uc2USKAoHY2xpZW50cxgBIAMoCzIXLmJha29uZy5hZG1pbi52MS5DbGllbnQiKAoTUmV2b2tlQ2xpZW50UmVxdWVzdBIRCgljbGllbnRfaWQYASABKAkiPwoUUmV2b2tlQ2xpZW50UmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudCJKChxCaW5kQ2xpZW50Q2VydGlmaWNhdGVSZXF1ZXN0EhEKCWNsaWVudF9pZBgBIAEoCRIXCg9jZXJ0aWZpY2F0ZV9wZW0YAiABKAkiSAodQmluZENsaWVudENlcnRpZmljYXRlUmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudCIzCh5VbmJpbmRDbGllbnRDZXJ0aWZpY2F0ZVJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJIkoKH1VuYmluZENsaWVudENlcnRpZmljYXRlUmVzcG9uc2USJwoGY2xpZW50GAEgASgLMhcuYmFrb25nLmFkbWluLnYxLkNsaWVudCI/ChpHZXRTZXR0bGVtZW50UmVwb3J0UmVxdWVzdBIMCgRkYXRlGAEgASgJEhMKC3Rlcm1pbmFsX2lkGAIgASgJIvgDChtHZXRTZXR0bGVtZW50UmVwb3J0UmVzcG9uc2USDAoEZGF0ZRgBIAEoCRIRCgl0aW1lX3pvbmUYAiABKAkSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3Rlcm1pbmFsX2lkGAUgASgJEhAKCGNvbXBsZXRlGAYgASgIEjEKDWdlbmVyYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKBnRvdGFscxgIIAMoCzIgLmJha29uZy5hZG1pbi52MS5TZXR0bGVtZW50VG90YWwSLQoEcGFpZBgJIAMoCzIfLmJha29uZy5hZG1pbi52MS5TZXR0bGVkUGF5bWVudBIyCglwYWlkX2xhdGUYCiADKAsyHy5iYWtvbmcuYWRtaW4udjEuU2V0dGxlZFBheW1lbnQSNQoMbmVlZHNfcmV2aWV3GAsgAygLMh8uYmFrb25nLmFkbWluLnYxLlNldHRsZWRQYXltZW50EhoKEmRpc2FncmVlbWVudF9jb3VudBgMIAEoBRIYChB1bnZlcmlmaWVkX2NvdW50GA0gASgFIsUBCg9TZXR0bGVtZW50VG90YWwSEwoLdGVybWluYWxfaWQYASABKAkSFQoNY3VycmVuY3lfY29kZRgCIAEoCRIwCgVzdGF0ZRgDIAEoDjIhLmJha29uZy5wYXltZW50cy52MS5QYXltZW50LlN0YXRlEhsKE21lcmNoYW50X3Byb2ZpbGVfaWQYByABKAkSDQoFY291bnQYBCABKAUSGQoRdG90YWxfbWlub3JfdW5pdHMYBSABKAMSDQoFdG90YWwYBiABKAkimAEKDlNldHRsZWRQYXltZW50EiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudBIyCgxiYWtvbmdfY2hlY2sYAiABKA4yHC5iYWtvbmcuYWRtaW4udjEuQmFrb25nQ2hlY2sSFAoMY2hlY2tfZGV0YWlsGAMgASgJEg4KBmFtb3VudBgEIAEoCSIPCg1CYWNrdXBSZXF1ZXN0Ih4KDkJhY2t1cFJlc3BvbnNlEgwKBGRhdGEYASABKAwiFwoVR2V0VG9rZW5TdGF0dXNSZXF1ZXN0IkUKFkdldFRva2VuU3RhdHVzUmVzcG9uc2USKwoFdG9rZW4YASABKAsyHC5iYWtvbmcuYWRtaW4udjEuVG9rZW5TdGF0dXMi7wIKC1Rva2VuU3RhdHVzEhMKC2Vudmlyb25tZW50GAEgASgJEjEKBXN0YXRlGAIgASgOMiIuYmFrb25nLmFkbWluLnYxLlRva2VuU3RhdHVzLlN0YXRlEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkYXlzX2xlZnQYBCABKAUSLAoIc2V0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3JlbmV3ZWQYBiABKAgSEgoKZW1haWxfaGludBgHIAEoCRIPCgdtZXNzYWdlGAggASgJInAKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEQoNU1RBVEVfTUlTU0lORxABEhEKDVNUQVRFX0hFQUxUSFkQAhIXChNTVEFURV9FWFBJUklOR19TT09OEAMSEQoNU1RBVEVfRVhQSVJFRBAEIi8KD1NldFRva2VuUmVxdWVzdBINCgV0b2tlbhgBIAEoCRINCgVlbWFpbBgCIAEoCSJQChBTZXRUb2tlblJlc3BvbnNlEisKBXRva2VuGAEgASgLMhwuYmFrb25nLmFkbWluLnYxLlRva2VuU3RhdHVzEg8KB21lc3NhZ2UYAiABKAkiEwoRUmVuZXdUb2tlblJlcXVlc3QiUgoSUmVuZXdUb2tlblJlc3BvbnNlEisKBXRva2VuGAEgASgLMhwuYmFrb25nLmFkbWluLnYxLlRva2VuU3RhdHVzEg8KB21lc3NhZ2UYAiABKAki8QEKFkxpc3RCYWtvbmdDYWxsc1JlcXVlc3QSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGVuZHBvaW50GAMgASgJEg8KB291dGNvbWUYBCABKAkSLwoKZXJyb3JfY29kZRgFIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5JbnQzMlZhbHVlEhEKCXBhZ2Vfc2l6ZRgGIAEoBRISCgpwYWdlX3Rva2VuGAcgASgJIl4KF0xpc3RCYWtvbmdDYWxsc1Jlc3BvbnNlEioKBWNhbGxzGAEgAygLMhsuYmFrb25nLmFkbWluLnYxLkJha29uZ0NhbGwSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJItgCCgpCYWtvbmdDYWxsEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGVuZHBvaW50GAIgASgJEg8KB3N1YmplY3QYAyABKAkSMAoLaHR0cF9zdGF0dXMYBCABKAsyGy5nb29nbGUucHJvdG9idWYuSW50MzJWYWx1ZRIyCg1yZXNwb25zZV9jb2RlGAUgASgLMhsuZ29vZ2xlLnByb3RvYnVmLkludDMyVmFsdWUSLwoKZXJyb3JfY29kZRgGIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5JbnQzMlZhbHVlEhgKEHJlc3BvbnNlX21lc3NhZ2UYByABKAkSKgoHbGF0ZW5jeRgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdhdHRlbXB0GAkgASgFEg8KB291dGNvbWUYCiABKAkizgEKE0xpc3RBcGlDYWxsc1JlcXVlc3QSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWNsaWVudF9pZBgDIAEoCRIOCgZhY3Rpb24YBCABKAkSDwoHb3V0Y29tZRgFIAEoCRIRCglwYWdlX3NpemUYBiABKAUSEgoKcGFnZV90b2tlbhgHIAEoCSJYChRMaXN0QXBpQ2FsbHNSZXNwb25zZRInCgVjYWxscxgBIAMoCzIYLmJha29uZy5hZG1pbi52MS5BcGlDYWxsEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKTAQoHQXBpQ2FsbBIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgljbGllbnRfaWQYAiABKAkSDAoEcGVlchgDIAEoCRIOCgZhY3Rpb24YBCABKAkSDgoGdGFyZ2V0GAUgASgJEg8KB291dGNvbWUYBiABKAkSDAoEYXV0aBgHIAEoCSI+ChVMaXN0RXhjZXB0aW9uc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiaAoWTGlzdEV4Y2VwdGlvbnNSZXNwb25zZRI1CgpleGNlcHRpb25zGAEgAygLMiEuYmFrb25nLmFkbWluLnYxLlBheW1lbnRFeGNlcHRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIn4KEFBheW1lbnRFeGNlcHRpb24SLAoHcGF5bWVudBgBIAEoCzIbLmJha29uZy5wYXltZW50cy52MS5QYXltZW50EiwKBGtpbmQYAiABKA4yHi5iYWtvbmcuYWRtaW4udjEuRXhjZXB0aW9uS2luZBIOCgZyZWFzb24YAyABKAkiswEKFVJlc29sdmVQYXltZW50UmVxdWVzdBISCgpwYXltZW50X2lkGAEgASgJEjMKBmFjY2VwdBgCIAEoCzIhLmJha29uZy5hZG1pbi52MS5BY2NlcHRSZXNvbHV0aW9uSAASNQoIcmVmdW5kZWQYAyABKAsyIS5iYWtvbmcuYWRtaW4udjEuUmVmdW5kUmVzb2x1dGlvbkgAEgwKBG5vdGUYBCABKAlCDAoKcmVzb2x1dGlvbiISChBBY2NlcHRSZXNvbHV0aW9uIiwKEFJlZnVuZFJlc29sdXRpb24SGAoQdHJhbnNhY3Rpb25faGFzaBgBIAEoCSJGChZSZXNvbHZlUGF5bWVudFJlc3BvbnNlEiwKB3BheW1lbnQYASABKAsyGy5iYWtvbmcucGF5bWVudHMudjEuUGF5bWVudCIaChhHZXRUZWxlZ3JhbVN0YXR1c1JlcXVlc3QiTgoZR2V0VGVsZWdyYW1TdGF0dXNSZXNwb25zZRIxCgh0ZWxlZ3JhbRgBIAEoCzIfLmJha29uZy5hZG1pbi52MS5UZWxlZ3JhbVN0YXR1cyKwAQoOVGVsZWdyYW1TdGF0dXMSDwoHZW5hYmxlZBgBIAEoCBIRCgl0b2tlbl9zZXQYAiABKAgSGAoQdG9rZW5fdW5yZWFkYWJsZRgDIAEoCBIyCg50b2tlbl9zZXRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoFY2hhdHMYBSADKAsyHS5iYWtvbmcuYWRtaW4udjEuVGVsZWdyYW1DaGF0IsgBCgxUZWxlZ3JhbUNoYXQSDwoHY2hhdF9pZBgBIAEoCRIQCghsYW5ndWFnZRgCIAEoCRIUCgx0ZXJtaW5hbF9pZHMYAyADKAkSNgoSbGFzdF9kZWxpdmVyeV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsYXN0X2Vycm9yGAUgASgJEjMKD2xhc3RfZXJyb3JfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKAoXU2V0VGVsZWdyYW1Ub2tlblJlcXVlc3QSDQoFdG9rZW4YASABKAkiTQoYU2V0VGVsZWdyYW1Ub2tlblJlc3BvbnNlEjEKCHRlbGVncmFtGAEgASgLMh8uYmFrb25nLmFkbWluLnYxLlRlbGVncmFtU3RhdHVzIhkKF1NlbmRUZWxlZ3JhbVRlc3RSZXF1ZXN0IlAKGFNlbmRUZWxlZ3JhbVRlc3RSZXNwb25zZRI0CgdyZXN1bHRzGAEgAygLMiMuYmFrb25nLmFkbWluLnYxLlRlbGVncmFtVGVzdFJlc3VsdCJEChJUZWxlZ3JhbVRlc3RSZXN1bHQSDwoHY2hhdF9pZBgBIAEoCRIMCgRzZW50GAIgASgIEg8KB2ZhaWx1cmUYAyABKAkqdAoKQ2xpZW50Um9sZRIbChdDTElFTlRfUk9MRV9VTlNQRUNJRklFRBAAEhgKFENMSUVOVF9ST0xFX1RFUk1JTkFMEAESFQoRQ0xJRU5UX1JPTEVfS0lPU0sQAhIYChRDTElFTlRfUk9MRV9PUEVSQVRPUhADKpsBCgtCYWtvbmdDaGVjaxIcChhCQUtPTkdfQ0hFQ0tfVU5TUEVDSUZJRUQQABIcChhCQUtPTkdfQ0hFQ0tfTk9UX0NIRUNLRUQQARIXChNCQUtPTkdfQ0hFQ0tfQUdSRUVTEAISGgoWQkFLT05HX0NIRUNLX0RJU0FHUkVFUxADEhsKF0JBS09OR19DSEVDS19VTlZFUklGSUVEEAQqbgoNRXhjZXB0aW9uS2luZBIeChpFWENFUFRJT05fS0lORF9VTlNQRUNJRklFRBAAEh8KG0VYQ0VQVElPTl9LSU5EX05FRURTX1JFVklFVxABEhwKGEVYQ0VQVElPTl9LSU5EX1BBSURfTEFURRACMosQCgxBZG1pblNlcnZpY2USUgoJQWRkQ2xpZW50EiEuYmFrb25nLmFkbWluLnYxLkFkZENsaWVudFJlcXVlc3QaIi5iYWtvbmcuYWRtaW4udjEuQWRkQ2xpZW50UmVzcG9uc2USWAoLTGlzdENsaWVudHMSIy5iYWtvbmcuYWRtaW4udjEuTGlzdENsaWVudHNSZXF1ZXN0GiQuYmFrb25nLmFkbWluLnYxLkxpc3RDbGllbnRzUmVzcG9uc2USWwoMUmV2b2tlQ2xpZW50EiQuYmFrb25nLmFkbWluLnYxLlJldm9rZUNsaWVudFJlcXVlc3QaJS5iYWtvbmcuYWRtaW4udjEuUmV2b2tlQ2xpZW50UmVzcG9uc2USdgoVQmluZENsaWVudENlcnRpZmljYXRlEi0uYmFrb25nLmFkbWluLnYxLkJpbmRDbGllbnRDZXJ0aWZpY2F0ZVJlcXVlc3QaLi5iYWtvbmcuYWRtaW4udjEuQmluZENsaWVudENlcnRpZmljYXRlUmVzcG9uc2USfAoXVW5iaW5kQ2xpZW50Q2VydGlmaWNhdGUSLy5iYWtvbmcuYWRtaW4udjEuVW5iaW5kQ2xpZW50Q2VydGlmaWNhdGVSZXF1ZXN0GjAuYmFrb25nLmFkbWluLnYxLlVuYmluZENsaWVudENlcnRpZmljYXRlUmVzcG9uc2USkAEKE0dldFNldHRsZW1lbnRSZXBvcnQSKy5iYWtvbmcuYWRtaW4udjEuR2V0U2V0dGxlbWVudFJlcG9ydFJlcXVlc3QaLC5iYWtvbmcuYWRtaW4udjEuR2V0U2V0dGxlbWVudFJlcG9ydFJlc3BvbnNlIh6C0+STAhgSFi92MS9yZXBvcnRzL3NldHRsZW1lbnQSSwoGQmFja3VwEh4uYmFrb25nLmFkbWluLnYxLkJhY2t1cFJlcXVlc3QaHy5iYWtvbmcuYWRtaW4udjEuQmFja3VwUmVzcG9uc2UwARJ0Cg5HZXRUb2tlblN0YXR1cxImLmJha29uZy5hZG1pbi52MS5HZXRUb2tlblN0YXR1c1JlcXVlc3QaJy5iYWtvbmcuYWRtaW4udjEuR2V0VG9rZW5TdGF0dXNSZXNwb25zZSIRgtPkkwILEgkvdjEvdG9rZW4SZQoIU2V0VG9rZW4SIC5iYWtvbmcuYWRtaW4udjEuU2V0VG9rZW5SZXF1ZXN0GiEuYmFrb25nLmFkbWluLnYxLlNldFRva2VuUmVzcG9uc2UiFILT5JMCDjoBKiIJL3YxL3Rva2VuEnEKClJlbmV3VG9rZW4SIi5iYWtvbmcuYWRtaW4udjEuUmVuZXdUb2tlblJlcXVlc3QaIy5iYWtvbmcuYWRtaW4udjEuUmVuZXdUb2tlblJlc3BvbnNlIhqC0+STAhQ6ASoiDy92MS90b2tlbjpyZW5ldxKEAQoPTGlzdEJha29uZ0NhbGxzEicuYmFrb25nLmFkbWluLnYxLkxpc3RCYWtvbmdDYWxsc1JlcXVlc3QaKC5iYWtvbmcuYWRtaW4udjEuTGlzdEJha29uZ0NhbGxzUmVzcG9uc2UiHoLT5JMCGBIWL3YxL2F1ZGl0L2Jha29uZy1jYWxscxJ4CgxMaXN0QXBpQ2FsbHMSJC5iYWtvbmcuYWRtaW4udjEuTGlzdEFwaUNhbGxzUmVxdWVzdBolLmJha29uZy5hZG1pbi52MS5MaXN0QXBpQ2FsbHNSZXNwb25zZSIbgtPkkwIVEhMvdjEvYXVkaXQvYXBpLWNhbGxzEnkKDkxpc3RFeGNlcHRpb25zEiYuYmFrb25nLmFkbWluLnYxLkxpc3RFeGNlcHRpb25zUmVxdWVzdBonLmJha29uZy5hZG1pbi52MS5MaXN0RXhjZXB0aW9uc1Jlc3BvbnNlIhaC0+STAhASDi92MS9leGNlcHRpb25zEo8BCg5SZXNvbHZlUGF5bWVudBImLmJha29uZy5hZG1pbi52MS5SZXNvbHZlUGF5bWVudFJlcXVlc3QaJy5iYWtvbmcuYWRtaW4udjEuUmVzb2x2ZVBheW1lbnRSZXNwb25zZSIsgtPkkwImOgEqIiEvdjEvcGF5bWVudHMve3BheW1lbnRfaWR9OnJlc29sdmUSjgEKEUdldFRlbGVncmFtU3RhdHVzEikuYmFrb25nLmFkbWluLnYxLkdldFRlbGVncmFtU3RhdHVzUmVxdWVzdBoqLmJha29uZy5hZG1pbi52MS5HZXRUZWxlZ3JhbVN0YXR1c1Jlc3BvbnNlIiKC0+STAhwSGi92MS9ub3RpZmljYXRpb25zL3RlbGVncmFtEpQBChBTZXRUZWxlZ3JhbVRva2VuEiguYmFrb25nLmFkbWluLnYxLlNldFRlbGVncmFtVG9rZW5SZXF1ZXN0GikuYmFrb25nLmFkbWluLnYxLlNldFRlbGVncmFtVG9rZW5SZXNwb25zZSIrgtPkkwIlOgEqIiAvdjEvbm90aWZpY2F0aW9ucy90ZWxlZ3JhbS90b2tlbhKTAQoQU2VuZFRlbGVncmFtVGVzdBIoLmJha29uZy5hZG1pbi52MS5TZW5kVGVsZWdyYW1UZXN0UmVxdWVzdBopLmJha29uZy5hZG1pbi52MS5TZW5kVGVsZWdyYW1UZXN0UmVzcG9uc2UiKoLT5JMCJDoBKiIfL3YxL25vdGlmaWNhdGlvbnMvdGVsZWdyYW06dGVzdEIXqgIUQmFrb25nLkdycGMuQWRtaW4uVjFiBnByb3RvMw", [file_bakong_payments_v1_payment, file_google_api_annotations, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
 
 /**
  * A client of the gateway, never with its key.
@@ -1417,6 +1417,264 @@ export const ResolvePaymentResponseSchema: GenMessage<ResolvePaymentResponse> = 
   messageDesc(file_bakong_admin_v1_admin_service, 36);
 
 /**
+ * The request of `GetTelegramStatus`: no parameters.
+ *
+ * @generated from message bakong.admin.v1.GetTelegramStatusRequest
+ */
+export type GetTelegramStatusRequest = Message<"bakong.admin.v1.GetTelegramStatusRequest"> & {
+};
+
+/**
+ * Describes the message bakong.admin.v1.GetTelegramStatusRequest.
+ * Use `create(GetTelegramStatusRequestSchema)` to create a new message.
+ */
+export const GetTelegramStatusRequestSchema: GenMessage<GetTelegramStatusRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 37);
+
+/**
+ * The response of `GetTelegramStatus`.
+ *
+ * @generated from message bakong.admin.v1.GetTelegramStatusResponse
+ */
+export type GetTelegramStatusResponse = Message<"bakong.admin.v1.GetTelegramStatusResponse"> & {
+  /**
+   * The announcements' status.
+   *
+   * @generated from field: bakong.admin.v1.TelegramStatus telegram = 1;
+   */
+  telegram?: TelegramStatus | undefined;
+};
+
+/**
+ * Describes the message bakong.admin.v1.GetTelegramStatusResponse.
+ * Use `create(GetTelegramStatusResponseSchema)` to create a new message.
+ */
+export const GetTelegramStatusResponseSchema: GenMessage<GetTelegramStatusResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 38);
+
+/**
+ * The payment announcements in Telegram; never the bot token.
+ *
+ * @generated from message bakong.admin.v1.TelegramStatus
+ */
+export type TelegramStatus = Message<"bakong.admin.v1.TelegramStatus"> & {
+  /**
+   * `Notifications:Telegram:Enabled`.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * A bot token is stored and the token key opens it.
+   *
+   * @generated from field: bool token_set = 2;
+   */
+  tokenSet: boolean;
+
+  /**
+   * A bot token is stored but the token key no longer opens it (the key
+   * file was replaced): set it again.
+   *
+   * @generated from field: bool token_unreadable = 3;
+   */
+  tokenUnreadable: boolean;
+
+  /**
+   * When the bot token was last set; unset when none is stored.
+   *
+   * @generated from field: google.protobuf.Timestamp token_set_time = 4;
+   */
+  tokenSetTime?: Timestamp | undefined;
+
+  /**
+   * The configured chats, in configuration order.
+   *
+   * @generated from field: repeated bakong.admin.v1.TelegramChat chats = 5;
+   */
+  chats: TelegramChat[];
+};
+
+/**
+ * Describes the message bakong.admin.v1.TelegramStatus.
+ * Use `create(TelegramStatusSchema)` to create a new message.
+ */
+export const TelegramStatusSchema: GenMessage<TelegramStatus> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 39);
+
+/**
+ * One chat the announcements go to.
+ *
+ * @generated from message bakong.admin.v1.TelegramChat
+ */
+export type TelegramChat = Message<"bakong.admin.v1.TelegramChat"> & {
+  /**
+   * The chat id (negative for groups) or a channel's `@name`.
+   *
+   * @generated from field: string chat_id = 1;
+   */
+  chatId: string;
+
+  /**
+   * The language of its messages: `en` or `km`.
+   *
+   * @generated from field: string language = 2;
+   */
+  language: string;
+
+  /**
+   * The terminals announced there; empty: every terminal.
+   *
+   * @generated from field: repeated string terminal_ids = 3;
+   */
+  terminalIds: string[];
+
+  /**
+   * When the last announcement reached it, since the gateway started; unset
+   * when none has.
+   *
+   * @generated from field: google.protobuf.Timestamp last_delivery_time = 4;
+   */
+  lastDeliveryTime?: Timestamp | undefined;
+
+  /**
+   * The last failure, as Telegram described it (never the token); empty
+   * when none since the gateway started.
+   *
+   * @generated from field: string last_error = 5;
+   */
+  lastError: string;
+
+  /**
+   * When `last_error` happened.
+   *
+   * @generated from field: google.protobuf.Timestamp last_error_time = 6;
+   */
+  lastErrorTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message bakong.admin.v1.TelegramChat.
+ * Use `create(TelegramChatSchema)` to create a new message.
+ */
+export const TelegramChatSchema: GenMessage<TelegramChat> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 40);
+
+/**
+ * The request of `SetTelegramToken`.
+ *
+ * @generated from message bakong.admin.v1.SetTelegramTokenRequest
+ */
+export type SetTelegramTokenRequest = Message<"bakong.admin.v1.SetTelegramTokenRequest"> & {
+  /**
+   * The bot token from @BotFather (`123456789:AA...`). Required; never
+   * echoed, logged or audited.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.SetTelegramTokenRequest.
+ * Use `create(SetTelegramTokenRequestSchema)` to create a new message.
+ */
+export const SetTelegramTokenRequestSchema: GenMessage<SetTelegramTokenRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 41);
+
+/**
+ * The response of `SetTelegramToken`.
+ *
+ * @generated from message bakong.admin.v1.SetTelegramTokenResponse
+ */
+export type SetTelegramTokenResponse = Message<"bakong.admin.v1.SetTelegramTokenResponse"> & {
+  /**
+   * The announcements' status after the change.
+   *
+   * @generated from field: bakong.admin.v1.TelegramStatus telegram = 1;
+   */
+  telegram?: TelegramStatus | undefined;
+};
+
+/**
+ * Describes the message bakong.admin.v1.SetTelegramTokenResponse.
+ * Use `create(SetTelegramTokenResponseSchema)` to create a new message.
+ */
+export const SetTelegramTokenResponseSchema: GenMessage<SetTelegramTokenResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 42);
+
+/**
+ * The request of `SendTelegramTest`: no parameters.
+ *
+ * @generated from message bakong.admin.v1.SendTelegramTestRequest
+ */
+export type SendTelegramTestRequest = Message<"bakong.admin.v1.SendTelegramTestRequest"> & {
+};
+
+/**
+ * Describes the message bakong.admin.v1.SendTelegramTestRequest.
+ * Use `create(SendTelegramTestRequestSchema)` to create a new message.
+ */
+export const SendTelegramTestRequestSchema: GenMessage<SendTelegramTestRequest> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 43);
+
+/**
+ * The response of `SendTelegramTest`.
+ *
+ * @generated from message bakong.admin.v1.SendTelegramTestResponse
+ */
+export type SendTelegramTestResponse = Message<"bakong.admin.v1.SendTelegramTestResponse"> & {
+  /**
+   * One result per configured chat, in configuration order.
+   *
+   * @generated from field: repeated bakong.admin.v1.TelegramTestResult results = 1;
+   */
+  results: TelegramTestResult[];
+};
+
+/**
+ * Describes the message bakong.admin.v1.SendTelegramTestResponse.
+ * Use `create(SendTelegramTestResponseSchema)` to create a new message.
+ */
+export const SendTelegramTestResponseSchema: GenMessage<SendTelegramTestResponse> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 44);
+
+/**
+ * How the test message went in one chat.
+ *
+ * @generated from message bakong.admin.v1.TelegramTestResult
+ */
+export type TelegramTestResult = Message<"bakong.admin.v1.TelegramTestResult"> & {
+  /**
+   * The chat.
+   *
+   * @generated from field: string chat_id = 1;
+   */
+  chatId: string;
+
+  /**
+   * Telegram accepted the message.
+   *
+   * @generated from field: bool sent = 2;
+   */
+  sent: boolean;
+
+  /**
+   * Why not, as Telegram described it (never the token); empty when sent.
+   *
+   * @generated from field: string failure = 3;
+   */
+  failure: string;
+};
+
+/**
+ * Describes the message bakong.admin.v1.TelegramTestResult.
+ * Use `create(TelegramTestResultSchema)` to create a new message.
+ */
+export const TelegramTestResultSchema: GenMessage<TelegramTestResult> = /*@__PURE__*/
+  messageDesc(file_bakong_admin_v1_admin_service, 45);
+
+/**
  * What a client is, and so what it may do.
  *
  * @generated from enum bakong.admin.v1.ClientRole
@@ -1764,6 +2022,49 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof ResolvePaymentRequestSchema;
     output: typeof ResolvePaymentResponseSchema;
+  },
+  /**
+   * Whether announcements are on, whether a bot token is set and when (never
+   * the token), and each configured chat with its language, terminals, last
+   * announcement and last failure since the gateway started.
+   * REST: `GET /v1/notifications/telegram`.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.GetTelegramStatus
+   */
+  getTelegramStatus: {
+    methodKind: "unary";
+    input: typeof GetTelegramStatusRequestSchema;
+    output: typeof GetTelegramStatusResponseSchema;
+  },
+  /**
+   * Saves the Telegram bot token (from @BotFather), encrypted in the token
+   * store like the Bakong token; the announcements use it from their next
+   * pass. The token is a secret: never echoed, logged or audited.
+   * INVALID_ARGUMENT (google.rpc.BadRequest) naming `token` when it is not
+   * shaped like a bot token (digits, a colon, then 30 to 60 letters, digits,
+   * `_` or `-`). REST: `POST /v1/notifications/telegram/token` with a JSON
+   * body.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.SetTelegramToken
+   */
+  setTelegramToken: {
+    methodKind: "unary";
+    input: typeof SetTelegramTokenRequestSchema;
+    output: typeof SetTelegramTokenResponseSchema;
+  },
+  /**
+   * Sends one test message to every configured chat now (not through the
+   * outbox: nothing recorded, nothing retried) and says how each went.
+   * FAILED_PRECONDITION (`ERROR_REASON_TELEGRAM_NOT_READY`) when
+   * announcements are off or no bot token is set.
+   * REST: `POST /v1/notifications/telegram:test` with the body `{}`.
+   *
+   * @generated from rpc bakong.admin.v1.AdminService.SendTelegramTest
+   */
+  sendTelegramTest: {
+    methodKind: "unary";
+    input: typeof SendTelegramTestRequestSchema;
+    output: typeof SendTelegramTestResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_bakong_admin_v1_admin_service, 0);
