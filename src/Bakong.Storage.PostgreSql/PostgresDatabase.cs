@@ -12,6 +12,11 @@ namespace Bakong.Storage.PostgreSql;
 /// transaction with its row in <c>schema_migrations</c>, under a session advisory lock: two gateways started at once
 /// on one empty database do not both create it, the second waits and finds it done.
 /// </summary>
+/// <remarks>
+/// Compiled into <c>bakong</c> too, with <see cref="PostgresClientStore"/>, <see cref="PostgresLog"/> and the
+/// migrations (its <c>clients</c> commands on a PostgreSQL gateway): the command cannot reference this project, which
+/// carries the payments. Keep these files free of the payment types.
+/// </remarks>
 internal sealed class PostgresDatabase : IDisposable
 {
     /// <summary>The advisory lock key of the migrations ("Bakong" in ASCII): one number every gateway agrees on.</summary>
@@ -27,7 +32,7 @@ internal sealed class PostgresDatabase : IDisposable
     public NpgsqlDataSource DataSource { get; }
 
     /// <summary>
-    /// The change listener's connections (<see cref="PostgresChangeListener"/>): unpooled, so a LISTEN never goes back
+    /// The change listener's connections (<c>PostgresChangeListener</c>): unpooled, so a LISTEN never goes back
     /// to the pool with a statement's connection, and with TCP keepalives, so a dead server is noticed while idle.
     /// </summary>
     public NpgsqlDataSource ListenerDataSource { get; }
@@ -76,6 +81,16 @@ internal sealed class PostgresDatabase : IDisposable
             listenerDataSource.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Where the database is, for logs and messages: database, host and port, never the password. Also compiled into
+    /// <c>bakong</c> (its <c>clients</c> commands on PostgreSQL), which names the database with it.
+    /// </summary>
+    public static string Describe(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
     }
 
     public void Dispose()

@@ -100,11 +100,7 @@ public static class PostgresStorageServiceCollectionExtensions
             sp.GetRequiredService<ILogger<PostgresDatabase>>()));
 
     /// <summary>Where the payments are, for the start-up log: database, host and port, never the password.</summary>
-    public static string DescribePostgreSql(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        return $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
-    }
+    public static string DescribePostgreSql(string connectionString) => PostgresDatabase.Describe(connectionString);
 
     private sealed class ConnectionStringValidator : IValidateOptions<PaymentStorageOptions>
     {

@@ -9,8 +9,8 @@ using ClientRole = Bakong.Identity.ClientRole;
 namespace Bakong.Cli.Clients;
 
 /// <summary>
-/// Where <c>bakong clients</c> adds, lists, revokes and binds to certificates: the client store of the data directory (gateway stopped), or
-/// a running gateway's admin API, which holds that store.
+/// Where <c>bakong clients</c> adds, lists, revokes and binds to certificates: the client store of the data directory (gateway stopped),
+/// the gateway's PostgreSQL database, or a running gateway's admin API, which holds that store.
 /// </summary>
 internal interface IClientDirectory : IDisposable
 {
@@ -32,10 +32,18 @@ internal interface IClientDirectory : IDisposable
 /// <summary>A TLS client certificate read from a PEM file: the text for the admin API, the thumbprint for the store.</summary>
 internal sealed record CertificateFile(string Pem, string Thumbprint);
 
-/// <summary>The client store itself, with the gateway stopped.</summary>
-internal sealed class StoreClientDirectory(ClientStore store) : IClientDirectory
+/// <summary>
+/// The client store itself: the LiteDB file with the gateway stopped, or PostgreSQL's table (<see cref="GatewayStorage"/>);
+/// <paramref name="owner"/> is what closing it closes (the file, or the database's pool).
+/// </summary>
+internal sealed class StoreClientDirectory(IClientStore store, string where, IDisposable owner) : IClientDirectory
 {
-    public string Where => store.DatabasePath;
+    public StoreClientDirectory(ClientStore store)
+        : this(store, store.DatabasePath, store)
+    {
+    }
+
+    public string Where => where;
 
     public Task<NewApiClient> AddAsync(ClientRegistration registration, CertificateFile? certificate, CancellationToken cancellationToken) =>
         Task.FromResult(store.Add(registration with { CertificateThumbprint = certificate?.Thumbprint }));
@@ -47,7 +55,7 @@ internal sealed class StoreClientDirectory(ClientStore store) : IClientDirectory
     public Task<ApiClient?> BindCertificateAsync(string clientId, CertificateFile? certificate, CancellationToken cancellationToken) =>
         Task.FromResult(store.BindCertificate(clientId, certificate?.Thumbprint));
 
-    public void Dispose() => store.Dispose();
+    public void Dispose() => owner.Dispose();
 }
 
 /// <summary>A running gateway's <c>bakong.admin.v1.AdminService</c>, with an operator's key. Its errors stay <see cref="RpcException"/>s.</summary>

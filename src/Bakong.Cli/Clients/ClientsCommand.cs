@@ -10,6 +10,7 @@ using Bakong.Identity;
 using Bakong.Identity.Storage;
 using Bakong.OpenApi.Storage;
 using Grpc.Core;
+using Npgsql;
 
 namespace Bakong.Cli.Clients;
 
@@ -21,7 +22,9 @@ namespace Bakong.Cli.Clients;
 /// </summary>
 /// <remarks>
 /// With the gateway stopped they open the store of the data directory. A running gateway with API keys holds it: then
-/// they go through its <c>bakong.admin.v1</c> API with an operator's key (<c>--key</c> or <c>BAKONG_KEY</c>).
+/// they go through its <c>bakong.admin.v1</c> API with an operator's key (<c>--key</c> or <c>BAKONG_KEY</c>). With the
+/// gateway's PostgreSQL settings in the environment (<see cref="GatewayStorage"/>) they open its database's table,
+/// running gateway or not (the first operator key of a PostgreSQL gateway), or its admin API with <c>--server</c> and a key.
 /// Exit codes: 0 done; 1 the store cannot be used (held, with no key to ask the gateway; damaged), the gateway refused,
 /// or no such client; 2 bad input.
 /// </remarks>
@@ -302,6 +305,17 @@ internal sealed class ClientsCommand : Command
     /// </summary>
     private async Task<int> RunAsync(ParseResult parseResult, bool createIfMissing, Func<IClientDirectory?, Task<int>> body, CancellationToken cancellationToken)
     {
+        if (GatewayStorage.PostgreSqlConnectionString(out var settingsError) is { } connectionString)
+        {
+            return await RunOnPostgreSqlAsync(parseResult, connectionString, body, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (settingsError is not null)
+        {
+            await WriteAsync(_context.Error, settingsError, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.BadInput;
+        }
+
         var path = StorePath(parseResult);
         if (path is null)
         {
@@ -346,6 +360,40 @@ internal sealed class ClientsCommand : Command
             return BakongSetup.Refused;
         }
 
+        return await RunAsync(parseResult, directory, body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The clients of a PostgreSQL gateway: its database's table, which takes this command beside running replicas (no
+    /// lock to find a gateway by), so the admin API only when asked for, with <c>--server</c> and an operator's key.
+    /// </summary>
+    private async Task<int> RunOnPostgreSqlAsync(ParseResult parseResult, string connectionString, Func<IClientDirectory?, Task<int>> body, CancellationToken cancellationToken)
+    {
+        IClientDirectory directory;
+        if (parseResult.GetResult(_server) is { Implicit: false } && GatewayClient.KeyOf(parseResult, _key) is { } key)
+        {
+            directory = new GatewayClientDirectory(parseResult.GetValue(_server)!, key);
+        }
+        else
+        {
+            try
+            {
+                directory = GatewayStorage.Open(connectionString, _context.TimeProvider);
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                // Npgsql's messages name the host and user, never the password.
+                await WriteAsync(_context.Error, $"Cannot open {GatewayStorage.Describe(connectionString)} ({e.Message}).", cancellationToken).ConfigureAwait(false);
+                return BakongSetup.Refused;
+            }
+        }
+
+        return await RunAsync(parseResult, directory, body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="body"/> on <paramref name="directory"/>, then closes it; the store's and the gateway's errors are exit codes.</summary>
+    private async Task<int> RunAsync(ParseResult parseResult, IClientDirectory directory, Func<IClientDirectory?, Task<int>> body, CancellationToken cancellationToken)
+    {
         using (directory)
         {
             try
@@ -356,7 +404,7 @@ internal sealed class ClientsCommand : Command
             {
                 return GatewayClient.ReportError(_context, json: false, parseResult.GetValue(_server)!, e);
             }
-            catch (Exception e) when (e is StoreException or IOException)
+            catch (Exception e) when (e is StoreException or IOException or NpgsqlException)
             {
                 await WriteAsync(_context.Error, e.Message, cancellationToken).ConfigureAwait(false);
                 return BakongSetup.Refused;

@@ -46,12 +46,13 @@ public sealed class EnvironmentVariableTests : IAsyncLifetime
         Assert.Equal("BAKONG_ENVIRONMENT must be sandbox, sit or production, not 'moon'.", Assert.Single(moon.ErrorLines));
     }
 
-    private sealed class Variable : IDisposable
+    /// <summary>Sets a variable of the process until disposed, then puts the old value back; only in a collection that runs alone.</summary>
+    internal sealed class Variable : IDisposable
     {
         private readonly string _name;
         private readonly string? _previous;
 
-        public Variable(string name, string value)
+        public Variable(string name, string? value)
         {
             _name = name;
             _previous = Environment.GetEnvironmentVariable(name);
