@@ -319,7 +319,7 @@ public sealed class TelegramNotifierTests : IAsyncDisposable
         host.Signal.Notify();
     }
 
-    private TelegramHarness Harness(FakeBotApi bot, params (string ChatId, string Language)[] chats) => Harness(bot, chats, null);
+    private TelegramHarness Harness(FakeBotApi bot, params (string ChatId, string? Language)[] chats) => Harness(bot, chats, null);
 
     private TelegramHarness Harness(
         FakeBotApi bot, (string ChatId, string? Language)[] chats, CapturingLoggerProvider? logs, string? token = Token, Dictionary<string, string?>? extra = null)
