@@ -211,10 +211,19 @@ public sealed class DashboardPageTests : IDisposable
         await Expect(row).ToBeVisibleAsync(new() { Timeout = Timeout });
         await AcceptElsewhereAsync(gateway, key, reviewed);
 
+        // The page reads the queue again right after showing the refusal, which drops the row and its message: held
+        // until the message was seen, so a slow machine cannot make the message vanish between two looks.
+        var reread = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/bakong.admin.v1.AdminService/ListExceptions", async route =>
+        {
+            await reread.Task;
+            await route.ContinueAsync();
+        });
         await row.GetByRole(AriaRole.Button, new() { Name = "Accept" }).ClickAsync();
 
         await Expect(row.Locator(".outcome")).ToHaveTextAsync(
             "Already resolved (accepted), by another operator or an earlier try.", new() { Timeout = Timeout });
+        reread.SetResult();
         await Expect(row).ToHaveCountAsync(0, new() { Timeout = Timeout }); // the queue read again drops it
         await Expect(page.Locator("#exceptions-empty")).ToBeVisibleAsync();
     }
