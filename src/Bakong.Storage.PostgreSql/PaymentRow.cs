@@ -26,9 +26,6 @@ internal static class PaymentRow
         p.resolution::text, p.merchant_profile_id, p.purpose, p.pos_bill_number
         """;
 
-    /// <summary>How many columns <see cref="Columns"/> selects: a query may select more after them, at this ordinal.</summary>
-    public const int ColumnCount = 33;
-
     /// <summary>The columns a save changes (the rest are fixed at creation), as <c>SET</c> assignments.</summary>
     public const string MutableAssignments = """
         state = @state, version = @version, update_time = @update_time, settle_time = @settle_time,

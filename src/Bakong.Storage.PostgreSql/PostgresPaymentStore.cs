@@ -133,7 +133,7 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
             RETURNING event_id, payment_id)
         SELECT
         """ + " " + PaymentRow.Columns + """
-        , ARRAY(SELECT c.event_id FROM claimed c WHERE c.payment_id = p.id)
+        , ARRAY(SELECT c.event_id FROM claimed c WHERE c.payment_id = p.id) AS claimed_events
          FROM payments p
          WHERE p.id IN (SELECT payment_id FROM claimed)
         """;
@@ -331,10 +331,11 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
             command.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Text) { Value = ReplicaId });
             command.Parameters.Add(new NpgsqlParameter("lease_until", NpgsqlDbType.Bigint) { Value = (now + DueLease).UtcTicks });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var wasOwnColumn = reader.GetOrdinal("was_own");
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 picked.Add(PaymentRow.Read(reader));
-                wasOwn.Add(reader.GetBoolean(PaymentRow.ColumnCount));
+                wasOwn.Add(reader.GetBoolean(wasOwnColumn));
             }
         }
 
@@ -487,10 +488,11 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         var result = new List<PendingOutboxEntry>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
+            var claimedColumn = reader.GetOrdinal("claimed_events");
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var payment = PaymentRow.Read(reader);
-                var claimed = reader.GetFieldValue<string[]>(PaymentRow.ColumnCount);
+                var claimed = reader.GetFieldValue<string[]>(claimedColumn);
                 foreach (var entry in payment.Outbox)
                 {
                     if (claimed.Contains(entry.EventId, StringComparer.Ordinal))
