@@ -41,7 +41,9 @@ internal static class LoadCommand
                 + $"With --rate: the most in flight at once; a call due beyond it could not start (default {OpenLoopConcurrency}).");
         var rate = WholeNumber("--rate", 1, "Open loop: start this many calls per second by the clock, however long the earlier ones take.");
         var rounds = WholeNumber("--rounds", 1, "Blocks of creates, each followed by a block of health checks (fewer when --count is smaller).", 5);
-        var warmUp = WholeNumber("--warm-up", 0, "Calls of each kind made first and not measured (JIT, connections, caches).", 50);
+        // A fresh gateway's JIT is still recompiling its hot methods (tier 1) for the first thousand or so calls: 50 measured
+        // that instead of the gateway (docs/benchmarks.md, "Warm-up").
+        var warmUp = WholeNumber("--warm-up", 0, "Calls of each kind made first and not measured (the JIT's tier-1 recompilation, connections, caches).", 2000);
         var terminal = new Option<string>("--terminal") { Description = "Terminal id of the load's payments, to tell them apart in 'payments list'.", DefaultValueFactory = _ => "LOAD" };
         var keep = new Option<bool>("--keep") { Description = "Leave the payments pending instead of cancelling them at the end." };
         var watchers = WholeNumber(
