@@ -310,7 +310,7 @@ internal sealed class ClientsCommand : Command
     {
         // --server names the gateway to ask: its admin API, whatever this machine holds (no client store at all, or
         // another, stopped gateway's), on LiteDB and PostgreSQL alike; the key is the gateway's to require.
-        if (parseResult.GetResult(_server) is { Implicit: false })
+        if (RunningGateway.IsNamed(parseResult, _server))
         {
             return await RunAsync(parseResult, new GatewayClientDirectory(parseResult.GetValue(_server)!, GatewayClient.KeyOf(parseResult, _key)), body, cancellationToken).ConfigureAwait(false);
         }
