@@ -17,7 +17,14 @@ internal static class RunningGateway
     {
         ArgumentNullException.ThrowIfNull(parseResult);
         ArgumentNullException.ThrowIfNull(databasePaths);
-        return parseResult.GetResult(server) is { Implicit: false } || databasePaths.Any(IsHeld);
+        return IsNamed(parseResult, server) || databasePaths.Any(IsHeld);
+    }
+
+    /// <summary>Whether <c>--server</c> was given: then that gateway is asked, whatever this machine's files hold (none at all, or another gateway's).</summary>
+    public static bool IsNamed(ParseResult parseResult, Option<Uri> server)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        return parseResult.GetResult(server) is { Implicit: false };
     }
 
     /// <summary>

@@ -58,8 +58,11 @@ internal sealed class StoreClientDirectory(IClientStore store, string where, IDi
     public void Dispose() => owner.Dispose();
 }
 
-/// <summary>A running gateway's <c>bakong.admin.v1.AdminService</c>, with an operator's key. Its errors stay <see cref="RpcException"/>s.</summary>
-internal sealed class GatewayClientDirectory(Uri server, string key) : IClientDirectory
+/// <summary>
+/// A running gateway's <c>bakong.admin.v1.AdminService</c>, with an operator's key (null for none: the gateway says
+/// whether it needs one). Its errors stay <see cref="RpcException"/>s.
+/// </summary>
+internal sealed class GatewayClientDirectory(Uri server, string? key) : IClientDirectory
 {
     private readonly GrpcChannel _channel = GatewayClient.Open(server, key);
 

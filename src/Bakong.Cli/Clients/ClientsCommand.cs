@@ -21,10 +21,11 @@ namespace Bakong.Cli.Clients;
 /// only its hash, and <c>list</c> shows neither.
 /// </summary>
 /// <remarks>
-/// With the gateway stopped they open the store of the data directory. A running gateway with API keys holds it: then
-/// they go through its <c>bakong.admin.v1</c> API with an operator's key (<c>--key</c> or <c>BAKONG_KEY</c>). With the
-/// gateway's PostgreSQL settings in the environment (<see cref="GatewayStorage"/>) they open its database's table,
-/// running gateway or not (the first operator key of a PostgreSQL gateway), or its admin API with <c>--server</c> and a key.
+/// With <c>--server</c> they go through that gateway's <c>bakong.admin.v1</c> API with an operator's key (<c>--key</c> or
+/// <c>BAKONG_KEY</c>), whatever this machine's disk holds. Without it: with the gateway stopped they open the store of
+/// the data directory; a running gateway with API keys holds it, and then they go through its admin API (the default
+/// address) with the key. With the gateway's PostgreSQL settings in the environment (<see cref="GatewayStorage"/>) and
+/// no <c>--server</c> they open its database's table, running gateway or not (the first operator key of a PostgreSQL gateway).
 /// Exit codes: 0 done; 1 the store cannot be used (held, with no key to ask the gateway; damaged), the gateway refused,
 /// or no such client; 2 bad input.
 /// </remarks>
@@ -43,8 +44,9 @@ internal sealed class ClientsCommand : Command
         : base("clients", "Add, list and revoke the gateway's clients (POS terminals, kiosks, operators) and their API keys, and bind them to TLS client certificates.")
     {
         _context = context;
-        // --server and --key are used when a running gateway holds the client store: then the admin API is asked.
-        _key.Description = "An operator's API key: used when a running gateway holds the client store, to go through its admin API. Default: $" + GatewayClient.KeyVariable + ".";
+        // --server, or a running gateway holding the client store, means the admin API is asked, with --key.
+        _server.Description = "Ask the gateway at this gRPC address (its admin API), whatever this machine's data directory holds. Default: the data directory, or the gateway at " + GatewayClient.DefaultServer + " when it runs on it.";
+        _key.Description = "An operator's API key: used with --server, or when a running gateway holds the client store, to go through its admin API. Default: $" + GatewayClient.KeyVariable + ".";
         foreach (var option in new Option[] { _data, _json, _server, _key })
         {
             option.Recursive = true;
@@ -299,12 +301,20 @@ internal sealed class ClientsCommand : Command
     }
 
     /// <summary>
-    /// Opens the client store of the data directory, or the admin API of the gateway that holds it (when a key is
-    /// given), or, when there is no store and <paramref name="createIfMissing"/> is false, runs <paramref name="body"/>
-    /// with none; closes it before returning the exit code.
+    /// Opens the admin API of the gateway <c>--server</c> names, or else the client store of the data directory, or the
+    /// admin API of the gateway that holds it (when a key is given), or, when there is no store and
+    /// <paramref name="createIfMissing"/> is false, runs <paramref name="body"/> with none; closes it before returning
+    /// the exit code.
     /// </summary>
     private async Task<int> RunAsync(ParseResult parseResult, bool createIfMissing, Func<IClientDirectory?, Task<int>> body, CancellationToken cancellationToken)
     {
+        // --server names the gateway to ask: its admin API, whatever this machine holds (no client store at all, or
+        // another, stopped gateway's), on LiteDB and PostgreSQL alike; the key is the gateway's to require.
+        if (RunningGateway.IsNamed(parseResult, _server))
+        {
+            return await RunAsync(parseResult, new GatewayClientDirectory(parseResult.GetValue(_server)!, GatewayClient.KeyOf(parseResult, _key)), body, cancellationToken).ConfigureAwait(false);
+        }
+
         if (GatewayStorage.PostgreSqlConnectionString(out var settingsError) is { } connectionString)
         {
             return await RunOnPostgreSqlAsync(parseResult, connectionString, body, cancellationToken).ConfigureAwait(false);
@@ -324,6 +334,7 @@ internal sealed class ClientsCommand : Command
             return ExitCodes.BadInput;
         }
 
+        // No store here, and no --server (above): no clients, and nobody's gateway holds a file that does not exist.
         if (!createIfMissing && !File.Exists(path))
         {
             return await body(null).ConfigureAwait(false);
@@ -334,7 +345,7 @@ internal sealed class ClientsCommand : Command
         {
             // A running gateway holds the store: its admin API, with an operator's key; without one, the store's own
             // open says that it is held (below).
-            directory = RunningGateway.Holds(parseResult, _server, path) && GatewayClient.KeyOf(parseResult, _key) is { } operatorKey
+            directory = RunningGateway.IsHeld(path) && GatewayClient.KeyOf(parseResult, _key) is { } operatorKey
                 ? new GatewayClientDirectory(parseResult.GetValue(_server)!, operatorKey)
                 : new StoreClientDirectory(new ClientStore(path, _context.TimeProvider));
         }
@@ -365,27 +376,20 @@ internal sealed class ClientsCommand : Command
 
     /// <summary>
     /// The clients of a PostgreSQL gateway: its database's table, which takes this command beside running replicas (no
-    /// lock to find a gateway by), so the admin API only when asked for, with <c>--server</c> and an operator's key.
+    /// lock to find a gateway by), so the admin API only when asked for, with <c>--server</c> (see the caller).
     /// </summary>
     private async Task<int> RunOnPostgreSqlAsync(ParseResult parseResult, string connectionString, Func<IClientDirectory?, Task<int>> body, CancellationToken cancellationToken)
     {
         IClientDirectory directory;
-        if (parseResult.GetResult(_server) is { Implicit: false } && GatewayClient.KeyOf(parseResult, _key) is { } key)
+        try
         {
-            directory = new GatewayClientDirectory(parseResult.GetValue(_server)!, key);
+            directory = GatewayStorage.Open(connectionString, _context.TimeProvider);
         }
-        else
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            try
-            {
-                directory = GatewayStorage.Open(connectionString, _context.TimeProvider);
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-            {
-                // Npgsql's messages name the host and user, never the password.
-                await WriteAsync(_context.Error, $"Cannot open {GatewayStorage.Describe(connectionString)} ({e.Message}).", cancellationToken).ConfigureAwait(false);
-                return BakongSetup.Refused;
-            }
+            // Npgsql's messages name the host and user, never the password.
+            await WriteAsync(_context.Error, $"Cannot open {GatewayStorage.Describe(connectionString)} ({e.Message}).", cancellationToken).ConfigureAwait(false);
+            return BakongSetup.Refused;
         }
 
         return await RunAsync(parseResult, directory, body, cancellationToken).ConfigureAwait(false);

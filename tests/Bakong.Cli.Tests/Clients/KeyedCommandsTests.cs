@@ -94,6 +94,65 @@ public sealed class KeyedCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_server_clients_add_list_and_revoke_ask_the_gateway_from_a_data_directory_with_no_client_store()
+    {
+        var made = await Cli.RunAsync("clients", "add", "--role", "operator", "--json", "--data", _gateway.DataDirectory);
+        var operatorKey = JsonDocument.Parse(made.Output).RootElement.GetProperty("key").GetString()!;
+        _gateway.Settings["Auth:Mode"] = "ApiKeys";
+        // Another machine, or another folder: no bakong-clients.db at all. _gateway.RunAsync adds --server.
+        var elsewhere = Directory.CreateTempSubdirectory("bakong-no-clients-");
+        try
+        {
+            var data = elsewhere.FullName;
+
+            var added = await _gateway.RunAsync("clients", "add", "--terminal", "POS-07", "--json", "--data", data, "--key", operatorKey);
+            var root = JsonDocument.Parse(added.Output).RootElement;
+            var (id, tillKey) = (root.GetProperty("clientId").GetString()!, root.GetProperty("key").GetString()!);
+            var asTill = await _gateway.RunAsync("payments", "list", "--key", tillKey);
+            var list = await _gateway.RunAsync("clients", "list", "--data", data, "--key", operatorKey);
+            var revoke = await _gateway.RunAsync("clients", "revoke", id, "--data", data, "--key", operatorKey);
+            var afterRevoke = await _gateway.RunAsync("payments", "list", "--key", tillKey);
+            var listed = await _gateway.RunAsync("clients", "list", "--json", "--data", data, "--key", operatorKey);
+
+            Assert.True(added.ExitCode == 0, added.Error);
+            Assert.True(asTill.ExitCode == 0, asTill.Error);
+            Assert.True(list.ExitCode == 0, list.Error);
+            Assert.Equal(3, list.OutputLines.Length); // header, the operator, the till
+            Assert.Contains(list.OutputLines, l => l.StartsWith(id, StringComparison.Ordinal) && l.Contains("POS-07", StringComparison.Ordinal));
+            Assert.True(revoke.ExitCode == 0, revoke.Error);
+            Assert.StartsWith("Revoked client " + id, revoke.Output, StringComparison.Ordinal);
+            Assert.Equal(1, afterRevoke.ExitCode);
+            Assert.StartsWith("UNAUTHENTICATED: ", Assert.Single(afterRevoke.ErrorLines), StringComparison.Ordinal);
+            Assert.NotEqual(JsonValueKind.Null, listed.OutputLines.Select(l => JsonDocument.Parse(l).RootElement).Single(c => c.GetProperty("clientId").GetString() == id).GetProperty("revokedAt").ValueKind);
+            Assert.Empty(elsewhere.GetFileSystemInfos()); // nothing was made here: it all went to the gateway
+        }
+        finally
+        {
+            elsewhere.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task With_server_and_no_key_clients_add_is_refused_by_the_gateway_and_adds_nothing_to_the_local_data_directory()
+    {
+        _gateway.Settings["Auth:Mode"] = "ApiKeys";
+        var elsewhere = Directory.CreateTempSubdirectory("bakong-no-clients-");
+        try
+        {
+            var added = await _gateway.RunAsync("clients", "add", "--role", "operator", "--data", elsewhere.FullName);
+
+            Assert.Equal(1, added.ExitCode);
+            Assert.StartsWith("UNAUTHENTICATED: ", Assert.Single(added.ErrorLines), StringComparison.Ordinal);
+            Assert.Empty(added.Output);
+            Assert.Empty(elsewhere.GetFileSystemInfos());
+        }
+        finally
+        {
+            elsewhere.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task With_the_gateway_running_bind_certificate_goes_through_the_admin_api_and_the_tills_key_alone_is_then_refused_saying_why()
     {
         var made = await Cli.RunAsync("clients", "add", "--role", "operator", "--json", "--data", _gateway.DataDirectory);

@@ -61,6 +61,32 @@ public sealed class PostgresClientsCommandTests(PostgresCluster cluster) : IDisp
     }
 
     [Fact]
+    public async Task With_server_clients_list_asks_that_gateway_and_not_the_table_its_PostgreSql_settings_name()
+    {
+        var database = await cluster.CreateDatabaseAsync(Ct);
+        using var provider = new Variable("Storage__Provider", "PostgreSql");
+        using var connection = new Variable("Storage__ConnectionString", database);
+        var made = await Cli.RunAsync("clients", "add", "--role", "operator", "--json", "--data", _data);
+        var key = JsonDocument.Parse(made.Output).RootElement.GetProperty("key").GetString()!;
+        await using var gateway = new CliGateway();
+        gateway.Settings["Storage:Provider"] = "PostgreSql";
+        gateway.Settings["Storage:ConnectionString"] = database;
+        gateway.Settings["Auth:Mode"] = "ApiKeys";
+
+        // gateway.RunAsync adds --server: the gateway answers, with the key or refusing without one; the table, which
+        // this process could read, is not asked.
+        var withKey = await gateway.RunAsync("clients", "list", "--json", "--data", _data, "--key", key);
+        var withoutKey = await gateway.RunAsync("clients", "list", "--data", _data);
+
+        Assert.True(made.ExitCode == 0, made.Error);
+        Assert.True(withKey.ExitCode == 0, withKey.Error);
+        Assert.Single(withKey.OutputLines);
+        Assert.Equal(1, withoutKey.ExitCode);
+        Assert.StartsWith("UNAUTHENTICATED: ", Assert.Single(withoutKey.ErrorLines), StringComparison.Ordinal);
+        Assert.Empty(withoutKey.Output);
+    }
+
+    [Fact]
     public async Task Clients_list_on_a_PostgreSql_database_it_cannot_reach_names_the_database_and_never_the_password()
     {
         // A socket folder that does not exist: refused at once, with no port to race for.
