@@ -130,6 +130,24 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task A_terminal_watch_on_one_replica_is_shown_the_payment_another_replica_creates_for_its_terminal()
+    {
+        var database = await cluster.CreateDatabaseAsync(Ct);
+        await using var a = OnPostgres(new GatewayFactory(), database);
+        await using var b = OnPostgres(new GatewayFactory(), database);
+
+        using var onB = new Lifecycle.TerminalWatch(b.Payments, "till-7");
+        Assert.Equal(WatchTerminalResponse.EventOneofCase.CaughtUp, (await onB.NextAsync()).EventCase);
+        await b.Logs.WaitForAsync("PostgresListening");
+
+        await a.CreateAsync(Requests.Create("replica-other", terminal: "till-8"));
+        var created = await a.CreateAsync(Requests.Create("replica-till-7", terminal: "till-7"));
+
+        var shown = await onB.NextAsync(); // the other terminal's payment is not shown first
+        Assert.Equal((created.PaymentId, State.Pending), (shown.Payment.PaymentId, shown.Payment.State));
+    }
+
+    [Fact]
     public async Task While_PostgreSQL_is_down_CreatePayment_is_unavailable_and_health_says_why_and_once_it_is_back_both_replicas_recover()
     {
         // A cluster of this test's own: stopping the run's shared one would fail the tests running on it meanwhile.
