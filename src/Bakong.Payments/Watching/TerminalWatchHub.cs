@@ -95,18 +95,27 @@ public sealed class TerminalWatchHub : IReplicaChangeSink
             _journalled[snapshot.Id] = snapshot.Version;
 
             // Offered under the lock: each stream must get its changes in sequence order, whoever publishes them.
-            _subscribers.TryGetValue(snapshot.Parameters.TerminalId, out var mailboxes);
-            foreach (var mailbox in (mailboxes ?? []).Concat(_everyTerminal))
+            if (_subscribers.TryGetValue(snapshot.Parameters.TerminalId, out var mailboxes))
             {
-                if (!mailbox.Offer(change))
-                {
-                    (behind ??= []).Add(mailbox);
-                }
+                Offer(mailboxes, change, ref behind);
             }
+
+            Offer(_everyTerminal, change, ref behind);
         }
 
         // Outside the lock: cancelling runs the dropped stream's callbacks (its pending write).
         behind?.ForEach(m => m.Drop());
+    }
+
+    private static void Offer(TerminalMailbox[] mailboxes, TerminalChange change, ref List<TerminalMailbox>? behind)
+    {
+        foreach (var mailbox in mailboxes)
+        {
+            if (!mailbox.Offer(change))
+            {
+                (behind ??= []).Add(mailbox);
+            }
+        }
     }
 
     /// <summary>
@@ -396,8 +405,8 @@ public abstract record TerminalWatchEvent
     }
 
     /// <summary>
-    /// A payment of the terminal (of any, on a stream of every terminal): in the catch-up of a stream that did not resume (<paramref name="Cursor"/> null: not
-    /// a point to resume from), or a change (its cursor).
+    /// A payment of the terminal (of any, on a stream of every terminal): in the catch-up of a stream that did not
+    /// resume (<paramref name="Cursor"/> null: not a point to resume from), or a change (its cursor).
     /// </summary>
     public sealed record Change(PaymentSnapshot Payment, TerminalCursor? Cursor) : TerminalWatchEvent;
 
