@@ -177,6 +177,22 @@ public sealed class RestTests : IAsyncLifetime
         Assert.Equal(change.GetProperty("cursor").GetString(), (await NextObjectAsync(resumedReader)).GetProperty("cursor").GetString());
     }
 
+    [Fact]
+    public async Task Every_terminals_watch_streams_the_caught_up_marker_then_any_terminals_payment_as_json_lines()
+    {
+        using var response = await _http.GetAsync(new Uri("/v1/payments:watch", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+
+        var caughtUp = await NextObjectAsync(reader);
+        var first = await CreateAsync("rest-every-1", terminal: "till-5");
+        var second = await CreateAsync("rest-every-2", terminal: "till-6");
+
+        Assert.True(caughtUp.TryGetProperty("caughtUp", out _));
+        Assert.Equal(first.GetProperty("paymentId").GetString(), (await NextObjectAsync(reader)).GetProperty("payment").GetProperty("paymentId").GetString());
+        Assert.Equal(second.GetProperty("paymentId").GetString(), (await NextObjectAsync(reader)).GetProperty("payment").GetProperty("paymentId").GetString());
+    }
+
     private static async Task<JsonElement> NextObjectAsync(StreamReader reader)
     {
         var line = await reader.ReadLineAsync(Ct).AsTask().WaitAsync(GatewayFactory.Timeout, Ct);

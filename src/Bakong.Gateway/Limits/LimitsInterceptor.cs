@@ -5,7 +5,8 @@ namespace Bakong.Gateway.Limits;
 
 /// <summary>
 /// Applies the per-caller limits before the service runs (after <see cref="Access.AuthenticationInterceptor"/>, which
-/// says who the caller is): the <c>CreatePayment</c> rate and the open <c>WatchPayment</c> and <c>WatchTerminal</c> streams. Past either the
+/// says who the caller is): the <c>CreatePayment</c> rate and the open <c>WatchPayment</c>, <c>WatchTerminal</c> and
+/// <c>AdminService.WatchPayments</c> streams. Past either the
 /// call is RESOURCE_EXHAUSTED with <c>google.rpc.RetryInfo</c> (REST 429 with <c>Retry-After</c>). The pending cap
 /// per terminal is the creation's own (<see cref="Rpc.PaymentGrpcService"/>): only it can tell a replay from a new payment.
 /// </summary>
@@ -14,6 +15,7 @@ internal sealed class LimitsInterceptor(CallerLimits limits, ILogger<LimitsInter
     public const string CreatePayment = "/bakong.payments.v1.PaymentService/CreatePayment";
     public const string WatchPayment = "/bakong.payments.v1.PaymentService/WatchPayment";
     public const string WatchTerminal = "/bakong.payments.v1.PaymentService/WatchTerminal";
+    public const string WatchPayments = "/bakong.admin.v1.AdminService/WatchPayments";
 
     /// <summary>A refused watch may try again this soon: a stream ends when its payment does, or its client goes.</summary>
     private static readonly TimeSpan s_watchRetry = TimeSpan.FromSeconds(5);
@@ -46,8 +48,8 @@ internal sealed class LimitsInterceptor(CallerLimits limits, ILogger<LimitsInter
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        // One count for both watches: each open stream holds a subscription and an HTTP/2 stream alike.
-        if (context.Method is not (WatchPayment or WatchTerminal))
+        // One count for every watch: each open stream holds a subscription and an HTTP/2 stream alike.
+        if (context.Method is not (WatchPayment or WatchTerminal or WatchPayments))
         {
             await continuation(request, responseStream, context).ConfigureAwait(false);
             return;
@@ -61,7 +63,7 @@ internal sealed class LimitsInterceptor(CallerLimits limits, ILogger<LimitsInter
             throw LimitErrors.ResourceExhausted(
                 context,
                 s_watchRetry,
-                $"Too many open watch streams (WatchPayment, WatchTerminal): at most {limits.Options.MaxWatchesPerCaller} per caller. End one (or let its payment end) first.",
+                $"Too many open watch streams (WatchPayment, WatchTerminal, WatchPayments): at most {limits.Options.MaxWatchesPerCaller} per caller. End one (or let its payment end) first.",
                 key,
                 "open watch streams");
         }

@@ -25,7 +25,7 @@ internal static class RestOpenApi
                 Title = "Bakong.Grpc PaymentService (REST)",
                 Version = DocumentName,
                 Description = "bakong.payments.v1.PaymentService as JSON over HTTP/1.1 (gRPC JSON transcoding). Errors are a JSON "
-                    + "google.rpc.Status ({\"code\",\"message\",\"details\"}); WatchPayment and WatchTerminal answer one JSON object per line. "
+                    + "google.rpc.Status ({\"code\",\"message\",\"details\"}); WatchPayment, WatchTerminal and WatchPayments answer one JSON object per line. "
                     + "See docs/rest.md.",
             });
 
@@ -35,6 +35,10 @@ internal static class RestOpenApi
                 && (path.StartsWith("v1/payments", StringComparison.Ordinal)
                     || path.StartsWith("v1/terminals", StringComparison.Ordinal)
                     || path.StartsWith("v1/transactions", StringComparison.Ordinal)));
+
+            // Schemas are named after their type, except a message nested in another (protoc puts it in Outer.Types),
+            // named after both: WatchTerminalResponse and WatchPaymentsResponse each have a CaughtUp.
+            o.CustomSchemaIds(t => t is { IsClass: true, DeclaringType: { Name: "Types", DeclaringType: { } outer } } ? outer.Name + t.Name : t.Name);
 
             // The generated contract's XML comments are the protos' comments (Grpc.Tools copies them).
             var comments = System.IO.Path.Combine(AppContext.BaseDirectory, typeof(RestOpenApi).Assembly.GetName().Name + ".xml");

@@ -155,29 +155,8 @@ internal sealed class PaymentGrpcService(
             throw NotBoundTo("terminal_id");
         }
 
-        using var watch = terminals.Open(request.TerminalId, request.Cursor) switch
-        {
-            TerminalWatchResult.Watching watching => watching.Watch,
-            TerminalWatchResult.Invalid invalid => throw RpcErrors.InvalidArgument(invalid.Violations),
-            _ => throw new InvalidOperationException("Unknown watch result."),
-        };
-
-        // A write waiting on a client that stopped reading is given up when the stream is dropped as too slow.
-        using var write = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, watch.Behind);
-        try
-        {
-            await foreach (var message in watch.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
-            {
-                await responseStream.WriteAsync(PaymentMapper.ToProto(message), write.Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is TerminalWatchBehindException || (e is OperationCanceledException && watch.Behind.IsCancellationRequested))
-        {
-            throw RpcErrors.WatchBehind();
-        }
-
-        // The stream only ends on its own when the application stops.
-        throw RpcErrors.NotServing();
+        await TerminalWatchStreams.WriteAsync(
+            terminals.Open(request.TerminalId, request.Cursor), responseStream, PaymentMapper.ToProto, context).ConfigureAwait(false);
     }
 
     public override async Task<CancelPaymentResponse> CancelPayment(CancelPaymentRequest request, ServerCallContext context)

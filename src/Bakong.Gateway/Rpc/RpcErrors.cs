@@ -152,10 +152,10 @@ internal static class RpcErrors
         ErrorReason.NotServing,
         "The gateway is stopping; call again (a WatchPayment resumes with after_version).");
 
-    /// <summary>A <c>WatchTerminal</c> stream whose client read too slowly: dropped, and it may resume with its last cursor.</summary>
+    /// <summary>A <c>WatchTerminal</c> or <c>WatchPayments</c> stream whose client read too slowly: dropped, and it may resume with its last cursor.</summary>
     public static RpcException WatchBehind() => new(new global::Grpc.Core.Status(
         StatusCode.ResourceExhausted,
-        $"This WatchTerminal stream fell more than {Payments.Watching.TerminalWatchHub.StreamBuffer} changes behind (the client reads too slowly): call again with the last cursor received."));
+        $"This watch stream fell more than {Payments.Watching.TerminalWatchHub.StreamBuffer} changes behind (the client reads too slowly): call again with the last cursor received."));
 
     /// <summary>
     /// Outside the sandbox, no usable Bakong token: a payment created now could never be seen as PAID. Retryable once an

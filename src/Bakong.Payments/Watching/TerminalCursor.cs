@@ -6,13 +6,14 @@ namespace Bakong.Payments.Watching;
 
 /// <summary>
 /// Where a <c>WatchTerminal</c> stream stands: the change feed's run (<see cref="Epoch"/>, new at every gateway start)
-/// and the sequence number of the last change a client has, bound to one terminal. Sent to clients as an opaque
-/// string (<see cref="Format"/>) of at most <see cref="MaxLength"/> characters.
+/// and the sequence number of the last change a client has, bound to one terminal (or, for <c>WatchPayments</c>, to
+/// every terminal). Sent to clients as an opaque string (<see cref="Format"/>) of at most <see cref="MaxLength"/>
+/// characters.
 /// </summary>
 /// <remarks>
-/// The terminal's tag is a short hash of its id, so a cursor handed to another terminal's stream is refused instead of
-/// being taken as a position in that terminal's changes. A cursor carries nothing secret: it says no more than how
-/// many changes the gateway has published since it started.
+/// The terminal's tag is a short hash of its id (every terminal's: of the empty string, which no terminal id is), so a
+/// cursor handed to another stream is refused instead of being taken as a position in that stream's changes. A cursor
+/// carries nothing secret: it says no more than how many changes the gateway has published since it started.
 /// </remarks>
 public readonly record struct TerminalCursor(ulong Epoch, long Sequence, uint TerminalTag)
 {
@@ -24,20 +25,19 @@ public readonly record struct TerminalCursor(ulong Epoch, long Sequence, uint Te
     public string Format() => string.Create(
         CultureInfo.InvariantCulture, $"{Prefix}{Epoch:x16}.{Sequence:x}.{TerminalTag:x8}");
 
-    /// <summary>The tag of <paramref name="terminalId"/>: the first four bytes of its SHA-256.</summary>
-    public static uint TagOf(string terminalId)
+    /// <summary>The tag of <paramref name="terminalId"/> (null: every terminal): the first four bytes of its SHA-256.</summary>
+    public static uint TagOf(string? terminalId)
     {
-        ArgumentNullException.ThrowIfNull(terminalId);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(terminalId), hash);
+        SHA256.HashData(Encoding.UTF8.GetBytes(terminalId ?? ""), hash);
         return System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(hash);
     }
 
     /// <summary>
-    /// Reads a cursor <see cref="Format"/> wrote, for <paramref name="terminalId"/>; otherwise the violation, naming
-    /// <c>cursor</c>. It never echoes the text: it comes from a client and may be anything.
+    /// Reads a cursor <see cref="Format"/> wrote, for <paramref name="terminalId"/> (null: every terminal); otherwise the
+    /// violation, naming <c>cursor</c>. It never echoes the text: it comes from a client and may be anything.
     /// </summary>
-    public static FieldViolation? TryParse(string text, string terminalId, out TerminalCursor cursor)
+    public static FieldViolation? TryParse(string text, string? terminalId, out TerminalCursor cursor)
     {
         ArgumentNullException.ThrowIfNull(text);
         cursor = default;
@@ -50,12 +50,14 @@ public readonly record struct TerminalCursor(ulong Epoch, long Sequence, uint Te
             || sequence < 0
             || !uint.TryParse(parts[2], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var tag))
         {
-            return new FieldViolation("cursor", "not a cursor this gateway issued: send back a WatchTerminalResponse.cursor unchanged, or none");
+            return new FieldViolation("cursor", "not a cursor this gateway issued: send back a cursor the stream sent, unchanged, or none");
         }
 
         if (tag != TagOf(terminalId))
         {
-            return new FieldViolation("cursor", "issued for another terminal's stream");
+            return new FieldViolation("cursor", terminalId is null
+                ? "issued for one terminal's stream (WatchTerminal), not for every terminal's"
+                : "issued for another stream (another terminal's, or every terminal's)");
         }
 
         cursor = new TerminalCursor(epoch, sequence, tag);

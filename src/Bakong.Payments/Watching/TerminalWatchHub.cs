@@ -9,9 +9,11 @@ namespace Bakong.Payments.Watching;
 
 /// <summary>
 /// The <c>WatchTerminal</c> feed: every published change of every payment of one terminal, in the order it was
-/// published, resumable by a <see cref="TerminalCursor"/>. Fed by the same wake-up as <see cref="PaymentWatchHub"/>
-/// (<see cref="PaymentWatchWakeup"/>: saves that appended an event, after they are durable), so it shows what
-/// <c>WatchPayment</c> shows, for a whole terminal.
+/// published, resumable by a <see cref="TerminalCursor"/>; and the same over every terminal for the operator
+/// (<c>AdminService.WatchPayments</c>, <see cref="OpenEveryTerminal"/>). Fed by the same wake-up as
+/// <see cref="PaymentWatchHub"/> (<see cref="PaymentWatchWakeup"/>: saves that appended an event, after they are
+/// durable), so it shows what <c>WatchPayment</c> shows, for a whole terminal; and, on a shared database, by the
+/// changes other replicas commit (<see cref="IReplicaChangeSink"/>), read only while a stream wants their terminal.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -29,7 +31,7 @@ namespace Bakong.Payments.Watching;
 /// a stalled reader costs a bounded amount of memory and never slows a publisher.
 /// </para>
 /// </remarks>
-public sealed class TerminalWatchHub
+public sealed class TerminalWatchHub : IReplicaChangeSink
 {
     /// <summary>Changes kept for resuming, over all terminals (each holds the payment's snapshot).</summary>
     public const int JournalCapacity = 1024;
@@ -47,6 +49,9 @@ public sealed class TerminalWatchHub
     // a newer one of the same payment (two savers finishing out of order) is not journalled.
     private readonly Dictionary<string, long> _journalled = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TerminalMailbox[]> _subscribers = new(StringComparer.Ordinal);
+
+    // The streams of every terminal's changes (operators'): offered every change.
+    private TerminalMailbox[] _everyTerminal = [];
     private long _sequence;
 
     public TerminalWatchHub(IPaymentStore store, IHostApplicationLifetime lifetime, ILogger<TerminalWatchHub>? logger = null)
@@ -92,18 +97,25 @@ public sealed class TerminalWatchHub
             // Offered under the lock: each stream must get its changes in sequence order, whoever publishes them.
             if (_subscribers.TryGetValue(snapshot.Parameters.TerminalId, out var mailboxes))
             {
-                foreach (var mailbox in mailboxes)
-                {
-                    if (!mailbox.Offer(change))
-                    {
-                        (behind ??= []).Add(mailbox);
-                    }
-                }
+                Offer(mailboxes, change, ref behind);
             }
+
+            Offer(_everyTerminal, change, ref behind);
         }
 
         // Outside the lock: cancelling runs the dropped stream's callbacks (its pending write).
         behind?.ForEach(m => m.Drop());
+    }
+
+    private static void Offer(TerminalMailbox[] mailboxes, TerminalChange change, ref List<TerminalMailbox>? behind)
+    {
+        foreach (var mailbox in mailboxes)
+        {
+            if (!mailbox.Offer(change))
+            {
+                (behind ??= []).Add(mailbox);
+            }
+        }
     }
 
     /// <summary>
@@ -114,6 +126,20 @@ public sealed class TerminalWatchHub
     public TerminalWatchResult Open(string terminalId, string cursor)
     {
         ArgumentException.ThrowIfNullOrEmpty(terminalId);
+        return OpenStream(terminalId, cursor);
+    }
+
+    /// <summary>
+    /// Opens a stream of every terminal's changes (the operator's <c>WatchPayments</c>) at <paramref name="cursor"/>, as
+    /// <see cref="Open(string, string)"/> does for one terminal: its catch-up is every pending payment, and a cursor of a
+    /// terminal's stream is not one of this stream's.
+    /// </summary>
+    /// <remarks>The caller checks that the caller may see every terminal's payments before.</remarks>
+    public TerminalWatchResult OpenEveryTerminal(string cursor) => OpenStream(null, cursor);
+
+    // terminalId null: every terminal.
+    private TerminalWatchResult OpenStream(string? terminalId, string cursor)
+    {
         ArgumentNullException.ThrowIfNull(cursor);
         TerminalCursor? from = null;
         if (cursor.Length > 0)
@@ -145,7 +171,7 @@ public sealed class TerminalWatchHub
                     backlog = [];
                     for (var s = c.Sequence + 1; s <= _sequence; s++)
                     {
-                        if (_journal[(int)(s % JournalCapacity)] is { } change && change.Payment.Parameters.TerminalId == terminalId)
+                        if (_journal[(int)(s % JournalCapacity)] is { } change && mailbox.Wants(change.Payment))
                         {
                             backlog.Add(change);
                         }
@@ -154,18 +180,56 @@ public sealed class TerminalWatchHub
             }
 
             start = backlog is null ? _sequence : from!.Value.Sequence;
-            _subscribers[terminalId] = _subscribers.TryGetValue(terminalId, out var existing) ? [.. existing, mailbox] : [mailbox];
+            if (terminalId is null)
+            {
+                _everyTerminal = [.. _everyTerminal, mailbox];
+            }
+            else
+            {
+                _subscribers[terminalId] = _subscribers.TryGetValue(terminalId, out var existing) ? [.. existing, mailbox] : [mailbox];
+            }
         }
 
-        WatchLog.TerminalStarted(_logger, terminalId, backlog is not null);
+        if (terminalId is null)
+        {
+            WatchLog.EveryTerminalStarted(_logger, backlog is not null);
+        }
+        else
+        {
+            WatchLog.TerminalStarted(_logger, terminalId, backlog is not null);
+        }
+
         return new TerminalWatchResult.Watching(new TerminalWatch(this, mailbox, tag, start, backlog));
+    }
+
+    /// <summary>Whether a stream here wants this terminal's changes: one another replica committed is then read.</summary>
+    bool IReplicaChangeSink.Follows(string terminalId)
+    {
+        lock (_gate)
+        {
+            return _everyTerminal.Length > 0 || _subscribers.ContainsKey(terminalId);
+        }
+    }
+
+    /// <summary>
+    /// A change another replica committed, as read after its notification: journalled and offered like a local one (an
+    /// older version than one journalled is dropped, so the replica's read racing a newer local publish shows nothing twice).
+    /// </summary>
+    void IReplicaChangeSink.SavedElsewhere(Payment payment)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        Publish(payment.ToSnapshot());
     }
 
     private void Unsubscribe(TerminalMailbox mailbox)
     {
         lock (_gate)
         {
-            if (_subscribers.TryGetValue(mailbox.TerminalId, out var existing) && Array.IndexOf(existing, mailbox) >= 0)
+            if (mailbox.TerminalId is null)
+            {
+                _everyTerminal = [.. _everyTerminal.Where(m => m != mailbox)];
+            }
+            else if (_subscribers.TryGetValue(mailbox.TerminalId, out var existing) && Array.IndexOf(existing, mailbox) >= 0)
             {
                 var remaining = existing.Where(m => m != mailbox).ToArray();
                 if (remaining.Length == 0)
@@ -180,8 +244,8 @@ public sealed class TerminalWatchHub
         }
     }
 
-    /// <summary>The terminal's pending payments as stored now, oldest first.</summary>
-    private async Task<List<Payment>> ReadPendingAsync(string terminalId, CancellationToken cancellationToken)
+    /// <summary>The terminal's pending payments (every terminal's: null) as stored now, oldest first.</summary>
+    private async Task<List<Payment>> ReadPendingAsync(string? terminalId, CancellationToken cancellationToken)
     {
         var pending = new List<Payment>();
         string? token = null;
@@ -303,7 +367,14 @@ public sealed class TerminalWatchHub
                     end = WatchEnd.Cancelled;
                 }
 
-                WatchLog.TerminalEnded(_hub._logger, _mailbox.TerminalId, last, end);
+                if (_mailbox.TerminalId is null)
+                {
+                    WatchLog.EveryTerminalEnded(_hub._logger, last, end);
+                }
+                else
+                {
+                    WatchLog.TerminalEnded(_hub._logger, _mailbox.TerminalId, last, end);
+                }
             }
         }
 
@@ -326,7 +397,7 @@ public sealed class TerminalWatchHub
 /// <summary>One journalled change: its number in the gateway-wide sequence and the payment as saved.</summary>
 internal sealed record TerminalChange(long Sequence, PaymentSnapshot Payment);
 
-/// <summary>A message of a <c>WatchTerminal</c> stream.</summary>
+/// <summary>A message of a <c>WatchTerminal</c> (or <c>WatchPayments</c>) stream.</summary>
 public abstract record TerminalWatchEvent
 {
     private TerminalWatchEvent()
@@ -334,19 +405,19 @@ public abstract record TerminalWatchEvent
     }
 
     /// <summary>
-    /// A payment of the terminal: in the catch-up of a stream that did not resume (<paramref name="Cursor"/> null: not
-    /// a point to resume from), or a change (its cursor).
+    /// A payment of the terminal (of any, on a stream of every terminal): in the catch-up of a stream that did not
+    /// resume (<paramref name="Cursor"/> null: not a point to resume from), or a change (its cursor).
     /// </summary>
     public sealed record Change(PaymentSnapshot Payment, TerminalCursor? Cursor) : TerminalWatchEvent;
 
     /// <summary>
     /// The catch-up is over. <paramref name="Resumed"/>: what came before were the changes after the request's cursor;
-    /// otherwise the terminal's pending payments as they are now (none: the terminal is idle).
+    /// otherwise the terminal's (every terminal's) pending payments as they are now (none: the terminal is idle).
     /// </summary>
     public sealed record CaughtUp(bool Resumed, TerminalCursor Cursor) : TerminalWatchEvent;
 }
 
-/// <summary>How opening a <c>WatchTerminal</c> stream went.</summary>
+/// <summary>How opening a <c>WatchTerminal</c> (or <c>WatchPayments</c>) stream went.</summary>
 public abstract record TerminalWatchResult
 {
     private TerminalWatchResult()
@@ -355,16 +426,19 @@ public abstract record TerminalWatchResult
 
     public sealed record Watching(TerminalWatchHub.TerminalWatch Watch) : TerminalWatchResult;
 
-    /// <summary>The cursor is not one this gateway issued for this terminal (INVALID_ARGUMENT, <c>cursor</c>).</summary>
+    /// <summary>The cursor is not one this gateway issued for this stream's terminal, or for every terminal (INVALID_ARGUMENT, <c>cursor</c>).</summary>
     public sealed record Invalid(IReadOnlyList<FieldViolation> Violations) : TerminalWatchResult;
 }
 
-/// <summary>A <c>WatchTerminal</c> stream fell more than <see cref="TerminalWatchHub.StreamBuffer"/> changes behind and was dropped.</summary>
+/// <summary>A <c>WatchTerminal</c> (or <c>WatchPayments</c>) stream fell more than <see cref="TerminalWatchHub.StreamBuffer"/> changes behind and was dropped.</summary>
 public sealed class TerminalWatchBehindException()
     : Exception($"The stream fell more than {TerminalWatchHub.StreamBuffer} changes behind: the client reads too slowly.");
 
-/// <summary>One terminal stream's queue: at most <see cref="TerminalWatchHub.StreamBuffer"/> changes, in sequence order.</summary>
-internal sealed class TerminalMailbox(string terminalId) : IDisposable
+/// <summary>
+/// One terminal stream's queue (<see cref="TerminalId"/> null: every terminal's): at most
+/// <see cref="TerminalWatchHub.StreamBuffer"/> changes, in sequence order.
+/// </summary>
+internal sealed class TerminalMailbox(string? terminalId) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Queue<TerminalChange> _queue = new();
@@ -372,9 +446,12 @@ internal sealed class TerminalMailbox(string terminalId) : IDisposable
     private TaskCompletionSource? _waiter;
     private bool _dropped;
 
-    public string TerminalId { get; } = terminalId;
+    public string? TerminalId { get; } = terminalId;
 
     public CancellationToken Behind => _behind.Token;
+
+    /// <summary>Whether this stream shows changes of <paramref name="payment"/>'s terminal.</summary>
+    public bool Wants(PaymentSnapshot payment) => TerminalId is null || TerminalId == payment.Parameters.TerminalId;
 
     /// <summary>Queues a change; false when the queue is full (the stream is then dropped: call <see cref="Drop"/>).</summary>
     public bool Offer(TerminalChange change)

@@ -20,6 +20,14 @@ internal static partial class WatchLog
     [LoggerMessage(EventId = 2403, EventName = "TerminalWatchEnded", Level = LogLevel.Debug,
         Message = "Stopped watching terminal {TerminalId} at change {Sequence}: {Reason}")]
     public static partial void TerminalEnded(ILogger logger, string terminalId, long sequence, WatchEnd reason);
+
+    [LoggerMessage(EventId = 2404, EventName = "EveryTerminalWatchStarted", Level = LogLevel.Debug,
+        Message = "Watching every terminal (resumed from a cursor: {Resumed})")]
+    public static partial void EveryTerminalStarted(ILogger logger, bool resumed);
+
+    [LoggerMessage(EventId = 2405, EventName = "EveryTerminalWatchEnded", Level = LogLevel.Debug,
+        Message = "Stopped watching every terminal at change {Sequence}: {Reason}")]
+    public static partial void EveryTerminalEnded(ILogger logger, long sequence, WatchEnd reason);
 }
 
 /// <summary>Why a watching stream ended.</summary>

@@ -12,8 +12,8 @@ namespace Bakong.EndToEnd.Tests.Dashboard;
 
 /// <summary>
 /// The operator dashboard at <c>/admin</c> in headless Chromium against the real gateway process with API keys:
-/// paired by the URL <c>bakong clients add --role operator</c> prints, refusing a kiosk's key, a payment arriving on
-/// its terminal's stream and turning PAID live, today's totals, renewing the token, the exception queue's actions and
+/// paired by the URL <c>bakong clients add --role operator</c> prints, refusing a kiosk's key, payments of every
+/// terminal arriving on the one stream of all terminals (<c>WatchPayments</c>) and turning PAID live, today's totals, renewing the token, the exception queue's actions and
 /// the displays' test beep (the display is the <c>bakong display emulate</c> process on a pseudo-terminal).
 /// </summary>
 public sealed class DashboardPageTests : IDisposable
@@ -82,7 +82,7 @@ public sealed class DashboardPageTests : IDisposable
     }
 
     [Fact]
-    public async Task A_payment_another_client_creates_arrives_on_its_terminal_stream_and_turns_paid_without_the_list_being_read_again()
+    public async Task A_payment_another_client_creates_arrives_on_the_payments_stream_and_turns_paid_without_the_list_being_read_again()
     {
         var (_, pairingUrl) = await AddClientAsync("--role", "operator");
         var (till, _) = await AddClientAsync("--role", "terminal", "--terminal", "POS-1", "--terminal", "POS-2");
@@ -126,7 +126,56 @@ public sealed class DashboardPageTests : IDisposable
     }
 
     [Fact]
-    public async Task After_a_gateway_restart_the_terminal_stream_reconnects_by_itself_and_a_payment_still_turns_paid_on_it()
+    public async Task Payments_of_six_terminals_and_of_one_nothing_named_before_all_arrive_live_on_one_stream_and_one_turns_paid()
+    {
+        var (operatorKey, pairingUrl) = await AddClientAsync("--role", "operator");
+        string[] tills = ["POS-1", "POS-2", "POS-3", "POS-4", "POS-5", "POS-6"];
+        var (till, _) = await AddClientAsync(["--role", "terminal", .. tills.SelectMany(t => new[] { "--terminal", t })]);
+        await using var browser = await KioskBrowser.LaunchAsync();
+        await using var gateway = await GatewayProcess.StartAsync(Settings, Ct);
+        var page = await browser.NewPageAsync(1280, 900);
+
+        // The list is read once, at open: any later read fails, so whatever appears after it came on the stream.
+        var listReads = 0;
+        await page.RouteAsync("**/bakong.payments.v1.PaymentService/ListPayments", async route =>
+        {
+            if (Interlocked.Increment(ref listReads) == 1)
+            {
+                await route.ContinueAsync();
+            }
+            else
+            {
+                await route.AbortAsync();
+            }
+        });
+        await page.GotoAsync(OnGateway(pairingUrl, gateway));
+        await Expect(page.Locator("#payments-empty")).ToBeVisibleAsync(new() { Timeout = Timeout });
+
+        // Each till sells while the page is open, then the operator's key sells for a terminal no client names.
+        var created = new List<Payment>();
+        for (var i = 0; i < tills.Length; i++)
+        {
+            created.Add(await CreateAsync(gateway, till, tills[i], i + 1, 0));
+        }
+
+        created.Add(await CreateAsync(gateway, operatorKey, "POS-NEW", 9, 0));
+        foreach (var payment in created)
+        {
+            var row = page.Locator($"#payments li[data-payment-id='{payment.PaymentId}']");
+            await Expect(row).ToHaveAttributeAsync("data-state", "PENDING", new() { Timeout = Timeout });
+            await Expect(row).ToContainTextAsync(payment.TerminalId);
+        }
+
+        await PayAsync(gateway, new { qr = created[5].Khqr });
+
+        await Expect(page.Locator($"#payments li[data-payment-id='{created[5].PaymentId}']")).ToHaveAttributeAsync("data-state", "PAID", new() { Timeout = Timeout });
+        await Expect(page.Locator("#payments li")).ToHaveCountAsync(created.Count);
+        await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-streams-opened", "1");
+        Assert.Equal(1, Volatile.Read(ref listReads));
+    }
+
+    [Fact]
+    public async Task After_a_gateway_restart_the_payments_stream_reconnects_by_itself_and_a_payment_still_turns_paid_on_it()
     {
         var (_, pairingUrl) = await AddClientAsync("--role", "operator");
         var (till, _) = await AddClientAsync("--role", "terminal", "--terminal", "POS-1");
@@ -188,7 +237,7 @@ public sealed class DashboardPageTests : IDisposable
         await Expect(page.Locator("#exceptions-message")).ToHaveTextAsync($"{accepted.PaymentId}: accepted as the sale.");
         Assert.Equal(PaymentResolution.Types.Kind.Accepted, (await GetAsync(gateway, key, accepted.PaymentId)).Resolution.Kind);
 
-        // Another operator accepts the second one (the CLI, say): its resolution arrives on the terminal's stream.
+        // Another operator accepts the second one (the CLI, say): its resolution arrives on the payments stream.
         await AcceptElsewhereAsync(gateway, key, elsewhere);
         await Expect(ExceptionRow(page, elsewhere)).ToHaveCountAsync(0, new() { Timeout = Timeout });
         await Expect(page.Locator("#exceptions-empty")).ToBeVisibleAsync();
@@ -205,7 +254,7 @@ public sealed class DashboardPageTests : IDisposable
         var page = await browser.NewPageAsync(1280, 900);
 
         // Its streams down, the page cannot hear of the other operator's resolution before the click.
-        await page.RouteAsync("**/bakong.payments.v1.PaymentService/WatchTerminal", route => route.AbortAsync());
+        await page.RouteAsync("**/bakong.admin.v1.AdminService/WatchPayments", route => route.AbortAsync());
         await page.GotoAsync(OnGateway(pairingUrl, gateway));
         var row = ExceptionRow(page, reviewed);
         await Expect(row).ToBeVisibleAsync(new() { Timeout = Timeout });

@@ -45,6 +45,9 @@ public sealed class OpenApiDocumentTests(SharedGateway shared) : SharedGatewayTe
                 "get /v1/payments",
                 "get /v1/payments/{paymentId}",
                 "get /v1/payments/{paymentId}:watch",
+
+                // The admin API's WatchPayments (operators only): every terminal's payments on one stream.
+                "get /v1/payments:watch",
                 "get /v1/terminals/{terminalId}:watch",
                 "post /v1/payments",
                 "post /v1/payments/{paymentId}:cancel",

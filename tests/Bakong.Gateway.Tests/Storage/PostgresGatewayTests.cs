@@ -105,6 +105,49 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task An_every_terminal_watch_on_one_replica_is_shown_the_payments_another_replica_creates_and_settles()
+    {
+        var database = await cluster.CreateDatabaseAsync(Ct);
+        await using var a = OnPostgres(new GatewayFactory(), database);
+        await using var b = OnPostgres(new GatewayFactory(), database);
+
+        using var onB = new Lifecycle.AllPaymentsWatch(new AdminService.AdminServiceClient(b.Channel));
+        Assert.Equal(WatchPaymentsResponse.EventOneofCase.CaughtUp, (await onB.NextAsync()).EventCase);
+        await b.Logs.WaitForAsync("PostgresListening"); // B hears commits from here on
+
+        var first = await a.CreateAsync(Requests.Create("replica-till-7", terminal: "till-7"));
+        var second = await a.CreateAsync(Requests.Create("replica-till-8", terminal: "till-8"));
+        await a.WaitForFirstCheckAsync(second.PaymentId);
+        await a.PayAsync(second.Khqr);
+        a.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+
+        // Nothing on B creates or settles them: only A's commits, told through PostgreSQL, reach B's stream.
+        Assert.Equal((first.PaymentId, State.Pending), Shown(await onB.NextAsync()));
+        Assert.Equal((second.PaymentId, State.Pending), Shown(await onB.NextAsync()));
+        Assert.Equal((second.PaymentId, State.Paid), Shown(await onB.UntilAsync(m => m.Payment?.State == State.Paid)));
+
+        static (string, State) Shown(WatchPaymentsResponse message) => (message.Payment.PaymentId, message.Payment.State);
+    }
+
+    [Fact]
+    public async Task A_terminal_watch_on_one_replica_is_shown_the_payment_another_replica_creates_for_its_terminal()
+    {
+        var database = await cluster.CreateDatabaseAsync(Ct);
+        await using var a = OnPostgres(new GatewayFactory(), database);
+        await using var b = OnPostgres(new GatewayFactory(), database);
+
+        using var onB = new Lifecycle.TerminalWatch(b.Payments, "till-7");
+        Assert.Equal(WatchTerminalResponse.EventOneofCase.CaughtUp, (await onB.NextAsync()).EventCase);
+        await b.Logs.WaitForAsync("PostgresListening");
+
+        await a.CreateAsync(Requests.Create("replica-other", terminal: "till-8"));
+        var created = await a.CreateAsync(Requests.Create("replica-till-7", terminal: "till-7"));
+
+        var shown = await onB.NextAsync(); // the other terminal's payment is not shown first
+        Assert.Equal((created.PaymentId, State.Pending), (shown.Payment.PaymentId, shown.Payment.State));
+    }
+
+    [Fact]
     public async Task While_PostgreSQL_is_down_CreatePayment_is_unavailable_and_health_says_why_and_once_it_is_back_both_replicas_recover()
     {
         // A cluster of this test's own: stopping the run's shared one would fail the tests running on it meanwhile.

@@ -77,6 +77,53 @@ public sealed class TerminalWatchHubTests : IDisposable
         Assert.Equal("cursor", Assert.Single(invalid.Violations).Field);
     }
 
+    [Fact]
+    public void Another_replicas_change_is_wanted_only_for_a_terminal_a_stream_follows_or_any_while_an_every_terminal_stream_is_open()
+    {
+        IReplicaChangeSink sink = _hub;
+        Assert.False(sink.Follows("till-1"));
+
+        using (Open("till-1"))
+        {
+            Assert.True(sink.Follows("till-1"));
+            Assert.False(sink.Follows("till-2"));
+        }
+
+        var every = Assert.IsType<TerminalWatchResult.Watching>(_hub.OpenEveryTerminal("")).Watch;
+        Assert.True(sink.Follows("till-2"));
+        every.Dispose();
+        Assert.False(sink.Follows("till-2"));
+    }
+
+    [Fact]
+    public async Task An_every_terminal_stream_is_shown_each_terminals_change_in_order_and_a_replicas_change_like_a_local_one()
+    {
+        var first = (await _h.CreateAsync()).ToSnapshot();
+        using var every = Assert.IsType<TerminalWatchResult.Watching>(_hub.OpenEveryTerminal("")).Watch;
+        await using var stream = every.ReadAllAsync(WatchHarness.Ct).GetAsyncEnumerator(WatchHarness.Ct);
+        Assert.Equal(first.Id, Assert.IsType<TerminalWatchEvent.Change>(await NextAsync(stream)).Payment.Id);
+        Assert.IsType<TerminalWatchEvent.CaughtUp>(await NextAsync(stream));
+
+        var other = first with { Id = "other-terminal", Parameters = first.Parameters with { TerminalId = "till-2" } };
+        _hub.Publish(other);
+        ((IReplicaChangeSink)_hub).SavedElsewhere(await _h.CreateAsync());
+
+        Assert.Equal("till-2", Assert.IsType<TerminalWatchEvent.Change>(await NextAsync(stream)).Payment.Parameters.TerminalId);
+        Assert.NotNull(Assert.IsType<TerminalWatchEvent.Change>(await NextAsync(stream)).Cursor);
+
+        // A cursor of this stream is not one of a terminal's, nor the other way round.
+        var cursor = new TerminalCursor(_hub.Epoch, 1, TerminalCursor.TagOf(null)).Format();
+        Assert.Equal("cursor", Assert.Single(Assert.IsType<TerminalWatchResult.Invalid>(_hub.Open("till-1", cursor)).Violations).Field);
+        var terminalCursor = new TerminalCursor(_hub.Epoch, 1, TerminalCursor.TagOf("till-1")).Format();
+        Assert.IsType<TerminalWatchResult.Invalid>(_hub.OpenEveryTerminal(terminalCursor));
+    }
+
+    private static async Task<TerminalWatchEvent> NextAsync(IAsyncEnumerator<TerminalWatchEvent> stream)
+    {
+        Assert.True(await stream.MoveNextAsync().AsTask().WaitAsync(WatchHarness.Timeout, WatchHarness.Ct));
+        return stream.Current;
+    }
+
     private TerminalWatchHub.TerminalWatch Open(string terminalId, string cursor = "") =>
         Assert.IsType<TerminalWatchResult.Watching>(_hub.Open(terminalId, cursor)).Watch;
 

@@ -1,5 +1,5 @@
 // The operator dashboard at /admin: the Bakong token (days left, renew), today's totals per terminal (the settlement
-// report of today), the latest payments (followed live with one WatchTerminal stream per terminal), the exception queue
+// report of today), the latest payments (followed live with one WatchPayments stream of every terminal), the exception queue
 // (accept, or record a refund Bakong confirms), the displays (link state, firmware, last fault, a test beep) and the
 // recent failed Bakong calls. Everything goes through the admin, payment and display APIs over gRPC-Web with an
 // operator's key.
@@ -32,17 +32,6 @@ import { type Payment, Payment_State } from "../gen/bakong/payments/v1/payment_p
 const keyStorage = "bakong.admin.key";
 /** How many payments the list shows. */
 const paymentCount = 20;
-/**
- * How many terminals the page follows with a WatchTerminal stream. The Web endpoint speaks HTTP/1.1, where a browser
- * keeps at most 6 connections to one gateway and each open stream holds one: 4 streams leave 2 for the other calls.
- */
-const maxTerminalStreams = 4;
-/**
- * The payment API has no stream of every terminal: a terminal the page does not follow yet (its first payment, or
- * its client added after the page opened) is found by reading the terminals' sources again at this interval.
- * Payments of a followed terminal never wait for it: they arrive on its stream.
- */
-const discoveryMs = 60_000;
 /** The display API has no stream: the displays' link states are read again at this interval while any is configured. */
 const displayRefreshMs = 10_000;
 /** The refund transfer's hash as Bakong writes it (the gateway takes either case). */
@@ -64,12 +53,13 @@ const displays = createClient(DisplayService, transport);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const app = $("app");
 
-/** The terminals followed with WatchTerminal, by id; aborted when the page unpairs. */
-const streams = new Map<string, AbortController>();
-/** Terminals found beyond maxTerminalStreams: named on the page, not followed. */
-const unfollowed = new Set<string>();
+/**
+ * The one stream of every terminal's payments (WatchPayments); aborted when the page unpairs. One stream, however
+ * many tills: the Web endpoint speaks HTTP/1.1, where a browser keeps at most 6 connections to one gateway and each
+ * open stream holds one.
+ */
+let watching: AbortController | undefined;
 const shown = new Map<string, Payment>();
-let discoveryTimer: number | undefined;
 let displayTimer: number | undefined;
 let totalsQueued = false;
 let exceptionsQueued = false;
@@ -120,7 +110,12 @@ async function open() {
 
   void loadErrors();
   void loadExceptions();
-  void loadPayments().then((terminals) => void discover(terminals));
+  void loadTotals();
+  void loadDisplays();
+  void loadPayments();
+  watching?.abort();
+  watching = new AbortController();
+  void followPayments(watching.signal);
 }
 
 /** The key of a pairing URL's `#key=`, kept and taken out of the address bar; else the one kept before (or none). */
@@ -155,14 +150,9 @@ function unpair(reason: string) {
     // nothing was kept
   }
 
-  window.clearTimeout(discoveryTimer);
   window.clearTimeout(displayTimer);
-  for (const s of streams.values()) {
-    s.abort();
-  }
-
-  streams.clear();
-  unfollowed.clear();
+  watching?.abort();
+  watching = undefined;
   shown.clear();
   $("pair-reason").textContent = reason;
   app.dataset.refused = reason ? "true" : "false";
@@ -240,8 +230,8 @@ function today(timeZone: string): string {
 
 let reportZone = "Asia/Phnom_Penh";
 
-/** Reads today's totals; returns the terminals they name (none when the read failed). */
-async function loadTotals(): Promise<string[]> {
+/** Reads today's totals. */
+async function loadTotals() {
   try {
     let report = await admin.getSettlementReport({ date: today(reportZone) });
     if (report.timeZone && report.timeZone !== reportZone) {
@@ -255,13 +245,10 @@ async function loadTotals(): Promise<string[]> {
       ...report.totals.map((t) => row(t.terminalId, stateName(t.state), String(t.count), `${t.total} ${t.currencyCode}`)),
     );
     $("totals-empty").hidden = report.totals.length > 0;
-    return report.totals.map((t) => t.terminalId);
   } catch (e) {
     if (!refused(ConnectError.from(e))) {
       status("Totals: " + ConnectError.from(e).rawMessage);
     }
-
-    return [];
   }
 }
 
@@ -339,10 +326,10 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, text = "", class
   return e;
 }
 
-// ---- Payments: the latest page once, then one WatchTerminal stream per terminal ----
+// ---- Payments: the latest page once, then one WatchPayments stream of every terminal ----
 
-/** The latest page of payments, read at open and by each later discovery; returns their terminals. */
-async function loadPayments(): Promise<string[]> {
+/** The latest page of payments, read once at open (the stream brings every change after). */
+async function loadPayments() {
   try {
     const response = await payments.listPayments({ pageSize: paymentCount });
     let changed = false;
@@ -354,71 +341,19 @@ async function loadPayments(): Promise<string[]> {
     if (changed) {
       totalsChanged();
     }
-
-    return response.payments.map((p) => p.terminalId);
   } catch (e) {
     if (!refused(ConnectError.from(e))) {
       status("Payments: " + ConnectError.from(e).rawMessage);
     }
-
-    return [];
   }
 }
 
 /**
- * Finds the terminals to follow — today's totals, the latest payments, the clients' terminals, the displays — and
- * opens a stream for each one not followed yet; then again after discoveryMs (see there).
+ * Follows every terminal with WatchPayments until the page unpairs: the catch-up, then each change as it is committed,
+ * a terminal's first payment too. A dropped stream is called again with the last cursor, backing off from 250 ms to
+ * 5 s; the gateway resumes from it or starts over from the current state, which the `caught_up` marker says.
  */
-async function discover(latest?: string[]) {
-  window.clearTimeout(discoveryTimer);
-  const found = await Promise.all([latest ?? loadPayments(), loadTotals(), clientTerminals(), loadDisplays()]);
-  if (app.dataset.screen !== "dashboard") {
-    return;
-  }
-
-  for (const terminalId of found.flat()) {
-    follow(terminalId);
-  }
-
-  $("streams-note").textContent = unfollowed.size
-    ? `Not followed live (more than ${maxTerminalStreams} terminals): ${[...unfollowed].join(", ")}. Reload to see their payments.`
-    : "";
-  discoveryTimer = window.setTimeout(() => void discover(), discoveryMs);
-}
-
-/** The terminals the gateway's terminal and kiosk clients are bound to (none without keys: Auth:Mode None). */
-async function clientTerminals(): Promise<string[]> {
-  try {
-    return (await admin.listClients({})).clients.filter((c) => !c.revokeTime).flatMap((c) => c.terminalIds);
-  } catch (e) {
-    refused(ConnectError.from(e));
-    return [];
-  }
-}
-
-/** Starts following a terminal (once), up to maxTerminalStreams. */
-function follow(terminalId: string) {
-  if (!terminalId || streams.has(terminalId)) {
-    return;
-  }
-
-  if (streams.size >= maxTerminalStreams) {
-    unfollowed.add(terminalId);
-    return;
-  }
-
-  const abort = new AbortController();
-  streams.set(terminalId, abort);
-  app.dataset.terminals = [...streams.keys()].sort().join(" ");
-  void followStream(terminalId, abort.signal);
-}
-
-/**
- * Follows one terminal with WatchTerminal until the page unpairs: the catch-up, then each change as it is committed.
- * A dropped stream is called again with the last cursor, backing off from 250 ms to 5 s; the gateway resumes from it
- * or starts over from the current state, which the `caught_up` marker says.
- */
-async function followStream(terminalId: string, signal: AbortSignal) {
+async function followPayments(signal: AbortSignal) {
   let cursor = "";
   let delay = 250;
   while (!signal.aborted) {
@@ -426,7 +361,7 @@ async function followStream(terminalId: string, signal: AbortSignal) {
     let caughtUp = false;
     try {
       app.dataset.streamsOpened = String(++streamsOpened);
-      for await (const message of payments.watchTerminal({ terminalId, cursor }, { signal })) {
+      for await (const message of admin.watchPayments({ cursor }, { signal })) {
         const event = message.event;
         if (event.case === "payment") {
           if (caughtUp) {
@@ -436,7 +371,7 @@ async function followStream(terminalId: string, signal: AbortSignal) {
           }
         } else if (event.case === "caughtUp") {
           caughtUp = true;
-          caughtUpWith(terminalId, catchUp, event.value.resumed);
+          caughtUpWith(catchUp, event.value.resumed);
         }
 
         // Only a cursor of what was applied: the catch-up is applied at its marker.
@@ -462,10 +397,10 @@ async function followStream(terminalId: string, signal: AbortSignal) {
 }
 
 /**
- * The end of a catch-up: its payments are applied. A catch-up that did not resume holds only the terminal's pending
- * payments: one the page shows as pending that is not among them settled while the stream was down, so it is read.
+ * The end of a catch-up: its payments are applied. A catch-up that did not resume holds only the pending payments (of
+ * every terminal): one the page shows as pending that is not among them settled while the stream was down, so it is read.
  */
-function caughtUpWith(terminalId: string, catchUp: Payment[], resumed: boolean) {
+function caughtUpWith(catchUp: Payment[], resumed: boolean) {
   catchUp.forEach(changed);
   if (resumed) {
     return;
@@ -473,7 +408,7 @@ function caughtUpWith(terminalId: string, catchUp: Payment[], resumed: boolean) 
 
   const pending = new Set(catchUp.map((p) => p.paymentId));
   for (const p of shown.values()) {
-    if (p.terminalId === terminalId && p.state === Payment_State.PENDING && !pending.has(p.paymentId)) {
+    if (p.state === Payment_State.PENDING && !pending.has(p.paymentId)) {
       void payments
         .getPayment({ paymentId: p.paymentId })
         .then((r) => changed(r.payment!))
@@ -763,8 +698,8 @@ function errorInfo(error: ConnectError): { reason: string; metadata: Map<string,
 
 // ---- Displays ----
 
-/** Reads the displays' status; returns their terminals. Read again every displayRefreshMs while any is configured. */
-async function loadDisplays(): Promise<string[]> {
+/** Reads the displays' status. Read again every displayRefreshMs while any is configured. */
+async function loadDisplays() {
   window.clearTimeout(displayTimer);
   try {
     const response = await displays.listDisplays({});
@@ -778,14 +713,10 @@ async function loadDisplays(): Promise<string[]> {
     if (rows.length > 0 && app.dataset.screen === "dashboard") {
       displayTimer = window.setTimeout(() => void loadDisplays(), displayRefreshMs);
     }
-
-    return response.displays.map((d) => d.terminalId);
   } catch (e) {
     if (!refused(ConnectError.from(e))) {
       status("Displays: " + ConnectError.from(e).rawMessage);
     }
-
-    return [];
   }
 }
 
