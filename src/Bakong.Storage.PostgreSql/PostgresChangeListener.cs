@@ -19,7 +19,9 @@ namespace Bakong.Storage.PostgreSql;
 /// <para>
 /// The same connection also <c>LISTEN</c>s on <see cref="PostgresTokenStore.Channel"/> when the Bakong token is on this
 /// database, and tells the token store, whose manager then reads the token another replica saved (after a reconnect,
-/// it is read again whatever changed).
+/// it is read again whatever changed), and on <see cref="PostgresClientStore.Channel"/> when the API clients are on
+/// this database: each client change, and each (re)connect, asks the <see cref="PostgresClientCache"/> to read the
+/// clients again (it also runs its periodic read here).
 /// </para>
 /// <para>
 /// A notification is <c>replica:version:payment id:terminal id</c>. This replica's own are skipped (its write path
@@ -47,6 +49,7 @@ internal sealed class PostgresChangeListener : BackgroundService
     private readonly PostgresPaymentStore _store;
     private readonly PaymentWatchHub? _hub;
     private readonly PostgresTokenStore? _tokens;
+    private readonly PostgresClientCache? _clients;
     private readonly IReplicaChangeSink[] _followers;
     private readonly string[] _channels;
     private readonly string _channelList;
@@ -63,6 +66,7 @@ internal sealed class PostgresChangeListener : BackgroundService
         PostgresPaymentStore store,
         PaymentWatchHub? hub,
         PostgresTokenStore? tokens,
+        PostgresClientCache? clients,
         IEnumerable<IReplicaChangeSink> followers,
         TimeProvider time,
         ILogger<PostgresChangeListener> logger)
@@ -71,10 +75,16 @@ internal sealed class PostgresChangeListener : BackgroundService
         _store = store;
         _hub = hub;
         _tokens = tokens;
+        _clients = clients;
         _time = time;
         _logger = logger;
         _followers = [.. followers];
-        _channels = [.. FollowsPayments ? [Channel] : Array.Empty<string>(), .. tokens is null ? [] : new[] { PostgresTokenStore.Channel }];
+        _channels =
+        [
+            .. FollowsPayments ? [Channel] : Array.Empty<string>(),
+            .. tokens is null ? [] : new[] { PostgresTokenStore.Channel },
+            .. clients is null ? [] : new[] { PostgresClientStore.Channel },
+        ];
         _channelList = string.Join(", ", _channels);
     }
 
@@ -106,15 +116,29 @@ internal sealed class PostgresChangeListener : BackgroundService
         return paymentId.Length > 0;
     }
 
-    // Payment changes matter with a watch hub or a display here; token changes with the token on this database.
+    // Payment changes matter with a watch hub or a display here; token and client changes with them on this database.
     private bool FollowsPayments => _hub is not null || _followers.Length > 0;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => (FollowsPayments, _tokens) switch
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        (false, null) => Task.CompletedTask,
-        (false, _) => ListenAsync(stoppingToken),
-        (true, _) => Task.WhenAll(ListenAsync(stoppingToken), PublishAsync(stoppingToken)),
-    };
+        var loops = new List<Task>();
+        if (_channels.Length > 0)
+        {
+            loops.Add(ListenAsync(stoppingToken));
+        }
+
+        if (FollowsPayments)
+        {
+            loops.Add(PublishAsync(stoppingToken));
+        }
+
+        if (_clients is not null)
+        {
+            loops.Add(_clients.RunAsync(stoppingToken));
+        }
+
+        return Task.WhenAll(loops);
+    }
 
     private async Task ListenAsync(CancellationToken stoppingToken)
     {
@@ -141,6 +165,7 @@ internal sealed class PostgresChangeListener : BackgroundService
                 }
 
                 _tokens?.OnNotificationsLost();
+                _clients?.RequestReload("listening again");
 
                 while (true)
                 {
@@ -175,6 +200,13 @@ internal sealed class PostgresChangeListener : BackgroundService
         if (e.Channel == PostgresTokenStore.Channel)
         {
             _tokens?.OnNotified(e.Payload);
+            return;
+        }
+
+        if (e.Channel == PostgresClientStore.Channel)
+        {
+            // Everything is read again (a few hundred rows at most), so the payload (a client id) is not needed.
+            _clients?.RequestReload("changed elsewhere");
             return;
         }
 

@@ -32,4 +32,12 @@ internal static partial class PostgresLog
     [LoggerMessage(EventId = 2806, EventName = "PostgresPartialBatchGivenUp", Level = LogLevel.Debug,
         Message = "Gave up {Count} due payments (less than one list call) to the replica with the lowest id holding leases, which checks them with its own")]
     public static partial void PartialBatchGivenUp(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2807, EventName = "PostgresClientsReloaded", Level = LogLevel.Debug,
+        Message = "API clients read from PostgreSQL: {Count} ({Reason})")]
+    public static partial void ClientsReloaded(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = 2808, EventName = "PostgresClientsReloadFailed", Level = LogLevel.Warning,
+        Message = "Reading the API clients from PostgreSQL ({Reason}) failed ({ErrorType}: {Error}): keys are checked against the clients read before until a later read succeeds")]
+    public static partial void ClientsReloadFailed(ILogger logger, string reason, string errorType, string error);
 }

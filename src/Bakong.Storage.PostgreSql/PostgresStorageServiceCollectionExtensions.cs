@@ -34,12 +34,14 @@ public static class PostgresStorageServiceCollectionExtensions
             sp.GetService<IOptions<PaymentPollerOptions>>()?.Value.BatchSize ?? PaymentPollerOptions.MaxBatchSize));
 
         // Other replicas' changes reach this one's watch streams (when it has a watch hub: AddPaymentWatchHub), its
-        // displays (AddDisplayBridge) and its token manager (when the token is on this database: AddPostgreSqlTokenStore).
+        // displays (AddDisplayBridge), its token manager (when the token is on this database: AddPostgreSqlTokenStore)
+        // and its API clients' copy in memory (AddPostgreSqlClientStore).
         services.AddHostedService(sp => new PostgresChangeListener(
             sp.GetRequiredService<PostgresDatabase>(),
             sp.GetRequiredService<PostgresPaymentStore>(),
             sp.GetService<PaymentWatchHub>(),
             sp.GetService<ITokenStore>() as PostgresTokenStore,
+            sp.GetService<PostgresClientCache>(),
             sp.GetServices<IReplicaChangeSink>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetRequiredService<ILogger<PostgresChangeListener>>()));
@@ -64,14 +66,19 @@ public static class PostgresStorageServiceCollectionExtensions
 
     /// <summary>
     /// Adds the API client store on the same database (table <c>api_clients</c>) as <see cref="IClientStore"/>; the gateway
-    /// adds it instead of the LiteDB <c>bakong-clients.db</c> with <c>Auth:Mode ApiKeys</c>.
+    /// adds it instead of the LiteDB <c>bakong-clients.db</c> with <c>Auth:Mode ApiKeys</c>. Keys are checked against a
+    /// copy of the table in memory, kept current by the change listener of <see cref="AddPostgreSqlPaymentStore"/>.
     /// </summary>
     public static IServiceCollection AddPostgreSqlClientStore(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddPostgreSqlDatabase();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IClientStore>(sp => new PostgresClientStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new PostgresClientCache(
+            new PostgresClientStore(sp.GetRequiredService<PostgresDatabase>(), sp.GetRequiredService<TimeProvider>()),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PostgresClientCache>>()));
+        services.AddSingleton<IClientStore>(sp => sp.GetRequiredService<PostgresClientCache>());
         return services;
     }
 

@@ -142,3 +142,25 @@ public sealed class PostgresClientStoreContractTests(PostgresCluster cluster) : 
         _database?.Dispose();
     }
 }
+
+/// <summary>
+/// The client store contract on the gateway's PostgreSQL store: keys checked against its copy of the table in memory,
+/// which every write through it refreshes before it returns.
+/// </summary>
+public sealed class PostgresClientCacheContractTests(PostgresCluster cluster) : ClientStoreContract
+{
+    private PostgresDatabase? _database;
+
+    protected override async Task<IClientStore> OpenAsync()
+    {
+        cluster.SkipIfUnavailable();
+        _database = PostgresDatabase.Open(await cluster.CreateDatabaseAsync(Ct), NullLogger.Instance);
+        return new PostgresClientCache(new PostgresClientStore(_database, Time), Time, NullLogger<PostgresClientCache>.Instance);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database?.Dispose();
+    }
+}

@@ -44,7 +44,17 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// <summary>The folder of <c>Storage:Path</c> (a temp folder of its own unless the settings give one).</summary>
     public string DataDirectory { get; }
 
-    public PaymentService.PaymentServiceClient Payments => new(_channel ??= GrpcChannel.ForAddress(GrpcUrl));
+    /// <summary>The API key every call on <see cref="Payments"/> carries (a gateway with <c>Auth:Mode</c> ApiKeys); set before the first call.</summary>
+    public string? ApiKey { get; set; }
+
+    public PaymentService.PaymentServiceClient Payments => new(_channel ??= ApiKey is { } key
+        ? GrpcChannel.ForAddress(GrpcUrl, new GrpcChannelOptions
+        {
+            // A header on the HTTP request, as bakong sends it: gRPC call credentials are refused on plaintext http.
+            HttpHandler = new BearerKeyHandler(key) { InnerHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } },
+            DisposeHttpClient = true,
+        })
+        : GrpcChannel.ForAddress(GrpcUrl));
 
     /// <summary>What the gateway printed so far (this run), for failure messages.</summary>
     public string Output => _process?.Output ?? string.Empty;
@@ -108,6 +118,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
         if (_ownsData && Directory.Exists(DataDirectory))
         {
             Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+
+    private sealed class BearerKeyHandler(string key) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+            return base.SendAsync(request, cancellationToken);
         }
     }
 }

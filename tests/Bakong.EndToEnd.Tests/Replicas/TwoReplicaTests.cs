@@ -13,7 +13,8 @@ namespace Bakong.EndToEnd.Tests.Replicas;
 /// asking one sandbox process (Bakong) and posting to one webhook receiver: what issue 16 asks of scale-out, seen from
 /// outside. A create on A is watched on B; the polling is shared (Bakong's own call log counts md5-list calls per
 /// round across both); A killed with SIGKILL leaves its pending payments to B, which settles them within a lease plus
-/// a poll interval, each once.
+/// a poll interval, each once. The replicas need API keys: the first operator key is made as docs/cli.md says for
+/// PostgreSQL (<c>bakong clients add</c> with the gateway's storage settings), and every call carries it.
 /// </summary>
 public sealed class TwoReplicaTests(PostgresCluster cluster) : IAsyncLifetime
 {
@@ -41,9 +42,12 @@ public sealed class TwoReplicaTests(PostgresCluster cluster) : IAsyncLifetime
         await using var hooks = await WebhookReceiver.StartAsync(Ct);
         var settings = Settings(database, sandbox, hooks);
 
+        var key = await AddFirstOperatorAsync(database);
         await using var a = await GatewayProcess.StartAsync(settings, Ct);
-        await SetTokenAsync(sandbox, a);
+        a.ApiKey = key;
+        await SetTokenAsync(sandbox, a, key);
         await using var b = await GatewayProcess.StartAsync(settings, Ct);
+        b.ApiKey = key;
 
         // Create on A, watch on B, the customer pays: B's stream sees PAID (A's poller or B's, whichever holds it).
         var first = await CreateAsync(a, "first", "till-0", expiresIn: null);
@@ -182,6 +186,7 @@ public sealed class TwoReplicaTests(PostgresCluster cluster) : IAsyncLifetime
         ["Storage__Provider"] = "PostgreSql",
         ["Storage__ConnectionString"] = database,
         ["Storage__DueLease"] = s_lease.ToString("c", CultureInfo.InvariantCulture),
+        ["Auth__Mode"] = "ApiKeys",
         ["Bakong__Mode"] = "Sandbox",
         ["Bakong__BaseUrl"] = sandbox.Url.AbsoluteUri,
         ["Bakong__Tokens__KeyPath"] = Path.Combine(_shared, "bakong-tokens.key"),
@@ -199,12 +204,27 @@ public sealed class TwoReplicaTests(PostgresCluster cluster) : IAsyncLifetime
         ["Limits__MaxWatchesPerCaller"] = "1000",
     };
 
-    /// <summary>The operator's set-up on PostgreSQL (docs/operations.md): the token Bakong e-mailed, set through a running replica's admin API; every replica reads it from the database.</summary>
-    private static async Task SetTokenAsync(SandboxProcess sandbox, GatewayProcess gateway)
+    /// <summary>
+    /// The first operator key of a PostgreSQL gateway, as docs/cli.md makes it: <c>bakong clients add --role operator</c>
+    /// with the gateway's storage settings in the environment, before any replica runs. Its key, for every call after.
+    /// </summary>
+    private async Task<string> AddFirstOperatorAsync(string database)
+    {
+        await using var add = ChildProcess.Start(
+            Built.Cli,
+            ["clients", "add", "--role", "operator", "--name", "Chain operator", "--json", "--data", _shared],
+            new Dictionary<string, string> { ["Storage__Provider"] = "PostgreSql", ["Storage__ConnectionString"] = database });
+        Assert.True(await add.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, add.Output);
+        Assert.False(File.Exists(Path.Combine(_shared, "bakong-clients.db")), "a LiteDB client file was written");
+        return System.Text.Json.JsonDocument.Parse(add.Output.Split('\n').Single(l => l.StartsWith('{'))).RootElement.GetProperty("key").GetString()!;
+    }
+
+    /// <summary>The operator's set-up on PostgreSQL (docs/operations.md): the token Bakong e-mailed, set through a running replica's admin API with the operator's key; every replica reads it from the database.</summary>
+    private static async Task SetTokenAsync(SandboxProcess sandbox, GatewayProcess gateway, string key)
     {
         var token = await sandbox.IssueTokenAsync("chain@example.com", Ct);
         await using var set = ChildProcess.Start(
-            Built.Cli, ["token", "set", token, "--email", "chain@example.com", "--server", gateway.GrpcUrl.AbsoluteUri.TrimEnd('/')]);
+            Built.Cli, ["token", "set", token, "--email", "chain@example.com", "--server", gateway.GrpcUrl.AbsoluteUri.TrimEnd('/'), "--key", key]);
         Assert.True(await set.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, set.Output);
     }
 

@@ -79,7 +79,7 @@ public sealed class PostgresTokenReplicaTests(PostgresCluster cluster) : IDispos
         storeB.ChangedElsewhere += e => heard.Writer.TryWrite(e);
         var databaseB = Open(connectionString);
         using var listener = new PostgresChangeListener(
-            databaseB, new PostgresPaymentStore(databaseB), hub: null, storeB, [], TimeProvider.System, NullLogger<PostgresChangeListener>.Instance);
+            databaseB, new PostgresPaymentStore(databaseB), hub: null, storeB, clients: null, [], TimeProvider.System, NullLogger<PostgresChangeListener>.Instance);
         await listener.StartAsync(Ct);
         try
         {
