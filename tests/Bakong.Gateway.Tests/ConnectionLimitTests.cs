@@ -59,20 +59,54 @@ public sealed class ConnectionLimitTests : GatewayTest
         }
     }
 
-    /// <summary>Asks for /healthz and reads what comes back: the status line and more, or "" when the server closed the connection.</summary>
+    /// <summary>
+    /// Asks for /healthz and reads the whole response (its status line and more), or "" when the server closed the
+    /// connection. Whole: a chunked answer's last chunk may come in a segment of its own, and left unread it would be
+    /// taken for the next request's answer on this kept-alive connection.
+    /// </summary>
     private static async Task<string> GetHealthAsync(NetworkStream stream)
     {
         try
         {
             await stream.WriteAsync("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"u8.ToArray(), Ct);
+            var response = new StringBuilder();
             var buffer = new byte[4096];
-            var read = await stream.ReadAsync(buffer, Ct).AsTask().WaitAsync(GatewayFactory.Timeout, Ct);
-            return Encoding.ASCII.GetString(buffer, 0, read);
+            while (!IsComplete(response.ToString()))
+            {
+                var read = await stream.ReadAsync(buffer, Ct).AsTask().WaitAsync(GatewayFactory.Timeout, Ct);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                response.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            return response.ToString();
         }
         catch (IOException)
         {
             // Reset by the server (it closed before or while the request was written).
             return "";
         }
+    }
+
+    /// <summary>Whether <paramref name="response"/> holds a whole HTTP/1.1 response: chunked up to its last chunk, or its Content-Length.</summary>
+    private static bool IsComplete(string response)
+    {
+        var headersEnd = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (headersEnd < 0)
+        {
+            return false;
+        }
+
+        var headers = response[..headersEnd];
+        if (headers.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            return response.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal);
+        }
+
+        var length = headers.Split("\r\n").FirstOrDefault(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        return length is null || response.Length - headersEnd - 4 >= int.Parse(length["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
