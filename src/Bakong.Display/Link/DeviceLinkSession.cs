@@ -93,22 +93,30 @@ public sealed class DeviceLinkSession : IDisposable
     {
         var counters = _device.Counters;
         FramesDropped = (long)counters.CobsInvalid + counters.TooShort + counters.LengthMismatch + counters.BadCrc + counters.TooLong;
+
+        // Held answers' timers start before the screen is published: whoever the new screen wakes (a test moving the
+        // clock) finds them running, so each answer leaves exactly AckDelay after its request was handled.
+        List<byte[]>? now = null;
+        while (_device.TryTakeOutput(out var output))
+        {
+            if (output.IsAnswer && _options.AckDelay > TimeSpan.Zero)
+            {
+                _ = SendLaterAsync(stream, output.Wire, Task.Delay(_options.AckDelay, _clock, cancellationToken), cancellationToken);
+                continue;
+            }
+
+            (now ??= []).Add(output.Wire);
+        }
+
         if (!ReferenceEquals(_device.Screen, _screen))
         {
             Volatile.Write(ref _screen, _device.Screen);
             ScreenChanged?.Invoke(_screen);
         }
 
-        while (_device.TryTakeOutput(out var output))
+        foreach (var wire in now ?? [])
         {
-            if (output.IsAnswer && _options.AckDelay > TimeSpan.Zero)
-            {
-                // The timer starts now, on the loop, so the answer leaves exactly AckDelay after the request was handled.
-                _ = SendLaterAsync(stream, output.Wire, Task.Delay(_options.AckDelay, _clock, cancellationToken), cancellationToken);
-                continue;
-            }
-
-            await WriteAsync(stream, output.Wire, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(stream, wire, cancellationToken).ConfigureAwait(false);
         }
     }
 
