@@ -91,18 +91,7 @@ public sealed class DashboardPageTests : IDisposable
         var page = await browser.NewPageAsync(1280, 900);
 
         // The list is read once, at open: any later read fails, so whatever appears after it came on a stream.
-        var listReads = 0;
-        await page.RouteAsync("**/bakong.payments.v1.PaymentService/ListPayments", async route =>
-        {
-            if (Interlocked.Increment(ref listReads) == 1)
-            {
-                await route.ContinueAsync();
-            }
-            else
-            {
-                await route.AbortAsync();
-            }
-        });
+        var listReads = await ListReads.OnlyTheFirstAsync(page);
         await page.GotoAsync(OnGateway(pairingUrl, gateway));
         await Expect(page.Locator("#payments-empty")).ToBeVisibleAsync(new() { Timeout = Timeout });
 
@@ -122,7 +111,7 @@ public sealed class DashboardPageTests : IDisposable
             .ToContainTextAsync("12.50 USD", new() { Timeout = Timeout });
         await Expect(totals.Filter(new() { HasText = "POS-1" }).Filter(new() { HasText = "PAID" }).Locator("td").Nth(2)).ToHaveTextAsync("1");
         await Expect(totals.Filter(new() { HasText = "POS-2" }).Filter(new() { HasText = "PENDING" })).ToContainTextAsync("3.00 USD");
-        Assert.Equal(1, Volatile.Read(ref listReads));
+        Assert.Equal(1, listReads.Count);
     }
 
     [Fact]
@@ -136,18 +125,7 @@ public sealed class DashboardPageTests : IDisposable
         var page = await browser.NewPageAsync(1280, 900);
 
         // The list is read once, at open: any later read fails, so whatever appears after it came on the stream.
-        var listReads = 0;
-        await page.RouteAsync("**/bakong.payments.v1.PaymentService/ListPayments", async route =>
-        {
-            if (Interlocked.Increment(ref listReads) == 1)
-            {
-                await route.ContinueAsync();
-            }
-            else
-            {
-                await route.AbortAsync();
-            }
-        });
+        var listReads = await ListReads.OnlyTheFirstAsync(page);
         await page.GotoAsync(OnGateway(pairingUrl, gateway));
         await Expect(page.Locator("#payments-empty")).ToBeVisibleAsync(new() { Timeout = Timeout });
 
@@ -171,7 +149,7 @@ public sealed class DashboardPageTests : IDisposable
         await Expect(page.Locator($"#payments li[data-payment-id='{created[5].PaymentId}']")).ToHaveAttributeAsync("data-state", "PAID", new() { Timeout = Timeout });
         await Expect(page.Locator("#payments li")).ToHaveCountAsync(created.Count);
         await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-streams-opened", "1");
-        Assert.Equal(1, Volatile.Read(ref listReads));
+        Assert.Equal(1, listReads.Count);
     }
 
     [Fact]
@@ -182,18 +160,7 @@ public sealed class DashboardPageTests : IDisposable
         await using var browser = await KioskBrowser.LaunchAsync();
         await using var gateway = await GatewayProcess.StartAsync(Settings, Ct);
         var page = await browser.NewPageAsync(1280, 900);
-        var listReads = 0;
-        await page.RouteAsync("**/bakong.payments.v1.PaymentService/ListPayments", async route =>
-        {
-            if (Interlocked.Increment(ref listReads) == 1)
-            {
-                await route.ContinueAsync();
-            }
-            else
-            {
-                await route.AbortAsync();
-            }
-        });
+        var listReads = await ListReads.OnlyTheFirstAsync(page);
         await page.GotoAsync(OnGateway(pairingUrl, gateway));
         await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-streams-opened", "1", new() { Timeout = Timeout });
         var payment = await CreateAsync(gateway, till, "POS-1", 7, 250_000_000);
@@ -207,7 +174,7 @@ public sealed class DashboardPageTests : IDisposable
         await Expect(page.Locator("#app")).ToHaveAttributeAsync("data-streams-opened", new System.Text.RegularExpressions.Regex("^([2-9]|[1-9][0-9]+)$"), new() { Timeout = Timeout });
         await PayAsync(gateway, new { qr = payment.Khqr });
         await Expect(row).ToHaveAttributeAsync("data-state", "PAID", new() { Timeout = Timeout });
-        Assert.Equal(1, Volatile.Read(ref listReads));
+        Assert.Equal(1, listReads.Count);
     }
 
     [Fact]
@@ -496,5 +463,32 @@ public sealed class DashboardPageTests : IDisposable
         var printed = new Uri(pairingUrl);
         Assert.Equal("http://127.0.0.1:5081/admin", printed.GetLeftPart(UriPartial.Path));
         return new Uri(gateway.WebUrl, printed.PathAndQuery).AbsoluteUri + printed.Fragment;
+    }
+
+    /// <summary>
+    /// Counts the page's ListPayments calls and lets only the first through: whatever appears after it came on a stream.
+    /// </summary>
+    private sealed class ListReads
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public static async Task<ListReads> OnlyTheFirstAsync(IPage page)
+        {
+            var reads = new ListReads();
+            await page.RouteAsync("**/bakong.payments.v1.PaymentService/ListPayments", async route =>
+            {
+                if (Interlocked.Increment(ref reads._count) == 1)
+                {
+                    await route.ContinueAsync();
+                }
+                else
+                {
+                    await route.AbortAsync();
+                }
+            });
+            return reads;
+        }
     }
 }
