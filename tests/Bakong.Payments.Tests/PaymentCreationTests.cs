@@ -109,6 +109,20 @@ public sealed class PaymentCreationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_create_reads_no_request_id_ahead_of_its_insert_and_a_replay_is_still_found_by_the_insert()
+    {
+        var store = new RequestIdReads(_store);
+        var creation = TestPayments.Creation(store, _clock);
+        var validated = creation.Validate(Request());
+
+        var first = Assert.IsType<CreatePaymentResult.Created>(await creation.CreateAsync(validated, maxPendingForTerminal: 5, Ct)).Payment;
+        var again = Assert.IsType<CreatePaymentResult.Replayed>(await creation.CreateAsync(validated, maxPendingForTerminal: 5, Ct)).Payment;
+
+        Assert.Equal(0, store.Count);
+        Assert.Equal(first.Id, again.Id);
+    }
+
+    [Fact]
     public async Task Twenty_concurrent_duplicates_store_exactly_one_payment()
     {
         var creation = TestPayments.Creation(_store, _clock);
@@ -229,5 +243,19 @@ public sealed class PaymentCreationTests : IDisposable
             await creation.CreateAsync(Request(amount: 4400m) with { Currency = null }, Ct)).Payment;
         Assert.Equal(Money.Create(KhqrCurrency.Khr, 4400m), payment.Money);
         Assert.Equal(TimeSpan.FromMinutes(5), payment.Parameters.ExpiresIn);
+    }
+
+    /// <summary>Counts the reads by request id (every create paid one before its insert).</summary>
+    private sealed class RequestIdReads(IPaymentStore inner) : DelegatingPaymentStore(inner)
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override Task<Payment?> GetByRequestIdAsync(string requestId, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _count);
+            return base.GetByRequestIdAsync(requestId, cancellationToken);
+        }
     }
 }

@@ -86,18 +86,19 @@ public sealed class PaymentCreation
         var request = validated.Request;
         var hash = PaymentParametersHash.Compute(parameters);
 
-        // The common retry finds its payment without generating a QR; a race past this read is settled by the insert.
-        var existing = await _store.GetByRequestIdAsync(request.RequestId, cancellationToken).ConfigureAwait(false);
-        if (existing is not null)
-        {
-            return Compare(existing, parameters, hash);
-        }
-
+        // A replay (the same request id again) is settled by the insert, which finds the stored payment: no read of
+        // the request id ahead of it, which every create would pay for (a read snapshot on LiteDB, a round trip on
+        // PostgreSQL) while replays are rare and cost only a QR generation more.
         if (maxPendingForTerminal is { } max)
         {
             var pending = await _store.CountPendingAsync(parameters.TerminalId, max, cancellationToken).ConfigureAwait(false);
             if (pending.Count >= max)
             {
+                if (await _store.GetByRequestIdAsync(request.RequestId, cancellationToken).ConfigureAwait(false) is { } existing)
+                {
+                    return Compare(existing, parameters, hash);
+                }
+
                 var wait = (pending.EarliestExpiry ?? _timeProvider.GetUtcNow()) - _timeProvider.GetUtcNow();
                 return new CreatePaymentResult.TooManyPending(max, wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1));
             }
