@@ -7,9 +7,10 @@
 -- so a terminal's concurrent creates, from one gateway or several, would commit one after the other. With 32 slots
 -- two of them wait for each other only when their ids pick the same slot. Why 32: a till creates one payment at a
 -- time, so only a terminal id shared by several POS instances (or a load test) has many creates in flight; with k of
--- them at once, each waits for about k/32 others' commits instead of k - 1 (at concurrency 64, about 2 instead of 63),
--- and the read stays short: at most 32 rows of one terminal, next to each other in the primary key. More slots would
--- cost every create a longer read for waits that are already a commit or two. A power of two: the slot is a bit mask.
+-- them at once, each shares its slot (and waits for the commits ahead of it there) with about (k - 1)/32 of them
+-- instead of all k - 1 (at concurrency 64, about 2 instead of 63), and the read stays short: at most 32 rows of one
+-- terminal, next to each other in the primary key. More slots would cost every create a longer read for waits that
+-- are already a commit or two. A power of two: the slot is a bit mask.
 --
 -- The slot depends on the id alone (an md5 byte: documented and the same on every PostgreSQL version, unlike
 -- hashtext), so a payment's +1 and its -1 hit the same row and no slot goes below 0.
