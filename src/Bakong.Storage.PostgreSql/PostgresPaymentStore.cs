@@ -33,7 +33,8 @@ namespace Bakong.Storage.PostgreSql;
 /// <para>
 /// <b>Counts.</b> <see cref="CountByStateAsync"/> counts on the state index in one statement (one snapshot): a kept
 /// counts row, as the LiteDB store has, would be one row every create and transition updates, serialising all
-/// their commits on its lock. It is read once, at start.
+/// their commits on its lock. It is read once, at start. The pending count per terminal, read on every create, is
+/// kept, striped over up to 32 rows per terminal so that it does not serialise them (<c>CountPendingSql</c>, migration 0050).
 /// </para>
 /// <para>
 /// <b>Backups</b> are PostgreSQL's (<c>pg_dump</c>, base backups): this store is no <c>IStoreSnapshot</c>.
@@ -105,13 +106,21 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
     private const string ReleaseLeasesSql =
         "UPDATE payments SET lease_owner = NULL, lease_until = NULL WHERE id = ANY(@ids) AND lease_owner = @owner";
 
-    // Oldest first, cut at atMost: the cost is bounded by it (payments_list_terminal_state). A count kept in the
-    // process (the LiteDB store's) would not see another gateway's creates on the same database, and a count row per
-    // terminal would make a terminal's concurrent creates wait on each other's commits.
+    // The count is kept (migration 0050): triggers on payments add 1 to one of the terminal's 32 slot rows in
+    // terminal_pending when a payment becomes pending and take it off when it leaves, in the same transaction. Striped,
+    // so a terminal's concurrent creates wait for each other's commits only when their ids pick the same slot (one row
+    // per terminal would make them all queue on it); the slot is the payment's, so its leave undoes its enter. A create
+    // reads at most 32 rows of the primary key. Only at the cap is the earliest expiry read (the refused create's
+    // Retry-After), among the terminal's oldest pending payments, at most atMost of them (payments_list_terminal_state):
+    // the CASE evaluates that subquery only then (an InitPlan runs when its value is first needed).
     private const string CountPendingSql = """
-        SELECT count(*)::integer, CASE WHEN count(*) >= @at_most THEN min(expire_time) END
-        FROM (SELECT expire_time FROM payments WHERE terminal_id = @terminal AND state = 'Pending'
-              ORDER BY create_time, id LIMIT @at_most) s
+        SELECT LEAST(k.pending, @at_most)::integer,
+               CASE WHEN k.pending >= @at_most THEN
+                   (SELECT min(s.expire_time)
+                    FROM (SELECT expire_time FROM payments WHERE terminal_id = @terminal AND state = 'Pending'
+                          ORDER BY create_time, id LIMIT @at_most) s)
+               END
+        FROM (SELECT coalesce(sum(pending), 0) AS pending FROM terminal_pending WHERE terminal_id = @terminal) k
         """;
 
     // The webhook dispatcher's pass, shared like the due pick: the due entries nobody else holds are locked (SKIP

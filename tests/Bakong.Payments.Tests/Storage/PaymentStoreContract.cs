@@ -350,6 +350,82 @@ public abstract class PaymentStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_pending_count_of_each_terminal_follows_its_payments_until_they_are_paid_fail_expire_or_are_cancelled()
+    {
+        string[] terminals = ["till-a", "till-b", "till-c"];
+        var payments = new Dictionary<string, List<Payment>>(StringComparer.Ordinal);
+        foreach (var terminal in terminals)
+        {
+            payments[terminal] = [];
+            for (var i = 0; i < 4; i++)
+            {
+                payments[terminal].Add(await Insert(TestPayments.Start.AddSeconds(i), terminal));
+            }
+        }
+
+        var counts = await PendingCountsAsync(terminals);
+        Assert.Equal([4, 4, 4], counts);
+
+        // A check leaves a payment pending; each way out of Pending takes one off its own terminal only.
+        var later = TestPayments.Start.AddMinutes(1);
+        payments["till-a"][0].RecordCheck(later, later.AddSeconds(5));
+        await SaveAsync(payments["till-a"][0]);
+        payments["till-a"][1].Settle(TestPayments.Transaction(hash: "a1"), later);
+        await SaveAsync(payments["till-a"][1]);
+        payments["till-b"][0].Cancel(later);
+        await SaveAsync(payments["till-b"][0]);
+        payments["till-b"][1].Fail("rejected", later);
+        await SaveAsync(payments["till-b"][1]);
+        counts = await PendingCountsAsync(terminals);
+        Assert.Equal([3, 2, 4], counts);
+
+        // Every payment leaves: expired, then (for some) paid late, which never counts again.
+        var expiry = TestPayments.Start.AddMinutes(6);
+        foreach (var payment in payments.Values.SelectMany(p => p).Where(p => p.State == PaymentState.Pending))
+        {
+            payment.Expire(expiry);
+            await SaveAsync(payment);
+        }
+
+        payments["till-c"][0].Settle(TestPayments.Transaction(hash: "c0"), expiry.AddMinutes(1));
+        await SaveAsync(payments["till-c"][0]);
+        counts = await PendingCountsAsync(terminals);
+        Assert.Equal([0, 0, 0], counts);
+
+        // And a new one counts again.
+        await Insert(expiry, "till-b");
+        counts = await PendingCountsAsync(terminals);
+        Assert.Equal([0, 1, 0], counts);
+    }
+
+    [Fact]
+    public async Task Many_concurrent_creates_and_settlements_on_one_terminal_are_each_counted_once()
+    {
+        var payments = Enumerable.Range(0, 64)
+            .Select(i => TestPayments.New(TestPayments.Start.AddMilliseconds(i), terminalId: "till-busy"))
+            .ToList();
+
+        var inserted = await AllAtOnceAsync(payments, p => Store.InsertIfAbsentAsync(p, Ct));
+
+        Assert.All(inserted, r => Assert.True(r.Inserted));
+        Assert.Equal(new PendingCount(64, null), await Store.CountPendingAsync("till-busy", 65, Ct));
+        Assert.Equal(new PendingCount(64, TestPayments.Start.AddMinutes(5)), await Store.CountPendingAsync("till-busy", 64, Ct));
+
+        // Half of them paid at once.
+        var paid = payments.Where((_, i) => i % 2 == 0).ToList();
+        foreach (var payment in paid)
+        {
+            payment.Settle(TestPayments.Transaction(hash: "h-" + payment.Id), TestPayments.Start.AddMinutes(1));
+        }
+
+        var saved = await AllAtOnceAsync(paid, p => Store.SaveAsync(p, Ct));
+
+        Assert.All(saved, r => Assert.Equal(SaveResult.Saved, r));
+        Assert.Equal(new PendingCount(32, null), await Store.CountPendingAsync("till-busy", 64, Ct));
+        Assert.Equal(new PendingCount(32, TestPayments.Start.AddMinutes(5).AddMilliseconds(1)), await Store.CountPendingAsync("till-busy", 32, Ct));
+    }
+
+    [Fact]
     public async Task Payments_are_counted_by_state_every_state_present()
     {
         Assert.All(await Store.CountByStateAsync(Ct), c => Assert.Equal(0, c.Value));
@@ -589,6 +665,33 @@ public abstract class PaymentStoreContract : IAsyncLifetime
 
         Assert.Single(answers, a => a is null);
         Assert.Single(answers.Where(a => a is not null).Distinct());
+    }
+
+    /// <summary>Each terminal's pending count, far below any limit.</summary>
+    private async Task<int[]> PendingCountsAsync(params string[] terminals)
+    {
+        var counts = new int[terminals.Length];
+        for (var i = 0; i < terminals.Length; i++)
+        {
+            counts[i] = (await Store.CountPendingAsync(terminals[i], 1000, Ct)).Count;
+        }
+
+        return counts;
+    }
+
+    private async Task SaveAsync(Payment payment) => Assert.Equal(SaveResult.Saved, await Store.SaveAsync(payment, Ct));
+
+    /// <summary>Runs <paramref name="write"/> on every payment at once (released together), waiting for all.</summary>
+    private static async Task<T[]> AllAtOnceAsync<T>(IEnumerable<Payment> payments, Func<Payment, Task<T>> write)
+    {
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writes = payments.Select(p => Task.Run(async () =>
+        {
+            await start.Task;
+            return await write(p);
+        })).ToList();
+        start.SetResult();
+        return await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60), Ct);
     }
 
     protected async Task<Payment> Insert(DateTimeOffset created, string terminal = "till-1")
