@@ -1,8 +1,11 @@
+extern alias testing;
+
 using System.Buffers.Binary;
 using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
 using Bakong.Grpc.Payments.V1;
+using ObservedClock = testing::Bakong.Testing.ObservedClock;
 
 namespace Bakong.Cli.Tests.Payments;
 
@@ -88,6 +91,40 @@ public sealed class WatchLoadTests : IAsyncLifetime
         Assert.Contains("paid 3 payments one at a time", Lines(run.Error));
         var list = await _gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { TerminalId = "WATCH" }, cancellationToken: Ct);
         Assert.All(list.Payments, p => Assert.Equal(Payment.Types.State.Paid, p.State));
+    }
+
+    [Fact]
+    public async Task Paced_watch_load_whose_payment_is_not_seen_by_every_watcher_within_the_timeout_counts_it_and_pays_the_next()
+    {
+        // The first PAID is never passed on: its watcher is still waiting when --timeout runs out on the command's clock.
+        var observer = new PacedObserver();
+        var clock = new ObservedClock(_gateway.Clock.GetUtcNow());
+        var timeout = TimeSpan.FromSeconds(5);
+        var run = _gateway.Launch(clock, observer.Wrap, Ct, "payments", "load", "--watchers", "4", "--payments", "2", "--paced", "--timeout", "5", "--terminal", "WATCH");
+        await clock.WaitForTimerAsync(timeout); // the wait for every stream's first message
+
+        var first = await PaymentIdAsync(await observer.Paid.ReadAsync(Ct).AsTask().WaitAsync(CliGateway.Timeout, Ct));
+        await _gateway.WaitForFirstCheckAsync(first).WaitAsync(CliGateway.Timeout, Ct);
+        await _gateway.AdvanceToNextCheckAsync(first);
+        await observer.HeldAsync();
+        await observer.PaidSeenAsync(1);
+        await clock.WaitForTimerAsync(timeout); // the wait for the first payment's watchers
+        clock.Fake.Advance(timeout);
+
+        var second = await PaymentIdAsync(await observer.Paid.ReadAsync(Ct).AsTask().WaitAsync(CliGateway.Timeout, Ct));
+        await _gateway.WaitForFirstCheckAsync(second).WaitAsync(CliGateway.Timeout, Ct);
+        await _gateway.AdvanceToNextCheckAsync(second);
+        await observer.PaidSeenAsync(3);
+        await clock.WaitForTimerAsync(timeout); // the wait for the second payment's watchers (over at once)
+        await clock.WaitForTimerAsync(timeout); // the last wait, for the held watcher
+        clock.Fake.Advance(timeout);
+
+        Assert.Equal(0, await run.ExitCodeAsync());
+        Assert.Equal(["pay", "PAID", "pay", "PAID", "PAID"], observer.Events);
+        Assert.Equal("streams: 4 opened in 0.0 s, 0 failed to open; 3 saw PAID, 0 ended otherwise, 0 failed, 1 timed out", Lines(run.Output)[2]);
+        var errors = Lines(run.Error);
+        Assert.Contains("paced: 1 of 2 payments still had watchers without PAID after 5 s (--timeout); the next payment was paid anyway", errors);
+        Assert.Contains("WatchPayment: 1 of 4 streams had not finished after 5 s (--timeout)", errors);
     }
 
     [Fact]
