@@ -56,7 +56,16 @@ internal static class LoadCommand
             1,
             "Watch load: gRPC channels the streams are spread over; each opens another HTTP/2 connection whenever its connections carry as many streams as the gateway allows.",
             1);
-        var timeout = WholeNumber("--timeout", 1, "Watch load: seconds to wait for every stream's first message, and again for every PAID after the last pay.", 120);
+        var paced = new Option<bool>("--paced")
+        {
+            Description = "Watch load: pay the payments one at a time, each once every watcher of the one before saw PAID, to time one change "
+                + "reaching its watchers (default: all at once, a burst of changes).",
+        };
+        var timeout = WholeNumber(
+            "--timeout",
+            1,
+            "Watch load: seconds to wait for every stream's first message, and again for every PAID after the last pay (with --paced, also for each payment's watchers).",
+            120);
         var gatewayPid = WholeNumber("--gateway-pid", 1, "Watch load: the gateway's process id, to report its resident memory (VmRSS from /proc/<pid>/status: Linux only) before and at the peak.");
         var sandboxUrl = SandboxUrlOption();
         var server = GatewayClient.ServerOption();
@@ -74,10 +83,10 @@ internal static class LoadCommand
             "Measure CreatePayment throughput and latency (p50/p90/p99/max) against a running gateway, with Health/Check as the baseline in the same run; "
                 + "or, with --watchers, how fast PAID reaches thousands of WatchPayment streams.")
         {
-            count, concurrency, rate, rounds, warmUp, terminal, keep, watchers, payments, channels, timeout, gatewayPid, sandboxUrl, server, replicas, key, json,
+            count, concurrency, rate, rounds, warmUp, terminal, keep, watchers, payments, channels, paced, timeout, gatewayPid, sandboxUrl, server, replicas, key, json,
         };
         Option[] createOnly = [count, concurrency, rate, rounds, warmUp, keep, replicas];
-        Option[] watchOnly = [payments, channels, timeout, gatewayPid, sandboxUrl];
+        Option[] watchOnly = [payments, channels, paced, timeout, gatewayPid, sandboxUrl];
         command.Validators.Add(result =>
         {
             var watch = result.GetResult(watchers) is { Implicit: false };
@@ -110,7 +119,8 @@ internal static class LoadCommand
                     parseResult.GetValue(payments) ?? Math.Min(DefaultWatchedPayments, watcherCount),
                     parseResult.GetValue(channels)!.Value,
                     TimeSpan.FromSeconds(parseResult.GetValue(timeout)!.Value),
-                    pid);
+                    pid,
+                    parseResult.GetValue(paced));
                 var grpc = parseResult.GetValue(server)!;
                 var sandbox = parseResult.GetValue(sandboxUrl) ?? DerivedSandboxUrl(grpc);
                 var watchLoad = new WatchLoad(

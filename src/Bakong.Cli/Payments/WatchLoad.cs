@@ -10,14 +10,22 @@ namespace Bakong.Cli.Payments;
 /// <param name="Watchers">WatchPayment streams, spread evenly over the payments (watcher i watches payment i mod Payments).</param>
 /// <param name="Payments">Payments created and then paid.</param>
 /// <param name="Channels">gRPC channels the streams are spread over, each with its own HTTP/2 connections.</param>
-/// <param name="Timeout">The longest wait for every stream's first message, and again for every PAID after the last pay.</param>
+/// <param name="Timeout">
+/// The longest wait for every stream's first message, and again for every PAID after the last pay; when paced, also
+/// the longest wait for one payment's watchers before the next payment is paid.
+/// </param>
 /// <param name="GatewayPid">The gateway's process id, to sample its resident memory; null: not sampled.</param>
-internal sealed record WatchPlan(int Watchers, int Payments, int Channels, TimeSpan Timeout, int? GatewayPid);
+/// <param name="Paced">
+/// One payment at a time: each is paid only once every open stream of the one before saw PAID, so each timing is one
+/// change reaching its watchers; otherwise every payment is paid at once and the timings measure a burst of changes.
+/// </param>
+internal sealed record WatchPlan(int Watchers, int Payments, int Channels, TimeSpan Timeout, int? GatewayPid, bool Paced);
 
 /// <summary>
 /// <c>bakong payments load --watchers W</c>: creates the payments, opens W <c>WatchPayment</c> streams on them, waits
 /// until every stream has shown its first message (the payment, PENDING), then has the customer pay every payment
-/// through the sandbox's control API and times, for each stream, how long PAID took to reach it.
+/// through the sandbox's control API and times, for each stream, how long PAID took to reach it. Paid all at once
+/// (<see cref="SetUpConcurrency"/> pay calls in flight), or, with <see cref="WatchPlan.Paced"/>, one at a time.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -58,6 +66,7 @@ internal sealed class WatchLoad
     private int _endedOtherwise;
     private int _failed;
     private int _timedOut;
+    private int _latePayments;
     private RpcException? _firstError;
 
     public WatchLoad(CliContext context, Uri server, string? key, Uri sandbox, string terminal, string prefix)
@@ -121,6 +130,11 @@ internal sealed class WatchLoad
                 }
             }
 
+            // Per payment, its watchers still to finish (each after PAID, or earlier on an error or when stopped): the
+            // paced run waits for them before it pays the next payment.
+            var watched = Enumerable.Range(0, plan.Payments)
+                .Select(p => new Countdown((plan.Watchers / plan.Payments) + (p < plan.Watchers % plan.Payments ? 1 : 0)))
+                .ToArray();
             var openStart = _clock.GetTimestamp();
             var watchers = new Task[plan.Watchers];
             for (var w = 0; w < plan.Watchers; w++)
@@ -133,6 +147,7 @@ internal sealed class WatchLoad
                     (at, late) => (deliveredAt[watcher], sinceUpdate[watcher]) = (at, late.TotalMilliseconds),
                     opening,
                     Arrived,
+                    watched[p].Signal,
                     stop);
             }
 
@@ -153,15 +168,21 @@ internal sealed class WatchLoad
             else
             {
                 Progress($"{Volatile.Read(ref _opened)} streams open ({Volatile.Read(ref _openFailed)} failed) in {openSeconds.ToString("F1", CultureInfo.InvariantCulture)} s; "
-                    + $"paying {Plural(plan.Payments, "payment")} through {new Uri(_sandbox, "control/pay")}");
-                if (await PayAllAsync(payments, paid, paySent, cancellationToken).ConfigureAwait(false) is { } payError)
+                    + $"paying {Plural(plan.Payments, "payment")}{(plan.Paced ? " one at a time" : "")} through {new Uri(_sandbox, "control/pay")}");
+                using var pay = new Sandbox(this);
+                var payError = plan.Paced
+                    ? await PayInTurnAsync(pay, payments, paid, paySent, watched, plan.Timeout, cancellationToken).ConfigureAwait(false)
+                    : await PayAllAsync(pay, payments, paid, paySent, cancellationToken).ConfigureAwait(false);
+                if (payError is not null)
                 {
                     await StopAsync(stop, watchers).ConfigureAwait(false);
                     _context.Error.WriteLine(payError);
                     return PaymentExitCodes.Error;
                 }
 
-                Progress($"paid {Plural(plan.Payments, "payment")}; waiting for PAID on {plan.Watchers} streams");
+                Progress(plan.Paced
+                    ? $"paid {Plural(plan.Payments, "payment")} one at a time"
+                    : $"paid {Plural(plan.Payments, "payment")}; waiting for PAID on {plan.Watchers} streams");
                 if (!await ArrivedAsync(Task.WhenAll(watchers), plan.Timeout, cancellationToken).ConfigureAwait(false))
                 {
                     await StopAsync(stop, watchers).ConfigureAwait(false);
@@ -189,6 +210,11 @@ internal sealed class WatchLoad
                 memory.GatewayPeak,
                 memory.ClientPeak);
             ReportProblems(result.Counts, plan);
+            if (_latePayments > 0)
+            {
+                _context.Error.WriteLine($"paced: {_latePayments} of {Plural(plan.Payments, "payment")} still had watchers without PAID after {Seconds(plan.Timeout)} (--timeout); the next payment was paid anyway");
+            }
+
             await _context.Output.WriteLineAsync((json ? result.ToJson().ToJsonString() : result.ToText()).AsMemory(), cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }
@@ -227,6 +253,7 @@ internal sealed class WatchLoad
         Action<long, TimeSpan> delivered,
         SemaphoreSlim opening,
         Action arrived,
+        Action ended,
         CancellationTokenSource stop)
     {
         var hasArrived = false;
@@ -293,6 +320,8 @@ internal sealed class WatchLoad
             {
                 arrived();
             }
+
+            ended();
         }
     }
 
@@ -318,50 +347,108 @@ internal sealed class WatchLoad
         }
     }
 
-    /// <summary>Has the customer pay every payment; returns the line to report when a pay call fails (nothing is measured then).</summary>
-    private async Task<string?> PayAllAsync(Payment[] payments, bool[] paid, long[] paySent, CancellationToken cancellationToken)
+    /// <summary>Has the customer pay every payment at once; returns the line to report when a pay call fails (nothing is measured then).</summary>
+    private static async Task<string?> PayAllAsync(Sandbox sandbox, Payment[] payments, bool[] paid, long[] paySent, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient(GatewayClient.HandlerOverride.Value?.Invoke() ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) })
-        {
-            BaseAddress = _sandbox,
-            Timeout = TimeSpan.FromSeconds(30),
-        };
         string? error = null;
         await ForEachAsync(
             payments.Length,
             async (p, ct) =>
             {
-                if (Volatile.Read(ref error) is not null)
+                if (Volatile.Read(ref error) is null && await sandbox.PayAsync(payments, paid, paySent, p, ct).ConfigureAwait(false) is { } failed)
                 {
-                    return;
-                }
-
-                paySent[p] = _clock.GetTimestamp();
-                try
-                {
-                    using var response = await http.PostAsJsonAsync("control/pay", new { qr = payments[p].Khqr }, ct).ConfigureAwait(false);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        paid[p] = true;
-                        return;
-                    }
-
-                    Interlocked.CompareExchange(
-                        ref error,
-                        $"error: the sandbox at {_sandbox} refused to pay (HTTP {(int)response.StatusCode}); is --sandbox-url the gateway's Web endpoint + /sandbox, in Sandbox mode?",
-                        null);
-                }
-                catch (HttpRequestException e)
-                {
-                    Interlocked.CompareExchange(ref error, $"error: cannot reach the sandbox at {_sandbox} ({e.Message}); give --sandbox-url", null);
-                }
-                catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    Interlocked.CompareExchange(ref error, $"error: the sandbox at {_sandbox} did not answer a pay call within {Seconds(http.Timeout)}", null);
+                    Interlocked.CompareExchange(ref error, failed, null);
                 }
             },
             cancellationToken).ConfigureAwait(false);
         return error;
+    }
+
+    /// <summary>
+    /// Has the customer pay the payments one at a time, in order: each once every watcher of the one before has finished
+    /// (seen PAID, or failed), or after <paramref name="timeout"/> (counted as a late payment), so that each change
+    /// reaches its watchers alone, with every other stream still open. Returns the line to report when a pay call fails.
+    /// </summary>
+    private async Task<string?> PayInTurnAsync(
+        Sandbox sandbox, Payment[] payments, bool[] paid, long[] paySent, Countdown[] watched, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        for (var p = 0; p < payments.Length; p++)
+        {
+            if (await sandbox.PayAsync(payments, paid, paySent, p, cancellationToken).ConfigureAwait(false) is { } error)
+            {
+                return error;
+            }
+
+            if (!await ArrivedAsync(watched[p].Done, timeout, cancellationToken).ConfigureAwait(false))
+            {
+                _latePayments++;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The sandbox's control API, where the customer pays.</summary>
+    private sealed class Sandbox(WatchLoad load) : IDisposable
+    {
+        private readonly HttpClient _http = new(GatewayClient.HandlerOverride.Value?.Invoke() ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) })
+        {
+            BaseAddress = load._sandbox,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+
+        /// <summary>Pays payment <paramref name="p"/>, noting when the call was sent; returns the line to report when it fails.</summary>
+        public async Task<string?> PayAsync(Payment[] payments, bool[] paid, long[] paySent, int p, CancellationToken cancellationToken)
+        {
+            paySent[p] = load._clock.GetTimestamp();
+            try
+            {
+                using var response = await _http.PostAsJsonAsync("control/pay", new { qr = payments[p].Khqr }, cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    paid[p] = true;
+                    return null;
+                }
+
+                return $"error: the sandbox at {load._sandbox} refused to pay (HTTP {(int)response.StatusCode}); is --sandbox-url the gateway's Web endpoint + /sandbox, in Sandbox mode?";
+            }
+            catch (HttpRequestException e)
+            {
+                return $"error: cannot reach the sandbox at {load._sandbox} ({e.Message}); give --sandbox-url";
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return $"error: the sandbox at {load._sandbox} did not answer a pay call within {Seconds(_http.Timeout)}";
+            }
+        }
+
+        public void Dispose() => _http.Dispose();
+    }
+
+    /// <summary>Completes when it has been signalled as many times as it was made with (at once for none).</summary>
+    private sealed class Countdown
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _remaining;
+
+        public Countdown(int count)
+        {
+            _remaining = count;
+            if (count == 0)
+            {
+                _done.TrySetResult();
+            }
+        }
+
+        public Task Done => _done.Task;
+
+        public void Signal()
+        {
+            if (Interlocked.Decrement(ref _remaining) == 0)
+            {
+                _done.TrySetResult();
+            }
+        }
     }
 
     /// <summary>Waits for <paramref name="task"/>; false when <paramref name="timeout"/> passed first.</summary>

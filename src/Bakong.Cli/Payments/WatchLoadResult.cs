@@ -45,6 +45,7 @@ internal sealed record WatchLoadResult(
         ["watchers"] = Plan.Watchers,
         ["payments"] = Plan.Payments,
         ["channels"] = Plan.Channels,
+        ["paced"] = Plan.Paced,
         ["connections"] = Connections,
         ["opened"] = Counts.Opened,
         ["openFailed"] = Counts.OpenFailed,
@@ -68,6 +69,9 @@ internal sealed record WatchLoadResult(
         text.Append(CultureInfo.InvariantCulture, $"watch load: {Plan.Watchers} streams on {Plan.Payments} payments over {Plan.Channels} channel{(Plan.Channels == 1 ? "" : "s")}")
             .Append(Connections is { } connections ? string.Create(CultureInfo.InvariantCulture, $" ({connections} connections)") : "")
             .Append('\n')
+            .Append(Plan.Paced
+                ? "paced: one payment at a time, each paid once every watcher of the one before saw PAID\n"
+                : "paced: no, every payment paid at once (a burst of their changes)\n")
             .Append(CultureInfo.InvariantCulture, $"streams: {Counts.Opened} opened in {OpenSeconds:F1} s, {Counts.OpenFailed} failed to open; ")
             .Append(CultureInfo.InvariantCulture, $"{Counts.Paid} saw PAID, {Counts.EndedOtherwise} ended otherwise, {Counts.Failed} failed, {Counts.TimedOut} timed out\n")
             .Append(CultureInfo.InvariantCulture, $"{"PAID reached each watcher",-36} {"p50 ms",9} {"p90 ms",9} {"p99 ms",9} {"max ms",9}\n")

@@ -127,6 +127,19 @@ public sealed class CliGateway : IAsyncDisposable
     /// <summary>Waits until the poller has saved its first check of the payment, as the gateway's own tests pay after it.</summary>
     public Task WaitForFirstCheckAsync(string paymentId) => _host.WaitForFirstCheckAsync(paymentId);
 
+    /// <summary>
+    /// Moves the clock to the payment's stored next check time (if it is later) and wakes the poller; nothing when it
+    /// has none, because a pass already running found it over (a command that pays as it sees PAID can pay the next
+    /// payment before that pass reaches it).
+    /// </summary>
+    public async Task AdvanceToNextCheckAsync(string paymentId)
+    {
+        if ((await _host.Store.GetAsync(paymentId, Ct))?.NextCheckTime is { } next)
+        {
+            _host.AdvanceAndPollTo(next);
+        }
+    }
+
     /// <summary>Stops the gateway (its files released, the audit's queue written) and keeps its data directory until dispose.</summary>
     public async Task StopAsync()
     {
