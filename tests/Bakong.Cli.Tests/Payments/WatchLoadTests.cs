@@ -5,6 +5,7 @@ using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
 using Bakong.Grpc.Payments.V1;
+using CountSignal = testing::Bakong.Testing.CountSignal;
 using ObservedClock = testing::Bakong.Testing.ObservedClock;
 
 namespace Bakong.Cli.Tests.Payments;
@@ -286,9 +287,8 @@ internal sealed class PacedObserver
     private readonly Channel<string> _paid = Channel.CreateUnbounded<string>();
     private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<(int Count, TaskCompletionSource Reached)> _paidWaiters = [];
+    private readonly CountSignal _paidSeen = new();
     private int _holding;
-    private int _paidSeen;
 
     /// <summary>"pay" and "PAID", in order.</summary>
     public string[] Events
@@ -308,20 +308,8 @@ internal sealed class PacedObserver
     public Task HeldAsync() => _held.Task.WaitAsync(CliGateway.Timeout, TestContext.Current.CancellationToken);
 
     /// <summary>Completes once <paramref name="count"/> PAID messages have been handed to the command.</summary>
-    public Task PaidSeenAsync(int count)
-    {
-        lock (_gate)
-        {
-            if (_paidSeen >= count)
-            {
-                return Task.CompletedTask;
-            }
-
-            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _paidWaiters.Add((count, reached));
-            return reached.Task.WaitAsync(CliGateway.Timeout, TestContext.Current.CancellationToken);
-        }
-    }
+    public Task PaidSeenAsync(int count) =>
+        _paidSeen.ReachedAsync(count).WaitAsync(CliGateway.Timeout, TestContext.Current.CancellationToken);
 
     public void Release() => _release.TrySetResult();
 
@@ -332,17 +320,11 @@ internal sealed class PacedObserver
         lock (_gate)
         {
             _events.Add(what);
-            if (what != "PAID")
-            {
-                return;
-            }
+        }
 
-            _paidSeen++;
-            foreach (var waiter in _paidWaiters.Where(w => w.Count <= _paidSeen).ToList())
-            {
-                _paidWaiters.Remove(waiter);
-                waiter.Reached.TrySetResult();
-            }
+        if (what == "PAID")
+        {
+            _paidSeen.Increment();
         }
     }
 

@@ -86,9 +86,7 @@ public sealed class HostLinkInputTests
     {
         private readonly TaskCompletionSource _writeStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly Lock _gate = new();
-        private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = [];
-        private int _reads;
+        private readonly CountSignal _reads = new();
         private volatile bool _released;
         private int _pastTheBound;
 
@@ -112,38 +110,15 @@ public sealed class HostLinkInputTests
             _release.TrySetResult();
         }
 
-        public Task ReadsReached(int count)
-        {
-            lock (_gate)
-            {
-                if (_reads >= count)
-                {
-                    return Task.CompletedTask;
-                }
-
-                var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters.Add((count, reached));
-                return reached.Task;
-            }
-        }
+        public Task ReadsReached(int count) => _reads.ReachedAsync(count);
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             cancellationToken.ThrowIfCancellationRequested();
             buffer.Span.Fill(0x55);
-            lock (_gate)
+            if (_reads.Increment() > LinkInbox.Capacity + 1 && !_released)
             {
-                _reads++;
-                if (_reads > LinkInbox.Capacity + 1 && !_released)
-                {
-                    _pastTheBound++;
-                }
-
-                foreach (var waiter in _waiters.Where(w => w.Count <= _reads).ToList())
-                {
-                    waiter.Reached.TrySetResult();
-                    _waiters.Remove(waiter);
-                }
+                Interlocked.Increment(ref _pastTheBound);
             }
 
             return ValueTask.FromResult(buffer.Length);

@@ -114,54 +114,19 @@ internal sealed class ListLogger<T> : ILogger<T>
 /// <summary>A <see cref="FakeTimeProvider"/> that tells when the code under test has created its n-th timer (is waiting).</summary>
 internal sealed class TimerCountingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
 {
-    private readonly Lock _gate = new();
-    private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
-    private int _created;
+    private readonly CountSignal _created = new();
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = base.CreateTimer(callback, state, dueTime, period);
-        lock (_gate)
-        {
-            _created++;
-            for (var i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (_waiters[i].Count <= _created)
-                {
-                    _waiters[i].Signal.TrySetResult();
-                    _waiters.RemoveAt(i);
-                }
-            }
-        }
-
+        _created.Increment();
         return timer;
     }
 
-    public int Created
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _created;
-            }
-        }
-    }
+    public int Created => _created.Count;
 
-    public Task WaitForTimersAsync(int count)
-    {
-        lock (_gate)
-        {
-            if (_created >= count)
-            {
-                return Task.CompletedTask;
-            }
-
-            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((count, signal));
-            return signal.Task.WaitAsync(PollerHarness.SignalTimeout, TestContext.Current.CancellationToken);
-        }
-    }
+    public Task WaitForTimersAsync(int count) =>
+        _created.ReachedAsync(count).WaitAsync(PollerHarness.SignalTimeout, TestContext.Current.CancellationToken);
 }
 
 /// <summary>
