@@ -99,7 +99,11 @@ internal sealed class PostgresDatabase : IDisposable
         ListenerDataSource.Dispose();
     }
 
-    private static int Migrate(NpgsqlDataSource dataSource, ILogger logger)
+    /// <summary>
+    /// Applies the migrations not yet applied, under the advisory lock, and returns the newest version; with
+    /// <paramref name="through"/> only those up to it (a test's database as an older gateway left it).
+    /// </summary>
+    internal static int Migrate(NpgsqlDataSource dataSource, ILogger logger, int? through = null)
     {
         using var connection = dataSource.OpenConnection();
         Execute(connection, "SELECT pg_advisory_lock(@key)", MigrationLockKey);
@@ -130,7 +134,7 @@ internal sealed class PostgresDatabase : IDisposable
 
             foreach (var migration in Migrations)
             {
-                if (applied.Contains(migration.Version))
+                if (applied.Contains(migration.Version) || migration.Version > through)
                 {
                     continue;
                 }
@@ -150,7 +154,7 @@ internal sealed class PostgresDatabase : IDisposable
                 PostgresLog.MigrationApplied(logger, migration.Version, migration.Name, elapsed.TotalMilliseconds);
             }
 
-            return newest;
+            return through is { } last ? Math.Min(last, newest) : newest;
         }
         finally
         {

@@ -21,9 +21,9 @@ public sealed class PostgresPendingCountTests(PostgresCluster cluster)
     public async Task A_database_with_pending_payments_from_before_the_kept_count_is_counted_when_it_is_upgraded()
     {
         var database = await cluster.CreateDatabaseAsync(Ct);
+        MigrateBeforeKeptCount(database);
         await using (var connection = await OpenAsync(database))
         {
-            await MigrateBeforeKeptCountAsync(connection);
 
             // As a gateway before 0050 wrote them: pending on two terminals, and some that left.
             for (var i = 0; i < 40; i++)
@@ -116,28 +116,14 @@ public sealed class PostgresPendingCountTests(PostgresCluster cluster)
     }
 
     /// <summary>
-    /// The schema as a gateway before the kept count left it: the migrations before it, each recorded as
-    /// <see cref="PostgresDatabase"/> records them, so opening the database afterwards applies the kept count's alone.
+    /// The schema as a gateway before the kept count left it: the migrations before it, applied and recorded by the
+    /// store's own runner, so opening the database afterwards applies the kept count's alone.
     /// </summary>
-    private static async Task MigrateBeforeKeptCountAsync(NpgsqlConnection connection)
+    private static void MigrateBeforeKeptCount(string database)
     {
-        await ExecuteAsync(connection, """
-            CREATE TABLE schema_migrations (
-                version    integer PRIMARY KEY,
-                name       text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now())
-            """);
         Assert.Contains(PostgresDatabase.Migrations, m => m.Version == KeptCountVersion);
-        foreach (var migration in PostgresDatabase.Migrations.Where(m => m.Version < KeptCountVersion))
-        {
-            await using var transaction = await connection.BeginTransactionAsync(Ct);
-            await ExecuteAsync(connection, migration.Sql);
-            await using var record = new NpgsqlCommand("INSERT INTO schema_migrations (version, name) VALUES (@version, @name)", connection, transaction);
-            record.Parameters.AddWithValue("version", migration.Version);
-            record.Parameters.AddWithValue("name", migration.Name);
-            await record.ExecuteNonQueryAsync(Ct);
-            await transaction.CommitAsync(Ct);
-        }
+        using var dataSource = NpgsqlDataSource.Create(database);
+        PostgresDatabase.Migrate(dataSource, NullLogger.Instance, through: KeptCountVersion - 1);
     }
 
     /// <summary>The payment's row as the store inserts it (its outbox is left out: nothing here reads it).</summary>
@@ -154,11 +140,5 @@ public sealed class PostgresPendingCountTests(PostgresCluster cluster)
         var connection = new NpgsqlConnection(database);
         await connection.OpenAsync(Ct);
         return connection;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(Ct);
     }
 }
