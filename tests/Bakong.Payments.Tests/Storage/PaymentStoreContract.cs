@@ -156,15 +156,8 @@ public abstract class PaymentStoreContract : IAsyncLifetime
     public async Task Concurrent_inserts_of_one_request_id_store_exactly_one_payment_and_all_get_it()
     {
         var candidates = Enumerable.Range(0, 16).Select(_ => TestPayments.New(requestId: "same-request")).ToList();
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var inserts = candidates.Select(p => Task.Run(async () =>
-        {
-            await start.Task;
-            return await Store.InsertIfAbsentAsync(p, Ct);
-        })).ToList();
-        start.SetResult();
-        var results = await Task.WhenAll(inserts).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var results = await AllAtOnceAsync(candidates, p => Store.InsertIfAbsentAsync(p, Ct));
 
         var winner = Assert.Single(results, r => r.Inserted).Payment;
         Assert.All(results, r => Assert.Equal(winner.Id, r.Payment.Id));
@@ -210,14 +203,7 @@ public abstract class PaymentStoreContract : IAsyncLifetime
             copies.Add(copy);
         }
 
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var saves = copies.Select(c => Task.Run(async () =>
-        {
-            await start.Task;
-            return await Store.SaveAsync(c, Ct);
-        })).ToList();
-        start.SetResult();
-        var results = await Task.WhenAll(saves).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var results = await AllAtOnceAsync(copies, c => Store.SaveAsync(c, Ct));
 
         Assert.Equal(1, results.Count(r => r == SaveResult.Saved));
         Assert.Equal(7, results.Count(r => r == SaveResult.Conflict));
@@ -654,14 +640,9 @@ public abstract class PaymentStoreContract : IAsyncLifetime
     public async Task Of_concurrent_first_verifications_of_one_hash_exactly_one_is_first()
     {
         var receipts = (IReceiptStore)Store;
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var verifications = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
-        {
-            await start.Task;
-            return await receipts.RecordVerificationAsync(new ReceiptVerificationRecord("ee55", TestPayments.Start.AddSeconds(i), "client-" + i, "till-1"), Ct);
-        })).ToList();
-        start.SetResult();
-        var answers = await Task.WhenAll(verifications).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var answers = await AllAtOnceAsync(
+            Enumerable.Range(0, 8),
+            i => receipts.RecordVerificationAsync(new ReceiptVerificationRecord("ee55", TestPayments.Start.AddSeconds(i), "client-" + i, "till-1"), Ct));
 
         Assert.Single(answers, a => a is null);
         Assert.Single(answers.Where(a => a is not null).Distinct());
@@ -681,14 +662,14 @@ public abstract class PaymentStoreContract : IAsyncLifetime
 
     private async Task SaveAsync(Payment payment) => Assert.Equal(SaveResult.Saved, await Store.SaveAsync(payment, Ct));
 
-    /// <summary>Runs <paramref name="write"/> on every payment at once (released together), waiting for all.</summary>
-    private static async Task<T[]> AllAtOnceAsync<T>(IEnumerable<Payment> payments, Func<Payment, Task<T>> write)
+    /// <summary>Runs <paramref name="write"/> on every item at once (released together), waiting for all.</summary>
+    private static async Task<T[]> AllAtOnceAsync<TItem, T>(IEnumerable<TItem> items, Func<TItem, Task<T>> write)
     {
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var writes = payments.Select(p => Task.Run(async () =>
+        var writes = items.Select(item => Task.Run(async () =>
         {
             await start.Task;
-            return await write(p);
+            return await write(item);
         })).ToList();
         start.SetResult();
         return await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60), Ct);
