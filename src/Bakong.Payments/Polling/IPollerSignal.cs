@@ -3,8 +3,9 @@ using System.Threading.Channels;
 namespace Bakong.Payments.Polling;
 
 /// <summary>
-/// Wakes the payment poller before its next tick, so payments due by now are checked at once. The poller registers
-/// its own wake-up on every creation (<see cref="PollerWakeup"/>); tests that move the clock on call it too.
+/// Wakes the payment poller before its next tick, so payments due by now are checked at once. Nothing in the gateway
+/// needs it (a new payment waits for the next tick: see <see cref="PaymentPollerOptions"/>); tests that move the clock
+/// on call it.
 /// </summary>
 public interface IPollerSignal
 {

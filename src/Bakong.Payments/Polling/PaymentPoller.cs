@@ -19,7 +19,8 @@ namespace Bakong.Payments.Polling;
 /// next check time, a list call's payments together (the store commits concurrent saves as one batch). All the schedule
 /// lives in the store, so a restarted poller continues where the last one stopped.
 /// The loop sleeps <see cref="PaymentPollerOptions.TickInterval"/> on the <see cref="TimeProvider"/>, or less when
-/// <see cref="IPollerSignal.Notify"/> wakes it for a new payment.
+/// <see cref="IPollerSignal.Notify"/> wakes it. A new payment is due at once and waits for the next tick: a creation
+/// does not wake the loop, so a busy till's creates share one pass and its list calls instead of a pass each.
 /// </para>
 /// <para>
 /// A fault (no usable answer: timeout, 5xx, 429, 401, geo-block, open circuit, malformed) never changes a payment's

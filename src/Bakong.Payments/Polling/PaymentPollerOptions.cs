@@ -7,7 +7,9 @@ namespace Bakong.Payments.Polling;
 /// <c>Polling:*</c> — how often the poller asks Bakong about pending payments, and how it backs off.
 /// </summary>
 /// <remarks>
-/// A pending payment is checked at once after creation, then every <see cref="FastInterval"/> until
+/// A pending payment is due from its creation and first checked at the poller's next tick (at most
+/// <see cref="TickInterval"/> later: a creation does not wake the poller, so the creates of a tick share its list
+/// calls and nobody is asked about a QR no customer can have scanned yet), then every <see cref="FastInterval"/> until
 /// <see cref="FastUntil"/> after its creation, every <see cref="MediumInterval"/> until <see cref="MediumUntil"/>, and
 /// every <see cref="SlowInterval"/> after that, never later than its expiry. At expiry Bakong is asked once more after
 /// <see cref="ExpiryGrace"/>; if it still knows no transfer, the payment expires.

@@ -1,4 +1,3 @@
-using Bakong.Payments;
 using Bakong.Payments.Polling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,8 +8,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PaymentPollerServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the payment poller (a hosted service), <see cref="IPollerSignal"/> and the change sink that wakes the poller
-    /// when a payment is created, with <c>Polling:*</c> bound from
+    /// Adds the payment poller (a hosted service) and <see cref="IPollerSignal"/>, with <c>Polling:*</c> bound from
     /// <paramref name="configuration"/> (the root) and validated at start. Needs the payment store
     /// (<c>AddBakongPayments</c>) and the Bakong client (<c>AddBakongOpenApiClient</c>).
     /// </summary>
@@ -36,7 +34,6 @@ public static class PaymentPollerServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PollerSignal>();
         services.TryAddSingleton<IPollerSignal>(sp => sp.GetRequiredService<PollerSignal>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentChangeSink, PollerWakeup>());
         services.TryAddSingleton<PollerMetrics>();
         services.TryAddSingleton<PaymentPoller>();
         services.AddHostedService(sp => sp.GetRequiredService<PaymentPoller>());

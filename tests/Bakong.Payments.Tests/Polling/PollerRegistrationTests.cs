@@ -23,6 +23,26 @@ public sealed class PollerRegistrationTests
     }
 
     [Fact]
+    public void No_change_sink_wakes_the_poller_for_a_creation_so_a_new_payment_waits_for_the_next_tick()
+    {
+        using var dir = new TempDirectory();
+        var signal = new CountingSignal();
+        using var provider = Build(dir, [], services => services.AddSingleton<IPollerSignal>(signal));
+        var payment = TestPayments.New();
+        var created = payment.UnsavedEvents.ToList();
+
+        var sinks = provider.GetServices<IPaymentChangeSink>().ToList();
+        foreach (var sink in sinks)
+        {
+            sink.Saved(payment, created);
+        }
+
+        Assert.NotEmpty(sinks);
+        Assert.Equal(PaymentEventType.Created, Assert.Single(created).Type);
+        Assert.Equal(0, signal.Notifications);
+    }
+
+    [Fact]
     public void Bad_polling_settings_fail_validation_with_clear_messages()
     {
         using var dir = new TempDirectory();
@@ -41,7 +61,7 @@ public sealed class PollerRegistrationTests
         Assert.Contains("Polling:FaultRetryDelay", error.Message, StringComparison.Ordinal);
     }
 
-    private static ServiceProvider Build(TempDirectory dir, Dictionary<string, string?> settings)
+    private static ServiceProvider Build(TempDirectory dir, Dictionary<string, string?> settings, Action<IServiceCollection>? before = null)
     {
         settings["Storage:Path"] = dir.File("bakong.db");
         settings["Merchant:BakongAccountId"] = "shop@aclb";
@@ -49,9 +69,17 @@ public sealed class PollerRegistrationTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
+        before?.Invoke(services);
         services.AddSingleton<IBakongClient>(new FakeBakongClient());
         services.AddBakongPayments(configuration);
         services.AddPaymentPoller(configuration);
         return services.BuildServiceProvider();
+    }
+
+    private sealed class CountingSignal : IPollerSignal
+    {
+        public int Notifications { get; private set; }
+
+        public void Notify() => Notifications++;
     }
 }

@@ -111,15 +111,22 @@ internal sealed class ListLogger<T> : ILogger<T>
     public int Count(string eventName) => Records.Count(r => r.Id.Name == eventName);
 }
 
-/// <summary>A <see cref="FakeTimeProvider"/> that tells when the code under test has created its n-th timer (is waiting).</summary>
-internal sealed class TimerCountingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
+/// <summary>
+/// A <see cref="FakeTimeProvider"/> that tells when the code under test has created its n-th timer (is waiting), or its
+/// n-th of <c>dueTimeOnly</c> when that is given.
+/// </summary>
+internal sealed class TimerCountingTimeProvider(DateTimeOffset start, TimeSpan? dueTimeOnly = null) : FakeTimeProvider(start)
 {
     private readonly CountSignal _created = new();
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = base.CreateTimer(callback, state, dueTime, period);
-        _created.Increment();
+        if (dueTimeOnly is not { } only || dueTime == only)
+        {
+            _created.Increment();
+        }
+
         return timer;
     }
 

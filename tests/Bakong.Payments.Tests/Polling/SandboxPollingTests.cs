@@ -24,7 +24,8 @@ public sealed class SandboxPollingTests
     [Fact]
     public async Task A_payment_paid_in_the_sandbox_is_paid_after_the_poller_checks_it_with_the_real_client()
     {
-        var clock = new FakeTimeProvider(TestPayments.Start);
+        // Counts the poller's tick waits (1 s; no other part of the host sets a 1-s timer).
+        var clock = new TimerCountingTimeProvider(TestPayments.Start, TimeSpan.FromSeconds(1));
         await using var sandbox = await TestSandbox.StartAsync(clock);
         using var dir = new TempDirectory();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -66,9 +67,11 @@ public sealed class SandboxPollingTests
                 new CreatePaymentRequest { RequestId = "order-1-try-1", TerminalId = "till-1", Amount = 2.25m }, Ct);
             var payment = Assert.IsType<CreatePaymentResult.Created>(created).Payment;
 
-            // The creation woke the poller: its first check finds nothing paid yet.
+            // The creation does not wake the poller: its next tick, a second later, makes the first check (nothing paid yet).
+            await clock.WaitForTimersAsync(1);
+            clock.Advance(TimeSpan.FromSeconds(1));
             var first = await passes.Reader.ReadAsync(Ct).AsTask().WaitAsync(PollerHarness.SignalTimeout, Ct);
-            Assert.Equal((1, 1, 0), (first.Due, first.Calls, first.Faults));
+            Assert.Equal((payment.CreateTime + TimeSpan.FromSeconds(1), 1, 1, 0), (first.Now, first.Due, first.Calls, first.Faults));
             sandbox.State.Pay(new SandboxPayRequest { Qr = payment.Qr });
             clock.Advance(TimeSpan.FromSeconds(2));
             host.Services.GetRequiredService<IPollerSignal>().Notify();

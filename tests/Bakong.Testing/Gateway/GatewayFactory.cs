@@ -23,6 +23,7 @@ namespace Bakong.Gateway.Tests;
 /// The gateway as <c>dotnet run</c> starts it (Sandbox mode, the simulated Bakong in-process under <c>/sandbox</c>),
 /// hosted on a TestServer: its own temp <c>Storage:Path</c>, a <see cref="FakeTimeProvider"/> for every clock, and
 /// every outgoing HttpClient (the Bakong client calling <c>&lt;Web&gt;/sandbox/</c>) routed back into the TestServer.
+/// A creation wakes the poller (<see cref="PollOnCreation"/>), standing in for the tick that the fake clock never reaches.
 /// The one in-process gateway host of the gateway and CLI tests (the CLI's <c>CliGateway</c> wraps it).
 /// </summary>
 public sealed class GatewayFactory : WebApplicationFactory<Program>
@@ -250,6 +251,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             var store = services.Last(d => d.ServiceType == typeof(IPaymentStore)).ImplementationFactory
                 ?? throw new InvalidOperationException("The gateway's IPaymentStore is registered without a factory.");
             services.AddSingleton<IPaymentStore>(sp => new RecordingPaymentStore((IPaymentStore)store(sp)));
+            services.AddSingleton<Bakong.Payments.IPaymentChangeSink, PollOnCreation>();
             // The Telegram client keeps its own handler: its tests point it at a fake Bot API on loopback
             // (Bakong.Testing.Telegram.FakeBotApi), a real HTTP call whose logs and traces they search for the token.
             services.ConfigureAll<HttpClientFactoryOptions>(o => o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler =
