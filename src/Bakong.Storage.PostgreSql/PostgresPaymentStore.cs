@@ -57,6 +57,16 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         ON CONFLICT (event_id) DO NOTHING
         """;
 
+    /// <summary>The insert's outbox rows: written only when the payment is there, i.e. the insert made it.</summary>
+    private const string InsertOutboxIfInsertedSql = """
+        INSERT INTO webhook_outbox (event_id, payment_id, position, type, version, state, create_time, attempts,
+            next_attempt_time, delivered_time, last_error)
+        SELECT @event_id, @payment_id, @position, @type, @version, @state, @create_time, @attempts,
+            @next_attempt_time, @delivered_time, @last_error
+        WHERE EXISTS (SELECT 1 FROM payments WHERE id = @payment_id)
+        ON CONFLICT (event_id) DO NOTHING
+        """;
+
     // The poller's pass, shared by every replica on the database: every due payment that no other replica holds is
     // ranked within its terminal and taken round by round (each terminal's earliest, then each one's second, ...), so
     // each terminal gets an equal share and what one leaves goes to others. The picked rows are locked (SKIP LOCKED:
@@ -175,6 +185,9 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
     // Sent in the writing transaction, so PostgreSQL delivers it at commit and never for a rolled-back change.
     private const string NotifySql = "SELECT pg_notify('" + PostgresChangeListener.Channel + "', @payload)";
 
+    /// <summary>The insert's notification: sent only when the payment with <c>@id</c> is there, i.e. the insert made it.</summary>
+    private const string NotifyIfInsertedSql = NotifySql + " WHERE EXISTS (SELECT 1 FROM payments WHERE id = @id)";
+
     private readonly PostgresDatabase _database;
     private readonly ILogger _logger;
 
@@ -231,20 +244,22 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         }
 
         var snapshot = payment.ToSnapshot();
-        await using (var connection = await DataSource.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false))
-        await using (var transaction = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false))
+
+        // One round trip: a batch without a transaction of its own is one implicit transaction, committed (WAL flushed)
+        // before the server answers and rolled back whole if a command fails. The outbox rows and the notification
+        // are there only when this insert made the payment: a replay of the request id inserts nothing, and its new
+        // id then matches no row. An id or md5 taken without the request id is not an idempotent replay: the unique
+        // constraint throws and nothing of the batch stays.
+        await using (var batch = DataSource.CreateBatch())
         {
-            await using var batch = new NpgsqlBatch(connection, transaction);
             var insert = new NpgsqlBatchCommand(InsertSql);
             PaymentRow.AddParameters(insert.Parameters, snapshot);
             batch.BatchCommands.Add(insert);
-            AddNotify(batch, snapshot);
+            AddOutbox(batch, snapshot, ifInserted: true);
+            AddNotify(batch, snapshot, ifInserted: true);
             await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             if (insert.RecordsAffected == 1)
             {
-                // An id or md5 taken without the request id is not an idempotent replay: the unique constraint throws.
-                await InsertOutboxAsync(connection, transaction, snapshot).ConfigureAwait(false);
-                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                 payment.AcceptChanges();
                 return new InsertResult(payment, Inserted: true);
             }
@@ -571,33 +586,26 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         return SaveResult.Saved;
     }
 
-    private static async Task InsertOutboxAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PaymentSnapshot snapshot)
+    private void AddNotify(NpgsqlBatch batch, PaymentSnapshot snapshot, bool ifInserted = false)
     {
-        if (snapshot.Outbox.Count == 0)
-        {
-            return;
-        }
-
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        AddOutbox(batch, snapshot);
-        await batch.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-    }
-
-    private void AddNotify(NpgsqlBatch batch, PaymentSnapshot snapshot)
-    {
-        var notify = new NpgsqlBatchCommand(NotifySql);
+        var notify = new NpgsqlBatchCommand(ifInserted ? NotifyIfInsertedSql : NotifySql);
         notify.Parameters.Add(new NpgsqlParameter("payload", NpgsqlDbType.Text)
         {
             Value = PostgresChangeListener.FormatPayload(ReplicaId, snapshot.Id, snapshot.Parameters.TerminalId, snapshot.Version),
         });
+        if (ifInserted)
+        {
+            notify.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Text) { Value = snapshot.Id });
+        }
+
         batch.BatchCommands.Add(notify);
     }
 
-    private static void AddOutbox(NpgsqlBatch batch, PaymentSnapshot snapshot)
+    private static void AddOutbox(NpgsqlBatch batch, PaymentSnapshot snapshot, bool ifInserted = false)
     {
         for (var i = 0; i < snapshot.Outbox.Count; i++)
         {
-            var command = new NpgsqlBatchCommand(InsertOutboxSql);
+            var command = new NpgsqlBatchCommand(ifInserted ? InsertOutboxIfInsertedSql : InsertOutboxSql);
             PaymentRow.AddOutboxParameters(command.Parameters, snapshot.Id, i, snapshot.Outbox[i]);
             batch.BatchCommands.Add(command);
         }
