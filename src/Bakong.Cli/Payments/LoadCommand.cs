@@ -149,6 +149,20 @@ internal static class LoadCommand
             var load = new Load(context, channelList, parseResult.GetValue(terminal)!, "load-" + Guid.NewGuid().ToString("N")[..8] + "-");
             try
             {
+                // One call alone to each gateway first: a server that does not answer gRPC (the Web endpoint, say) is
+                // reported from that call. The runs' concurrent calls to such a server were seen to wait forever.
+                for (var i = 0; i < channelList.Count; i++)
+                {
+                    try
+                    {
+                        await new Health.HealthClient(channelList[i]).CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        return GatewayClient.ReportError(context, json: false, gateways[i], e);
+                    }
+                }
+
                 return await load.RunAsync(plan, parseResult.GetValue(warmUp)!.Value, parseResult.GetValue(keep), parseResult.GetValue(json), cancellationToken)
                     .ConfigureAwait(false) is { } error
                     ? GatewayClient.ReportError(context, json: false, uri, error)

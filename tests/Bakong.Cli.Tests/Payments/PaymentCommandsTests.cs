@@ -203,6 +203,33 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_load_sent_to_an_http_1_endpoint_stops_after_its_first_call_instead_of_its_warm_up()
+    {
+        var connections = 0;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1;
+            listen.Use(next => connection =>
+            {
+                Interlocked.Increment(ref connections);
+                return next(connection);
+            });
+        }));
+        builder.Logging.ClearProviders();
+        await using var web = builder.Build();
+        await web.StartAsync(Ct);
+
+        var run = await Cli.RunAsync(["payments", "load", "--count", "100", "--concurrency", "64", "--warm-up", "2000", "--server", web.Urls.Single()]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("did not answer gRPC", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+
+        // One failed call (the client may try it on a second connection), not 2,000 warm-up calls 64 at a time.
+        Assert.InRange(connections, 1, 2);
+    }
+
+    [Fact]
     public async Task Watch_follows_an_existing_payment_to_its_end()
     {
         var created = (await _gateway.Payments.CreatePaymentAsync(
