@@ -182,6 +182,7 @@ public sealed class PaymentCommandsTests : IAsyncLifetime
     [InlineData("watch", "some-payment")]
     [InlineData("payments", "list")]
     [InlineData("payments", "load", "--count", "1")]
+    [InlineData("payments", "load", "--watchers", "10")]
     public async Task A_client_command_sent_to_an_http_1_endpoint_says_where_grpc_is_and_exits_1(params string[] command)
     {
         // What the gateway's Web endpoint is: Kestrel speaking HTTP/1.1 only.
