@@ -150,7 +150,7 @@ public sealed class Payment
         }
     }
 
-    /// <summary>A new pending payment at version 1, due for its first check at once (the poller's next tick). Validation is the caller's (<see cref="Creation.PaymentCreation"/>).</summary>
+    /// <summary>A new pending payment at version 1, due for its first check from now on (the poller's next tick makes it). Validation is the caller's (<see cref="Creation.PaymentCreation"/>).</summary>
     public static Payment Create(
         string id,
         string requestId,

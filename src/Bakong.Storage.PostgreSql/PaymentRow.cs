@@ -132,6 +132,14 @@ internal static class PaymentRow
         }));
     }
 
+    /// <summary>The outbox row's columns, in the order of <see cref="OutboxValues"/>.</summary>
+    public const string OutboxColumns =
+        "event_id, payment_id, position, type, version, state, create_time, attempts, next_attempt_time, delivered_time, last_error";
+
+    /// <summary>The parameters <see cref="AddOutboxParameters"/> adds, in the order of <see cref="OutboxColumns"/>.</summary>
+    public const string OutboxValues =
+        "@event_id, @payment_id, @position, @type, @version, @state, @create_time, @attempts, @next_attempt_time, @delivered_time, @last_error";
+
     /// <summary>One outbox row's parameters, suffixed with its position so several fit one batch.</summary>
     public static void AddOutboxParameters(NpgsqlParameterCollection parameters, string paymentId, int position, OutboxEntry o)
     {

@@ -49,23 +49,12 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
 
     private const string SaveSql = "UPDATE payments SET " + PaymentRow.MutableAssignments + " WHERE id = @id AND version = @read_version";
 
-    private const string InsertOutboxSql = """
-        INSERT INTO webhook_outbox (event_id, payment_id, position, type, version, state, create_time, attempts,
-            next_attempt_time, delivered_time, last_error)
-        VALUES (@event_id, @payment_id, @position, @type, @version, @state, @create_time, @attempts,
-            @next_attempt_time, @delivered_time, @last_error)
-        ON CONFLICT (event_id) DO NOTHING
-        """;
+    private const string InsertOutboxSql = "INSERT INTO webhook_outbox (" + PaymentRow.OutboxColumns + ") VALUES ("
+        + PaymentRow.OutboxValues + ") ON CONFLICT (event_id) DO NOTHING";
 
     /// <summary>The insert's outbox rows: written only when the payment is there, i.e. the insert made it.</summary>
-    private const string InsertOutboxIfInsertedSql = """
-        INSERT INTO webhook_outbox (event_id, payment_id, position, type, version, state, create_time, attempts,
-            next_attempt_time, delivered_time, last_error)
-        SELECT @event_id, @payment_id, @position, @type, @version, @state, @create_time, @attempts,
-            @next_attempt_time, @delivered_time, @last_error
-        WHERE EXISTS (SELECT 1 FROM payments WHERE id = @payment_id)
-        ON CONFLICT (event_id) DO NOTHING
-        """;
+    private const string InsertOutboxIfInsertedSql = "INSERT INTO webhook_outbox (" + PaymentRow.OutboxColumns + ") SELECT "
+        + PaymentRow.OutboxValues + " WHERE EXISTS (SELECT 1 FROM payments WHERE id = @payment_id) ON CONFLICT (event_id) DO NOTHING";
 
     // The poller's pass, shared by every replica on the database: every due payment that no other replica holds is
     // ranked within its terminal and taken round by round (each terminal's earliest, then each one's second, ...), so
