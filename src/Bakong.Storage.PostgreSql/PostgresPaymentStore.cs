@@ -33,8 +33,9 @@ namespace Bakong.Storage.PostgreSql;
 /// <para>
 /// <b>Counts.</b> <see cref="CountByStateAsync"/> counts on the state index in one statement (one snapshot): a kept
 /// counts row, as the LiteDB store has, would be one row every create and transition updates, serialising all
-/// their commits on its lock. It is read once, at start. The pending count per terminal, read on every create, is
-/// kept, striped over up to 32 rows per terminal so that it does not serialise them (<c>CountPendingSql</c>, migration 0050).
+/// their commits on its lock. It is read once, at start. The pending count per terminal, read by every create's
+/// insert (<c>InsertUnderCapSql</c>), is kept, striped over up to 32 rows per terminal so that it does not serialise
+/// them (<c>CountPendingSql</c>, migration 0050).
 /// </para>
 /// <para>
 /// <b>Backups</b> are PostgreSQL's (<c>pg_dump</c>, base backups): this store is no <c>IStoreSnapshot</c>.
@@ -46,6 +47,16 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
 
     private const string InsertSql = "INSERT INTO payments (" + PaymentRow.InsertColumns + ") VALUES (" + PaymentRow.InsertValues
         + ") ON CONFLICT (request_id) DO NOTHING";
+
+    /// <summary>
+    /// The insert under the terminal's pending cap: the row is made only while the terminal's kept count (the
+    /// <c>terminal_pending</c> slots) is below <c>@max_pending</c>, in the same statement, so a create needs no read
+    /// ahead of it. The count is the statement's snapshot: creates of one terminal committing at the same moment can
+    /// each see the others' payments not yet counted, and pass the cap by as many as commit at once.
+    /// </summary>
+    private const string InsertUnderCapSql = "INSERT INTO payments (" + PaymentRow.InsertColumns + ") SELECT " + PaymentRow.InsertValues
+        + " WHERE (SELECT coalesce(sum(pending), 0) FROM terminal_pending WHERE terminal_id = @terminal_id) < @max_pending"
+        + " ON CONFLICT (request_id) DO NOTHING";
 
     private const string SaveSql = "UPDATE payments SET " + PaymentRow.MutableAssignments + " WHERE id = @id AND version = @read_version";
 
@@ -223,13 +234,18 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
     /// </summary>
     internal string ReplicaId { get; } = Guid.NewGuid().ToString("N");
 
-    public async Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken)
+    public async Task<InsertResult> InsertIfAbsentAsync(Payment payment, int? maxPendingForTerminal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payment);
         cancellationToken.ThrowIfCancellationRequested();
         if (payment.PersistedVersion != 0)
         {
             throw new ArgumentException("Only a new payment can be inserted.", nameof(payment));
+        }
+
+        if (maxPendingForTerminal is { } max)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max, nameof(maxPendingForTerminal));
         }
 
         var snapshot = payment.ToSnapshot();
@@ -241,8 +257,13 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         // constraint throws and nothing of the batch stays.
         await using (var batch = DataSource.CreateBatch())
         {
-            var insert = new NpgsqlBatchCommand(InsertSql);
+            var insert = new NpgsqlBatchCommand(maxPendingForTerminal is null ? InsertSql : InsertUnderCapSql);
             PaymentRow.AddParameters(insert.Parameters, snapshot);
+            if (maxPendingForTerminal is { } cap)
+            {
+                insert.Parameters.Add(new NpgsqlParameter("max_pending", NpgsqlDbType.Integer) { Value = cap });
+            }
+
             batch.BatchCommands.Add(insert);
             AddOutbox(batch, snapshot, ifInserted: true);
             AddNotify(batch, snapshot, ifInserted: true);
@@ -255,9 +276,15 @@ internal sealed partial class PostgresPaymentStore : IPaymentStore, IDisposable
         }
 
         // The request id was taken, by a transaction this one waited for: it is committed, so this read finds it.
-        var existing = await GetByRequestIdAsync(payment.RequestId, CancellationToken.None).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("A payment with this request id was stored and is gone: payments are never deleted.");
-        return new InsertResult(existing, Inserted: false);
+        // Otherwise the cap stopped the insert.
+        if (await GetByRequestIdAsync(payment.RequestId, CancellationToken.None).ConfigureAwait(false) is { } existing)
+        {
+            return new InsertResult(existing, Inserted: false);
+        }
+
+        return maxPendingForTerminal is { } atMost
+            ? InsertResult.RefusedAt(payment, await CountPendingAsync(payment.TerminalId, atMost, CancellationToken.None).ConfigureAwait(false))
+            : throw new InvalidOperationException("A payment with this request id was stored and is gone: payments are never deleted.");
     }
 
     public Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken)

@@ -313,7 +313,7 @@ public sealed class DisplayBridgeTests
         public Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken) =>
             Task.FromResult(payments.FirstOrDefault(p => p.Id == paymentId));
 
-        public Task<Bakong.Payments.Storage.InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<Bakong.Payments.Storage.InsertResult> InsertIfAbsentAsync(Payment payment, int? maxPendingForTerminal, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<Payment?> GetByRequestIdAsync(string requestId, CancellationToken cancellationToken) => throw new NotSupportedException();
 

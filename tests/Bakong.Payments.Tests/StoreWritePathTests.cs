@@ -54,6 +54,46 @@ public sealed class StoreWritePathTests : IDisposable
     }
 
     [Fact]
+    public async Task The_pending_cap_is_exact_for_creates_of_one_terminal_in_one_batch_and_counts_a_save_before_them()
+    {
+        using var store = Open();
+        var leaving = TestPayments.New(terminalId: "till-9");
+        await store.InsertIfAbsentAsync(leaving, maxPendingForTerminal: 3, Ct);
+        leaving.Cancel(TestPayments.Start.AddSeconds(1));
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        var batches = new List<int>();
+        var calls = 0;
+        store.BatchStarting = () =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                held.SetResult();
+                release.Wait(s_timeout, Ct);
+            }
+        };
+        store.BatchCommitted = batches.Add;
+
+        var first = store.InsertIfAbsentAsync(TestPayments.New(terminalId: "till-9"), maxPendingForTerminal: 3, Ct);
+        await held.Task.WaitAsync(s_timeout, Ct);
+        var cancel = store.SaveAsync(leaving, Ct);
+        var creates = Enumerable.Range(0, 10)
+            .Select(_ => store.InsertIfAbsentAsync(TestPayments.New(terminalId: "till-9"), maxPendingForTerminal: 3, Ct))
+            .ToList();
+        release.Set();
+        await first.WaitAsync(s_timeout, Ct);
+        Assert.Equal(SaveResult.Saved, await cancel.WaitAsync(s_timeout, Ct));
+        var results = await Task.WhenAll(creates).WaitAsync(s_timeout, Ct);
+
+        // Two pending before the batch, one of them cancelled in it: two of its creates fit under the cap, in order.
+        Assert.Equal([1, 11], batches);
+        Assert.Equal([true, true, .. Enumerable.Repeat(false, 8)], results.Select(r => r.Inserted));
+        Assert.All(results.Skip(2), r => Assert.Equal(3, r.Refused?.Count));
+        Assert.Equal(3, (await store.CountPendingAsync("till-9", 10, Ct)).Count);
+        Assert.Equal(3, (await store.ListAsync(new PaymentQuery { TerminalId = "till-9", State = PaymentState.Pending }, Ct)).Payments.Count);
+    }
+
+    [Fact]
     public async Task A_version_check_in_a_batch_sees_the_save_before_it()
     {
         using var store = Open();

@@ -108,7 +108,6 @@ internal static class TestPayments
 
     public static PaymentCreation Creation(
         IPaymentStore store, TimeProvider time, MerchantProfiles profiles, IEnumerable<IPaymentChangeSink>? sinks = null) => new(
-        store,
         new PaymentWriter(store, sinks ?? []),
         new KhqrGenerator(time),
         Options.Create(profiles),

@@ -8,7 +8,8 @@ public abstract class DelegatingPaymentStore(IPaymentStore inner) : IPaymentStor
 {
     protected IPaymentStore Inner { get; } = inner;
 
-    public virtual Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken) => Inner.InsertIfAbsentAsync(payment, cancellationToken);
+    public virtual Task<InsertResult> InsertIfAbsentAsync(Payment payment, int? maxPendingForTerminal, CancellationToken cancellationToken)
+        => Inner.InsertIfAbsentAsync(payment, maxPendingForTerminal, cancellationToken);
 
     public virtual Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken) => Inner.GetAsync(paymentId, cancellationToken);
 

@@ -63,7 +63,6 @@ public static class PaymentsServiceCollectionExtensions
         // take it through internal constructors (it is not part of the public surface), hence the factories.
         services.TryAddSingleton<PaymentWriter>();
         services.TryAddSingleton(sp => new PaymentCreation(
-            sp.GetRequiredService<IPaymentStore>(),
             sp.GetRequiredService<PaymentWriter>(),
             sp.GetRequiredService<KhqrGenerator>(),
             sp.GetRequiredService<IOptions<MerchantProfiles>>(),

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Bakong.Khqr;
 using Bakong.Payments.Configuration;
-using Bakong.Payments.Storage;
 using Bakong.Payments.Writing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +15,6 @@ namespace Bakong.Payments.Creation;
 /// </summary>
 public sealed class PaymentCreation
 {
-    private readonly IPaymentStore _store;
     private readonly PaymentWriter _writer;
     private readonly KhqrGenerator _generator;
     private readonly MerchantProfiles _profiles;
@@ -28,7 +26,6 @@ public sealed class PaymentCreation
     private long _lastPosBillMs;
 
     internal PaymentCreation(
-        IPaymentStore store,
         PaymentWriter writer,
         KhqrGenerator generator,
         IOptions<MerchantProfiles> profiles,
@@ -36,14 +33,12 @@ public sealed class PaymentCreation
         TimeProvider timeProvider,
         ILogger<PaymentCreation> logger)
     {
-        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
-        _store = store;
         _writer = writer;
         _generator = generator;
         _profiles = profiles.Value;
@@ -71,8 +66,9 @@ public sealed class PaymentCreation
     /// <summary>
     /// Creates the payment unless its terminal already has <paramref name="maxPendingForTerminal"/> pending payments
     /// (<see cref="CreatePaymentResult.TooManyPending"/>). A replay of a request id is answered whatever the count: the
-    /// payment it made is one of them. The count is read before the insert, so concurrent creates of one terminal can
-    /// pass it by as many as run at once; the caller's rate limit bounds that.
+    /// payment it made is one of them. The store's insert checks the count (no read ahead of it): exactly on LiteDB,
+    /// whose writer takes one write after the other; on PostgreSQL, creates of one terminal committing at the same
+    /// moment can pass it by as many as commit at once, which the caller's rate limit bounds.
     /// </summary>
     public async Task<CreatePaymentResult> CreateAsync(
         ValidatedCreatePaymentRequest validated, int? maxPendingForTerminal, CancellationToken cancellationToken)
@@ -85,24 +81,6 @@ public sealed class PaymentCreation
 
         var request = validated.Request;
         var hash = PaymentParametersHash.Compute(parameters);
-
-        // A replay (the same request id again) is settled by the insert, which finds the stored payment: no read of
-        // the request id ahead of it, which every create would pay for (a read snapshot on LiteDB, a round trip on
-        // PostgreSQL) while replays are rare and cost only a QR generation more.
-        if (maxPendingForTerminal is { } max)
-        {
-            var pending = await _store.CountPendingAsync(parameters.TerminalId, max, cancellationToken).ConfigureAwait(false);
-            if (pending.Count >= max)
-            {
-                if (await _store.GetByRequestIdAsync(request.RequestId, cancellationToken).ConfigureAwait(false) is { } existing)
-                {
-                    return Compare(existing, parameters, hash);
-                }
-
-                var wait = (pending.EarliestExpiry ?? _timeProvider.GetUtcNow()) - _timeProvider.GetUtcNow();
-                return new CreatePaymentResult.TooManyPending(max, wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1));
-            }
-        }
 
         var now = _timeProvider.GetUtcNow();
         var id = PaymentIds.NewPaymentId();
@@ -149,10 +127,20 @@ public sealed class PaymentCreation
             now,
             expireTime,
             profile.Id);
+        // A replay (the same request id again) is settled by the insert too, which finds the stored payment: no read
+        // of the request id ahead of it, which every create would pay for (a read snapshot on LiteDB, a round trip on
+        // PostgreSQL) while replays are rare and cost only a QR generation more.
         var inserted = await _writer.InsertAsync(
             payment,
+            maxPendingForTerminal,
             p => PaymentLog.Created(_logger, p.Id, parameters.TerminalId, parameters.Money, billNumber, p.Md5, expireTime),
             cancellationToken).ConfigureAwait(false);
+        if (inserted.Refused is { } pending && maxPendingForTerminal is { } max)
+        {
+            var wait = (pending.EarliestExpiry ?? now) - _timeProvider.GetUtcNow();
+            return new CreatePaymentResult.TooManyPending(max, wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1));
+        }
+
         return inserted.Inserted ? new CreatePaymentResult.Created(payment) : Compare(inserted.Payment, parameters, hash);
     }
 

@@ -16,7 +16,14 @@ public interface IPaymentStore
     /// Inserts a new payment unless one with its request id exists, atomically: the store's unique index on the
     /// request id decides, so concurrent duplicates yield exactly one payment. Returns the one that is stored.
     /// </summary>
-    Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken);
+    /// <param name="payment">The new payment.</param>
+    /// <param name="maxPendingForTerminal">
+    /// When set, the pending cap of the payment's terminal, checked by the insert itself (no read ahead of it): with
+    /// that many pending already, nothing is stored and the result is <see cref="InsertResult.Refused"/>. A replay of
+    /// a request id is answered whatever the count (the payment it made is one of them).
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait; a write already under way still completes.</param>
+    Task<InsertResult> InsertIfAbsentAsync(Payment payment, int? maxPendingForTerminal, CancellationToken cancellationToken);
 
     Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken);
 
@@ -41,8 +48,8 @@ public interface IPaymentStore
 
     /// <summary>
     /// The pending payments of <paramref name="terminalId"/>, counted up to <paramref name="atMost"/>, and, when the
-    /// count reaches it, the earliest expiry among them (when the first of them leaves). Called on every create with
-    /// a cap: it must not read the terminal's payments to count them (keep the count).
+    /// count reaches it, the earliest expiry among them (when the first of them leaves): what a refused insert
+    /// reports. It must not read the terminal's payments to count them (keep the count).
     /// </summary>
     Task<PendingCount> CountPendingAsync(string terminalId, int atMost, CancellationToken cancellationToken);
 
@@ -90,7 +97,31 @@ public interface IPaymentStore
 }
 
 /// <summary>The payment that is stored for a request id, and whether this call stored it.</summary>
-public sealed record InsertResult(Payment Payment, bool Inserted);
+public sealed record InsertResult(Payment Payment, bool Inserted)
+{
+    /// <summary>
+    /// Set when the insert was refused at the terminal's pending cap: nothing was stored, <see cref="Payment"/> is the
+    /// payment that was not, and this is the terminal's count (with the earliest expiry among its pending payments).
+    /// </summary>
+    public PendingCount? Refused { get; init; }
+
+    /// <summary>The refusal of <paramref name="payment"/> at its terminal's pending cap.</summary>
+    public static InsertResult RefusedAt(Payment payment, PendingCount pending) => new(payment, Inserted: false) { Refused = pending };
+}
+
+/// <summary>Inserts without a pending cap.</summary>
+public static class PaymentStoreExtensions
+{
+    /// <summary>
+    /// <see cref="IPaymentStore.InsertIfAbsentAsync(Payment, int?, CancellationToken)"/> without a pending cap: the
+    /// payment is stored unless its request id is taken.
+    /// </summary>
+    public static Task<InsertResult> InsertIfAbsentAsync(this IPaymentStore store, Payment payment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.InsertIfAbsentAsync(payment, maxPendingForTerminal: null, cancellationToken);
+    }
+}
 
 /// <summary>
 /// Pending payments of one terminal, counted up to a limit; <see cref="EarliestExpiry"/> is set only when the count

@@ -206,7 +206,11 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         }
     }
 
-    public Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The cap is exact: the writer checks it against the kept count and the batch's own changes, one write after the
+    /// other. Only a refusal reads the store, for the earliest expiry it reports.
+    /// </remarks>
+    public async Task<InsertResult> InsertIfAbsentAsync(Payment payment, int? maxPendingForTerminal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payment);
         cancellationToken.ThrowIfCancellationRequested();
@@ -215,7 +219,15 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
             throw new ArgumentException("Only a new payment can be inserted.", nameof(payment));
         }
 
-        return Enqueue(new InsertOp(payment)).Task;
+        if (maxPendingForTerminal is { } max)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max, nameof(maxPendingForTerminal));
+        }
+
+        var result = await Enqueue(new InsertOp(payment, maxPendingForTerminal, this)).Task.ConfigureAwait(false);
+        return result.Refused is null
+            ? result
+            : InsertResult.RefusedAt(payment, await CountPendingAsync(payment.TerminalId, maxPendingForTerminal!.Value, CancellationToken.None).ConfigureAwait(false));
     }
 
     public Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken)
@@ -795,6 +807,15 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         CheckpointIfDue(engine);
     }
 
+    /// <summary>The terminal's pending payments with the batch's changes so far (the writer's view; only it calls this).</summary>
+    private int PendingAfter(CountChanges batch, string terminalId)
+    {
+        lock (_counts)
+        {
+            return _pendingByTerminal.GetValueOrDefault(terminalId) + batch.PendingByTerminal.GetValueOrDefault(terminalId);
+        }
+    }
+
     private void CheckpointIfDue(Engine engine)
     {
         if (_copies > 0)
@@ -1212,7 +1233,7 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         }
     }
 
-    private sealed class InsertOp(Payment payment) : WriteOp<InsertResult>
+    private sealed class InsertOp(Payment payment, int? maxPendingForTerminal, LiteDbPaymentStore store) : WriteOp<InsertResult>
     {
         public override bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts)
         {
@@ -1220,6 +1241,13 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
             if (FindOne(payments, PaymentDocument.RequestId, payment.RequestId) is { } existing)
             {
                 Result = new InsertResult(existing, Inserted: false);
+                return false;
+            }
+
+            if (maxPendingForTerminal is { } max && store.PendingAfter(counts, payment.TerminalId) >= max)
+            {
+                // The count as of this write; the caller reads the earliest expiry once the batch is done.
+                Result = InsertResult.RefusedAt(payment, new PendingCount(max, EarliestExpiry: null));
                 return false;
             }
 

@@ -48,15 +48,21 @@ internal sealed class PaymentWriter
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
+    /// <summary>Stores a new payment without a pending cap: <see cref="InsertAsync(Payment, int?, Action{Payment}?, CancellationToken)"/>.</summary>
+    public Task<InsertResult> InsertAsync(Payment payment, Action<Payment>? inserted, CancellationToken cancellationToken)
+        => InsertAsync(payment, maxPendingForTerminal: null, inserted, cancellationToken);
+
     /// <summary>
-    /// Stores a new payment unless one with its request id exists (<see cref="IPaymentStore.InsertIfAbsentAsync"/>); when
-    /// this call stored it, calls <paramref name="inserted"/>, then tells the sinks.
+    /// Stores a new payment unless one with its request id exists, or, with <paramref name="maxPendingForTerminal"/>,
+    /// its terminal has that many pending (<see cref="IPaymentStore.InsertIfAbsentAsync"/>); when this call stored it,
+    /// calls <paramref name="inserted"/>, then tells the sinks.
     /// </summary>
-    public async Task<InsertResult> InsertAsync(Payment payment, Action<Payment>? inserted, CancellationToken cancellationToken)
+    public async Task<InsertResult> InsertAsync(
+        Payment payment, int? maxPendingForTerminal, Action<Payment>? inserted, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payment);
         var events = payment.UnsavedEvents.ToList();
-        var result = await _store.InsertIfAbsentAsync(payment, cancellationToken).ConfigureAwait(false);
+        var result = await _store.InsertIfAbsentAsync(payment, maxPendingForTerminal, cancellationToken).ConfigureAwait(false);
         if (result.Inserted)
         {
             inserted?.Invoke(result.Payment);

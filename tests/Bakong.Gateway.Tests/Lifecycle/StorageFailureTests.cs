@@ -108,10 +108,10 @@ public sealed class StorageFailureTests : IAsyncLifetime
     /// <summary>The gateway's store, failing the calls the payment RPCs make while a failure is set.</summary>
     private sealed class FailingStore(IPaymentStore inner, FailingStore.Switch failure) : DelegatingPaymentStore(inner)
     {
-        public override Task<InsertResult> InsertIfAbsentAsync(Payments.Payment payment, CancellationToken cancellationToken)
+        public override Task<InsertResult> InsertIfAbsentAsync(Payments.Payment payment, int? maxPendingForTerminal, CancellationToken cancellationToken)
         {
             failure.ThrowIfSet(write: true);
-            return base.InsertIfAbsentAsync(payment, cancellationToken);
+            return base.InsertIfAbsentAsync(payment, maxPendingForTerminal, cancellationToken);
         }
 
         public override Task<SaveResult> SaveAsync(Payments.Payment payment, CancellationToken cancellationToken)

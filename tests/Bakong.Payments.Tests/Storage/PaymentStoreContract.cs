@@ -315,6 +315,44 @@ public abstract class PaymentStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_insert_at_the_terminals_pending_cap_is_refused_stores_nothing_and_says_when_the_first_leaves()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await Insert(TestPayments.Start.AddMinutes(i));
+        }
+
+        var paid = await Insert(TestPayments.Start.AddMinutes(-1));
+        paid.Settle(TestPayments.Transaction(), TestPayments.Start);
+        await Store.SaveAsync(paid, Ct);
+        var over = TestPayments.New(TestPayments.Start.AddMinutes(3));
+
+        var refused = await Store.InsertIfAbsentAsync(over, maxPendingForTerminal: 3, Ct);
+        var belowCap = await Store.InsertIfAbsentAsync(TestPayments.New(TestPayments.Start.AddMinutes(3)), maxPendingForTerminal: 4, Ct);
+        var otherTerminal = await Store.InsertIfAbsentAsync(TestPayments.New(TestPayments.Start, terminalId: "till-2"), maxPendingForTerminal: 3, Ct);
+
+        // The paid payment does not count: three pending, so the cap of 3 refuses and the cap of 4 does not.
+        Assert.Equal((false, new PendingCount(3, TestPayments.Start.AddMinutes(5))), (refused.Inserted, refused.Refused));
+        Assert.Same(over, refused.Payment);
+        Assert.Null(await Store.GetAsync(over.Id, Ct));
+        Assert.Null(await Store.GetByRequestIdAsync(over.RequestId, Ct));
+        Assert.Equal((true, null), (belowCap.Inserted, belowCap.Refused));
+        Assert.Equal((true, null), (otherTerminal.Inserted, otherTerminal.Refused));
+        Assert.Equal(4, (await Store.CountPendingAsync("till-1", 10, Ct)).Count);
+    }
+
+    [Fact]
+    public async Task A_replay_at_the_pending_cap_is_answered_with_the_payment_its_request_id_made()
+    {
+        var first = TestPayments.New(TestPayments.Start, requestId: "order-7");
+        Assert.True((await Store.InsertIfAbsentAsync(first, maxPendingForTerminal: 1, Ct)).Inserted);
+
+        var replay = await Store.InsertIfAbsentAsync(TestPayments.New(TestPayments.Start.AddSeconds(1), requestId: "order-7"), maxPendingForTerminal: 1, Ct);
+
+        Assert.Equal((false, null, first.Id), (replay.Inserted, replay.Refused, replay.Payment.Id));
+    }
+
+    [Fact]
     public async Task The_pending_count_of_a_terminal_follows_every_save_and_survives_opening_the_store_again()
     {
         var payments = new List<Payment>();

@@ -1,3 +1,4 @@
+using Bakong.Payments.Storage;
 using Bakong.Storage.PostgreSql;
 using Bakong.Testing.Postgres;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -65,9 +65,9 @@ internal sealed class RecordingPaymentStore(IPaymentStore inner) : DelegatingPay
     public async Task<PaymentSnapshot> SavedAsync(string paymentId, Func<PaymentSnapshot, bool> match) =>
         (await WaitForAsync(w => w.Kind == StoreWriteKind.Saved && w.PaymentId == paymentId && match(w.Payment!)).ConfigureAwait(false)).Payment!;
 
-    public override async Task<InsertResult> InsertIfAbsentAsync(Payment payment, CancellationToken cancellationToken)
+    public override async Task<InsertResult> InsertIfAbsentAsync(Payment payment, int? maxPendingForTerminal, CancellationToken cancellationToken)
     {
-        var result = await base.InsertIfAbsentAsync(payment, cancellationToken).ConfigureAwait(false);
+        var result = await base.InsertIfAbsentAsync(payment, maxPendingForTerminal, cancellationToken).ConfigureAwait(false);
         if (result.Inserted)
         {
             Record(new StoreWrite(StoreWriteKind.Inserted, payment.Id, payment.ToSnapshot()));
