@@ -118,10 +118,14 @@ public sealed class Payment
     /// <summary>
     /// Whether the payment is in the exception queue: money arrived that a person must decide on (a transfer that did
     /// not match, <see cref="NeedsReview"/>, or money for a sale the POS gave up, <see cref="PaymentState.PaidLate"/>)
-    /// and nobody has resolved it yet. The store's exception index holds the same rule
-    /// (<see cref="Storage.IPaymentStore.ListExceptionsAsync"/>).
+    /// and nobody has resolved it yet. The store's exception index keeps the payments this holds for
+    /// (<see cref="Storage.IPaymentStore.ListExceptionsAsync"/>), by <see cref="NeedsPersonOf"/>.
     /// </summary>
-    public bool NeedsPerson => Resolution is null && (NeedsReview || State == PaymentState.PaidLate);
+    public bool NeedsPerson => NeedsPersonOf(_data);
+
+    /// <summary><see cref="NeedsPerson"/> of a stored payment (the rule, in one place).</summary>
+    internal static bool NeedsPersonOf(PaymentSnapshot payment) =>
+        payment.Resolution is null && (payment.Review is not null || payment.State == PaymentState.PaidLate);
 
     /// <summary>
     /// The money a person decides on: the transfer that did not match when the payment needs review, else the one that

@@ -12,7 +12,7 @@ internal static partial class PaymentLog
     public static partial void StoreOpened(ILogger logger, string path, long count);
 
     [LoggerMessage(EventId = 2010, EventName = "PaymentStoreIndexKeysStored", Level = LogLevel.Information,
-        Message = "Payment store upgraded: the list and due index keys are stored in {Count} payments, and the indexes read them")]
+        Message = "Payment store upgraded: the index keys are stored in {Count} payments, and the indexes read them")]
     public static partial void StoreIndexKeysStored(ILogger logger, int count);
 
     [LoggerMessage(EventId = 2007, EventName = "PaymentStoreWriteFailed", Level = LogLevel.Error,

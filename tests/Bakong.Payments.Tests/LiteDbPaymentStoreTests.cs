@@ -52,7 +52,8 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
     [Fact]
     public async Task A_store_from_before_the_index_keys_were_stored_is_upgraded_when_opened_and_reads_as_before()
     {
-        // The list and due indexes as they were: expressions over the document, no stored keys.
+        // The indexes as they were: expressions over the document, no stored keys, and the outbox's due time indexed
+        // for every payment (null included).
         const string TerminalPrefix = "LPAD(STRING(LENGTH($.terminal_id)), 3, '0') + $.terminal_id";
         var oldIndexes = new Dictionary<string, string>
         {
@@ -60,18 +61,28 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
             ["list_state"] = "$.state + '/' + $.created_key",
             ["list_terminal_state"] = TerminalPrefix + " + $.state + '/' + $.created_key",
             ["due_terminal"] = "IIF($.next_check = null, null, " + TerminalPrefix + " + ':' + FORMAT($.next_check, 'D19'))",
+            ["exceptions"] = "IIF($.resolution = null AND ($.review != null OR $.state = 'PaidLate'), $.created_key, null)",
+            ["transaction_hash"] = "LOWER($.transaction.hash)",
+            ["outbox_due"] = "$.outbox_due",
         };
         var path = _dir.File("old.db");
         var payments = Enumerable.Range(0, 5)
             .Select(i => TestPayments.New(TestPayments.Start.AddSeconds(i), terminalId: i % 2 == 0 ? "till-1" : "till-10"))
             .ToList();
+        payments[0].Settle(TestPayments.Transaction(hash: "ABC123"), TestPayments.Start.AddMinutes(1));
+        payments[1].Cancel(TestPayments.Start.AddMinutes(1));
+        payments[1].Settle(TestPayments.Transaction(hash: "late"), TestPayments.Start.AddMinutes(6));
         using (var db = new LiteDB.LiteDatabase(OrdinalFile(path)))
         {
             var collection = db.GetCollection("payments");
             foreach (var payment in payments)
             {
                 var doc = PaymentDocument.From(payment.ToSnapshot());
-                foreach (var key in new[] { PaymentDocument.ListTerminalKey, PaymentDocument.ListStateKey, PaymentDocument.ListTerminalStateKey, PaymentDocument.DueKey })
+                foreach (var key in new[]
+                {
+                    PaymentDocument.ListTerminalKey, PaymentDocument.ListStateKey, PaymentDocument.ListTerminalStateKey, PaymentDocument.DueKey,
+                    PaymentDocument.ExceptionKeys, PaymentDocument.TransactionHashKeys, PaymentDocument.OutboxDueKeys,
+                })
                 {
                     doc.Remove(key);
                 }
@@ -81,7 +92,7 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
 
             foreach (var (name, expression) in oldIndexes)
             {
-                collection.EnsureIndex(name, LiteDB.BsonExpression.Create(expression), unique: name != "due_terminal");
+                collection.EnsureIndex(name, LiteDB.BsonExpression.Create(expression), unique: name.StartsWith("list_", StringComparison.Ordinal));
             }
         }
 
@@ -90,16 +101,24 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
             var till1 = await store.ListAsync(new PaymentQuery { TerminalId = "till-1" }, Ct);
             var pending = await store.ListAsync(new PaymentQuery { State = PaymentState.Pending, TerminalId = "till-10" }, Ct);
             var due = await store.GetDueAsync(TestPayments.Start.AddHours(1), 10, Ct);
+            var exceptions = await store.ListExceptionsAsync(new ExceptionQuery { PageSize = 10 }, Ct);
+            var outbox = await store.GetPendingOutboxAsync(TestPayments.Start.AddHours(1), 10, Ct);
 
             Assert.Equal([payments[4].Id, payments[2].Id, payments[0].Id], till1.Payments.Select(p => p.Id));
-            Assert.Equal([payments[3].Id, payments[1].Id], pending.Payments.Select(p => p.Id));
-            Assert.Equal(payments.Select(p => p.Id).Order(), due.Select(p => p.Id).Order());
-            Assert.Equal(2, (await store.CountPendingAsync("till-10", 10, Ct)).Count);
+            Assert.Equal([payments[3].Id], pending.Payments.Select(p => p.Id));
+            Assert.Equal(payments.Where(p => p.NextCheckTime is not null).Select(p => p.Id).Order(), due.Select(p => p.Id).Order());
+            Assert.Equal(3, due.Count);
+            Assert.Equal(1, (await store.CountPendingAsync("till-10", 10, Ct)).Count);
+            Assert.Equal([payments[1].Id], exceptions.Payments.Select(p => p.Id));
+            Assert.Equal(payments[0].Id, (await store.FindByTransactionHashAsync("abc123", Ct))?.Id);
+            Assert.Equal(
+                payments.Take(2).SelectMany(p => p.Outbox.Select(o => o.EventId)).Order(),
+                outbox.Select(o => o.Entry.EventId).Order());
         }
 
         using var reopened = new LiteDB.LiteDatabase(OrdinalFile(path));
         var indexes = reopened.GetCollection("$indexes").Query().ToList()
-            .Where(i => oldIndexes.ContainsKey(i["name"].AsString))
+            .Where(i => oldIndexes.ContainsKey(i["name"].AsString) || i["name"].AsString == "outbox_due_keys")
             .ToDictionary(i => i["name"].AsString, i => i["expression"].AsString);
         Assert.Equal(
             new Dictionary<string, string>
@@ -108,8 +127,32 @@ public sealed class LiteDbPaymentStoreTests : IDisposable
                 ["list_state"] = "$.list_state_key",
                 ["list_terminal_state"] = "$.list_terminal_state_key",
                 ["due_terminal"] = "$.due_key",
+                ["exceptions"] = "$.exception_keys[*]",
+                ["transaction_hash"] = "$.transaction_hash_keys[*]",
+                ["outbox_due_keys"] = "$.outbox_due_keys[*]",
             },
             indexes);
+    }
+
+    [Fact]
+    public async Task Only_payments_that_need_a_person_are_paid_or_have_something_to_deliver_have_entries_in_the_sparse_indexes()
+    {
+        var waiting = TestPayments.New(TestPayments.Start);
+        var paid = TestPayments.New(TestPayments.Start.AddSeconds(1));
+        await _store.InsertIfAbsentAsync(waiting, Ct);
+        await _store.InsertIfAbsentAsync(paid, Ct);
+        paid.Settle(TestPayments.Transaction(hash: "Paid-1"), TestPayments.Start.AddMinutes(1));
+        await _store.SaveAsync(paid, Ct);
+        await _store.MarkOutboxDeliveredAsync(paid.Id, Assert.Single(paid.Outbox).EventId, TestPayments.Start.AddMinutes(2), Ct);
+
+        var entries = _store.CountIndexEntries();
+
+        // A pending payment with nothing to deliver, and a paid one whose delivery is done: one hash between them.
+        Assert.Equal(0, entries["exceptions"]);
+        Assert.Equal(1, entries["transaction_hash"]);
+        Assert.Equal(0, entries["outbox_due_keys"]);
+        Assert.Equal(2, entries["list_state"]);
+        Assert.Equal(paid.Id, (await _store.FindByTransactionHashAsync("PAID-1", Ct))?.Id);
     }
 
     [Fact]

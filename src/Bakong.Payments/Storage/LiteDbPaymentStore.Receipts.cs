@@ -12,8 +12,8 @@ public sealed partial class LiteDbPaymentStore : IReceiptStore
     private const string ReceiptsCollectionName = "receipt_verifications";
     private const string TransactionHashIndex = "transaction_hash";
 
-    // Lower case: Bakong sends the hash in lower case, a cashier may type either.
-    private const string TransactionHashKey = "LOWER($.transaction.hash)";
+    // The settled transaction's hash in lower case (PaymentDocument.TransactionHashKeys): a sparse index, only paid payments have a key.
+    private const string TransactionHashKey = "$." + PaymentDocument.TransactionHashKeys + "[*]";
 
     public Task<Payment?> FindByTransactionHashAsync(string hash, CancellationToken cancellationToken)
     {
@@ -21,7 +21,7 @@ public sealed partial class LiteDbPaymentStore : IReceiptStore
         cancellationToken.ThrowIfCancellationRequested();
         var key = hash.ToLowerInvariant();
         return Task.FromResult(Read(e =>
-            e.Payments.FindOne(BsonExpression.Create(TransactionHashKey + " = @0", key)) is { } doc ? ReadPayment(doc) : null));
+            e.Payments.FindOne(BsonExpression.Create(TransactionHashKey + " ANY = @0", key)) is { } doc ? ReadPayment(doc) : null));
     }
 
     public Task<ReceiptVerificationRecord?> RecordVerificationAsync(ReceiptVerificationRecord verification, CancellationToken cancellationToken)

@@ -55,10 +55,16 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
     private const string CountsId = "states";
 
     private const string DueStates = "$." + PaymentDocument.State + " IN ['Pending', 'Expired', 'Cancelled']";
-    private const string OutboxBetween = "$." + PaymentDocument.OutboxDue + " BETWEEN @0 AND @1";
+    // The outbox's sparse index: only payments with an undelivered entry have a key (PaymentDocument.OutboxDueKeys).
+    private const string OutboxIndex = "outbox_due_keys";
+    private const string OutboxKey = "$." + PaymentDocument.OutboxDueKeys + "[*]";
+    private const string OutboxBetween = OutboxKey + " ANY BETWEEN @0 AND @1";
 
     /// <summary>A batch holds at most this many writes (a bound on one transaction's size, not a wait).</summary>
     private const int MaxBatch = 256;
+
+    /// <summary>Indexes of older databases that no query reads: the outbox's due time before its sparse index.</summary>
+    private static readonly string[] s_retiredIndexes = [PaymentDocument.OutboxDue];
 
     private readonly StoreLock _lock;
     private readonly Func<string, Stream> _openFile;
@@ -505,22 +511,34 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
     /// <summary>The query plan of an exception page (tests check that the exception index serves it).</summary>
     internal BsonDocument ExplainExceptions(int pageSize) => Read(e => ExceptionPage(e, "", pageSize).GetPlan());
 
+    /// <summary>The entries of each index of the payments, read as one range of the whole index (tests check which payments an index holds).</summary>
+    internal Dictionary<string, int> CountIndexEntries() => Read(e => e.Database.GetCollection("$indexes").Query()
+        .Where(BsonExpression.Create("collection = @0", CollectionName))
+        .ToList()
+        .ToDictionary(
+            i => i["name"].AsString,
+            i => e.Payments.Query()
+                .Where(BsonExpression.Create(
+                    i["expression"].AsString + (i["expression"].AsString.EndsWith("[*]", StringComparison.Ordinal) ? " ANY" : "") + " BETWEEN @0 AND @1",
+                    BsonValue.MinValue,
+                    BsonValue.MaxValue))
+                .Count()));
+
     /// <remarks>
-    /// BETWEEN, not "&gt;": LiteDB reads a "&gt;" by visiting every entry of the index (nulls too), a BETWEEN as one range.
-    /// Created keys start with a digit, so every one sorts below ':'; any string sorts above the nulls.
+    /// BETWEEN, not "&gt;": LiteDB reads a "&gt;" by visiting every entry of the index, a BETWEEN as one range, in the
+    /// index's order. Created keys start with a digit, so every one sorts below ':'.
     /// </remarks>
     private static ILiteQueryableResult<BsonDocument> ExceptionPage(Engine engine, string from, int limit) => engine.Payments.Query()
-        .Where(BsonExpression.Create(ExceptionRange.Key + " BETWEEN @0 AND @1", from, ":"))
-        .OrderBy(ExceptionRange.Key)
+        .Where(BsonExpression.Create(ExceptionRange.Key + " ANY BETWEEN @0 AND @1", from, ":"))
         .Limit(limit);
 
     public Task<IReadOnlyList<PendingOutboxEntry>> GetPendingOutboxAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         cancellationToken.ThrowIfCancellationRequested();
+        // In the index's order (earliest due first): one range, read no further than the limit.
         var docs = Read(e => e.Payments.Query()
             .Where(BsonExpression.Create(OutboxBetween, 0L, now.UtcTicks))
-            .OrderBy(PaymentDocument.OutboxDue)
             .Limit(limit)
             .ToList());
         var result = new List<PendingOutboxEntry>();
@@ -890,7 +908,7 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         payments.EnsureIndex(PaymentDocument.RequestId, unique: true);
         payments.EnsureIndex(PaymentDocument.Md5, unique: true);
         payments.EnsureIndex(PaymentDocument.CreatedKey, unique: true);
-        payments.EnsureIndex(PaymentDocument.OutboxDue);
+        payments.EnsureIndex(OutboxIndex, BsonExpression.Create(OutboxKey));
         payments.EnsureIndex(ListRange.TerminalIndex, BsonExpression.Create(ListRange.TerminalKey), unique: true);
         payments.EnsureIndex(ListRange.StateIndex, BsonExpression.Create(ListRange.StateKey), unique: true);
         payments.EnsureIndex(ListRange.TerminalStateIndex, BsonExpression.Create(ListRange.TerminalStateKey), unique: true);
@@ -959,20 +977,33 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
     }
 
     /// <summary>
-    /// A database from before the index keys were stored has the list and due indexes on expressions: write the keys
-    /// into every document (a thousand per transaction; a crash part-way leaves documents that are written again on the
-    /// next open), then drop those indexes, which <see cref="Prepare"/> creates again on the stored keys.
+    /// A database from before the index keys were stored (the list and due keys, then the sparse keys) lacks some of
+    /// the indexes on them, or has them on expressions: write every document anew with its keys (a thousand per
+    /// transaction; a crash part-way leaves documents that are written again on the next open), then drop the indexes
+    /// on expressions and those no query reads any more, which <see cref="Prepare"/> creates again on the stored keys.
+    /// A new database has none of them and no documents: nothing to write.
     /// </summary>
     private void MoveIndexesToStoredKeys(Engine engine)
     {
-        var expressionIndexes = engine.Database.GetCollection("$indexes").Query()
+        var storedKeys = new Dictionary<string, string>
+        {
+            [ListRange.TerminalIndex] = ListRange.TerminalKey,
+            [ListRange.StateIndex] = ListRange.StateKey,
+            [ListRange.TerminalStateIndex] = ListRange.TerminalStateKey,
+            [DueRange.Index] = DueRange.Key,
+            [ExceptionRange.Index] = ExceptionRange.Key,
+            [TransactionHashIndex] = TransactionHashKey,
+            [OutboxIndex] = OutboxKey,
+        };
+        var indexes = engine.Database.GetCollection("$indexes").Query()
             .Where(BsonExpression.Create("collection = @0", CollectionName))
             .ToList()
-            .Where(i => i["name"].AsString is ListRange.TerminalIndex or ListRange.StateIndex or ListRange.TerminalStateIndex or DueRange.Index
-                && i["expression"].AsString is not (ListRange.TerminalKey or ListRange.StateKey or ListRange.TerminalStateKey or DueRange.Key))
-            .Select(i => i["name"].AsString)
+            .ToDictionary(i => i["name"].AsString, i => i["expression"].AsString, StringComparer.Ordinal);
+        var stale = indexes
+            .Where(i => storedKeys.TryGetValue(i.Key, out var key) ? i.Value != BsonExpression.Create(key).Source : s_retiredIndexes.Contains(i.Key))
+            .Select(i => i.Key)
             .ToList();
-        if (expressionIndexes.Count == 0)
+        if (stale.Count == 0 && storedKeys.Keys.All(indexes.ContainsKey))
         {
             return;
         }
@@ -992,7 +1023,7 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
             }
 
             engine.Database.BeginTrans();
-            foreach (var doc in page.Where(PaymentDocument.AddIndexKeys))
+            foreach (var doc in page.Select(PaymentDocument.WithIndexKeys).OfType<BsonDocument>())
             {
                 engine.Payments.Update(doc);
                 rewritten++;
@@ -1002,7 +1033,7 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
             after = page[^1]["_id"].AsString;
         }
 
-        foreach (var name in expressionIndexes)
+        foreach (var name in stale)
         {
             engine.Payments.DropIndex(name);
         }
@@ -1385,15 +1416,14 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
 
     /// <summary>
     /// The index of the exception queue: the created key (oldest first) of each payment that needs a person — flagged
-    /// for review or paid late, and not resolved (<see cref="Payment.NeedsPerson"/>, the same rule) — and null for every
-    /// other payment, which no range reads (null sorts below every string).
+    /// for review or paid late, and not resolved (<see cref="Payment.NeedsPerson"/>) — and no entry for any other
+    /// payment (<see cref="PaymentDocument.ExceptionKeys"/>).
     /// </summary>
     private static class ExceptionRange
     {
         public const string Index = "exceptions";
 
-        public const string Key = "IIF($." + PaymentDocument.Resolution + " = null AND ($." + PaymentDocument.Review + " != null OR $."
-            + PaymentDocument.State + " = 'PaidLate'), $." + PaymentDocument.CreatedKey + ", null)";
+        public const string Key = "$." + PaymentDocument.ExceptionKeys + "[*]";
     }
 
     /// <summary>

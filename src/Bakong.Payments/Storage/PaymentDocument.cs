@@ -28,6 +28,14 @@ internal static class PaymentDocument
     public const string ListStateKey = "list_state_key";
     public const string ListTerminalStateKey = "list_terminal_state_key";
     public const string DueKey = "due_key";
+
+    // The keys of the sparse indexes: an array with the key for a payment the index is about, empty for every other, so
+    // the index holds only the former (LiteDB indexes a null key, but no element of an empty array). Most payments
+    // never need a person, have a settled transaction only once paid, and have nothing to deliver once delivered:
+    // a create then adds 8 index entries, not 11.
+    public const string ExceptionKeys = "exception_keys";
+    public const string TransactionHashKeys = "transaction_hash_keys";
+    public const string OutboxDueKeys = "outbox_due_keys";
     public const string Outbox = "outbox";
     public const string Review = "review";
     public const string Resolution = "resolution";
@@ -103,8 +111,20 @@ internal static class PaymentDocument
         doc["events"] = events;
         SetOutbox(doc, p.Outbox);
         WriteIndexKeys(doc);
+        doc[ExceptionKeys] = SparseKey(Payment.NeedsPersonOf(p) ? doc[CreatedKey] : null);
+
+        // Lower case: Bakong sends the hash in lower case, a cashier may type either.
+        doc[TransactionHashKeys] = SparseKey(p.Transaction?.Hash.ToLowerInvariant());
         return doc;
     }
+
+    /// <summary>
+    /// The document of a payment stored before the sparse index keys (<see cref="ExceptionKeys"/> and the others),
+    /// written anew from its own fields; null when it has them.
+    /// </summary>
+    public static BsonDocument? WithIndexKeys(BsonDocument doc) => doc.ContainsKey(ExceptionKeys) ? null : From(ToSnapshot(doc));
+
+    private static BsonArray SparseKey(BsonValue? key) => key is null || key.IsNull ? [] : [key];
 
     public static PaymentSnapshot ToSnapshot(BsonDocument doc)
     {
@@ -231,21 +251,7 @@ internal static class PaymentDocument
 
         doc[Outbox] = array;
         doc[OutboxDue] = Ticks(due);
-    }
-
-    /// <summary>
-    /// Writes the index keys of a document stored before they were (<see cref="ListTerminalKey"/> and the others),
-    /// from its own fields. True when it changed the document.
-    /// </summary>
-    public static bool AddIndexKeys(BsonDocument doc)
-    {
-        if (doc.ContainsKey(ListTerminalKey))
-        {
-            return false;
-        }
-
-        WriteIndexKeys(doc);
-        return true;
+        doc[OutboxDueKeys] = SparseKey(Ticks(due));
     }
 
     /// <summary>The index keys, from the document's own terminal, state, created key and next check.</summary>
