@@ -19,31 +19,19 @@ public sealed class StoreWritePathTests : IDisposable
     public async Task Writes_queued_while_the_writer_is_busy_share_one_commit_and_a_duplicate_request_in_it_gets_the_winner()
     {
         using var store = Open();
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var release = new ManualResetEventSlim();
-        var batches = new List<int>();
-        var calls = 0;
-        store.BatchStarting = () =>
-        {
-            if (Interlocked.Increment(ref calls) == 1)
-            {
-                held.SetResult();
-                release.Wait(s_timeout, Ct);
-            }
-        };
-        store.BatchCommitted = batches.Add;
+        using var hold = new FirstBatchHold(store);
 
         var first = store.InsertIfAbsentAsync(TestPayments.New(), Ct);
-        await held.Task.WaitAsync(s_timeout, Ct);
+        await hold.Held;
         var a = TestPayments.New(requestId: "same-request");
         var b = TestPayments.New(requestId: "same-request");
         var other = TestPayments.New();
         var queued = new[] { store.InsertIfAbsentAsync(a, Ct), store.InsertIfAbsentAsync(b, Ct), store.InsertIfAbsentAsync(other, Ct) };
-        release.Set();
+        hold.Release();
         await first.WaitAsync(s_timeout, Ct);
         var results = await Task.WhenAll(queued).WaitAsync(s_timeout, Ct);
 
-        Assert.Equal([1, 3], batches);
+        Assert.Equal([1, 3], hold.Batches);
         Assert.True(results[0].Inserted);
         Assert.False(results[1].Inserted);
         Assert.Equal(a.Id, results[1].Payment.Id);
@@ -60,33 +48,21 @@ public sealed class StoreWritePathTests : IDisposable
         var leaving = TestPayments.New(terminalId: "till-9");
         await store.InsertIfAbsentAsync(leaving, maxPendingForTerminal: 3, Ct);
         leaving.Cancel(TestPayments.Start.AddSeconds(1));
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var release = new ManualResetEventSlim();
-        var batches = new List<int>();
-        var calls = 0;
-        store.BatchStarting = () =>
-        {
-            if (Interlocked.Increment(ref calls) == 1)
-            {
-                held.SetResult();
-                release.Wait(s_timeout, Ct);
-            }
-        };
-        store.BatchCommitted = batches.Add;
+        using var hold = new FirstBatchHold(store);
 
         var first = store.InsertIfAbsentAsync(TestPayments.New(terminalId: "till-9"), maxPendingForTerminal: 3, Ct);
-        await held.Task.WaitAsync(s_timeout, Ct);
+        await hold.Held;
         var cancel = store.SaveAsync(leaving, Ct);
         var creates = Enumerable.Range(0, 10)
             .Select(_ => store.InsertIfAbsentAsync(TestPayments.New(terminalId: "till-9"), maxPendingForTerminal: 3, Ct))
             .ToList();
-        release.Set();
+        hold.Release();
         await first.WaitAsync(s_timeout, Ct);
         Assert.Equal(SaveResult.Saved, await cancel.WaitAsync(s_timeout, Ct));
         var results = await Task.WhenAll(creates).WaitAsync(s_timeout, Ct);
 
         // Two pending before the batch, one of them cancelled in it: two of its creates fit under the cap, in order.
-        Assert.Equal([1, 11], batches);
+        Assert.Equal([1, 11], hold.Batches);
         Assert.Equal([true, true, .. Enumerable.Repeat(false, 8)], results.Select(r => r.Inserted));
         Assert.All(results.Skip(2), r => Assert.Equal(3, r.Refused?.Count));
         Assert.Equal(3, (await store.CountPendingAsync("till-9", 10, Ct)).Count);
@@ -103,22 +79,12 @@ public sealed class StoreWritePathTests : IDisposable
         var two = (await store.GetAsync(payment.Id, Ct))!;
         one.Cancel(TestPayments.Start.AddSeconds(5));
         two.Settle(TestPayments.Transaction(), TestPayments.Start.AddSeconds(5));
-        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var release = new ManualResetEventSlim();
-        var calls = 0;
-        store.BatchStarting = () =>
-        {
-            if (Interlocked.Increment(ref calls) == 1)
-            {
-                held.SetResult();
-                release.Wait(s_timeout, Ct);
-            }
-        };
+        using var hold = new FirstBatchHold(store);
 
         var blocker = store.InsertIfAbsentAsync(TestPayments.New(), Ct);
-        await held.Task.WaitAsync(s_timeout, Ct);
+        await hold.Held;
         var saves = new[] { store.SaveAsync(one, Ct), store.SaveAsync(two, Ct) };
-        release.Set();
+        hold.Release();
         await blocker.WaitAsync(s_timeout, Ct);
 
         Assert.Equal([SaveResult.Saved, SaveResult.Conflict], await Task.WhenAll(saves).WaitAsync(s_timeout, Ct));
@@ -226,4 +192,35 @@ public sealed class StoreWritePathTests : IDisposable
     }
 
     private LiteDbPaymentStore Open() => new(_dir.File("bakong.db"), logger: null, _time, _files.Open);
+
+    /// <summary>Holds the store's writer in its first batch until released, so the writes queued meanwhile share the next one.</summary>
+    private sealed class FirstBatchHold : IDisposable
+    {
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ManualResetEventSlim _release = new();
+        private int _batches;
+
+        public FirstBatchHold(LiteDbPaymentStore store)
+        {
+            store.BatchStarting = () =>
+            {
+                if (Interlocked.Increment(ref _batches) == 1)
+                {
+                    _held.SetResult();
+                    _release.Wait(s_timeout, Ct);
+                }
+            };
+            store.BatchCommitted = Batches.Add;
+        }
+
+        /// <summary>The size of each committed batch, in order.</summary>
+        public List<int> Batches { get; } = [];
+
+        /// <summary>Completes once the writer is in its first batch.</summary>
+        public Task Held => _held.Task.WaitAsync(s_timeout, Ct);
+
+        public void Release() => _release.Set();
+
+        public void Dispose() => _release.Dispose();
+    }
 }
