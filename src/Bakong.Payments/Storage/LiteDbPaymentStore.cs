@@ -1038,7 +1038,10 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
             engine.Payments.DropIndex(name);
         }
 
-        PaymentLog.StoreIndexKeysStored(_logger, rewritten);
+        if (rewritten > 0 || stale.Count > 0)
+        {
+            PaymentLog.StoreIndexKeysStored(_logger, rewritten);
+        }
     }
 
     private static void TryRollback(Engine engine)
