@@ -117,13 +117,15 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
 
         var first = await a.CreateAsync(Requests.Create("replica-till-7", terminal: "till-7"));
         var second = await a.CreateAsync(Requests.Create("replica-till-8", terminal: "till-8"));
+
+        // Nothing on B creates or settles them: only A's commits, told through PostgreSQL, reach B's stream. B reads a
+        // payment when it hears of it, so the creations are awaited before A settles one: read after the settlement,
+        // the second would be shown paid at once.
+        Assert.Equal((first.PaymentId, State.Pending), Shown(await onB.NextAsync()));
+        Assert.Equal((second.PaymentId, State.Pending), Shown(await onB.NextAsync()));
         await a.WaitForFirstCheckAsync(second.PaymentId);
         await a.PayAsync(second.Khqr);
         a.AdvanceAndPoll(TimeSpan.FromSeconds(2));
-
-        // Nothing on B creates or settles them: only A's commits, told through PostgreSQL, reach B's stream.
-        Assert.Equal((first.PaymentId, State.Pending), Shown(await onB.NextAsync()));
-        Assert.Equal((second.PaymentId, State.Pending), Shown(await onB.NextAsync()));
         Assert.Equal((second.PaymentId, State.Paid), Shown(await onB.UntilAsync(m => m.Payment?.State == State.Paid)));
 
         static (string, State) Shown(WatchPaymentsResponse message) => (message.Payment.PaymentId, message.Payment.State);
