@@ -33,7 +33,7 @@ public sealed class DisplayEmulator(DeviceIdentity identity, EmulatorOptions opt
 {
     private readonly Random _random = new(options.Seed);
     private DeviceScreen _screen = DeviceScreen.Blank;
-    private DeviceLinkSession? _session;
+    private volatile DeviceLinkSession? _session;
     private int _boots;
 
     /// <summary>Raised after every screen change of the current boot.</summary>
@@ -57,13 +57,17 @@ public sealed class DisplayEmulator(DeviceIdentity identity, EmulatorOptions opt
             : stream;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var boot = Interlocked.Increment(ref _boots);
+            var boot = Volatile.Read(ref _boots) + 1;
             using var power = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var session = new DeviceLinkSession(
                 identity, new DeviceLinkOptions { AckDelay = options.AckDelay, ResetReason = boot == 1 ? (byte)1 : (byte)3, MacKey = options.MacKey }, clock);
             session.ScreenChanged += OnScreen;
             _session = session;
             OnScreen(DeviceScreen.Blank);
+
+            // Counted once the new boot is in place: whoever sees Boots go up sees its BootId and its blank screen,
+            // never the last boot's screen under the new count.
+            Interlocked.Increment(ref _boots);
             var run = session.RunAsync(wire, power.Token);
             if (options.RebootEvery is { } every)
             {
