@@ -63,8 +63,11 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
     /// <summary>A batch holds at most this many writes (a bound on one transaction's size, not a wait).</summary>
     private const int MaxBatch = 256;
 
-    /// <summary>Indexes of older databases that no query reads: the outbox's due time before its sparse index.</summary>
-    private static readonly string[] s_retiredIndexes = [PaymentDocument.OutboxDue];
+    /// <summary>
+    /// Indexes of older databases that no query reads: the outbox's due time (a field of its own, <c>outbox_due</c>,
+    /// no longer written) before its sparse index.
+    /// </summary>
+    private static readonly string[] s_retiredIndexes = ["outbox_due"];
 
     private readonly StoreLock _lock;
     private readonly Func<string, Stream> _openFile;

@@ -19,7 +19,6 @@ internal static class PaymentDocument
     public const string CreatedKey = "created_key";
     public const string CreateTime = "create_time";
     public const string ExpireTime = "expire_time";
-    public const string OutboxDue = "outbox_due";
 
     // The keys of the list and due indexes, computed here and stored, so each index is a plain field path: LiteDB
     // parses every index's expression whenever it reads the collection's page (every read and every batch), and the
@@ -224,7 +223,7 @@ internal static class PaymentDocument
         return outbox;
     }
 
-    /// <summary>Writes the outbox and its earliest due time (indexed, so the dispatcher's query is a range scan).</summary>
+    /// <summary>Writes the outbox and its earliest due time as the outbox index's key (<see cref="OutboxDueKeys"/>), so the dispatcher's query is a range scan.</summary>
     public static void SetOutbox(BsonDocument doc, IReadOnlyList<OutboxEntry> outbox)
     {
         var array = new BsonArray();
@@ -250,7 +249,6 @@ internal static class PaymentDocument
         }
 
         doc[Outbox] = array;
-        doc[OutboxDue] = Ticks(due);
         doc[OutboxDueKeys] = SparseKey(Ticks(due));
     }
 
