@@ -252,7 +252,6 @@ internal static class LoadCommand
         return option;
     }
 
-    /// <summary>The load on one gateway, or round robin over replicas on one database (each call to the next one).</summary>
     /// <summary>
     /// One <c>Health/Check</c> alone, before a run's concurrent calls: a server that does not answer gRPC (the Web
     /// endpoint, say) is then reported from this call. Concurrent calls to such a server were seen to wait forever
@@ -271,6 +270,7 @@ internal static class LoadCommand
         }
     }
 
+    /// <summary>The load on one gateway, or round robin over replicas on one database (each call to the next one).</summary>
     private sealed class Load(CliContext context, IReadOnlyList<GrpcChannel> channels, string terminal, string prefix)
     {
         private readonly PaymentService.PaymentServiceClient[] _payments = [.. channels.Select(c => new PaymentService.PaymentServiceClient(c))];
