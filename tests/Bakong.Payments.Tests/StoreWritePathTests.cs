@@ -70,6 +70,53 @@ public sealed class StoreWritePathTests : IDisposable
     }
 
     [Fact]
+    public async Task Creates_and_transitions_go_ahead_of_queued_bookkeeping_which_a_batch_takes_only_a_few_of_beside_them()
+    {
+        using var store = Open();
+        var checkedPayments = new List<Payment>();
+        for (var i = 0; i < 40; i++)
+        {
+            var payment = TestPayments.New();
+            await store.InsertIfAbsentAsync(payment, Ct);
+            payment.RecordCheck(TestPayments.Start.AddSeconds(2), TestPayments.Start.AddSeconds(4));
+            checkedPayments.Add(payment);
+        }
+
+        // One payment is both checked by the poller and cancelled by a till, the check queued first.
+        var contested = TestPayments.New();
+        await store.InsertIfAbsentAsync(contested, Ct);
+        var check = (await store.GetAsync(contested.Id, Ct))!;
+        check.RecordCheck(TestPayments.Start.AddSeconds(2), TestPayments.Start.AddSeconds(4));
+        var cancel = (await store.GetAsync(contested.Id, Ct))!;
+        cancel.Cancel(TestPayments.Start.AddSeconds(3));
+        using var hold = new FirstBatchHold(store);
+
+        var blocker = store.InsertIfAbsentAsync(TestPayments.New(), Ct);
+        await hold.Held;
+        var checkSave = store.SaveAsync(check, Ct);
+        var bookkeeping = checkedPayments.ConvertAll(p => store.SaveAsync(p, Ct));
+        var create = store.InsertIfAbsentAsync(TestPayments.New(), Ct);
+        var cancelSave = store.SaveAsync(cancel, Ct);
+        hold.Release();
+        await blocker.WaitAsync(s_timeout, Ct);
+
+        Assert.True((await create.WaitAsync(s_timeout, Ct)).Inserted);
+        Assert.Equal(SaveResult.Saved, await cancelSave.WaitAsync(s_timeout, Ct));
+        Assert.All(await Task.WhenAll(bookkeeping).WaitAsync(s_timeout, Ct), r => Assert.Equal(SaveResult.Saved, r));
+
+        // The create and the cancel with 16 of the 41 checks, then the other 25 alone.
+        Assert.Equal([1, 2 + LiteDbPaymentStore.BookkeepingBesideUrgent, 41 - LiteDbPaymentStore.BookkeepingBesideUrgent], hold.Batches);
+
+        // The cancel went first, so the check saved before it was read finds another version: its writer reads again.
+        Assert.Equal(SaveResult.Conflict, await checkSave.WaitAsync(s_timeout, Ct));
+        Assert.Equal(PaymentState.Cancelled, (await store.GetAsync(contested.Id, Ct))?.State);
+        foreach (var payment in checkedPayments)
+        {
+            Assert.Equal(1, (await store.GetAsync(payment.Id, Ct))?.CheckCount);
+        }
+    }
+
+    [Fact]
     public async Task A_version_check_in_a_batch_sees_the_save_before_it()
     {
         using var store = Open();

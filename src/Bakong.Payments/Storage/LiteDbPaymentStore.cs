@@ -22,7 +22,8 @@ namespace Bakong.Payments.Storage;
 /// batch of one. Inside a batch each write still sees the ones before it: a second insert with the same request id
 /// finds the first, and a save's version check reads what the batch already wrote. Nothing in a batch may throw on
 /// an expected outcome (a duplicate, a conflict), because LiteDB rolls the whole transaction back on any exception;
-/// an unexpected failure makes the writer retry that batch's writes one by one, so it fails alone.
+/// an unexpected failure makes the writer retry that batch's writes one by one, so it fails alone. Creates and
+/// transitions go ahead of bookkeeping (poll checks, delivery marks): a batch takes only a few of those beside them.
 /// </para>
 /// <para>
 /// <b>Durability.</b> A LiteDB commit writes its pages to the <c>-log</c> file without fsync; the store fsyncs the log
@@ -62,6 +63,12 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
 
     /// <summary>A batch holds at most this many writes (a bound on one transaction's size, not a wait).</summary>
     private const int MaxBatch = 256;
+
+    /// <summary>
+    /// Bookkeeping writes (<see cref="WriteOp.IsBookkeeping"/>) a batch takes beside waiting creates and transitions:
+    /// a few milliseconds of LiteDB work at most, so a create never waits behind a poller pass's saves.
+    /// </summary>
+    internal const int BookkeepingBesideUrgent = 16;
 
     /// <summary>
     /// Indexes of older databases that no query reads: the outbox's due time (a field of its own, <c>outbox_due</c>,
@@ -691,12 +698,33 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         }
     }
 
+    /// <remarks>
+    /// Creates and transitions go first: a batch takes every one of them that is queued (up to <see cref="MaxBatch"/>)
+    /// and at most <see cref="BookkeepingBesideUrgent"/> bookkeeping writes beside them, in the order they came; with
+    /// none of them waiting it fills up with bookkeeping. Under load the poller saves a check of every pending payment
+    /// every few seconds, several times as many writes as the creates (docs/benchmarks.md): queued in one line with
+    /// them, a create waited for hundreds of those saves. Bookkeeping still moves on with every batch, so it is never
+    /// starved, and a save that a transition of the same payment overtook fails its version check and is read again.
+    /// </remarks>
     private async Task WriteLoopAsync()
     {
         var batch = new List<WriteOp>(MaxBatch);
-        while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        var urgent = new Queue<WriteOp>();
+        var bookkeeping = new Queue<WriteOp>();
+        while (urgent.Count > 0 || bookkeeping.Count > 0 || await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var op))
+            while (_writes.Reader.TryRead(out var queued))
+            {
+                (queued.IsBookkeeping ? bookkeeping : urgent).Enqueue(queued);
+            }
+
+            while (batch.Count < MaxBatch && urgent.TryDequeue(out var op))
+            {
+                batch.Add(op);
+            }
+
+            var room = batch.Count == 0 ? MaxBatch : Math.Min(BookkeepingBesideUrgent, MaxBatch - batch.Count);
+            for (var i = 0; i < room && bookkeeping.TryDequeue(out var op); i++)
             {
                 batch.Add(op);
             }
@@ -1243,6 +1271,12 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         /// <summary>As the other overload; a write to another collection of the file overrides this one.</summary>
         public virtual bool Apply(Engine engine, CountChanges counts) => Apply(engine.Payments, counts);
 
+        /// <summary>
+        /// Bookkeeping: a write nobody waits on an fsync for (a poll check's schedule, an outbox delivery mark), which
+        /// the writer takes after creates and transitions (<see cref="WriteLoopAsync"/>).
+        /// </summary>
+        public virtual bool IsBookkeeping => false;
+
         /// <summary>The batch is committed (and durable if it had to be): answer the caller.</summary>
         public abstract void Complete();
 
@@ -1306,6 +1340,11 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
 
     private sealed class SaveOp(Payment payment, ILogger logger) : WriteOp<SaveResult>
     {
+        // Read when queued: the caller waits for the answer and changes nothing meanwhile.
+        private readonly bool _isBookkeeping = !payment.UnsavedEvents.Any();
+
+        public override bool IsBookkeeping => _isBookkeeping;
+
         public override bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts)
         {
             var stored = payments.FindById(payment.Id);
@@ -1358,6 +1397,8 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
 
     private sealed class OutboxOp(string paymentId, string eventId, Func<OutboxEntry, OutboxEntry> change) : WriteOp<bool>
     {
+        public override bool IsBookkeeping => true;
+
         public override bool Apply(ILiteCollection<BsonDocument> payments, CountChanges counts)
         {
             var doc = payments.FindById(paymentId);
