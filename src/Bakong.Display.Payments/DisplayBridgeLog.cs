@@ -15,6 +15,10 @@ internal static partial class DisplayBridgeLog
         Message = "Display {TerminalId}: the outcome of {PaymentId} could not be looked up ({Error}); its QR stays until its result comes")]
     public static partial void OutcomeLookupFailed(ILogger logger, string terminalId, string paymentId, string error);
 
+    [LoggerMessage(EventId = 2674, EventName = "DisplayCatchUpFailed", Level = LogLevel.Warning,
+        Message = "Display {TerminalId}: its payments could not be read again after changes made elsewhere were missed ({Error}); the screen stays until the next change")]
+    public static partial void CatchUpFailed(ILogger logger, string terminalId, string error);
+
     [LoggerMessage(EventId = 2671, EventName = "DisplayScreenSet", Level = LogLevel.Debug,
         Message = "Display {TerminalId}: desired screen {Screen}")]
     public static partial void ScreenSet(ILogger logger, string terminalId, DesiredScreen screen);

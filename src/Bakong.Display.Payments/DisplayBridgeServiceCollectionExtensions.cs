@@ -1,6 +1,7 @@
 using Bakong.Display.Protocol;
 using Bakong.Payments;
 using Bakong.Payments.Configuration;
+using Bakong.Payments.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -34,7 +35,11 @@ public static class DisplayBridgeServiceCollectionExtensions
         {
             var clock = sp.GetRequiredService<DisplayClock>().Time;
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Bakong.Display");
-            return new DisplayBridge(sp.GetRequiredService<ConfiguredDisplays>().All.Select(d => new DisplayTerminal(d, clock, logger)).ToList());
+            return new DisplayBridge(
+                sp.GetRequiredService<ConfiguredDisplays>().All.Select(d => new DisplayTerminal(d, clock, logger)).ToList(),
+                sp.GetRequiredService<IPaymentStore>(),
+                logger,
+                sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<IPaymentChangeSink>(sp => sp.GetRequiredService<DisplayBridge>());
         services.AddSingleton<IReplicaChangeSink>(sp => sp.GetRequiredService<DisplayBridge>());

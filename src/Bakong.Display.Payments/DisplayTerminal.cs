@@ -48,6 +48,18 @@ internal sealed class DisplayTerminal
 
     public string TerminalId => _options.TerminalId;
 
+    /// <summary>The payment the display is given (its QR or its result), if any.</summary>
+    public string? PaymentId
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _paymentId;
+            }
+        }
+    }
+
     private IdleScreen Idle => _display.Idle;
 
     public void OnSaved(Payment payment)

@@ -8,7 +8,8 @@ namespace Bakong.Payments;
 /// </summary>
 /// <remarks>
 /// This replica's own saves go to <see cref="IPaymentChangeSink"/> only. Called on the change listener's loop: an
-/// implementation returns at once and does not throw. Notifications sent while the listener is disconnected are lost.
+/// implementation returns at once and does not throw. Notifications sent while the listener is disconnected are lost:
+/// <see cref="ChangesMissed"/> says so when it listens again.
 /// </remarks>
 public interface IReplicaChangeSink
 {
@@ -17,4 +18,10 @@ public interface IReplicaChangeSink
 
     /// <summary>Another replica saved <paramref name="payment"/> (as read after its notification).</summary>
     void SavedElsewhere(Payment payment);
+
+    /// <summary>
+    /// The listener lost its connection and listens again: what other replicas saved meanwhile was not told, and a sink
+    /// that must not miss a change catches up from the store.
+    /// </summary>
+    void ChangesMissed();
 }

@@ -34,7 +34,9 @@ namespace Bakong.Storage.PostgreSql;
 /// <para>
 /// Notifications sent while the connection is down are lost (PostgreSQL keeps them only for listening sessions), so
 /// after every (re)connect each payment watched here is read again and published: the mailbox drops what a stream has
-/// already shown. Reconnects back off from 1 s doubling to 30 s; the watch streams stay open meanwhile.
+/// already shown. After a failure, each <see cref="IReplicaChangeSink"/> is also told (<see cref="IReplicaChangeSink.ChangesMissed"/>),
+/// once listening again: the terminal streams end and start over from the current state, the displays read their
+/// payments again. Reconnects back off from 1 s doubling to 30 s; the watch streams stay open meanwhile.
 /// </para>
 /// </remarks>
 internal sealed class PostgresChangeListener : BackgroundService
@@ -143,6 +145,7 @@ internal sealed class PostgresChangeListener : BackgroundService
     private async Task ListenAsync(CancellationToken stoppingToken)
     {
         var retry = s_firstRetry;
+        var missed = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -167,6 +170,17 @@ internal sealed class PostgresChangeListener : BackgroundService
                 _tokens?.OnNotificationsLost();
                 _clients?.RequestReload("listening again");
 
+                // After a failure, what the followers (terminal streams, displays) were not told is theirs to catch up,
+                // now that nothing more can be missed.
+                if (missed)
+                {
+                    missed = false;
+                    foreach (var follower in _followers)
+                    {
+                        follower.ChangesMissed();
+                    }
+                }
+
                 while (true)
                 {
                     await connection.WaitAsync(stoppingToken).ConfigureAwait(false);
@@ -179,6 +193,7 @@ internal sealed class PostgresChangeListener : BackgroundService
             catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
             {
                 Volatile.Write(ref _listening, false);
+                missed = true;
                 PostgresLog.ListenerLost(_logger, retry.TotalSeconds, e.GetType().Name, e.Message);
             }
 

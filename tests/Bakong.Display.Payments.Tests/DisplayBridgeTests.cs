@@ -134,6 +134,22 @@ public sealed class DisplayBridgeTests
     }
 
     [Fact]
+    public async Task After_changes_made_elsewhere_were_missed_a_display_shows_its_payments_result_and_then_a_newer_payment_from_the_store()
+    {
+        var shown = New();
+        _bridge.Saved(shown, shown.Events);
+        shown.Fail("declined", s_start.AddSeconds(20)); // on another gateway, while this one's listener was down
+        var newer = New(createTime: s_start.AddSeconds(30));
+
+        await _bridge.CatchUpAsync(_terminal, new Store(shown));
+        var afterResult = Desired;
+        await _bridge.CatchUpAsync(_terminal, new Store(shown, newer));
+
+        Assert.Equal((shown.Id, DisplayStatus.Failed), (Assert.IsType<ResultScreen>(afterResult).PaymentId, ((ResultScreen)afterResult).Status));
+        Assert.Equal(newer.Id, Assert.IsType<QrScreen>(Desired).PaymentId);
+    }
+
+    [Fact]
     public void A_payments_qr_is_never_desired_again_after_its_result()
     {
         var payment = Settled();
@@ -307,7 +323,7 @@ public sealed class DisplayBridgeTests
         return Payment.Create(id, "req-" + id, "hash", parameters, "bill", "shop@aclb", qr ?? "000201-" + id, "md5", created, created.AddMinutes(5));
     }
 
-    /// <summary>A payment store that only reads: what the display outcome lookup needs.</summary>
+    /// <summary>A payment store that only reads: what the display outcome lookup and the catch-up need.</summary>
     private sealed class Store(params Payment[] payments) : Bakong.Payments.Storage.IPaymentStore
     {
         public Task<Payment?> GetAsync(string paymentId, CancellationToken cancellationToken) =>
@@ -327,7 +343,13 @@ public sealed class DisplayBridgeTests
 
         public Task<IReadOnlyDictionary<PaymentState, long>> CountByStateAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<Bakong.Payments.Storage.PaymentPage> ListAsync(Bakong.Payments.Storage.PaymentQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<Bakong.Payments.Storage.PaymentPage> ListAsync(Bakong.Payments.Storage.PaymentQuery query, CancellationToken cancellationToken) =>
+            Task.FromResult(new Bakong.Payments.Storage.PaymentPage(
+                [.. payments
+                    .Where(p => (query.TerminalId is null || p.TerminalId == query.TerminalId) && (query.State is null || p.State == query.State))
+                    .OrderByDescending(p => p.CreateTime)
+                    .Take(query.PageSize)],
+                null));
 
         public Task<Bakong.Payments.Storage.PaymentPage> ListExceptionsAsync(Bakong.Payments.Storage.ExceptionQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
 

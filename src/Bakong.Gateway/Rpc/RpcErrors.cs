@@ -158,6 +158,17 @@ internal static class RpcErrors
         $"This watch stream fell more than {Payments.Watching.TerminalWatchHub.StreamBuffer} changes behind (the client reads too slowly): call again with the last cursor received."));
 
     /// <summary>
+    /// A <c>WatchTerminal</c> or <c>WatchPayments</c> stream ended because changes other gateways committed on the shared
+    /// database may not have reached this one (its change listener was disconnected): the client calls again, and its
+    /// older cursor starts over from the current state (<c>caught_up.resumed</c> false).
+    /// </summary>
+    public static RpcException WatchChangesMissed() => Error(
+        Code.Unavailable,
+        ErrorReason.StorageUnavailable,
+        "Changes other gateways made while this gateway's database listener was disconnected may be missing from this stream: "
+            + "call again with the last cursor received; the stream starts over from the current state (caught_up.resumed false).");
+
+    /// <summary>
     /// Outside the sandbox, no usable Bakong token: a payment created now could never be seen as PAID. Retryable once an
     /// operator sets or renews the token. The message is <see cref="TokenOnboarding.Describe"/>'s, which never holds the token.
     /// </summary>

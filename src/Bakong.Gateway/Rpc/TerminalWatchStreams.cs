@@ -13,7 +13,7 @@ internal static class TerminalWatchStreams
     /// <summary>
     /// Writes <paramref name="opened"/>'s messages until the client goes (the call's cancellation) or the gateway stops
     /// (UNAVAILABLE). A cursor the hub refused is INVALID_ARGUMENT naming <c>cursor</c>; a stream dropped as too slow,
-    /// RESOURCE_EXHAUSTED.
+    /// RESOURCE_EXHAUSTED; one dropped because changes saved elsewhere may be missing, UNAVAILABLE.
     /// </summary>
     public static async Task WriteAsync<TResponse>(
         TerminalWatchResult opened,
@@ -37,9 +37,10 @@ internal static class TerminalWatchStreams
                 await responseStream.WriteAsync(map(message), write.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is TerminalWatchBehindException || (e is OperationCanceledException && watch.Behind.IsCancellationRequested))
+        catch (Exception e) when (e is TerminalWatchBehindException or TerminalWatchGapException
+            || (e is OperationCanceledException && watch.Behind.IsCancellationRequested))
         {
-            throw RpcErrors.WatchBehind();
+            throw watch.Dropped == TerminalWatchEnd.ChangesMissed ? RpcErrors.WatchChangesMissed() : RpcErrors.WatchBehind();
         }
 
         // The stream only ends on its own when the application stops.

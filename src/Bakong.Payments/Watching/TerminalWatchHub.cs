@@ -54,6 +54,9 @@ public sealed class TerminalWatchHub : IReplicaChangeSink
     private TerminalMailbox[] _everyTerminal = [];
     private long _sequence;
 
+    // The first sequence number a cursor may have to resume: changes saved elsewhere before it may be missing (ChangesMissed).
+    private long _resumableFrom;
+
     public TerminalWatchHub(IPaymentStore store, IHostApplicationLifetime lifetime, ILogger<TerminalWatchHub>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -82,16 +85,9 @@ public sealed class TerminalWatchHub : IReplicaChangeSink
                 return;
             }
 
-            var sequence = ++_sequence;
-            var slot = (int)(sequence % JournalCapacity);
-            if (_journal[slot] is { } evicted
-                && _journalled.TryGetValue(evicted.Payment.Id, out var kept) && kept == evicted.Payment.Version)
-            {
-                _journalled.Remove(evicted.Payment.Id);
-            }
-
+            var sequence = NextSequence();
             var change = new TerminalChange(sequence, snapshot);
-            _journal[slot] = change;
+            _journal[(int)(sequence % JournalCapacity)] = change;
             _journalled[snapshot.Id] = snapshot.Version;
 
             // Offered under the lock: each stream must get its changes in sequence order, whoever publishes them.
@@ -104,7 +100,22 @@ public sealed class TerminalWatchHub : IReplicaChangeSink
         }
 
         // Outside the lock: cancelling runs the dropped stream's callbacks (its pending write).
-        behind?.ForEach(m => m.Drop());
+        behind?.ForEach(m => m.Drop(TerminalWatchEnd.Behind));
+    }
+
+    /// <summary>The next number of the sequence, its journal slot emptied (under the lock).</summary>
+    private long NextSequence()
+    {
+        var sequence = ++_sequence;
+        var slot = (int)(sequence % JournalCapacity);
+        if (_journal[slot] is { } evicted
+            && _journalled.TryGetValue(evicted.Payment.Id, out var kept) && kept == evicted.Payment.Version)
+        {
+            _journalled.Remove(evicted.Payment.Id);
+        }
+
+        _journal[slot] = null;
+        return sequence;
     }
 
     private static void Offer(TerminalMailbox[] mailboxes, TerminalChange change, ref List<TerminalMailbox>? behind)
@@ -165,8 +176,8 @@ public sealed class TerminalWatchHub : IReplicaChangeSink
                     return new TerminalWatchResult.Invalid([new FieldViolation("cursor", "ahead of this gateway's changes: not a cursor it issued")]);
                 }
 
-                // Resumable when every change after the cursor is still in the journal.
-                if (c.Sequence >= _sequence - JournalCapacity)
+                // Resumable when every change after the cursor is still in the journal, and none may be missing.
+                if (c.Sequence >= _sequence - JournalCapacity && c.Sequence >= _resumableFrom)
                 {
                     backlog = [];
                     for (var s = c.Sequence + 1; s <= _sequence; s++)
@@ -219,6 +230,26 @@ public sealed class TerminalWatchHub : IReplicaChangeSink
     {
         ArgumentNullException.ThrowIfNull(payment);
         Publish(payment.ToSnapshot());
+    }
+
+    /// <summary>
+    /// Changes other replicas committed may not have been told (the change listener lost its connection): every open
+    /// stream ends (<see cref="TerminalWatchGapException"/>), and no cursor issued before can be resumed, so a client
+    /// that calls again starts over from the terminal's current state (<see cref="TerminalWatchEvent.CaughtUp.Resumed"/>
+    /// false), as with a cursor too old for the journal, instead of resuming past the changes it never got.
+    /// </summary>
+    void IReplicaChangeSink.ChangesMissed()
+    {
+        List<TerminalMailbox> open;
+        lock (_gate)
+        {
+            // A number of the sequence with no change of its own: the first a cursor may resume from.
+            _resumableFrom = NextSequence();
+            open = [.. _subscribers.Values.SelectMany(m => m), .. _everyTerminal];
+        }
+
+        WatchLog.ChangesMissed(_logger, open.Count);
+        open.ForEach(m => m.Drop(TerminalWatchEnd.ChangesMissed));
     }
 
     private void Unsubscribe(TerminalMailbox mailbox)
@@ -286,8 +317,14 @@ public sealed class TerminalWatchHub : IReplicaChangeSink
             _backlog = backlog;
         }
 
-        /// <summary>Cancelled when the stream fell more than <see cref="StreamBuffer"/> changes behind.</summary>
+        /// <summary>
+        /// Cancelled when the stream is dropped: it fell more than <see cref="StreamBuffer"/> changes behind, or changes
+        /// may be missing (<see cref="Dropped"/> says which).
+        /// </summary>
         public CancellationToken Behind => _mailbox.Behind;
+
+        /// <summary>Why the stream was dropped; null while it is not.</summary>
+        public TerminalWatchEnd? Dropped => _mailbox.Dropped;
 
         /// <summary>
         /// The catch-up, <see cref="TerminalWatchEvent.CaughtUp"/>, then each change as it is published, until the
@@ -348,6 +385,11 @@ public sealed class TerminalWatchHub : IReplicaChangeSink
                     catch (TerminalWatchBehindException)
                     {
                         end = WatchEnd.Behind;
+                        throw;
+                    }
+                    catch (TerminalWatchGapException)
+                    {
+                        end = WatchEnd.ChangesMissed;
                         throw;
                     }
 
@@ -435,6 +477,23 @@ public sealed class TerminalWatchBehindException()
     : Exception($"The stream fell more than {TerminalWatchHub.StreamBuffer} changes behind: the client reads too slowly.");
 
 /// <summary>
+/// A <c>WatchTerminal</c> (or <c>WatchPayments</c>) stream was dropped because changes other gateways committed may not
+/// have reached this one (its change listener lost the database meanwhile).
+/// </summary>
+public sealed class TerminalWatchGapException()
+    : Exception("Changes other gateways committed while this gateway's change listener was disconnected were not heard.");
+
+/// <summary>Why a terminal stream was dropped.</summary>
+public enum TerminalWatchEnd
+{
+    /// <summary>Its client read too slowly (<see cref="TerminalWatchHub.StreamBuffer"/> changes waited).</summary>
+    Behind,
+
+    /// <summary>Changes saved elsewhere may be missing (<see cref="IReplicaChangeSink.ChangesMissed"/>).</summary>
+    ChangesMissed,
+}
+
+/// <summary>
 /// One terminal stream's queue (<see cref="TerminalId"/> null: every terminal's): at most
 /// <see cref="TerminalWatchHub.StreamBuffer"/> changes, in sequence order.
 /// </summary>
@@ -445,10 +504,14 @@ internal sealed class TerminalMailbox(string? terminalId) : IDisposable
     private readonly CancellationTokenSource _behind = new();
     private TaskCompletionSource? _waiter;
     private bool _dropped;
+    private volatile object? _droppedFor; // a boxed TerminalWatchEnd once dropped
 
     public string? TerminalId { get; } = terminalId;
 
     public CancellationToken Behind => _behind.Token;
+
+    /// <summary>Why the stream was dropped; null while it is not.</summary>
+    public TerminalWatchEnd? Dropped => (TerminalWatchEnd?)_droppedFor;
 
     /// <summary>Whether this stream shows changes of <paramref name="payment"/>'s terminal.</summary>
     public bool Wants(PaymentSnapshot payment) => TerminalId is null || TerminalId == payment.Parameters.TerminalId;
@@ -467,6 +530,7 @@ internal sealed class TerminalMailbox(string? terminalId) : IDisposable
             if (_queue.Count >= TerminalWatchHub.StreamBuffer)
             {
                 _dropped = true;
+                _droppedFor = TerminalWatchEnd.Behind;
                 _queue.Clear();
             }
             else
@@ -482,9 +546,20 @@ internal sealed class TerminalMailbox(string? terminalId) : IDisposable
         return !_dropped;
     }
 
-    /// <summary>Tells the stream's writer it was dropped (outside the hub's lock: this runs cancellation callbacks).</summary>
-    public void Drop()
+    /// <summary>Drops the stream and tells its writer why (outside the hub's lock: this runs cancellation callbacks).</summary>
+    public void Drop(TerminalWatchEnd why)
     {
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            _dropped = true;
+            _queue.Clear();
+            _droppedFor ??= why;
+            wake = _waiter;
+            _waiter = null;
+        }
+
+        wake?.TrySetResult();
         try
         {
             _behind.Cancel();
@@ -504,7 +579,7 @@ internal sealed class TerminalMailbox(string? terminalId) : IDisposable
             {
                 if (_dropped)
                 {
-                    throw new TerminalWatchBehindException();
+                    throw Dropped == TerminalWatchEnd.ChangesMissed ? new TerminalWatchGapException() : new TerminalWatchBehindException();
                 }
 
                 if (_queue.TryDequeue(out var next))

@@ -28,6 +28,11 @@ internal static partial class WatchLog
     [LoggerMessage(EventId = 2405, EventName = "EveryTerminalWatchEnded", Level = LogLevel.Debug,
         Message = "Stopped watching every terminal at change {Sequence}: {Reason}")]
     public static partial void EveryTerminalEnded(ILogger logger, long sequence, WatchEnd reason);
+
+    [LoggerMessage(EventId = 2406, EventName = "TerminalWatchChangesMissed", Level = LogLevel.Warning,
+        Message = "Changes other gateways committed may not have reached this one (its change listener was disconnected): "
+            + "{Streams} terminal stream(s) dropped; their clients start over from the current state when they call again")]
+    public static partial void ChangesMissed(ILogger logger, int streams);
 }
 
 /// <summary>Why a watching stream ended.</summary>
@@ -50,4 +55,7 @@ internal enum WatchEnd
 
     /// <summary>A terminal's stream fell too far behind and was dropped.</summary>
     Behind = 6,
+
+    /// <summary>A terminal's stream was dropped because changes saved elsewhere may be missing.</summary>
+    ChangesMissed = 7,
 }

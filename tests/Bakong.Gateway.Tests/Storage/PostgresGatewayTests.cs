@@ -162,6 +162,9 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
         await a.WaitForFirstCheckAsync(created.PaymentId);
         using var onB = b.Watch(created.PaymentId);
         Assert.Equal(State.Pending, (await onB.NextAsync()).State);
+        using var tillOnB = new Lifecycle.TerminalWatch(b.Payments, "till-1");
+        Assert.Equal(created.PaymentId, (await tillOnB.NextAsync()).Payment.PaymentId);
+        var cursor = (await tillOnB.NextAsync()).Cursor; // caught up
         await b.Logs.WaitForAsync("PostgresListening");
 
         await own.StopAsync();
@@ -195,9 +198,21 @@ public sealed class PostgresGatewayTests(PostgresCluster cluster)
         // B's listener waits out its backoff on B's clock, then listens again; the watch made before the stop then
         // sees A's settlement, which only a notification can bring to B.
         await ListeningAgainAsync(b);
+
+        // B never heard of the create A made while it was not listening: its terminal stream ends, and the cursor from
+        // before starts over from the current state instead of resuming past that create.
+        var ended = await Assert.ThrowsAsync<RpcException>(tillOnB.NextAsync);
+        Assert.Equal(StatusCode.Unavailable, ended.StatusCode);
+        Assert.Contains("database listener was disconnected", ended.Status.Detail, StringComparison.Ordinal);
+        using var tillAgain = new Lifecycle.TerminalWatch(b.Payments, "till-1", cursor);
+        var catchUp = new[] { await tillAgain.NextAsync(), await tillAgain.NextAsync(), await tillAgain.NextAsync() };
+        Assert.Equal(new[] { created.PaymentId, after.PaymentId }.Order(StringComparer.Ordinal), catchUp[..2].Select(m => m.Payment.PaymentId).Order(StringComparer.Ordinal));
+        Assert.False(catchUp[2].CaughtUp.Resumed);
+
         await a.PayAsync(created.Khqr);
         a.AdvanceAndPoll(TimeSpan.FromSeconds(2));
         Assert.Equal(State.Paid, (await onB.SettledAsync()).State);
+        Assert.Equal((created.PaymentId, State.Paid), ((await tillAgain.NextAsync()).Payment.PaymentId, (await b.GetAsync(created.PaymentId)).State));
     }
 
     /// <summary>Polls readyz until 200: the pool's reconnect has no event to wait for. Bounded by the gateway's timeout.</summary>

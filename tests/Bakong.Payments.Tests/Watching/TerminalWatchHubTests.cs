@@ -68,6 +68,48 @@ public sealed class TerminalWatchHubTests : IDisposable
     }
 
     [Fact]
+    public async Task Changes_missed_elsewhere_end_every_open_stream_and_a_cursor_from_before_starts_over_from_the_current_state()
+    {
+        var payment = (await _h.CreateAsync()).ToSnapshot();
+        using var watch = Open("till-1");
+        using var every = Assert.IsType<TerminalWatchResult.Watching>(_hub.OpenEveryTerminal("")).Watch;
+        await using var stream = watch.ReadAllAsync(WatchHarness.Ct).GetAsyncEnumerator(WatchHarness.Ct);
+        await using var everyStream = every.ReadAllAsync(WatchHarness.Ct).GetAsyncEnumerator(WatchHarness.Ct);
+        Assert.IsType<TerminalWatchEvent.Change>(await NextAsync(stream));
+        Assert.IsType<TerminalWatchEvent.CaughtUp>(await NextAsync(stream));
+        _hub.Publish(payment with { Version = payment.Version + 1 });
+        var before = Assert.IsType<TerminalWatchEvent.Change>(await NextAsync(stream)).Cursor!.Value.Format();
+        Assert.IsType<TerminalWatchEvent.Change>(await NextAsync(everyStream));
+        Assert.IsType<TerminalWatchEvent.CaughtUp>(await NextAsync(everyStream));
+        Assert.IsType<TerminalWatchEvent.Change>(await NextAsync(everyStream));
+
+        ((IReplicaChangeSink)_hub).ChangesMissed();
+
+        Assert.Equal((TerminalWatchEnd.ChangesMissed, TerminalWatchEnd.ChangesMissed), (watch.Dropped, every.Dropped));
+        Assert.True(watch.Behind.IsCancellationRequested);
+        await Assert.ThrowsAsync<TerminalWatchGapException>(async () => await stream.MoveNextAsync());
+        await Assert.ThrowsAsync<TerminalWatchGapException>(async () => await everyStream.MoveNextAsync());
+
+        // The change before the loss is still in the journal, but what came after it may not be: start over.
+        string after;
+        using (var again = Open("till-1", before))
+        {
+            var events = await ReadAsync(again, 2);
+            Assert.Equal(payment.Id, Assert.IsType<TerminalWatchEvent.Change>(events[0]).Payment.Id);
+            var caughtUp = Assert.IsType<TerminalWatchEvent.CaughtUp>(events[1]);
+            Assert.False(caughtUp.Resumed);
+            after = caughtUp.Cursor.Format();
+        }
+
+        // A cursor issued after the loss resumes as before.
+        _hub.Publish(payment with { Version = payment.Version + 2 });
+        using var resumed = Open("till-1", after);
+        var resumedEvents = await ReadAsync(resumed, 2);
+        Assert.Equal(payment.Version + 2, Assert.IsType<TerminalWatchEvent.Change>(resumedEvents[0]).Payment.Version);
+        Assert.True(Assert.IsType<TerminalWatchEvent.CaughtUp>(resumedEvents[1]).Resumed);
+    }
+
+    [Fact]
     public void A_cursor_ahead_of_the_feed_is_refused_naming_cursor()
     {
         var ahead = new TerminalCursor(_hub.Epoch, 5, TerminalCursor.TagOf("till-1")).Format();

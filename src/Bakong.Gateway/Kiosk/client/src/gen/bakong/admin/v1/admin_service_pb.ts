@@ -2143,6 +2143,10 @@ export const AdminService: GenService<{
    *   a `WatchTerminal` stream is not one of this stream's.
    * - A client that reads so slowly that 64 changes wait for it is dropped
    *   with RESOURCE_EXHAUSTED; it may call again with its last cursor.
+   * - On a shared PostgreSQL database, as `WatchTerminal`: after this
+   *   gateway's listening connection was lost, every stream ends with
+   *   UNAVAILABLE and a cursor issued before starts over from the current
+   *   state.
    *
    * Operators only, like every call here: a terminal's or kiosk's key is
    * PERMISSION_DENIED, no key UNAUTHENTICATED (with keys on). Each stream

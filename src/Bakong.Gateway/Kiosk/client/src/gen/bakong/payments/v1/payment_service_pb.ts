@@ -1037,6 +1037,12 @@ export const PaymentService: GenService<{
    *   (`caught_up.resumed` false), never with an error.
    * - A client that reads so slowly that 64 changes wait for it is dropped
    *   with RESOURCE_EXHAUSTED; it may call again with its last cursor.
+   * - Gateways sharing one PostgreSQL database hear each other's changes
+   *   over a database connection. When this gateway's listening connection
+   *   was lost, it may have missed some: once it listens again, every stream
+   *   ends with UNAVAILABLE (`ERROR_REASON_STORAGE_UNAVAILABLE`), and a
+   *   cursor issued before starts over from the current state
+   *   (`caught_up.resumed` false) instead of resuming past what was missed.
    * - When the gateway stops, the stream ends with UNAVAILABLE
    *   (`ERROR_REASON_NOT_SERVING`).
    *
