@@ -64,12 +64,12 @@ internal sealed class AuthenticationInterceptor(CallerAuthentication authenticat
                 outcome.CertificateRefusal ?? "This call needs an API key: send 'authorization: Bearer <key>' with a key from 'bakong clients add' that is not revoked."));
         }
 
+        // Known before it is refused: the API audit records who was refused, not "-". The call itself never runs.
+        context.SetCaller(caller);
         if (!AccessPolicy.Allows(caller, access))
         {
             AccessLog.NotOperator(logger, context.Method, caller.Id, context.Peer);
             throw new RpcException(new Status(StatusCode.PermissionDenied, AccessPolicy.Refusal(access)));
         }
-
-        context.SetCaller(caller);
     }
 }

@@ -83,7 +83,8 @@ public sealed class ApiAuditTests : IAsyncLifetime
                 ("SendDisplayCommand", "terminal till-1 Beep", "PERMISSION_DENIED"),
             ],
             records.Select(r => (r.Action, r.Target, r.Outcome)));
-        Assert.Equal([operatorClient.Client.Id, operatorClient.Client.Id], records.Take(2).Select(r => r.ClientId));
+        Assert.Equal([operatorClient.Client.Id, operatorClient.Client.Id, terminal.Client.Id], records.Select(r => r.ClientId));
+        Assert.Equal(["key", "key", "key"], records.Select(r => r.Auth));
     }
 
     [Fact]
