@@ -44,6 +44,11 @@ internal static class LoadCommand
         // A fresh gateway's JIT is still recompiling its hot methods (tier 1) for the first thousand or so calls: 50 measured
         // that instead of the gateway (docs/benchmarks.md, "Warm-up").
         var warmUp = WholeNumber("--warm-up", 0, "Calls of each kind made first and not measured (the JIT's tier-1 recompilation, connections, caches).", 2000);
+        var callTimeout = WholeNumber(
+            "--call-timeout",
+            1,
+            "Seconds a call may take before it counts as failed (DEADLINE_EXCEEDED), so a gateway that stops answering ends the run.",
+            30);
         var terminal = new Option<string>("--terminal") { Description = "Terminal id of the load's payments, to tell them apart in 'payments list'.", DefaultValueFactory = _ => "LOAD" };
         var keep = new Option<bool>("--keep") { Description = "Leave the payments pending instead of cancelling them at the end." };
         var watchers = WholeNumber(
@@ -83,9 +88,10 @@ internal static class LoadCommand
             "Measure CreatePayment throughput and latency (p50/p90/p99/max) against a running gateway, with Health/Check as the baseline in the same run; "
                 + "or, with --watchers, how fast PAID reaches thousands of WatchPayment streams.")
         {
-            count, concurrency, rate, rounds, warmUp, terminal, keep, watchers, payments, channels, paced, timeout, gatewayPid, sandboxUrl, server, replicas, key, json,
+            count, concurrency, rate, rounds, warmUp, callTimeout, terminal, keep, watchers, payments, channels, paced, timeout, gatewayPid, sandboxUrl, server,
+            replicas, key, json,
         };
-        Option[] createOnly = [count, concurrency, rate, rounds, warmUp, keep, replicas];
+        Option[] createOnly = [count, concurrency, rate, rounds, warmUp, callTimeout, keep, replicas];
         Option[] watchOnly = [payments, channels, paced, timeout, gatewayPid, sandboxUrl];
         command.Validators.Add(result =>
         {
@@ -154,12 +160,13 @@ internal static class LoadCommand
             var apiKey = GatewayClient.KeyOf(parseResult, key);
             var gateways = (parseResult.GetValue(replicas) ?? []).Prepend(uri).ToList();
             var channelList = gateways.Select(g => GatewayClient.Open(g, apiKey)).ToList();
-            var load = new Load(context, channelList, parseResult.GetValue(terminal)!, "load-" + Guid.NewGuid().ToString("N")[..8] + "-");
+            var load = new Load(
+                context, channelList, parseResult.GetValue(terminal)!, "load-" + Guid.NewGuid().ToString("N")[..8] + "-", TimeSpan.FromSeconds(parseResult.GetValue(callTimeout)!.Value));
             try
             {
                 for (var i = 0; i < channelList.Count; i++)
                 {
-                    if (await FirstCallFailsAsync(channelList[i], cancellationToken).ConfigureAwait(false) is { } unanswered)
+                    if (await load.FirstCallFailsAsync(i, cancellationToken).ConfigureAwait(false) is { } unanswered)
                     {
                         return GatewayClient.ReportError(context, json: false, gateways[i], unanswered);
                     }
@@ -271,7 +278,12 @@ internal static class LoadCommand
     }
 
     /// <summary>The load on one gateway, or round robin over replicas on one database (each call to the next one).</summary>
-    private sealed class Load(CliContext context, IReadOnlyList<GrpcChannel> channels, string terminal, string prefix)
+    /// <param name="context">The command's console and clock.</param>
+    /// <param name="channels">One channel per gateway.</param>
+    /// <param name="terminal">The terminal id of the payments it creates.</param>
+    /// <param name="prefix">The start of every request id of this run.</param>
+    /// <param name="callTimeout">How long each call may take (<c>--call-timeout</c>), on the command's clock.</param>
+    private sealed class Load(CliContext context, IReadOnlyList<GrpcChannel> channels, string terminal, string prefix, TimeSpan callTimeout)
     {
         private readonly PaymentService.PaymentServiceClient[] _payments = [.. channels.Select(c => new PaymentService.PaymentServiceClient(c))];
         private readonly Health.HealthClient[] _health = [.. channels.Select(c => new Health.HealthClient(c))];
@@ -326,12 +338,48 @@ internal static class LoadCommand
             }
         }
 
+        /// <inheritdoc cref="LoadCommand.FirstCallFailsAsync"/>
+        public async Task<RpcException?> FirstCallFailsAsync(int gateway, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await WithinTimeoutAsync(ct => _health[gateway].CheckAsync(new HealthCheckRequest(), cancellationToken: ct).ResponseAsync, cancellationToken)
+                    .ConfigureAwait(false);
+                return null;
+            }
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                return e;
+            }
+        }
+
         private Task CallAsync(LoadCall kind, CancellationToken cancellationToken) => kind switch
         {
-            LoadCall.Create => CreateAsync(cancellationToken),
-            _ => _health[(int)((uint)Interlocked.Increment(ref _nextHealth) % (uint)_health.Length)]
-                .CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken).ResponseAsync,
+            LoadCall.Create => WithinTimeoutAsync(CreateAsync, cancellationToken),
+            _ => WithinTimeoutAsync(
+                ct => _health[(int)((uint)Interlocked.Increment(ref _nextHealth) % (uint)_health.Length)].CheckAsync(new HealthCheckRequest(), cancellationToken: ct).ResponseAsync,
+                cancellationToken),
         };
+
+        /// <summary>
+        /// The call, cancelled once the call timeout has passed on the command's clock (a gRPC deadline would be
+        /// on the system clock), and then failed as DEADLINE_EXCEEDED: a gateway that stops answering ends the run.
+        /// </summary>
+        private async Task WithinTimeoutAsync(Func<CancellationToken, Task> call, CancellationToken cancellationToken)
+        {
+            using var timeout = new CancellationTokenSource(callTimeout, context.TimeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            try
+            {
+                await call(linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RpcException or OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new RpcException(new Status(
+                    StatusCode.DeadlineExceeded,
+                    string.Create(CultureInfo.InvariantCulture, $"No answer within {callTimeout.TotalSeconds:0.###} s (--call-timeout).")));
+            }
+        }
 
         private async Task CreateAsync(CancellationToken cancellationToken)
         {
@@ -374,7 +422,8 @@ internal static class LoadCommand
             await Parallel.ForEachAsync(
                 _created,
                 new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
-                async (id, ct) => await _payments[0].CancelPaymentAsync(new CancelPaymentRequest { PaymentId = id }, cancellationToken: ct).ConfigureAwait(false))
+                async (id, ct) => await WithinTimeoutAsync(
+                    t => _payments[0].CancelPaymentAsync(new CancelPaymentRequest { PaymentId = id }, cancellationToken: t).ResponseAsync, ct).ConfigureAwait(false))
                 .ConfigureAwait(false);
         }
     }

@@ -120,6 +120,43 @@ public sealed class LoadCommandTests : IAsyncLifetime
         Assert.Equal(1 + 4, byGateway.Where(g => g.Key.Authority != "127.0.0.1:5999").Sum(g => g.Value));
     }
 
+    [Fact]
+    public async Task Payments_load_fails_a_create_the_gateway_does_not_answer_within_the_call_timeout_and_ends()
+    {
+        // The command on a clock of its own: the timeout passes when the test moves it, once the create is waiting.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(_gateway.Clock.GetUtcNow());
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = _gateway.Launch(
+            clock,
+            handler => new HoldingCreates(handler, held),
+            Ct,
+            "payments", "load", "--count", "1", "--concurrency", "1", "--rounds", "1", "--warm-up", "0", "--call-timeout", "5", "--json");
+
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        clock.Advance(TimeSpan.FromSeconds(4));
+        Assert.False(run.Exit.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.NotEqual(0, await run.Exit.WaitAsync(TimeSpan.FromSeconds(60), Ct));
+        Assert.Contains("DEADLINE_EXCEEDED: No answer within 5 s (--call-timeout).", run.Error.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Passes every request on except a create, which waits until the call is given up.</summary>
+    private sealed class HoldingCreates(HttpMessageHandler inner, TaskCompletionSource held) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (!request.RequestUri!.AbsolutePath.EndsWith("/CreatePayment", StringComparison.Ordinal))
+            {
+                return await base.SendAsync(request, cancellationToken);
+            }
+
+            held.TrySetResult();
+            var never = new TaskCompletionSource<HttpResponseMessage>();
+            return await never.Task.WaitAsync(cancellationToken);
+        }
+    }
+
     /// <summary>Records each request's address (the gateway it was meant for) and passes it on to the in-process gateway.</summary>
     private sealed class Recording(HttpMessageHandler inner, System.Collections.Concurrent.ConcurrentQueue<(string, string)> seen) : DelegatingHandler(inner)
     {
@@ -156,6 +193,7 @@ public sealed class LoadCommandOptionTests
     [InlineData("--rate", "0", "--rate: must be at least 1.")]
     [InlineData("--rounds", "0", "--rounds: must be at least 1.")]
     [InlineData("--warm-up", "-1", "--warm-up: must be at least 0.")]
+    [InlineData("--call-timeout", "0", "--call-timeout: must be at least 1.")]
     public async Task Payments_load_refuses_an_option_out_of_range_naming_it_with_exit_code_2(string option, string value, string error)
     {
         // Refused before any call: the gateway named here is never reached.
