@@ -208,7 +208,8 @@ internal sealed class WatchLoad
                 Summary(Paid().Select(w => _clock.GetElapsedTime(paySent[w % plan.Payments], deliveredAt[w]).TotalMilliseconds)),
                 memory.GatewayBefore,
                 memory.GatewayPeak,
-                memory.ClientPeak);
+                memory.ClientPeak,
+                plan.Paced ? _latePayments : null);
             ReportProblems(result.Counts, plan);
             if (_latePayments > 0)
             {

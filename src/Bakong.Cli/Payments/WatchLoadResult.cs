@@ -27,6 +27,10 @@ internal sealed record WatchCounts(int Opened, int OpenFailed, int Paid, int End
 /// <param name="GatewayRssBefore">The gateway's resident bytes before the payments were created; null without <c>--gateway-pid</c>.</param>
 /// <param name="GatewayRssPeak">The highest resident bytes sampled during the run; null without <c>--gateway-pid</c>.</param>
 /// <param name="ClientRssPeak">This client's highest resident bytes sampled during the run.</param>
+/// <param name="LatePayments">
+/// With <c>--paced</c>: payments that still had watchers without PAID after <c>--timeout</c> (the next was paid anyway);
+/// null without it.
+/// </param>
 internal sealed record WatchLoadResult(
     WatchPlan Plan,
     int? Connections,
@@ -37,7 +41,8 @@ internal sealed record WatchLoadResult(
     LoadSummary SincePay,
     long? GatewayRssBefore,
     long? GatewayRssPeak,
-    long ClientRssPeak)
+    long ClientRssPeak,
+    int? LatePayments)
 {
     public JsonObject ToJson() => new()
     {
@@ -46,6 +51,7 @@ internal sealed record WatchLoadResult(
         ["payments"] = Plan.Payments,
         ["channels"] = Plan.Channels,
         ["paced"] = Plan.Paced,
+        ["latePayments"] = LatePayments,
         ["connections"] = Connections,
         ["opened"] = Counts.Opened,
         ["openFailed"] = Counts.OpenFailed,
@@ -70,7 +76,9 @@ internal sealed record WatchLoadResult(
             .Append(Connections is { } connections ? string.Create(CultureInfo.InvariantCulture, $" ({connections} connections)") : "")
             .Append('\n')
             .Append(Plan.Paced
-                ? "paced: one payment at a time, each paid once every watcher of the one before saw PAID\n"
+                ? string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"paced: one payment at a time, each paid once every watcher of the one before saw PAID ({LatePayments ?? 0} paid after --timeout instead)\n")
                 : "paced: no, every payment paid at once (a burst of their changes)\n")
             .Append(CultureInfo.InvariantCulture, $"streams: {Counts.Opened} opened in {OpenSeconds:F1} s, {Counts.OpenFailed} failed to open; ")
             .Append(CultureInfo.InvariantCulture, $"{Counts.Paid} saw PAID, {Counts.EndedOtherwise} ended otherwise, {Counts.Failed} failed, {Counts.TimedOut} timed out\n")

@@ -35,11 +35,12 @@ public sealed class WatchLoadTests : IAsyncLifetime
         Assert.Equal(0, await run.ExitCodeAsync());
         var result = Json(Assert.Single(Lines(run.Output)));
         Assert.Equal(
-            ["mode", "watchers", "payments", "channels", "paced", "connections", "opened", "openFailed", "paid", "endedOtherwise", "failed", "timedOut",
+            ["mode", "watchers", "payments", "channels", "paced", "latePayments", "connections", "opened", "openFailed", "paid", "endedOtherwise", "failed", "timedOut",
                 "openSeconds", "sinceUpdate", "sinceFirstWatcher", "sincePay", "gatewayPid", "gatewayRssBeforeMiB", "gatewayRssPeakMiB", "clientRssPeakMiB"],
             result.EnumerateObject().Select(p => p.Name));
         Assert.Equal(("watch", 50, 5, 1), (result.GetProperty("mode").GetString(), Int(result, "watchers"), Int(result, "payments"), Int(result, "channels")));
         Assert.False(result.GetProperty("paced").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("latePayments").ValueKind);
         Assert.Equal((50, 0, 50, 0, 0, 0), (Int(result, "opened"), Int(result, "openFailed"), Int(result, "paid"), Int(result, "endedOtherwise"), Int(result, "failed"), Int(result, "timedOut")));
         foreach (var kind in new[] { "sinceUpdate", "sinceFirstWatcher", "sincePay" })
         {
@@ -87,7 +88,7 @@ public sealed class WatchLoadTests : IAsyncLifetime
         Assert.Equal(0, await run.ExitCodeAsync());
         Assert.Equal(expected, observer.Events);
         var lines = Lines(run.Output);
-        Assert.Equal("paced: one payment at a time, each paid once every watcher of the one before saw PAID", lines[1]);
+        Assert.Equal("paced: one payment at a time, each paid once every watcher of the one before saw PAID (0 paid after --timeout instead)", lines[1]);
         Assert.Equal("streams: 6 opened in 0.0 s, 0 failed to open; 6 saw PAID, 0 ended otherwise, 0 failed, 0 timed out", lines[2]);
         Assert.Contains("paid 3 payments one at a time", Lines(run.Error));
         var list = await _gateway.Payments.ListPaymentsAsync(new ListPaymentsRequest { TerminalId = "WATCH" }, cancellationToken: Ct);
@@ -122,6 +123,7 @@ public sealed class WatchLoadTests : IAsyncLifetime
 
         Assert.Equal(0, await run.ExitCodeAsync());
         Assert.Equal(["pay", "PAID", "pay", "PAID", "PAID"], observer.Events);
+        Assert.Equal("paced: one payment at a time, each paid once every watcher of the one before saw PAID (1 paid after --timeout instead)", Lines(run.Output)[1]);
         Assert.Equal("streams: 4 opened in 0.0 s, 0 failed to open; 3 saw PAID, 0 ended otherwise, 0 failed, 1 timed out", Lines(run.Output)[2]);
         var errors = Lines(run.Error);
         Assert.Contains("paced: 1 of 2 payments still had watchers without PAID after 5 s (--timeout); the next payment was paid anyway", errors);
@@ -142,7 +144,7 @@ public sealed class WatchLoadTests : IAsyncLifetime
         Assert.Equal(0, await run.ExitCodeAsync());
         var result = Json(Assert.Single(Lines(run.Output)));
         Assert.True(result.GetProperty("paced").GetBoolean());
-        Assert.Equal((2, 2), (Int(result, "opened"), Int(result, "paid")));
+        Assert.Equal((2, 2, 0), (Int(result, "opened"), Int(result, "paid"), Int(result, "latePayments")));
     }
 
     [Fact]
