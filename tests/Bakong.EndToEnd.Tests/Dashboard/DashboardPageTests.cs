@@ -198,7 +198,14 @@ public sealed class DashboardPageTests : IDisposable
         await Expect(acceptedRow).ToContainTextAsync("POS-1");
         await Expect(ExceptionRow(page, elsewhere)).ToBeVisibleAsync(new() { Timeout = Timeout });
 
+        // Accept asks once more; Back leaves the payment as it was.
         await acceptedRow.GetByRole(AriaRole.Button, new() { Name = "Accept" }).ClickAsync();
+        await Expect(acceptedRow.Locator(".confirm")).ToContainTextAsync("Keep the money received as the sale? A resolution cannot be undone.");
+        await acceptedRow.GetByRole(AriaRole.Button, new() { Name = "Back" }).ClickAsync();
+        await Expect(acceptedRow.Locator(".confirm")).ToBeHiddenAsync();
+        Assert.Null((await GetAsync(gateway, key, accepted.PaymentId)).Resolution);
+        await acceptedRow.GetByRole(AriaRole.Button, new() { Name = "Accept" }).ClickAsync();
+        await acceptedRow.GetByRole(AriaRole.Button, new() { Name = "Yes, keep it" }).ClickAsync();
 
         await Expect(acceptedRow).ToHaveCountAsync(0, new() { Timeout = Timeout });
         await Expect(page.Locator("#exceptions-message")).ToHaveTextAsync($"{accepted.PaymentId}: accepted as the sale.");
@@ -236,6 +243,7 @@ public sealed class DashboardPageTests : IDisposable
             await route.ContinueAsync();
         });
         await row.GetByRole(AriaRole.Button, new() { Name = "Accept" }).ClickAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "Yes, keep it" }).ClickAsync();
 
         await Expect(row.Locator(".outcome")).ToHaveTextAsync(
             "Already resolved (accepted), by another operator or an earlier try.", new() { Timeout = Timeout });

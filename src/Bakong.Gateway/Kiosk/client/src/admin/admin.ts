@@ -556,13 +556,35 @@ function exceptionRow(x: PaymentException): HTMLLIElement {
   record.type = "submit";
   form.append(label, input, record);
 
+  // Accepting keeps the money as the sale, and a resolution cannot be undone: the page asks once more.
+  const confirm = element("div", "", "confirm");
+  confirm.hidden = true;
+  const yes = element("button", "Yes, keep it", "primary");
+  yes.type = "button";
+  const back = element("button", "Back", "secondary");
+  back.type = "button";
+  confirm.append(element("span", "Keep the money received as the sale? A resolution cannot be undone."), yes, back);
+
   const outcome = element("p", "", "outcome");
   outcome.setAttribute("role", "alert");
-  li.append(facts, actions, form, outcome);
+  li.append(facts, actions, confirm, form, outcome);
 
-  const busy = (on: boolean) => [accept, refunded, record].forEach((b) => (b.disabled = on));
-  accept.addEventListener("click", () => void resolve(p.paymentId, { case: "accept", value: {} }, outcome, busy));
+  const busy = (on: boolean) => [accept, refunded, record, yes].forEach((b) => (b.disabled = on));
+  accept.addEventListener("click", () => {
+    form.hidden = true;
+    confirm.hidden = false;
+    yes.focus();
+  });
+  back.addEventListener("click", () => {
+    confirm.hidden = true;
+    accept.focus();
+  });
+  yes.addEventListener("click", () => {
+    confirm.hidden = true;
+    void resolve(p.paymentId, { case: "accept", value: {} }, outcome, busy);
+  });
   refunded.addEventListener("click", () => {
+    confirm.hidden = true;
     form.hidden = !form.hidden;
     if (!form.hidden) {
       input.focus();
