@@ -503,15 +503,23 @@ internal sealed class TerminalMailbox(string? terminalId) : IDisposable
     private readonly Queue<TerminalChange> _queue = new();
     private readonly CancellationTokenSource _behind = new();
     private TaskCompletionSource? _waiter;
-    private bool _dropped;
-    private volatile object? _droppedFor; // a boxed TerminalWatchEnd once dropped
+    private TerminalWatchEnd? _dropped;
 
     public string? TerminalId { get; } = terminalId;
 
     public CancellationToken Behind => _behind.Token;
 
     /// <summary>Why the stream was dropped; null while it is not.</summary>
-    public TerminalWatchEnd? Dropped => (TerminalWatchEnd?)_droppedFor;
+    public TerminalWatchEnd? Dropped
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _dropped;
+            }
+        }
+    }
 
     /// <summary>Whether this stream shows changes of <paramref name="payment"/>'s terminal.</summary>
     public bool Wants(PaymentSnapshot payment) => TerminalId is null || TerminalId == payment.Parameters.TerminalId;
@@ -520,17 +528,18 @@ internal sealed class TerminalMailbox(string? terminalId) : IDisposable
     public bool Offer(TerminalChange change)
     {
         TaskCompletionSource? wake;
+        bool full;
         lock (_gate)
         {
-            if (_dropped)
+            if (_dropped is not null)
             {
                 return true;
             }
 
-            if (_queue.Count >= TerminalWatchHub.StreamBuffer)
+            full = _queue.Count >= TerminalWatchHub.StreamBuffer;
+            if (full)
             {
-                _dropped = true;
-                _droppedFor = TerminalWatchEnd.Behind;
+                _dropped = TerminalWatchEnd.Behind;
                 _queue.Clear();
             }
             else
@@ -543,7 +552,7 @@ internal sealed class TerminalMailbox(string? terminalId) : IDisposable
         }
 
         wake?.TrySetResult();
-        return !_dropped;
+        return !full;
     }
 
     /// <summary>Drops the stream and tells its writer why (outside the hub's lock: this runs cancellation callbacks).</summary>
@@ -552,9 +561,8 @@ internal sealed class TerminalMailbox(string? terminalId) : IDisposable
         TaskCompletionSource? wake;
         lock (_gate)
         {
-            _dropped = true;
+            _dropped ??= why;
             _queue.Clear();
-            _droppedFor ??= why;
             wake = _waiter;
             _waiter = null;
         }
@@ -577,9 +585,9 @@ internal sealed class TerminalMailbox(string? terminalId) : IDisposable
             Task ready;
             lock (_gate)
             {
-                if (_dropped)
+                if (_dropped is { } why)
                 {
-                    throw Dropped == TerminalWatchEnd.ChangesMissed ? new TerminalWatchGapException() : new TerminalWatchBehindException();
+                    throw why == TerminalWatchEnd.ChangesMissed ? new TerminalWatchGapException() : new TerminalWatchBehindException();
                 }
 
                 if (_queue.TryDequeue(out var next))
