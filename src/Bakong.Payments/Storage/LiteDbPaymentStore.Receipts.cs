@@ -31,11 +31,7 @@ public sealed partial class LiteDbPaymentStore : IReceiptStore
         return Enqueue(new ReceiptOp(verification with { Hash = verification.Hash.ToLowerInvariant() })).Task;
     }
 
-    private static void PrepareReceipts(Engine engine)
-    {
-        engine.Payments.EnsureIndex(TransactionHashIndex, BsonExpression.Create(TransactionHashKey));
-        Receipts(engine).EnsureIndex(ReceiptField.Hash);
-    }
+    private static void PrepareReceipts(Engine engine) => Receipts(engine).EnsureIndex(ReceiptField.Hash);
 
     private static ILiteCollection<BsonDocument> Receipts(Engine engine) => engine.Database.GetCollection(ReceiptsCollectionName, BsonAutoId.Int64);
 

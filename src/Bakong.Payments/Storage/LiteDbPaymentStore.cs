@@ -76,6 +76,21 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
     /// </summary>
     private static readonly string[] s_retiredIndexes = ["outbox_due"];
 
+    /// <summary>
+    /// The indexes on keys the documents store (<see cref="PaymentDocument"/> computes them): what <see cref="Prepare"/>
+    /// makes, and what <see cref="MoveIndexesToStoredKeys"/> checks an older database against.
+    /// </summary>
+    private static readonly (string Name, string Key, bool Unique)[] s_storedKeyIndexes =
+    [
+        (ListRange.TerminalIndex, ListRange.TerminalKey, true),
+        (ListRange.StateIndex, ListRange.StateKey, true),
+        (ListRange.TerminalStateIndex, ListRange.TerminalStateKey, true),
+        (DueRange.Index, DueRange.Key, false),
+        (ExceptionRange.Index, ExceptionRange.Key, false),
+        (TransactionHashIndex, TransactionHashKey, false),
+        (OutboxIndex, OutboxKey, false),
+    ];
+
     private readonly StoreLock _lock;
     private readonly Func<string, Stream> _openFile;
     private readonly TimeProvider _timeProvider;
@@ -939,15 +954,14 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
         payments.EnsureIndex(PaymentDocument.RequestId, unique: true);
         payments.EnsureIndex(PaymentDocument.Md5, unique: true);
         payments.EnsureIndex(PaymentDocument.CreatedKey, unique: true);
-        payments.EnsureIndex(OutboxIndex, BsonExpression.Create(OutboxKey));
-        payments.EnsureIndex(ListRange.TerminalIndex, BsonExpression.Create(ListRange.TerminalKey), unique: true);
-        payments.EnsureIndex(ListRange.StateIndex, BsonExpression.Create(ListRange.StateKey), unique: true);
-        payments.EnsureIndex(ListRange.TerminalStateIndex, BsonExpression.Create(ListRange.TerminalStateKey), unique: true);
-        payments.EnsureIndex(DueRange.Index, BsonExpression.Create(DueRange.Key));
-        PrepareReceipts(engine);
 
-        // Built over the stored payments when a database from before the queue is first opened.
-        payments.EnsureIndex(ExceptionRange.Index, BsonExpression.Create(ExceptionRange.Key));
+        // Built over the stored payments when a database from before one of them is first opened.
+        foreach (var (name, key, unique) in s_storedKeyIndexes)
+        {
+            payments.EnsureIndex(name, BsonExpression.Create(key), unique);
+        }
+
+        PrepareReceipts(engine);
 
         // The terminal's own index served the list before the composite keys did.
         payments.DropIndex(PaymentDocument.TerminalId);
@@ -1016,16 +1030,7 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
     /// </summary>
     private void MoveIndexesToStoredKeys(Engine engine)
     {
-        var storedKeys = new Dictionary<string, string>
-        {
-            [ListRange.TerminalIndex] = ListRange.TerminalKey,
-            [ListRange.StateIndex] = ListRange.StateKey,
-            [ListRange.TerminalStateIndex] = ListRange.TerminalStateKey,
-            [DueRange.Index] = DueRange.Key,
-            [ExceptionRange.Index] = ExceptionRange.Key,
-            [TransactionHashIndex] = TransactionHashKey,
-            [OutboxIndex] = OutboxKey,
-        };
+        var storedKeys = s_storedKeyIndexes.ToDictionary(i => i.Name, i => i.Key, StringComparer.Ordinal);
         var indexes = engine.Database.GetCollection("$indexes").Query()
             .Where(BsonExpression.Create("collection = @0", CollectionName))
             .ToList()
