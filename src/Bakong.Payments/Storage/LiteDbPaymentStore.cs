@@ -1345,7 +1345,7 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
 
     private sealed class SaveOp(Payment payment, ILogger logger) : WriteOp<SaveResult>
     {
-        // Read when queued: the caller waits for the answer and changes nothing meanwhile.
+        // A save without events; read when queued (the caller waits for the answer and changes nothing meanwhile).
         private readonly bool _isBookkeeping = !payment.UnsavedEvents.Any();
 
         public override bool IsBookkeeping => _isBookkeeping;
@@ -1388,7 +1388,7 @@ public sealed partial class LiteDbPaymentStore : IPaymentStore, IStoreSnapshot, 
             var before = Enum.Parse<PaymentState>(stored[PaymentDocument.State].AsString);
             counts.Add(payment.TerminalId, before, -1);
             counts.Add(payment.TerminalId, payment.State, 1);
-            return payment.UnsavedEvents.Any();
+            return !_isBookkeeping; // a save with events is answered once durable
         }
 
         protected override void Accept()
