@@ -135,7 +135,9 @@ internal static class LoadCommand
                 {
                     using (var probe = GatewayClient.Open(grpc, GatewayClient.KeyOf(parseResult, key)))
                     {
-                        if (await FirstCallFailsAsync(probe, cancellationToken).ConfigureAwait(false) is { } unanswered)
+                        var health = new Health.HealthClient(probe);
+                        if (await FirstCallFailsAsync(ct => health.CheckAsync(new HealthCheckRequest(), cancellationToken: ct).ResponseAsync, cancellationToken)
+                            .ConfigureAwait(false) is { } unanswered)
                         {
                             return GatewayClient.ReportError(context, json: false, grpc, unanswered);
                         }
@@ -264,11 +266,13 @@ internal static class LoadCommand
     /// endpoint, say) is then reported from this call. Concurrent calls to such a server were seen to wait forever
     /// (the CLI tests' HTTP/1 case). Null when it answered.
     /// </summary>
-    private static async Task<RpcException?> FirstCallFailsAsync(GrpcChannel channel, CancellationToken cancellationToken)
+    /// <param name="check">Makes the health check, with the token it is given.</param>
+    /// <param name="cancellationToken">Ends the command.</param>
+    private static async Task<RpcException?> FirstCallFailsAsync(Func<CancellationToken, Task> check, CancellationToken cancellationToken)
     {
         try
         {
-            await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await check(cancellationToken).ConfigureAwait(false);
             return null;
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
@@ -338,20 +342,10 @@ internal static class LoadCommand
             }
         }
 
-        /// <inheritdoc cref="LoadCommand.FirstCallFailsAsync"/>
-        public async Task<RpcException?> FirstCallFailsAsync(int gateway, CancellationToken cancellationToken)
-        {
-            try
-            {
-                await WithinTimeoutAsync(ct => _health[gateway].CheckAsync(new HealthCheckRequest(), cancellationToken: ct).ResponseAsync, cancellationToken)
-                    .ConfigureAwait(false);
-                return null;
-            }
-            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                return e;
-            }
-        }
+        /// <summary>The command's probe of gateway number <paramref name="gateway"/>, under the call timeout.</summary>
+        public Task<RpcException?> FirstCallFailsAsync(int gateway, CancellationToken cancellationToken) => LoadCommand.FirstCallFailsAsync(
+            ct => WithinTimeoutAsync(t => _health[gateway].CheckAsync(new HealthCheckRequest(), cancellationToken: t).ResponseAsync, ct),
+            cancellationToken);
 
         private Task CallAsync(LoadCall kind, CancellationToken cancellationToken) => kind switch
         {
