@@ -81,7 +81,9 @@ public sealed class DisplayCommandTests
         Assert.Equal((0, "POS-01  SET_CONFIG  OK\n"), (config.ExitCode, config.Output));
         Assert.Equal((0, "POS-01  CLEAR  OK\n"), (clear.ExitCode, clear.Output));
         Assert.Equal(0, state.ExitCode);
-        Assert.Matches("^POS-01  GET_STATE  screen IDLE  frames ok [0-9]+  dropped cobs 0 short 0 length 0 crc 0 long 0  duplicates 0\n$", state.Output);
+        // The link runs on the real clock, so a busy machine can let a 250 ms RTO pass and the display answer a
+        // retransmit from its cache: the counts of frames and duplicates are the display's, not the test's.
+        Assert.Matches("^POS-01  GET_STATE  screen IDLE  frames ok [0-9]+  dropped cobs 0 short 0 length 0 crc 0 long 0  duplicates [0-9]+\n$", state.Output);
         Assert.Equal((1, "NOT_FOUND: No display is configured for this terminal_id.\n"), (unknown.ExitCode, unknown.Error));
         Assert.Equal((ExitCodes.BadInput, "INVALID_ARGUMENT: set_config.brightness: must be 0-100 (percent)\n"), (bad.ExitCode, bad.Error));
     }
