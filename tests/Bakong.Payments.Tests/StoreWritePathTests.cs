@@ -141,6 +141,18 @@ public sealed class StoreWritePathTests : IDisposable
     }
 
     [Fact]
+    public async Task The_writer_commits_on_a_thread_of_its_own_not_on_the_thread_pool()
+    {
+        using var store = Open();
+        var writer = new TaskCompletionSource<(bool PoolThread, string? Name)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BatchStarting = () => writer.TrySetResult((Thread.CurrentThread.IsThreadPoolThread, Thread.CurrentThread.Name));
+
+        Assert.True((await store.InsertIfAbsentAsync(TestPayments.New(), Ct).WaitAsync(s_timeout, Ct)).Inserted);
+
+        Assert.Equal((false, "Payment store writer"), await writer.Task.WaitAsync(s_timeout, Ct));
+    }
+
+    [Fact]
     public async Task A_create_is_answered_only_after_the_log_is_flushed_to_disk()
     {
         using var store = Open();
