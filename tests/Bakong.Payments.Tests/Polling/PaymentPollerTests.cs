@@ -88,25 +88,26 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     [Fact]
     public async Task Due_payments_are_checked_in_list_calls_of_at_most_50_md5s()
     {
+        await using var h = new PollerHarness(o => o.MaxDuePerPass = 200); // one pass of all 120
         var payments = new List<Payment>();
         for (var i = 0; i < 120; i++)
         {
-            payments.Add(await _h.InsertAsync());
+            payments.Add(await h.InsertAsync());
         }
 
-        var pass = await _h.RunAsync(s_t0);
+        var pass = await h.RunAsync(s_t0);
 
         Assert.Equal((120, 3, 120), (pass.Due, pass.Calls, pass.Saved));
-        Assert.Equal([50, 50, 20], _h.Bakong.Calls.Select(c => c.Length));
+        Assert.Equal([50, 50, 20], h.Bakong.Calls.Select(c => c.Length));
         Assert.Equal(
             payments.Select(p => p.Md5).Order(StringComparer.Ordinal),
-            _h.Bakong.Calls.SelectMany(c => c).Order(StringComparer.Ordinal));
+            h.Bakong.Calls.SelectMany(c => c).Order(StringComparer.Ordinal));
         foreach (var p in payments)
         {
-            Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), (await _h.GetAsync(p)).NextCheckTime);
+            Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), (await h.GetAsync(p)).NextCheckTime);
         }
 
-        Assert.Equal(0, (await _h.RunAsync(s_t0 + TimeSpan.FromSeconds(1))).Due);
+        Assert.Equal(0, (await h.RunAsync(s_t0 + TimeSpan.FromSeconds(1))).Due);
     }
 
     [Fact]
@@ -171,7 +172,7 @@ public sealed class PaymentPollerTests : IAsyncDisposable
 
         // Checked in this pass, in its first list call, and T1 still had the rest of the pass.
         Assert.Contains(other.Md5, _h.Bakong.Calls[0]);
-        Assert.Equal(1000, pass.Due);
+        Assert.Equal(new PaymentPollerOptions().MaxDuePerPass, pass.Due);
         Assert.True(pass.MoreDue);
         Assert.Equal(s_t0 + TimeSpan.FromSeconds(2), (await _h.GetAsync(other)).NextCheckTime);
     }
@@ -405,20 +406,21 @@ public sealed class PaymentPollerTests : IAsyncDisposable
     [Fact]
     public async Task After_a_list_call_faults_the_rest_of_the_pass_is_not_sent()
     {
+        await using var h = new PollerHarness(o => o.MaxDuePerPass = 200); // one pass of all 120
         var payments = new List<Payment>();
         for (var i = 0; i < 120; i++)
         {
-            payments.Add(await _h.InsertAsync());
+            payments.Add(await h.InsertAsync());
         }
 
-        _h.Bakong.FaultAll = Faults.Of(BakongFaultKind.RateLimited, 429);
+        h.Bakong.FaultAll = Faults.Of(BakongFaultKind.RateLimited, 429);
 
-        var pass = await _h.RunAsync(s_t0);
+        var pass = await h.RunAsync(s_t0);
 
         Assert.Equal((1, 120, 120), (pass.Calls, pass.Faults, pass.Saved));
         foreach (var p in payments)
         {
-            var stored = await _h.GetAsync(p);
+            var stored = await h.GetAsync(p);
             Assert.Equal((PaymentState.Pending, s_t0 + TimeSpan.FromSeconds(5)), (stored.State, stored.NextCheckTime));
         }
     }
