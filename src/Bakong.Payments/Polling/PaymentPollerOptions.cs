@@ -50,7 +50,7 @@ public sealed class PaymentPollerOptions : IValidatableObject
     /// <remarks>
     /// Two list calls' worth. A pass holds all its payments until its last list call's saves are answered, so under
     /// load a pass of 1,000 kept thousands of objects alive across each garbage collection: the GC's pauses grew to
-    /// 4–14 ms and the creates they stopped took a p99 of 21–23 ms at 1,000 a second, against 17–19 ms with passes
+    /// 4–14 ms and the creates they stopped took a p99 of 21–23 ms at 1,000 a second, against 17–20 ms with passes
     /// of 50–200 (docs/benchmarks.md).
     /// </remarks>
     [Range(1, 100_000)]
