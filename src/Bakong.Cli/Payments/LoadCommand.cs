@@ -136,7 +136,7 @@ internal static class LoadCommand
                     using (var probe = GatewayClient.Open(grpc, GatewayClient.KeyOf(parseResult, key)))
                     {
                         var health = new Health.HealthClient(probe);
-                        if (await FirstCallFailsAsync(ct => health.CheckAsync(new HealthCheckRequest(), cancellationToken: ct).ResponseAsync, cancellationToken)
+                        if (await FirstCallFailsAsync(ct => CheckHealthAsync(health, ct), cancellationToken)
                             .ConfigureAwait(false) is { } unanswered)
                         {
                             return GatewayClient.ReportError(context, json: false, grpc, unanswered);
@@ -281,6 +281,10 @@ internal static class LoadCommand
         }
     }
 
+    /// <summary>One <c>Health/Check</c>: the probe, and the baseline the creates are measured against.</summary>
+    private static Task<HealthCheckResponse> CheckHealthAsync(Health.HealthClient health, CancellationToken cancellationToken) =>
+        health.CheckAsync(new HealthCheckRequest(), cancellationToken: cancellationToken).ResponseAsync;
+
     /// <summary>The load on one gateway, or round robin over replicas on one database (each call to the next one).</summary>
     /// <param name="context">The command's console and clock.</param>
     /// <param name="channels">One channel per gateway.</param>
@@ -344,15 +348,14 @@ internal static class LoadCommand
 
         /// <summary>The command's probe of gateway number <paramref name="gateway"/>, under the call timeout.</summary>
         public Task<RpcException?> FirstCallFailsAsync(int gateway, CancellationToken cancellationToken) => LoadCommand.FirstCallFailsAsync(
-            ct => WithinTimeoutAsync(t => _health[gateway].CheckAsync(new HealthCheckRequest(), cancellationToken: t).ResponseAsync, ct),
+            ct => WithinTimeoutAsync(t => CheckHealthAsync(_health[gateway], t), ct),
             cancellationToken);
 
         private Task CallAsync(LoadCall kind, CancellationToken cancellationToken) => kind switch
         {
             LoadCall.Create => WithinTimeoutAsync(CreateAsync, cancellationToken),
             _ => WithinTimeoutAsync(
-                ct => _health[(int)((uint)Interlocked.Increment(ref _nextHealth) % (uint)_health.Length)].CheckAsync(new HealthCheckRequest(), cancellationToken: ct).ResponseAsync,
-                cancellationToken),
+                ct => CheckHealthAsync(_health[(int)((uint)Interlocked.Increment(ref _nextHealth) % (uint)_health.Length)], ct), cancellationToken),
         };
 
         /// <summary>
