@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The published gateway started the way deploy/systemd and deploy/docker start it: `dotnet publish` output copied to a
-# folder of its own (read-only to the service user), started from another directory as an unprivileged user, with
-# the data directory on a path of its own. It must answer /healthz and /readyz, take one payment from the published
+# The published gateway started the way deploy/systemd and deploy/docker start it: `dotnet publish` output
+# (ReadyToRun for this machine, as docs/deploy.md publishes it for a Linux server) copied to a folder of its own
+# (read-only to the service user), started from another directory as an unprivileged user, with the data directory
+# on a path of its own. It must answer /healthz and /readyz, take one payment from the published
 # `bakong` tool, see it PAID in its sandbox, and stop cleanly on SIGTERM leaving its files in the data directory only.
 # Usage: .ci/published-gateway.sh OUT_DIR   (needs root: it creates the user bakong-ci and runs the gateway as it)
 set -euo pipefail
@@ -11,9 +12,12 @@ user=bakong-ci
 
 rm -rf "$out"
 mkdir -p "$out"
-echo "publishing the gateway and bakong (framework-dependent, Release) to $out"
-dotnet publish src/Bakong.Gateway -c Release -o "$out/gateway" -p:TreatWarningsAsErrors=true >"$out/publish-gateway.log" 2>&1 ||
+echo "publishing the gateway (framework-dependent, ReadyToRun) and bakong (framework-dependent), Release, to $out"
+dotnet publish src/Bakong.Gateway -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
+  -o "$out/gateway" -p:TreatWarningsAsErrors=true >"$out/publish-gateway.log" 2>&1 ||
   { cat "$out/publish-gateway.log"; exit 1; }
+# Our assemblies and the store's library: the ones a create runs through.
+python3 .ci/ready-to-run.py "$out"/gateway/Bakong.*.dll "$out/gateway/LiteDB.dll"
 dotnet publish src/Bakong.Cli -c Release -o "$out/bakong" -p:TreatWarningsAsErrors=true >"$out/publish-bakong.log" 2>&1 ||
   { cat "$out/publish-bakong.log"; exit 1; }
 echo "published: gateway $(du -sh "$out/gateway" | cut -f1), bakong $(du -sh "$out/bakong" | cut -f1)"
