@@ -33,7 +33,7 @@ internal static class CliApp
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
-    public static Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var parseResult = Build(context).Parse(args);
@@ -52,16 +52,32 @@ internal static class CliApp
                 // Plain `bakong`: nothing was asked, so say what can be. The usage goes to stderr with the error, keeping
                 // stdout empty as for any other mistake.
                 parseResult.RootCommandResult.Command.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = context.Error });
-                return Task.FromResult(ExitCodes.NoCommand);
+                return ExitCodes.NoCommand;
             }
 
-            // pay and watch report a payment's outcome by exit code, where 2 means "failed": a mistake there is 1.
-            return Task.FromResult(parseResult.CommandResult.Command is Payments.PayCommand or Payments.WatchCommand
-                ? Payments.PaymentExitCodes.Error
-                : ExitCodes.BadInput);
+            return MistakeExitCode(parseResult);
         }
 
+        // Commands that can reach a gateway (those with --server) connect with the TLS settings of the environment.
+        string? tlsError = null;
+        using var tls = parseResult.CommandResult.Command.Options.Any(o => o.Name == "--server")
+            ? Payments.GatewayTls.FromVariables(context.Variables, out tlsError)
+            : null;
+        if (tlsError is not null)
+        {
+            context.Error.WriteLine(tlsError);
+            return MistakeExitCode(parseResult);
+        }
+
+        // Async-local: this command's channels, not those of another run in the same process (tests).
+        Payments.GatewayTls.Current.Value = tls;
         var invocation = new InvocationConfiguration { Output = context.Output, Error = context.Error };
-        return parseResult.InvokeAsync(invocation, cancellationToken);
+        return await parseResult.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>pay and watch report a payment's outcome by exit code, where 2 means "failed": a mistake there is 1.</summary>
+    private static int MistakeExitCode(ParseResult parseResult) =>
+        parseResult.CommandResult.Command is Payments.PayCommand or Payments.WatchCommand
+            ? Payments.PaymentExitCodes.Error
+            : ExitCodes.BadInput;
 }

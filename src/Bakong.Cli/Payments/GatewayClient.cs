@@ -96,6 +96,7 @@ internal static class GatewayClient
     private static SocketsHttpHandler Network(Action? connected)
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), EnableMultipleHttp2Connections = true };
+        GatewayTls.Current.Value?.Apply(handler);
         if (connected is not null)
         {
             handler.ConnectCallback = async (context, cancellationToken) =>
@@ -139,7 +140,11 @@ internal static class GatewayClient
         var code = CodeName(error.StatusCode);
         var violations = FieldViolations(error);
         string line;
-        if (SpeaksNoHttp2(error))
+        if (TlsProblem(error, server) is { } tls)
+        {
+            line = tls;
+        }
+        else if (SpeaksNoHttp2(error))
         {
             line = $"error: gRPC is on the gateway's Grpc endpoint (default {DefaultServer}); {server.AbsoluteUri.TrimEnd('/')} did not answer gRPC "
                 + "(it does not speak HTTP/2: the gateway's Web endpoint?)";
@@ -190,6 +195,46 @@ internal static class GatewayClient
         return badRequestIsBadInput && error.StatusCode is StatusCode.InvalidArgument or StatusCode.AlreadyExists
             ? ExitCodes.BadInput
             : PaymentExitCodes.Error;
+    }
+
+    /// <summary>
+    /// The line for a call that failed in TLS: the gateway's certificate refused (the machine's trust store, or
+    /// <see cref="GatewayTls.AuthorityVariable"/>), or the connection ended by the gateway in or right after the
+    /// handshake, which is what a gateway that requires a client certificate does without one it accepts. Null when the
+    /// failure is not TLS's.
+    /// </summary>
+    internal static string? TlsProblem(RpcException error, Uri server)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(server);
+        if (server.Scheme != Uri.UriSchemeHttps)
+        {
+            return null;
+        }
+
+        var at = server.AbsoluteUri.TrimEnd('/');
+        for (var e = error.Status.DebugException; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException refused)
+            {
+                return refused.Message.Contains("remote certificate", StringComparison.Ordinal)
+                    ? $"error: the gateway's TLS certificate at {at} was refused ({refused.Message}): it must name the host of --server "
+                        + $"and chain to a CA this machine trusts or to one in {GatewayTls.AuthorityVariable} (a PEM file: the shop's own CA, "
+                        + "or the gateway's self-signed certificate)."
+                    : $"error: the TLS handshake with the gateway at {at} failed ({refused.Message}). If it requires a client "
+                        + $"certificate, name yours in {GatewayTls.CertificateVariable} (its key in {GatewayTls.KeyVariable}).";
+            }
+
+            if (e is HttpRequestException { HttpRequestError: not HttpRequestError.HttpProtocolError } closed
+                && closed.Message.Contains("HTTP/2 handshake", StringComparison.Ordinal))
+            {
+                return $"error: the gateway at {at} closed the connection after the TLS handshake, as a gateway does that "
+                    + "requires a client certificate (Network:ClientCertificates=Require) and got none it accepts. Name yours in "
+                    + $"{GatewayTls.CertificateVariable} (its key in {GatewayTls.KeyVariable}); if one is set, the gateway refused it (its CA or its dates).";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

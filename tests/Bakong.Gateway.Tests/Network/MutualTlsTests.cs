@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Security;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Bakong.Gateway.Tests.Access;
 using Bakong.Grpc.Payments.V1;
@@ -32,16 +31,9 @@ public sealed class MutualTlsTests : IAsyncLifetime
     public MutualTlsTests()
     {
         Directory.CreateDirectory(_gateway.StorageDirectory);
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=pos-gateway.test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        var now = TimeProvider.System.GetUtcNow();
-        using var made = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
-        _server = X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
+        _server = TestCertificates.Server();
         var pfx = Path.Combine(_gateway.StorageDirectory, "gateway.pfx");
-        File.WriteAllBytes(pfx, made.Export(X509ContentType.Pkcs12, "pfx-password"));
+        File.WriteAllBytes(pfx, _server.Export(X509ContentType.Pkcs12, "pfx-password"));
 
         foreach (var endpoint in new[] { ("Grpc", _grpcPort), ("Web", _webPort) })
         {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Security;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Bakong.Grpc.Payments.V1;
 using Grpc.Net.Client;
@@ -21,20 +20,14 @@ public sealed class TlsTests : GatewayTest
     public TlsTests()
     {
         Directory.CreateDirectory(Gateway.StorageDirectory);
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=pos-gateway.test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        var now = TimeProvider.System.GetUtcNow();
-        _certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
+        _certificate = TestCertificates.Server("localhost");
 
         var pfx = Path.Combine(Gateway.StorageDirectory, "gateway.pfx");
         File.WriteAllBytes(pfx, _certificate.Export(X509ContentType.Pkcs12, "pfx-password"));
         var pem = Path.Combine(Gateway.StorageDirectory, "gateway.pem");
         var pemKey = Path.Combine(Gateway.StorageDirectory, "gateway.key");
         File.WriteAllText(pem, _certificate.ExportCertificatePem());
+        using var key = _certificate.GetRSAPrivateKey()!;
         File.WriteAllText(pemKey, key.ExportPkcs8PrivateKeyPem());
 
         Gateway.Settings["Kestrel:Endpoints:Grpc:Url"] = "https://127.0.0.1:" + _grpcPort;

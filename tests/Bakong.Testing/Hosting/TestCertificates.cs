@@ -11,6 +11,29 @@ public static class TestCertificates
 {
     private const string ClientAuthenticationOid = "1.3.6.1.5.5.7.3.2";
 
+    /// <summary>
+    /// A gateway's TLS server certificate with its RSA key, self-signed, for 127.0.0.1 and <paramref name="dnsNames"/>,
+    /// valid from a day before to 30 days after now on the machine's clock: TLS clients check it by that clock, not the
+    /// gateway's fake one.
+    /// </summary>
+    public static X509Certificate2 Server(params string[] dnsNames)
+    {
+        ArgumentNullException.ThrowIfNull(dnsNames);
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=pos-gateway.test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        foreach (var name in dnsNames)
+        {
+            names.AddDnsName(name);
+        }
+
+        request.CertificateExtensions.Add(names.Build());
+        var now = TimeProvider.System.GetUtcNow();
+        using var made = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
+        return X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
+    }
+
     /// <summary>A self-signed client certificate.</summary>
     public static X509Certificate2 SelfSigned(string subject)
     {

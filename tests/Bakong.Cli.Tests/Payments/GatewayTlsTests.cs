@@ -1,0 +1,224 @@
+extern alias testing;
+
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Bakong.Cli.Payments;
+using Bakong.Identity;
+using Bakong.Identity.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using testing::Bakong.Gateway.Tests;
+using testing::Bakong.Testing;
+
+namespace Bakong.Cli.Tests.Payments;
+
+/// <summary>
+/// <c>bakong</c> over https with the TLS settings of the environment (docs/cli.md 'TLS'): the gateway's certificate
+/// checked against <c>BAKONG_TLS_CA</c>, and a client certificate from <c>BAKONG_TLS_CERTIFICATE</c> (and
+/// <c>BAKONG_TLS_KEY</c>) for a gateway that requires one. The gateway runs on Kestrel over loopback, with https and
+/// <c>Network:ClientCertificates=Require</c>; every certificate is made here and written as PEM files.
+/// </summary>
+public sealed class GatewayTlsTests : IAsyncDisposable
+{
+    private readonly GatewayFactory _gateway = new();
+    private readonly int _port = FreePort.Next();
+    private readonly string _files = Directory.CreateTempSubdirectory("bakong-cli-tls-").FullName;
+    private readonly X509Certificate2 _till = TestCertificates.SelfSigned("CN=owner-laptop");
+    private readonly string _serverPem;
+    private readonly string _certificatePem;
+    private readonly string _keyPem;
+    private readonly string _combinedPem;
+
+    public GatewayTlsTests()
+    {
+        Directory.CreateDirectory(_gateway.StorageDirectory);
+        using var server = TestCertificates.Server();
+        var pfx = Path.Combine(_gateway.StorageDirectory, "gateway.pfx");
+        File.WriteAllBytes(pfx, server.Export(X509ContentType.Pkcs12, "pfx-password"));
+        _gateway.Settings["Kestrel:Endpoints:Grpc:Url"] = "https://127.0.0.1:" + _port;
+        _gateway.Settings["Kestrel:Endpoints:Grpc:Certificate:Path"] = pfx;
+        _gateway.Settings["Kestrel:Endpoints:Grpc:Certificate:Password"] = "pfx-password";
+        _gateway.Settings["Kestrel:Endpoints:Web:Url"] = "http://127.0.0.1:" + FreePort.Next();
+        _gateway.Settings["Network:ClientCertificates"] = "Require";
+        _gateway.Settings["Auth:Mode"] = "ApiKeys";
+        _gateway.UseKestrel();
+
+        _serverPem = Write("gateway-ca.pem", server.ExportCertificatePem());
+        var certificate = _till.ExportCertificatePem();
+        using var tillKey = _till.GetECDsaPrivateKey()!;
+        var privateKey = tillKey.ExportPkcs8PrivateKeyPem();
+        _certificatePem = Write("owner.pem", certificate);
+        _keyPem = Write("owner.key", privateKey);
+        _combinedPem = Write("owner-with-key.pem", certificate + "\n" + privateKey);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string Server => "https://127.0.0.1:" + _port;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        _till.Dispose();
+        Directory.Delete(_files, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_command_presents_the_client_certificate_of_the_environment_and_trusts_the_gateway_by_BAKONG_TLS_CA()
+    {
+        var key = StartWithOperatorBoundToTheCertificate();
+
+        var run = await RunAsync(
+            new() { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _certificatePem, [GatewayTls.KeyVariable] = _keyPem },
+            "payments", "list", "--server", Server, "--key", key);
+
+        Assert.Equal((0, ""), (run.ExitCode, run.Error));
+        Assert.Contains("(no payments)", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_certificate_and_its_key_in_one_file_need_no_BAKONG_TLS_KEY()
+    {
+        var key = StartWithOperatorBoundToTheCertificate();
+
+        var run = await RunAsync(
+            new() { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _combinedPem },
+            "payments", "list", "--server", Server, "--key", key);
+
+        Assert.Equal((0, ""), (run.ExitCode, run.Error));
+    }
+
+    [Fact]
+    public async Task Without_a_client_certificate_the_gateway_refuses_the_handshake_and_the_error_names_BAKONG_TLS_CERTIFICATE()
+    {
+        var key = StartWithOperatorBoundToTheCertificate();
+
+        var run = await RunAsync(new() { [GatewayTls.AuthorityVariable] = _serverPem }, "payments", "list", "--server", Server, "--key", key);
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(Lines(run.Error));
+        Assert.True(line.Contains(GatewayTls.CertificateVariable, StringComparison.Ordinal) && !line.Contains("Start it with", StringComparison.Ordinal), line);
+    }
+
+    [Fact]
+    public async Task Without_BAKONG_TLS_CA_the_gateways_own_certificate_is_not_trusted_and_the_error_names_the_variable()
+    {
+        var key = StartWithOperatorBoundToTheCertificate();
+
+        var run = await RunAsync(
+            new() { [GatewayTls.CertificateVariable] = _certificatePem, [GatewayTls.KeyVariable] = _keyPem },
+            "payments", "list", "--server", Server, "--key", key);
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(Lines(run.Error));
+        Assert.True(line.Contains(GatewayTls.AuthorityVariable, StringComparison.Ordinal) && !line.Contains("Start it with", StringComparison.Ordinal), line);
+    }
+
+    [Fact]
+    public async Task A_CA_file_that_is_not_the_gateways_is_refused_like_none()
+    {
+        var key = StartWithOperatorBoundToTheCertificate();
+
+        var run = await RunAsync(
+            new() { [GatewayTls.AuthorityVariable] = _certificatePem, [GatewayTls.CertificateVariable] = _combinedPem },
+            "payments", "list", "--server", Server, "--key", key);
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(Lines(run.Error));
+        Assert.True(line.Contains(GatewayTls.AuthorityVariable, StringComparison.Ordinal), line);
+    }
+
+    [Fact]
+    public async Task A_gateway_certificate_for_another_host_name_is_refused_even_when_BAKONG_TLS_CA_holds_it()
+    {
+        var key = StartWithOperatorBoundToTheCertificate();
+
+        // The certificate names 127.0.0.1 only.
+        var run = await RunAsync(
+            new() { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _combinedPem },
+            "payments", "list", "--server", "https://localhost:" + _port, "--key", key);
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(Lines(run.Error));
+        Assert.True(line.Contains("must name the host of --server", StringComparison.Ordinal), line);
+    }
+
+    public static TheoryData<string, string?, string?, string?, string> UnusableSettings => new()
+    {
+        // name, BAKONG_TLS_CA, BAKONG_TLS_CERTIFICATE, BAKONG_TLS_KEY, the variable the line names
+        { "no such certificate file", null, "missing.pem", null, GatewayTls.CertificateVariable },
+        { "a certificate without its key", null, "owner.pem", null, GatewayTls.CertificateVariable },
+        { "no such key file", null, "owner.pem", "missing.key", GatewayTls.KeyVariable },
+        { "a key without a certificate", null, null, "owner.key", GatewayTls.KeyVariable },
+        { "a key of another certificate", null, "owner.pem", "other.key", GatewayTls.KeyVariable },
+        { "a CA file with no certificate", "owner.key", null, null, GatewayTls.AuthorityVariable },
+        { "a CA file too big to be PEM", "big.pem", null, null, GatewayTls.AuthorityVariable },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnusableSettings))]
+    public async Task Unusable_TLS_files_are_exit_2_with_one_line_naming_the_variable_and_never_the_files_content(
+        string name, string? authority, string? certificate, string? key, string named)
+    {
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        Write("other.key", other.ExportPkcs8PrivateKeyPem());
+        Write("big.pem", new string('A', 2 * 1024 * 1024));
+        var variables = new Dictionary<string, string?>
+        {
+            [GatewayTls.AuthorityVariable] = authority is null ? null : Path.Combine(_files, authority),
+            [GatewayTls.CertificateVariable] = certificate is null ? null : Path.Combine(_files, certificate),
+            [GatewayTls.KeyVariable] = key is null ? null : Path.Combine(_files, key),
+        };
+
+        // Refused before anything is sent: no gateway runs at this address.
+        var run = await RunAsync(variables, "payments", "list", "--server", "https://127.0.0.1:" + FreePort.Next(), "--key", "bk_test");
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(Lines(run.Error));
+        Assert.Contains(named, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("BEGIN", line, StringComparison.Ordinal);
+        Assert.True(run.Output.Length == 0, name);
+    }
+
+    [Fact]
+    public async Task A_command_that_reaches_no_gateway_does_not_read_the_TLS_variables()
+    {
+        var run = await RunAsync(
+            new() { [GatewayTls.CertificateVariable] = Path.Combine(_files, "missing.pem") },
+            "khqr", "generate", "--account", "shop@aclb", "--name", "Shop");
+
+        Assert.Equal((0, ""), (run.ExitCode, run.Error));
+    }
+
+    /// <summary>Starts the gateway with an operator client bound to the test's client certificate; returns its key.</summary>
+    private string StartWithOperatorBoundToTheCertificate()
+    {
+        _gateway.StartServer();
+        return _gateway.Services.GetRequiredService<IClientStore>()
+            .Add(new ClientRegistration(ClientRole.Operator, [], "owner") { CertificateThumbprint = ClientCertificate.Thumbprint(_till) })
+            .Key;
+    }
+
+    private async Task<CliRun> RunAsync(Dictionary<string, string?> variables, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var context = new CliContext(TimeProvider.System, TextReader.Null, output, error) { Variables = name => variables.GetValueOrDefault(name) };
+        var exitCode = await RunOverTheNetworkAsync().WaitAsync(CliGateway.Timeout, Ct);
+        return new CliRun(exitCode, output.ToString(), error.ToString());
+
+        async Task<int> RunOverTheNetworkAsync()
+        {
+            GatewayClient.HandlerOverride.Value = null;
+            return await CliApp.RunAsync(args, context, Ct);
+        }
+    }
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_files, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
