@@ -127,10 +127,13 @@ internal static class GatewayHost
                 && name != BakongDataDirectory.PaymentsFileName && GatewayIdentity.IsPaymentsFileName(name) ? name : null));
         services.AddSingleton<Admin.GatewayBackup>();
 
-        // The API audit (creates, cancels, admin actions) is outermost: it records the status the caller gets.
+        // The API audit (creates, cancels, admin actions) is outermost: it records the status the caller gets, and so
+        // does the count of refusals just inside it (a singleton, as its counter is).
+        services.AddSingleton<RefusalMetrics>();
         services.AddGrpc(o =>
             {
                 o.Interceptors.Add<ApiAuditInterceptor>();
+                o.Interceptors.Add<RefusalMetrics>();
                 o.Interceptors.Add<RpcErrorInterceptor>();
                 o.Interceptors.Add<AuthenticationInterceptor>();
                 o.Interceptors.Add<LimitsInterceptor>();

@@ -2,8 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using Bakong.Gateway.Tests.Access;
+using Bakong.Grpc.Admin.V1;
 using Bakong.Payments.Telemetry;
 using Bakong.Grpc.Payments.V1;
+using Grpc.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -153,6 +156,46 @@ public sealed partial class TelemetryTests : IAsyncLifetime
         // The list call itself answers Success: its items say not found or paid.
         Assert.All(calls, c => Assert.Equal("Success", c.GetTagItem("bakong.outcome")));
         Assert.Equal(1, passes[^1].GetTagItem("bakong.poll.saved"));
+    }
+
+    [Fact]
+    public async Task Refused_calls_are_counted_by_method_and_status_and_never_by_what_the_caller_sent()
+    {
+        await using var gateway = ApiKeys.Gateway();
+        gateway.Settings["Limits:CreatePaymentBurst"] = "1";
+        gateway.Settings["Limits:CreatePaymentsPerMinute"] = "1";
+        var till = gateway.AddClient(Identity.ClientRole.Terminal, "till-1");
+        const string Guessed = "bk_guessed0key0that0matches0nothing";
+
+        var noKey = await Assert.ThrowsAsync<RpcException>(() =>
+            gateway.PaymentsAs(Guessed).CreatePaymentAsync(Requests.Create("refused-1"), cancellationToken: Ct).ResponseAsync);
+        using var watch = gateway.PaymentsAs(Guessed).WatchPayment(new WatchPaymentRequest { PaymentId = "p-1" }, cancellationToken: Ct);
+        var noKeyWatch = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(Ct));
+        var notOperator = await Assert.ThrowsAsync<RpcException>(() =>
+            new AdminService.AdminServiceClient(gateway.As("Bearer " + till))
+                .ListClientsAsync(new ListClientsRequest(), cancellationToken: Ct).ResponseAsync);
+        using var rest = gateway.CreateClient();
+        using var list = new HttpRequestMessage(HttpMethod.Get, "/v1/payments?terminal_id=till-1");
+        list.Headers.Authorization = new("Bearer", Guessed);
+        using var restRefused = await rest.SendAsync(list, Ct);
+        await gateway.PaymentsAs(till).CreatePaymentAsync(Requests.Create("within-limit"), cancellationToken: Ct);
+        var overLimit = await Assert.ThrowsAsync<RpcException>(() =>
+            gateway.PaymentsAs(till).CreatePaymentAsync(Requests.Create("over-limit"), cancellationToken: Ct).ResponseAsync);
+
+        var text = await ScrapeAsync(gateway);
+
+        Assert.Equal(
+            [StatusCode.Unauthenticated, StatusCode.Unauthenticated, StatusCode.PermissionDenied, StatusCode.ResourceExhausted],
+            [noKey.StatusCode, noKeyWatch.StatusCode, notOperator.StatusCode, overLimit.StatusCode]);
+        Assert.Equal(HttpStatusCode.Unauthorized, restRefused.StatusCode);
+        const string Create = "method=\"/bakong.payments.v1.PaymentService/CreatePayment\"";
+        Assert.Equal(1, Value(text, "bakong_gateway_refused_total", Create, "status=\"unauthenticated\""));
+        Assert.Equal(1, Value(text, "bakong_gateway_refused_total", "method=\"/bakong.payments.v1.PaymentService/WatchPayment\"", "status=\"unauthenticated\""));
+        Assert.Equal(1, Value(text, "bakong_gateway_refused_total", "method=\"/bakong.admin.v1.AdminService/ListClients\"", "status=\"permission_denied\""));
+        Assert.Equal(1, Value(text, "bakong_gateway_refused_total", Create, "status=\"resource_exhausted\""));
+        Assert.Equal(1, Value(text, "bakong_gateway_refused_total", "method=\"/bakong.payments.v1.PaymentService/ListPayments\"", "status=\"unauthenticated\""));
+        Assert.DoesNotContain(Guessed, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(till, text, StringComparison.Ordinal);
     }
 
     private Task<string> ScrapeAsync() => ScrapeAsync(_gateway);

@@ -20,7 +20,8 @@ internal static class GatewayTelemetry
     public const string MetricsPath = "/metrics";
 
     /// <summary>The meters and activity sources of our own code, by area.</summary>
-    public static readonly string[] Meters = [PaymentWatchHub.MeterName, BakongTokenManager.MeterName, DisplayServiceCollectionExtensions.MeterName];
+    public static readonly string[] Meters =
+        [PaymentWatchHub.MeterName, BakongTokenManager.MeterName, DisplayServiceCollectionExtensions.MeterName, Access.RefusalMetrics.MeterName];
 
     public static readonly string[] Sources = [PaymentWatchHub.MeterName, BakongTokenManager.MeterName];
 
