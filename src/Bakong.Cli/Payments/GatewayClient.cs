@@ -212,8 +212,19 @@ internal static class GatewayClient
             return null;
         }
 
-        var at = server.AbsoluteUri.TrimEnd('/');
+        var chain = new List<Exception>();
         for (var e = error.Status.DebugException; e is not null; e = e.InnerException)
+        {
+            chain.Add(e);
+        }
+
+        if (chain.Any(e => e is HttpRequestException { HttpRequestError: HttpRequestError.HttpProtocolError }))
+        {
+            return null; // an answer that is not HTTP/2 (SpeaksNoHttp2), after a TLS handshake that went well
+        }
+
+        var at = server.AbsoluteUri.TrimEnd('/');
+        foreach (var e in chain)
         {
             if (e is System.Security.Authentication.AuthenticationException refused)
             {
@@ -225,8 +236,9 @@ internal static class GatewayClient
                         + $"certificate, name yours in {GatewayTls.CertificateVariable} (its key in {GatewayTls.KeyVariable}).";
             }
 
-            if (e is HttpRequestException { HttpRequestError: not HttpRequestError.HttpProtocolError } closed
-                && closed.Message.Contains("HTTP/2 handshake", StringComparison.Ordinal))
+            // SocketsHttpHandler says so on the request's exception or on the IOException inside it, depending on when
+            // the gateway's close arrives.
+            if (e is HttpRequestException or IOException && e.Message.Contains("HTTP/2 handshake", StringComparison.Ordinal))
             {
                 return $"error: the gateway at {at} closed the connection after the TLS handshake, as a gateway does that "
                     + "requires a client certificate (Network:ClientCertificates=Require) and got none it accepts. Name yours in "
