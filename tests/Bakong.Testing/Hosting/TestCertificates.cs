@@ -4,8 +4,9 @@ using System.Security.Cryptography.X509Certificates;
 namespace Bakong.Testing;
 
 /// <summary>
-/// TLS client certificates made in the test (mutual TLS): each with its private key, valid from a day before to 30
-/// days after <c>GatewayFactory.Start</c>, the gateway's fake clock, and for TLS client authentication.
+/// TLS certificates made in the test, each with its private key: the gateway's own (<see cref="Server"/>), and client
+/// certificates for mutual TLS, valid from a day before to 30 days after <c>GatewayFactory.Start</c>, the gateway's
+/// fake clock, and for TLS client authentication.
 /// </summary>
 public static class TestCertificates
 {
