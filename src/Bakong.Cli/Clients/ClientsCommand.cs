@@ -274,26 +274,10 @@ internal sealed class ClientsCommand : Command
     /// <summary>The certificate in a PEM file, or null after saying on stderr why it is not one.</summary>
     private async Task<CertificateFile?> ReadCertificateAsync(string path, CancellationToken cancellationToken)
     {
-        string? problem;
-        try
+        if (TextFile.Read(path, ClientCertificate.MaxPemLength, "a PEM certificate", out var problem) is { } pem
+            && ClientCertificate.ThumbprintOfPem(pem, out problem) is { } thumbprint)
         {
-            var file = new FileInfo(path);
-            if (file.Exists && file.Length > ClientCertificate.MaxPemLength)
-            {
-                problem = $"{file.Length} bytes, at most {ClientCertificate.MaxPemLength} for a PEM certificate";
-            }
-            else
-            {
-                var pem = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
-                if (ClientCertificate.ThumbprintOfPem(pem, out problem) is { } thumbprint)
-                {
-                    return new CertificateFile(pem, thumbprint);
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            problem = "cannot read it (" + e.Message + ")";
+            return new CertificateFile(pem, thumbprint);
         }
 
         await WriteAsync(_context.Error, $"--certificate {path}: {problem}.", cancellationToken).ConfigureAwait(false);

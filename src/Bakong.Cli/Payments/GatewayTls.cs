@@ -200,30 +200,9 @@ internal sealed class GatewayTls : IDisposable
     /// <summary>The file's text; files over <see cref="MaxPemBytes"/> are refused unread (a PEM file is a few KB).</summary>
     private static bool TryRead(string variable, string path, out string text, out string? error)
     {
-        text = string.Empty;
-        try
-        {
-            if (new FileInfo(path).Length > MaxPemBytes)
-            {
-                error = $"{variable}: '{path}' is over {MaxPemBytes / 1024} KiB, too big for a PEM file.";
-                return false;
-            }
-
-            text = File.ReadAllText(path);
-            error = null;
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var reason = e switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "no such file",
-                UnauthorizedAccessException => "permission denied",
-                _ => e.Message,
-            };
-            error = $"{variable}: cannot read '{path}' ({reason}).";
-            return false;
-        }
+        text = TextFile.Read(path, MaxPemBytes, "a PEM file", out var problem) ?? string.Empty;
+        error = problem is null ? null : $"{variable} '{path}': {problem}.";
+        return problem is null;
     }
 
     private static string? NonBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

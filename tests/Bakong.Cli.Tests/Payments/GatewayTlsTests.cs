@@ -65,11 +65,8 @@ public sealed class GatewayTlsTests : IAsyncDisposable
     [Fact]
     public async Task A_command_presents_the_client_certificate_of_the_environment_and_trusts_the_gateway_by_BAKONG_TLS_CA()
     {
-        var key = StartWithOperatorBoundToTheCertificate();
-
-        var run = await RunAsync(
-            new() { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _certificatePem, [GatewayTls.KeyVariable] = _keyPem },
-            "payments", "list", "--server", Server, "--key", key);
+        var run = await ListPaymentsAsync(
+            new() { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _certificatePem, [GatewayTls.KeyVariable] = _keyPem });
 
         Assert.Equal((0, ""), (run.ExitCode, run.Error));
         Assert.Contains("(no payments)", run.Output, StringComparison.Ordinal);
@@ -78,11 +75,7 @@ public sealed class GatewayTlsTests : IAsyncDisposable
     [Fact]
     public async Task A_certificate_and_its_key_in_one_file_need_no_BAKONG_TLS_KEY()
     {
-        var key = StartWithOperatorBoundToTheCertificate();
-
-        var run = await RunAsync(
-            new() { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _combinedPem },
-            "payments", "list", "--server", Server, "--key", key);
+        var run = await ListPaymentsAsync(new() { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _combinedPem });
 
         Assert.Equal((0, ""), (run.ExitCode, run.Error));
     }
@@ -90,56 +83,35 @@ public sealed class GatewayTlsTests : IAsyncDisposable
     [Fact]
     public async Task Without_a_client_certificate_the_gateway_refuses_the_handshake_and_the_error_names_BAKONG_TLS_CERTIFICATE()
     {
-        var key = StartWithOperatorBoundToTheCertificate();
+        var run = await ListPaymentsAsync(new() { [GatewayTls.AuthorityVariable] = _serverPem });
 
-        var run = await RunAsync(new() { [GatewayTls.AuthorityVariable] = _serverPem }, "payments", "list", "--server", Server, "--key", key);
-
-        Assert.Equal(1, run.ExitCode);
-        var line = Assert.Single(Lines(run.Error));
-        Assert.True(line.Contains(GatewayTls.CertificateVariable, StringComparison.Ordinal) && !line.Contains("Start it with", StringComparison.Ordinal), line);
+        AssertRefusedSaying(run, GatewayTls.CertificateVariable);
     }
 
     [Fact]
     public async Task Without_BAKONG_TLS_CA_the_gateways_own_certificate_is_not_trusted_and_the_error_names_the_variable()
     {
-        var key = StartWithOperatorBoundToTheCertificate();
+        var run = await ListPaymentsAsync(new() { [GatewayTls.CertificateVariable] = _certificatePem, [GatewayTls.KeyVariable] = _keyPem });
 
-        var run = await RunAsync(
-            new() { [GatewayTls.CertificateVariable] = _certificatePem, [GatewayTls.KeyVariable] = _keyPem },
-            "payments", "list", "--server", Server, "--key", key);
-
-        Assert.Equal(1, run.ExitCode);
-        var line = Assert.Single(Lines(run.Error));
-        Assert.True(line.Contains(GatewayTls.AuthorityVariable, StringComparison.Ordinal) && !line.Contains("Start it with", StringComparison.Ordinal), line);
+        AssertRefusedSaying(run, GatewayTls.AuthorityVariable);
     }
 
     [Fact]
     public async Task A_CA_file_that_is_not_the_gateways_is_refused_like_none()
     {
-        var key = StartWithOperatorBoundToTheCertificate();
+        var run = await ListPaymentsAsync(new() { [GatewayTls.AuthorityVariable] = _certificatePem, [GatewayTls.CertificateVariable] = _combinedPem });
 
-        var run = await RunAsync(
-            new() { [GatewayTls.AuthorityVariable] = _certificatePem, [GatewayTls.CertificateVariable] = _combinedPem },
-            "payments", "list", "--server", Server, "--key", key);
-
-        Assert.Equal(1, run.ExitCode);
-        var line = Assert.Single(Lines(run.Error));
-        Assert.True(line.Contains(GatewayTls.AuthorityVariable, StringComparison.Ordinal), line);
+        AssertRefusedSaying(run, GatewayTls.AuthorityVariable);
     }
 
     [Fact]
     public async Task A_gateway_certificate_for_another_host_name_is_refused_even_when_BAKONG_TLS_CA_holds_it()
     {
-        var key = StartWithOperatorBoundToTheCertificate();
-
         // The certificate names 127.0.0.1 only.
-        var run = await RunAsync(
-            new() { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _combinedPem },
-            "payments", "list", "--server", "https://localhost:" + _port, "--key", key);
+        var run = await ListPaymentsAsync(
+            new() { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _combinedPem }, "https://localhost:" + _port);
 
-        Assert.Equal(1, run.ExitCode);
-        var line = Assert.Single(Lines(run.Error));
-        Assert.True(line.Contains("must name the host of --server", StringComparison.Ordinal), line);
+        AssertRefusedSaying(run, "must name the host of --server");
     }
 
     public static TheoryData<string, string?, string?, string?, string> UnusableSettings => new()
@@ -189,13 +161,25 @@ public sealed class GatewayTlsTests : IAsyncDisposable
         Assert.Equal((0, ""), (run.ExitCode, run.Error));
     }
 
-    /// <summary>Starts the gateway with an operator client bound to the test's client certificate; returns its key.</summary>
-    private string StartWithOperatorBoundToTheCertificate()
+    /// <summary>
+    /// Starts the gateway with an operator client bound to the test's client certificate, and runs <c>bakong payments
+    /// list</c> with that client's key against <paramref name="server"/> (the gateway's own address by default).
+    /// </summary>
+    private Task<CliRun> ListPaymentsAsync(Dictionary<string, string?> variables, string? server = null)
     {
         _gateway.StartServer();
-        return _gateway.Services.GetRequiredService<IClientStore>()
+        var key = _gateway.Services.GetRequiredService<IClientStore>()
             .Add(new ClientRegistration(ClientRole.Operator, [], "owner") { CertificateThumbprint = ClientCertificate.Thumbprint(_till) })
             .Key;
+        return RunAsync(variables, "payments", "list", "--server", server ?? Server, "--key", key);
+    }
+
+    /// <summary>Exit 1 and one line on stderr naming <paramref name="expected"/>, not the hint for a gateway that is not running.</summary>
+    private static void AssertRefusedSaying(CliRun run, string expected)
+    {
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(Lines(run.Error));
+        Assert.True(line.Contains(expected, StringComparison.Ordinal) && !line.Contains("Start it with", StringComparison.Ordinal), line);
     }
 
     private async Task<CliRun> RunAsync(Dictionary<string, string?> variables, params string[] args)
