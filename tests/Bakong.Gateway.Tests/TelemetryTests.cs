@@ -178,6 +178,15 @@ public sealed partial class TelemetryTests : IAsyncLifetime
         using var list = new HttpRequestMessage(HttpMethod.Get, "/v1/payments?terminal_id=till-1");
         list.Headers.Authorization = new("Bearer", Guessed);
         using var restRefused = await rest.SendAsync(list, Ct);
+        using var image = new HttpRequestMessage(HttpMethod.Get, "/payments/p-1/qr.png");
+        image.Headers.Authorization = new("Bearer", Guessed);
+        using var imageRefused = await rest.SendAsync(image, Ct);
+        using var csvNoKey = new HttpRequestMessage(HttpMethod.Get, "/v1/reports/settlement.csv?date=2026-12-01");
+        csvNoKey.Headers.Authorization = new("Bearer", Guessed);
+        using var csvRefused = await rest.SendAsync(csvNoKey, Ct);
+        using var csvTill = new HttpRequestMessage(HttpMethod.Get, "/v1/reports/settlement.csv?date=2026-12-01");
+        csvTill.Headers.Authorization = new("Bearer", till);
+        using var csvForbidden = await rest.SendAsync(csvTill, Ct);
         await gateway.PaymentsAs(till).CreatePaymentAsync(Requests.Create("within-limit"), cancellationToken: Ct);
         var overLimit = await Assert.ThrowsAsync<RpcException>(() =>
             gateway.PaymentsAs(till).CreatePaymentAsync(Requests.Create("over-limit"), cancellationToken: Ct).ResponseAsync);
@@ -187,13 +196,19 @@ public sealed partial class TelemetryTests : IAsyncLifetime
         Assert.Equal(
             [StatusCode.Unauthenticated, StatusCode.Unauthenticated, StatusCode.PermissionDenied, StatusCode.ResourceExhausted],
             [noKey.StatusCode, noKeyWatch.StatusCode, notOperator.StatusCode, overLimit.StatusCode]);
-        Assert.Equal(HttpStatusCode.Unauthorized, restRefused.StatusCode);
+        Assert.Equal(
+            [HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden],
+            [restRefused.StatusCode, imageRefused.StatusCode, csvRefused.StatusCode, csvForbidden.StatusCode]);
         const string Create = "method=\"/bakong.payments.v1.PaymentService/CreatePayment\"";
         Assert.Equal(1, Value(text, "bakong_gateway_refused_total", Create, "status=\"unauthenticated\""));
         Assert.Equal(1, Value(text, "bakong_gateway_refused_total", "method=\"/bakong.payments.v1.PaymentService/WatchPayment\"", "status=\"unauthenticated\""));
         Assert.Equal(1, Value(text, "bakong_gateway_refused_total", "method=\"/bakong.admin.v1.AdminService/ListClients\"", "status=\"permission_denied\""));
         Assert.Equal(1, Value(text, "bakong_gateway_refused_total", Create, "status=\"resource_exhausted\""));
         Assert.Equal(1, Value(text, "bakong_gateway_refused_total", "method=\"/bakong.payments.v1.PaymentService/ListPayments\"", "status=\"unauthenticated\""));
+        Assert.Equal(1, Value(text, "bakong_gateway_refused_total", "method=\"GET /payments/{paymentId}/qr.png\"", "status=\"unauthenticated\""));
+        const string Csv = "method=\"GET /v1/reports/settlement.csv\"";
+        Assert.Equal(1, Value(text, "bakong_gateway_refused_total", Csv, "status=\"unauthenticated\""));
+        Assert.Equal(1, Value(text, "bakong_gateway_refused_total", Csv, "status=\"permission_denied\""));
         Assert.DoesNotContain(Guessed, text, StringComparison.Ordinal);
         Assert.DoesNotContain(till, text, StringComparison.Ordinal);
     }
@@ -224,7 +239,8 @@ public sealed partial class TelemetryTests : IAsyncLifetime
         return values[0];
     }
 
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?<labels>[^}]*)\})? (?<value>\S+)", RegexOptions.Multiline)]
+    // A label's value is quoted and may hold braces (a route's "{paymentId}").
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?<labels>(?:[^""}]|""(?:[^""\\]|\\.)*"")*)\})? (?<value>\S+)", RegexOptions.Multiline)]
     private static partial Regex SeriesLine();
 }
 

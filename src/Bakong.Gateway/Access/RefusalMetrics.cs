@@ -6,14 +6,15 @@ namespace Bakong.Gateway.Access;
 
 /// <summary>
 /// Counts the calls the gateway refuses, on the <c>Bakong.Gateway</c> meter: <c>bakong.gateway.refused</c>, tagged with
-/// the RPC (<c>method</c>, as <c>http_route</c> names it) and the status the caller got (<c>status</c>:
-/// unauthenticated, permission_denied, resource_exhausted). A till with a revoked key, someone trying keys, a client
+/// the RPC (<c>method</c>, as <c>http_route</c> names it; for a plain HTTP route, its verb and pattern) and the status
+/// the caller got (<c>status</c>: unauthenticated, permission_denied, resource_exhausted). A till with a revoked key, someone trying keys, a client
 /// over its limits: each shows as a rate (docs/operations.md, Metrics). The tags come from fixed sets, never from
 /// what the caller sent.
 /// </summary>
 /// <remarks>
 /// An interceptor just inside the API audit, so it sees the status as the caller does (after the error mapping) for
-/// gRPC, gRPC-Web and REST alike, unary and streaming. A singleton: the counter is created once.
+/// gRPC, gRPC-Web and REST alike, unary and streaming. The plain HTTP routes that check a key themselves (the QR
+/// images, the settlement CSV) report through <see cref="CountHttp"/>. A singleton: the counter is created once.
 /// </remarks>
 internal sealed class RefusalMetrics : Interceptor
 {
@@ -71,9 +72,23 @@ internal sealed class RefusalMetrics : Interceptor
         }
     }
 
+    /// <summary>A refusal by a plain HTTP route, which no interceptor sees: <paramref name="route"/> is its verb and pattern, as <c>GET /v1/reports/settlement.csv</c>.</summary>
+    public void CountHttp(string route, StatusCode status)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(route);
+        Count(route, status);
+    }
+
     private void Count(ServerCallContext context, StatusCode status)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // The method is one the server registered (an unknown one never reaches an interceptor).
+        Count(context.Method, status);
+    }
+
+    private void Count(string method, StatusCode status)
+    {
         var name = status switch
         {
             StatusCode.Unauthenticated => "unauthenticated",
@@ -83,8 +98,7 @@ internal sealed class RefusalMetrics : Interceptor
         };
         if (name is not null)
         {
-            // The method is one the server registered (an unknown one never reaches an interceptor).
-            _refused.Add(1, new KeyValuePair<string, object?>("method", context.Method), new KeyValuePair<string, object?>("status", name));
+            _refused.Add(1, new KeyValuePair<string, object?>("method", method), new KeyValuePair<string, object?>("status", name));
         }
     }
 }

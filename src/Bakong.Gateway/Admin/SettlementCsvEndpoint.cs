@@ -2,6 +2,7 @@ using Bakong.Gateway.Access;
 using Bakong.Grpc.Admin.V1;
 using Bakong.Payments;
 using Bakong.Payments.Reporting;
+using Grpc.Core;
 
 namespace Bakong.Gateway.Admin;
 
@@ -16,6 +17,8 @@ internal static class SettlementCsvEndpoint
 {
     public const string Path = "/v1/reports/settlement.csv";
 
+    private const string Route = "GET " + Path;
+
     public static IEndpointRouteBuilder MapSettlementCsv(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -23,7 +26,8 @@ internal static class SettlementCsvEndpoint
         return endpoints;
     }
 
-    private static async Task<IResult> ServeAsync(HttpContext http, CallerAuthentication authentication, SettlementReport reports, ILogger<SettlementReport> logger)
+    private static async Task<IResult> ServeAsync(
+        HttpContext http, CallerAuthentication authentication, RefusalMetrics refusals, SettlementReport reports, ILogger<SettlementReport> logger)
     {
         var peer = http.Connection.RemoteIpAddress?.ToString() ?? "-";
         var authorization = http.Request.Headers.Authorization;
@@ -31,6 +35,7 @@ internal static class SettlementCsvEndpoint
         if (outcome.Caller is not { } caller)
         {
             outcome.LogRefusal(logger, Path, peer);
+            refusals.CountHttp(Route, StatusCode.Unauthenticated);
             http.Response.Headers.WWWAuthenticate = "Bearer";
             return Results.Problem(statusCode: StatusCodes.Status401Unauthorized,
                 title: outcome.CertificateRefusal ?? "This call needs an API key: send 'Authorization: Bearer <key>' with an operator's key from 'bakong clients add'.");
@@ -39,6 +44,7 @@ internal static class SettlementCsvEndpoint
         if (!AccessPolicy.Allows(caller, AccessPolicy.Of(AccessPolicy.SettlementReportMethod)))
         {
             AccessLog.NotOperator(logger, Path, caller.Id, peer);
+            refusals.CountHttp(Route, StatusCode.PermissionDenied);
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only an operator's key may make this call.");
         }
 

@@ -4,6 +4,7 @@ using Bakong.Gateway.QrImages;
 using Bakong.Gateway.Rpc;
 using Bakong.Payments;
 using Bakong.Payments.Reading;
+using Grpc.Core;
 using Microsoft.Net.Http.Headers;
 
 namespace Bakong.Gateway.Rest;
@@ -29,15 +30,17 @@ internal static class QrImageEndpoints
     public static IEndpointRouteBuilder MapQrImages(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet(PngRoute, (string paymentId, HttpContext http, PaymentReader reader, CallerAuthentication authentication) =>
-            ServeAsync(paymentId, QrImageFormat.Png, http, reader, authentication));
-        endpoints.MapGet(SvgRoute, (string paymentId, HttpContext http, PaymentReader reader, CallerAuthentication authentication) =>
-            ServeAsync(paymentId, QrImageFormat.Svg, http, reader, authentication));
+        endpoints.MapGet(PngRoute,
+            (string paymentId, HttpContext http, PaymentReader reader, CallerAuthentication authentication, RefusalMetrics refusals) =>
+                ServeAsync(paymentId, QrImageFormat.Png, http, reader, authentication, refusals));
+        endpoints.MapGet(SvgRoute,
+            (string paymentId, HttpContext http, PaymentReader reader, CallerAuthentication authentication, RefusalMetrics refusals) =>
+                ServeAsync(paymentId, QrImageFormat.Svg, http, reader, authentication, refusals));
         return endpoints;
     }
 
     private static async Task<IResult> ServeAsync(
-        string paymentId, QrImageFormat format, HttpContext http, PaymentReader reader, CallerAuthentication authentication)
+        string paymentId, QrImageFormat format, HttpContext http, PaymentReader reader, CallerAuthentication authentication, RefusalMetrics refusals)
     {
         SecurityHeaders.Apply(http.Response, SecurityHeaders.ImagePolicy);
         // Before the id is looked at: without a key, nothing about the payment (not even a bad id) is answered.
@@ -48,6 +51,7 @@ internal static class QrImageEndpoints
             var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(QrImageEndpoints).FullName!);
             var route = format == QrImageFormat.Png ? "GET " + PngRoute : "GET " + SvgRoute;
             outcome.LogRefusal(logger, route, http.Connection.RemoteIpAddress?.ToString() ?? "-");
+            refusals.CountHttp(route, StatusCode.Unauthenticated);
             http.Response.Headers.WWWAuthenticate = "Bearer";
             return StatusJson.Result(StatusCodes.Status401Unauthorized, new Google.Rpc.Status
             {
