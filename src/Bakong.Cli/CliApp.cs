@@ -36,6 +36,9 @@ internal static class CliApp
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // Before the parse: an option's parser may fall back to a variable (BAKONG_KIOSK_URL).
+        CliVariables.Use(context.Variables);
         var parseResult = Build(context).Parse(args);
 
         // System.CommandLine answers a usage error with exit code 1 and the whole help text; ours is 2 (1 means

@@ -7,6 +7,10 @@ namespace Bakong.Cli;
 /// </summary>
 internal sealed record CliContext(TimeProvider TimeProvider, TextReader Input, TextWriter Output, TextWriter Error)
 {
-    /// <summary>An environment variable's value, or null (the TLS settings of <c>Payments.GatewayTls</c>).</summary>
+    /// <summary>
+    /// An environment variable's value, or null: every variable of <c>bakong</c>'s own (read through
+    /// <see cref="CliVariables"/>) but <c>BAKONG_DATA</c>, which the gateway's code for the data directory reads from the
+    /// process.
+    /// </summary>
     public Func<string, string?> Variables { get; init; } = Environment.GetEnvironmentVariable;
 }

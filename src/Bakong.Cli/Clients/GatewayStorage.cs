@@ -23,7 +23,7 @@ internal static class GatewayStorage
     public static string? PostgreSqlConnectionString(out string? error)
     {
         error = null;
-        var provider = Environment.GetEnvironmentVariable(ProviderVariable)?.Trim();
+        var provider = CliVariables.Get(ProviderVariable)?.Trim();
         if (string.IsNullOrEmpty(provider) || provider.Equals("LiteDb", StringComparison.OrdinalIgnoreCase))
         {
             return null;
@@ -35,7 +35,7 @@ internal static class GatewayStorage
             return null;
         }
 
-        var connectionString = Environment.GetEnvironmentVariable(ConnectionStringVariable);
+        var connectionString = CliVariables.Get(ConnectionStringVariable);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             error = $"{ProviderVariable} is PostgreSql but {ConnectionStringVariable} is not set: give the gateway's PostgreSQL connection string.";

@@ -44,7 +44,7 @@ internal static class KioskPairing
         CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value
-                : Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+                : CliVariables.Get(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment
                 : DefaultUrl;
             if (Uri.TryCreate(text, UriKind.Absolute, out var uri)
                 && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)

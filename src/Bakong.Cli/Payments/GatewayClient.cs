@@ -60,7 +60,7 @@ internal static class GatewayClient
         var key = parseResult.GetValue(option);
         if (string.IsNullOrWhiteSpace(key))
         {
-            key = Environment.GetEnvironmentVariable(KeyVariable);
+            key = CliVariables.Get(KeyVariable);
         }
 
         return string.IsNullOrWhiteSpace(key) ? null : key.Trim();

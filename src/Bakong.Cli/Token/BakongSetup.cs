@@ -104,7 +104,7 @@ internal static class BakongSetup
         }
 
         var chosen = parseResult.GetValue(environment);
-        if (chosen is null && System.Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } variable)
+        if (chosen is null && CliVariables.Get(EnvironmentVariable) is { Length: > 0 } variable)
         {
             if (!ParseEnvironment(variable, out var fromVariable))
             {
@@ -116,7 +116,7 @@ internal static class BakongSetup
         }
 
         var baseUrl = parseResult.GetValue(url);
-        if (baseUrl is null && System.Environment.GetEnvironmentVariable(UrlVariable) is { Length: > 0 } urlVariable)
+        if (baseUrl is null && CliVariables.Get(UrlVariable) is { Length: > 0 } urlVariable)
         {
             baseUrl = ParseUrl(urlVariable);
             if (baseUrl is null)
@@ -151,7 +151,7 @@ internal static class BakongSetup
         var key = parseResult.GetValue(tokenKey);
         if (string.IsNullOrWhiteSpace(key))
         {
-            key = System.Environment.GetEnvironmentVariable(TokenKeyVariable);
+            key = CliVariables.Get(TokenKeyVariable);
         }
 
         if (string.IsNullOrWhiteSpace(key))

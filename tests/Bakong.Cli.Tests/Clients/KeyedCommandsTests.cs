@@ -1,5 +1,6 @@
 extern alias testing;
 using System.Text.Json;
+using Bakong.Cli.Payments;
 using Bakong.Cli.Tests.Payments;
 using Bakong.Identity;
 using testing::Bakong.Testing;
@@ -37,6 +38,28 @@ public sealed class KeyedCommandsTests : IAsyncLifetime
         Assert.Equal("UNAUTHENTICATED: the gateway needs an API key: give --key or set BAKONG_KEY (a key from 'bakong clients add').", Assert.Single(anonymous.ErrorLines));
         Assert.Equal(1, otherTerminal.ExitCode);
         Assert.StartsWith("PERMISSION_DENIED: ", Assert.Single(otherTerminal.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BAKONG_KEY_gives_the_key_when_key_is_not_given_and_key_wins_over_it()
+    {
+        var added = await Cli.RunAsync("clients", "add", "--terminal", "POS-01", "--json", "--data", _gateway.DataDirectory);
+        var key = JsonDocument.Parse(added.Output).RootElement.GetProperty("key").GetString()!;
+        _gateway.Settings["Auth:Mode"] = "ApiKeys";
+
+        _gateway.Variables[GatewayClient.KeyVariable] = " " + key + "\n";
+        var fromVariable = await _gateway.RunAsync("payments", "list");
+        var optionFirst = await _gateway.RunAsync("payments", "list", "--key", "bk_not0a0key0of0this0gateway");
+        _gateway.Variables[GatewayClient.KeyVariable] = "  ";
+        var blank = await _gateway.RunAsync("payments", "list");
+
+        Assert.Equal(0, added.ExitCode);
+        Assert.Equal((0, ""), (fromVariable.ExitCode, fromVariable.Error));
+        Assert.Equal(1, optionFirst.ExitCode);
+        Assert.StartsWith("UNAUTHENTICATED: ", Assert.Single(optionFirst.ErrorLines), StringComparison.Ordinal);
+        Assert.Equal(1, blank.ExitCode);
+        Assert.Equal("UNAUTHENTICATED: the gateway needs an API key: give --key or set BAKONG_KEY (a key from 'bakong clients add').", Assert.Single(blank.ErrorLines));
+        Assert.All(new[] { fromVariable, optionFirst, blank }, run => Assert.DoesNotContain(key, run.Output + run.Error, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -39,6 +39,12 @@ public sealed class CliGateway : IAsyncDisposable
     /// <summary>Configuration added to the gateway's own (e.g. <c>Auth:Mode</c>); set before the first use.</summary>
     public Dictionary<string, string?> Settings => _host.Settings;
 
+    /// <summary>
+    /// Environment variables the commands run here see (<c>BAKONG_KEY</c>, …) over the process's, without changing the
+    /// process's (other tests run beside these).
+    /// </summary>
+    public Dictionary<string, string?> Variables { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The folder of its own <c>Storage:Path</c>: its payments, token store and call audit.</summary>
     public string DataDirectory => _host.StorageDirectory;
 
@@ -74,7 +80,7 @@ public sealed class CliGateway : IAsyncDisposable
     {
         var output = new LineWriter();
         var error = new LineWriter();
-        var context = new CliContext(commandClock, TextReader.Null, output, error);
+        var context = new CliContext(commandClock, TextReader.Null, output, error) { Variables = Variable };
         var server = Server; // starts the host
         return new PaymentsRun(RunAsync(), output, error);
 
@@ -84,6 +90,8 @@ public sealed class CliGateway : IAsyncDisposable
             return await CliApp.RunAsync([.. args, "--server", server.BaseAddress.ToString()], context, cancellationToken);
         }
     }
+
+    private string? Variable(string name) => Variables.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
 
     /// <summary>Runs <c>bakong ARGS</c> to its end against this gateway.</summary>
     public async Task<CliRun> RunAsync(params string[] args)
@@ -111,7 +119,7 @@ public sealed class CliGateway : IAsyncDisposable
         async Task<int> RunAsync()
         {
             GatewayClient.HandlerOverride.Value = server.CreateHandler;
-            return await CliApp.RunAsync(args, new CliContext(Clock, new StringReader(stdin), output, error), Ct);
+            return await CliApp.RunAsync(args, new CliContext(Clock, new StringReader(stdin), output, error) { Variables = Variable }, Ct);
         }
     }
 
