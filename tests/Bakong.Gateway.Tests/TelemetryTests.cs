@@ -175,18 +175,10 @@ public sealed partial class TelemetryTests : IAsyncLifetime
             new AdminService.AdminServiceClient(gateway.As("Bearer " + till))
                 .ListClientsAsync(new ListClientsRequest(), cancellationToken: Ct).ResponseAsync);
         using var rest = gateway.CreateClient();
-        using var list = new HttpRequestMessage(HttpMethod.Get, "/v1/payments?terminal_id=till-1");
-        list.Headers.Authorization = new("Bearer", Guessed);
-        using var restRefused = await rest.SendAsync(list, Ct);
-        using var image = new HttpRequestMessage(HttpMethod.Get, "/payments/p-1/qr.png");
-        image.Headers.Authorization = new("Bearer", Guessed);
-        using var imageRefused = await rest.SendAsync(image, Ct);
-        using var csvNoKey = new HttpRequestMessage(HttpMethod.Get, "/v1/reports/settlement.csv?date=2026-12-01");
-        csvNoKey.Headers.Authorization = new("Bearer", Guessed);
-        using var csvRefused = await rest.SendAsync(csvNoKey, Ct);
-        using var csvTill = new HttpRequestMessage(HttpMethod.Get, "/v1/reports/settlement.csv?date=2026-12-01");
-        csvTill.Headers.Authorization = new("Bearer", till);
-        using var csvForbidden = await rest.SendAsync(csvTill, Ct);
+        using var restRefused = await GetAsync("/v1/payments?terminal_id=till-1", Guessed);
+        using var imageRefused = await GetAsync("/payments/p-1/qr.png", Guessed);
+        using var csvRefused = await GetAsync("/v1/reports/settlement.csv?date=2026-12-01", Guessed);
+        using var csvForbidden = await GetAsync("/v1/reports/settlement.csv?date=2026-12-01", till);
         await gateway.PaymentsAs(till).CreatePaymentAsync(Requests.Create("within-limit"), cancellationToken: Ct);
         var overLimit = await Assert.ThrowsAsync<RpcException>(() =>
             gateway.PaymentsAs(till).CreatePaymentAsync(Requests.Create("over-limit"), cancellationToken: Ct).ResponseAsync);
@@ -211,6 +203,13 @@ public sealed partial class TelemetryTests : IAsyncLifetime
         Assert.Equal(1, Value(text, "bakong_gateway_refused_total", Csv, "status=\"permission_denied\""));
         Assert.DoesNotContain(Guessed, text, StringComparison.Ordinal);
         Assert.DoesNotContain(till, text, StringComparison.Ordinal);
+
+        async Task<HttpResponseMessage> GetAsync(string path, string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new("Bearer", key);
+            return await rest.SendAsync(request, Ct);
+        }
     }
 
     private Task<string> ScrapeAsync() => ScrapeAsync(_gateway);
