@@ -7,9 +7,9 @@ namespace Bakong.Gateway.Access;
 /// <summary>
 /// Counts the calls the gateway refuses, on the <c>Bakong.Gateway</c> meter: <c>bakong.gateway.refused</c>, tagged with
 /// the RPC (<c>method</c>, as <c>http_route</c> names it; for a plain HTTP route, its verb and pattern) and the status
-/// the caller got (<c>status</c>: unauthenticated, permission_denied, resource_exhausted). A till with a revoked key, someone trying keys, a client
-/// over its limits: each shows as a rate (docs/operations.md, Metrics). The tags come from fixed sets, never from
-/// what the caller sent.
+/// the caller got (<c>status</c>: unauthenticated, permission_denied, resource_exhausted). A till with a revoked key,
+/// someone trying keys, a client over its limits: each shows as a rate (docs/operations.md, Metrics). The tags come
+/// from fixed sets, never from what the caller sent.
 /// </summary>
 /// <remarks>
 /// An interceptor just inside the API audit, so it sees the status as the caller does (after the error mapping) for
