@@ -93,6 +93,12 @@ internal static class GatewayClient
         return GrpcChannel.ForAddress(server, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 
+    /// <summary>
+    /// The handler of a plain HTTP client to the gateway (the watch load's calls to its sandbox): with the TLS settings of
+    /// the environment, as the channels have them.
+    /// </summary>
+    public static HttpMessageHandler HttpHandler() => HandlerOverride.Value?.Invoke() ?? Network(connected: null);
+
     private static SocketsHttpHandler Network(Action? connected)
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), EnableMultipleHttp2Connections = true };

@@ -392,7 +392,7 @@ internal sealed class WatchLoad
     /// <summary>The sandbox's control API, where the customer pays.</summary>
     private sealed class Sandbox(WatchLoad load) : IDisposable
     {
-        private readonly HttpClient _http = new(GatewayClient.HandlerOverride.Value?.Invoke() ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) })
+        private readonly HttpClient _http = new(GatewayClient.HttpHandler())
         {
             BaseAddress = load._sandbox,
             Timeout = TimeSpan.FromSeconds(30),

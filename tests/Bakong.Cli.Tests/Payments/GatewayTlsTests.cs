@@ -21,6 +21,7 @@ public sealed class GatewayTlsTests : IAsyncDisposable
 {
     private readonly GatewayFactory _gateway = new();
     private readonly int _port = FreePort.Next();
+    private readonly int _webPort = FreePort.Next();
     private readonly string _files = Directory.CreateTempSubdirectory("bakong-cli-tls-").FullName;
     private readonly X509Certificate2 _till = TestCertificates.SelfSigned("CN=owner-laptop");
     private readonly string _serverPem;
@@ -37,7 +38,7 @@ public sealed class GatewayTlsTests : IAsyncDisposable
         _gateway.Settings["Kestrel:Endpoints:Grpc:Url"] = "https://127.0.0.1:" + _port;
         _gateway.Settings["Kestrel:Endpoints:Grpc:Certificate:Path"] = pfx;
         _gateway.Settings["Kestrel:Endpoints:Grpc:Certificate:Password"] = "pfx-password";
-        _gateway.Settings["Kestrel:Endpoints:Web:Url"] = "http://127.0.0.1:" + FreePort.Next();
+        _gateway.Settings["Kestrel:Endpoints:Web:Url"] = "http://127.0.0.1:" + _webPort;
         _gateway.Settings["Network:ClientCertificates"] = "Require";
         _gateway.Settings["Auth:Mode"] = "ApiKeys";
         _gateway.UseKestrel();
@@ -152,6 +153,36 @@ public sealed class GatewayTlsTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_watch_load_pays_through_the_sandbox_over_https_with_the_TLS_of_the_environment()
+    {
+        // The sandbox's Web endpoint on https too, with the gateway's certificate and its client certificates required.
+        var pfx = Path.Combine(_gateway.StorageDirectory, "gateway.pfx");
+        _gateway.Settings["Kestrel:Endpoints:Web:Url"] = "https://127.0.0.1:" + _webPort;
+        _gateway.Settings["Kestrel:Endpoints:Web:Certificate:Path"] = pfx;
+        _gateway.Settings["Kestrel:Endpoints:Web:Certificate:Password"] = "pfx-password";
+        var key = StartWithOperatorKey();
+        var error = new LineWriter();
+        var context = new CliContext(TimeProvider.System, TextReader.Null, new LineWriter(), error)
+        {
+            Variables = new Dictionary<string, string?> { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _combinedPem }.GetValueOrDefault,
+        };
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var run = RunOverTheNetworkAsync(context, [
+            "payments", "load", "--watchers", "2", "--payments", "1", "--terminal", "TLS-WATCH",
+            "--server", Server, "--sandbox-url", "https://127.0.0.1:" + _webPort + "/sandbox", "--key", key], stop.Token);
+
+        // The customer's payment went through the sandbox's https endpoint. (The load then waits for PAID, which this
+        // gateway cannot give: its poller reaches its own sandbox through the same endpoint, without a client certificate.)
+        var paying = error.LineAsync("paid 1 payment; waiting for PAID on 2 streams");
+        Assert.True(await Task.WhenAny(paying, run).WaitAsync(CliGateway.Timeout, Ct) == paying, error.ToString());
+        var paid = await _gateway.Logs.WaitForAsync("SandboxPaid");
+        await stop.CancelAsync();
+        await run.WaitAsync(CliGateway.Timeout, Ct);
+
+        Assert.Contains("1000 KHR", paid.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_command_that_reaches_no_gateway_does_not_read_the_TLS_variables()
     {
         var run = await RunAsync(
@@ -165,13 +196,16 @@ public sealed class GatewayTlsTests : IAsyncDisposable
     /// Starts the gateway with an operator client bound to the test's client certificate, and runs <c>bakong payments
     /// list</c> with that client's key against <paramref name="server"/> (the gateway's own address by default).
     /// </summary>
-    private Task<CliRun> ListPaymentsAsync(Dictionary<string, string?> variables, string? server = null)
+    private Task<CliRun> ListPaymentsAsync(Dictionary<string, string?> variables, string? server = null) =>
+        RunAsync(variables, "payments", "list", "--server", server ?? Server, "--key", StartWithOperatorKey());
+
+    /// <summary>Starts the gateway; the key of an operator client bound to the test's client certificate.</summary>
+    private string StartWithOperatorKey()
     {
         _gateway.StartServer();
-        var key = _gateway.Services.GetRequiredService<IClientStore>()
+        return _gateway.Services.GetRequiredService<IClientStore>()
             .Add(new ClientRegistration(ClientRole.Operator, [], "owner") { CertificateThumbprint = ClientCertificate.Thumbprint(_till) })
             .Key;
-        return RunAsync(variables, "payments", "list", "--server", server ?? Server, "--key", key);
     }
 
     /// <summary>Exit 1 and one line on stderr naming <paramref name="expected"/>, not the hint for a gateway that is not running.</summary>
@@ -187,14 +221,15 @@ public sealed class GatewayTlsTests : IAsyncDisposable
         var output = new StringWriter();
         var error = new StringWriter();
         var context = new CliContext(TimeProvider.System, TextReader.Null, output, error) { Variables = name => variables.GetValueOrDefault(name) };
-        var exitCode = await RunOverTheNetworkAsync().WaitAsync(CliGateway.Timeout, Ct);
+        var exitCode = await RunOverTheNetworkAsync(context, args, Ct).WaitAsync(CliGateway.Timeout, Ct);
         return new CliRun(exitCode, output.ToString(), error.ToString());
+    }
 
-        async Task<int> RunOverTheNetworkAsync()
-        {
-            GatewayClient.HandlerOverride.Value = null;
-            return await CliApp.RunAsync(args, context, Ct);
-        }
+    /// <summary>Runs <c>bakong</c> over the network (not the in-process handler another test of the process may have set).</summary>
+    private static async Task<int> RunOverTheNetworkAsync(CliContext context, string[] args, CancellationToken cancellationToken)
+    {
+        GatewayClient.HandlerOverride.Value = null;
+        return await CliApp.RunAsync(args, context, cancellationToken);
     }
 
     private string Write(string name, string text)
