@@ -229,6 +229,20 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         return call.ResponseStream.Current.Payment;
     }
 
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        // The disposal signal is created first, so disposed last (HostDisposalSignal); the options are the host's own defaults.
+        builder.UseServiceProviderFactory(context => _disposal.ProviderFactory(new ServiceProviderOptions
+        {
+            ValidateScopes = context.HostingEnvironment.IsDevelopment(),
+            ValidateOnBuild = context.HostingEnvironment.IsDevelopment(),
+        }));
+        var host = base.CreateHost(builder);
+        return _disposal.Created ? host : throw new InvalidOperationException("The host's services were not built by HostDisposalSignal's factory.");
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         if (OwnStorage)
@@ -244,7 +258,6 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
-            _disposal.Register(services);
             services.AddSingleton<TimeProvider>(Clock);
 
             // Whichever store the gateway registered (LiteDB, or PostgreSQL with Storage:Provider), recorded.
