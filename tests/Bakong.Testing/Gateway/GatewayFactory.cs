@@ -239,7 +239,18 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             ValidateScopes = context.HostingEnvironment.IsDevelopment(),
             ValidateOnBuild = context.HostingEnvironment.IsDevelopment(),
         }));
-        var host = base.CreateHost(builder);
+        IHost host;
+        try
+        {
+            host = base.CreateHost(builder);
+        }
+        catch
+        {
+            // A host that did not start is disposed by nobody: nothing to wait for.
+            _disposal.Abandon();
+            throw;
+        }
+
         return _disposal.Created ? host : throw new InvalidOperationException("The host's services were not built by HostDisposalSignal's factory.");
     }
 

@@ -29,6 +29,9 @@ public sealed class HostDisposalSignal : IDisposable
     /// <summary>Completes once the host that created the signal has disposed its services (at once if none did).</summary>
     public Task WaitAsync(TimeSpan timeout) => _created ? _disposed.Task.WaitAsync(timeout) : Task.CompletedTask;
 
+    /// <summary>The host failed to start and nobody will dispose its services: <see cref="WaitAsync"/> returns at once.</summary>
+    public void Abandon() => _disposed.TrySetResult();
+
     public void Dispose() => _disposed.TrySetResult();
 
     private sealed class FirstCreated(HostDisposalSignal signal, ServiceProviderOptions options) : IServiceProviderFactory<IServiceCollection>
