@@ -7,9 +7,7 @@ namespace Bakong.Gateway.Sandbox;
 /// <summary>
 /// <c>Sandbox:*</c>. A Sandbox gateway takes no real money, so one on the shop's network is either a mistake (a
 /// forgotten <c>Bakong:Mode</c>) or a test bench: it refuses to start on a non-loopback endpoint unless
-/// <c>Sandbox:AllowNonLoopback</c> says it is the second. It also refuses client certificates required on an https
-/// Web endpoint: the gateway checks payments against its own sandbox there, with no client certificate to present, so
-/// none would settle.
+/// <c>Sandbox:AllowNonLoopback</c> says it is the second.
 /// </summary>
 internal sealed class GatewaySandboxOptions
 {
@@ -32,15 +30,6 @@ internal sealed class GatewaySandboxOptions
             throw new OptionsValidationException(Options.DefaultName, typeof(GatewaySandboxOptions), [
                 "Bakong:Mode is Sandbox (simulated payments) but a Kestrel endpoint is not on loopback: set Bakong:Mode to Sit or Production for a real shop, or "
                 + AllowNonLoopbackKey + "=true for a test bench on the network."]);
-        }
-
-        if (bakong.HostsSandbox && GatewayEndpoints.SandboxBaseUrl(configuration).Scheme == Uri.UriSchemeHttps
-            && GatewayClientCertificateOptions.Read(configuration).Policy == ClientCertificatePolicy.Require)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(GatewaySandboxOptions), [
-                "Bakong:Mode is Sandbox, whose payments the gateway checks against its own sandbox on the Web endpoint, but that endpoint is https with "
-                + GatewayClientCertificateOptions.ModeKey + "=Require and the gateway has no client certificate of its own: no payment would settle. "
-                + "Put " + GatewayEndpoints.WebUrlKey + " on http:// (loopback), or use Allow."]);
         }
 
         return options;

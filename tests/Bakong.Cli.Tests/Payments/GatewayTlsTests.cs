@@ -155,13 +155,11 @@ public sealed class GatewayTlsTests : IAsyncDisposable
     [Fact]
     public async Task The_watch_load_pays_through_the_sandbox_over_https_with_the_TLS_of_the_environment()
     {
-        // The sandbox's Web endpoint on https too, with the gateway's certificate. Client certificates allowed, not
-        // required: a Sandbox gateway refuses Require on an https Web endpoint, where it checks payments itself.
+        // The sandbox's Web endpoint on https too, with the gateway's certificate and its client certificates required.
         var pfx = Path.Combine(_gateway.StorageDirectory, "gateway.pfx");
         _gateway.Settings["Kestrel:Endpoints:Web:Url"] = "https://127.0.0.1:" + _webPort;
         _gateway.Settings["Kestrel:Endpoints:Web:Certificate:Path"] = pfx;
         _gateway.Settings["Kestrel:Endpoints:Web:Certificate:Password"] = "pfx-password";
-        _gateway.Settings["Network:ClientCertificates"] = "Allow";
         var key = StartWithOperatorKey();
         var error = new LineWriter();
         var context = new CliContext(TimeProvider.System, TextReader.Null, new LineWriter(), error)
@@ -174,8 +172,7 @@ public sealed class GatewayTlsTests : IAsyncDisposable
             "--server", Server, "--sandbox-url", "https://127.0.0.1:" + _webPort + "/sandbox", "--key", key], stop.Token);
 
         // The customer's payment went through the sandbox's https endpoint. (The load then waits for PAID, which this
-        // gateway cannot give: its poller reaches its own sandbox through the same endpoint, whose certificate this
-        // machine does not trust.)
+        // gateway cannot give: its poller reaches its own sandbox through the same endpoint, without a client certificate.)
         var paying = error.LineAsync("paid 1 payment; waiting for PAID on 2 streams");
         Assert.True(await Task.WhenAny(paying, run).WaitAsync(CliGateway.Timeout, Ct) == paying, error.ToString());
         var paid = await _gateway.Logs.WaitForAsync("SandboxPaid");

@@ -74,21 +74,6 @@ public sealed class ExposureTests
     }
 
     [Fact]
-    public async Task A_sandbox_gateway_that_requires_client_certificates_on_an_https_web_endpoint_refuses_to_start_naming_both()
-    {
-        await using var gateway = new GatewayFactory();
-        gateway.Settings["Kestrel:Endpoints:Web:Url"] = "https://127.0.0.1:5081";
-        gateway.Settings["Network:ClientCertificates"] = "require";
-
-        var e = Assert.ThrowsAny<OptionsValidationException>(() => gateway.Services);
-
-        var failure = Assert.Single(e.Failures);
-        Assert.StartsWith("Bakong:Mode is Sandbox, whose payments the gateway checks against its own sandbox on the Web endpoint", failure, StringComparison.Ordinal);
-        Assert.Contains("Network:ClientCertificates=Require", failure, StringComparison.Ordinal);
-        Assert.Contains("Kestrel:Endpoints:Web:Url on http://", failure, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task A_sandbox_gateway_on_a_non_loopback_endpoint_starts_when_allowed()
     {
         await using var gateway = new GatewayFactory();
