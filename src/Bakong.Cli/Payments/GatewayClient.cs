@@ -82,7 +82,7 @@ internal static class GatewayClient
     /// </param>
     public static GrpcChannel Open(Uri server, string? key = null, Action? connected = null)
     {
-        HttpMessageHandler handler = HandlerOverride.Value?.Invoke() ?? Network(connected);
+        var handler = HttpHandler(connected);
         if (key is not null)
         {
             // A header on the HTTP request, not gRPC call credentials: those are refused on a plaintext channel, and a
@@ -94,10 +94,11 @@ internal static class GatewayClient
     }
 
     /// <summary>
-    /// The handler of a plain HTTP client to the gateway (the watch load's calls to its sandbox): with the TLS settings of
-    /// the environment, as the channels have them.
+    /// The handler of every connection to the gateway, a channel's or a plain HTTP client's (the watch load's calls to
+    /// its sandbox): a test's in-process gateway, else the network with the TLS settings of the environment.
     /// </summary>
-    public static HttpMessageHandler HttpHandler() => HandlerOverride.Value?.Invoke() ?? Network(connected: null);
+    /// <param name="connected">As <see cref="Open"/>'s.</param>
+    public static HttpMessageHandler HttpHandler(Action? connected = null) => HandlerOverride.Value?.Invoke() ?? Network(connected);
 
     private static SocketsHttpHandler Network(Action? connected)
     {
