@@ -19,6 +19,8 @@ namespace Bakong.Cli.Tests.Payments;
 /// </summary>
 public sealed class GatewayTlsTests : IAsyncDisposable
 {
+    private const string PfxPassword = "pfx-password";
+
     private readonly GatewayFactory _gateway = new();
     private readonly int _port = FreePort.Next();
     private readonly int _webPort = FreePort.Next();
@@ -33,11 +35,8 @@ public sealed class GatewayTlsTests : IAsyncDisposable
     {
         Directory.CreateDirectory(_gateway.StorageDirectory);
         using var server = TestCertificates.Server();
-        var pfx = Path.Combine(_gateway.StorageDirectory, "gateway.pfx");
-        File.WriteAllBytes(pfx, server.Export(X509ContentType.Pkcs12, "pfx-password"));
-        _gateway.Settings["Kestrel:Endpoints:Grpc:Url"] = "https://127.0.0.1:" + _port;
-        _gateway.Settings["Kestrel:Endpoints:Grpc:Certificate:Path"] = pfx;
-        _gateway.Settings["Kestrel:Endpoints:Grpc:Certificate:Password"] = "pfx-password";
+        File.WriteAllBytes(ServerPfx, server.Export(X509ContentType.Pkcs12, PfxPassword));
+        OnHttps("Grpc", _port);
         _gateway.Settings["Kestrel:Endpoints:Web:Url"] = "http://127.0.0.1:" + _webPort;
         _gateway.Settings["Network:ClientCertificates"] = "Require";
         _gateway.Settings["Auth:Mode"] = "ApiKeys";
@@ -55,6 +54,8 @@ public sealed class GatewayTlsTests : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private string Server => "https://127.0.0.1:" + _port;
+
+    private string ServerPfx => Path.Combine(_gateway.StorageDirectory, "gateway.pfx");
 
     public async ValueTask DisposeAsync()
     {
@@ -156,10 +157,7 @@ public sealed class GatewayTlsTests : IAsyncDisposable
     public async Task The_watch_load_pays_through_the_sandbox_over_https_with_the_TLS_of_the_environment()
     {
         // The sandbox's Web endpoint on https too, with the gateway's certificate and its client certificates required.
-        var pfx = Path.Combine(_gateway.StorageDirectory, "gateway.pfx");
-        _gateway.Settings["Kestrel:Endpoints:Web:Url"] = "https://127.0.0.1:" + _webPort;
-        _gateway.Settings["Kestrel:Endpoints:Web:Certificate:Path"] = pfx;
-        _gateway.Settings["Kestrel:Endpoints:Web:Certificate:Password"] = "pfx-password";
+        var web = OnHttps("Web", _webPort);
         var key = StartWithOperatorKey();
         var error = new LineWriter();
         var context = new CliContext(TimeProvider.System, TextReader.Null, new LineWriter(), error)
@@ -169,7 +167,7 @@ public sealed class GatewayTlsTests : IAsyncDisposable
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var run = RunOverTheNetworkAsync(context, [
             "payments", "load", "--watchers", "2", "--payments", "1", "--terminal", "TLS-WATCH",
-            "--server", Server, "--sandbox-url", "https://127.0.0.1:" + _webPort + "/sandbox", "--key", key], stop.Token);
+            "--server", Server, "--sandbox-url", web + "/sandbox", "--key", key], stop.Token);
 
         // The customer's payment went through the sandbox's https endpoint. (The load then waits for PAID, which this
         // gateway cannot give: its poller reaches its own sandbox through the same endpoint, without a client certificate.)
@@ -198,6 +196,16 @@ public sealed class GatewayTlsTests : IAsyncDisposable
     /// </summary>
     private Task<CliRun> ListPaymentsAsync(Dictionary<string, string?> variables, string? server = null) =>
         RunAsync(variables, "payments", "list", "--server", server ?? Server, "--key", StartWithOperatorKey());
+
+    /// <summary>Puts the gateway's endpoint <paramref name="endpoint"/> on https at <paramref name="port"/> with its certificate; its URL.</summary>
+    private string OnHttps(string endpoint, int port)
+    {
+        var url = "https://127.0.0.1:" + port;
+        _gateway.Settings["Kestrel:Endpoints:" + endpoint + ":Url"] = url;
+        _gateway.Settings["Kestrel:Endpoints:" + endpoint + ":Certificate:Path"] = ServerPfx;
+        _gateway.Settings["Kestrel:Endpoints:" + endpoint + ":Certificate:Password"] = PfxPassword;
+        return url;
+    }
 
     /// <summary>Starts the gateway; the key of an operator client bound to the test's client certificate.</summary>
     private string StartWithOperatorKey()
