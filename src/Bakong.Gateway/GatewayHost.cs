@@ -57,12 +57,20 @@ internal static class GatewayHost
 
             // Sets the token in IHostedLifecycleService.StartingAsync, before any hosted service starts.
             services.AddHostedService<SandboxTokenBootstrap>();
+
+            // With the Web endpoint on https, the gateway's own calls to its sandbox go through a private socket.
+            if (SandboxSocket.IsNeeded(configuration, bakong))
+            {
+                SandboxSocket.AddTo(services);
+            }
         }
 
         // Bakong: the client (Bakong:OpenApi:*), the token (Bakong:Tokens:*) and the call audit (Bakong:Audit:*), the
         // two databases beside Storage:Path (on PostgreSQL, tables of its database). Mode and base URL are the gateway's keys and win over the sections'.
         var environment = bakong.Environment;
-        var baseUrl = bakong.BaseUri ?? (bakong.HostsSandbox ? GatewayEndpoints.SandboxBaseUrl(configuration) : null);
+        var baseUrl = bakong.BaseUri ?? (!bakong.HostsSandbox ? null
+            : SandboxSocket.IsNeeded(configuration, bakong) ? SandboxSocket.BaseUrl
+            : GatewayEndpoints.SandboxBaseUrl(configuration));
         services.AddBakongOpenApiClient(configuration.GetSection(BakongOpenApiOptions.SectionName));
         services.PostConfigure<BakongOpenApiOptions>(o =>
         {
@@ -189,6 +197,14 @@ internal static class GatewayHost
     /// <summary>Maps the endpoints and logs the mode the gateway runs in.</summary>
     public static WebApplication MapGateway(this WebApplication app, GatewayBakongOptions bakong)
     {
+        // The sandbox's private socket (SandboxSocket) answers the sandbox's paths only.
+        if (app.Services.GetService<SandboxSocket>() is not null)
+        {
+            app.Use((context, next) => !SandboxSocket.CameThrough(context) || context.Request.Path.StartsWithSegments(SandboxPrefix)
+                ? next(context)
+                : Results.NotFound().ExecuteAsync(context));
+        }
+
         // One error format on the Web endpoint: google.rpc.Status JSON (docs/rest.md), also where no body was written.
         app.UseStatusJsonForBodylessErrors(SandboxPrefix);
         app.UseJsonCharsetCheck();
@@ -219,8 +235,13 @@ internal static class GatewayHost
         var bakongUrl = app.Services.GetRequiredService<IOptions<BakongOpenApiOptions>>().Value.ResolveBaseAddress();
         if (bakong.Environment == BakongEnvironment.Sandbox)
         {
+            // The sandbox's address for people: the Web endpoint's, also when the gateway itself uses the socket.
             var why = bakong.IsModeDefaulted ? "Bakong:Mode is not set, so Sandbox is the default" : "Bakong:Mode is Sandbox";
-            GatewayLog.SandboxMode(logger, bakongUrl, why);
+            GatewayLog.SandboxMode(logger, bakong.HostsSandbox ? GatewayEndpoints.SandboxBaseUrl(app.Configuration) : bakongUrl, why);
+            if (app.Services.GetService<SandboxSocket>() is { } socket)
+            {
+                GatewayLog.SandboxSocket(logger, socket.Path);
+            }
         }
         else
         {

@@ -30,6 +30,10 @@ internal static partial class GatewayLog
     public static IDisposable? CreatePaymentScope(ILogger logger, string terminalId, string requestId) =>
         s_createPaymentScope(logger, terminalId, requestId);
 
+    [LoggerMessage(EventId = 2507, EventName = "SandboxSocket", Level = LogLevel.Information,
+        Message = "The Web endpoint is on https: the gateway checks payments against its sandbox through its own socket {SocketPath}, not through that endpoint")]
+    public static partial void SandboxSocket(ILogger logger, string socketPath);
+
     [LoggerMessage(EventId = 2506, EventName = "IdentityNotRecorded", Level = LogLevel.Warning,
         Message = "Cannot record the environment and merchant account in {Path} ({Reason}): bakong restore will not recognise a backup of another one")]
     public static partial void IdentityNotRecorded(ILogger logger, string path, string reason);

@@ -1,12 +1,14 @@
 extern alias testing;
 
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Security.Cryptography.X509Certificates;
 using Bakong.Cli.Payments;
 using Bakong.Identity;
 using Bakong.Identity.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using testing::Bakong.Gateway.Tests;
+using testing::Bakong.Gateway.Tests.Support;
 using testing::Bakong.Testing;
 
 namespace Bakong.Cli.Tests.Payments;
@@ -159,25 +161,28 @@ public sealed class GatewayTlsTests : IAsyncDisposable
         // The sandbox's Web endpoint on https too, with the gateway's certificate and its client certificates required.
         var web = OnHttps("Web", _webPort);
         var key = StartWithOperatorKey();
+        var output = new LineWriter();
         var error = new LineWriter();
-        var context = new CliContext(TimeProvider.System, TextReader.Null, new LineWriter(), error)
+        var context = new CliContext(TimeProvider.System, TextReader.Null, output, error)
         {
             Variables = new Dictionary<string, string?> { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _combinedPem }.GetValueOrDefault,
         };
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var run = RunOverTheNetworkAsync(context, [
             "payments", "load", "--watchers", "2", "--payments", "1", "--terminal", "TLS-WATCH",
-            "--server", Server, "--sandbox-url", web + "/sandbox", "--key", key], stop.Token);
+            "--server", Server, "--sandbox-url", web + "/sandbox", "--key", key, "--json"], Ct);
 
-        // The customer's payment went through the sandbox's https endpoint. (The load then waits for PAID, which this
-        // gateway cannot give: its poller reaches its own sandbox through the same endpoint, without a client certificate.)
+        // The customer's payment went through the sandbox's https endpoint; the gateway's poller finds it through its
+        // own socket (with client certificates required, it could not through that endpoint).
         var paying = error.LineAsync("paid 1 payment; waiting for PAID on 2 streams");
         Assert.True(await Task.WhenAny(paying, run).WaitAsync(CliGateway.Timeout, Ct) == paying, error.ToString());
-        var paid = await _gateway.Logs.WaitForAsync("SandboxPaid");
-        await stop.CancelAsync();
-        await run.WaitAsync(CliGateway.Timeout, Ct);
+        var created = await _gateway.Store.WaitForAsync(w => w.Kind == StoreWriteKind.Inserted);
+        await _gateway.WaitForFirstCheckAsync(created.PaymentId).WaitAsync(CliGateway.Timeout, Ct);
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
 
-        Assert.Contains("1000 KHR", paid.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await run.WaitAsync(CliGateway.Timeout, Ct));
+        Assert.Contains("1000 KHR", (await _gateway.Logs.WaitForAsync("SandboxPaid")).Message, StringComparison.Ordinal);
+        using var result = JsonDocument.Parse(output.ToString());
+        Assert.Equal(2, result.RootElement.GetProperty("paid").GetInt32());
     }
 
     [Fact]

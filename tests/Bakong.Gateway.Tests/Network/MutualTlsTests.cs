@@ -1,6 +1,9 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
 using Bakong.Gateway.Tests.Access;
 using Bakong.Grpc.Payments.V1;
 using Bakong.Identity;
@@ -142,6 +145,34 @@ public sealed class MutualTlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_certificates_required_a_sandbox_payment_settles_as_the_gateway_checks_through_its_own_socket_which_serves_only_the_sandbox()
+    {
+        // Through the https Web endpoint the gateway's checks would need this test's certificate authority and a
+        // client certificate: every one would fail, and the payment would never settle.
+        _gateway.Settings["Network:ClientCertificates"] = "Require";
+        _gateway.StartServer();
+        var till = _gateway.Clients().Add(new ClientRegistration(Identity.ClientRole.Terminal, ["till-1"], null));
+        var payments = Payments(_till, till.Key);
+
+        var created = (await payments.CreatePaymentAsync(Requests.Create("settles-over-tls"), cancellationToken: Ct)).Payment;
+        await _gateway.WaitForFirstCheckAsync(created.PaymentId);
+        _gateway.Sandbox.Pay(new Bakong.Sandbox.SandboxPayRequest { Qr = created.Khqr });
+        _gateway.AdvanceAndPoll(TimeSpan.FromSeconds(2));
+        var paid = await _gateway.Store.SavedAsync(created.PaymentId, p => p.State != Bakong.Payments.PaymentState.Pending);
+
+        Assert.Equal(Bakong.Payments.PaymentState.Paid, paid.State);
+        var socket = new UnixDomainSocketEndPoint(
+            Regex.Match(Assert.Single(_gateway.Logs.Named("SandboxSocket")).Message, @"(\S+\.sock)\b").Groups[1].Value);
+        using var local = new HttpClient(new SocketsHttpHandler { ConnectCallback = (_, ct) => ConnectAsync(socket, ct) })
+        {
+            BaseAddress = new Uri("http://localhost"),
+        };
+        using var sandbox = await local.PostAsync(new Uri("/sandbox/v1/check_transaction_by_md5", UriKind.Relative), JsonContent.Create(new { md5 = created.Md5 }), Ct);
+        using var other = await local.GetAsync(new Uri("/healthz", UriKind.Relative), Ct);
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.NotFound), (sandbox.StatusCode, other.StatusCode));
+    }
+
+    [Fact]
     public async Task The_handshake_checks_a_certificates_dates_on_the_gateways_clock()
     {
         _gateway.StartServer();
@@ -215,6 +246,13 @@ public sealed class MutualTlsTests : IAsyncLifetime
             AllowTlsResume = false,
         },
     };
+
+    private static async ValueTask<Stream> ConnectAsync(UnixDomainSocketEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(endPoint, cancellationToken);
+        return new NetworkStream(socket, ownsSocket: true);
+    }
 
     private async Task<IReadOnlyList<ApiCallRecord>> ApiRecordsAsync()
     {

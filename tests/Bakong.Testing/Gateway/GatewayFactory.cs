@@ -281,7 +281,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             services.ConfigureAll<HttpClientFactoryOptions>(o => o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler =
                 b.Name == WebhookClientName ? new WebhookHandler(Webhooks)
                 : b.Name == TelegramClientName ? b.PrimaryHandler
-                : new TestServerHandler(b.Services)));
+                : new TestServerHandler(b.Services, b.PrimaryHandler)));
         });
         ConfigureHost?.Invoke(builder);
     }

@@ -9,9 +9,11 @@ namespace Bakong.Testing;
 /// Sends into the TestServer, resolved at the first request (the server starts after the clients are made). A
 /// request made while the host is still starting (the poller's first pass after a restart, with payments due)
 /// waits for the server: Kestrel would refuse the connection and the poller retry after its fault delay, the
-/// TestServer would throw, and either way the test would depend on that race.
+/// TestServer would throw, and either way the test would depend on that race. A gateway on Kestrel
+/// (WebApplicationFactory.UseKestrel) is reached as a real one is, through <paramref name="network"/>: the handler the
+/// gateway gave the client (the sandbox's private socket, <c>SandboxSocket</c>), else the network.
 /// </summary>
-public sealed class TestServerHandler(IServiceProvider services) : HttpMessageHandler
+public sealed class TestServerHandler(IServiceProvider services, HttpMessageHandler network) : HttpMessageHandler
 {
     private HttpMessageInvoker? _inner;
 
@@ -27,8 +29,7 @@ public sealed class TestServerHandler(IServiceProvider services) : HttpMessageHa
             }
         }
 
-        // A gateway on Kestrel (WebApplicationFactory.UseKestrel) is reached over loopback like a real one.
-        _inner ??= new HttpMessageInvoker(services.GetRequiredService<IServer>() is TestServer server ? server.CreateHandler() : new SocketsHttpHandler());
+        _inner ??= new HttpMessageInvoker(services.GetRequiredService<IServer>() is TestServer server ? server.CreateHandler() : network);
         return await _inner.SendAsync(request, cancellationToken);
     }
 
@@ -37,6 +38,7 @@ public sealed class TestServerHandler(IServiceProvider services) : HttpMessageHa
         if (disposing)
         {
             _inner?.Dispose();
+            network.Dispose();
         }
 
         base.Dispose(disposing);
