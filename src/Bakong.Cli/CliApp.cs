@@ -61,9 +61,10 @@ internal static class CliApp
             return MistakeExitCode(parseResult);
         }
 
-        // Commands that can reach a gateway (those with --server) connect with the TLS settings of the environment.
+        // Commands that can reach a gateway (those with --server, and the sandbox's on the gateway's Web endpoint)
+        // connect with the TLS settings of the environment.
         string? tlsError = null;
-        using var tls = parseResult.CommandResult.Command.Options.Any(o => o.Name == "--server")
+        using var tls = parseResult.CommandResult.Command.Options.Any(o => o.Name == "--server") || Sandbox.SandboxCommand.CallsASandbox(parseResult.CommandResult)
             ? Payments.GatewayTls.FromVariables(context.Variables, out tlsError)
             : null;
         if (tlsError is not null)

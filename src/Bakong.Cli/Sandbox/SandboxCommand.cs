@@ -28,6 +28,13 @@ internal sealed class SandboxCommand : Command
         Subcommands.Add(Faults(context));
     }
 
+    /// <summary>
+    /// Whether <paramref name="command"/> calls a running sandbox (<c>--url</c>): on <c>https://</c> that is the
+    /// gateway's Web endpoint, reached with the TLS settings of the environment (docs/cli.md, 'TLS').
+    /// </summary>
+    public static bool CallsASandbox(System.CommandLine.Parsing.CommandResult command) =>
+        command.Parent is System.CommandLine.Parsing.CommandResult { Command: SandboxCommand } && command.Command.Options.Any(o => o.Name == "--url");
+
     private static Command Serve(CliContext context)
     {
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0: any free port).", DefaultValueFactory = _ => 5082 };
@@ -209,7 +216,9 @@ internal sealed class SandboxCommand : Command
     // One control call; prints the sandbox's JSON answer. A refused call or an error answer is exit code 1.
     private static async Task<int> Send(CliContext context, HttpMethod method, string baseUrl, string path, object? body, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        var handler = new SocketsHttpHandler();
+        Payments.GatewayTls.Current.Value?.Apply(handler);
+        using var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: s_json) };
         try
         {
@@ -224,13 +233,37 @@ internal sealed class SandboxCommand : Command
             await context.Output.WriteLineAsync(text.AsMemory(), cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }
-        catch (HttpRequestException e)
+        catch (HttpRequestException e) when (TlsRefused(e) is { } refused)
         {
-            await context.Error.WriteLineAsync(
-                $"no sandbox at {baseUrl} ({e.Message}); start one with 'bakong sandbox serve' or run the gateway in Sandbox mode".AsMemory(),
-                cancellationToken).ConfigureAwait(false);
+            var line = $"the TLS handshake with the sandbox at {baseUrl} failed ({refused.Message}): the gateway's certificate must name the host "
+                + $"of --url and chain to a CA this machine trusts or to one in {Payments.GatewayTls.AuthorityVariable}; if the gateway requires client "
+                + $"certificates, name yours in {Payments.GatewayTls.CertificateVariable} (its key in {Payments.GatewayTls.KeyVariable})";
+            await context.Error.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
             return ExitCodes.Invalid;
         }
+        catch (HttpRequestException e)
+        {
+            // With Require, the gateway ends the connection right after a handshake that brought no certificate.
+            var line = http.BaseAddress.Scheme == Uri.UriSchemeHttps && e.HttpRequestError == HttpRequestError.ResponseEnded
+                ? $"no sandbox at {baseUrl} ({e.Message}): a gateway that requires client certificates ends the connection without one it "
+                    + $"accepts; name yours in {Payments.GatewayTls.CertificateVariable} (its key in {Payments.GatewayTls.KeyVariable})"
+                : $"no sandbox at {baseUrl} ({e.Message}); start one with 'bakong sandbox serve' or run the gateway in Sandbox mode";
+            await context.Error.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Invalid;
+        }
+    }
+
+    private static System.Security.Authentication.AuthenticationException? TlsRefused(Exception error)
+    {
+        for (var e = error.InnerException; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException refused)
+            {
+                return refused;
+            }
+        }
+
+        return null;
     }
 
     // ASP.NET's problem details carry the reason in "detail".

@@ -186,6 +186,26 @@ public sealed class GatewayTlsTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Sandbox_pay_on_the_gateways_https_web_endpoint_uses_the_TLS_variables_and_names_the_one_a_failed_handshake_needs()
+    {
+        var web = OnHttps("Web", _webPort);
+        _gateway.StartServer();
+        var qr = await RunAsync([], "khqr", "generate", "--account", "shop@aclb", "--name", "Shop", "--amount", "1000", "--currency", "KHR", "--json");
+        using var generated = JsonDocument.Parse(qr.Output);
+        string[] pay = ["sandbox", "pay", "--url", web + "/sandbox", "--qr", generated.RootElement.GetProperty("qr").GetString()!];
+
+        var untrusted = await RunAsync([], pay);
+        var withoutCertificate = await RunAsync(new() { [GatewayTls.AuthorityVariable] = _serverPem }, pay);
+        var paid = await RunAsync(new() { [GatewayTls.AuthorityVariable] = _serverPem, [GatewayTls.CertificateVariable] = _combinedPem }, pay);
+
+        AssertRefusedSaying(untrusted, "must name the host of --url and chain to a CA this machine trusts or to one in " + GatewayTls.AuthorityVariable);
+        AssertRefusedSaying(withoutCertificate, "name yours in " + GatewayTls.CertificateVariable);
+        Assert.Equal((0, ""), (paid.ExitCode, paid.Error));
+        using var answer = JsonDocument.Parse(paid.Output);
+        Assert.Equal("PAID", answer.RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task A_command_that_reaches_no_gateway_does_not_read_the_TLS_variables()
     {
         var run = await RunAsync(
