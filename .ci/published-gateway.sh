@@ -12,14 +12,16 @@ user=bakong-ci
 
 rm -rf "$out"
 mkdir -p "$out"
-echo "publishing the gateway (framework-dependent, ReadyToRun) and bakong (framework-dependent), Release, to $out"
+echo "publishing the gateway and bakong (framework-dependent, ReadyToRun), Release, to $out"
 dotnet publish src/Bakong.Gateway -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
   -o "$out/gateway" -p:TreatWarningsAsErrors=true >"$out/publish-gateway.log" 2>&1 ||
   { cat "$out/publish-gateway.log"; exit 1; }
 # Our assemblies and the store's library: the ones a create runs through.
 python3 .ci/ready-to-run.py "$out"/gateway/Bakong.*.dll "$out/gateway/LiteDB.dll"
-dotnet publish src/Bakong.Cli -c Release -o "$out/bakong" -p:TreatWarningsAsErrors=true >"$out/publish-bakong.log" 2>&1 ||
+dotnet publish src/Bakong.Cli -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
+  -o "$out/bakong" -p:TreatWarningsAsErrors=true >"$out/publish-bakong.log" 2>&1 ||
   { cat "$out/publish-bakong.log"; exit 1; }
+python3 .ci/ready-to-run.py "$out"/bakong/bakong.dll "$out"/bakong/Bakong.*.dll
 echo "published: gateway $(du -sh "$out/gateway" | cut -f1), bakong $(du -sh "$out/bakong" | cut -f1)"
 
 id -u "$user" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user"
