@@ -64,7 +64,9 @@ internal static class CliApp
         // Commands that can reach a gateway (those with --server, and the sandbox's on the gateway's Web endpoint)
         // connect with the TLS settings of the environment.
         string? tlsError = null;
-        using var tls = parseResult.CommandResult.Command.Options.Any(o => o.Name == "--server") || Sandbox.SandboxCommand.CallsASandbox(parseResult.CommandResult)
+        var reachesGateway = parseResult.CommandResult.Command.Options.Any(o => o.Name == "--server")
+            || Sandbox.SandboxCommand.CallsASandbox(parseResult.CommandResult);
+        using var tls = reachesGateway
             ? Payments.GatewayTls.FromVariables(context.Variables, out tlsError)
             : null;
         if (tlsError is not null)

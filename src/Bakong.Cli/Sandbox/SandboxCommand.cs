@@ -33,7 +33,8 @@ internal sealed class SandboxCommand : Command
     /// gateway's Web endpoint, reached with the TLS settings of the environment (docs/cli.md, 'TLS').
     /// </summary>
     public static bool CallsASandbox(System.CommandLine.Parsing.CommandResult command) =>
-        command.Parent is System.CommandLine.Parsing.CommandResult { Command: SandboxCommand } && command.Command.Options.Any(o => o.Name == "--url");
+        command.Parent is System.CommandLine.Parsing.CommandResult { Command: SandboxCommand }
+        && command.Command.Options.Any(o => o.Name == "--url");
 
     private static Command Serve(CliContext context)
     {

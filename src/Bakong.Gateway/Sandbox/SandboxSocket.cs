@@ -43,6 +43,7 @@ internal sealed class SandboxSocket : IDisposable
                     return next(connection);
                 });
             }));
+        // A typed client's name is its type's name (AddHttpClient<IBakongClient, BakongClient>).
         foreach (var client in new[] { nameof(IBakongClient), nameof(IBakongRegistrationApi) })
         {
             services.AddOptions<HttpClientFactoryOptions>(client).Configure<SandboxSocket>((o, socket) =>
