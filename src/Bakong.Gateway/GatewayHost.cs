@@ -51,15 +51,15 @@ internal static class GatewayHost
         // Telegram announcements of settled payments (Notifications:Telegram), off unless enabled; read from the same outbox.
         services.AddTelegramNotifications(configuration);
 
+        // With the Web endpoint on https, the gateway's own calls to its sandbox go through a private socket.
+        var sandboxSocket = SandboxSocket.IsNeeded(configuration, bakong);
         if (bakong.HostsSandbox)
         {
             services.AddBakongSandbox();
 
             // Sets the token in IHostedLifecycleService.StartingAsync, before any hosted service starts.
             services.AddHostedService<SandboxTokenBootstrap>();
-
-            // With the Web endpoint on https, the gateway's own calls to its sandbox go through a private socket.
-            if (SandboxSocket.IsNeeded(configuration, bakong))
+            if (sandboxSocket)
             {
                 SandboxSocket.AddTo(services);
             }
@@ -68,9 +68,8 @@ internal static class GatewayHost
         // Bakong: the client (Bakong:OpenApi:*), the token (Bakong:Tokens:*) and the call audit (Bakong:Audit:*), the
         // two databases beside Storage:Path (on PostgreSQL, tables of its database). Mode and base URL are the gateway's keys and win over the sections'.
         var environment = bakong.Environment;
-        var baseUrl = bakong.BaseUri ?? (!bakong.HostsSandbox ? null
-            : SandboxSocket.IsNeeded(configuration, bakong) ? SandboxSocket.BaseUrl
-            : GatewayEndpoints.SandboxBaseUrl(configuration));
+        var baseUrl = bakong.BaseUri
+            ?? (sandboxSocket ? SandboxSocket.BaseUrl : bakong.HostsSandbox ? GatewayEndpoints.SandboxBaseUrl(configuration) : null);
         services.AddBakongOpenApiClient(configuration.GetSection(BakongOpenApiOptions.SectionName));
         services.PostConfigure<BakongOpenApiOptions>(o =>
         {
@@ -198,7 +197,8 @@ internal static class GatewayHost
     public static WebApplication MapGateway(this WebApplication app, GatewayBakongOptions bakong)
     {
         // The sandbox's private socket (SandboxSocket) answers the sandbox's paths only.
-        if (app.Services.GetService<SandboxSocket>() is not null)
+        var sandboxSocket = app.Services.GetService<SandboxSocket>();
+        if (sandboxSocket is not null)
         {
             app.Use((context, next) => !SandboxSocket.CameThrough(context) || context.Request.Path.StartsWithSegments(SandboxPrefix)
                 ? next(context)
@@ -238,9 +238,9 @@ internal static class GatewayHost
             // The sandbox's address for people: the Web endpoint's, also when the gateway itself uses the socket.
             var why = bakong.IsModeDefaulted ? "Bakong:Mode is not set, so Sandbox is the default" : "Bakong:Mode is Sandbox";
             GatewayLog.SandboxMode(logger, bakong.HostsSandbox ? GatewayEndpoints.SandboxBaseUrl(app.Configuration) : bakongUrl, why);
-            if (app.Services.GetService<SandboxSocket>() is { } socket)
+            if (sandboxSocket is not null)
             {
-                GatewayLog.SandboxSocket(logger, socket.Path);
+                GatewayLog.SandboxSocket(logger, sandboxSocket.Path);
             }
         }
         else
