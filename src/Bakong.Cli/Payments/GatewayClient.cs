@@ -94,8 +94,9 @@ internal static class GatewayClient
     }
 
     /// <summary>
-    /// The handler of every connection to the gateway, a channel's or a plain HTTP client's (the watch load's calls to
-    /// its sandbox): a test's in-process gateway, else the network with the TLS settings of the environment.
+    /// The handler of every connection to the gateway, a channel's or a plain HTTP client's (the watch load's and the
+    /// sandbox commands' calls to its sandbox): a test's in-process gateway, else the network with the TLS settings of
+    /// the environment.
     /// </summary>
     /// <param name="connected">As <see cref="Open"/>'s.</param>
     public static HttpMessageHandler HttpHandler(Action? connected = null) => HandlerOverride.Value?.Invoke() ?? Network(connected);

@@ -217,9 +217,7 @@ internal sealed class SandboxCommand : Command
     // One control call; prints the sandbox's JSON answer. A refused call or an error answer is exit code 1.
     private static async Task<int> Send(CliContext context, HttpMethod method, string baseUrl, string path, object? body, CancellationToken cancellationToken)
     {
-        var handler = new SocketsHttpHandler();
-        Payments.GatewayTls.Current.Value?.Apply(handler);
-        using var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient(Payments.GatewayClient.HttpHandler()) { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: s_json) };
         try
         {
